@@ -1,0 +1,14 @@
+// Package proto is the wire contract between the certrenew UI (the
+// extension's background worker and the go-app WASM app) and certrenew-host.
+//
+// It imports only the standard library so that the WASM build stays small.
+//
+// A session is a sequence of frames (see [ReadFrame], [WriteFrame]). The host
+// speaks first with a [Hello] reply carrying its protocol [Version]; the UI
+// checks [CheckVersion] before sending requests. Each [Request] carries an ID
+// that the host echoes on every [Reply] for it: zero or more progress replies,
+// then exactly one result or error reply.
+//
+// See https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging
+// for the framing the browser imposes.
+package proto

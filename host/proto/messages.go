@@ -1,0 +1,166 @@
+package proto
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Commands a UI may send.
+const (
+	CmdHello  = "hello"
+	CmdList   = "list"
+	CmdEnroll = "enroll"
+	CmdRenew  = "renew"
+)
+
+// Reply types.
+const (
+	TypeHello    = "hello"
+	TypeProgress = "progress"
+	TypeResult   = "result"
+	TypeError    = "error"
+)
+
+// Request is one command from the UI. Params holds the command's parameter
+// struct (EnrollParams, RenewParams, ...). Requests carry secrets, so they
+// have no String method that prints Params, and nothing may log them whole.
+type Request struct {
+	ID      string          `json:"id"`
+	Command string          `json:"command"`
+	Lang    string          `json:"lang,omitempty"`
+	Params  json.RawMessage `json:"params,omitempty"`
+}
+
+// ErrBadRequest reports a request that is not valid JSON or lacks fields.
+var ErrBadRequest = errors.New("bad request")
+
+// DecodeRequest parses one request frame. Unknown fields are ignored so
+// that a newer minor version of the UI can talk to this host.
+func DecodeRequest(b []byte) (*Request, error) {
+	var r Request
+	if err := json.Unmarshal(b, &r); err != nil {
+		// The JSON error can quote the input, which may hold a password.
+		return nil, fmt.Errorf("%w: not a JSON object", ErrBadRequest)
+	}
+	if r.Command == "" {
+		return nil, fmt.Errorf("%w: no command", ErrBadRequest)
+	}
+	if len(r.ID) > 64 {
+		return nil, fmt.Errorf("%w: id longer than 64 bytes", ErrBadRequest)
+	}
+	return &r, nil
+}
+
+// DecodeParams unmarshals a request's params into v, rejecting unknown
+// fields so a typo in a field name is not silently dropped.
+func (r *Request) DecodeParams(v any) error {
+	if len(r.Params) == 0 {
+		return fmt.Errorf("%w: %s needs params", ErrBadRequest, r.Command)
+	}
+	if err := json.Unmarshal(r.Params, v); err != nil {
+		return fmt.Errorf("%w: params of %s do not parse", ErrBadRequest, r.Command)
+	}
+	return nil
+}
+
+// Reply is one message from the host.
+type Reply struct {
+	ID       string          `json:"id,omitempty"`
+	Type     string          `json:"type"`
+	Hello    *Hello          `json:"hello,omitempty"`
+	Progress *Progress       `json:"progress,omitempty"`
+	Result   json.RawMessage `json:"result,omitempty"`
+	Error    *Error          `json:"error,omitempty"`
+}
+
+// Hello is the host's first frame, sent unprompted, and its answer to hello.
+type Hello struct {
+	Protocol    string   `json:"protocol"`
+	HostVersion string   `json:"hostVersion"`
+	Backends    []string `json:"backends"`
+	// Recovered lists certificate IDs whose interrupted renewal this start
+	// of the host finished or rolled back.
+	Recovered []string `json:"recovered,omitempty"`
+}
+
+// Step is one stage of an enrollment or renewal, reported in order.
+type Step string
+
+// The steps of a renewal, in order. Enrollment skips StepCleanup.
+const (
+	StepKeygen  Step = "keygen"
+	StepCSR     Step = "csr"
+	StepSubmit  Step = "submit"
+	StepInstall Step = "install"
+	StepVerify  Step = "verify"
+	StepCleanup Step = "cleanup"
+	StepDone    Step = "done"
+)
+
+// Steps lists every step in order, for progress bars.
+var Steps = []Step{StepKeygen, StepCSR, StepSubmit, StepInstall, StepVerify, StepCleanup, StepDone}
+
+// Progress reports that a step has started.
+type Progress struct {
+	CertID string `json:"certId,omitempty"`
+	Step   Step   `json:"step"`
+}
+
+// EnrollParams are the params of CmdEnroll. See RFC 7030, Section 4.2.1.
+type EnrollParams struct {
+	Portal     string `json:"portal"`
+	User       string `json:"user"`
+	Password   string `json:"password"`
+	Invitation string `json:"invitation"`
+	// Backend is "soft", "tpm", "pkcs11" or "auto" (the default).
+	Backend string `json:"backend,omitempty"`
+}
+
+// RenewParams are the params of CmdRenew. See RFC 7030, Section 4.2.2.
+type RenewParams struct {
+	CertID   string `json:"certId"`
+	Password string `json:"password"`
+}
+
+// Cert status values.
+const (
+	StatusValid    = "valid"
+	StatusExpiring = "expiring"
+	StatusExpired  = "expired"
+)
+
+// Cert describes one certificate managed by the host.
+type Cert struct {
+	ID        string    `json:"id"`
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	Serial    string    `json:"serial"`
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
+	DaysLeft  int       `json:"daysLeft"`
+	Status    string    `json:"status"`
+	Backend   string    `json:"backend"`
+	Portal    string    `json:"portal"`
+	User      string    `json:"user"`
+}
+
+// ListResult is the result of CmdList.
+type ListResult struct {
+	Certs []Cert `json:"certs"`
+	// WarnDays is the number of days before expiry at which a certificate
+	// counts as expiring.
+	WarnDays int `json:"warnDays"`
+}
+
+// EnrollResult is the result of CmdEnroll.
+type EnrollResult struct {
+	Cert Cert `json:"cert"`
+}
+
+// RenewResult is the result of CmdRenew.
+type RenewResult struct {
+	Cert      Cert   `json:"cert"`
+	OldSerial string `json:"oldSerial"`
+}
