@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der`
+
+func insertCert(ctx context.Context, tx *sql.Tx, c store.Cert) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
+		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER)
+	if isUnique(err) {
+		return fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: insert cert: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction, committing if it returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// Enroll implements store.Store.
+func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET uses = uses + 1 WHERE id = ?`, c.InvitationID)
+		if err != nil {
+			return fmt.Errorf("sqlite: count invitation use: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrNotFound)
+		}
+		return insertCert(ctx, tx, c)
+	})
+}
+
+// Reissue implements store.Store.
+func (d *DB) Reissue(ctx context.Context, c store.Cert) error {
+	if c.Replaces == "" {
+		return errors.New("sqlite: reissue without a replaced serial")
+	}
+	return d.inTx(ctx, func(tx *sql.Tx) error {
+		// The replaced cert, and the result of any earlier (interrupted)
+		// re-issue of it, give way to the new one.
+		_, err := tx.ExecContext(ctx,
+			`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
+			c.Replaces, c.Replaces)
+		if err != nil {
+			return fmt.Errorf("sqlite: supersede: %w", err)
+		}
+		return insertCert(ctx, tx, c)
+	})
+}
+
+func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
+	var c store.Cert
+	var status string
+	var nb, na int64
+	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER); err != nil {
+		return c, err
+	}
+	c.Status = store.Status(status)
+	c.NotBefore, c.NotAfter = time.Unix(nb, 0), time.Unix(na, 0)
+	return c, nil
+}
+
+// Cert implements store.Store.
+func (d *DB) Cert(ctx context.Context, serial string) (store.Cert, error) {
+	c, err := scanCert(d.db.QueryRowContext(ctx, `SELECT `+certCols+` FROM certs WHERE serial = ?`, serial))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: cert: %w", err)
+	}
+	return c, nil
+}
+
+// Certs implements store.Store.
+func (d *DB) Certs(ctx context.Context, userID string) ([]store.Cert, error) {
+	q := `SELECT ` + certCols + ` FROM certs`
+	var args []any
+	if userID != "" {
+		q += ` WHERE user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := d.db.QueryContext(ctx, q+` ORDER BY not_before DESC, serial`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: certs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Cert
+	for rows.Next() {
+		c, err := scanCert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: certs: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: certs: %w", err)
+	}
+	return out, nil
+}
+
+// Revoke implements store.Store.
+func (d *DB) Revoke(ctx context.Context, serial string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE certs SET status = 'revoked' WHERE serial = ?`, serial)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+func open(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, filepath.Join(t.TempDir(), "p.db"))
+	now := time.Now().Truncate(time.Second)
+
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h"}); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("duplicate user: %v", err)
+	}
+	if _, err := db.User(ctx, "bob"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if err := db.SetReissueAllowed(ctx, "bob", false); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("reissue on unknown user: %v", err)
+	}
+	if err := db.SetReissueAllowed(ctx, "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := db.User(ctx, "alice"); u.ReissueAllowed {
+		t.Fatal("reissue still allowed")
+	}
+	if _, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{1}, UserID: "bob"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("invitation for unknown user: %v", err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{1, 2}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := db.InvitationByHash(ctx, []byte{1, 2})
+	if err != nil || inv.ID != id || inv.UserID != "alice" || inv.Uses != 0 {
+		t.Fatalf("InvitationByHash = %+v, %v", inv, err)
+	}
+
+	c1 := store.Cert{Serial: "a1", UserID: "alice", InvitationID: id, Status: store.StatusActive,
+		NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	if err := db.Enroll(ctx, c1); err != nil {
+		t.Fatal(err)
+	}
+	if inv, _ := db.InvitationByHash(ctx, []byte{1, 2}); inv.Uses != 1 {
+		t.Fatalf("uses = %d", inv.Uses)
+	}
+	// Two re-issues of a1 (the first one "interrupted"): only the last stays active.
+	for _, s := range []string{"b2", "c3"} {
+		c := c1
+		c.Serial, c.Replaces, c.NotBefore = s, "a1", now.Add(time.Minute)
+		if err := db.Reissue(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]store.Status{"a1": store.StatusSuperseded, "b2": store.StatusSuperseded, "c3": store.StatusActive}
+	for s, st := range want {
+		c, err := db.Cert(ctx, s)
+		if err != nil || c.Status != st {
+			t.Errorf("cert %s: %v, %v; want %v", s, c.Status, err, st)
+		}
+	}
+	if err := db.Revoke(ctx, "c3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Revoke(ctx, "zz"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoke unknown: %v", err)
+	}
+	all, err := db.Certs(ctx, "")
+	if err != nil || len(all) != 3 {
+		t.Fatalf("Certs = %d, %v", len(all), err)
+	}
+	if mine, _ := db.Certs(ctx, "nobody"); len(mine) != 0 {
+		t.Fatal("certs for nobody")
+	}
+}
+
+// TestTwoWriters opens the same file twice, as `serve` and the admin CLI do.
+func TestTwoWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	a, b := open(t, path), open(t, path)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 50 {
+		for j, db := range []*DB{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := string(rune('a'+j)) + string(rune('A'+i%26)) + string(rune('0'+i/26))
+				errs <- db.CreateUser(ctx, store.User{ID: id, PasswordHash: "h"})
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+// Package store is the contract between the portal and its database: users,
+// invitation codes, issued certificates and the re-issue permission. It holds
+// only types and the Store interface; store/sqlite implements it, and a
+// PostgreSQL implementation can sit beside it without changing callers.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every implementation returns (wrapped) for these conditions.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrExists   = errors.New("store: already exists")
+)
+
+// Status is the lifecycle state of an issued certificate.
+type Status string
+
+const (
+	// StatusActive is the newest certificate of its lineage.
+	StatusActive Status = "active"
+	// StatusSuperseded has been replaced by a re-issue but is still valid
+	// until it expires, so an interrupted renewal can be retried with it.
+	StatusSuperseded Status = "superseded"
+	// StatusRevoked must no longer be accepted.
+	StatusRevoked Status = "revoked"
+)
+
+// User is a portal account.
+type User struct {
+	ID             string
+	PasswordHash   string // PHC argon2id string; never logged.
+	ReissueAllowed bool
+	Created        time.Time
+}
+
+// Invitation is an invitation code, stored only as a hash.
+type Invitation struct {
+	ID       int64
+	CodeHash []byte
+	UserID   string
+	Created  time.Time
+	Uses     int
+}
+
+// Cert is an issued client certificate.
+type Cert struct {
+	Serial       string // lower-case hex, big.Int.Text(16).
+	UserID       string
+	InvitationID int64  // the invitation this lineage descends from.
+	Replaces     string // serial of the certificate this one re-issues, or "".
+	Status       Status
+	NotBefore    time.Time
+	NotAfter     time.Time
+	DER          []byte
+}
+
+// Live reports whether c can still be used at now: not revoked, not expired.
+func (c Cert) Live(now time.Time) bool {
+	return c.Status != StatusRevoked && now.Before(c.NotAfter)
+}
+
+// Store is implemented by each database backend. All methods are safe for
+// concurrent use; the admin CLI and the server may use one database at once.
+type Store interface {
+	// CreateUser adds a user; ErrExists if the ID is taken.
+	CreateUser(ctx context.Context, u User) error
+	// User returns a user; ErrNotFound if absent.
+	User(ctx context.Context, id string) (User, error)
+	// SetReissueAllowed sets the user's re-issue permission; ErrNotFound if absent.
+	SetReissueAllowed(ctx context.Context, id string, allowed bool) error
+
+	// CreateInvitation stores inv (ID ignored) and returns its new ID.
+	CreateInvitation(ctx context.Context, inv Invitation) (int64, error)
+	// InvitationByHash finds an invitation by its code hash; ErrNotFound if absent.
+	InvitationByHash(ctx context.Context, hash []byte) (Invitation, error)
+
+	// Enroll records a first-enrollment certificate and counts one use of
+	// its invitation, atomically.
+	Enroll(ctx context.Context, c Cert) error
+	// Reissue records c, which re-issues c.Replaces, and marks the replaced
+	// certificate (and any earlier re-issue of it, from an interrupted
+	// renewal) superseded, atomically.
+	Reissue(ctx context.Context, c Cert) error
+	// Cert returns a certificate by serial; ErrNotFound if absent.
+	Cert(ctx context.Context, serial string) (Cert, error)
+	// Certs lists certificates, of one user or of all users if userID is "",
+	// newest first.
+	Certs(ctx context.Context, userID string) ([]Cert, error)
+	// Revoke marks a certificate revoked; ErrNotFound if absent.
+	Revoke(ctx context.Context, serial string) error
+
+	Close() error
+}
