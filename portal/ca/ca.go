@@ -1,0 +1,246 @@
+// Package ca is the portal's certificate authority: a root CA and an issuing
+// CA (ECDSA P-256), created on first start and loaded after. The issuing CA
+// signs client certificates for EST enrollment (RFC 7030) and the server's
+// own TLS certificate. Profiles follow RFC 5280, Section 4.
+//
+// On disk, DIR holds the current generation:
+//
+//	DIR/generation   the generation number, "1" for the first
+//	DIR/root.pem     root CA certificate (the trust anchor given to hosts)
+//	DIR/root.key     root CA key, PKCS#8 PEM, mode 0600
+//	DIR/issuing.pem  issuing CA certificate
+//	DIR/issuing.key  issuing CA key, PKCS#8 PEM, mode 0600
+//
+// A later CA rebuild will move these to DIR/gen-N/ and write generation N+1
+// in their place, with rollover link certificates (RFC 4210, Section 4.4).
+package ca
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// File names inside the CA directory.
+const (
+	GenerationFile = "generation"
+	RootCertFile   = "root.pem"
+	RootKeyFile    = "root.key"
+	IssuingCert    = "issuing.pem"
+	IssuingKeyFile = "issuing.key"
+)
+
+// Lifetimes of the CA certificates.
+const (
+	rootValidity    = 20 * 365 * 24 * time.Hour
+	issuingValidity = 10 * 365 * 24 * time.Hour
+	// backdate absorbs clock skew between the portal and its clients.
+	backdate = time.Minute
+)
+
+// ErrIncomplete reports a CA directory that exists but lacks files.
+var ErrIncomplete = errors.New("ca: directory is incomplete")
+
+// CA is one loaded generation of the root and issuing CA.
+type CA struct {
+	Generation int
+	Root       *x509.Certificate
+	Issuing    *x509.Certificate
+
+	dir        string
+	issuingKey crypto.Signer
+	// Now is the clock; tests may replace it. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// LoadOrCreate loads the CA from dir, creating a new generation-1 CA there
+// if dir does not exist yet.
+func LoadOrCreate(dir string, log zerolog.Logger) (*CA, error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if err := create(dir, 1); err != nil {
+			return nil, err
+		}
+		log.Info().Str("dir", dir).Int("generation", 1).Msg("created CA")
+	} else if err != nil {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	c, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("dir", dir).Int("generation", c.Generation).
+		Str("root_serial", c.Root.SerialNumber.Text(16)).Msg("loaded CA")
+	return c, nil
+}
+
+// Load reads an existing CA directory and checks that each key matches its
+// certificate and that the issuing CA chains to the root.
+func Load(dir string) (*CA, error) {
+	genText, err := os.ReadFile(filepath.Join(dir, GenerationFile))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrIncomplete, err)
+	}
+	gen, err := strconv.Atoi(strings.TrimSpace(string(genText)))
+	if err != nil || gen < 1 {
+		return nil, fmt.Errorf("ca: bad generation file %q", strings.TrimSpace(string(genText)))
+	}
+	root, err := readCert(filepath.Join(dir, RootCertFile))
+	if err != nil {
+		return nil, err
+	}
+	issuing, err := readCert(filepath.Join(dir, IssuingCert))
+	if err != nil {
+		return nil, err
+	}
+	key, err := readKey(filepath.Join(dir, IssuingKeyFile), issuing)
+	if err != nil {
+		return nil, err
+	}
+	if err := issuing.CheckSignatureFrom(root); err != nil {
+		return nil, fmt.Errorf("ca: issuing CA not signed by root: %w", err)
+	}
+	return &CA{Generation: gen, Root: root, Issuing: issuing, dir: dir, issuingKey: key, Now: time.Now}, nil
+}
+
+// RootPath is the path of the root certificate PEM: the trust anchor a host
+// must be given.
+func (c *CA) RootPath() string { return filepath.Join(c.dir, RootCertFile) }
+
+// Chain returns the CA certificates, issuing first, as EST /cacerts serves
+// them (RFC 7030, Section 4.1.3).
+func (c *CA) Chain() []*x509.Certificate { return []*x509.Certificate{c.Issuing, c.Root} }
+
+// RootPool returns a pool holding only the root: what a client trusts.
+func (c *CA) RootPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c.Root)
+	return p
+}
+
+// IssuingPool returns a pool holding only the issuing CA: what the server
+// accepts client certificates from.
+func (c *CA) IssuingPool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(c.Issuing)
+	return p
+}
+
+// create makes a fresh CA in a temporary sibling of dir and renames it into
+// place, so a crash never leaves a half-written CA at dir.
+func create(dir string, gen int) error {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".ca-new-")
+	if err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o700); err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	now := time.Now()
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("ca: root key: %w", err)
+	}
+	rootTmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("certrenew Root CA G%d", gen), Organization: []string{"certrenew portal"}},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(rootValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            -1, // no limit: leaves room for rollover link certs.
+	}
+	root, err := sign(rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
+	if err != nil {
+		return err
+	}
+	issKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("ca: issuing key: %w", err)
+	}
+	issTmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("certrenew Issuing CA G%d", gen), Organization: []string{"certrenew portal"}},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(issuingValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	issuing, err := sign(issTmpl, root, &issKey.PublicKey, rootKey)
+	if err != nil {
+		return err
+	}
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{RootCertFile, pemCert(root)},
+		{IssuingCert, pemCert(issuing)},
+		{GenerationFile, []byte(strconv.Itoa(gen) + "\n")},
+	}
+	for _, k := range []struct {
+		name string
+		key  crypto.Signer
+	}{{RootKeyFile, rootKey}, {IssuingKeyFile, issKey}} {
+		p, err := pemKey(k.key)
+		if err != nil {
+			return err
+		}
+		files = append(files, struct {
+			name string
+			data []byte
+		}{k.name, p})
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(tmp, f.name), f.data, 0o600); err != nil {
+			return fmt.Errorf("ca: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("ca: %w", err)
+	}
+	return nil
+}
+
+// randomSerial returns a positive serial of exactly 128 bits: random, with
+// the top bit set so it is never zero and always 32 hex digits
+// (RFC 5280, Section 4.1.2.2 allows up to 20 octets).
+func randomSerial() (*big.Int, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("ca: serial: %w", err)
+	}
+	b[0] |= 0x80
+	return new(big.Int).SetBytes(b), nil
+}
+
+func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) (*x509.Certificate, error) {
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl.SerialNumber = serial
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+	if err != nil {
+		return nil, fmt.Errorf("ca: sign %q: %w", tmpl.Subject.CommonName, err)
+	}
+	return x509.ParseCertificate(der)
+}

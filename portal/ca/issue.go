@@ -1,0 +1,89 @@
+package ca
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+)
+
+// DefaultClientValidity is the lifetime of a client certificate when the
+// configuration does not say.
+const DefaultClientValidity = 365 * 24 * time.Hour
+
+// IssueClient signs a client-authentication certificate for userID over pub.
+// The subject is built here (CN = userID) from the portal's own records; of
+// the CSR only the public key is used. See RFC 5280, Sections 4.2.1.3 and
+// 4.2.1.12.
+func (c *CA) IssueClient(pub crypto.PublicKey, userID string, validity time.Duration) (*x509.Certificate, error) {
+	if userID == "" {
+		return nil, errors.New("ca: empty user ID")
+	}
+	if validity <= 0 {
+		validity = DefaultClientValidity
+	}
+	now := c.Now()
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: userID},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(validity),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+	}
+	return sign(tmpl, c.Issuing, pub, c.issuingKey)
+}
+
+// ServerValidity is the lifetime of the server's TLS certificate, which is
+// made fresh at every start.
+const ServerValidity = 30 * 24 * time.Hour
+
+// ServerCert issues a TLS server certificate with a fresh key for the
+// loopback names plus extra hosts (names or IP literals). The returned
+// tls.Certificate carries the issuing CA too, so clients that trust only the
+// root can build the chain.
+func (c *CA) ServerCert(extra ...string) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("ca: server key: %w", err)
+	}
+	now := c.Now()
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: "certrenew portal"},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(ServerValidity),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		DNSNames:              []string{"localhost"},
+	}
+	for _, h := range extra {
+		if h == "" || h == "localhost" {
+			continue
+		}
+		if ip := net.ParseIP(h); ip != nil {
+			if !ip.IsLoopback() && !ip.IsUnspecified() {
+				tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+			}
+			continue
+		}
+		tmpl.DNSNames = append(tmpl.DNSNames, h)
+	}
+	cert, err := sign(tmpl, c.Issuing, &key.PublicKey, c.issuingKey)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{
+		Certificate: [][]byte{cert.Raw, c.Issuing.Raw},
+		PrivateKey:  key,
+		Leaf:        cert,
+	}, nil
+}
