@@ -1,0 +1,277 @@
+// Package est is an EST client. See RFC 7030 (Enrollment over Secure
+// Transport) and RFC 8951 (its clarifications).
+package est
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// PathPrefix is where EST lives on a server. See RFC 7030, Section 3.2.2.
+const PathPrefix = "/.well-known/est/"
+
+// maxResponse caps what the client reads from a server.
+const maxResponse = 1 << 20
+
+var (
+	// ErrUnreachable reports that no HTTP exchange with the server happened.
+	ErrUnreachable = errors.New("EST server unreachable")
+	// ErrUntrusted reports that the server's TLS certificate did not verify.
+	ErrUntrusted = errors.New("EST server certificate not trusted")
+	// ErrBadResponse reports a response that is not what RFC 7030 says.
+	ErrBadResponse = errors.New("bad EST response")
+)
+
+// ServerError is a refusal from the server: an HTTP status and, when the
+// server sends an RFC 9457 problem document, its stable code.
+type ServerError struct {
+	Status int
+	Code   string
+	Detail string
+}
+
+func (e *ServerError) Error() string {
+	s := fmt.Sprintf("EST server answered %d", e.Status)
+	if e.Code != "" {
+		s += " (" + e.Code + ")"
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Client talks to one EST server.
+type Client struct {
+	// Base is the server's base URL, e.g. https://est.example:8443.
+	Base *url.URL
+	// Roots verifies the server; nil means the system roots.
+	Roots *x509.CertPool
+	// Timeout bounds each request; zero means 30 seconds.
+	Timeout time.Duration
+}
+
+// New parses base and returns a client for it. Only https is accepted.
+func New(base string, roots *x509.CertPool) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("est: portal URL %q is not a URL", base)
+	}
+	if u.Scheme != "https" {
+		return nil, fmt.Errorf("est: portal URL must start with https://")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawQuery, u.Fragment = "", ""
+	return &Client{Base: u, Roots: roots}, nil
+}
+
+// Identity is a client certificate and its key for mutual TLS. Chain holds
+// the intermediates: Go's TLS client sends no certificate at all when the
+// server names a CA the leaf alone does not chain to.
+type Identity struct {
+	Leaf  *x509.Certificate
+	Chain []*x509.Certificate
+	Key   crypto.Signer
+}
+
+// CACerts fetches the CA certificates. See RFC 7030, Section 4.1.
+func (c *Client) CACerts(ctx context.Context) ([]*x509.Certificate, error) {
+	body, err := c.do(ctx, http.MethodGet, "cacerts", nil, nil, "", "")
+	if err != nil {
+		return nil, err
+	}
+	certs, err := ParseCertsOnly(body)
+	if err != nil {
+		return nil, err
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%w: cacerts holds no certificate", ErrBadResponse)
+	}
+	return certs, nil
+}
+
+// SimpleEnroll asks for a first certificate, authenticated by HTTP Basic.
+// See RFC 7030, Section 4.2.1.
+func (c *Client) SimpleEnroll(ctx context.Context, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	return c.enroll(ctx, "simpleenroll", nil, user, password, csrDER)
+}
+
+// SimpleReenroll renews over mutual TLS with the current identity, plus HTTP
+// Basic. See RFC 7030, Section 4.2.2.
+func (c *Client) SimpleReenroll(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	if id == nil {
+		return nil, nil, errors.New("est: re-enrollment needs the current identity")
+	}
+	return c.enroll(ctx, "simplereenroll", id, user, password, csrDER)
+}
+
+func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	csr, err := x509.ParseCertificateRequest(csrDER)
+	if err != nil {
+		return nil, nil, fmt.Errorf("est: CSR: %w", err)
+	}
+	body := []byte(wrap64(csrDER))
+	resp, err := c.do(ctx, http.MethodPost, op, id, body, user, password)
+	if err != nil {
+		return nil, nil, err
+	}
+	certs, err := ParseCertsOnly(resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	leaf, rest, err := PickLeaf(certs, csr.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return leaf, rest, nil
+}
+
+func (c *Client) do(ctx context.Context, method, op string, id *Identity, body []byte, user, password string) ([]byte, error) {
+	u := *c.Base
+	u.Path += PathPrefix + op
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("est: request: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/pkcs10")
+		req.Header.Set("Content-Transfer-Encoding", "base64")
+	}
+	if user != "" || password != "" {
+		req.SetBasicAuth(user, password)
+	}
+	hc := c.httpClient(id)
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading body: %v", ErrUnreachable, err)
+	}
+	if len(data) > maxResponse {
+		return nil, fmt.Errorf("%w: body over %d bytes", ErrBadResponse, maxResponse)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), data)
+	}
+	return data, nil
+}
+
+func (c *Client) httpClient(id *Identity) *http.Client {
+	tc := &tls.Config{RootCAs: c.Roots, MinVersion: tls.VersionTLS12}
+	if id != nil {
+		cert := &tls.Certificate{PrivateKey: id.Key, Leaf: id.Leaf}
+		cert.Certificate = append(cert.Certificate, id.Leaf.Raw)
+		for _, ic := range id.Chain {
+			if !bytes.Equal(ic.RawSubject, ic.RawIssuer) { // never send roots
+				cert.Certificate = append(cert.Certificate, ic.Raw)
+			}
+		}
+		tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return cert, nil
+		}
+	}
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			TLSClientConfig:     tc,
+			Proxy:               http.ProxyFromEnvironment,
+			TLSHandshakeTimeout: 15 * time.Second,
+			DisableKeepAlives:   true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			// A redirect would resend the Basic credentials elsewhere.
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+func classify(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var uae x509.UnknownAuthorityError
+	var hne x509.HostnameError
+	var cie x509.CertificateInvalidError
+	var tve *tls.CertificateVerificationError
+	if errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &tve) {
+		return fmt.Errorf("%w: %v", ErrUntrusted, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	var rhe tls.RecordHeaderError
+	if errors.As(err, &rhe) {
+		return fmt.Errorf("%w: not a TLS server", ErrUnreachable)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrUnreachable, err)
+}
+
+// parseProblem turns a non-200 answer into a *ServerError. The detail is the
+// server's text, cut short; servers must not echo secrets back, and the
+// request's own secrets are never part of it.
+func parseProblem(status int, ctype string, body []byte) error {
+	e := &ServerError{Status: status}
+	if strings.HasPrefix(ctype, "application/problem+json") || strings.HasPrefix(ctype, "application/json") {
+		var p struct {
+			Code   string `json:"code"`
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+		}
+		if json.Unmarshal(body, &p) == nil {
+			e.Code, e.Detail = p.Code, p.Detail
+			if e.Detail == "" {
+				e.Detail = p.Title
+			}
+		}
+	} else {
+		e.Detail = strings.TrimSpace(string(body))
+	}
+	if len(e.Detail) > 300 {
+		e.Detail = e.Detail[:300]
+	}
+	return e
+}
+
+// wrap64 base64-encodes der in 64-column lines, as most EST servers expect.
+func wrap64(der []byte) string {
+	s := base64.StdEncoding.EncodeToString(der)
+	var b strings.Builder
+	for len(s) > 64 {
+		b.WriteString(s[:64])
+		b.WriteString("\r\n")
+		s = s[64:]
+	}
+	b.WriteString(s)
+	b.WriteString("\r\n")
+	return b.String()
+}

@@ -1,0 +1,48 @@
+// Package store is the contract for the OS certificate store: where the
+// browser finds client certificates and the CAs it trusts. Implementations:
+// host/store/nss (Linux: Chrome/Chromium's ~/.pki/nssdb).
+package store
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+
+	"github.com/certrenew/certrenew/hsm"
+)
+
+// Identity is a client certificate with its key.
+type Identity struct {
+	// Nickname groups the certificates of one managed identity. Stores that
+	// name certificates by subject (NSS) give every certificate of a
+	// subject the same nickname, so old and new share it during renewal.
+	Nickname string
+	Cert     *x509.Certificate
+	Key      hsm.Key
+}
+
+// Store installs and removes identities and trust anchors.
+type Store interface {
+	// Name is a short description for diagnostics ("nss:/home/u/.pki/nssdb").
+	Name() string
+	// AddTrustAnchors installs CA certificates as trusted issuers of client
+	// and server certificates. Installing one that is present is a no-op.
+	AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
+	// InstallIdentity installs the certificate linked to its key.
+	InstallIdentity(ctx context.Context, id Identity) error
+	// VerifyIdentity checks that the certificate is installed, linked to
+	// its key, and chains to an installed trust anchor for client auth.
+	VerifyIdentity(ctx context.Context, id Identity) error
+	// RemoveIdentity removes old's certificate and key from the store. If
+	// keep is set (the renewed identity sharing old's nickname), keep stays
+	// installed. Removing what is already gone is not an error.
+	RemoveIdentity(ctx context.Context, old Identity, keep *Identity) error
+	// HasCert reports whether the certificate is installed.
+	HasCert(ctx context.Context, id Identity) (bool, error)
+}
+
+// ErrNotVerified reports an identity that is installed wrongly or not at all.
+var ErrNotVerified = errors.New("certificate not installed and verified")
+
+// ErrUnavailable reports a store whose tools or files cannot be used.
+var ErrUnavailable = errors.New("certificate store unavailable")

@@ -1,0 +1,138 @@
+// Package hsm is the contract between certrenew and the places a private key
+// can live: a TPM 2.0, a PKCS#11 token, or software. It holds only
+// interfaces, request types, URI helpers and sentinel errors; each backend
+// lives in its own package (hsm/soft, ...) and imports only this one.
+//
+// A key is named by a URI whose scheme picks the backend: "soft:<id>",
+// "tpm:..." or an RFC 7512 "pkcs11:" URI.
+package hsm
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Key is a private key held by a backend. Its private part never leaves the
+// backend: callers only sign through it.
+type Key interface {
+	crypto.Signer
+	// URI names the key so that Backend.Open can find it again.
+	URI() string
+}
+
+// Algorithm is a key type a backend can generate.
+type Algorithm string
+
+// Supported algorithms. ECDSA P-256 is the default everywhere.
+const (
+	ECDSAP256 Algorithm = "ecdsa-p256"
+	RSA2048   Algorithm = "rsa-2048"
+)
+
+// GenerateRequest asks a backend for a new key.
+type GenerateRequest struct {
+	// Algorithm defaults to ECDSAP256.
+	Algorithm Algorithm
+	// Label is a human-readable name stored with the key where the
+	// backend can (a PKCS#11 CKA_LABEL, say). It is not secret.
+	Label string
+	// Near, if set, is the URI of an existing key: the new key is made in
+	// the same device, token or store (hardware-bound renewal).
+	Near string
+}
+
+// Backend makes, finds and destroys keys of one URI scheme.
+type Backend interface {
+	// Scheme is the URI scheme this backend answers to ("soft", ...).
+	Scheme() string
+	Generate(ctx context.Context, req GenerateRequest) (Key, error)
+	Open(ctx context.Context, uri string) (Key, error)
+	// Delete destroys the key. Deleting a key that is already gone is
+	// not an error, so that an interrupted cleanup can be run again.
+	Delete(ctx context.Context, uri string) error
+}
+
+// Lister is implemented by backends that can enumerate their keys.
+type Lister interface {
+	List(ctx context.Context) ([]string, error)
+}
+
+// Sentinel errors that backends wrap, so callers can tell conditions apart
+// with errors.Is whatever the backend.
+var (
+	ErrNotFound      = errors.New("key not found")
+	ErrUnavailable   = errors.New("key backend unavailable")
+	ErrPINIncorrect  = errors.New("token PIN incorrect")
+	ErrTokenAbsent   = errors.New("token absent")
+	ErrUnsupported   = errors.New("not supported by this key backend")
+	ErrUnknownScheme = errors.New("no key backend for this URI scheme")
+	ErrMalformedURI  = errors.New("malformed key URI")
+)
+
+// Scheme returns the scheme of a key URI ("soft" for "soft:abc").
+func Scheme(uri string) (string, error) {
+	s, _, ok := strings.Cut(uri, ":")
+	if !ok || s == "" {
+		return "", fmt.Errorf("%w: no scheme", ErrMalformedURI)
+	}
+	return strings.ToLower(s), nil
+}
+
+// Registry picks a backend by URI scheme. The zero value is empty and ready.
+type Registry struct {
+	backends map[string]Backend
+	order    []string
+}
+
+// Add registers b under its scheme, replacing any earlier one.
+func (r *Registry) Add(b Backend) {
+	if r.backends == nil {
+		r.backends = map[string]Backend{}
+	}
+	if _, ok := r.backends[b.Scheme()]; !ok {
+		r.order = append(r.order, b.Scheme())
+	}
+	r.backends[b.Scheme()] = b
+}
+
+// Schemes lists registered schemes in the order they were added.
+func (r *Registry) Schemes() []string { return append([]string(nil), r.order...) }
+
+// Backend returns the backend for scheme.
+func (r *Registry) Backend(scheme string) (Backend, error) {
+	b, ok := r.backends[strings.ToLower(scheme)]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownScheme, scheme)
+	}
+	return b, nil
+}
+
+// ForURI returns the backend that owns uri.
+func (r *Registry) ForURI(uri string) (Backend, error) {
+	s, err := Scheme(uri)
+	if err != nil {
+		return nil, err
+	}
+	return r.Backend(s)
+}
+
+// Open finds the key named by uri in its backend.
+func (r *Registry) Open(ctx context.Context, uri string) (Key, error) {
+	b, err := r.ForURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return b.Open(ctx, uri)
+}
+
+// Delete destroys the key named by uri.
+func (r *Registry) Delete(ctx context.Context, uri string) error {
+	b, err := r.ForURI(uri)
+	if err != nil {
+		return err
+	}
+	return b.Delete(ctx, uri)
+}
