@@ -1,0 +1,136 @@
+// Package est serves the Enrollment over Secure Transport endpoints of
+// RFC 7030 under /.well-known/est/: cacerts (Section 4.1), simpleenroll
+// (Section 4.2.1) and simplereenroll (Section 4.2.2). Enrollment is bound
+// to an invitation code carried as the CSR's challengePassword; renewal is
+// bound to the current certificate over mutual TLS plus the password.
+package est
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/password"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// PathPrefix is the EST base path, RFC 7030, Section 3.2.2.
+const PathPrefix = "/.well-known/est/"
+
+// Handler serves EST. Set the exported fields before use.
+type Handler struct {
+	CA    *ca.CA
+	Store store.Store
+	Log   zerolog.Logger
+	// Validity of issued client certificates; 0 means ca.DefaultClientValidity.
+	Validity time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Register adds the EST routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+PathPrefix+"cacerts", h.cacerts)
+	mux.HandleFunc("POST "+PathPrefix+"simpleenroll", h.wrap(h.enroll))
+	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// wrap runs an EST operation and sends its error, if any, through the one
+// error writer.
+func (h *Handler) wrap(op func(http.ResponseWriter, *http.Request, zerolog.Logger) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		log := h.Log.With().Str("op", r.URL.Path[len(PathPrefix):]).Str("remote", r.RemoteAddr).Logger()
+		if err := op(w, r, log); err != nil {
+			WriteError(w, log, err)
+		}
+	}
+}
+
+// cacerts answers RFC 7030, Section 4.1: the issuing CA and the root as a
+// certs-only CMS.
+func (h *Handler) cacerts(w http.ResponseWriter, r *http.Request) {
+	der, err := certsOnly(h.CA.Chain()...)
+	if err != nil {
+		WriteError(w, h.Log, err)
+		return
+	}
+	writeCMS(w, ContentTypeCACerts, der)
+}
+
+// authenticate checks HTTP Basic credentials (RFC 7617). Unknown users and
+// wrong passwords cost the same and return the same problem.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request) (store.User, error) {
+	id, pw, ok := r.BasicAuth()
+	if !ok {
+		return store.User{}, NewProblem(CodeBadPassword, "HTTP Basic credentials are required")
+	}
+	u, err := h.Store.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		password.VerifyDummy(pw)
+		return store.User{}, NewProblem(CodeBadPassword, "")
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	okPw, err := password.Verify(u.PasswordHash, pw)
+	if err != nil {
+		return store.User{}, fmt.Errorf("user %q: %w", u.ID, err)
+	}
+	if !okPw {
+		return store.User{}, NewProblem(CodeBadPassword, "")
+	}
+	return u, nil
+}
+
+// readRequest reads and parses the CSR body, RFC 7030, Section 4.2.1.
+func readRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	if err != nil {
+		return nil, NewProblem(CodeBadRequest, "request body unreadable or too large")
+	}
+	req, err := ParseRequest(body)
+	if err != nil {
+		// Parse errors describe structure only, never attribute values.
+		return nil, NewProblem(CodeBadRequest, "bad CSR: "+err.Error())
+	}
+	return req, nil
+}
+
+// issue signs the certificate for userID and sends it as certs-only CMS,
+// RFC 7030, Section 4.2.3. record stores it before the response goes out.
+func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, record func(store.Cert) error) (store.Cert, error) {
+	cert, err := h.CA.IssueClient(req.CSR.PublicKey, userID, h.Validity)
+	if err != nil {
+		return store.Cert{}, err
+	}
+	sc := store.Cert{
+		Serial:    cert.SerialNumber.Text(16),
+		UserID:    userID,
+		Status:    store.StatusActive,
+		NotBefore: cert.NotBefore,
+		NotAfter:  cert.NotAfter,
+		DER:       cert.Raw,
+	}
+	if err := record(sc); err != nil {
+		return sc, err
+	}
+	der, err := certsOnly(cert)
+	if err != nil {
+		return sc, err
+	}
+	writeCMS(w, ContentTypeCertOnly, der)
+	return sc, nil
+}

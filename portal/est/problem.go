@@ -1,0 +1,75 @@
+package est
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/rs/zerolog"
+)
+
+// Stable error codes sent in problem+json bodies (RFC 9457). Clients branch
+// on these strings, so they never change meaning.
+const (
+	CodeBadPassword        = "bad_password"
+	CodeBadInvitation      = "bad_invitation"
+	CodeReissueNotAllowed  = "reissue_not_allowed"
+	CodeInvitationConflict = "invitation_conflict"
+	CodeClientCertRequired = "client_cert_required"
+	CodeBadRequest         = "bad_request"
+	CodeKeyReuse           = "key_reuse"
+	CodeInternal           = "internal"
+)
+
+// Problem is an error with a stable code, an HTTP status and a message safe
+// to show the client. Detail never holds a password, code or key.
+type Problem struct {
+	Status int    `json:"-"`
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
+
+var titles = map[string]struct {
+	status int
+	title  string
+}{
+	CodeBadPassword:        {http.StatusUnauthorized, "User ID or password is incorrect"},
+	CodeBadInvitation:      {http.StatusForbidden, "Invitation code is not valid for this user"},
+	CodeReissueNotAllowed:  {http.StatusForbidden, "Re-issue is not allowed for this user"},
+	CodeInvitationConflict: {http.StatusForbidden, "A certificate from another invitation is still valid"},
+	CodeClientCertRequired: {http.StatusForbidden, "A valid client certificate is required"},
+	CodeBadRequest:         {http.StatusBadRequest, "Bad request"},
+	CodeKeyReuse:           {http.StatusBadRequest, "Re-enrollment must use a new key"},
+	CodeInternal:           {http.StatusInternalServerError, "Internal error"},
+}
+
+// NewProblem returns the Problem for code with the given safe detail.
+func NewProblem(code, detail string) *Problem {
+	t, ok := titles[code]
+	if !ok {
+		code, t = CodeInternal, titles[CodeInternal]
+	}
+	return &Problem{Status: t.status, Code: code, Title: t.title, Detail: detail}
+}
+
+// WriteError is the one place errors become HTTP responses. A *Problem is
+// sent as is; anything else is logged and sent as a bare "internal".
+func WriteError(w http.ResponseWriter, log zerolog.Logger, err error) {
+	var p *Problem
+	if !errors.As(err, &p) {
+		log.Error().Err(err).Msg("internal error")
+		p = NewProblem(CodeInternal, "")
+	} else {
+		log.Info().Str("code", p.Code).Int("status", p.Status).Msg("request refused")
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="certrenew", charset="UTF-8"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

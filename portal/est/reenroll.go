@@ -1,0 +1,69 @@
+package est
+
+import (
+	"bytes"
+	"crypto"
+	"errors"
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// reenroll is simplereenroll, RFC 7030, Section 4.2.2. The client proves the
+// current certificate over TLS (Section 3.3.2) and the password over HTTP
+// Basic. The CSR keeps the subject and brings a new key; the new
+// certificate continues the old one's invitation lineage and the old one is
+// superseded, not revoked, so an interrupted renewal can be retried.
+func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
+	ctx := r.Context()
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return NewProblem(CodeClientCertRequired, "re-enrollment needs the current certificate as TLS client certificate")
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	cur, err := h.Store.Cert(ctx, leaf.SerialNumber.Text(16))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(cur.DER, leaf.Raw)) {
+		return NewProblem(CodeClientCertRequired, "the client certificate is unknown to this portal")
+	}
+	if err != nil {
+		return err
+	}
+	if !cur.Live(h.now()) {
+		return NewProblem(CodeClientCertRequired, "the client certificate is revoked or expired")
+	}
+	log = log.With().Str("user", cur.UserID).Str("current_serial", cur.Serial).Logger()
+
+	u, err := h.authenticate(ctx, r)
+	if err != nil {
+		return err
+	}
+	if u.ID != cur.UserID {
+		return NewProblem(CodeBadPassword, "the user ID does not own the client certificate")
+	}
+	if !u.ReissueAllowed {
+		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
+	}
+	req, err := readRequest(w, r)
+	if err != nil {
+		return err
+	}
+	// RFC 7030, Section 4.2.2: the subject MUST be identical to the current
+	// certificate's. Compare parsed names so string-type choices
+	// (PrintableString vs UTF8String) do not matter.
+	if req.CSR.Subject.String() != leaf.Subject.String() {
+		return NewProblem(CodeBadRequest, "CSR subject does not match the current certificate's subject")
+	}
+	if pub, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(req.CSR.PublicKey) {
+		return NewProblem(CodeKeyReuse, "the CSR reuses the current certificate's key; make a new key")
+	}
+	sc, err := h.issue(w, req, cur.UserID, func(c store.Cert) error {
+		c.InvitationID, c.Replaces = cur.InvitationID, cur.Serial
+		return h.Store.Reissue(ctx, c)
+	})
+	if err != nil {
+		return err
+	}
+	log.Info().Str("serial", sc.Serial).Msg("re-enrolled")
+	return nil
+}

@@ -1,0 +1,130 @@
+// Package portaltest starts a real certrenew portal in-process for tests:
+// HTTPS on 127.0.0.1 with a port picked at run time, a fresh CA and SQLite
+// database in a temporary directory. Other packages' tests (the host's EST
+// client, the extension's end-to-end tests) import it.
+package portaltest
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/server"
+	"github.com/certrenew/certrenew/portal/store/sqlite"
+)
+
+// Options tune Start. The zero value is the portal's defaults.
+type Options struct {
+	// Validity of issued client certificates; 0 means the CA default.
+	Validity time.Duration
+	// Dir is the data directory; "" means a new t.TempDir().
+	Dir string
+}
+
+// Portal is a running in-process portal.
+type Portal struct {
+	URL     string         // base URL, e.g. https://127.0.0.1:41234
+	Roots   *x509.CertPool // the root CA only: what a client should trust
+	CA      *ca.CA
+	Dir     string // data directory, laid out as `certrenew-portal serve --data` does
+	LogPath string // zerolog JSON log of the server
+	Admin   *admin.Admin
+	Store   *sqlite.DB
+}
+
+// Start runs a portal until the test ends.
+func Start(t testing.TB) *Portal { return StartWith(t, Options{}) }
+
+// StartWith runs a portal with options until the test ends.
+func StartWith(t testing.TB, o Options) *Portal {
+	t.Helper()
+	dir := o.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	logPath := filepath.Join(dir, "portal.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := zerolog.New(logFile).With().Timestamp().Logger()
+	authority, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("portal: %v", err)
+		}
+		db.Close()
+		logFile.Close()
+	})
+	return &Portal{
+		URL: srv.URL(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
+		Admin: &admin.Admin{Store: db}, Store: db,
+	}
+}
+
+// AddUser creates a user with re-issue allowed.
+func (p *Portal) AddUser(t testing.TB, id, password string) {
+	t.Helper()
+	if err := p.Admin.AddUser(context.Background(), id, password); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Invite returns a new invitation code for user.
+func (p *Portal) Invite(t testing.TB, user string) string {
+	t.Helper()
+	code, err := p.Admin.CreateInvitation(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// SetReissue allows or denies re-issue for user.
+func (p *Portal) SetReissue(t testing.TB, user string, allowed bool) {
+	t.Helper()
+	if err := p.Admin.SetReissue(context.Background(), user, allowed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Client returns an HTTP client that trusts only the portal's root. If cert
+// is not nil it is offered as client certificate through
+// GetClientCertificate (with the issuing CA appended), so Go's client never
+// silently drops it.
+func (p *Portal) Client(cert *tls.Certificate) *http.Client {
+	cfg := &tls.Config{RootCAs: p.Roots, MinVersion: tls.VersionTLS12}
+	if cert != nil {
+		c := *cert
+		if len(c.Certificate) == 1 {
+			c.Certificate = append(c.Certificate, p.CA.Issuing.Raw)
+		}
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
+	}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}

@@ -1,0 +1,160 @@
+// Package server runs the portal's HTTPS server: EST (RFC 7030) under
+// /.well-known/est/, GET /mtls/whoami and GET /healthz. Client certificates
+// are requested but optional at the TLS layer (RFC 8446, Section 4.3.2);
+// the endpoints that need one check for it.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	stdlog "log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// Config is what a Server needs. The zero Validity means the CA default.
+type Config struct {
+	CA       *ca.CA
+	Store    store.Store
+	Log      zerolog.Logger
+	Validity time.Duration
+}
+
+// Server is a listening portal.
+type Server struct {
+	cfg  Config
+	ln   net.Listener
+	http *http.Server
+	url  string
+}
+
+// Listen binds addr (port 0 picks a free port) and prepares TLS with a fresh
+// server certificate naming the listen host.
+func Listen(cfg Config, addr string) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen address %q: %w", addr, err)
+	}
+	cert, err := cfg.CA.ServerCert(host)
+	if err != nil {
+		return nil, err
+	}
+	tcp, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	tlsCfg := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    cfg.CA.IssuingPool(),
+	}
+	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          stdlog.New(cfg.Log, "", 0), // TLS handshake failures etc.
+	}
+	return s, nil
+}
+
+// baseURL names the bound address, keeping a host name if one was given.
+func baseURL(a *net.TCPAddr, host string) string {
+	h := host
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		h = "127.0.0.1"
+	} else if ip != nil {
+		h = a.IP.String()
+	}
+	return "https://" + net.JoinHostPort(h, fmt.Sprint(a.Port))
+}
+
+// URL is the base URL the server answers on, e.g. https://127.0.0.1:41234.
+func (s *Server) URL() string { return s.url }
+
+// Serve serves until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	s.cfg.Log.Info().Str("url", s.url).Msg("serving")
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	s.cfg.Log.Info().Err(err).Msg("stopped")
+	return err
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	(&est.Handler{CA: s.cfg.CA, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity}).Register(mux)
+	mux.HandleFunc("GET /mtls/whoami", s.whoami)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return s.logRequests(mux)
+}
+
+// whoami answers the serial of the verified client certificate in lower-case
+// hex, so tests and browsers can see which certificate was presented.
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "no verified client certificate was presented"))
+		return
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	c, err := s.cfg.Store.Cert(r.Context(), leaf.SerialNumber.Text(16))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusRevoked) {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown or revoked"))
+		return
+	}
+	if err != nil {
+		est.WriteError(w, s.cfg.Log, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(leaf.SerialNumber.Text(16) + "\n"))
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests logs method, path and status; never headers or bodies, which
+// carry passwords and invitation codes.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.cfg.Log.Info().Str("method", r.Method).Str("path", r.URL.Path).Int("status", sw.status).
+			Dur("took", time.Since(start)).Str("remote", r.RemoteAddr).Msg("request")
+	})
+}
