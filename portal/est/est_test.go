@@ -1,0 +1,312 @@
+package est_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+const (
+	alice   = "alice"
+	alicePw = "alice-secret-pw"
+)
+
+func newKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func cn(s string) pkix.Name { return pkix.Name{CommonName: s} }
+
+// setup starts a portal with alice and one invitation of hers.
+func setup(t *testing.T) (*portaltest.Portal, string) {
+	p := portaltest.Start(t)
+	p.AddUser(t, alice, alicePw)
+	return p, p.Invite(t, alice)
+}
+
+// enroll makes a first certificate for alice and returns it with its key.
+func enroll(t *testing.T, p *portaltest.Portal, code string) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
+	key := newKey(t)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, cn(alice), code), nil)
+	if r.Status != http.StatusOK || len(r.Certs) != 1 {
+		t.Fatalf("enroll: %d %s", r.Status, r.Body)
+	}
+	return r.Certs[0], key
+}
+
+func wantProblem(t *testing.T, r *portaltest.Response, status int, code string) {
+	t.Helper()
+	if r.Status != status || r.Problem != code {
+		t.Fatalf("got %d %q (%s); want %d %q", r.Status, r.Problem, r.Body, status, code)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+}
+
+func TestEnroll(t *testing.T) {
+	p, code := setup(t)
+	key := newKey(t)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, cn(alice), code), nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != est.ContentTypeCertOnly {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	if len(r.Certs) != 1 {
+		t.Fatalf("%d certs", len(r.Certs))
+	}
+	c := r.Certs[0]
+	if c.Subject.CommonName != alice || !c.PublicKey.(*ecdsa.PublicKey).Equal(key.Public()) {
+		t.Fatal("wrong subject or key")
+	}
+	inter := x509.NewCertPool()
+	inter.AddCert(p.CA.Issuing)
+	if _, err := c.Verify(x509.VerifyOptions{Roots: p.Roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := p.Store.Cert(context.Background(), c.SerialNumber.Text(16))
+	if err != nil || sc.Status != store.StatusActive || sc.UserID != alice {
+		t.Fatalf("stored %+v, %v", sc, err)
+	}
+	// Same invitation again (a second device): allowed, same lineage.
+	enroll(t, p, strings.ToLower(code))
+}
+
+func TestEnrollBodyForms(t *testing.T) {
+	p, code := setup(t)
+	der := portaltest.CSR(t, newKey(t), cn(""), code)
+	b64 := base64.StdEncoding.EncodeToString(der)
+	var wrapped strings.Builder
+	for i := 0; i < len(b64); i += 64 {
+		wrapped.WriteString(b64[i:min(i+64, len(b64))] + "\r\n")
+	}
+	for name, body := range map[string]string{"wrapped": wrapped.String(), "der": string(der)} {
+		req, _ := http.NewRequest(http.MethodPost, p.URL+"/.well-known/est/simpleenroll", strings.NewReader(body))
+		req.SetBasicAuth(alice, alicePw)
+		resp, err := p.Client(nil).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, b)
+		}
+	}
+}
+
+func TestEnrollRefusals(t *testing.T) {
+	p, code := setup(t)
+	p.AddUser(t, "bob", "bob-secret-pw")
+	bobCode := p.Invite(t, "bob")
+	csr := func(c string) []byte { return portaltest.CSR(t, newKey(t), cn(alice), c) }
+
+	for _, tc := range []struct {
+		name, user, pw string
+		csr            []byte
+		status         int
+		code           string
+	}{
+		{"wrong password", alice, "nope-nope-nope", csr(code), 401, est.CodeBadPassword},
+		{"unknown user", "mallory", alicePw, csr(code), 401, est.CodeBadPassword},
+		{"no credentials", "", "", csr(code), 401, est.CodeBadPassword},
+		{"wrong invitation", alice, alicePw, csr("ABCD-EFGH-JKLM-NPQR"), 403, est.CodeBadInvitation},
+		{"someone else's invitation", alice, alicePw, csr(bobCode), 403, est.CodeBadInvitation},
+		{"no challengePassword", alice, alicePw, csr(""), 403, est.CodeBadInvitation},
+		{"subject of another user", alice, alicePw, portaltest.CSR(t, newKey(t), cn("bob"), code), 400, est.CodeBadRequest},
+		{"garbage", alice, alicePw, []byte("not a csr"), 400, est.CodeBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := p.Post(t, "simpleenroll", tc.user, tc.pw, tc.csr, nil)
+			wantProblem(t, r, tc.status, tc.code)
+			if tc.status == 401 && r.Header.Get("WWW-Authenticate") != `Basic realm="certrenew", charset="UTF-8"` {
+				t.Errorf("WWW-Authenticate %q", r.Header.Get("WWW-Authenticate"))
+			}
+			if strings.Contains(string(r.Body), code) || strings.Contains(string(r.Body), alicePw) {
+				t.Error("problem body echoes a secret")
+			}
+		})
+	}
+}
+
+func TestInvitationConflict(t *testing.T) {
+	p, code := setup(t)
+	first, _ := enroll(t, p, code)
+	second := p.Invite(t, alice)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), second), nil)
+	wantProblem(t, r, 403, est.CodeInvitationConflict)
+	// Once the old certificate is revoked, the new invitation works.
+	if err := p.Admin.Revoke(context.Background(), first.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	enroll(t, p, second)
+}
+
+func TestReenroll(t *testing.T) {
+	p, code := setup(t)
+	old, oldKey := enroll(t, p, code)
+	newK := newKey(t)
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newK, cn(alice), ""), portaltest.TLSCert(old, oldKey))
+	if r.Status != http.StatusOK || len(r.Certs) != 1 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	fresh := r.Certs[0]
+	if !fresh.PublicKey.(*ecdsa.PublicKey).Equal(newK.Public()) || fresh.Subject.String() != old.Subject.String() {
+		t.Fatal("wrong key or subject in re-issued certificate")
+	}
+	ctx := context.Background()
+	oldRec, _ := p.Store.Cert(ctx, old.SerialNumber.Text(16))
+	newRec, _ := p.Store.Cert(ctx, fresh.SerialNumber.Text(16))
+	if oldRec.Status != store.StatusSuperseded || newRec.Status != store.StatusActive ||
+		newRec.Replaces != oldRec.Serial || newRec.InvitationID != oldRec.InvitationID {
+		t.Fatalf("old %+v new %+v", oldRec.Status, newRec)
+	}
+	// The superseded certificate still works, so an interrupted renewal can be retried.
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), ""), portaltest.TLSCert(old, oldKey))
+	if r.Status != http.StatusOK {
+		t.Fatalf("retry with superseded cert: %d %s", r.Status, r.Body)
+	}
+	if rec, _ := p.Store.Cert(ctx, fresh.SerialNumber.Text(16)); rec.Status != store.StatusSuperseded {
+		t.Fatalf("interrupted re-issue still %s", rec.Status)
+	}
+	// The re-issued certificate renews too.
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), ""), portaltest.TLSCert(fresh, newK))
+	if r.Status != http.StatusOK {
+		t.Fatalf("renew the renewed: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestReenrollRefusals(t *testing.T) {
+	p, code := setup(t)
+	old, oldKey := enroll(t, p, code)
+	client := portaltest.TLSCert(old, oldKey)
+	p.AddUser(t, "bob", "bob-secret-pw")
+
+	good := func() []byte { return portaltest.CSR(t, newKey(t), cn(alice), "") }
+	cases := []struct {
+		name, user, pw string
+		csr            []byte
+		client         bool
+		status         int
+		code           string
+	}{
+		{"no client cert", alice, alicePw, good(), false, 403, est.CodeClientCertRequired},
+		{"wrong password", alice, "wrong-password", good(), true, 401, est.CodeBadPassword},
+		{"other user's basic auth", "bob", "bob-secret-pw", good(), true, 401, est.CodeBadPassword},
+		{"same key", alice, alicePw, portaltest.CSR(t, oldKey, cn(alice), ""), true, 400, est.CodeKeyReuse},
+		{"subject mismatch", alice, alicePw, portaltest.CSR(t, newKey(t), cn("alice2"), ""), true, 400, est.CodeBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var cc = client
+			if !tc.client {
+				cc = nil
+			}
+			r := p.Post(t, "simplereenroll", tc.user, tc.pw, tc.csr, cc)
+			wantProblem(t, r, tc.status, tc.code)
+			if tc.name == "subject mismatch" && !strings.Contains(string(r.Body), "subject") {
+				t.Errorf("detail does not mention the subject: %s", r.Body)
+			}
+		})
+	}
+	t.Run("reissue denied", func(t *testing.T) {
+		p.SetReissue(t, alice, false)
+		defer p.SetReissue(t, alice, true)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeReissueNotAllowed)
+	})
+	t.Run("revoked", func(t *testing.T) {
+		if err := p.Admin.Revoke(context.Background(), old.SerialNumber.Text(16)); err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeClientCertRequired)
+	})
+	t.Run("cert from another CA", func(t *testing.T) {
+		other := portaltest.Start(t)
+		other.AddUser(t, alice, alicePw)
+		foreign, fk := enroll(t, other, other.Invite(t, alice))
+		// VerifyClientCertIfGiven: a certificate that does not chain to our
+		// issuing CA fails the TLS handshake itself.
+		fc := portaltest.TLSCert(foreign, fk)
+		fc.Certificate = append(fc.Certificate, other.CA.Issuing.Raw)
+		req, _ := http.NewRequest(http.MethodPost, p.URL+"/.well-known/est/simplereenroll", strings.NewReader(""))
+		if resp, err := p.Client(fc).Do(req); err == nil {
+			resp.Body.Close()
+			t.Fatalf("foreign client certificate accepted: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestCACerts(t *testing.T) {
+	p := portaltest.Start(t)
+	resp, err := p.Client(nil).Get(p.URL + "/.well-known/est/cacerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkcs7-mime" ||
+		resp.Header.Get("Content-Transfer-Encoding") != "base64" {
+		t.Fatalf("%d %v", resp.StatusCode, resp.Header)
+	}
+	if !strings.HasSuffix(string(body), "\r\n") {
+		t.Fatal("body does not end in CRLF")
+	}
+	lines := strings.Split(strings.TrimSuffix(string(body), "\r\n"), "\r\n")
+	for i, l := range lines {
+		if strings.ContainsAny(l, "\r\n") || len(l) > 76 || (i < len(lines)-1 && len(l) != 76) {
+			t.Fatalf("line %d has %d columns: %q", i, len(l), l)
+		}
+	}
+	certs, err := portaltest.ParseCertsOnly(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(certs) != 2 || !certs[0].Equal(p.CA.Issuing) || !certs[1].Equal(p.CA.Root) {
+		t.Fatalf("got %d certs", len(certs))
+	}
+}
+
+// TestLogHasNoSecrets runs a full enroll and re-enroll, including refusals,
+// and checks the log file never holds the password or the invitation code.
+func TestLogHasNoSecrets(t *testing.T) {
+	p, code := setup(t)
+	p.Post(t, "simpleenroll", alice, "wrong-"+alicePw, portaltest.CSR(t, newKey(t), cn(alice), code), nil)
+	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), code+"X"), nil)
+	old, key := enroll(t, p, code)
+	p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), ""), portaltest.TLSCert(old, key))
+	log, err := os.ReadFile(p.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), `"enrolled"`) || !strings.Contains(string(log), `"re-enrolled"`) {
+		t.Fatalf("log lacks the enrollment events:\n%s", log)
+	}
+	normalized := strings.ReplaceAll(code, "-", "")
+	for _, secret := range []string{alicePw, code, normalized, strings.ToLower(normalized)} {
+		if strings.Contains(string(log), secret) {
+			t.Fatalf("log contains a secret")
+		}
+	}
+}
