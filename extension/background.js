@@ -1,0 +1,358 @@
+// certrenew background service worker (Manifest V3).
+//
+// It owns the ONE native-messaging port to certrenew-host, so an enrollment
+// or renewal goes on when the popup closes (Chrome keeps a worker with an
+// open native port alive). UI pages (popup.html, app.html) connect with
+// chrome.runtime.connect({name: "ui"}) and exchange these messages:
+//
+//   UI → worker  {kind: "request", request: <proto.Request>}
+//                {kind: "getState"}
+//   worker → UI  {kind: "state", state: {hello, list, op, hostError}}
+//                {kind: "reply", reply: <proto.Reply>}
+//
+// Every host reply goes to every UI port. Errors the host cannot report
+// (not installed, not allowed, gone) are sent as error replies for each
+// request they hit, with codes host_missing, host_forbidden, host_failed,
+// host_disconnected and version_mismatch.
+//
+// Request params carry passwords: they are passed to the host and dropped.
+// Nothing here stores, logs or echoes them.
+"use strict";
+
+const HOST_NAME = "com.certrenew.host";
+const PROTOCOL_MAJOR = 1; // host/proto.Version is "1.0"
+const HELLO_TIMEOUT_MS = 15000;
+const LIST_CACHE_KEY = "certrenew.list";
+const ALARM_NAME = "certrenew.expiry-check";
+const OP_COMMANDS = new Set(["enroll", "renew"]);
+const INSTALL_FIX = "run `certrenew-host install`";
+
+let port = null; // native port, null when not connected
+let helloSeen = false; // the current port's host has said hello
+let helloTimer = 0;
+let queue = []; // requests waiting for the host's hello (in memory only)
+const pending = new Map(); // request id -> {command}
+let hello = null; // last hello
+let list = null; // last list result
+let op = null; // {id, command, certId, steps, done, result, error, seen}
+let hostError = null; // last connection-level error
+let seq = 0;
+const uiPorts = new Set();
+
+// The cached list makes a popup render at once, before the host answers.
+const ready = chrome.storage.local
+  .get(LIST_CACHE_KEY)
+  .then((v) => {
+    if (!list && v && v[LIST_CACHE_KEY]) list = v[LIST_CACHE_KEY];
+  })
+  .catch(() => {});
+
+// --- UI ports -------------------------------------------------------------
+
+chrome.runtime.onConnect.addListener((p) => {
+  if (p.name !== "ui" || p.sender.id !== chrome.runtime.id) {
+    p.disconnect();
+    return;
+  }
+  uiPorts.add(p);
+  p.onDisconnect.addListener(() => uiPorts.delete(p));
+  p.onMessage.addListener((m) => onUIMessage(p, m));
+  ready.then(() => sendState(p));
+});
+
+function onUIMessage(p, m) {
+  if (!m || typeof m !== "object") return;
+  switch (m.kind) {
+    case "getState":
+      ready.then(() => sendState(p));
+      break;
+    case "request":
+      handleRequest(m.request);
+      break;
+  }
+}
+
+function sendState(p) {
+  let shownOp = null;
+  if (op && (!op.done || !op.seen)) {
+    shownOp = {
+      id: op.id,
+      command: op.command,
+      certId: op.certId,
+      steps: op.steps.slice(),
+      done: op.done,
+      result: op.result,
+      error: op.error,
+    };
+    if (op.done) op.seen = true;
+  }
+  safePost(p, { kind: "state", state: { hello, list, op: shownOp, hostError } });
+}
+
+function broadcast(msg) {
+  for (const p of uiPorts) safePost(p, msg);
+}
+
+function safePost(p, msg) {
+  try {
+    p.postMessage(msg);
+  } catch (e) {
+    uiPorts.delete(p); // the page went away
+  }
+}
+
+// --- requests -------------------------------------------------------------
+
+function handleRequest(req) {
+  if (!req || typeof req.id !== "string" || typeof req.command !== "string" || !req.id) return;
+  if (pending.has(req.id)) return;
+  if (OP_COMMANDS.has(req.command)) {
+    if (op && !op.done) {
+      // One enrollment or renewal at a time; the UI re-attaches to it.
+      broadcast(errorReply(req.id, { code: "busy", message: "" }));
+      return;
+    }
+    const certId =
+      req.command === "renew" && req.params && typeof req.params.certId === "string"
+        ? req.params.certId
+        : "";
+    op = { id: req.id, command: req.command, certId, steps: [], done: false, result: null, error: null, seen: false };
+  }
+  pending.set(req.id, { command: req.command });
+  send({ id: req.id, command: req.command, lang: req.lang || "", params: req.params });
+}
+
+// send forwards a request, waiting for the host's hello first.
+function send(frame) {
+  ensurePort();
+  if (!port) return; // ensurePort failed every pending request
+  if (helloSeen) {
+    postToHost(frame);
+  } else {
+    queue.push(frame);
+  }
+}
+
+function postToHost(frame) {
+  try {
+    port.postMessage(frame);
+  } catch (e) {
+    fail(frame.id, disconnectedError());
+  }
+}
+
+// --- native port ----------------------------------------------------------
+
+function ensurePort() {
+  if (port) return;
+  helloSeen = false;
+  let p;
+  try {
+    p = chrome.runtime.connectNative(HOST_NAME);
+  } catch (e) {
+    failAll(hostErrorFor(String(e && e.message), false));
+    return;
+  }
+  port = p;
+  p.onMessage.addListener((m) => onHostMessage(p, m));
+  p.onDisconnect.addListener(() => {
+    // lastError must be read inside this callback.
+    const why = (chrome.runtime.lastError && chrome.runtime.lastError.message) || "";
+    onHostGone(p, why);
+  });
+  clearTimeout(helloTimer);
+  helloTimer = setTimeout(() => {
+    if (port === p && !helloSeen) {
+      closePort(p, {
+        code: "host_failed",
+        message: "certrenew-host did not answer. To repair it, " + INSTALL_FIX + ".",
+        detail: "no hello within " + HELLO_TIMEOUT_MS + " ms",
+      });
+    }
+  }, HELLO_TIMEOUT_MS);
+}
+
+function onHostMessage(p, m) {
+  if (p !== port || !m || typeof m !== "object") return;
+  if (!helloSeen) {
+    if (m.type !== "hello" || !m.hello) {
+      closePort(p, { code: "host_failed", message: "certrenew-host did not start with a hello.", detail: "first frame: " + String(m.type) });
+      return;
+    }
+    const mismatch = checkVersion(m.hello.protocol);
+    if (mismatch) {
+      closePort(p, mismatch);
+      return;
+    }
+    helloSeen = true;
+    clearTimeout(helloTimer);
+    hello = m.hello;
+    hostError = null;
+    const q = queue;
+    queue = [];
+    for (const f of q) postToHost(f);
+    broadcast({ kind: "reply", reply: m });
+    return;
+  }
+  if (m.type === "hello" && m.hello) hello = m.hello;
+  track(m);
+  broadcast({ kind: "reply", reply: m });
+}
+
+// track updates the remembered state from a host reply.
+function track(m) {
+  const id = m.id;
+  if (!id || !pending.has(id)) return;
+  const { command } = pending.get(id);
+  const final = m.type === "result" || m.type === "error";
+  if (final) pending.delete(id);
+  if (command === "list" && m.type === "result" && m.result) {
+    list = m.result;
+    chrome.storage.local.set({ [LIST_CACHE_KEY]: list }).catch(() => {});
+    if (id.startsWith("worker-alarm-")) notifyExpiring(list);
+  }
+  if (op && op.id === id) {
+    if (m.type === "progress" && m.progress) {
+      op.steps.push(m.progress.step);
+      if (!op.certId && m.progress.certId) op.certId = m.progress.certId;
+    } else if (final) {
+      op.done = true;
+      op.seen = uiPorts.size > 0;
+      if (m.type === "result") op.result = m.result;
+      else op.error = m.error || { code: "internal", message: "" };
+      if (m.type === "result") refreshList("worker-after-op-");
+    }
+  }
+}
+
+function checkVersion(v) {
+  const major = parseInt(String(v).split(".")[0], 10);
+  if (major === PROTOCOL_MAJOR) return null;
+  const update = Number.isNaN(major) || major < PROTOCOL_MAJOR ? "certrenew-host" : "the browser extension";
+  return {
+    code: "version_mismatch",
+    message: "The extension and certrenew-host speak different protocol versions. Update " + update + ".",
+    detail: "host protocol " + JSON.stringify(v) + ", extension " + PROTOCOL_MAJOR + ".x",
+    update,
+  };
+}
+
+function closePort(p, err) {
+  if (port !== p) return;
+  port = null;
+  clearTimeout(helloTimer);
+  try {
+    p.disconnect();
+  } catch (e) {}
+  hostError = err;
+  failAll(err);
+}
+
+function onHostGone(p, why) {
+  if (port !== p) return;
+  port = null;
+  clearTimeout(helloTimer);
+  const err = hostErrorFor(why, helloSeen);
+  if (!helloSeen || pending.size > 0) hostError = err;
+  failAll(err);
+}
+
+// hostErrorFor maps Chrome's native-messaging error text to a code.
+// See https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging#native-messaging-debugging
+function hostErrorFor(why, wasRunning) {
+  if (/not found/i.test(why)) {
+    return {
+      code: "host_missing",
+      message: "certrenew-host is not installed for this browser. Install it and " + INSTALL_FIX + ".",
+      detail: why,
+    };
+  }
+  if (/forbidden/i.test(why)) {
+    return {
+      code: "host_forbidden",
+      message: "certrenew-host does not allow this extension. To register it again, " + INSTALL_FIX + ".",
+      detail: why,
+    };
+  }
+  if (wasRunning) {
+    return {
+      code: "host_disconnected",
+      message: "The connection to certrenew-host was lost. Your previous certificate is still in place.",
+      detail: why || "native port closed",
+    };
+  }
+  return {
+    code: "host_failed",
+    message: "certrenew-host stopped before it answered. To repair it, " + INSTALL_FIX + ".",
+    detail: why || "native port closed before hello",
+  };
+}
+
+function failAll(err) {
+  queue = [];
+  for (const id of Array.from(pending.keys())) fail(id, err);
+}
+
+function fail(id, err) {
+  const m = errorReply(id, err);
+  track(m);
+  pending.delete(id);
+  broadcast({ kind: "reply", reply: m });
+}
+
+function errorReply(id, err) {
+  return { id, type: "error", error: Object.assign({}, err) };
+}
+
+function disconnectedError() {
+  return hostErrorFor("", true);
+}
+
+function refreshList(prefix) {
+  const id = prefix + ++seq;
+  pending.set(id, { command: "list" });
+  send({ id, command: "list", lang: chrome.i18n.getUILanguage() });
+}
+
+// --- daily expiry check -----------------------------------------------------
+
+// Alarms do not survive a browser restart reliably: re-create at start-up.
+chrome.runtime.onStartup.addListener(ensureAlarm);
+chrome.runtime.onInstalled.addListener(ensureAlarm);
+
+function ensureAlarm() {
+  chrome.alarms.get(ALARM_NAME).then((a) => {
+    if (!a) chrome.alarms.create(ALARM_NAME, { delayInMinutes: 1, periodInMinutes: 24 * 60 });
+  });
+}
+
+chrome.alarms.onAlarm.addListener((a) => {
+  if (a.name === ALARM_NAME) refreshList("worker-alarm-");
+});
+
+function notifyExpiring(result) {
+  const warn = typeof result.warnDays === "number" ? result.warnDays : 30;
+  for (const c of result.certs || []) {
+    if (c.daysLeft > warn) continue;
+    const cn = (/(?:^|,)\s*CN=([^,]+)/i.exec(c.subject || "") || [])[1] || c.subject || c.id;
+    const body =
+      c.daysLeft < 0
+        ? chrome.i18n.getMessage("notifyExpired", [cn])
+        : chrome.i18n.getMessage("notifyExpiring", [cn, String(c.daysLeft)]);
+    chrome.notifications.create("renew:" + c.id, {
+      type: "basic",
+      iconUrl: "icons/icon128.png",
+      title: chrome.i18n.getMessage("notifyTitle"),
+      message: body,
+      requireInteraction: true,
+    });
+  }
+}
+
+// A click opens the renewal flow for that cert in a tab.
+chrome.notifications.onClicked.addListener((nid) => {
+  if (!nid.startsWith("renew:")) return;
+  chrome.notifications.clear(nid);
+  const certId = nid.slice("renew:".length);
+  chrome.tabs.create({ url: chrome.runtime.getURL("app.html") + "#renew=" + encodeURIComponent(certId) });
+});

@@ -1,0 +1,266 @@
+// Package i18n holds every string the certrenew UI shows, in English and
+// Japanese. The Japanese terms follow the seed procedure (証明書一覧, 更新,
+// パスワード, アクティベート, 招待コード, 申請開始).
+//
+// Messages for error codes the host sends come from host/proto
+// (proto.MessageFor); this package only has the ones that arise on the
+// browser side, where no host is there to answer.
+package i18n
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/certrenew/certrenew/host/proto"
+)
+
+// Codes raised by the extension itself, never by the host.
+const (
+	CodeHostMissing      proto.Code = "host_missing"
+	CodeHostForbidden    proto.Code = "host_forbidden"
+	CodeHostDisconnected proto.Code = "host_disconnected"
+	CodeHostFailed       proto.Code = "host_failed"
+	CodeNoExtension      proto.Code = "not_in_extension"
+)
+
+// Strings is the table of UI texts for one language. Functions take the
+// values they interpolate so that word order can differ per language.
+type Strings struct {
+	Lang string
+
+	AppName        string
+	Loading        string
+	CertListTitle  string
+	EmptyList      string
+	EmptyListHint  string
+	EnrollButton   string
+	Refresh        string
+	MenuLabel      func(cn string) string
+	MenuRenew      string
+	StatusValid    string
+	StatusExpiring string
+	StatusExpired  string
+	Serial         string
+	Expires        func(date string, days int) string
+	ExpiredOn      func(date string) string
+
+	ConfirmTitle string
+	ConfirmBody  func(cn string) string
+	OK           string
+	Cancel       string
+
+	RenewTitle    string
+	Password      string
+	PasswordHint  string
+	Activate      string
+	RenewingCert  func(cn string) string
+	EnrollTitle   string
+	Portal        string
+	PortalHint    string
+	UserID        string
+	Invitation    string
+	Apply         string
+	FieldRequired func(field string) string
+	PortalHTTPS   string
+
+	ProgressRenew  string
+	ProgressEnroll string
+	ProgressHint   string
+	StepNames      map[proto.Step]string
+
+	DoneRenew   string
+	DoneEnroll  string
+	NewSerial   string
+	ValidUntil  string
+	BackToList  string
+	Back        string
+	TryAgain    string
+	ErrorTitle  string
+	Details     string
+	UpdateThis  func(component string) string
+	ownMessages map[proto.Code]string
+}
+
+// For returns the table for a BCP 47 language tag such as navigator.language:
+// Japanese for "ja" and "ja-*", English otherwise.
+func For(lang string) *Strings {
+	if strings.HasPrefix(strings.ToLower(lang), "ja") {
+		return &ja
+	}
+	return &en
+}
+
+// Message is the text to show for a wire error. Codes raised by the
+// extension have texts here; for the host's codes the message the host sent
+// (already in the request's language) is used, else the proto catalogue.
+func (s *Strings) Message(e *proto.Error) string {
+	if e == nil {
+		return ""
+	}
+	if m, ok := s.ownMessages[e.Code]; ok {
+		return m
+	}
+	if e.Message != "" {
+		return e.Message
+	}
+	return proto.MessageFor(e.Code, s.Lang)
+}
+
+// Step names a progress step; unknown steps (from a newer host) show as is.
+func (s *Strings) Step(st proto.Step) string {
+	if n, ok := s.StepNames[st]; ok {
+		return n
+	}
+	return string(st)
+}
+
+const installFix = "certrenew-host install"
+
+var en = Strings{
+	Lang:           "en",
+	AppName:        "certrenew",
+	Loading:        "Loading certificates…",
+	CertListTitle:  "Certificates",
+	EmptyList:      "No certificates yet",
+	EmptyListHint:  "Enroll a client certificate with the invitation code from your administrator.",
+	EnrollButton:   "Enroll a certificate",
+	Refresh:        "Refresh",
+	MenuLabel:      func(cn string) string { return "Actions for " + cn },
+	MenuRenew:      "Renew",
+	StatusValid:    "Valid",
+	StatusExpiring: "Expiring soon",
+	StatusExpired:  "Expired",
+	Serial:         "Serial",
+	Expires: func(date string, days int) string {
+		if days == 1 {
+			return fmt.Sprintf("Expires %s (1 day left)", date)
+		}
+		return fmt.Sprintf("Expires %s (%d days left)", date, days)
+	},
+	ExpiredOn: func(date string) string { return "Expired on " + date },
+
+	ConfirmTitle: "Renew this certificate?",
+	ConfirmBody: func(cn string) string {
+		return "A new key and certificate will be made for " + cn + ". The old certificate is removed only after the new one is installed and checked."
+	},
+	OK:     "OK",
+	Cancel: "Cancel",
+
+	RenewTitle:    "Renew certificate",
+	Password:      "Password",
+	PasswordHint:  "The password of your account on the certificate portal.",
+	Activate:      "Activate",
+	RenewingCert:  func(cn string) string { return "Certificate: " + cn },
+	EnrollTitle:   "Enroll a certificate",
+	Portal:        "Portal URL",
+	PortalHint:    "For example https://portal.example.com",
+	UserID:        "User ID",
+	Invitation:    "Invitation code",
+	Apply:         "Apply",
+	FieldRequired: func(f string) string { return f + " is required." },
+	PortalHTTPS:   "The portal URL must start with https://",
+
+	ProgressRenew:  "Renewing certificate…",
+	ProgressEnroll: "Enrolling certificate…",
+	ProgressHint:   "You can close this window; the renewal goes on in the background.",
+	StepNames: map[proto.Step]string{
+		proto.StepKeygen:  "Create a new key",
+		proto.StepCSR:     "Prepare the request",
+		proto.StepSubmit:  "Send to the certificate server",
+		proto.StepInstall: "Install the certificate",
+		proto.StepVerify:  "Check the installed certificate",
+		proto.StepCleanup: "Remove the old certificate",
+		proto.StepDone:    "Done",
+	},
+
+	DoneRenew:  "Certificate renewed",
+	DoneEnroll: "Certificate enrolled",
+	NewSerial:  "New serial",
+	ValidUntil: "Valid until",
+	BackToList: "Back to list",
+	Back:       "Back",
+	TryAgain:   "Try again",
+	ErrorTitle: "Something went wrong",
+	Details:    "Technical details",
+	UpdateThis: func(c string) string { return "Update: " + c },
+	ownMessages: map[proto.Code]string{
+		CodeHostMissing:      "certrenew-host is not installed for this browser. Install it, then run `" + installFix + "` and open this window again.",
+		CodeHostForbidden:    "certrenew-host does not allow this extension. Run `" + installFix + "` to register it again, then open this window again.",
+		CodeHostDisconnected: "The connection to certrenew-host was lost before it finished. Your previous certificate is still in place; try again.",
+		CodeHostFailed:       "certrenew-host stopped before it answered. Run `" + installFix + "` to repair it, then try again.",
+		CodeNoExtension:      "This page works only inside the certrenew browser extension.",
+	},
+}
+
+var ja = Strings{
+	Lang:           "ja",
+	AppName:        "certrenew",
+	Loading:        "証明書を読み込んでいます…",
+	CertListTitle:  "証明書一覧",
+	EmptyList:      "証明書はまだありません",
+	EmptyListHint:  "管理者から受け取った招待コードでクライアント証明書を申請してください。",
+	EnrollButton:   "証明書を申請",
+	Refresh:        "再読み込み",
+	MenuLabel:      func(cn string) string { return cn + " の操作" },
+	MenuRenew:      "更新",
+	StatusValid:    "有効",
+	StatusExpiring: "まもなく期限切れ",
+	StatusExpired:  "期限切れ",
+	Serial:         "シリアル番号",
+	Expires: func(date string, days int) string {
+		return fmt.Sprintf("有効期限 %s（残り %d 日）", date, days)
+	},
+	ExpiredOn: func(date string) string { return "有効期限切れ（" + date + "）" },
+
+	ConfirmTitle: "この証明書を更新しますか？",
+	ConfirmBody: func(cn string) string {
+		return cn + " の新しい鍵と証明書を作成します。古い証明書は、新しい証明書のインストールと確認が終わってから削除されます。"
+	},
+	OK:     "OK",
+	Cancel: "キャンセル",
+
+	RenewTitle:    "証明書の更新",
+	Password:      "パスワード",
+	PasswordHint:  "証明書ポータルのアカウントのパスワードです。",
+	Activate:      "アクティベート",
+	RenewingCert:  func(cn string) string { return "証明書: " + cn },
+	EnrollTitle:   "証明書の申請",
+	Portal:        "ポータルURL",
+	PortalHint:    "例: https://portal.example.com",
+	UserID:        "ユーザーID",
+	Invitation:    "招待コード",
+	Apply:         "申請開始",
+	FieldRequired: func(f string) string { return f + "を入力してください。" },
+	PortalHTTPS:   "ポータルURLは https:// で始めてください。",
+
+	ProgressRenew:  "証明書を更新しています…",
+	ProgressEnroll: "証明書を申請しています…",
+	ProgressHint:   "このウィンドウを閉じても、更新はバックグラウンドで続きます。",
+	StepNames: map[proto.Step]string{
+		proto.StepKeygen:  "新しい鍵を作成",
+		proto.StepCSR:     "証明書署名要求を作成",
+		proto.StepSubmit:  "証明書サーバーへ送信",
+		proto.StepInstall: "証明書をインストール",
+		proto.StepVerify:  "インストールした証明書を確認",
+		proto.StepCleanup: "古い証明書を削除",
+		proto.StepDone:    "完了",
+	},
+
+	DoneRenew:  "証明書を更新しました",
+	DoneEnroll: "証明書を発行しました",
+	NewSerial:  "新しいシリアル番号",
+	ValidUntil: "有効期限",
+	BackToList: "証明書一覧に戻る",
+	Back:       "戻る",
+	TryAgain:   "再試行",
+	ErrorTitle: "エラーが発生しました",
+	Details:    "詳細情報",
+	UpdateThis: func(c string) string { return "更新が必要: " + c },
+	ownMessages: map[proto.Code]string{
+		CodeHostMissing:      "このブラウザーには certrenew-host がインストールされていません。インストール後に `" + installFix + "` を実行し、このウィンドウを開き直してください。",
+		CodeHostForbidden:    "certrenew-host がこの拡張機能を許可していません。`" + installFix + "` を実行して登録し直し、このウィンドウを開き直してください。",
+		CodeHostDisconnected: "処理の完了前に certrenew-host との接続が切れました。以前の証明書はそのまま使用できます。再度お試しください。",
+		CodeHostFailed:       "certrenew-host が応答する前に終了しました。`" + installFix + "` を実行して修復し、再度お試しください。",
+		CodeNoExtension:      "このページは certrenew 拡張機能の中でのみ動作します。",
+	},
+}

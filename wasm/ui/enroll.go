@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// enrollDraft keeps the enroll form's non-secret fields across "Try again".
+type enrollDraft struct {
+	Portal, User, Invitation string
+}
+
+// enrollView is the first enrollment: portal URL, user ID, password and
+// invitation code (招待コード), then "Apply" (申請開始).
+// See RFC 7030, Section 4.2.1 for what the host does with them.
+type enrollView struct {
+	app.Compo
+
+	S           *i18n.Strings
+	Draft       *enrollDraft
+	PortalGuess string
+	OnSubmit    func(app.Context, proto.EnrollParams)
+	OnCancel    func(app.Context)
+
+	password string
+	problem  string // which field is wrong, by id
+	message  string
+}
+
+func (v *enrollView) OnMount(ctx app.Context) {
+	v.password = ""
+	if v.Draft.Portal == "" {
+		v.Draft.Portal = v.PortalGuess
+	}
+	first := "enroll-portal"
+	if v.Draft.Portal != "" {
+		first = "enroll-user"
+	}
+	focusAfterRender(ctx, first)
+}
+
+func (v *enrollView) Render() app.UI {
+	return app.Section().Class("form-screen").Aria("labelledby", "enroll-title").Body(
+		app.H1().ID("enroll-title").Text(v.S.EnrollTitle),
+		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
+			v.field("enroll-portal", v.S.Portal, "url", "url", v.Draft.Portal, v.S.PortalHint,
+				func(s string) { v.Draft.Portal = s }),
+			v.field("enroll-user", v.S.UserID, "text", "username", v.Draft.User, "",
+				func(s string) { v.Draft.User = s }),
+			v.field("enroll-password", v.S.Password, "password", "current-password", v.password, "",
+				func(s string) { v.password = s }),
+			v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
+				func(s string) { v.Draft.Invitation = s }),
+			app.Div().Class("actions").Body(
+				app.Button().ID("back").Class("btn btn-secondary").Type("button").
+					Text(v.S.Back).
+					OnClick(func(ctx app.Context, e app.Event) { v.password = ""; v.OnCancel(ctx) }),
+				app.Button().ID("enroll-submit").Class("btn btn-primary").Type("submit").
+					Text(v.S.Apply),
+			),
+		),
+	)
+}
+
+func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set func(string)) app.UI {
+	bad := v.problem == id
+	input := app.Input().ID(id).Name(id).Type(typ).
+		Attr("autocomplete", autocomplete).
+		Required(true).
+		Aria("invalid", boolAttr(bad)).
+		Value(value).
+		OnInput(func(ctx app.Context, e app.Event) {
+			set(ctx.JSSrc().Get("value").String())
+			if v.problem == id {
+				v.problem = ""
+			}
+		})
+	if typ == "text" || typ == "url" {
+		input = input.Spellcheck(false).Attr("autocapitalize", "off")
+	}
+	var note app.UI
+	switch {
+	case bad:
+		input = input.Aria("describedby", id+"-msg")
+		note = app.P().ID(id+"-msg").Class("field-error").Role("alert").Text(v.message)
+	case hint != "":
+		input = input.Aria("describedby", id+"-hint")
+		note = app.P().ID(id+"-hint").Class("hint").Text(hint)
+	}
+	return app.Div().Class("field").Body(
+		app.Label().For(id).Text(label),
+		input,
+		note,
+	)
+}
+
+func (v *enrollView) submit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	d := v.Draft
+	d.Portal = strings.TrimSpace(d.Portal)
+	d.User = strings.TrimSpace(d.User)
+	d.Invitation = strings.TrimSpace(d.Invitation)
+	check := []struct{ id, label, val string }{
+		{"enroll-portal", v.S.Portal, d.Portal},
+		{"enroll-user", v.S.UserID, d.User},
+		{"enroll-password", v.S.Password, v.password},
+		{"enroll-invitation", v.S.Invitation, d.Invitation},
+	}
+	for _, c := range check {
+		if c.val == "" {
+			v.fail(ctx, c.id, v.S.FieldRequired(c.label))
+			return
+		}
+	}
+	if u, err := url.Parse(d.Portal); err != nil || u.Scheme != "https" || u.Host == "" {
+		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
+		return
+	}
+	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation}
+	v.password = ""
+	if el := app.Window().GetElementByID("enroll-password"); el.Truthy() {
+		el.Set("value", "")
+	}
+	v.OnSubmit(ctx, p)
+}
+
+func (v *enrollView) fail(ctx app.Context, id, msg string) {
+	v.problem, v.message = id, msg
+	focusAfterRender(ctx, id)
+}

@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"strconv"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// listView is the landing screen: the certificate list (証明書一覧), each
+// with a "⁝" menu whose "Renew" item asks for confirmation first.
+type listView struct {
+	app.Compo
+
+	S         *i18n.Strings
+	List      *proto.ListResult
+	OnRenew   func(app.Context, proto.Cert)
+	OnEnroll  func(app.Context)
+	OnRefresh func(app.Context)
+
+	menuFor    string      // cert ID whose menu is open
+	confirming *proto.Cert // cert awaiting OK/Cancel
+}
+
+func (v *listView) Render() app.UI {
+	var certs []proto.Cert
+	warn := 0
+	if v.List != nil {
+		certs, warn = v.List.Certs, v.List.WarnDays
+	}
+	return app.Section().ID("cert-list").Aria("labelledby", "cert-list-title").Body(
+		app.Div().Class("screen-head").Body(
+			app.H1().ID("cert-list-title").Text(v.S.CertListTitle),
+			app.If(len(certs) > 0,
+				app.Button().ID("nav-enroll").Class("btn btn-secondary btn-small").
+					Type("button").Text(v.S.EnrollButton).OnClick(v.enroll),
+			),
+		),
+		app.If(len(certs) == 0,
+			app.Div().Class("empty").Body(
+				app.P().Class("empty-title").Text(v.S.EmptyList),
+				app.P().Class("muted").Text(v.S.EmptyListHint),
+				app.Button().ID("nav-enroll").Class("btn btn-primary").
+					Type("button").Text(v.S.EnrollButton).OnClick(v.enroll),
+			),
+		).Else(
+			app.Ul().Class("certs").Body(
+				app.Range(certs).Slice(func(i int) app.UI {
+					return v.row(i, certs[i], warn)
+				}),
+			),
+		),
+		app.If(v.menuFor != "",
+			// Clicking anywhere outside an open menu closes it.
+			app.Div().Class("backdrop").OnClick(v.closeMenu),
+		),
+		app.If(v.confirming != nil, v.confirmDialog()),
+	)
+}
+
+func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
+	cn := commonName(c.Subject)
+	date := c.NotAfter.Local().Format("2006-01-02")
+	expired := c.Status == proto.StatusExpired || c.DaysLeft < 0
+	warn := expired || c.DaysLeft <= warnDays || c.Status == proto.StatusExpiring
+
+	cls := "cert-row"
+	status, statusCls, when := v.S.StatusValid, "badge badge-ok", v.S.Expires(date, c.DaysLeft)
+	switch {
+	case expired:
+		cls += " is-expired"
+		status, statusCls, when = v.S.StatusExpired, "badge badge-bad", v.S.ExpiredOn(date)
+	case warn:
+		cls += " is-warn"
+		status, statusCls = v.S.StatusExpiring, "badge badge-bad"
+	}
+	menuID := "menu-" + strconv.Itoa(i)
+	open := v.menuFor == c.ID
+
+	return app.Li().Class(cls).
+		DataSet("cert-id", c.ID).
+		DataSet("serial", c.Serial).
+		Body(
+			app.Div().Class("cert-main").Body(
+				app.Div().Class("cert-title").Body(
+					app.Span().Class("cert-cn").Title(c.Subject).Text(cn),
+					app.Span().Class(statusCls).Text(status),
+				),
+				app.Div().Class("cert-when").Text(when),
+				app.Div().Class("cert-serial muted").Body(
+					app.Span().Text(v.S.Serial+" "),
+					app.Code().Text(c.Serial),
+				),
+			),
+			app.Div().Class("menu-wrap").Body(
+				app.Button().Class("cert-menu icon-btn").Type("button").
+					Aria("label", v.S.MenuLabel(cn)).
+					Aria("haspopup", "menu").
+					Aria("expanded", strconv.FormatBool(open)).
+					Aria("controls", menuID).
+					Text("⁝").
+					OnClick(func(ctx app.Context, e app.Event) { v.toggleMenu(ctx, c.ID, menuID) }),
+				app.If(open,
+					app.Div().ID(menuID).Class("menu").Role("menu").
+						OnKeyDown(v.menuKey).
+						Body(
+							app.Button().ID(menuID+"-renew").Class("menu-renew menu-item").
+								Type("button").Role("menuitem").Text(v.S.MenuRenew).
+								OnClick(func(ctx app.Context, e app.Event) { v.askConfirm(ctx, c) }),
+						),
+				),
+			),
+		)
+}
+
+func (v *listView) confirmDialog() app.UI {
+	cn := commonName(v.confirming.Subject)
+	return app.Div().Class("modal").Body(
+		app.Div().Class("dialog").Role("dialog").
+			Aria("modal", "true").
+			Aria("labelledby", "confirm-title").
+			Aria("describedby", "confirm-body").
+			OnKeyDown(func(ctx app.Context, e app.Event) {
+				if e.Get("key").String() == "Escape" {
+					v.confirming = nil
+				}
+			}).
+			Body(
+				app.H2().ID("confirm-title").Text(v.S.ConfirmTitle),
+				app.P().ID("confirm-body").Text(v.S.ConfirmBody(cn)),
+				app.Div().Class("actions").Body(
+					app.Button().ID("confirm-cancel").Class("btn btn-secondary").Type("button").
+						Text(v.S.Cancel).
+						OnClick(func(ctx app.Context, e app.Event) { v.confirming = nil }),
+					app.Button().ID("confirm-ok").Class("btn btn-primary").Type("button").
+						Text(v.S.OK).
+						OnClick(v.confirmed),
+				),
+			),
+	)
+}
+
+func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
+	if v.menuFor == id {
+		v.menuFor = ""
+		return
+	}
+	v.menuFor = id
+	focusAfterRender(ctx, menuID+"-renew")
+}
+
+func (v *listView) closeMenu(ctx app.Context, e app.Event) { v.menuFor = "" }
+
+func (v *listView) menuKey(ctx app.Context, e app.Event) {
+	if e.Get("key").String() == "Escape" {
+		v.menuFor = ""
+	}
+}
+
+func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
+	v.menuFor = ""
+	v.confirming = &c
+	focusAfterRender(ctx, "confirm-ok")
+}
+
+func (v *listView) confirmed(ctx app.Context, e app.Event) {
+	c := *v.confirming
+	v.confirming = nil
+	v.OnRenew(ctx, c)
+}
+
+func (v *listView) enroll(ctx app.Context, e app.Event) { v.OnEnroll(ctx) }

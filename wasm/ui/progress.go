@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// progressView lists the steps of the operation with the current one
+// highlighted. It has no controls: the worker carries the operation on
+// when the popup closes.
+type progressView struct {
+	app.Compo
+
+	S    *i18n.Strings
+	Op   *bridge.Op
+	Cert *proto.Cert
+}
+
+func (v *progressView) Render() app.UI {
+	steps := stepsFor(v.Op.Command)
+	cur := v.Op.Current()
+	curIdx := -1
+	for i, s := range steps {
+		if s == cur {
+			curIdx = i
+		}
+	}
+	title := v.S.ProgressRenew
+	if v.Op.Command == proto.CmdEnroll {
+		title = v.S.ProgressEnroll
+	}
+	dataStep := string(cur)
+	if dataStep == "" {
+		dataStep = "pending"
+	}
+	return app.Section().ID("progress").DataSet("step", dataStep).
+		Aria("labelledby", "progress-title").Body(
+		app.H1().ID("progress-title").Text(title),
+		v.certLine(),
+		app.Ol().Class("steps").Aria("live", "polite").Body(
+			app.Range(steps).Slice(func(i int) app.UI {
+				cls, mark := "step", ""
+				li := app.Li()
+				switch {
+				case i < curIdx:
+					cls, mark = "step is-done", "✓"
+				case i == curIdx:
+					cls = "step is-current"
+					li = li.Aria("current", "step")
+				}
+				return li.Class(cls).DataSet("step", string(steps[i])).Body(
+					app.Span().Class("step-mark").Aria("hidden", "true").Text(mark),
+					app.Span().Class("step-name").Text(v.S.Step(steps[i])),
+				)
+			}),
+		),
+		app.P().Class("hint").Text(v.S.ProgressHint),
+	)
+}
+
+func (v *progressView) certLine() app.UI {
+	if v.Cert == nil {
+		return nil
+	}
+	return app.P().Class("muted").Text(v.S.RenewingCert(commonName(v.Cert.Subject)))
+}
+
+// stepsFor is proto.Steps for a renewal; enrollment has no old cert to
+// clean up.
+func stepsFor(cmd string) []proto.Step {
+	if cmd != proto.CmdEnroll {
+		return proto.Steps
+	}
+	out := make([]proto.Step, 0, len(proto.Steps))
+	for _, s := range proto.Steps {
+		if s != proto.StepCleanup {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Render draws the header and the current screen.
+func (r *Root) Render() app.UI {
+	cls := "shell"
+	if r.wide {
+		cls += " wide"
+	}
+	return app.Div().Class(cls).Body(
+		app.Header().Class("topbar").Body(
+			app.Img().Class("topbar-icon").Src("/icons/icon32.png").Alt("").Width(20).Height(20),
+			app.Span().Class("topbar-title").Text("certrenew"),
+		),
+		app.Main().Class("content").Body(r.renderScreen()),
+	)
+}
+
+func (r *Root) renderScreen() app.UI {
+	if r.s == nil {
+		// Pre-rendered on the server: no language yet, so no words.
+		return skeleton()
+	}
+	switch r.screen {
+	case screenList:
+		return &listView{
+			S:        r.s,
+			List:     r.list,
+			OnRenew:  r.onRenewConfirmed,
+			OnEnroll: func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
+			OnRefresh: func(ctx app.Context) {
+				r.refresh(ctx)
+			},
+		}
+	case screenPassword:
+		return &passwordView{
+			S:          r.s,
+			Cert:       r.selected,
+			OnActivate: r.onActivate,
+			OnCancel:   r.backToList,
+		}
+	case screenEnroll:
+		return &enrollView{
+			S:           r.s,
+			Draft:       &r.draft,
+			PortalGuess: r.portalGuess(),
+			OnSubmit:    r.onEnroll,
+			OnCancel:    r.backToList,
+		}
+	case screenProgress:
+		return &progressView{S: r.s, Op: r.op, Cert: r.selected}
+	case screenDone:
+		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
+	case screenError:
+		return &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry}
+	default:
+		return app.Div().Class("loading").Aria("busy", "true").Body(
+			app.Div().Class("spinner").Aria("hidden", "true"),
+			app.P().Text(r.s.Loading),
+		)
+	}
+}
+
+func skeleton() app.UI {
+	return app.Div().Class("loading").Aria("busy", "true").Body(
+		app.Div().Class("spinner").Aria("hidden", "true"),
+	)
+}
+
+func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
+	r.selected = &c
+	r.screen = screenPassword
+	r.Update()
+}
+
+func (r *Root) onActivate(ctx app.Context, password string) {
+	if r.selected == nil {
+		return
+	}
+	r.startOp(ctx, proto.CmdRenew, r.selected.ID, proto.RenewParams{
+		CertID:   r.selected.ID,
+		Password: password,
+	})
+	r.Update()
+}
+
+func (r *Root) onEnroll(ctx app.Context, p proto.EnrollParams) {
+	r.startOp(ctx, proto.CmdEnroll, "", p)
+	r.Update()
+}
+
+// portalGuess pre-fills the enroll form with the portal of an existing cert.
+func (r *Root) portalGuess() string {
+	if r.list == nil {
+		return ""
+	}
+	for _, c := range r.list.Certs {
+		if c.Portal != "" {
+			return c.Portal
+		}
+	}
+	return ""
+}

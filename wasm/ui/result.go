@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// doneView reports the new certificate.
+type doneView struct {
+	app.Compo
+
+	S      *i18n.Strings
+	Op     *bridge.Op
+	Cert   *proto.Cert
+	OnBack func(app.Context)
+}
+
+func (v *doneView) OnMount(ctx app.Context) { focusAfterRender(ctx, "back") }
+
+func (v *doneView) Render() app.UI {
+	title := v.S.DoneRenew
+	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
+		title = v.S.DoneEnroll
+	}
+	return app.Section().ID("done").DataSet("serial", v.Cert.Serial).
+		Aria("labelledby", "done-title").Body(
+		app.Div().Class("result-icon ok").Aria("hidden", "true").Text("✓"),
+		app.H1().ID("done-title").Role("status").Text(title),
+		app.Dl().Class("facts").Body(
+			app.Dt().Text("CN"),
+			app.Dd().Text(commonName(v.Cert.Subject)),
+			app.Dt().Text(v.S.NewSerial),
+			app.Dd().Body(app.Code().Text(v.Cert.Serial)),
+			app.Dt().Text(v.S.ValidUntil),
+			app.Dd().Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
+		),
+		app.Div().Class("actions").Body(
+			app.Button().ID("back").Class("btn btn-primary").Type("button").
+				Text(v.S.BackToList).
+				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
+		),
+	)
+}
+
+// errorView shows an error in the user's words, with what to do next.
+type errorView struct {
+	app.Compo
+
+	S       *i18n.Strings
+	Err     *proto.Error
+	OnBack  func(app.Context)
+	OnRetry func(app.Context)
+}
+
+func (v *errorView) OnMount(ctx app.Context) { focusAfterRender(ctx, "retry") }
+
+func (v *errorView) Render() app.UI {
+	e := v.Err
+	return app.Section().ID("error").DataSet("code", string(e.Code)).
+		Aria("labelledby", "error-title").Body(
+		app.Div().Class("result-icon bad").Aria("hidden", "true").Text("!"),
+		app.H1().ID("error-title").Text(v.S.ErrorTitle),
+		app.P().ID("error-message").Role("alert").Text(v.S.Message(e)),
+		app.If(e.Update != "",
+			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(e.Update))),
+		),
+		app.Details().Class("tech").Body(
+			app.Summary().Text(v.S.Details),
+			app.Code().Text(technical(e)),
+		),
+		app.Div().Class("actions").Body(
+			app.Button().ID("back").Class("btn btn-secondary").Type("button").
+				Text(v.S.Back).
+				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
+			app.Button().ID("retry").Class("btn btn-primary").Type("button").
+				Text(v.S.TryAgain).
+				OnClick(func(ctx app.Context, e app.Event) { v.OnRetry(ctx) }),
+		),
+	)
+}
+
+func technical(e *proto.Error) string {
+	s := string(e.Code)
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}

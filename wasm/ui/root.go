@@ -1,0 +1,305 @@
+// Package ui is the certrenew popup and tab UI, a go-app v9 application.
+//
+// Root owns the flow between screens and the one bridge.Conn; each screen is
+// its own component in its own file and reports back through callbacks.
+// Nothing here talks to chrome.* except through package bridge.
+package ui
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Routes registers the UI's pages: the toolbar popup and the same app in a
+// full tab (opened for long flows).
+func Routes() {
+	app.RouteFunc("/popup.html", func() app.Composer { return &Root{} })
+	app.RouteFunc("/app.html", func() app.Composer { return &Root{} })
+}
+
+type screen int
+
+const (
+	screenLoading screen = iota
+	screenList
+	screenPassword
+	screenEnroll
+	screenProgress
+	screenDone
+	screenError
+)
+
+// Root is the whole UI. Its state lives only in memory; the password never
+// reaches it (the password and enroll screens hand it straight to send).
+type Root struct {
+	app.Compo
+
+	s    *i18n.Strings // nil while pre-rendered on the server
+	wide bool          // app.html in a tab rather than the popup
+	conn *bridge.Conn
+
+	screen   screen
+	list     *proto.ListResult
+	listID   string
+	attached bool // first state from the worker handled
+
+	selected *proto.Cert // certificate being renewed
+	op       *bridge.Op  // operation shown in progress/done/error
+	done     *proto.Cert // the new certificate
+	err      *proto.Error
+	errRetry screen // where "Try again" goes: screenList means refresh
+	draft    enrollDraft
+
+	idPrefix string
+	seq      int
+
+	// linkCert is the cert named by app.html#renew=ID (the expiry
+	// notification's link): its password screen opens once it is listed.
+	linkCert string
+}
+
+// OnMount runs in the browser only (not while pre-rendering).
+func (r *Root) OnMount(ctx app.Context) {
+	lang := app.Window().Get("navigator").Get("language").String()
+	r.s = i18n.For(lang)
+	app.Window().Get("document").Get("documentElement").Set("lang", r.s.Lang)
+	r.wide = strings.HasSuffix(app.Window().URL().Path, "/app.html")
+	r.idPrefix = newIDPrefix()
+	if frag, ok := strings.CutPrefix(app.Window().URL().Fragment, "renew="); ok {
+		r.linkCert = frag
+	}
+
+	conn, err := bridge.Connect(func(m bridge.Message) {
+		ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
+	})
+	if err != nil {
+		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
+		return
+	}
+	r.conn = conn
+	// The worker sends its state on connect; refresh the list meanwhile.
+	r.refresh(ctx)
+}
+
+func newIDPrefix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "ui-" + hex.EncodeToString(b[:]) + "-"
+}
+
+func (r *Root) nextID() string {
+	r.seq++
+	return r.idPrefix + strconv.Itoa(r.seq)
+}
+
+func (r *Root) send(cmd string, params any) (string, error) {
+	req := proto.Request{ID: r.nextID(), Command: cmd, Lang: r.s.Lang}
+	if params != nil {
+		b, err := json.Marshal(params)
+		if err != nil {
+			return "", err
+		}
+		req.Params = b
+	}
+	if r.conn == nil {
+		return "", bridge.ErrNoRuntime
+	}
+	return req.ID, r.conn.Request(req)
+}
+
+func (r *Root) refresh(ctx app.Context) {
+	id, err := r.send(proto.CmdList, nil)
+	if err != nil {
+		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
+		return
+	}
+	r.listID = id
+}
+
+func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
+	switch m.Kind {
+	case bridge.KindState:
+		if m.State != nil {
+			r.onState(ctx, m.State)
+		}
+	case bridge.KindReply:
+		if m.Reply != nil {
+			r.onReply(ctx, m.Reply)
+		}
+	}
+}
+
+func (r *Root) onState(ctx app.Context, st *bridge.State) {
+	if st.List != nil {
+		r.list = st.List
+		if r.screen == screenLoading {
+			r.screen = screenList
+		}
+	}
+	defer r.followLink()
+	if r.attached {
+		return
+	}
+	r.attached = true
+	// Re-attach to an enrollment or renewal that runs in the worker.
+	if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
+		r.op = op
+		r.selected = r.findCert(op.CertID)
+		switch {
+		case !op.Done:
+			r.screen = screenProgress
+		case op.Error != nil:
+			r.showError(op.Error, screenList)
+		default:
+			r.finish(ctx, op.Result)
+		}
+	}
+}
+
+func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
+	switch {
+	case rep.ID != "" && rep.ID == r.listID:
+		switch rep.Type {
+		case proto.TypeResult:
+			var lr proto.ListResult
+			if err := json.Unmarshal(rep.Result, &lr); err != nil {
+				r.showError(&proto.Error{Code: proto.CodeBadResponse, Detail: err.Error()}, screenList)
+				return
+			}
+			r.list = &lr
+			if r.screen == screenLoading {
+				r.screen = screenList
+			}
+			r.followLink()
+		case proto.TypeError:
+			if r.screen == screenLoading || r.screen == screenList {
+				r.showError(rep.Error, screenList)
+			}
+		}
+	case r.op != nil && rep.ID == r.op.ID && !r.op.Done:
+		switch rep.Type {
+		case proto.TypeProgress:
+			if rep.Progress != nil {
+				r.op.Steps = append(r.op.Steps, rep.Progress.Step)
+			}
+		case proto.TypeResult:
+			r.op.Done = true
+			r.finish(ctx, rep.Result)
+		case proto.TypeError:
+			r.op.Done = true
+			retry := screenPassword
+			if r.op.Command == proto.CmdEnroll {
+				retry = screenEnroll
+			}
+			r.showError(rep.Error, retry)
+		}
+	}
+}
+
+// finish shows the done screen for an operation's result and refreshes the
+// list behind it.
+func (r *Root) finish(ctx app.Context, result json.RawMessage) {
+	// EnrollResult and RenewResult both carry the new cert as "cert".
+	var res struct {
+		Cert proto.Cert `json:"cert"`
+	}
+	if err := json.Unmarshal(result, &res); err != nil {
+		r.showError(&proto.Error{Code: proto.CodeBadResponse, Detail: err.Error()}, screenList)
+		return
+	}
+	r.done = &res.Cert
+	r.screen = screenDone
+	r.refresh(ctx)
+}
+
+// followLink opens the password screen for the linked cert, once.
+func (r *Root) followLink() {
+	if r.linkCert == "" || r.screen != screenList {
+		return
+	}
+	if c := r.findCert(r.linkCert); c != nil {
+		r.linkCert = ""
+		r.selected = c
+		r.screen = screenPassword
+	}
+}
+
+func (r *Root) showError(e *proto.Error, retry screen) {
+	if e == nil {
+		e = &proto.Error{Code: proto.CodeInternal}
+	}
+	r.err = e
+	r.errRetry = retry
+	r.screen = screenError
+}
+
+func (r *Root) findCert(id string) *proto.Cert {
+	if r.list == nil || id == "" {
+		return nil
+	}
+	for i := range r.list.Certs {
+		if r.list.Certs[i].ID == id {
+			c := r.list.Certs[i]
+			return &c
+		}
+	}
+	return nil
+}
+
+// startOp sends an enroll or renew request; params holds the password and
+// is dropped by the caller as soon as this returns.
+func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
+	id, err := r.send(cmd, params)
+	if err != nil {
+		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
+		return
+	}
+	r.op = &bridge.Op{ID: id, Command: cmd, CertID: certID}
+	r.done = nil
+	r.err = nil
+	r.screen = screenProgress
+}
+
+// backToList and retry are called from child components: they update Root
+// themselves because a child's event only re-renders the child.
+func (r *Root) backToList(ctx app.Context) {
+	defer r.Update()
+	r.err = nil
+	r.op = nil
+	r.done = nil
+	r.selected = nil
+	if r.list == nil {
+		r.screen = screenLoading
+		r.refresh(ctx)
+		return
+	}
+	r.screen = screenList
+}
+
+func (r *Root) retry(ctx app.Context) {
+	defer r.Update()
+	switch r.errRetry {
+	case screenPassword:
+		if r.selected != nil {
+			r.screen = screenPassword
+			return
+		}
+	case screenEnroll:
+		r.screen = screenEnroll
+		return
+	}
+	r.err = nil
+	r.screen = screenLoading
+	if r.list != nil {
+		r.screen = screenList
+	}
+	r.refresh(ctx)
+}

@@ -1,0 +1,32 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// commonName returns the CN of an RFC 4514 subject string such as
+// "CN=alice,O=Example", or the whole subject when it has none.
+func commonName(subject string) string {
+	for _, part := range strings.Split(subject, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && strings.EqualFold(k, "CN") {
+			return val
+		}
+	}
+	if subject == "" {
+		return "—"
+	}
+	return subject
+}
+
+// focusAfterRender moves keyboard focus to the element with id once the
+// current update has reached the DOM.
+func focusAfterRender(ctx app.Context, id string) {
+	ctx.Defer(func(app.Context) {
+		if el := app.Window().GetElementByID(id); el.Truthy() {
+			el.Call("focus")
+		}
+	})
+}
