@@ -31,6 +31,10 @@ var (
 // Request says what goes into a CSR.
 type Request struct {
 	Subject pkix.Name
+	// RawSubject, when set, is used instead of Subject, byte for byte: a
+	// re-enrollment CSR must carry exactly the subject of the certificate
+	// it renews (RFC 7030, Section 4.2.2).
+	RawSubject []byte
 	// ChallengePassword, when set, is added as the PKCS#9 attribute. It is
 	// a secret (the invitation code) and is never logged.
 	ChallengePassword string
@@ -61,9 +65,12 @@ func Create(key crypto.Signer, req Request) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("csr: public key: %w", err)
 	}
-	subj, err := asn1.Marshal(req.Subject.ToRDNSequence())
-	if err != nil {
-		return nil, fmt.Errorf("csr: subject: %w", err)
+	subj := req.RawSubject
+	if subj == nil {
+		subj, err = asn1.Marshal(req.Subject.ToRDNSequence())
+		if err != nil {
+			return nil, fmt.Errorf("csr: subject: %w", err)
+		}
 	}
 	info := certificationRequestInfo{
 		Subject:       asn1.RawValue{FullBytes: subj},

@@ -16,6 +16,7 @@ const (
 	CodeBadPassword        Code = "bad_password"
 	CodeBadInvitation      Code = "bad_invitation"
 	CodeReissueNotAllowed  Code = "reissue_not_allowed"
+	CodeInvitationConflict Code = "invitation_conflict"
 	CodeCertNotFound       Code = "cert_not_found"
 	CodeCertExpired        Code = "cert_expired"
 	CodeServerUnreachable  Code = "server_unreachable"
@@ -81,6 +82,7 @@ var catalogue = map[Code][2]string{
 	CodeBadPassword:        {"The user ID or password is incorrect.", "ユーザーIDまたはパスワードが正しくありません。"},
 	CodeBadInvitation:      {"The invitation code is not valid. Check it or ask your administrator for a new one.", "招待コードが無効です。確認するか、管理者に新しい招待コードを依頼してください。"},
 	CodeReissueNotAllowed:  {"Re-issue of this certificate is not allowed. Ask your administrator to allow re-issue.", "この証明書の再発行は許可されていません。管理者に再発行の許可を依頼してください。"},
+	CodeInvitationConflict: {"You already hold a certificate from another invitation code. Ask your administrator to revoke it first.", "別の招待コードで発行された証明書がすでにあります。先に管理者に失効を依頼してください。"},
 	CodeCertNotFound:       {"That certificate is no longer installed.", "その証明書はインストールされていません。"},
 	CodeCertExpired:        {"This certificate has expired. Renew it from the renewal URL in the user portal.", "この証明書は有効期限が切れています。ユーザーポータルの更新用URLから更新してください。"},
 	CodeServerUnreachable:  {"The certificate server cannot be reached. Check your network and try again.", "証明書サーバーに接続できません。ネットワークを確認して再度お試しください。"},

@@ -28,6 +28,9 @@ type Store interface {
 	// AddTrustAnchors installs CA certificates as trusted issuers of client
 	// and server certificates. Installing one that is present is a no-op.
 	AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
+	// AddIntermediates installs CA certificates that are not trust anchors
+	// themselves, so that clients can build and send the full chain.
+	AddIntermediates(ctx context.Context, cas []*x509.Certificate) error
 	// InstallIdentity installs the certificate linked to its key.
 	InstallIdentity(ctx context.Context, id Identity) error
 	// VerifyIdentity checks that the certificate is installed, linked to

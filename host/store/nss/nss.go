@@ -60,9 +60,18 @@ func (db *DB) Name() string { return "nss:" + db.Dir }
 // AddTrustAnchors implements store.Store. The trust flags "CT,," make a CA
 // trusted to issue server certificates (C) and client certificates (T).
 func (db *DB) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	return db.addCAs(ctx, cas, "CT,,")
+}
+
+// AddIntermediates implements store.Store.
+func (db *DB) AddIntermediates(ctx context.Context, cas []*x509.Certificate) error {
+	return db.addCAs(ctx, cas, ",,")
+}
+
+func (db *DB) addCAs(ctx context.Context, cas []*x509.Certificate, trust string) error {
 	for _, ca := range cas {
 		p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
-		if _, err := db.run(ctx, p, "certutil", "-A", "-n", CANickname(ca), "-t", "CT,,", "-a"); err != nil {
+		if _, err := db.run(ctx, p, "certutil", "-A", "-n", CANickname(ca), "-t", trust, "-a"); err != nil {
 			return fmt.Errorf("nss: add CA %q: %w", ca.Subject.CommonName, err)
 		}
 	}
@@ -128,11 +137,11 @@ func (db *DB) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	if !keys[kid] {
 		return fmt.Errorf("%w: the key of certificate %x is not in %s", store.ErrNotVerified, id.Cert.SerialNumber, db.Dir)
 	}
-	roots, err := db.trustAnchors(ctx)
+	roots, inter, err := db.cas(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = id.Cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	_, err = id.Cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	if err != nil {
 		return fmt.Errorf("%w: certificate does not chain to a trusted CA in the database: %v", store.ErrNotVerified, err)
 	}
@@ -232,14 +241,14 @@ func (db *DB) keyIDs(ctx context.Context) (map[string]bool, error) {
 	return ids, nil
 }
 
-// trustAnchors returns the CAs certrenew installed that NSS trusts for
-// client authentication ("T" in the SSL trust field).
-func (db *DB) trustAnchors(ctx context.Context) (*x509.CertPool, error) {
+// cas returns the CAs certrenew installed: those NSS trusts for client
+// authentication ("T" in the SSL trust field) and the other, intermediate ones.
+func (db *DB) cas(ctx context.Context) (roots, inter *x509.CertPool, err error) {
 	out, err := db.run(ctx, nil, "certutil", "-L")
 	if err != nil {
-		return nil, fmt.Errorf("nss: list: %w", err)
+		return nil, nil, fmt.Errorf("nss: list: %w", err)
 	}
-	pool := x509.NewCertPool()
+	roots, inter = x509.NewCertPool(), x509.NewCertPool()
 	for _, line := range strings.Split(string(out), "\n") {
 		if !strings.HasPrefix(line, caPrefix) {
 			continue
@@ -247,18 +256,19 @@ func (db *DB) trustAnchors(ctx context.Context) (*x509.CertPool, error) {
 		f := strings.Fields(line)
 		trust := f[len(f)-1]
 		nick := strings.TrimSpace(strings.TrimSuffix(strings.TrimRight(line, " "), trust))
-		if ssl, _, _ := strings.Cut(trust, ","); !strings.Contains(ssl, "T") {
-			continue
+		pool := inter
+		if ssl, _, _ := strings.Cut(trust, ","); strings.Contains(ssl, "T") {
+			pool = roots
 		}
 		certs, err := db.certsByNickname(ctx, nick)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range certs {
 			pool.AddCert(c)
 		}
 	}
-	return pool, nil
+	return roots, inter, nil
 }
 
 func (db *DB) run(ctx context.Context, stdin []byte, tool string, args ...string) ([]byte, error) {

@@ -1,0 +1,194 @@
+// Package cli is certrenew-host's command line. Each subcommand builds the
+// same proto.Request the extension would send and runs it through
+// host/commands, so the terminal and the browser share one code path.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/certrenew/certrenew/host/commands"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/wire"
+)
+
+// CLI runs subcommands against a command set.
+type CLI struct {
+	Commands *commands.Set
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Lang     string
+}
+
+// ErrUsage reports bad arguments; the usage has been printed.
+var ErrUsage = errors.New("usage")
+
+// Run runs one operational subcommand (list, enroll, renew) and returns the
+// process exit status.
+func (c *CLI) Run(ctx context.Context, name string, args []string) int {
+	var err error
+	switch name {
+	case "list":
+		err = c.list(ctx, args)
+	case "enroll":
+		err = c.enroll(ctx, args)
+	case "renew":
+		err = c.renew(ctx, args)
+	default:
+		err = fmt.Errorf("%w: unknown command %q", ErrUsage, name)
+	}
+	return c.exit(err)
+}
+
+func (c *CLI) exit(err error) int {
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, ErrUsage) || errors.Is(err, flag.ErrHelp) {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(c.Stderr, "certrenew-host:", err)
+		}
+		return 2
+	}
+	we := wire.Error(err, c.Lang)
+	fmt.Fprintf(c.Stderr, "certrenew-host: %s [%s]\n", we.Message, we.Code)
+	if we.Detail != "" {
+		fmt.Fprintf(c.Stderr, "  detail: %s\n", we.Detail)
+	}
+	return 1
+}
+
+func (c *CLI) list(ctx context.Context, args []string) error {
+	fs := c.flags("list")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := c.Commands.Run(ctx, &proto.Request{Command: proto.CmdList, Lang: c.Lang}, nil)
+	if err != nil {
+		return err
+	}
+	lr := res.(*proto.ListResult)
+	if *asJSON {
+		return c.printJSON(lr)
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSUBJECT\tSERIAL\tEXPIRES\tDAYS\tSTATUS\tBACKEND\tPORTAL")
+	for _, ct := range lr.Certs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ct.ID, ct.Subject, ct.Serial, ct.NotAfter.Format(time.DateOnly), ct.DaysLeft, ct.Status, ct.Backend, ct.Portal)
+	}
+	return tw.Flush()
+}
+
+func (c *CLI) enroll(ctx context.Context, args []string) error {
+	fs := c.flags("enroll")
+	var p proto.EnrollParams
+	fs.StringVar(&p.Portal, "portal", "", "portal URL (https://...)")
+	fs.StringVar(&p.User, "user", "", "user ID")
+	fs.StringVar(&p.Invitation, "invitation", "", "invitation code")
+	fs.StringVar(&p.Backend, "backend", "auto", "key backend: auto, soft, tpm or pkcs11")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*pwStdin {
+		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
+	}
+	pw, err := readSecret(c.Stdin)
+	if err != nil {
+		return err
+	}
+	p.Password = pw
+	res, err := c.run(ctx, proto.CmdEnroll, p)
+	if err != nil {
+		return err
+	}
+	er := res.(*proto.EnrollResult)
+	if *asJSON {
+		return c.printJSON(er)
+	}
+	fmt.Fprintf(c.Stdout, "enrolled %s: %s, serial %s, expires %s\n", er.Cert.ID, er.Cert.Subject, er.Cert.Serial, er.Cert.NotAfter.Format(time.DateOnly))
+	return nil
+}
+
+func (c *CLI) renew(ctx context.Context, args []string) error {
+	fs := c.flags("renew")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	// Accept the certificate ID before or after the flags.
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		return fmt.Errorf("%w: renew CERT-ID --password-stdin", ErrUsage)
+	}
+	if !*pwStdin {
+		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
+	}
+	pw, err := readSecret(c.Stdin)
+	if err != nil {
+		return err
+	}
+	res, err := c.run(ctx, proto.CmdRenew, proto.RenewParams{CertID: id, Password: pw})
+	if err != nil {
+		return err
+	}
+	rr := res.(*proto.RenewResult)
+	if *asJSON {
+		return c.printJSON(rr)
+	}
+	fmt.Fprintf(c.Stdout, "renewed %s: serial %s replaces %s, expires %s\n", rr.Cert.ID, rr.Cert.Serial, rr.OldSerial, rr.Cert.NotAfter.Format(time.DateOnly))
+	return nil
+}
+
+func (c *CLI) run(ctx context.Context, cmd string, params any) (any, error) {
+	b, err := json.Marshal(params)
+	if err != nil {
+		return nil, err
+	}
+	return c.Commands.Run(ctx, &proto.Request{Command: cmd, Lang: c.Lang, Params: b}, func(p proto.Progress) {
+		fmt.Fprintf(c.Stderr, "  %s\n", p.Step)
+	})
+}
+
+func (c *CLI) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	return fs
+}
+
+func (c *CLI) printJSON(v any) error {
+	enc := json.NewEncoder(c.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// readSecret reads one line from r without echoing it anywhere.
+func readSecret(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("%w: no password on stdin", ErrUsage)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("%w: the password on stdin is empty", ErrUsage)
+	}
+	return line, nil
+}

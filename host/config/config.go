@@ -1,0 +1,142 @@
+// Package config finds certrenew-host's state and reads its settings.
+//
+// Everything the host keeps lives in one directory: CERTRENEW_HOME if set,
+// else $XDG_STATE_HOME/certrenew, else ~/.local/state/certrenew. Tests and
+// demos relocate all state by setting CERTRENEW_HOME (and HOME for the NSS
+// database and browser manifests).
+package config
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Paths are the places the host reads and writes.
+type Paths struct {
+	// Home is the state directory.
+	Home string
+	// NSSDB is the NSS database Chrome and Chromium use on Linux.
+	NSSDB string
+	// UserConfig is $XDG_CONFIG_HOME or ~/.config (browser manifests).
+	UserConfig string
+}
+
+// Resolve computes the paths from the environment.
+func Resolve() (Paths, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return Paths{}, fmt.Errorf("config: no home directory: %w", err)
+	}
+	p := Paths{
+		Home:       os.Getenv("CERTRENEW_HOME"),
+		NSSDB:      filepath.Join(home, ".pki", "nssdb"),
+		UserConfig: os.Getenv("XDG_CONFIG_HOME"),
+	}
+	if p.UserConfig == "" {
+		p.UserConfig = filepath.Join(home, ".config")
+	}
+	if p.Home == "" {
+		st := os.Getenv("XDG_STATE_HOME")
+		if st == "" {
+			st = filepath.Join(home, ".local", "state")
+		}
+		p.Home = filepath.Join(st, "certrenew")
+	}
+	return p, nil
+}
+
+// LogFile is the host's log.
+func (p Paths) LogFile() string { return filepath.Join(p.Home, "host.log") }
+
+// TrustDir holds PEM files of CAs trusted to identify portals, besides the
+// system roots.
+func (p Paths) TrustDir() string { return filepath.Join(p.Home, "trust") }
+
+// KeyDir holds software keys.
+func (p Paths) KeyDir() string { return filepath.Join(p.Home, "keys", "soft") }
+
+// Settings are the user's and administrator's choices (config.json).
+type Settings struct {
+	// AllowedOrigins are extra callers allowed besides the certrenew
+	// extension, e.g. a test build with another ID.
+	AllowedOrigins []string `json:"allowedOrigins,omitempty"`
+	// WarnDays: a certificate expiring within this many days is flagged.
+	WarnDays int `json:"warnDays,omitempty"`
+	// DefaultBackend is the key backend for "auto".
+	DefaultBackend string `json:"defaultBackend,omitempty"`
+}
+
+// Load reads config.json; a missing file gives the zero Settings.
+func (p Paths) Load() (Settings, error) {
+	var s Settings
+	data, err := os.ReadFile(filepath.Join(p.Home, "config.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("config: %s/config.json: %w", p.Home, err)
+	}
+	return s, nil
+}
+
+// Roots returns the system roots plus every CA in TrustDir.
+func (p Paths) Roots() (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	ents, err := os.ReadDir(p.TrustDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return pool, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".pem") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(p.TrustDir(), e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if !pool.AppendCertsFromPEM(data) {
+			return nil, fmt.Errorf("config: %s holds no certificate", e.Name())
+		}
+	}
+	return pool, nil
+}
+
+// AddTrust copies a PEM CA certificate into TrustDir.
+func (p Paths) AddTrust(pemFile string) (string, error) {
+	data, err := os.ReadFile(pemFile)
+	if err != nil {
+		return "", err
+	}
+	blk, _ := pem.Decode(data)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return "", fmt.Errorf("config: %s is not a PEM certificate", pemFile)
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("config: %s: %w", pemFile, err)
+	}
+	if !c.IsCA {
+		return "", fmt.Errorf("config: %s is not a CA certificate", pemFile)
+	}
+	if err := os.MkdirAll(p.TrustDir(), 0o700); err != nil {
+		return "", err
+	}
+	name := filepath.Join(p.TrustDir(), fmt.Sprintf("%x.pem", c.SerialNumber))
+	return name, os.WriteFile(name, pem.EncodeToMemory(blk), 0o600)
+}

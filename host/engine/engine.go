@@ -1,0 +1,171 @@
+// Package engine runs certrenew's operations (list, enroll, renew, recover)
+// over the key backends, the EST client and the OS store. It is the one
+// place that orders those steps so that a user never loses a working
+// certificate: see host/journal for the recovery rules.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/certrenew/certrenew/host/journal"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/state"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/internal/lockfile"
+	"github.com/rs/zerolog"
+)
+
+// Errors the engine reports; host/wire maps them to wire codes.
+var (
+	ErrCertExpired = errors.New("certificate has expired")
+	ErrBadInput    = errors.New("invalid input")
+	ErrCAChanged   = errors.New("the portal's CA changed")
+)
+
+// Config wires an Engine. Dir, Keys and Store are required.
+type Config struct {
+	// Dir is the state directory (CERTRENEW_HOME).
+	Dir   string
+	Keys  *hsm.Registry
+	Store store.Store
+	Log   zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// WarnDays is when a certificate counts as expiring; 0 means 30.
+	WarnDays int
+	// Roots verifies portals' TLS certificates; nil means system roots.
+	Roots *x509.CertPool
+	// DefaultBackend is the key backend scheme used for "auto"; "" is soft.
+	DefaultBackend string
+	// Failpoint, when set, is called as each journal phase is reached; a
+	// test uses it to stop the process at a chosen point.
+	Failpoint func(journal.Phase)
+}
+
+// Engine performs certrenew operations. Methods that change state take a
+// lock file, so a CLI and a browser-launched host never interleave.
+type Engine struct {
+	cfg     Config
+	state   *state.File
+	journal *journal.Dir
+}
+
+// Progress is told each step as it starts.
+type Progress func(proto.Step)
+
+// New returns an engine. It does not touch the disk.
+func New(cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.WarnDays == 0 {
+		cfg.WarnDays = 30
+	}
+	return &Engine{
+		cfg:     cfg,
+		state:   &state.File{Path: filepath.Join(cfg.Dir, "certs.json")},
+		journal: &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
+	}
+}
+
+// WarnDays returns the expiry warning threshold in days.
+func (e *Engine) WarnDays() int { return e.cfg.WarnDays }
+
+// Backends lists the key backends this host can use.
+func (e *Engine) Backends() []string { return e.cfg.Keys.Schemes() }
+
+// List describes every managed certificate.
+func (e *Engine) List(ctx context.Context) (*proto.ListResult, error) {
+	entries, err := e.state.Load()
+	if err != nil {
+		return nil, err
+	}
+	res := &proto.ListResult{Certs: []proto.Cert{}, WarnDays: e.cfg.WarnDays}
+	for i := range entries {
+		c, err := e.describe(&entries[i])
+		if err != nil {
+			e.cfg.Log.Warn().Str("cert_id", entries[i].ID).Err(err).Msg("unreadable entry skipped")
+			continue
+		}
+		res.Certs = append(res.Certs, c)
+	}
+	return res, nil
+}
+
+func (e *Engine) describe(ent *state.Entry) (proto.Cert, error) {
+	c, err := ent.Certificate()
+	if err != nil {
+		return proto.Cert{}, err
+	}
+	return Describe(c, ent, e.cfg.Now(), e.cfg.WarnDays), nil
+}
+
+// Describe turns a certificate and its entry into the wire form.
+func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int) proto.Cert {
+	left := c.NotAfter.Sub(now)
+	days := int(left / (24 * time.Hour))
+	status := proto.StatusValid
+	switch {
+	case left <= 0:
+		status = proto.StatusExpired
+	case days < warnDays:
+		status = proto.StatusExpiring
+	}
+	return proto.Cert{
+		ID:        ent.ID,
+		Subject:   c.Subject.String(),
+		Issuer:    c.Issuer.String(),
+		Serial:    Serial(c),
+		NotBefore: c.NotBefore.UTC(),
+		NotAfter:  c.NotAfter.UTC(),
+		DaysLeft:  days,
+		Status:    status,
+		Backend:   ent.Backend,
+		Portal:    ent.Portal,
+		User:      ent.User,
+	}
+}
+
+// Serial formats a serial number as the wire and the portal do: lowercase
+// hex without leading zeros.
+func Serial(c *x509.Certificate) string { return c.SerialNumber.Text(16) }
+
+func (e *Engine) lock() (*lockfile.Lock, error) {
+	if err := os.MkdirAll(e.cfg.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	return lockfile.TryLock(filepath.Join(e.cfg.Dir, "lock"))
+}
+
+func (e *Engine) advance(rec *journal.Record, p journal.Phase) error {
+	if err := e.journal.Advance(rec, p); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if e.cfg.Failpoint != nil {
+		e.cfg.Failpoint(p)
+	}
+	return nil
+}
+
+func newID() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func step(p Progress, s proto.Step) {
+	if p != nil {
+		p(s)
+	}
+}

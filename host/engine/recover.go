@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/certrenew/certrenew/host/journal"
+	"github.com/certrenew/certrenew/host/state"
+	"github.com/certrenew/certrenew/host/store"
+)
+
+// Recover finishes or undoes operations that a previous run left unfinished
+// (the host was killed, the machine lost power). It returns the IDs of the
+// certificates it acted on. See host/journal for the rules.
+func (e *Engine) Recover(ctx context.Context) ([]string, error) {
+	pending, err := e.journal.Pending()
+	if err != nil || len(pending) == 0 {
+		return nil, err
+	}
+	lk, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Unlock()
+	return e.recoverLocked(ctx)
+}
+
+func (e *Engine) recoverLocked(ctx context.Context) ([]string, error) {
+	pending, err := e.journal.Pending()
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	var errs []error
+	for _, rec := range pending {
+		log := e.cfg.Log.With().Str("cert_id", rec.CertID).Stringer("phase", rec.Phase).Logger()
+		if err := e.recoverOne(ctx, rec); err != nil {
+			log.Error().Err(err).Msg("recovery failed")
+			errs = append(errs, fmt.Errorf("recovering %s: %w", rec.CertID, err))
+			continue
+		}
+		log.Info().Msg("recovered an interrupted operation")
+		ids = append(ids, rec.CertID)
+	}
+	return ids, errors.Join(errs...)
+}
+
+func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
+	switch rec.Phase {
+	case journal.Started, journal.KeyMade:
+		return e.undo(ctx, rec)
+	case journal.Issued, journal.Installed:
+		newID, chain, err := e.newIdentity(ctx, rec)
+		if err != nil {
+			return e.undo(ctx, rec)
+		}
+		if rec.Phase == journal.Issued {
+			if err := e.install(ctx, newID, chain); err != nil {
+				return errors.Join(err, e.undo(ctx, rec))
+			}
+		}
+		if err := e.cfg.Store.VerifyIdentity(ctx, newID); err != nil {
+			return e.undo(ctx, rec)
+		}
+		if err := e.commit(rec); err != nil {
+			return err
+		}
+		if err := e.journal.Advance(rec, journal.Verified); err != nil {
+			return err
+		}
+		return e.cleanup(ctx, rec)
+	case journal.Verified:
+		if err := e.commit(rec); err != nil {
+			return err
+		}
+		return e.cleanup(ctx, rec)
+	}
+	return fmt.Errorf("journal phase %v unknown", rec.Phase)
+}
+
+// newIdentity rebuilds the new identity a record describes.
+func (e *Engine) newIdentity(ctx context.Context, rec *journal.Record) (store.Identity, []*x509.Certificate, error) {
+	cert, err := x509.ParseCertificate(rec.NewCert)
+	if err != nil {
+		return store.Identity{}, nil, err
+	}
+	chain, err := state.ParseDERs(rec.NewChain)
+	if err != nil {
+		return store.Identity{}, nil, err
+	}
+	key, err := e.cfg.Keys.Open(ctx, rec.NewKeyURI)
+	if err != nil {
+		return store.Identity{}, nil, err
+	}
+	nick, err := e.nickname(rec)
+	if err != nil {
+		return store.Identity{}, nil, err
+	}
+	return store.Identity{Nickname: nick, Cert: cert, Key: key}, chain, nil
+}
+
+func (e *Engine) nickname(rec *journal.Record) (string, error) {
+	if rec.Enroll {
+		var ent state.Entry
+		if err := json.Unmarshal(rec.Entry, &ent); err != nil {
+			return "", err
+		}
+		return ent.Nickname, nil
+	}
+	ent, err := e.state.Get(rec.CertID)
+	if err != nil {
+		return "", err
+	}
+	return ent.Nickname, nil
+}
+
+// commit makes the managed entry point at the new identity. It is
+// idempotent, so recovery may run it again.
+func (e *Engine) commit(rec *journal.Record) error {
+	var ent state.Entry
+	if rec.Enroll {
+		if err := json.Unmarshal(rec.Entry, &ent); err != nil {
+			return err
+		}
+	} else {
+		cur, err := e.state.Get(rec.CertID)
+		if err != nil {
+			return err
+		}
+		ent = *cur
+		if !bytes.Equal(ent.Cert, rec.NewCert) {
+			ent.Renewed = e.cfg.Now().UTC()
+		}
+	}
+	ent.Cert, ent.Chain, ent.KeyURI = rec.NewCert, rec.NewChain, rec.NewKeyURI
+	return e.state.Put(ent)
+}
+
+// cleanup removes the old identity once the new one is verified, then
+// closes the record.
+func (e *Engine) cleanup(ctx context.Context, rec *journal.Record) error {
+	if !rec.Enroll {
+		oldCert, err := x509.ParseCertificate(rec.OldCert)
+		if err != nil {
+			return err
+		}
+		newID, _, err := e.newIdentity(ctx, rec)
+		if err != nil {
+			return err
+		}
+		old := store.Identity{Nickname: newID.Nickname, Cert: oldCert}
+		if err := e.cfg.Store.RemoveIdentity(ctx, old, &newID); err != nil {
+			return err
+		}
+		if err := e.cfg.Keys.Delete(ctx, rec.OldKeyURI); err != nil {
+			return err
+		}
+	}
+	return e.journal.Finish(rec.CertID)
+}
+
+// undo removes whatever the new identity left behind and puts the entry
+// back on the old one, then closes the record.
+func (e *Engine) undo(ctx context.Context, rec *journal.Record) error {
+	var errs []error
+	if rec.NewCert != nil {
+		newCert, err := x509.ParseCertificate(rec.NewCert)
+		if err == nil {
+			nick, nerr := e.nickname(rec)
+			if nerr != nil {
+				errs = append(errs, nerr)
+			} else {
+				newID := store.Identity{Nickname: nick, Cert: newCert}
+				var keep *store.Identity
+				if !rec.Enroll {
+					oldCert, err := x509.ParseCertificate(rec.OldCert)
+					if err != nil {
+						return err
+					}
+					keep = &store.Identity{Nickname: nick, Cert: oldCert}
+				}
+				errs = append(errs, e.cfg.Store.RemoveIdentity(ctx, newID, keep))
+			}
+		}
+	}
+	if rec.NewKeyURI != "" {
+		errs = append(errs, e.cfg.Keys.Delete(ctx, rec.NewKeyURI))
+	}
+	if !rec.Enroll {
+		if cur, err := e.state.Get(rec.CertID); err == nil && !bytes.Equal(cur.Cert, rec.OldCert) {
+			cur.Cert, cur.KeyURI, cur.Chain = rec.OldCert, rec.OldKeyURI, rec.OldChain
+			errs = append(errs, e.state.Put(*cur))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return e.journal.Finish(rec.CertID)
+}

@@ -1,0 +1,146 @@
+// Package journal records how far an enrollment or renewal has got, so that
+// a host killed at any step can, on its next start, finish the job or undo
+// it. The invariant it protects: the user always has a usable certificate,
+// the old one until the new one is installed and verified.
+//
+// A record moves forward through the phases in order; each move is an atomic
+// file replacement. Recovery decides by phase:
+//
+//	Started, KeyMade   no certificate was issued: delete the new key, keep the old
+//	Issued             the server issued one: install and verify it (roll forward)
+//	Installed          verify it; on failure remove it and keep the old
+//	Verified           the new one is in use: finish removing the old
+package journal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/certrenew/certrenew/internal/atomicfile"
+)
+
+// Phase is how far an operation has got.
+type Phase int
+
+// Phases in order.
+const (
+	Started Phase = iota + 1
+	KeyMade
+	Issued
+	Installed
+	Verified
+)
+
+var phaseNames = map[Phase]string{Started: "started", KeyMade: "key-made", Issued: "issued", Installed: "installed", Verified: "verified"}
+
+func (p Phase) String() string {
+	if s, ok := phaseNames[p]; ok {
+		return s
+	}
+	return fmt.Sprintf("phase(%d)", int(p))
+}
+
+// Record is the journal of one operation on one managed certificate. It
+// holds certificates and key URIs, never a secret.
+type Record struct {
+	CertID string `json:"certId"`
+	// Enroll is true for a first enrollment (there is no old identity).
+	Enroll bool  `json:"enroll,omitempty"`
+	Phase  Phase `json:"phase"`
+	// OldKeyURI and OldCert describe the identity being replaced.
+	OldKeyURI string   `json:"oldKeyUri,omitempty"`
+	OldCert   []byte   `json:"oldCert,omitempty"`
+	OldChain  [][]byte `json:"oldChain,omitempty"`
+	// NewKeyURI is set from KeyMade on; NewCert and NewChain from Issued on.
+	NewKeyURI string    `json:"newKeyUri,omitempty"`
+	NewCert   []byte    `json:"newCert,omitempty"`
+	NewChain  [][]byte  `json:"newChain,omitempty"`
+	Started   time.Time `json:"started"`
+	// Entry holds what a first enrollment needs to create the managed
+	// entry when recovery rolls it forward (JSON of state.Entry).
+	Entry json.RawMessage `json:"entry,omitempty"`
+}
+
+// Dir holds one record file per certificate ID.
+type Dir struct {
+	Path string
+}
+
+// ErrPhaseOrder reports an attempt to move a record backwards.
+var ErrPhaseOrder = errors.New("journal: phase may only move forward")
+
+// Begin writes a new record. It fails if one already exists for the ID:
+// an unfinished operation must be recovered first.
+func (d *Dir) Begin(r *Record) error {
+	if r.Phase != Started {
+		return fmt.Errorf("journal: a record begins at %v, not %v", Started, r.Phase)
+	}
+	if _, err := os.Stat(d.file(r.CertID)); err == nil {
+		return fmt.Errorf("journal: an operation on %s is unfinished", r.CertID)
+	}
+	return d.write(r)
+}
+
+// Advance moves r to phase p and writes it.
+func (d *Dir) Advance(r *Record, p Phase) error {
+	if p <= r.Phase {
+		return fmt.Errorf("%w: %v to %v", ErrPhaseOrder, r.Phase, p)
+	}
+	r.Phase = p
+	return d.write(r)
+}
+
+// Finish removes the record: the operation is complete or undone.
+func (d *Dir) Finish(certID string) error {
+	err := os.Remove(d.file(certID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// Pending returns every unfinished record.
+func (d *Dir) Pending() ([]*Record, error) {
+	ents, err := os.ReadDir(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Record
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(d.Path, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		var r Record
+		if err := json.Unmarshal(data, &r); err != nil || r.CertID == "" || r.Phase < Started || r.Phase > Verified {
+			return nil, fmt.Errorf("journal: %s is corrupt", e.Name())
+		}
+		out = append(out, &r)
+	}
+	return out, nil
+}
+
+func (d *Dir) write(r *Record) error {
+	if err := os.MkdirAll(d.Path, 0o700); err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(d.file(r.CertID), data, 0o600)
+}
+
+func (d *Dir) file(id string) string { return filepath.Join(d.Path, id+".json") }

@@ -1,0 +1,142 @@
+// Package state keeps the list of certificates certrenew manages: for each,
+// the current certificate, where its key lives and which portal issued it.
+// It is one JSON file, replaced atomically on every change. It holds no
+// secret: key URIs name keys, they do not contain them.
+package state
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/certrenew/certrenew/internal/atomicfile"
+)
+
+// Entry is one managed identity. Its ID stays the same across renewals.
+type Entry struct {
+	ID       string `json:"id"`
+	Nickname string `json:"nickname"`
+	Portal   string `json:"portal"`
+	User     string `json:"user"`
+	Backend  string `json:"backend"`
+	KeyURI   string `json:"keyUri"`
+	// Cert is the current certificate (DER); Chain its CA certificates as
+	// the portal served them (DER), intermediates and roots.
+	Cert     []byte    `json:"cert"`
+	Chain    [][]byte  `json:"chain,omitempty"`
+	Enrolled time.Time `json:"enrolled"`
+	Renewed  time.Time `json:"renewed,omitzero"`
+}
+
+// Certificate parses the current certificate.
+func (e *Entry) Certificate() (*x509.Certificate, error) {
+	return x509.ParseCertificate(e.Cert)
+}
+
+// ChainCerts parses the chain.
+func (e *Entry) ChainCerts() ([]*x509.Certificate, error) {
+	return ParseDERs(e.Chain)
+}
+
+// ParseDERs parses a list of DER certificates.
+func ParseDERs(ders [][]byte) ([]*x509.Certificate, error) {
+	out := make([]*x509.Certificate, 0, len(ders))
+	for _, d := range ders {
+		c, err := x509.ParseCertificate(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// DERs returns the raw DER of certs.
+func DERs(certs []*x509.Certificate) [][]byte {
+	out := make([][]byte, 0, len(certs))
+	for _, c := range certs {
+		out = append(out, c.Raw)
+	}
+	return out
+}
+
+// ErrNotFound reports an unknown entry ID.
+var ErrNotFound = errors.New("no managed certificate with that id")
+
+// File is the state file at Path.
+type File struct {
+	Path string
+}
+
+type fileData struct {
+	Version int     `json:"version"`
+	Certs   []Entry `json:"certs"`
+}
+
+// Load returns every entry, in enrollment order.
+func (f *File) Load() ([]Entry, error) {
+	data, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	var d fileData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("state: %s is corrupt: %w", f.Path, err)
+	}
+	return d.Certs, nil
+}
+
+// Get returns the entry with id.
+func (f *File) Get(id string) (*Entry, error) {
+	all, err := f.Load()
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].ID == id {
+			return &all[i], nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+}
+
+// Put adds e or replaces the entry with its ID.
+func (f *File) Put(e Entry) error {
+	all, err := f.Load()
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(all, func(x Entry) bool { return x.ID == e.ID })
+	if i >= 0 {
+		all[i] = e
+	} else {
+		all = append(all, e)
+	}
+	return f.save(all)
+}
+
+// Delete removes the entry with id; a missing one is not an error.
+func (f *File) Delete(id string) error {
+	all, err := f.Load()
+	if err != nil {
+		return err
+	}
+	all = slices.DeleteFunc(all, func(x Entry) bool { return x.ID == id })
+	return f.save(all)
+}
+
+func (f *File) save(all []Entry) error {
+	data, err := json.MarshalIndent(fileData{Version: 1, Certs: all}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(f.Path, data, 0o600)
+}
