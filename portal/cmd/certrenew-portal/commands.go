@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/server"
+	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/store/sqlite"
+)
+
+// env is what every command opens in the data directory.
+type env struct {
+	dir   string
+	log   zerolog.Logger
+	store *sqlite.DB
+	close func()
+}
+
+func openEnv(dir, logPath string) (*env, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if logPath == "" {
+		logPath = filepath.Join(dir, "portal.log")
+	}
+	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	if err != nil {
+		lf.Close()
+		return nil, err
+	}
+	return &env{
+		dir:   dir,
+		log:   zerolog.New(lf).With().Timestamp().Logger(),
+		store: db,
+		close: func() { db.Close(); lf.Close() },
+	}, nil
+}
+
+func cmdServe(args []string, stdout io.Writer) error {
+	f := newFlags("serve")
+	listen := f.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free port")
+	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
+	logPath := f.String("log", "", "log file (default DATA/portal.log)")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	e, err := openEnv(*f.data, *logPath)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	authority, err := ca.LoadOrCreate(filepath.Join(e.dir, "ca"), e.log)
+	if err != nil {
+		return err
+	}
+	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity}, *listen)
+	if err != nil {
+		return err
+	}
+	// The first stdout line is the contract with scripts and tests.
+	if _, err := fmt.Fprintln(stdout, srv.URL()); err != nil {
+		return err
+	}
+	if s, ok := stdout.(interface{ Sync() error }); ok {
+		_ = s.Sync()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return srv.Serve(ctx)
+}
+
+func cmdUserAdd(args []string, stdin io.Reader) error {
+	f := newFlags("user add")
+	fromStdin := f.Bool("password-stdin", false, "read the password as one line from stdin")
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	if !*fromStdin {
+		return fmt.Errorf("%w: user add needs --password-stdin (passwords are never taken as arguments)", errUsage)
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("reading password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	e, err := openEnv(*f.data, "")
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := (&admin.Admin{Store: e.store}).AddUser(context.Background(), pos[0], pw); err != nil {
+		return explain(err)
+	}
+	e.log.Info().Str("user", pos[0]).Msg("user added")
+	return nil
+}
+
+func cmdInviteCreate(args []string, stdout io.Writer) error {
+	f := newFlags("invite create")
+	user := f.String("user", "", "user the invitation is for")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if *user == "" {
+		return fmt.Errorf("%w: invite create needs --user", errUsage)
+	}
+	e, err := openEnv(*f.data, "")
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	code, err := (&admin.Admin{Store: e.store}).CreateInvitation(context.Background(), *user)
+	if err != nil {
+		return explain(err)
+	}
+	e.log.Info().Str("user", *user).Msg("invitation created")
+	_, err = fmt.Fprintln(stdout, code)
+	return err
+}
+
+func cmdReissue(args []string, allow bool) error {
+	f := newFlags("reissue")
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	e, err := openEnv(*f.data, "")
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := (&admin.Admin{Store: e.store}).SetReissue(context.Background(), pos[0], allow); err != nil {
+		return explain(err)
+	}
+	e.log.Info().Str("user", pos[0]).Bool("reissue_allowed", allow).Msg("re-issue permission set")
+	return nil
+}
+
+func cmdCertList(args []string, stdout io.Writer) error {
+	f := newFlags("cert list")
+	user := f.String("user", "", "only this user's certificates")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	e, err := openEnv(*f.data, "")
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	certs, err := (&admin.Admin{Store: e.store}).Certs(context.Background(), *user)
+	if err != nil {
+		return explain(err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERIAL\tUSER\tSTATUS\tNOT AFTER")
+	now := time.Now()
+	for _, c := range certs {
+		status := string(c.Status)
+		if c.Status != store.StatusRevoked && !now.Before(c.NotAfter) {
+			status += " (expired)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Serial, c.UserID, status, c.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+func cmdCertRevoke(args []string) error {
+	f := newFlags("cert revoke")
+	pos, err := f.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	e, err := openEnv(*f.data, "")
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := (&admin.Admin{Store: e.store}).Revoke(context.Background(), pos[0]); err != nil {
+		return explain(err)
+	}
+	e.log.Info().Str("serial", admin.NormalizeSerial(pos[0])).Msg("certificate revoked")
+	return nil
+}
+
+func cmdCAPath(args []string, stdout io.Writer) error {
+	f := newFlags("ca path")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*f.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	authority, err := ca.LoadOrCreate(filepath.Join(*f.data, "ca"), zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	p, err := filepath.Abs(authority.RootPath())
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, p)
+	return err
+}
+
+// explain turns store conditions into operator-facing messages.
+func explain(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("not found: %w", err)
+	case errors.Is(err, store.ErrExists):
+		return fmt.Errorf("already exists: %w", err)
+	}
+	return err
+}

@@ -1,0 +1,109 @@
+// Command certrenew-portal is the reference certrenew tenant: an EST server
+// (RFC 7030) with its own CA, and the administrator's CLI for users,
+// invitation codes, re-issue permission and certificates.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+const usage = `usage: certrenew-portal COMMAND [flags]
+
+commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data):
+  serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--log FILE]
+                                  serve HTTPS; prints the base URL as the first stdout line
+  user add ID --password-stdin    add a user; the password is read as one line from stdin
+  invite create --user ID         create an invitation code and print it
+  reissue allow ID | deny ID      allow or deny certificate re-issue for a user
+  cert list [--user ID]           list issued certificates
+  cert revoke SERIAL              revoke a certificate
+  ca path                         print the path of the root CA certificate (the trust anchor)
+`
+
+// errUsage marks bad command lines; main exits 2 for them.
+var errUsage = errors.New("usage")
+
+func main() {
+	err := run(os.Args[1:], os.Stdin, os.Stdout)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(os.Stderr, "certrenew-portal: %v\n\n%s", err, usage)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "certrenew-portal: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: no command", errUsage)
+	}
+	cmd, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" {
+		cmd += " " + rest[0]
+		rest = rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return cmdServe(rest, stdout)
+	case "user add":
+		return cmdUserAdd(rest, stdin)
+	case "invite create":
+		return cmdInviteCreate(rest, stdout)
+	case "reissue allow", "reissue deny":
+		return cmdReissue(rest, cmd == "reissue allow")
+	case "cert list":
+		return cmdCertList(rest, stdout)
+	case "cert revoke":
+		return cmdCertRevoke(rest)
+	case "ca path":
+		return cmdCAPath(rest, stdout)
+	case "help", "-h", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}
+
+// flags is a flag set with the shared --data flag.
+type flags struct {
+	*flag.FlagSet
+	data *string
+}
+
+func newFlags(name string) flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	def := os.Getenv("CERTRENEW_PORTAL_DATA")
+	if def == "" {
+		def = "./portal-data"
+	}
+	return flags{FlagSet: fs, data: fs.String("data", def, "data directory")}
+}
+
+// parse parses flags mixed with positional arguments ("user add ID
+// --password-stdin") and checks the positional count.
+func (f flags) parse(args []string, positional int) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", errUsage, f.Name(), err)
+		}
+		if f.NArg() == 0 {
+			break
+		}
+		pos = append(pos, f.Arg(0))
+		args = f.Args()[1:]
+	}
+	if len(pos) != positional {
+		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d", errUsage, f.Name(), positional, len(pos))
+	}
+	return pos, nil
+}

@@ -1,0 +1,60 @@
+package server_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509/pkix"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+func get(t *testing.T, c *http.Client, url string) (int, string, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+func TestWhoamiAndHealth(t *testing.T) {
+	p := portaltest.Start(t)
+	if st, _, body := get(t, p.Client(nil), p.URL+"/healthz"); st != 200 || body != "ok\n" {
+		t.Fatalf("healthz: %d %q", st, body)
+	}
+	st, ct, body := get(t, p.Client(nil), p.URL+"/mtls/whoami")
+	if st != 403 || ct != "application/problem+json" || portaltest.ProblemCode([]byte(body)) != "client_cert_required" {
+		t.Fatalf("whoami without cert: %d %s %s", st, ct, body)
+	}
+
+	p.AddUser(t, "carol", "carol-password")
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := p.Post(t, "simpleenroll", "carol", "carol-password",
+		portaltest.CSR(t, key, pkix.Name{CommonName: "carol"}, p.Invite(t, "carol")), nil)
+	if r.Status != 200 {
+		t.Fatalf("enroll: %d %s", r.Status, r.Body)
+	}
+	cert := r.Certs[0]
+	st, ct, body = get(t, p.Client(portaltest.TLSCert(cert, key)), p.URL+"/mtls/whoami")
+	if st != 200 || ct != "text/plain; charset=utf-8" || body != cert.SerialNumber.Text(16)+"\n" {
+		t.Fatalf("whoami: %d %s %q", st, ct, body)
+	}
+}
+
+func TestTLSVersionFloor(t *testing.T) {
+	p := portaltest.Start(t)
+	c := p.Client(nil)
+	tr := c.Transport.(*http.Transport)
+	tr.TLSClientConfig.MaxVersion = 0x0302 // TLS 1.1
+	tr.TLSClientConfig.MinVersion = 0x0301
+	if resp, err := c.Get(p.URL + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatal("TLS 1.1 accepted")
+	}
+}
