@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/portaltest/pkcs10"
+)
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "certrenew-portal")
+	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestBinary runs `serve --listen 127.0.0.1:0` and, while it serves, the
+// admin subcommands against the same data directory; then enrolls over
+// HTTPS and checks the log for secrets.
+func TestBinary(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	admin := func(stdin string, args ...string) (string, error) {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--data", data)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return string(out), &exitError{err, stderr.String()}
+		}
+		return string(out), nil
+	}
+	mustAdmin := func(stdin string, args ...string) string {
+		t.Helper()
+		out, err := admin(stdin, args...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out
+	}
+
+	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	stdout, err := serve.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serveErr bytes.Buffer
+	serve.Stderr = &serveErr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	t.Cleanup(func() {
+		_ = serve.Process.Kill()
+		<-exited
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	go func() { exited <- serve.Wait() }()
+	if err != nil {
+		t.Fatalf("reading URL: %v; stderr: %s", err, serveErr.String())
+	}
+	url := strings.TrimSpace(line)
+	if !strings.HasPrefix(url, "https://127.0.0.1:") || strings.HasSuffix(url, ":0") {
+		t.Fatalf("first stdout line %q", url)
+	}
+
+	const pw = "dave-password-1"
+	mustAdmin(pw+"\n", "user", "add", "dave", "--password-stdin")
+	if _, err := admin(pw+"\n", "user", "add", "dave", "--password-stdin"); err == nil {
+		t.Fatal("duplicate user accepted")
+	}
+	if _, err := admin("", "invite", "create", "--user", "nobody"); err == nil {
+		t.Fatal("invitation for unknown user accepted")
+	}
+	code := strings.TrimSpace(mustAdmin("", "invite", "create", "--user", "dave"))
+	if len(code) != 19 {
+		t.Fatalf("invitation code %q", code)
+	}
+	rootPEM, err := os.ReadFile(strings.TrimSpace(mustAdmin("", "ca", "path")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(rootPEM) {
+		t.Fatal("ca path does not name a PEM root")
+	}
+
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	csr, err := pkcs10.Build(key, pkix.Name{CommonName: "dave"}, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	req, _ := http.NewRequest(http.MethodPost, url+"/.well-known/est/simpleenroll", strings.NewReader(base64.StdEncoding.EncodeToString(csr)))
+	req.Header.Set("Content-Type", "application/pkcs10")
+	req.SetBasicAuth("dave", pw)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("enroll: %d %s", resp.StatusCode, body)
+	}
+	certs, err := portaltest.ParseCertsOnly(body)
+	if err != nil || len(certs) != 1 {
+		t.Fatalf("enroll response: %v", err)
+	}
+	serial := certs[0].SerialNumber.Text(16)
+
+	list := mustAdmin("", "cert", "list", "--user", "dave")
+	if !strings.Contains(list, serial) || !strings.Contains(list, "active") {
+		t.Fatalf("cert list:\n%s", list)
+	}
+	mustAdmin("", "reissue", "deny", "dave")
+	mustAdmin("", "reissue", "allow", "dave")
+	if _, err := admin("", "reissue", "deny", "nobody"); err == nil {
+		t.Fatal("reissue for unknown user accepted")
+	}
+
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err // for Cleanup
+		if err != nil {
+			t.Fatalf("serve exit: %v; stderr: %s", err, serveErr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+
+	log, err := os.ReadFile(filepath.Join(data, "portal.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), serial) {
+		t.Fatal("log lacks the enrollment")
+	}
+	for _, secret := range []string{pw, code, strings.ReplaceAll(code, "-", "")} {
+		if strings.Contains(string(log), secret) {
+			t.Fatal("log contains a secret")
+		}
+	}
+	if key, err := os.Stat(filepath.Join(data, "ca", "issuing.key")); err != nil || key.Mode().Perm() != 0o600 {
+		t.Fatalf("issuing.key: %v", err)
+	}
+}
+
+type exitError struct {
+	err    error
+	stderr string
+}
+
+func (e *exitError) Error() string { return e.err.Error() + ": " + e.stderr }
