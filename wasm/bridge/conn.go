@@ -17,10 +17,10 @@ var ErrNoRuntime = errors.New("chrome.runtime is not available")
 // JavaScript event loop and must not block: hand the message to a component
 // with ctx.Dispatch.
 type Conn struct {
-	handle  func(Message)
-	port    app.Value
-	onMsg   app.Func
-	onDisc  app.Func
+	handle func(Message)
+	port   app.Value
+	onMsg  app.Func
+	onDisc app.Func
 }
 
 // Connect opens the port and asks for the worker's state.

@@ -86,10 +86,10 @@ func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set
 	switch {
 	case bad:
 		input = input.Aria("describedby", id+"-msg")
-		note = app.P().ID(id+"-msg").Class("field-error").Role("alert").Text(v.message)
+		note = app.P().ID(id + "-msg").Class("field-error").Role("alert").Text(v.message)
 	case hint != "":
 		input = input.Aria("describedby", id+"-hint")
-		note = app.P().ID(id+"-hint").Class("hint").Text(hint)
+		note = app.P().ID(id + "-hint").Class("hint").Text(hint)
 	}
 	return app.Div().Class("field").Body(
 		app.Label().For(id).Text(label),

@@ -1,0 +1,322 @@
+package exttest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+const chromium = "/usr/bin/chromium"
+
+var fakeHost struct {
+	path string
+	err  error
+	out  []byte
+}
+
+func fakeHostBinary(t *testing.T) string {
+	t.Helper()
+	if fakeHost.path == "" && fakeHost.err == nil {
+		fakeHost.path = filepath.Join(builtExtension(t), "..", filepath.Base(build.dir)+"-fakehost")
+		cmd := exec.Command("go", "build", "-o", fakeHost.path, "./wasm/exttest/fakehost")
+		cmd.Dir = repoRoot
+		fakeHost.out, fakeHost.err = cmd.CombinedOutput()
+		t.Cleanup(func() {})
+	}
+	if fakeHost.err != nil {
+		t.Fatalf("building fakehost: %v\n%s", fakeHost.err, fakeHost.out)
+	}
+	return fakeHost.path
+}
+
+// browser starts headless Chromium with the built extension. host is the
+// native host binary to register, or "" for none; env goes to Chromium and
+// from it to the host.
+func browser(t *testing.T, host string, env ...string) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("no Chromium at " + chromium)
+	}
+	ext := builtExtension(t)
+	profile := t.TempDir()
+	if host != "" {
+		dir := filepath.Join(profile, "NativeMessagingHosts")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := json.Marshal(map[string]any{
+			"name": "com.certrenew.host", "description": "fake certrenew-host for tests",
+			"path": host, "type": "stdio",
+			"allowed_origins": []string{"chrome-extension://" + extensionID + "/"},
+		})
+		if err := os.WriteFile(filepath.Join(dir, "com.certrenew.host.json"), m, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(360, 560),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("load-extension", ext),
+		chromedp.Flag("disable-extensions-except", ext),
+		chromedp.Env(env...),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelC := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// open loads an extension page, retrying while the extension registers.
+func open(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	u := "chrome-extension://" + extensionID + "/" + page
+	var err error
+	for i := 0; i < 20; i++ {
+		if err = chromedp.Do(ctx, chromedp.Navigate(u)); err == nil {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("opening %s: %v", u, err)
+}
+
+func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		fatal(t, ctx, what, err)
+	}
+}
+
+// get runs one action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		fatal(t, ctx, what, err)
+	}
+	return v
+}
+
+func fatal(t *testing.T, ctx context.Context, what string, err error) {
+	t.Helper()
+	shot(t, ctx, "FAILED-"+strings.ReplaceAll(what, " ", "-"))
+	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
+	t.Fatalf("%s: %v\nbody: %s", what, err, html)
+}
+
+// shot saves a screenshot to $CERTRENEW_SCREENSHOTS/<test>-<name>.png.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	_ = os.MkdirAll(dir, 0o755)
+	f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+".png")
+	if err := os.WriteFile(f, buf, 0o644); err != nil {
+		t.Log(err)
+	}
+}
+
+// unnamedControls lists buttons and inputs without an accessible name.
+const unnamedControls = `Array.from(document.querySelectorAll('button, input, select, textarea')).filter(el => {
+  if (el.getAttribute('aria-label')) return false;
+  if (el.labels && el.labels.length) return false;
+  return el.textContent.trim() === '';
+}).map(el => el.outerHTML)`
+
+func checkNames(t *testing.T, ctx context.Context, screen string) {
+	t.Helper()
+	bad := get(t, ctx, "a11y names", chromedp.Evaluate[[]string](unnamedControls))
+	if len(bad) > 0 {
+		t.Errorf("%s: controls without an accessible name: %v", screen, bad)
+	}
+}
+
+func attr(t *testing.T, ctx context.Context, sel, name string) string {
+	t.Helper()
+	return get(t, ctx, "read "+sel+"@"+name, chromedp.AttributeValue(chromedp.CSS(sel), name)).Value
+}
+
+func TestBrowserHostMissing(t *testing.T) {
+	ctx := browser(t, "")
+	open(t, ctx, "popup.html")
+	run(t, ctx, "error shown", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
+	msg := get(t, ctx, "message", chromedp.Text(chromedp.CSS("#error-message")))
+	if !strings.Contains(msg, "certrenew-host install") {
+		t.Errorf("host_missing message does not say how to fix it: %q", msg)
+	}
+	checkNames(t, ctx, "error")
+	shot(t, ctx, "host-missing")
+}
+
+func TestBrowserRenew(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t))
+	open(t, ctx, "popup.html")
+	row := `.cert-row[data-cert-id="c2"]`
+	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(`#cert-list `+row)))
+	warn := get(t, ctx, "warn class", chromedp.Evaluate[bool](`document.querySelector('`+row+`').classList.contains('is-warn')`))
+	if !warn {
+		t.Error("a cert 5 days from expiry is not marked")
+	}
+	if s := attr(t, ctx, row, "data-serial"); s != "4d5e6f" {
+		t.Errorf("data-serial = %q", s)
+	}
+	checkNames(t, ctx, "list")
+	shot(t, ctx, "1-list")
+
+	run(t, ctx, "menu", chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
+		chromedp.WaitVisible(chromedp.CSS(row+` .menu-renew`)))
+	shot(t, ctx, "2-menu")
+	run(t, ctx, "renew", chromedp.Click(chromedp.CSS(row+` .menu-renew`)),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm-ok`)))
+	checkNames(t, ctx, "confirm")
+	shot(t, ctx, "3-confirm")
+	run(t, ctx, "ok", chromedp.Click(chromedp.CSS(`#confirm-ok`)),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)))
+	checkNames(t, ctx, "password")
+	const pw = "s3cret-Pw-that-must-not-leak"
+	run(t, ctx, "type password", chromedp.SendKeys(chromedp.CSS(`#password`), pw))
+	shot(t, ctx, "4-password")
+	run(t, ctx, "activate", chromedp.Click(chromedp.CSS(`#activate`)),
+		chromedp.WaitVisible(chromedp.CSS(`#progress`)))
+	shot(t, ctx, "5-progress")
+	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS(`#done`)))
+	serial := attr(t, ctx, "#done", "data-serial")
+	if serial == "" || serial == "4d5e6f" {
+		t.Errorf("#done data-serial = %q", serial)
+	}
+	checkNames(t, ctx, "done")
+	shot(t, ctx, "6-done")
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS(`#back`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`.cert-row[data-cert-id="c2"][data-serial=%q]`, serial))))
+	shot(t, ctx, "7-list-after")
+
+	// The password went to the host and nowhere else.
+	stored := get(t, ctx, "storage", chromedp.Evaluate[string](
+		`Promise.all([chrome.storage.local.get(null), chrome.storage.session.get(null)]).then(v => JSON.stringify(v))`,
+		chromedp.EvalAwaitPromise))
+	if strings.Contains(stored, pw) {
+		t.Error("the password was written to chrome.storage")
+	}
+	if !strings.Contains(stored, serial) {
+		t.Errorf("the list cache was not updated: %s", stored)
+	}
+}
+
+func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t))
+	open(t, ctx, "popup.html")
+	row := `.cert-row[data-cert-id="c1"]`
+	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row)))
+	// Keyboard only: focus the menu button, Enter, Enter on Renew (focused
+	// when the menu opens), Enter on OK, type, Enter submits.
+	run(t, ctx, "keyboard flow",
+		chromedp.Focus(chromedp.CSS(row+` .cert-menu`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(row+` .menu-renew:focus`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm-ok:focus`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#password:focus`)),
+		chromedp.KeyEvent("wrong\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)),
+	)
+	checkNames(t, ctx, "error")
+	shot(t, ctx, "bad-password")
+	run(t, ctx, "try again", chromedp.Click(chromedp.CSS(`#retry`)),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)))
+	v := get(t, ctx, "password cleared", chromedp.Value(chromedp.CSS(`#password`)))
+	if v != "" {
+		t.Errorf("password field kept %q", v)
+	}
+}
+
+func TestBrowserReattach(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t), "STEP_DELAY=700ms")
+	open(t, ctx, "popup.html")
+	row := `.cert-row[data-cert-id="c1"]`
+	run(t, ctx, "start renewal",
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
+		chromedp.Click(chromedp.CSS(row+` .menu-renew`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "pw"),
+		chromedp.Click(chromedp.CSS(`#activate`)),
+		chromedp.WaitVisible(chromedp.CSS(`#progress[data-step="csr"]`)),
+	)
+	// Close and reopen the popup: it must come back to the same operation.
+	open(t, ctx, "bare.html")
+	run(t, ctx, "bare page", chromedp.WaitVisible(chromedp.CSS(`#bare-ready`)))
+	open(t, ctx, "popup.html")
+	run(t, ctx, "re-attached", chromedp.WaitVisible(chromedp.CSS(`#progress`)))
+	step := attr(t, ctx, "#progress", "data-step")
+	if step == "pending" || step == "keygen" {
+		t.Errorf("re-attached progress lost its steps: data-step=%q", step)
+	}
+	shot(t, ctx, "reattached")
+	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS(`#done`)))
+}
+
+func TestBrowserEnrollEmpty(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_EMPTY=1")
+	open(t, ctx, "popup.html")
+	run(t, ctx, "empty list", chromedp.WaitVisible(chromedp.CSS(`#cert-list #nav-enroll`)))
+	shot(t, ctx, "1-empty")
+	run(t, ctx, "enroll form",
+		chromedp.Click(chromedp.CSS(`#nav-enroll`)),
+		chromedp.WaitVisible(chromedp.CSS(`#enroll-portal`)),
+		chromedp.Click(chromedp.CSS(`#enroll-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#enroll-portal[aria-invalid="true"]`)),
+	)
+	checkNames(t, ctx, "enroll")
+	shot(t, ctx, "2-enroll-invalid")
+	run(t, ctx, "fill",
+		chromedp.SendKeys(chromedp.CSS(`#enroll-portal`), "https://portal.example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#enroll-user`), "bob"),
+		chromedp.SendKeys(chromedp.CSS(`#enroll-password`), "pw"),
+		chromedp.SendKeys(chromedp.CSS(`#enroll-invitation`), "INVITE-OK"),
+	)
+	shot(t, ctx, "3-enroll-filled")
+	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#enroll-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#done`)))
+	shot(t, ctx, "4-enrolled")
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS(`#back`)),
+		chromedp.WaitVisible(chromedp.CSS(`.cert-row`)))
+}
+
+func TestBrowserVersionMismatch(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_PROTOCOL=2.0")
+	open(t, ctx, "popup.html")
+	run(t, ctx, "error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="version_mismatch"]`)))
+	txt := get(t, ctx, "text", chromedp.Text(chromedp.CSS("#error")))
+	if !strings.Contains(txt, "the browser extension") {
+		t.Errorf("does not say to update the extension: %q", txt)
+	}
+	shot(t, ctx, "version-mismatch")
+}

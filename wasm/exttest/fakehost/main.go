@@ -1,0 +1,141 @@
+// Command fakehost is a stand-in for certrenew-host in the extension's
+// browser tests: it speaks the real framing and messages (host/proto) but
+// keeps two made-up certificates in memory. A renewal with the password
+// "wrong" fails with bad_password; any other renews after STEP_DELAY per
+// step (default 150ms). It is test scaffolding, never shipped.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/certrenew/certrenew/host/proto"
+)
+
+func main() {
+	delay := 150 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("STEP_DELAY")); err == nil {
+		delay = d
+	}
+	now := time.Now()
+	certs := []proto.Cert{
+		cert("c1", "CN=alice,O=Example Corp", "1a2b3c", now, 200, 30),
+		cert("c2", "CN=alice-laptop,O=Example Corp", "4d5e6f", now, 5, 30),
+	}
+	if os.Getenv("FAKEHOST_EMPTY") != "" {
+		certs = nil
+	}
+	out := os.Stdout
+	send := func(r *proto.Reply) {
+		if err := proto.WriteReply(out, r); err != nil {
+			os.Exit(1)
+		}
+	}
+	send(&proto.Reply{Type: proto.TypeHello, Hello: &proto.Hello{
+		Protocol: envOr("FAKEHOST_PROTOCOL", proto.Version), HostVersion: "fake", Backends: []string{"soft"},
+	}})
+	serial := 0x7000
+	for {
+		b, err := proto.ReadFrame(os.Stdin, proto.MaxRequestFrame)
+		if err != nil {
+			return
+		}
+		req, err := proto.DecodeRequest(b)
+		if err != nil {
+			send(&proto.Reply{Type: proto.TypeError, Error: (&proto.Error{Code: proto.CodeBadRequest}).Localize("")})
+			continue
+		}
+		switch req.Command {
+		case proto.CmdList:
+			send(result(req.ID, proto.ListResult{Certs: certs, WarnDays: 30}))
+		case proto.CmdRenew:
+			var p proto.RenewParams
+			if err := req.DecodeParams(&p); err != nil {
+				send(errReply(req, proto.CodeBadRequest))
+				continue
+			}
+			i := find(certs, p.CertID)
+			if i < 0 {
+				send(errReply(req, proto.CodeCertNotFound))
+				continue
+			}
+			if p.Password == "wrong" {
+				send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{CertID: p.CertID, Step: proto.StepKeygen}})
+				time.Sleep(delay)
+				send(errReply(req, proto.CodeBadPassword))
+				continue
+			}
+			for _, s := range proto.Steps {
+				send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{CertID: p.CertID, Step: s}})
+				time.Sleep(delay)
+			}
+			serial++
+			old := certs[i].Serial
+			certs[i] = cert(certs[i].ID, certs[i].Subject, fmt.Sprintf("%x", serial), time.Now(), 365, 30)
+			send(result(req.ID, proto.RenewResult{Cert: certs[i], OldSerial: old}))
+		case proto.CmdEnroll:
+			var p proto.EnrollParams
+			if err := req.DecodeParams(&p); err != nil {
+				send(errReply(req, proto.CodeBadRequest))
+				continue
+			}
+			if p.Invitation != "INVITE-OK" {
+				send(errReply(req, proto.CodeBadInvitation))
+				continue
+			}
+			for _, s := range proto.Steps {
+				if s == proto.StepCleanup {
+					continue
+				}
+				send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{Step: s}})
+				time.Sleep(delay)
+			}
+			serial++
+			c := cert(fmt.Sprintf("c%d", len(certs)+1), "CN="+p.User+",O=Example Corp", fmt.Sprintf("%x", serial), time.Now(), 365, 30)
+			c.Portal = p.Portal
+			certs = append(certs, c)
+			send(result(req.ID, proto.EnrollResult{Cert: c}))
+		default:
+			send(errReply(req, proto.CodeUnknownCommand))
+		}
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func cert(id, subject, serial string, now time.Time, days, warn int) proto.Cert {
+	status := proto.StatusValid
+	if days <= warn {
+		status = proto.StatusExpiring
+	}
+	return proto.Cert{
+		ID: id, Subject: subject, Issuer: "CN=Example Issuing CA", Serial: serial,
+		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(time.Duration(days) * 24 * time.Hour),
+		DaysLeft: days, Status: status, Backend: "soft", Portal: "https://portal.example.com", User: "alice",
+	}
+}
+
+func find(cs []proto.Cert, id string) int {
+	for i := range cs {
+		if cs[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func result(id string, v any) *proto.Reply {
+	b, _ := json.Marshal(v)
+	return &proto.Reply{ID: id, Type: proto.TypeResult, Result: b}
+}
+
+func errReply(req *proto.Request, c proto.Code) *proto.Reply {
+	return &proto.Reply{ID: req.ID, Type: proto.TypeError, Error: (&proto.Error{Code: c}).Localize(req.Lang)}
+}
