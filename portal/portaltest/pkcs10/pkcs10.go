@@ -78,4 +78,3 @@ func Build(key crypto.Signer, subject pkix.Name, challenge string) ([]byte, erro
 		Signature asn1.BitString
 	}{asn1.RawValue{FullBytes: tbs}, alg, asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}})
 }
-
