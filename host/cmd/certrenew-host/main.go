@@ -20,7 +20,6 @@ import (
 	"github.com/certrenew/certrenew/host/config"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/install"
-	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
@@ -108,17 +107,6 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 		cfg.Failpoint = failpoint(fp)
 	}
 	return engine.New(cfg), nil
-}
-
-// failpoint stops the process with SIGKILL when the named journal phase is
-// reached: the crash-recovery tests use it to kill the host mid-renewal.
-func failpoint(name string) func(journal.Phase) {
-	return func(p journal.Phase) {
-		if p.String() == name {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {}
-		}
-	}
 }
 
 func openLog(paths config.Paths) (zerolog.Logger, func(), error) {

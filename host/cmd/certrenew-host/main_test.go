@@ -1,0 +1,361 @@
+package main_test
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+var hostBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "certrenew-host-test")
+	if err != nil {
+		panic(err)
+	}
+	hostBin = filepath.Join(dir, "certrenew-host")
+	out, err := exec.Command("go", "build", "-o", hostBin, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const origin = "chrome-extension://eldgmgmbnpcjkkbgeakcomclligjhbkh/"
+
+// env is a throwaway user: HOME (NSS DB, browser manifests) and state.
+type env struct {
+	home, state string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	h := t.TempDir()
+	return &env{home: h, state: filepath.Join(h, "state")}
+}
+
+func (e *env) cmd(args ...string) *exec.Cmd {
+	c := exec.Command(hostBin, args...)
+	c.Env = append(os.Environ(), "HOME="+e.home, "CERTRENEW_HOME="+e.state, "XDG_CONFIG_HOME=", "LANG=C")
+	return c
+}
+
+func (e *env) run(t *testing.T, stdin string, extraEnv []string, args ...string) (string, string, error) {
+	t.Helper()
+	c := e.cmd(args...)
+	c.Env = append(c.Env, extraEnv...)
+	c.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	return out.String(), errb.String(), err
+}
+
+// session drives the real binary over native messaging frames.
+type session struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	in    *os.File
+	out   *os.File
+	stdin *os.File
+}
+
+func (e *env) start(t *testing.T, args ...string) *session {
+	t.Helper()
+	c := e.cmd(args...)
+	inR, inW, _ := os.Pipe()
+	outR, outW, _ := os.Pipe()
+	c.Stdin, c.Stdout = inR, outW
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	inR.Close()
+	outW.Close()
+	s := &session{t: t, cmd: c, in: outR, stdin: inW}
+	t.Cleanup(func() {
+		inW.Close()
+		c.Wait()
+		outR.Close()
+		if stderr.Len() > 0 {
+			t.Errorf("host wrote to stderr in native messaging mode: %s", stderr.String())
+		}
+	})
+	return s
+}
+
+func (s *session) send(raw []byte) {
+	s.t.Helper()
+	var hdr [4]byte
+	binary.NativeEndian.PutUint32(hdr[:], uint32(len(raw)))
+	if _, err := s.stdin.Write(append(hdr[:], raw...)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *session) request(id, cmd string, params any) {
+	s.t.Helper()
+	p, _ := json.Marshal(params)
+	b, _ := json.Marshal(proto.Request{ID: id, Command: cmd, Params: p})
+	s.send(b)
+}
+
+func (s *session) reply() *proto.Reply {
+	s.t.Helper()
+	b, err := proto.ReadFrame(s.in, proto.MaxHostFrame)
+	if err != nil {
+		s.t.Fatalf("reading reply: %v", err)
+	}
+	var r proto.Reply
+	if err := json.Unmarshal(b, &r); err != nil {
+		s.t.Fatalf("reply %q: %v", b, err)
+	}
+	return &r
+}
+
+// final reads replies for id until its result or error, collecting steps.
+func (s *session) final(id string) (*proto.Reply, []proto.Step) {
+	s.t.Helper()
+	var steps []proto.Step
+	for {
+		r := s.reply()
+		if r.ID != id {
+			s.t.Fatalf("reply for %q while waiting for %q", r.ID, id)
+		}
+		if r.Type == proto.TypeProgress {
+			steps = append(steps, r.Progress.Step)
+			continue
+		}
+		return r, steps
+	}
+}
+
+func TestNativeMessagingProtocol(t *testing.T) {
+	testenv.Need(t, "certutil")
+	e := newEnv(t)
+	s := e.start(t, origin)
+	hello := s.reply()
+	if hello.Type != proto.TypeHello || hello.Hello.Protocol != proto.Version || len(hello.Hello.Backends) == 0 {
+		t.Fatalf("first frame %+v", hello)
+	}
+	s.request("1", proto.CmdList, nil)
+	r, _ := s.final("1")
+	var lr proto.ListResult
+	if r.Type != proto.TypeResult || json.Unmarshal(r.Result, &lr) != nil || lr.Certs == nil || lr.WarnDays != 30 {
+		t.Fatalf("list: %+v", r)
+	}
+	s.send([]byte(`{"id":"2","command":`))
+	if r := s.reply(); r.Type != proto.TypeError || r.Error.Code != proto.CodeBadRequest {
+		t.Fatalf("malformed JSON: %+v", r)
+	}
+	s.request("3", "frobnicate", nil)
+	if r, _ := s.final("3"); r.Error == nil || r.Error.Code != proto.CodeUnknownCommand || r.Error.Message == "" {
+		t.Fatalf("unknown command: %+v", r)
+	}
+	s.request("4", proto.CmdRenew, proto.RenewParams{CertID: "nope", Password: "secret-pw"})
+	if r, _ := s.final("4"); r.Error == nil || r.Error.Code != proto.CodeCertNotFound {
+		t.Fatalf("renew unknown: %+v", r)
+	}
+	s.request("5", proto.CmdHello, nil)
+	if r, _ := s.final("5"); r.Type != proto.TypeHello {
+		t.Fatalf("hello: %+v", r)
+	}
+	// A header claiming more than the cap ends the session with an error,
+	// without the host allocating it.
+	s.stdin.Write([]byte{0xff, 0xff, 0xff, 0x0f})
+	if r := s.reply(); r.Type != proto.TypeError || r.Error.Code != proto.CodeBadRequest {
+		t.Fatalf("oversized frame: %+v", r)
+	}
+	if _, err := proto.ReadFrame(s.in, proto.MaxHostFrame); err == nil {
+		t.Fatal("session went on after an oversized frame")
+	}
+	err := s.cmd.Wait()
+	if err == nil {
+		t.Fatal("host exited 0 after a bad frame")
+	}
+	log, _ := os.ReadFile(filepath.Join(e.state, "host.log"))
+	if !strings.Contains(string(log), `"command":"renew"`) || strings.Contains(string(log), "secret-pw") {
+		t.Fatalf("log should record the command and never the password:\n%s", log)
+	}
+}
+
+func TestOriginRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, args := range [][]string{
+		{"chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"},
+		{"/some/manifest.json", "evil@example.org"},
+	} {
+		s := e.start(t, args...)
+		r := s.reply()
+		if r.Type != proto.TypeError || r.Error.Code != proto.CodeOriginNotAllowed {
+			t.Fatalf("%v: %+v", args, r)
+		}
+		if err := s.cmd.Wait(); err == nil {
+			t.Fatalf("%v: host exited 0", args)
+		}
+	}
+}
+
+func TestEnrollAndRenewOverNativeMessaging(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	p := portaltest.Start(t)
+	p.AddUser(t, "alice", "pw-alice-1")
+	code := p.Invite(t, "alice")
+	e := newEnv(t)
+	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
+		t.Fatalf("install: %v %s", err, errOut)
+	}
+	s := e.start(t, origin)
+	s.reply()
+	s.request("e", proto.CmdEnroll, proto.EnrollParams{Portal: p.URL, User: "alice", Password: "pw-alice-1", Invitation: code})
+	r, steps := s.final("e")
+	if r.Type != proto.TypeResult {
+		t.Fatalf("enroll: %+v", r.Error)
+	}
+	var er proto.EnrollResult
+	json.Unmarshal(r.Result, &er)
+	if len(steps) < 5 || steps[len(steps)-1] != proto.StepDone {
+		t.Fatalf("enroll steps %v", steps)
+	}
+	s.request("r", proto.CmdRenew, proto.RenewParams{CertID: er.Cert.ID, Password: "pw-alice-1"})
+	r, steps = s.final("r")
+	if r.Type != proto.TypeResult {
+		t.Fatalf("renew: %+v", r.Error)
+	}
+	var rr proto.RenewResult
+	json.Unmarshal(r.Result, &rr)
+	if rr.OldSerial != er.Cert.Serial || rr.Cert.Serial == er.Cert.Serial {
+		t.Fatalf("renew result %+v", rr)
+	}
+	want := "keygen,csr,submit,install,verify,cleanup,done"
+	if got := joinSteps(steps); got != want {
+		t.Fatalf("steps %s, want %s", got, want)
+	}
+}
+
+// TestKilledMidRenewal kills the host (SIGKILL) at each journal phase of a
+// renewal and checks that the next start leaves exactly one working
+// certificate: the old one if nothing was issued, else the new one.
+func TestKilledMidRenewal(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	p := portaltest.Start(t)
+	for _, tc := range []struct {
+		phase   string
+		renewed bool
+	}{
+		{"key-made", false},
+		{"issued", true},
+		{"installed", true},
+		{"verified", true},
+	} {
+		t.Run(tc.phase, func(t *testing.T) {
+			user := "u-" + tc.phase
+			p.AddUser(t, user, "pw-"+user)
+			code := p.Invite(t, user)
+			e := newEnv(t)
+			if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
+				t.Fatalf("install: %v %s", err, errOut)
+			}
+			out, errOut, err := e.run(t, "pw-"+user+"\n", nil, "enroll", "--portal", p.URL, "--user", user, "--invitation", code, "--password-stdin", "--json")
+			if err != nil {
+				t.Fatalf("enroll: %v %s", err, errOut)
+			}
+			var er proto.EnrollResult
+			json.Unmarshal([]byte(out), &er)
+
+			_, _, err = e.run(t, "pw-"+user+"\n", []string{"CERTRENEW_FAILPOINT=" + tc.phase}, "renew", er.Cert.ID, "--password-stdin")
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("host was not killed at %s: %v", tc.phase, err)
+			}
+			if _, err := os.Stat(filepath.Join(e.state, "journal", er.Cert.ID+".json")); err != nil {
+				t.Fatalf("no journal after the kill: %v", err)
+			}
+			// The next start recovers.
+			out, errOut, err = e.run(t, "", nil, "list", "--json")
+			if err != nil {
+				t.Fatalf("list: %v %s", err, errOut)
+			}
+			var lr proto.ListResult
+			json.Unmarshal([]byte(out), &lr)
+			if len(lr.Certs) != 1 {
+				t.Fatalf("after recovery: %+v", lr)
+			}
+			got := lr.Certs[0].Serial
+			if tc.renewed == (got == er.Cert.Serial) {
+				t.Fatalf("after a kill at %s the serial is %s (old %s); renewed=%v expected", tc.phase, got, er.Cert.Serial, tc.renewed)
+			}
+			if _, err := os.Stat(filepath.Join(e.state, "journal", er.Cert.ID+".json")); err == nil {
+				t.Fatal("journal still there after recovery")
+			}
+			assertNSSHoldsOnly(t, e, got)
+			// And the certificate still renews normally.
+			if _, errOut, err := e.run(t, "pw-"+user+"\n", nil, "renew", er.Cert.ID, "--password-stdin"); err != nil {
+				t.Fatalf("renew after recovery: %v %s", err, errOut)
+			}
+		})
+	}
+}
+
+// assertNSSHoldsOnly checks the NSS DB has exactly one client certificate
+// with a key, with the given serial.
+func assertNSSHoldsOnly(t *testing.T, e *env, serial string) {
+	t.Helper()
+	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
+	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
+	if err != nil {
+		t.Fatalf("certutil -L: %v %s", err, out)
+	}
+	var nick string
+	n := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "certrenew-") {
+			nick = strings.Fields(line)[0]
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("want one client certificate, NSS has:\n%s", out)
+	}
+	out, _ = exec.Command("certutil", "-d", db, "-L", "-n", nick, "-a").CombinedOutput()
+	blk, rest := pem.Decode(out)
+	if blk == nil {
+		t.Fatalf("certutil -a: %s", out)
+	}
+	if b2, _ := pem.Decode(rest); b2 != nil {
+		t.Fatal("two certificates under one nickname")
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil || c.SerialNumber.Text(16) != serial {
+		t.Fatalf("NSS certificate is not serial %s: %v", serial, err)
+	}
+	keys, _ := exec.Command("certutil", "-d", db, "-K").CombinedOutput()
+	if c := strings.Count(string(keys), "<"); c != 1 {
+		t.Fatalf("want one key in NSS, got:\n%s", keys)
+	}
+}
+
+func joinSteps(s []proto.Step) string {
+	var out []string
+	for _, x := range s {
+		out = append(out, string(x))
+	}
+	return strings.Join(out, ",")
+}

@@ -1,0 +1,45 @@
+package est
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"testing"
+
+	"github.com/certrenew/certrenew/internal/testpki"
+)
+
+// FuzzParseCertsOnly feeds arbitrary server responses to the EST response
+// parser: it must return certificates or ErrBadResponse, never crash.
+func FuzzParseCertsOnly(f *testing.F) {
+	ca := testpki.NewRoot(f, "Root")
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	good, _ := EncodeCertsOnly([]*x509.Certificate{ca.Cert, ca.Issue(f, "a", k.Public())})
+	f.Add(good)
+	f.Add([]byte("MIAGCSqGSIb3DQEHAqCAMIACAQExADALBgkqhkiG9w0BBwGggDCCAX0wggEk"))
+	f.Add([]byte{0x30, 0x80, 0x06, 0x09})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		certs, err := ParseCertsOnly(body)
+		if err != nil {
+			if !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("error not ErrBadResponse: %v", err)
+			}
+			return
+		}
+		_, _, _ = PickLeaf(certs, k.Public())
+	})
+}
+
+// FuzzParseProblem covers the error-document parser.
+func FuzzParseProblem(f *testing.F) {
+	f.Add(403, "application/problem+json", []byte(`{"code":"bad_password","detail":"x"}`))
+	f.Add(500, "text/plain", []byte("boom"))
+	f.Fuzz(func(t *testing.T, status int, ctype string, body []byte) {
+		var se *ServerError
+		if !errors.As(parseProblem(status, ctype, body), &se) || len(se.Detail) > 300 {
+			t.Fatal("bad problem parse")
+		}
+	})
+}
