@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Start a demo tenant on loopback and register certrenew-host for this user's
+# Chromium and Chrome. Run through ./build.sh demo, which builds first.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+state="$root/.state/demo"
+data="$state/portal"
+mkdir -p "$state"
+
+# One demo portal at a time: stop the previous one.
+if [[ -f "$state/portal.pid" ]] && kill -0 "$(cat "$state/portal.pid")" 2>/dev/null; then
+  kill "$(cat "$state/portal.pid")"
+fi
+rm -rf "$data"
+mkdir -p "$data"
+
+url_file="$state/portal.url"
+rm -f "$url_file"
+nohup bin/certrenew-portal serve --listen 127.0.0.1:0 --data "$data" >"$url_file" 2>"$state/portal.stderr" &
+echo $! >"$state/portal.pid"
+# Wait for the first stdout line (the URL), not a fixed time.
+for _ in $(seq 1 200); do
+  [[ -s "$url_file" ]] && break
+  kill -0 "$(cat "$state/portal.pid")" 2>/dev/null || { cat "$state/portal.stderr" >&2; exit 1; }
+  sleep 0.05
+done
+url="$(head -n1 "$url_file")"
+[[ "$url" == https://* ]] || { echo "portal did not start" >&2; cat "$state/portal.stderr" >&2; exit 1; }
+
+user="demo"
+password="$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)"
+printf '%s\n' "$password" | bin/certrenew-portal user add "$user" --password-stdin --data "$data" >/dev/null
+code="$(bin/certrenew-portal invite create --user "$user" --data "$data")"
+bin/certrenew-host install --portal-ca "$(bin/certrenew-portal ca path --data "$data")" >/dev/null
+
+cat <<MSG
+
+certrenew demo is running.
+
+  portal      $url   (pid $(cat "$state/portal.pid"), data in $data)
+  user ID     $user
+  password    $password
+  invitation  $code
+
+certrenew-host is registered for Chromium and Chrome ($HOME/.config/{chromium,google-chrome}/NativeMessagingHosts).
+
+Next:
+  1. Load the extension: chromium --load-extension=$root/dist/extension
+     (or chrome://extensions > Developer mode > Load unpacked > $root/dist/extension)
+  2. Click the certrenew toolbar button > Enroll: portal $url, the user ID, password and invitation above.
+  3. Renew it: ⁝ > Renew > OK > password > Activate.
+     From a terminal instead:
+       bin/certrenew-host enroll --portal $url --user $user --invitation $code --password-stdin
+       bin/certrenew-host list
+       bin/certrenew-host renew CERT-ID --password-stdin
+  4. See the certificate at work: $url/mtls/whoami answers with the serial the browser presented.
+
+Stop the portal: kill $(cat "$state/portal.pid")
+MSG

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages certrenew's demo and tests use, if missing.
+# Go itself (1.26) must already be installed.
+set -euo pipefail
+
+pkgs=(
+  libnss3-tools   # certutil, pk12util: the NSS certificate database
+  chromium        # the browser the end-to-end tests drive (headless)
+  softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
+  swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
+  xvfb xdotool    # a real display for the token PIN dialog
+  ca-certificates
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
