@@ -40,7 +40,7 @@ func (v *enrollView) OnMount(ctx app.Context) {
 	if v.Draft.Portal != "" {
 		first = "enroll-user"
 	}
-	focusAfterRender(ctx, first)
+	focusAfterRender(ctx, v, first)
 }
 
 func (v *enrollView) Render() app.UI {
@@ -130,5 +130,5 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 
 func (v *enrollView) fail(ctx app.Context, id, msg string) {
 	v.problem, v.message = id, msg
-	focusAfterRender(ctx, id)
+	focusAfterRender(ctx, v, id)
 }

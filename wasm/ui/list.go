@@ -55,7 +55,7 @@ func (v *listView) Render() app.UI {
 			// Clicking anywhere outside an open menu closes it.
 			app.Div().Class("backdrop").OnClick(v.closeMenu),
 		),
-		app.If(v.confirming != nil, v.confirmDialog()),
+		v.confirmDialog(),
 	)
 }
 
@@ -114,7 +114,12 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 		)
 }
 
+// confirmDialog is nil when no confirmation is pending. (app.If evaluates
+// its arguments, so the nil check must be here.)
 func (v *listView) confirmDialog() app.UI {
+	if v.confirming == nil {
+		return nil
+	}
 	cn := commonName(v.confirming.Subject)
 	return app.Div().Class("modal").Body(
 		app.Div().Class("dialog").Role("dialog").
@@ -147,7 +152,7 @@ func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
 		return
 	}
 	v.menuFor = id
-	focusAfterRender(ctx, menuID+"-renew")
+	focusAfterRender(ctx, v, menuID+"-renew")
 }
 
 func (v *listView) closeMenu(ctx app.Context, e app.Event) { v.menuFor = "" }
@@ -161,7 +166,7 @@ func (v *listView) menuKey(ctx app.Context, e app.Event) {
 func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming = &c
-	focusAfterRender(ctx, "confirm-ok")
+	focusAfterRender(ctx, v, "confirm-ok")
 }
 
 func (v *listView) confirmed(ctx app.Context, e app.Event) {

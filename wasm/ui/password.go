@@ -22,7 +22,7 @@ type passwordView struct {
 
 func (v *passwordView) OnMount(ctx app.Context) {
 	v.password = ""
-	focusAfterRender(ctx, "password")
+	focusAfterRender(ctx, v, "password")
 }
 
 func (v *passwordView) Render() app.UI {
@@ -67,7 +67,7 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	if v.password == "" {
 		v.missing = true
-		focusAfterRender(ctx, "password")
+		focusAfterRender(ctx, v, "password")
 		return
 	}
 	pw := v.password

@@ -13,14 +13,15 @@ import (
 type progressView struct {
 	app.Compo
 
-	S    *i18n.Strings
-	Op   *bridge.Op
-	Cert *proto.Cert
+	S       *i18n.Strings
+	Command string
+	Steps   []proto.Step // reached so far, in order
+	Cert    *proto.Cert
 }
 
 func (v *progressView) Render() app.UI {
-	steps := stepsFor(v.Op.Command)
-	cur := v.Op.Current()
+	steps := stepsFor(v.Command)
+	cur := (&bridge.Op{Steps: v.Steps}).Current()
 	curIdx := -1
 	for i, s := range steps {
 		if s == cur {
@@ -28,7 +29,7 @@ func (v *progressView) Render() app.UI {
 		}
 	}
 	title := v.S.ProgressRenew
-	if v.Op.Command == proto.CmdEnroll {
+	if v.Command == proto.CmdEnroll {
 		title = v.S.ProgressEnroll
 	}
 	dataStep := string(cur)

@@ -17,7 +17,7 @@ type doneView struct {
 	OnBack func(app.Context)
 }
 
-func (v *doneView) OnMount(ctx app.Context) { focusAfterRender(ctx, "back") }
+func (v *doneView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
 
 func (v *doneView) Render() app.UI {
 	title := v.S.DoneRenew
@@ -54,7 +54,7 @@ type errorView struct {
 	OnRetry func(app.Context)
 }
 
-func (v *errorView) OnMount(ctx app.Context) { focusAfterRender(ctx, "retry") }
+func (v *errorView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "retry") }
 
 func (v *errorView) Render() app.UI {
 	e := v.Err

@@ -22,11 +22,13 @@ func commonName(subject string) string {
 }
 
 // focusAfterRender moves keyboard focus to the element with id once the
-// current update has reached the DOM.
-func focusAfterRender(ctx app.Context, id string) {
-	ctx.Defer(func(app.Context) {
+// current update has reached the DOM. The deferred call is tied to the
+// component c, not to ctx's element: go-app drops dispatches whose source
+// is no longer mounted, and the clicked element is often the one removed.
+func focusAfterRender(ctx app.Context, c app.UI, id string) {
+	ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Defer, Source: c, Function: func(app.Context) {
 		if el := app.Window().GetElementByID(id); el.Truthy() {
 			el.Call("focus")
 		}
-	})
+	}})
 }
