@@ -38,8 +38,8 @@ func fakeHostBinary(t *testing.T) string {
 }
 
 // browser starts headless Chromium with the built extension. host is the
-// native host binary to register, or "" for none; env goes to Chromium and
-// from it to the host.
+// native host binary to register, or "" for none; env ("K=V") goes to
+// Chromium and from it to the host, "--flag=v" entries are Chromium flags.
 func browser(t *testing.T, host string, env ...string) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
@@ -75,8 +75,17 @@ func browser(t *testing.T, host string, env ...string) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("load-extension", ext),
 		chromedp.Flag("disable-extensions-except", ext),
-		chromedp.Env(env...),
 	}
+	// Entries like "--lang=ja" are Chromium flags; the rest is environment.
+	var vars []string
+	for _, e := range env {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(e, "--"), "="); ok && strings.HasPrefix(e, "--") {
+			opts = append(opts, chromedp.Flag(k, v))
+		} else {
+			vars = append(vars, e)
+		}
+	}
+	opts = append(opts, chromedp.Env(vars...))
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelB := chromedp.NewContext(actx)
 	ctx, cancelC := context.WithTimeout(ctx, 120*time.Second)
@@ -327,4 +336,21 @@ func TestBrowserVersionMismatch(t *testing.T) {
 		t.Errorf("does not say to update the extension: %q", txt)
 	}
 	shot(t, ctx, "version-mismatch")
+}
+
+func TestBrowserJapanese(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t), "LANGUAGE=ja", "--lang=ja", "--accept-lang=ja")
+	open(t, ctx, "popup.html")
+	row := `.cert-row[data-cert-id="c2"]`
+	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row)))
+	title := get(t, ctx, "title", chromedp.Text(chromedp.CSS("#cert-list-title")))
+	if title != "証明書一覧" {
+		t.Skipf("browser did not pick Japanese (title %q); is the ja locale available?", title)
+	}
+	run(t, ctx, "menu", chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
+		chromedp.WaitVisible(chromedp.CSS(row+` .menu-renew`)))
+	if got := get(t, ctx, "renew", chromedp.Text(chromedp.CSS(row+` .menu-renew`))); got != "更新" {
+		t.Errorf("menu item = %q", got)
+	}
+	shot(t, ctx, "ja-menu")
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -62,7 +64,7 @@ func (v *errorView) Render() app.UI {
 		Aria("labelledby", "error-title").Body(
 		app.Div().Class("result-icon bad").Aria("hidden", "true").Text("!"),
 		app.H1().ID("error-title").Text(v.S.ErrorTitle),
-		app.P().ID("error-message").Role("alert").Text(v.S.Message(e)),
+		app.P().ID("error-message").Role("alert").Body(withCode(v.S.Message(e))...),
 		app.If(e.Update != "",
 			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(e.Update))),
 		),
@@ -79,6 +81,22 @@ func (v *errorView) Render() app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { v.OnRetry(ctx) }),
 		),
 	)
+}
+
+// withCode shows `quoted` parts of a message (commands to run) as code.
+func withCode(msg string) []app.UI {
+	parts := strings.Split(msg, "`")
+	out := make([]app.UI, 0, len(parts))
+	for i, p := range parts {
+		switch {
+		case p == "":
+		case i%2 == 1 && i < len(parts)-1:
+			out = append(out, app.Code().Class("cmd").Text(p))
+		default:
+			out = append(out, app.Span().Text(p))
+		}
+	}
+	return out
 }
 
 func technical(e *proto.Error) string {
