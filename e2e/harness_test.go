@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/chromedp/chromedp"
+)
+
+const extensionID = "eldgmgmbnpcjkkbgeakcomclligjhbkh"
+
+var built struct {
+	host, extension string
+	err             error
+	out             []byte
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "certrenew-e2e")
+	if err != nil {
+		panic(err)
+	}
+	root, _ := filepath.Abs("..")
+	built.host = filepath.Join(dir, "certrenew-host")
+	built.extension = filepath.Join(dir, "extension")
+	cmd := exec.Command("go", "build", "-o", built.host, "./host/cmd/certrenew-host")
+	cmd.Dir = root
+	if built.out, built.err = cmd.CombinedOutput(); built.err == nil {
+		cmd = exec.Command("bash", "scripts/build-extension.sh", built.extension)
+		cmd.Dir = root
+		built.out, built.err = cmd.CombinedOutput()
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// user is a throwaway desktop user: HOME holds the NSS DB (~/.pki/nssdb),
+// the Chromium profile (~/.config/chromium) with the host's manifest, and
+// certrenew's state.
+type user struct {
+	home  string
+	state string
+	env   []string
+}
+
+func newUser(t *testing.T) *user {
+	t.Helper()
+	if built.err != nil {
+		t.Fatalf("build: %v\n%s", built.err, built.out)
+	}
+	h := t.TempDir()
+	u := &user{home: h, state: filepath.Join(h, "certrenew")}
+	u.env = []string{"HOME=" + h, "CERTRENEW_HOME=" + u.state, "XDG_CONFIG_HOME=", "XDG_STATE_HOME="}
+	return u
+}
+
+func (u *user) host(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(built.host, args...)
+	cmd.Env = append(os.Environ(), u.env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("certrenew-host %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// autoSelectPolicy makes Chromium present a client certificate to url
+// without asking: a managed policy file, which must be written before
+// Chromium starts. Only root can write it.
+func autoSelectPolicy(t *testing.T, url string) {
+	t.Helper()
+	dir := "/etc/chromium/policies/managed"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
+	}
+	var r [6]byte
+	rand.Read(r[:])
+	file := filepath.Join(dir, "certrenew-e2e-"+hex.EncodeToString(r[:])+".json")
+	pat, _ := json.Marshal(map[string]any{"pattern": url, "filter": map[string]any{}})
+	data, _ := json.Marshal(map[string]any{"AutoSelectCertificateForUrls": []string{string(pat)}})
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
+	}
+	t.Cleanup(func() { os.Remove(file) })
+}
+
+// browser starts headless Chromium on u's profile with the built extension.
+func (u *user) browser(t *testing.T, extraEnv ...string) context.Context {
+	t.Helper()
+	testenv.Need(t, "chromium")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath("chromium"),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
+		chromedp.WindowSize(400, 640),
+		chromedp.Flag("load-extension", built.extension),
+		chromedp.Flag("disable-extensions-except", built.extension),
+		chromedp.Env(append(append([]string{}, u.env...), extraEnv...)...),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab opens a new tab in the browser; closing it is cancel.
+func tab(t *testing.T, browser context.Context) (context.Context, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	return ctx, func() { cancelT(); cancel() }
+}
+
+func popupURL(page string) string {
+	return fmt.Sprintf("chrome-extension://%s/%s", extensionID, page)
+}
+
+// shot saves a screenshot when CERTRENEW_SCREENSHOTS names a directory.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+}

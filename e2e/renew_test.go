@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	userID   = "alice"
+	password = "alice-password-1"
+)
+
+// TestToolbarRenewal is the seed's "renew at any time" flow, driven through
+// the extension's own UI in headless Chromium: enroll, a wrong password, a
+// denied re-issue, then a renewal during which the popup is closed and
+// reopened; finally Chromium itself presents the renewed certificate.
+func TestToolbarRenewal(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	autoSelectPolicy(t, p.URL)
+
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	release := filepath.Join(u.home, "release-renewal")
+	if err := os.WriteFile(release, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browser := u.browser(t, "CERTRENEW_FAILPOINT=wait:issued:"+release)
+
+	// 1. Enroll through the UI.
+	ctx, closeTab := tab(t, browser)
+	run(t, ctx, "enroll",
+		chromedp.Navigate(popupURL("popup.html")),
+		chromedp.WaitVisible(chromedp.CSS("#cert-list")),
+	)
+	shot(t, ctx, "01-empty-list")
+	run(t, ctx, "enroll form",
+		chromedp.Click(chromedp.CSS("#nav-enroll")),
+		chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+	)
+	shot(t, ctx, "02-enroll-form")
+	run(t, ctx, "enroll submit",
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	serial1 := attr(t, ctx, "#done", "data-serial")
+	shot(t, ctx, "03-enroll-done")
+	if serial1 == "" {
+		t.Fatal("done view has no serial")
+	}
+	nss := u.nss(t)
+	oldKey := nss.only(t, serial1)
+	nss.trustsRoot(t)
+	nick := nss.nickname(t)
+	u.nssVerifies(t, nick)
+
+	run(t, ctx, "back to list",
+		chromedp.Click(chromedp.CSS("#back")),
+		chromedp.WaitVisible(chromedp.CSS(`.cert-row[data-serial="`+serial1+`"]`)),
+	)
+	shot(t, ctx, "04-list")
+
+	// 2. A wrong password: its message, and the old certificate untouched.
+	renewThroughUI(t, ctx, serial1, "wrong-password")
+	run(t, ctx, "wrong password error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
+	shot(t, ctx, "05-error-bad-password")
+	assertErrorText(t, ctx, "password")
+	u.nss(t).only(t, serial1)
+	u.nssVerifies(t, nick)
+
+	// 3. Re-issue denied by the administrator: its message, nothing changes.
+	p.SetReissue(t, userID, false)
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(".cert-row")))
+	renewThroughUI(t, ctx, serial1, password)
+	run(t, ctx, "reissue error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="reissue_not_allowed"]`)))
+	shot(t, ctx, "06-error-reissue")
+	assertErrorText(t, ctx, "re-issue")
+	u.nss(t).only(t, serial1)
+	u.nssVerifies(t, nick)
+	p.SetReissue(t, userID, true)
+
+	// 4. Renew; the popup is closed while the host holds the renewal at
+	// "issued", and a new popup re-attaches to it.
+	os.Remove(release)
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(".cert-row")))
+	renewThroughUI(t, ctx, serial1, password)
+	run(t, ctx, "progress", chromedp.WaitVisible(chromedp.CSS(`#progress[data-step="submit"]`)))
+	shot(t, ctx, "07-progress")
+	closeTab()
+
+	ctx, closeTab = tab(t, browser)
+	defer closeTab()
+	run(t, ctx, "reopen during renewal",
+		chromedp.Navigate(popupURL("popup.html")),
+		chromedp.WaitVisible(chromedp.CSS("#progress")),
+	)
+	shot(t, ctx, "08-progress-reattached")
+	if err := os.WriteFile(release, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "renewal done", chromedp.WaitVisible(chromedp.CSS("#done")))
+	serial2 := attr(t, ctx, "#done", "data-serial")
+	shot(t, ctx, "09-renew-done")
+	if serial2 == "" || serial2 == serial1 {
+		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+	}
+
+	// The NSS DB holds the new certificate and key, not the old ones.
+	nss = u.nss(t)
+	newKey := nss.only(t, serial2)
+	if newKey == oldKey {
+		t.Fatal("the renewed certificate kept the old key")
+	}
+	nss.trustsRoot(t)
+	u.nssVerifies(t, nick)
+
+	// Chromium itself presents the renewed certificate to the portal.
+	run(t, ctx, "client-cert request", chromedp.Navigate(p.URL+"/mtls/whoami"))
+	body := text(t, ctx, "body")
+	if got := strings.TrimSpace(body); got != serial2 {
+		t.Fatalf("Chromium presented serial %q, want the renewed %q", got, serial2)
+	}
+	t.Logf("enrolled %s, renewed to %s; Chromium presented %s", serial1, serial2, strings.TrimSpace(body))
+}
+
+// renewThroughUI opens the "⁝" menu of the row with serial and goes
+// Renew > OK > password > Activate.
+func renewThroughUI(t *testing.T, ctx contextT, serial, pw string) {
+	t.Helper()
+	row := `.cert-row[data-serial="` + serial + `"]`
+	run(t, ctx, "renew flow",
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
+		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
+		chromedp.Click(chromedp.CSS(".menu-renew")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#password"), pw),
+		chromedp.Click(chromedp.CSS("#activate")),
+	)
+}
+
+func assertErrorText(t *testing.T, ctx contextT, want string) {
+	t.Helper()
+	msg := text(t, ctx, "#error-message")
+	if !strings.Contains(strings.ToLower(msg), want) {
+		t.Fatalf("error message %q does not mention %q", msg, want)
+	}
+}
