@@ -51,6 +51,15 @@ func scratchDir(b testing.TB) string {
 	return scratch.dir
 }
 
+// fromRoot resolves a path given in the environment: relative paths are
+// relative to the repository root, where scripts/bench.sh runs.
+func fromRoot(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(repoRoot, p)
+}
+
 var built sync.Map // package path -> binary path
 
 // binary returns the path of a program: $env when set, else the package
@@ -58,10 +67,7 @@ var built sync.Map // package path -> binary path
 func binary(b testing.TB, env, pkg string) string {
 	b.Helper()
 	if p := os.Getenv(env); p != "" {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			b.Fatal(err)
-		}
+		abs := fromRoot(p)
 		if _, err := os.Stat(abs); err != nil {
 			testenv.Missing(b, fmt.Sprintf("%s=%s: %v (run ./build.sh first)", env, p, err))
 		}

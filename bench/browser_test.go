@@ -1,0 +1,219 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// readyJS runs before any script of each new document. It records
+// performance.now() — milliseconds since this document's navigation
+// started — the moment the page's ready element enters the DOM, as seen by
+// a MutationObserver, so the figure holds no DevTools round trip.
+const readyJS = `(() => {
+  const sel = {"/popup.html": ".cert-row", "/bare.html": "#bare-ready"}[location.pathname];
+  if (!sel) return;
+  const mark = () => {
+    if (window.__benchReady === undefined && document.querySelector(sel)) {
+      window.__benchReady = performance.now();
+    }
+    return window.__benchReady !== undefined;
+  };
+  if (mark()) return;
+  const mo = new MutationObserver(() => { if (mark()) mo.disconnect(); });
+  mo.observe(document, {childList: true, subtree: true});
+})()`
+
+var extension struct {
+	once sync.Once
+	dir  string
+	err  error
+	out  []byte
+}
+
+// extensionDir returns the unpacked extension: $CERTRENEW_EXTENSION_DIR,
+// or one built with scripts/build-extension.sh.
+func extensionDir(b testing.TB) string {
+	b.Helper()
+	if d := os.Getenv("CERTRENEW_EXTENSION_DIR"); d != "" {
+		abs := fromRoot(d)
+		if _, err := os.Stat(filepath.Join(abs, "manifest.json")); err != nil {
+			testenv.Missing(b, fmt.Sprintf("CERTRENEW_EXTENSION_DIR=%s holds no manifest.json (run ./build.sh first)", d))
+		}
+		return abs
+	}
+	extension.once.Do(func() {
+		extension.dir = filepath.Join(scratchDir(b), "extension")
+		cmd := exec.Command("bash", "scripts/build-extension.sh", extension.dir)
+		cmd.Dir = repoRoot
+		extension.out, extension.err = cmd.CombinedOutput()
+	})
+	if extension.err != nil {
+		b.Fatalf("build-extension.sh: %v\n%s", extension.err, extension.out)
+	}
+	return extension.dir
+}
+
+// enrolledHome makes a HOME with certrenew state holding one certificate,
+// enrolled with the host's own CLI against an in-process portal.
+func enrolledHome(b *testing.B, host string) []string {
+	b.Helper()
+	p := portaltest.Start(b)
+	p.AddUser(b, "bench", benchPassword)
+	code := p.Invite(b, "bench")
+	home := b.TempDir()
+	env := []string{"HOME=" + home, "CERTRENEW_HOME=" + filepath.Join(home, "state"), "XDG_CONFIG_HOME=", "LANG=C"}
+	run := func(stdin string, args ...string) {
+		cmd := exec.Command(host, args...)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdin = strings.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("certrenew-host %s: %v\n%s", args[0], err, out)
+		}
+	}
+	run("", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	run(benchPassword+"\n", "enroll", "--portal", p.URL, "--user", "bench", "--invitation", code, "--password-stdin")
+	return env
+}
+
+// launch starts headless Chromium with a fresh profile, the extension and
+// host registered for it, and env for the host. It returns once the
+// extension's service worker runs, without opening any extension page.
+func launch(b *testing.B, ext, host string, env []string) (context.Context, func()) {
+	b.Helper()
+	profile, err := os.MkdirTemp(scratchDir(b), "profile-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	nmDir := filepath.Join(profile, "NativeMessagingHosts")
+	manifest, _ := json.Marshal(map[string]any{
+		"name": "com.certrenew.host", "description": "certrenew-host (benchmark)",
+		"path": host, "type": "stdio", "allowed_origins": []string{origin},
+	})
+	if err := os.MkdirAll(nmDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nmDir, "com.certrenew.host.json"), manifest, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(360, 560),
+		chromedp.Flag("load-extension", ext),
+		chromedp.Flag("disable-extensions-except", ext),
+		chromedp.Env(env...),
+	)
+	ctx, cancelB := chromedp.NewContext(actx)
+	stop := func() { cancelB(); cancelA(); os.RemoveAll(profile) }
+	if err := chromedp.Do(ctx); err != nil {
+		stop()
+		b.Fatalf("starting Chromium: %v", err)
+	}
+	if _, err := cdp.Call(ctx, chromedp.FromContext(ctx).Target, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readyJS}); err != nil {
+		stop()
+		b.Fatal(err)
+	}
+	worker := "chrome-extension://" + extensionID + "/"
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ts, err := chromedp.Targets(ctx)
+		if err != nil {
+			stop()
+			b.Fatal(err)
+		}
+		for _, t := range ts {
+			if t.Type == "service_worker" && strings.HasPrefix(t.URL, worker) {
+				return ctx, stop
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			b.Fatalf("the extension's service worker did not start in 20s (extension %s)", ext)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// openTimed navigates to an extension page and returns the time from
+// navigation start to its ready element, measured in the page.
+func openTimed(b *testing.B, ctx context.Context, pageName string) time.Duration {
+	b.Helper()
+	u := "chrome-extension://" + extensionID + "/" + pageName
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.Navigate(u)); err != nil {
+		b.Fatalf("opening %s: %v", u, err)
+	}
+	v, err := chromedp.Run(sctx, chromedp.Poll[float64]("window.__benchReady",
+		chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		notReady(b, ctx, pageName, err)
+	}
+	return time.Duration(v * float64(time.Millisecond))
+}
+
+// notReady fails with what the page shows instead, and a screenshot.
+func notReady(b *testing.B, ctx context.Context, pageName string, err error) {
+	b.Helper()
+	shot := filepath.Join(screenshotDir(), "certrenew-bench-"+strings.TrimSuffix(pageName, ".html")+"-not-ready.png")
+	if buf, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		if werr := os.WriteFile(shot, buf, 0o644); werr != nil {
+			shot = werr.Error()
+		}
+	} else {
+		shot = "no screenshot: " + serr.Error()
+	}
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.outerHTML.slice(0, 3000) : ""`))
+	b.Fatalf("%s: ready element never appeared (%v)\nscreenshot: %s\nvisible text: %q\nbody: %s", pageName, err, shot, body, html)
+}
+
+// screenshotDir is $CERTRENEW_SCREENSHOTS or the system temp directory.
+func screenshotDir() string {
+	if d := os.Getenv("CERTRENEW_SCREENSHOTS"); d != "" {
+		_ = os.MkdirAll(d, 0o755)
+		return d
+	}
+	return os.TempDir()
+}
+
+// saveShot keeps a screenshot of the current page when
+// CERTRENEW_SCREENSHOTS is set, to check what was measured.
+func saveShot(b *testing.B, ctx context.Context, name string) {
+	if os.Getenv("CERTRENEW_SCREENSHOTS") == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	f := filepath.Join(screenshotDir(), "certrenew-bench-"+name+".png")
+	if err := os.WriteFile(f, buf, 0o644); err != nil {
+		b.Log(err)
+	}
+}
