@@ -8,13 +8,13 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/certrenew/certrenew/host/csr"
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
 // Enroll obtains a first certificate with an invitation code: a new key, a
@@ -77,7 +77,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	}
 
 	step(progress, proto.StepCSR)
-	req, err := csr.Create(key, csr.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: p.Invitation})
+	req, err := pkcs10.Create(key, pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: p.Invitation})
 	if err != nil {
 		return nil, err
 	}

@@ -5,13 +5,13 @@ import (
 	"crypto/x509"
 	"fmt"
 
-	"github.com/certrenew/certrenew/host/csr"
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
 // Renew re-keys and renews a managed certificate: a new key in the same
@@ -85,7 +85,7 @@ func (e *Engine) Renew(ctx context.Context, certID, password string, progress Pr
 	}
 
 	step(progress, proto.StepCSR)
-	req, err := csr.Create(newKey, csr.Request{RawSubject: old.RawSubject})
+	req, err := pkcs10.Create(newKey, pkcs10.Request{RawSubject: old.RawSubject})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
 // FuzzParseRequest feeds arbitrary bodies through body decoding, CSR
@@ -27,9 +29,9 @@ func FuzzParseRequest(f *testing.F) {
 		if err == nil && (r == nil || r.CSR == nil) {
 			t.Fatal("nil request without error")
 		}
-		_, _ = ChallengePassword(body)
+		_, _ = pkcs10.ChallengePassword(body)
 		if d, err := DecodeBody(body); err == nil {
-			_, _ = ChallengePassword(d)
+			_, _ = pkcs10.ChallengePassword(d)
 		}
 	})
 }

@@ -16,14 +16,14 @@ import (
 
 	"github.com/smallstep/pkcs7"
 
-	"github.com/certrenew/certrenew/portal/portaltest/pkcs10"
+	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
 // CSR is pkcs10.Build that fails the test on error: a DER PKCS#10 request
 // for key and subject carrying challenge as challengePassword if not "".
 func CSR(t testing.TB, key crypto.Signer, subject pkix.Name, challenge string) []byte {
 	t.Helper()
-	der, err := pkcs10.Build(key, subject, challenge)
+	der, err := pkcs10.Create(key, pkcs10.Request{Subject: subject, ChallengePassword: challenge})
 	if err != nil {
 		t.Fatal(err)
 	}

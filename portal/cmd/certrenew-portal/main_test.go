@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/pkcs10"
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/certrenew/certrenew/portal/portaltest/pkcs10"
 )
 
 func buildBinary(t *testing.T) string {
@@ -109,7 +109,7 @@ func TestBinary(t *testing.T) {
 	}
 
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	csr, err := pkcs10.Build(key, pkix.Name{CommonName: "dave"}, code)
+	csr, err := pkcs10.Create(key, pkcs10.Request{Subject: pkix.Name{CommonName: "dave"}, ChallengePassword: code})
 	if err != nil {
 		t.Fatal(err)
 	}

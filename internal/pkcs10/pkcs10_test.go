@@ -1,4 +1,4 @@
-package csr
+package pkcs10
 
 import (
 	"crypto"
@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"testing"
 )
 
@@ -39,7 +40,10 @@ func TestCreateRoundTrip(t *testing.T) {
 			if r.Subject.CommonName != "alice" {
 				t.Fatalf("subject %q", r.Subject.CommonName)
 			}
-			got, err := ChallengePassword(r)
+			got, err := ChallengePassword(r.RawTBSCertificateRequest)
+			if tc.challenge == "" && errors.Is(err, ErrNoChallenge) {
+				err = nil
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
