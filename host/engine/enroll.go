@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
-	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/pkcs10"
 )
@@ -52,72 +52,27 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	ent := state.Entry{ID: newID(), Portal: portal, User: p.User, Backend: scheme, Enrolled: e.cfg.Now().UTC()}
 	ent.Nickname = "certrenew-" + ent.ID
 	log := e.cfg.Log.With().Str("op", "enroll").Str("cert_id", ent.ID).Str("portal", portal).Str("user", p.User).Logger()
-	entJSON, _ := json.Marshal(ent)
-	rec := &journal.Record{CertID: ent.ID, Enroll: true, Phase: journal.Started, Started: ent.Enrolled, Entry: entJSON}
-	if err := e.journal.Begin(rec); err != nil {
-		return nil, err
-	}
-	finished := false
-	defer func() {
-		if !finished {
-			if uerr := e.undo(context.WithoutCancel(ctx), rec); uerr != nil {
-				log.Error().Err(uerr).Msg("undo failed; the journal keeps it for the next start")
-			}
-		}
-	}()
-
-	step(progress, proto.StepKeygen)
-	key, err := backend.Generate(ctx, hsm.GenerateRequest{Label: "certrenew " + p.User})
+	entJSON, err := json.Marshal(ent)
 	if err != nil {
 		return nil, err
 	}
-	rec.NewKeyURI = key.URI()
-	if err := e.advance(rec, journal.KeyMade); err != nil {
-		return nil, err
+	op := &operation{
+		rec:      &journal.Record{CertID: ent.ID, Enroll: true, Phase: journal.Started, Started: ent.Enrolled, Entry: entJSON},
+		nickname: ent.Nickname,
+		backend:  backend,
+		keyReq:   hsm.GenerateRequest{Label: "certrenew " + p.User},
+		csr:      pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: p.Invitation},
+		client:   client,
+		submit: func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error) {
+			return client.SimpleEnroll(ctx, p.User, p.Password, csr)
+		},
+		log: log,
 	}
-
-	step(progress, proto.StepCSR)
-	req, err := pkcs10.Create(key, pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: p.Invitation})
+	leaf, err := e.run(ctx, op, progress)
 	if err != nil {
 		return nil, err
 	}
-
-	step(progress, proto.StepSubmit)
-	leaf, extra, err := client.SimpleEnroll(ctx, p.User, p.Password, req)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := checkIssued(ctx, client, leaf, extra, nil)
-	if err != nil {
-		return nil, err
-	}
-	rec.NewCert, rec.NewChain = leaf.Raw, state.DERs(chain)
-	if err := e.advance(rec, journal.Issued); err != nil {
-		return nil, err
-	}
-	log.Info().Str("serial", Serial(leaf)).Msg("certificate issued")
-
-	step(progress, proto.StepInstall)
-	id := store.Identity{Nickname: ent.Nickname, Cert: leaf, Key: key}
-	if err := e.install(ctx, id, chain); err != nil {
-		return nil, err
-	}
-	if err := e.advance(rec, journal.Installed); err != nil {
-		return nil, err
-	}
-
-	step(progress, proto.StepVerify)
-	if err := e.cfg.Store.VerifyIdentity(ctx, id); err != nil {
-		return nil, err
-	}
-	if err := e.commit(rec); err != nil {
-		return nil, err
-	}
-	if err := e.advance(rec, journal.Verified); err != nil {
-		return nil, err
-	}
-	finished = true
-	if err := e.journal.Finish(rec.CertID); err != nil {
+	if err := e.journal.Finish(ent.ID); err != nil {
 		log.Warn().Err(err).Msg("journal not removed")
 	}
 	step(progress, proto.StepDone)

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"crypto/x509"
+
+	"github.com/certrenew/certrenew/host/est"
+	"github.com/certrenew/certrenew/host/journal"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/state"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/internal/pkcs10"
+	"github.com/rs/zerolog"
+)
+
+// operation is what differs between an enrollment and a renewal; run does
+// the rest.
+type operation struct {
+	rec      *journal.Record
+	nickname string
+	backend  hsm.Backend
+	keyReq   hsm.GenerateRequest
+	csr      pkcs10.Request
+	client   *est.Client
+	submit   func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error)
+	// trusted holds the roots the identity already relies on (renewal);
+	// nil accepts the portal's CA (first enrollment).
+	trusted []*x509.Certificate
+	log     zerolog.Logger
+}
+
+// run takes an operation from a new key to a verified new identity,
+// journaling each phase. On any failure before the new identity is
+// verified it undoes what it did; the old identity is never touched.
+func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x509.Certificate, error) {
+	rec := op.rec
+	if err := e.journal.Begin(rec); err != nil {
+		return nil, err
+	}
+	finished := false
+	defer func() {
+		if !finished {
+			// Undo even when the caller has gone away.
+			if err := e.undo(context.WithoutCancel(ctx), rec); err != nil {
+				op.log.Error().Err(err).Msg("undo failed; the journal keeps it for the next start")
+			}
+		}
+	}()
+
+	step(progress, proto.StepKeygen)
+	key, err := op.backend.Generate(ctx, op.keyReq)
+	if err != nil {
+		return nil, err
+	}
+	rec.NewKeyURI = key.URI()
+	if err := e.advance(rec, journal.KeyMade); err != nil {
+		return nil, err
+	}
+
+	step(progress, proto.StepCSR)
+	csr, err := pkcs10.Create(key, op.csr)
+	if err != nil {
+		return nil, err
+	}
+
+	step(progress, proto.StepSubmit)
+	leaf, extra, err := op.submit(ctx, csr)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := checkIssued(ctx, op.client, leaf, extra, op.trusted)
+	if err != nil {
+		return nil, err
+	}
+	rec.NewCert, rec.NewChain = leaf.Raw, state.DERs(chain)
+	if err := e.advance(rec, journal.Issued); err != nil {
+		return nil, err
+	}
+	op.log.Info().Str("new_serial", Serial(leaf)).Msg("certificate issued")
+
+	step(progress, proto.StepInstall)
+	id := store.Identity{Nickname: op.nickname, Cert: leaf, Key: key}
+	if err := e.install(ctx, id, chain); err != nil {
+		return nil, err
+	}
+	if err := e.advance(rec, journal.Installed); err != nil {
+		return nil, err
+	}
+
+	step(progress, proto.StepVerify)
+	if err := e.cfg.Store.VerifyIdentity(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := e.commit(rec); err != nil {
+		return nil, err
+	}
+	if err := e.advance(rec, journal.Verified); err != nil {
+		return nil, err
+	}
+	finished = true
+	return leaf, nil
+}
+
+// install adds the chain's roots as trust anchors and its intermediates,
+// then the identity.
+func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.Certificate) error {
+	if err := e.cfg.Store.AddTrustAnchors(ctx, rootsOf(chain)); err != nil {
+		return err
+	}
+	if err := e.cfg.Store.AddIntermediates(ctx, intermediatesOf(chain)); err != nil {
+		return err
+	}
+	return e.cfg.Store.InstallIdentity(ctx, id)
+}
