@@ -29,6 +29,12 @@ const (
 	CodeStoreFailed        Code = "store_failed"
 	CodeUserCancelled      Code = "user_cancelled"
 	CodeInternal           Code = "internal"
+
+	// Codes the extension raises itself, about reaching the host.
+	CodeHostMissing      Code = "host_missing"
+	CodeHostForbidden    Code = "host_forbidden"
+	CodeHostDisconnected Code = "host_disconnected"
+	CodeHostFailed       Code = "host_failed"
 )
 
 // Error is an error as it crosses the wire: a stable code, a message for the
@@ -94,5 +100,9 @@ var catalogue = map[Code][2]string{
 	CodeBackendUnavailable: {"The requested key storage is not available on this computer.", "指定された鍵の保管場所はこのコンピューターでは使用できません。"},
 	CodeStoreFailed:        {"The certificate could not be installed. The previous certificate is still in place.", "証明書をインストールできませんでした。以前の証明書はそのまま使用できます。"},
 	CodeUserCancelled:      {"Cancelled.", "キャンセルしました。"},
+	CodeHostMissing:        {"certrenew-host is not installed or not registered with this browser. Run certrenew-host install.", "certrenew-host がインストールされていないか、このブラウザーに登録されていません。certrenew-host install を実行してください。"},
+	CodeHostForbidden:      {"certrenew-host is registered, but not for this extension. Run certrenew-host install again.", "certrenew-host は登録されていますが、この拡張機能には許可されていません。certrenew-host install を再度実行してください。"},
+	CodeHostDisconnected:   {"certrenew-host stopped during the operation. If a renewal was running, it is finished or undone the next time certrenew starts.", "処理の途中で certrenew-host が終了しました。更新中だった場合は、次回の起動時に完了または取り消されます。"},
+	CodeHostFailed:         {"certrenew-host did not start correctly. See its log, or run certrenew-host version in a terminal.", "certrenew-host が正しく起動しませんでした。ログを確認するか、端末で certrenew-host version を実行してください。"},
 	CodeInternal:           {"Something went wrong inside certrenew. The previous certificate is still in place.", "certrenew の内部でエラーが発生しました。以前の証明書はそのまま使用できます。"},
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
 
@@ -43,7 +44,7 @@ func fakeHostBinary(t *testing.T) string {
 func browser(t *testing.T, host string, env ...string) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("no Chromium at " + chromium)
+		testenv.Missing(t, "no Chromium at "+chromium)
 	}
 	ext := builtExtension(t)
 	profile := t.TempDir()
@@ -345,7 +346,7 @@ func TestBrowserJapanese(t *testing.T) {
 	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row)))
 	title := get(t, ctx, "title", chromedp.Text(chromedp.CSS("#cert-list-title")))
 	if title != "証明書一覧" {
-		t.Skipf("browser did not pick Japanese (title %q); is the ja locale available?", title)
+		t.Fatalf("browser did not pick Japanese (title %q)", title)
 	}
 	run(t, ctx, "menu", chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
 		chromedp.WaitVisible(chromedp.CSS(row+` .menu-renew`)))

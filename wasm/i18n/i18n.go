@@ -16,10 +16,10 @@ import (
 
 // Codes raised by the extension itself, never by the host.
 const (
-	CodeHostMissing      proto.Code = "host_missing"
-	CodeHostForbidden    proto.Code = "host_forbidden"
-	CodeHostDisconnected proto.Code = "host_disconnected"
-	CodeHostFailed       proto.Code = "host_failed"
+	CodeHostMissing                 = proto.CodeHostMissing
+	CodeHostForbidden               = proto.CodeHostForbidden
+	CodeHostDisconnected            = proto.CodeHostDisconnected
+	CodeHostFailed                  = proto.CodeHostFailed
 	CodeNoExtension      proto.Code = "not_in_extension"
 )
 
