@@ -116,12 +116,25 @@ type EnrollParams struct {
 	Invitation string `json:"invitation"`
 	// Backend is "soft", "tpm", "pkcs11" or "auto" (the default).
 	Backend string `json:"backend,omitempty"`
+	// PIN unlocks a PKCS#11 token. It is used once and never stored.
+	PIN string `json:"pin,omitempty"`
+	// Token is the one-time token of a portal renewal link. When set it
+	// replaces Invitation: the portal knows which certificate (and so
+	// which invitation) it is bound to.
+	Token string `json:"token,omitempty"`
 }
 
 // RenewParams are the params of CmdRenew. See RFC 7030, Section 4.2.2.
 type RenewParams struct {
 	CertID   string `json:"certId"`
 	Password string `json:"password"`
+	// PIN unlocks a PKCS#11 token. It is used once and never stored.
+	PIN string `json:"pin,omitempty"`
+	// Token is the one-time token of a portal renewal link, for a
+	// certificate that can no longer authenticate itself (expired): the
+	// host then enrolls with the token (HTTP Basic + challengePassword)
+	// instead of re-enrolling over mutual TLS.
+	Token string `json:"token,omitempty"`
 }
 
 // Cert status values.
