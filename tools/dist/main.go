@@ -158,7 +158,10 @@ func Describe(root string, t Target, cgo bool) (string, error) {
 func describe(t Target, cgo bool, deps []string) string {
 	const mod = "github.com/certrenew/certrenew/"
 	var keys, stores []string
-	pkcs11 := "no pkcs11 (needs cgo)"
+	pkcs11 := "no pkcs11 (needs cgo; no cross C compiler here)"
+	if cgo {
+		pkcs11 = "no pkcs11 backend linked"
+	}
 	for _, d := range deps {
 		switch {
 		case strings.HasPrefix(d, mod+"hsm/") && !strings.Contains(d[len(mod+"hsm/"):], "/"):

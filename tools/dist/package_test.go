@@ -247,7 +247,7 @@ func TestDescribe(t *testing.T) {
 	deps := []string{"fmt", "github.com/certrenew/certrenew/hsm", "github.com/certrenew/certrenew/hsm/soft",
 		"github.com/certrenew/certrenew/host/store", "github.com/certrenew/certrenew/host/store/windows", "github.com/google/certtostore"}
 	got := describe(Target{"windows", "arm64"}, false, deps)
-	for _, w := range []string{"cgo off", "keys: soft, cng (TPM or software KSP)", `store: windows (CurrentUser\My)`, "no pkcs11 (needs cgo)"} {
+	for _, w := range []string{"cgo off", "keys: soft, cng (TPM or software KSP)", `store: windows (CurrentUser\My)`, "no pkcs11 (needs cgo"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("%q lacks %q", got, w)
 		}
