@@ -131,7 +131,9 @@ func (s *Store) InstallIdentity(ctx context.Context, id store.Identity) error {
 	// The one-time password only protects the blob for the moment it
 	// sits in the private temporary directory.
 	pass := hex.EncodeToString(pw[:])
-	pfx, err := pkcs12.Modern2023.Encode(exp.PrivateKey(), id.Cert, nil, pass)
+	// 3DES/SHA-1: macOS releases before 15 reject the AES/PBKDF2 PKCS#12
+	// that Modern2023 writes. The blob only lives for the import.
+	pfx, err := pkcs12.LegacyDES.Encode(exp.PrivateKey(), id.Cert, nil, pass)
 	if err != nil {
 		return fmt.Errorf("keychain: encode identity: %w", err)
 	}
