@@ -287,3 +287,23 @@ func TestBadInput(t *testing.T) {
 		t.Error("windows without registry accepted")
 	}
 }
+
+func FuzzParseBrowsers(f *testing.F) {
+	for _, s := range []string{"all", "", "chrome,firefox", "chrome, edge", "safari", ",", "brave,,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		bs, err := ParseBrowsers(s)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownBrowser) {
+				t.Errorf("%q: %v", s, err)
+			}
+			return
+		}
+		for _, b := range bs {
+			if !b.valid() {
+				t.Errorf("%q gave %q", s, b)
+			}
+		}
+	})
+}
