@@ -32,8 +32,9 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 		return install.Env{}, nil, err
 	}
 	env := install.Env{GOOS: runtime.GOOS, Home: home, ConfigHome: paths.UserConfig, Root: "/"}
-	// Fedora and openSUSE have a real /usr/lib64 that their Firefox reads;
-	// where it is a symlink to lib (or absent), lib covers it.
+	// Firefox on Fedora and openSUSE reads /usr/lib64/mozilla; where
+	// /usr/lib64 is a real directory the manifest goes there too (an extra
+	// copy elsewhere, e.g. Debian's /usr/lib64, is read by nobody).
 	if st, err := os.Lstat("/usr/lib64"); err == nil && st.IsDir() {
 		env.Lib64 = true
 	}
