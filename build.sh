@@ -5,6 +5,8 @@
 #   ./build.sh demo     install Debian packages, build, start a demo portal, register the host
 #   ./build.sh test     install Debian packages, build, run every test (what CI runs)
 #   ./build.sh bench    run the benchmarks and print ratios against their baselines
+#   ./build.sh dist     release files in dist/: extension zip(s), host for every OS/CPU,
+#                       .deb/.rpm, Windows/macOS install scripts, BUILDS.txt
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -15,6 +17,32 @@ build() {
   go build -trimpath -ldflags "-X main.version=$version" -o bin/certrenew-host ./host/cmd/certrenew-host
   go build -trimpath -o bin/certrenew-portal ./portal/cmd/certrenew-portal
   scripts/build-extension.sh dist/extension
+}
+
+targets=(linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64)
+
+# Every target compiles and vets, so a Windows or macOS break fails here.
+cross_check() {
+  for t in "${targets[@]}"; do
+    GOOS=${t%/*} GOARCH=${t#*/} CGO_ENABLED=0 go build -o /dev/null ./host/cmd/certrenew-host
+  done
+  for os in windows darwin; do
+    GOOS=$os go vet ./host/... ./hsm/... ./internal/...
+  done
+}
+
+dist() {
+  rm -rf dist
+  scripts/build-extension.sh dist/extension
+  (cd dist/extension && zip -qr ../certrenew-chrome.zip .)
+  if [[ -x scripts/build-extension-firefox.sh ]]; then
+    scripts/build-extension-firefox.sh dist/extension-firefox
+    (cd dist/extension-firefox && zip -qr ../certrenew-firefox.zip .)
+  else
+    echo "No Firefox build of the extension in this tree: dist has the Chrome zip only." | tee dist/FIREFOX-MISSING.txt >&2
+  fi
+  go run ./tools/dist -out dist -version 0.1.0 -release "git.${version//-/.}"
+  cat dist/BUILDS.txt
 }
 
 case "${1:-build}" in
@@ -30,17 +58,18 @@ case "${1:-build}" in
     scripts/deps-debian.sh
     build
     go vet ./...
-    for os in windows darwin; do
-      GOOS=$os go vet ./host/... ./hsm/... ./internal/...
-    done
+    cross_check
     go test -count=1 -timeout 25m ./...
+    ;;
+  dist)
+    dist
     ;;
   bench)
     build
     exec scripts/bench.sh
     ;;
   *)
-    echo "usage: $0 [build|demo|test|bench]" >&2
+    echo "usage: $0 [build|demo|test|bench|dist]" >&2
     exit 2
     ;;
 esac

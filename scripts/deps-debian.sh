@@ -10,6 +10,7 @@ pkgs=(
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
   ca-certificates
+  zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -44,6 +44,27 @@ type Store interface {
 	HasCert(ctx context.Context, id Identity) (bool, error)
 }
 
+// Prompter is implemented by stores where the OS itself asks the user
+// before some changes (Windows: adding a root to CurrentUser\Root shows a
+// security warning). The UI says so before it happens.
+type Prompter interface {
+	// Prompts returns the CAs whose AddTrustAnchors will make the OS ask.
+	Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error)
+}
+
+// NoticeKind names what the OS is about to ask.
+type NoticeKind string
+
+// NoticeOSConfirmsRoot: the OS will ask the user to confirm a new root CA.
+const NoticeOSConfirmsRoot NoticeKind = "os_confirms_root"
+
+// Notice tells the UI, before it happens, that the OS will ask the user
+// something. Subject is the CA's distinguished name (not secret).
+type Notice struct {
+	Kind    NoticeKind
+	Subject string
+}
+
 // ErrNotVerified reports an identity that is installed wrongly or not at all.
 var ErrNotVerified = errors.New("certificate not installed and verified")
 

@@ -21,7 +21,6 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/nm"
-	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/rs/zerolog"
@@ -48,6 +47,8 @@ func run() int {
 		return 0
 	case "install":
 		return doInstall(paths, args[1:])
+	case "uninstall":
+		return doUninstall(paths, args[1:])
 	}
 	nativeMessaging := nm.Caller(args) != ""
 	settings, err := paths.Load()
@@ -89,7 +90,7 @@ func run() int {
 }
 
 func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log zerolog.Logger) (*engine.Engine, error) {
-	db, err := nss.Open(ctx, paths.NSSDB)
+	db, err := platformStore(ctx, paths, log)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +100,10 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	}
 	keys := &hsm.Registry{}
 	keys.Add(soft.New(paths.KeyDir()))
+	platformKeys(keys)
+	if s.DefaultBackend == "" {
+		s.DefaultBackend = defaultBackend()
+	}
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
 		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend,
@@ -136,7 +141,14 @@ func doInstall(paths config.Paths, args []string) int {
 	fs := flag.NewFlagSet("install", flag.ContinueOnError)
 	bin := fs.String("path", "", "absolute path of certrenew-host for the manifest (default: this binary)")
 	portalCA := fs.String("portal-ca", "", "PEM file of a CA to trust for portal TLS (for portals without a public certificate)")
+	system := fs.Bool("system", false, "register for every user of this machine (needs administrator rights)")
+	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	browsers, err := install.ParseBrowsers(*browser)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
 		return 2
 	}
 	if *bin == "" {
@@ -152,11 +164,14 @@ func doInstall(paths config.Paths, args []string) int {
 		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
 		return 1
 	}
-	origins := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
-	files, err := install.Write(install.UserDirs(paths.UserConfig), *bin, origins)
-	for _, f := range files {
-		fmt.Println("wrote", f)
+	env, reg, err := installEnv(paths, *system)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
+		return 1
 	}
+	origins := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
+	done, err := install.Installer{Env: env, Registry: reg}.Install(*system, browsers, *bin, origins)
+	report(done)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
 		return 1
@@ -172,6 +187,47 @@ func doInstall(paths config.Paths, args []string) int {
 	return 0
 }
 
+func doUninstall(paths config.Paths, args []string) int {
+	fs := flag.NewFlagSet("uninstall", flag.ContinueOnError)
+	system := fs.Bool("system", false, "remove the registration for every user of this machine")
+	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	browsers, err := install.ParseBrowsers(*browser)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
+		return 2
+	}
+	env, reg, err := installEnv(paths, *system)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
+		return 1
+	}
+	done, err := install.Installer{Env: env, Registry: reg}.Uninstall(*system, browsers)
+	for _, t := range done {
+		fmt.Println("removed", t.Browser, where(t))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
+		return 1
+	}
+	return 0
+}
+
+func report(done []install.Target) {
+	for _, t := range done {
+		fmt.Println("registered", t.Browser, where(t))
+	}
+}
+
+func where(t install.Target) string {
+	if t.Key != "" {
+		return string(t.Hive) + `\` + t.Key + " -> " + t.Manifest
+	}
+	return t.Manifest
+}
+
 func usage() {
 	fmt.Fprint(os.Stderr, strings.TrimLeft(`
 usage: certrenew-host COMMAND [flags]
@@ -179,7 +235,9 @@ usage: certrenew-host COMMAND [flags]
   list [--json]                                  managed certificates
   enroll --portal URL --user ID --invitation CODE --password-stdin [--backend auto|soft]
   renew CERT-ID --password-stdin                 renew (re-key) a certificate
-  install [--path BIN] [--portal-ca FILE]        register with Chrome and Chromium
+  install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE]
+                                                 register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)
+  uninstall [--system] [--browser LIST]          remove the registration
   version
 
 Started by a browser, certrenew-host speaks native messaging on stdin/stdout.

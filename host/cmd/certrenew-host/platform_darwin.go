@@ -1,0 +1,41 @@
+//go:build darwin
+
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/install"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/keychain"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/rs/zerolog"
+)
+
+// macOS: the login keychain (through /usr/bin/security, no cgo); keys are
+// soft keys whose copy is imported into the keychain as an identity.
+func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) (store.Store, error) {
+	tmp := paths.Home + "/tmp"
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	s := keychain.New(tmp)
+	s.Notice = func(n store.Notice) {
+		log.Info().Str("notice", string(n.Kind)).Str("subject", n.Subject).Msg("macOS will ask the user")
+	}
+	return s, nil
+}
+
+func platformKeys(keys *hsm.Registry) {}
+
+func defaultBackend() string { return "" }
+
+func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return install.Env{}, nil, err
+	}
+	return install.Env{GOOS: "darwin", Home: home, Root: "/"}, nil, nil
+}

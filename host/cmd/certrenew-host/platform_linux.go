@@ -1,0 +1,42 @@
+//go:build !windows && !darwin
+
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+
+	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/install"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/nss"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/rs/zerolog"
+)
+
+// Linux: Chrome and Chromium read client certificates from the user's NSS
+// database; keys are soft keys (imported into NSS) unless a hardware
+// backend is configured.
+func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) (store.Store, error) {
+	return nss.Open(ctx, paths.NSSDB)
+}
+
+func platformKeys(keys *hsm.Registry) {}
+
+func defaultBackend() string { return "" }
+
+func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return install.Env{}, nil, err
+	}
+	env := install.Env{GOOS: runtime.GOOS, Home: home, ConfigHome: paths.UserConfig, Root: "/"}
+	// Firefox on Fedora and openSUSE reads /usr/lib64/mozilla; where
+	// /usr/lib64 is a real directory the manifest goes there too (an extra
+	// copy elsewhere, e.g. Debian's /usr/lib64, is read by nobody).
+	if st, err := os.Lstat("/usr/lib64"); err == nil && st.IsDir() {
+		env.Lib64 = true
+	}
+	return env, nil, nil
+}

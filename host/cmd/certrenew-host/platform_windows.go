@@ -1,0 +1,47 @@
+//go:build windows
+
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/install"
+	"github.com/certrenew/certrenew/host/store"
+	winstore "github.com/certrenew/certrenew/host/store/windows"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/rs/zerolog"
+)
+
+// Windows: certificates in CurrentUser\My linked to CNG keys, made in the
+// TPM (Microsoft Platform Crypto Provider) when there is one, else in the
+// software KSP. Nothing needs elevation.
+func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) (store.Store, error) {
+	return &winstore.Store{Sys: winstore.CurrentUser{}, Notice: func(n store.Notice) {
+		log.Info().Str("notice", string(n.Kind)).Str("subject", n.Subject).Msg("Windows will ask the user")
+	}}, nil
+}
+
+func platformKeys(keys *hsm.Registry) { keys.Add(&winstore.Keys{KSP: winstore.CNG{}}) }
+
+func defaultBackend() string { return winstore.Scheme }
+
+// installEnv: per user the manifests live in %LOCALAPPDATA%\certrenew
+// (HKCU keys point there); for the machine, next to the host binary (HKLM).
+func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
+	dir, err := os.UserCacheDir() // %LocalAppData%
+	if err != nil {
+		return install.Env{}, nil, err
+	}
+	dir = filepath.Join(dir, "certrenew")
+	if system {
+		exe, err := os.Executable()
+		if err != nil {
+			return install.Env{}, nil, err
+		}
+		dir = filepath.Dir(exe)
+	}
+	return install.Env{GOOS: "windows", ManifestDir: dir}, install.NativeRegistry{}, nil
+}

@@ -1,0 +1,290 @@
+// Package keychain is the macOS certificate store: the user's login
+// keychain, driven through /usr/bin/security (no cgo, so it cross-compiles).
+// A client certificate and its key are imported together as an identity
+// (PKCS#12, RFC 7292), which Safari, Chrome, Edge and Brave offer for TLS
+// client authentication; CA certificates are added with user-domain trust
+// settings.
+//
+// macOS asks the user to confirm a change of trust settings (an
+// authentication dialog), so Store implements store.Prompter and tells its
+// Notice hook before that happens.
+package keychain
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/certrenew/certrenew/host/store"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// Runner runs the security tool with args and returns its stdout. The real
+// one is Exec; tests use a fake keychain.
+type Runner interface {
+	Run(ctx context.Context, args ...string) ([]byte, error)
+}
+
+// Store implements store.Store on one keychain.
+type Store struct {
+	// Keychain is the keychain path or name ("login.keychain").
+	Keychain string
+	Run      Runner
+	// TempDir holds the PKCS#12 blob for the moment of its import (a
+	// private directory; the blob is encrypted with a one-time password).
+	TempDir string
+	// Notice, if set, is told before macOS asks the user something.
+	Notice func(store.Notice)
+}
+
+var _ store.Store = (*Store)(nil)
+var _ store.Prompter = (*Store)(nil)
+
+// New returns the login keychain store.
+func New(tempDir string) *Store {
+	return &Store{Keychain: "login.keychain", Run: Exec{}, TempDir: tempDir}
+}
+
+// Name describes the store.
+func (s *Store) Name() string { return "keychain:" + s.Keychain }
+
+// Prompts returns the CAs not yet trusted as roots: trusting each makes
+// macOS ask for the user's password.
+func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, c := range cas {
+		ok, err := s.trusted(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// AddTrustAnchors adds cas to the keychain as trusted roots (user trust
+// domain), telling Notice first about each one macOS will ask about.
+func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	todo, err := s.Prompts(ctx, cas)
+	if err != nil {
+		return err
+	}
+	for _, c := range todo {
+		if s.Notice != nil {
+			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+		}
+		err := s.withFile(c.Subject.CommonName+".pem", pemOf(c), func(f string) error {
+			_, err := s.Run.Run(ctx, "add-trusted-cert", "-r", "trustRoot", "-k", s.Keychain, f)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("keychain: trust %s: %w", c.Subject, err)
+		}
+	}
+	return nil
+}
+
+// AddIntermediates adds cas to the keychain without trust settings.
+func (s *Store) AddIntermediates(ctx context.Context, cas []*x509.Certificate) error {
+	for _, c := range cas {
+		has, err := s.has(ctx, c)
+		if err != nil {
+			return err
+		}
+		if has {
+			continue
+		}
+		err = s.withFile("ca.pem", pemOf(c), func(f string) error {
+			_, err := s.Run.Run(ctx, "add-certificates", "-k", s.Keychain, f)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("keychain: add %s: %w", c.Subject, err)
+		}
+	}
+	return nil
+}
+
+// InstallIdentity imports the certificate and a copy of its software key
+// as one identity; the key is marked non-extractable in the keychain.
+func (s *Store) InstallIdentity(ctx context.Context, id store.Identity) error {
+	exp, ok := id.Key.(interface{ PrivateKey() crypto.PrivateKey })
+	if !ok {
+		return fmt.Errorf("keychain: key %s cannot be imported: only software keys can join the keychain", id.Key.URI())
+	}
+	var pw [16]byte
+	if _, err := rand.Read(pw[:]); err != nil {
+		return err
+	}
+	// The one-time password only protects the blob for the moment it
+	// sits in the private temporary directory.
+	pass := hex.EncodeToString(pw[:])
+	// 3DES/SHA-1: macOS releases before 15 reject the AES/PBKDF2 PKCS#12
+	// that Modern2023 writes. The blob only lives for the import.
+	pfx, err := pkcs12.LegacyDES.Encode(exp.PrivateKey(), id.Cert, nil, pass)
+	if err != nil {
+		return fmt.Errorf("keychain: encode identity: %w", err)
+	}
+	err = s.withFile("identity.p12", pfx, func(f string) error {
+		_, err := s.Run.Run(ctx, "import", f, "-k", s.Keychain, "-f", "pkcs12", "-x", "-P", pass)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("keychain: import identity: %w", err)
+	}
+	return nil
+}
+
+// VerifyIdentity checks that the certificate is in the keychain as an
+// identity (linked to its key) and that macOS finds it valid for TLS client
+// authentication (it chains to a trusted root).
+func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
+	h := Fingerprint(id.Cert)
+	all, err := s.identities(ctx, false)
+	if err != nil {
+		return err
+	}
+	if !all[h] {
+		return fmt.Errorf("%w: no identity %s in %s", store.ErrNotVerified, h, s.Keychain)
+	}
+	valid, err := s.identities(ctx, true)
+	if err != nil {
+		return err
+	}
+	if !valid[h] {
+		return fmt.Errorf("%w: identity %s is not valid for client authentication (untrusted chain?)", store.ErrNotVerified, h)
+	}
+	return nil
+}
+
+// RemoveIdentity deletes old's certificate and its key copy from the
+// keychain. keep (a different certificate) is not touched.
+func (s *Store) RemoveIdentity(ctx context.Context, old store.Identity, keep *store.Identity) error {
+	if keep != nil && Fingerprint(keep.Cert) == Fingerprint(old.Cert) {
+		return nil
+	}
+	has, err := s.has(ctx, old.Cert)
+	if err != nil || !has {
+		return err
+	}
+	if _, err := s.Run.Run(ctx, "delete-identity", "-Z", Fingerprint(old.Cert), s.Keychain); err != nil {
+		return fmt.Errorf("keychain: delete identity: %w", err)
+	}
+	return nil
+}
+
+// HasCert reports whether the certificate is in the keychain.
+func (s *Store) HasCert(ctx context.Context, id store.Identity) (bool, error) {
+	return s.has(ctx, id.Cert)
+}
+
+// Fingerprint is the SHA-1 hash security(1) names certificates by.
+func Fingerprint(c *x509.Certificate) string {
+	sum := sha1.Sum(c.Raw)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+func (s *Store) has(ctx context.Context, c *x509.Certificate) (bool, error) {
+	out, err := s.Run.Run(ctx, "find-certificate", "-a", "-Z", s.Keychain)
+	if err != nil {
+		return false, fmt.Errorf("keychain: list certificates: %w", err)
+	}
+	return ParseHashes(out)[Fingerprint(c)], nil
+}
+
+// trusted reports whether c is in the keychain and valid as a root: macOS's
+// own verifier, asked through security verify-cert without network access.
+func (s *Store) trusted(ctx context.Context, c *x509.Certificate) (bool, error) {
+	has, err := s.has(ctx, c)
+	if err != nil || !has {
+		return false, err
+	}
+	var ok bool
+	err = s.withFile("root.pem", pemOf(c), func(f string) error {
+		_, err := s.Run.Run(ctx, "verify-cert", "-c", f, "-L", "-l", "-q")
+		ok = err == nil
+		return nil
+	})
+	return ok, err
+}
+
+func (s *Store) identities(ctx context.Context, valid bool) (map[string]bool, error) {
+	args := []string{"find-identity", "-p", "ssl-client"}
+	if valid {
+		args = append(args, "-v")
+	}
+	out, err := s.Run.Run(ctx, append(args, s.Keychain)...)
+	if err != nil {
+		return nil, fmt.Errorf("keychain: list identities: %w", err)
+	}
+	return ParseIdentities(out), nil
+}
+
+// withFile writes data to a fresh private file, runs fn on it and removes it.
+func (s *Store) withFile(name string, data []byte, fn func(string) error) error {
+	dir, err := os.MkdirTemp(s.TempDir, "keychain-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	f := filepath.Join(dir, filepath.Base(strings.NewReplacer("/", "_", " ", "_").Replace(name)))
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		return err
+	}
+	return fn(f)
+}
+
+func pemOf(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+// ParseHashes reads "SHA-1 hash: HEX" lines of security find-certificate -Z.
+func ParseHashes(out []byte) map[string]bool {
+	m := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if h, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "SHA-1 hash:"); ok {
+			if h = strings.ToUpper(strings.TrimSpace(h)); isHash(h) {
+				m[h] = true
+			}
+		}
+	}
+	return m
+}
+
+// ParseIdentities reads `  1) HEX "name"` lines of security find-identity.
+func ParseIdentities(out []byte) map[string]bool {
+	m := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		n, rest, ok := strings.Cut(strings.TrimSpace(sc.Text()), ") ")
+		if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+			continue
+		}
+		h, _, _ := strings.Cut(rest, " ")
+		if h = strings.ToUpper(h); isHash(h) {
+			m[h] = true
+		}
+	}
+	return m
+}
+
+func isHash(h string) bool {
+	if len(h) != 40 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
+}

@@ -1,0 +1,312 @@
+package keychain
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/host/store"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// fakeKeychain answers the security(1) subcommands Store uses, keeping
+// certificates, identities and trust in memory, the way the tool reports
+// them (output formats as printed by macOS 14).
+type fakeKeychain struct {
+	t        *testing.T
+	certs    map[string]*x509.Certificate
+	trusted  map[string]bool
+	ident    map[string]bool
+	calls    []string
+	failWith string // a subcommand that fails
+}
+
+func newFake(t *testing.T) *fakeKeychain {
+	return &fakeKeychain{t: t, certs: map[string]*x509.Certificate{}, trusted: map[string]bool{}, ident: map[string]bool{}}
+}
+
+func readPEM(f string) (*x509.Certificate, error) {
+	data, err := os.ReadFile(f)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return nil, errors.New("not PEM")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) {
+	f.calls = append(f.calls, args[0])
+	if args[0] == f.failWith {
+		return nil, fmt.Errorf("security %s: exit status 1: failed", args[0])
+	}
+	last := args[len(args)-1]
+	switch args[0] {
+	case "find-certificate":
+		var b strings.Builder
+		for h := range f.certs {
+			fmt.Fprintf(&b, "SHA-256 hash: %064d\nSHA-1 hash: %s\nkeychain: \"/Users/u/Library/Keychains/login.keychain-db\"\nversion: 512\n", 0, h)
+		}
+		return []byte(b.String()), nil
+	case "add-certificates", "add-trusted-cert":
+		c, err := readPEM(last)
+		if err != nil {
+			return nil, err
+		}
+		f.certs[Fingerprint(c)] = c
+		if args[0] == "add-trusted-cert" {
+			f.trusted[Fingerprint(c)] = true
+		}
+		return nil, nil
+	case "verify-cert":
+		c, err := readPEM(args[2])
+		if err != nil {
+			return nil, err
+		}
+		if !f.trusted[Fingerprint(c)] {
+			return nil, errors.New("security verify-cert: exit status 1: CSSMERR_TP_NOT_TRUSTED")
+		}
+		return nil, nil
+	case "import":
+		st, err := os.Stat(args[1])
+		if err != nil {
+			return nil, err
+		}
+		if st.Mode().Perm() != 0o600 {
+			f.t.Errorf("blob mode %v", st.Mode())
+		}
+		data, _ := os.ReadFile(args[1])
+		_, c, _, err := pkcs12.DecodeChain(data, args[len(args)-1])
+		if err != nil {
+			return nil, err
+		}
+		f.certs[Fingerprint(c)] = c
+		f.ident[Fingerprint(c)] = true
+		return nil, nil
+	case "find-identity":
+		valid := args[len(args)-2] == "-v"
+		roots := x509.NewCertPool()
+		inter := x509.NewCertPool()
+		for h, c := range f.certs {
+			if f.trusted[h] {
+				roots.AddCert(c)
+			} else {
+				inter.AddCert(c)
+			}
+		}
+		var b strings.Builder
+		b.WriteString("\nPolicy: SSL (client)\n  Matching identities\n")
+		n := 0
+		for h := range f.ident {
+			c := f.certs[h]
+			if valid {
+				if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+					continue
+				}
+			}
+			n++
+			fmt.Fprintf(&b, "  %d) %s \"%s\"\n", n, h, c.Subject.CommonName)
+		}
+		fmt.Fprintf(&b, "     %d identities found\n", n)
+		return []byte(b.String()), nil
+	case "delete-identity":
+		if !f.ident[args[2]] {
+			return nil, errors.New("security delete-identity: exit status 44: no identity")
+		}
+		delete(f.ident, args[2])
+		delete(f.certs, args[2])
+		return nil, nil
+	}
+	return nil, fmt.Errorf("fake: unknown %v", args)
+}
+
+type softKey struct{ k *ecdsa.PrivateKey }
+
+func (k softKey) URI() string                   { return "soft:test" }
+func (k softKey) PrivateKey() crypto.PrivateKey { return k.k }
+func (k softKey) Public() crypto.PublicKey      { return k.k.Public() }
+func (k softKey) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
+	return k.k.Sign(r, d, o)
+}
+
+func newCert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: isCA, BasicConstraintsValid: true, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+	}
+	if parent == nil {
+		parent = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func identity(t *testing.T, ca *x509.Certificate, caKey crypto.Signer) store.Identity {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return store.Identity{Nickname: "u", Cert: newCert(t, "u", k.Public(), caKey, ca, false), Key: softKey{k}}
+}
+
+func TestRenewSwap(t *testing.T) {
+	ctx := context.Background()
+	fk := newFake(t)
+	tmp := t.TempDir()
+	var notices []store.Notice
+	s := &Store{Keychain: "login.keychain", Run: fk, TempDir: tmp, Notice: func(n store.Notice) {
+		notices = append(notices, n)
+		fk.calls = append(fk.calls, "notice")
+	}}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
+	old := identity(t, root, caKey)
+
+	if err := s.InstallIdentity(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	// Linked but not yet trusted: not verified.
+	if err := s.VerifyIdentity(ctx, old); !errors.Is(err, store.ErrNotVerified) || !strings.Contains(err.Error(), "not valid") {
+		t.Errorf("untrusted: %v", err)
+	}
+	fk.calls = nil
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(fk.calls, ","); !strings.HasSuffix(got, "notice,add-trusted-cert") {
+		t.Errorf("notice must come before the trust change: %s", got)
+	}
+	if len(notices) != 1 || notices[0].Subject != "CN=Root" {
+		t.Errorf("notices %+v", notices)
+	}
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil || len(notices) != 1 {
+		t.Errorf("re-trust: %v, %d notices", err, len(notices))
+	}
+	if err := s.VerifyIdentity(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	renewed := identity(t, root, caKey)
+	if err := s.InstallIdentity(ctx, renewed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, renewed); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.HasCert(ctx, old); !ok {
+		t.Error("old identity gone before cleanup")
+	}
+	if err := s.RemoveIdentity(ctx, old, &renewed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveIdentity(ctx, old, &renewed); err != nil {
+		t.Errorf("cleanup again: %v", err)
+	}
+	if ok, _ := s.HasCert(ctx, old); ok {
+		t.Error("old identity left")
+	}
+	if err := s.VerifyIdentity(ctx, renewed); err != nil {
+		t.Errorf("renewed after cleanup: %v", err)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+	// Intermediates: added once, untrusted.
+	inter := newCert(t, "Inter", caKey.Public(), caKey, root, true)
+	for range 2 {
+		if err := s.AddIntermediates(ctx, []*x509.Certificate{inter}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fk.trusted[Fingerprint(inter)] || fk.certs[Fingerprint(inter)] == nil {
+		t.Error("intermediate not added untrusted")
+	}
+}
+
+// The import's one-time password and the key never reach an error.
+func TestSecretsStayOut(t *testing.T) {
+	ctx := context.Background()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
+	id := identity(t, root, caKey)
+	var seenPass string
+	rec := runnerFunc(func(ctx context.Context, args ...string) ([]byte, error) {
+		seenPass = args[len(args)-1]
+		// The real tool, absent here, fails the way a failed import does.
+		return Exec{}.Run(ctx, args...)
+	})
+	s := &Store{Keychain: "login.keychain", Run: rec, TempDir: t.TempDir()}
+	err := s.InstallIdentity(ctx, id)
+	if err == nil {
+		t.Skip("a real /usr/bin/security ran the import")
+	}
+	if len(seenPass) != 32 {
+		t.Fatalf("transport password %q", seenPass)
+	}
+	der, _ := x509.MarshalECPrivateKey(id.Key.(softKey).k)
+	for _, secret := range []string{seenPass, string(der), fmt.Sprintf("%x", der)} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error leaks a secret: %v", err)
+		}
+	}
+	if !strings.Contains(err.Error(), "security import") {
+		t.Errorf("error does not say what failed: %v", err)
+	}
+	if _, err := (&Store{Run: rec}).HasCert(ctx, id); err == nil {
+		t.Error("listing without security(1) succeeded")
+	}
+}
+
+type runnerFunc func(ctx context.Context, args ...string) ([]byte, error)
+
+func (f runnerFunc) Run(ctx context.Context, args ...string) ([]byte, error) { return f(ctx, args...) }
+
+func TestParsers(t *testing.T) {
+	h := strings.Repeat("AB", 20)
+	m := ParseHashes([]byte("SHA-256 hash: 00\nSHA-1 hash: " + strings.ToLower(h) + "\nSHA-1 hash: XYZ\n"))
+	if len(m) != 1 || !m[h] {
+		t.Errorf("hashes %v", m)
+	}
+	m = ParseIdentities([]byte("Policy: SSL\n  1) " + h + " \"me\"\n  2) short \"x\"\n     2 identities found\n  a) " + h + "\n"))
+	if len(m) != 1 || !m[h] {
+		t.Errorf("identities %v", m)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("SHA-1 hash: " + strings.Repeat("0", 40) + "\n  1) " + strings.Repeat("a", 40) + " \"n\"\n"))
+	f.Add([]byte("\n) \n1)"))
+	f.Fuzz(func(t *testing.T, out []byte) {
+		for h := range ParseHashes(out) {
+			if !isHash(h) {
+				t.Errorf("bad hash %q", h)
+			}
+		}
+		for h := range ParseIdentities(out) {
+			if !isHash(h) {
+				t.Errorf("bad identity hash %q", h)
+			}
+		}
+	})
+}

@@ -1,0 +1,171 @@
+// Package winstore is the Windows certificate store: client certificates in
+// CurrentUser\My linked to their CNG keys (CryptFindCertificateKeyProvInfo),
+// CA certificates in CurrentUser\Root (trust anchors) and CurrentUser\CA
+// (intermediates), where Chrome, Edge and (with
+// security.enterprise_roots.enabled) Firefox look. Nothing needs elevation.
+//
+// The store logic here runs on every OS over the System interface; the
+// real System (system_windows.go) calls crypt32 through golang.org/x/sys and
+// github.com/google/certtostore, and tests use a fake.
+package winstore
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"github.com/certrenew/certrenew/host/store"
+)
+
+// System store names (CertOpenSystemStore).
+const (
+	My   = "MY"
+	Root = "ROOT"
+	CA   = "CA"
+)
+
+// System is the slice of the Windows certificate API the store uses, all on
+// the current user's stores.
+type System interface {
+	// Add adds der to the named store; present already is not an error.
+	Add(store string, der []byte) error
+	// AddLinked adds der to My with its private key linked (the CNG key
+	// whose public key matches, found by CryptFindCertificateKeyProvInfo).
+	AddLinked(der []byte) error
+	// Has reports whether der is in the named store.
+	Has(store string, der []byte) (bool, error)
+	// Linked reports whether der in My has a private key the user can use.
+	Linked(der []byte) (bool, error)
+	// Delete removes der from the named store; absent is not an error.
+	Delete(store string, der []byte) error
+}
+
+// Store implements store.Store for Windows.
+type Store struct {
+	Sys System
+	// Notice, if set, is told before Windows itself asks the user
+	// something, so the UI can say so first (adding a root to
+	// CurrentUser\Root shows a security warning dialog).
+	Notice func(store.Notice)
+}
+
+var _ store.Store = (*Store)(nil)
+var _ store.Prompter = (*Store)(nil)
+
+// ErrDeclined reports a change the user refused in a Windows dialog.
+var ErrDeclined = errors.New("declined in the Windows security dialog")
+
+// Name describes the store.
+func (s *Store) Name() string { return `windows:CurrentUser\My` }
+
+// Prompts lists the certificates in cas whose installation as trust
+// anchors makes Windows ask the user: every one not yet in Root.
+func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, c := range cas {
+		ok, err := s.Sys.Has(Root, c.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("winstore: %w", err)
+		}
+		if !ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// AddTrustAnchors adds cas to CurrentUser\Root, telling Notice first about
+// each one Windows will ask the user to confirm.
+func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	todo, err := s.Prompts(ctx, cas)
+	if err != nil {
+		return err
+	}
+	for _, c := range todo {
+		if s.Notice != nil {
+			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+		}
+		if err := s.Sys.Add(Root, c.Raw); err != nil {
+			return fmt.Errorf("winstore: trust %s: %w", c.Subject, err)
+		}
+		// The dialog's "No" makes the add fail on Windows; check anyway.
+		if ok, err := s.Sys.Has(Root, c.Raw); err != nil || !ok {
+			return fmt.Errorf("winstore: trust %s: %w", c.Subject, ErrDeclined)
+		}
+	}
+	return nil
+}
+
+// AddIntermediates adds cas to CurrentUser\CA (no dialog).
+func (s *Store) AddIntermediates(ctx context.Context, cas []*x509.Certificate) error {
+	for _, c := range cas {
+		if err := s.Sys.Add(CA, c.Raw); err != nil {
+			return fmt.Errorf("winstore: intermediate %s: %w", c.Subject, err)
+		}
+	}
+	return nil
+}
+
+// InstallIdentity adds the certificate to CurrentUser\My linked to its key,
+// which must be a CNG key (this package's Keys).
+func (s *Store) InstallIdentity(ctx context.Context, id store.Identity) error {
+	if !samePublic(id) {
+		return fmt.Errorf("winstore: %w: key does not match certificate", store.ErrNotVerified)
+	}
+	if err := s.Sys.AddLinked(id.Cert.Raw); err != nil {
+		return fmt.Errorf("winstore: install %s: %w", id.Cert.Subject, err)
+	}
+	return nil
+}
+
+// VerifyIdentity checks the certificate is in My with its key linked and
+// that its issuer chain ends in a root in Root.
+func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
+	ok, err := s.Sys.Has(My, id.Cert.Raw)
+	if err != nil {
+		return fmt.Errorf("winstore: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("winstore: %w: not in CurrentUser\\My", store.ErrNotVerified)
+	}
+	if ok, err := s.Sys.Linked(id.Cert.Raw); err != nil || !ok {
+		return fmt.Errorf("winstore: %w: no private key linked (%v)", store.ErrNotVerified, err)
+	}
+	if !samePublic(id) {
+		return fmt.Errorf("winstore: %w: key does not match certificate", store.ErrNotVerified)
+	}
+	return nil
+}
+
+// RemoveIdentity removes old's certificate from My. The key is destroyed
+// by its backend (Keys.Delete), as for every store.
+func (s *Store) RemoveIdentity(ctx context.Context, old store.Identity, keep *store.Identity) error {
+	if keep != nil && bytes.Equal(keep.Cert.Raw, old.Cert.Raw) {
+		return nil
+	}
+	if err := s.Sys.Delete(My, old.Cert.Raw); err != nil {
+		return fmt.Errorf("winstore: remove %s: %w", old.Cert.Subject, err)
+	}
+	return nil
+}
+
+// HasCert reports whether the certificate is in My.
+func (s *Store) HasCert(ctx context.Context, id store.Identity) (bool, error) {
+	ok, err := s.Sys.Has(My, id.Cert.Raw)
+	if err != nil {
+		return false, fmt.Errorf("winstore: %w", err)
+	}
+	return ok, nil
+}
+
+func samePublic(id store.Identity) bool {
+	if id.Key == nil || id.Cert == nil {
+		return false
+	}
+	type equaler interface{ Equal(x crypto.PublicKey) bool }
+	pub, ok := id.Key.Public().(equaler)
+	return ok && pub.Equal(id.Cert.PublicKey)
+}

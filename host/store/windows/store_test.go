@@ -1,0 +1,280 @@
+package winstore
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+)
+
+// fakeSystem is CurrentUser's stores in memory; linked holds the
+// certificates in My whose key was found.
+type fakeSystem struct {
+	stores  map[string]map[string]bool
+	linked  map[string]bool
+	keys    *fakeKSP // keys AddLinked can find
+	decline bool     // the user says No to the root dialog
+	log     []string
+}
+
+func newFakeSystem(k *fakeKSP) *fakeSystem {
+	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k}
+}
+
+func (f *fakeSystem) Add(s string, der []byte) error {
+	f.log = append(f.log, "add "+s)
+	if s == Root && f.decline {
+		return errors.New("the user said no")
+	}
+	f.stores[s][string(der)] = true
+	return nil
+}
+func (f *fakeSystem) AddLinked(der []byte) error {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	if !f.keys.has(c.PublicKey) {
+		return errors.New("CryptFindCertificateKeyProvInfo: no key")
+	}
+	f.log = append(f.log, "add linked")
+	f.stores[My][string(der)] = true
+	f.linked[string(der)] = true
+	return nil
+}
+func (f *fakeSystem) Has(s string, der []byte) (bool, error) { return f.stores[s][string(der)], nil }
+func (f *fakeSystem) Linked(der []byte) (bool, error)        { return f.linked[string(der)], nil }
+func (f *fakeSystem) Delete(s string, der []byte) error {
+	f.log = append(f.log, "delete "+s)
+	delete(f.stores[s], string(der))
+	delete(f.linked, string(der))
+	return nil
+}
+
+type fakeKSP struct {
+	tpm  bool
+	keys map[string]*ecdsa.PrivateKey // provider/container
+}
+
+func (f *fakeKSP) has(pub crypto.PublicKey) bool {
+	for _, k := range f.keys {
+		if k.PublicKey.Equal(pub) {
+			return true
+		}
+	}
+	return false
+}
+func (f *fakeKSP) Generate(p, c string, alg hsm.Algorithm) (crypto.Signer, error) {
+	if p == Platform && !f.tpm {
+		return nil, fmt.Errorf("%w: no TPM", hsm.ErrUnavailable)
+	}
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	f.keys[p+"/"+c] = k
+	return k, nil
+}
+func (f *fakeKSP) Open(p, c string) (crypto.Signer, error) {
+	k, ok := f.keys[p+"/"+c]
+	if !ok {
+		return nil, hsm.ErrNotFound
+	}
+	return k, nil
+}
+func (f *fakeKSP) Delete(p, c string) error {
+	if _, ok := f.keys[p+"/"+c]; !ok {
+		return hsm.ErrNotFound
+	}
+	delete(f.keys, p+"/"+c)
+	return nil
+}
+
+func cert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: isCA, BasicConstraintsValid: true, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if parent == nil {
+		parent = tmpl
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRootNoticeComesFirst(t *testing.T) {
+	ctx := context.Background()
+	sys := newFakeSystem(&fakeKSP{keys: map[string]*ecdsa.PrivateKey{}})
+	var notices []store.Notice
+	s := &Store{Sys: sys, Notice: func(n store.Notice) {
+		notices = append(notices, n)
+		sys.log = append(sys.log, "notice")
+	}}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := cert(t, "Root One", caKey.Public(), caKey, nil, true)
+	if p, err := s.Prompts(ctx, []*x509.Certificate{root}); err != nil || len(p) != 1 {
+		t.Fatalf("prompts %v %v", p, err)
+	}
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sys.log, ","); got != "notice,add ROOT" {
+		t.Errorf("order %q", got)
+	}
+	if len(notices) != 1 || notices[0].Kind != store.NoticeOSConfirmsRoot || notices[0].Subject != "CN=Root One" {
+		t.Errorf("notices %+v", notices)
+	}
+	// Present already: no dialog, no notice.
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil || len(notices) != 1 {
+		t.Errorf("second add: %v, %d notices", err, len(notices))
+	}
+	if p, _ := s.Prompts(ctx, []*x509.Certificate{root}); len(p) != 0 {
+		t.Errorf("prompts after add %v", p)
+	}
+	// The user says No: a clear error, nothing claimed.
+	sys.decline = true
+	other := cert(t, "Root Two", caKey.Public(), caKey, nil, true)
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{other}); err == nil {
+		t.Error("declined root accepted")
+	}
+	if err := s.AddIntermediates(ctx, []*x509.Certificate{other}); err != nil || !sys.stores[CA][string(other.Raw)] {
+		t.Errorf("intermediate: %v", err)
+	}
+}
+
+func TestRenewSwap(t *testing.T) {
+	ctx := context.Background()
+	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
+	keys := &Keys{KSP: ksp}
+	s := &Store{Sys: newFakeSystem(ksp)}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := cert(t, "CA", caKey.Public(), caKey, nil, true)
+
+	oldKey, err := keys.Generate(ctx, hsm.GenerateRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(oldKey.URI(), "cng:software/certrenew-") {
+		t.Errorf("no TPM: key %s", oldKey.URI())
+	}
+	old := store.Identity{Nickname: "u", Cert: cert(t, "u", oldKey.Public(), caKey, ca, false), Key: oldKey}
+	if err := s.InstallIdentity(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := keys.Generate(ctx, hsm.GenerateRequest{Near: oldKey.URI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renewed := store.Identity{Nickname: "u", Cert: cert(t, "u", newKey.Public(), caKey, ca, false), Key: newKey}
+	// A certificate with someone else's key is refused before Windows sees it.
+	if err := s.InstallIdentity(ctx, store.Identity{Cert: renewed.Cert, Key: oldKey}); !errors.Is(err, store.ErrNotVerified) {
+		t.Errorf("mismatched key: %v", err)
+	}
+	if err := s.InstallIdentity(ctx, renewed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, renewed); err != nil {
+		t.Fatal(err)
+	}
+	// Both usable until the old one is removed.
+	if ok, _ := s.HasCert(ctx, old); !ok {
+		t.Error("old cert gone before removal")
+	}
+	if err := s.RemoveIdentity(ctx, old, &renewed); err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Delete(ctx, oldKey.URI()); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.HasCert(ctx, old); ok {
+		t.Error("old cert left")
+	}
+	if err := s.VerifyIdentity(ctx, old); !errors.Is(err, store.ErrNotVerified) {
+		t.Errorf("verify removed: %v", err)
+	}
+	if err := s.VerifyIdentity(ctx, renewed); err != nil {
+		t.Errorf("renewed after cleanup: %v", err)
+	}
+	// Cleanup runs again after a crash: not an error.
+	if err := s.RemoveIdentity(ctx, old, &renewed); err != nil {
+		t.Error(err)
+	}
+	if err := keys.Delete(ctx, oldKey.URI()); err != nil {
+		t.Error(err)
+	}
+	if _, err := keys.Open(ctx, oldKey.URI()); !errors.Is(err, hsm.ErrNotFound) {
+		t.Errorf("deleted key opens: %v", err)
+	}
+	if k, err := keys.Open(ctx, newKey.URI()); err != nil || !k.Public().(*ecdsa.PublicKey).Equal(newKey.Public()) {
+		t.Errorf("open new: %v", err)
+	}
+}
+
+func TestTPMPreferred(t *testing.T) {
+	ctx := context.Background()
+	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
+	k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
+	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") {
+		t.Fatalf("%v %v", k, err)
+	}
+	k, err = (&Keys{KSP: ksp, NoTPM: true}).Generate(ctx, hsm.GenerateRequest{})
+	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
+		t.Fatalf("NoTPM: %v %v", k, err)
+	}
+	// Renewing a TPM key on a machine whose TPM went away fails rather
+	// than silently moving the identity to software.
+	ksp.tpm = false
+	if _, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
+		t.Errorf("near platform without TPM: %v", err)
+	}
+}
+
+func TestParseURI(t *testing.T) {
+	for _, bad := range []string{"", "cng:", "cng:platform", "cng:platform/", "cng:other/x", "soft:x", "cng:software/a/b", `cng:software/a\b`} {
+		if _, _, err := ParseURI(bad); !errors.Is(err, hsm.ErrMalformedURI) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if p, c, err := ParseURI("cng:platform/certrenew-1"); err != nil || p != Platform || c != "certrenew-1" {
+		t.Errorf("%s %s %v", p, c, err)
+	}
+}
+
+func FuzzParseURI(f *testing.F) {
+	for _, s := range []string{"cng:platform/certrenew-0a", "cng:software/x", "cng:/", "cng:software/a\\b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, c, err := ParseURI(s)
+		if err != nil {
+			return
+		}
+		if s != Scheme+":"+p+"/"+c {
+			t.Errorf("%q round-trips to %s/%s", s, p, c)
+		}
+	})
+}

@@ -1,0 +1,142 @@
+//go:build windows
+
+package winstore
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+const encoding = windows.X509_ASN_ENCODING | windows.PKCS_7_ASN_ENCODING
+
+var procFindKeyProvInfo = windows.NewLazySystemDLL("crypt32.dll").NewProc("CryptFindCertificateKeyProvInfo")
+
+// CurrentUser is the current user's certificate stores (no elevation).
+type CurrentUser struct{}
+
+var _ System = CurrentUser{}
+
+func open(name string) (windows.Handle, error) {
+	n, err := windows.UTF16PtrFromString(name)
+	if err != nil {
+		return 0, err
+	}
+	h, err := windows.CertOpenStore(windows.CERT_STORE_PROV_SYSTEM, 0, 0, windows.CERT_SYSTEM_STORE_CURRENT_USER, uintptr(unsafe.Pointer(n)))
+	if err != nil {
+		return 0, fmt.Errorf("open CurrentUser\\%s: %w", name, err)
+	}
+	return h, nil
+}
+
+func newContext(der []byte) (*windows.CertContext, error) {
+	if len(der) == 0 {
+		return nil, errors.New("empty certificate")
+	}
+	return windows.CertCreateCertificateContext(encoding, &der[0], uint32(len(der)))
+}
+
+// find returns the copy of der in store h, or nil.
+func find(h windows.Handle, der []byte) (*windows.CertContext, error) {
+	c, err := newContext(der)
+	if err != nil {
+		return nil, err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	found, err := windows.CertFindCertificateInStore(h, encoding, 0, windows.CERT_FIND_EXISTING, unsafe.Pointer(c), nil)
+	if errors.Is(err, windows.Errno(windows.CRYPT_E_NOT_FOUND)) {
+		return nil, nil
+	}
+	return found, err
+}
+
+// Add adds der to store; Windows shows its root warning dialog here for
+// Root, and the add fails if the user says No.
+func (CurrentUser) Add(store string, der []byte) error {
+	h, err := open(store)
+	if err != nil {
+		return err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := newContext(der)
+	if err != nil {
+		return err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
+}
+
+// AddLinked links der to the CNG key holding its public key and adds it to
+// My, so browsers offer it and sign with that key.
+func (CurrentUser) AddLinked(der []byte) error {
+	h, err := open(My)
+	if err != nil {
+		return err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := newContext(der)
+	if err != nil {
+		return err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), 0, 0); r == 0 {
+		return fmt.Errorf("CryptFindCertificateKeyProvInfo: no private key for this certificate: %w", err)
+	}
+	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_REPLACE_EXISTING, nil)
+}
+
+// Has reports whether der is in store.
+func (CurrentUser) Has(store string, der []byte) (bool, error) {
+	h, err := open(store)
+	if err != nil {
+		return false, err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := find(h, der)
+	if err != nil || c == nil {
+		return false, err
+	}
+	windows.CertFreeCertificateContext(c)
+	return true, nil
+}
+
+// Linked acquires der's private key silently, as a browser would.
+func (CurrentUser) Linked(der []byte) (bool, error) {
+	h, err := open(My)
+	if err != nil {
+		return false, err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := find(h, der)
+	if err != nil || c == nil {
+		return false, err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	var (
+		key      windows.Handle
+		spec     uint32
+		mustFree bool
+	)
+	err = windows.CryptAcquireCertificatePrivateKey(c, windows.CRYPT_ACQUIRE_CACHE_FLAG|windows.CRYPT_ACQUIRE_SILENT_FLAG|windows.CRYPT_ACQUIRE_ONLY_NCRYPT_KEY_FLAG, nil, &key, &spec, &mustFree)
+	if err != nil {
+		return false, err
+	}
+	return key != 0, nil
+}
+
+// Delete removes der from store.
+func (CurrentUser) Delete(store string, der []byte) error {
+	h, err := open(store)
+	if err != nil {
+		return err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := find(h, der)
+	if err != nil || c == nil {
+		return err
+	}
+	// CertDeleteCertificateFromStore frees c.
+	return windows.CertDeleteCertificateFromStore(c)
+}
