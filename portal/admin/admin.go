@@ -12,6 +12,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/invite"
 	"github.com/certrenew/certrenew/portal/password"
+	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -105,4 +106,36 @@ func NormalizeSerial(s string) string {
 	s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ":", ""))
 	s = strings.TrimLeft(s, "0")
 	return s
+}
+
+// ErrNotRenewable reports a certificate that cannot get a renewal link:
+// revoked, superseded, or another user's.
+var ErrNotRenewable = errors.New("certificate cannot be renewed")
+
+// CreateRenewalLink makes a one-time renewal token bound to the certificate
+// serial of userID, valid for ttl (0: renewlink.DefaultTTL), and returns it.
+// Only its hash is stored: the token cannot be shown again.
+func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, ttl time.Duration) (string, error) {
+	if ttl <= 0 {
+		ttl = renewlink.DefaultTTL
+	}
+	c, err := a.Store.Cert(ctx, NormalizeSerial(serial))
+	if err != nil {
+		return "", err
+	}
+	if c.UserID != userID {
+		return "", fmt.Errorf("%w: not a certificate of %q", ErrNotRenewable, userID)
+	}
+	if c.Status != store.StatusActive {
+		return "", fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
+	}
+	tok := renewlink.New()
+	now := a.now()
+	err = a.Store.CreateRenewalToken(ctx, store.RenewalToken{
+		Hash: renewlink.Hash(tok), Serial: c.Serial, UserID: userID, Created: now, Expires: now.Add(ttl),
+	})
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/portal/invite"
+	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -23,6 +24,9 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	req, err := readRequest(w, r)
 	if err != nil {
 		return err
+	}
+	if renewlink.IsToken(req.Challenge) {
+		return h.enrollWithToken(w, req, u, log, ctx)
 	}
 	if req.Challenge == "" {
 		return NewProblem(CodeBadInvitation, "the CSR must carry the invitation code as its challengePassword")

@@ -19,6 +19,13 @@ const (
 	CodeBadRequest         = "bad_request"
 	CodeKeyReuse           = "key_reuse"
 	CodeInternal           = "internal"
+	// CodeCertExpired: an expired certificate tried simplereenroll; it can
+	// be renewed only through a renewal link.
+	CodeCertExpired = "cert_expired"
+	// Renewal-link token refusals.
+	CodeLinkInvalid = "link_invalid"
+	CodeLinkExpired = "link_expired"
+	CodeLinkUsed    = "link_used"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -44,6 +51,10 @@ var titles = map[string]struct {
 	CodeBadRequest:         {http.StatusBadRequest, "Bad request"},
 	CodeKeyReuse:           {http.StatusBadRequest, "Re-enrollment must use a new key"},
 	CodeInternal:           {http.StatusInternalServerError, "Internal error"},
+	CodeCertExpired:        {http.StatusForbidden, "The certificate has expired; renew it through a renewal URL from the user portal"},
+	CodeLinkInvalid:        {http.StatusForbidden, "The renewal link is not valid for this user"},
+	CodeLinkExpired:        {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
+	CodeLinkUsed:           {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
 }
 
 // NewProblem returns the Problem for code with the given safe detail.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,9 @@ type Options struct {
 	Validity time.Duration
 	// Dir is the data directory; "" means a new t.TempDir().
 	Dir string
+	// Now is the server's clock for validity decisions (expired client
+	// certificates, link expiry); nil is time.Now.
+	Now func() time.Time
 }
 
 // Portal is a running in-process portal.
@@ -66,7 +70,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity}, "127.0.0.1:0")
+	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +87,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	})
 	return &Portal{
 		URL: srv.URL(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
-		Admin: &admin.Admin{Store: db}, Store: db,
+		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db,
 	}
 }
 
@@ -127,4 +131,37 @@ func (p *Portal) Client(cert *tls.Certificate) *http.Client {
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
 	}
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}
+
+// RenewalLink returns a new renewal-link token for user's certificate serial.
+func (p *Portal) RenewalLink(t testing.TB, user, serial string, ttl time.Duration) string {
+	t.Helper()
+	tok, err := p.Admin.CreateRenewalLink(context.Background(), user, serial, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Clock is a settable clock for Options.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at the current time.
+func NewClock() *Clock { return &Clock{t: time.Now()} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

@@ -27,6 +27,8 @@ type Config struct {
 	Store    store.Store
 	Log      zerolog.Logger
 	Validity time.Duration
+	// Now is the clock for certificate validity decisions; nil is time.Now.
+	Now func() time.Time
 }
 
 // Server is a listening portal.
@@ -40,6 +42,9 @@ type Server struct {
 // Listen binds addr (port 0 picks a free port) and prepares TLS with a fresh
 // server certificate naming the listen host.
 func Listen(cfg Config, addr string) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("server: listen address %q: %w", addr, err)
@@ -55,9 +60,13 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	tlsCfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    cfg.CA.IssuingPool(),
+		// Optional client certificate, verified by est.VerifyClient: a
+		// certificate that does not chain fails the handshake, an expired
+		// one is answered with cert_expired by the endpoints.
+		ClientAuth: tls.RequestClientCert,
+		ClientCAs:  cfg.CA.IssuingPool(),
 	}
+	tlsCfg.VerifyConnection = est.VerifyClient(cfg.CA.IssuingPool, cfg.Now)
 	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
 	s.http = &http.Server{
 		Handler:           s.routes(),
@@ -107,7 +116,7 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	(&est.Handler{CA: s.cfg.CA, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity}).Register(mux)
+	(&est.Handler{CA: s.cfg.CA, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -119,12 +128,16 @@ func (s *Server) routes() http.Handler {
 // whoami answers the serial of the verified client certificate in lower-case
 // hex, so tests and browsers can see which certificate was presented.
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
-	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+	leaf := est.ClientLeaf(r)
+	if leaf == nil {
 		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "no verified client certificate was presented"))
 		return
 	}
-	leaf := r.TLS.VerifiedChains[0][0]
 	c, err := s.cfg.Store.Cert(r.Context(), leaf.SerialNumber.Text(16))
+	if err == nil && c.Status != store.StatusRevoked && !c.Live(s.cfg.Now()) {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertExpired, ""))
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusRevoked) {
 		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown or revoked"))
 		return

@@ -14,6 +14,8 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrExists   = errors.New("store: already exists")
+	// ErrTokenUsed reports a renewal-link token redeemed before.
+	ErrTokenUsed = errors.New("store: renewal token already used")
 )
 
 // Status is the lifecycle state of an issued certificate.
@@ -58,6 +60,17 @@ type Cert struct {
 	DER          []byte
 }
 
+// RenewalToken is a one-time renewal-link token bound to one certificate.
+// Only its SHA-256 hash is stored.
+type RenewalToken struct {
+	Hash    []byte
+	Serial  string // the bound certificate.
+	UserID  string
+	Created time.Time
+	Expires time.Time
+	Used    bool
+}
+
 // Live reports whether c can still be used at now: not revoked, not expired.
 func (c Cert) Live(now time.Time) bool {
 	return c.Status != StatusRevoked && now.Before(c.NotAfter)
@@ -92,6 +105,15 @@ type Store interface {
 	Certs(ctx context.Context, userID string) ([]Cert, error)
 	// Revoke marks a certificate revoked; ErrNotFound if absent.
 	Revoke(ctx context.Context, serial string) error
+
+	// CreateRenewalToken stores a renewal-link token (hash only).
+	CreateRenewalToken(ctx context.Context, t RenewalToken) error
+	// RenewalToken finds a token by hash; ErrNotFound if absent.
+	RenewalToken(ctx context.Context, hash []byte) (RenewalToken, error)
+	// ReissueWithToken is Reissue that also marks the token used, in one
+	// transaction; ErrTokenUsed if it was used already (by a concurrent
+	// request too), in which case nothing is recorded.
+	ReissueWithToken(ctx context.Context, c Cert, tokenHash []byte) error
 
 	Close() error
 }

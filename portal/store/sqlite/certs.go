@@ -60,17 +60,19 @@ func (d *DB) Reissue(ctx context.Context, c store.Cert) error {
 	if c.Replaces == "" {
 		return errors.New("sqlite: reissue without a replaced serial")
 	}
-	return d.inTx(ctx, func(tx *sql.Tx) error {
-		// The replaced cert, and the result of any earlier (interrupted)
-		// re-issue of it, give way to the new one.
-		_, err := tx.ExecContext(ctx,
-			`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
-			c.Replaces, c.Replaces)
-		if err != nil {
-			return fmt.Errorf("sqlite: supersede: %w", err)
-		}
-		return insertCert(ctx, tx, c)
-	})
+	return d.inTx(ctx, func(tx *sql.Tx) error { return reissueTx(ctx, tx, c) })
+}
+
+func reissueTx(ctx context.Context, tx *sql.Tx, c store.Cert) error {
+	// The replaced cert, and the result of any earlier (interrupted)
+	// re-issue of it, give way to the new one.
+	_, err := tx.ExecContext(ctx,
+		`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
+		c.Replaces, c.Replaces)
+	if err != nil {
+		return fmt.Errorf("sqlite: supersede: %w", err)
+	}
+	return insertCert(ctx, tx, c)
 }
 
 func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {

@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS certs (
 );
 CREATE INDEX IF NOT EXISTS certs_user ON certs(user_id);
 CREATE INDEX IF NOT EXISTS certs_replaces ON certs(replaces_serial);
+CREATE TABLE IF NOT EXISTS renewal_tokens (
+	hash    BLOB PRIMARY KEY,
+	serial  TEXT NOT NULL REFERENCES certs(serial),
+	user_id TEXT NOT NULL REFERENCES users(id),
+	created INTEGER NOT NULL,
+	expires INTEGER NOT NULL,
+	used    INTEGER NOT NULL DEFAULT 0
+);
 `
 
 // Open opens (creating if needed) the database file at path and applies the
