@@ -66,6 +66,9 @@ func StartWith(t testing.TB, o Options) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.Now != nil {
+		authority.Now = o.Now // issued certificates follow the test clock too.
+	}
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)

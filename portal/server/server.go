@@ -19,6 +19,7 @@ import (
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/web"
 )
 
 // Config is what a Server needs. The zero Validity means the CA default.
@@ -29,6 +30,8 @@ type Config struct {
 	Validity time.Duration
 	// Now is the clock for certificate validity decisions; nil is time.Now.
 	Now func() time.Time
+	// LinkTTL is the lifetime of renewal links; 0 is 24 h.
+	LinkTTL time.Duration
 }
 
 // Server is a listening portal.
@@ -117,6 +120,7 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	(&est.Handler{CA: s.cfg.CA, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
+	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
