@@ -70,14 +70,42 @@ func (a *Admin) AddUser(ctx context.Context, id, pw string) error {
 // CreateInvitation makes a new invitation code for an existing user and
 // returns it. Only its hash is stored: the code cannot be shown again.
 func (a *Admin) CreateInvitation(ctx context.Context, userID string) (string, error) {
+	return a.CreateInvitationWith(ctx, userID, 0, 0)
+}
+
+// CreateInvitationWith is CreateInvitation with an expiry (ttl, 0 = never)
+// and a use limit (maxUses first enrollments, 0 = no limit).
+func (a *Admin) CreateInvitationWith(ctx context.Context, userID string, ttl time.Duration, maxUses int) (string, error) {
+	if ttl < 0 || maxUses < 0 {
+		return "", fmt.Errorf("%w: expiry and use limit must not be negative", ErrBadInput)
+	}
 	if _, err := a.Store.User(ctx, userID); err != nil {
 		return "", err
 	}
 	code := invite.New()
-	if _, err := a.Store.CreateInvitation(ctx, store.Invitation{CodeHash: invite.Hash(code), UserID: userID, Created: a.now()}); err != nil {
+	inv := store.Invitation{CodeHash: invite.Hash(code), UserID: userID, Created: a.now(), MaxUses: maxUses}
+	if ttl > 0 {
+		inv.Expires = a.now().Add(ttl)
+	}
+	if _, err := a.Store.CreateInvitation(ctx, inv); err != nil {
 		return "", err
 	}
 	return code, nil
+}
+
+// RevokeInvitation stops an invitation code from enrolling.
+func (a *Admin) RevokeInvitation(ctx context.Context, id int64) error {
+	return a.Store.RevokeInvitation(ctx, id)
+}
+
+// Invitations lists invitations of one user, or all if userID is "".
+func (a *Admin) Invitations(ctx context.Context, userID string) ([]store.Invitation, error) {
+	return a.Store.Invitations(ctx, userID)
+}
+
+// SetCertReissue allows or denies re-issue of one certificate.
+func (a *Admin) SetCertReissue(ctx context.Context, serial string, allowed bool) error {
+	return a.Store.SetCertReissue(ctx, NormalizeSerial(serial), allowed)
 }
 
 // SetReissue allows or denies re-issue (simplereenroll) for a user.

@@ -38,6 +38,14 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	if err != nil {
 		return err
 	}
+	switch {
+	case inv.Revoked:
+		return NewProblem(CodeInvitationRevoked, "")
+	case !inv.Expires.IsZero() && !h.now().Before(inv.Expires):
+		return NewProblem(CodeInvitationExpired, "")
+	case inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
+		return NewProblem(CodeInvitationExhausted, "")
+	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
 		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
 	}
@@ -54,7 +62,11 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	}
 	sc, err := h.issue(w, req, u.ID, func(c store.Cert) error {
 		c.InvitationID = inv.ID
-		return h.Store.Enroll(ctx, c)
+		err := h.Store.Enroll(ctx, c)
+		if errors.Is(err, store.ErrInvitationSpent) { // lost a race for the last use.
+			return NewProblem(CodeInvitationExhausted, "")
+		}
+		return err
 	})
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	if u.ID != cur.UserID {
 		return NewProblem(CodeBadPassword, "the user ID does not own the client certificate")
 	}
-	if !u.ReissueAllowed {
+	if !u.ReissueAllowed || cur.ReissueDenied {
 		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
 	}
 	req, err := readRequest(w, r)

@@ -40,7 +40,7 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 	if bound.Status != store.StatusActive {
 		return NewProblem(CodeLinkInvalid, "the linked certificate is "+string(bound.Status))
 	}
-	if !u.ReissueAllowed {
+	if !u.ReissueAllowed || bound.ReissueDenied {
 		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
 	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {

@@ -16,6 +16,9 @@ var (
 	ErrExists   = errors.New("store: already exists")
 	// ErrTokenUsed reports a renewal-link token redeemed before.
 	ErrTokenUsed = errors.New("store: renewal token already used")
+	// ErrInvitationSpent reports an invitation revoked or at its use limit
+	// when Enroll tried to count a use.
+	ErrInvitationSpent = errors.New("store: invitation revoked or used up")
 )
 
 // Status is the lifecycle state of an issued certificate.
@@ -46,6 +49,12 @@ type Invitation struct {
 	UserID   string
 	Created  time.Time
 	Uses     int
+	// Expires is when the code stops working; zero means never.
+	Expires time.Time
+	// MaxUses bounds first enrollments with the code; 0 means no limit.
+	MaxUses int
+	// Revoked codes no longer enroll (certificates already issued stay).
+	Revoked bool
 }
 
 // Cert is an issued client certificate.
@@ -58,6 +67,9 @@ type Cert struct {
 	NotBefore    time.Time
 	NotAfter     time.Time
 	DER          []byte
+	// ReissueDenied stops re-issue of this certificate even when the
+	// user may re-issue (per-certificate permission).
+	ReissueDenied bool
 }
 
 // RenewalToken is a one-time renewal-link token bound to one certificate.
@@ -90,9 +102,16 @@ type Store interface {
 	CreateInvitation(ctx context.Context, inv Invitation) (int64, error)
 	// InvitationByHash finds an invitation by its code hash; ErrNotFound if absent.
 	InvitationByHash(ctx context.Context, hash []byte) (Invitation, error)
+	// Invitations lists invitations of one user, or all if userID is "".
+	Invitations(ctx context.Context, userID string) ([]Invitation, error)
+	// RevokeInvitation revokes an invitation by ID; ErrNotFound if absent.
+	RevokeInvitation(ctx context.Context, id int64) error
+	// SetCertReissue sets one certificate's re-issue permission.
+	SetCertReissue(ctx context.Context, serial string, allowed bool) error
 
 	// Enroll records a first-enrollment certificate and counts one use of
-	// its invitation, atomically.
+	// its invitation, atomically; ErrInvitationSpent if the invitation is
+	// revoked or at its use limit by then.
 	Enroll(ctx context.Context, c Cert) error
 	// Reissue records c, which re-issues c.Replaces, and marks the replaced
 	// certificate (and any earlier re-issue of it, from an interrupted

@@ -118,6 +118,8 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 func cmdInviteCreate(args []string, stdout io.Writer) error {
 	f := newFlags("invite create")
 	user := f.String("user", "", "user the invitation is for")
+	expires := f.Duration("expires", 0, "lifetime of the code (0: no expiry)")
+	maxUses := f.Int("max-uses", 0, "number of first enrollments allowed (0: no limit)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -129,7 +131,7 @@ func cmdInviteCreate(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer e.close()
-	code, err := (&admin.Admin{Store: e.store}).CreateInvitation(context.Background(), *user)
+	code, err := (&admin.Admin{Store: e.store}).CreateInvitationWith(context.Background(), *user, *expires, *maxUses)
 	if err != nil {
 		return explain(err)
 	}

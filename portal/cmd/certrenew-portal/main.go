@@ -18,8 +18,14 @@ commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data):
   serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--log FILE]
                                   serve HTTPS; prints the base URL as the first stdout line
   user add ID --password-stdin    add a user; the password is read as one line from stdin
-  invite create --user ID         create an invitation code and print it
+  invite create --user ID [--expires 72h] [--max-uses N]
+                                  create an invitation code and print it
+  invite list [--user ID]         list invitations (ID, user, uses, limit, expiry, revoked)
+  invite revoke ID                revoke an invitation (issued certificates stay valid)
   reissue allow ID | deny ID      allow or deny certificate re-issue for a user
+  reissue allow|deny --serial S   allow or deny re-issue of one certificate
+  link create SERIAL --origin URL [--ttl 24h]
+                                  make a one-time renewal URL for a certificate and print it
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
   ca path                         print the path of the root CA certificate (the trust anchor)
@@ -58,7 +64,16 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	case "invite create":
 		return cmdInviteCreate(rest, stdout)
 	case "reissue allow", "reissue deny":
+		if len(rest) > 0 && strings.HasPrefix(strings.TrimLeft(rest[0], "-"), "serial") {
+			return cmdCertReissue(rest, cmd == "reissue allow")
+		}
 		return cmdReissue(rest, cmd == "reissue allow")
+	case "invite list":
+		return cmdInviteList(rest, stdout)
+	case "invite revoke":
+		return cmdInviteRevoke(rest)
+	case "link create":
+		return cmdLinkCreate(rest, stdout)
 	case "cert list":
 		return cmdCertList(rest, stdout)
 	case "cert revoke":

@@ -10,12 +10,12 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 )
 
-const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der`
+const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied`
 
 func insertCert(ctx context.Context, tx *sql.Tx, c store.Cert) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
-		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER)
+		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied))
 	if isUnique(err) {
 		return fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists)
 	}
@@ -44,12 +44,13 @@ func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // Enroll implements store.Store.
 func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
 	return d.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE invitations SET uses = uses + 1 WHERE id = ?`, c.InvitationID)
+		res, err := tx.ExecContext(ctx,
+			`UPDATE invitations SET uses = uses + 1 WHERE id = ? AND revoked = 0 AND (max_uses = 0 OR uses < max_uses)`, c.InvitationID)
 		if err != nil {
 			return fmt.Errorf("sqlite: count invitation use: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrNotFound)
+			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrInvitationSpent)
 		}
 		return insertCert(ctx, tx, c)
 	})
@@ -79,9 +80,11 @@ func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
 	var c store.Cert
 	var status string
 	var nb, na int64
-	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER); err != nil {
+	var denied int
+	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied); err != nil {
 		return c, err
 	}
+	c.ReissueDenied = denied != 0
 	c.Status = store.Status(status)
 	c.NotBefore, c.NotAfter = time.Unix(nb, 0), time.Unix(na, 0)
 	return c, nil

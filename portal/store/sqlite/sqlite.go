@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS invitations (
 	code_hash BLOB NOT NULL UNIQUE,
 	user_id   TEXT NOT NULL REFERENCES users(id),
 	created   INTEGER NOT NULL,
-	uses      INTEGER NOT NULL DEFAULT 0
+	uses      INTEGER NOT NULL DEFAULT 0,
+	expires   INTEGER NOT NULL DEFAULT 0,
+	max_uses  INTEGER NOT NULL DEFAULT 0,
+	revoked   INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS certs (
 	serial          TEXT PRIMARY KEY,
@@ -48,7 +51,8 @@ CREATE TABLE IF NOT EXISTS certs (
 	status          TEXT NOT NULL CHECK (status IN ('active','superseded','revoked')),
 	not_before      INTEGER NOT NULL,
 	not_after       INTEGER NOT NULL,
-	der             BLOB NOT NULL
+	der             BLOB NOT NULL,
+	reissue_denied  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS certs_user ON certs(user_id);
 CREATE INDEX IF NOT EXISTS certs_replaces ON certs(replaces_serial);
@@ -78,6 +82,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: schema: %w", err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return &DB{db: db}, nil
 }
@@ -141,8 +149,8 @@ func (d *DB) CreateInvitation(ctx context.Context, inv store.Invitation) (int64,
 	}
 	var id int64
 	err := d.db.QueryRowContext(ctx,
-		`INSERT INTO invitations (code_hash, user_id, created, uses) VALUES (?, ?, ?, 0) RETURNING id`,
-		inv.CodeHash, inv.UserID, inv.Created.Unix()).Scan(&id)
+		`INSERT INTO invitations (code_hash, user_id, created, uses, expires, max_uses) VALUES (?, ?, ?, 0, ?, ?) RETURNING id`,
+		inv.CodeHash, inv.UserID, inv.Created.Unix(), unixOrZero(inv.Expires), inv.MaxUses).Scan(&id)
 	if isUnique(err) {
 		return 0, fmt.Errorf("invitation: %w", store.ErrExists)
 	}
@@ -154,18 +162,13 @@ func (d *DB) CreateInvitation(ctx context.Context, inv store.Invitation) (int64,
 
 // InvitationByHash implements store.Store.
 func (d *DB) InvitationByHash(ctx context.Context, hash []byte) (store.Invitation, error) {
-	var inv store.Invitation
-	var created int64
-	err := d.db.QueryRowContext(ctx,
-		`SELECT id, code_hash, user_id, created, uses FROM invitations WHERE code_hash = ?`, hash).
-		Scan(&inv.ID, &inv.CodeHash, &inv.UserID, &created, &inv.Uses)
+	inv, err := scanInvitation(d.db.QueryRowContext(ctx, `SELECT `+invCols+` FROM invitations WHERE code_hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return inv, fmt.Errorf("invitation: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return inv, fmt.Errorf("sqlite: invitation: %w", err)
 	}
-	inv.Created = time.Unix(created, 0)
 	return inv, nil
 }
 
