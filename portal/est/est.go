@@ -25,7 +25,10 @@ const PathPrefix = "/.well-known/est/"
 
 // Handler serves EST. Set the exported fields before use.
 type Handler struct {
-	CA    *ca.CA
+	CA *ca.CA
+	// CAFunc, when set, returns the current CA (it changes at a rebuild)
+	// and takes precedence over CA.
+	CAFunc func() *ca.CA
 	Store store.Store
 	Log   zerolog.Logger
 	// Validity of issued client certificates; 0 means ca.DefaultClientValidity.
@@ -39,6 +42,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathPrefix+"cacerts", h.cacerts)
 	mux.HandleFunc("POST "+PathPrefix+"simpleenroll", h.wrap(h.enroll))
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
+}
+
+func (h *Handler) ca() *ca.CA {
+	if h.CAFunc != nil {
+		return h.CAFunc()
+	}
+	return h.CA
 }
 
 func (h *Handler) now() time.Time {
@@ -62,7 +72,7 @@ func (h *Handler) wrap(op func(http.ResponseWriter, *http.Request, zerolog.Logge
 // cacerts answers RFC 7030, Section 4.1: the issuing CA and the root as a
 // certs-only CMS.
 func (h *Handler) cacerts(w http.ResponseWriter, r *http.Request) {
-	der, err := certsOnly(h.CA.Chain()...)
+	der, err := certsOnly(h.ca().Chain()...)
 	if err != nil {
 		WriteError(w, h.Log, err)
 		return
@@ -112,7 +122,7 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 // issue signs the certificate for userID and sends it as certs-only CMS,
 // RFC 7030, Section 4.2.3. record stores it before the response goes out.
 func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, record func(store.Cert) error) (store.Cert, error) {
-	cert, err := h.CA.IssueClient(req.CSR.PublicKey, userID, h.Validity)
+	cert, err := h.ca().IssueClient(req.CSR.PublicKey, userID, h.Validity)
 	if err != nil {
 		return store.Cert{}, err
 	}

@@ -44,6 +44,7 @@ type Portal struct {
 	LogPath string // zerolog JSON log of the server
 	Admin   *admin.Admin
 	Store   *sqlite.DB
+	srv     *server.Server
 }
 
 // Start runs a portal until the test ends.
@@ -90,7 +91,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	})
 	return &Portal{
 		URL: srv.URL(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
-		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db,
+		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db, srv: srv,
 	}
 }
 
@@ -167,4 +168,20 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// RebuildCA runs `certrenew-portal ca rebuild` on the portal's data and
+// switches the running server to the new CA. Roots keeps the old root (what
+// existing clients trust); CA is the new one.
+func (p *Portal) RebuildCA(t testing.TB) *ca.CA {
+	t.Helper()
+	now := p.CA.Now
+	c, err := ca.Rebuild(filepath.Join(p.Dir, "ca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = now
+	p.srv.SetCA(c)
+	p.CA = c
+	return c
 }

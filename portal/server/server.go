@@ -7,11 +7,13 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	stdlog "log"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -37,6 +39,7 @@ type Config struct {
 // Server is a listening portal.
 type Server struct {
 	cfg  Config
+	ca   atomic.Pointer[ca.CA]
 	ln   net.Listener
 	http *http.Server
 	url  string
@@ -69,8 +72,9 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		ClientAuth: tls.RequestClientCert,
 		ClientCAs:  cfg.CA.IssuingPool(),
 	}
-	tlsCfg.VerifyConnection = est.VerifyClient(cfg.CA.IssuingPool, cfg.Now)
 	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
+	s.ca.Store(cfg.CA)
+	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -93,6 +97,12 @@ func baseURL(a *net.TCPAddr, host string) string {
 	}
 	return "https://" + net.JoinHostPort(h, fmt.Sprint(a.Port))
 }
+
+// SetCA switches to a rebuilt CA (ca.Rebuild) without a restart: new
+// certificates come from it, /cacerts serves it with its link certificates,
+// and client certificates of earlier generations are still accepted. The
+// TLS server certificate stays the one made at start until the next start.
+func (s *Server) SetCA(c *ca.CA) { s.ca.Store(c) }
 
 // URL is the base URL the server answers on, e.g. https://127.0.0.1:41234.
 func (s *Server) URL() string { return s.url }
@@ -119,7 +129,7 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	(&est.Handler{CA: s.cfg.CA, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
 	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

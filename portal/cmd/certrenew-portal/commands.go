@@ -85,6 +85,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go reloadOnHUP(ctx, srv, filepath.Join(e.dir, "ca"), e.log)
 	return srv.Serve(ctx)
 }
 

@@ -29,6 +29,8 @@ commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data):
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
   ca path                         print the path of the root CA certificate (the trust anchor)
+  ca rebuild                      make a new root and issuing CA (RFC 4210 link certificates to the old
+                                  root); a running serve picks it up on SIGHUP or at its next start
 `
 
 // errUsage marks bad command lines; main exits 2 for them.
@@ -80,6 +82,8 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return cmdCertRevoke(rest)
 	case "ca path":
 		return cmdCAPath(rest, stdout)
+	case "ca rebuild":
+		return cmdCARebuild(rest, stdout)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
