@@ -29,8 +29,8 @@ type Handler struct {
 	// CAFunc, when set, returns the current CA (it changes at a rebuild)
 	// and takes precedence over CA.
 	CAFunc func() *ca.CA
-	Store store.Store
-	Log   zerolog.Logger
+	Store  store.Store
+	Log    zerolog.Logger
 	// Validity of issued client certificates; 0 means ca.DefaultClientValidity.
 	Validity time.Duration
 	// Now is the clock; nil means time.Now.
