@@ -185,3 +185,17 @@ func (p *Portal) RebuildCA(t testing.TB) *ca.CA {
 	p.CA = c
 	return c
 }
+
+// ReloadCA reloads the CA directory (after a test changed it) into the
+// running server.
+func (p *Portal) ReloadCA(t testing.TB) *ca.CA {
+	t.Helper()
+	c, err := ca.Load(filepath.Join(p.Dir, "ca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = p.CA.Now
+	p.srv.SetCA(c)
+	p.CA = c
+	return c
+}
