@@ -5,8 +5,8 @@ import (
 	"crypto/x509"
 	"os"
 	"os/exec"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/proto"
