@@ -70,6 +70,9 @@ type CA struct {
 	issuingKey crypto.Signer
 	// Now is the clock; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
+	// CRLURL, when set, goes into every issued client certificate as its
+	// CRL distribution point (RFC 5280, Section 4.2.1.13).
+	CRLURL string
 }
 
 // LoadOrCreate loads the CA from dir, creating a new generation-1 CA there

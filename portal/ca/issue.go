@@ -39,6 +39,9 @@ func (c *CA) IssueClient(pub crypto.PublicKey, userID string, validity time.Dura
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
 	}
+	if c.CRLURL != "" {
+		tmpl.CRLDistributionPoints = []string{c.CRLURL}
+	}
 	return sign(tmpl, c.Issuing, pub, c.issuingKey)
 }
 

@@ -25,6 +25,9 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	if err != nil {
 		return err
 	}
+	if done, err := h.replay(ctx, w, req, u.ID, log); done || err != nil {
+		return err
+	}
 	if renewlink.IsToken(req.Challenge) {
 		return h.enrollWithToken(w, req, u, log, ctx)
 	}

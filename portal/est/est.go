@@ -7,6 +7,8 @@ package est
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -126,7 +128,9 @@ func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, reco
 	if err != nil {
 		return store.Cert{}, err
 	}
+	sum := sha256.Sum256(req.CSR.Raw)
 	sc := store.Cert{
+		CSRHash:   sum[:],
 		Serial:    cert.SerialNumber.Text(16),
 		UserID:    userID,
 		Status:    store.StatusActive,
@@ -143,4 +147,33 @@ func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, reco
 	}
 	writeCMS(w, ContentTypeCertOnly, der)
 	return sc, nil
+}
+
+// replay answers a CSR that was already granted with the same certificate
+// (idempotent issuance: a client whose response was lost retries safely,
+// even after its invitation or link is spent). It reports whether it
+// answered.
+func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *Request, userID string, log zerolog.Logger) (bool, error) {
+	sum := sha256.Sum256(req.CSR.Raw)
+	c, err := h.Store.CertByCSR(ctx, userID, sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if c.Status == store.StatusRevoked {
+		return false, nil
+	}
+	cert, err := x509.ParseCertificate(c.DER)
+	if err != nil {
+		return false, err
+	}
+	der, err := certsOnly(cert)
+	if err != nil {
+		return false, err
+	}
+	writeCMS(w, ContentTypeCertOnly, der)
+	log.Info().Str("serial", c.Serial).Msg("same CSR again: same certificate")
+	return true, nil
 }

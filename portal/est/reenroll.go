@@ -51,6 +51,9 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	if err != nil {
 		return err
 	}
+	if done, err := h.replay(ctx, w, req, u.ID, log); done || err != nil {
+		return err
+	}
 	// RFC 7030, Section 4.2.2: the subject MUST be identical to the current
 	// certificate's. Compare parsed names so string-type choices
 	// (PrintableString vs UTF8String) do not matter.

@@ -30,6 +30,8 @@ type Options struct {
 	Validity time.Duration
 	// Dir is the data directory; "" means a new t.TempDir().
 	Dir string
+	// SupersedeGrace: see server.DefaultSupersedeGrace.
+	SupersedeGrace time.Duration
 	// Now is the server's clock for validity decisions (expired client
 	// certificates, link expiry); nil is time.Now.
 	Now func() time.Time
@@ -74,7 +76,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now}, "127.0.0.1:0")
+	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,8 @@ type Config struct {
 	Now func() time.Time
 	// LinkTTL is the lifetime of renewal links; 0 is 24 h.
 	LinkTTL time.Duration
+	// SupersedeGrace: see DefaultSupersedeGrace (used when 0).
+	SupersedeGrace time.Duration
 }
 
 // Server is a listening portal.
@@ -73,7 +75,7 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		ClientCAs:  cfg.CA.IssuingPool(),
 	}
 	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
-	s.ca.Store(cfg.CA)
+	s.SetCA(cfg.CA)
 	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
 	s.http = &http.Server{
 		Handler:           s.routes(),
@@ -102,7 +104,10 @@ func baseURL(a *net.TCPAddr, host string) string {
 // certificates come from it, /cacerts serves it with its link certificates,
 // and client certificates of earlier generations are still accepted. The
 // TLS server certificate stays the one made at start until the next start.
-func (s *Server) SetCA(c *ca.CA) { s.ca.Store(c) }
+func (s *Server) SetCA(c *ca.CA) {
+	c.CRLURL = s.url + CRLPath
+	s.ca.Store(c)
+}
 
 // URL is the base URL the server answers on, e.g. https://127.0.0.1:41234.
 func (s *Server) URL() string { return s.url }
@@ -111,6 +116,9 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go s.sweepLoop(sweepCtx)
 	s.cfg.Log.Info().Str("url", s.url).Msg("serving")
 	select {
 	case err := <-errc:
@@ -132,6 +140,7 @@ func (s *Server) routes() http.Handler {
 	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
 	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
+	mux.HandleFunc("GET "+CRLPath, s.crl)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -70,6 +70,11 @@ type Cert struct {
 	// ReissueDenied stops re-issue of this certificate even when the
 	// user may re-issue (per-certificate permission).
 	ReissueDenied bool
+	// CSRHash is SHA-256 of the request's DER: the same CSR sent again
+	// gets this certificate again (idempotent issuance).
+	CSRHash []byte
+	// RevokedAt is when the certificate was revoked (zero if not).
+	RevokedAt time.Time
 }
 
 // RenewalToken is a one-time renewal-link token bound to one certificate.
@@ -124,6 +129,14 @@ type Store interface {
 	Certs(ctx context.Context, userID string) ([]Cert, error)
 	// Revoke marks a certificate revoked; ErrNotFound if absent.
 	Revoke(ctx context.Context, serial string) error
+	// CertByCSR finds the certificate issued to userID for the CSR with
+	// this hash; ErrNotFound if none.
+	CertByCSR(ctx context.Context, userID string, csrHash []byte) (Cert, error)
+	// Revoked lists revoked certificates (for the CRL).
+	Revoked(ctx context.Context) ([]Cert, error)
+	// RevokeSuperseded revokes superseded certificates whose successor was
+	// issued before cutoff, at now, and returns their serials.
+	RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error)
 
 	// CreateRenewalToken stores a renewal-link token (hash only).
 	CreateRenewalToken(ctx context.Context, t RenewalToken) error

@@ -60,6 +60,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 	listen := f.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free port")
 	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
 	logPath := f.String("log", "", "log file (default DATA/portal.log)")
+	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid before it is revoked")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity}, *listen)
+	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace}, *listen)
 	if err != nil {
 		return err
 	}

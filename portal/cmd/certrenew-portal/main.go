@@ -15,7 +15,7 @@ import (
 const usage = `usage: certrenew-portal COMMAND [flags]
 
 commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data):
-  serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--log FILE]
+  serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--supersede-grace 72h] [--log FILE]
                                   serve HTTPS; prints the base URL as the first stdout line
   user add ID --password-stdin    add a user; the password is read as one line from stdin
   invite create --user ID [--expires 72h] [--max-uses N]

@@ -10,12 +10,12 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 )
 
-const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied`
+const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at`
 
 func insertCert(ctx context.Context, tx *sql.Tx, c store.Cert) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
-		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied))
+		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash)
 	if isUnique(err) {
 		return fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists)
 	}
@@ -81,8 +81,12 @@ func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
 	var status string
 	var nb, na int64
 	var denied int
-	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied); err != nil {
+	var revokedAt int64
+	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied, &c.CSRHash, &revokedAt); err != nil {
 		return c, err
+	}
+	if revokedAt != 0 {
+		c.RevokedAt = time.Unix(revokedAt, 0)
 	}
 	c.ReissueDenied = denied != 0
 	c.Status = store.Status(status)
@@ -131,7 +135,9 @@ func (d *DB) Certs(ctx context.Context, userID string) ([]store.Cert, error) {
 
 // Revoke implements store.Store.
 func (d *DB) Revoke(ctx context.Context, serial string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE certs SET status = 'revoked' WHERE serial = ?`, serial)
+	res, err := d.db.ExecContext(ctx,
+		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE serial = ?`,
+		time.Now().Unix(), serial)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke: %w", err)
 	}
@@ -139,4 +145,67 @@ func (d *DB) Revoke(ctx context.Context, serial string) error {
 		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
 	}
 	return nil
+}
+
+// CertByCSR implements store.Store.
+func (d *DB) CertByCSR(ctx context.Context, userID string, csrHash []byte) (store.Cert, error) {
+	c, err := scanCert(d.db.QueryRowContext(ctx,
+		`SELECT `+certCols+` FROM certs WHERE user_id = ? AND csr_hash = ? ORDER BY not_before DESC LIMIT 1`, userID, csrHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("cert for CSR: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: cert by CSR: %w", err)
+	}
+	return c, nil
+}
+
+// Revoked implements store.Store.
+func (d *DB) Revoked(ctx context.Context) ([]store.Cert, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+certCols+` FROM certs WHERE status = 'revoked' ORDER BY serial`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: revoked: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Cert
+	for rows.Next() {
+		c, err := scanCert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: revoked: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RevokeSuperseded implements store.Store.
+func (d *DB) RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error) {
+	var serials []string
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT old.serial FROM certs old JOIN certs succ ON succ.replaces_serial = old.serial
+			WHERE old.status = 'superseded' AND succ.not_before < ?
+			UNION
+			SELECT DISTINCT old.serial FROM certs old JOIN certs retry ON retry.replaces_serial = old.replaces_serial
+			WHERE old.status = 'superseded' AND old.replaces_serial != '' AND retry.not_before > old.not_before
+			AND retry.not_before < ?`, cutoff.Unix(), cutoff.Unix())
+		if err != nil {
+			return fmt.Errorf("sqlite: superseded: %w", err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlite: superseded: %w", err)
+			}
+			serials = append(serials, s)
+		}
+		rows.Close()
+		for _, s := range serials {
+			if _, err := tx.ExecContext(ctx, `UPDATE certs SET status = 'revoked', revoked_at = ? WHERE serial = ?`, now.Unix(), s); err != nil {
+				return fmt.Errorf("sqlite: revoke superseded: %w", err)
+			}
+		}
+		return nil
+	})
+	return serials, err
 }

@@ -41,6 +41,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		`ALTER TABLE invitations ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE invitations ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE certs ADD COLUMN reissue_denied INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE certs ADD COLUMN csr_hash BLOB`,
+		`ALTER TABLE certs ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0`,
+		`CREATE INDEX IF NOT EXISTS certs_csr ON certs(user_id, csr_hash)`,
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil && !strings.Contains(err.Error(), "duplicate column") {
 			return fmt.Errorf("sqlite: migrate: %w", err)

@@ -52,7 +52,9 @@ CREATE TABLE IF NOT EXISTS certs (
 	not_before      INTEGER NOT NULL,
 	not_after       INTEGER NOT NULL,
 	der             BLOB NOT NULL,
-	reissue_denied  INTEGER NOT NULL DEFAULT 0
+	reissue_denied  INTEGER NOT NULL DEFAULT 0,
+	csr_hash        BLOB,
+	revoked_at      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS certs_user ON certs(user_id);
 CREATE INDEX IF NOT EXISTS certs_replaces ON certs(replaces_serial);
