@@ -33,6 +33,11 @@ case "${1:-build}" in
     for os in windows darwin; do
       GOOS=$os go vet ./host/... ./hsm/... ./internal/...
     done
+    # A throwaway PostgreSQL on loopback for the portal's storage tests.
+    if [[ -z ${CERTRENEW_TEST_PG_DSN:-} ]] && pg_env="$(scripts/pg-test.sh start)"; then
+      eval "$pg_env"
+      trap 'scripts/pg-test.sh stop "$CERTRENEW_TEST_PG_DIR"' EXIT
+    fi
     go test -count=1 -timeout 25m ./...
     ;;
   bench)

@@ -21,7 +21,7 @@ import (
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/server"
-	"github.com/certrenew/certrenew/portal/store/sqlite"
+	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 // Options tune Start. The zero value is the portal's defaults.
@@ -30,6 +30,9 @@ type Options struct {
 	Validity time.Duration
 	// Dir is the data directory; "" means a new t.TempDir().
 	Dir string
+	// PostgresDSN, when set, stores in that PostgreSQL database instead of
+	// DIR/portal.db (see portal/store/pgtest).
+	PostgresDSN string
 	// SupersedeGrace: see server.DefaultSupersedeGrace.
 	SupersedeGrace time.Duration
 	// Now is the server's clock for validity decisions (expired client
@@ -45,7 +48,7 @@ type Portal struct {
 	Dir     string // data directory, laid out as `certrenew-portal serve --data` does
 	LogPath string // zerolog JSON log of the server
 	Admin   *admin.Admin
-	Store   *sqlite.DB
+	Store   *sqlstore.DB
 	srv     *server.Server
 }
 
@@ -72,7 +75,12 @@ func StartWith(t testing.TB, o Options) *Portal {
 	if o.Now != nil {
 		authority.Now = o.Now // issued certificates follow the test clock too.
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	var db *sqlstore.DB
+	if o.PostgresDSN != "" {
+		db, err = sqlstore.OpenPostgres(context.Background(), o.PostgresDSN)
+	} else {
+		db, err = sqlstore.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

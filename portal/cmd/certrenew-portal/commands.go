@@ -21,6 +21,7 @@ import (
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/sqlite"
+	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 // env is what every command opens in the data directory.
@@ -42,7 +43,12 @@ func openEnv(dir, logPath string) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log: %w", err)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	var db *sqlite.DB
+	if dsn := os.Getenv("CERTRENEW_PORTAL_DB"); sqlstore.IsPostgresDSN(dsn) {
+		db, err = sqlstore.OpenPostgres(context.Background(), dsn)
+	} else {
+		db, err = sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	}
 	if err != nil {
 		lf.Close()
 		return nil, err

@@ -14,7 +14,8 @@ import (
 
 const usage = `usage: certrenew-portal COMMAND [flags]
 
-commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data):
+commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data;
+the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgres:// DSN):
   serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--supersede-grace 72h] [--log FILE]
                                   serve HTTPS; prints the base URL as the first stdout line
   user add ID --password-stdin    add a user; the password is read as one line from stdin

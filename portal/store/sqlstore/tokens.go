@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func (d *DB) ReissueWithToken(ctx context.Context, c store.Cert, tokenHash []byt
 	if c.Replaces == "" {
 		return errors.New("sqlite: reissue without a replaced serial")
 	}
-	return d.inTx(ctx, func(tx *sql.Tx) error {
+	return d.inTx(ctx, func(tx *tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE renewal_tokens SET used = 1 WHERE hash = ? AND used = 0`, tokenHash)
 		if err != nil {
 			return fmt.Errorf("sqlite: use renewal token: %w", err)

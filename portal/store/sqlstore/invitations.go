@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -33,18 +32,24 @@ func unixOrZero(t time.Time) int64 {
 	return t.Unix()
 }
 
-// migrate adds the columns later versions introduced to a database made by
-// an earlier one (CREATE TABLE IF NOT EXISTS leaves old tables as they are).
-func migrate(ctx context.Context, db *sql.DB) error {
-	for _, stmt := range []string{
-		`ALTER TABLE invitations ADD COLUMN expires INTEGER NOT NULL DEFAULT 0`,
-		`ALTER TABLE invitations ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 0`,
-		`ALTER TABLE invitations ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0`,
-		`ALTER TABLE certs ADD COLUMN reissue_denied INTEGER NOT NULL DEFAULT 0`,
-		`ALTER TABLE certs ADD COLUMN csr_hash BLOB`,
-		`ALTER TABLE certs ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0`,
-		`CREATE INDEX IF NOT EXISTS certs_csr ON certs(user_id, csr_hash)`,
-	} {
+// migrations add the columns later versions introduced to a database made
+// by an earlier one (CREATE TABLE IF NOT EXISTS leaves old tables as they are).
+const migrations = `
+ALTER TABLE invitations ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invitations ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invitations ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certs ADD COLUMN reissue_denied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certs ADD COLUMN csr_hash BLOB;
+ALTER TABLE certs ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS certs_csr ON certs(user_id, csr_hash);
+`
+
+// migrate applies migrations to SQLite, which lacks ADD COLUMN IF NOT EXISTS.
+func migrate(ctx context.Context, db *conn) error {
+	for _, stmt := range strings.Split(migrations, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
 		if _, err := db.ExecContext(ctx, stmt); err != nil && !strings.Contains(err.Error(), "duplicate column") {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}

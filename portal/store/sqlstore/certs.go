@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at`
 
-func insertCert(ctx context.Context, tx *sql.Tx, c store.Cert) error {
+func insertCert(ctx context.Context, tx *tx, c store.Cert) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
 		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash)
@@ -26,7 +26,7 @@ func insertCert(ctx context.Context, tx *sql.Tx, c store.Cert) error {
 }
 
 // inTx runs fn in one transaction, committing if it returns nil.
-func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (d *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -43,7 +43,7 @@ func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // Enroll implements store.Store.
 func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
-	return d.inTx(ctx, func(tx *sql.Tx) error {
+	return d.inTx(ctx, func(tx *tx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE invitations SET uses = uses + 1 WHERE id = ? AND revoked = 0 AND (max_uses = 0 OR uses < max_uses)`, c.InvitationID)
 		if err != nil {
@@ -61,10 +61,10 @@ func (d *DB) Reissue(ctx context.Context, c store.Cert) error {
 	if c.Replaces == "" {
 		return errors.New("sqlite: reissue without a replaced serial")
 	}
-	return d.inTx(ctx, func(tx *sql.Tx) error { return reissueTx(ctx, tx, c) })
+	return d.inTx(ctx, func(tx *tx) error { return reissueTx(ctx, tx, c) })
 }
 
-func reissueTx(ctx context.Context, tx *sql.Tx, c store.Cert) error {
+func reissueTx(ctx context.Context, tx *tx, c store.Cert) error {
 	// The replaced cert, and the result of any earlier (interrupted)
 	// re-issue of it, give way to the new one.
 	_, err := tx.ExecContext(ctx,
@@ -181,7 +181,7 @@ func (d *DB) Revoked(ctx context.Context) ([]store.Cert, error) {
 // RevokeSuperseded implements store.Store.
 func (d *DB) RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error) {
 	var serials []string
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.inTx(ctx, func(tx *tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT old.serial FROM certs old JOIN certs succ ON succ.replaces_serial = old.serial
 			WHERE old.status = 'superseded' AND succ.not_before < ?
 			UNION
