@@ -77,6 +77,15 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
 	s.SetCA(cfg.CA)
 	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
+	// The CertificateRequest names the issuing CAs of every generation
+	// (RFC 8446, Section 4.2.4), current after a rebuild: browsers offer
+	// only certificates under the CAs named there.
+	tlsCfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		c := tlsCfg.Clone()
+		c.GetConfigForClient = nil
+		c.ClientCAs = s.ca.Load().IssuingPool()
+		return c, nil
+	}
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
