@@ -11,8 +11,8 @@
 //	DIR/issuing.pem  issuing CA certificate
 //	DIR/issuing.key  issuing CA key, PKCS#8 PEM, mode 0600
 //
-// A later CA rebuild will move these to DIR/gen-N/ and write generation N+1
-// in their place, with rollover link certificates (RFC 4210, Section 4.4).
+// A CA rebuild (rebuild.go) moves these to DIR/gen-N/ and writes generation
+// N+1 in their place, with rollover link certificates (RFC 4210, Section 4.4).
 package ca
 
 import (
