@@ -59,6 +59,11 @@ case "${1:-build}" in
     build
     go vet ./...
     cross_check
+    # A throwaway PostgreSQL on loopback for the portal's storage tests.
+    if [[ -z ${CERTRENEW_TEST_PG_DSN:-} ]] && pg_env="$(scripts/pg-test.sh start)"; then
+      eval "$pg_env"
+      trap 'scripts/pg-test.sh stop "$CERTRENEW_TEST_PG_DIR"' EXIT
+    fi
     go test -count=1 -timeout 25m ./...
     ;;
   dist)

@@ -9,6 +9,7 @@ pkgs=(
   softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
+  postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
   ca-certificates
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
 )

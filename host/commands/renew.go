@@ -15,7 +15,9 @@ func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.
 	if p.CertID == "" {
 		return nil, fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
 	}
-	return s.Engine.Renew(ctx, p.CertID, p.Password, func(st proto.Step) {
-		emit(proto.Progress{CertID: p.CertID, Step: st})
-	})
+	progress := func(st proto.Step) { emit(proto.Progress{CertID: p.CertID, Step: st}) }
+	if p.Token != "" {
+		return s.Engine.RenewWithToken(ctx, p.CertID, p.Password, p.Token, progress)
+	}
+	return s.Engine.Renew(ctx, p.CertID, p.Password, progress)
 }

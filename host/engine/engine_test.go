@@ -38,11 +38,13 @@ type fixture struct {
 	log    string
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { return setupWith(t, portaltest.Options{}) }
+
+func setupWith(t *testing.T, o portaltest.Options) *fixture {
 	t.Helper()
 	testenv.Need(t, "certutil", "pk12util")
 	ctx := context.Background()
-	p := portaltest.Start(t)
+	p := portaltest.StartWith(t, o)
 	dir := t.TempDir()
 	db, err := nss.Open(ctx, filepath.Join(dir, "nssdb"))
 	if err != nil {

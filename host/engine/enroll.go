@@ -61,7 +61,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		nickname: ent.Nickname,
 		backend:  backend,
 		keyReq:   hsm.GenerateRequest{Label: "certrenew " + p.User},
-		csr:      pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: p.Invitation},
+		csr:      pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: challengeOf(p)},
 		client:   client,
 		submit: func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error) {
 			return client.SimpleEnroll(ctx, p.User, p.Password, csr)
@@ -95,8 +95,18 @@ func checkEnroll(p proto.EnrollParams) (string, error) {
 		return "", fmt.Errorf("%w: the user ID is empty", ErrBadInput)
 	case p.Password == "":
 		return "", fmt.Errorf("%w: the password is empty", ErrBadInput)
-	case strings.TrimSpace(p.Invitation) == "":
+	case strings.TrimSpace(p.Invitation) == "" && p.Token == "":
 		return "", fmt.Errorf("%w: the invitation code is empty", ErrBadInput)
 	}
 	return strings.TrimSuffix(u.Scheme+"://"+u.Host+u.Path, "/"), nil
+}
+
+// challengeOf is what the CSR carries as challengePassword: a renewal-link
+// token, which names the certificate lineage on the portal, replaces the
+// invitation code.
+func challengeOf(p proto.EnrollParams) string {
+	if p.Token != "" {
+		return p.Token
+	}
+	return p.Invitation
 }

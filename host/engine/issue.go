@@ -3,24 +3,26 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"fmt"
+	"time"
 
 	"github.com/certrenew/certrenew/host/est"
 )
 
 // checkIssued verifies a freshly issued certificate against the portal's
 // current CA certificates (RFC 7030, Section 4.1.3: the client refreshes its
-// CA certificates) and returns the chain to keep: intermediates and roots.
-// trusted, when set, holds the roots this identity already relies on: a new
-// root is refused until CA rollover (RFC 4210 link certificates) is done.
+// CA certificates) and returns the chain to keep: the verified path's
+// intermediates and root. trusted, when set, holds the roots this identity
+// already relies on; a new root is accepted only through CA rollover (see
+// checkRollover).
 func checkIssued(ctx context.Context, client *est.Client, leaf *x509.Certificate, extra []*x509.Certificate, trusted []*x509.Certificate) ([]*x509.Certificate, error) {
 	cas, err := client.CACerts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	var chain []*x509.Certificate
 	for _, c := range append(cas, extra...) {
 		if !c.IsCA {
 			continue
@@ -31,24 +33,55 @@ func checkIssued(ctx context.Context, client *est.Client, leaf *x509.Certificate
 			inter.AddCert(c)
 		}
 	}
-	chain = append(chain, cas...)
 	paths, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	if err != nil {
 		return nil, fmt.Errorf("%w: issued certificate does not chain to the portal's CA: %v", est.ErrBadResponse, err)
 	}
-	if trusted != nil {
-		root := paths[0][len(paths[0])-1]
-		ok := false
-		for _, t := range trusted {
-			if t.Equal(root) {
-				ok = true
-			}
-		}
-		if !ok {
-			return nil, fmt.Errorf("%w: issued under root %q, which this certificate did not trust before", ErrCAChanged, root.Subject.CommonName)
+	path := paths[0]
+	root := path[len(path)-1]
+	if trusted != nil && !containsCert(trusted, root) {
+		if err := checkRollover(root, cas, trusted, time.Now()); err != nil {
+			return nil, err
 		}
 	}
-	return chain, nil
+	return path[1:], nil
+}
+
+// checkRollover accepts newRoot, which the identity did not trust before,
+// only if the portal's CA certificates hold a NewWithOld link certificate
+// (RFC 4210, Section 4.4): newRoot's subject and key, issued by a root the
+// identity trusts, valid now, and whose signature verifies DIRECTLY with
+// that root's key. (Go's chain builder would count the link against the
+// old root's path length, so it is not used for this step.)
+func checkRollover(newRoot *x509.Certificate, cas, trusted []*x509.Certificate, now time.Time) error {
+	pub, ok := newRoot.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
+	if !ok {
+		return fmt.Errorf("%w: new root has an unsupported key type", ErrCAChanged)
+	}
+	for _, link := range cas {
+		if !link.IsCA || !bytes.Equal(link.RawSubject, newRoot.RawSubject) || bytes.Equal(link.RawSubject, link.RawIssuer) {
+			continue
+		}
+		if !pub.Equal(link.PublicKey) || now.Before(link.NotBefore) || now.After(link.NotAfter) {
+			continue
+		}
+		for _, old := range trusted {
+			if bytes.Equal(link.RawIssuer, old.RawSubject) && link.CheckSignatureFrom(old) == nil {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w: issued under root %q, and no link certificate (RFC 4210 NewWithOld) from a trusted root vouches for it",
+		ErrCAChanged, newRoot.Subject.CommonName)
+}
+
+func containsCert(list []*x509.Certificate, c *x509.Certificate) bool {
+	for _, l := range list {
+		if l.Equal(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // rootsOf returns the self-signed certificates of a chain.

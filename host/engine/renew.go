@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
 	"fmt"
 
@@ -17,6 +18,23 @@ import (
 // new certificate installed and verified, and only then the old one removed.
 // See RFC 7030, Section 4.2.2.
 func (e *Engine) Renew(ctx context.Context, certID, password string, progress Progress) (*proto.RenewResult, error) {
+	return e.renew(ctx, certID, password, "", progress)
+}
+
+// RenewWithToken renews a managed certificate with the one-time token of a
+// portal renewal link instead of mutual TLS: EST simpleenroll with HTTP
+// Basic and the token as the CSR's challengePassword (RFC 7030, Section
+// 4.2.1; RFC 2985, Section 5.4.1). It is the one way to renew a certificate
+// that has expired. Like Renew, it makes the new key in the same backend and
+// removes the old certificate only after the new one is verified.
+func (e *Engine) RenewWithToken(ctx context.Context, certID, password, token string, progress Progress) (*proto.RenewResult, error) {
+	if token == "" {
+		return nil, fmt.Errorf("%w: the renewal link token is empty", ErrBadInput)
+	}
+	return e.renew(ctx, certID, password, token, progress)
+}
+
+func (e *Engine) renew(ctx context.Context, certID, password, token string, progress Progress) (*proto.RenewResult, error) {
 	lk, err := e.lock()
 	if err != nil {
 		return nil, err
@@ -36,7 +54,7 @@ func (e *Engine) Renew(ctx context.Context, certID, password string, progress Pr
 	if err != nil {
 		return nil, fmt.Errorf("stored certificate of %s: %w", certID, err)
 	}
-	if !e.cfg.Now().Before(old.NotAfter) {
+	if token == "" && !e.cfg.Now().Before(old.NotAfter) {
 		return nil, ErrCertExpired
 	}
 	chain, err := ent.ChainCerts()
@@ -47,9 +65,11 @@ func (e *Engine) Renew(ctx context.Context, certID, password string, progress Pr
 	if err != nil {
 		return nil, err
 	}
-	oldKey, err := backend.Open(ctx, ent.KeyURI)
-	if err != nil {
-		return nil, err
+	var oldKey crypto.Signer
+	if token == "" { // only mutual TLS needs the old key.
+		if oldKey, err = backend.Open(ctx, ent.KeyURI); err != nil {
+			return nil, err
+		}
 	}
 	client, err := est.New(ent.Portal, e.cfg.Roots)
 	if err != nil {
@@ -64,9 +84,12 @@ func (e *Engine) Renew(ctx context.Context, certID, password string, progress Pr
 		backend:  backend,
 		// Hardware-bound renewal: the new key is made beside the old one.
 		keyReq: hsm.GenerateRequest{Algorithm: algorithmOf(old), Label: "certrenew " + ent.User, Near: ent.KeyURI},
-		csr:    pkcs10.Request{RawSubject: old.RawSubject},
+		csr:    pkcs10.Request{RawSubject: old.RawSubject, ChallengePassword: token},
 		client: client,
 		submit: func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error) {
+			if token != "" {
+				return client.SimpleEnroll(ctx, ent.User, password, csr)
+			}
 			return client.SimpleReenroll(ctx, current, ent.User, password, csr)
 		},
 		trusted: rootsOf(chain),

@@ -19,6 +19,10 @@ const (
 	CodeInvitationConflict Code = "invitation_conflict"
 	CodeCertNotFound       Code = "cert_not_found"
 	CodeCertExpired        Code = "cert_expired"
+	// Renewal-link refusals from the portal.
+	CodeLinkInvalid        Code = "link_invalid"
+	CodeLinkExpired        Code = "link_expired"
+	CodeLinkUsed           Code = "link_used"
 	CodeServerUnreachable  Code = "server_unreachable"
 	CodeServerUntrusted    Code = "server_untrusted"
 	CodeServerRejected     Code = "server_rejected"
@@ -91,6 +95,9 @@ var catalogue = map[Code][2]string{
 	CodeInvitationConflict: {"You already hold a certificate from another invitation code. Ask your administrator to revoke it first.", "別の招待コードで発行された証明書がすでにあります。先に管理者に失効を依頼してください。"},
 	CodeCertNotFound:       {"That certificate is no longer installed.", "その証明書はインストールされていません。"},
 	CodeCertExpired:        {"This certificate has expired. Renew it from the renewal URL in the user portal.", "この証明書は有効期限が切れています。ユーザーポータルの更新用URLから更新してください。"},
+	CodeLinkInvalid:        {"This renewal link is not valid for this user or certificate. Show a new renewal URL in the user portal.", "この更新用URLはこのユーザーまたは証明書では使用できません。ユーザーポータルで更新用URLを表示し直してください。"},
+	CodeLinkExpired:        {"This renewal link has expired. Show a new renewal URL in the user portal.", "この更新用URLは有効期限が切れています。ユーザーポータルで更新用URLを表示し直してください。"},
+	CodeLinkUsed:           {"This renewal link has already been used. Show a new renewal URL in the user portal.", "この更新用URLはすでに使用されています。ユーザーポータルで更新用URLを表示し直してください。"},
 	CodeServerUnreachable:  {"The certificate server cannot be reached. Check your network and try again.", "証明書サーバーに接続できません。ネットワークを確認して再度お試しください。"},
 	CodeServerUntrusted:    {"The certificate server's identity could not be verified.", "証明書サーバーの身元を確認できませんでした。"},
 	CodeServerRejected:     {"The certificate server refused the request.", "証明書サーバーが要求を拒否しました。"},

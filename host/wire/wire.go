@@ -25,6 +25,9 @@ var portalCodes = map[string]proto.Code{
 	"reissue_not_allowed": proto.CodeReissueNotAllowed,
 	"invitation_conflict": proto.CodeInvitationConflict,
 	"cert_expired":        proto.CodeCertExpired,
+	"link_invalid":        proto.CodeLinkInvalid,
+	"link_expired":        proto.CodeLinkExpired,
+	"link_used":           proto.CodeLinkUsed,
 }
 
 // Error returns the wire form of err for a user whose language is lang.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/invite"
 	"github.com/certrenew/certrenew/portal/password"
+	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -69,14 +70,42 @@ func (a *Admin) AddUser(ctx context.Context, id, pw string) error {
 // CreateInvitation makes a new invitation code for an existing user and
 // returns it. Only its hash is stored: the code cannot be shown again.
 func (a *Admin) CreateInvitation(ctx context.Context, userID string) (string, error) {
+	return a.CreateInvitationWith(ctx, userID, 0, 0)
+}
+
+// CreateInvitationWith is CreateInvitation with an expiry (ttl, 0 = never)
+// and a use limit (maxUses first enrollments, 0 = no limit).
+func (a *Admin) CreateInvitationWith(ctx context.Context, userID string, ttl time.Duration, maxUses int) (string, error) {
+	if ttl < 0 || maxUses < 0 {
+		return "", fmt.Errorf("%w: expiry and use limit must not be negative", ErrBadInput)
+	}
 	if _, err := a.Store.User(ctx, userID); err != nil {
 		return "", err
 	}
 	code := invite.New()
-	if _, err := a.Store.CreateInvitation(ctx, store.Invitation{CodeHash: invite.Hash(code), UserID: userID, Created: a.now()}); err != nil {
+	inv := store.Invitation{CodeHash: invite.Hash(code), UserID: userID, Created: a.now(), MaxUses: maxUses}
+	if ttl > 0 {
+		inv.Expires = a.now().Add(ttl)
+	}
+	if _, err := a.Store.CreateInvitation(ctx, inv); err != nil {
 		return "", err
 	}
 	return code, nil
+}
+
+// RevokeInvitation stops an invitation code from enrolling.
+func (a *Admin) RevokeInvitation(ctx context.Context, id int64) error {
+	return a.Store.RevokeInvitation(ctx, id)
+}
+
+// Invitations lists invitations of one user, or all if userID is "".
+func (a *Admin) Invitations(ctx context.Context, userID string) ([]store.Invitation, error) {
+	return a.Store.Invitations(ctx, userID)
+}
+
+// SetCertReissue allows or denies re-issue of one certificate.
+func (a *Admin) SetCertReissue(ctx context.Context, serial string, allowed bool) error {
+	return a.Store.SetCertReissue(ctx, NormalizeSerial(serial), allowed)
 }
 
 // SetReissue allows or denies re-issue (simplereenroll) for a user.
@@ -105,4 +134,36 @@ func NormalizeSerial(s string) string {
 	s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ":", ""))
 	s = strings.TrimLeft(s, "0")
 	return s
+}
+
+// ErrNotRenewable reports a certificate that cannot get a renewal link:
+// revoked, superseded, or another user's.
+var ErrNotRenewable = errors.New("certificate cannot be renewed")
+
+// CreateRenewalLink makes a one-time renewal token bound to the certificate
+// serial of userID, valid for ttl (0: renewlink.DefaultTTL), and returns it.
+// Only its hash is stored: the token cannot be shown again.
+func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, ttl time.Duration) (string, error) {
+	if ttl <= 0 {
+		ttl = renewlink.DefaultTTL
+	}
+	c, err := a.Store.Cert(ctx, NormalizeSerial(serial))
+	if err != nil {
+		return "", err
+	}
+	if c.UserID != userID {
+		return "", fmt.Errorf("%w: not a certificate of %q", ErrNotRenewable, userID)
+	}
+	if c.Status != store.StatusActive {
+		return "", fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
+	}
+	tok := renewlink.New()
+	now := a.now()
+	err = a.Store.CreateRenewalToken(ctx, store.RenewalToken{
+		Hash: renewlink.Hash(tok), Serial: c.Serial, UserID: userID, Created: now, Expires: now.Add(ttl),
+	})
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
 }

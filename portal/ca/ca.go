@@ -11,8 +11,8 @@
 //	DIR/issuing.pem  issuing CA certificate
 //	DIR/issuing.key  issuing CA key, PKCS#8 PEM, mode 0600
 //
-// A later CA rebuild will move these to DIR/gen-N/ and write generation N+1
-// in their place, with rollover link certificates (RFC 4210, Section 4.4).
+// A CA rebuild (rebuild.go) moves these to DIR/gen-N/ and writes generation
+// N+1 in their place, with rollover link certificates (RFC 4210, Section 4.4).
 package ca
 
 import (
@@ -59,11 +59,20 @@ type CA struct {
 	Generation int
 	Root       *x509.Certificate
 	Issuing    *x509.Certificate
+	// Previous holds the issuing CAs of earlier generations, newest first:
+	// their certificates may still re-enroll after a rebuild.
+	Previous []*x509.Certificate
+	// Links are the RFC 4210 root key update certificates of the last
+	// rebuild (NewWithOld, OldWithNew), served by /cacerts.
+	Links []*x509.Certificate
 
 	dir        string
 	issuingKey crypto.Signer
 	// Now is the clock; tests may replace it. Defaults to time.Now.
 	Now func() time.Time
+	// CRLURL, when set, goes into every issued client certificate as its
+	// CRL distribution point (RFC 5280, Section 4.2.1.13).
+	CRLURL string
 }
 
 // LoadOrCreate loads the CA from dir, creating a new generation-1 CA there
@@ -112,7 +121,11 @@ func Load(dir string) (*CA, error) {
 	if err := issuing.CheckSignatureFrom(root); err != nil {
 		return nil, fmt.Errorf("ca: issuing CA not signed by root: %w", err)
 	}
-	return &CA{Generation: gen, Root: root, Issuing: issuing, dir: dir, issuingKey: key, Now: time.Now}, nil
+	c := &CA{Generation: gen, Root: root, Issuing: issuing, dir: dir, issuingKey: key, Now: time.Now}
+	if err := c.loadHistory(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // RootPath is the path of the root certificate PEM: the trust anchor a host
@@ -121,7 +134,11 @@ func (c *CA) RootPath() string { return filepath.Join(c.dir, RootCertFile) }
 
 // Chain returns the CA certificates, issuing first, as EST /cacerts serves
 // them (RFC 7030, Section 4.1.3).
-func (c *CA) Chain() []*x509.Certificate { return []*x509.Certificate{c.Issuing, c.Root} }
+// After a rebuild the link certificates follow (RFC 7030, Section 4.1.3:
+// the response SHOULD include them).
+func (c *CA) Chain() []*x509.Certificate {
+	return append([]*x509.Certificate{c.Issuing, c.Root}, c.Links...)
+}
 
 // RootPool returns a pool holding only the root: what a client trusts.
 func (c *CA) RootPool() *x509.CertPool {
@@ -132,9 +149,14 @@ func (c *CA) RootPool() *x509.CertPool {
 
 // IssuingPool returns a pool holding only the issuing CA: what the server
 // accepts client certificates from.
+// Earlier generations' issuing CAs are in it too, so certificates issued
+// before a rebuild can still re-enroll.
 func (c *CA) IssuingPool() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(c.Issuing)
+	for _, prev := range c.Previous {
+		p.AddCert(prev)
+	}
 	return p
 }
 

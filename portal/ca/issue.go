@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -37,6 +38,9 @@ func (c *CA) IssueClient(pub crypto.PublicKey, userID string, validity time.Dura
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
+	}
+	if c.CRLURL != "" {
+		tmpl.CRLDistributionPoints = []string{c.CRLURL}
 	}
 	return sign(tmpl, c.Issuing, pub, c.issuingKey)
 }
@@ -82,8 +86,21 @@ func (c *CA) ServerCert(extra ...string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{
-		Certificate: [][]byte{cert.Raw, c.Issuing.Raw},
+		Certificate: c.serverChain(cert),
 		PrivateKey:  key,
 		Leaf:        cert,
 	}, nil
+}
+
+// serverChain is the TLS chain: the leaf, the issuing CA and, after a
+// rebuild, NewWithOld, so clients that still trust only the old root can
+// verify the server (RFC 4210, Section 4.4).
+func (c *CA) serverChain(leaf *x509.Certificate) [][]byte {
+	out := [][]byte{leaf.Raw, c.Issuing.Raw}
+	for _, l := range c.Links {
+		if bytes.Equal(l.RawSubject, c.Root.RawSubject) {
+			out = append(out, l.Raw)
+		}
+	}
+	return out
 }

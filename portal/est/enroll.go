@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/portal/invite"
+	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -24,6 +25,12 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	if err != nil {
 		return err
 	}
+	if done, err := h.replay(ctx, w, req, u.ID, log); done || err != nil {
+		return err
+	}
+	if renewlink.IsToken(req.Challenge) {
+		return h.enrollWithToken(w, req, u, log, ctx)
+	}
 	if req.Challenge == "" {
 		return NewProblem(CodeBadInvitation, "the CSR must carry the invitation code as its challengePassword")
 	}
@@ -33,6 +40,14 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	}
 	if err != nil {
 		return err
+	}
+	switch {
+	case inv.Revoked:
+		return NewProblem(CodeInvitationRevoked, "")
+	case !inv.Expires.IsZero() && !h.now().Before(inv.Expires):
+		return NewProblem(CodeInvitationExpired, "")
+	case inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
+		return NewProblem(CodeInvitationExhausted, "")
 	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
 		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
@@ -50,7 +65,11 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	}
 	sc, err := h.issue(w, req, u.ID, func(c store.Cert) error {
 		c.InvitationID = inv.ID
-		return h.Store.Enroll(ctx, c)
+		err := h.Store.Enroll(ctx, c)
+		if errors.Is(err, store.ErrInvitationSpent) { // lost a race for the last use.
+			return NewProblem(CodeInvitationExhausted, "")
+		}
+		return err
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ package est
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -25,9 +27,12 @@ const PathPrefix = "/.well-known/est/"
 
 // Handler serves EST. Set the exported fields before use.
 type Handler struct {
-	CA    *ca.CA
-	Store store.Store
-	Log   zerolog.Logger
+	CA *ca.CA
+	// CAFunc, when set, returns the current CA (it changes at a rebuild)
+	// and takes precedence over CA.
+	CAFunc func() *ca.CA
+	Store  store.Store
+	Log    zerolog.Logger
 	// Validity of issued client certificates; 0 means ca.DefaultClientValidity.
 	Validity time.Duration
 	// Now is the clock; nil means time.Now.
@@ -39,6 +44,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathPrefix+"cacerts", h.cacerts)
 	mux.HandleFunc("POST "+PathPrefix+"simpleenroll", h.wrap(h.enroll))
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
+}
+
+func (h *Handler) ca() *ca.CA {
+	if h.CAFunc != nil {
+		return h.CAFunc()
+	}
+	return h.CA
 }
 
 func (h *Handler) now() time.Time {
@@ -62,7 +74,7 @@ func (h *Handler) wrap(op func(http.ResponseWriter, *http.Request, zerolog.Logge
 // cacerts answers RFC 7030, Section 4.1: the issuing CA and the root as a
 // certs-only CMS.
 func (h *Handler) cacerts(w http.ResponseWriter, r *http.Request) {
-	der, err := certsOnly(h.CA.Chain()...)
+	der, err := certsOnly(h.ca().Chain()...)
 	if err != nil {
 		WriteError(w, h.Log, err)
 		return
@@ -112,11 +124,13 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 // issue signs the certificate for userID and sends it as certs-only CMS,
 // RFC 7030, Section 4.2.3. record stores it before the response goes out.
 func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, record func(store.Cert) error) (store.Cert, error) {
-	cert, err := h.CA.IssueClient(req.CSR.PublicKey, userID, h.Validity)
+	cert, err := h.ca().IssueClient(req.CSR.PublicKey, userID, h.Validity)
 	if err != nil {
 		return store.Cert{}, err
 	}
+	sum := sha256.Sum256(req.CSR.Raw)
 	sc := store.Cert{
+		CSRHash:   sum[:],
 		Serial:    cert.SerialNumber.Text(16),
 		UserID:    userID,
 		Status:    store.StatusActive,
@@ -133,4 +147,33 @@ func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, reco
 	}
 	writeCMS(w, ContentTypeCertOnly, der)
 	return sc, nil
+}
+
+// replay answers a CSR that was already granted with the same certificate
+// (idempotent issuance: a client whose response was lost retries safely,
+// even after its invitation or link is spent). It reports whether it
+// answered.
+func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *Request, userID string, log zerolog.Logger) (bool, error) {
+	sum := sha256.Sum256(req.CSR.Raw)
+	c, err := h.Store.CertByCSR(ctx, userID, sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if c.Status == store.StatusRevoked {
+		return false, nil
+	}
+	cert, err := x509.ParseCertificate(c.DER)
+	if err != nil {
+		return false, err
+	}
+	der, err := certsOnly(cert)
+	if err != nil {
+		return false, err
+	}
+	writeCMS(w, ContentTypeCertOnly, der)
+	log.Info().Str("serial", c.Serial).Msg("same CSR again: same certificate")
+	return true, nil
 }

@@ -19,6 +19,17 @@ const (
 	CodeBadRequest         = "bad_request"
 	CodeKeyReuse           = "key_reuse"
 	CodeInternal           = "internal"
+	// CodeCertExpired: an expired certificate tried simplereenroll; it can
+	// be renewed only through a renewal link.
+	CodeCertExpired = "cert_expired"
+	// Renewal-link token refusals.
+	CodeLinkInvalid = "link_invalid"
+	CodeLinkExpired = "link_expired"
+	CodeLinkUsed    = "link_used"
+	// Invitation policy refusals (first enrollment).
+	CodeInvitationExpired   = "invitation_expired"
+	CodeInvitationExhausted = "invitation_exhausted"
+	CodeInvitationRevoked   = "invitation_revoked"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -36,14 +47,21 @@ var titles = map[string]struct {
 	status int
 	title  string
 }{
-	CodeBadPassword:        {http.StatusUnauthorized, "User ID or password is incorrect"},
-	CodeBadInvitation:      {http.StatusForbidden, "Invitation code is not valid for this user"},
-	CodeReissueNotAllowed:  {http.StatusForbidden, "Re-issue is not allowed for this user"},
-	CodeInvitationConflict: {http.StatusForbidden, "A certificate from another invitation is still valid"},
-	CodeClientCertRequired: {http.StatusForbidden, "A valid client certificate is required"},
-	CodeBadRequest:         {http.StatusBadRequest, "Bad request"},
-	CodeKeyReuse:           {http.StatusBadRequest, "Re-enrollment must use a new key"},
-	CodeInternal:           {http.StatusInternalServerError, "Internal error"},
+	CodeBadPassword:         {http.StatusUnauthorized, "User ID or password is incorrect"},
+	CodeBadInvitation:       {http.StatusForbidden, "Invitation code is not valid for this user"},
+	CodeReissueNotAllowed:   {http.StatusForbidden, "Re-issue is not allowed for this user"},
+	CodeInvitationConflict:  {http.StatusForbidden, "A certificate from another invitation is still valid"},
+	CodeClientCertRequired:  {http.StatusForbidden, "A valid client certificate is required"},
+	CodeBadRequest:          {http.StatusBadRequest, "Bad request"},
+	CodeKeyReuse:            {http.StatusBadRequest, "Re-enrollment must use a new key"},
+	CodeInternal:            {http.StatusInternalServerError, "Internal error"},
+	CodeCertExpired:         {http.StatusForbidden, "The certificate has expired; renew it through a renewal URL from the user portal"},
+	CodeInvitationExpired:   {http.StatusForbidden, "The invitation code has expired"},
+	CodeInvitationExhausted: {http.StatusForbidden, "The invitation code has been used as often as allowed"},
+	CodeInvitationRevoked:   {http.StatusForbidden, "The invitation code was revoked"},
+	CodeLinkInvalid:         {http.StatusForbidden, "The renewal link is not valid for this user"},
+	CodeLinkExpired:         {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
+	CodeLinkUsed:            {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
 }
 
 // NewProblem returns the Problem for code with the given safe detail.

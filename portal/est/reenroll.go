@@ -18,10 +18,10 @@ import (
 // superseded, not revoked, so an interrupted renewal can be retried.
 func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
 	ctx := r.Context()
-	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+	leaf := ClientLeaf(r)
+	if leaf == nil {
 		return NewProblem(CodeClientCertRequired, "re-enrollment needs the current certificate as TLS client certificate")
 	}
-	leaf := r.TLS.VerifiedChains[0][0]
 	cur, err := h.Store.Cert(ctx, leaf.SerialNumber.Text(16))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(cur.DER, leaf.Raw)) {
 		return NewProblem(CodeClientCertRequired, "the client certificate is unknown to this portal")
@@ -29,8 +29,11 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	if err != nil {
 		return err
 	}
-	if !cur.Live(h.now()) {
-		return NewProblem(CodeClientCertRequired, "the client certificate is revoked or expired")
+	if cur.Status == store.StatusRevoked {
+		return NewProblem(CodeClientCertRequired, "the client certificate is revoked")
+	}
+	if !h.now().Before(cur.NotAfter) {
+		return NewProblem(CodeCertExpired, "")
 	}
 	log = log.With().Str("user", cur.UserID).Str("current_serial", cur.Serial).Logger()
 
@@ -41,11 +44,14 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	if u.ID != cur.UserID {
 		return NewProblem(CodeBadPassword, "the user ID does not own the client certificate")
 	}
-	if !u.ReissueAllowed {
+	if !u.ReissueAllowed || cur.ReissueDenied {
 		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
 	}
 	req, err := readRequest(w, r)
 	if err != nil {
+		return err
+	}
+	if done, err := h.replay(ctx, w, req, u.ID, log); done || err != nil {
 		return err
 	}
 	// RFC 7030, Section 4.2.2: the subject MUST be identical to the current

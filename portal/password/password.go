@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -67,9 +68,16 @@ func Verify(phc, pw string) (bool, error) {
 	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false, ErrMalformed
 	}
+	slots <- struct{}{} // bound memory and CPU under load: see slots.
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	<-slots
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
+
+// slots bounds concurrent argon2id computations to the CPUs there are:
+// more in parallel only adds memory (m KiB each) and scheduler churn, and
+// under 64 concurrent logins made throughput collapse (bench/portal_test.go).
+var slots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // dummy is a valid hash of a random password, verified against when a user
 // does not exist so that "unknown user" costs the same as "wrong password".

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/server"
-	"github.com/certrenew/certrenew/portal/store/sqlite"
+	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 // Options tune Start. The zero value is the portal's defaults.
@@ -29,6 +30,14 @@ type Options struct {
 	Validity time.Duration
 	// Dir is the data directory; "" means a new t.TempDir().
 	Dir string
+	// PostgresDSN, when set, stores in that PostgreSQL database instead of
+	// DIR/portal.db (see portal/store/pgtest).
+	PostgresDSN string
+	// SupersedeGrace: see server.DefaultSupersedeGrace.
+	SupersedeGrace time.Duration
+	// Now is the server's clock for validity decisions (expired client
+	// certificates, link expiry); nil is time.Now.
+	Now func() time.Time
 }
 
 // Portal is a running in-process portal.
@@ -39,7 +48,8 @@ type Portal struct {
 	Dir     string // data directory, laid out as `certrenew-portal serve --data` does
 	LogPath string // zerolog JSON log of the server
 	Admin   *admin.Admin
-	Store   *sqlite.DB
+	Store   *sqlstore.DB
+	srv     *server.Server
 }
 
 // Start runs a portal until the test ends.
@@ -62,11 +72,19 @@ func StartWith(t testing.TB, o Options) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	if o.Now != nil {
+		authority.Now = o.Now // issued certificates follow the test clock too.
+	}
+	var db *sqlstore.DB
+	if o.PostgresDSN != "" {
+		db, err = sqlstore.OpenPostgres(context.Background(), o.PostgresDSN)
+	} else {
+		db, err = sqlstore.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity}, "127.0.0.1:0")
+	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +101,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	})
 	return &Portal{
 		URL: srv.URL(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
-		Admin: &admin.Admin{Store: db}, Store: db,
+		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db, srv: srv,
 	}
 }
 
@@ -127,4 +145,67 @@ func (p *Portal) Client(cert *tls.Certificate) *http.Client {
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
 	}
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}
+
+// RenewalLink returns a new renewal-link token for user's certificate serial.
+func (p *Portal) RenewalLink(t testing.TB, user, serial string, ttl time.Duration) string {
+	t.Helper()
+	tok, err := p.Admin.CreateRenewalLink(context.Background(), user, serial, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Clock is a settable clock for Options.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at the current time.
+func NewClock() *Clock { return &Clock{t: time.Now()} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// RebuildCA runs `certrenew-portal ca rebuild` on the portal's data and
+// switches the running server to the new CA. Roots keeps the old root (what
+// existing clients trust); CA is the new one.
+func (p *Portal) RebuildCA(t testing.TB) *ca.CA {
+	t.Helper()
+	now := p.CA.Now
+	c, err := ca.Rebuild(filepath.Join(p.Dir, "ca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = now
+	p.srv.SetCA(c)
+	p.CA = c
+	return c
+}
+
+// ReloadCA reloads the CA directory (after a test changed it) into the
+// running server.
+func (p *Portal) ReloadCA(t testing.TB) *ca.CA {
+	t.Helper()
+	c, err := ca.Load(filepath.Join(p.Dir, "ca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = p.CA.Now
+	p.srv.SetCA(c)
+	p.CA = c
+	return c
 }

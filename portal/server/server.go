@@ -7,11 +7,13 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	stdlog "log"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -19,6 +21,7 @@ import (
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/web"
 )
 
 // Config is what a Server needs. The zero Validity means the CA default.
@@ -27,11 +30,18 @@ type Config struct {
 	Store    store.Store
 	Log      zerolog.Logger
 	Validity time.Duration
+	// Now is the clock for certificate validity decisions; nil is time.Now.
+	Now func() time.Time
+	// LinkTTL is the lifetime of renewal links; 0 is 24 h.
+	LinkTTL time.Duration
+	// SupersedeGrace: see DefaultSupersedeGrace (used when 0).
+	SupersedeGrace time.Duration
 }
 
 // Server is a listening portal.
 type Server struct {
 	cfg  Config
+	ca   atomic.Pointer[ca.CA]
 	ln   net.Listener
 	http *http.Server
 	url  string
@@ -40,6 +50,9 @@ type Server struct {
 // Listen binds addr (port 0 picks a free port) and prepares TLS with a fresh
 // server certificate naming the listen host.
 func Listen(cfg Config, addr string) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("server: listen address %q: %w", addr, err)
@@ -55,10 +68,24 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	tlsCfg := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    cfg.CA.IssuingPool(),
+		// Optional client certificate, verified by est.VerifyClient: a
+		// certificate that does not chain fails the handshake, an expired
+		// one is answered with cert_expired by the endpoints.
+		ClientAuth: tls.RequestClientCert,
+		ClientCAs:  cfg.CA.IssuingPool(),
 	}
 	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
+	s.SetCA(cfg.CA)
+	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
+	// The CertificateRequest names the issuing CAs of every generation
+	// (RFC 8446, Section 4.2.4), current after a rebuild: browsers offer
+	// only certificates under the CAs named there.
+	tlsCfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		c := tlsCfg.Clone()
+		c.GetConfigForClient = nil
+		c.ClientCAs = s.ca.Load().IssuingPool()
+		return c, nil
+	}
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -82,6 +109,15 @@ func baseURL(a *net.TCPAddr, host string) string {
 	return "https://" + net.JoinHostPort(h, fmt.Sprint(a.Port))
 }
 
+// SetCA switches to a rebuilt CA (ca.Rebuild) without a restart: new
+// certificates come from it, /cacerts serves it with its link certificates,
+// and client certificates of earlier generations are still accepted. The
+// TLS server certificate stays the one made at start until the next start.
+func (s *Server) SetCA(c *ca.CA) {
+	c.CRLURL = s.url + CRLPath
+	s.ca.Store(c)
+}
+
 // URL is the base URL the server answers on, e.g. https://127.0.0.1:41234.
 func (s *Server) URL() string { return s.url }
 
@@ -89,6 +125,9 @@ func (s *Server) URL() string { return s.url }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go s.sweepLoop(sweepCtx)
 	s.cfg.Log.Info().Str("url", s.url).Msg("serving")
 	select {
 	case err := <-errc:
@@ -107,8 +146,10 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	(&est.Handler{CA: s.cfg.CA, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity}).Register(mux)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
+	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
+	mux.HandleFunc("GET "+CRLPath, s.crl)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -119,12 +160,16 @@ func (s *Server) routes() http.Handler {
 // whoami answers the serial of the verified client certificate in lower-case
 // hex, so tests and browsers can see which certificate was presented.
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
-	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+	leaf := est.ClientLeaf(r)
+	if leaf == nil {
 		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "no verified client certificate was presented"))
 		return
 	}
-	leaf := r.TLS.VerifiedChains[0][0]
 	c, err := s.cfg.Store.Cert(r.Context(), leaf.SerialNumber.Text(16))
+	if err == nil && c.Status != store.StatusRevoked && !c.Live(s.cfg.Now()) {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertExpired, ""))
+		return
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusRevoked) {
 		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown or revoked"))
 		return

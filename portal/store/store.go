@@ -14,6 +14,11 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrExists   = errors.New("store: already exists")
+	// ErrTokenUsed reports a renewal-link token redeemed before.
+	ErrTokenUsed = errors.New("store: renewal token already used")
+	// ErrInvitationSpent reports an invitation revoked or at its use limit
+	// when Enroll tried to count a use.
+	ErrInvitationSpent = errors.New("store: invitation revoked or used up")
 )
 
 // Status is the lifecycle state of an issued certificate.
@@ -44,6 +49,12 @@ type Invitation struct {
 	UserID   string
 	Created  time.Time
 	Uses     int
+	// Expires is when the code stops working; zero means never.
+	Expires time.Time
+	// MaxUses bounds first enrollments with the code; 0 means no limit.
+	MaxUses int
+	// Revoked codes no longer enroll (certificates already issued stay).
+	Revoked bool
 }
 
 // Cert is an issued client certificate.
@@ -56,6 +67,25 @@ type Cert struct {
 	NotBefore    time.Time
 	NotAfter     time.Time
 	DER          []byte
+	// ReissueDenied stops re-issue of this certificate even when the
+	// user may re-issue (per-certificate permission).
+	ReissueDenied bool
+	// CSRHash is SHA-256 of the request's DER: the same CSR sent again
+	// gets this certificate again (idempotent issuance).
+	CSRHash []byte
+	// RevokedAt is when the certificate was revoked (zero if not).
+	RevokedAt time.Time
+}
+
+// RenewalToken is a one-time renewal-link token bound to one certificate.
+// Only its SHA-256 hash is stored.
+type RenewalToken struct {
+	Hash    []byte
+	Serial  string // the bound certificate.
+	UserID  string
+	Created time.Time
+	Expires time.Time
+	Used    bool
 }
 
 // Live reports whether c can still be used at now: not revoked, not expired.
@@ -77,9 +107,16 @@ type Store interface {
 	CreateInvitation(ctx context.Context, inv Invitation) (int64, error)
 	// InvitationByHash finds an invitation by its code hash; ErrNotFound if absent.
 	InvitationByHash(ctx context.Context, hash []byte) (Invitation, error)
+	// Invitations lists invitations of one user, or all if userID is "".
+	Invitations(ctx context.Context, userID string) ([]Invitation, error)
+	// RevokeInvitation revokes an invitation by ID; ErrNotFound if absent.
+	RevokeInvitation(ctx context.Context, id int64) error
+	// SetCertReissue sets one certificate's re-issue permission.
+	SetCertReissue(ctx context.Context, serial string, allowed bool) error
 
 	// Enroll records a first-enrollment certificate and counts one use of
-	// its invitation, atomically.
+	// its invitation, atomically; ErrInvitationSpent if the invitation is
+	// revoked or at its use limit by then.
 	Enroll(ctx context.Context, c Cert) error
 	// Reissue records c, which re-issues c.Replaces, and marks the replaced
 	// certificate (and any earlier re-issue of it, from an interrupted
@@ -92,6 +129,23 @@ type Store interface {
 	Certs(ctx context.Context, userID string) ([]Cert, error)
 	// Revoke marks a certificate revoked; ErrNotFound if absent.
 	Revoke(ctx context.Context, serial string) error
+	// CertByCSR finds the certificate issued to userID for the CSR with
+	// this hash; ErrNotFound if none.
+	CertByCSR(ctx context.Context, userID string, csrHash []byte) (Cert, error)
+	// Revoked lists revoked certificates (for the CRL).
+	Revoked(ctx context.Context) ([]Cert, error)
+	// RevokeSuperseded revokes superseded certificates whose successor was
+	// issued before cutoff, at now, and returns their serials.
+	RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error)
+
+	// CreateRenewalToken stores a renewal-link token (hash only).
+	CreateRenewalToken(ctx context.Context, t RenewalToken) error
+	// RenewalToken finds a token by hash; ErrNotFound if absent.
+	RenewalToken(ctx context.Context, hash []byte) (RenewalToken, error)
+	// ReissueWithToken is Reissue that also marks the token used, in one
+	// transaction; ErrTokenUsed if it was used already (by a concurrent
+	// request too), in which case nothing is recorded.
+	ReissueWithToken(ctx context.Context, c Cert, tokenHash []byte) error
 
 	Close() error
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/sqlite"
+	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 // env is what every command opens in the data directory.
@@ -42,7 +43,12 @@ func openEnv(dir, logPath string) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log: %w", err)
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	var db *sqlite.DB
+	if dsn := os.Getenv("CERTRENEW_PORTAL_DB"); sqlstore.IsPostgresDSN(dsn) {
+		db, err = sqlstore.OpenPostgres(context.Background(), dsn)
+	} else {
+		db, err = sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	}
 	if err != nil {
 		lf.Close()
 		return nil, err
@@ -60,6 +66,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 	listen := f.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free port")
 	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
 	logPath := f.String("log", "", "log file (default DATA/portal.log)")
+	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid before it is revoked")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -72,7 +79,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity}, *listen)
+	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace}, *listen)
 	if err != nil {
 		return err
 	}
@@ -85,6 +92,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go reloadOnHUP(ctx, srv, filepath.Join(e.dir, "ca"), e.log)
 	return srv.Serve(ctx)
 }
 
@@ -118,6 +126,8 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 func cmdInviteCreate(args []string, stdout io.Writer) error {
 	f := newFlags("invite create")
 	user := f.String("user", "", "user the invitation is for")
+	expires := f.Duration("expires", 0, "lifetime of the code (0: no expiry)")
+	maxUses := f.Int("max-uses", 0, "number of first enrollments allowed (0: no limit)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -129,7 +139,7 @@ func cmdInviteCreate(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer e.close()
-	code, err := (&admin.Admin{Store: e.store}).CreateInvitation(context.Background(), *user)
+	code, err := (&admin.Admin{Store: e.store}).CreateInvitationWith(context.Background(), *user, *expires, *maxUses)
 	if err != nil {
 		return explain(err)
 	}

@@ -14,15 +14,24 @@ import (
 
 const usage = `usage: certrenew-portal COMMAND [flags]
 
-commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data):
-  serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--log FILE]
+commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data;
+the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgres:// DSN):
+  serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--supersede-grace 72h] [--log FILE]
                                   serve HTTPS; prints the base URL as the first stdout line
   user add ID --password-stdin    add a user; the password is read as one line from stdin
-  invite create --user ID         create an invitation code and print it
+  invite create --user ID [--expires 72h] [--max-uses N]
+                                  create an invitation code and print it
+  invite list [--user ID]         list invitations (ID, user, uses, limit, expiry, revoked)
+  invite revoke ID                revoke an invitation (issued certificates stay valid)
   reissue allow ID | deny ID      allow or deny certificate re-issue for a user
+  reissue allow|deny --serial S   allow or deny re-issue of one certificate
+  link create SERIAL --origin URL [--ttl 24h]
+                                  make a one-time renewal URL for a certificate and print it
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
   ca path                         print the path of the root CA certificate (the trust anchor)
+  ca rebuild                      make a new root and issuing CA (RFC 4210 link certificates to the old
+                                  root); a running serve picks it up on SIGHUP or at its next start
 `
 
 // errUsage marks bad command lines; main exits 2 for them.
@@ -58,13 +67,24 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	case "invite create":
 		return cmdInviteCreate(rest, stdout)
 	case "reissue allow", "reissue deny":
+		if len(rest) > 0 && strings.HasPrefix(strings.TrimLeft(rest[0], "-"), "serial") {
+			return cmdCertReissue(rest, cmd == "reissue allow")
+		}
 		return cmdReissue(rest, cmd == "reissue allow")
+	case "invite list":
+		return cmdInviteList(rest, stdout)
+	case "invite revoke":
+		return cmdInviteRevoke(rest)
+	case "link create":
+		return cmdLinkCreate(rest, stdout)
 	case "cert list":
 		return cmdCertList(rest, stdout)
 	case "cert revoke":
 		return cmdCertRevoke(rest)
 	case "ca path":
 		return cmdCAPath(rest, stdout)
+	case "ca rebuild":
+		return cmdCARebuild(rest, stdout)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

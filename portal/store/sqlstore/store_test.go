@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,21 +9,42 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
-func open(t *testing.T, path string) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+// engines runs fn once per storage engine; opener opens the same database
+// each time it is called (as `serve` and the admin CLI, or two portal
+// instances, do).
+func engines(t *testing.T, fn func(t *testing.T, opener func() *DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "p.db")
+		fn(t, func() *DB {
+			db, err := Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgtest.DSN(t)
+		fn(t, func() *DB {
+			db, err := OpenPostgres(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		})
+	})
 }
 
-func TestLifecycle(t *testing.T) {
+func TestLifecycle(t *testing.T) { engines(t, testLifecycle) }
+
+func testLifecycle(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
-	db := open(t, filepath.Join(t.TempDir(), "p.db"))
+	db := opener()
 	now := time.Now().Truncate(time.Second)
 
 	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
@@ -95,10 +116,11 @@ func TestLifecycle(t *testing.T) {
 }
 
 // TestTwoWriters opens the same file twice, as `serve` and the admin CLI do.
-func TestTwoWriters(t *testing.T) {
+func TestTwoWriters(t *testing.T) { engines(t, testTwoWriters) }
+
+func testTwoWriters(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "p.db")
-	a, b := open(t, path), open(t, path)
+	a, b := opener(), opener()
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for i := range 50 {

@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"path/filepath"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/certrenew/certrenew/host/store/nss"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// TestRenewAcrossCARebuild is the seed's "after the CA is rebuilt,
+// renewing installs BOTH the rebuilt CA's certificate and the new client
+// certificate; no new invitation code": enroll under CA1, `ca rebuild`,
+// renew through the extension in Chromium; NSS then trusts CA2 (and still
+// CA1), the certificate chains to CA2, and Chromium's mTLS still works.
+func TestRenewAcrossCARebuild(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	autoSelectPolicy(t, p.URL)
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	browser := u.browser(t)
+	ctx, closeTab := tab(t, browser)
+	defer closeTab()
+
+	run(t, ctx, "enroll",
+		chromedp.Navigate(popupURL("popup.html")),
+		chromedp.WaitVisible(chromedp.CSS("#cert-list")),
+		chromedp.Click(chromedp.CSS("#nav-enroll")),
+		chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	serial1 := attr(t, ctx, "#done", "data-serial")
+	oldRoot := p.CA.Root
+
+	ca2 := p.RebuildCA(t)
+
+	run(t, ctx, "back to list",
+		chromedp.Click(chromedp.CSS("#back")),
+		chromedp.WaitVisible(chromedp.CSS(`.cert-row[data-serial="`+serial1+`"]`)),
+	)
+	renewThroughUI(t, ctx, serial1, password)
+	run(t, ctx, "renewal done", chromedp.WaitVisible(chromedp.CSS("#done")))
+	serial2 := attr(t, ctx, "#done", "data-serial")
+	shot(t, ctx, "rollover-done")
+	if serial2 == "" || serial2 == serial1 {
+		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+	}
+
+	view := u.nss(t)
+	view.only(t, serial2)
+	if err := view.clients[0].CheckSignatureFrom(ca2.Issuing); err != nil {
+		t.Fatalf("renewed certificate not issued by CA2: %v", err)
+	}
+	for name, root := range map[string]string{"CA2": nss.CANickname(ca2.Root), "CA1": nss.CANickname(oldRoot)} {
+		found := false
+		for _, line := range strings.Split(view.listing, "\n") {
+			if strings.HasPrefix(line, root) && strings.HasSuffix(strings.TrimSpace(line), "CT,,") {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("NSS does not trust the %s root (%s):\n%s", name, root, view.listing)
+		}
+	}
+	u.nssVerifies(t, view.nickname(t))
+
+	run(t, ctx, "client-cert request", chromedp.Navigate(p.URL+"/mtls/whoami"))
+	if got := strings.TrimSpace(text(t, ctx, "body")); got != serial2 {
+		t.Fatalf("Chromium presented serial %q, want %q", got, serial2)
+	}
+}

@@ -1,0 +1,103 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/wire"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// waitExpired waits until the real clock has passed notAfter: a condition,
+// polled; certificates in these tests live a few seconds.
+func waitExpired(t *testing.T, notAfter time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !time.Now().After(notAfter) {
+		if time.Now().After(deadline) {
+			t.Fatal("certificate did not expire")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Seed rule (issue 4): an expired certificate is renewed only through a
+// renewal URL. The host refuses mutual-TLS renewal of it (cert_expired) and
+// renews it with the link's token; the new key is in the same backend, the
+// old certificate and key are gone, NSS holds the new identity.
+func TestExpiredRenewsWithLinkToken(t *testing.T) {
+	f := setupWith(t, portaltest.Options{Validity: 4 * time.Second})
+	ctx := context.Background()
+	c := f.enroll(t, "erin")
+	_, oldID := f.identity(t, c.ID)
+	waitExpired(t, c.NotAfter)
+
+	_, err := f.eng.Renew(ctx, c.ID, password, nil)
+	if got := wire.Error(err, "ja"); got.Code != proto.CodeCertExpired || got.Message == "" {
+		t.Fatalf("mTLS renew of an expired cert: %v", err)
+	}
+	if _, err := f.eng.RenewWithToken(ctx, c.ID, password, "", nil); !errors.Is(err, engine.ErrBadInput) {
+		t.Fatalf("empty token: %v", err)
+	}
+	// A token the portal does not know.
+	_, err = f.eng.RenewWithToken(ctx, c.ID, password, "rt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil)
+	if got := wire.Error(err, "en").Code; got != proto.CodeLinkInvalid {
+		t.Fatalf("unknown token: %s (%v)", got, err)
+	}
+
+	tok := f.portal.RenewalLink(t, "erin", c.Serial, 0)
+	res, err := f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
+	if err != nil {
+		t.Fatalf("renew with token: %v", err)
+	}
+	if res.OldSerial != c.Serial || res.Cert.Serial == c.Serial || res.Cert.ID != c.ID {
+		t.Fatalf("result %+v", res)
+	}
+	_, newID := f.identity(t, c.ID)
+	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
+		t.Fatalf("new identity: %v", err)
+	}
+	if has, _ := f.db.HasCert(ctx, oldID); has {
+		t.Fatal("old certificate still in NSS")
+	}
+	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
+		t.Fatalf("old key still in the backend: %v", err)
+	}
+	if got := f.whoami(t, newID); got != res.Cert.Serial {
+		t.Fatalf("whoami %q", got)
+	}
+	// The link is single use.
+	waitExpired(t, res.Cert.NotAfter)
+	_, err = f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
+	if got := wire.Error(err, "en").Code; got != proto.CodeLinkUsed {
+		t.Fatalf("reused token: %s (%v)", got, err)
+	}
+	assertNoJournal(t, f)
+	assertLogClean(t, f, password, tok, tok[4:24])
+}
+
+// Enroll with a token (the link opened where the certificate is not
+// managed yet) continues the bound certificate's lineage.
+func TestEnrollWithLinkToken(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	c := f.enroll(t, "fay")
+	tok := f.portal.RenewalLink(t, "fay", c.Serial, 0)
+	res, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
+	if err != nil {
+		t.Fatalf("enroll with token: %v", err)
+	}
+	if res.Cert.Serial == c.Serial {
+		t.Fatal("same serial")
+	}
+	pc, err := f.portal.Store.Cert(ctx, res.Cert.Serial)
+	if err != nil || pc.Replaces != c.Serial {
+		t.Fatalf("portal record %+v %v", pc, err)
+	}
+	assertLogClean(t, f, password, tok)
+}

@@ -1,0 +1,96 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/x509"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/store/nss"
+	"github.com/certrenew/certrenew/host/wire"
+	"github.com/certrenew/certrenew/portal/ca"
+)
+
+// Seed rule: after the CA is rebuilt, renewing installs BOTH the rebuilt
+// CA's certificate and the new client certificate; no invitation code.
+// The host accepts the new root only through the NewWithOld link
+// certificate checked against the root it trusted, and keeps the old root.
+func TestRenewAcrossCARebuild(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	c := f.enroll(t, "gail")
+	oldRoot := f.portal.CA.Root
+	ca2 := f.portal.RebuildCA(t)
+
+	res, err := f.eng.Renew(ctx, c.ID, password, nil)
+	if err != nil {
+		t.Fatalf("renew across rebuild: %v", err)
+	}
+	_, newID := f.identity(t, c.ID)
+	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
+		t.Fatalf("new identity: %v", err)
+	}
+	inter := x509.NewCertPool()
+	inter.AddCert(ca2.Issuing)
+	if _, err := newID.Cert.Verify(x509.VerifyOptions{Roots: ca2.RootPool(), Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Fatalf("renewed cert does not chain to CA2: %v", err)
+	}
+	anchors := trustAnchors(t, f)
+	if !containsRaw(anchors, ca2.Root) {
+		t.Fatal("NSS does not trust the new root")
+	}
+	if !containsRaw(anchors, oldRoot) {
+		t.Fatal("the old root was removed")
+	}
+	if got := f.whoami(t, newID); got != res.Cert.Serial {
+		t.Fatalf("mTLS after rollover: whoami %q", got)
+	}
+	assertNoJournal(t, f)
+}
+
+// A portal whose root changes without a link certificate is refused, and
+// the old identity stays in place.
+func TestRenewRefusesUnlinkedNewRoot(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	c := f.enroll(t, "hal")
+	_, oldID := f.identity(t, c.ID)
+	f.portal.RebuildCA(t)
+	for _, name := range []string{ca.NewWithOldFile, ca.OldWithNewFile} {
+		if err := os.Remove(filepath.Join(f.portal.Dir, "ca", name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.portal.ReloadCA(t)
+	_, err := f.eng.Renew(ctx, c.ID, password, nil)
+	if got := wire.Error(err, "en").Code; got != proto.CodeBadResponse {
+		t.Fatalf("unlinked root: %s (%v)", got, err)
+	}
+	if err := f.db.VerifyIdentity(ctx, oldID); err != nil {
+		t.Fatalf("old identity damaged: %v", err)
+	}
+}
+
+// trustAnchors returns the NSS listing (nickname and trust flags per line).
+func trustAnchors(t *testing.T, f *fixture) string {
+	t.Helper()
+	out, err := exec.Command("certutil", "-L", "-d", "sql:"+f.db.Dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("certutil -L: %v %s", err, out)
+	}
+	return string(out)
+}
+
+// containsRaw reports whether the listing trusts c as a client-auth anchor.
+func containsRaw(listing string, c *x509.Certificate) bool {
+	for _, line := range strings.Split(listing, "\n") {
+		if strings.HasPrefix(line, nss.CANickname(c)) && strings.Contains(line, "CT,") {
+			return true
+		}
+	}
+	return false
+}

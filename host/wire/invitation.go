@@ -1,0 +1,9 @@
+package wire
+
+import "github.com/certrenew/certrenew/host/proto"
+
+func init() {
+	portalCodes["invitation_expired"] = proto.CodeInvitationExpired
+	portalCodes["invitation_exhausted"] = proto.CodeInvitationExhausted
+	portalCodes["invitation_revoked"] = proto.CodeInvitationRevoked
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509/pkix"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// TestAdminPolicyCommands drives the invitation, per-certificate re-issue
+// and renewal-link commands of the real binary against the data directory
+// of a running portal.
+func TestAdminPolicyCommands(t *testing.T) {
+	bin := buildBinary(t)
+	p := portaltest.Start(t)
+	cli := func(args ...string) (string, string, error) {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--data", p.Dir)...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		return out.String(), errb.String(), err
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, errs, err := cli(args...)
+		if err != nil {
+			t.Fatalf("%v: %v %s", args, err, errs)
+		}
+		return out
+	}
+	p.AddUser(t, "dan", "dan-secret-pw")
+	code := strings.TrimSpace(must("invite", "create", "--user", "dan", "--expires", "72h", "--max-uses", "1"))
+	if list := must("invite", "list", "--user", "dan"); !strings.Contains(list, "dan") || !strings.Contains(list, "false") {
+		t.Fatalf("invite list:\n%s", list)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, pkix.Name{CommonName: "dan"}, code), nil)
+	if r.Status != 200 {
+		t.Fatalf("enroll: %d %s", r.Status, r.Body)
+	}
+	serial := r.Certs[0].SerialNumber.Text(16)
+
+	must("reissue", "deny", "--serial", serial)
+	rr := p.Post(t, "simplereenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, r.Certs[0].Subject, ""), portaltest.TLSCert(r.Certs[0], key))
+	if rr.Problem != "reissue_not_allowed" {
+		t.Fatalf("after reissue deny --serial: %d %s", rr.Status, rr.Body)
+	}
+	must("reissue", "allow", "--serial", serial)
+
+	out := must("link", "create", serial, "--origin", p.URL)
+	u, err := url.Parse(strings.TrimSpace(out))
+	if err != nil || u.Path != "/renew" {
+		t.Fatalf("link create printed %q", out)
+	}
+	frag, _ := url.ParseQuery(u.Fragment)
+	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, frag.Get("token")), nil)
+	if r2.Status != 200 {
+		t.Fatalf("redeeming the CLI link: %d %s", r2.Status, r2.Body)
+	}
+	log, _ := os.ReadFile(p.Dir + "/portal.log")
+	if strings.Contains(string(log), frag.Get("token")) {
+		t.Fatal("the token reached the log")
+	}
+
+	must("invite", "revoke", "1")
+	if list := must("invite", "list"); !strings.Contains(list, "true") {
+		t.Fatalf("revoked invitation not shown:\n%s", list)
+	}
+	if _, _, err := cli("invite", "revoke", "999"); err == nil {
+		t.Fatal("revoking an unknown invitation succeeded")
+	}
+	if _, _, err := cli("link", "create", serial); err == nil {
+		t.Fatal("link create without --origin succeeded")
+	}
+}

@@ -1,0 +1,79 @@
+package est_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// Seed rule: invitation codes have an expiry, a use limit and can be
+// revoked; each refusal has its own code.
+func TestInvitationPolicies(t *testing.T) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
+	p.AddUser(t, alice, alicePw)
+	p.AddUser(t, "bob", "bob-secret-pw")
+	ctx := context.Background()
+	post := func(user, pw, code string) *portaltest.Response {
+		return p.Post(t, "simpleenroll", user, pw, portaltest.CSR(t, newKey(t), cn(user), code), nil)
+	}
+
+	// Use limit: one enrollment; revoke that cert so the conflict rule does
+	// not hide the limit, then the second use is refused.
+	once, err := p.Admin.CreateInvitationWith(ctx, alice, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := post(alice, alicePw, once)
+	if r.Status != http.StatusOK {
+		t.Fatalf("first use: %d %s", r.Status, r.Body)
+	}
+	if err := p.Admin.Revoke(ctx, r.Certs[0].SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, post(alice, alicePw, once), http.StatusForbidden, "invitation_exhausted")
+
+	// Expiry.
+	short, err := p.Admin.CreateInvitationWith(ctx, "bob", time.Hour, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(61 * time.Minute)
+	wantProblem(t, post("bob", "bob-secret-pw", short), http.StatusForbidden, "invitation_expired")
+
+	// Revocation.
+	code := p.Invite(t, "bob")
+	invs, err := p.Admin.Invitations(ctx, "bob")
+	if err != nil || len(invs) != 2 {
+		t.Fatalf("invitations %+v %v", invs, err)
+	}
+	if err := p.Admin.RevokeInvitation(ctx, invs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, post("bob", "bob-secret-pw", code), http.StatusForbidden, "invitation_revoked")
+}
+
+// Seed rule: re-issue must be allowed, per user and per certificate.
+func TestReissuePerCertificate(t *testing.T) {
+	p, code := setup(t)
+	c1, k1 := enroll(t, p, code)
+	ctx := context.Background()
+	if err := p.Admin.SetCertReissue(ctx, c1.SerialNumber.Text(16), false); err != nil {
+		t.Fatal(err)
+	}
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
+	tok := p.RenewalLink(t, alice, c1.SerialNumber.Text(16), 0)
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
+	if err := p.Admin.SetCertReissue(ctx, c1.SerialNumber.Text(16), true); err != nil {
+		t.Fatal(err)
+	}
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != http.StatusOK {
+		t.Fatalf("after allowing: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,0 +1,123 @@
+package est_test
+
+import (
+	"context"
+	"crypto/x509"
+	"io"
+	"math/big"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+func fetchCRL(t *testing.T, p *portaltest.Portal) *x509.RevocationList {
+	t.Helper()
+	resp, err := p.Client(nil).Get(p.URL + "/crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	der, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkix-crl" {
+		t.Fatalf("crl: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := crl.CheckSignatureFrom(p.CA.Issuing); err != nil {
+		t.Fatalf("CRL signature: %v", err)
+	}
+	return crl
+}
+
+func listed(crl *x509.RevocationList, serial *big.Int) bool {
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(serial) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Every issued certificate names the CRL; a revoked one is on it; a
+// superseded one is revoked only after the grace period, never at issuance.
+func TestCRLAndSupersedeGrace(t *testing.T) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, SupersedeGrace: time.Hour})
+	p.AddUser(t, alice, alicePw)
+	c1, k1 := enroll(t, p, p.Invite(t, alice))
+	if len(c1.CRLDistributionPoints) != 1 || c1.CRLDistributionPoints[0] != p.URL+"/crl" {
+		t.Fatalf("CRL DP %v", c1.CRLDistributionPoints)
+	}
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != 200 {
+		t.Fatalf("reenroll %d %s", r.Status, r.Body)
+	}
+	c2 := r.Certs[0]
+	if listed(fetchCRL(t, p), c1.SerialNumber) {
+		t.Fatal("superseded cert revoked at issuance")
+	}
+	// Within the grace period the old cert can still retry the renewal.
+	clk.Advance(30 * time.Minute)
+	if r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1)); r.Status != 200 {
+		t.Fatalf("retry within grace: %d %s", r.Status, r.Body)
+	}
+	clk.Advance(2 * time.Hour)
+	crl := fetchCRL(t, p)
+	if !listed(crl, c1.SerialNumber) {
+		t.Fatal("superseded cert not revoked after the grace period")
+	}
+	// c2 was superseded by the retry (same predecessor), so it goes too.
+	if !listed(crl, c2.SerialNumber) {
+		t.Fatal("the orphan of the interrupted renewal was not revoked")
+	}
+	oc, _ := p.Store.Cert(context.Background(), c1.SerialNumber.Text(16))
+	if oc.Status != store.StatusRevoked {
+		t.Fatalf("store status %s", oc.Status)
+	}
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	wantProblem(t, r, http.StatusForbidden, "client_cert_required")
+}
+
+// Re-sending the same CSR returns the same certificate: enroll, re-enroll
+// and renewal-link redemption, even once the invitation or link is spent.
+func TestIdempotentIssuance(t *testing.T) {
+	p := portaltest.Start(t)
+	p.AddUser(t, alice, alicePw)
+	ctx := context.Background()
+	code, err := p.Admin.CreateInvitationWith(ctx, alice, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := newKey(t)
+	csr := portaltest.CSR(t, key, cn(alice), code)
+	a := p.Post(t, "simpleenroll", alice, alicePw, csr, nil)
+	b := p.Post(t, "simpleenroll", alice, alicePw, csr, nil)
+	if a.Status != 200 || b.Status != 200 || !a.Certs[0].Equal(b.Certs[0]) {
+		t.Fatalf("enroll twice: %d %d", a.Status, b.Status)
+	}
+	c1 := a.Certs[0]
+	rcsr := portaltest.CSR(t, newKey(t), c1.Subject, "")
+	a = p.Post(t, "simplereenroll", alice, alicePw, rcsr, portaltest.TLSCert(c1, key))
+	b = p.Post(t, "simplereenroll", alice, alicePw, rcsr, portaltest.TLSCert(c1, key))
+	if a.Status != 200 || b.Status != 200 || !a.Certs[0].Equal(b.Certs[0]) {
+		t.Fatalf("re-enroll twice: %d %d %s", a.Status, b.Status, b.Body)
+	}
+	tok := p.RenewalLink(t, alice, a.Certs[0].SerialNumber.Text(16), 0)
+	tcsr := portaltest.CSR(t, newKey(t), cn(alice), tok)
+	a = p.Post(t, "simpleenroll", alice, alicePw, tcsr, nil)
+	b = p.Post(t, "simpleenroll", alice, alicePw, tcsr, nil)
+	if a.Status != 200 || b.Status != 200 || !a.Certs[0].Equal(b.Certs[0]) {
+		t.Fatalf("link twice: %d %d %s", a.Status, b.Status, b.Body)
+	}
+	// A different CSR with the spent link is still refused.
+	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil), http.StatusForbidden, "link_used")
+	all, _ := p.Store.Certs(ctx, alice)
+	if len(all) != 3 {
+		t.Fatalf("%d certificates recorded, want 3", len(all))
+	}
+}

@@ -1,0 +1,72 @@
+package est_test
+
+import (
+	"crypto"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// Seed rule: after the CA is rebuilt, renewal (no new invitation code)
+// gives a certificate from the new CA, and /cacerts serves the new chain
+// with the RFC 4210 link certificates.
+func TestRebuildThenReenroll(t *testing.T) {
+	p, code := setup(t)
+	oldRoot := p.CA.Root
+	c1, k1 := enroll(t, p, code)
+	ca2 := p.RebuildCA(t)
+	if ca2.Generation != 2 || ca2.Root.Equal(oldRoot) {
+		t.Fatalf("rebuild: generation %d", ca2.Generation)
+	}
+
+	resp, err := p.Client(nil).Get(p.URL + "/.well-known/est/cacerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	certs, err := portaltest.ParseCertsOnly(body)
+	if err != nil || len(certs) != 4 {
+		t.Fatalf("cacerts: %d certs, %v", len(certs), err)
+	}
+	var newWithOld, oldWithNew *x509.Certificate
+	for _, c := range certs[2:] {
+		switch {
+		case c.Subject.String() == ca2.Root.Subject.String() && c.Issuer.String() == oldRoot.Subject.String():
+			newWithOld = c
+		case c.Subject.String() == oldRoot.Subject.String() && c.Issuer.String() == ca2.Root.Subject.String():
+			oldWithNew = c
+		}
+	}
+	if newWithOld == nil || oldWithNew == nil {
+		t.Fatal("link certificates missing")
+	}
+	if err := newWithOld.CheckSignatureFrom(oldRoot); err != nil {
+		t.Fatalf("NewWithOld not signed by the old root: %v", err)
+	}
+	if !newWithOld.PublicKey.(interface{ Equal(crypto.PublicKey) bool }).Equal(ca2.Root.PublicKey) {
+		t.Fatal("NewWithOld does not carry the new root key")
+	}
+	if err := oldWithNew.CheckSignatureFrom(ca2.Root); err != nil {
+		t.Fatalf("OldWithNew not signed by the new root: %v", err)
+	}
+
+	// The CA1 certificate re-enrolls over mTLS and gets a CA2 certificate.
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != http.StatusOK {
+		t.Fatalf("re-enroll after rebuild: %d %s", r.Status, r.Body)
+	}
+	inter := x509.NewCertPool()
+	inter.AddCert(ca2.Issuing)
+	if _, err := r.Certs[0].Verify(x509.VerifyOptions{Roots: ca2.RootPool(), Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Fatalf("new cert does not chain to CA2: %v", err)
+	}
+	// Clients trusting only the old root still reach the server (its chain
+	// carries NewWithOld once the server restarts; before, its cert is CA1's).
+	if _, err := p.Client(nil).Get(p.URL + "/healthz"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,68 @@
+package est
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/renewlink"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// enrollWithToken is simpleenroll (RFC 7030, Section 4.2.1) redeeming a
+// renewal-link token as challengePassword. The new certificate continues
+// the bound certificate's invitation lineage and supersedes it; this is the
+// only way an expired certificate can be renewed. The token is marked used
+// in the same transaction that records the certificate.
+func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.User, log zerolog.Logger, ctx context.Context) error {
+	hash := renewlink.Hash(req.Challenge)
+	tok, err := h.Store.RenewalToken(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.UserID != u.ID) {
+		return NewProblem(CodeLinkInvalid, "")
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case tok.Used:
+		return NewProblem(CodeLinkUsed, "")
+	case !h.now().Before(tok.Expires):
+		return NewProblem(CodeLinkExpired, "")
+	}
+	bound, err := h.Store.Cert(ctx, tok.Serial)
+	if err != nil {
+		return err
+	}
+	if bound.Status != store.StatusActive {
+		return NewProblem(CodeLinkInvalid, "the linked certificate is "+string(bound.Status))
+	}
+	if !u.ReissueAllowed || bound.ReissueDenied {
+		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
+	}
+	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
+		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
+	}
+	if old, err := x509.ParseCertificate(bound.DER); err == nil {
+		if pub, ok := old.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(req.CSR.PublicKey) {
+			return NewProblem(CodeKeyReuse, "the CSR reuses the certificate's key; make a new key")
+		}
+	}
+	log = log.With().Str("user", u.ID).Str("current_serial", bound.Serial).Logger()
+	sc, err := h.issue(w, req, u.ID, func(c store.Cert) error {
+		c.InvitationID, c.Replaces = bound.InvitationID, bound.Serial
+		err := h.Store.ReissueWithToken(ctx, c, hash)
+		if errors.Is(err, store.ErrTokenUsed) {
+			return NewProblem(CodeLinkUsed, "")
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	log.Info().Str("serial", sc.Serial).Msg("renewed through renewal link")
+	return nil
+}

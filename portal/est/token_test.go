@@ -1,0 +1,152 @@
+package est_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// expiredSetup enrolls alice with 1 h certificates on a portal whose clock
+// the test moves.
+func expiredSetup(t *testing.T) (*portaltest.Portal, *portaltest.Clock) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Validity: time.Hour, Now: clk.Now})
+	p.AddUser(t, alice, alicePw)
+	return p, clk
+}
+
+// Seed rule: an expired certificate is renewed only through a renewal URL;
+// mTLS re-enrollment with it fails with cert_expired.
+func TestExpiredCertRenewsOnlyThroughLink(t *testing.T) {
+	p, clk := expiredSetup(t)
+	old, oldKey := enroll(t, p, p.Invite(t, alice))
+	tok := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
+	clk.Advance(2 * time.Hour)
+
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), old.Subject, ""), portaltest.TLSCert(old, oldKey))
+	wantProblem(t, r, http.StatusForbidden, "cert_expired")
+
+	// No invitation code: the token alone names the lineage.
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	if r.Status != http.StatusOK || len(r.Certs) != 1 {
+		t.Fatalf("token enroll: %d %s", r.Status, r.Body)
+	}
+	ctx := context.Background()
+	nc, err := p.Store.Cert(ctx, r.Certs[0].SerialNumber.Text(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := p.Store.Cert(ctx, old.SerialNumber.Text(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nc.Replaces != oc.Serial || nc.InvitationID != oc.InvitationID || nc.Status != store.StatusActive {
+		t.Fatalf("new cert %+v does not continue %s", nc, oc.Serial)
+	}
+	if oc.Status != store.StatusSuperseded {
+		t.Fatalf("old cert status %s, want superseded", oc.Status)
+	}
+	// Single use.
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "link_used")
+}
+
+func TestLinkRefusals(t *testing.T) {
+	p, clk := expiredSetup(t)
+	p.AddUser(t, "bob", "bob-secret-pw")
+	old, _ := enroll(t, p, p.Invite(t, alice))
+	serial := old.SerialNumber.Text(16)
+
+	// Another user's token is link_invalid, as is an unknown one.
+	tok := p.RenewalLink(t, alice, serial, time.Hour)
+	r := p.Post(t, "simpleenroll", "bob", "bob-secret-pw", portaltest.CSR(t, newKey(t), cn("bob"), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "link_invalid")
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), "rt1_"+strings.Repeat("A", 43)), nil)
+	wantProblem(t, r, http.StatusForbidden, "link_invalid")
+	// Wrong password is still bad_password, before the token is looked at.
+	r = p.Post(t, "simpleenroll", alice, "wrong-password", portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusUnauthorized, "bad_password")
+	// Re-issue denied applies to links too.
+	p.SetReissue(t, alice, false)
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
+	p.SetReissue(t, alice, true)
+	// Expired link.
+	clk.Advance(90 * time.Minute)
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "link_expired")
+}
+
+func TestLinkForRevokedCert(t *testing.T) {
+	p, _ := expiredSetup(t)
+	old, _ := enroll(t, p, p.Invite(t, alice))
+	serial := old.SerialNumber.Text(16)
+	tok := p.RenewalLink(t, alice, serial, 0)
+	if err := p.Admin.Revoke(context.Background(), serial); err != nil {
+		t.Fatal(err)
+	}
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "link_invalid")
+	if _, err := p.Admin.CreateRenewalLink(context.Background(), alice, serial, 0); err == nil {
+		t.Fatal("a link was made for a revoked certificate")
+	}
+	if _, err := p.Admin.CreateRenewalLink(context.Background(), "bob", serial, 0); err == nil {
+		t.Fatal("a link was made for another user's certificate")
+	}
+}
+
+// Two redemptions racing: exactly one wins, the other gets link_used.
+func TestLinkSingleUseUnderRace(t *testing.T) {
+	p, _ := expiredSetup(t)
+	old, _ := enroll(t, p, p.Invite(t, alice))
+	tok := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
+	const n = 6
+	res := make([]*portaltest.Response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		csr := portaltest.CSR(t, newKey(t), cn(alice), tok)
+		go func() {
+			defer wg.Done()
+			res[i] = p.Post(t, "simpleenroll", alice, alicePw, csr, nil)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, r := range res {
+		switch {
+		case r.Status == http.StatusOK:
+			ok++
+		case r.Problem != "link_used":
+			t.Fatalf("unexpected answer %d %s", r.Status, r.Body)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d redemptions succeeded, want 1", ok)
+	}
+}
+
+func TestLinkTokenNotLogged(t *testing.T) {
+	p, _ := expiredSetup(t)
+	old, _ := enroll(t, p, p.Invite(t, alice))
+	tok := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
+	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	log, err := os.ReadFile(p.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(log), tok) || strings.Contains(string(log), tok[4:20]) || strings.Contains(string(log), alicePw) {
+		t.Fatal("log holds the token or password")
+	}
+	if !strings.Contains(string(log), "renewed through renewal link") {
+		t.Fatal("log lacks the renewal record (test would prove nothing)")
+	}
+}

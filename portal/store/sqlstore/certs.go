@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at`
+
+func insertCert(ctx context.Context, tx *tx, c store.Cert) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
+		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash)
+	if isUnique(err) {
+		return fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: insert cert: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction, committing if it returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(*tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// Enroll implements store.Store.
+func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
+	return d.inTx(ctx, func(tx *tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE invitations SET uses = uses + 1 WHERE id = ? AND revoked = 0 AND (max_uses = 0 OR uses < max_uses)`, c.InvitationID)
+		if err != nil {
+			return fmt.Errorf("sqlite: count invitation use: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrInvitationSpent)
+		}
+		return insertCert(ctx, tx, c)
+	})
+}
+
+// Reissue implements store.Store.
+func (d *DB) Reissue(ctx context.Context, c store.Cert) error {
+	if c.Replaces == "" {
+		return errors.New("sqlite: reissue without a replaced serial")
+	}
+	return d.inTx(ctx, func(tx *tx) error { return reissueTx(ctx, tx, c) })
+}
+
+func reissueTx(ctx context.Context, tx *tx, c store.Cert) error {
+	// The replaced cert, and the result of any earlier (interrupted)
+	// re-issue of it, give way to the new one.
+	_, err := tx.ExecContext(ctx,
+		`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
+		c.Replaces, c.Replaces)
+	if err != nil {
+		return fmt.Errorf("sqlite: supersede: %w", err)
+	}
+	return insertCert(ctx, tx, c)
+}
+
+func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
+	var c store.Cert
+	var status string
+	var nb, na int64
+	var denied int
+	var revokedAt int64
+	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied, &c.CSRHash, &revokedAt); err != nil {
+		return c, err
+	}
+	if revokedAt != 0 {
+		c.RevokedAt = time.Unix(revokedAt, 0)
+	}
+	c.ReissueDenied = denied != 0
+	c.Status = store.Status(status)
+	c.NotBefore, c.NotAfter = time.Unix(nb, 0), time.Unix(na, 0)
+	return c, nil
+}
+
+// Cert implements store.Store.
+func (d *DB) Cert(ctx context.Context, serial string) (store.Cert, error) {
+	c, err := scanCert(d.db.QueryRowContext(ctx, `SELECT `+certCols+` FROM certs WHERE serial = ?`, serial))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: cert: %w", err)
+	}
+	return c, nil
+}
+
+// Certs implements store.Store.
+func (d *DB) Certs(ctx context.Context, userID string) ([]store.Cert, error) {
+	q := `SELECT ` + certCols + ` FROM certs`
+	var args []any
+	if userID != "" {
+		q += ` WHERE user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := d.db.QueryContext(ctx, q+` ORDER BY not_before DESC, serial`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: certs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Cert
+	for rows.Next() {
+		c, err := scanCert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: certs: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: certs: %w", err)
+	}
+	return out, nil
+}
+
+// Revoke implements store.Store.
+func (d *DB) Revoke(ctx context.Context, serial string) error {
+	res, err := d.db.ExecContext(ctx,
+		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE serial = ?`,
+		time.Now().Unix(), serial)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
+	}
+	return nil
+}
+
+// CertByCSR implements store.Store.
+func (d *DB) CertByCSR(ctx context.Context, userID string, csrHash []byte) (store.Cert, error) {
+	c, err := scanCert(d.db.QueryRowContext(ctx,
+		`SELECT `+certCols+` FROM certs WHERE user_id = ? AND csr_hash = ? ORDER BY not_before DESC LIMIT 1`, userID, csrHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("cert for CSR: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("sqlite: cert by CSR: %w", err)
+	}
+	return c, nil
+}
+
+// Revoked implements store.Store.
+func (d *DB) Revoked(ctx context.Context) ([]store.Cert, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+certCols+` FROM certs WHERE status = 'revoked' ORDER BY serial`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: revoked: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Cert
+	for rows.Next() {
+		c, err := scanCert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: revoked: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RevokeSuperseded implements store.Store.
+func (d *DB) RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error) {
+	var serials []string
+	err := d.inTx(ctx, func(tx *tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT old.serial FROM certs old JOIN certs succ ON succ.replaces_serial = old.serial
+			WHERE old.status = 'superseded' AND succ.not_before < ?
+			UNION
+			SELECT DISTINCT old.serial FROM certs old JOIN certs retry ON retry.replaces_serial = old.replaces_serial
+			WHERE old.status = 'superseded' AND old.replaces_serial != '' AND retry.not_before > old.not_before
+			AND retry.not_before < ?`, cutoff.Unix(), cutoff.Unix())
+		if err != nil {
+			return fmt.Errorf("sqlite: superseded: %w", err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlite: superseded: %w", err)
+			}
+			serials = append(serials, s)
+		}
+		rows.Close()
+		for _, s := range serials {
+			if _, err := tx.ExecContext(ctx, `UPDATE certs SET status = 'revoked', revoked_at = ? WHERE serial = ?`, now.Unix(), s); err != nil {
+				return fmt.Errorf("sqlite: revoke superseded: %w", err)
+			}
+		}
+		return nil
+	})
+	return serials, err
+}

@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+const invCols = `id, code_hash, user_id, created, uses, expires, max_uses, revoked`
+
+func scanInvitation(row interface{ Scan(...any) error }) (store.Invitation, error) {
+	var inv store.Invitation
+	var created, expires int64
+	var revoked int
+	if err := row.Scan(&inv.ID, &inv.CodeHash, &inv.UserID, &created, &inv.Uses, &expires, &inv.MaxUses, &revoked); err != nil {
+		return inv, err
+	}
+	inv.Created, inv.Revoked = time.Unix(created, 0), revoked != 0
+	if expires != 0 {
+		inv.Expires = time.Unix(expires, 0)
+	}
+	return inv, nil
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// migrations add the columns later versions introduced to a database made
+// by an earlier one (CREATE TABLE IF NOT EXISTS leaves old tables as they are).
+const migrations = `
+ALTER TABLE invitations ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invitations ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invitations ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certs ADD COLUMN reissue_denied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certs ADD COLUMN csr_hash BLOB;
+ALTER TABLE certs ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS certs_csr ON certs(user_id, csr_hash);
+`
+
+// migrate applies migrations to SQLite, which lacks ADD COLUMN IF NOT EXISTS.
+func migrate(ctx context.Context, db *conn) error {
+	for _, stmt := range strings.Split(migrations, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, stmt); err != nil && !strings.Contains(err.Error(), "duplicate column") {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+// Invitations implements store.Store.
+func (d *DB) Invitations(ctx context.Context, userID string) ([]store.Invitation, error) {
+	q := `SELECT ` + invCols + ` FROM invitations`
+	var args []any
+	if userID != "" {
+		q += ` WHERE user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := d.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: invitations: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Invitation
+	for rows.Next() {
+		inv, err := scanInvitation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: invitations: %w", err)
+		}
+		out = append(out, inv)
+	}
+	return out, rows.Err()
+}
+
+// RevokeInvitation implements store.Store.
+func (d *DB) RevokeInvitation(ctx context.Context, id int64) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE invitations SET revoked = 1 WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke invitation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("invitation %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SetCertReissue implements store.Store.
+func (d *DB) SetCertReissue(ctx context.Context, serial string, allowed bool) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE certs SET reissue_denied = ? WHERE serial = ?`, boolInt(!allowed), serial)
+	if err != nil {
+		return fmt.Errorf("sqlite: set cert reissue: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
+	}
+	return nil
+}

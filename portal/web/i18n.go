@@ -1,0 +1,77 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// lang picks "ja" or "en": ?lang=, then the lang cookie, then
+// Accept-Language (RFC 9110, Section 12.5.4; first listed language wins).
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "ja" || l == "en" {
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && (c.Value == "ja" || c.Value == "en") {
+		return c.Value
+	}
+	al := strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language")))
+	if strings.HasPrefix(al, "ja") {
+		return "ja"
+	}
+	return "en"
+}
+
+// messages holds {en, ja} per key; terms follow the seed procedure.
+var messages = map[string][2]string{
+	"title":          {"certrenew user portal", "certrenew ユーザーポータル"},
+	"login":          {"Log in", "ログイン"},
+	"user":           {"User ID", "ユーザーID"},
+	"password":       {"Password", "パスワード"},
+	"bad_login":      {"The user ID or password is incorrect.", "ユーザーIDまたはパスワードが正しくありません。"},
+	"locked":         {"Too many failed attempts. Try again later.", "失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。"},
+	"logout":         {"Log out", "ログアウト"},
+	"menu":           {"≡ Menu", "≡ メニュー"},
+	"account_menu":   {"Account menu", "アカウントメニュー"},
+	"cert_mgmt":      {"Certificate management", "証明書管理"},
+	"certs":          {"Certificates", "証明書一覧"},
+	"show_all":       {"Show all (including expired and revoked)", "すべて表示（期限切れ・失効済みを含む）"},
+	"show_current":   {"Show current only", "有効なもののみ表示"},
+	"serial":         {"Serial", "シリアル番号"},
+	"status":         {"Status", "状態"},
+	"expires":        {"Expires", "有効期限"},
+	"none":           {"No certificates.", "証明書はありません。"},
+	"show_link":      {"Show renewal URL", "更新用URLを表示"},
+	"revoke":         {"Revoke", "失効"},
+	"revoke_confirm": {"Revoke this certificate? It can no longer be used.", "この証明書を失効させますか？以後使用できなくなります。"},
+	"revoked_ok":     {"The certificate was revoked.", "証明書を失効させました。"},
+	"st_active":      {"valid", "有効"},
+	"st_expired":     {"expired", "期限切れ"},
+	"st_revoked":     {"revoked", "失効"},
+	"st_superseded":  {"renewed (replaced)", "更新済み（置換）"},
+	"link_title":     {"Renewal URL", "更新用URL"},
+	"link_help":      {"Scan the QR code, or open the link on the computer where the certificate is installed. The link works once and expires at %s.", "QRコードを読み取るか、証明書がインストールされているコンピューターでリンクを開いてください。リンクは1回のみ有効で、%s に期限切れになります。"},
+	"link_open":      {"Open the renewal link", "更新用リンクを開く"},
+	"back":           {"Back to certificates", "証明書一覧に戻る"},
+	"renew_title":    {"Renew your certificate", "証明書の更新"},
+	"renew_working":  {"Handing the renewal to the certrenew extension…", "certrenew 拡張機能に更新を引き継いでいます…"},
+	"renew_handed":   {"The certrenew extension has taken over. Continue in its window: enter your password and renew.", "certrenew 拡張機能に引き継ぎました。拡張機能の画面でパスワードを入力して更新してください。"},
+	"renew_refused":  {"The certrenew extension could not use this link:", "certrenew 拡張機能はこのリンクを使用できませんでした："},
+	"renew_noext":    {"The certrenew browser extension is needed to renew from this link, and it did not answer.", "このリンクから更新するには certrenew ブラウザー拡張機能が必要ですが、応答がありませんでした。"},
+	"renew_install":  {"Install the certrenew extension and certrenew-host (ask your administrator for the package), then open the renewal link again. The link stays usable until it is used or expires.", "certrenew 拡張機能と certrenew-host をインストールし（パッケージは管理者にお問い合わせください）、もう一度更新用リンクを開いてください。リンクは使用されるか期限が切れるまで有効です。"},
+	"renew_nojs":     {"This page hands the renewal link to the certrenew browser extension. Enable JavaScript for this page, or install the certrenew extension and open the link again.", "このページは更新用リンクを certrenew ブラウザー拡張機能に引き継ぎます。このページで JavaScript を有効にするか、certrenew 拡張機能をインストールしてからリンクを開き直してください。"},
+	"renew_nofrag":   {"This page opens from a renewal URL shown in the user portal. The link in the address is missing or was already handed over.", "このページはユーザーポータルに表示される更新用URLから開きます。アドレスにリンク情報がないか、すでに引き継がれています。"},
+	"csrf":           {"The form expired. Go back and try again.", "フォームの有効期限が切れました。戻って再度お試しください。"},
+	"not_renewable":  {"This certificate cannot be renewed from a link (revoked or already renewed).", "この証明書はリンクから更新できません（失効済みまたは更新済み）。"},
+}
+
+// T returns the message for key in lang.
+func T(lang, key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if lang == "ja" {
+		return m[1]
+	}
+	return m[0]
+}

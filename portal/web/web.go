@@ -1,0 +1,199 @@
+// Package web is the portal's user-facing HTML: login with ID and password
+// (rate-limited per user and per address, with lockout), the account menu,
+// certificate management (status, "show all", a per-certificate "⁝" menu
+// with "show renewal URL" as link and QR code, and "revoke"), and the
+// /renew page that hands a renewal link to the certrenew extension.
+//
+// Pages are server-rendered and work without JavaScript (the "⁝" menu is a
+// <details> element). The only script is /static/renew.js, same-origin,
+// under a Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3).
+// Sessions are random 256-bit IDs in a Secure, HttpOnly, SameSite=Strict
+// cookie (RFC 6265bis); state-changing forms also carry a per-session CSRF
+// token.
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+var tmpl = template.Must(template.New("").Funcs(template.FuncMap{"t": T}).ParseFS(templateFS, "templates/*.html"))
+
+// SessionTTL is how long a login lasts without activity.
+const SessionTTL = 30 * time.Minute
+
+const sessionCookie = "certrenew_session"
+
+// Handler serves the user portal. Set the exported fields before use.
+type Handler struct {
+	Store store.Store
+	Log   zerolog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// LinkTTL is the lifetime of renewal links; 0 is renewlink.DefaultTTL.
+	LinkTTL time.Duration
+
+	once     sync.Once
+	limiter  *Limiter
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+type session struct {
+	user    string
+	csrf    string
+	expires time.Time
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) init() {
+	h.once.Do(func() {
+		h.limiter = NewLimiter(h.now)
+		h.sessions = map[string]*session{}
+	})
+}
+
+func (h *Handler) admin() *admin.Admin { return &admin.Admin{Store: h.Store, Now: h.Now} }
+
+// Register adds the portal's pages to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	h.init()
+	mux.HandleFunc("GET /{$}", h.secure(h.home))
+	mux.HandleFunc("GET /login", h.secure(h.loginPage))
+	mux.HandleFunc("POST /login", h.secure(h.login))
+	mux.HandleFunc("POST /logout", h.secure(h.authed(h.logout)))
+	mux.HandleFunc("GET /menu", h.secure(h.authed(h.menu)))
+	mux.HandleFunc("GET /certs", h.secure(h.authed(h.certs)))
+	mux.HandleFunc("POST /certs/{serial}/link", h.secure(h.authed(h.link)))
+	mux.HandleFunc("POST /certs/{serial}/revoke", h.secure(h.authed(h.revoke)))
+	mux.HandleFunc("GET /renew", h.secure(h.renew))
+	mux.Handle("GET /static/", h.secure(http.FileServerFS(staticFS).ServeHTTP))
+}
+
+// secure sets the headers every page carries.
+func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		next(w, r)
+	}
+}
+
+type authedFunc func(http.ResponseWriter, *http.Request, *session)
+
+// authed requires a live session; POSTs also need its CSRF token.
+func (h *Handler) authed(next authedFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s := h.session(r)
+		if s == nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			got := r.PostFormValue("csrf")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) != 1 {
+				h.render(w, r, http.StatusForbidden, "error", map[string]any{"Msg": "csrf"})
+				return
+			}
+		}
+		next(w, r, s)
+	}
+}
+
+func (h *Handler) session(r *http.Request) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.sessions[c.Value]
+	if s == nil {
+		return nil
+	}
+	if !h.now().Before(s.expires) {
+		delete(h.sessions, c.Value)
+		return nil
+	}
+	s.expires = h.now().Add(SessionTTL)
+	return s
+}
+
+func (h *Handler) newSession(w http.ResponseWriter, user string) {
+	id, csrf := randomID(), randomID()
+	h.mu.Lock()
+	now := h.now()
+	for k, s := range h.sessions { // drop stale sessions as we go.
+		if !now.Before(s.expires) {
+			delete(h.sessions, k)
+		}
+	}
+	h.sessions[id] = &session{user: user, csrf: csrf, expires: now.Add(SessionTTL)}
+	h.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+func (h *Handler) dropSession(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		h.mu.Lock()
+		delete(h.sessions, c.Value)
+		h.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+func randomID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// clientAddr is the limiter key of the peer address (no proxy headers are
+// trusted).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// render executes a page template with the language set.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["L"] = lang(r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := tmpl.ExecuteTemplate(w, name, data); err != nil {
+		h.Log.Error().Err(err).Str("page", name).Msg("render")
+	}
+}

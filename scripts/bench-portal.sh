@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Re-enrollment throughput and latency of certrenew-portal next to the
+# independent EST server globalsign/est v1.0.6, measured in the same run
+# (bench/portal_test.go), at 1, 16 and 64 concurrent mTLS clients.
+# Target: certrenew >= 2x the baseline's renewals/s, p99 <= 50 ms at 64.
+#
+#   scripts/bench-portal.sh [N]     # N re-enrollments per case (default 300)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+n="${1:-300}"
+out="$(go test ./bench/ -run '^$' -bench 'BenchmarkPortalReenroll' -benchtime="${n}x" -timeout 30m)"
+echo "$out" | grep '^Benchmark'
+echo
+echo "$out" | awk '
+  /^BenchmarkPortalReenroll/ {
+    split($1, p, "/"); srv = p[2]; sub("server=", "", srv); cl = p[3]; sub("clients=", "", cl); sub("-[0-9]+$", "", cl)
+    for (i = 1; i <= NF; i++) {
+      if ($(i+1) == "renewals/s") rps[srv, cl] = $i
+      if ($(i+1) == "p99-ms") p99[srv, cl] = $i
+      if ($(i+1) == "p50-ms") p50[srv, cl] = $i
+    }
+    clients[cl] = 1
+  }
+  END {
+    printf "%-8s %14s %14s %7s %12s %12s\n", "clients", "certrenew r/s", "globalsign r/s", "ratio", "p50 ms", "p99 ms"
+    n = split("1 16 64", order, " ")
+    for (k = 1; k <= n; k++) {
+      c = order[k]
+      if (!(c in clients)) continue
+      r = rps["globalsign", c] > 0 ? rps["certrenew", c] / rps["globalsign", c] : 0
+      printf "%-8s %14.1f %14.1f %6.2fx %12.1f %12.1f\n", c, rps["certrenew", c], rps["globalsign", c], r, p50["certrenew", c], p99["certrenew", c]
+    }
+    r64 = rps["globalsign", 64] > 0 ? rps["certrenew", 64] / rps["globalsign", 64] : 0
+    printf "\ntarget at 64 clients: ratio >= 2.00 (got %.2f), p99 <= 50 ms (got %.1f): %s\n", r64, p99["certrenew", 64],
+      (r64 >= 2 && p99["certrenew", 64] <= 50) ? "MET" : "NOT MET"
+  }'
