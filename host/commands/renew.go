@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -15,7 +16,8 @@ func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.
 	if p.CertID == "" {
 		return nil, fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
 	}
-	return s.Engine.Renew(ctx, p.CertID, p.Password, func(st proto.Step) {
+	// The PIN travels in the context to the key backend's login only.
+	return s.Engine.Renew(engine.WithPIN(ctx, p.PIN), p.CertID, p.Password, func(st proto.Step) {
 		emit(proto.Progress{CertID: p.CertID, Step: st})
 	})
 }

@@ -44,8 +44,11 @@ type Config struct {
 	WarnDays int
 	// Roots verifies portals' TLS certificates; nil means system roots.
 	Roots *x509.CertPool
-	// DefaultBackend is the key backend scheme used for "auto"; "" is soft.
+	// DefaultBackend is the key backend scheme used for "auto"; "" picks
+	// the TPM if present, else the configured token, else soft.
 	DefaultBackend string
+	// KeyPolicy is PolicyAny or PolicyHardwareRequired.
+	KeyPolicy string
 	// Failpoint, when set, is called as each journal phase is reached; a
 	// test uses it to stop the process at a chosen point.
 	Failpoint func(journal.Phase)

@@ -23,7 +23,9 @@ import (
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
+	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -99,14 +101,25 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	}
 	keys := &hsm.Registry{}
 	keys.Add(soft.New(paths.KeyDir()))
+	keys.Add(tpmBackend(paths, s))
+	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
-		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend,
+		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
 		cfg.Failpoint = failpoint(fp)
 	}
 	return engine.New(cfg), nil
+}
+
+// tpmBackend reaches the TPM named in the settings: a device, or a socket
+// ("unix:PATH", swtpm) for tests and virtual machines.
+func tpmBackend(paths config.Paths, s config.Settings) *tpm.Backend {
+	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock))
+	}
+	return tpm.New(paths.TPMKeyDir(), s.TPMDevice)
 }
 
 func openLog(paths config.Paths) (zerolog.Logger, func(), error) {
@@ -177,8 +190,8 @@ func usage() {
 usage: certrenew-host COMMAND [flags]
 
   list [--json]                                  managed certificates
-  enroll --portal URL --user ID --invitation CODE --password-stdin [--backend auto|soft]
-  renew CERT-ID --password-stdin                 renew (re-key) a certificate
+  enroll --portal URL --user ID --invitation CODE --password-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
+  renew CERT-ID --password-stdin [--pin-stdin]   renew (re-key); PIN = 2nd stdin line
   install [--path BIN] [--portal-ca FILE]        register with Chrome and Chromium
   version
 
