@@ -10,6 +10,7 @@ package hsm
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -53,6 +54,21 @@ type Backend interface {
 	// Delete destroys the key. Deleting a key that is already gone is
 	// not an error, so that an interrupted cleanup can be run again.
 	Delete(ctx context.Context, uri string) error
+}
+
+// TokenKey is a key on a PKCS#11 token (SoftHSM2, a smart card, a TPM
+// through tpm2-pkcs11) that a browser reaches by loading Module. The
+// certificate is kept on the token beside the key, with the key's CKA_ID,
+// which is how NSS pairs a certificate with its key.
+type TokenKey interface {
+	Key
+	// Module is the PKCS#11 module path the browser must load.
+	Module() string
+	// StoreCertificate puts cert on the token beside the key under label,
+	// replacing any certificate already there for this key.
+	StoreCertificate(cert *x509.Certificate, label string) error
+	// Certificate returns the certificate beside the key, or nil.
+	Certificate() (*x509.Certificate, error)
 }
 
 // Lister is implemented by backends that can enumerate their keys.

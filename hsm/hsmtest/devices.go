@@ -53,7 +53,7 @@ func NewSoftHSM(t testing.TB) *SoftHSM {
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &SoftHSM{Conf: conf, Module: SoftHSMModule, PIN: "5678", SOPIN: "1234", dir: dir,
+	s := &SoftHSM{Conf: conf, Module: SoftHSMModule, PIN: "pin-7a3f91c2", SOPIN: "so-pin-1234", dir: dir,
 		Label: fmt.Sprintf("certrenew-test-%d", tokenSeq.Add(1))}
 	t.Setenv("SOFTHSM2_CONF", conf)
 	s.run(t, "--init-token", "--free", "--label", s.Label, "--so-pin", s.SOPIN, "--pin", s.PIN)

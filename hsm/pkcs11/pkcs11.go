@@ -71,9 +71,13 @@ type Key struct {
 	signer crypto11.Signer
 	ctx    *crypto11.Context
 	id     []byte
+	module string
 }
 
-var _ hsm.Key = (*Key)(nil)
+var _ hsm.TokenKey = (*Key)(nil)
+
+// Module implements hsm.TokenKey.
+func (k *Key) Module() string { return k.module }
 
 // URI implements hsm.Key.
 func (k *Key) URI() string { return k.uri }
@@ -151,7 +155,7 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 		return nil, fmt.Errorf("pkcs11: generate: %w", mapErr(err))
 	}
 	u := &p11uri.URI{Token: loc.Token, Serial: loc.Serial, ID: id, Type: "private", ModulePath: loc.ModulePath, PINSource: loc.PINSource}
-	return &Key{uri: u.String(), signer: signer, ctx: c, id: id}, nil
+	return &Key{uri: u.String(), signer: signer, ctx: c, id: id, module: loc.ModulePath}, nil
 }
 
 // Open implements hsm.Backend.
@@ -174,7 +178,7 @@ func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
 	if len(found) == 0 {
 		return nil, fmt.Errorf("pkcs11: %s: %w", uri, hsm.ErrNotFound)
 	}
-	return &Key{uri: uri, signer: found[0], ctx: c, id: u.ID}, nil
+	return &Key{uri: uri, signer: found[0], ctx: c, id: u.ID, module: u.ModulePath}, nil
 }
 
 // Delete implements hsm.Backend: the private and public key objects and

@@ -12,8 +12,8 @@ import (
 	"os"
 	"syscall"
 
-	keyfile "github.com/foxboron/go-tpm-keyfiles"
 	"github.com/certrenew/certrenew/hsm"
+	keyfile "github.com/foxboron/go-tpm-keyfiles"
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 	"golang.org/x/crypto/cryptobyte"

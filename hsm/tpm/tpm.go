@@ -29,8 +29,8 @@ import (
 	"sync"
 	"syscall"
 
-	keyfile "github.com/foxboron/go-tpm-keyfiles"
 	"github.com/certrenew/certrenew/hsm"
+	keyfile "github.com/foxboron/go-tpm-keyfiles"
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 )

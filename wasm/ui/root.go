@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,9 @@ type Root struct {
 	err      *proto.Error
 	errRetry screen // where "Try again" goes: screenList means refresh
 	draft    enrollDraft
+	// tokenBackend: the host has a PKCS#11 token, so enrollment asks for
+	// its PIN.
+	tokenBackend bool
 
 	idPrefix string
 	seq      int
@@ -138,6 +142,9 @@ func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
 }
 
 func (r *Root) onState(ctx app.Context, st *bridge.State) {
+	if st.Hello != nil {
+		r.tokenBackend = slices.Contains(st.Hello.Backends, "pkcs11")
+	}
 	if st.List != nil {
 		r.list = st.List
 		if r.screen == screenLoading {
