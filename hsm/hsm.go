@@ -71,6 +71,13 @@ type TokenKey interface {
 	Certificate() (*x509.Certificate, error)
 }
 
+// TSS2Key is a TPM key whose wrapped blob other TPM software can load: the
+// TSS2 PEM form ("TSS2 PRIVATE KEY"). The blob is useless off this TPM.
+type TSS2Key interface {
+	Key
+	TSS2PEM() []byte
+}
+
 // Lister is implemented by backends that can enumerate their keys.
 type Lister interface {
 	List(ctx context.Context) ([]string, error)

@@ -80,7 +80,7 @@ func (s *SoftHSM) run(t testing.TB, args ...string) {
 // SWTPM is a running swtpm with a fresh state, reached on a unix socket.
 type SWTPM struct {
 	Socket string // raw TPM 2.0 command socket
-	Ctrl   string // swtpm control socket
+	Ctrl   string // swtpm control socket (Socket + ".ctrl", where the TSS "swtpm:path=" TCTI looks)
 	Dir    string // state directory
 	cmd    *exec.Cmd
 	done   chan struct{}
@@ -91,7 +91,7 @@ func StartSWTPM(t testing.TB) *SWTPM {
 	t.Helper()
 	testenv.Need(t, "swtpm")
 	dir := ShortTempDir(t)
-	s := &SWTPM{Dir: dir, Socket: filepath.Join(dir, "s"), Ctrl: filepath.Join(dir, "c"), done: make(chan struct{})}
+	s := &SWTPM{Dir: dir, Socket: filepath.Join(dir, "s"), Ctrl: filepath.Join(dir, "s.ctrl"), done: make(chan struct{})}
 	s.cmd = exec.Command("swtpm", "socket", "--tpm2",
 		"--tpmstate", "dir="+dir,
 		"--server", "type=unixio,path="+s.Socket,

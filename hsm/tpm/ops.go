@@ -50,10 +50,14 @@ func template(alg hsm.Algorithm) (tpm2.TPMTPublic, error) {
 	return tpm2.TPMTPublic{}, fmt.Errorf("tpm: algorithm %q: %w", alg, hsm.ErrUnsupported)
 }
 
+// createSRK makes the owner hierarchy's storage key from the TCG "H-2" ECC
+// template (TCG EK Credential Profile 2.0, Section B.4.5, unique zeroed), the
+// parent every TSS2 PEM key names with 0x40000001; tpm2-pkcs11's
+// "tss2-engine-key" transient parent is the same key.
 func createSRK(t transport.TPM) (tpm2.AuthHandle, error) {
 	rsp, err := tpm2.CreatePrimary{
 		PrimaryHandle: tpm2.TPMRHOwner,
-		InPublic:      tpm2.New2B(tpm2.ECCSRKTemplate),
+		InPublic:      tpm2.New2B(keyfile.ECCSRK_H2_Template),
 	}.Execute(t)
 	if err != nil {
 		return tpm2.AuthHandle{}, fmt.Errorf("tpm: create SRK: %w", err)
@@ -90,6 +94,10 @@ func newKey(b *Backend, uri string, kf *keyfile.TPMKey) (*Key, error) {
 
 // URI implements hsm.Key.
 func (k *Key) URI() string { return k.uri }
+
+// TSS2PEM implements hsm.TSS2Key: the wrapped blob, loadable only by
+// this TPM, for tpm2-pkcs11 (`tpm2_ptool link`).
+func (k *Key) TSS2PEM() []byte { return k.kf.Bytes() }
 
 // Public implements crypto.Signer.
 func (k *Key) Public() crypto.PublicKey { return k.pub }

@@ -27,7 +27,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/certrenew/certrenew/hsm"
 	keyfile "github.com/foxboron/go-tpm-keyfiles"
@@ -119,12 +118,11 @@ func (b *Backend) with(f func(t transport.TPM) error) error {
 		b.conn = c
 	}
 	err := f(retrying{b.conn})
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
-		// A broken connection is reopened by the next call.
-		b.conn.Close()
-		b.conn = nil
-	}
+	// The connection is not kept between operations: a TPM without a
+	// resource manager (swtpm) serves one client at a time, and other TPM
+	// software (tpm2-pkcs11) must get its turn.
+	b.conn.Close()
+	b.conn = nil
 	if err != nil {
 		return mapErr(err)
 	}
@@ -264,4 +262,25 @@ func writeExclusive(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// FlushTransient flushes every transient object on the TPM. It is for TPMs
+// reached without a resource manager (swtpm on a socket), where other TPM
+// software (tpm2-tools under tpm2_ptool) leaves objects loaded when it
+// exits; on /dev/tpmrm0 the kernel does this itself.
+func (b *Backend) FlushTransient() error {
+	return b.with(func(t transport.TPM) error {
+		rsp, err := tpm2.GetCapability{Capability: tpm2.TPMCapHandles, Property: uint32(tpm2.TPMHTTransient) << 24, PropertyCount: 64}.Execute(t)
+		if err != nil {
+			return fmt.Errorf("tpm: list transient handles: %w", err)
+		}
+		hs, err := rsp.CapabilityData.Data.Handles()
+		if err != nil {
+			return err
+		}
+		for _, h := range hs.Handle {
+			flush(t, h)
+		}
+		return nil
+	})
 }

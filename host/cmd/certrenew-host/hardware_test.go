@@ -15,7 +15,6 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/pkcs11"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
@@ -103,39 +102,6 @@ func TestTokenEnrollRenewWithPIN(t *testing.T) {
 		t.Fatalf("module not registered in NSS:\n%s", mods)
 	}
 	assertNoSecret(t, e.home, s.PIN)
-}
-
-// TestTPMEnrollRenew enrolls and renews with the key in swtpm: the new key
-// is made in the same TPM, the old blob is gone, the new key is fixedTPM.
-func TestTPMEnrollRenew(t *testing.T) {
-	sw := hsmtest.StartSWTPM(t)
-	e, p, code := hwEnv(t, map[string]any{"tpmDevice": "unix:" + sw.Socket})
-	if out, errOut, err := e.run(t, "pw-alice-1\n", nil, "enroll", "--portal", p.URL, "--user", "alice",
-		"--invitation", code, "--backend", "tpm", "--password-stdin"); err != nil {
-		t.Fatalf("enroll: %v\n%s\n%s", err, out, errOut)
-	}
-	ent := e.entry(t)
-	if out, errOut, err := e.run(t, "pw-alice-1\n", nil, "renew", ent.ID, "--password-stdin"); err != nil {
-		t.Fatalf("renew: %v\n%s\n%s", err, out, errOut)
-	}
-	renewed := e.entry(t)
-	b := tpm.NewWithOpener(filepath.Join(e.state, "keys", "tpm"), tpm.DialSocket(sw.Socket))
-	defer b.Close()
-	if _, err := b.Open(context.Background(), ent.KeyURI); !errors.Is(err, hsm.ErrNotFound) {
-		t.Fatalf("old TPM key still there: %v", err)
-	}
-	k, err := b.Open(context.Background(), renewed.KeyURI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := k.(*tpm.Key).Attributes()
-	if !a.FixedTPM || !a.FixedParent || !a.SensitiveDataOrigin {
-		t.Fatalf("renewed key attributes %+v", a)
-	}
-	cur, _ := renewed.Certificate()
-	if !k.Public().(interface{ Equal(any) bool }).Equal(cur.PublicKey) {
-		t.Fatal("the renewed certificate is not for the TPM key")
-	}
 }
 
 // TestHardwareRequired refuses software keys under the policy.

@@ -95,13 +95,18 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err != nil {
 		return nil, err
 	}
+	tb := tpmBackend(paths, s)
+	db.TPM = &nss.TPM2PKCS11{TCTI: tcti(s.TPMDevice)}
+	if strings.HasPrefix(s.TPMDevice, "unix:") {
+		db.TPM.Reset = tb.FlushTransient
+	}
 	roots, err := paths.Roots()
 	if err != nil {
 		return nil, err
 	}
 	keys := &hsm.Registry{}
 	keys.Add(soft.New(paths.KeyDir()))
-	keys.Add(tpmBackend(paths, s))
+	keys.Add(tb)
 	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
@@ -120,6 +125,18 @@ func tpmBackend(paths config.Paths, s config.Settings) *tpm.Backend {
 		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock))
 	}
 	return tpm.New(paths.TPMKeyDir(), s.TPMDevice)
+}
+
+// tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
+// TPM; "" leaves the TSS default.
+func tcti(device string) string {
+	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
+		return "swtpm:path=" + sock
+	}
+	if device != "" {
+		return "device:" + device
+	}
+	return ""
 }
 
 func openLog(paths config.Paths) (zerolog.Logger, func(), error) {

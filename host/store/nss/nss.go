@@ -30,6 +30,9 @@ const caPrefix = "certrenew CA "
 // DB is one NSS database directory.
 type DB struct {
 	Dir string
+	// TPM configures tpm2-pkcs11 for identities whose key is in the TPM;
+	// nil uses tpm2-pkcs11's defaults.
+	TPM *TPM2PKCS11
 }
 
 var _ store.Store = (*DB)(nil)
@@ -92,6 +95,9 @@ func (db *DB) InstallIdentity(ctx context.Context, id store.Identity) error {
 	if tk, ok := id.Key.(hsm.TokenKey); ok {
 		return db.installToken(ctx, id, tk)
 	}
+	if tk, ok := id.Key.(hsm.TSS2Key); ok {
+		return db.installTPM(ctx, id, tk)
+	}
 	exp, ok := id.Key.(interface{ PrivateKey() crypto.PrivateKey })
 	if !ok {
 		return fmt.Errorf("nss: key %s cannot be imported: only software keys live in the NSS database, and it is not on a PKCS#11 token", id.Key.URI())
@@ -125,6 +131,9 @@ func (db *DB) InstallIdentity(ctx context.Context, id store.Identity) error {
 func (db *DB) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	if tk, ok := id.Key.(hsm.TokenKey); ok {
 		return db.verifyToken(ctx, id, tk)
+	}
+	if _, ok := id.Key.(hsm.TSS2Key); ok {
+		return db.verifyTPM(ctx, id)
 	}
 	certs, err := db.certsByNickname(ctx, id.Nickname)
 	if err != nil {
@@ -172,6 +181,9 @@ func (db *DB) HasCert(ctx context.Context, id store.Identity) (bool, error) {
 func (db *DB) RemoveIdentity(ctx context.Context, old store.Identity, keep *store.Identity) error {
 	kid, err := KeyID(old.Cert)
 	if err != nil {
+		return err
+	}
+	if err := db.removeTPM(ctx, old.Cert); err != nil {
 		return err
 	}
 	keys, err := db.keyIDs(ctx)
