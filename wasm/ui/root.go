@@ -172,6 +172,9 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 }
 
 func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
+	if rep.Type == proto.TypeHello && rep.Hello != nil {
+		r.tokenBackend = slices.Contains(rep.Hello.Backends, "pkcs11")
+	}
 	switch {
 	case rep.ID != "" && rep.ID == r.listID:
 		switch rep.Type {
