@@ -7,6 +7,8 @@ import (
 	"crypto"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -25,8 +27,11 @@ import (
 type Backend struct {
 	cfg Config
 	mu  sync.Mutex
-	// open contexts, closed by Close.
-	ctxs []*crypto11.Context
+	// open contexts, closed by Close. A logged-in session is reused for
+	// the same token and PIN within this process (a SoftHSM2 login costs a
+	// key derivation); the cache key holds a hash of the PIN, not the PIN.
+	ctxs  []*crypto11.Context
+	cache map[string]*crypto11.Context
 }
 
 var _ hsm.Backend = (*Backend)(nil)
@@ -61,7 +66,7 @@ func (b *Backend) Close() error {
 	for _, c := range b.ctxs {
 		errs = append(errs, c.Close())
 	}
-	b.ctxs = nil
+	b.ctxs, b.cache = nil, nil
 	return errors.Join(errs...)
 }
 
@@ -264,6 +269,14 @@ func (b *Backend) context(ctx context.Context, u *p11uri.URI) (*crypto11.Context
 	if pin == "" {
 		return nil, fmt.Errorf("pkcs11: token %q: %w (no PIN given)", u.Token, hsm.ErrPINIncorrect)
 	}
+	sum := sha256.Sum256([]byte(pin))
+	key := u.ModulePath + "\x00" + u.Token + "\x00" + u.Serial + "\x00" + hex.EncodeToString(sum[:])
+	b.mu.Lock()
+	cached := b.cache[key]
+	b.mu.Unlock()
+	if cached != nil {
+		return cached, nil
+	}
 	cfg := &crypto11.Config{Path: u.ModulePath, Pin: pin}
 	if u.Serial != "" {
 		cfg.TokenSerial = u.Serial
@@ -276,6 +289,10 @@ func (b *Backend) context(ctx context.Context, u *p11uri.URI) (*crypto11.Context
 	}
 	b.mu.Lock()
 	b.ctxs = append(b.ctxs, c)
+	if b.cache == nil {
+		b.cache = map[string]*crypto11.Context{}
+	}
+	b.cache[key] = c
 	b.mu.Unlock()
 	return c, nil
 }
