@@ -9,6 +9,8 @@ pkgs=(
   softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
+  libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
+  gcc libc6-dev   # cgo: the PKCS#11 backend (crypto11) loads modules with dlopen
   ca-certificates
 )
 missing=()
