@@ -22,8 +22,12 @@ type passwordView struct {
 }
 
 // needsPIN reports whether the certificate's key is on a PKCS#11 token,
-// whose PIN the host needs for the new key (it is made on the same token).
-func (v *passwordView) needsPIN() bool { return v.Cert != nil && v.Cert.Backend == "pkcs11" }
+// whose PIN the host needs for the new key (it is made on the same token),
+// or in the TPM, whose keys the browser reaches through a tpm2-pkcs11
+// token with a PIN of its own.
+func (v *passwordView) needsPIN() bool {
+	return v.Cert != nil && (v.Cert.Backend == "pkcs11" || v.Cert.Backend == "tpm")
+}
 
 func (v *passwordView) OnMount(ctx app.Context) {
 	v.password, v.pin = "", ""
