@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,44 +195,61 @@ func whoamiWithPINDialog(t *testing.T, ctx context.Context, display, url, pin st
 	nav := make(chan error, 1)
 	go func() { nav <- chromedp.Do(ctx, chromedp.Navigate(url)) }()
 	deadline := time.Now().Add(45 * time.Second)
-	typed := false
-	for !typed {
+	typed := map[string]bool{} // each dialog window gets the PIN once
+	for {
 		select {
 		case err := <-nav:
-			t.Fatalf("the page loaded without the PIN dialog (err %v): the token key was not used", err)
+			if err != nil {
+				t.Fatalf("navigate %s: %v", url, err)
+			}
+			if len(typed) == 0 {
+				t.Fatal("the page loaded without the PIN dialog: the token key was not used")
+			}
+			return strings.TrimSpace(text(t, ctx, "body"))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no PIN dialog appeared; windows: %s", xwindows(display))
+			t.Fatalf("no PIN dialog answered; windows: %s", xwindows(display))
 		}
-		for _, name := range []string{"Unlock", "Security Device", "Sign in", "password"} {
-			out, _ := xdotool(display, "search", "--onlyvisible", "--name", name)
-			if w := strings.Fields(out); len(w) > 0 {
-				t.Logf("PIN dialog window %s (%q)", w[0], name)
-				xdotool(display, "windowactivate", "--sync", w[0])
-				xdotool(display, "windowfocus", "--sync", w[0])
-				if _, err := xdotool(display, "type", "--delay", "20", pin); err != nil {
-					t.Fatalf("xdotool type: %v", err)
-				}
-				xdotool(display, "key", "Return")
-				typed = true
-				break
+		for _, w := range dialogWindows(display) {
+			if typed[w] {
+				continue
 			}
+			typed[w] = true
+			name, _ := xdotool(display, "getwindowname", w)
+			t.Logf("PIN dialog window %s %q", w, strings.TrimSpace(name))
+			xdotool(display, "windowactivate", "--sync", w)
+			xdotool(display, "windowfocus", "--sync", w)
+			if _, err := xdotool(display, "type", "--delay", "20", pin); err != nil {
+				t.Fatalf("xdotool type: %v", err)
+			}
+			xdotool(display, "key", "Return")
 		}
-		if !typed {
-			time.Sleep(100 * time.Millisecond) // polling an external window; no event to wait on
-		}
+		time.Sleep(100 * time.Millisecond) // polling an external window; no event to wait on
 	}
-	if err := <-nav; err != nil {
-		t.Fatalf("navigate %s: %v", url, err)
-	}
-	return strings.TrimSpace(text(t, ctx, "body"))
 }
 
+// dialogWindows returns the visible windows whose title is NSS's token
+// PIN prompt in Chromium ("Unlock Security Device" or similar).
+func dialogWindows(display string) []string {
+	var ids []string
+	for _, name := range []string{"Unlock", "Security Device"} {
+		out, _ := xdotool(display, "search", "--onlyvisible", "--name", name)
+		for _, f := range strings.Fields(out) {
+			if _, err := strconv.ParseUint(f, 10, 64); err == nil && !slices.Contains(ids, f) {
+				ids = append(ids, f)
+			}
+		}
+	}
+	return ids
+}
+
+// xdotool runs xdotool on display and returns its standard output only
+// (X errors about vanished windows go to stderr).
 func xdotool(display string, args ...string) (string, error) {
 	cmd := exec.Command("xdotool", args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.CombinedOutput()
+	out, err := cmd.Output()
 	return string(out), err
 }
 
