@@ -10,6 +10,7 @@ package hsm
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -55,6 +56,28 @@ type Backend interface {
 	Delete(ctx context.Context, uri string) error
 }
 
+// TokenKey is a key on a PKCS#11 token (SoftHSM2, a smart card, a TPM
+// through tpm2-pkcs11) that a browser reaches by loading Module. The
+// certificate is kept on the token beside the key, with the key's CKA_ID,
+// which is how NSS pairs a certificate with its key.
+type TokenKey interface {
+	Key
+	// Module is the PKCS#11 module path the browser must load.
+	Module() string
+	// StoreCertificate puts cert on the token beside the key under label,
+	// replacing any certificate already there for this key.
+	StoreCertificate(cert *x509.Certificate, label string) error
+	// Certificate returns the certificate beside the key, or nil.
+	Certificate() (*x509.Certificate, error)
+}
+
+// TSS2Key is a TPM key whose wrapped blob other TPM software can load: the
+// TSS2 PEM form ("TSS2 PRIVATE KEY"). The blob is useless off this TPM.
+type TSS2Key interface {
+	Key
+	TSS2PEM() []byte
+}
+
 // Lister is implemented by backends that can enumerate their keys.
 type Lister interface {
 	List(ctx context.Context) ([]string, error)
@@ -70,7 +93,40 @@ var (
 	ErrUnsupported   = errors.New("not supported by this key backend")
 	ErrUnknownScheme = errors.New("no key backend for this URI scheme")
 	ErrMalformedURI  = errors.New("malformed key URI")
+	// ErrDeviceFull reports a device out of object memory (a TPM's
+	// TPM_RC_OBJECT_MEMORY, a full token).
+	ErrDeviceFull = errors.New("key device is out of object memory")
+	// ErrHardwareRequired reports a software key refused by a policy that
+	// demands a hardware-bound one.
+	ErrHardwareRequired = errors.New("policy requires a hardware-bound key, but only software keys are available")
 )
+
+type pinKey struct{}
+
+// WithPIN returns a context carrying a token PIN for the backend calls made
+// with it. The PIN is used for one login and never stored; it must not be
+// logged. An empty pin returns ctx unchanged.
+func WithPIN(ctx context.Context, pin string) context.Context {
+	if pin == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, pinKey{}, pin)
+}
+
+// PINFrom returns the PIN WithPIN put in ctx, if any.
+func PINFrom(ctx context.Context) (string, bool) {
+	pin, ok := ctx.Value(pinKey{}).(string)
+	return pin, ok && pin != ""
+}
+
+// Hardware reports whether a backend scheme keeps keys in hardware.
+func Hardware(scheme string) bool { return scheme == "tpm" || scheme == "pkcs11" }
+
+// Detector is implemented by backends that can tell whether their device is
+// present, so that "auto" can prefer hardware.
+type Detector interface {
+	Present(ctx context.Context) bool
+}
 
 // Scheme returns the scheme of a key URI ("soft" for "soft:abc").
 func Scheme(uri string) (string, error) {

@@ -97,6 +97,7 @@ func (c *CLI) enroll(ctx context.Context, args []string) error {
 	fs.StringVar(&p.Invitation, "invitation", "", "invitation code")
 	fs.StringVar(&p.Backend, "backend", "auto", "key backend: auto, soft, tpm or pkcs11")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the password)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,11 +105,11 @@ func (c *CLI) enroll(ctx context.Context, args []string) error {
 	if !*pwStdin {
 		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
 	}
-	pw, err := readSecret(c.Stdin)
+	secrets, err := readSecrets(c.Stdin, *pinStdin)
 	if err != nil {
 		return err
 	}
-	p.Password = pw
+	p.Password, p.PIN = secrets[0], secrets[1]
 	res, err := c.run(ctx, proto.CmdEnroll, p)
 	if err != nil {
 		return err
@@ -124,6 +125,7 @@ func (c *CLI) enroll(ctx context.Context, args []string) error {
 func (c *CLI) renew(ctx context.Context, args []string) error {
 	fs := c.flags("renew")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the password)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	// Accept the certificate ID before or after the flags.
 	var id string
@@ -142,11 +144,11 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 	if !*pwStdin {
 		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
 	}
-	pw, err := readSecret(c.Stdin)
+	secrets, err := readSecrets(c.Stdin, *pinStdin)
 	if err != nil {
 		return err
 	}
-	res, err := c.run(ctx, proto.CmdRenew, proto.RenewParams{CertID: id, Password: pw})
+	res, err := c.run(ctx, proto.CmdRenew, proto.RenewParams{CertID: id, Password: secrets[0], PIN: secrets[1]})
 	if err != nil {
 		return err
 	}
@@ -180,9 +182,32 @@ func (c *CLI) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// readSecrets reads the password line and, if withPIN, the token PIN line
+// from r, with one buffered reader so the second line is not lost. The
+// result always has two elements; the PIN is "" without withPIN.
+func readSecrets(r io.Reader, withPIN bool) ([]string, error) {
+	br := bufio.NewReader(r)
+	pw, err := readSecret(br)
+	if err != nil {
+		return nil, err
+	}
+	if !withPIN {
+		return []string{pw, ""}, nil
+	}
+	pin, err := readSecret(br)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --pin-stdin: the PIN must be the second line of stdin", ErrUsage)
+	}
+	return []string{pw, pin}, nil
+}
+
 // readSecret reads one line from r without echoing it anywhere.
 func readSecret(r io.Reader) (string, error) {
-	line, err := bufio.NewReader(r).ReadString('\n')
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	line, err := br.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", fmt.Errorf("%w: no password on stdin", ErrUsage)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -15,6 +16,8 @@ func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.
 	if p.CertID == "" {
 		return nil, fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
 	}
+	// The PIN travels in the context to the key backend's login only.
+	ctx = engine.WithPIN(ctx, p.PIN)
 	progress := func(st proto.Step) { emit(proto.Progress{CertID: p.CertID, Step: st}) }
 	if p.Token != "" {
 		return s.Engine.RenewWithToken(ctx, p.CertID, p.Password, p.Token, progress)

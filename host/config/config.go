@@ -71,7 +71,26 @@ type Settings struct {
 	WarnDays int `json:"warnDays,omitempty"`
 	// DefaultBackend is the key backend for "auto".
 	DefaultBackend string `json:"defaultBackend,omitempty"`
+	// KeyPolicy "hardware-required" refuses software keys.
+	KeyPolicy string `json:"keyPolicy,omitempty"`
+	// TPMDevice is the TPM: a device path (default /dev/tpmrm0) or
+	// "unix:PATH", a socket speaking raw TPM 2.0 commands (swtpm).
+	TPMDevice string `json:"tpmDevice,omitempty"`
+	// PKCS11 is the token "auto" uses when there is no TPM.
+	PKCS11 PKCS11Settings `json:"pkcs11,omitzero"`
 }
+
+// PKCS11Settings names a PKCS#11 token. No PIN is ever kept here; the PIN
+// is asked for each operation, or read from PINSource (RFC 7512).
+type PKCS11Settings struct {
+	Module    string `json:"module,omitempty"`
+	Token     string `json:"token,omitempty"`
+	Serial    string `json:"serial,omitempty"`
+	PINSource string `json:"pinSource,omitempty"`
+}
+
+// TPMKeyDir holds TPM-wrapped key blobs (TSS2 PEM).
+func (p Paths) TPMKeyDir() string { return filepath.Join(p.Home, "keys", "tpm") }
 
 // Load reads config.json; a missing file gives the zero Settings.
 func (p Paths) Load() (Settings, error) {

@@ -44,8 +44,11 @@ type Config struct {
 	WarnDays int
 	// Roots verifies portals' TLS certificates; nil means system roots.
 	Roots *x509.CertPool
-	// DefaultBackend is the key backend scheme used for "auto"; "" is soft.
+	// DefaultBackend is the key backend scheme used for "auto"; "" picks
+	// the TPM if present, else the configured token, else soft.
 	DefaultBackend string
+	// KeyPolicy is PolicyAny or PolicyHardwareRequired.
+	KeyPolicy string
 	// Failpoint, when set, is called as each journal phase is reached; a
 	// test uses it to stop the process at a chosen point.
 	Failpoint func(journal.Phase)
@@ -80,8 +83,23 @@ func New(cfg Config) *Engine {
 // WarnDays returns the expiry warning threshold in days.
 func (e *Engine) WarnDays() int { return e.cfg.WarnDays }
 
-// Backends lists the key backends this host can use.
-func (e *Engine) Backends() []string { return e.cfg.Keys.Schemes() }
+// Backends lists the key backends this host can use now: software keys,
+// and each hardware backend whose device is present (a TPM, a configured
+// token).
+func (e *Engine) Backends() []string {
+	var out []string
+	for _, s := range e.cfg.Keys.Schemes() {
+		b, err := e.cfg.Keys.Backend(s)
+		if err != nil {
+			continue
+		}
+		if d, ok := b.(hsm.Detector); ok && !d.Present(context.Background()) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
 
 // List describes every managed certificate.
 func (e *Engine) List(ctx context.Context) (*proto.ListResult, error) {

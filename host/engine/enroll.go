@@ -25,17 +25,12 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	if err != nil {
 		return nil, err
 	}
-	scheme := p.Backend
-	if scheme == "" || scheme == "auto" {
-		scheme = e.cfg.DefaultBackend
-		if scheme == "" {
-			scheme = "soft"
-		}
-	}
-	backend, err := e.cfg.Keys.Backend(scheme)
+	backend, err := e.chooseBackend(ctx, p.Backend)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
+		return nil, err
 	}
+	scheme := backend.Scheme()
+	ctx = WithPIN(ctx, p.PIN)
 	client, err := est.New(portal, e.cfg.Roots)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)

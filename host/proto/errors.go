@@ -30,9 +30,11 @@ const (
 	CodeTokenPINIncorrect  Code = "token_pin_incorrect"
 	CodeTokenAbsent        Code = "token_absent"
 	CodeBackendUnavailable Code = "backend_unavailable"
-	CodeStoreFailed        Code = "store_failed"
-	CodeUserCancelled      Code = "user_cancelled"
-	CodeInternal           Code = "internal"
+	// CodeHardwareRequired: policy demands a TPM or token key and there is none.
+	CodeHardwareRequired Code = "hardware_required"
+	CodeStoreFailed      Code = "store_failed"
+	CodeUserCancelled    Code = "user_cancelled"
+	CodeInternal         Code = "internal"
 
 	// Codes the extension raises itself, about reaching the host.
 	CodeHostMissing      Code = "host_missing"
@@ -105,6 +107,7 @@ var catalogue = map[Code][2]string{
 	CodeTokenPINIncorrect:  {"The PIN of the security token is incorrect.", "セキュリティトークンのPINが正しくありません。"},
 	CodeTokenAbsent:        {"The security token is not connected.", "セキュリティトークンが接続されていません。"},
 	CodeBackendUnavailable: {"The requested key storage is not available on this computer.", "指定された鍵の保管場所はこのコンピューターでは使用できません。"},
+	CodeHardwareRequired:   {"Your organization requires the key to be kept in a TPM or security token, and none was found on this computer.", "組織のポリシーにより鍵はTPMまたはセキュリティトークンに保管する必要がありますが、このコンピューターには見つかりませんでした。"},
 	CodeStoreFailed:        {"The certificate could not be installed. The previous certificate is still in place.", "証明書をインストールできませんでした。以前の証明書はそのまま使用できます。"},
 	CodeUserCancelled:      {"Cancelled.", "キャンセルしました。"},
 	CodeHostMissing:        {"certrenew-host is not installed or not registered with this browser. Run certrenew-host install.", "certrenew-host がインストールされていないか、このブラウザーに登録されていません。certrenew-host install を実行してください。"},

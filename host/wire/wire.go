@@ -69,11 +69,13 @@ func code(err error) proto.Code {
 		return proto.CodeBusy
 	case errors.Is(err, engine.ErrBadInput), errors.Is(err, proto.ErrBadRequest):
 		return proto.CodeBadRequest
+	case errors.Is(err, hsm.ErrHardwareRequired):
+		return proto.CodeHardwareRequired
 	case errors.Is(err, hsm.ErrPINIncorrect):
 		return proto.CodeTokenPINIncorrect
 	case errors.Is(err, hsm.ErrTokenAbsent):
 		return proto.CodeTokenAbsent
-	case errors.Is(err, hsm.ErrUnavailable), errors.Is(err, hsm.ErrUnknownScheme), errors.Is(err, hsm.ErrUnsupported):
+	case errors.Is(err, hsm.ErrUnavailable), errors.Is(err, hsm.ErrUnknownScheme), errors.Is(err, hsm.ErrUnsupported), errors.Is(err, hsm.ErrDeviceFull):
 		return proto.CodeBackendUnavailable
 	case errors.Is(err, store.ErrNotVerified), errors.Is(err, store.ErrUnavailable):
 		return proto.CodeStoreFailed

@@ -49,9 +49,12 @@ type Strings struct {
 	OK           string
 	Cancel       string
 
-	RenewTitle    string
-	Password      string
-	PasswordHint  string
+	RenewTitle   string
+	Password     string
+	PasswordHint string
+	// TokenPIN labels the security-token PIN field (hardware keys).
+	TokenPIN      string
+	TokenPINHint  string
 	Activate      string
 	RenewingCert  func(cn string) string
 	EnrollTitle   string
@@ -149,6 +152,8 @@ var en = Strings{
 	RenewTitle:    "Renew certificate",
 	Password:      "Password",
 	PasswordHint:  "The password of your account on the certificate portal.",
+	TokenPIN:      "Security token PIN",
+	TokenPINHint:  "Your key is on a security token. The PIN unlocks it for this renewal only and is not stored.",
 	Activate:      "Activate",
 	RenewingCert:  func(cn string) string { return "Certificate: " + cn },
 	EnrollTitle:   "Enroll a certificate",
@@ -222,6 +227,8 @@ var ja = Strings{
 	RenewTitle:    "証明書の更新",
 	Password:      "パスワード",
 	PasswordHint:  "証明書ポータルのアカウントのパスワードです。",
+	TokenPIN:      "セキュリティトークンのPIN",
+	TokenPINHint:  "鍵はセキュリティトークンにあります。PINは今回の操作でだけ使われ、保存されません。",
 	Activate:      "アクティベート",
 	RenewingCert:  func(cn string) string { return "証明書: " + cn },
 	EnrollTitle:   "証明書の申請",

@@ -25,14 +25,17 @@ type enrollView struct {
 	PortalGuess string
 	OnSubmit    func(app.Context, proto.EnrollParams)
 	OnCancel    func(app.Context)
+	// NeedPIN shows the token PIN field: the host has a PKCS#11 token.
+	NeedPIN bool
 
 	password string
+	pin      string
 	problem  string // which field is wrong, by id
 	message  string
 }
 
 func (v *enrollView) OnMount(ctx app.Context) {
-	v.password = ""
+	v.password, v.pin = "", ""
 	if v.Draft.Portal == "" {
 		v.Draft.Portal = v.PortalGuess
 	}
@@ -55,6 +58,7 @@ func (v *enrollView) Render() app.UI {
 				func(s string) { v.password = s }),
 			v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
 				func(s string) { v.Draft.Invitation = s }),
+			app.If(v.NeedPIN, pinField("enroll-pin", v.S, v.pin, func(s string) { v.pin = s })),
 			app.Div().Class("actions").Body(
 				app.Button().ID("back").Class("btn btn-secondary").Type("button").
 					Text(v.S.Back).
@@ -120,8 +124,9 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
 		return
 	}
-	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation}
-	v.password = ""
+	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation, PIN: v.pin}
+	v.password, v.pin = "", ""
+	clearField("enroll-pin")
 	if el := app.Window().GetElementByID("enroll-password"); el.Truthy() {
 		el.Set("value", "")
 	}

@@ -13,15 +13,24 @@ type passwordView struct {
 
 	S          *i18n.Strings
 	Cert       *proto.Cert
-	OnActivate func(ctx app.Context, password string)
+	OnActivate func(ctx app.Context, password, pin string)
 	OnCancel   func(app.Context)
 
 	password string
+	pin      string
 	missing  bool
 }
 
+// needsPIN reports whether the certificate's key is on a PKCS#11 token,
+// whose PIN the host needs for the new key (it is made on the same token),
+// or in the TPM, whose keys the browser reaches through a tpm2-pkcs11
+// token with a PIN of its own.
+func (v *passwordView) needsPIN() bool {
+	return v.Cert != nil && (v.Cert.Backend == "pkcs11" || v.Cert.Backend == "tpm")
+}
+
 func (v *passwordView) OnMount(ctx app.Context) {
-	v.password = ""
+	v.password, v.pin = "", ""
 	focusAfterRender(ctx, v, "password")
 }
 
@@ -52,10 +61,11 @@ func (v *passwordView) Render() app.UI {
 					app.P().ID("password-hint").Class("hint").Text(v.S.PasswordHint),
 				),
 			),
+			app.If(v.needsPIN(), pinField("pin", v.S, v.pin, func(s string) { v.pin = s })),
 			app.Div().Class("actions").Body(
 				app.Button().ID("cancel").Class("btn btn-secondary").Type("button").
 					Text(v.S.Cancel).
-					OnClick(func(ctx app.Context, e app.Event) { v.password = ""; v.OnCancel(ctx) }),
+					OnClick(func(ctx app.Context, e app.Event) { v.password, v.pin = "", ""; v.OnCancel(ctx) }),
 				app.Button().ID("activate").Class("btn btn-primary").Type("submit").
 					Text(v.S.Activate),
 			),
@@ -70,13 +80,33 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 		focusAfterRender(ctx, v, "password")
 		return
 	}
-	pw := v.password
-	v.password = ""
-	// Clear the field in the DOM too, not only the bound value.
-	if el := app.Window().GetElementByID("password"); el.Truthy() {
+	pw, pin := v.password, v.pin
+	v.password, v.pin = "", ""
+	// Clear the fields in the DOM too, not only the bound values.
+	clearField("password")
+	clearField("pin")
+	v.OnActivate(ctx, pw, pin)
+}
+
+// pinField is the security-token PIN input. The PIN is sent once with the
+// request and then dropped; it is never stored by the UI or the host.
+func pinField(id string, s *i18n.Strings, value string, set func(string)) app.UI {
+	return app.Div().Class("field").Body(
+		app.Label().For(id).Text(s.TokenPIN),
+		app.Input().ID(id).Type("password").Name(id).
+			Attr("autocomplete", "off").
+			Attr("inputmode", "numeric").
+			Aria("describedby", id+"-hint").
+			Value(value).
+			OnInput(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) }),
+		app.P().ID(id+"-hint").Class("hint").Text(s.TokenPINHint),
+	)
+}
+
+func clearField(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
 		el.Set("value", "")
 	}
-	v.OnActivate(ctx, pw)
 }
 
 func boolAttr(b bool) string {

@@ -50,6 +50,7 @@ func (r *Root) renderScreen() app.UI {
 			PortalGuess: r.portalGuess(),
 			OnSubmit:    r.onEnroll,
 			OnCancel:    r.backToList,
+			NeedPIN:     r.tokenBackend,
 		}
 	case screenProgress:
 		// Steps is copied: go-app re-renders a child only when a field
@@ -79,13 +80,14 @@ func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
 	r.Update()
 }
 
-func (r *Root) onActivate(ctx app.Context, password string) {
+func (r *Root) onActivate(ctx app.Context, password, pin string) {
 	if r.selected == nil {
 		return
 	}
 	r.startOp(ctx, proto.CmdRenew, r.selected.ID, proto.RenewParams{
 		CertID:   r.selected.ID,
 		Password: password,
+		PIN:      pin,
 	})
 	r.Update()
 }

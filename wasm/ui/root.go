@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,9 @@ type Root struct {
 	err      *proto.Error
 	errRetry screen // where "Try again" goes: screenList means refresh
 	draft    enrollDraft
+	// tokenBackend: the host has a PKCS#11 token or a TPM, so enrollment
+	// asks for a token PIN.
+	tokenBackend bool
 
 	idPrefix string
 	seq      int
@@ -138,6 +142,9 @@ func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
 }
 
 func (r *Root) onState(ctx app.Context, st *bridge.State) {
+	if st.Hello != nil {
+		r.tokenBackend = needsPIN(st.Hello.Backends)
+	}
 	if st.List != nil {
 		r.list = st.List
 		if r.screen == screenLoading {
@@ -165,6 +172,9 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 }
 
 func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
+	if rep.Type == proto.TypeHello && rep.Hello != nil {
+		r.tokenBackend = needsPIN(rep.Hello.Backends)
+	}
 	switch {
 	case rep.ID != "" && rep.ID == r.listID:
 		switch rep.Type {
@@ -302,4 +312,10 @@ func (r *Root) retry(ctx app.Context) {
 		r.screen = screenList
 	}
 	r.refresh(ctx)
+}
+
+// needsPIN reports whether enrolling on this host may need a token PIN: it
+// has a PKCS#11 token or a TPM (reached by the browser via tpm2-pkcs11).
+func needsPIN(backends []string) bool {
+	return slices.Contains(backends, "pkcs11") || slices.Contains(backends, "tpm")
 }

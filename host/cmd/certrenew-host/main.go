@@ -22,7 +22,9 @@ import (
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
+	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -94,24 +96,49 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err != nil {
 		return nil, err
 	}
+	tb := tpmBackend(paths, s)
+	platformTPM(db, tb, s)
 	roots, err := paths.Roots()
 	if err != nil {
 		return nil, err
 	}
 	keys := &hsm.Registry{}
 	keys.Add(soft.New(paths.KeyDir()))
+	keys.Add(tb)
+	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
 	platformKeys(keys)
 	if s.DefaultBackend == "" {
 		s.DefaultBackend = defaultBackend()
 	}
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
-		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend,
+		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
 		cfg.Failpoint = failpoint(fp)
 	}
 	return engine.New(cfg), nil
+}
+
+// tpmBackend reaches the TPM named in the settings: a device, or a socket
+// ("unix:PATH", swtpm) for tests and virtual machines.
+func tpmBackend(paths config.Paths, s config.Settings) *tpm.Backend {
+	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock))
+	}
+	return tpm.New(paths.TPMKeyDir(), s.TPMDevice)
+}
+
+// tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
+// TPM; "" leaves the TSS default.
+func tcti(device string) string {
+	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
+		return "swtpm:path=" + sock
+	}
+	if device != "" {
+		return "device:" + device
+	}
+	return ""
 }
 
 func openLog(paths config.Paths) (zerolog.Logger, func(), error) {
@@ -233,8 +260,8 @@ func usage() {
 usage: certrenew-host COMMAND [flags]
 
   list [--json]                                  managed certificates
-  enroll --portal URL --user ID --invitation CODE --password-stdin [--backend auto|soft]
-  renew CERT-ID --password-stdin                 renew (re-key) a certificate
+  enroll --portal URL --user ID --invitation CODE --password-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
+  renew CERT-ID --password-stdin [--pin-stdin]   renew (re-key); PIN = 2nd stdin line
   install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE]
                                                  register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)
   uninstall [--system] [--browser LIST]          remove the registration

@@ -11,6 +11,7 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/keychain"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -39,3 +40,6 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "darwin", Home: home, Root: "/"}, nil, nil
 }
+
+// platformTPM: TPM keys reach browsers through the OS store itself here.
+func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {}

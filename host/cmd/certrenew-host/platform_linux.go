@@ -6,12 +6,14 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/certrenew/certrenew/host/config"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -39,4 +41,16 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 		env.Lib64 = true
 	}
 	return env, nil, nil
+}
+
+// platformTPM tells the NSS store how to reach TPM keys through tpm2-pkcs11.
+func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {
+	n, ok := db.(*nss.DB)
+	if !ok {
+		return
+	}
+	n.TPM = &nss.TPM2PKCS11{TCTI: tcti(s.TPMDevice)}
+	if strings.HasPrefix(s.TPMDevice, "unix:") {
+		n.TPM.Reset = tb.FlushTransient
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	winstore "github.com/certrenew/certrenew/host/store/windows"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -45,3 +46,6 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "windows", ManifestDir: dir}, install.NativeRegistry{}, nil
 }
+
+// platformTPM: TPM keys reach browsers through the OS store itself here.
+func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {}

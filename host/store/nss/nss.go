@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -29,6 +30,9 @@ const caPrefix = "certrenew CA "
 // DB is one NSS database directory.
 type DB struct {
 	Dir string
+	// TPM configures tpm2-pkcs11 for identities whose key is in the TPM;
+	// nil uses tpm2-pkcs11's defaults.
+	TPM *TPM2PKCS11
 }
 
 var _ store.Store = (*DB)(nil)
@@ -36,7 +40,7 @@ var _ store.Store = (*DB)(nil)
 // Open returns the database in dir, creating an empty one (no password) if
 // there is none, as Chromium does on first start.
 func Open(ctx context.Context, dir string) (*DB, error) {
-	for _, tool := range []string{"certutil", "pk12util"} {
+	for _, tool := range []string{"certutil", "pk12util", "modutil"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return nil, fmt.Errorf("%w: %s not found (install libnss3-tools)", store.ErrUnavailable, tool)
 		}
@@ -88,9 +92,15 @@ func CANickname(ca *x509.Certificate) string {
 // under the wanted nickname; the PKCS#12 import of key and certificate then
 // joins it (NSS keeps one nickname per subject).
 func (db *DB) InstallIdentity(ctx context.Context, id store.Identity) error {
+	if tk, ok := id.Key.(hsm.TokenKey); ok {
+		return db.installToken(ctx, id, tk)
+	}
+	if tk, ok := id.Key.(hsm.TSS2Key); ok {
+		return db.installTPM(ctx, id, tk)
+	}
 	exp, ok := id.Key.(interface{ PrivateKey() crypto.PrivateKey })
 	if !ok {
-		return fmt.Errorf("nss: key %s cannot be imported: only software keys live in the NSS database", id.Key.URI())
+		return fmt.Errorf("nss: key %s cannot be imported: only software keys live in the NSS database, and it is not on a PKCS#11 token", id.Key.URI())
 	}
 	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw})
 	if _, err := db.run(ctx, p, "certutil", "-A", "-n", id.Nickname, "-t", ",,", "-a"); err != nil {
@@ -119,6 +129,12 @@ func (db *DB) InstallIdentity(ctx context.Context, id store.Identity) error {
 
 // VerifyIdentity implements store.Store.
 func (db *DB) VerifyIdentity(ctx context.Context, id store.Identity) error {
+	if tk, ok := id.Key.(hsm.TokenKey); ok {
+		return db.verifyToken(ctx, id, tk)
+	}
+	if _, ok := id.Key.(hsm.TSS2Key); ok {
+		return db.verifyTPM(ctx, id)
+	}
 	certs, err := db.certsByNickname(ctx, id.Nickname)
 	if err != nil {
 		return err
@@ -167,6 +183,9 @@ func (db *DB) RemoveIdentity(ctx context.Context, old store.Identity, keep *stor
 	if err != nil {
 		return err
 	}
+	if err := db.removeTPM(ctx, old.Cert); err != nil {
+		return err
+	}
 	keys, err := db.keyIDs(ctx)
 	if err != nil {
 		return err
@@ -193,6 +212,10 @@ func (db *DB) RemoveIdentity(ctx context.Context, old store.Identity, keep *stor
 	}
 	has, err := db.HasCert(ctx, *keep)
 	if err != nil || has {
+		return err
+	}
+	// A certificate whose key is on a token lives on the token, not here.
+	if kk, err := KeyID(keep.Cert); err != nil || !keys[kk] {
 		return err
 	}
 	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: keep.Cert.Raw})
@@ -278,7 +301,11 @@ func (db *DB) run(ctx context.Context, stdin []byte, tool string, args ...string
 // runWith runs an NSS tool on the database; extra files appear in the child
 // as fd 3 onwards.
 func (db *DB) runWith(ctx context.Context, stdin []byte, extra []*os.File, tool string, args ...string) ([]byte, error) {
-	args = append([]string{"-d", "sql:" + db.Dir}, args...)
+	dflag := "-d"
+	if tool == "modutil" {
+		dflag = "-dbdir"
+	}
+	args = append([]string{dflag, "sql:" + db.Dir}, args...)
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.ExtraFiles = extra
 	if stdin != nil {

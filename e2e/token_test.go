@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/chromedp/chromedp"
+)
+
+// TestToolbarRenewalSoftHSM is the toolbar flow with the key on a SoftHSM2
+// token: enroll and renew through the extension UI with the token PIN,
+// then Chromium (not headless, under Xvfb) answers the portal's
+// client-certificate request with the token's key after the user types the
+// PIN into Chromium's own "Unlock Security Device" dialog (xdotool). The
+// old key object is gone from the token, and the new private key is
+// sensitive and never extractable (pkcs11-tool).
+func TestToolbarRenewalSoftHSM(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "modutil", "pkcs11-tool", "Xvfb", "xdotool")
+	s := hsmtest.NewSoftHSM(t)
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	autoSelectPolicy(t, p.URL)
+
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	cfg, _ := json.Marshal(map[string]any{"pkcs11": map[string]string{"module": s.Module, "token": s.Label}})
+	os.MkdirAll(u.state, 0o700)
+	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	display := startXvfb(t)
+	browser := u.headfulBrowser(t, display, "SOFTHSM2_CONF="+s.Conf)
+
+	ctx, closeTab := tab(t, browser)
+	defer closeTab()
+	run(t, ctx, "popup", chromedp.Navigate(popupURL("popup.html")), chromedp.WaitVisible(chromedp.CSS("#cert-list")))
+	run(t, ctx, "enroll form", chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
+	run(t, ctx, "enroll with PIN",
+		chromedp.WaitVisible(chromedp.CSS("#enroll-pin")),
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), s.PIN),
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	serial1 := attr(t, ctx, "#done", "data-serial")
+	keys1 := tokenKeys(t, s)
+	if len(keys1) != 1 {
+		t.Fatalf("after enrollment the token holds %d private keys: %v", len(keys1), keys1)
+	}
+
+	row := `.cert-row[data-serial="` + serial1 + `"]`
+	run(t, ctx, "renew with PIN",
+		chromedp.Click(chromedp.CSS("#back")),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
+		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
+		chromedp.Click(chromedp.CSS(".menu-renew")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		chromedp.WaitVisible(chromedp.CSS("#pin")),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#pin"), s.PIN),
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	serial2 := attr(t, ctx, "#done", "data-serial")
+	if serial2 == "" || serial2 == serial1 {
+		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+	}
+	keys2 := tokenKeys(t, s)
+	if len(keys2) != 1 || keys2[0].id == keys1[0].id {
+		t.Fatalf("after renewal the token holds %v (before: %v); want only a new key", keys2, keys1)
+	}
+	if !strings.Contains(keys2[0].access, "sensitive") || !strings.Contains(keys2[0].access, "never extractable") {
+		t.Fatalf("new key access %q: want sensitive and never extractable", keys2[0].access)
+	}
+
+	// Chromium presents the token's certificate; NSS asks for the PIN in
+	// Chromium's own dialog, which is typed like a user would.
+	got := whoamiWithPINDialog(t, ctx, display, p.URL+"/mtls/whoami", s.PIN)
+	if got != serial2 {
+		t.Fatalf("Chromium presented serial %q, want the renewed %q", got, serial2)
+	}
+	// The PIN was used, never kept: not in certrenew's state, journal or log.
+	filepath.WalkDir(u.state, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(path); strings.Contains(string(b), s.PIN) {
+				t.Errorf("the token PIN is written in %s", path)
+			}
+		}
+		return nil
+	})
+	t.Logf("token %s: enrolled %s, renewed to %s; Chromium presented %s after the PIN dialog", s.Label, serial1, serial2, got)
+}
+
+type tokenKey struct{ id, access string }
+
+// tokenKeys lists the token's private keys with pkcs11-tool (OpenSC).
+func tokenKeys(t *testing.T, s *hsmtest.SoftHSM) []tokenKey {
+	t.Helper()
+	cmd := exec.Command("pkcs11-tool", "--module", s.Module, "--token-label", s.Label, "--login", "--pin", s.PIN, "--list-objects", "--type", "privkey")
+	cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+s.Conf)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pkcs11-tool: %v\n%s", err, out)
+	}
+	var keys []tokenKey
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "Private Key Object"):
+			keys = append(keys, tokenKey{})
+		case strings.HasPrefix(line, "ID:") && len(keys) > 0:
+			keys[len(keys)-1].id = strings.TrimSpace(strings.TrimPrefix(line, "ID:"))
+		case strings.HasPrefix(line, "Access:") && len(keys) > 0:
+			keys[len(keys)-1].access = strings.TrimSpace(strings.TrimPrefix(line, "Access:"))
+		}
+	}
+	return keys
+}
+
+// startXvfb starts a virtual X server on a free display and returns it.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb did not report its display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
+}
+
+// headfulBrowser is browser() without --headless, on an X display: only a
+// normal Chromium shows NSS's token PIN dialog (headless waits forever).
+func (u *user) headfulBrowser(t *testing.T, display string, extraEnv ...string) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath("chromium"),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
+		chromedp.WindowSize(1000, 800),
+		chromedp.Flag("load-extension", built.extension),
+		chromedp.Flag("disable-extensions-except", built.extension),
+		chromedp.Env(append(append([]string{"DISPLAY=" + display}, u.env...), extraEnv...)...),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// whoamiWithPINDialog navigates to url and, while Chromium waits on the
+// token, finds the PIN dialog window on display and types pin into it.
+func whoamiWithPINDialog(t *testing.T, ctx context.Context, display, url, pin string) string {
+	t.Helper()
+	nav := make(chan error, 1)
+	go func() { nav <- chromedp.Do(ctx, chromedp.Navigate(url)) }()
+	deadline := time.Now().Add(45 * time.Second)
+	typed := map[string]bool{} // each dialog window gets the PIN once
+	for {
+		select {
+		case err := <-nav:
+			if err != nil {
+				t.Fatalf("navigate %s: %v", url, err)
+			}
+			if len(typed) == 0 {
+				t.Fatal("the page loaded without the PIN dialog: the token key was not used")
+			}
+			return strings.TrimSpace(text(t, ctx, "body"))
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no PIN dialog answered; windows: %s", xwindows(display))
+		}
+		for _, w := range dialogWindows(display) {
+			if typed[w] {
+				continue
+			}
+			typed[w] = true
+			name, _ := xdotool(display, "getwindowname", w)
+			t.Logf("PIN dialog window %s %q", w, strings.TrimSpace(name))
+			xdotool(display, "windowactivate", "--sync", w)
+			xdotool(display, "windowfocus", "--sync", w)
+			if _, err := xdotool(display, "type", "--delay", "20", pin); err != nil {
+				t.Fatalf("xdotool type: %v", err)
+			}
+			xdotool(display, "key", "Return")
+		}
+		time.Sleep(100 * time.Millisecond) // polling an external window; no event to wait on
+	}
+}
+
+// dialogWindows returns the visible windows whose title is NSS's token
+// PIN prompt in Chromium ("Unlock Security Device" or similar).
+func dialogWindows(display string) []string {
+	var ids []string
+	for _, name := range []string{"Unlock", "Security Device"} {
+		out, _ := xdotool(display, "search", "--onlyvisible", "--name", name)
+		for _, f := range strings.Fields(out) {
+			if _, err := strconv.ParseUint(f, 10, 64); err == nil && !slices.Contains(ids, f) {
+				ids = append(ids, f)
+			}
+		}
+	}
+	return ids
+}
+
+// xdotool runs xdotool on display and returns its standard output only
+// (X errors about vanished windows go to stderr).
+func xdotool(display string, args ...string) (string, error) {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	return string(out), err
+}
+
+func xwindows(display string) string {
+	ids, _ := xdotool(display, "search", "--name", ".")
+	var names []string
+	for _, id := range strings.Fields(ids) {
+		n, _ := xdotool(display, "getwindowname", id)
+		names = append(names, fmt.Sprintf("%s=%q", id, strings.TrimSpace(n)))
+	}
+	return strings.Join(names, " ")
+}

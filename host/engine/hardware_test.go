@@ -1,0 +1,138 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/state"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/soft"
+	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/rs/zerolog"
+)
+
+// memStore is an OS store in memory: it accepts any key, so the engine's
+// handling of a backend can be tested apart from how a browser reaches it.
+type memStore struct {
+	mu    sync.Mutex
+	certs map[string]*x509.Certificate // by serial
+}
+
+func (m *memStore) Name() string                                                { return "mem" }
+func (m *memStore) AddTrustAnchors(context.Context, []*x509.Certificate) error  { return nil }
+func (m *memStore) AddIntermediates(context.Context, []*x509.Certificate) error { return nil }
+func (m *memStore) InstallIdentity(_ context.Context, id store.Identity) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.certs == nil {
+		m.certs = map[string]*x509.Certificate{}
+	}
+	m.certs[id.Cert.SerialNumber.String()] = id.Cert
+	return nil
+}
+func (m *memStore) VerifyIdentity(ctx context.Context, id store.Identity) error {
+	if ok, _ := m.HasCert(ctx, id); !ok {
+		return store.ErrNotVerified
+	}
+	return nil
+}
+func (m *memStore) RemoveIdentity(_ context.Context, old store.Identity, _ *store.Identity) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.certs, old.Cert.SerialNumber.String())
+	return nil
+}
+func (m *memStore) HasCert(_ context.Context, id store.Identity) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.certs[id.Cert.SerialNumber.String()]
+	return ok, nil
+}
+
+// TestTPMRenewalKeepsBackend enrolls with "auto" on a host whose TPM is
+// present (swtpm), renews, and checks: the new key is in the same TPM and
+// fixedTPM, the old key is destroyed, and the portal sees the new serial
+// over TLS signed by the TPM.
+func TestTPMRenewalKeepsBackend(t *testing.T) {
+	sw := hsmtest.StartSWTPM(t)
+	p := portaltest.Start(t)
+	dir := t.TempDir()
+	tb := tpm.NewWithOpener(filepath.Join(dir, "tpm"), tpm.DialSocket(sw.Socket))
+	reg := &hsm.Registry{}
+	reg.Add(soft.New(filepath.Join(dir, "soft")))
+	reg.Add(tb)
+	eng := engine.New(engine.Config{Dir: filepath.Join(dir, "state"), Keys: reg, Store: &memStore{}, Log: zerolog.Nop(), Roots: p.Roots})
+	p.AddUser(t, "bob", password)
+	code := p.Invite(t, "bob")
+	ctx := context.Background()
+	er, err := eng.Enroll(ctx, proto.EnrollParams{Portal: p.URL, User: "bob", Password: password, Invitation: code, Backend: "auto"}, nil)
+	if err != nil {
+		t.Fatalf("enroll: %v", err)
+	}
+	if er.Cert.Backend != "tpm" {
+		t.Fatalf("auto with a TPM present chose %q", er.Cert.Backend)
+	}
+	sf := &state.File{Path: filepath.Join(dir, "state", "certs.json")}
+	old, _ := sf.Get(er.Cert.ID)
+	rr, err := eng.Renew(ctx, er.Cert.ID, password, nil)
+	if err != nil {
+		t.Fatalf("renew: %v", err)
+	}
+	cur, _ := sf.Get(er.Cert.ID)
+	if _, err := tb.Open(ctx, old.KeyURI); !errors.Is(err, hsm.ErrNotFound) {
+		t.Fatalf("old TPM key not destroyed: %v", err)
+	}
+	k, err := tb.Open(ctx, cur.KeyURI)
+	if err != nil {
+		t.Fatalf("renewed key is not in the TPM: %v", err)
+	}
+	if a := k.(*tpm.Key).Attributes(); !a.FixedTPM || !a.FixedParent || !a.SensitiveDataOrigin {
+		t.Fatalf("renewed key attributes %+v", a)
+	}
+	c, _ := cur.Certificate()
+	f := &fixture{portal: p}
+	if got := f.whoami(t, store.Identity{Cert: c, Key: k}); got != rr.Cert.Serial {
+		t.Fatalf("portal saw %s, want the renewed %s", got, rr.Cert.Serial)
+	}
+}
+
+// TestBackendChoice: explicit choices, the auto order, hardware-required.
+func TestBackendChoice(t *testing.T) {
+	p := portaltest.Start(t)
+	dir := t.TempDir()
+	reg := &hsm.Registry{}
+	reg.Add(soft.New(filepath.Join(dir, "soft")))
+	reg.Add(tpm.New(filepath.Join(dir, "tpm"), filepath.Join(dir, "no-such-tpm")))
+	for _, tc := range []struct {
+		policy, backend string
+		want            error
+		wantScheme      string
+	}{
+		{"", "auto", nil, "soft"},
+		{"", "soft", nil, "soft"},
+		{"", "nosuch", hsm.ErrUnavailable, ""},
+		{engine.PolicyHardwareRequired, "auto", hsm.ErrHardwareRequired, ""},
+		{engine.PolicyHardwareRequired, "soft", hsm.ErrHardwareRequired, ""},
+	} {
+		eng := engine.New(engine.Config{Dir: filepath.Join(t.TempDir(), "state"), Keys: reg, Store: &memStore{}, Log: zerolog.Nop(), Roots: p.Roots, KeyPolicy: tc.policy})
+		user := "u" + tc.backend + tc.policy
+		p.AddUser(t, user, password)
+		code := p.Invite(t, user)
+		res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: code, Backend: tc.backend}, nil)
+		if !errors.Is(err, tc.want) {
+			t.Fatalf("%s/%s: %v, want %v", tc.policy, tc.backend, err, tc.want)
+		}
+		if err == nil && res.Cert.Backend != tc.wantScheme {
+			t.Fatalf("%s/%s chose %s", tc.policy, tc.backend, res.Cert.Backend)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package nss
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+)
+
+// Token identities: the key lives on a PKCS#11 token and never enters the
+// NSS database. The certificate is written to the token beside the key
+// (same CKA_ID), and the token's module is registered in the database's
+// pkcs11.txt with modutil, so Chromium loads it and finds the pair there;
+// NSS asks the user for the token PIN itself ("Unlock Security Device")
+// when the browser signs.
+
+// ModuleName is the name certrenew registers a PKCS#11 module under.
+func ModuleName(module string) string { return "certrenew " + filepath.Base(module) }
+
+func (db *DB) installToken(ctx context.Context, id store.Identity, k hsm.TokenKey) error {
+	if err := k.StoreCertificate(id.Cert, id.Nickname); err != nil {
+		return fmt.Errorf("nss: store certificate on the token: %w", err)
+	}
+	return db.RegisterModule(ctx, k.Module())
+}
+
+// RegisterModule adds a PKCS#11 module to the database unless a module with
+// that library is already there (modutil -add, RFC-less but documented in
+// NSS's modutil manual). -force skips modutil's "close the browser" prompt.
+func (db *DB) RegisterModule(ctx context.Context, module string) error {
+	has, err := db.HasModule(ctx, module)
+	if err != nil || has {
+		return err
+	}
+	if _, err := db.run(ctx, nil, "modutil", "-force", "-add", ModuleName(module), "-libfile", module); err != nil {
+		return fmt.Errorf("nss: register PKCS#11 module %s: %w", module, err)
+	}
+	return nil
+}
+
+// HasModule reports whether a module with this library file is registered.
+func (db *DB) HasModule(ctx context.Context, module string) (bool, error) {
+	out, err := db.run(ctx, nil, "modutil", "-list")
+	if err != nil {
+		return false, fmt.Errorf("nss: list modules: %w", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if lib, ok := strings.CutPrefix(strings.TrimSpace(line), "library name:"); ok && strings.TrimSpace(lib) == module {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (db *DB) verifyToken(ctx context.Context, id store.Identity, k hsm.TokenKey) error {
+	has, err := db.HasModule(ctx, k.Module())
+	if err != nil {
+		return err
+	}
+	if !has {
+		return fmt.Errorf("%w: PKCS#11 module %s is not registered in %s", store.ErrNotVerified, k.Module(), db.Dir)
+	}
+	c, err := k.Certificate()
+	if err != nil {
+		return err
+	}
+	if c == nil || !c.Equal(id.Cert) {
+		return fmt.Errorf("%w: certificate %x is not on the token beside its key", store.ErrNotVerified, id.Cert.SerialNumber)
+	}
+	roots, inter, err := db.cas(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := id.Cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		return fmt.Errorf("%w: certificate does not chain to a trusted CA in the database: %v", store.ErrNotVerified, err)
+	}
+	return nil
+}

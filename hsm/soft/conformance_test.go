@@ -1,0 +1,20 @@
+package soft_test
+
+import (
+	"testing"
+
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/soft"
+)
+
+func TestConformance(t *testing.T) {
+	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
+		dir := t.TempDir()
+		return &hsmtest.Env{
+			Backend: soft.New(dir),
+			Restart: func(*testing.T) hsm.Backend { return soft.New(dir) },
+			RSA:     true,
+		}
+	})
+}

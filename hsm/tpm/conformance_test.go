@@ -1,0 +1,67 @@
+package tpm_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/google/go-tpm/tpm2"
+)
+
+// TestConformance runs the suite against a fresh swtpm per subtest.
+func TestConformance(t *testing.T) {
+	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
+		sw := hsmtest.StartSWTPM(t)
+		dir := t.TempDir()
+		newBackend := func(t *testing.T) hsm.Backend {
+			b := tpm.NewWithOpener(dir, tpm.DialSocket(sw.Socket))
+			t.Cleanup(func() { b.Close() })
+			return b
+		}
+		return &hsmtest.Env{
+			Backend:      newBackend(t),
+			Restart:      newBackend,
+			RSA:          true,
+			RemoveDevice: func(*testing.T) { sw.Stop() },
+			FillMemory:   func(t *testing.T) func() { return fill(t, sw.Socket) },
+		}
+	})
+}
+
+// fill loads primary keys from another connection until the TPM reports
+// TPM_RC_OBJECT_MEMORY; swtpm has no resource manager, so they stay loaded
+// after that connection closes.
+func fill(t *testing.T, socket string) func() {
+	t.Helper()
+	conn, err := tpm.DialSocket(socket)()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handles []tpm2.TPMHandle
+	for i := 0; ; i++ {
+		rsp, err := tpm2.CreatePrimary{PrimaryHandle: tpm2.TPMRHOwner, InPublic: tpm2.New2B(tpm2.ECCSRKTemplate)}.Execute(conn)
+		if errors.Is(err, tpm2.TPMRCObjectMemory) {
+			break
+		}
+		if err != nil || i > 64 {
+			t.Fatalf("filling object memory: %v after %d objects", err, i)
+		}
+		handles = append(handles, rsp.ObjectHandle)
+	}
+	conn.Close()
+	t.Logf("object memory full after %d transient objects", len(handles))
+	return func() {
+		conn, err := tpm.DialSocket(socket)()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, h := range handles {
+			if _, err := (tpm2.FlushContext{FlushHandle: h}).Execute(conn); err != nil {
+				t.Fatalf("flush %v: %v", h, err)
+			}
+		}
+	}
+}

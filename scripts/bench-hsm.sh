@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# bench-hsm.sh — key backend benchmarks (bench/hsm_test.go), each printed as
+# a ratio to the soft backend measured in the same run, with the targets of
+# issue 3: SoftHSM2 renewal <= 150 ms, swtpm ECC renewal <= 250 ms (medians).
+# Needs softhsm2, swtpm, libnss3-tools. BENCHTIME (default 20x) sets -benchtime.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+go test -run '^$' -bench '^BenchmarkHSM' -benchtime "${BENCHTIME:-20x}" ./bench | tee "$out"
+
+awk '
+/^BenchmarkHSM/ {
+  name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkHSM/, "", name)
+  for (i = 1; i < NF; i++) if ($(i+1) == "median-ms") med[name] = $i
+}
+function ratio(a, b) { return (med[b] > 0) ? sprintf("%.2fx", med[a] / med[b]) : "n/a" }
+function row(label, a, b) { printf "  %-34s %9.2f ms  %9.2f ms  %8s\n", label, med[a], med[b], ratio(a, b) }
+function target(label, a, limit) {
+  printf "  %-34s %9.2f ms  <= %d ms  %s\n", label, med[a], limit, (med[a] <= limit ? "MET" : "MISSED")
+}
+END {
+  printf "\nkey backends vs soft (medians, same run)\n"
+  printf "  %-34s %12s  %12s  %8s\n", "", "backend", "soft", "ratio"
+  row("keygen softhsm", "Keygen/softhsm", "Keygen/soft")
+  row("keygen swtpm", "Keygen/swtpm", "Keygen/soft")
+  row("sign softhsm", "Sign/softhsm", "Sign/soft")
+  row("sign swtpm", "Sign/swtpm", "Sign/soft")
+  row("renewal softhsm (NSS store)", "Renewal/softhsm-nss", "Renewal/soft-nss")
+  row("renewal softhsm (memory store)", "Renewal/softhsm-mem", "Renewal/soft-mem")
+  row("renewal swtpm ECC (memory store)", "Renewal/swtpm-mem", "Renewal/soft-mem")
+  printf "\ntargets\n"
+  target("SoftHSM2 renewal (NSS store)", "Renewal/softhsm-nss", 150)
+  target("swtpm ECC renewal (memory store)", "Renewal/swtpm-mem", 250)
+}' "$out"
