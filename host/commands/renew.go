@@ -18,6 +18,9 @@ func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.
 	}
 	// The PIN travels in the context to the key backend's login only.
 	ctx = engine.WithPIN(ctx, p.PIN)
+	ctx = engine.WithNotice(ctx, func(n proto.Notice) {
+		emit(proto.Progress{CertID: p.CertID, Step: proto.StepInstall, Notice: &n})
+	})
 	progress := func(st proto.Step) { emit(proto.Progress{CertID: p.CertID, Step: st}) }
 	if p.Token != "" {
 		return s.Engine.RenewWithToken(ctx, p.CertID, p.Password, p.Token, progress)

@@ -105,6 +105,9 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 // install adds the chain's roots as trust anchors and its intermediates,
 // then the identity.
 func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.Certificate) error {
+	if err := e.announcePrompts(ctx, rootsOf(chain)); err != nil {
+		return err
+	}
 	if err := e.cfg.Store.AddTrustAnchors(ctx, rootsOf(chain)); err != nil {
 		return err
 	}

@@ -102,10 +102,27 @@ const (
 // Steps lists every step in order, for progress bars.
 var Steps = []Step{StepKeygen, StepCSR, StepSubmit, StepInstall, StepVerify, StepCleanup, StepDone}
 
-// Progress reports that a step has started.
+// Progress reports that a step has started. A progress reply with a
+// Notice comes during a step, before the operating system asks the user
+// something, so the UI can say so first.
 type Progress struct {
-	CertID string `json:"certId,omitempty"`
-	Step   Step   `json:"step"`
+	CertID string  `json:"certId,omitempty"`
+	Step   Step    `json:"step"`
+	Notice *Notice `json:"notice,omitempty"`
+}
+
+// Notice kinds.
+const (
+	// NoticeOSConfirmsRoot: the OS is about to ask the user to confirm a
+	// new root CA (Windows' security warning, the macOS password prompt).
+	NoticeOSConfirmsRoot = "os_confirms_root"
+)
+
+// Notice says what the operating system is about to ask the user.
+type Notice struct {
+	Kind string `json:"kind"`
+	// Subject is the distinguished name of the CA concerned (not secret).
+	Subject string `json:"subject,omitempty"`
 }
 
 // EnrollParams are the params of CmdEnroll. See RFC 7030, Section 4.2.1.

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	"context"
+	"crypto/x509"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/store"
+)
+
+type noticeKey struct{}
+
+// WithNotice returns a context whose operations tell fn, before the
+// operating system asks the user something (a root CA confirmation on
+// Windows or macOS), what it is about to ask.
+func WithNotice(ctx context.Context, fn func(proto.Notice)) context.Context {
+	return context.WithValue(ctx, noticeKey{}, fn)
+}
+
+// announcePrompts tells the context's notice function about every CA whose
+// installation the store says will make the OS ask the user.
+func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate) error {
+	p, ok := e.cfg.Store.(store.Prompter)
+	if !ok || len(roots) == 0 {
+		return nil
+	}
+	asks, err := p.Prompts(ctx, roots)
+	if err != nil {
+		return err
+	}
+	fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice))
+	for _, c := range asks {
+		e.cfg.Log.Info().Str("subject", c.Subject.String()).Msg("the OS will ask the user to confirm a root CA")
+		if fn != nil {
+			fn(proto.Notice{Kind: proto.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+		}
+	}
+	return nil
+}

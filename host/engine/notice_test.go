@@ -1,0 +1,57 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/x509"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/rs/zerolog"
+)
+
+// promptingStore is the NSS store pretending, like Windows does for
+// CurrentUser\Root, that adding a root makes the OS ask the user; it records
+// the order of events.
+type promptingStore struct {
+	store.Store
+	events *[]string
+}
+
+func (p promptingStore) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
+	return cas, nil
+}
+
+func (p promptingStore) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	*p.events = append(*p.events, "add-root")
+	return p.Store.AddTrustAnchors(ctx, cas)
+}
+
+func TestNoticeComesBeforeTheOSPrompt(t *testing.T) {
+	f := setup(t)
+	var events []string
+	eng := f.withStore(t, promptingStore{Store: f.db, events: &events})
+	f.portal.AddUser(t, "erin", password)
+	code := f.portal.Invite(t, "erin")
+	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) {
+		if n.Kind != proto.NoticeOSConfirmsRoot || n.Subject == "" {
+			t.Errorf("notice %+v", n)
+		}
+		events = append(events, "notice")
+	})
+	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "erin", Password: password, Invitation: code}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) < 2 || events[0] != "notice" || events[1] != "add-root" {
+		t.Fatalf("events %v: the notice must come before the root is added", events)
+	}
+}
+
+// withStore returns an engine like f's but over s, with its own state.
+func (f *fixture) withStore(t *testing.T, s store.Store) *engine.Engine {
+	reg := &hsm.Registry{}
+	reg.Add(f.keys)
+	return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: s, Log: zerolog.Nop(), Roots: f.portal.Roots})
+}
