@@ -25,6 +25,7 @@ type enrollView struct {
 	PortalGuess string
 	OnSubmit    func(app.Context, proto.EnrollParams)
 	OnCancel    func(app.Context)
+	ByLink      bool // a portal renewal link's token replaces the invitation code
 
 	password string
 	problem  string // which field is wrong, by id
@@ -53,8 +54,8 @@ func (v *enrollView) Render() app.UI {
 				func(s string) { v.Draft.User = s }),
 			v.field("enroll-password", v.S.Password, "password", "current-password", v.password, "",
 				func(s string) { v.password = s }),
-			v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
-				func(s string) { v.Draft.Invitation = s }),
+			app.If(!v.ByLink, v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
+				func(s string) { v.Draft.Invitation = s })),
 			app.Div().Class("actions").Body(
 				app.Button().ID("back").Class("btn btn-secondary").Type("button").
 					Text(v.S.Back).
@@ -109,6 +110,9 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		{"enroll-user", v.S.UserID, d.User},
 		{"enroll-password", v.S.Password, v.password},
 		{"enroll-invitation", v.S.Invitation, d.Invitation},
+	}
+	if v.ByLink {
+		check = check[:3]
 	}
 	for _, c := range check {
 		if c.val == "" {

@@ -23,6 +23,7 @@ import (
 func Routes() {
 	app.RouteFunc("/popup.html", func() app.Composer { return &Root{} })
 	app.RouteFunc("/app.html", func() app.Composer { return &Root{} })
+	app.RouteFunc("/options.html", func() app.Composer { return &Root{} })
 }
 
 type screen int
@@ -35,6 +36,8 @@ const (
 	screenProgress
 	screenDone
 	screenError
+	screenSettings
+	screenDiagnostics
 )
 
 // Root is the whole UI. Its state lives only in memory; the password never
@@ -64,6 +67,18 @@ type Root struct {
 	// linkCert is the cert named by app.html#renew=ID (the expiry
 	// notification's link): its password screen opens once it is listed.
 	linkCert string
+
+	// linkNonce names a portal renewal link held by the worker
+	// (app.html#link=NONCE); link is what the worker told of it (never
+	// its token).
+	linkNonce string
+	link      *bridge.Link
+	linkShown bool
+
+	settings  *bridge.Settings
+	doctor    *doctorState
+	hello     *proto.Hello
+	hostError *proto.Error
 }
 
 // OnMount runs in the browser only (not while pre-rendering).
@@ -73,9 +88,14 @@ func (r *Root) OnMount(ctx app.Context) {
 	app.Window().Get("document").Get("documentElement").Set("lang", r.s.Lang)
 	r.wide = strings.HasSuffix(app.Window().URL().Path, "/app.html")
 	r.idPrefix = newIDPrefix()
-	if frag, ok := strings.CutPrefix(app.Window().URL().Fragment, "renew="); ok {
-		r.linkCert = frag
+	frag := app.Window().URL().Fragment
+	if v, ok := strings.CutPrefix(frag, "renew="); ok {
+		r.linkCert = v
 	}
+	if v, ok := strings.CutPrefix(frag, "link="); ok {
+		r.linkNonce = v
+	}
+	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 
 	conn, err := bridge.Connect(func(m bridge.Message) {
 		ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
@@ -85,8 +105,19 @@ func (r *Root) OnMount(ctx app.Context) {
 		return
 	}
 	r.conn = conn
+	_ = conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
+	if r.linkNonce != "" {
+		_ = conn.Send(bridge.Message{Kind: bridge.KindGetLink, Nonce: r.linkNonce})
+	}
 	// The worker sends its state on connect; refresh the list meanwhile.
 	r.refresh(ctx)
+	switch {
+	case options:
+		r.wide = true
+		r.screen = screenSettings
+	case frag == "diagnostics":
+		r.openDiagnostics(ctx)
+	}
 }
 
 func newIDPrefix() string {
@@ -115,6 +146,17 @@ func (r *Root) send(cmd string, params any) (string, error) {
 	return req.ID, r.conn.Request(req)
 }
 
+// sendOp is send for enroll and renew, which may carry a renewal link.
+func (r *Root) sendOp(cmd string, params any) (string, error) {
+	req := proto.Request{ID: r.nextID(), Command: cmd, Lang: r.s.Lang}
+	b, err := json.Marshal(params)
+	if err != nil {
+		return "", err
+	}
+	req.Params = b
+	return req.ID, r.sendWithLink(req)
+}
+
 func (r *Root) refresh(ctx app.Context) {
 	id, err := r.send(proto.CmdList, nil)
 	if err != nil {
@@ -132,12 +174,18 @@ func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
 		}
 	case bridge.KindReply:
 		if m.Reply != nil {
+			r.onDoctorReply(m.Reply)
 			r.onReply(ctx, m.Reply)
 		}
+	case bridge.KindLink:
+		r.onLink(m.LinkInfo)
+	case bridge.KindSettings:
+		r.settings = m.Settings
 	}
 }
 
 func (r *Root) onState(ctx app.Context, st *bridge.State) {
+	r.hello, r.hostError = st.Hello, st.HostError
 	if st.List != nil {
 		r.list = st.List
 		if r.screen == screenLoading {
@@ -145,6 +193,7 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 		}
 	}
 	defer r.followLink()
+	defer r.followPortalLink()
 	if r.attached {
 		return
 	}
@@ -179,6 +228,7 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 				r.screen = screenList
 			}
 			r.followLink()
+			r.followPortalLink()
 		case proto.TypeError:
 			if r.screen == screenLoading || r.screen == screenList {
 				r.showError(rep.Error, screenList)
@@ -257,7 +307,7 @@ func (r *Root) findCert(id string) *proto.Cert {
 // startOp sends an enroll or renew request; params holds the password and
 // is dropped by the caller as soon as this returns.
 func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
-	id, err := r.send(cmd, params)
+	id, err := r.sendOp(cmd, params)
 	if err != nil {
 		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
 		return
@@ -276,6 +326,7 @@ func (r *Root) backToList(ctx app.Context) {
 	r.op = nil
 	r.done = nil
 	r.selected = nil
+	r.link = nil
 	if r.list == nil {
 		r.screen = screenLoading
 		r.refresh(ctx)
