@@ -24,7 +24,9 @@ import (
 const ExtensionID = "eldgmgmbnpcjkkbgeakcomclligjhbkh"
 
 // DefaultOrigins are the callers allowed without configuration.
-var DefaultOrigins = []string{"chrome-extension://" + ExtensionID + "/"}
+// certrenew@certrenew.org is the Firefox add-on ID (Firefox passes it as the
+// caller, see Caller).
+var DefaultOrigins = []string{"chrome-extension://" + ExtensionID + "/", "certrenew@certrenew.org"}
 
 // ErrOriginNotAllowed reports a caller outside the allowlist.
 var ErrOriginNotAllowed = errors.New("caller origin not allowed")

@@ -191,7 +191,7 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 	if muted {
 		label = v.S.More().MenuUnmute
 	}
-	return app.Button().ID(menuID+"-mute").Class("menu-mute menu-item").
+	return app.Button().ID(menuID + "-mute").Class("menu-mute menu-item").
 		Type("button").Role("menuitem").Text(label).
 		OnClick(func(ctx app.Context, e app.Event) {
 			v.menuFor = ""

@@ -103,7 +103,7 @@ func (v *settingsView) lockMark(key string) app.UI {
 	if !v.locked(key) {
 		return nil
 	}
-	return app.Span().ID("locked-"+key).Class("badge badge-lock").Text(v.S.More().Locked)
+	return app.Span().ID("locked-" + key).Class("badge badge-lock").Text(v.S.More().Locked)
 }
 
 func (v *settingsView) field(key, label, hint string, input app.UI) app.UI {

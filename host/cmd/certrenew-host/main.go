@@ -71,7 +71,7 @@ func run() int {
 	if err != nil {
 		logger.Error().Err(err).Msg("recovery incomplete")
 	}
-	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered}
+	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered, Doctor: doctorEnv(paths)}
 
 	if nativeMessaging {
 		s := &nm.Session{
@@ -152,7 +152,14 @@ func doInstall(paths config.Paths, args []string) int {
 		fmt.Fprintln(os.Stderr, "certrenew-host:", err)
 		return 1
 	}
-	origins := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
+	// Chrome's manifests take only chrome-extension:// origins (Firefox's
+	// take allowed_extensions: issue 6's installer writes those).
+	var origins []string
+	for _, o := range append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...) {
+		if strings.HasPrefix(o, "chrome-extension://") {
+			origins = append(origins, o)
+		}
+	}
 	files, err := install.Write(install.UserDirs(paths.UserConfig), *bin, origins)
 	for _, f := range files {
 		fmt.Println("wrote", f)
@@ -180,6 +187,7 @@ usage: certrenew-host COMMAND [flags]
   enroll --portal URL --user ID --invitation CODE --password-stdin [--backend auto|soft]
   renew CERT-ID --password-stdin                 renew (re-key) a certificate
   install [--path BIN] [--portal-ca FILE]        register with Chrome and Chromium
+  doctor [--json]                                diagnostics report (no secrets)
   version
 
 Started by a browser, certrenew-host speaks native messaging on stdin/stdout.
