@@ -50,7 +50,7 @@ function expireLinks() {
   for (const [n, l] of links) if (now - l.at > LINK_TTL_MS) links.delete(n);
 }
 
-// acceptLink answers {ok, reason?} and opens the renewal flow.
+// acceptLink answers an ack and opens the renewal flow.
 async function acceptLink(m, sender) {
   const origin = originOf(sender);
   const { values } = await loadSettings();
@@ -64,18 +64,26 @@ async function acceptLink(m, sender) {
         message: chrome.i18n.getMessage("linkRefused", [origin || "?"]),
       });
     }
-    return { ok: false, reason };
+    return ack(false, reason);
   }
   expireLinks();
   for (const l of links.values()) {
-    if (l.token === m.token) return { ok: true }; // the same link by both paths
+    if (l.token === m.token) return ack(true); // the same link by both paths
   }
   const nonce = newNonce();
   links.set(nonce, { token: m.token, serial: m.serial.toLowerCase(), user: m.user, portal: origin, at: Date.now() });
   const create = { url: chrome.runtime.getURL("app.html") + "#link=" + nonce };
   if (sender.tab && typeof sender.tab.index === "number") create.index = sender.tab.index + 1;
   await chrome.tabs.create(create);
-  return { ok: true };
+  return ack(true);
+}
+
+// ack is the answer the portal page waits for (the content script posts it
+// to the page; externally_connectable returns it to sendMessage).
+function ack(ok, reason) {
+  const a = { type: "certrenew-renewal-link-ack", ok };
+  if (reason) a.reason = reason;
+  return a;
 }
 
 // linkInfo is what the UI may see of a link: everything but the token.
@@ -97,7 +105,7 @@ function dropLink(nonce) {
 }
 
 function reply(p, sendResponse) {
-  p.then(sendResponse, () => sendResponse({ ok: false, reason: "internal" }));
+  p.then(sendResponse, () => sendResponse(ack(false, "internal")));
   return true; // answer asynchronously
 }
 

@@ -70,7 +70,11 @@ async function notifyExpiring(list) {
     await chrome.notifications.create(NOTE_RENEW + c.id, opts);
   }
   if (changed) await chrome.storage.local.set({ [NOTIFIED_KEY]: notified });
+  // When the last check ran (the options page shows it; tests wait on it).
+  await chrome.storage.local.set({ [LAST_CHECK_KEY]: Date.now() });
 }
+
+const LAST_CHECK_KEY = "certrenew.lastCheck";
 
 const NOTE_RENEW = "renew:";
 const NOTE_REFUSED = "refused:";
