@@ -101,8 +101,9 @@ func eval[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	return v
 }
 
-// waitTab waits for a tab whose URL starts with prefix and attaches to it.
-func waitTab(t *testing.T, browser context.Context, prefix string) (context.Context, string) {
+// waitTab waits for a tab whose URL starts with prefix (and is not in
+// skip) and attaches to it.
+func waitTab(t *testing.T, browser context.Context, prefix string, skip map[string]bool) (context.Context, string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -111,7 +112,7 @@ func waitTab(t *testing.T, browser context.Context, prefix string) (context.Cont
 			t.Fatal(err)
 		}
 		for _, in := range infos {
-			if in.Type == "page" && strings.HasPrefix(in.URL, prefix) {
+			if in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL] {
 				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
 				ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 				t.Cleanup(func() { cancelT(); cancel() })

@@ -69,7 +69,7 @@ func (v *settingsView) Render() app.UI {
 					OnInput(func(ctx app.Context, e app.Event) { v.days = ctx.JSSrc().Get("value").String(); v.saved = false })),
 			app.If(v.problem != "", app.P().ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
 			app.FieldSet().Class("field").Disabled(v.locked("allowedBackends")).Body(
-				app.Legend().Text(m.AllowedBackends).Body(v.lockMark("allowedBackends")),
+				app.Legend().Body(app.Text(m.AllowedBackends), v.lockMark("allowedBackends")),
 				app.Range(backendOrder).Slice(func(i int) app.UI {
 					b := backendOrder[i]
 					return v.check("set-backend-"+b, m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b), false,
@@ -109,7 +109,7 @@ func (v *settingsView) lockMark(key string) app.UI {
 func (v *settingsView) field(key, label, hint string, input app.UI) app.UI {
 	id := map[string]string{"portalURLs": "set-portals", "warningDays": "set-days"}[key]
 	return app.Div().Class("field").Body(
-		app.Label().For(id).Text(label).Body(v.lockMark(key)),
+		app.Label().For(id).Body(app.Text(label), v.lockMark(key)),
 		input,
 		app.P().ID(id+"-hint").Class("hint").Text(hint),
 	)
