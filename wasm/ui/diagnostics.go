@@ -73,7 +73,7 @@ func (v *diagnosticsView) Render() app.UI {
 	case d.err != nil:
 		body = append(body, app.Div().ID("diag-error").Class("error-box").Role("alert").
 			DataSet("code", string(d.err.Code)).Body(
-			app.P().ID("diag-error-message").Text(v.S.Message(d.err)),
+			app.P().ID("diag-error-message").Body(withCode(v.S.Message(d.err))...),
 			app.If(d.err.Detail != "", app.P().Class("muted detail").Text(d.err.Detail)),
 		))
 	default:

@@ -41,6 +41,9 @@ func (v *enrollView) OnMount(ctx app.Context) {
 	if v.Draft.Portal != "" {
 		first = "enroll-user"
 	}
+	if v.Draft.Portal != "" && v.Draft.User != "" {
+		first = "enroll-password"
+	}
 	focusAfterRender(ctx, v, first)
 }
 
