@@ -10,7 +10,27 @@ pkgs=(
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
   ca-certificates
+  firefox-esr     # the Firefox build of the extension (headless)
+  fonts-noto-cjk  # Japanese text in the ja screenshots
 )
+# web-ext (Mozilla's extension linter) needs Node.js >= 20: use the node on
+# PATH when there is one, else Debian's.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+install_web_ext() {
+  # An exact version from the npm registry, in its own prefix.
+  local want=10.7.0 dir=/opt/certrenew-webext
+  if [[ "$(web-ext --version 2>/dev/null)" == "$want" ]]; then
+    return 0
+  fi
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "installing web-ext@$want" >&2
+  $sudo mkdir -p "$dir"
+  $sudo npm install --no-audit --no-fund --prefix "$dir" "web-ext@$want" >/dev/null
+  $sudo ln -sf "$dir/node_modules/.bin/web-ext" /usr/local/bin/web-ext
+}
+trap install_web_ext EXIT
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -92,6 +92,8 @@ func transform(src []byte, browser string, matches []string) ([]byte, error) {
 				// certrenew sends nothing anywhere but to the local host.
 				"data_collection_permissions": map[string]any{"required": []string{"none"}},
 			},
+			// Firefox for Android knows data_collection_permissions from 142.
+			"gecko_android": map[string]any{"strict_min_version": "142.0"},
 		}
 	default:
 		return nil, fmt.Errorf("unknown browser %q", browser)
