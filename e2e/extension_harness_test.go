@@ -23,6 +23,18 @@ const portalMatches = "https://127.0.0.1/*"
 // ("en" or "ja"); flags are extra Chromium flags ("name=value" or "name").
 func (u *user) browserLang(t *testing.T, lang string, flags ...string) context.Context {
 	t.Helper()
+	return u.browserLangEnvFlags(t, lang, nil, flags)
+}
+
+// browserLangEnv is browserLang with extra environment ("K=V") for
+// Chromium and the host it starts.
+func (u *user) browserLangEnv(t *testing.T, lang string, env ...string) context.Context {
+	t.Helper()
+	return u.browserLangEnvFlags(t, lang, env, nil)
+}
+
+func (u *user) browserLangEnvFlags(t *testing.T, lang string, env, flags []string) context.Context {
+	t.Helper()
 	testenv.Need(t, "chromium")
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath("chromium"),
@@ -40,7 +52,7 @@ func (u *user) browserLang(t *testing.T, lang string, flags ...string) context.C
 		chromedp.Flag("disable-extensions-except", built.extension),
 		chromedp.Flag("lang", lang),
 		chromedp.Flag("accept-lang", lang),
-		chromedp.Env(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang)...),
+		chromedp.Env(append(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang), env...)...),
 	}
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
