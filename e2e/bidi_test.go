@@ -350,3 +350,5 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+func (b *bidi) sleep() { time.Sleep(100 * time.Millisecond) } // polling a condition

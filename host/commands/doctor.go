@@ -103,7 +103,7 @@ func tokenCheck(ctx context.Context, keys *hsm.Registry, scheme string) proto.Do
 		c.Detail = err.Error()
 		return c
 	}
-	c.OK, c.Detail = true, fmt.Sprintf("%d keys", len(ids))
+	c.OK, c.Detail = true, fmt.Sprintf("%d key(s)", len(ids))
 	return c
 }
 
