@@ -61,6 +61,15 @@ func managedPolicyTest(t *testing.T, lang string) {
 		t.Fatalf("user settings %s hold managed keys", stored)
 	}
 
+	// Enrollment offers no software key: hardwareRequired leaves "auto"
+	// only (this host has no hardware backend), so no choice is shown.
+	ectx, closeE := openExt(t, browser, "popup.html")
+	defer closeE()
+	run(t, ectx, "enroll", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")), chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
+	if eval[bool](t, ectx, "backend select", `!!document.getElementById("enroll-backend")`) {
+		t.Fatal("enrollment offers a key storage choice although policy leaves only auto")
+	}
+
 	// Diagnostics: the host's report through the extension.
 	run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#nav-diagnostics")), chromedp.WaitVisible(chromedp.CSS("#diag-result")))
 	shotLang(t, ctx, lang, "p2-diagnostics")

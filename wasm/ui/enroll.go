@@ -25,7 +25,9 @@ type enrollView struct {
 	PortalGuess string
 	OnSubmit    func(app.Context, proto.EnrollParams)
 	OnCancel    func(app.Context)
-	ByLink      bool // a portal renewal link's token replaces the invitation code
+	ByLink      bool     // a portal renewal link's token replaces the invitation code
+	Backends    []string // key backends allowed by policy (enroll_backend.go)
+	backend     string
 
 	password string
 	problem  string // which field is wrong, by id
@@ -59,6 +61,7 @@ func (v *enrollView) Render() app.UI {
 				func(s string) { v.password = s }),
 			app.If(!v.ByLink, v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
 				func(s string) { v.Draft.Invitation = s })),
+			v.backendField(),
 			app.Div().Class("actions").Body(
 				app.Button().ID("back").Class("btn btn-secondary").Type("button").
 					Text(v.S.Back).
@@ -127,7 +130,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
 		return
 	}
-	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation}
+	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation, Backend: v.chosenBackend()}
 	v.password = ""
 	if el := app.Window().GetElementByID("enroll-password"); el.Truthy() {
 		el.Set("value", "")

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -60,4 +62,19 @@ func (r *Root) mutedCerts() map[string]bool {
 		return nil
 	}
 	return r.settings.Muted
+}
+
+// allowedBackends are the key backends the enroll form offers: those
+// policy allows ("auto" and the ones the host reported in its hello).
+func (r *Root) allowedBackends() []string {
+	if r.settings == nil {
+		return nil
+	}
+	var out []string
+	for _, b := range r.settings.Values.AllowedBackends {
+		if b == "auto" || (r.hello != nil && slices.Contains(r.hello.Backends, b)) {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -52,6 +52,7 @@ func (r *Root) renderScreen() app.UI {
 			Draft:       &r.draft,
 			PortalGuess: r.portalGuess(),
 			ByLink:      r.link != nil,
+			Backends:    r.allowedBackends(),
 			OnSubmit:    r.onEnroll,
 			OnCancel:    r.backToList,
 		}

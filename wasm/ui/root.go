@@ -174,6 +174,9 @@ func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
 		}
 	case bridge.KindReply:
 		if m.Reply != nil {
+			if m.Reply.Type == proto.TypeHello && m.Reply.Hello != nil {
+				r.hello = m.Reply.Hello
+			}
 			r.onDoctorReply(m.Reply)
 			r.onReply(ctx, m.Reply)
 		}
