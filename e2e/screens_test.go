@@ -59,10 +59,6 @@ func screens(t *testing.T, lang string) {
 	run(t, ctx, "enroll", chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
 		chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS(".field-error")))
 	screen(t, ctx, lang, "s02-enroll-invalid")
-	// Key storage: "auto" and what the host has (soft), as policy allows.
-	if got := eval[[]string](t, ctx, "backends", `Array.from(document.querySelectorAll("#enroll-backend option")).map(o => o.value)`); len(got) != 2 || got[0] != "auto" || got[1] != "soft" {
-		t.Fatalf("backend choices %v, want [auto soft]", got)
-	}
 	run(t, ctx, "enroll fill",
 		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
 		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),

@@ -83,17 +83,17 @@ function onUIMessage(p, m) {
       safePost(p, { kind: "link", linkInfo: typeof m.nonce === "string" ? linkInfo(m.nonce) : null });
       break;
     case "getSettings":
-      loadSettings().then((s) => safePost(p, { kind: "settings", settings: s }));
+      settingsForUI().then((s) => safePost(p, { kind: "settings", settings: s }));
       break;
     case "setSettings":
-      saveSettings(m.values).then((s) => {
+      saveSettings(m.values).then(settingsForUI).then((s) => {
         broadcast({ kind: "settings", settings: s });
         if (list) updateBadge(list);
       });
       break;
     case "mute":
       setMuted(m.certId, !!m.muted)
-        .then(loadSettings)
+        .then(settingsForUI)
         .then((s) => {
           broadcast({ kind: "settings", settings: s });
           if (list) updateBadge(list);
@@ -103,6 +103,11 @@ function onUIMessage(p, m) {
       refreshList("worker-alarm-");
       break;
   }
+}
+
+// settingsForUI is the settings plus the key backends the host has.
+function settingsForUI() {
+  return loadSettings().then((s) => Object.assign(s, { hostBackends: hello ? hello.backends || [] : null }));
 }
 
 function sendState(p) {
@@ -220,6 +225,7 @@ function onHostMessage(p, m) {
     helloSeen = true;
     clearTimeout(helloTimer);
     hello = m.hello;
+    settingsForUI().then((s) => broadcast({ kind: "settings", settings: s }));
     hostError = null;
     const q = queue;
     queue = [];

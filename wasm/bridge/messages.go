@@ -79,6 +79,9 @@ type Settings struct {
 	Values SettingValues   `json:"values"`
 	Locked []string        `json:"locked"`
 	Muted  map[string]bool `json:"muted"`
+	// HostBackends are the key backends the host reported in its hello;
+	// nil before the host answered.
+	HostBackends []string `json:"hostBackends"`
 }
 
 // IsLocked reports whether policy sets key.

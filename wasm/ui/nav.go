@@ -72,7 +72,7 @@ func (r *Root) allowedBackends() []string {
 	}
 	var out []string
 	for _, b := range r.settings.Values.AllowedBackends {
-		if b == "auto" || (r.hello != nil && slices.Contains(r.hello.Backends, b)) {
+		if b == "auto" || slices.Contains(r.settings.HostBackends, b) {
 			out = append(out, b)
 		}
 	}
