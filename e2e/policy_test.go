@@ -66,6 +66,7 @@ func managedPolicyTest(t *testing.T, lang string) {
 	ectx, closeE := openExt(t, browser, "popup.html")
 	defer closeE()
 	run(t, ectx, "enroll", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")), chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
+	poll[bool](t, ectx, "settings reached the form", `document.querySelector("section[data-backends]")?.dataset.backends === "auto"`)
 	if eval[bool](t, ectx, "backend select", `!!document.getElementById("enroll-backend")`) {
 		t.Fatal("enrollment offers a key storage choice although policy leaves only auto")
 	}

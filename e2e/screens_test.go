@@ -58,6 +58,12 @@ func screens(t *testing.T, lang string) {
 	screen(t, ctx, lang, "s01-empty-list")
 	run(t, ctx, "enroll", chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
 		chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	// Key storage: "auto" and what the host has (soft), as policy allows
+	// (the settings reach the page once the browser has loaded policy).
+	got := poll[[]string](t, ctx, "backends", `(a => a.length ? a : null)(Array.from(document.querySelectorAll("#enroll-backend option")).map(o => o.value))`)
+	if len(got) != 2 || got[0] != "auto" || got[1] != "soft" {
+		t.Fatalf("backend choices %v, want [auto soft]", got)
+	}
 	screen(t, ctx, lang, "s02-enroll-invalid")
 	run(t, ctx, "enroll fill",
 		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),

@@ -50,7 +50,7 @@ func (v *enrollView) OnMount(ctx app.Context) {
 }
 
 func (v *enrollView) Render() app.UI {
-	return app.Section().Class("form-screen").Aria("labelledby", "enroll-title").Body(
+	return app.Section().Class("form-screen").Aria("labelledby", "enroll-title").DataSet("backends", strings.Join(v.Backends, ",")).Body(
 		app.H1().ID("enroll-title").Text(v.S.EnrollTitle),
 		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
 			v.field("enroll-portal", v.S.Portal, "url", "url", v.Draft.Portal, v.S.PortalHint,
