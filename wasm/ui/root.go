@@ -105,9 +105,11 @@ func (r *Root) OnMount(ctx app.Context) {
 		return
 	}
 	r.conn = conn
-	_ = conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
 	if r.linkNonce != "" {
 		_ = conn.Send(bridge.Message{Kind: bridge.KindGetLink, Nonce: r.linkNonce})
+	}
+	if options {
+		_ = conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
 	}
 	// The worker sends its state on connect; refresh the list meanwhile.
 	r.refresh(ctx)
@@ -201,6 +203,11 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 		return
 	}
 	r.attached = true
+	// Settings are asked for after the first state, so that the cached
+	// list renders first (the popup's speed target).
+	if r.conn != nil && r.screen != screenSettings {
+		_ = r.conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
+	}
 	// Re-attach to an enrollment or renewal that runs in the worker.
 	if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
 		r.op = op
