@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 	if built.out, built.err = cmd.CombinedOutput(); built.err == nil {
 		cmd = exec.Command("bash", "scripts/build-extension.sh", built.extension)
 		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CERTRENEW_PORTAL_MATCHES="+portalMatches)
 		built.out, built.err = cmd.CombinedOutput()
 	}
 	code := m.Run()

@@ -5,10 +5,17 @@
 // open native port alive). UI pages (popup.html, app.html) connect with
 // chrome.runtime.connect({name: "ui"}) and exchange these messages:
 //
-//   UI → worker  {kind: "request", request: <proto.Request>}
-//                {kind: "getState"}
+//   UI → worker  {kind: "request", request: <proto.Request>, link?: nonce}
+//                {kind: "getState"}  {kind: "getLink", nonce}
+//                {kind: "getSettings"}  {kind: "setSettings", values}
+//                {kind: "mute", certId, muted}  {kind: "checkExpiry"}
 //   worker → UI  {kind: "state", state: {hello, list, op, hostError}}
 //                {kind: "reply", reply: <proto.Reply>}
+//                {kind: "link", linkInfo: {nonce, serial, user, portal} | null}
+//                {kind: "settings", settings: {values, locked, muted}}
+//
+// settings.js, notify.js and link.js hold settings and policy, expiry
+// notifications, and the portal renewal-link handoff.
 //
 // Every host reply goes to every UI port. Errors the host cannot report
 // (not installed, not allowed, gone) are sent as error replies for each
@@ -18,6 +25,9 @@
 // Request params carry passwords: they are passed to the host and dropped.
 // Nothing here stores, logs or echoes them.
 "use strict";
+
+// Firefox lists these in background.scripts; Chrome's worker imports them.
+if (typeof importScripts === "function") importScripts("settings.js", "notify.js", "link.js");
 
 const HOST_NAME = "com.certrenew.host";
 const PROTOCOL_MAJOR = 1; // host/proto.Version is "1.0"
@@ -67,9 +77,37 @@ function onUIMessage(p, m) {
       ready.then(() => sendState(p));
       break;
     case "request":
-      handleRequest(m.request);
+      handleRequest(typeof m.link === "string" ? withLinkToken(m.request, m.link) : m.request, m.link);
+      break;
+    case "getLink":
+      safePost(p, { kind: "link", linkInfo: typeof m.nonce === "string" ? linkInfo(m.nonce) : null });
+      break;
+    case "getSettings":
+      settingsForUI().then((s) => safePost(p, { kind: "settings", settings: s }));
+      break;
+    case "setSettings":
+      saveSettings(m.values).then(settingsForUI).then((s) => {
+        broadcast({ kind: "settings", settings: s });
+        if (list) updateBadge(list);
+      });
+      break;
+    case "mute":
+      setMuted(m.certId, !!m.muted)
+        .then(settingsForUI)
+        .then((s) => {
+          broadcast({ kind: "settings", settings: s });
+          if (list) updateBadge(list);
+        });
+      break;
+    case "checkExpiry":
+      refreshList("worker-alarm-");
       break;
   }
+}
+
+// settingsForUI is the settings plus the key backends the host has.
+function settingsForUI() {
+  return loadSettings().then((s) => Object.assign(s, { hostBackends: hello ? hello.backends || [] : null }));
 }
 
 function sendState(p) {
@@ -103,7 +141,7 @@ function safePost(p, msg) {
 
 // --- requests -------------------------------------------------------------
 
-function handleRequest(req) {
+function handleRequest(req, linkNonce) {
   if (!req || typeof req.id !== "string" || typeof req.command !== "string" || !req.id) return;
   if (pending.has(req.id)) return;
   if (OP_COMMANDS.has(req.command)) {
@@ -118,7 +156,7 @@ function handleRequest(req) {
         : "";
     op = { id: req.id, command: req.command, certId, steps: [], done: false, result: null, error: null, seen: false };
   }
-  pending.set(req.id, { command: req.command });
+  pending.set(req.id, { command: req.command, link: typeof linkNonce === "string" ? linkNonce : "" });
   send({ id: req.id, command: req.command, lang: req.lang || "", params: req.params });
 }
 
@@ -187,6 +225,7 @@ function onHostMessage(p, m) {
     helloSeen = true;
     clearTimeout(helloTimer);
     hello = m.hello;
+    settingsForUI().then((s) => broadcast({ kind: "settings", settings: s }));
     hostError = null;
     const q = queue;
     queue = [];
@@ -203,13 +242,14 @@ function onHostMessage(p, m) {
 function track(m) {
   const id = m.id;
   if (!id || !pending.has(id)) return;
-  const { command } = pending.get(id);
+  const { command, link } = pending.get(id);
   const final = m.type === "result" || m.type === "error";
   if (final) pending.delete(id);
   if (command === "list" && m.type === "result" && m.result) {
     list = m.result;
     chrome.storage.local.set({ [LIST_CACHE_KEY]: list }).catch(() => {});
-    if (id.startsWith("worker-alarm-")) notifyExpiring(list);
+    updateBadge(list).catch(() => {});
+    if (id.startsWith("worker-alarm-")) notifyExpiring(list).catch(() => {});
   }
   if (op && op.id === id) {
     if (m.type === "progress" && m.progress) {
@@ -220,7 +260,10 @@ function track(m) {
       op.seen = uiPorts.size > 0;
       if (m.type === "result") op.result = m.result;
       else op.error = m.error || { code: "internal", message: "" };
-      if (m.type === "result") refreshList("worker-after-op-");
+      if (m.type === "result") {
+        if (link) dropLink(link); // one-time: the portal has used it
+        refreshList("worker-after-op-");
+      }
     }
   }
 }
@@ -316,8 +359,12 @@ function refreshList(prefix) {
 
 // --- daily expiry check -----------------------------------------------------
 
-// Alarms do not survive a browser restart reliably: re-create at start-up.
-chrome.runtime.onStartup.addListener(ensureAlarm);
+// Alarms do not survive a browser restart everywhere: re-create them at
+// start-up, and check at once.
+chrome.runtime.onStartup.addListener(() => {
+  ensureAlarm();
+  refreshList("worker-alarm-");
+});
 chrome.runtime.onInstalled.addListener(ensureAlarm);
 
 function ensureAlarm() {
@@ -328,31 +375,4 @@ function ensureAlarm() {
 
 chrome.alarms.onAlarm.addListener((a) => {
   if (a.name === ALARM_NAME) refreshList("worker-alarm-");
-});
-
-function notifyExpiring(result) {
-  const warn = typeof result.warnDays === "number" ? result.warnDays : 30;
-  for (const c of result.certs || []) {
-    if (c.daysLeft > warn) continue;
-    const cn = (/(?:^|,)\s*CN=([^,]+)/i.exec(c.subject || "") || [])[1] || c.subject || c.id;
-    const body =
-      c.daysLeft < 0
-        ? chrome.i18n.getMessage("notifyExpired", [cn])
-        : chrome.i18n.getMessage("notifyExpiring", [cn, String(c.daysLeft)]);
-    chrome.notifications.create("renew:" + c.id, {
-      type: "basic",
-      iconUrl: "icons/icon128.png",
-      title: chrome.i18n.getMessage("notifyTitle"),
-      message: body,
-      requireInteraction: true,
-    });
-  }
-}
-
-// A click opens the renewal flow for that cert in a tab.
-chrome.notifications.onClicked.addListener((nid) => {
-  if (!nid.startsWith("renew:")) return;
-  chrome.notifications.clear(nid);
-  const certId = nid.slice("renew:".length);
-  chrome.tabs.create({ url: chrome.runtime.getURL("app.html") + "#renew=" + encodeURIComponent(certId) });
 });

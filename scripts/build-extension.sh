@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # Build the certrenew browser extension (MV3) as an unpacked directory.
 #
-#   scripts/build-extension.sh OUTDIR     e.g. scripts/build-extension.sh dist/extension
+#   scripts/build-extension.sh OUTDIR [chrome|firefox]
+#       e.g. scripts/build-extension.sh dist/extension
+#            scripts/build-extension.sh dist/extension-firefox firefox
+#
+# CERTRENEW_PORTAL_MATCHES="https://portal.example/*,..." fills Chrome's
+# externally_connectable (see wasm/cmd/extmanifest).
 #
 # Needs only Go. OUTDIR is emptied first. It then holds:
-#   manifest.json background.js _locales/ icons/   (from extension/, icons drawn by wasm/cmd/genicons)
-#   popup.html app.html app.js  web/app.wasm       (the go-app UI, wasm/)
+#   manifest.json background.js settings.js notify.js link.js content.js
+#   schema.json _locales/ icons/   (from extension/, icons drawn by wasm/cmd/genicons)
+#   popup.html app.html options.html app.js  web/app.wasm  (the go-app UI, wasm/)
 #   bare.html bare-app.js       web/bare.wasm      (benchmark baseline, wasm/bare)
 #   wasm_exec.js app.css web/certrenew.css
 set -euo pipefail
 
-if [[ $# -ne 1 || -z "$1" ]]; then
-  echo "usage: $0 OUTDIR" >&2
+if [[ $# -lt 1 || $# -gt 2 || -z "$1" ]]; then
+  echo "usage: $0 OUTDIR [chrome|firefox]" >&2
   exit 2
 fi
+browser="${2:-chrome}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$1"
@@ -41,7 +48,10 @@ echo "icons" >&2
 go run ./wasm/cmd/genicons -out "$out/icons"
 
 echo "extension files" >&2
-cp extension/manifest.json extension/background.js "$out/"
+go run ./wasm/cmd/extmanifest -in extension/manifest.json -out "$out/manifest.json" \
+  -browser "$browser" -matches "${CERTRENEW_PORTAL_MATCHES:-}"
+cp extension/background.js extension/settings.js extension/notify.js extension/link.js \
+  extension/content.js extension/schema.json "$out/"
 cp -R extension/_locales "$out/"
 cp extension/web/*.css "$out/web/"
 

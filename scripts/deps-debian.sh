@@ -14,7 +14,27 @@ pkgs=(
   gcc libc6-dev   # cgo: the PKCS#11 backend (crypto11) loads modules with dlopen
   ca-certificates
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
+  firefox-esr     # the Firefox build of the extension (headless)
+  fonts-noto-cjk  # Japanese text in the ja screenshots
 )
+# web-ext (Mozilla's extension linter) needs Node.js >= 20: use the node on
+# PATH when there is one, else Debian's.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+install_web_ext() {
+  # An exact version from the npm registry, in its own prefix.
+  local want=10.7.0 dir=/opt/certrenew-webext
+  if [[ "$(web-ext --version 2>/dev/null)" == "$want" ]]; then
+    return 0
+  fi
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "installing web-ext@$want" >&2
+  $sudo mkdir -p "$dir"
+  $sudo npm install --no-audit --no-fund --prefix "$dir" "web-ext@$want" >/dev/null
+  $sudo ln -sf "$dir/node_modules/.bin/web-ext" /usr/local/bin/web-ext
+}
+trap install_web_ext EXIT
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,6 +43,8 @@ func (c *CLI) Run(ctx context.Context, name string, args []string) int {
 		err = c.enroll(ctx, args)
 	case "renew":
 		err = c.renew(ctx, args)
+	case "doctor":
+		err = c.doctor(ctx, args)
 	default:
 		err = fmt.Errorf("%w: unknown command %q", ErrUsage, name)
 	}

@@ -18,6 +18,8 @@ type Set struct {
 	// Recovered lists certificates whose interrupted operation this process
 	// finished or undid at start-up; hello reports them.
 	Recovered []string
+	// Doctor is what CmdDoctor inspects besides the engine.
+	Doctor DoctorEnv
 }
 
 // Emit receives progress while a command runs.
@@ -39,6 +41,8 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 		return s.enroll(ctx, req, emit)
 	case proto.CmdRenew:
 		return s.renew(ctx, req, emit)
+	case proto.CmdDoctor:
+		return s.doctor(ctx)
 	}
 	return nil, &proto.Error{Code: proto.CodeUnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
 }

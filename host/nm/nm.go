@@ -24,6 +24,8 @@ import (
 const ExtensionID = "eldgmgmbnpcjkkbgeakcomclligjhbkh"
 
 // DefaultOrigins are the callers allowed without configuration.
+// certrenew@certrenew.org is the Firefox add-on ID (Firefox passes it as the
+// caller, see Caller).
 var DefaultOrigins = []string{"chrome-extension://" + ExtensionID + "/", "certrenew@certrenew.org"}
 
 // ErrOriginNotAllowed reports a caller outside the allowlist.

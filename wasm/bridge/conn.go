@@ -72,6 +72,15 @@ func (c *Conn) Request(r proto.Request) error {
 	return c.send(Message{Kind: KindRequest, Request: &r})
 }
 
+// RequestWithLink sends r with the renewal link whose token the worker
+// adds to r's params.
+func (c *Conn) RequestWithLink(r proto.Request, nonce string) error {
+	return c.send(Message{Kind: KindRequest, Request: &r, LinkNonce: nonce})
+}
+
+// Send sends any other UI → worker message.
+func (c *Conn) Send(m Message) error { return c.send(m) }
+
 // GetState asks the worker to send its state.
 func (c *Conn) GetState() error {
 	return c.send(Message{Kind: KindGetState})

@@ -25,6 +25,14 @@ const (
 	KindGetState = "getState" // UI → worker: ask for a State message
 	KindState    = "state"    // worker → UI: State
 	KindReply    = "reply"    // worker → UI: Reply holds a proto.Reply
+
+	KindGetLink     = "getLink"     // UI → worker: Nonce names a renewal link
+	KindLink        = "link"        // worker → UI: Link, nil when expired
+	KindGetSettings = "getSettings" // UI → worker: ask for a Settings message
+	KindSetSettings = "setSettings" // UI → worker: Values are the user's settings
+	KindSettings    = "settings"    // worker → UI: Settings
+	KindMute        = "mute"        // UI → worker: CertID, Muted
+	KindCheckExpiry = "checkExpiry" // UI → worker: run the expiry check now
 )
 
 // Message is one message on a UI port, in either direction.
@@ -33,6 +41,60 @@ type Message struct {
 	Request *proto.Request `json:"request,omitempty"`
 	State   *State         `json:"state,omitempty"`
 	Reply   *proto.Reply   `json:"reply,omitempty"`
+
+	// LinkNonce, on a request, asks the worker to add that renewal link's
+	// token to the params: the token itself never reaches the UI.
+	LinkNonce string `json:"link,omitempty"`
+	// Nonce is the renewal link asked for by KindGetLink.
+	Nonce string `json:"nonce,omitempty"`
+	// LinkInfo answers KindGetLink.
+	LinkInfo *Link          `json:"linkInfo,omitempty"`
+	Settings *Settings      `json:"settings,omitempty"`
+	Values   *SettingValues `json:"values,omitempty"`
+	CertID   string         `json:"certId,omitempty"`
+	Muted    bool           `json:"muted,omitempty"`
+}
+
+// Link is a portal renewal link as the UI sees it: without its token.
+type Link struct {
+	Nonce  string `json:"nonce"`
+	Serial string `json:"serial"`
+	User   string `json:"user"`
+	Portal string `json:"portal"`
+}
+
+// SettingValues are the extension's settings (extension/settings.js and
+// extension/schema.json, which enterprise policy fills).
+type SettingValues struct {
+	PortalURLs       []string `json:"portalURLs"`
+	WarningDays      []int    `json:"warningDays"`
+	AllowedBackends  []string `json:"allowedBackends"`
+	HardwareRequired bool     `json:"hardwareRequired"`
+	AutoRenew        bool     `json:"autoRenew"`
+}
+
+// Settings are the effective values, the keys set by policy (shown
+// locked), and the muted certificate IDs.
+type Settings struct {
+	Values SettingValues   `json:"values"`
+	Locked []string        `json:"locked"`
+	Muted  map[string]bool `json:"muted"`
+	// HostBackends are the key backends the host reported in its hello;
+	// nil before the host answered.
+	HostBackends []string `json:"hostBackends"`
+}
+
+// IsLocked reports whether policy sets key.
+func (s *Settings) IsLocked(key string) bool {
+	if s == nil {
+		return false
+	}
+	for _, k := range s.Locked {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // State is what the worker remembers for a reopened UI.

@@ -26,7 +26,10 @@ type enrollView struct {
 	OnSubmit    func(app.Context, proto.EnrollParams)
 	OnCancel    func(app.Context)
 	// NeedPIN shows the token PIN field: the host has a PKCS#11 token.
-	NeedPIN bool
+	NeedPIN  bool
+	ByLink   bool     // a portal renewal link's token replaces the invitation code
+	Backends []string // key backends allowed by policy (enroll_backend.go)
+	backend  string
 
 	password string
 	pin      string
@@ -43,11 +46,14 @@ func (v *enrollView) OnMount(ctx app.Context) {
 	if v.Draft.Portal != "" {
 		first = "enroll-user"
 	}
+	if v.Draft.Portal != "" && v.Draft.User != "" {
+		first = "enroll-password"
+	}
 	focusAfterRender(ctx, v, first)
 }
 
 func (v *enrollView) Render() app.UI {
-	return app.Section().Class("form-screen").Aria("labelledby", "enroll-title").Body(
+	return app.Section().Class("form-screen").Aria("labelledby", "enroll-title").DataSet("backends", strings.Join(v.Backends, ",")).Body(
 		app.H1().ID("enroll-title").Text(v.S.EnrollTitle),
 		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
 			v.field("enroll-portal", v.S.Portal, "url", "url", v.Draft.Portal, v.S.PortalHint,
@@ -56,9 +62,10 @@ func (v *enrollView) Render() app.UI {
 				func(s string) { v.Draft.User = s }),
 			v.field("enroll-password", v.S.Password, "password", "current-password", v.password, "",
 				func(s string) { v.password = s }),
-			v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
-				func(s string) { v.Draft.Invitation = s }),
+			app.If(!v.ByLink, v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
+				func(s string) { v.Draft.Invitation = s })),
 			app.If(v.NeedPIN, pinField("enroll-pin", v.S, v.pin, func(s string) { v.pin = s })),
+			v.backendField(),
 			app.Div().Class("actions").Body(
 				app.Button().ID("back").Class("btn btn-secondary").Type("button").
 					Text(v.S.Back).
@@ -114,6 +121,9 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		{"enroll-password", v.S.Password, v.password},
 		{"enroll-invitation", v.S.Invitation, d.Invitation},
 	}
+	if v.ByLink {
+		check = check[:3]
+	}
 	for _, c := range check {
 		if c.val == "" {
 			v.fail(ctx, c.id, v.S.FieldRequired(c.label))
@@ -124,7 +134,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
 		return
 	}
-	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation, PIN: v.pin}
+	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation, PIN: v.pin, Backend: v.chosenBackend()}
 	v.password, v.pin = "", ""
 	clearField("enroll-pin")
 	if el := app.Window().GetElementByID("enroll-password"); el.Truthy() {

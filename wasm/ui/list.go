@@ -18,6 +18,8 @@ type listView struct {
 	OnRenew   func(app.Context, proto.Cert)
 	OnEnroll  func(app.Context)
 	OnRefresh func(app.Context)
+	Muted     map[string]bool
+	OnMute    func(ctx app.Context, certID string, muted bool)
 
 	menuFor    string      // cert ID whose menu is open
 	confirming *proto.Cert // cert awaiting OK/Cancel
@@ -88,6 +90,7 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 					app.Span().Class(statusCls).Text(status),
 				),
 				app.Div().Class("cert-when").Text(when),
+				app.If(v.Muted[c.ID], app.Div().Class("cert-muted muted").Text(v.S.More().Muted)),
 				app.Div().Class("cert-serial muted").Body(
 					app.Span().Text(v.S.Serial+" "),
 					app.Code().Text(c.Serial),
@@ -108,6 +111,7 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 							app.Button().ID(menuID+"-renew").Class("menu-renew menu-item").
 								Type("button").Role("menuitem").Text(v.S.MenuRenew).
 								OnClick(func(ctx app.Context, e app.Event) { v.askConfirm(ctx, c) }),
+							v.muteItem(menuID, c),
 						),
 				),
 			),
@@ -176,3 +180,21 @@ func (v *listView) confirmed(ctx app.Context, e app.Event) {
 }
 
 func (v *listView) enroll(ctx app.Context, e app.Event) { v.OnEnroll(ctx) }
+
+// muteItem is "Don't remind me again" (or its undo) for one certificate.
+func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
+	if v.OnMute == nil {
+		return nil
+	}
+	muted := v.Muted[c.ID]
+	label := v.S.More().MenuMute
+	if muted {
+		label = v.S.More().MenuUnmute
+	}
+	return app.Button().ID(menuID + "-mute").Class("menu-mute menu-item").
+		Type("button").Role("menuitem").Text(label).
+		OnClick(func(ctx app.Context, e app.Event) {
+			v.menuFor = ""
+			v.OnMute(ctx, c.ID, !muted)
+		})
+}

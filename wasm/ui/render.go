@@ -15,8 +15,9 @@ func (r *Root) Render() app.UI {
 		app.Header().Class("topbar").Body(
 			app.Img().Class("topbar-icon").Src("/icons/icon32.png").Alt("").Width(20).Height(20),
 			app.Span().Class("topbar-title").Text("certrenew"),
+			r.topNav(),
 		),
-		app.Main().Class("content").Body(r.renderScreen()),
+		app.Main().Class("content").Body(r.linkNote(), r.renderScreen()),
 	)
 }
 
@@ -35,6 +36,8 @@ func (r *Root) renderScreen() app.UI {
 			OnRefresh: func(ctx app.Context) {
 				r.refresh(ctx)
 			},
+			Muted:  r.mutedCerts(),
+			OnMute: r.setMuted,
 		}
 	case screenPassword:
 		return &passwordView{
@@ -48,6 +51,8 @@ func (r *Root) renderScreen() app.UI {
 			S:           r.s,
 			Draft:       &r.draft,
 			PortalGuess: r.portalGuess(),
+			ByLink:      r.link != nil,
+			Backends:    r.allowedBackends(),
 			OnSubmit:    r.onEnroll,
 			OnCancel:    r.backToList,
 			NeedPIN:     r.tokenBackend,
@@ -59,7 +64,14 @@ func (r *Root) renderScreen() app.UI {
 	case screenDone:
 		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
 	case screenError:
-		return &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry}
+		return app.Div().Body(
+			&errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry},
+			r.diagLink(),
+		)
+	case screenSettings:
+		return &settingsView{S: r.s, Settings: r.settings, OnSave: r.saveSettings, OnCheck: r.checkExpiry, OnBack: r.backToList}
+	case screenDiagnostics:
+		return &diagnosticsView{S: r.s, State: r.doctor, Hello: r.hello, HostError: r.hostError, OnBack: r.backToList}
 	default:
 		return app.Div().Class("loading").Aria("busy", "true").Body(
 			app.Div().Class("spinner").Aria("hidden", "true"),

@@ -24,6 +24,7 @@ import (
 func Routes() {
 	app.RouteFunc("/popup.html", func() app.Composer { return &Root{} })
 	app.RouteFunc("/app.html", func() app.Composer { return &Root{} })
+	app.RouteFunc("/options.html", func() app.Composer { return &Root{} })
 }
 
 type screen int
@@ -36,6 +37,8 @@ const (
 	screenProgress
 	screenDone
 	screenError
+	screenSettings
+	screenDiagnostics
 )
 
 // Root is the whole UI. Its state lives only in memory; the password never
@@ -68,6 +71,18 @@ type Root struct {
 	// linkCert is the cert named by app.html#renew=ID (the expiry
 	// notification's link): its password screen opens once it is listed.
 	linkCert string
+
+	// linkNonce names a portal renewal link held by the worker
+	// (app.html#link=NONCE); link is what the worker told of it (never
+	// its token).
+	linkNonce string
+	link      *bridge.Link
+	linkShown bool
+
+	settings  *bridge.Settings
+	doctor    *doctorState
+	hello     *proto.Hello
+	hostError *proto.Error
 }
 
 // OnMount runs in the browser only (not while pre-rendering).
@@ -77,9 +92,14 @@ func (r *Root) OnMount(ctx app.Context) {
 	app.Window().Get("document").Get("documentElement").Set("lang", r.s.Lang)
 	r.wide = strings.HasSuffix(app.Window().URL().Path, "/app.html")
 	r.idPrefix = newIDPrefix()
-	if frag, ok := strings.CutPrefix(app.Window().URL().Fragment, "renew="); ok {
-		r.linkCert = frag
+	frag := app.Window().URL().Fragment
+	if v, ok := strings.CutPrefix(frag, "renew="); ok {
+		r.linkCert = v
 	}
+	if v, ok := strings.CutPrefix(frag, "link="); ok {
+		r.linkNonce = v
+	}
+	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 
 	conn, err := bridge.Connect(func(m bridge.Message) {
 		ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
@@ -89,8 +109,21 @@ func (r *Root) OnMount(ctx app.Context) {
 		return
 	}
 	r.conn = conn
+	if r.linkNonce != "" {
+		_ = conn.Send(bridge.Message{Kind: bridge.KindGetLink, Nonce: r.linkNonce})
+	}
+	if options {
+		_ = conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
+	}
 	// The worker sends its state on connect; refresh the list meanwhile.
 	r.refresh(ctx)
+	switch {
+	case options:
+		r.wide = true
+		r.screen = screenSettings
+	case frag == "diagnostics":
+		r.openDiagnostics(ctx)
+	}
 }
 
 func newIDPrefix() string {
@@ -119,6 +152,17 @@ func (r *Root) send(cmd string, params any) (string, error) {
 	return req.ID, r.conn.Request(req)
 }
 
+// sendOp is send for enroll and renew, which may carry a renewal link.
+func (r *Root) sendOp(cmd string, params any) (string, error) {
+	req := proto.Request{ID: r.nextID(), Command: cmd, Lang: r.s.Lang}
+	b, err := json.Marshal(params)
+	if err != nil {
+		return "", err
+	}
+	req.Params = b
+	return req.ID, r.sendWithLink(req)
+}
+
 func (r *Root) refresh(ctx app.Context) {
 	id, err := r.send(proto.CmdList, nil)
 	if err != nil {
@@ -136,12 +180,21 @@ func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
 		}
 	case bridge.KindReply:
 		if m.Reply != nil {
+			if m.Reply.Type == proto.TypeHello && m.Reply.Hello != nil {
+				r.hello = m.Reply.Hello
+			}
+			r.onDoctorReply(m.Reply)
 			r.onReply(ctx, m.Reply)
 		}
+	case bridge.KindLink:
+		r.onLink(m.LinkInfo)
+	case bridge.KindSettings:
+		r.settings = m.Settings
 	}
 }
 
 func (r *Root) onState(ctx app.Context, st *bridge.State) {
+	r.hello, r.hostError = st.Hello, st.HostError
 	if st.Hello != nil {
 		r.tokenBackend = needsPIN(st.Hello.Backends)
 	}
@@ -152,10 +205,16 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 		}
 	}
 	defer r.followLink()
+	defer r.followPortalLink()
 	if r.attached {
 		return
 	}
 	r.attached = true
+	// Settings are asked for after the first state, so that the cached
+	// list renders first (the popup's speed target).
+	if r.conn != nil && r.screen != screenSettings {
+		_ = r.conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
+	}
 	// Re-attach to an enrollment or renewal that runs in the worker.
 	if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
 		r.op = op
@@ -189,6 +248,7 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 				r.screen = screenList
 			}
 			r.followLink()
+			r.followPortalLink()
 		case proto.TypeError:
 			if r.screen == screenLoading || r.screen == screenList {
 				r.showError(rep.Error, screenList)
@@ -267,7 +327,7 @@ func (r *Root) findCert(id string) *proto.Cert {
 // startOp sends an enroll or renew request; params holds the password and
 // is dropped by the caller as soon as this returns.
 func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
-	id, err := r.send(cmd, params)
+	id, err := r.sendOp(cmd, params)
 	if err != nil {
 		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
 		return
@@ -286,6 +346,7 @@ func (r *Root) backToList(ctx app.Context) {
 	r.op = nil
 	r.done = nil
 	r.selected = nil
+	r.link = nil
 	if r.list == nil {
 		r.screen = screenLoading
 		r.refresh(ctx)

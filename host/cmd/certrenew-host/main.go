@@ -74,7 +74,7 @@ func run() int {
 	if err != nil {
 		logger.Error().Err(err).Msg("recovery incomplete")
 	}
-	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered}
+	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered, Doctor: doctorEnv(paths)}
 
 	if nativeMessaging {
 		s := &nm.Session{
@@ -265,6 +265,7 @@ usage: certrenew-host COMMAND [flags]
   install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE]
                                                  register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)
   uninstall [--system] [--browser LIST]          remove the registration
+  doctor [--json]                                diagnostics report (no secrets)
   version
 
 Started by a browser, certrenew-host speaks native messaging on stdin/stdout.

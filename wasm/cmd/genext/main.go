@@ -45,7 +45,7 @@ type page struct {
 }
 
 var pages = []page{
-	{routes: []string{"/popup.html", "/app.html"}, appJS: "app.js", wasm: "/web/app.wasm"},
+	{routes: []string{"/popup.html", "/app.html", "/options.html"}, appJS: "app.js", wasm: "/web/app.wasm"},
 	{routes: []string{bare.Route}, appJS: "bare-app.js", wasm: "/web/bare.wasm"},
 }
 

@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// portalMatches is what TestMain builds the extension's
+// externally_connectable with: test pages are served on 127.0.0.1.
+const portalMatches = "https://127.0.0.1/*"
+
+// browserLang starts headless Chromium like browser, in the language lang
+// ("en" or "ja"); flags are extra Chromium flags ("name=value" or "name").
+func (u *user) browserLang(t *testing.T, lang string, flags ...string) context.Context {
+	t.Helper()
+	return u.browserLangEnvFlags(t, lang, nil, flags)
+}
+
+// browserLangEnv is browserLang with extra environment ("K=V") for
+// Chromium and the host it starts.
+func (u *user) browserLangEnv(t *testing.T, lang string, env ...string) context.Context {
+	t.Helper()
+	return u.browserLangEnvFlags(t, lang, env, nil)
+}
+
+func (u *user) browserLangEnvFlags(t *testing.T, lang string, env, flags []string) context.Context {
+	t.Helper()
+	testenv.Need(t, "chromium")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath("chromium"),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
+		chromedp.WindowSize(420, 680),
+		chromedp.Flag("load-extension", built.extension),
+		chromedp.Flag("disable-extensions-except", built.extension),
+		chromedp.Flag("lang", lang),
+		chromedp.Flag("accept-lang", lang),
+		chromedp.Env(append(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang), env...)...),
+	}
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, "=")
+		if ok {
+			opts = append(opts, chromedp.Flag(k, v))
+		} else {
+			opts = append(opts, chromedp.Flag(k, true))
+		}
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// openExt opens an extension page in a new tab, retrying while the
+// extension registers (it loads after the browser starts).
+func openExt(t *testing.T, browser context.Context, page string) (context.Context, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := tab(t, browser)
+	var err error
+	for i := 0; i < 40; i++ {
+		if err = chromedp.Do(ctx, chromedp.Navigate(popupURL(page))); err == nil {
+			return ctx, cancel
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("opening %s: %v", page, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	t.Fatalf("opening %s: %v", page, err)
+	return nil, nil
+}
+
+// poll waits until the JavaScript expression (which may return a promise)
+// is truthy in ctx's page, and returns its value.
+func poll[T any](t *testing.T, ctx context.Context, what, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		shot(t, ctx, "failed-"+what)
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// eval evaluates a JavaScript expression (awaiting a promise).
+func eval[T any](t *testing.T, ctx context.Context, what, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// waitTab waits for a tab whose URL starts with prefix (and is not in
+// skip) and attaches to it.
+func waitTab(t *testing.T, browser context.Context, prefix string, skip map[string]bool) (context.Context, string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		infos, err := chromedp.Targets(browser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL] {
+				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
+				ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+				t.Cleanup(func() { cancelT(); cancel() })
+				return ctx, in.URL
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // polling a condition: the tab appears
+	}
+	t.Fatalf("no tab at %s*", prefix)
+	return nil, ""
+}
+
+// managedPolicy writes the extension's managed storage (3rdparty policy)
+// before Chromium starts; only root can.
+func managedPolicy(t *testing.T, values map[string]any) {
+	t.Helper()
+	dir := "/etc/chromium/policies/managed"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
+	}
+	file := filepath.Join(dir, fmt.Sprintf("certrenew-e2e-ext-%d.json", time.Now().UnixNano()))
+	data, _ := json.Marshal(map[string]any{"3rdparty": map[string]any{"extensions": map[string]any{extensionID: values}}})
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
+	}
+	t.Cleanup(func() { os.Remove(file) })
+}
+
+// shotLang saves a screenshot named for the language too.
+func shotLang(t *testing.T, ctx context.Context, lang, name string) {
+	t.Helper()
+	shot(t, ctx, lang+"-"+name)
+}
+
+// jsonField is a field of the cert in `enroll --json` output.
+func jsonField(t *testing.T, out, field string) string {
+	t.Helper()
+	var r struct {
+		Cert map[string]any `json:"cert"`
+	}
+	// Progress goes to stderr, which u.host combines with the JSON.
+	if i := strings.Index(out, "{"); i > 0 {
+		out = out[i:]
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("enroll --json: %v\n%s", err, out)
+	}
+	s, _ := r.Cert[field].(string)
+	if s == "" {
+		t.Fatalf("enroll --json: no cert.%s in %s", field, out)
+	}
+	return s
+}

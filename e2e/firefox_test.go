@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// TestFirefoxEnrollAndRenew drives the Firefox build of the extension in
+// headless Firefox ESR with the real host (registered with Firefox's
+// allowed_extensions manifest) and a real portal: enroll, then renew,
+// through the UI.
+func TestFirefoxEnrollAndRenew(t *testing.T) {
+	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	for _, lang := range []string{"en"} {
+		ff := u.firefox(t, lang)
+		ff.openExt(p.URL+"/", "popup.html")
+		ff.waitFor("list", ff.visible("#cert-list"))
+		ff.shot("ff-" + lang + "-01-list")
+		ff.click("#nav-enroll")
+		ff.typeInto("#enroll-portal", p.URL)
+		ff.typeInto("#enroll-user", userID)
+		ff.typeInto("#enroll-password", password)
+		ff.typeInto("#enroll-invitation", code)
+		ff.shot("ff-" + lang + "-02-enroll")
+		ff.click("#enroll-submit")
+		ff.waitFor("enrolled", ff.visible("#done"))
+		serial1 := ff.attr("#done", "data-serial")
+		ff.shot("ff-" + lang + "-03-enrolled")
+		if serial1 == "" {
+			t.Fatal("no serial after enrollment")
+		}
+		u.nss(t).only(t, serial1)
+
+		row := `.cert-row[data-serial="` + serial1 + `"]`
+		ff.click("#back")
+		ff.click(row + " .cert-menu")
+		ff.click(".menu-renew")
+		ff.click("#confirm-ok")
+		ff.typeInto("#password", password)
+		ff.shot("ff-" + lang + "-04-password")
+		ff.click("#activate")
+		ff.waitFor("renewed", ff.visible("#done"))
+		serial2 := ff.attr("#done", "data-serial")
+		ff.shot("ff-" + lang + "-05-renewed")
+		if serial2 == "" || serial2 == serial1 {
+			t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+		}
+		u.nss(t).only(t, serial2)
+	}
+}

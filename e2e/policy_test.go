@@ -1,0 +1,108 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/chromedp/chromedp"
+)
+
+// TestManagedPolicy sets the extension's managed storage through a
+// Chromium policy file (schema.json): the options page shows the managed
+// values locked, the user cannot change them, and unmanaged settings stay
+// editable; the diagnostics view reports the host. In en and ja.
+func TestManagedPolicy(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) { managedPolicyTest(t, lang) })
+	}
+}
+
+func managedPolicyTest(t *testing.T, lang string) {
+	testenv.Need(t, "chromium", "certutil")
+	const corp = "https://portal.corp.example"
+	managedPolicy(t, map[string]any{
+		"portalURLs":       []string{corp + "/certs"},
+		"warningDays":      []int{60, 7},
+		"hardwareRequired": true,
+	})
+	u := newUser(t)
+	u.host(t, "", "install")
+	browser := u.browserLang(t, lang)
+	ctx, closeTab := openExt(t, browser, "options.html")
+	defer closeTab()
+	run(t, ctx, "options", chromedp.WaitVisible(chromedp.CSS("#locked-portalURLs")))
+	shotLang(t, ctx, lang, "p1-settings-locked")
+	for _, id := range []string{"#locked-warningDays", "#locked-hardwareRequired", "#locked-hint"} {
+		run(t, ctx, id, chromedp.WaitVisible(chromedp.CSS(id)))
+	}
+	if v := eval[string](t, ctx, "portals", `document.getElementById("set-portals").value`); v != corp {
+		t.Fatalf("portal URLs %q, want the managed %q", v, corp)
+	}
+	if v := eval[string](t, ctx, "days", `document.getElementById("set-days").value`); v != "60, 7" {
+		t.Fatalf("warning days %q", v)
+	}
+	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-autorenew","set-backend-soft"].map(id => document.getElementById(id).disabled)`)
+	if !disabled[0] || !disabled[1] || !disabled[2] || disabled[3] || disabled[4] {
+		t.Fatalf("disabled portals/days/hardware/autorenew/soft = %v, want locked, locked, locked, editable, editable", disabled)
+	}
+	if !eval[bool](t, ctx, "hw", `document.getElementById("set-hardware").checked`) {
+		t.Fatal("hardware required is not shown checked")
+	}
+	// hardwareRequired takes software keys out of the allowed backends.
+	if eval[bool](t, ctx, "soft", `document.getElementById("set-backend-soft").checked`) {
+		t.Fatal("software keys allowed although policy requires hardware")
+	}
+	// A user's save changes what is not managed, and not what is.
+	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#set-autorenew")), chromedp.Click(chromedp.CSS("#settings-save")), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
+	poll[bool](t, ctx, "autorenew saved", `chrome.storage.local.get("certrenew.settings").then(v => (v["certrenew.settings"]||{}).autoRenew === true)`)
+	stored := eval[string](t, ctx, "stored", `chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify(v["certrenew.settings"]))`)
+	if strings.Contains(stored, "portalURLs") || strings.Contains(stored, "warningDays") {
+		t.Fatalf("user settings %s hold managed keys", stored)
+	}
+
+	// Enrollment offers no software key: hardwareRequired leaves "auto"
+	// only (this host has no hardware backend), so no choice is shown.
+	ectx, closeE := openExt(t, browser, "popup.html")
+	defer closeE()
+	run(t, ectx, "enroll", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")), chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
+	poll[bool](t, ectx, "settings reached the form", `document.querySelector("section[data-backends]")?.dataset.backends === "auto"`)
+	if eval[bool](t, ectx, "backend select", `!!document.getElementById("enroll-backend")`) {
+		t.Fatal("enrollment offers a key storage choice although policy leaves only auto")
+	}
+
+	// Diagnostics: the host's report through the extension.
+	run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#nav-diagnostics")), chromedp.WaitVisible(chromedp.CSS("#diag-result")))
+	shotLang(t, ctx, lang, "p2-diagnostics")
+	if v := text(t, ctx, "#diag-protocol"); v != "1.0" {
+		t.Fatalf("diagnostics protocol %q", v)
+	}
+	if r := eval[string](t, ctx, "report", `document.getElementById("diag-report").value`); !strings.Contains(r, `"protocol": "1.0"`) {
+		t.Fatalf("copyable report lacks the host's protocol:\n%s", r)
+	}
+}
+
+// TestHostMissingDiagnostics: with no host registered, the list says
+// exactly that and how to fix it, and diagnostics says the same.
+func TestHostMissingDiagnostics(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			u := newUser(t) // no `certrenew-host install`
+			browser := u.browserLang(t, lang)
+			ctx, closeTab := openExt(t, browser, "popup.html")
+			defer closeTab()
+			run(t, ctx, "host missing", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
+			shotLang(t, ctx, lang, "d1-host-missing")
+			msg := text(t, ctx, "#error-message")
+			if !strings.Contains(msg, "certrenew-host install") {
+				t.Fatalf("host-missing message %q does not say how to fix it", msg)
+			}
+			run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#error-diagnostics")),
+				chromedp.WaitVisible(chromedp.CSS(`#diag-error[data-code="host_missing"]`)))
+			shotLang(t, ctx, lang, "d2-diagnostics-host-missing")
+			if m := text(t, ctx, "#diag-error-message"); m != msg {
+				t.Fatalf("diagnostics says %q, the list %q", m, msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,119 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/chromedp/chromedp"
+)
+
+// unnamedControls lists buttons and inputs without an accessible name.
+const unnamedControls = `Array.from(document.querySelectorAll('button, input, select, textarea')).filter(el => {
+  if (el.getAttribute('aria-label')) return false;
+  if (el.labels && el.labels.length) return false;
+  return el.textContent.trim() === '';
+}).map(el => el.outerHTML)`
+
+// screen saves a screenshot and checks that every control has an
+// accessible name.
+func screen(t *testing.T, ctx contextT, lang, name string) {
+	t.Helper()
+	shotLang(t, ctx, lang, name)
+	if bad := eval[[]string](t, ctx, "a11y names", unnamedControls); len(bad) > 0 {
+		t.Errorf("%s/%s: controls without an accessible name: %v", lang, name, bad)
+	}
+}
+
+// TestScreensBothLanguages walks every toolbar screen with the real host and
+// portal in English and Japanese: empty list, enrollment (invalid, filled,
+// done), list, menu, confirmation, password, the wrong-password and
+// re-issue-denied errors, progress, done, settings, diagnostics; it saves
+// a screenshot of each and checks accessible names and that the Japanese
+// UI uses the seed's terms.
+func TestScreensBothLanguages(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) { screens(t, lang) })
+	}
+}
+
+func screens(t *testing.T, lang string) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	release := filepath.Join(u.home, "release")
+	// The host waits at "issued" while the release file is missing.
+	browser := u.browserLangEnv(t, lang, "CERTRENEW_FAILPOINT=wait:issued:"+release)
+	if err := os.WriteFile(release, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, closeTab := openExt(t, browser, "popup.html")
+	defer closeTab()
+	run(t, ctx, "empty", chromedp.WaitVisible(chromedp.CSS("#cert-list")))
+	screen(t, ctx, lang, "s01-empty-list")
+	run(t, ctx, "enroll", chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
+		chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	// Key storage: "auto" and what the host has (soft), as policy allows
+	// (the settings reach the page once the browser has loaded policy).
+	got := poll[[]string](t, ctx, "backends", `(a => a.length ? a : null)(Array.from(document.querySelectorAll("#enroll-backend option")).map(o => o.value))`)
+	if len(got) != 2 || got[0] != "auto" || got[1] != "soft" {
+		t.Fatalf("backend choices %v, want [auto soft]", got)
+	}
+	screen(t, ctx, lang, "s02-enroll-invalid")
+	run(t, ctx, "enroll fill",
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code))
+	screen(t, ctx, lang, "s03-enroll-filled")
+	run(t, ctx, "enroll done", chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	serial := attr(t, ctx, "#done", "data-serial")
+	screen(t, ctx, lang, "s04-enroll-done")
+	row := `.cert-row[data-serial="` + serial + `"]`
+	run(t, ctx, "list", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(row)))
+	screen(t, ctx, lang, "s05-list")
+	run(t, ctx, "menu", chromedp.Click(chromedp.CSS(row+" .cert-menu")), chromedp.WaitVisible(chromedp.CSS(".menu-renew")))
+	screen(t, ctx, lang, "s06-menu")
+	run(t, ctx, "confirm", chromedp.Click(chromedp.CSS(".menu-renew")), chromedp.WaitVisible(chromedp.CSS("#confirm-ok")))
+	screen(t, ctx, lang, "s07-confirm")
+	run(t, ctx, "password", chromedp.Click(chromedp.CSS("#confirm-ok")), chromedp.WaitVisible(chromedp.CSS("#password")))
+	screen(t, ctx, lang, "s08-password")
+	if lang == "ja" {
+		if b := text(t, ctx, "#activate"); b != "アクティベート" {
+			t.Fatalf("activate button %q", b)
+		}
+	}
+	run(t, ctx, "wrong password", chromedp.SendKeys(chromedp.CSS("#password"), "wrong-password"),
+		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
+	screen(t, ctx, lang, "s09-error-bad-password")
+	p.SetReissue(t, userID, false)
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(row)))
+	renewThroughUI(t, ctx, serial, password)
+	run(t, ctx, "reissue", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="reissue_not_allowed"]`)))
+	screen(t, ctx, lang, "s10-error-reissue")
+	p.SetReissue(t, userID, true)
+	os.Remove(release)
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(row)))
+	renewThroughUI(t, ctx, serial, password)
+	run(t, ctx, "progress", chromedp.WaitVisible(chromedp.CSS(`#progress[data-step="submit"]`)))
+	screen(t, ctx, lang, "s11-progress")
+	os.WriteFile(release, nil, 0o600)
+	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS("#done")))
+	screen(t, ctx, lang, "s12-renew-done")
+	run(t, ctx, "settings", chromedp.Click(chromedp.CSS("#nav-settings")), chromedp.WaitVisible(chromedp.CSS("#settings")))
+	screen(t, ctx, lang, "s13-settings")
+	run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#nav-diagnostics")), chromedp.WaitVisible(chromedp.CSS("#diag-result")))
+	screen(t, ctx, lang, "s14-diagnostics")
+	if lang == "ja" {
+		if h := text(t, ctx, "#diag-title"); h != "診断" {
+			t.Fatalf("diagnostics title %q", h)
+		}
+	}
+	// Keyboard only: Tab reaches the nav and Enter opens settings.
+	run(t, ctx, "keyboard", chromedp.Focus(chromedp.CSS("#nav-settings")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#settings")))
+}

@@ -1,0 +1,121 @@
+// certrenew renewal-link handoff (the portal's /renew#token=... page).
+//
+// The portal page posts {type: "certrenew-renewal-link", version: 1, token,
+// serial, user, portal} to its own window (content.js forwards it here) and,
+// in Chrome, also sends it with chrome.runtime.sendMessage
+// (externally_connectable). The link is accepted only from a configured
+// portal origin (policy or options page); anything else is refused and a
+// notification says so.
+//
+// The token lives ONLY in this worker's memory (links, below): the app.html
+// tab gets a random nonce in its URL and the link's non-secret fields; the
+// worker puts the token into the enroll/renew request it forwards to the
+// host. Nothing here writes it to storage, a URL, a log or a notification.
+"use strict";
+
+const LINK_TYPE = "certrenew-renewal-link";
+const LINK_TTL_MS = 30 * 60 * 1000;
+const TOKEN_RE = /^rt1_[A-Za-z0-9_-]{43}$/; // rt1_ + base64url(32 bytes)
+const SERIAL_RE = /^[0-9a-fA-F]{1,64}$/;
+const links = new Map(); // nonce -> {token, serial, user, portal, at}
+
+function originOf(sender) {
+  if (sender.origin && sender.origin !== "null") return sender.origin;
+  try {
+    return new URL(sender.url).origin;
+  } catch (e) {
+    return "";
+  }
+}
+
+// checkLink validates a link message; it returns a refusal reason or "".
+function checkLink(m, origin, allowed) {
+  if (!m || typeof m !== "object" || m.type !== LINK_TYPE || m.version !== 1) return "bad_message";
+  if (!allowed.includes(origin)) return "origin_not_allowed";
+  if (m.portal !== origin) return "origin_mismatch";
+  if (typeof m.token !== "string" || !TOKEN_RE.test(m.token)) return "bad_token";
+  if (typeof m.serial !== "string" || !SERIAL_RE.test(m.serial)) return "bad_serial";
+  if (typeof m.user !== "string" || !m.user || m.user.length > 256 || /[\u0000-\u001f]/.test(m.user)) return "bad_user";
+  return "";
+}
+
+function newNonce() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+function expireLinks() {
+  const now = Date.now();
+  for (const [n, l] of links) if (now - l.at > LINK_TTL_MS) links.delete(n);
+}
+
+// acceptLink answers an ack and opens the renewal flow.
+async function acceptLink(m, sender) {
+  const origin = originOf(sender);
+  const { values } = await loadSettings();
+  const reason = checkLink(m, origin, values.portalURLs);
+  if (reason) {
+    if (reason === "origin_not_allowed" || reason === "origin_mismatch") {
+      chrome.notifications.create(NOTE_REFUSED + newNonce(), {
+        type: "basic",
+        iconUrl: "icons/icon128.png",
+        title: chrome.i18n.getMessage("notifyTitle"),
+        message: chrome.i18n.getMessage("linkRefused", [origin || "?"]),
+      });
+    }
+    return ack(false, reason);
+  }
+  expireLinks();
+  for (const l of links.values()) {
+    if (l.token === m.token) return ack(true); // the same link by both paths
+  }
+  const nonce = newNonce();
+  links.set(nonce, { token: m.token, serial: m.serial.toLowerCase(), user: m.user, portal: origin, at: Date.now() });
+  const create = { url: chrome.runtime.getURL("app.html") + "#link=" + nonce };
+  if (sender.tab && typeof sender.tab.index === "number") create.index = sender.tab.index + 1;
+  await chrome.tabs.create(create);
+  return ack(true);
+}
+
+// ack is the answer the portal page waits for (the content script posts it
+// to the page; externally_connectable returns it to sendMessage).
+function ack(ok, reason) {
+  const a = { type: "certrenew-renewal-link-ack", ok };
+  if (reason) a.reason = reason;
+  return a;
+}
+
+// linkInfo is what the UI may see of a link: everything but the token.
+function linkInfo(nonce) {
+  expireLinks();
+  const l = links.get(nonce);
+  return l ? { nonce, serial: l.serial, user: l.user, portal: l.portal } : null;
+}
+
+// withLinkToken adds the link's token to an enroll or renew request.
+function withLinkToken(req, nonce) {
+  const l = links.get(nonce);
+  if (!l || !req.params || typeof req.params !== "object") return req;
+  return Object.assign({}, req, { params: Object.assign({}, req.params, { token: l.token }) });
+}
+
+function dropLink(nonce) {
+  links.delete(nonce);
+}
+
+function reply(p, sendResponse) {
+  p.then(sendResponse, () => sendResponse(ack(false, "internal")));
+  return true; // answer asynchronously
+}
+
+// From content.js (both browsers).
+chrome.runtime.onMessage.addListener((m, sender, sendResponse) => {
+  if (!m || m.kind !== "renewalLink" || sender.id !== chrome.runtime.id || !sender.tab) return false;
+  return reply(acceptLink(m.link, sender), sendResponse);
+});
+
+// From the portal page itself (Chrome, externally_connectable).
+if (chrome.runtime.onMessageExternal) {
+  chrome.runtime.onMessageExternal.addListener((m, sender, sendResponse) => reply(acceptLink(m, sender), sendResponse));
+}

@@ -1,0 +1,101 @@
+// certrenew expiry notifications and the toolbar badge.
+//
+// A certificate is notified once per threshold it crosses (warningDays,
+// default 30, 14, 7, 3, 1 days before expiry, and once more after expiry).
+// The last threshold notified is kept per certificate ID and serial in
+// storage.local, so a restarted worker does not notify twice and a renewed
+// certificate (new serial) starts afresh.
+"use strict";
+
+const NOTIFIED_KEY = "certrenew.notified"; // {"id/serial": threshold}
+const EXPIRED = -1;
+
+// thresholdFor is the smallest threshold at or above daysLeft, EXPIRED
+// after expiry, or null when none is reached yet.
+function thresholdFor(daysLeft, warningDays) {
+  if (daysLeft < 0) return EXPIRED;
+  let hit = null;
+  for (const t of warningDays) if (daysLeft <= t && (hit === null || t < hit)) hit = t;
+  return hit;
+}
+
+function commonNameOf(c) {
+  return (/(?:^|,)\s*CN=([^,]+)/i.exec(c.subject || "") || [])[1] || c.subject || c.id;
+}
+
+// needingAction lists the certs past a threshold and not muted.
+function needingAction(list, settings) {
+  const out = [];
+  for (const c of (list && list.certs) || []) {
+    if (settings.muted[c.id]) continue;
+    const th = thresholdFor(c.daysLeft, settings.values.warningDays);
+    if (th !== null) out.push({ cert: c, threshold: th });
+  }
+  return out;
+}
+
+async function updateBadge(list) {
+  const s = await loadSettings();
+  const n = needingAction(list, s).length;
+  await chrome.action.setBadgeText({ text: n ? String(n) : "" });
+  if (n) await chrome.action.setBadgeBackgroundColor({ color: "#b91c1c" });
+}
+
+// notifyExpiring raises at most one notification per certificate and
+// threshold.
+async function notifyExpiring(list) {
+  const s = await loadSettings();
+  const notified = (await chrome.storage.local.get(NOTIFIED_KEY))[NOTIFIED_KEY] || {};
+  let changed = false;
+  for (const { cert: c, threshold } of needingAction(list, s)) {
+    const key = c.id + "/" + c.serial;
+    if (key in notified && notified[key] <= threshold) continue;
+    notified[key] = threshold;
+    changed = true;
+    const cn = commonNameOf(c);
+    const opts = {
+      type: "basic",
+      iconUrl: "icons/icon128.png",
+      title: chrome.i18n.getMessage("notifyTitle"),
+      message:
+        c.daysLeft < 0
+          ? chrome.i18n.getMessage("notifyExpired", [cn])
+          : chrome.i18n.getMessage("notifyExpiring", [cn, String(c.daysLeft)]),
+    };
+    if (!IS_FIREFOX) {
+      // Firefox has neither buttons nor requireInteraction.
+      opts.requireInteraction = true;
+      opts.buttons = [{ title: chrome.i18n.getMessage("notifyRenew") }, { title: chrome.i18n.getMessage("notifyMute") }];
+    }
+    await chrome.notifications.create(NOTE_RENEW + c.id, opts);
+  }
+  if (changed) await chrome.storage.local.set({ [NOTIFIED_KEY]: notified });
+  // When the last check ran (the options page shows it; tests wait on it).
+  await chrome.storage.local.set({ [LAST_CHECK_KEY]: Date.now() });
+}
+
+const LAST_CHECK_KEY = "certrenew.lastCheck";
+
+const NOTE_RENEW = "renew:";
+const NOTE_REFUSED = "refused:";
+
+function openApp(fragment) {
+  return chrome.tabs.create({ url: chrome.runtime.getURL("app.html") + "#" + fragment });
+}
+
+// A click (or the "Renew" button) opens the renewal flow for that cert in a
+// tab; "Don't remind me again" mutes it.
+chrome.notifications.onClicked.addListener((nid) => {
+  chrome.notifications.clear(nid);
+  if (nid.startsWith(NOTE_RENEW)) openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
+});
+
+if (chrome.notifications.onButtonClicked) {
+  chrome.notifications.onButtonClicked.addListener((nid, i) => {
+    chrome.notifications.clear(nid);
+    if (!nid.startsWith(NOTE_RENEW)) return;
+    const certId = nid.slice(NOTE_RENEW.length);
+    if (i === 0) openApp("renew=" + encodeURIComponent(certId));
+    else setMuted(certId, true).then(() => list && updateBadge(list));
+  });
+}

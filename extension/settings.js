@@ -1,0 +1,90 @@
+// certrenew settings: defaults < user settings (options page, storage.local)
+// < enterprise policy (chrome.storage.managed, schema.json). A key set by
+// policy is "locked": the options page shows it read-only and setSettings
+// refuses to change it.
+//
+// See https://developer.chrome.com/docs/extensions/reference/manifest/storage
+// and https://extensionworkshop.com/documentation/enterprise/enterprise-policies/
+"use strict";
+
+const SETTINGS_KEY = "certrenew.settings";
+const MUTED_KEY = "certrenew.muted"; // {certId: true}: "don't remind me again"
+const SETTINGS_DEFAULTS = Object.freeze({
+  portalURLs: [],
+  warningDays: [30, 14, 7, 3, 1],
+  allowedBackends: ["auto", "tpm", "pkcs11", "soft"],
+  hardwareRequired: false,
+  autoRenew: false,
+});
+const BACKENDS = ["auto", "tpm", "pkcs11", "soft"];
+const IS_FIREFOX = typeof browser !== "undefined" && !!browser.runtime;
+
+// cleanSettings keeps only known keys with values of the right shape; bad
+// values are dropped (the default or user value then applies).
+function cleanSettings(v) {
+  const out = {};
+  if (!v || typeof v !== "object") return out;
+  if (Array.isArray(v.portalURLs)) {
+    const urls = v.portalURLs.map(portalOrigin).filter((o) => o);
+    out.portalURLs = Array.from(new Set(urls));
+  }
+  if (Array.isArray(v.warningDays)) {
+    const d = v.warningDays.filter((n) => Number.isInteger(n) && n >= 0 && n <= 3650);
+    if (d.length) out.warningDays = Array.from(new Set(d)).sort((a, b) => b - a);
+  }
+  if (Array.isArray(v.allowedBackends)) {
+    const b = v.allowedBackends.filter((x) => BACKENDS.includes(x));
+    if (b.length) out.allowedBackends = Array.from(new Set(b));
+  }
+  if (typeof v.hardwareRequired === "boolean") out.hardwareRequired = v.hardwareRequired;
+  if (typeof v.autoRenew === "boolean") out.autoRenew = v.autoRenew;
+  return out;
+}
+
+// portalOrigin is the https origin of a portal URL, or "" when it is not one.
+function portalOrigin(u) {
+  if (typeof u !== "string") return "";
+  try {
+    const p = new URL(u.trim());
+    return p.protocol === "https:" && !p.username && !p.password ? p.origin : "";
+  } catch (e) {
+    return "";
+  }
+}
+
+async function managedSettings() {
+  try {
+    return cleanSettings(await chrome.storage.managed.get(null));
+  } catch (e) {
+    return {}; // no policy (Firefox throws without one)
+  }
+}
+
+// loadSettings returns {values, locked, muted}.
+async function loadSettings() {
+  const [managed, local] = await Promise.all([
+    managedSettings(),
+    chrome.storage.local.get([SETTINGS_KEY, MUTED_KEY]).catch(() => ({})),
+  ]);
+  const user = cleanSettings(local[SETTINGS_KEY]);
+  const values = Object.assign({}, SETTINGS_DEFAULTS, user, managed);
+  if (values.hardwareRequired) values.allowedBackends = values.allowedBackends.filter((b) => b !== "soft");
+  return { values, locked: Object.keys(managed), muted: local[MUTED_KEY] || {} };
+}
+
+// saveSettings stores the user's values for the keys policy does not set.
+async function saveSettings(v) {
+  const { locked } = await loadSettings();
+  const user = cleanSettings(v);
+  for (const k of locked) delete user[k];
+  await chrome.storage.local.set({ [SETTINGS_KEY]: user });
+  return loadSettings();
+}
+
+async function setMuted(certId, muted) {
+  if (typeof certId !== "string" || !certId) return;
+  const cur = (await chrome.storage.local.get(MUTED_KEY))[MUTED_KEY] || {};
+  if (muted) cur[certId] = true;
+  else delete cur[certId];
+  await chrome.storage.local.set({ [MUTED_KEY]: cur });
+}

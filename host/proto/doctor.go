@@ -1,0 +1,39 @@
+package proto
+
+import "time"
+
+// CmdDoctor asks the host for a diagnostics report (certrenew-host doctor).
+// It has no params and changes nothing.
+const CmdDoctor = "doctor"
+
+// DoctorResult is the result of CmdDoctor. It holds no secrets: no
+// passwords, PINs, tokens or keys, only what a help desk needs.
+type DoctorResult struct {
+	HostVersion string        `json:"hostVersion"`
+	Protocol    string        `json:"protocol"`
+	Executable  string        `json:"executable"`
+	OS          string        `json:"os"`
+	Backends    []DoctorCheck `json:"backends"`
+	Tokens      []DoctorCheck `json:"tokens"`
+	NSSDBs      []DoctorCheck `json:"nssDBs"`
+	Portals     []DoctorCheck `json:"portals"`
+	LastOp      *DoctorLastOp `json:"lastOp,omitempty"`
+	Certs       int           `json:"certs"`
+	Checked     time.Time     `json:"checked"`
+}
+
+// DoctorCheck is one item of the report: OK, or what is wrong in Detail.
+type DoctorCheck struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// DoctorLastOp is the last enrollment or renewal the host ran.
+type DoctorLastOp struct {
+	Command string    `json:"command"`
+	CertID  string    `json:"certId,omitempty"`
+	At      time.Time `json:"at"`
+	OK      bool      `json:"ok"`
+	Code    Code      `json:"code,omitempty"`
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Extension speed and size, measured in one run:
+#   - popup open → certificate list rendered from the worker's cache, vs a
+#     bare go-app page (bench.BenchmarkPopup/warm; target popup/bare ≤ 1.15)
+#   - the first open after install (BenchmarkPopup/first-open)
+#   - app.wasm and bare.wasm sizes, raw and gzip -9
+#
+#   scripts/bench-extension.sh [N]     N page opens per page (default 20)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+n="${1:-20}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+bash scripts/build-extension.sh "$out/ext" >/dev/null 2>&1
+for w in app bare; do
+  f="$out/ext/web/$w.wasm"
+  printf '%-10s raw %9d bytes   gzip -9 %9d bytes\n' "$w.wasm" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+done
+go test -run '^$' -bench 'BenchmarkPopup' -benchtime "${n}x" ./bench/ | tee "$out/bench.txt"
+awk '/BenchmarkPopup\/warm/ { for (i = 1; i <= NF; i++) if ($i == "popup/bare") r = $(i-1) }
+     END { if (r == "") { print "no popup/bare ratio" > "/dev/stderr"; exit 1 }
+           printf "popup (cached list) / bare go-app page: %s (target <= 1.15)\n", r }' "$out/bench.txt"

@@ -1,0 +1,169 @@
+package ui
+
+import (
+	"encoding/json"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// doctorState is one run of the host's doctor command.
+type doctorState struct {
+	id     string
+	result *proto.DoctorResult
+	err    *proto.Error
+}
+
+func (r *Root) openDiagnostics(ctx app.Context) {
+	r.screen = screenDiagnostics
+	r.doctor = &doctorState{}
+	id, err := r.send(proto.CmdDoctor, nil)
+	if err != nil {
+		r.doctor.err = &proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}
+		return
+	}
+	r.doctor.id = id
+}
+
+func (r *Root) onDoctorReply(rep *proto.Reply) {
+	d := r.doctor
+	if d == nil || rep.ID == "" || rep.ID != d.id {
+		return
+	}
+	switch rep.Type {
+	case proto.TypeResult:
+		var res proto.DoctorResult
+		if err := json.Unmarshal(rep.Result, &res); err != nil {
+			d.err = &proto.Error{Code: proto.CodeBadResponse, Detail: err.Error()}
+			return
+		}
+		d.result = &res
+	case proto.TypeError:
+		d.err = rep.Error
+	}
+}
+
+// diagnosticsView shows the host's doctor report, or exactly why the host
+// cannot be reached and how to fix that, and a copyable report.
+type diagnosticsView struct {
+	app.Compo
+
+	S         *i18n.Strings
+	State     *doctorState
+	Hello     *proto.Hello
+	HostError *proto.Error
+	OnBack    func(app.Context)
+
+	copied bool
+}
+
+func (v *diagnosticsView) Render() app.UI {
+	m := v.S.More()
+	d := v.State
+	body := []app.UI{app.H1().ID("diag-title").Text(m.DiagTitle)}
+	ext := app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String()
+	body = append(body, app.Dl().Class("diag").Body(
+		app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext),
+	))
+	switch {
+	case d == nil || (d.result == nil && d.err == nil):
+		body = append(body, app.P().ID("diag-running").Aria("busy", "true").Text(m.DiagRunning))
+	case d.err != nil:
+		body = append(body, app.Div().ID("diag-error").Class("error-box").Role("alert").
+			DataSet("code", string(d.err.Code)).Body(
+			app.P().ID("diag-error-message").Body(withCode(v.S.Message(d.err))...),
+			app.If(d.err.Detail != "", app.P().Class("muted detail").Text(d.err.Detail)),
+		))
+	default:
+		res := d.result
+		body = append(body, app.Dl().ID("diag-result").Class("diag").Body(
+			app.Dt().Text(m.DiagHost), app.Dd().ID("diag-host").Text(res.HostVersion+" ("+res.Executable+")"),
+			app.Dt().Text(m.DiagProtocol), app.Dd().ID("diag-protocol").Text(res.Protocol),
+		),
+			v.checks("diag-backends", m.DiagBackends, res.Backends),
+			v.checks("diag-tokens", m.DiagTokens, res.Tokens),
+			v.checks("diag-nss", m.DiagNSS, res.NSSDBs),
+			v.checks("diag-portals", m.DiagPortals, res.Portals),
+			app.H2().Text(m.DiagLastOp),
+			v.lastOp(res.LastOp),
+		)
+	}
+	report := v.report()
+	body = append(body,
+		app.Label().For("diag-report").Class("sr-only").Text(m.DiagCopy),
+		app.Textarea().ID("diag-report").Class("diag-report").ReadOnly(true).Rows(6).Text(report),
+		app.If(v.copied, app.P().ID("diag-copied").Role("status").Class("hint").Text(m.DiagCopied)),
+		app.Div().Class("actions").Body(
+			app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
+				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
+			app.Button().ID("diag-copy").Class("btn btn-primary").Type("button").Text(m.DiagCopy).
+				OnClick(func(ctx app.Context, e app.Event) {
+					app.Window().Get("navigator").Get("clipboard").Call("writeText", report)
+					v.copied = true
+				}),
+		),
+	)
+	return app.Section().ID("diagnostics").Aria("labelledby", "diag-title").Body(body...)
+}
+
+func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck) app.UI {
+	m := v.S.More()
+	if len(cs) == 0 {
+		return app.Div().ID(id).Body(app.H2().Text(title), app.P().Class("muted").Text(m.DiagNone))
+	}
+	return app.Div().ID(id).Body(
+		app.H2().Text(title),
+		app.Ul().Class("checks").Body(app.Range(cs).Slice(func(i int) app.UI {
+			c := cs[i]
+			mark, cls := m.OKWord, "badge badge-ok"
+			if !c.OK {
+				mark, cls = m.NGWord, "badge badge-bad"
+			}
+			return app.Li().DataSet("ok", boolAttr(c.OK)).Body(
+				app.Span().Class(cls).Text(mark), app.Text(" "+c.Name),
+				app.If(c.Detail != "", app.Span().Class("muted detail").Text(" — "+c.Detail)),
+			)
+		})),
+	)
+}
+
+func (v *diagnosticsView) lastOp(op *proto.DoctorLastOp) app.UI {
+	m := v.S.More()
+	if op == nil {
+		return app.P().ID("diag-lastop").Class("muted").Text(m.DiagNone)
+	}
+	res := m.OKWord
+	if !op.OK {
+		res = m.NGWord + " (" + string(op.Code) + ")"
+	}
+	return app.P().ID("diag-lastop").Text(op.Command + " " + op.CertID + " " + op.At.Local().Format("2006-01-02 15:04") + ": " + res)
+}
+
+// report is the copyable text: the extension's view and the host's
+// report, no secrets (neither holds any).
+func (v *diagnosticsView) report() string {
+	rep := map[string]any{
+		"extension": app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String(),
+		"userAgent": app.Window().Get("navigator").Get("userAgent").String(),
+	}
+	if v.Hello != nil {
+		rep["hello"] = v.Hello
+	}
+	if v.HostError != nil {
+		rep["hostError"] = v.HostError
+	}
+	if v.State != nil {
+		if v.State.result != nil {
+			rep["host"] = v.State.result
+		}
+		if v.State.err != nil {
+			rep["error"] = v.State.err
+		}
+	}
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	return string(b)
+}
+
+var _ = bridge.KindState

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// CodeLinkExpired is shown when app.html#link=NONCE names a link the worker
+// no longer holds.
+const CodeLinkExpired proto.Code = "link_expired"
+
+// onLink handles the worker's answer to getLink: the renewal flow of the
+// certificate with the link's serial, or enrollment when none matches.
+func (r *Root) onLink(l *bridge.Link) {
+	r.linkNonce = ""
+	if l == nil {
+		r.showError(&proto.Error{Code: CodeLinkExpired, Message: r.s.More().LinkExpired}, screenList)
+		return
+	}
+	r.link = l
+	r.followPortalLink()
+}
+
+// followPortalLink opens the flow for r.link once the list is there.
+func (r *Root) followPortalLink() {
+	if r.link == nil || r.list == nil || (r.screen != screenList && r.screen != screenLoading) || r.linkShown {
+		return
+	}
+	r.linkShown = true
+	for i := range r.list.Certs {
+		if sameSerial(r.list.Certs[i].Serial, r.link.Serial) {
+			c := r.list.Certs[i]
+			r.selected = &c
+			r.screen = screenPassword
+			return
+		}
+	}
+	r.draft = enrollDraft{Portal: r.link.Portal, User: r.link.User}
+	r.screen = screenEnroll
+}
+
+// sameSerial compares hex serials ignoring case, colons and leading zeros.
+func sameSerial(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.ToLower(strings.ReplaceAll(s, ":", ""))
+		return strings.TrimLeft(s, "0")
+	}
+	return a != "" && norm(a) == norm(b)
+}
+
+// sendWithLink sends an enroll or renew request; with a renewal link the
+// worker adds its token.
+func (r *Root) sendWithLink(req proto.Request) error {
+	if r.conn == nil {
+		return bridge.ErrNoRuntime
+	}
+	if r.link != nil {
+		return r.conn.RequestWithLink(req, r.link.Nonce)
+	}
+	return r.conn.Request(req)
+}
+
+// linkNote is shown above the password and enroll screens of a link flow.
+func (r *Root) linkNote() app.UI {
+	if r.link == nil || (r.screen != screenPassword && r.screen != screenEnroll) {
+		return nil
+	}
+	m := r.s.More()
+	note := app.P().ID("link-note").Class("link-note").Role("status").Text(m.LinkFrom(r.link.Portal))
+	if r.screen == screenEnroll {
+		return app.Div().Body(note, app.P().Class("hint").Text(m.LinkEnrollHint))
+	}
+	return note
+}
+
+var _ = i18n.CodeNoExtension

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"slices"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// topNav holds the Settings and Diagnostics buttons of the top bar.
+func (r *Root) topNav() app.UI {
+	if r.s == nil {
+		return nil
+	}
+	m := r.s.More()
+	return app.Nav().Class("topnav").Aria("label", r.s.AppName).Body(
+		app.Button().ID("nav-settings").Class("btn btn-link").Type("button").Text(m.Settings).
+			OnClick(func(ctx app.Context, e app.Event) { r.screen = screenSettings; r.Update() }),
+		app.Button().ID("nav-diagnostics").Class("btn btn-link").Type("button").Text(m.Diagnostics).
+			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
+	)
+}
+
+// diagLink offers diagnostics under errors about the host itself.
+func (r *Root) diagLink() app.UI {
+	if r.err == nil {
+		return nil
+	}
+	switch r.err.Code {
+	case proto.CodeHostMissing, proto.CodeHostForbidden, proto.CodeHostFailed, proto.CodeHostDisconnected:
+	default:
+		return nil
+	}
+	return app.Div().Class("actions").Body(
+		app.Button().ID("error-diagnostics").Class("btn btn-secondary").Type("button").Text(r.s.More().Diagnostics).
+			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
+	)
+}
+
+func (r *Root) saveSettings(ctx app.Context, v bridge.SettingValues) {
+	if r.conn != nil {
+		_ = r.conn.Send(bridge.Message{Kind: bridge.KindSetSettings, Values: &v})
+	}
+}
+
+func (r *Root) checkExpiry(ctx app.Context) {
+	if r.conn != nil {
+		_ = r.conn.Send(bridge.Message{Kind: bridge.KindCheckExpiry})
+	}
+}
+
+// setMuted turns the expiry reminders of one certificate off or on.
+func (r *Root) setMuted(ctx app.Context, certID string, muted bool) {
+	if r.conn != nil {
+		_ = r.conn.Send(bridge.Message{Kind: bridge.KindMute, CertID: certID, Muted: muted})
+	}
+}
+
+func (r *Root) mutedCerts() map[string]bool {
+	if r.settings == nil {
+		return nil
+	}
+	return r.settings.Muted
+}
+
+// allowedBackends are the key backends the enroll form offers: those
+// policy allows ("auto" and the ones the host reported in its hello).
+func (r *Root) allowedBackends() []string {
+	if r.settings == nil {
+		return nil
+	}
+	var out []string
+	for _, b := range r.settings.Values.AllowedBackends {
+		if b == "auto" || slices.Contains(r.settings.HostBackends, b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/certrenew/certrenew/wasm/bridge"
+	"github.com/certrenew/certrenew/wasm/i18n"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+var backendOrder = []string{"auto", "tpm", "pkcs11", "soft"}
+
+// settingsView is the options page (options.html, also app.html#settings).
+// Values set by enterprise policy (chrome.storage.managed) are shown
+// disabled with "Set by your organisation".
+type settingsView struct {
+	app.Compo
+
+	S        *i18n.Strings
+	Settings *bridge.Settings
+	OnSave   func(app.Context, bridge.SettingValues)
+	OnCheck  func(app.Context)
+	OnBack   func(app.Context)
+
+	edit    *bridge.SettingValues // the form, from Settings on first render
+	portals string
+	days    string
+	problem string
+	saved   bool
+}
+
+func (v *settingsView) load() {
+	if v.edit != nil || v.Settings == nil {
+		return
+	}
+	e := v.Settings.Values
+	e.AllowedBackends = slices.Clone(e.AllowedBackends)
+	v.edit = &e
+	v.portals = strings.Join(e.PortalURLs, "\n")
+	ds := make([]string, len(e.WarningDays))
+	for i, d := range e.WarningDays {
+		ds[i] = strconv.Itoa(d)
+	}
+	v.days = strings.Join(ds, ", ")
+}
+
+func (v *settingsView) Render() app.UI {
+	m := v.S.More()
+	v.load()
+	if v.edit == nil {
+		return app.Div().Class("loading").Aria("busy", "true").Body(app.Div().Class("spinner").Aria("hidden", "true"))
+	}
+	anyLocked := v.Settings != nil && len(v.Settings.Locked) > 0
+	return app.Section().ID("settings").Class("form-screen").Aria("labelledby", "settings-title").Body(
+		app.H1().ID("settings-title").Text(m.SettingsTitle),
+		app.If(anyLocked, app.P().ID("locked-hint").Class("hint").Text(m.LockedHint)),
+		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
+			v.field("portalURLs", m.PortalURLs, m.PortalURLsHint,
+				app.Textarea().ID("set-portals").Rows(3).Spellcheck(false).
+					Disabled(v.locked("portalURLs")).Aria("describedby", "set-portals-hint").
+					Text(v.portals).
+					OnInput(func(ctx app.Context, e app.Event) { v.portals = ctx.JSSrc().Get("value").String(); v.saved = false })),
+			v.field("warningDays", m.WarningDays, m.WarningDaysHint,
+				app.Input().ID("set-days").Type("text").Value(v.days).Attr("inputmode", "numeric").
+					Disabled(v.locked("warningDays")).Aria("describedby", "set-days-hint").
+					Aria("invalid", boolAttr(v.problem != "")).
+					OnInput(func(ctx app.Context, e app.Event) { v.days = ctx.JSSrc().Get("value").String(); v.saved = false })),
+			app.If(v.problem != "", app.P().ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
+			app.FieldSet().Class("field").Disabled(v.locked("allowedBackends")).Body(
+				app.Legend().Body(app.Text(m.AllowedBackends), v.lockMark("allowedBackends")),
+				app.Range(backendOrder).Slice(func(i int) app.UI {
+					b := backendOrder[i]
+					return v.check("set-backend-"+b, m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b), false,
+						func(on bool) {
+							v.edit.AllowedBackends = slices.DeleteFunc(v.edit.AllowedBackends, func(x string) bool { return x == b })
+							if on {
+								v.edit.AllowedBackends = append(v.edit.AllowedBackends, b)
+							}
+						})
+				}),
+			),
+			v.check("set-hardware", m.HardwareRequired, v.edit.HardwareRequired, v.locked("hardwareRequired"),
+				func(on bool) { v.edit.HardwareRequired = on }),
+			v.check("set-autorenew", m.AutoRenew, v.edit.AutoRenew, v.locked("autoRenew"),
+				func(on bool) { v.edit.AutoRenew = on }),
+			app.If(v.saved, app.P().ID("settings-saved").Role("status").Class("hint").Text(m.Saved)),
+			app.Div().Class("actions").Body(
+				app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
+					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
+				app.Button().ID("check-now").Class("btn btn-secondary").Type("button").Text(m.CheckNow).
+					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
+				app.Button().ID("settings-save").Class("btn btn-primary").Type("submit").Text(m.Save),
+			),
+		),
+	)
+}
+
+func (v *settingsView) locked(key string) bool { return v.Settings.IsLocked(key) }
+
+func (v *settingsView) lockMark(key string) app.UI {
+	if !v.locked(key) {
+		return nil
+	}
+	return app.Span().ID("locked-" + key).Class("badge badge-lock").Text(v.S.More().Locked)
+}
+
+func (v *settingsView) field(key, label, hint string, input app.UI) app.UI {
+	id := map[string]string{"portalURLs": "set-portals", "warningDays": "set-days"}[key]
+	return app.Div().Class("field").Body(
+		app.Label().For(id).Body(app.Text(label), v.lockMark(key)),
+		input,
+		app.P().ID(id+"-hint").Class("hint").Text(hint),
+	)
+}
+
+func (v *settingsView) check(id, label string, on, disabled bool, set func(bool)) app.UI {
+	key := map[string]string{"set-hardware": "hardwareRequired", "set-autorenew": "autoRenew"}[id]
+	return app.Div().Class("check").Body(
+		app.Input().ID(id).Type("checkbox").Checked(on).Disabled(disabled).
+			OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()); v.saved = false }),
+		app.Label().For(id).Text(label),
+		app.If(key != "", v.lockMark(key)),
+	)
+}
+
+func (v *settingsView) submit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	m := v.S.More()
+	var days []int
+	for _, f := range strings.FieldsFunc(v.days, func(r rune) bool { return r == ',' || r == ' ' || r == '、' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 || n > 3650 {
+			v.problem = m.InvalidWarningDays
+			focusAfterRender(ctx, v, "set-days")
+			return
+		}
+		days = append(days, n)
+	}
+	v.problem = ""
+	v.edit.WarningDays = days
+	v.edit.PortalURLs = strings.Fields(v.portals)
+	v.saved = true
+	v.OnSave(ctx, *v.edit)
+}
