@@ -38,6 +38,11 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 		return err
 	}
 	if bound.Status != store.StatusActive {
+		// A concurrent redemption of this link may have superseded the
+		// certificate since the token was read: that is a used link.
+		if again, err := h.Store.RenewalToken(ctx, hash); err == nil && again.Used {
+			return NewProblem(CodeLinkUsed, "")
+		}
 		return NewProblem(CodeLinkInvalid, "the linked certificate is "+string(bound.Status))
 	}
 	if !u.ReissueAllowed || bound.ReissueDenied {
