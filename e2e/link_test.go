@@ -123,17 +123,18 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	rec := recordHost(t, u)
 
 	portal, other := renewServer(t), renewServer(t)
+	autoSelectPolicy(t, p.URL)
 	browser := u.browserLang(t, lang, "ignore-certificate-errors")
 
 	// The portal origin is configured on the options page.
 	opt, closeOpt := openExt(t, browser, "options.html")
 	defer closeOpt()
 	run(t, opt, "options", chromedp.WaitVisible(chromedp.CSS("#set-portals")),
-		chromedp.SendKeys(chromedp.CSS("#set-portals"), portal.URL+"/"),
+		chromedp.SendKeys(chromedp.CSS("#set-portals"), p.URL+"/ "+portal.URL+"/"),
 		chromedp.Click(chromedp.CSS("#settings-save")),
 		chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
 	shotLang(t, opt, lang, "l1-options-portal")
-	poll[bool](t, opt, "saved", `chrome.storage.local.get("certrenew.settings").then(v => (v["certrenew.settings"]||{}).portalURLs?.[0] === "`+portal.URL+`")`)
+	poll[bool](t, opt, "saved", `chrome.storage.local.get("certrenew.settings").then(v => (v["certrenew.settings"]||{}).portalURLs?.[1] === "`+portal.URL+`")`)
 
 	// 1. Another origin: refused, the page is told, a notification says so.
 	token0 := newLinkToken(t)
@@ -147,18 +148,19 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	}
 	poll[bool](t, opt, "refused notification", `chrome.notifications.getAll().then(n => Object.keys(n).some(k => k.startsWith("refused:")))`)
 
-	// 2. The configured portal, content-script path: the renewal flow of
-	// the certificate with that serial.
-	token1 := newLinkToken(t)
-	run(t, page, "content-script link",
-		chromedp.Navigate(portal.URL+"/renew?only=content#token="+token1+"&serial="+serial+"&user="+userID),
+	// 2. The real portal's renewal page with a real one-time token: the
+	// renewal flow of the certificate with that serial, redeemed by the
+	// host through EST with the token.
+	token1 := p.RenewalLink(t, userID, serial, 0)
+	run(t, page, "portal link",
+		chromedp.Navigate(p.URL+"/renew#token="+token1+"&serial="+serial+"&user="+userID),
 		chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="handed"]`)))
 	app, appURL := waitTab(t, browser, popupURL("app.html#link="), nil)
 	if strings.Contains(appURL, token1) {
 		t.Fatal("the app tab's URL holds the token")
 	}
 	run(t, app, "password screen", chromedp.WaitVisible(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS("#link-note")))
-	if n := text(t, app, "#link-note"); !strings.Contains(n, portal.URL) {
+	if n := text(t, app, "#link-note"); !strings.Contains(n, p.URL) {
 		t.Fatalf("link note %q does not name the portal", n)
 	}
 	shotLang(t, app, lang, "l2-link-password")
@@ -167,6 +169,11 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 		chromedp.Click(chromedp.CSS("#activate")),
 		chromedp.WaitVisible(chromedp.CSS("#done")))
 	shotLang(t, app, lang, "l3-link-done")
+	if got := attr(t, app, "#done", "data-serial"); got == "" || got == serial {
+		t.Fatalf("renewed serial %q (old %q)", got, serial)
+	} else {
+		u.nss(t).only(t, got)
+	}
 	sent, _ := os.ReadFile(rec)
 	if !strings.Contains(string(sent), `"token":"`+token1+`"`) || !strings.Contains(string(sent), `"certId":"`+certID+`"`) {
 		t.Fatalf("the renew request to the host lacks the link's token or cert ID")
