@@ -98,7 +98,8 @@ func poll[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
 		shot(t, ctx, "failed-"+what)
-		t.Fatalf("%s: %v", what, err)
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`chrome.storage ? chrome.storage.local.get(null).then(v => JSON.stringify(v).slice(0, 800)) : document.body.innerText.slice(0, 800)`, chromedp.EvalAwaitPromise))
+		t.Fatalf("%s: %v (page state: %s)", what, err, state)
 	}
 	return v
 }

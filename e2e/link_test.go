@@ -129,12 +129,15 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	// The portal origin is configured on the options page.
 	opt, closeOpt := openExt(t, browser, "options.html")
 	defer closeOpt()
+	portals := p.URL + "/ " + portal.URL + "/"
 	run(t, opt, "options", chromedp.WaitVisible(chromedp.CSS("#set-portals")),
-		chromedp.SendKeys(chromedp.CSS("#set-portals"), p.URL+"/ "+portal.URL+"/"),
-		chromedp.Click(chromedp.CSS("#settings-save")),
+		chromedp.SendKeys(chromedp.CSS("#set-portals"), portals))
+	// Save only once the field holds everything typed.
+	poll[bool](t, opt, "typed", `document.getElementById("set-portals").value === "`+portals+`"`)
+	run(t, opt, "save", chromedp.Click(chromedp.CSS("#settings-save")),
 		chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
 	shotLang(t, opt, lang, "l1-options-portal")
-	poll[bool](t, opt, "saved", `chrome.storage.local.get("certrenew.settings").then(v => (v["certrenew.settings"]||{}).portalURLs?.[1] === "`+portal.URL+`")`)
+	poll[bool](t, opt, "saved", `chrome.storage.local.get("certrenew.settings").then(v => ["`+p.URL+`", "`+portal.URL+`"].every(u => ((v["certrenew.settings"]||{}).portalURLs||[]).includes(u)))`)
 
 	// 1. Another origin: refused, the page is told, a notification says so.
 	token0 := newLinkToken(t)

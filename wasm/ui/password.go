@@ -109,6 +109,15 @@ func clearField(id string) {
 	}
 }
 
+// fieldValue returns the current value of the input with id, or def when
+// there is no such element.
+func fieldValue(id, def string) string {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		return el.Get("value").String()
+	}
+	return def
+}
+
 func boolAttr(b bool) string {
 	if b {
 		return "true"

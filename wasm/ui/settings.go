@@ -27,6 +27,11 @@ type settingsView struct {
 	edit    *bridge.SettingValues // the form, from Settings on first render
 	portals string
 	days    string
+	// The fields show these first values and are not written again while
+	// the user types: a re-render with a value read a few keystrokes ago
+	// would erase what came since (go-app renders after the event handler
+	// returns, asynchronously to typing).
+	portals0, days0 string
 	problem string
 	saved   bool
 }
@@ -44,6 +49,7 @@ func (v *settingsView) load() {
 		ds[i] = strconv.Itoa(d)
 	}
 	v.days = strings.Join(ds, ", ")
+	v.portals0, v.days0 = v.portals, v.days
 }
 
 func (v *settingsView) Render() app.UI {
@@ -60,10 +66,10 @@ func (v *settingsView) Render() app.UI {
 			v.field("portalURLs", m.PortalURLs, m.PortalURLsHint,
 				app.Textarea().ID("set-portals").Rows(3).Spellcheck(false).
 					Disabled(v.locked("portalURLs")).Aria("describedby", "set-portals-hint").
-					Text(v.portals).
+					Text(v.portals0).
 					OnInput(func(ctx app.Context, e app.Event) { v.portals = ctx.JSSrc().Get("value").String(); v.saved = false })),
 			v.field("warningDays", m.WarningDays, m.WarningDaysHint,
-				app.Input().ID("set-days").Type("text").Value(v.days).Attr("inputmode", "numeric").
+				app.Input().ID("set-days").Type("text").Value(v.days0).Attr("inputmode", "numeric").
 					Disabled(v.locked("warningDays")).Aria("describedby", "set-days-hint").
 					Aria("invalid", boolAttr(v.problem != "")).
 					OnInput(func(ctx app.Context, e app.Event) { v.days = ctx.JSSrc().Get("value").String(); v.saved = false })),
@@ -127,6 +133,10 @@ func (v *settingsView) check(id, label string, on, disabled bool, set func(bool)
 
 func (v *settingsView) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	// The fields' own values are the truth at submit time: an input event
+	// still queued would otherwise be lost (typing fast, then Enter).
+	v.portals = fieldValue("set-portals", v.portals)
+	v.days = fieldValue("set-days", v.days)
 	m := v.S.More()
 	var days []int
 	for _, f := range strings.FieldsFunc(v.days, func(r rune) bool { return r == ',' || r == ' ' || r == '、' }) {
