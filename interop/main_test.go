@@ -90,6 +90,7 @@ func startPortal(t testing.TB) *portal {
 	t.Helper()
 	p := &portal{dir: t.TempDir()}
 	p.cmd = exec.Command(portalBin, "serve", "--listen", "127.0.0.1:0", "--data", p.dir)
+	p.cmd.Env = portalEnv()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +124,7 @@ func startPortal(t testing.TB) *portal {
 func (p *portal) admin(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(portalBin, append(args, "--data", p.dir)...)
+	cmd.Env = portalEnv()
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -130,6 +132,18 @@ func (p *portal) admin(t testing.TB, stdin string, args ...string) string {
 		t.Fatalf("certrenew-portal %s: %v\n%s", strings.Join(args, " "), err, errb.String())
 	}
 	return out.String()
+}
+
+// portalEnv keeps the portal on SQLite in its data directory whatever
+// CERTRENEW_PORTAL_DB the caller has set.
+func portalEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CERTRENEW_PORTAL_DB=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 func (p *portal) addUser(t testing.TB, user, password string) {
