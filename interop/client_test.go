@@ -2,54 +2,31 @@ package interop
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"strings"
 	"testing"
+	"time"
 
 	gsest "github.com/globalsign/est"
-
-	"github.com/certrenew/certrenew/internal/pkcs10"
-	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
-func csr(t *testing.T, key crypto.Signer, subject pkix.Name, challenge string) *x509.CertificateRequest {
-	t.Helper()
-	der, err := pkcs10.Create(key, pkcs10.Request{Subject: subject, ChallengePassword: challenge})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// The globalsign/est client enrolls and re-enrolls against certrenew-portal,
-// and after a CA rebuild fetches /cacerts and validates the link
-// certificates.
+// The globalsign/est client enrolls and re-enrolls against the
+// certrenew-portal binary, and after `ca rebuild` + SIGHUP fetches /cacerts,
+// validates the RFC 4210 (Section 4.4) link certificates and re-enrolls
+// with its CA1 certificate for a CA2 one.
 func TestGlobalsignClientAgainstPortal(t *testing.T) {
-	p := portaltest.Start(t)
-	p.AddUser(t, "ivy", "ivy-secret-pw")
-	code := p.Invite(t, "ivy")
+	p := startPortal(t)
+	p.addUser(t, "ivy", "ivy-secret-pw")
+	code := p.invite(t, "ivy")
+	oldRoot, oldIssuing := p.cert(t, "root.pem"), p.cert(t, "issuing.pem")
+	anchors := x509.NewCertPool()
+	anchors.AddCert(oldRoot) // only the first root, also after the rebuild
 	ctx := context.Background()
 	client := &gsest.Client{
-		Host:           strings.TrimPrefix(p.URL, "https://"),
-		ExplicitAnchor: p.Roots,
+		Host:           strings.TrimPrefix(p.url, "https://"),
+		ExplicitAnchor: anchors,
 		Username:       "ivy",
 		Password:       "ivy-secret-pw",
 	}
@@ -65,6 +42,9 @@ func TestGlobalsignClientAgainstPortal(t *testing.T) {
 	if cert.Subject.CommonName != "ivy" {
 		t.Fatalf("subject %v", cert.Subject)
 	}
+	if err := cert.CheckSignatureFrom(oldIssuing); err != nil {
+		t.Fatalf("not issued by the portal's issuing CA: %v", err)
+	}
 	// Wrong invitation: the independent client sees a 403.
 	if _, err := client.Enroll(ctx, csr(t, newKey(t), pkix.Name{CommonName: "ivy"}, "WRONG-CODE")); err == nil {
 		t.Fatal("enroll with a wrong code succeeded")
@@ -73,7 +53,7 @@ func TestGlobalsignClientAgainstPortal(t *testing.T) {
 	}
 
 	re := *client
-	re.Certificates = []*x509.Certificate{cert, p.CA.Issuing}
+	re.Certificates = []*x509.Certificate{cert, oldIssuing}
 	re.PrivateKey = key
 	key2 := newKey(t)
 	cert2, err := re.Reenroll(ctx, csr(t, key2, cert.Subject, ""))
@@ -84,17 +64,18 @@ func TestGlobalsignClientAgainstPortal(t *testing.T) {
 		t.Fatal("same serial")
 	}
 
-	// Rollover: rebuild, then the independent client fetches /cacerts.
-	oldRoot := p.CA.Root
-	ca2 := p.RebuildCA(t)
-	cas, err = client.CACerts(ctx)
-	if err != nil || len(cas) != 4 {
-		t.Fatalf("cacerts after rebuild: %d %v", len(cas), err)
+	// Rollover: rebuild, SIGHUP, then the independent client fetches
+	// /cacerts until the server has reloaded.
+	p.rebuildCA(t)
+	newRoot, newIssuing := p.cert(t, "root.pem"), p.cert(t, "issuing.pem")
+	if newRoot.Equal(oldRoot) {
+		t.Fatal("ca rebuild kept the root")
 	}
+	cas = waitCACerts(t, client, 4)
 	var ok bool
 	for _, c := range cas {
-		if c.Subject.String() == ca2.Root.Subject.String() && c.Issuer.String() == oldRoot.Subject.String() &&
-			c.CheckSignatureFrom(oldRoot) == nil && c.PublicKey.(*ecdsa.PublicKey).Equal(ca2.Root.PublicKey) {
+		if c.Subject.String() == newRoot.Subject.String() && c.Issuer.String() == oldRoot.Subject.String() &&
+			c.CheckSignatureFrom(oldRoot) == nil && c.PublicKey.(*ecdsa.PublicKey).Equal(newRoot.PublicKey) {
 			ok = true
 		}
 	}
@@ -108,7 +89,24 @@ func TestGlobalsignClientAgainstPortal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reenroll after rebuild: %v", err)
 	}
-	if err := cert3.CheckSignatureFrom(ca2.Issuing); err != nil {
+	if err := cert3.CheckSignatureFrom(newIssuing); err != nil {
 		t.Fatalf("not issued by CA2: %v", err)
+	}
+}
+
+// waitCACerts fetches /cacerts until it holds n certificates (the portal
+// reloads its CA on SIGHUP asynchronously) or 30 s pass.
+func waitCACerts(t *testing.T, client *gsest.Client, n int) []*x509.Certificate {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cas, err := client.CACerts(context.Background())
+		if err == nil && len(cas) == n {
+			return cas
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cacerts after rebuild: %d certificates, want %d: %v", len(cas), n, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -1,5 +1,12 @@
 // Package interop holds tests only: certrenew against an independent EST
 // implementation, github.com/globalsign/est v1.0.6 (RFC 7030), in both
-// directions — its client against certrenew-portal, and certrenew-host's
-// engine against its server.
+// directions — its client against the certrenew-portal binary, and the
+// certrenew-host binary against its server — plus the portal re-enrollment
+// benchmark with globalsign/est's server as the same-run baseline.
+//
+// This is its own Go module: globalsign/est needs go-tpm's legacy tpm2 API
+// (v0.3.x) while certrenew's TPM backend needs go-tpm v0.9.x, and one module
+// cannot hold both. It does not require the main module; it reaches
+// certrenew only through the binaries named by CERTRENEW_HOST_BIN and
+// CERTRENEW_PORTAL_BIN, or builds them from the repository root.
 package interop

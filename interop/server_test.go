@@ -1,33 +1,29 @@
 package interop
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"io/fs"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	gsest "github.com/globalsign/est"
-	"github.com/rs/zerolog"
-
-	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
-	"github.com/certrenew/certrenew/host/store/nss"
-	"github.com/certrenew/certrenew/host/wire"
-	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/hsm/soft"
-	"github.com/certrenew/certrenew/internal/testenv"
 )
 
 // testCA is a one-level CA behind globalsign/est's server: everything
@@ -37,8 +33,9 @@ type testCA struct {
 	key  *ecdsa.PrivateKey
 }
 
-func newTestCA(t *testing.T) *testCA {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+func newTestCA(t testing.TB) *testCA {
+	t.Helper()
+	key := newKey(t)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "interop test root"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
@@ -84,21 +81,21 @@ func (c *testCA) TPMEnroll(context.Context, *x509.CertificateRequest, []*x509.Ce
 	return nil, nil, nil, errors.New("not supported")
 }
 
-// startGlobalsign runs globalsign/est's server over TLS on 127.0.0.1.
-func startGlobalsign(t testing.TB, ca *testCA, user, password string) *httptest.Server {
+// startGlobalsign runs globalsign/est's server over TLS on 127.0.0.1 with
+// checkPassword as its HTTP Basic check.
+func startGlobalsign(t testing.TB, ca *testCA, checkPassword func(user, password string) error) *httptest.Server {
+	t.Helper()
 	router, err := gsest.NewRouter(&gsest.ServerConfig{
-		CA: ca,
+		CA:      ca,
+		Timeout: time.Minute,
 		CheckBasicAuth: func(_ context.Context, _ *http.Request, _, u, p string) error {
-			if u != user || p != password {
-				return errors.New("bad credentials")
-			}
-			return nil
+			return checkPassword(u, p)
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key := newKey(t)
 	sc, err := ca.sign(&key.PublicKey, pkix.Name{CommonName: "127.0.0.1"}, x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -116,47 +113,148 @@ func startGlobalsign(t testing.TB, ca *testCA, user, password string) *httptest.
 	return srv
 }
 
-// certrenew-host's engine enrolls and renews against globalsign/est's
-// server, with a real NSS database and soft keys.
-func TestHostAgainstGlobalsignServer(t *testing.T) {
-	testenv.Need(t, "certutil", "pk12util")
-	ctx := context.Background()
-	ca := newTestCA(t)
-	srv := startGlobalsign(t, ca, "jo", "jo-secret-pw")
-	dir := t.TempDir()
-	db, err := nss.Open(ctx, filepath.Join(dir, "nssdb"))
+// hostCert is the part of certrenew-host's JSON certificate (host/proto
+// Cert) these tests read.
+type hostCert struct {
+	ID      string `json:"id"`
+	Subject string `json:"subject"`
+	Serial  string `json:"serial"`
+	Status  string `json:"status"`
+}
+
+// hostEnv is a throwaway user of the certrenew-host binary: HOME (NSS DB at
+// $HOME/.pki/nssdb, browser manifests) and CERTRENEW_HOME (state, log).
+type hostEnv struct{ home, state string }
+
+func (e *hostEnv) run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	c := exec.Command(hostBin, args...)
+	c.Env = append(os.Environ(), "HOME="+e.home, "CERTRENEW_HOME="+e.state, "XDG_CONFIG_HOME=", "LANG=C")
+	c.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	err = c.Run()
+	return out.String(), errb.String(), err
+}
+
+// runJSON runs a command that must succeed and decodes its --json output.
+func (e *hostEnv) runJSON(t *testing.T, v any, stdin string, args ...string) {
+	t.Helper()
+	out, errOut, err := e.run(t, stdin, args...)
 	if err != nil {
+		t.Fatalf("certrenew-host %s: %v\n%s", args[0], err, errOut)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("certrenew-host %s --json: %v\n%s", args[0], err, out)
+	}
+}
+
+// The certrenew-host binary enrolls and renews against globalsign/est's
+// server, with a soft key and a real NSS database.
+func TestHostAgainstGlobalsignServer(t *testing.T) {
+	need(t, "certutil", "pk12util")
+	ca := newTestCA(t)
+	const user, password = "jo", "jo-secret-pw"
+	srv := startGlobalsign(t, ca, func(u, p string) error {
+		if u != user || p != password {
+			return errors.New("bad credentials")
+		}
+		return nil
+	})
+	home := t.TempDir()
+	e := &hostEnv{home: home, state: filepath.Join(home, "state")}
+	rootPEM := filepath.Join(home, "interop-root.pem")
+	if err := os.WriteFile(rootPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.root.Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	keys := soft.New(filepath.Join(dir, "keys"))
-	reg := &hsm.Registry{}
-	reg.Add(keys)
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.root)
-	lf, _ := os.Create(filepath.Join(dir, "host.log"))
-	defer lf.Close()
-	eng := engine.New(engine.Config{Dir: filepath.Join(dir, "state"), Keys: reg, Store: db, Log: zerolog.New(lf), Roots: roots})
+	if _, errOut, err := e.run(t, "", "install", "--portal-ca", rootPEM); err != nil {
+		t.Fatalf("install: %v\n%s", err, errOut)
+	}
 
-	res, err := eng.Enroll(ctx, proto.EnrollParams{Portal: srv.URL, User: "jo", Password: "jo-secret-pw", Invitation: "ignored-by-this-server"}, nil)
+	var er struct{ Cert hostCert }
+	e.runJSON(t, &er, password+"\n", "enroll", "--portal", srv.URL, "--user", user,
+		"--invitation", "ignored-by-this-server", "--backend", "soft", "--password-stdin", "--json")
+	if er.Cert.Subject != "CN=jo" || er.Cert.ID == "" || er.Cert.Serial == "" {
+		t.Fatalf("enroll result %+v", er.Cert)
+	}
+	assertNSSHolds(t, e, er.Cert.Serial, ca.root)
+
+	var rr struct {
+		Cert      hostCert
+		OldSerial string `json:"oldSerial"`
+	}
+	e.runJSON(t, &rr, password+"\n", "renew", er.Cert.ID, "--password-stdin", "--json")
+	if rr.OldSerial != er.Cert.Serial || rr.Cert.Serial == er.Cert.Serial || rr.Cert.ID != er.Cert.ID {
+		t.Fatalf("renew result %+v (enrolled %+v)", rr, er.Cert)
+	}
+	var list struct{ Certs []hostCert }
+	e.runJSON(t, &list, "", "list", "--json")
+	if len(list.Certs) != 1 || list.Certs[0].Serial != rr.Cert.Serial {
+		t.Fatalf("list %+v", list)
+	}
+	assertNSSHolds(t, e, rr.Cert.Serial, ca.root)
+
+	// Wrong password: globalsign answers 401; the host reports bad_password
+	// and keeps the renewed certificate.
+	_, errOut, err := e.run(t, "wrong-password\n", "renew", er.Cert.ID, "--password-stdin", "--json")
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(errOut, "[bad_password]") {
+		t.Fatalf("renew with a wrong password: %v\n%s", err, errOut)
+	}
+	e.runJSON(t, &list, "", "list", "--json")
+	if len(list.Certs) != 1 || list.Certs[0].Serial != rr.Cert.Serial {
+		t.Fatalf("list after the refused renewal %+v", list)
+	}
+	assertNSSHolds(t, e, rr.Cert.Serial, ca.root)
+
+	// The password reached no file the host wrote (state, log, journal).
+	filepath.WalkDir(e.state, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(password)) {
+			t.Errorf("%s holds the password", path)
+		}
+		return nil
+	})
+}
+
+// assertNSSHolds checks, with certutil, that the NSS DB at $HOME/.pki/nssdb
+// holds exactly one certrenew client certificate, with the given serial,
+// issued by root, and exactly one private key.
+func assertNSSHolds(t *testing.T, e *hostEnv, serial string, root *x509.Certificate) {
+	t.Helper()
+	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
+	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
 	if err != nil {
-		t.Fatalf("enroll against globalsign/est: %v", err)
+		t.Fatalf("certutil -L: %v\n%s", err, out)
 	}
-	if res.Cert.Subject != "CN=jo" {
-		t.Fatalf("subject %q", res.Cert.Subject)
+	var nicks []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "certrenew-") {
+			nicks = append(nicks, strings.Fields(line)[0])
+		}
 	}
-	ren, err := eng.Renew(ctx, res.Cert.ID, "jo-secret-pw", nil)
-	if err != nil {
-		t.Fatalf("renew against globalsign/est: %v", err)
+	if len(nicks) != 1 {
+		t.Fatalf("want one certrenew client certificate, NSS has:\n%s", out)
 	}
-	if ren.OldSerial != res.Cert.Serial || ren.Cert.Serial == res.Cert.Serial {
-		t.Fatalf("renew result %+v", ren)
+	out, err = exec.Command("certutil", "-d", db, "-L", "-n", nicks[0], "-a").CombinedOutput()
+	blk, rest := pem.Decode(out)
+	if err != nil || blk == nil {
+		t.Fatalf("certutil -L -a: %v\n%s", err, out)
 	}
-	list, err := eng.List(ctx)
-	if err != nil || len(list.Certs) != 1 || list.Certs[0].Serial != ren.Cert.Serial {
-		t.Fatalf("list %+v %v", list, err)
+	if b2, _ := pem.Decode(rest); b2 != nil {
+		t.Fatal("two certificates under one nickname")
 	}
-	// Wrong password: globalsign answers 401; the host reports bad_password.
-	if _, err := eng.Renew(ctx, res.Cert.ID, "wrong-password", nil); wire.Error(err, "en").Code != proto.CodeBadPassword {
-		t.Fatalf("wrong password: %v", err)
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil || c.SerialNumber.Text(16) != serial {
+		t.Fatalf("NSS certificate is not serial %s: %v", serial, err)
+	}
+	if err := c.CheckSignatureFrom(root); err != nil {
+		t.Fatalf("NSS certificate not issued by globalsign's CA: %v", err)
+	}
+	keys, _ := exec.Command("certutil", "-d", db, "-K").CombinedOutput()
+	if n := strings.Count(string(keys), "<"); n != 1 {
+		t.Fatalf("want one key in NSS, got:\n%s", keys)
 	}
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Re-enrollment throughput and latency of certrenew-portal next to the
 # independent EST server globalsign/est v1.0.6, measured in the same run
-# (bench/portal_test.go), at 1, 16 and 64 concurrent mTLS clients.
+# (interop/bench_test.go, its own Go module: see interop/doc.go), at 1, 16
+# and 64 concurrent mTLS clients. The portal is the certrenew-portal binary:
+# $CERTRENEW_PORTAL_BIN, else built from this tree.
 # Target: certrenew >= 2x the baseline's renewals/s, p99 <= 50 ms at 64.
 #
 #   scripts/bench-portal.sh [N]     # N re-enrollments per case (default 300)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n="${1:-300}"
-out="$(go test ./bench/ -run '^$' -bench 'BenchmarkPortalReenroll' -benchtime="${n}x" -timeout 30m)"
+out="$(cd interop && go test -run '^$' -bench 'BenchmarkPortalReenroll' -benchtime="${n}x" -timeout 30m .)"
 echo "$out" | grep '^Benchmark'
 echo
 echo "$out" | awk '

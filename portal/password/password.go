@@ -76,7 +76,7 @@ func Verify(phc, pw string) (bool, error) {
 
 // slots bounds concurrent argon2id computations to the CPUs there are:
 // more in parallel only adds memory (m KiB each) and scheduler churn, and
-// under 64 concurrent logins made throughput collapse (bench/portal_test.go).
+// under 64 concurrent logins made throughput collapse (interop/bench_test.go).
 var slots = make(chan struct{}, runtime.GOMAXPROCS(0))
 
 // dummy is a valid hash of a random password, verified against when a user
