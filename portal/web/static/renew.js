@@ -33,17 +33,21 @@
   };
   token = null;
   var done = false;
+  // settle shows the extension's answer. "noext" after the timeout is not
+  // final: a busy computer may answer late, and a late answer still wins.
   function settle(ack) {
     if (done) { return; }
+    if (!ack) {
+      show("noext");
+      return;
+    }
     done = true;
     window.removeEventListener("message", onMessage);
     if (ack && ack.ok === true) {
       show("handed");
-    } else if (ack) {
+    } else {
       document.getElementById("reason").textContent = typeof ack.reason === "string" ? ack.reason : "";
       show("refused");
-    } else {
-      show("noext");
     }
   }
   function onMessage(ev) {
