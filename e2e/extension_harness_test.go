@@ -127,7 +127,7 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 		for _, in := range infos {
 			if in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL] {
 				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
-				ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+				ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 				t.Cleanup(func() { cancelT(); cancel() })
 				return ctx, in.URL
 			}

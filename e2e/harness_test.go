@@ -131,7 +131,7 @@ func (u *user) browser(t *testing.T, extraEnv ...string) context.Context {
 func tab(t *testing.T, browser context.Context) (context.Context, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 	return ctx, func() { cancelT(); cancel() }
 }
 

@@ -195,7 +195,10 @@ func whoamiWithPINDialog(t *testing.T, ctx context.Context, display, url, pin st
 	nav := make(chan error, 1)
 	go func() { nav <- chromedp.Do(ctx, chromedp.Navigate(url)) }()
 	deadline := time.Now().Add(45 * time.Second)
-	typed := map[string]bool{} // each dialog window gets the PIN once
+	// When each dialog window was last given the PIN. A window still
+	// there seconds later did not take it (a busy machine can map the
+	// window before its field takes input): clear the field and type again.
+	typed := map[string]time.Time{}
 	for {
 		select {
 		case err := <-nav:
@@ -212,14 +215,18 @@ func whoamiWithPINDialog(t *testing.T, ctx context.Context, display, url, pin st
 			t.Fatalf("no PIN dialog answered; windows: %s", xwindows(display))
 		}
 		for _, w := range dialogWindows(display) {
-			if typed[w] {
+			if last, ok := typed[w]; ok && time.Since(last) < 3*time.Second {
 				continue
 			}
-			typed[w] = true
+			again := !typed[w].IsZero()
+			typed[w] = time.Now()
 			name, _ := xdotool(display, "getwindowname", w)
-			t.Logf("PIN dialog window %s %q", w, strings.TrimSpace(name))
+			t.Logf("PIN dialog window %s %q (again: %v)", w, strings.TrimSpace(name), again)
 			xdotool(display, "windowactivate", "--sync", w)
 			xdotool(display, "windowfocus", "--sync", w)
+			if again {
+				xdotool(display, "key", "ctrl+a", "BackSpace")
+			}
 			if _, err := xdotool(display, "type", "--delay", "20", pin); err != nil {
 				t.Fatalf("xdotool type: %v", err)
 			}
