@@ -7,6 +7,7 @@ package hsmtest
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,8 +105,12 @@ func StartSWTPM(t testing.TB) *SWTPM {
 	}
 	go func() { s.cmd.Wait(); close(s.done) }()
 	t.Cleanup(s.Stop)
+	// Ready means accepting connections: swtpm creates the socket file
+	// (bind) a moment before it listens, and a connect in between is
+	// refused.
 	for {
-		if _, err := os.Stat(s.Socket); err == nil {
+		if c, err := net.Dial("unix", s.Socket); err == nil {
+			c.Close()
 			return s
 		}
 		select {
