@@ -35,12 +35,8 @@ dist() {
   rm -rf dist
   scripts/build-extension.sh dist/extension
   (cd dist/extension && zip -qr ../certrenew-chrome.zip .)
-  if [[ -x scripts/build-extension-firefox.sh ]]; then
-    scripts/build-extension-firefox.sh dist/extension-firefox
-    (cd dist/extension-firefox && zip -qr ../certrenew-firefox.zip .)
-  else
-    echo "No Firefox build of the extension in this tree: dist has the Chrome zip only." | tee dist/FIREFOX-MISSING.txt >&2
-  fi
+  scripts/build-extension.sh dist/extension-firefox firefox
+  (cd dist/extension-firefox && zip -qr ../certrenew-firefox.zip .)
   go run ./tools/dist -out dist -version 0.1.0 -release "git.${version//-/.}"
   cat dist/BUILDS.txt
 }

@@ -252,7 +252,9 @@ function track(m) {
     if (id.startsWith("worker-alarm-")) notifyExpiring(list).catch(() => {});
   }
   if (op && op.id === id) {
-    if (m.type === "progress" && m.progress) {
+    if (m.type === "progress" && m.progress && m.progress.notice) {
+      op.notice = m.progress.notice; // the OS is about to ask the user something
+    } else if (m.type === "progress" && m.progress) {
       op.steps.push(m.progress.step);
       if (!op.certId && m.progress.certId) op.certId = m.progress.certId;
     } else if (final) {

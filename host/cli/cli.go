@@ -169,7 +169,7 @@ func (c *CLI) run(ctx context.Context, cmd string, params any) (any, error) {
 	}
 	return c.Commands.Run(ctx, &proto.Request{Command: cmd, Lang: c.Lang, Params: b}, func(p proto.Progress) {
 		if p.Notice != nil {
-			fmt.Fprintf(c.Stderr, "  note: %s\n", wire.NoticeText(*p.Notice, c.Lang))
+			fmt.Fprintf(c.Stderr, "  note: %s\n", proto.NoticeText(*p.Notice, c.Lang))
 			return
 		}
 		fmt.Fprintf(c.Stderr, "  %s\n", p.Step)

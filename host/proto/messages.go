@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -117,6 +118,19 @@ const (
 	// new root CA (Windows' security warning, the macOS password prompt).
 	NoticeOSConfirmsRoot = "os_confirms_root"
 )
+
+// NoticeText is the sentence a UI shows for n, in lang ("ja..." or English).
+func NoticeText(n Notice, lang string) string {
+	ja := strings.HasPrefix(strings.ToLower(lang), "ja")
+	switch n.Kind {
+	case NoticeOSConfirmsRoot:
+		if ja {
+			return "次に OS が認証局「" + n.Subject + "」を信頼するか確認します。組織の認証局であれば許可してください。"
+		}
+		return "Your system will now ask you to trust the certificate authority \"" + n.Subject + "\". Allow it if it is your organisation's."
+	}
+	return n.Kind
+}
 
 // Notice says what the operating system is about to ask the user.
 type Notice struct {

@@ -118,6 +118,7 @@ type Op struct {
 	Command string          `json:"command"`
 	CertID  string          `json:"certId"`
 	Steps   []proto.Step    `json:"steps"`
+	Notice  *proto.Notice   `json:"notice,omitempty"`
 	Done    bool            `json:"done"`
 	Result  json.RawMessage `json:"result,omitempty"`
 	Error   *proto.Error    `json:"error,omitempty"`

@@ -301,6 +301,30 @@ func TestBrowserReattach(t *testing.T) {
 	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS(`#done`)))
 }
 
+// TestBrowserOSNotice: when the host announces that the OS will ask the
+// user to trust a root CA (Windows, macOS), the progress view says so, and
+// the steps go on.
+func TestBrowserOSNotice(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t), "STEP_DELAY=700ms", "FAKEHOST_NOTICE=1")
+	open(t, ctx, "popup.html")
+	row := `.cert-row[data-cert-id="c1"]`
+	run(t, ctx, "renew",
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
+		chromedp.Click(chromedp.CSS(row+` .menu-renew`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "pw"),
+		chromedp.Click(chromedp.CSS(`#activate`)),
+		chromedp.WaitVisible(chromedp.CSS(`#progress[data-step="install"] #os-notice`)),
+	)
+	msg := get(t, ctx, "notice", chromedp.Text(chromedp.CSS("#os-notice")))
+	if !strings.Contains(msg, "Example Root CA G2") {
+		t.Fatalf("notice %q does not name the CA", msg)
+	}
+	shot(t, ctx, "os-notice")
+	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS(`#done`)))
+}
+
 func TestBrowserEnrollEmpty(t *testing.T) {
 	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_EMPTY=1")
 	open(t, ctx, "popup.html")

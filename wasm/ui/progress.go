@@ -17,6 +17,9 @@ type progressView struct {
 	Command string
 	Steps   []proto.Step // reached so far, in order
 	Cert    *proto.Cert
+	// Notice, when set, says what the OS is about to ask the user
+	// (Windows: trust a new root CA); it is shown before the OS asks.
+	Notice *proto.Notice
 }
 
 func (v *progressView) Render() app.UI {
@@ -32,6 +35,10 @@ func (v *progressView) Render() app.UI {
 	if v.Command == proto.CmdEnroll {
 		title = v.S.ProgressEnroll
 	}
+	notice := "" // app.If evaluates its body even when false
+	if v.Notice != nil {
+		notice = proto.NoticeText(*v.Notice, v.S.Lang)
+	}
 	dataStep := string(cur)
 	if dataStep == "" {
 		dataStep = "pending"
@@ -40,6 +47,7 @@ func (v *progressView) Render() app.UI {
 		Aria("labelledby", "progress-title").Body(
 		app.H1().ID("progress-title").Text(title),
 		v.certLine(),
+		app.If(v.Notice != nil, app.P().ID("os-notice").Class("notice").Role("alert").Text(notice)),
 		app.Ol().Class("steps").Aria("live", "polite").Body(
 			app.Range(steps).Slice(func(i int) app.UI {
 				cls, mark := "step", ""

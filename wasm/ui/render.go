@@ -60,7 +60,7 @@ func (r *Root) renderScreen() app.UI {
 	case screenProgress:
 		// Steps is copied: go-app re-renders a child only when a field
 		// differs, and r.op is one pointer whose steps grow in place.
-		return &progressView{S: r.s, Command: r.op.Command, Steps: append([]proto.Step(nil), r.op.Steps...), Cert: r.selected}
+		return &progressView{S: r.s, Command: r.op.Command, Steps: append([]proto.Step(nil), r.op.Steps...), Cert: r.selected, Notice: r.op.Notice}
 	case screenDone:
 		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
 	case screenError:

@@ -257,7 +257,10 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 	case r.op != nil && rep.ID == r.op.ID && !r.op.Done:
 		switch rep.Type {
 		case proto.TypeProgress:
-			if rep.Progress != nil {
+			switch {
+			case rep.Progress != nil && rep.Progress.Notice != nil:
+				r.op.Notice = rep.Progress.Notice
+			case rep.Progress != nil:
 				r.op.Steps = append(r.op.Steps, rep.Progress.Step)
 			}
 		case proto.TypeResult:

@@ -32,8 +32,8 @@ type settingsView struct {
 	// would erase what came since (go-app renders after the event handler
 	// returns, asynchronously to typing).
 	portals0, days0 string
-	problem string
-	saved   bool
+	problem         string
+	saved           bool
 }
 
 func (v *settingsView) load() {

@@ -69,6 +69,12 @@ func main() {
 			}
 			for _, s := range proto.Steps {
 				send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{CertID: p.CertID, Step: s}})
+				if s == proto.StepInstall && os.Getenv("FAKEHOST_NOTICE") != "" {
+					// What the Windows store announces before the OS
+					// asks the user to trust a new root.
+					send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{CertID: p.CertID, Step: s,
+						Notice: &proto.Notice{Kind: proto.NoticeOSConfirmsRoot, Subject: "CN=Example Root CA G2"}}})
+				}
 				time.Sleep(delay)
 			}
 			serial++
