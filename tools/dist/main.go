@@ -165,7 +165,20 @@ func describe(t Target, cgo bool, deps []string) string {
 	for _, d := range deps {
 		switch {
 		case strings.HasPrefix(d, mod+"hsm/") && !strings.Contains(d[len(mod+"hsm/"):], "/"):
-			keys = append(keys, strings.TrimPrefix(d, mod+"hsm/"))
+			switch name := strings.TrimPrefix(d, mod+"hsm/"); name {
+			case "p11uri", "hsmtest": // helpers, not backends
+			case "pkcs11":
+				if cgo { // without cgo it is the twin that reports itself unavailable
+					keys = append(keys, name)
+				}
+			case "tpm":
+				if t.OS != "linux" { // it reaches /dev/tpmrm0 or a socket only
+					name += " (Linux device paths only; unused here)"
+				}
+				keys = append(keys, name)
+			default:
+				keys = append(keys, name)
+			}
 		case d == mod+"host/store/windows":
 			keys = append(keys, "cng (TPM or software KSP)")
 			stores = append(stores, "windows (CurrentUser\\My)")
