@@ -98,33 +98,11 @@ func autoSelectPolicy(t *testing.T, url string) {
 	t.Cleanup(func() { os.Remove(file) })
 }
 
-// browser starts headless Chromium on u's profile with the built extension.
+// browser starts headless Chromium (English) on u's profile with the
+// built extension; extraEnv ("K=V") goes to Chromium and the host it starts.
 func (u *user) browser(t *testing.T, extraEnv ...string) context.Context {
 	t.Helper()
-	testenv.Need(t, "chromium")
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath("chromium"),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
-		chromedp.WindowSize(400, 640),
-		chromedp.Flag("load-extension", built.extension),
-		chromedp.Flag("disable-extensions-except", built.extension),
-		chromedp.Env(append(append([]string{}, u.env...), extraEnv...)...),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
+	return u.browserLangEnvFlags(t, "en", extraEnv, nil)
 }
 
 // tab opens a new tab in the browser; closing it is cancel.
