@@ -15,11 +15,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
+	keyfile "github.com/foxboron/go-tpm-keyfiles"
 )
+
+// hwToken is where a hardware-key e2e test keeps its keys: the host's
+// config, the environment Chromium and the host need to reach the device,
+// and the PKCS#11 view of it (module, token label, PIN) that NSS uses and
+// that pkcs11-tool inspects.
+type hwToken struct {
+	config map[string]any
+	env    []string
+	module string
+	label  string
+	pin    string
+}
 
 // TestToolbarRenewalSoftHSM is the toolbar flow with the key on a SoftHSM2
 // token: enroll and renew through the extension UI with the token PIN,
@@ -31,20 +45,88 @@ import (
 func TestToolbarRenewalSoftHSM(t *testing.T) {
 	testenv.Need(t, "chromium", "certutil", "modutil", "pkcs11-tool", "Xvfb", "xdotool")
 	s := hsmtest.NewSoftHSM(t)
+	tok := &hwToken{
+		config: map[string]any{"pkcs11": map[string]string{"module": s.Module, "token": s.Label}},
+		env:    []string{"SOFTHSM2_CONF=" + s.Conf},
+		module: s.Module, label: s.Label, pin: s.PIN,
+	}
+	u, serial1, serial2, keys1 := toolbarRenewalOnToken(t, tok)
+	keys2 := tokenKeys(t, u, tok)
+	if len(keys2) != 1 || keys2[0].id == keys1[0].id {
+		t.Fatalf("after renewal the token holds %v (before: %v); want only a new key", keys2, keys1)
+	}
+	if !strings.Contains(keys2[0].access, "sensitive") || !strings.Contains(keys2[0].access, "never extractable") {
+		t.Fatalf("new key access %q: want sensitive and never extractable", keys2[0].access)
+	}
+	noPINWritten(t, u, tok.pin)
+	t.Logf("token %s: enrolled %s, renewed to %s", s.Label, serial1, serial2)
+}
+
+// TestToolbarRenewalTPM is the same flow with the key in a TPM (swtpm
+// behind tpm2-abrmd, the resource manager that lets certrenew-host,
+// tpm2_ptool and Chromium share it): the host makes the key with go-tpm,
+// links its TSS2 blob into a tpm2-pkcs11 token whose PIN the user chose in
+// the enroll form, and Chromium signs through libtpm2_pkcs11 after the PIN
+// dialog. The renewed key is a new TPM object with fixedTPM, fixedParent
+// and sensitiveDataOrigin; the old blob and its tpm2-pkcs11 objects are
+// gone.
+func TestToolbarRenewalTPM(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "modutil", "pkcs11-tool", "Xvfb", "xdotool", "tpm2_ptool")
+	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPM(t))
+	tok := &hwToken{
+		config: map[string]any{"tpmDevice": rm.TCTI},
+		env:    rm.Env(),
+		module: nss.DefaultTPM2Module, label: nss.TPM2Token, pin: "4711-tpm-pin",
+	}
+	u, serial1, serial2, keys1 := toolbarRenewalOnToken(t, tok)
+	keys2 := tokenKeys(t, u, tok)
+	if len(keys2) != 1 || keys2[0].id == keys1[0].id {
+		t.Fatalf("after renewal the tpm2-pkcs11 token holds %v (before: %v); want only a new key", keys2, keys1)
+	}
+	blobs, _ := filepath.Glob(filepath.Join(u.state, "keys", "tpm", "*.tpmkey"))
+	if len(blobs) != 1 {
+		t.Fatalf("TPM key blobs after renewal: %v; want exactly the new one", blobs)
+	}
+	data, err := os.ReadFile(blobs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := keyfile.Decode(data)
+	if err != nil {
+		t.Fatalf("TPM key blob: %v", err)
+	}
+	pub, err := kf.Pubkey.Contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := pub.ObjectAttributes; !a.FixedTPM || !a.FixedParent || !a.SensitiveDataOrigin {
+		t.Fatalf("renewed TPM key attributes %+v: want fixedTPM, fixedParent, sensitiveDataOrigin", a)
+	}
+	noPINWritten(t, u, tok.pin)
+	t.Logf("TPM: enrolled %s, renewed to %s", serial1, serial2)
+}
+
+// toolbarRenewalOnToken enrolls and renews through the extension UI with
+// the key on tok, then makes Chromium (headful, under Xvfb) present the
+// renewed certificate to the portal, typing the PIN into NSS's "Unlock
+// Security Device" dialog as a user would. It returns the user, both
+// serials and the token's private keys after enrollment.
+func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial2 string, keys1 []tokenKey) {
+	t.Helper()
 	p := portaltest.Start(t)
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	autoSelectPolicy(t, p.URL)
 
-	u := newUser(t)
+	u = newUser(t)
 	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
-	cfg, _ := json.Marshal(map[string]any{"pkcs11": map[string]string{"module": s.Module, "token": s.Label}})
+	cfg, _ := json.Marshal(tok.config)
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	display := startXvfb(t)
-	browser := u.headfulBrowser(t, display, "SOFTHSM2_CONF="+s.Conf)
+	browser := u.headfulBrowser(t, display, tok.env...)
 
 	ctx, closeTab := tab(t, browser)
 	defer closeTab()
@@ -56,12 +138,12 @@ func TestToolbarRenewalSoftHSM(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
 		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
 		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
-		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), s.PIN),
+		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), tok.pin),
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#done")),
 	)
-	serial1 := attr(t, ctx, "#done", "data-serial")
-	keys1 := tokenKeys(t, s)
+	serial1 = attr(t, ctx, "#done", "data-serial")
+	keys1 = tokenKeys(t, u, tok)
 	if len(keys1) != 1 {
 		t.Fatalf("after enrollment the token holds %d private keys: %v", len(keys1), keys1)
 	}
@@ -77,47 +159,46 @@ func TestToolbarRenewalSoftHSM(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#confirm-ok")),
 		chromedp.WaitVisible(chromedp.CSS("#pin")),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
-		chromedp.SendKeys(chromedp.CSS("#pin"), s.PIN),
+		chromedp.SendKeys(chromedp.CSS("#pin"), tok.pin),
 		chromedp.Click(chromedp.CSS("#activate")),
 		chromedp.WaitVisible(chromedp.CSS("#done")),
 	)
-	serial2 := attr(t, ctx, "#done", "data-serial")
+	serial2 = attr(t, ctx, "#done", "data-serial")
 	if serial2 == "" || serial2 == serial1 {
 		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
-	}
-	keys2 := tokenKeys(t, s)
-	if len(keys2) != 1 || keys2[0].id == keys1[0].id {
-		t.Fatalf("after renewal the token holds %v (before: %v); want only a new key", keys2, keys1)
-	}
-	if !strings.Contains(keys2[0].access, "sensitive") || !strings.Contains(keys2[0].access, "never extractable") {
-		t.Fatalf("new key access %q: want sensitive and never extractable", keys2[0].access)
 	}
 
 	// Chromium presents the token's certificate; NSS asks for the PIN in
 	// Chromium's own dialog, which is typed like a user would.
-	got := whoamiWithPINDialog(t, ctx, display, p.URL+"/mtls/whoami", s.PIN)
+	got := whoamiWithPINDialog(t, ctx, display, p.URL+"/mtls/whoami", tok.pin)
 	if got != serial2 {
 		t.Fatalf("Chromium presented serial %q, want the renewed %q", got, serial2)
 	}
-	// The PIN was used, never kept: not in certrenew's state, journal or log.
+	t.Logf("Chromium presented %s after the PIN dialog", got)
+	return u, serial1, serial2, keys1
+}
+
+// noPINWritten checks that the PIN was used, never kept: it is not in
+// certrenew's state, journal or log.
+func noPINWritten(t *testing.T, u *user, pin string) {
+	t.Helper()
 	filepath.WalkDir(u.state, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			if b, _ := os.ReadFile(path); strings.Contains(string(b), s.PIN) {
+			if b, _ := os.ReadFile(path); strings.Contains(string(b), pin) {
 				t.Errorf("the token PIN is written in %s", path)
 			}
 		}
 		return nil
 	})
-	t.Logf("token %s: enrolled %s, renewed to %s; Chromium presented %s after the PIN dialog", s.Label, serial1, serial2, got)
 }
 
 type tokenKey struct{ id, access string }
 
 // tokenKeys lists the token's private keys with pkcs11-tool (OpenSC).
-func tokenKeys(t *testing.T, s *hsmtest.SoftHSM) []tokenKey {
+func tokenKeys(t *testing.T, u *user, tok *hwToken) []tokenKey {
 	t.Helper()
-	cmd := exec.Command("pkcs11-tool", "--module", s.Module, "--token-label", s.Label, "--login", "--pin", s.PIN, "--list-objects", "--type", "privkey")
-	cmd.Env = append(os.Environ(), "SOFTHSM2_CONF="+s.Conf)
+	cmd := exec.Command("pkcs11-tool", "--module", tok.module, "--token-label", tok.label, "--login", "--pin", tok.pin, "--list-objects", "--type", "privkey")
+	cmd.Env = append(append(os.Environ(), u.env...), tok.env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pkcs11-tool: %v\n%s", err, out)

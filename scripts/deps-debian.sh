@@ -11,6 +11,7 @@ pkgs=(
   xvfb xdotool    # a real display for the token PIN dialog
   postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
+  tpm2-abrmd libtss2-tcti-tabrmd0 dbus-daemon # user-space TPM resource manager: host, tpm2_ptool and Chromium share one swtpm
   gcc libc6-dev   # cgo: the PKCS#11 backend (crypto11) loads modules with dlopen
   ca-certificates
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test

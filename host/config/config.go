@@ -73,8 +73,10 @@ type Settings struct {
 	DefaultBackend string `json:"defaultBackend,omitempty"`
 	// KeyPolicy "hardware-required" refuses software keys.
 	KeyPolicy string `json:"keyPolicy,omitempty"`
-	// TPMDevice is the TPM: a device path (default /dev/tpmrm0) or
-	// "unix:PATH", a socket speaking raw TPM 2.0 commands (swtpm).
+	// TPMDevice is the TPM: a device path (default /dev/tpmrm0),
+	// "tabrmd[:bus_type=session]" (the tpm2-abrmd resource manager, TCTI
+	// syntax) or "unix:PATH", a socket speaking raw TPM 2.0 commands
+	// (swtpm, one client at a time).
 	TPMDevice string `json:"tpmDevice,omitempty"`
 	// PKCS11 is the token "auto" uses when there is no TPM.
 	PKCS11 PKCS11Settings `json:"pkcs11,omitzero"`

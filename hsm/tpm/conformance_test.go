@@ -65,3 +65,53 @@ func fill(t *testing.T, socket string) func() {
 		}
 	}
 }
+
+// TestConformanceTabrmd runs the suite through tpm2-abrmd, the user-space
+// resource manager, in front of a fresh swtpm per subtest. Object memory
+// is not filled here: swapping objects per connection is what a resource
+// manager is for.
+func TestConformanceTabrmd(t *testing.T) {
+	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
+		rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPM(t))
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
+		c, err := tpm.ParseTabrmdConfig("bus_type=session")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		newBackend := func(t *testing.T) hsm.Backend {
+			b := tpm.NewWithOpener(dir, tpm.DialTabrmd(c))
+			t.Cleanup(func() { b.Close() })
+			return b
+		}
+		return &hsmtest.Env{
+			Backend:      newBackend(t),
+			Restart:      newBackend,
+			RSA:          true,
+			RemoveDevice: func(*testing.T) { rm.Stop() },
+		}
+	})
+}
+
+func TestParseTabrmdConfig(t *testing.T) {
+	for _, tc := range []struct {
+		in, name, bus string
+		ok            bool
+	}{
+		{"", "com.intel.tss2.Tabrmd", "system", true},
+		{"bus_type=session", "com.intel.tss2.Tabrmd", "session", true},
+		{"bus_name=org.example.Tpm,bus_type=system", "org.example.Tpm", "system", true},
+		{"bus_type=tcp", "", "", false},
+		{"bus_type", "", "", false},
+		{"device=/dev/tpm0", "", "", false},
+	} {
+		c, err := tpm.ParseTabrmdConfig(tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: err %v, want ok=%v", tc.in, err, tc.ok)
+			continue
+		}
+		if tc.ok && (c.BusName != tc.name || c.BusType != tc.bus) {
+			t.Errorf("%q: got %+v", tc.in, c)
+		}
+	}
+}

@@ -152,7 +152,9 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, err
 	}
-	kf := keyfile.NewTPMKey(keyfile.OIDLoadableKey, created.OutPublic, created.OutPrivate, keyfile.WithDescription(req.Label))
+	// No description field: it is a later addition to the TSS2 key format
+	// that tpm2-pkcs11's parser (tpm2_ptool link) rejects.
+	kf := keyfile.NewTPMKey(keyfile.OIDLoadableKey, created.OutPublic, created.OutPrivate)
 	var idb [16]byte
 	if _, err := rand.Read(idb[:]); err != nil {
 		return nil, err

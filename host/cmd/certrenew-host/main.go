@@ -96,7 +96,10 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err != nil {
 		return nil, err
 	}
-	tb := tpmBackend(paths, s)
+	tb, err := tpmBackend(paths, s)
+	if err != nil {
+		return nil, err
+	}
 	platformTPM(db, tb, s)
 	roots, err := paths.Roots()
 	if err != nil {
@@ -120,13 +123,21 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	return engine.New(cfg), nil
 }
 
-// tpmBackend reaches the TPM named in the settings: a device, or a socket
-// ("unix:PATH", swtpm) for tests and virtual machines.
-func tpmBackend(paths config.Paths, s config.Settings) *tpm.Backend {
+// tpmBackend reaches the TPM named in the settings: a device, tpm2-abrmd
+// ("tabrmd[:bus_type=session]"), or a socket ("unix:PATH", swtpm) for
+// tests and virtual machines.
+func tpmBackend(paths config.Paths, s config.Settings) (*tpm.Backend, error) {
 	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
-		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock))
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock)), nil
 	}
-	return tpm.New(paths.TPMKeyDir(), s.TPMDevice)
+	if s.TPMDevice == "tabrmd" || strings.HasPrefix(s.TPMDevice, "tabrmd:") {
+		c, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(strings.TrimPrefix(s.TPMDevice, "tabrmd"), ":"))
+		if err != nil {
+			return nil, fmt.Errorf("config tpmDevice: %w", err)
+		}
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialTabrmd(c)), nil
+	}
+	return tpm.New(paths.TPMKeyDir(), s.TPMDevice), nil
 }
 
 // tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
@@ -134,6 +145,9 @@ func tpmBackend(paths config.Paths, s config.Settings) *tpm.Backend {
 func tcti(device string) string {
 	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
 		return "swtpm:path=" + sock
+	}
+	if device == "tabrmd" || strings.HasPrefix(device, "tabrmd:") {
+		return device
 	}
 	if device != "" {
 		return "device:" + device

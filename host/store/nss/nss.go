@@ -308,6 +308,9 @@ func (db *DB) runWith(ctx context.Context, stdin []byte, extra []*os.File, tool 
 	args = append([]string{dflag, "sql:" + db.Dir}, args...)
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.ExtraFiles = extra
+	// The tools load every module registered in the database, the TPM's
+	// tpm2-pkcs11 among them: it must reach the same TPM as the host.
+	cmd.Env = append(os.Environ(), db.TPM.env()...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}

@@ -48,6 +48,23 @@ const DefaultTPM2Module = "/usr/lib/x86_64-linux-gnu/libtpm2_pkcs11.so.1"
 // TPM2Token is the label of the tpm2-pkcs11 token certrenew creates.
 const TPM2Token = "certrenew"
 
+// env is the environment for a program that loads tpm2-pkcs11 or runs
+// tpm2-tools: the TCTI of the configured TPM and the store. Nil c or
+// zero fields leave the TSS defaults.
+func (c *TPM2PKCS11) env() []string {
+	if c == nil {
+		return nil
+	}
+	var env []string
+	if c.TCTI != "" {
+		env = append(env, "TPM2_PKCS11_TCTI="+c.TCTI, "TPM2TOOLS_TCTI="+c.TCTI)
+	}
+	if c.Store != "" {
+		env = append(env, "TPM2_PKCS11_STORE="+c.Store)
+	}
+	return env
+}
+
 func (c *TPM2PKCS11) module() string {
 	if c.Module != "" {
 		return c.Module
@@ -92,10 +109,7 @@ func (c *TPM2PKCS11) ptool(ctx context.Context, secret string, args ...string) (
 	}
 	cmd := exec.CommandContext(ctx, interpreter(tool), append([]string{"-c", ptoolStub, tool}, append(args, "--path", dir)...)...)
 	cmd.Stdin = strings.NewReader(secret + "\n")
-	cmd.Env = os.Environ()
-	if c.TCTI != "" {
-		cmd.Env = append(cmd.Env, "TPM2_PKCS11_TCTI="+c.TCTI, "TPM2TOOLS_TCTI="+c.TCTI)
-	}
+	cmd.Env = append(os.Environ(), c.env()...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -187,14 +201,20 @@ func (db *DB) installTPM(ctx context.Context, id store.Identity, k hsm.TSS2Key) 
 		}
 		return fmt.Errorf("nss: link TPM key into tpm2-pkcs11: %w", err)
 	}
-	if _, err := c.ptool(ctx, "", "addcert", "--label", TPM2Token, "--key-id", kid, certFile); err != nil {
+	if _, err := c.ptool(ctx, "", "addcert", "--label", TPM2Token, "--key-id", ptoolID(kid), certFile); err != nil {
 		return fmt.Errorf("nss: add certificate to tpm2-pkcs11: %w", err)
 	}
 	return db.RegisterModule(ctx, c.module())
 }
 
-// tpmObjects returns the tpm2-pkcs11 object ids (store row ids) whose
-// CKA_ID is kid, from `tpm2_ptool listobjects` (YAML, one "- CKA_CLASS:
+// ptoolID is how tpm2-pkcs11's store writes the CKA_ID that `tpm2_ptool
+// link --id kid` gives a key: the hex of kid's characters (its CKA_ID is
+// the text of kid, not the bytes it spells). `addcert --key-id` and
+// `listobjects` use that form.
+func ptoolID(kid string) string { return hex.EncodeToString([]byte(kid)) }
+
+// objects returns the tpm2-pkcs11 object ids (store row ids) whose
+// CKA_ID is kid's, from `tpm2_ptool listobjects` (YAML, one "- CKA_CLASS:
 // ..." entry per object with "CKA_ID" and "id").
 func (c *TPM2PKCS11) objects(ctx context.Context, kid string) ([]string, bool, error) {
 	dir, err := c.store()
@@ -210,8 +230,9 @@ func (c *TPM2PKCS11) objects(ctx context.Context, kid string) ([]string, bool, e
 	}
 	var ids []string
 	hasCert := false
+	want := ptoolID(kid)
 	for _, ent := range strings.Split(out, "\n- ") {
-		if !strings.Contains(strings.ToLower(ent), "cka_id: "+kid) && !strings.Contains(strings.ToLower(ent), "cka_id: '"+kid+"'") {
+		if !strings.Contains(strings.ToLower(ent), "'"+want+"'") {
 			continue
 		}
 		if strings.Contains(ent, "CKO_CERTIFICATE") {
