@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,15 @@ func hsmBackends(b *testing.B) []struct {
 	b.Cleanup(func() { p11.Close() })
 	sw := hsmtest.StartSWTPM(b)
 	tb := tpm.NewWithOpener(b.TempDir(), tpm.DialSocket(sw.Socket))
+	// A second swtpm behind tpm2-abrmd, the resource manager that lets
+	// the host and tpm2-pkcs11 (the browser's way to TPM keys) share it.
+	rm := hsmtest.StartTabrmd(b, hsmtest.StartSWTPM(b))
+	b.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
+	tabrmd, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(rm.TCTI, "tabrmd:"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tbrm := tpm.NewWithOpener(b.TempDir(), tpm.DialTabrmd(tabrmd))
 	bg := context.Background()
 	return []struct {
 		name string
@@ -49,8 +59,12 @@ func hsmBackends(b *testing.B) []struct {
 		{"soft", soft.New(b.TempDir()), bg},
 		{"softhsm", p11, hsm.WithPIN(bg, s.PIN)},
 		{"swtpm", tb, bg},
+		{"swtpm-rm", tbrm, hsm.WithPIN(bg, benchTPMPIN)},
 	}
 }
+
+// benchTPMPIN is the user PIN of the benchmark's tpm2-pkcs11 token.
+const benchTPMPIN = "bench-tpm-pin"
 
 // BenchmarkHSMKeygen: one ECDSA P-256 key generated (and deleted, outside
 // the sample) per iteration, per backend; soft is the baseline.
@@ -102,9 +116,12 @@ func BenchmarkHSMSign(b *testing.B) {
 //
 //	soft-nss, softhsm-nss: the real NSS store (a SoftHSM2 identity is
 //	    written to the token and its module registered);
-//	soft-mem, softhsm-mem, swtpm-mem: an in-memory store, since a TPM identity reaches
-//	    NSS only through tpm2-pkcs11, which cannot share swtpm's single
-//	    socket here (see hsm/tpm). Compare swtpm-mem with soft-mem.
+//	swtpm-nss: the real NSS store for a TPM key: swtpm behind tpm2-abrmd,
+//	    the key linked into a tpm2-pkcs11 token with tpm2_ptool (a Python
+//	    program started several times per renewal) and the module
+//	    registered;
+//	soft-mem, softhsm-mem, swtpm-mem: an in-memory store, to see the key
+//	    backend's share without the OS store. Compare with soft-mem.
 func BenchmarkHSMRenewal(b *testing.B) {
 	testenv.Need(b, "certutil", "pk12util", "modutil")
 	p := portaltest.Start(b)
@@ -113,7 +130,7 @@ func BenchmarkHSMRenewal(b *testing.B) {
 		name, backend string
 		nss           bool
 	}{
-		{"soft-nss", "soft", true}, {"softhsm-nss", "softhsm", true},
+		{"soft-nss", "soft", true}, {"softhsm-nss", "softhsm", true}, {"swtpm-nss", "swtpm-rm", true},
 		{"soft-mem", "soft", false}, {"softhsm-mem", "softhsm", false}, {"swtpm-mem", "swtpm", false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -131,6 +148,8 @@ func BenchmarkHSMRenewal(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				b.Cleanup(func() { db.Close() })
+				db.TPM = &nss.TPM2PKCS11{TCTI: "tabrmd:bus_type=session", Store: filepath.Join(dir, "tpm2-pkcs11")}
 				st = db
 			}
 			lf, _ := os.Create(filepath.Join(dir, "host.log"))

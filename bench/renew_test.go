@@ -40,6 +40,7 @@ func BenchmarkRenewal(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { db.Close() })
 	lf, err := os.Create(filepath.Join(dir, "host.log"))
 	if err != nil {
 		b.Fatal(err)

@@ -50,6 +50,7 @@ func setupWith(t *testing.T, o portaltest.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
 	logPath := filepath.Join(dir, "host.log")
 	lf, err := os.Create(logPath)
 	if err != nil {

@@ -1,35 +1,24 @@
 package nss
 
 import (
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
+
+	"github.com/certrenew/certrenew/internal/softokn"
 )
 
 // KeyID is the CKA_ID NSS gives a key it imports: SHA-1 of the EC public
 // point (uncompressed) or of the RSA modulus, in hex. It names the key
 // exactly, even when certificates share a nickname.
 func KeyID(cert *x509.Certificate) (string, error) {
-	var b []byte
-	switch k := cert.PublicKey.(type) {
-	case *ecdsa.PublicKey:
-		pt, err := k.Bytes()
-		if err != nil {
-			return "", fmt.Errorf("nss: key id: %w", err)
-		}
-		b = pt
-	case *rsa.PublicKey:
-		b = k.N.Bytes()
-	default:
+	id := softokn.KeyID(cert.PublicKey)
+	if id == nil {
 		return "", fmt.Errorf("nss: key id: unsupported key %T", cert.PublicKey)
 	}
-	sum := sha1.Sum(b)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(id), nil
 }
 
 func fingerprint(c *x509.Certificate) []byte {

@@ -1,7 +1,10 @@
 // Package nss is the Linux OS store: an NSS shared database (cert9.db,
 // key4.db), as used by Chrome, Chromium, Edge and Brave at ~/.pki/nssdb and
-// by each Firefox profile. It drives the NSS tools from libnss3-tools
-// (certutil, pk12util), so NSS itself writes its own database.
+// by each Firefox profile. NSS itself writes its database: in process
+// through its PKCS#11 module softokn (internal/softokn) where this build
+// has cgo, and with the NSS tools from libnss3-tools (certutil, pk12util,
+// modutil) for what softokn cannot do (trust settings, module
+// registration) and where it is missing.
 package nss
 
 import (
@@ -21,6 +24,7 @@ import (
 
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/internal/softokn"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -33,19 +37,43 @@ type DB struct {
 	// TPM configures tpm2-pkcs11 for identities whose key is in the TPM;
 	// nil uses tpm2-pkcs11's defaults.
 	TPM *TPM2PKCS11
+
+	obj objects
+	tok *softokn.DB // nil when the tools do everything
 }
 
 var _ store.Store = (*DB)(nil)
 
 // Open returns the database in dir, creating an empty one (no password) if
-// there is none, as Chromium does on first start.
+// there is none, as Chromium does on first start. It opens it through
+// softokn when it can; Close releases that.
 func Open(ctx context.Context, dir string) (*DB, error) {
+	db, err := OpenTools(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := softokn.Open(dir)
+	switch {
+	case err == nil:
+		db.tok, db.obj = tok, inproc{tok}
+	case errors.Is(err, softokn.ErrUnavailable) && softokn.Library() == "":
+		// No cgo or no libsoftokn3: the tools do it all.
+	default:
+		return nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return db, nil
+}
+
+// OpenTools is Open without softokn: every change goes through the NSS
+// tools (the path of a build without cgo).
+func OpenTools(ctx context.Context, dir string) (*DB, error) {
 	for _, tool := range []string{"certutil", "pk12util", "modutil"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return nil, fmt.Errorf("%w: %s not found (install libnss3-tools)", store.ErrUnavailable, tool)
 		}
 	}
 	db := &DB{Dir: dir}
+	db.obj = tools{db}
 	if _, err := os.Stat(filepath.Join(dir, "cert9.db")); err == nil {
 		return db, nil
 	}
@@ -58,22 +86,45 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	return db, nil
 }
 
+// Close releases softokn, if Open took it.
+func (db *DB) Close() error {
+	if db.tok == nil {
+		return nil
+	}
+	return db.tok.Close()
+}
+
+// InProcess reports whether the database is reached through softokn.
+func (db *DB) InProcess() bool { return db.tok != nil }
+
 // Name implements store.Store.
 func (db *DB) Name() string { return "nss:" + db.Dir }
 
 // AddTrustAnchors implements store.Store. The trust flags "CT,," make a CA
 // trusted to issue server certificates (C) and client certificates (T).
 func (db *DB) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
-	return db.addCAs(ctx, cas, "CT,,")
+	return db.addCAs(ctx, cas, true)
 }
 
 // AddIntermediates implements store.Store.
 func (db *DB) AddIntermediates(ctx context.Context, cas []*x509.Certificate) error {
-	return db.addCAs(ctx, cas, ",,")
+	return db.addCAs(ctx, cas, false)
 }
 
-func (db *DB) addCAs(ctx context.Context, cas []*x509.Certificate, trust string) error {
+// addCAs adds the CAs that are not there yet with the wanted trust. Trust
+// settings are NSS objects of its own (CKO_NSS_TRUST), written by certutil.
+func (db *DB) addCAs(ctx context.Context, cas []*x509.Certificate, anchor bool) error {
+	trust := ",,"
+	if anchor {
+		trust = "CT,,"
+	}
 	for _, ca := range cas {
+		if has, err := db.obj.hasCA(ctx, ca, anchor); err != nil || has {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
 		if _, err := db.run(ctx, p, "certutil", "-A", "-n", CANickname(ca), "-t", trust, "-a"); err != nil {
 			return fmt.Errorf("nss: add CA %q: %w", ca.Subject.CommonName, err)
@@ -88,29 +139,51 @@ func CANickname(ca *x509.Certificate) string {
 	return caPrefix + ca.Subject.CommonName + " " + hex.EncodeToString(fingerprint(ca))[:12]
 }
 
-// InstallIdentity implements store.Store. The certificate is added first
-// under the wanted nickname; the PKCS#12 import of key and certificate then
-// joins it (NSS keeps one nickname per subject).
+// residentKey is a key that lives in an NSS database already (hsm/nsskey):
+// installing its identity only adds the certificate beside it.
+type residentKey interface {
+	NSSDatabase() string
+}
+
+// InstallIdentity implements store.Store.
 func (db *DB) InstallIdentity(ctx context.Context, id store.Identity) error {
-	if tk, ok := id.Key.(hsm.TokenKey); ok {
-		return db.installToken(ctx, id, tk)
+	switch k := id.Key.(type) {
+	case hsm.TokenKey:
+		return db.installToken(ctx, id, k)
+	case hsm.TSS2Key:
+		return db.installTPM(ctx, id, k)
+	case residentKey:
+		if !db.sameDir(k.NSSDatabase()) {
+			return fmt.Errorf("nss: key %s lives in the NSS database %s, not in %s", id.Key.URI(), k.NSSDatabase(), db.Dir)
+		}
+		return db.obj.addCert(ctx, id.Cert, id.Nickname, softokn.KeyID(id.Cert.PublicKey))
 	}
-	if tk, ok := id.Key.(hsm.TSS2Key); ok {
-		return db.installTPM(ctx, id, tk)
-	}
+	return db.importSoftKey(ctx, id)
+}
+
+func (db *DB) sameDir(dir string) bool {
+	a, err1 := filepath.Abs(dir)
+	b, err2 := filepath.Abs(db.Dir)
+	return err1 == nil && err2 == nil && a == b
+}
+
+// importSoftKey imports a software key (hsm/soft) with its certificate. The
+// certificate is added first under the wanted nickname; the PKCS#12 import
+// of key and certificate then joins it (NSS keeps one nickname per
+// subject). The PKCS#12 blob reaches pk12util through an in-memory file,
+// its one-time password through a pipe: neither touches the disk or argv.
+func (db *DB) importSoftKey(ctx context.Context, id store.Identity) error {
 	exp, ok := id.Key.(interface{ PrivateKey() crypto.PrivateKey })
 	if !ok {
 		return fmt.Errorf("nss: key %s cannot be imported: only software keys live in the NSS database, and it is not on a PKCS#11 token", id.Key.URI())
 	}
-	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw})
-	if _, err := db.run(ctx, p, "certutil", "-A", "-n", id.Nickname, "-t", ",,", "-a"); err != nil {
-		return fmt.Errorf("nss: add certificate: %w", err)
+	if err := db.obj.addCert(ctx, id.Cert, id.Nickname, softokn.KeyID(id.Cert.PublicKey)); err != nil {
+		return err
 	}
 	var pw [16]byte
 	if _, err := rand.Read(pw[:]); err != nil {
 		return err
 	}
-	// The password only protects the blob on its way through a pipe.
 	pass := hex.EncodeToString(pw[:])
 	pfx, err := pkcs12.Modern2023.Encode(exp.PrivateKey(), id.Cert, nil, pass)
 	if err != nil {
@@ -121,13 +194,21 @@ func (db *DB) InstallIdentity(ctx context.Context, id store.Identity) error {
 		return fmt.Errorf("nss: import key: %w", err)
 	}
 	defer blob.Close()
-	if _, err := db.runWith(ctx, nil, []*os.File{blob}, "pk12util", "-i", "/dev/fd/3", "-W", pass); err != nil {
+	pr, pw2, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer pr.Close()
+	go func() { pw2.Write([]byte(pass + "\n")); pw2.Close() }()
+	if _, err := db.runWith(ctx, nil, []*os.File{blob, pr}, "pk12util", "-i", "/dev/fd/3", "-w", "/dev/fd/4"); err != nil {
 		return fmt.Errorf("nss: import key: %w", err)
 	}
 	return nil
 }
 
-// VerifyIdentity implements store.Store.
+// VerifyIdentity implements store.Store: the certificate is there, its key
+// is there and (through softokn) signs for it, and it chains to a trust
+// anchor in the database for client authentication.
 func (db *DB) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	if tk, ok := id.Key.(hsm.TokenKey); ok {
 		return db.verifyToken(ctx, id, tk)
@@ -135,30 +216,27 @@ func (db *DB) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	if _, ok := id.Key.(hsm.TSS2Key); ok {
 		return db.verifyTPM(ctx, id)
 	}
-	certs, err := db.certsByNickname(ctx, id.Nickname)
+	has, err := db.obj.has(ctx, id.Cert, id.Nickname)
 	if err != nil {
 		return err
 	}
-	if !containsCert(certs, id.Cert) {
+	if !has {
 		return fmt.Errorf("%w: certificate %x is not in %s", store.ErrNotVerified, id.Cert.SerialNumber, db.Dir)
 	}
-	keys, err := db.keyIDs(ctx)
+	if err := db.obj.keyWorks(ctx, id); err != nil {
+		return err
+	}
+	return db.verifyChain(ctx, id.Cert)
+}
+
+// verifyChain checks that cert chains to a CA the database trusts for
+// client authentication.
+func (db *DB) verifyChain(ctx context.Context, cert *x509.Certificate) error {
+	roots, inter, err := db.obj.cas(ctx)
 	if err != nil {
 		return err
 	}
-	kid, err := KeyID(id.Cert)
-	if err != nil {
-		return err
-	}
-	if !keys[kid] {
-		return fmt.Errorf("%w: the key of certificate %x is not in %s", store.ErrNotVerified, id.Cert.SerialNumber, db.Dir)
-	}
-	roots, inter, err := db.cas(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = id.Cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	if err != nil {
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 		return fmt.Errorf("%w: certificate does not chain to a trusted CA in the database: %v", store.ErrNotVerified, err)
 	}
 	return nil
@@ -166,18 +244,12 @@ func (db *DB) VerifyIdentity(ctx context.Context, id store.Identity) error {
 
 // HasCert implements store.Store.
 func (db *DB) HasCert(ctx context.Context, id store.Identity) (bool, error) {
-	certs, err := db.certsByNickname(ctx, id.Nickname)
-	if err != nil {
-		return false, err
-	}
-	return containsCert(certs, id.Cert), nil
+	return db.obj.has(ctx, id.Cert, id.Nickname)
 }
 
-// RemoveIdentity implements store.Store. NSS tools cannot delete one of two
-// certificates that share a nickname, so every certificate of the nickname
-// is deleted and keep's is added back; the key, named by its ID, is exact.
-// A crash in between leaves keep's key without its certificate, which the
-// renewal journal repairs by running this again.
+// RemoveIdentity implements store.Store: old's key, named by its ID, and
+// old's certificate go; keep's stay. Through softokn the certificate is
+// named exactly (issuer and serial); with the tools see tools.removeCert.
 func (db *DB) RemoveIdentity(ctx context.Context, old store.Identity, keep *store.Identity) error {
 	kid, err := KeyID(old.Cert)
 	if err != nil {
@@ -186,112 +258,10 @@ func (db *DB) RemoveIdentity(ctx context.Context, old store.Identity, keep *stor
 	if err := db.removeTPM(ctx, old.Cert); err != nil {
 		return err
 	}
-	keys, err := db.keyIDs(ctx)
-	if err != nil {
+	if err := db.obj.removeKey(ctx, kid); err != nil {
 		return err
 	}
-	if keys[kid] {
-		if _, err := db.run(ctx, nil, "certutil", "-F", "-k", kid); err != nil {
-			return fmt.Errorf("nss: delete old key: %w", err)
-		}
-	}
-	for i := 0; i < 64; i++ {
-		certs, err := db.certsByNickname(ctx, old.Nickname)
-		if err != nil {
-			return err
-		}
-		if len(certs) == 0 || (keep != nil && len(certs) == 1 && containsCert(certs, keep.Cert)) {
-			break
-		}
-		if _, err := db.run(ctx, nil, "certutil", "-D", "-n", old.Nickname); err != nil {
-			return fmt.Errorf("nss: delete certificate: %w", err)
-		}
-	}
-	if keep == nil {
-		return nil
-	}
-	has, err := db.HasCert(ctx, *keep)
-	if err != nil || has {
-		return err
-	}
-	// A certificate whose key is on a token lives on the token, not here.
-	if kk, err := KeyID(keep.Cert); err != nil || !keys[kk] {
-		return err
-	}
-	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: keep.Cert.Raw})
-	if _, err := db.run(ctx, p, "certutil", "-A", "-n", keep.Nickname, "-t", ",,", "-a"); err != nil {
-		return fmt.Errorf("nss: re-add renewed certificate: %w", err)
-	}
-	return nil
-}
-
-// errNoCert is certutil's answer for a nickname it does not know.
-var errNoCert = errors.New("no such certificate")
-
-func (db *DB) certsByNickname(ctx context.Context, nick string) ([]*x509.Certificate, error) {
-	out, err := db.run(ctx, nil, "certutil", "-L", "-n", nick, "-a")
-	if errors.Is(err, errNoCert) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("nss: list %q: %w", nick, err)
-	}
-	return parsePEMs(out)
-}
-
-// keyIDs returns the set of key IDs (hex CKA_ID) in the database.
-func (db *DB) keyIDs(ctx context.Context) (map[string]bool, error) {
-	out, err := db.run(ctx, nil, "certutil", "-K")
-	ids := map[string]bool{}
-	if err != nil {
-		// An empty key database makes certutil -K fail.
-		if strings.Contains(err.Error(), "no keys found") || strings.Contains(err.Error(), "SEC_ERROR_NO_KEY") {
-			return ids, nil
-		}
-		return nil, fmt.Errorf("nss: list keys: %w", err)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		// "< 0> ec       d23b90ff...   nickname"
-		_, rest, ok := strings.Cut(line, ">")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(rest)
-		if len(f) >= 2 {
-			ids[strings.ToLower(f[1])] = true
-		}
-	}
-	return ids, nil
-}
-
-// cas returns the CAs certrenew installed: those NSS trusts for client
-// authentication ("T" in the SSL trust field) and the other, intermediate ones.
-func (db *DB) cas(ctx context.Context) (roots, inter *x509.CertPool, err error) {
-	out, err := db.run(ctx, nil, "certutil", "-L")
-	if err != nil {
-		return nil, nil, fmt.Errorf("nss: list: %w", err)
-	}
-	roots, inter = x509.NewCertPool(), x509.NewCertPool()
-	for _, line := range strings.Split(string(out), "\n") {
-		if !strings.HasPrefix(line, caPrefix) {
-			continue
-		}
-		f := strings.Fields(line)
-		trust := f[len(f)-1]
-		nick := strings.TrimSpace(strings.TrimSuffix(strings.TrimRight(line, " "), trust))
-		pool := inter
-		if ssl, _, _ := strings.Cut(trust, ","); strings.Contains(ssl, "T") {
-			pool = roots
-		}
-		certs, err := db.certsByNickname(ctx, nick)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-	}
-	return roots, inter, nil
+	return db.obj.removeCert(ctx, old, keep)
 }
 
 func (db *DB) run(ctx context.Context, stdin []byte, tool string, args ...string) ([]byte, error) {

@@ -12,13 +12,39 @@ import (
 	"github.com/certrenew/certrenew/internal/testpki"
 )
 
+// opens are the two ways to the database: in process through softokn, and
+// with the NSS tools alone (a build without cgo).
+var opens = map[string]func(t *testing.T, dir string) *DB{
+	"softokn": func(t *testing.T, dir string) *DB {
+		db, err := Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if !db.InProcess() {
+			testenv.Missing(t, "softokn (libsoftokn3 with cgo) is not available")
+		}
+		return db
+	},
+	"tools": func(t *testing.T, dir string) *DB {
+		db, err := OpenTools(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	},
+}
+
 func TestRenewalSwapKeepsOnlyNew(t *testing.T) {
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) { testRenewalSwap(t, open) })
+	}
+}
+
+func testRenewalSwap(t *testing.T, open func(*testing.T, string) *DB) {
 	testenv.Need(t, "certutil", "pk12util")
 	ctx := context.Background()
-	db, err := Open(ctx, t.TempDir()+"/nssdb")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := open(t, t.TempDir()+"/nssdb")
 	keys := soft.New(t.TempDir())
 	ca := testpki.NewRoot(t, "Test Root")
 	if err := db.AddTrustAnchors(ctx, []*x509.Certificate{ca.Cert}); err != nil {
@@ -52,7 +78,7 @@ func TestRenewalSwapKeepsOnlyNew(t *testing.T) {
 	if has, _ := db.HasCert(ctx, old); has {
 		t.Fatal("old certificate still installed")
 	}
-	ids, _ := db.keyIDs(ctx)
+	ids, _ := db.obj.keyIDs(ctx)
 	oldID, _ := KeyID(old.Cert)
 	if ids[oldID] || len(ids) != 1 {
 		t.Fatalf("keys after removal: %v (old %s)", ids, oldID)

@@ -2,8 +2,8 @@ package nss
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -43,7 +43,18 @@ func (db *DB) RegisterModule(ctx context.Context, module string) error {
 }
 
 // HasModule reports whether a module with this library file is registered.
+// It reads the database's module list, pkcs11.txt (NSS's "sql:" format:
+// one "library=PATH" line per module), and asks modutil only when that
+// file is not there.
 func (db *DB) HasModule(ctx context.Context, module string) (bool, error) {
+	if data, err := os.ReadFile(filepath.Join(db.Dir, "pkcs11.txt")); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if lib, ok := strings.CutPrefix(strings.TrimSpace(line), "library="); ok && lib == module {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
 	out, err := db.run(ctx, nil, "modutil", "-list")
 	if err != nil {
 		return false, fmt.Errorf("nss: list modules: %w", err)
@@ -71,12 +82,5 @@ func (db *DB) verifyToken(ctx context.Context, id store.Identity, k hsm.TokenKey
 	if c == nil || !c.Equal(id.Cert) {
 		return fmt.Errorf("%w: certificate %x is not on the token beside its key", store.ErrNotVerified, id.Cert.SerialNumber)
 	}
-	roots, inter, err := db.cas(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := id.Cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		return fmt.Errorf("%w: certificate does not chain to a trusted CA in the database: %v", store.ErrNotVerified, err)
-	}
-	return nil
+	return db.verifyChain(ctx, id.Cert)
 }

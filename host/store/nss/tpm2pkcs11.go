@@ -270,14 +270,7 @@ func (db *DB) verifyTPM(ctx context.Context, id store.Identity) error {
 	if len(objs) < 2 || !hasCert {
 		return fmt.Errorf("%w: the TPM key and certificate %x are not in the tpm2-pkcs11 token", store.ErrNotVerified, id.Cert.SerialNumber)
 	}
-	roots, inter, err := db.cas(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := id.Cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		return fmt.Errorf("%w: certificate does not chain to a trusted CA in the database: %v", store.ErrNotVerified, err)
-	}
-	return nil
+	return db.verifyChain(ctx, id.Cert)
 }
 
 // removeTPM deletes the tpm2-pkcs11 objects (key pair and certificate) of
