@@ -10,7 +10,9 @@ package hsm
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -43,6 +45,38 @@ type GenerateRequest struct {
 	// Near, if set, is the URI of an existing key: the new key is made in
 	// the same device, token or store (hardware-bound renewal).
 	Near string
+	// ID, if set (from NewKeyID), names the new key, so that a caller who
+	// records it before calling Generate can find and destroy the key even
+	// if Generate's answer never reached it (the process was killed).
+	// Backends that implement Reclaimer honour it.
+	ID string
+}
+
+// NewKeyID returns a fresh GenerateRequest.ID: 16 random bytes in hex.
+func NewKeyID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// CheckKeyID reports whether id has NewKeyID's form.
+func CheckKeyID(id string) error {
+	if len(id) != 32 {
+		return fmt.Errorf("%w: key id must be 32 hex digits", ErrMalformedURI)
+	}
+	if _, err := hex.DecodeString(id); err != nil {
+		return fmt.Errorf("%w: key id must be hex", ErrMalformedURI)
+	}
+	return nil
+}
+
+// Reclaimer is implemented by backends that honour GenerateRequest.ID.
+type Reclaimer interface {
+	// Reclaim destroys the key generated with this ID (and this Near), if
+	// it exists. Reclaiming a key that was never made is not an error.
+	Reclaim(ctx context.Context, near, id string) error
 }
 
 // Backend makes, finds and destroys keys of one URI scheme.

@@ -125,6 +125,36 @@ func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 			t.Fatalf("delete took another key with it: %v", err)
 		}
 	})
+	t.Run("ReclaimByID", func(t *testing.T) {
+		// A key whose URI the caller never learned (killed right after
+		// Generate) is found and destroyed by the ID it asked for.
+		e := newEnv(t)
+		r, ok := e.Backend.(hsm.Reclaimer)
+		if !ok {
+			t.Fatalf("%T does not implement hsm.Reclaimer", e.Backend)
+		}
+		near := mustGenerate(t, e.ctx(), e.Backend, hsm.ECDSAP256)
+		id := hsm.NewKeyID()
+		k, err := e.Backend.Generate(e.ctx(), hsm.GenerateRequest{ID: id, Near: near.URI(), Label: "reclaim"})
+		if err != nil {
+			t.Fatalf("generate with ID: %v", err)
+		}
+		if err := r.Reclaim(e.ctx(), near.URI(), id); err != nil {
+			t.Fatalf("reclaim: %v", err)
+		}
+		if _, err := e.Backend.Open(e.ctx(), k.URI()); !errors.Is(err, hsm.ErrNotFound) {
+			t.Fatalf("open after reclaim = %v, want ErrNotFound", err)
+		}
+		if err := r.Reclaim(e.ctx(), near.URI(), id); err != nil {
+			t.Fatalf("second reclaim = %v, want nil", err)
+		}
+		if err := r.Reclaim(e.ctx(), near.URI(), hsm.NewKeyID()); err != nil {
+			t.Fatalf("reclaiming a key never made = %v, want nil", err)
+		}
+		if _, err := e.Backend.Open(e.ctx(), near.URI()); err != nil {
+			t.Fatalf("reclaim took another key with it: %v", err)
+		}
+	})
 	probe := newEnv(t)
 	if probe.PIN == "" {
 		t.Log("WrongPIN: not applicable, this backend's keys have no PIN")

@@ -39,3 +39,6 @@ func (b *Backend) Open(context.Context, string) (hsm.Key, error) { return nil, e
 
 // Delete implements hsm.Backend.
 func (b *Backend) Delete(context.Context, string) error { return errNoCgo }
+
+// Reclaim implements hsm.Reclaimer; without cgo there is nothing to reclaim.
+func (b *Backend) Reclaim(context.Context, string, string) error { return errNoCgo }

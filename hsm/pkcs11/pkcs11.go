@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -37,6 +36,7 @@ type Backend struct {
 var _ hsm.Backend = (*Backend)(nil)
 var _ hsm.Lister = (*Backend)(nil)
 var _ hsm.Detector = (*Backend)(nil)
+var _ hsm.Reclaimer = (*Backend)(nil)
 
 // New returns a backend whose default token is cfg's.
 func New(cfg Config) *Backend {
@@ -121,26 +121,40 @@ func (k *Key) Certificate() (*x509.Certificate, error) {
 	return c, nil
 }
 
-// Generate implements hsm.Backend. With req.Near the key is made on the
-// token of that key; otherwise on the configured token.
-func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, error) {
+// location is the token a key made near the key URI near goes to: near's
+// token, or the configured one.
+func (b *Backend) location(near string) (*p11uri.URI, error) {
 	loc := &p11uri.URI{ModulePath: b.cfg.Module, Token: b.cfg.Token, Serial: b.cfg.Serial, PINSource: b.cfg.PINSource}
-	if req.Near != "" {
-		near, err := b.parse(req.Near)
+	if near != "" {
+		n, err := b.parse(near)
 		if err != nil {
 			return nil, err
 		}
-		loc = near
+		loc = n
 	}
 	if loc.Token == "" && loc.Serial == "" {
 		return nil, fmt.Errorf("pkcs11: no token configured: %w", hsm.ErrUnavailable)
 	}
-	c, err := b.context(ctx, loc)
+	return loc, nil
+}
+
+// Generate implements hsm.Backend. With req.Near the key is made on the
+// token of that key; otherwise on the configured token. req.ID becomes
+// the key's CKA_ID.
+func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, error) {
+	loc, err := b.location(req.Near)
 	if err != nil {
 		return nil, err
 	}
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
+	hexID := req.ID
+	if hexID == "" {
+		hexID = hsm.NewKeyID()
+	} else if err := hsm.CheckKeyID(hexID); err != nil {
+		return nil, err
+	}
+	id, _ := hex.DecodeString(hexID)
+	c, err := b.context(ctx, loc)
+	if err != nil {
 		return nil, err
 	}
 	label := []byte(req.Label)
@@ -213,6 +227,22 @@ func (b *Backend) Delete(ctx context.Context, uri string) error {
 		}
 	}
 	return nil
+}
+
+// Reclaim implements hsm.Reclaimer: the key pair (and certificate) of
+// CKA_ID id on near's token goes. It needs the token PIN like Delete.
+func (b *Backend) Reclaim(ctx context.Context, near, id string) error {
+	if err := hsm.CheckKeyID(id); err != nil {
+		return err
+	}
+	loc, err := b.location(near)
+	if err != nil {
+		return err
+	}
+	u := *loc
+	u.ID, _ = hex.DecodeString(id)
+	u.Type = "private"
+	return b.Delete(ctx, u.String())
 }
 
 // List implements hsm.Lister: the key pairs on the configured token.

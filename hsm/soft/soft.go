@@ -38,6 +38,7 @@ type Backend struct {
 
 var _ hsm.Backend = (*Backend)(nil)
 var _ hsm.Lister = (*Backend)(nil)
+var _ hsm.Reclaimer = (*Backend)(nil)
 
 // New returns a software backend keeping its keys in dir.
 func New(dir string) *Backend { return &Backend{Dir: dir} }
@@ -90,11 +91,12 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, fmt.Errorf("soft: encode: %w", err)
 	}
-	var idb [16]byte
-	if _, err := rand.Read(idb[:]); err != nil {
+	id := req.ID
+	if id == "" {
+		id = hsm.NewKeyID()
+	} else if err := hsm.CheckKeyID(id); err != nil {
 		return nil, err
 	}
-	id := hex.EncodeToString(idb[:])
 	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("soft: key dir: %w", err)
 	}
@@ -142,6 +144,16 @@ func (b *Backend) Delete(ctx context.Context, uri string) error {
 		return fmt.Errorf("soft: delete %s: %w", uri, err)
 	}
 	return nil
+}
+
+// Reclaim implements hsm.Reclaimer: the key file named by id goes, and a
+// half-written one with it.
+func (b *Backend) Reclaim(ctx context.Context, _, id string) error {
+	if err := hsm.CheckKeyID(id); err != nil {
+		return err
+	}
+	os.Remove(b.path(id) + ".tmp")
+	return b.Delete(ctx, Scheme+":"+id)
 }
 
 // List implements hsm.Lister.

@@ -17,7 +17,6 @@ package tpm
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,6 +56,7 @@ type Backend struct {
 var _ hsm.Backend = (*Backend)(nil)
 var _ hsm.Lister = (*Backend)(nil)
 var _ hsm.Detector = (*Backend)(nil)
+var _ hsm.Reclaimer = (*Backend)(nil)
 
 // New returns a backend on the TPM device (DefaultDevice if "").
 func New(dir, device string) *Backend {
@@ -155,11 +155,12 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	// No description field: it is a later addition to the TSS2 key format
 	// that tpm2-pkcs11's parser (tpm2_ptool link) rejects.
 	kf := keyfile.NewTPMKey(keyfile.OIDLoadableKey, created.OutPublic, created.OutPrivate)
-	var idb [16]byte
-	if _, err := rand.Read(idb[:]); err != nil {
+	id := req.ID
+	if id == "" {
+		id = hsm.NewKeyID()
+	} else if err := hsm.CheckKeyID(id); err != nil {
 		return nil, err
 	}
-	id := hex.EncodeToString(idb[:])
 	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("tpm: key dir: %w", err)
 	}
@@ -201,6 +202,16 @@ func (b *Backend) Delete(ctx context.Context, uri string) error {
 		return fmt.Errorf("tpm: delete %s: %w", uri, err)
 	}
 	return nil
+}
+
+// Reclaim implements hsm.Reclaimer: the blob named by id goes (a TPM key
+// exists only as its blob), and a half-written one with it.
+func (b *Backend) Reclaim(ctx context.Context, _, id string) error {
+	if err := hsm.CheckKeyID(id); err != nil {
+		return err
+	}
+	os.Remove(b.path(id) + ".tmp")
+	return b.Delete(ctx, Scheme+":"+id)
 }
 
 // List implements hsm.Lister.

@@ -276,3 +276,21 @@ func (db *DB) Flags(id []byte) (KeyFlags, error) {
 	})
 	return f, err
 }
+
+// DeleteLabelled destroys every key object (private and public) labelled
+// label: a key pair whose CKA_ID was never set, because the process that
+// made it died in between, is found this way.
+func (db *DB) DeleteLabelled(label string) error {
+	return db.session(func(s session) error {
+		for _, class := range []uint{p11.CKO_PRIVATE_KEY, p11.CKO_PUBLIC_KEY} {
+			objs, err := s.find([]*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, class), p11.NewAttribute(p11.CKA_TOKEN, true), p11.NewAttribute(p11.CKA_LABEL, label)})
+			if err != nil {
+				return err
+			}
+			if err := s.destroy(objs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -46,6 +46,7 @@ func (db *DB) GenerateKey(string, int) ([]byte, crypto.PublicKey, error) { retur
 func (db *DB) PublicKey([]byte) (crypto.PublicKey, error)                { return nil, errNoCgo }
 func (db *DB) KeyIDs() (map[string]bool, error)                          { return nil, errNoCgo }
 func (db *DB) DeleteKey([]byte) error                                    { return errNoCgo }
+func (db *DB) DeleteLabelled(string) error                               { return errNoCgo }
 func (db *DB) Sign([]byte, []byte, crypto.SignerOpts) ([]byte, error)    { return nil, errNoCgo }
 
 type KeyFlags struct{ Sensitive, Extractable, AlwaysSensitive, NeverExtractable bool }
