@@ -23,7 +23,8 @@ func WithPIN(ctx context.Context, pin string) context.Context { return hsm.WithP
 
 // chooseBackend resolves an enrollment's backend request. "auto" (or "")
 // means the configured default if there is one, else the TPM if present,
-// else the configured PKCS#11 token, else software keys.
+// else the configured PKCS#11 token, else software keys, which "soft" asks
+// for and Config.SoftwareScheme makes.
 func (e *Engine) chooseBackend(ctx context.Context, requested string) (hsm.Backend, error) {
 	scheme := requested
 	if scheme == "" || scheme == "auto" {
@@ -41,6 +42,9 @@ func (e *Engine) chooseBackend(ctx context.Context, requested string) (hsm.Backe
 				break
 			}
 		}
+	}
+	if scheme == "soft" && e.cfg.SoftwareScheme != "" {
+		scheme = e.cfg.SoftwareScheme
 	}
 	if e.cfg.KeyPolicy == PolicyHardwareRequired && !hsm.Hardware(scheme) {
 		return nil, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))

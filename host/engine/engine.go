@@ -47,11 +47,20 @@ type Config struct {
 	// DefaultBackend is the key backend scheme used for "auto"; "" picks
 	// the TPM if present, else the configured token, else soft.
 	DefaultBackend string
+	// SoftwareScheme is the backend that makes software keys, for "auto"
+	// without hardware and for an explicit "soft": "soft" (key files) if
+	// "", "nss" on Linux where the key can live in the NSS database itself.
+	SoftwareScheme string
 	// KeyPolicy is PolicyAny or PolicyHardwareRequired.
 	KeyPolicy string
-	// Failpoint, when set, is called as each journal phase is reached; a
-	// test uses it to stop the process at a chosen point.
-	Failpoint func(journal.Phase)
+	// Failpoint, when set, is called with the name of each point an
+	// operation passes: every journal phase as it is recorded ("started",
+	// "key-made", "issued", "installed", "verified") and the moments in
+	// between that a crash must survive ("key-generated": the key exists,
+	// its URI is not recorded; "installing": trust anchors added, identity
+	// not yet; "cleaning": the old certificate removed from the store, its
+	// key not yet destroyed). A test uses it to stop the process there.
+	Failpoint func(point string)
 }
 
 // Engine performs certrenew operations. Methods that change state take a
@@ -83,12 +92,16 @@ func New(cfg Config) *Engine {
 // WarnDays returns the expiry warning threshold in days.
 func (e *Engine) WarnDays() int { return e.cfg.WarnDays }
 
-// Backends lists the key backends this host can use now: software keys,
-// and each hardware backend whose device is present (a TPM, a configured
-// token).
+// Backends lists the key backends this host can use now, as an enrollment
+// asks for them: software keys ("soft", whichever backend makes them; see
+// Config.SoftwareScheme), and each hardware backend whose device is present
+// (a TPM, a configured token).
 func (e *Engine) Backends() []string {
 	var out []string
 	for _, s := range e.cfg.Keys.Schemes() {
+		if s == e.cfg.SoftwareScheme && s != "soft" {
+			continue
+		}
 		b, err := e.cfg.Keys.Backend(s)
 		if err != nil {
 			continue
@@ -168,10 +181,14 @@ func (e *Engine) advance(rec *journal.Record, p journal.Phase) error {
 	if err := e.journal.Advance(rec, p); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	if e.cfg.Failpoint != nil {
-		e.cfg.Failpoint(p)
-	}
+	e.failpoint(p.String())
 	return nil
+}
+
+func (e *Engine) failpoint(point string) {
+	if e.cfg.Failpoint != nil {
+		e.cfg.Failpoint(point)
+	}
 }
 
 func newID() string {

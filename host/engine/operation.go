@@ -35,9 +35,12 @@ type operation struct {
 // verified it undoes what it did; the old identity is never touched.
 func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x509.Certificate, error) {
 	rec := op.rec
+	op.keyReq.ID = hsm.NewKeyID()
+	rec.NewKeyScheme, rec.NewKeyNear, rec.NewKeyID = op.backend.Scheme(), op.keyReq.Near, op.keyReq.ID
 	if err := e.journal.Begin(rec); err != nil {
 		return nil, err
 	}
+	e.failpoint(journal.Started.String())
 	finished := false
 	defer func() {
 		if !finished {
@@ -53,6 +56,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	if err != nil {
 		return nil, err
 	}
+	e.failpoint("key-generated")
 	rec.NewKeyURI = key.URI()
 	if err := e.advance(rec, journal.KeyMade); err != nil {
 		return nil, err
@@ -114,5 +118,6 @@ func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.C
 	if err := e.cfg.Store.AddIntermediates(ctx, intermediatesOf(chain)); err != nil {
 		return err
 	}
+	e.failpoint("installing")
 	return e.cfg.Store.InstallIdentity(ctx, id)
 }

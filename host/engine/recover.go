@@ -11,6 +11,7 @@ import (
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
 )
 
 // Recover finishes or undoes operations that a previous run left unfinished
@@ -156,6 +157,7 @@ func (e *Engine) cleanup(ctx context.Context, rec *journal.Record) error {
 		if err := e.cfg.Store.RemoveIdentity(ctx, old, &newID); err != nil {
 			return err
 		}
+		e.failpoint("cleaning")
 		if err := e.cfg.Keys.Delete(ctx, rec.OldKeyURI); err != nil {
 			return err
 		}
@@ -187,8 +189,12 @@ func (e *Engine) undo(ctx context.Context, rec *journal.Record) error {
 			}
 		}
 	}
-	if rec.NewKeyURI != "" {
+	switch {
+	case rec.NewKeyURI != "":
 		errs = append(errs, e.cfg.Keys.Delete(ctx, rec.NewKeyURI))
+	case rec.NewKeyID != "":
+		// Killed between making the key and recording its URI.
+		errs = append(errs, e.reclaim(ctx, rec))
 	}
 	if !rec.Enroll {
 		if cur, err := e.state.Get(rec.CertID); err == nil && !bytes.Equal(cur.Cert, rec.OldCert) {
@@ -200,4 +206,18 @@ func (e *Engine) undo(ctx context.Context, rec *journal.Record) error {
 		return err
 	}
 	return e.journal.Finish(rec.CertID)
+}
+
+// reclaim destroys the key that may have been made under rec.NewKeyID.
+func (e *Engine) reclaim(ctx context.Context, rec *journal.Record) error {
+	b, err := e.cfg.Keys.Backend(rec.NewKeyScheme)
+	if err != nil {
+		return err
+	}
+	r, ok := b.(hsm.Reclaimer)
+	if !ok {
+		e.cfg.Log.Warn().Str("cert_id", rec.CertID).Str("backend", rec.NewKeyScheme).Msg("an unrecorded new key may remain; this backend cannot find it by ID")
+		return nil
+	}
+	return r.Reclaim(ctx, rec.NewKeyNear, rec.NewKeyID)
 }

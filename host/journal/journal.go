@@ -57,6 +57,13 @@ type Record struct {
 	OldKeyURI string   `json:"oldKeyUri,omitempty"`
 	OldCert   []byte   `json:"oldCert,omitempty"`
 	OldChain  [][]byte `json:"oldChain,omitempty"`
+	// NewKeyScheme, NewKeyNear and NewKeyID, set at Started, say where
+	// the new key is being made and under which ID (hsm.GenerateRequest),
+	// so a key made just before the process died is found and destroyed
+	// although its URI was never recorded.
+	NewKeyScheme string `json:"newKeyScheme,omitempty"`
+	NewKeyNear   string `json:"newKeyNear,omitempty"`
+	NewKeyID     string `json:"newKeyId,omitempty"`
 	// NewKeyURI is set from KeyMade on; NewCert and NewChain from Issued on.
 	NewKeyURI string    `json:"newKeyUri,omitempty"`
 	NewCert   []byte    `json:"newCert,omitempty"`

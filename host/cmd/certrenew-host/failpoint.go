@@ -4,21 +4,19 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/certrenew/certrenew/host/journal"
 )
 
 // failpoint returns the hook CERTRENEW_FAILPOINT asks for. Tests use it to
-// interrupt the host at an exact journal phase:
+// interrupt the host at an exact point (engine.Config.Failpoint names them):
 //
-//	PHASE             kill the process (SIGKILL) when PHASE is reached
-//	wait:PHASE:FILE   block at PHASE until FILE exists (the popup
+//	POINT             kill the process (SIGKILL) when POINT is reached
+//	wait:POINT:FILE   block at POINT until FILE exists (the popup
 //	                  close-and-reopen test holds a renewal open this way)
-func failpoint(spec string) func(journal.Phase) {
+func failpoint(spec string) func(string) {
 	if rest, ok := strings.CutPrefix(spec, "wait:"); ok {
-		phase, file, _ := strings.Cut(rest, ":")
-		return func(p journal.Phase) {
-			if p.String() != phase {
+		point, file, _ := strings.Cut(rest, ":")
+		return func(p string) {
+			if p != point {
 				return
 			}
 			for {
@@ -29,8 +27,8 @@ func failpoint(spec string) func(journal.Phase) {
 			}
 		}
 	}
-	return func(p journal.Phase) {
-		if p.String() == spec {
+	return func(p string) {
+		if p == spec {
 			killSelf()
 		}
 	}

@@ -109,13 +109,13 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	keys.Add(soft.New(paths.KeyDir()))
 	keys.Add(tb)
 	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
-	platformKeys(keys)
+	software := platformKeys(keys, paths)
 	if s.DefaultBackend == "" {
 		s.DefaultBackend = defaultBackend()
 	}
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
-		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
+		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy, SoftwareScheme: software,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
 		cfg.Failpoint = failpoint(fp)

@@ -29,7 +29,7 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	return s, nil
 }
 
-func platformKeys(keys *hsm.Registry) {}
+func platformKeys(keys *hsm.Registry, paths config.Paths) string { return "soft" }
 
 func defaultBackend() string { return "" }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/nsskey"
 	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
@@ -24,7 +25,16 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	return nss.Open(ctx, paths.NSSDB)
 }
 
-func platformKeys(keys *hsm.Registry) {}
+// platformKeys adds the NSS database as the home of software keys where
+// softokn can be used (cgo, libsoftokn3): the key is made there and never
+// exists anywhere else. It returns the scheme software keys use.
+func platformKeys(keys *hsm.Registry, paths config.Paths) string {
+	if !nsskey.Available() {
+		return "soft"
+	}
+	keys.Add(nsskey.New(paths.NSSDB))
+	return nsskey.Scheme
+}
 
 func defaultBackend() string { return "" }
 

@@ -25,7 +25,10 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	}}, nil
 }
 
-func platformKeys(keys *hsm.Registry) { keys.Add(&winstore.Keys{KSP: winstore.CNG{}}) }
+func platformKeys(keys *hsm.Registry, paths config.Paths) string {
+	keys.Add(&winstore.Keys{KSP: winstore.CNG{}})
+	return "soft"
+}
 
 func defaultBackend() string { return winstore.Scheme }
 
