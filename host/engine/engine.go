@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/certrenew/certrenew/host/journal"
@@ -83,20 +84,24 @@ func New(cfg Config) *Engine {
 // WarnDays returns the expiry warning threshold in days.
 func (e *Engine) WarnDays() int { return e.cfg.WarnDays }
 
-// Backends lists the key backends this host can use now: software keys,
-// and each hardware backend whose device is present (a TPM, a configured
-// token).
+// Backends lists, by the names an enroll request uses (proto.KeyBackends),
+// the key backends this host can use now: those registered for this OS's
+// store whose device is present (a TPM, a configured token). With
+// PolicyHardwareRequired, backends that make software keys are left out.
 func (e *Engine) Backends() []string {
 	var out []string
-	for _, s := range e.cfg.Keys.Schemes() {
-		b, err := e.cfg.Keys.Backend(s)
-		if err != nil {
+	for _, n := range e.cfg.Keys.Names() {
+		b, err := e.cfg.Keys.Backend(n)
+		if err != nil || !slices.Contains(proto.KeyBackends, n) {
 			continue
 		}
 		if d, ok := b.(hsm.Detector); ok && !d.Present(context.Background()) {
 			continue
 		}
-		out = append(out, s)
+		if e.hardwareRequired() && !hsm.IsHardwareBackend(b) {
+			continue
+		}
+		out = append(out, n)
 	}
 	return out
 }

@@ -21,6 +21,8 @@ type operation struct {
 	nickname string
 	backend  hsm.Backend
 	keyReq   hsm.GenerateRequest
+	// hardware: the key must be hardware-bound (PolicyHardwareRequired).
+	hardware bool
 	csr      pkcs10.Request
 	client   *est.Client
 	submit   func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error)
@@ -49,11 +51,10 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	}()
 
 	step(progress, proto.StepKeygen)
-	key, err := op.backend.Generate(ctx, op.keyReq)
+	key, err := e.generate(ctx, op)
 	if err != nil {
 		return nil, err
 	}
-	rec.NewKeyURI = key.URI()
 	if err := e.advance(rec, journal.KeyMade); err != nil {
 		return nil, err
 	}

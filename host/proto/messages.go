@@ -76,11 +76,21 @@ type Reply struct {
 	Error    *Error          `json:"error,omitempty"`
 }
 
+// KeyBackends are the names of the key backends a hello may report and an
+// enroll request may ask for ("auto" besides): where the key lives, not how
+// the host reaches it. On Windows "tpm" is the Platform Crypto Provider and
+// "soft" the software key storage provider; on Linux they are a TPM 2.0
+// device and a key file. The extension's settings (extension/settings.js
+// BACKENDS) and the UI's names (wasm/i18n) use the same list.
+var KeyBackends = []string{"tpm", "pkcs11", "soft"}
+
 // Hello is the host's first frame, sent unprompted, and its answer to hello.
 type Hello struct {
-	Protocol    string   `json:"protocol"`
-	HostVersion string   `json:"hostVersion"`
-	Backends    []string `json:"backends"`
+	Protocol    string `json:"protocol"`
+	HostVersion string `json:"hostVersion"`
+	// Backends are the key backends this host can make keys in now, from
+	// KeyBackends.
+	Backends []string `json:"backends"`
 	// Recovered lists certificate IDs whose interrupted renewal this start
 	// of the host finished or rolled back.
 	Recovered []string `json:"recovered,omitempty"`

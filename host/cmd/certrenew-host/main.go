@@ -22,8 +22,6 @@ import (
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/hsm/pkcs11"
-	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
@@ -105,14 +103,10 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err != nil {
 		return nil, err
 	}
+	// Only the key backends this OS's store can hand to a browser, under
+	// the names the extension uses (proto.KeyBackends).
 	keys := &hsm.Registry{}
-	keys.Add(soft.New(paths.KeyDir()))
-	keys.Add(tb)
-	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
-	platformKeys(keys)
-	if s.DefaultBackend == "" {
-		s.DefaultBackend = defaultBackend()
-	}
+	platformKeys(keys, paths, s, tb)
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
 		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,

@@ -11,6 +11,7 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/keychain"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
@@ -29,9 +30,12 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	return s, nil
 }
 
-func platformKeys(keys *hsm.Registry) {}
-
-func defaultBackend() string { return "" }
+// platformKeys: the keychain store imports a copy of a software key (no
+// Secure Enclave without a signed binary, no TPM, no cgo for PKCS#11), so
+// soft is the only backend.
+func platformKeys(keys *hsm.Registry, paths config.Paths, s config.Settings, tb *tpm.Backend) {
+	keys.Add(soft.New(paths.KeyDir()))
+}
 
 func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
 	home, err := os.UserHomeDir()

@@ -13,6 +13,8 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/pkcs11"
+	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
@@ -24,9 +26,13 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	return nss.Open(ctx, paths.NSSDB)
 }
 
-func platformKeys(keys *hsm.Registry) {}
-
-func defaultBackend() string { return "" }
+// platformKeys: the NSS store takes soft keys (imported), TPM keys
+// (through tpm2-pkcs11) and keys on a configured PKCS#11 token.
+func platformKeys(keys *hsm.Registry, paths config.Paths, s config.Settings, tb *tpm.Backend) {
+	keys.Add(soft.New(paths.KeyDir()))
+	keys.Add(tb)
+	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
+}
 
 func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
 	home, err := os.UserHomeDir()

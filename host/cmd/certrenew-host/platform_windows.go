@@ -25,9 +25,12 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	}}, nil
 }
 
-func platformKeys(keys *hsm.Registry) { keys.Add(&winstore.Keys{KSP: winstore.CNG{}}) }
-
-func defaultBackend() string { return winstore.Scheme }
+// platformKeys: CurrentUser\My can link only CNG keys, so "tpm" is the
+// Platform Crypto Provider and "soft" the software KSP; there is no
+// PKCS#11 backend (a smart card reaches Windows through its own KSP).
+func platformKeys(keys *hsm.Registry, paths config.Paths, s config.Settings, tb *tpm.Backend) {
+	winstore.Register(keys, winstore.CNG{})
+}
 
 // installEnv: per user the manifests live in %LOCALAPPDATA%\certrenew
 // (HKCU keys point there); for the machine, next to the host binary (HKLM).

@@ -64,9 +64,12 @@ func (f *fakeSystem) Delete(s string, der []byte) error {
 }
 
 type fakeKSP struct {
-	tpm  bool
-	keys map[string]*ecdsa.PrivateKey // provider/container
+	tpm     bool
+	keys    map[string]*ecdsa.PrivateKey // provider/container
+	openErr error                        // Open fails so (a TPM not ready)
 }
+
+func (f *fakeKSP) Available(p string) bool { return p == Software || f.tpm }
 
 func (f *fakeKSP) has(pub crypto.PublicKey) bool {
 	for _, k := range f.keys {
@@ -88,6 +91,9 @@ func (f *fakeKSP) Generate(p, c string, alg hsm.Algorithm) (crypto.Signer, error
 	return k, nil
 }
 func (f *fakeKSP) Open(p, c string) (crypto.Signer, error) {
+	if f.openErr != nil {
+		return nil, f.openErr
+	}
 	k, ok := f.keys[p+"/"+c]
 	if !ok {
 		return nil, hsm.ErrNotFound
@@ -234,22 +240,45 @@ func TestRenewSwap(t *testing.T) {
 	}
 }
 
-func TestTPMPreferred(t *testing.T) {
+// TestProviders: each Keys makes keys in its own provider only; a missing
+// or failing TPM is an error, never a software key in its place.
+func TestProviders(t *testing.T) {
 	ctx := context.Background()
 	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
-	k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") {
-		t.Fatalf("%v %v", k, err)
+	platform, software := &Keys{KSP: ksp, Provider: Platform}, &Keys{KSP: ksp, Provider: Software}
+	k, err := platform.Generate(ctx, hsm.GenerateRequest{})
+	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") || !hsm.IsHardwareKey(k) {
+		t.Fatalf("platform: %v %v", k, err)
 	}
-	k, err = (&Keys{KSP: ksp, NoTPM: true}).Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
-		t.Fatalf("NoTPM: %v %v", k, err)
+	k, err = software.Generate(ctx, hsm.GenerateRequest{})
+	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") || hsm.IsHardwareKey(k) {
+		t.Fatalf("software: %v %v", k, err)
+	}
+	if k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{}); err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
+		t.Fatalf("zero Provider: %v %v", k, err)
+	}
+	if !hsm.IsHardwareBackend(platform) || hsm.IsHardwareBackend(software) {
+		t.Error("only the Platform Crypto Provider is hardware")
+	}
+	if !platform.Present(ctx) || !software.Present(ctx) {
+		t.Error("both providers available")
+	}
+
+	ksp.tpm = false
+	before := len(ksp.keys)
+	if platform.Present(ctx) {
+		t.Error("platform present without a TPM")
+	}
+	if _, err := platform.Generate(ctx, hsm.GenerateRequest{}); !errors.Is(err, hsm.ErrUnavailable) {
+		t.Errorf("platform without TPM: %v", err)
 	}
 	// Renewing a TPM key on a machine whose TPM went away fails rather
 	// than silently moving the identity to software.
-	ksp.tpm = false
-	if _, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
+	if _, err := software.Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
 		t.Errorf("near platform without TPM: %v", err)
+	}
+	if len(ksp.keys) != before {
+		t.Errorf("a failed TPM generate made %d key(s) elsewhere", len(ksp.keys)-before)
 	}
 }
 
