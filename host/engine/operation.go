@@ -115,5 +115,6 @@ func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.C
 	if err := e.cfg.Store.AddIntermediates(ctx, intermediatesOf(chain)); err != nil {
 		return err
 	}
+	e.announceKeyUse(ctx)
 	return e.cfg.Store.InstallIdentity(ctx, id)
 }

@@ -127,6 +127,11 @@ const (
 	// NoticeOSConfirmsRoot: the OS is about to ask the user to confirm a
 	// new root CA (Windows' security warning, the macOS password prompt).
 	NoticeOSConfirmsRoot = "os_confirms_root"
+	// NoticeOSAsksKeyUse: the first time a browser uses the new
+	// certificate, the OS will ask the user to let it use the key (the
+	// macOS keychain). It comes when the identity is installed; a UI keeps
+	// showing it with the result.
+	NoticeOSAsksKeyUse = "os_asks_key_use"
 )
 
 // NoticeText is the sentence a UI shows for n, in lang ("ja..." or English).
@@ -138,6 +143,11 @@ func NoticeText(n Notice, lang string) string {
 			return "次に OS が認証局「" + n.Subject + "」を信頼するか確認します。組織の認証局であれば許可してください。"
 		}
 		return "Your system will now ask you to trust the certificate authority \"" + n.Subject + "\". Allow it if it is your organisation's."
+	case NoticeOSAsksKeyUse:
+		if ja {
+			return "ブラウザーが初めてこの証明書を使うとき、macOS がキーチェーンの鍵の使用を許可するか確認します。「常に許可」を選んでください。"
+		}
+		return "The first time your browser uses this certificate, macOS will ask whether it may use the key in your keychain. Choose \"Always Allow\"."
 	}
 	return n.Kind
 }

@@ -24,6 +24,11 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 		return nil, err
 	}
 	s := keychain.New(tmp)
+	// A host killed in the middle of a security(1) call leaves its
+	// temporary directory behind (public certificates only).
+	if err := s.Sweep(); err != nil {
+		log.Warn().Err(err).Msg("keychain: leftover temporary files not removed")
+	}
 	s.Notice = func(n store.Notice) {
 		log.Info().Str("notice", string(n.Kind)).Str("subject", n.Subject).Msg("macOS will ask the user")
 	}
