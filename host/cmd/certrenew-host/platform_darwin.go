@@ -12,7 +12,6 @@ import (
 	"github.com/certrenew/certrenew/host/store/keychain"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/soft"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -38,8 +37,9 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 // platformKeys: the keychain store imports a copy of a software key (no
 // Secure Enclave without a signed binary, no TPM, no cgo for PKCS#11), so
 // soft is the only backend.
-func platformKeys(keys *hsm.Registry, paths config.Paths, s config.Settings, tb *tpm.Backend) {
+func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
 	keys.Add(soft.New(paths.KeyDir()))
+	return nil
 }
 
 func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
@@ -49,6 +49,3 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "darwin", Home: home, Root: "/"}, nil, nil
 }
-
-// platformTPM: TPM keys reach browsers through the OS store itself here.
-func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {}

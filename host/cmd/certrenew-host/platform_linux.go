@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -28,10 +29,16 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 
 // platformKeys: the NSS store takes soft keys (imported), TPM keys
 // (through tpm2-pkcs11) and keys on a configured PKCS#11 token.
-func platformKeys(keys *hsm.Registry, paths config.Paths, s config.Settings, tb *tpm.Backend) {
+func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
+	tb, err := tpmBackend(paths, s)
+	if err != nil {
+		return err
+	}
+	platformTPM(db, tb, s)
 	keys.Add(soft.New(paths.KeyDir()))
 	keys.Add(tb)
 	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
+	return nil
 }
 
 func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
@@ -59,4 +66,36 @@ func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {
 	if strings.HasPrefix(s.TPMDevice, "unix:") {
 		n.TPM.Reset = tb.FlushTransient
 	}
+}
+
+// tpmBackend reaches the TPM named in the settings: a device, tpm2-abrmd
+// ("tabrmd[:bus_type=session]"), or a socket ("unix:PATH", swtpm) for
+// tests and virtual machines.
+func tpmBackend(paths config.Paths, s config.Settings) (*tpm.Backend, error) {
+	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock)), nil
+	}
+	if s.TPMDevice == "tabrmd" || strings.HasPrefix(s.TPMDevice, "tabrmd:") {
+		c, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(strings.TrimPrefix(s.TPMDevice, "tabrmd"), ":"))
+		if err != nil {
+			return nil, fmt.Errorf("config tpmDevice: %w", err)
+		}
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialTabrmd(c)), nil
+	}
+	return tpm.New(paths.TPMKeyDir(), s.TPMDevice), nil
+}
+
+// tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
+// TPM; "" leaves the TSS default.
+func tcti(device string) string {
+	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
+		return "swtpm:path=" + sock
+	}
+	if device == "tabrmd" || strings.HasPrefix(device, "tabrmd:") {
+		return device
+	}
+	if device != "" {
+		return "device:" + device
+	}
+	return ""
 }

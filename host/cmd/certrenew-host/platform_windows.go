@@ -12,7 +12,6 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	winstore "github.com/certrenew/certrenew/host/store/windows"
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -28,8 +27,9 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 // platformKeys: CurrentUser\My can link only CNG keys, so "tpm" is the
 // Platform Crypto Provider and "soft" the software KSP; there is no
 // PKCS#11 backend (a smart card reaches Windows through its own KSP).
-func platformKeys(keys *hsm.Registry, paths config.Paths, s config.Settings, tb *tpm.Backend) {
+func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
 	winstore.Register(keys, winstore.CNG{})
+	return nil
 }
 
 // installEnv: per user the manifests live in %LOCALAPPDATA%\certrenew
@@ -49,6 +49,3 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "windows", ManifestDir: dir}, install.NativeRegistry{}, nil
 }
-
-// platformTPM: TPM keys reach browsers through the OS store itself here.
-func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {}
