@@ -41,6 +41,11 @@ type System interface {
 	Linked(der []byte) (bool, error)
 	// Delete removes der from the named store; absent is not an error.
 	Delete(store string, der []byte) error
+	// ChainOK builds der's chain the way a browser does for TLS client
+	// authentication (CertGetCertificateChain, the current user's chain
+	// engine, the clientAuth usage) and reports whether it ends in a
+	// trusted root without errors.
+	ChainOK(der []byte) (bool, error)
 }
 
 // Store implements store.Store for Windows.
@@ -136,6 +141,9 @@ func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	}
 	if !samePublic(id) {
 		return fmt.Errorf("winstore: %w: key does not match certificate", store.ErrNotVerified)
+	}
+	if ok, err := s.Sys.ChainOK(id.Cert.Raw); err != nil || !ok {
+		return fmt.Errorf("winstore: %w: no chain to a trusted root for client authentication (%v)", store.ErrNotVerified, err)
 	}
 	return nil
 }

@@ -56,6 +56,28 @@ func (f *fakeSystem) AddLinked(der []byte) error {
 }
 func (f *fakeSystem) Has(s string, der []byte) (bool, error) { return f.stores[s][string(der)], nil }
 func (f *fakeSystem) Linked(der []byte) (bool, error)        { return f.linked[string(der)], nil }
+
+// ChainOK verifies der for client authentication against the fake's Root
+// (trust anchors) and CA (intermediates) stores, as the chain engine does.
+func (f *fakeSystem) ChainOK(der []byte) (bool, error) {
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return false, err
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	for s, pool := range map[string]*x509.CertPool{Root: roots, CA: inter} {
+		for d := range f.stores[s] {
+			c, err := x509.ParseCertificate([]byte(d))
+			if err != nil {
+				return false, err
+			}
+			pool.AddCert(c)
+		}
+	}
+	_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	return err == nil, nil
+}
+
 func (f *fakeSystem) Delete(s string, der []byte) error {
 	f.log = append(f.log, "delete "+s)
 	delete(f.stores[s], string(der))
@@ -186,6 +208,13 @@ func TestRenewSwap(t *testing.T) {
 	}
 	old := store.Identity{Nickname: "u", Cert: cert(t, "u", oldKey.Public(), caKey, ca, false), Key: oldKey}
 	if err := s.InstallIdentity(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	// Linked, but its issuer is not a trusted root yet.
+	if err := s.VerifyIdentity(ctx, old); !errors.Is(err, store.ErrNotVerified) || !strings.Contains(err.Error(), "chain") {
+		t.Fatalf("unchained identity: %v", err)
+	}
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{ca}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.VerifyIdentity(ctx, old); err != nil {

@@ -140,3 +140,37 @@ func (CurrentUser) Delete(store string, der []byte) error {
 	// CertDeleteCertificateFromStore frees c.
 	return windows.CertDeleteCertificateFromStore(c)
 }
+
+// oidClientAuth is id-kp-clientAuth (RFC 5280, Section 4.2.1.12).
+const oidClientAuth = "1.3.6.1.5.5.7.3.2"
+
+// certChainCacheOnlyURLRetrieval is CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL:
+// build the chain from the stores (and cache) only, never the network.
+const certChainCacheOnlyURLRetrieval = 0x80000000
+
+// ChainOK builds der's chain with the current user's chain engine
+// (HCCE_CURRENT_USER, i.e. 0), requiring the clientAuth usage, as a
+// browser choosing a client certificate does; no revocation check.
+func (CurrentUser) ChainOK(der []byte) (bool, error) {
+	c, err := newContext(der)
+	if err != nil {
+		return false, err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	usage, err := windows.BytePtrFromString(oidClientAuth)
+	if err != nil {
+		return false, err
+	}
+	usages := []*byte{usage}
+	var para windows.CertChainPara
+	para.Size = uint32(unsafe.Sizeof(para))
+	para.RequestedUsage.Type = windows.USAGE_MATCH_TYPE_AND
+	para.RequestedUsage.Usage.Length = uint32(len(usages))
+	para.RequestedUsage.Usage.UsageIdentifiers = &usages[0]
+	var chain *windows.CertChainContext
+	if err := windows.CertGetCertificateChain(0, c, nil, 0, &para, certChainCacheOnlyURLRetrieval, 0, &chain); err != nil {
+		return false, fmt.Errorf("CertGetCertificateChain: %w", err)
+	}
+	defer windows.CertFreeCertificateChain(chain)
+	return chain.TrustStatus.ErrorStatus == windows.CERT_TRUST_NO_ERROR, nil
+}
