@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/certrenew/certrenew/host/journal"
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 )
@@ -38,7 +39,12 @@ func (e *Engine) recoverLocked(ctx context.Context) ([]string, error) {
 	var errs []error
 	for _, rec := range pending {
 		log := e.cfg.Log.With().Str("cert_id", rec.CertID).Stringer("phase", rec.Phase).Logger()
-		if err := e.recoverOne(ctx, rec); err != nil {
+		err := e.recoverOne(ctx, rec)
+		if errors.Is(err, errNeedsUI) {
+			log.Info().Msg("recovery waits for a UI: the OS would ask the user to trust a root CA")
+			continue
+		}
+		if err != nil {
 			log.Error().Err(err).Msg("recovery failed")
 			errs = append(errs, fmt.Errorf("recovering %s: %w", rec.CertID, err))
 			continue
@@ -59,6 +65,9 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 			return e.undo(ctx, rec)
 		}
 		if rec.Phase == journal.Issued {
+			if err := e.needsUI(ctx, rootsOf(chain)); err != nil {
+				return err
+			}
 			if err := e.install(ctx, newID, chain); err != nil {
 				return errors.Join(err, e.undo(ctx, rec))
 			}
@@ -80,6 +89,32 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 		return e.cleanup(ctx, rec)
 	}
 	return fmt.Errorf("journal phase %v unknown", rec.Phase)
+}
+
+// errNeedsUI: recovering this record would make the OS ask the user
+// something (trust a root CA) while no UI can announce it. The record stays
+// in the journal; the next operation run from a UI (its context carries a
+// notice function, see WithNotice) recovers it first, announced.
+var errNeedsUI = errors.New("recovery needs a UI to announce an OS prompt")
+
+// needsUI returns errNeedsUI if installing roots would make the OS ask the
+// user and ctx has no notice function to say so first.
+func (e *Engine) needsUI(ctx context.Context, roots []*x509.Certificate) error {
+	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
+		return nil
+	}
+	p, ok := e.cfg.Store.(store.Prompter)
+	if !ok || len(roots) == 0 {
+		return nil
+	}
+	asks, err := p.Prompts(ctx, roots)
+	if err != nil {
+		return err
+	}
+	if len(asks) > 0 {
+		return errNeedsUI
+	}
+	return nil
 }
 
 // newIdentity rebuilds the new identity a record describes.
