@@ -12,6 +12,7 @@ import (
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
 )
 
 // Recover finishes or undoes operations that a previous run left unfinished
@@ -62,6 +63,12 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 	case journal.Issued, journal.Installed:
 		newID, chain, err := e.newIdentity(ctx, rec)
 		if err != nil {
+			if !gone(err) {
+				// The key may be there but unreachable now (a TPM not
+				// ready, a token unplugged): keep the record and retry
+				// at the next start rather than destroy the identity.
+				return err
+			}
 			return e.undo(ctx, rec)
 		}
 		if rec.Phase == journal.Issued {
@@ -115,6 +122,14 @@ func (e *Engine) needsUI(ctx context.Context, roots []*x509.Certificate) error {
 		return errNeedsUI
 	}
 	return nil
+}
+
+// gone reports whether err means the journal's new identity cannot be
+// rebuilt at all (its key is gone, its data unreadable), as opposed to a
+// device that is unavailable for now.
+func gone(err error) bool {
+	return !errors.Is(err, hsm.ErrUnavailable) && !errors.Is(err, hsm.ErrTokenAbsent) &&
+		!errors.Is(err, hsm.ErrPINIncorrect) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // newIdentity rebuilds the new identity a record describes.

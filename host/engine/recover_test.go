@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
+	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/portal/portaltest"
@@ -118,5 +120,66 @@ func TestRecoveryWaitsForUIBeforeRootPrompt(t *testing.T) {
 	}
 	if ents, _ := (&state.File{Path: filepath.Join(dir, "certs.json")}).Load(); len(ents) != 2 {
 		t.Errorf("%d managed certificates, want the recovered one and the new one", len(ents))
+	}
+}
+
+// flakyKeys is a soft backend whose device can be "not ready".
+type flakyKeys struct {
+	*soft.Backend
+	down bool
+}
+
+func (f *flakyKeys) Open(ctx context.Context, uri string) (hsm.Key, error) {
+	if f.down {
+		return nil, errors.Join(hsm.ErrUnavailable, errors.New("TPM not ready"))
+	}
+	return f.Backend.Open(ctx, uri)
+}
+
+// Recovery keeps an interrupted identity whose key is unreachable for now
+// (a TPM not ready) and finishes it later; only a key that is gone makes it
+// undo.
+func TestRecoveryKeepsIdentityWhenKeyUnavailable(t *testing.T) {
+	p := portaltest.Start(t)
+	keys := &flakyKeys{Backend: soft.New(t.TempDir())}
+	for _, tc := range []struct {
+		name     string
+		prepare  func(dir string)
+		wantEnts int
+	}{
+		{"unavailable then back", func(string) {}, 1},
+		{"gone", func(dir string) {
+			recs, _ := (&journal.Dir{Path: filepath.Join(dir, "journal")}).Pending()
+			keys.Backend.Delete(context.Background(), recs[0].NewKeyURI)
+		}, 0},
+	} {
+		dir := interruptedEnroll(t, p, keys.Backend, "ivy-"+strings.ReplaceAll(tc.name, " ", "-"), journal.Installed)
+		reg := &hsm.Registry{}
+		reg.Add(keys)
+		st := &memStore{}
+		eng := engine.New(engine.Config{Dir: dir, Keys: reg, Store: st, Log: zerolog.Nop(), Roots: p.Roots})
+		recs, _ := (&journal.Dir{Path: filepath.Join(dir, "journal")}).Pending()
+		cert, _ := x509.ParseCertificate(recs[0].NewCert)
+		st.InstallIdentity(context.Background(), store.Identity{Cert: cert}) // it was installed
+
+		keys.down = true
+		if _, err := eng.Recover(context.Background()); !errors.Is(err, hsm.ErrUnavailable) {
+			t.Errorf("%s: recovery with the device down: %v", tc.name, err)
+		}
+		if pending(t, dir) != 1 {
+			t.Fatalf("%s: record dropped while the key was unreachable", tc.name)
+		}
+		if ok, _ := st.HasCert(context.Background(), store.Identity{Cert: cert}); !ok {
+			t.Fatalf("%s: identity removed while the key was unreachable", tc.name)
+		}
+		keys.down = false
+		tc.prepare(dir)
+		if ids, err := eng.Recover(context.Background()); err != nil || len(ids) != 1 {
+			t.Fatalf("%s: recovery: %v %v", tc.name, ids, err)
+		}
+		ents, _ := (&state.File{Path: filepath.Join(dir, "certs.json")}).Load()
+		if len(ents) != tc.wantEnts || pending(t, dir) != 0 {
+			t.Errorf("%s: %d entries, %d pending", tc.name, len(ents), pending(t, dir))
+		}
 	}
 }

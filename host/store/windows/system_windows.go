@@ -14,6 +14,12 @@ const encoding = windows.X509_ASN_ENCODING | windows.PKCS_7_ASN_ENCODING
 
 var procFindKeyProvInfo = windows.NewLazySystemDLL("crypt32.dll").NewProc("CryptFindCertificateKeyProvInfo")
 
+// findKeyFlags for CryptFindCertificateKeyProvInfo: look only in the
+// current user's keys (CRYPT_FIND_USER_KEYSET_FLAG), never in the
+// machine's, and never show UI from a host a browser started without a
+// window (CRYPT_FIND_SILENT_KEYSET_FLAG).
+const findKeyFlags = 0x00000001 | 0x00000040
+
 // CurrentUser is the current user's certificate stores (no elevation).
 type CurrentUser struct{}
 
@@ -81,7 +87,7 @@ func (CurrentUser) AddLinked(der []byte) error {
 		return err
 	}
 	defer windows.CertFreeCertificateContext(c)
-	if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), 0, 0); r == 0 {
+	if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), findKeyFlags, 0); r == 0 {
 		return fmt.Errorf("CryptFindCertificateKeyProvInfo: no private key for this certificate: %w", err)
 	}
 	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_REPLACE_EXISTING, nil)
