@@ -6,7 +6,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/store"
@@ -51,5 +53,37 @@ func TestUnchainedIdentityDoesNotVerify(t *testing.T) {
 		if !st.ok && !errors.Is(err, store.ErrNotVerified) {
 			t.Errorf("%s: verified without a chain (%v)", st.name, err)
 		}
+	}
+}
+
+// Roots go to CurrentUser\Root trusted for TLS client and server
+// authentication only (the EKU property), and a root whose property leaves
+// out clientAuth does not make a client identity verify.
+func TestRootTrustLimitedToTLS(t *testing.T) {
+	ctx := context.Background()
+	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
+	sys := newFakeSystem(ksp)
+	s := &Store{Sys: sys}
+	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := cert(t, "Root", rootKey.Public(), rootKey, nil, true)
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	got := sys.usages[string(root.Raw)]
+	want := []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 2}, {1, 3, 6, 1, 5, 5, 7, 3, 1}}
+	if !slices.EqualFunc(got, want, asn1.ObjectIdentifier.Equal) {
+		t.Errorf("root usages %v, want clientAuth and serverAuth only", got)
+	}
+	k, _ := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
+	id := store.Identity{Cert: cert(t, "u", k.Public(), rootKey, root, false), Key: k}
+	if err := s.InstallIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	sys.usages[string(root.Raw)] = want[1:] // serverAuth only
+	if err := s.VerifyIdentity(ctx, id); !errors.Is(err, store.ErrNotVerified) {
+		t.Errorf("root not trusted for clientAuth, identity verified: %v", err)
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,21 +26,31 @@ import (
 type fakeSystem struct {
 	stores  map[string]map[string]bool
 	linked  map[string]bool
-	keys    *fakeKSP // keys AddLinked can find
-	decline bool     // the user says No to the root dialog
+	keys    *fakeKSP                           // keys AddLinked can find
+	decline bool                               // the user says No to the root dialog
+	usages  map[string][]asn1.ObjectIdentifier // EKU property of each root
 	log     []string
 }
 
 func newFakeSystem(k *fakeKSP) *fakeSystem {
-	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k}
+	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k, usages: map[string][]asn1.ObjectIdentifier{}}
 }
 
 func (f *fakeSystem) Add(s string, der []byte) error {
 	f.log = append(f.log, "add "+s)
-	if s == Root && f.decline {
-		return errors.New("the user said no")
+	if s == Root {
+		return errors.New("roots go through AddRoot")
 	}
 	f.stores[s][string(der)] = true
+	return nil
+}
+func (f *fakeSystem) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
+	f.log = append(f.log, "add "+Root)
+	if f.decline {
+		return errors.New("the user said no")
+	}
+	f.stores[Root][string(der)] = true
+	f.usages[string(der)] = usages
 	return nil
 }
 func (f *fakeSystem) AddLinked(der []byte) error {
@@ -57,6 +69,8 @@ func (f *fakeSystem) AddLinked(der []byte) error {
 func (f *fakeSystem) Has(s string, der []byte) (bool, error) { return f.stores[s][string(der)], nil }
 func (f *fakeSystem) Linked(der []byte) (bool, error)        { return f.linked[string(der)], nil }
 
+var clientAuthOID = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+
 // ChainOK verifies der for client authentication against the fake's Root
 // (trust anchors) and CA (intermediates) stores, as the chain engine does.
 func (f *fakeSystem) ChainOK(der []byte) (bool, error) {
@@ -70,6 +84,11 @@ func (f *fakeSystem) ChainOK(der []byte) (bool, error) {
 			c, err := x509.ParseCertificate([]byte(d))
 			if err != nil {
 				return false, err
+			}
+			// A root's EKU property limits what the chain engine
+			// trusts it for.
+			if u, ok := f.usages[d]; ok && s == Root && !slices.ContainsFunc(u, clientAuthOID.Equal) {
+				continue
 			}
 			pool.AddCert(c)
 		}

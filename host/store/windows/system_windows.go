@@ -3,6 +3,7 @@
 package winstore
 
 import (
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"unsafe"
@@ -71,6 +72,39 @@ func (CurrentUser) Add(store string, der []byte) error {
 		return err
 	}
 	defer windows.CertFreeCertificateContext(c)
+	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
+}
+
+var procSetProperty = windows.NewLazySystemDLL("crypt32.dll").NewProc("CertSetCertificateContextProperty")
+
+// certEnhKeyUsagePropID is CERT_ENHKEY_USAGE_PROP_ID: the purposes a
+// certificate is trusted for on this machine, narrowing its own EKU.
+const certEnhKeyUsagePropID = 9
+
+// AddRoot sets the EKU property on der's context before adding it to Root:
+// CertAddCertificateContextToStore copies the context's properties with
+// it, so the one dialog Windows shows adds the restricted root.
+func (CurrentUser) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
+	h, err := open(Root)
+	if err != nil {
+		return err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := newContext(der)
+	if err != nil {
+		return err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	// The property's value is the encoded CERT_ENHKEY_USAGE, which is
+	// the EKU extension's DER: a SEQUENCE OF OBJECT IDENTIFIER.
+	eku, err := asn1.Marshal(usages)
+	if err != nil {
+		return err
+	}
+	blob := windows.CryptDataBlob{Size: uint32(len(eku)), Data: &eku[0]}
+	if r, _, err := procSetProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, 0, uintptr(unsafe.Pointer(&blob))); r == 0 {
+		return fmt.Errorf("CertSetCertificateContextProperty(EKU): %w", err)
+	}
 	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
 }
 
