@@ -153,8 +153,35 @@ func PINFrom(ctx context.Context) (string, bool) {
 	return pin, ok && pin != ""
 }
 
-// Hardware reports whether a backend scheme keeps keys in hardware.
-func Hardware(scheme string) bool { return scheme == "tpm" || scheme == "pkcs11" }
+// HardwareBound is implemented by backends and keys that know whether a key
+// is bound to hardware (cannot be copied off the device). A backend that
+// serves several stores under one scheme (Windows CNG: the Platform Crypto
+// Provider and the software KSP) must implement it, on the backend and on
+// its keys, since its scheme alone does not say.
+type HardwareBound interface {
+	HardwareBound() bool
+}
+
+// IsHardwareBackend reports whether b makes hardware-bound keys: what b
+// says through HardwareBound, else whether its scheme is "tpm" or "pkcs11".
+func IsHardwareBackend(b Backend) bool {
+	if h, ok := b.(HardwareBound); ok {
+		return h.HardwareBound()
+	}
+	return hardwareScheme(b.Scheme())
+}
+
+// IsHardwareKey reports whether k is hardware-bound: what k says through
+// HardwareBound, else whether its URI's scheme is "tpm" or "pkcs11".
+func IsHardwareKey(k Key) bool {
+	if h, ok := k.(HardwareBound); ok {
+		return h.HardwareBound()
+	}
+	s, err := Scheme(k.URI())
+	return err == nil && hardwareScheme(s)
+}
+
+func hardwareScheme(s string) bool { return s == "tpm" || s == "pkcs11" }
 
 // Detector is implemented by backends that can tell whether their device is
 // present, so that "auto" can prefer hardware.
@@ -171,31 +198,44 @@ func Scheme(uri string) (string, error) {
 	return strings.ToLower(s), nil
 }
 
-// Registry picks a backend by URI scheme. The zero value is empty and ready.
+// Registry holds the key backends of a host. A backend is chosen in two
+// ways: by name, when a key is made ("tpm", "pkcs11", "soft": the words the
+// extension's settings and the hello reply use), and by URI scheme, when a
+// key is found again. Usually the name is the scheme; on Windows, "tpm" and
+// "soft" are both the "cng" scheme (two providers). The zero value is
+// empty and ready.
 type Registry struct {
-	backends map[string]Backend
-	order    []string
+	byScheme map[string]Backend
+	byName   map[string]Backend
+	order    []string // names, in the order added
 }
 
-// Add registers b under its scheme, replacing any earlier one.
-func (r *Registry) Add(b Backend) {
-	if r.backends == nil {
-		r.backends = map[string]Backend{}
+// Add registers b under its scheme, both as a name and for URIs,
+// replacing any earlier one.
+func (r *Registry) Add(b Backend) { r.AddAs(b.Scheme(), b) }
+
+// AddAs registers b under name for choosing, and for the URIs of its
+// scheme, replacing any earlier one of either.
+func (r *Registry) AddAs(name string, b Backend) {
+	if r.byName == nil {
+		r.byName, r.byScheme = map[string]Backend{}, map[string]Backend{}
 	}
-	if _, ok := r.backends[b.Scheme()]; !ok {
-		r.order = append(r.order, b.Scheme())
+	name = strings.ToLower(name)
+	if _, ok := r.byName[name]; !ok {
+		r.order = append(r.order, name)
 	}
-	r.backends[b.Scheme()] = b
+	r.byName[name] = b
+	r.byScheme[strings.ToLower(b.Scheme())] = b
 }
 
-// Schemes lists registered schemes in the order they were added.
-func (r *Registry) Schemes() []string { return append([]string(nil), r.order...) }
+// Names lists the registered names in the order they were added.
+func (r *Registry) Names() []string { return append([]string(nil), r.order...) }
 
-// Backend returns the backend for scheme.
-func (r *Registry) Backend(scheme string) (Backend, error) {
-	b, ok := r.backends[strings.ToLower(scheme)]
+// Backend returns the backend registered under name.
+func (r *Registry) Backend(name string) (Backend, error) {
+	b, ok := r.byName[strings.ToLower(name)]
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownScheme, scheme)
+		return nil, fmt.Errorf("%w: %q", ErrUnknownScheme, name)
 	}
 	return b, nil
 }
@@ -206,7 +246,16 @@ func (r *Registry) ForURI(uri string) (Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.Backend(s)
+	return r.ForScheme(s)
+}
+
+// ForScheme returns the backend whose keys have URIs of this scheme.
+func (r *Registry) ForScheme(s string) (Backend, error) {
+	b, ok := r.byScheme[strings.ToLower(s)]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownScheme, s)
+	}
+	return b, nil
 }
 
 // Open finds the key named by uri in its backend.

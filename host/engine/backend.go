@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/certrenew/certrenew/hsm"
@@ -21,39 +22,62 @@ const (
 // state file, the log, or an error.
 func WithPIN(ctx context.Context, pin string) context.Context { return hsm.WithPIN(ctx, pin) }
 
-// chooseBackend resolves an enrollment's backend request. "auto" (or "")
-// means the configured default if there is one, else the TPM if present,
-// else the configured PKCS#11 token, else software keys, which "soft" asks
-// for and Config.SoftwareScheme makes.
-func (e *Engine) chooseBackend(ctx context.Context, requested string) (hsm.Backend, error) {
-	scheme := requested
-	if scheme == "" || scheme == "auto" {
-		scheme = e.cfg.DefaultBackend
+// chooseBackend resolves an enrollment's backend request to a registered
+// name ("tpm", "pkcs11", "soft"; see hsm.Registry) and its backend. "auto"
+// (or "") means the configured default if there is one, else the TPM if
+// present, else the configured PKCS#11 token, else software keys. With
+// PolicyHardwareRequired a backend that does not make hardware-bound keys
+// is refused here, before anything is made.
+func (e *Engine) chooseBackend(ctx context.Context, requested string) (string, hsm.Backend, error) {
+	name := requested
+	if name == "" || name == "auto" {
+		name = e.cfg.DefaultBackend
 	}
-	if scheme == "" || scheme == "auto" {
-		scheme = "soft"
-		for _, s := range []string{"tpm", "pkcs11"} {
-			b, err := e.cfg.Keys.Backend(s)
+	if name == "" || name == "auto" {
+		name = "soft"
+		for _, n := range []string{"tpm", "pkcs11"} {
+			b, err := e.cfg.Keys.Backend(n)
 			if err != nil {
 				continue
 			}
 			if d, ok := b.(hsm.Detector); ok && d.Present(ctx) {
-				scheme = s
+				name = n
 				break
 			}
 		}
 	}
-	if scheme == "soft" && e.cfg.SoftwareScheme != "" {
-		scheme = e.cfg.SoftwareScheme
-	}
-	if e.cfg.KeyPolicy == PolicyHardwareRequired && !hsm.Hardware(scheme) {
-		return nil, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))
-	}
-	backend, err := e.cfg.Keys.Backend(scheme)
+	backend, err := e.cfg.Keys.Backend(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
+		if e.hardwareRequired() {
+			return "", nil, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))
+		}
+		return "", nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
 	}
-	return backend, nil
+	if e.hardwareRequired() && !hsm.IsHardwareBackend(backend) {
+		return "", nil, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))
+	}
+	return name, backend, nil
+}
+
+func (e *Engine) hardwareRequired() bool { return e.cfg.KeyPolicy == PolicyHardwareRequired }
+
+// generate makes op's key. When op must be hardware-bound, a backend that
+// cannot make the key is reported as ErrHardwareRequired (never a silent
+// move to software), and a key that is not hardware-bound is refused; rec
+// then names it, so run's undo destroys it.
+func (e *Engine) generate(ctx context.Context, op *operation) (hsm.Key, error) {
+	key, err := op.backend.Generate(ctx, op.keyReq)
+	if err != nil {
+		if op.hardware && errors.Is(err, hsm.ErrUnavailable) {
+			return nil, fmt.Errorf("%w: %w", hsm.ErrHardwareRequired, err)
+		}
+		return nil, err
+	}
+	op.rec.NewKeyURI = key.URI()
+	if op.hardware && !hsm.IsHardwareKey(key) {
+		return nil, fmt.Errorf("%w: the backend made %s", hsm.ErrHardwareRequired, key.URI())
+	}
+	return key, nil
 }
 
 func orAuto(s string) string {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/certrenew/certrenew/host/journal"
@@ -47,10 +48,6 @@ type Config struct {
 	// DefaultBackend is the key backend scheme used for "auto"; "" picks
 	// the TPM if present, else the configured token, else soft.
 	DefaultBackend string
-	// SoftwareScheme is the backend that makes software keys, for "auto"
-	// without hardware and for an explicit "soft": "soft" (key files) if
-	// "", "nss" on Linux where the key can live in the NSS database itself.
-	SoftwareScheme string
 	// KeyPolicy is PolicyAny or PolicyHardwareRequired.
 	KeyPolicy string
 	// Failpoint, when set, is called with the name of each point an
@@ -92,24 +89,24 @@ func New(cfg Config) *Engine {
 // WarnDays returns the expiry warning threshold in days.
 func (e *Engine) WarnDays() int { return e.cfg.WarnDays }
 
-// Backends lists the key backends this host can use now, as an enrollment
-// asks for them: software keys ("soft", whichever backend makes them; see
-// Config.SoftwareScheme), and each hardware backend whose device is present
-// (a TPM, a configured token).
+// Backends lists, by the names an enroll request uses (proto.KeyBackends),
+// the key backends this host can use now: those registered for this OS's
+// store whose device is present (a TPM, a configured token). With
+// PolicyHardwareRequired, backends that make software keys are left out.
 func (e *Engine) Backends() []string {
 	var out []string
-	for _, s := range e.cfg.Keys.Schemes() {
-		if s == e.cfg.SoftwareScheme && s != "soft" {
-			continue
-		}
-		b, err := e.cfg.Keys.Backend(s)
-		if err != nil {
+	for _, n := range e.cfg.Keys.Names() {
+		b, err := e.cfg.Keys.Backend(n)
+		if err != nil || !slices.Contains(proto.KeyBackends, n) {
 			continue
 		}
 		if d, ok := b.(hsm.Detector); ok && !d.Present(context.Background()) {
 			continue
 		}
-		out = append(out, s)
+		if e.hardwareRequired() && !hsm.IsHardwareBackend(b) {
+			continue
+		}
+		out = append(out, n)
 	}
 	return out
 }

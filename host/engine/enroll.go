@@ -25,11 +25,10 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	if err != nil {
 		return nil, err
 	}
-	backend, err := e.chooseBackend(ctx, p.Backend)
+	name, backend, err := e.chooseBackend(ctx, p.Backend)
 	if err != nil {
 		return nil, err
 	}
-	scheme := backend.Scheme()
 	ctx = WithPIN(ctx, p.PIN)
 	client, err := est.New(portal, e.cfg.Roots)
 	if err != nil {
@@ -44,7 +43,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		return nil, err
 	}
 
-	ent := state.Entry{ID: newID(), Portal: portal, User: p.User, Backend: scheme, Enrolled: e.cfg.Now().UTC()}
+	ent := state.Entry{ID: newID(), Portal: portal, User: p.User, Backend: name, Enrolled: e.cfg.Now().UTC()}
 	ent.Nickname = "certrenew-" + ent.ID
 	log := e.cfg.Log.With().Str("op", "enroll").Str("cert_id", ent.ID).Str("portal", portal).Str("user", p.User).Logger()
 	entJSON, err := json.Marshal(ent)
@@ -56,6 +55,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		nickname: ent.Nickname,
 		backend:  backend,
 		keyReq:   hsm.GenerateRequest{Label: "certrenew " + p.User},
+		hardware: e.hardwareRequired(),
 		csr:      pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: challengeOf(p)},
 		client:   client,
 		submit: func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error) {

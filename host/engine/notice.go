@@ -37,3 +37,16 @@ func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate)
 	}
 	return nil
 }
+
+// announceKeyUse tells the context's notice function, before the identity
+// is installed, that the OS will ask the user when a browser first uses
+// its key (store.KeyUsePrompter).
+func (e *Engine) announceKeyUse(ctx context.Context) {
+	p, ok := e.cfg.Store.(store.KeyUsePrompter)
+	if !ok || !p.KeyUsePrompt() {
+		return
+	}
+	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
+		fn(proto.Notice{Kind: proto.NoticeOSAsksKeyUse})
+	}
+}

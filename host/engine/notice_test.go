@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"crypto/x509"
+	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/engine"
@@ -54,4 +55,37 @@ func (f *fixture) withStore(t *testing.T, s store.Store) *engine.Engine {
 	reg := &hsm.Registry{}
 	reg.Add(f.keys)
 	return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: s, Log: zerolog.Nop(), Roots: f.portal.Roots})
+}
+
+// keyUseStore is a store whose OS asks the user when a browser first uses
+// an installed key (the macOS keychain).
+type keyUseStore struct {
+	store.Store
+	events *[]string
+}
+
+func (k keyUseStore) KeyUsePrompt() bool { return true }
+
+func (k keyUseStore) InstallIdentity(ctx context.Context, id store.Identity) error {
+	*k.events = append(*k.events, "install")
+	return k.Store.InstallIdentity(ctx, id)
+}
+
+func TestKeyUseNoticeBeforeInstall(t *testing.T) {
+	f := setup(t)
+	var events []string
+	eng := f.withStore(t, keyUseStore{Store: f.db, events: &events})
+	f.portal.AddUser(t, "finn", password)
+	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) {
+		events = append(events, n.Kind)
+	})
+	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "finn", Password: password, Invitation: f.portal.Invite(t, "finn")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(events, ",") != proto.NoticeOSAsksKeyUse+",install" {
+		t.Fatalf("events %v: the key-use notice must come with the install", events)
+	}
+	if proto.NoticeText(proto.Notice{Kind: proto.NoticeOSAsksKeyUse}, "ja") == proto.NoticeOSAsksKeyUse {
+		t.Error("no Japanese text for the key-use notice")
+	}
 }

@@ -21,6 +21,8 @@ type operation struct {
 	nickname string
 	backend  hsm.Backend
 	keyReq   hsm.GenerateRequest
+	// hardware: the key must be hardware-bound (PolicyHardwareRequired).
+	hardware bool
 	csr      pkcs10.Request
 	client   *est.Client
 	submit   func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error)
@@ -52,12 +54,11 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	}()
 
 	step(progress, proto.StepKeygen)
-	key, err := op.backend.Generate(ctx, op.keyReq)
+	key, err := e.generate(ctx, op)
 	if err != nil {
 		return nil, err
 	}
-	e.failpoint("key-generated")
-	rec.NewKeyURI = key.URI()
+	e.failpoint("key-generated") // the key exists; its URI is not journaled yet
 	if err := e.advance(rec, journal.KeyMade); err != nil {
 		return nil, err
 	}
@@ -119,5 +120,6 @@ func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.C
 		return err
 	}
 	e.failpoint("installing")
+	e.announceKeyUse(ctx)
 	return e.cfg.Store.InstallIdentity(ctx, id)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/certrenew/certrenew/host/journal"
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -39,7 +40,12 @@ func (e *Engine) recoverLocked(ctx context.Context) ([]string, error) {
 	var errs []error
 	for _, rec := range pending {
 		log := e.cfg.Log.With().Str("cert_id", rec.CertID).Stringer("phase", rec.Phase).Logger()
-		if err := e.recoverOne(ctx, rec); err != nil {
+		err := e.recoverOne(ctx, rec)
+		if errors.Is(err, errNeedsUI) {
+			log.Info().Msg("recovery waits for a UI: the OS would ask the user to trust a root CA")
+			continue
+		}
+		if err != nil {
 			log.Error().Err(err).Msg("recovery failed")
 			errs = append(errs, fmt.Errorf("recovering %s: %w", rec.CertID, err))
 			continue
@@ -57,9 +63,18 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 	case journal.Issued, journal.Installed:
 		newID, chain, err := e.newIdentity(ctx, rec)
 		if err != nil {
+			if !gone(err) {
+				// The key may be there but unreachable now (a TPM not
+				// ready, a token unplugged): keep the record and retry
+				// at the next start rather than destroy the identity.
+				return err
+			}
 			return e.undo(ctx, rec)
 		}
 		if rec.Phase == journal.Issued {
+			if err := e.needsUI(ctx, rootsOf(chain)); err != nil {
+				return err
+			}
 			if err := e.install(ctx, newID, chain); err != nil {
 				return errors.Join(err, e.undo(ctx, rec))
 			}
@@ -81,6 +96,40 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 		return e.cleanup(ctx, rec)
 	}
 	return fmt.Errorf("journal phase %v unknown", rec.Phase)
+}
+
+// errNeedsUI: recovering this record would make the OS ask the user
+// something (trust a root CA) while no UI can announce it. The record stays
+// in the journal; the next operation run from a UI (its context carries a
+// notice function, see WithNotice) recovers it first, announced.
+var errNeedsUI = errors.New("recovery needs a UI to announce an OS prompt")
+
+// needsUI returns errNeedsUI if installing roots would make the OS ask the
+// user and ctx has no notice function to say so first.
+func (e *Engine) needsUI(ctx context.Context, roots []*x509.Certificate) error {
+	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
+		return nil
+	}
+	p, ok := e.cfg.Store.(store.Prompter)
+	if !ok || len(roots) == 0 {
+		return nil
+	}
+	asks, err := p.Prompts(ctx, roots)
+	if err != nil {
+		return err
+	}
+	if len(asks) > 0 {
+		return errNeedsUI
+	}
+	return nil
+}
+
+// gone reports whether err means the journal's new identity cannot be
+// rebuilt at all (its key is gone, its data unreadable), as opposed to a
+// device that is unavailable for now.
+func gone(err error) bool {
+	return !errors.Is(err, hsm.ErrUnavailable) && !errors.Is(err, hsm.ErrTokenAbsent) &&
+		!errors.Is(err, hsm.ErrPINIncorrect) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // newIdentity rebuilds the new identity a record describes.
@@ -210,7 +259,7 @@ func (e *Engine) undo(ctx context.Context, rec *journal.Record) error {
 
 // reclaim destroys the key that may have been made under rec.NewKeyID.
 func (e *Engine) reclaim(ctx context.Context, rec *journal.Record) error {
-	b, err := e.cfg.Keys.Backend(rec.NewKeyScheme)
+	b, err := e.cfg.Keys.ForScheme(rec.NewKeyScheme)
 	if err != nil {
 		return err
 	}

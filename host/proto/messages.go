@@ -76,11 +76,21 @@ type Reply struct {
 	Error    *Error          `json:"error,omitempty"`
 }
 
+// KeyBackends are the names of the key backends a hello may report and an
+// enroll request may ask for ("auto" besides): where the key lives, not how
+// the host reaches it. On Windows "tpm" is the Platform Crypto Provider and
+// "soft" the software key storage provider; on Linux they are a TPM 2.0
+// device and a key file. The extension's settings (extension/settings.js
+// BACKENDS) and the UI's names (wasm/i18n) use the same list.
+var KeyBackends = []string{"tpm", "pkcs11", "soft"}
+
 // Hello is the host's first frame, sent unprompted, and its answer to hello.
 type Hello struct {
-	Protocol    string   `json:"protocol"`
-	HostVersion string   `json:"hostVersion"`
-	Backends    []string `json:"backends"`
+	Protocol    string `json:"protocol"`
+	HostVersion string `json:"hostVersion"`
+	// Backends are the key backends this host can make keys in now, from
+	// KeyBackends.
+	Backends []string `json:"backends"`
 	// Recovered lists certificate IDs whose interrupted renewal this start
 	// of the host finished or rolled back.
 	Recovered []string `json:"recovered,omitempty"`
@@ -117,6 +127,11 @@ const (
 	// NoticeOSConfirmsRoot: the OS is about to ask the user to confirm a
 	// new root CA (Windows' security warning, the macOS password prompt).
 	NoticeOSConfirmsRoot = "os_confirms_root"
+	// NoticeOSAsksKeyUse: the first time a browser uses the new
+	// certificate, the OS will ask the user to let it use the key (the
+	// macOS keychain). It comes when the identity is installed; a UI keeps
+	// showing it with the result.
+	NoticeOSAsksKeyUse = "os_asks_key_use"
 )
 
 // NoticeText is the sentence a UI shows for n, in lang ("ja..." or English).
@@ -128,6 +143,11 @@ func NoticeText(n Notice, lang string) string {
 			return "次に OS が認証局「" + n.Subject + "」を信頼するか確認します。組織の認証局であれば許可してください。"
 		}
 		return "Your system will now ask you to trust the certificate authority \"" + n.Subject + "\". Allow it if it is your organisation's."
+	case NoticeOSAsksKeyUse:
+		if ja {
+			return "ブラウザーが初めてこの証明書を使うとき、macOS がキーチェーンの鍵の使用を許可するか確認します。「常に許可」を選んでください。"
+		}
+		return "The first time your browser uses this certificate, macOS will ask whether it may use the key in your keychain. Choose \"Always Allow\"."
 	}
 	return n.Kind
 }

@@ -52,6 +52,14 @@ type Prompter interface {
 	Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error)
 }
 
+// KeyUsePrompter is implemented by stores where the OS asks the user the
+// first time a browser uses an installed identity's key (the macOS
+// keychain's access control list), so the UI can say so when the identity
+// is installed.
+type KeyUsePrompter interface {
+	KeyUsePrompt() bool
+}
+
 // NoticeKind names what the OS is about to ask.
 type NoticeKind string
 

@@ -68,6 +68,13 @@ func run(out, version, release string) error {
 		if err != nil {
 			return err
 		}
+		if t.OS == "linux" {
+			glibc, err := Glibc(bin)
+			if err != nil {
+				return err
+			}
+			line += "; libc: " + libcNote(t, glibc)
+		}
 		fmt.Fprintln(&report, line)
 		fmt.Fprintln(os.Stderr, "built", bin)
 	}
@@ -180,7 +187,8 @@ func describe(t Target, cgo bool, deps []string) string {
 				keys = append(keys, name)
 			}
 		case d == mod+"host/store/windows":
-			keys = append(keys, "cng (TPM or software KSP)")
+			// winstore.Register: the only keys CurrentUser\My can link.
+			keys = append(keys, "tpm = cng:platform (Platform Crypto Provider), soft = cng:software (software KSP)")
 			stores = append(stores, "windows (CurrentUser\\My)")
 		case strings.HasPrefix(d, mod+"host/store/"):
 			stores = append(stores, strings.TrimPrefix(d, mod+"host/store/"))

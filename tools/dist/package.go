@@ -67,6 +67,12 @@ func Package(s Spec) (string, error) {
 	if s.Format == "rpm" {
 		nssTools = "nss-tools"
 	}
+	// A cgo build (PKCS#11 through crypto11) links glibc dynamically and
+	// needs at least the version it was built against.
+	glibc, err := Glibc(host)
+	if err != nil {
+		return "", err
+	}
 	info := nfpm.WithDefaults(&nfpm.Info{
 		Name: "certrenew-host", Arch: s.Arch, Platform: "linux",
 		Version: s.Version, Release: s.Release, VersionSchema: "none",
@@ -76,7 +82,7 @@ func Package(s Spec) (string, error) {
 		Overridables: nfpm.Overridables{
 			Contents: contents,
 			// certutil and pk12util manage the browsers' NSS database.
-			Depends: []string{nssTools},
+			Depends: append([]string{nssTools}, libcDepends(s.Format, glibc)...),
 		},
 	})
 	if err := nfpm.PrepareForPackager(info, s.Format); err != nil {

@@ -117,7 +117,9 @@ func TestDebInThrowawayRoot(t *testing.T) {
 		t.Fatalf("installed host version: %v %s", err, out)
 	}
 	fields, err := exec.Command("dpkg-deb", "-f", pkg, "Package", "Architecture", "Depends").Output()
-	if err != nil || !strings.Contains(string(fields), "Depends: libnss3-tools") || !strings.Contains(string(fields), "Architecture: "+runtime.GOARCH) {
+	glibc, _ := Glibc(filepath.Join(root, HostPath))
+	if err != nil || !strings.Contains(string(fields), "Depends: libnss3-tools") || !strings.Contains(string(fields), "Architecture: "+runtime.GOARCH) ||
+		(glibc != "" && !strings.Contains(string(fields), "libc6 (>= "+glibc+")")) {
 		t.Errorf("control: %v\n%s", err, fields)
 	}
 
@@ -244,10 +246,10 @@ func TestRPMContents(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	deps := []string{"fmt", "github.com/certrenew/certrenew/hsm", "github.com/certrenew/certrenew/hsm/soft",
+	deps := []string{"fmt", "github.com/certrenew/certrenew/hsm",
 		"github.com/certrenew/certrenew/host/store", "github.com/certrenew/certrenew/host/store/windows", "github.com/google/certtostore"}
 	got := describe(Target{"windows", "arm64"}, false, deps)
-	for _, w := range []string{"cgo off", "keys: soft, cng (TPM or software KSP)", `store: windows (CurrentUser\My)`, "no pkcs11 (needs cgo"} {
+	for _, w := range []string{"cgo off", "keys: tpm = cng:platform (Platform Crypto Provider), soft = cng:software (software KSP);", `store: windows (CurrentUser\My)`, "no pkcs11 (needs cgo"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("%q lacks %q", got, w)
 		}

@@ -38,12 +38,23 @@ func (v *doneView) Render() app.UI {
 			app.Dt().Text(v.S.ValidUntil),
 			app.Dd().Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
 		),
+		v.keyUseNotice(),
 		app.Div().Class("actions").Body(
 			app.Button().ID("back").Class("btn btn-primary").Type("button").
 				Text(v.S.BackToList).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
 		),
 	)
+}
+
+// keyUseNotice keeps the host's "the OS will ask when a browser first uses
+// the key" notice (macOS) on the result: that question comes after the
+// operation, when the certificate is first used.
+func (v *doneView) keyUseNotice() app.UI {
+	if v.Op == nil || v.Op.Notice == nil || v.Op.Notice.Kind != proto.NoticeOSAsksKeyUse {
+		return nil
+	}
+	return app.P().ID("os-notice").Class("notice").Role("note").Text(proto.NoticeText(*v.Op.Notice, v.S.Lang))
 }
 
 // errorView shows an error in the user's words, with what to do next.

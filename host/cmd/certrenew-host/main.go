@@ -22,9 +22,6 @@ import (
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/hsm/pkcs11"
-	"github.com/certrenew/certrenew/hsm/soft"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -96,63 +93,24 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err != nil {
 		return nil, err
 	}
-	tb, err := tpmBackend(paths, s)
-	if err != nil {
-		return nil, err
-	}
-	platformTPM(db, tb, s)
 	roots, err := paths.Roots()
 	if err != nil {
 		return nil, err
 	}
+	// Only the key backends this OS's store can hand to a browser, under
+	// the names the extension uses (proto.KeyBackends).
 	keys := &hsm.Registry{}
-	keys.Add(soft.New(paths.KeyDir()))
-	keys.Add(tb)
-	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
-	software := platformKeys(keys, paths)
-	if s.DefaultBackend == "" {
-		s.DefaultBackend = defaultBackend()
+	if err := platformKeys(keys, db, paths, s); err != nil {
+		return nil, err
 	}
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
-		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy, SoftwareScheme: software,
+		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
 		cfg.Failpoint = failpoint(fp)
 	}
 	return engine.New(cfg), nil
-}
-
-// tpmBackend reaches the TPM named in the settings: a device, tpm2-abrmd
-// ("tabrmd[:bus_type=session]"), or a socket ("unix:PATH", swtpm) for
-// tests and virtual machines.
-func tpmBackend(paths config.Paths, s config.Settings) (*tpm.Backend, error) {
-	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
-		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock)), nil
-	}
-	if s.TPMDevice == "tabrmd" || strings.HasPrefix(s.TPMDevice, "tabrmd:") {
-		c, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(strings.TrimPrefix(s.TPMDevice, "tabrmd"), ":"))
-		if err != nil {
-			return nil, fmt.Errorf("config tpmDevice: %w", err)
-		}
-		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialTabrmd(c)), nil
-	}
-	return tpm.New(paths.TPMKeyDir(), s.TPMDevice), nil
-}
-
-// tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
-// TPM; "" leaves the TSS default.
-func tcti(device string) string {
-	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
-		return "swtpm:path=" + sock
-	}
-	if device == "tabrmd" || strings.HasPrefix(device, "tabrmd:") {
-		return device
-	}
-	if device != "" {
-		return "device:" + device
-	}
-	return ""
 }
 
 func openLog(paths config.Paths) (zerolog.Logger, func(), error) {

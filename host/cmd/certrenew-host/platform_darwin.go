@@ -11,7 +11,7 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/keychain"
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/rs/zerolog"
 )
 
@@ -23,15 +23,24 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 		return nil, err
 	}
 	s := keychain.New(tmp)
+	// A host killed in the middle of a security(1) call leaves its
+	// temporary directory behind (public certificates only).
+	if err := s.Sweep(); err != nil {
+		log.Warn().Err(err).Msg("keychain: leftover temporary files not removed")
+	}
 	s.Notice = func(n store.Notice) {
 		log.Info().Str("notice", string(n.Kind)).Str("subject", n.Subject).Msg("macOS will ask the user")
 	}
 	return s, nil
 }
 
-func platformKeys(keys *hsm.Registry, paths config.Paths) string { return "soft" }
-
-func defaultBackend() string { return "" }
+// platformKeys: the keychain store imports a copy of a software key (no
+// Secure Enclave without a signed binary, no TPM, no cgo for PKCS#11), so
+// soft is the only backend.
+func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
+	keys.Add(soft.New(paths.KeyDir()))
+	return nil
+}
 
 func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
 	home, err := os.UserHomeDir()
@@ -40,6 +49,3 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "darwin", Home: home, Root: "/"}, nil, nil
 }
-
-// platformTPM: TPM keys reach browsers through the OS store itself here.
-func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {}

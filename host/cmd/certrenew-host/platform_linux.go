@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -14,29 +15,39 @@ import (
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/nsskey"
+	"github.com/certrenew/certrenew/hsm/pkcs11"
+	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
 // Linux: Chrome and Chromium read client certificates from the user's NSS
-// database; keys are soft keys (imported into NSS) unless a hardware
-// backend is configured.
+// database; keys are software keys made there unless a hardware backend is
+// configured.
 func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) (store.Store, error) {
 	return nss.Open(ctx, paths.NSSDB)
 }
 
-// platformKeys adds the NSS database as the home of software keys where
-// softokn can be used (cgo, libsoftokn3): the key is made there and never
-// exists anywhere else. It returns the scheme software keys use.
-func platformKeys(keys *hsm.Registry, paths config.Paths) string {
-	if !nsskey.Available() {
-		return "soft"
+// platformKeys: the NSS store takes software keys, TPM keys (through
+// tpm2-pkcs11) and keys on a configured PKCS#11 token. Software keys are
+// made in the NSS database itself where softokn can be used (cgo,
+// libsoftokn3), so the key exists in that one place; key files ("soft:"
+// URIs, imported into NSS) remain for builds without it and for keys made
+// before.
+func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
+	tb, err := tpmBackend(paths, s)
+	if err != nil {
+		return err
 	}
-	keys.Add(nsskey.New(paths.NSSDB))
-	return nsskey.Scheme
+	platformTPM(db, tb, s)
+	keys.Add(soft.New(paths.KeyDir()))
+	if nsskey.Available() {
+		keys.AddAs("soft", nsskey.New(paths.NSSDB))
+	}
+	keys.Add(tb)
+	keys.Add(pkcs11.New(pkcs11.Config{Module: s.PKCS11.Module, Token: s.PKCS11.Token, Serial: s.PKCS11.Serial, PINSource: s.PKCS11.PINSource}))
+	return nil
 }
-
-func defaultBackend() string { return "" }
 
 func installEnv(paths config.Paths, system bool) (install.Env, install.Registry, error) {
 	home, err := os.UserHomeDir()
@@ -63,4 +74,36 @@ func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {
 	if strings.HasPrefix(s.TPMDevice, "unix:") {
 		n.TPM.Reset = tb.FlushTransient
 	}
+}
+
+// tpmBackend reaches the TPM named in the settings: a device, tpm2-abrmd
+// ("tabrmd[:bus_type=session]"), or a socket ("unix:PATH", swtpm) for
+// tests and virtual machines.
+func tpmBackend(paths config.Paths, s config.Settings) (*tpm.Backend, error) {
+	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock)), nil
+	}
+	if s.TPMDevice == "tabrmd" || strings.HasPrefix(s.TPMDevice, "tabrmd:") {
+		c, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(strings.TrimPrefix(s.TPMDevice, "tabrmd"), ":"))
+		if err != nil {
+			return nil, fmt.Errorf("config tpmDevice: %w", err)
+		}
+		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialTabrmd(c)), nil
+	}
+	return tpm.New(paths.TPMKeyDir(), s.TPMDevice), nil
+}
+
+// tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
+// TPM; "" leaves the TSS default.
+func tcti(device string) string {
+	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
+		return "swtpm:path=" + sock
+	}
+	if device == "tabrmd" || strings.HasPrefix(device, "tabrmd:") {
+		return device
+	}
+	if device != "" {
+		return "device:" + device
+	}
+	return ""
 }

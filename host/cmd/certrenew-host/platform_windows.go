@@ -12,7 +12,6 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	winstore "github.com/certrenew/certrenew/host/store/windows"
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/rs/zerolog"
 )
 
@@ -25,12 +24,13 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	}}, nil
 }
 
-func platformKeys(keys *hsm.Registry, paths config.Paths) string {
-	keys.Add(&winstore.Keys{KSP: winstore.CNG{}})
-	return "soft"
+// platformKeys: CurrentUser\My can link only CNG keys, so "tpm" is the
+// Platform Crypto Provider and "soft" the software KSP; there is no
+// PKCS#11 backend (a smart card reaches Windows through its own KSP).
+func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
+	winstore.Register(keys, winstore.CNG{})
+	return nil
 }
-
-func defaultBackend() string { return winstore.Scheme }
 
 // installEnv: per user the manifests live in %LOCALAPPDATA%\certrenew
 // (HKCU keys point there); for the machine, next to the host binary (HKLM).
@@ -49,6 +49,3 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "windows", ManifestDir: dir}, install.NativeRegistry{}, nil
 }
-
-// platformTPM: TPM keys reach browsers through the OS store itself here.
-func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {}

@@ -15,11 +15,11 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +33,9 @@ import (
 // one is Exec; tests use a fake keychain.
 type Runner interface {
 	Run(ctx context.Context, args ...string) ([]byte, error)
+	// RunInput runs the tool with data readable at InputPath (a pipe,
+	// not a file): how a private key reaches security import.
+	RunInput(ctx context.Context, data []byte, args ...string) ([]byte, error)
 }
 
 // Store implements store.Store on one keychain.
@@ -40,8 +43,9 @@ type Store struct {
 	// Keychain is the keychain path or name ("login.keychain").
 	Keychain string
 	Run      Runner
-	// TempDir holds the PKCS#12 blob for the moment of its import (a
-	// private directory; the blob is encrypted with a one-time password).
+	// TempDir holds CA certificates (public) for the moment security(1)
+	// reads them; Sweep empties it of what a killed host left behind.
+	// Private keys never go there (see InstallIdentity).
 	TempDir string
 	// Notice, if set, is told before macOS asks the user something.
 	Notice func(store.Notice)
@@ -49,6 +53,7 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 var _ store.Prompter = (*Store)(nil)
+var _ store.KeyUsePrompter = (*Store)(nil)
 
 // New returns the login keychain store.
 func New(tempDir string) *Store {
@@ -118,33 +123,54 @@ func (s *Store) AddIntermediates(ctx context.Context, cas []*x509.Certificate) e
 }
 
 // InstallIdentity imports the certificate and a copy of its software key
-// as one identity; the key is marked non-extractable in the keychain.
+// as one identity; the key is marked non-extractable in the keychain (-x).
+//
+// The PKCS#12 (RFC 7292) goes to security(1) through a pipe (InputPath),
+// so it is never in a file, and its password is empty, so there is no
+// secret on the command line: a transport password would protect nothing
+// that the pipe does not, and security import reads one only from argv
+// (-P) or a GUI prompt. No -T: see docs/platforms.md; the first browser
+// to use the key makes macOS ask, which KeyUsePrompt announces.
 func (s *Store) InstallIdentity(ctx context.Context, id store.Identity) error {
 	exp, ok := id.Key.(interface{ PrivateKey() crypto.PrivateKey })
 	if !ok {
 		return fmt.Errorf("keychain: key %s cannot be imported: only software keys can join the keychain", id.Key.URI())
 	}
-	var pw [16]byte
-	if _, err := rand.Read(pw[:]); err != nil {
-		return err
-	}
-	// The one-time password only protects the blob for the moment it
-	// sits in the private temporary directory.
-	pass := hex.EncodeToString(pw[:])
 	// 3DES/SHA-1: macOS releases before 15 reject the AES/PBKDF2 PKCS#12
-	// that Modern2023 writes. The blob only lives for the import.
-	pfx, err := pkcs12.LegacyDES.Encode(exp.PrivateKey(), id.Cert, nil, pass)
+	// that Modern2023 writes.
+	pfx, err := pkcs12.LegacyDES.Encode(exp.PrivateKey(), id.Cert, nil, "")
 	if err != nil {
 		return fmt.Errorf("keychain: encode identity: %w", err)
 	}
-	err = s.withFile("identity.p12", pfx, func(f string) error {
-		_, err := s.Run.Run(ctx, "import", f, "-k", s.Keychain, "-f", "pkcs12", "-x", "-P", pass)
-		return err
-	})
-	if err != nil {
+	if _, err := s.Run.RunInput(ctx, pfx, "import", InputPath, "-k", s.Keychain, "-f", "pkcs12", "-x", "-P", ""); err != nil {
 		return fmt.Errorf("keychain: import identity: %w", err)
 	}
 	return nil
+}
+
+// KeyUsePrompt implements store.KeyUsePrompter: the keychain lets only
+// security(1) use an imported key without asking, so macOS asks the user
+// the first time each browser signs with it.
+func (s *Store) KeyUsePrompt() bool { return true }
+
+// Sweep removes what an earlier run left in TempDir when it was killed in
+// the middle of a security(1) call. The host calls it at start-up, before
+// any operation.
+func (s *Store) Sweep() error {
+	ents, err := os.ReadDir(s.TempDir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	var errs []error
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			errs = append(errs, os.RemoveAll(filepath.Join(s.TempDir, e.Name())))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // VerifyIdentity checks that the certificate is in the keychain as an
@@ -232,9 +258,13 @@ func (s *Store) identities(ctx context.Context, valid bool) (map[string]bool, er
 	return ParseIdentities(out), nil
 }
 
-// withFile writes data to a fresh private file, runs fn on it and removes it.
+// tempPrefix names withFile's directories, for Sweep.
+const tempPrefix = "keychain-"
+
+// withFile writes data (a public certificate) to a fresh private file, runs
+// fn on it and removes it.
 func (s *Store) withFile(name string, data []byte, fn func(string) error) error {
-	dir, err := os.MkdirTemp(s.TempDir, "keychain-")
+	dir, err := os.MkdirTemp(s.TempDir, tempPrefix+"*")
 	if err != nil {
 		return err
 	}

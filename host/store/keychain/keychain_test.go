@@ -32,6 +32,7 @@ type fakeKeychain struct {
 	ident    map[string]bool
 	calls    []string
 	failWith string // a subcommand that fails
+	tempDir  string // the store's TempDir, checked empty during imports
 }
 
 func newFake(t *testing.T) *fakeKeychain {
@@ -83,21 +84,8 @@ func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) 
 		}
 		return nil, nil
 	case "import":
-		st, err := os.Stat(args[1])
-		if err != nil {
-			return nil, err
-		}
-		if st.Mode().Perm() != 0o600 {
-			f.t.Errorf("blob mode %v", st.Mode())
-		}
-		data, _ := os.ReadFile(args[1])
-		_, c, _, err := pkcs12.DecodeChain(data, args[len(args)-1])
-		if err != nil {
-			return nil, err
-		}
-		f.certs[Fingerprint(c)] = c
-		f.ident[Fingerprint(c)] = true
-		return nil, nil
+		f.t.Errorf("identity imported from a file: %v", args)
+		return nil, errors.New("security import: no such file")
 	case "find-identity":
 		valid := args[len(args)-2] == "-v"
 		roots := x509.NewCertPool()
@@ -133,6 +121,39 @@ func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) 
 		return nil, nil
 	}
 	return nil, fmt.Errorf("fake: unknown %v", args)
+}
+
+// RunInput is how a private key reaches security import: a pipe at
+// InputPath, no password on the command line, nothing in a file.
+func (f *fakeKeychain) RunInput(ctx context.Context, data []byte, args ...string) ([]byte, error) {
+	f.calls = append(f.calls, args[0])
+	if args[0] == f.failWith {
+		return nil, fmt.Errorf("security %s: exit status 1: failed", args[0])
+	}
+	if args[0] != "import" || args[1] != InputPath {
+		return nil, fmt.Errorf("fake: unknown input command %v", args)
+	}
+	pass := "<none>"
+	for i, a := range args {
+		if a == "-P" && i+1 < len(args) {
+			pass = args[i+1]
+		}
+	}
+	if pass != "" {
+		f.t.Errorf("import passphrase on the command line: %q", pass)
+	}
+	if f.tempDir != "" {
+		if ents, _ := os.ReadDir(f.tempDir); len(ents) != 0 {
+			f.t.Errorf("files in the temporary directory during the import: %v", ents)
+		}
+	}
+	_, c, _, err := pkcs12.DecodeChain(data, pass)
+	if err != nil {
+		return nil, err
+	}
+	f.certs[Fingerprint(c)] = c
+	f.ident[Fingerprint(c)] = true
+	return nil, nil
 }
 
 type softKey struct{ k *ecdsa.PrivateKey }
@@ -175,6 +196,7 @@ func TestRenewSwap(t *testing.T) {
 	ctx := context.Background()
 	fk := newFake(t)
 	tmp := t.TempDir()
+	fk.tempDir = tmp
 	var notices []store.Notice
 	s := &Store{Keychain: "login.keychain", Run: fk, TempDir: tmp, Notice: func(n store.Notice) {
 		notices = append(notices, n)
@@ -244,28 +266,28 @@ func TestRenewSwap(t *testing.T) {
 	}
 }
 
-// The import's one-time password and the key never reach an error.
+// The key never reaches an error, even when the real tool fails.
 func TestSecretsStayOut(t *testing.T) {
 	ctx := context.Background()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
 	id := identity(t, root, caKey)
-	var seenPass string
-	rec := runnerFunc(func(ctx context.Context, args ...string) ([]byte, error) {
-		seenPass = args[len(args)-1]
-		// The real tool, absent here, fails the way a failed import does.
-		return Exec{}.Run(ctx, args...)
-	})
+	var blob []byte
+	rec := runnerFuncs{
+		run: func(ctx context.Context, args ...string) ([]byte, error) { return Exec{}.Run(ctx, args...) },
+		input: func(ctx context.Context, data []byte, args ...string) ([]byte, error) {
+			blob = data
+			// The real tool, absent here, fails the way a failed import does.
+			return Exec{}.RunInput(ctx, data, args...)
+		},
+	}
 	s := &Store{Keychain: "login.keychain", Run: rec, TempDir: t.TempDir()}
 	err := s.InstallIdentity(ctx, id)
 	if err == nil {
 		t.Skip("a real /usr/bin/security ran the import")
 	}
-	if len(seenPass) != 32 {
-		t.Fatalf("transport password %q", seenPass)
-	}
 	der, _ := x509.MarshalECPrivateKey(id.Key.(softKey).k)
-	for _, secret := range []string{seenPass, string(der), fmt.Sprintf("%x", der)} {
+	for _, secret := range []string{string(der), fmt.Sprintf("%x", der), string(blob), fmt.Sprintf("%x", blob)} {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("error leaks a secret: %v", err)
 		}
@@ -278,9 +300,17 @@ func TestSecretsStayOut(t *testing.T) {
 	}
 }
 
-type runnerFunc func(ctx context.Context, args ...string) ([]byte, error)
+type runnerFuncs struct {
+	run   func(ctx context.Context, args ...string) ([]byte, error)
+	input func(ctx context.Context, data []byte, args ...string) ([]byte, error)
+}
 
-func (f runnerFunc) Run(ctx context.Context, args ...string) ([]byte, error) { return f(ctx, args...) }
+func (f runnerFuncs) Run(ctx context.Context, args ...string) ([]byte, error) {
+	return f.run(ctx, args...)
+}
+func (f runnerFuncs) RunInput(ctx context.Context, data []byte, args ...string) ([]byte, error) {
+	return f.input(ctx, data, args...)
+}
 
 func TestParsers(t *testing.T) {
 	h := strings.Repeat("AB", 20)

@@ -26,24 +26,60 @@ const (
 // KSP is the slice of CNG the key backend uses, all per user (no machine
 // keys, no elevation). The real one (ksp_windows.go) uses certtostore.
 type KSP interface {
+	// Available reports whether provider can make keys now (for
+	// Platform: the machine has a TPM the provider can use).
+	Available(provider string) bool
 	// Generate makes a persisted key named container in provider; it
 	// wraps hsm.ErrUnavailable if the provider cannot be used (no TPM).
 	Generate(provider, container string, alg hsm.Algorithm) (crypto.Signer, error)
-	// Open finds a persisted key; it wraps hsm.ErrNotFound if absent.
+	// Open finds a persisted key; it wraps hsm.ErrNotFound only if the
+	// key does not exist (NTE_BAD_KEYSET), never for a provider that is
+	// not ready, so recovery cannot mistake a busy TPM for a lost key.
 	Open(provider, container string) (crypto.Signer, error)
 	// Delete destroys a persisted key; it wraps hsm.ErrNotFound if absent.
 	Delete(provider, container string) error
 }
 
-// Keys is an hsm.Backend over CNG: the TPM when there is one, else the
-// software KSP.
+// Keys is an hsm.Backend over one CNG provider. Both providers share the
+// "cng" scheme; Register adds one Keys per provider under the names the
+// extension uses. Keys never moves a key to another provider: a renewal
+// (GenerateRequest.Near) stays in the old key's provider, and a failing
+// Platform Crypto Provider is an error, not a fallback to software.
 type Keys struct {
 	KSP KSP
-	// NoTPM skips the Platform Crypto Provider (configuration choice).
-	NoTPM bool
+	// Provider is Platform or Software; "" means Software.
+	Provider string
 }
 
-var _ hsm.Backend = (*Keys)(nil)
+var (
+	_ hsm.Backend       = (*Keys)(nil)
+	_ hsm.Detector      = (*Keys)(nil)
+	_ hsm.HardwareBound = (*Keys)(nil)
+)
+
+// Register adds the CNG backends to r under the names the extension and
+// the hello reply use: "tpm" for the Microsoft Platform Crypto Provider
+// and "soft" for the software KSP. These are the only keys InstallIdentity
+// can link to a certificate in CurrentUser\My, so the Windows host
+// registers nothing else. "auto" then picks "tpm" when the provider is
+// available (hsm.Detector), else "soft".
+func Register(r *hsm.Registry, ksp KSP) {
+	r.AddAs("tpm", &Keys{KSP: ksp, Provider: Platform})
+	r.AddAs("soft", &Keys{KSP: ksp, Provider: Software})
+}
+
+func (k *Keys) provider() string {
+	if k.Provider == "" {
+		return Software
+	}
+	return k.Provider
+}
+
+// Present implements hsm.Detector: the provider can make keys.
+func (k *Keys) Present(ctx context.Context) bool { return k.KSP.Available(k.provider()) }
+
+// HardwareBound implements hsm.HardwareBound: Platform keys live in the TPM.
+func (k *Keys) HardwareBound() bool { return k.provider() == Platform }
 
 type key struct {
 	crypto.Signer
@@ -51,6 +87,12 @@ type key struct {
 }
 
 func (k key) URI() string { return k.uri }
+
+// HardwareBound implements hsm.HardwareBound: a cng:platform/ key.
+func (k key) HardwareBound() bool {
+	p, _, err := ParseURI(k.uri)
+	return err == nil && p == Platform
+}
 
 // ParseURI splits a cng: URI into provider and container.
 func ParseURI(uri string) (provider, container string, err error) {
@@ -68,20 +110,15 @@ func ParseURI(uri string) (provider, container string, err error) {
 // Scheme returns "cng".
 func (k *Keys) Scheme() string { return Scheme }
 
-// Generate makes a key in the TPM, or in software if there is no usable
-// TPM. With req.Near the key goes to the same provider as that key, so a
-// TPM-bound identity stays TPM-bound.
+// Generate makes a key in k's provider or, with req.Near, in the provider
+// of that key, so a TPM-bound identity stays TPM-bound.
 func (k *Keys) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, error) {
-	providers := []string{Platform, Software}
-	if k.NoTPM {
-		providers = []string{Software}
-	}
+	p := k.provider()
 	if req.Near != "" {
-		p, _, err := ParseURI(req.Near)
-		if err != nil {
+		var err error
+		if p, _, err = ParseURI(req.Near); err != nil {
 			return nil, err
 		}
-		providers = []string{p}
 	}
 	alg := req.Algorithm
 	if alg == "" {
@@ -92,18 +129,11 @@ func (k *Keys) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, 
 		return nil, err
 	}
 	container := "certrenew-" + hex.EncodeToString(b[:])
-	var errs []error
-	for _, p := range providers {
-		s, err := k.KSP.Generate(p, container, alg)
-		if err == nil {
-			return key{s, Scheme + ":" + p + "/" + container}, nil
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", p, err))
-		if !errors.Is(err, hsm.ErrUnavailable) {
-			break
-		}
+	s, err := k.KSP.Generate(p, container, alg)
+	if err != nil {
+		return nil, fmt.Errorf("cng: generate in %s: %w", p, err)
 	}
-	return nil, fmt.Errorf("cng: generate: %w", errors.Join(errs...))
+	return key{s, Scheme + ":" + p + "/" + container}, nil
 }
 
 // Open finds the key named by uri.

@@ -13,13 +13,17 @@ import (
 )
 
 var (
-	ncrypt                   = windows.NewLazySystemDLL("ncrypt.dll")
-	procOpenProvider         = ncrypt.NewProc("NCryptOpenStorageProvider")
-	procOpenKey              = ncrypt.NewProc("NCryptOpenKey")
-	procDeleteKey            = ncrypt.NewProc("NCryptDeleteKey")
-	procFreeObject           = ncrypt.NewProc("NCryptFreeObject")
-	nteBadKeyset     uintptr = 0x80090016 // NTE_BAD_KEYSET: no such key
+	ncrypt           = windows.NewLazySystemDLL("ncrypt.dll")
+	procOpenProvider = ncrypt.NewProc("NCryptOpenStorageProvider")
+	procOpenKey      = ncrypt.NewProc("NCryptOpenKey")
+	procDeleteKey    = ncrypt.NewProc("NCryptDeleteKey")
+	procFreeObject   = ncrypt.NewProc("NCryptFreeObject")
+	procGetProperty  = ncrypt.NewProc("NCryptGetProperty")
 )
+
+// ncryptSilent is NCRYPT_SILENT_FLAG: never show UI from a host that a
+// browser started without a window.
+const ncryptSilent = 0x40
 
 // CNG is the current user's CNG key storage providers via certtostore.
 type CNG struct{}
@@ -36,7 +40,44 @@ func providerName(p string) (string, error) {
 	return "", fmt.Errorf("%w: provider %q", hsm.ErrMalformedURI, p)
 }
 
-func openStore(p, container string) (*certtostore.WinCertStore, error) {
+// openProvider opens p's storage provider; the caller frees the handle.
+func openProvider(p string) (uintptr, error) {
+	name, err := providerName(p)
+	if err != nil {
+		return 0, err
+	}
+	var prov uintptr
+	if r, _, _ := procOpenProvider.Call(uintptr(unsafe.Pointer(&prov)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(name))), 0); r != 0 {
+		return 0, fmt.Errorf("%w: NCryptOpenStorageProvider %s: status %#08x", hsm.ErrUnavailable, name, uint32(r))
+	}
+	return prov, nil
+}
+
+// Available reports whether p can make keys: the software KSP opens; the
+// Platform Crypto Provider opens and reports a TPM 2.0 (PCP_PLATFORM_TYPE).
+func (CNG) Available(p string) bool {
+	prov, err := openProvider(p)
+	if err != nil {
+		return false
+	}
+	defer procFreeObject.Call(prov)
+	if p != Platform {
+		return true
+	}
+	var buf [256]uint16
+	var n uint32
+	prop := windows.StringToUTF16Ptr("PCP_PLATFORM_TYPE")
+	r, _, _ := procGetProperty.Call(prov, uintptr(unsafe.Pointer(prop)), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)*2), uintptr(unsafe.Pointer(&n)), 0)
+	if r != 0 || n < 2 {
+		return false
+	}
+	return tpm20(windows.UTF16ToString(buf[:min(int(n)/2, len(buf))]))
+}
+
+// withStore runs fn on a certtostore store for p's container and closes it
+// (NCryptFreeObject of its provider handle; keys made or opened through it
+// hold their own handles).
+func withStore(p, container string, fn func(*certtostore.WinCertStore) (crypto.Signer, error)) (crypto.Signer, error) {
 	name, err := providerName(p)
 	if err != nil {
 		return nil, err
@@ -47,15 +88,12 @@ func openStore(p, container string) (*certtostore.WinCertStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
 	}
-	return s, nil
+	defer s.Close()
+	return fn(s)
 }
 
 // Generate makes a persisted per-user key.
 func (CNG) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, error) {
-	s, err := openStore(p, container)
-	if err != nil {
-		return nil, err
-	}
 	opts := certtostore.GenerateOpts{Algorithm: certtostore.EC, Size: 256}
 	switch alg {
 	case hsm.ECDSAP256:
@@ -64,49 +102,64 @@ func (CNG) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, erro
 	default:
 		return nil, fmt.Errorf("%w: %s", hsm.ErrUnsupported, alg)
 	}
-	k, err := s.Generate(opts)
-	if err != nil && p == Platform {
-		// A machine without a (usable) TPM: let the caller fall back.
-		return nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
+	return withStore(p, container, func(s *certtostore.WinCertStore) (crypto.Signer, error) {
+		k, err := s.Generate(opts)
+		if err != nil && p == Platform {
+			// A TPM that cannot make the key now: the caller reports it
+			// (never moves the key to software).
+			return nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
+		}
+		return k, err
+	})
+}
+
+// probe opens container in p to learn whether it exists: nil, or
+// keyStatus's hsm.ErrNotFound (NTE_BAD_KEYSET only) or hsm.ErrUnavailable.
+func probe(p, container string) error {
+	prov, err := openProvider(p)
+	if err != nil {
+		return err
 	}
-	return k, err
+	defer procFreeObject.Call(prov)
+	var kh uintptr
+	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, ncryptSilent)
+	if r == 0 {
+		procFreeObject.Call(kh)
+	}
+	return keyStatus("NCryptOpenKey", uint32(r))
 }
 
 // Open finds a persisted per-user key.
 func (CNG) Open(p, container string) (crypto.Signer, error) {
-	s, err := openStore(p, container)
-	if err != nil {
+	if err := probe(p, container); err != nil {
 		return nil, err
 	}
-	k, err := s.Key()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", hsm.ErrNotFound, err)
-	}
-	return k, nil
+	return withStore(p, container, func(s *certtostore.WinCertStore) (crypto.Signer, error) {
+		k, err := s.Key()
+		if err != nil {
+			// It existed a moment ago: not "gone", whatever failed.
+			return nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
+		}
+		return k, nil
+	})
 }
 
 // Delete destroys a persisted per-user key (NCryptDeleteKey).
 func (CNG) Delete(p, container string) error {
-	name, err := providerName(p)
+	prov, err := openProvider(p)
 	if err != nil {
 		return err
 	}
-	var prov, kh uintptr
-	if r, _, _ := procOpenProvider.Call(uintptr(unsafe.Pointer(&prov)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(name))), 0); r != 0 {
-		return fmt.Errorf("%w: NCryptOpenStorageProvider %X", hsm.ErrUnavailable, r)
-	}
 	defer procFreeObject.Call(prov)
-	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, 0)
-	if r == nteBadKeyset {
-		return hsm.ErrNotFound
-	}
-	if r != 0 {
-		return fmt.Errorf("NCryptOpenKey %X", r)
+	var kh uintptr
+	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, ncryptSilent)
+	if err := keyStatus("NCryptOpenKey", uint32(r)); err != nil {
+		return err
 	}
 	// NCryptDeleteKey frees kh on success.
-	if r, _, _ := procDeleteKey.Call(kh, 0); r != 0 {
+	if r, _, _ := procDeleteKey.Call(kh, ncryptSilent); r != 0 {
 		procFreeObject.Call(kh)
-		return fmt.Errorf("NCryptDeleteKey %X", r)
+		return keyStatus("NCryptDeleteKey", uint32(r))
 	}
 	return nil
 }

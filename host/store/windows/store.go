@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 
@@ -32,6 +33,11 @@ const (
 type System interface {
 	// Add adds der to the named store; present already is not an error.
 	Add(store string, der []byte) error
+	// AddRoot adds der to Root with its enhanced key usage property
+	// (CERT_ENHKEY_USAGE_PROP_ID) set to usages, so that Windows trusts
+	// it for those purposes only. Windows asks the user here, and the add
+	// fails if the user says No.
+	AddRoot(der []byte, usages []asn1.ObjectIdentifier) error
 	// AddLinked adds der to My with its private key linked (the CNG key
 	// whose public key matches, found by CryptFindCertificateKeyProvInfo).
 	AddLinked(der []byte) error
@@ -41,6 +47,20 @@ type System interface {
 	Linked(der []byte) (bool, error)
 	// Delete removes der from the named store; absent is not an error.
 	Delete(store string, der []byte) error
+	// ChainOK builds der's chain the way a browser does for TLS client
+	// authentication (CertGetCertificateChain, the current user's chain
+	// engine, the clientAuth usage) and reports whether it ends in a
+	// trusted root without errors.
+	ChainOK(der []byte) (bool, error)
+}
+
+// RootUsages are the purposes a root certrenew installs is trusted for:
+// TLS client and server authentication (RFC 5280, Section 4.2.1.12), not
+// code signing, e-mail or anything else a portal's CA has no business
+// vouching for on this machine.
+var RootUsages = []asn1.ObjectIdentifier{
+	{1, 3, 6, 1, 5, 5, 7, 3, 2}, // id-kp-clientAuth
+	{1, 3, 6, 1, 5, 5, 7, 3, 1}, // id-kp-serverAuth
 }
 
 // Store implements store.Store for Windows.
@@ -77,8 +97,9 @@ func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.C
 	return out, nil
 }
 
-// AddTrustAnchors adds cas to CurrentUser\Root, telling Notice first about
-// each one Windows will ask the user to confirm.
+// AddTrustAnchors adds cas to CurrentUser\Root, trusted for RootUsages
+// only, telling Notice first about each one Windows will ask the user to
+// confirm.
 func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
 	todo, err := s.Prompts(ctx, cas)
 	if err != nil {
@@ -88,7 +109,7 @@ func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) er
 		if s.Notice != nil {
 			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
-		if err := s.Sys.Add(Root, c.Raw); err != nil {
+		if err := s.Sys.AddRoot(c.Raw, RootUsages); err != nil {
 			return fmt.Errorf("winstore: trust %s: %w", c.Subject, err)
 		}
 		// The dialog's "No" makes the add fail on Windows; check anyway.
@@ -136,6 +157,9 @@ func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	}
 	if !samePublic(id) {
 		return fmt.Errorf("winstore: %w: key does not match certificate", store.ErrNotVerified)
+	}
+	if ok, err := s.Sys.ChainOK(id.Cert.Raw); err != nil || !ok {
+		return fmt.Errorf("winstore: %w: no chain to a trusted root for client authentication (%v)", store.ErrNotVerified, err)
 	}
 	return nil
 }

@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,21 +26,31 @@ import (
 type fakeSystem struct {
 	stores  map[string]map[string]bool
 	linked  map[string]bool
-	keys    *fakeKSP // keys AddLinked can find
-	decline bool     // the user says No to the root dialog
+	keys    *fakeKSP                           // keys AddLinked can find
+	decline bool                               // the user says No to the root dialog
+	usages  map[string][]asn1.ObjectIdentifier // EKU property of each root
 	log     []string
 }
 
 func newFakeSystem(k *fakeKSP) *fakeSystem {
-	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k}
+	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k, usages: map[string][]asn1.ObjectIdentifier{}}
 }
 
 func (f *fakeSystem) Add(s string, der []byte) error {
 	f.log = append(f.log, "add "+s)
-	if s == Root && f.decline {
-		return errors.New("the user said no")
+	if s == Root {
+		return errors.New("roots go through AddRoot")
 	}
 	f.stores[s][string(der)] = true
+	return nil
+}
+func (f *fakeSystem) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
+	f.log = append(f.log, "add "+Root)
+	if f.decline {
+		return errors.New("the user said no")
+	}
+	f.stores[Root][string(der)] = true
+	f.usages[string(der)] = usages
 	return nil
 }
 func (f *fakeSystem) AddLinked(der []byte) error {
@@ -56,6 +68,35 @@ func (f *fakeSystem) AddLinked(der []byte) error {
 }
 func (f *fakeSystem) Has(s string, der []byte) (bool, error) { return f.stores[s][string(der)], nil }
 func (f *fakeSystem) Linked(der []byte) (bool, error)        { return f.linked[string(der)], nil }
+
+var clientAuthOID = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+
+// ChainOK verifies der for client authentication against the fake's Root
+// (trust anchors) and CA (intermediates) stores, as the chain engine does.
+func (f *fakeSystem) ChainOK(der []byte) (bool, error) {
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return false, err
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	for s, pool := range map[string]*x509.CertPool{Root: roots, CA: inter} {
+		for d := range f.stores[s] {
+			c, err := x509.ParseCertificate([]byte(d))
+			if err != nil {
+				return false, err
+			}
+			// A root's EKU property limits what the chain engine
+			// trusts it for.
+			if u, ok := f.usages[d]; ok && s == Root && !slices.ContainsFunc(u, clientAuthOID.Equal) {
+				continue
+			}
+			pool.AddCert(c)
+		}
+	}
+	_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	return err == nil, nil
+}
+
 func (f *fakeSystem) Delete(s string, der []byte) error {
 	f.log = append(f.log, "delete "+s)
 	delete(f.stores[s], string(der))
@@ -64,9 +105,12 @@ func (f *fakeSystem) Delete(s string, der []byte) error {
 }
 
 type fakeKSP struct {
-	tpm  bool
-	keys map[string]*ecdsa.PrivateKey // provider/container
+	tpm     bool
+	keys    map[string]*ecdsa.PrivateKey // provider/container
+	openErr error                        // Open fails so (a TPM not ready)
 }
+
+func (f *fakeKSP) Available(p string) bool { return p == Software || f.tpm }
 
 func (f *fakeKSP) has(pub crypto.PublicKey) bool {
 	for _, k := range f.keys {
@@ -88,6 +132,9 @@ func (f *fakeKSP) Generate(p, c string, alg hsm.Algorithm) (crypto.Signer, error
 	return k, nil
 }
 func (f *fakeKSP) Open(p, c string) (crypto.Signer, error) {
+	if f.openErr != nil {
+		return nil, f.openErr
+	}
 	k, ok := f.keys[p+"/"+c]
 	if !ok {
 		return nil, hsm.ErrNotFound
@@ -182,6 +229,13 @@ func TestRenewSwap(t *testing.T) {
 	if err := s.InstallIdentity(ctx, old); err != nil {
 		t.Fatal(err)
 	}
+	// Linked, but its issuer is not a trusted root yet.
+	if err := s.VerifyIdentity(ctx, old); !errors.Is(err, store.ErrNotVerified) || !strings.Contains(err.Error(), "chain") {
+		t.Fatalf("unchained identity: %v", err)
+	}
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{ca}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.VerifyIdentity(ctx, old); err != nil {
 		t.Fatal(err)
 	}
@@ -234,22 +288,45 @@ func TestRenewSwap(t *testing.T) {
 	}
 }
 
-func TestTPMPreferred(t *testing.T) {
+// TestProviders: each Keys makes keys in its own provider only; a missing
+// or failing TPM is an error, never a software key in its place.
+func TestProviders(t *testing.T) {
 	ctx := context.Background()
 	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
-	k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") {
-		t.Fatalf("%v %v", k, err)
+	platform, software := &Keys{KSP: ksp, Provider: Platform}, &Keys{KSP: ksp, Provider: Software}
+	k, err := platform.Generate(ctx, hsm.GenerateRequest{})
+	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") || !hsm.IsHardwareKey(k) {
+		t.Fatalf("platform: %v %v", k, err)
 	}
-	k, err = (&Keys{KSP: ksp, NoTPM: true}).Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
-		t.Fatalf("NoTPM: %v %v", k, err)
+	k, err = software.Generate(ctx, hsm.GenerateRequest{})
+	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") || hsm.IsHardwareKey(k) {
+		t.Fatalf("software: %v %v", k, err)
+	}
+	if k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{}); err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
+		t.Fatalf("zero Provider: %v %v", k, err)
+	}
+	if !hsm.IsHardwareBackend(platform) || hsm.IsHardwareBackend(software) {
+		t.Error("only the Platform Crypto Provider is hardware")
+	}
+	if !platform.Present(ctx) || !software.Present(ctx) {
+		t.Error("both providers available")
+	}
+
+	ksp.tpm = false
+	before := len(ksp.keys)
+	if platform.Present(ctx) {
+		t.Error("platform present without a TPM")
+	}
+	if _, err := platform.Generate(ctx, hsm.GenerateRequest{}); !errors.Is(err, hsm.ErrUnavailable) {
+		t.Errorf("platform without TPM: %v", err)
 	}
 	// Renewing a TPM key on a machine whose TPM went away fails rather
 	// than silently moving the identity to software.
-	ksp.tpm = false
-	if _, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
+	if _, err := software.Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
 		t.Errorf("near platform without TPM: %v", err)
+	}
+	if len(ksp.keys) != before {
+		t.Errorf("a failed TPM generate made %d key(s) elsewhere", len(ksp.keys)-before)
 	}
 }
 

@@ -3,6 +3,7 @@
 package winstore
 
 import (
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"unsafe"
@@ -13,6 +14,12 @@ import (
 const encoding = windows.X509_ASN_ENCODING | windows.PKCS_7_ASN_ENCODING
 
 var procFindKeyProvInfo = windows.NewLazySystemDLL("crypt32.dll").NewProc("CryptFindCertificateKeyProvInfo")
+
+// findKeyFlags for CryptFindCertificateKeyProvInfo: look only in the
+// current user's keys (CRYPT_FIND_USER_KEYSET_FLAG), never in the
+// machine's, and never show UI from a host a browser started without a
+// window (CRYPT_FIND_SILENT_KEYSET_FLAG).
+const findKeyFlags = 0x00000001 | 0x00000040
 
 // CurrentUser is the current user's certificate stores (no elevation).
 type CurrentUser struct{}
@@ -68,6 +75,39 @@ func (CurrentUser) Add(store string, der []byte) error {
 	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
 }
 
+var procSetProperty = windows.NewLazySystemDLL("crypt32.dll").NewProc("CertSetCertificateContextProperty")
+
+// certEnhKeyUsagePropID is CERT_ENHKEY_USAGE_PROP_ID: the purposes a
+// certificate is trusted for on this machine, narrowing its own EKU.
+const certEnhKeyUsagePropID = 9
+
+// AddRoot sets the EKU property on der's context before adding it to Root:
+// CertAddCertificateContextToStore copies the context's properties with
+// it, so the one dialog Windows shows adds the restricted root.
+func (CurrentUser) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
+	h, err := open(Root)
+	if err != nil {
+		return err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := newContext(der)
+	if err != nil {
+		return err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	// The property's value is the encoded CERT_ENHKEY_USAGE, which is
+	// the EKU extension's DER: a SEQUENCE OF OBJECT IDENTIFIER.
+	eku, err := asn1.Marshal(usages)
+	if err != nil {
+		return err
+	}
+	blob := windows.CryptDataBlob{Size: uint32(len(eku)), Data: &eku[0]}
+	if r, _, err := procSetProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, 0, uintptr(unsafe.Pointer(&blob))); r == 0 {
+		return fmt.Errorf("CertSetCertificateContextProperty(EKU): %w", err)
+	}
+	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
+}
+
 // AddLinked links der to the CNG key holding its public key and adds it to
 // My, so browsers offer it and sign with that key.
 func (CurrentUser) AddLinked(der []byte) error {
@@ -81,7 +121,7 @@ func (CurrentUser) AddLinked(der []byte) error {
 		return err
 	}
 	defer windows.CertFreeCertificateContext(c)
-	if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), 0, 0); r == 0 {
+	if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), findKeyFlags, 0); r == 0 {
 		return fmt.Errorf("CryptFindCertificateKeyProvInfo: no private key for this certificate: %w", err)
 	}
 	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_REPLACE_EXISTING, nil)
@@ -139,4 +179,38 @@ func (CurrentUser) Delete(store string, der []byte) error {
 	}
 	// CertDeleteCertificateFromStore frees c.
 	return windows.CertDeleteCertificateFromStore(c)
+}
+
+// oidClientAuth is id-kp-clientAuth (RFC 5280, Section 4.2.1.12).
+const oidClientAuth = "1.3.6.1.5.5.7.3.2"
+
+// certChainCacheOnlyURLRetrieval is CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL:
+// build the chain from the stores (and cache) only, never the network.
+const certChainCacheOnlyURLRetrieval = 0x80000000
+
+// ChainOK builds der's chain with the current user's chain engine
+// (HCCE_CURRENT_USER, i.e. 0), requiring the clientAuth usage, as a
+// browser choosing a client certificate does; no revocation check.
+func (CurrentUser) ChainOK(der []byte) (bool, error) {
+	c, err := newContext(der)
+	if err != nil {
+		return false, err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	usage, err := windows.BytePtrFromString(oidClientAuth)
+	if err != nil {
+		return false, err
+	}
+	usages := []*byte{usage}
+	var para windows.CertChainPara
+	para.Size = uint32(unsafe.Sizeof(para))
+	para.RequestedUsage.Type = windows.USAGE_MATCH_TYPE_AND
+	para.RequestedUsage.Usage.Length = uint32(len(usages))
+	para.RequestedUsage.Usage.UsageIdentifiers = &usages[0]
+	var chain *windows.CertChainContext
+	if err := windows.CertGetCertificateChain(0, c, nil, 0, &para, certChainCacheOnlyURLRetrieval, 0, &chain); err != nil {
+		return false, fmt.Errorf("CertGetCertificateChain: %w", err)
+	}
+	defer windows.CertFreeCertificateChain(chain)
+	return chain.TrustStatus.ErrorStatus == windows.CERT_TRUST_NO_ERROR, nil
 }

@@ -1,0 +1,90 @@
+package proto_test
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/proto"
+)
+
+// The key backend names the host reports in its hello (proto.KeyBackends)
+// are the ones the extension's settings accept (settings.js BACKENDS, the
+// managed-storage schema) and the UI names: a name only one side knows is
+// either never offered or offered and refused.
+func TestKeyBackendsAgreeWithExtension(t *testing.T) {
+	want := append([]string{"auto"}, proto.KeyBackends...)
+	slices.Sort(want)
+
+	js := read(t, "../../extension/settings.js")
+	m := regexp.MustCompile(`const BACKENDS = \[([^\]]*)\];`).FindStringSubmatch(js)
+	if m == nil {
+		t.Fatal("settings.js: no BACKENDS")
+	}
+	if got := quoted(m[1]); !slices.Equal(got, want) {
+		t.Errorf("settings.js BACKENDS %v, want %v", got, want)
+	}
+
+	var schema struct {
+		Properties struct {
+			AllowedBackends struct {
+				Items struct{ Enum []string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(read(t, "../../extension/schema.json")), &schema); err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Clone(schema.Properties.AllowedBackends.Items.Enum)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("schema.json allowedBackends %v, want %v", got, want)
+	}
+
+	ui := read(t, "../../wasm/ui/settings.go")
+	m = regexp.MustCompile(`var backendOrder = \[\]string\{([^}]*)\}`).FindStringSubmatch(ui)
+	if m == nil {
+		t.Fatal("wasm/ui/settings.go: no backendOrder")
+	}
+	if got := quoted(m[1]); !slices.Equal(got, want) {
+		t.Errorf("UI backendOrder %v, want %v", got, want)
+	}
+	names := read(t, "../../wasm/i18n/more.go")
+	langs := regexp.MustCompile(`BackendNames: map\[string\]string\{([^}]*)\}`).FindAllStringSubmatch(names, -1)
+	if len(langs) < 2 {
+		t.Fatalf("wasm/i18n/more.go: %d BackendNames maps, want English and Japanese", len(langs))
+	}
+	for _, l := range langs {
+		var keys []string
+		for _, kv := range strings.Split(l[1], ",") {
+			k, _, _ := strings.Cut(kv, ":")
+			keys = append(keys, quoted(k)...)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, want) {
+			t.Errorf("i18n BackendNames %v, want %v", keys, want)
+		}
+	}
+}
+
+func read(t *testing.T, f string) string {
+	t.Helper()
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// quoted returns the double-quoted strings in s, sorted.
+func quoted(s string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	slices.Sort(out)
+	return out
+}
