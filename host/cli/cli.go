@@ -18,6 +18,7 @@ import (
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
+	"github.com/rs/zerolog"
 )
 
 // CLI runs subcommands against a command set.
@@ -27,6 +28,9 @@ type CLI struct {
 	Stdout   io.Writer
 	Stderr   io.Writer
 	Lang     string
+	// Log records each command's outcome, as the native messaging session
+	// does (codes and details only: never a secret).
+	Log zerolog.Logger
 }
 
 // ErrUsage reports bad arguments; the usage has been printed.
@@ -47,6 +51,14 @@ func (c *CLI) Run(ctx context.Context, name string, args []string) int {
 		err = c.doctor(ctx, args)
 	default:
 		err = fmt.Errorf("%w: unknown command %q", ErrUsage, name)
+	}
+	log := c.Log.With().Str("cli", name).Logger()
+	switch {
+	case err == nil:
+		log.Info().Msg("done")
+	case !errors.Is(err, ErrUsage) && !errors.Is(err, flag.ErrHelp):
+		we := wire.Error(err, "")
+		log.Warn().Str("code", string(we.Code)).Str("detail", we.Detail).Msg("command failed")
 	}
 	return c.exit(err)
 }

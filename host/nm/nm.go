@@ -5,6 +5,7 @@
 package nm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,9 @@ type Session struct {
 	Allowed  []string
 	Commands *commands.Set
 	Log      zerolog.Logger
+	// MaxReply caps a reply frame; 0 is proto.MaxHostFrame (what Chrome
+	// accepts). Tests lower it.
+	MaxReply int
 
 	mu sync.Mutex // serializes writes to Out
 	wg sync.WaitGroup
@@ -65,9 +69,9 @@ func Caller(args []string) string {
 // (or undone) before Serve returns.
 func (s *Session) Serve(ctx context.Context) error {
 	caller := Caller(s.Args)
-	if !allowed(caller, s.Allowed) {
+	if !Allowed(caller, s.Allowed) {
 		s.Log.Warn().Str("caller", caller).Msg("caller refused")
-		s.write(&proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: proto.CodeOriginNotAllowed, Detail: fmt.Sprintf("caller %q is not in the allowlist", caller)}, "")})
+		s.write(Refusal(caller))
 		return ErrOriginNotAllowed
 	}
 	s.write(&proto.Reply{Type: proto.TypeHello, Hello: s.Commands.Hello()})
@@ -122,27 +126,62 @@ func (s *Session) handle(ctx context.Context, req *proto.Request) {
 	s.write(&proto.Reply{ID: req.ID, Type: proto.TypeResult, Result: b})
 }
 
+// write sends one reply. A reply over the frame cap is replaced by an
+// error for the same request, so the UI is not left waiting for it.
 func (s *Session) write(r *proto.Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := proto.WriteReply(s.Out, r); err != nil {
+	max := s.MaxReply
+	if max == 0 {
+		max = proto.MaxHostFrame
+	}
+	err := proto.WriteReplyMax(s.Out, r, max)
+	if errors.Is(err, proto.ErrFrameTooLarge) {
+		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply too large; sending an error instead")
+		err = proto.WriteReplyMax(s.Out, &proto.Reply{ID: r.ID, Type: proto.TypeError,
+			Error: wire.Error(&proto.Error{Code: proto.CodeInternal, Detail: "the reply is larger than a native message may be"}, "")}, max)
+	}
+	if err != nil {
 		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply not sent")
 	}
 }
 
 // requestID recovers the id of a request that failed to decode, so the UI
-// can match the error to it. Only the id field is read.
+// can match the error to it. It reads the object's members in order up to
+// "id", so a request broken further on (truncated, say) still has its id;
+// nothing else is kept.
 func requestID(frame []byte) string {
-	var v struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(frame, &v) != nil || len(v.ID) > 64 {
+	dec := json.NewDecoder(bytes.NewReader(frame))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	return v.ID
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "id" {
+			v, err := dec.Token()
+			if id, ok := v.(string); err == nil && ok && len(id) <= 64 {
+				return id
+			}
+			return ""
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
-func allowed(caller string, list []string) bool {
+// Refusal is the one frame a refused caller gets, instead of the hello.
+func Refusal(caller string) *proto.Reply {
+	return &proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: proto.CodeOriginNotAllowed, Detail: fmt.Sprintf("caller %q is not in the allowlist", caller)}, "")}
+}
+
+// Allowed reports whether caller is in list.
+func Allowed(caller string, list []string) bool {
 	if caller == "" {
 		return false
 	}

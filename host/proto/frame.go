@@ -62,10 +62,13 @@ func WriteFrame(w io.Writer, payload []byte, max int) error {
 }
 
 // WriteReply marshals and writes a host reply, capped at MaxHostFrame.
-func WriteReply(w io.Writer, r *Reply) error {
+func WriteReply(w io.Writer, r *Reply) error { return WriteReplyMax(w, r, MaxHostFrame) }
+
+// WriteReplyMax is WriteReply with another cap.
+func WriteReplyMax(w io.Writer, r *Reply, max int) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	return WriteFrame(w, b, MaxHostFrame)
+	return WriteFrame(w, b, max)
 }

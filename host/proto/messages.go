@@ -54,8 +54,9 @@ func DecodeRequest(b []byte) (*Request, error) {
 	return &r, nil
 }
 
-// DecodeParams unmarshals a request's params into v, rejecting unknown
-// fields so a typo in a field name is not silently dropped.
+// DecodeParams unmarshals a request's params into v. Unknown fields are
+// ignored, as in DecodeRequest: a newer minor version of the UI may send
+// fields this host does not know.
 func (r *Request) DecodeParams(v any) error {
 	if len(r.Params) == 0 {
 		return fmt.Errorf("%w: %s needs params", ErrBadRequest, r.Command)

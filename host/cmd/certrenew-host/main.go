@@ -21,6 +21,7 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/nm"
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/rs/zerolog"
 )
@@ -42,7 +43,7 @@ func run() int {
 	}
 	switch args[0] {
 	case "version":
-		fmt.Println("certrenew-host", version, "protocol", "1.0")
+		fmt.Println("certrenew-host", version, "protocol", proto.Version)
 		return 0
 	case "install":
 		return doInstall(paths, args[1:])
@@ -59,6 +60,13 @@ func run() int {
 		return fail(nativeMessaging, err)
 	}
 	defer closeLog()
+	allowedCallers := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
+	if caller := nm.Caller(args); nativeMessaging && !nm.Allowed(caller, allowedCallers) {
+		// A caller that is refused touches nothing: no recovery runs.
+		logger.Warn().Str("caller", caller).Msg("caller refused")
+		proto.WriteReply(os.Stdout, nm.Refusal(caller))
+		return 1
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -76,7 +84,7 @@ func run() int {
 	if nativeMessaging {
 		s := &nm.Session{
 			In: os.Stdin, Out: os.Stdout, Args: args,
-			Allowed:  append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...),
+			Allowed:  allowedCallers,
 			Commands: set, Log: logger,
 		}
 		if err := s.Serve(ctx); err != nil {
@@ -84,7 +92,7 @@ func run() int {
 		}
 		return 0
 	}
-	c := &cli.CLI{Commands: set, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Lang: os.Getenv("LANG")}
+	c := &cli.CLI{Commands: set, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Lang: os.Getenv("LANG"), Log: logger}
 	return c.Run(ctx, args[0], args[1:])
 }
 

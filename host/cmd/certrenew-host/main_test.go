@@ -203,6 +203,13 @@ func TestNativeMessagingProtocol(t *testing.T) {
 
 func TestOriginRefused(t *testing.T) {
 	e := newEnv(t)
+	// An interrupted enrollment waits in the journal: a refused caller
+	// must not make the host act on it.
+	pending := filepath.Join(e.state, "journal", "0123456789ab.json")
+	os.MkdirAll(filepath.Dir(pending), 0o700)
+	if err := os.WriteFile(pending, []byte(`{"certId":"0123456789ab","enroll":true,"phase":1,"started":"2026-01-01T00:00:00Z"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"},
 		{"/some/manifest.json", "evil@example.org"},
@@ -215,6 +222,16 @@ func TestOriginRefused(t *testing.T) {
 		if err := s.cmd.Wait(); err == nil {
 			t.Fatalf("%v: host exited 0", args)
 		}
+		if _, err := os.Stat(pending); err != nil {
+			t.Fatalf("%v: a refused caller made the host recover the journal: %v", args, err)
+		}
+	}
+	// An allowed start recovers it.
+	if _, errOut, err := e.run(t, "", nil, "list"); err != nil {
+		t.Fatalf("list: %v %s", err, errOut)
+	}
+	if _, err := os.Stat(pending); err == nil {
+		t.Fatal("the journal was not recovered by an allowed start")
 	}
 }
 
