@@ -6,4 +6,5 @@ func init() {
 	portalCodes["invitation_expired"] = proto.CodeInvitationExpired
 	portalCodes["invitation_exhausted"] = proto.CodeInvitationExhausted
 	portalCodes["invitation_revoked"] = proto.CodeInvitationRevoked
+	portalCodes["already_enrolled"] = proto.CodeAlreadyEnrolled
 }

@@ -67,10 +67,18 @@ func (a *Admin) AddUser(ctx context.Context, id, pw string) error {
 	return a.Store.CreateUser(ctx, store.User{ID: id, PasswordHash: h, ReissueAllowed: true, Created: a.now()})
 }
 
-// CreateInvitation makes a new invitation code for an existing user and
-// returns it. Only its hash is stored: the code cannot be shown again.
+// Invitation defaults: a code enrolls once and expires after a week unless
+// the administrator says otherwise (invite create --max-uses, --expires).
+const (
+	DefaultInvitationTTL     = 7 * 24 * time.Hour
+	DefaultInvitationMaxUses = 1
+)
+
+// CreateInvitation makes a new invitation code for an existing user with the
+// default expiry and use limit and returns it. Only its hash is stored: the
+// code cannot be shown again.
 func (a *Admin) CreateInvitation(ctx context.Context, userID string) (string, error) {
-	return a.CreateInvitationWith(ctx, userID, 0, 0)
+	return a.CreateInvitationWith(ctx, userID, DefaultInvitationTTL, DefaultInvitationMaxUses)
 }
 
 // CreateInvitationWith is CreateInvitation with an expiry (ttl, 0 = never)

@@ -90,8 +90,10 @@ func TestEnroll(t *testing.T) {
 	if err != nil || sc.Status != store.StatusActive || sc.UserID != alice {
 		t.Fatalf("stored %+v, %v", sc, err)
 	}
-	// Same invitation again (a second device): allowed, same lineage.
-	enroll(t, p, strings.ToLower(code))
+	// Same invitation again while the certificate is held: refused, the
+	// certificate is renewed instead (see TestSameInvitationAgain).
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), strings.ToLower(code)), nil)
+	wantProblem(t, r, http.StatusForbidden, est.CodeAlreadyEnrolled)
 }
 
 func TestEnrollBodyForms(t *testing.T) {

@@ -30,6 +30,10 @@ const (
 	CodeInvitationExpired   = "invitation_expired"
 	CodeInvitationExhausted = "invitation_exhausted"
 	CodeInvitationRevoked   = "invitation_revoked"
+	// CodeAlreadyEnrolled: simpleenroll with an invitation while the user
+	// still holds a valid certificate from it; renew that one instead
+	// (simplereenroll, or a renewal link).
+	CodeAlreadyEnrolled = "already_enrolled"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -62,6 +66,7 @@ var titles = map[string]struct {
 	CodeLinkInvalid:         {http.StatusForbidden, "The renewal link is not valid for this user"},
 	CodeLinkExpired:         {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
 	CodeLinkUsed:            {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
+	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
 }
 
 // NewProblem returns the Problem for code with the given safe detail.

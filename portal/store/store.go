@@ -19,6 +19,9 @@ var (
 	// ErrInvitationSpent reports an invitation revoked or at its use limit
 	// when Enroll tried to count a use.
 	ErrInvitationSpent = errors.New("store: invitation revoked or used up")
+	// ErrEnrolled reports that Enroll found a certificate of the same user
+	// and invitation that is not revoked (a concurrent enrollment won).
+	ErrEnrolled = errors.New("store: a certificate from this invitation is held")
 )
 
 // Status is the lifecycle state of an issued certificate.
@@ -116,7 +119,8 @@ type Store interface {
 
 	// Enroll records a first-enrollment certificate and counts one use of
 	// its invitation, atomically; ErrInvitationSpent if the invitation is
-	// revoked or at its use limit by then.
+	// revoked or at its use limit by then, ErrEnrolled if the user holds a
+	// certificate from it that is not revoked.
 	Enroll(ctx context.Context, c Cert) error
 	// Reissue records c, which re-issues c.Replaces, and marks the replaced
 	// certificate (and any earlier re-issue of it, from an interrupted

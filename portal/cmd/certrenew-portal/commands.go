@@ -126,8 +126,8 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 func cmdInviteCreate(args []string, stdout io.Writer) error {
 	f := newFlags("invite create")
 	user := f.String("user", "", "user the invitation is for")
-	expires := f.Duration("expires", 0, "lifetime of the code (0: no expiry)")
-	maxUses := f.Int("max-uses", 0, "number of first enrollments allowed (0: no limit)")
+	expires := f.Duration("expires", admin.DefaultInvitationTTL, "lifetime of the code (0: no expiry)")
+	maxUses := f.Int("max-uses", admin.DefaultInvitationMaxUses, "number of first enrollments allowed (0: no limit)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}

@@ -19,8 +19,9 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
   serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--supersede-grace 72h] [--log FILE]
                                   serve HTTPS; prints the base URL as the first stdout line
   user add ID --password-stdin    add a user; the password is read as one line from stdin
-  invite create --user ID [--expires 72h] [--max-uses N]
-                                  create an invitation code and print it
+  invite create --user ID [--expires 168h] [--max-uses 1]
+                                  create an invitation code and print it (defaults: one
+                                  enrollment, expires in 7 days; 0 means no limit / no expiry)
   invite list [--user ID]         list invitations (ID, user, uses, limit, expiry, revoked)
   invite revoke ID                revoke an invitation (issued certificates stay valid)
   reissue allow ID | deny ID      allow or deny certificate re-issue for a user

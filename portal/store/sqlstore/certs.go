@@ -52,6 +52,17 @@ func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrInvitationSpent)
 		}
+		// After the UPDATE, which holds the invitation's row lock, so a
+		// concurrent enrollment with the same code is seen (PostgreSQL
+		// READ COMMITTED re-reads per statement; SQLite serialises writers).
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM certs WHERE user_id = ? AND invitation_id = ? AND status != 'revoked'`,
+			c.UserID, c.InvitationID).Scan(&held); err != nil {
+			return fmt.Errorf("sqlite: held certificates: %w", err)
+		}
+		if held > 0 {
+			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrEnrolled)
+		}
 		return insertCert(ctx, tx, c)
 	})
 }
