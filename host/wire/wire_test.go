@@ -17,6 +17,7 @@ func TestPortalCodes(t *testing.T) {
 		want   proto.Code
 	}{
 		{403, "already_enrolled", proto.CodeAlreadyEnrolled},
+		{429, "too_many_attempts", proto.CodeTooManyAttempts},
 		{403, "invitation_exhausted", proto.CodeInvitationExhausted},
 		{403, "cert_expired", proto.CodeCertExpired},
 		{401, "something_new", proto.CodeBadPassword},

@@ -34,6 +34,9 @@ const (
 	// still holds a valid certificate from it; renew that one instead
 	// (simplereenroll, or a renewal link).
 	CodeAlreadyEnrolled = "already_enrolled"
+	// CodeTooManyAttempts: the user ID or the client address is locked out
+	// after repeated password failures (web login and EST alike).
+	CodeTooManyAttempts = "too_many_attempts"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -66,6 +69,7 @@ var titles = map[string]struct {
 	CodeLinkInvalid:         {http.StatusForbidden, "The renewal link is not valid for this user"},
 	CodeLinkExpired:         {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
 	CodeLinkUsed:            {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
+	CodeTooManyAttempts:     {http.StatusTooManyRequests, "Too many failed password attempts; try again later"},
 	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
 }
 

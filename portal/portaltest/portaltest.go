@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -145,6 +146,16 @@ func (p *Portal) Client(cert *tls.Certificate) *http.Client {
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
 	}
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}
+
+// ClientFrom is Client with connections made from the local address ip
+// (e.g. "127.0.0.2": Linux answers for all of 127.0.0.0/8), so a test can
+// be a second client address for per-address limits.
+func (p *Portal) ClientFrom(ip string, cert *tls.Certificate) *http.Client {
+	c := p.Client(cert)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	c.Transport.(*http.Transport).DialContext = d.DialContext
+	return c
 }
 
 // RenewalLink returns a new renewal-link token for user's certificate serial.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/limit"
 )
 
 // DefaultSupersedeGrace is how long a superseded certificate stays valid
@@ -33,7 +34,10 @@ func (s *Server) sweep(ctx context.Context) error {
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow)
 }
 
 // sweepLoop sweeps every minute until ctx ends.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/web"
 )
@@ -146,8 +147,10 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
-	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL}).Register(mux)
+	// One limiter for every password check: the login form and EST Basic.
+	lim := limit.New(s.cfg.Store, s.cfg.Now)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim}).Register(mux)
+	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	mux.HandleFunc("GET "+CRLPath, s.crl)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

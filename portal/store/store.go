@@ -91,6 +91,14 @@ type RenewalToken struct {
 	Used    bool
 }
 
+// Throttle is the failed-password count of one key (a user ID or a client
+// address) for portal/limit.
+type Throttle struct {
+	Failures    int       // failures since Since.
+	Since       time.Time // start of the counting window.
+	LockedUntil time.Time // zero, or the end of a lockout.
+}
+
 // Live reports whether c can still be used at now: not revoked, not expired.
 func (c Cert) Live(now time.Time) bool {
 	return c.Status != StatusRevoked && now.Before(c.NotAfter)
@@ -150,6 +158,19 @@ type Store interface {
 	// transaction; ErrTokenUsed if it was used already (by a concurrent
 	// request too), in which case nothing is recorded.
 	ReissueWithToken(ctx context.Context, c Cert, tokenHash []byte) error
+
+	// Throttles returns the password-failure records of those keys that
+	// have one (see portal/limit).
+	Throttles(ctx context.Context, keys ...string) (map[string]Throttle, error)
+	// RecordFailure counts one failure of key at now, atomically: a count
+	// whose window started at or before now-window starts over, and the
+	// count reaching max locks the key until now+lockout.
+	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, max int, lockout time.Duration) error
+	// ClearThrottle forgets key (a successful login, an administrator's
+	// unlock).
+	ClearThrottle(ctx context.Context, key string) error
+	// PruneThrottles forgets records neither locked nor counting at now.
+	PruneThrottles(ctx context.Context, now time.Time, window time.Duration) error
 
 	Close() error
 }

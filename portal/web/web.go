@@ -18,7 +18,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"html/template"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -50,9 +50,11 @@ type Handler struct {
 	Now func() time.Time
 	// LinkTTL is the lifetime of renewal links; 0 is renewlink.DefaultTTL.
 	LinkTTL time.Duration
+	// Limiter throttles login failures; share it with EST's HTTP Basic
+	// authentication. nil means one on Store.
+	Limiter *limit.Limiter
 
 	once     sync.Once
-	limiter  *Limiter
 	mu       sync.Mutex
 	sessions map[string]*session
 }
@@ -72,7 +74,9 @@ func (h *Handler) now() time.Time {
 
 func (h *Handler) init() {
 	h.once.Do(func() {
-		h.limiter = NewLimiter(h.now)
+		if h.Limiter == nil {
+			h.Limiter = limit.New(h.Store, h.now)
+		}
 		h.sessions = map[string]*session{}
 	})
 }
@@ -173,16 +177,6 @@ func randomID() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// clientAddr is the limiter key of the peer address (no proxy headers are
-// trusted).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // render executes a page template with the language set.

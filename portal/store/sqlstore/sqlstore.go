@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS renewal_tokens (
 	expires INTEGER NOT NULL,
 	used    INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS throttles (
+	id           TEXT PRIMARY KEY,
+	failures     INTEGER NOT NULL,
+	since        INTEGER NOT NULL,
+	locked_until INTEGER NOT NULL DEFAULT 0
+);
 `
 
 // Open opens (creating if needed) the SQLite database file at path and

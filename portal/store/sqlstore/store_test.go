@@ -141,3 +141,62 @@ func testTwoWriters(t *testing.T, opener func() *DB) {
 		}
 	}
 }
+
+// Password-failure counts (portal/limit) on both engines: the fifth
+// failure within the window locks the key, an old count starts over, a
+// clear forgets it and a prune drops only idle records.
+func TestThrottles(t *testing.T) { engines(t, testThrottles) }
+
+func testThrottles(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	a, b := opener(), opener() // two instances count together.
+	now := time.Unix(1_700_000_000, 0)
+	fail := func(db *DB, k string, at time.Time) {
+		t.Helper()
+		if err := db.RecordFailure(ctx, k, at, 15*time.Minute, 5, 15*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(k string) store.Throttle {
+		t.Helper()
+		m, err := a.Throttles(ctx, k, "u:nobody")
+		if err != nil || len(m) > 1 {
+			t.Fatal(m, err)
+		}
+		return m[k]
+	}
+	for i := range 4 {
+		fail([]*DB{a, b}[i%2], "u:alice", now.Add(time.Duration(i)*time.Minute))
+	}
+	if r := get("u:alice"); r.Failures != 4 || !r.LockedUntil.IsZero() || !r.Since.Equal(now) {
+		t.Fatalf("after 4: %+v", r)
+	}
+	fail(b, "u:alice", now.Add(5*time.Minute))
+	if r := get("u:alice"); !r.LockedUntil.Equal(now.Add(20*time.Minute)) || r.Failures != 0 {
+		t.Fatalf("after 5: %+v", r)
+	}
+	// A count older than the window starts over.
+	fail(a, "a:10.0.0.1", now)
+	fail(a, "a:10.0.0.1", now.Add(16*time.Minute))
+	if r := get("a:10.0.0.1"); r.Failures != 1 || !r.Since.Equal(now.Add(16*time.Minute)) {
+		t.Fatalf("stale count: %+v", r)
+	}
+	if err := a.PruneThrottles(ctx, now.Add(19*time.Minute), 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if r := get("u:alice"); r.LockedUntil.IsZero() {
+		t.Fatal("prune dropped a locked key")
+	}
+	if err := b.ClearThrottle(ctx, "u:alice"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := a.Throttles(ctx, "u:alice"); len(m) != 0 {
+		t.Fatalf("after clear: %+v", m)
+	}
+	if err := a.PruneThrottles(ctx, now.Add(40*time.Minute), 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := a.Throttles(ctx, "a:10.0.0.1"); len(m) != 0 {
+		t.Fatalf("idle record not pruned: %+v", m)
+	}
+}

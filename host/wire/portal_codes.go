@@ -7,4 +7,5 @@ func init() {
 	portalCodes["invitation_exhausted"] = proto.CodeInvitationExhausted
 	portalCodes["invitation_revoked"] = proto.CodeInvitationRevoked
 	portalCodes["already_enrolled"] = proto.CodeAlreadyEnrolled
+	portalCodes["too_many_attempts"] = proto.CodeTooManyAttempts
 }
