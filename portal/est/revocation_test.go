@@ -121,3 +121,28 @@ func TestIdempotentIssuance(t *testing.T) {
 		t.Fatalf("%d certificates recorded, want 3", len(all))
 	}
 }
+
+// Revoking a renewed certificate also stops its predecessor, still inside
+// its grace period, from re-enrolling and bringing the lineage back; both
+// are on the CRL.
+func TestRevokeStopsPredecessors(t *testing.T) {
+	p := portaltest.StartWith(t, portaltest.Options{SupersedeGrace: time.Hour})
+	p.AddUser(t, alice, alicePw)
+	c1, k1 := enroll(t, p, p.Invite(t, alice))
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != 200 {
+		t.Fatalf("reenroll %d %s", r.Status, r.Body)
+	}
+	c2 := r.Certs[0]
+	if err := p.Admin.Revoke(context.Background(), c2.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status == http.StatusOK {
+		t.Fatal("the superseded predecessor of a revoked certificate re-enrolled")
+	}
+	crl := fetchCRL(t, p)
+	if !listed(crl, c1.SerialNumber) || !listed(crl, c2.SerialNumber) {
+		t.Fatal("the revoked lineage is not on the CRL")
+	}
+}

@@ -139,7 +139,12 @@ type Store interface {
 	// Certs lists certificates, of one user or of all users if userID is "",
 	// newest first.
 	Certs(ctx context.Context, userID string) ([]Cert, error)
-	// Revoke marks a certificate revoked; ErrNotFound if absent.
+	// Revoke marks a certificate revoked, and with it the superseded
+	// certificates of its lineage (predecessors still in their grace period,
+	// orphans of interrupted renewals), so none of them can re-enroll and
+	// bring the lineage back; ErrNotFound if absent. Active certificates
+	// other than serial stay (revoking an old certificate leaves its
+	// successor).
 	Revoke(ctx context.Context, serial string) error
 	// CertByCSR finds the certificate issued to userID for the CSR with
 	// this hash; ErrNotFound if none.

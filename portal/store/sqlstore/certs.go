@@ -144,11 +144,27 @@ func (d *DB) Certs(ctx context.Context, userID string) ([]store.Cert, error) {
 	return out, nil
 }
 
-// Revoke implements store.Store.
+// lineage selects, given the serial as its one parameter, every certificate
+// of that serial's lineage: its predecessors (replaces_serial upwards) and
+// everything descending from any of them, orphans of interrupted renewals
+// included.
+const lineage = `WITH RECURSIVE up(serial, replaces_serial) AS (
+	SELECT serial, replaces_serial FROM certs WHERE serial = ?
+	UNION
+	SELECT c.serial, c.replaces_serial FROM certs c JOIN up ON c.serial = up.replaces_serial
+), down(serial) AS (
+	SELECT serial FROM up
+	UNION
+	SELECT c.serial FROM certs c JOIN down ON c.replaces_serial = down.serial
+) `
+
+// Revoke implements store.Store: the certificate and the superseded
+// certificates of its lineage, in one statement.
 func (d *DB) Revoke(ctx context.Context, serial string) error {
-	res, err := d.db.ExecContext(ctx,
-		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE serial = ?`,
-		time.Now().Unix(), serial)
+	res, err := d.db.ExecContext(ctx, lineage+
+		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
+		WHERE serial = ? OR (status = 'superseded' AND serial IN (SELECT serial FROM down))`,
+		serial, time.Now().Unix(), serial)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke: %w", err)
 	}

@@ -200,3 +200,64 @@ func testThrottles(t *testing.T, opener func() *DB) {
 		t.Fatalf("idle record not pruned: %+v", m)
 	}
 }
+
+// Revoking a certificate revokes the superseded certificates of its
+// lineage (predecessors and orphans), never another lineage's or an active
+// successor.
+func TestRevokeLineage(t *testing.T) { engines(t, testRevokeLineage) }
+
+func testRevokeLineage(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	now := time.Now().Truncate(time.Second)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{9}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	id2, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{10}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, inv := range map[string]int64{"a1": id, "x1": id2} { // x1: another lineage.
+		c := base
+		c.Serial, c.InvitationID = s, inv
+		if err := db.Enroll(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a1 -> b2 (interrupted), a1 -> c3, c3 -> d4.
+	for _, r := range [][2]string{{"b2", "a1"}, {"c3", "a1"}, {"d4", "c3"}} {
+		c := base
+		c.Serial, c.Replaces = r[0], r[1]
+		if err := db.Reissue(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := func(want map[string]store.Status) {
+		t.Helper()
+		for s, st := range want {
+			if c, err := db.Cert(ctx, s); err != nil || c.Status != st {
+				t.Errorf("%s: %s %v, want %s", s, c.Status, err, st)
+			}
+		}
+	}
+	// Revoking an old certificate leaves the active successor.
+	if err := db.Revoke(ctx, "b2"); err != nil {
+		t.Fatal(err)
+	}
+	status(map[string]store.Status{"a1": store.StatusRevoked, "b2": store.StatusRevoked, "c3": store.StatusRevoked, "d4": store.StatusActive, "x1": store.StatusActive})
+	// Revoking the head takes the whole lineage.
+	c := base
+	c.Serial, c.Replaces = "e5", "d4"
+	if err := db.Reissue(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Revoke(ctx, "e5"); err != nil {
+		t.Fatal(err)
+	}
+	status(map[string]store.Status{"d4": store.StatusRevoked, "e5": store.StatusRevoked, "x1": store.StatusActive})
+}
