@@ -209,12 +209,21 @@ func (d *DB) Revoked(ctx context.Context) ([]store.Cert, error) {
 func (d *DB) RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error) {
 	var serials []string
 	err := d.inTx(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT old.serial FROM certs old JOIN certs succ ON succ.replaces_serial = old.serial
-			WHERE old.status = 'superseded' AND succ.not_before < ?
-			UNION
-			SELECT DISTINCT old.serial FROM certs old JOIN certs retry ON retry.replaces_serial = old.replaces_serial
-			WHERE old.status = 'superseded' AND old.replaces_serial != '' AND retry.not_before > old.not_before
-			AND retry.not_before < ?`, cutoff.Unix(), cutoff.Unix())
+		// A superseded certificate is past its grace period once what
+		// superseded it is older than cutoff: its own successor, or (an
+		// orphan of an interrupted renewal) a sibling re-issue of the same
+		// predecessor issued after it. Times have one-second resolution and
+		// siblings may share a second, so the sibling case asks only that
+		// one was issued no earlier than the orphan and that none of them
+		// is as new as cutoff: never early, never forever.
+		rows, err := tx.QueryContext(ctx, `SELECT old.serial FROM certs old WHERE old.status = 'superseded' AND (
+			EXISTS (SELECT 1 FROM certs succ WHERE succ.replaces_serial = old.serial AND succ.not_before < ?)
+			OR (old.replaces_serial != ''
+				AND EXISTS (SELECT 1 FROM certs sib WHERE sib.replaces_serial = old.replaces_serial
+					AND sib.serial != old.serial AND sib.not_before >= old.not_before)
+				AND NOT EXISTS (SELECT 1 FROM certs sib WHERE sib.replaces_serial = old.replaces_serial
+					AND sib.serial != old.serial AND sib.not_before >= ?)))
+			ORDER BY old.serial`, cutoff.Unix(), cutoff.Unix())
 		if err != nil {
 			return fmt.Errorf("sqlite: superseded: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -260,4 +261,52 @@ func testRevokeLineage(t *testing.T, opener func() *DB) {
 		t.Fatal(err)
 	}
 	status(map[string]store.Status{"d4": store.StatusRevoked, "e5": store.StatusRevoked, "x1": store.StatusActive})
+}
+
+// Two re-issues of one certificate in the same second (an interrupted
+// renewal retried at once): after the grace period the predecessor and the
+// orphan are revoked, the last re-issue stays; before it, nothing is.
+func TestRevokeSupersededSameSecond(t *testing.T) { engines(t, testRevokeSupersededSameSecond) }
+
+func testRevokeSupersededSameSecond(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	t0 := time.Unix(1_700_000_000, 0)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: t0, NotAfter: t0.Add(24 * time.Hour), DER: []byte{0x30}}
+	c := base
+	c.Serial = "a1"
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	renewed := t0.Add(time.Hour)
+	for _, s := range []string{"b2", "c3"} { // same second.
+		c := base
+		c.Serial, c.Replaces, c.NotBefore = s, "a1", renewed
+		if err := db.Reissue(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.RevokeSuperseded(ctx, renewed, renewed); err != nil || len(got) != 0 {
+		t.Fatalf("within the grace period: %v %v", got, err)
+	}
+	got, err := db.RevokeSuperseded(ctx, renewed.Add(time.Second), renewed.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "a1,b2" {
+		t.Fatalf("revoked %v, want a1 and the orphan b2", got)
+	}
+	if c, _ := db.Cert(ctx, "c3"); c.Status != store.StatusActive {
+		t.Fatalf("the last re-issue is %s", c.Status)
+	}
+	if rev, _ := db.Revoked(ctx); len(rev) != 2 {
+		t.Fatalf("%d revoked", len(rev))
+	}
 }
