@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, SupersedeGrace: time.Hour})
 	p.AddUser(t, alice, alicePw)
 	c1, k1 := enroll(t, p, p.Invite(t, alice))
-	if len(c1.CRLDistributionPoints) != 1 || c1.CRLDistributionPoints[0] != p.URL+"/crl" {
+	if len(c1.CRLDistributionPoints) != 1 || c1.CRLDistributionPoints[0] != "http://"+strings.TrimPrefix(p.URL, "https://")+"/crl/g1" {
 		t.Fatalf("CRL DP %v", c1.CRLDistributionPoints)
 	}
 	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))

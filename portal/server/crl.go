@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certrenew/certrenew/portal/ca"
@@ -17,7 +19,9 @@ import (
 // with it; then it is revoked. It is never revoked at issuance.
 const DefaultSupersedeGrace = 72 * time.Hour
 
-// CRLPath is where the CRL is served; every issued certificate names it.
+// CRLPath is where the CRLs are served: CRLPath+"/gN" is generation N's,
+// named in every certificate N issued; CRLPath alone is the current
+// generation's (what certificates issued before per-generation CRLs name).
 const CRLPath = "/crl"
 
 func (s *Server) grace() time.Duration {
@@ -56,9 +60,34 @@ func (s *Server) sweepLoop(ctx context.Context) {
 	}
 }
 
-// crl serves a fresh CRL (RFC 5280, Section 5) of the current issuing CA,
-// DER, as application/pkix-crl (RFC 2585, Section 4.2).
-func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
+func (s *Server) crlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+CRLPath, func(w http.ResponseWriter, r *http.Request) {
+		s.crl(w, r, s.ca.Load().Generation)
+	})
+	mux.HandleFunc("GET "+CRLPath+"/{gen}", func(w http.ResponseWriter, r *http.Request) {
+		g := r.PathValue("gen")
+		n, err := strconv.Atoi(strings.TrimPrefix(g, "g"))
+		if err != nil || !strings.HasPrefix(g, "g") || s.ca.Load().IssuingOf(n) == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.crl(w, r, n)
+	})
+}
+
+// plainRoutes is what the port answers over plain HTTP: the CRLs and
+// /healthz, nothing that carries a password or a token.
+func (s *Server) plainRoutes() http.Handler {
+	mux := http.NewServeMux()
+	s.crlRoutes(mux)
+	mux.HandleFunc("GET /healthz", healthz)
+	return s.logRequests(mux)
+}
+
+// crl serves a fresh CRL (RFC 5280, Section 5) of generation gen, signed by
+// that generation's issuing CA and listing the revoked certificates it
+// issued, DER, as application/pkix-crl (RFC 2585, Section 4.2).
+func (s *Server) crl(w http.ResponseWriter, r *http.Request, gen int) {
 	ctx := r.Context()
 	if err := s.sweep(ctx); err != nil {
 		est.WriteError(w, s.cfg.Log, err)
@@ -70,11 +99,12 @@ func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authority := s.ca.Load()
+	issuer := authority.IssuingOf(gen)
 	var entries []ca.Revocation
 	for _, c := range revoked {
 		cert, err := x509.ParseCertificate(c.DER)
-		if err != nil || !bytes.Equal(cert.RawIssuer, authority.Issuing.RawSubject) {
-			continue // earlier generations' certificates are not in this CRL.
+		if err != nil || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+			continue // another generation's certificate: on its own CRL.
 		}
 		at := c.RevokedAt
 		if at.IsZero() {
@@ -82,7 +112,7 @@ func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
 		}
 		entries = append(entries, ca.Revocation{Serial: cert.SerialNumber, At: at})
 	}
-	der, err := authority.CRL(entries)
+	der, err := authority.CRLFor(gen, entries)
 	if err != nil {
 		est.WriteError(w, s.cfg.Log, err)
 		return

@@ -58,3 +58,12 @@ func TestTLSVersionFloor(t *testing.T) {
 		t.Fatal("TLS 1.1 accepted")
 	}
 }
+
+func newKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

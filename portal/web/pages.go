@@ -142,7 +142,7 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	link := renewlink.URL("https://"+r.Host, tok, serial, s.user)
+	link := renewlink.URL(h.PublicURL, tok, serial, s.user)
 	png, err := qrcode.Encode(link, qrcode.Medium, 320)
 	if err != nil {
 		h.Log.Error().Err(err).Msg("QR code")

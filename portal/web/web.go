@@ -50,6 +50,9 @@ type Handler struct {
 	Now func() time.Time
 	// LinkTTL is the lifetime of renewal links; 0 is renewlink.DefaultTTL.
 	LinkTTL time.Duration
+	// PublicURL is the portal's https origin: renewal links point at it.
+	// Never the request's Host header, which the client chooses.
+	PublicURL string
 	// Limiter throttles login failures; share it with EST's HTTP Basic
 	// authentication. nil means one on Store.
 	Limiter *limit.Limiter

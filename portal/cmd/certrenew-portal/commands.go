@@ -67,6 +67,8 @@ func cmdServe(args []string, stdout io.Writer) error {
 	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
 	logPath := f.String("log", "", "log file (default DATA/portal.log)")
 	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid before it is revoked")
+	publicURL := f.String("public-url", "", "https origin clients use (renewal links, CRL URL, server certificate name); default the listen address")
+	crlURL := f.String("crl-url", "", "http origin put into certificates for their CRL; default http:// on the public URL's host and port")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -79,7 +81,10 @@ func cmdServe(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace}, *listen)
+	srv, err := server.Listen(server.Config{
+		CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace,
+		PublicURL: *publicURL, CRLURL: *crlURL,
+	}, *listen)
 	if err != nil {
 		return err
 	}
