@@ -8,4 +8,5 @@ func init() {
 	portalCodes["invitation_revoked"] = proto.CodeInvitationRevoked
 	portalCodes["already_enrolled"] = proto.CodeAlreadyEnrolled
 	portalCodes["too_many_attempts"] = proto.CodeTooManyAttempts
+	portalCodes["cert_revoked"] = proto.CodeCertRevoked
 }

@@ -242,7 +242,7 @@ func TestReenrollRefusals(t *testing.T) {
 		if err := p.Admin.Revoke(context.Background(), old.SerialNumber.Text(16)); err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeClientCertRequired)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeCertRevoked)
 	})
 	t.Run("cert from another CA", func(t *testing.T) {
 		other := portaltest.Start(t)

@@ -37,6 +37,10 @@ const (
 	// CodeTooManyAttempts: the user ID or the client address is locked out
 	// after repeated password failures (web login and EST alike).
 	CodeTooManyAttempts = "too_many_attempts"
+	// CodeCertRevoked: the client certificate (or the one a renewal link is
+	// bound to) is revoked; it can no longer renew. Enroll anew with a new
+	// invitation code.
+	CodeCertRevoked = "cert_revoked"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -69,6 +73,7 @@ var titles = map[string]struct {
 	CodeLinkInvalid:         {http.StatusForbidden, "The renewal link is not valid for this user"},
 	CodeLinkExpired:         {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
 	CodeLinkUsed:            {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
+	CodeCertRevoked:         {http.StatusForbidden, "The certificate is revoked; it cannot be renewed"},
 	CodeTooManyAttempts:     {http.StatusTooManyRequests, "Too many failed password attempts; try again later"},
 	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
 }

@@ -30,7 +30,7 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return err
 	}
 	if cur.Status == store.StatusRevoked {
-		return NewProblem(CodeClientCertRequired, "the client certificate is revoked")
+		return NewProblem(CodeCertRevoked, "")
 	}
 	if !h.now().Before(cur.NotAfter) {
 		return NewProblem(CodeCertExpired, "")

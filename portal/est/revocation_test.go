@@ -81,7 +81,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 		t.Fatalf("store status %s", oc.Status)
 	}
 	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
-	wantProblem(t, r, http.StatusForbidden, "client_cert_required")
+	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
 }
 
 // Re-sending the same CSR returns the same certificate: enroll, re-enroll
@@ -139,9 +139,7 @@ func TestRevokeStopsPredecessors(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
-	if r.Status == http.StatusOK {
-		t.Fatal("the superseded predecessor of a revoked certificate re-enrolled")
-	}
+	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
 	crl := fetchCRL(t, p)
 	if !listed(crl, c1.SerialNumber) || !listed(crl, c2.SerialNumber) {
 		t.Fatal("the revoked lineage is not on the CRL")

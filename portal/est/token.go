@@ -37,6 +37,9 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 	if err != nil {
 		return err
 	}
+	if bound.Status == store.StatusRevoked {
+		return NewProblem(CodeCertRevoked, "")
+	}
 	if bound.Status != store.StatusActive {
 		// A concurrent redemption of this link may have superseded the
 		// certificate since the token was read: that is a used link.

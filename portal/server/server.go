@@ -258,8 +258,12 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertExpired, ""))
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusRevoked) {
-		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown or revoked"))
+	if err == nil && c.Status == store.StatusRevoked {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertRevoked, ""))
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown"))
 		return
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -44,6 +45,13 @@ func TestWhoamiAndHealth(t *testing.T) {
 	st, ct, body = get(t, p.Client(portaltest.TLSCert(cert, key)), p.URL+"/mtls/whoami")
 	if st != 200 || ct != "text/plain; charset=utf-8" || body != cert.SerialNumber.Text(16)+"\n" {
 		t.Fatalf("whoami: %d %s %q", st, ct, body)
+	}
+	if err := p.Admin.Revoke(context.Background(), cert.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	st, _, body = get(t, p.Client(portaltest.TLSCert(cert, key)), p.URL+"/mtls/whoami")
+	if st != 403 || portaltest.ProblemCode([]byte(body)) != "cert_revoked" {
+		t.Fatalf("whoami with a revoked cert: %d %s", st, body)
 	}
 }
 
