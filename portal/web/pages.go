@@ -124,8 +124,19 @@ func (h *Handler) certs(w http.ResponseWriter, r *http.Request, s *session) {
 		})
 	}
 	h.render(w, r, http.StatusOK, "certs", map[string]any{
-		"User": s.user, "CSRF": s.csrf, "All": all, "Rows": rows, "Flash": r.URL.Query().Get("done"),
+		"User": s.user, "CSRF": s.csrf, "All": all, "Rows": rows, "Flash": flash(r.URL.Query().Get("done")),
 	})
+}
+
+// banners are the done= keys a redirect may ask the certificate page to
+// show; anything else in the URL (which anyone can craft) shows nothing.
+var banners = map[string]bool{"revoked_ok": true}
+
+func flash(key string) string {
+	if banners[key] {
+		return key
+	}
+	return ""
 }
 
 // link makes a one-time renewal link for one of the user's certificates and

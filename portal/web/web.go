@@ -109,6 +109,7 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cache-Control", "no-store")
+		rememberLang(w, r)
 		next(w, r)
 	}
 }
@@ -182,12 +183,21 @@ func randomID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// getPages is, per page, where its language links go when it answered a
+// POST (see langLinks).
+var getPages = map[string]string{"login": "/login", "menu": "/menu", "renew": "/renew"}
+
 // render executes a page template with the language set.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
 	if data == nil {
 		data = map[string]any{}
 	}
 	data["L"] = lang(r)
+	back, ok := getPages[name]
+	if !ok {
+		back = "/certs"
+	}
+	data["LangJA"], data["LangEN"] = langLinks(r, back)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := tmpl.ExecuteTemplate(w, name, data); err != nil {

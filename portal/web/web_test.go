@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/renewlink"
 )
@@ -158,6 +161,19 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 	if err != nil || img.Bounds().Dx() < 100 {
 		t.Fatalf("QR is not a usable PNG: %v", err)
 	}
+	// Scanning the QR code gives exactly the shown link (ISO/IEC 18004,
+	// decoded by an independent implementation, gozxing).
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanned, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("QR code does not decode: %v", err)
+	}
+	if scanned.GetText() != link.String() {
+		t.Fatalf("QR code holds %q, the link is %q", scanned.GetText(), link)
+	}
 	// The shown link renews the expired certificate.
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, frag.Get("token")), nil)
@@ -284,4 +300,13 @@ func TestRenewPageWithoutJS(t *testing.T) {
 	if st != 200 || !strings.Contains(js, "certrenew-renewal-link") {
 		t.Fatalf("renew.js: %d", st)
 	}
+}
+
+// startWithCert starts a portal where alice holds one certificate.
+func startWithCert(t *testing.T) *portaltest.Portal {
+	t.Helper()
+	p := portaltest.Start(t)
+	p.AddUser(t, alice, alicePw)
+	enroll(t, p)
+	return p
 }
