@@ -33,8 +33,8 @@ type env struct {
 }
 
 func openEnv(dir, logPath string) (*env, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if err := privateDir(dir); err != nil {
+		return nil, err
 	}
 	if logPath == "" {
 		logPath = filepath.Join(dir, "portal.log")
@@ -59,6 +59,18 @@ func openEnv(dir, logPath string) (*env, error) {
 		store: db,
 		close: func() { db.Close(); lf.Close() },
 	}, nil
+}
+
+// privateDir makes the data directory, or makes an existing one, mode
+// 0700: it holds the database (password hashes), the log and the CA keys.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
 }
 
 func cmdServe(args []string, stdout io.Writer) error {
@@ -222,8 +234,8 @@ func cmdCAPath(args []string, stdout io.Writer) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*f.data, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := privateDir(*f.data); err != nil {
+		return err
 	}
 	authority, err := ca.LoadOrCreate(filepath.Join(*f.data, "ca"), zerolog.Nop())
 	if err != nil {

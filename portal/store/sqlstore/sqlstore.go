@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -78,8 +79,13 @@ CREATE TABLE IF NOT EXISTS throttles (
 `
 
 // Open opens (creating if needed) the SQLite database file at path and
-// applies the schema.
+// applies the schema. The file is made (or made again) mode 0600, before
+// SQLite opens it: SQLite gives its -wal and -shm files the database
+// file's mode, and they all hold password hashes.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -100,6 +106,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// privateFiles creates path with mode 0600 if it is missing and takes
+// group and other permissions off it and its -wal and -shm files.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	return nil
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -308,5 +309,30 @@ func testRevokeSupersededSameSecond(t *testing.T, opener func() *DB) {
 	}
 	if rev, _ := db.Revoked(ctx); len(rev) != 2 {
 		t.Fatalf("%d revoked", len(rev))
+	}
+}
+
+// The SQLite file and its -wal and -shm files are 0600 whatever the umask
+// (they hold password hashes), also when an earlier version left it 0644.
+func TestSQLiteFileModes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	for round := range 2 {
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateUser(context.Background(), store.User{ID: "u" + string(rune('0'+round)), PasswordHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("round %d: %s: %v %v", round, filepath.Base(p), fi.Mode().Perm(), err)
+			}
+		}
+		db.Close()
+		if err := os.Chmod(path, 0o644); err != nil { // as an earlier version left it.
+			t.Fatal(err)
+		}
 	}
 }
