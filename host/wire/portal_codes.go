@@ -9,4 +9,5 @@ func init() {
 	portalCodes["already_enrolled"] = proto.CodeAlreadyEnrolled
 	portalCodes["too_many_attempts"] = proto.CodeTooManyAttempts
 	portalCodes["cert_revoked"] = proto.CodeCertRevoked
+	portalCodes["account_disabled"] = proto.CodeAccountDisabled
 }

@@ -19,6 +19,7 @@ func TestPortalCodes(t *testing.T) {
 		{403, "already_enrolled", proto.CodeAlreadyEnrolled},
 		{429, "too_many_attempts", proto.CodeTooManyAttempts},
 		{403, "cert_revoked", proto.CodeCertRevoked},
+		{403, "account_disabled", proto.CodeAccountDisabled},
 		{403, "invitation_exhausted", proto.CodeInvitationExhausted},
 		{403, "cert_expired", proto.CodeCertExpired},
 		{401, "something_new", proto.CodeBadPassword},

@@ -57,8 +57,8 @@ func (a *Admin) AddUser(ctx context.Context, id, pw string) error {
 	if err := CheckUserID(id); err != nil {
 		return err
 	}
-	if len(pw) < 8 {
-		return fmt.Errorf("%w: password must be at least 8 characters", ErrBadInput)
+	if len(pw) < MinPasswordLen {
+		return fmt.Errorf("%w: password must be at least %d characters", ErrBadInput, MinPasswordLen)
 	}
 	h, err := password.Hash(pw)
 	if err != nil {

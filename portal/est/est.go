@@ -138,6 +138,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (store.User
 	if !okPw {
 		return fail()
 	}
+	if u.Disabled { // told only to who knows the password.
+		return store.User{}, NewProblem(CodeAccountDisabled, "")
+	}
 	if err := att.Succeed(ctx); err != nil {
 		return store.User{}, err
 	}

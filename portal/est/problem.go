@@ -41,6 +41,8 @@ const (
 	// bound to) is revoked; it can no longer renew. Enroll anew with a new
 	// invitation code.
 	CodeCertRevoked = "cert_revoked"
+	// CodeAccountDisabled: the administrator disabled the user.
+	CodeAccountDisabled = "account_disabled"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -73,6 +75,7 @@ var titles = map[string]struct {
 	CodeLinkInvalid:         {http.StatusForbidden, "The renewal link is not valid for this user"},
 	CodeLinkExpired:         {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
 	CodeLinkUsed:            {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
+	CodeAccountDisabled:     {http.StatusForbidden, "The account is disabled; ask the administrator"},
 	CodeCertRevoked:         {http.StatusForbidden, "The certificate is revoked; it cannot be renewed"},
 	CodeTooManyAttempts:     {http.StatusTooManyRequests, "Too many failed password attempts; try again later"},
 	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},

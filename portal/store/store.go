@@ -42,7 +42,10 @@ type User struct {
 	ID             string
 	PasswordHash   string // PHC argon2id string; never logged.
 	ReissueAllowed bool
-	Created        time.Time
+	// Disabled users cannot log in, enroll or renew (certificates already
+	// issued stay valid until revoked).
+	Disabled bool
+	Created  time.Time
 }
 
 // Invitation is an invitation code, stored only as a hash.
@@ -113,6 +116,12 @@ type Store interface {
 	User(ctx context.Context, id string) (User, error)
 	// SetReissueAllowed sets the user's re-issue permission; ErrNotFound if absent.
 	SetReissueAllowed(ctx context.Context, id string, allowed bool) error
+	// Users lists all users by ID.
+	Users(ctx context.Context) ([]User, error)
+	// SetPassword replaces a user's password hash; ErrNotFound if absent.
+	SetPassword(ctx context.Context, id, hash string) error
+	// SetDisabled disables or enables a user; ErrNotFound if absent.
+	SetDisabled(ctx context.Context, id string, disabled bool) error
 
 	// CreateInvitation stores inv (ID ignored) and returns its new ID.
 	CreateInvitation(ctx context.Context, inv Invitation) (int64, error)

@@ -58,6 +58,7 @@ var messages = map[string][2]string{
 	"user":           {"User ID", "ユーザーID"},
 	"password":       {"Password", "パスワード"},
 	"bad_login":      {"The user ID or password is incorrect.", "ユーザーIDまたはパスワードが正しくありません。"},
+	"disabled":       {"This account is disabled. Ask your administrator.", "このアカウントは無効になっています。管理者にお問い合わせください。"},
 	"locked":         {"Too many failed attempts. Try again later.", "失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。"},
 	"logout":         {"Log out", "ログアウト"},
 	"menu":           {"≡ Menu", "≡ メニュー"},

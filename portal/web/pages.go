@@ -73,11 +73,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Err": "bad_login", "User": id})
 		return
 	}
+	if u.Disabled {
+		log.Info().Msg("login refused: account disabled")
+		h.render(w, r, http.StatusForbidden, "login", map[string]any{"Err": "disabled", "User": id})
+		return
+	}
 	if err := att.Succeed(r.Context()); err != nil {
 		internal(err)
 		return
 	}
-	h.newSession(w, u.ID)
+	h.newSession(w, u)
 	log.Info().Msg("logged in")
 	http.Redirect(w, r, "/menu", http.StatusSeeOther)
 }

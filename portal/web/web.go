@@ -14,6 +14,7 @@ package web
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
@@ -66,6 +67,9 @@ type session struct {
 	user    string
 	csrf    string
 	expires time.Time
+	// pwTag identifies the password the session was opened with: a new
+	// password (`user passwd`) ends the sessions opened with the old one.
+	pwTag [32]byte
 }
 
 func (h *Handler) now() time.Time {
@@ -116,10 +120,18 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 
 type authedFunc func(http.ResponseWriter, *http.Request, *session)
 
-// authed requires a live session; POSTs also need its CSRF token.
+// authed requires a live session of a user who is still enabled and has
+// the password the session was opened with; POSTs also need its CSRF token.
 func (h *Handler) authed(next authedFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := h.session(r)
+		if s != nil {
+			u, err := h.Store.User(r.Context(), s.user)
+			if err != nil || u.Disabled || sha256.Sum256([]byte(u.PasswordHash)) != s.pwTag {
+				h.dropSession(w, r)
+				s = nil
+			}
+		}
 		if s == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
@@ -154,7 +166,7 @@ func (h *Handler) session(r *http.Request) *session {
 	return s
 }
 
-func (h *Handler) newSession(w http.ResponseWriter, user string) {
+func (h *Handler) newSession(w http.ResponseWriter, u store.User) {
 	id, csrf := randomID(), randomID()
 	h.mu.Lock()
 	now := h.now()
@@ -163,7 +175,7 @@ func (h *Handler) newSession(w http.ResponseWriter, user string) {
 			delete(h.sessions, k)
 		}
 	}
-	h.sessions[id] = &session{user: user, csrf: csrf, expires: now.Add(SessionTTL)}
+	h.sessions[id] = &session{user: u.ID, csrf: csrf, expires: now.Add(SessionTTL), pwTag: sha256.Sum256([]byte(u.PasswordHash))}
 	h.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -123,11 +121,10 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 	if !*fromStdin {
 		return fmt.Errorf("%w: user add needs --password-stdin (passwords are never taken as arguments)", errUsage)
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading password: %w", err)
+	pw, err := readPassword(stdin)
+	if err != nil {
+		return err
 	}
-	pw := strings.TrimRight(line, "\r\n")
 	e, err := openEnv(*f.data, "")
 	if err != nil {
 		return err

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS users (
 	id              TEXT PRIMARY KEY,
 	password_hash   TEXT NOT NULL,
 	reissue_allowed INTEGER NOT NULL DEFAULT 1,
-	created         INTEGER NOT NULL
+	created         INTEGER NOT NULL,
+	disabled        INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS invitations (
 	id        INTEGER PRIMARY KEY,
@@ -184,22 +185,29 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
+const userCols = `id, password_hash, reissue_allowed, disabled, created`
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	var u store.User
+	var allowed, disabled int
+	var created int64
+	if err := row.Scan(&u.ID, &u.PasswordHash, &allowed, &disabled, &created); err != nil {
+		return u, err
+	}
+	u.ReissueAllowed, u.Disabled = allowed != 0, disabled != 0
+	u.Created = time.Unix(created, 0)
+	return u, nil
+}
+
 // User implements store.Store.
 func (d *DB) User(ctx context.Context, id string) (store.User, error) {
-	var u store.User
-	var allowed int
-	var created int64
-	err := d.db.QueryRowContext(ctx,
-		`SELECT id, password_hash, reissue_allowed, created FROM users WHERE id = ?`, id).
-		Scan(&u.ID, &u.PasswordHash, &allowed, &created)
+	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("sqlite: user: %w", err)
 	}
-	u.ReissueAllowed = allowed != 0
-	u.Created = time.Unix(created, 0)
 	return u, nil
 }
 

@@ -336,3 +336,34 @@ func TestSQLiteFileModes(t *testing.T) {
 		}
 	}
 }
+
+// User administration on both engines: list, password, disable.
+func TestUserAdministration(t *testing.T) { engines(t, testUserAdministration) }
+
+func testUserAdministration(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	for _, id := range []string{"bob", "alice"} {
+		if err := db.CreateUser(ctx, store.User{ID: id, PasswordHash: "h-" + id, ReissueAllowed: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.SetPassword(ctx, "alice", "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetDisabled(ctx, "bob", true); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{db.SetPassword(ctx, "nobody", "x"), db.SetDisabled(ctx, "nobody", true)} {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown user: %v", err)
+		}
+	}
+	users, err := db.Users(ctx)
+	if err != nil || len(users) != 2 || users[0].ID != "alice" || users[0].PasswordHash != "h2" || users[0].Disabled || !users[1].Disabled {
+		t.Fatalf("Users = %+v, %v", users, err)
+	}
+	if u, _ := db.User(ctx, "bob"); !u.Disabled || !u.ReissueAllowed {
+		t.Fatalf("bob %+v", u)
+	}
+}
