@@ -65,14 +65,30 @@ func (s *Server) crlRoutes(mux *http.ServeMux) {
 		s.crl(w, r, s.ca.Load().Generation)
 	})
 	mux.HandleFunc("GET "+CRLPath+"/{gen}", func(w http.ResponseWriter, r *http.Request) {
-		g := r.PathValue("gen")
-		n, err := strconv.Atoi(strings.TrimPrefix(g, "g"))
-		if err != nil || !strings.HasPrefix(g, "g") || s.ca.Load().IssuingOf(n) == nil {
+		n, ok := ParseGeneration(r.PathValue("gen"))
+		if !ok || s.ca.Load().IssuingOf(n) == nil {
 			http.NotFound(w, r)
 			return
 		}
 		s.crl(w, r, n)
 	})
+}
+
+// ParseGeneration parses the last segment of a CRL path: "g" and a
+// generation number in plain decimal (no sign, no leading zero), at most 6
+// digits.
+func ParseGeneration(s string) (int, bool) {
+	d, ok := strings.CutPrefix(s, "g")
+	if !ok || d == "" || len(d) > 6 || d[0] == '0' {
+		return 0, false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(d)
+	return n, err == nil
 }
 
 // plainRoutes is what the port answers over plain HTTP: the CRLs and
