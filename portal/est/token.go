@@ -66,6 +66,9 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 		if errors.Is(err, store.ErrTokenUsed) {
 			return NewProblem(CodeLinkUsed, "")
 		}
+		if errors.Is(err, store.ErrRevoked) {
+			return NewProblem(CodeCertRevoked, "")
+		}
 		return err
 	})
 	if err != nil {

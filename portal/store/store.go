@@ -22,6 +22,8 @@ var (
 	// ErrEnrolled reports that Enroll found a certificate of the same user
 	// and invitation that is not revoked (a concurrent enrollment won).
 	ErrEnrolled = errors.New("store: a certificate from this invitation is held")
+	// ErrRevoked reports a re-issue of a certificate revoked meanwhile.
+	ErrRevoked = errors.New("store: the replaced certificate is revoked")
 )
 
 // Status is the lifecycle state of an issued certificate.
@@ -141,7 +143,8 @@ type Store interface {
 	Enroll(ctx context.Context, c Cert) error
 	// Reissue records c, which re-issues c.Replaces, and marks the replaced
 	// certificate (and any earlier re-issue of it, from an interrupted
-	// renewal) superseded, atomically.
+	// renewal) superseded, atomically; ErrRevoked, recording nothing, if
+	// the replaced certificate is revoked by then.
 	Reissue(ctx context.Context, c Cert) error
 	// Cert returns a certificate by serial; ErrNotFound if absent.
 	Cert(ctx context.Context, serial string) (Cert, error)

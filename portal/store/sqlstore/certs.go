@@ -76,9 +76,19 @@ func (d *DB) Reissue(ctx context.Context, c store.Cert) error {
 }
 
 func reissueTx(ctx context.Context, tx *tx, c store.Cert) error {
+	// The replaced certificate must not have been revoked since the
+	// request checked it (a revocation takes its lineage); the UPDATE also
+	// locks its row against a concurrent one on PostgreSQL.
+	res, err := tx.ExecContext(ctx, `UPDATE certs SET status = status WHERE serial = ? AND status != 'revoked'`, c.Replaces)
+	if err != nil {
+		return fmt.Errorf("sqlite: replaced cert: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("cert %s: %w", c.Replaces, store.ErrRevoked)
+	}
 	// The replaced cert, and the result of any earlier (interrupted)
 	// re-issue of it, give way to the new one.
-	_, err := tx.ExecContext(ctx,
+	_, err = tx.ExecContext(ctx,
 		`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
 		c.Replaces, c.Replaces)
 	if err != nil {

@@ -367,3 +367,34 @@ func testUserAdministration(t *testing.T, opener func() *DB) {
 		t.Fatalf("bob %+v", u)
 	}
 }
+
+// A re-issue of a certificate revoked after the request checked it records
+// nothing (the revocation took its lineage).
+func TestReissueOfRevoked(t *testing.T) { engines(t, testReissueOfRevoked) }
+
+func testReissueOfRevoked(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	now := time.Now().Truncate(time.Second)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{3}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := store.Cert{Serial: "a1", UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Revoke(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	c.Serial, c.Replaces = "b2", "a1"
+	if err := db.Reissue(ctx, c); !errors.Is(err, store.ErrRevoked) {
+		t.Fatalf("re-issue of a revoked cert: %v", err)
+	}
+	if _, err := db.Cert(ctx, "b2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("the re-issue was recorded")
+	}
+}
