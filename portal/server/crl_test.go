@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -103,6 +104,12 @@ func TestCRLPerGeneration(t *testing.T) {
 func TestPlainHTTPServesOnlyCRLs(t *testing.T) {
 	p := portaltest.Start(t)
 	host := strings.TrimPrefix(p.URL, "https://")
+	// A connection that never sends its first byte holds up no one.
+	silent, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
 	if st, body := plainGet(t, "http://"+host+"/healthz"); st != 200 || string(body) != "ok\n" {
 		t.Fatalf("healthz over http: %d %q", st, body)
 	}

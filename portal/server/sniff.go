@@ -42,16 +42,25 @@ func (s *split) close() {
 }
 
 func (s *split) run(done chan struct{}) {
+	var delay time.Duration
 	for {
 		c, err := s.ln.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
+		if errors.Is(err, net.ErrClosed) {
 			s.close()
 			return
 		}
+		if err != nil {
+			// Out of file descriptors and the like: back off and retry,
+			// as net/http's Serve does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(delay):
+			case <-done:
+				return
+			}
+			continue
+		}
+		delay = 0
 		go s.classify(c, done)
 	}
 }
