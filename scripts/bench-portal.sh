@@ -10,8 +10,18 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 n="${1:-300}"
-out="$(cd interop && go test -run '^$' -bench 'BenchmarkPortalReenroll' -benchtime="${n}x" -timeout 30m .)"
-echo "$out" | grep '^Benchmark'
+# The output is captured for the table below, so under set -e a failing
+# `go test` would end the script silently: print what it said instead.
+if ! out="$(cd interop && go test -run '^$' -bench 'BenchmarkPortalReenroll' -benchtime="${n}x" -timeout 30m . 2>&1)"; then
+  printf '%s\n' "$out" >&2
+  echo "bench-portal: go test failed (output above)" >&2
+  exit 1
+fi
+if ! grep '^Benchmark' <<<"$out"; then
+  printf '%s\n' "$out" >&2
+  echo "bench-portal: go test printed no benchmark results (output above)" >&2
+  exit 1
+fi
 echo
 echo "$out" | awk '
   /^BenchmarkPortalReenroll/ {

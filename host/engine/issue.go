@@ -48,31 +48,46 @@ func checkIssued(ctx context.Context, client *est.Client, leaf *x509.Certificate
 }
 
 // checkRollover accepts newRoot, which the identity did not trust before,
-// only if the portal's CA certificates hold a NewWithOld link certificate
-// (RFC 4210, Section 4.4): newRoot's subject and key, issued by a root the
-// identity trusts, valid now, and whose signature verifies DIRECTLY with
-// that root's key. (Go's chain builder would count the link against the
-// old root's path length, so it is not used for this step.)
+// only if the portal's CA certificates hold a chain of NewWithOld link
+// certificates (RFC 4210, Section 4.4) from a root the identity trusts to
+// newRoot: each link a CA certificate valid now whose signature verifies
+// DIRECTLY with the key of a root already accepted (a trusted one, or one a
+// previous link vouched for), the last one carrying newRoot's subject and
+// key. A host that slept through several CA rebuilds walks G1 -> G2 -> G3.
+// (Go's chain builder would count the links against the old root's path
+// length, so it is not used for this step.)
 func checkRollover(newRoot *x509.Certificate, cas, trusted []*x509.Certificate, now time.Time) error {
 	pub, ok := newRoot.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
 	if !ok {
 		return fmt.Errorf("%w: new root has an unsupported key type", ErrCAChanged)
 	}
-	for _, link := range cas {
-		if !link.IsCA || !bytes.Equal(link.RawSubject, newRoot.RawSubject) || bytes.Equal(link.RawSubject, link.RawIssuer) {
-			continue
-		}
-		if !pub.Equal(link.PublicKey) || now.Before(link.NotBefore) || now.After(link.NotAfter) {
-			continue
-		}
-		for _, old := range trusted {
-			if bytes.Equal(link.RawIssuer, old.RawSubject) && link.CheckSignatureFrom(old) == nil {
-				return nil
+	accepted := append([]*x509.Certificate(nil), trusted...)
+	used := make([]bool, len(cas))
+	for grew := true; grew; {
+		grew = false
+		for i, link := range cas {
+			if used[i] || !isLink(link, now) {
+				continue
+			}
+			for _, by := range accepted {
+				if bytes.Equal(link.RawIssuer, by.RawSubject) && link.CheckSignatureFrom(by) == nil {
+					if bytes.Equal(link.RawSubject, newRoot.RawSubject) && pub.Equal(link.PublicKey) {
+						return nil
+					}
+					accepted, used[i], grew = append(accepted, link), true, true
+					break
+				}
 			}
 		}
 	}
-	return fmt.Errorf("%w: issued under root %q, and no link certificate (RFC 4210 NewWithOld) from a trusted root vouches for it",
+	return fmt.Errorf("%w: issued under root %q, and no chain of link certificates (RFC 4210 NewWithOld) from a trusted root vouches for it",
 		ErrCAChanged, newRoot.Subject.CommonName)
+}
+
+// isLink reports whether c can be a root key update certificate: a CA
+// certificate, not self-issued, valid at now.
+func isLink(c *x509.Certificate, now time.Time) bool {
+	return c.IsCA && !bytes.Equal(c.RawSubject, c.RawIssuer) && !now.Before(c.NotBefore) && !now.After(c.NotAfter)
 }
 
 func containsCert(list []*x509.Certificate, c *x509.Certificate) bool {

@@ -94,3 +94,35 @@ func containsRaw(listing string, c *x509.Certificate) bool {
 	}
 	return false
 }
+
+// A host that enrolled under G1 and slept through two CA rebuilds renews:
+// it reaches the portal through the TLS chain's two NewWithOld links,
+// accepts G3 by walking G2-by-G1 and G3-by-G2, and installs G3 as a trust
+// anchor, keeping G1.
+func TestRenewAcrossTwoRebuilds(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	c := f.enroll(t, "ian")
+	g1 := f.portal.CA.Root
+	f.portal.RebuildCA(t)
+	g3 := f.portal.RebuildCA(t)
+	if err := f.portal.Server.RenewServerCert(); err != nil { // now a G3 server certificate.
+		t.Fatal(err)
+	}
+	res, err := f.eng.Renew(ctx, c.ID, password, nil)
+	if err != nil {
+		t.Fatalf("renew across two rebuilds: %v", err)
+	}
+	_, newID := f.identity(t, c.ID)
+	if err := newID.Cert.CheckSignatureFrom(g3.Issuing); err != nil {
+		t.Fatal("renewed certificate is not from G3")
+	}
+	anchors := trustAnchors(t, f)
+	if !containsRaw(anchors, g3.Root) || !containsRaw(anchors, g1) {
+		t.Fatalf("NSS anchors after two rebuilds:\n%s", anchors)
+	}
+	if got := f.whoami(t, newID); got != res.Cert.Serial {
+		t.Fatalf("mTLS after two rebuilds: whoami %q", got)
+	}
+	assertNoJournal(t, f)
+}

@@ -57,8 +57,8 @@ func (a *Admin) AddUser(ctx context.Context, id, pw string) error {
 	if err := CheckUserID(id); err != nil {
 		return err
 	}
-	if len(pw) < 8 {
-		return fmt.Errorf("%w: password must be at least 8 characters", ErrBadInput)
+	if len(pw) < MinPasswordLen {
+		return fmt.Errorf("%w: password must be at least %d characters", ErrBadInput, MinPasswordLen)
 	}
 	h, err := password.Hash(pw)
 	if err != nil {
@@ -67,10 +67,18 @@ func (a *Admin) AddUser(ctx context.Context, id, pw string) error {
 	return a.Store.CreateUser(ctx, store.User{ID: id, PasswordHash: h, ReissueAllowed: true, Created: a.now()})
 }
 
-// CreateInvitation makes a new invitation code for an existing user and
-// returns it. Only its hash is stored: the code cannot be shown again.
+// Invitation defaults: a code enrolls once and expires after a week unless
+// the administrator says otherwise (invite create --max-uses, --expires).
+const (
+	DefaultInvitationTTL     = 7 * 24 * time.Hour
+	DefaultInvitationMaxUses = 1
+)
+
+// CreateInvitation makes a new invitation code for an existing user with the
+// default expiry and use limit and returns it. Only its hash is stored: the
+// code cannot be shown again.
 func (a *Admin) CreateInvitation(ctx context.Context, userID string) (string, error) {
-	return a.CreateInvitationWith(ctx, userID, 0, 0)
+	return a.CreateInvitationWith(ctx, userID, DefaultInvitationTTL, DefaultInvitationMaxUses)
 }
 
 // CreateInvitationWith is CreateInvitation with an expiry (ttl, 0 = never)

@@ -62,9 +62,16 @@ type CA struct {
 	// Previous holds the issuing CAs of earlier generations, newest first:
 	// their certificates may still re-enroll after a rebuild.
 	Previous []*x509.Certificate
-	// Links are the RFC 4210 root key update certificates of the last
-	// rebuild (NewWithOld, OldWithNew), served by /cacerts.
+	// Links are the RFC 4210 root key update certificates (NewWithOld,
+	// OldWithNew) of every rebuild whose older generation is retained,
+	// newest first, served by /cacerts: a client that trusts any retained
+	// root walks NewWithOld links up to the current one.
 	Links []*x509.Certificate
+	// NewWithOld are the NewWithOld links alone, newest first: generation
+	// N's root signed by N-1's, N-1's signed by N-2's, and so on.
+	NewWithOld []*x509.Certificate
+	// history holds the earlier generations, newest first.
+	history []generation
 
 	dir        string
 	issuingKey crypto.Signer

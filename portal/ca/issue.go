@@ -1,7 +1,6 @@
 package ca
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -92,15 +91,14 @@ func (c *CA) ServerCert(extra ...string) (tls.Certificate, error) {
 	}, nil
 }
 
-// serverChain is the TLS chain: the leaf, the issuing CA and, after a
-// rebuild, NewWithOld, so clients that still trust only the old root can
-// verify the server (RFC 4210, Section 4.4).
+// serverChain is the TLS chain: the leaf, the issuing CA and, after
+// rebuilds, the NewWithOld links down to the oldest retained generation, so
+// clients that still trust only an old root can verify the server (RFC
+// 4210, Section 4.4; RFC 8446, Section 4.4.2 lets the chain carry them).
 func (c *CA) serverChain(leaf *x509.Certificate) [][]byte {
 	out := [][]byte{leaf.Raw, c.Issuing.Raw}
-	for _, l := range c.Links {
-		if bytes.Equal(l.RawSubject, c.Root.RawSubject) {
-			out = append(out, l.Raw)
-		}
+	for _, l := range c.NewWithOld {
+		out = append(out, l.Raw)
 	}
 	return out
 }

@@ -3,11 +3,9 @@ package ca
 import (
 	"crypto"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -148,40 +146,6 @@ func copyTree(src, dst string) error {
 	}
 	if err := os.WriteFile(dst, data, 0o600); err != nil {
 		return fmt.Errorf("ca: %w", err)
-	}
-	return nil
-}
-
-// loadHistory reads the earlier generations' issuing CAs and the link
-// certificates of the current generation, if any.
-func (c *CA) loadHistory() error {
-	entries, err := os.ReadDir(c.dir)
-	if err != nil {
-		return fmt.Errorf("ca: %w", err)
-	}
-	var gens []int
-	for _, e := range entries {
-		if n, err := strconv.Atoi(strings.TrimPrefix(e.Name(), genPrefix)); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), genPrefix) {
-			gens = append(gens, n)
-		}
-	}
-	sort.Sort(sort.Reverse(sort.IntSlice(gens)))
-	for _, g := range gens {
-		iss, err := readCert(filepath.Join(c.dir, genPrefix+strconv.Itoa(g), IssuingCert))
-		if err != nil {
-			return err
-		}
-		c.Previous = append(c.Previous, iss)
-	}
-	for _, name := range []string{NewWithOldFile, OldWithNewFile} {
-		l, err := readCert(filepath.Join(c.dir, name))
-		if errors.Is(err, ErrIncomplete) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		c.Links = append(c.Links, l)
 	}
 	return nil
 }

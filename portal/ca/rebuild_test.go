@@ -1,7 +1,9 @@
 package ca
 
 import (
+	"bytes"
 	"crypto/x509"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,5 +56,50 @@ func TestRebuildServerChainForOldRoot(t *testing.T) {
 	}
 	if c3.Generation != 3 || len(c3.Previous) != 2 {
 		t.Fatalf("third generation %d with %d previous", c3.Generation, len(c3.Previous))
+	}
+	checkDoubleRebuild(t, c1, c2, c3)
+}
+
+// After two rebuilds the link certificates of both rebuilds are served
+// (NewWithOld G3-by-G2 and G2-by-G1, newest first), a client trusting only
+// G1 verifies the server through both, and each generation signs its CRL.
+func checkDoubleRebuild(t *testing.T, c1, c2, c3 *CA) {
+	t.Helper()
+	if len(c3.Links) != 4 || len(c3.NewWithOld) != 2 {
+		t.Fatalf("%d links, %d NewWithOld; want 4 and 2", len(c3.Links), len(c3.NewWithOld))
+	}
+	for i, pair := range [][2]*CA{{c3, c2}, {c2, c1}} {
+		l := c3.NewWithOld[i]
+		if !bytes.Equal(l.RawSubject, pair[0].Root.RawSubject) || l.CheckSignatureFrom(pair[1].Root) != nil {
+			t.Fatalf("NewWithOld %d is not G%d signed by G%d", i, pair[0].Generation, pair[1].Generation)
+		}
+	}
+	tc, err := c3.ServerCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter := x509.NewCertPool()
+	for _, der := range tc.Certificate[1:] {
+		c, _ := x509.ParseCertificate(der)
+		inter.AddCert(c)
+	}
+	if _, err := tc.Leaf.Verify(x509.VerifyOptions{Roots: c1.RootPool(), Intermediates: inter, DNSName: "localhost"}); err != nil {
+		t.Fatalf("G1-only client cannot verify the G3 server: %v", err)
+	}
+	if g := c3.Generations(); len(g) != 3 || g[0] != 3 || g[2] != 1 {
+		t.Fatalf("generations %v", g)
+	}
+	for _, old := range []*CA{c1, c2, c3} {
+		der, err := c3.CRLFor(old.Generation, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil || crl.CheckSignatureFrom(old.Issuing) != nil {
+			t.Fatalf("generation %d CRL: %v", old.Generation, err)
+		}
+	}
+	if _, err := c3.CRLFor(4, nil); !errors.Is(err, ErrNoGeneration) {
+		t.Fatalf("CRL of an unknown generation: %v", err)
 	}
 }

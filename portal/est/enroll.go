@@ -46,28 +46,25 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 		return NewProblem(CodeInvitationRevoked, "")
 	case !inv.Expires.IsZero() && !h.now().Before(inv.Expires):
 		return NewProblem(CodeInvitationExpired, "")
-	case inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
-		return NewProblem(CodeInvitationExhausted, "")
 	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
 		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
 	}
-	// A new invitation code needs the old certificate revoked first.
 	certs, err := h.Store.Certs(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	for _, c := range certs {
-		if c.Live(h.now()) && c.InvitationID != inv.ID {
-			return NewProblem(CodeInvitationConflict,
-				"certificate "+c.Serial+" from another invitation is still valid; it must be revoked first")
-		}
+	if err := h.invitationPolicy(u, inv, certs); err != nil {
+		return err
 	}
 	sc, err := h.issue(w, req, u.ID, func(c store.Cert) error {
 		c.InvitationID = inv.ID
 		err := h.Store.Enroll(ctx, c)
-		if errors.Is(err, store.ErrInvitationSpent) { // lost a race for the last use.
+		switch { // lost a race with a concurrent enrollment:
+		case errors.Is(err, store.ErrInvitationSpent):
 			return NewProblem(CodeInvitationExhausted, "")
+		case errors.Is(err, store.ErrEnrolled):
+			return NewProblem(CodeAlreadyEnrolled, "")
 		}
 		return err
 	})
@@ -75,5 +72,49 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 		return err
 	}
 	log.Info().Str("serial", sc.Serial).Int64("invitation", inv.ID).Msg("enrolled")
+	return nil
+}
+
+// invitationPolicy applies the seed's rules to a first enrollment of u with
+// inv, given the user's certificates:
+//   - a live certificate from another invitation must be revoked first
+//     (invitation_conflict);
+//   - a certificate of this invitation the user still holds (not revoked)
+//     is renewed, never enrolled again: simplereenroll (RFC 7030, Section
+//     4.2.2) while it is valid (already_enrolled), a renewal link once it has
+//     expired (cert_expired);
+//   - another certificate from an invitation already used by the user is a
+//     re-issue, so the re-issue permission (per user and per certificate)
+//     applies (reissue_not_allowed);
+//   - then the use limit (invitation_exhausted).
+func (h *Handler) invitationPolicy(u store.User, inv store.Invitation, certs []store.Cert) error {
+	now := h.now()
+	var prior, held, live bool
+	denied := !u.ReissueAllowed
+	for _, c := range certs {
+		if c.InvitationID != inv.ID {
+			if c.Live(now) {
+				return NewProblem(CodeInvitationConflict,
+					"certificate "+c.Serial+" from another invitation is still valid; it must be revoked first")
+			}
+			continue
+		}
+		prior = true
+		denied = denied || c.ReissueDenied
+		if c.Status != store.StatusRevoked {
+			held = true
+			live = live || c.Live(now)
+		}
+	}
+	switch {
+	case prior && denied:
+		return NewProblem(CodeReissueNotAllowed, "a further certificate from this invitation is a re-issue; ask the administrator to allow re-issue")
+	case live:
+		return NewProblem(CodeAlreadyEnrolled, "")
+	case held:
+		return NewProblem(CodeCertExpired, "")
+	case inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
+		return NewProblem(CodeInvitationExhausted, "")
+	}
 	return nil
 }

@@ -13,11 +13,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
 	"github.com/certrenew/certrenew/portal/store"
 )
@@ -37,6 +39,21 @@ type Handler struct {
 	Validity time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Limiter throttles HTTP Basic password failures, shared with the user
+	// portal's login so neither is a way around the other's lockout. nil
+	// means one on Store.
+	Limiter *limit.Limiter
+
+	once sync.Once
+}
+
+func (h *Handler) limiter() *limit.Limiter {
+	h.once.Do(func() {
+		if h.Limiter == nil {
+			h.Limiter = limit.New(h.Store, h.now)
+		}
+	})
+	return h.Limiter
 }
 
 // Register adds the EST routes to mux.
@@ -83,16 +100,33 @@ func (h *Handler) cacerts(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticate checks HTTP Basic credentials (RFC 7617). Unknown users and
-// wrong passwords cost the same and return the same problem.
+// wrong passwords cost the same and return the same problem. Failures count
+// per user and per client address in the limiter the login form uses; a
+// locked user or address is refused (too_many_attempts) whatever the
+// password, and a success clears only the user's count.
 func (h *Handler) authenticate(ctx context.Context, r *http.Request) (store.User, error) {
 	id, pw, ok := r.BasicAuth()
 	if !ok {
 		return store.User{}, NewProblem(CodeBadPassword, "HTTP Basic credentials are required")
 	}
+	att, err := h.limiter().Begin(ctx, id, limit.ClientAddr(r))
+	if err != nil {
+		return store.User{}, err
+	}
+	if att.Locked() {
+		password.VerifyDummy(pw) // same cost as a real check.
+		return store.User{}, NewProblem(CodeTooManyAttempts, "")
+	}
+	fail := func() (store.User, error) {
+		if err := att.Fail(ctx); err != nil {
+			return store.User{}, err
+		}
+		return store.User{}, NewProblem(CodeBadPassword, "")
+	}
 	u, err := h.Store.User(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		password.VerifyDummy(pw)
-		return store.User{}, NewProblem(CodeBadPassword, "")
+		return fail()
 	}
 	if err != nil {
 		return store.User{}, err
@@ -102,7 +136,13 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (store.User
 		return store.User{}, fmt.Errorf("user %q: %w", u.ID, err)
 	}
 	if !okPw {
-		return store.User{}, NewProblem(CodeBadPassword, "")
+		return fail()
+	}
+	if u.Disabled { // told only to who knows the password.
+		return store.User{}, NewProblem(CodeAccountDisabled, "")
+	}
+	if err := att.Succeed(ctx); err != nil {
+		return store.User{}, err
 	}
 	return u, nil
 }

@@ -90,8 +90,10 @@ func TestEnroll(t *testing.T) {
 	if err != nil || sc.Status != store.StatusActive || sc.UserID != alice {
 		t.Fatalf("stored %+v, %v", sc, err)
 	}
-	// Same invitation again (a second device): allowed, same lineage.
-	enroll(t, p, strings.ToLower(code))
+	// Same invitation again while the certificate is held: refused, the
+	// certificate is renewed instead (see TestSameInvitationAgain).
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), strings.ToLower(code)), nil)
+	wantProblem(t, r, http.StatusForbidden, est.CodeAlreadyEnrolled)
 }
 
 func TestEnrollBodyForms(t *testing.T) {
@@ -240,7 +242,7 @@ func TestReenrollRefusals(t *testing.T) {
 		if err := p.Admin.Revoke(context.Background(), old.SerialNumber.Text(16)); err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeClientCertRequired)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeCertRevoked)
 	})
 	t.Run("cert from another CA", func(t *testing.T) {
 		other := portaltest.Start(t)

@@ -77,3 +77,85 @@ func TestReissuePerCertificate(t *testing.T) {
 		t.Fatalf("after allowing: %d %s", r.Status, r.Body)
 	}
 }
+
+// Seed rules: renewal never takes the invitation code again, re-issue must
+// be allowed, and an expired certificate is renewed only through a renewal
+// URL. simpleenroll with the invitation a held certificate came from must
+// not work around any of them, even when the code has uses left.
+func TestSameInvitationAgain(t *testing.T) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, Validity: time.Hour})
+	p.AddUser(t, alice, alicePw)
+	ctx := context.Background()
+	code, err := p.Admin.CreateInvitationWith(ctx, alice, 0, 0) // no use limit.
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := func() *portaltest.Response {
+		return p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), code), nil)
+	}
+	c1, _ := enroll(t, p, code)
+	s1 := c1.SerialNumber.Text(16)
+
+	wantProblem(t, again(), http.StatusForbidden, "already_enrolled")
+	p.SetReissue(t, alice, false)
+	wantProblem(t, again(), http.StatusForbidden, "reissue_not_allowed")
+	p.SetReissue(t, alice, true)
+	if err := p.Admin.SetCertReissue(ctx, s1, false); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, again(), http.StatusForbidden, "reissue_not_allowed")
+	if err := p.Admin.SetCertReissue(ctx, s1, true); err != nil {
+		t.Fatal(err)
+	}
+	// Expired: only a renewal link renews it.
+	clk.Advance(2 * time.Hour)
+	wantProblem(t, again(), http.StatusForbidden, "cert_expired")
+	tok := p.RenewalLink(t, alice, s1, 0)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("renewal link: %d %s", r.Status, r.Body)
+	}
+	// Once every certificate of the invitation is revoked, the code enrolls
+	// again, as a re-issue: only while re-issue is allowed.
+	for _, c := range []string{s1, r.Certs[0].SerialNumber.Text(16)} {
+		if err := p.Admin.Revoke(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.SetReissue(t, alice, false)
+	wantProblem(t, again(), http.StatusForbidden, "reissue_not_allowed")
+	p.SetReissue(t, alice, true)
+	if r := again(); r.Status != http.StatusOK {
+		t.Fatalf("after revocation: %d %s", r.Status, r.Body)
+	}
+	if all, _ := p.Store.Certs(ctx, alice); len(all) != 3 {
+		t.Fatalf("%d certificates issued, want 3", len(all))
+	}
+}
+
+// Invitation codes default to one enrollment and an expiry.
+func TestInvitationDefaults(t *testing.T) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
+	p.AddUser(t, alice, alicePw)
+	ctx := context.Background()
+	code := p.Invite(t, alice)
+	invs, err := p.Admin.Invitations(ctx, alice)
+	if err != nil || len(invs) != 1 {
+		t.Fatal(invs, err)
+	}
+	if invs[0].MaxUses != 1 || invs[0].Expires.IsZero() || invs[0].Expires.After(clk.Now().Add(8*24*time.Hour)) {
+		t.Fatalf("default invitation: %+v", invs[0])
+	}
+	c1, _ := enroll(t, p, code)
+	if err := p.Admin.Revoke(ctx, c1.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), code), nil),
+		http.StatusForbidden, "invitation_exhausted")
+	late := p.Invite(t, alice)
+	clk.Advance(7*24*time.Hour + time.Minute)
+	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), late), nil),
+		http.StatusForbidden, "invitation_expired")
+}

@@ -30,6 +30,19 @@ const (
 	CodeInvitationExpired   = "invitation_expired"
 	CodeInvitationExhausted = "invitation_exhausted"
 	CodeInvitationRevoked   = "invitation_revoked"
+	// CodeAlreadyEnrolled: simpleenroll with an invitation while the user
+	// still holds a valid certificate from it; renew that one instead
+	// (simplereenroll, or a renewal link).
+	CodeAlreadyEnrolled = "already_enrolled"
+	// CodeTooManyAttempts: the user ID or the client address is locked out
+	// after repeated password failures (web login and EST alike).
+	CodeTooManyAttempts = "too_many_attempts"
+	// CodeCertRevoked: the client certificate (or the one a renewal link is
+	// bound to) is revoked; it can no longer renew. Enroll anew with a new
+	// invitation code.
+	CodeCertRevoked = "cert_revoked"
+	// CodeAccountDisabled: the administrator disabled the user.
+	CodeAccountDisabled = "account_disabled"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -62,6 +75,10 @@ var titles = map[string]struct {
 	CodeLinkInvalid:         {http.StatusForbidden, "The renewal link is not valid for this user"},
 	CodeLinkExpired:         {http.StatusForbidden, "The renewal link has expired; show a new one in the user portal"},
 	CodeLinkUsed:            {http.StatusForbidden, "The renewal link was already used; show a new one in the user portal"},
+	CodeAccountDisabled:     {http.StatusForbidden, "The account is disabled; ask the administrator"},
+	CodeCertRevoked:         {http.StatusForbidden, "The certificate is revoked; it cannot be renewed"},
+	CodeTooManyAttempts:     {http.StatusTooManyRequests, "Too many failed password attempts; try again later"},
+	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
 }
 
 // NewProblem returns the Problem for code with the given safe detail.

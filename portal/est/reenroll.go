@@ -30,7 +30,7 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return err
 	}
 	if cur.Status == store.StatusRevoked {
-		return NewProblem(CodeClientCertRequired, "the client certificate is revoked")
+		return NewProblem(CodeCertRevoked, "")
 	}
 	if !h.now().Before(cur.NotAfter) {
 		return NewProblem(CodeCertExpired, "")
@@ -65,7 +65,12 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	}
 	sc, err := h.issue(w, req, cur.UserID, func(c store.Cert) error {
 		c.InvitationID, c.Replaces = cur.InvitationID, cur.Serial
-		return h.Store.Reissue(ctx, c)
+		if err := h.Store.Reissue(ctx, c); errors.Is(err, store.ErrRevoked) {
+			return NewProblem(CodeCertRevoked, "")
+		} else if err != nil {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return err

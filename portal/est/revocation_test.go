@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, SupersedeGrace: time.Hour})
 	p.AddUser(t, alice, alicePw)
 	c1, k1 := enroll(t, p, p.Invite(t, alice))
-	if len(c1.CRLDistributionPoints) != 1 || c1.CRLDistributionPoints[0] != p.URL+"/crl" {
+	if len(c1.CRLDistributionPoints) != 1 || c1.CRLDistributionPoints[0] != "http://"+strings.TrimPrefix(p.URL, "https://")+"/crl/g1" {
 		t.Fatalf("CRL DP %v", c1.CRLDistributionPoints)
 	}
 	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
@@ -80,7 +81,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 		t.Fatalf("store status %s", oc.Status)
 	}
 	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
-	wantProblem(t, r, http.StatusForbidden, "client_cert_required")
+	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
 }
 
 // Re-sending the same CSR returns the same certificate: enroll, re-enroll
@@ -119,5 +120,28 @@ func TestIdempotentIssuance(t *testing.T) {
 	all, _ := p.Store.Certs(ctx, alice)
 	if len(all) != 3 {
 		t.Fatalf("%d certificates recorded, want 3", len(all))
+	}
+}
+
+// Revoking a renewed certificate also stops its predecessor, still inside
+// its grace period, from re-enrolling and bringing the lineage back; both
+// are on the CRL.
+func TestRevokeStopsPredecessors(t *testing.T) {
+	p := portaltest.StartWith(t, portaltest.Options{SupersedeGrace: time.Hour})
+	p.AddUser(t, alice, alicePw)
+	c1, k1 := enroll(t, p, p.Invite(t, alice))
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != 200 {
+		t.Fatalf("reenroll %d %s", r.Status, r.Body)
+	}
+	c2 := r.Certs[0]
+	if err := p.Admin.Revoke(context.Background(), c2.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
+	crl := fetchCRL(t, p)
+	if !listed(crl, c1.SerialNumber) || !listed(crl, c2.SerialNumber) {
+		t.Fatal("the revoked lineage is not on the CRL")
 	}
 }

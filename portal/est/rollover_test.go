@@ -70,3 +70,44 @@ func TestRebuildThenReenroll(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Two rebuilds: /cacerts serves the links of both, a client that trusts
+// only G1 still reaches the server (its re-issued TLS chain walks G3-by-G2
+// and G2-by-G1) and its G1 certificate re-enrolls into a G3 one that chains
+// back to G1 through the served links.
+func TestDoubleRebuild(t *testing.T) {
+	p, code := setup(t)
+	g1 := p.CA.Root
+	c1, k1 := enroll(t, p, code)
+	p.RebuildCA(t)
+	g3 := p.RebuildCA(t)
+	if err := p.Server.RenewServerCert(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := p.Client(nil).Get(p.URL + "/.well-known/est/cacerts") // trusts only G1.
+	if err != nil {
+		t.Fatalf("G1-only client after two rebuilds: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	certs, err := portaltest.ParseCertsOnly(body)
+	if err != nil || len(certs) != 6 {
+		t.Fatalf("cacerts: %d certs, %v", len(certs), err)
+	}
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != http.StatusOK {
+		t.Fatalf("G1 certificate re-enrolling after two rebuilds: %d %s", r.Status, r.Body)
+	}
+	if err := r.Certs[0].CheckSignatureFrom(g3.Issuing); err != nil {
+		t.Fatal("not issued by G3")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs {
+		inter.AddCert(c)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(g1)
+	if _, err := r.Certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Fatalf("the G3 certificate does not chain to G1 through the served links: %v", err)
+	}
+}

@@ -37,6 +37,9 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 	if err != nil {
 		return err
 	}
+	if bound.Status == store.StatusRevoked {
+		return NewProblem(CodeCertRevoked, "")
+	}
 	if bound.Status != store.StatusActive {
 		// A concurrent redemption of this link may have superseded the
 		// certificate since the token was read: that is a used link.
@@ -62,6 +65,9 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 		err := h.Store.ReissueWithToken(ctx, c, hash)
 		if errors.Is(err, store.ErrTokenUsed) {
 			return NewProblem(CodeLinkUsed, "")
+		}
+		if errors.Is(err, store.ErrRevoked) {
+			return NewProblem(CodeCertRevoked, "")
 		}
 		return err
 	})

@@ -93,7 +93,7 @@ func TestLinkForRevokedCert(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
-	wantProblem(t, r, http.StatusForbidden, "link_invalid")
+	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
 	if _, err := p.Admin.CreateRenewalLink(context.Background(), alice, serial, 0); err == nil {
 		t.Fatal("a link was made for a revoked certificate")
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,17 +39,20 @@ type Options struct {
 	// Now is the server's clock for validity decisions (expired client
 	// certificates, link expiry); nil is time.Now.
 	Now func() time.Time
+	// PublicURL: see server.Config. URL stays the bound address.
+	PublicURL string
 }
 
 // Portal is a running in-process portal.
 type Portal struct {
-	URL     string         // base URL, e.g. https://127.0.0.1:41234
+	URL     string         // bound address as a URL, e.g. https://127.0.0.1:41234
 	Roots   *x509.CertPool // the root CA only: what a client should trust
 	CA      *ca.CA
 	Dir     string // data directory, laid out as `certrenew-portal serve --data` does
 	LogPath string // zerolog JSON log of the server
 	Admin   *admin.Admin
 	Store   *sqlstore.DB
+	Server  *server.Server
 	srv     *server.Server
 }
 
@@ -84,7 +88,9 @@ func StartWith(t testing.TB, o Options) *Portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace}, "127.0.0.1:0")
+	srv, err := server.Listen(server.Config{
+		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL,
+	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +106,8 @@ func StartWith(t testing.TB, o Options) *Portal {
 		logFile.Close()
 	})
 	return &Portal{
-		URL: srv.URL(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
-		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db, srv: srv,
+		URL: "https://" + srv.Addr().String(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
+		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db, Server: srv, srv: srv,
 	}
 }
 
@@ -145,6 +151,16 @@ func (p *Portal) Client(cert *tls.Certificate) *http.Client {
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &c, nil }
 	}
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+}
+
+// ClientFrom is Client with connections made from the local address ip
+// (e.g. "127.0.0.2": Linux answers for all of 127.0.0.0/8), so a test can
+// be a second client address for per-address limits.
+func (p *Portal) ClientFrom(ip string, cert *tls.Certificate) *http.Client {
+	c := p.Client(cert)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	c.Transport.(*http.Transport).DialContext = d.DialContext
+	return c
 }
 
 // RenewalLink returns a new renewal-link token for user's certificate serial.

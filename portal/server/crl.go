@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/limit"
 )
 
 // DefaultSupersedeGrace is how long a superseded certificate stays valid
@@ -16,7 +19,9 @@ import (
 // with it; then it is revoked. It is never revoked at issuance.
 const DefaultSupersedeGrace = 72 * time.Hour
 
-// CRLPath is where the CRL is served; every issued certificate names it.
+// CRLPath is where the CRLs are served: CRLPath+"/gN" is generation N's,
+// named in every certificate N issued; CRLPath alone is the current
+// generation's (what certificates issued before per-generation CRLs name).
 const CRLPath = "/crl"
 
 func (s *Server) grace() time.Duration {
@@ -33,7 +38,10 @@ func (s *Server) sweep(ctx context.Context) error {
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow)
 }
 
 // sweepLoop sweeps every minute until ctx ends.
@@ -52,9 +60,50 @@ func (s *Server) sweepLoop(ctx context.Context) {
 	}
 }
 
-// crl serves a fresh CRL (RFC 5280, Section 5) of the current issuing CA,
-// DER, as application/pkix-crl (RFC 2585, Section 4.2).
-func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
+func (s *Server) crlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+CRLPath, func(w http.ResponseWriter, r *http.Request) {
+		s.crl(w, r, s.ca.Load().Generation)
+	})
+	mux.HandleFunc("GET "+CRLPath+"/{gen}", func(w http.ResponseWriter, r *http.Request) {
+		n, ok := ParseGeneration(r.PathValue("gen"))
+		if !ok || s.ca.Load().IssuingOf(n) == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.crl(w, r, n)
+	})
+}
+
+// ParseGeneration parses the last segment of a CRL path: "g" and a
+// generation number in plain decimal (no sign, no leading zero), at most 6
+// digits.
+func ParseGeneration(s string) (int, bool) {
+	d, ok := strings.CutPrefix(s, "g")
+	if !ok || d == "" || len(d) > 6 || d[0] == '0' {
+		return 0, false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(d)
+	return n, err == nil
+}
+
+// plainRoutes is what the port answers over plain HTTP: the CRLs and
+// /healthz, nothing that carries a password or a token.
+func (s *Server) plainRoutes() http.Handler {
+	mux := http.NewServeMux()
+	s.crlRoutes(mux)
+	mux.HandleFunc("GET /healthz", healthz)
+	return s.logRequests(mux)
+}
+
+// crl serves a fresh CRL (RFC 5280, Section 5) of generation gen, signed by
+// that generation's issuing CA and listing the revoked certificates it
+// issued, DER, as application/pkix-crl (RFC 2585, Section 4.2).
+func (s *Server) crl(w http.ResponseWriter, r *http.Request, gen int) {
 	ctx := r.Context()
 	if err := s.sweep(ctx); err != nil {
 		est.WriteError(w, s.cfg.Log, err)
@@ -66,11 +115,12 @@ func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authority := s.ca.Load()
+	issuer := authority.IssuingOf(gen)
 	var entries []ca.Revocation
 	for _, c := range revoked {
 		cert, err := x509.ParseCertificate(c.DER)
-		if err != nil || !bytes.Equal(cert.RawIssuer, authority.Issuing.RawSubject) {
-			continue // earlier generations' certificates are not in this CRL.
+		if err != nil || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+			continue // another generation's certificate: on its own CRL.
 		}
 		at := c.RevokedAt
 		if at.IsZero() {
@@ -78,7 +128,7 @@ func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
 		}
 		entries = append(entries, ca.Revocation{Serial: cert.SerialNumber, At: at})
 	}
-	der, err := authority.CRL(entries)
+	der, err := authority.CRLFor(gen, entries)
 	if err != nil {
 		est.WriteError(w, s.cfg.Log, err)
 		return

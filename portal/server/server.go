@@ -13,6 +13,8 @@ import (
 	stdlog "log"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/web"
 )
@@ -36,19 +39,33 @@ type Config struct {
 	LinkTTL time.Duration
 	// SupersedeGrace: see DefaultSupersedeGrace (used when 0).
 	SupersedeGrace time.Duration
+	// PublicURL is the https origin clients reach the portal at (e.g.
+	// https://portal.example): renewal links, the CRL distribution point
+	// and the server certificate's names come from it. "" means the listen
+	// address; required when that is unspecified (0.0.0.0, ::).
+	PublicURL string
+	// CRLURL is the http origin of the CRLs put into certificates; "" means
+	// http:// with PublicURL's host and port (the port serves plain HTTP
+	// CRLs too).
+	CRLURL string
 }
 
 // Server is a listening portal.
 type Server struct {
-	cfg  Config
-	ca   atomic.Pointer[ca.CA]
-	ln   net.Listener
-	http *http.Server
-	url  string
+	cfg     Config
+	ca      atomic.Pointer[ca.CA]
+	split   *split
+	tlsLn   net.Listener
+	http    *http.Server
+	plain   *http.Server
+	url     string
+	crlBase string
+	certs   serverCerts
 }
 
 // Listen binds addr (port 0 picks a free port) and prepares TLS with a fresh
-// server certificate naming the listen host.
+// server certificate naming the listen host and the public URL's host. The
+// same port answers plain HTTP for the CRLs.
 func Listen(cfg Config, addr string) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -57,25 +74,42 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: listen address %q: %w", addr, err)
 	}
-	cert, err := cfg.CA.ServerCert(host)
-	if err != nil {
-		return nil, err
+	var public *url.URL
+	if cfg.PublicURL != "" {
+		if public, err = ParsePublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+	} else if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return nil, fmt.Errorf("server: listening on all interfaces (%q) needs a public URL (--public-url)", addr)
 	}
 	tcp, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	s := &Server{cfg: cfg, split: newSplit(tcp)}
+	s.url = baseURL(tcp.Addr().(*net.TCPAddr), host)
+	if public != nil {
+		s.url = public.String()
+	}
+	s.crlBase = cfg.CRLURL
+	if s.crlBase == "" {
+		s.crlBase = crlOrigin(s.url)
+	}
+	s.certs = serverCerts{now: cfg.Now, log: cfg.Log, hosts: []string{host, hostOf(s.url)}}
+	s.SetCA(cfg.CA)
+	if err := s.RenewServerCert(); err != nil {
+		tcp.Close()
+		return nil, err
+	}
 	tlsCfg := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{cert},
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: s.certs.get(s.ca.Load),
 		// Optional client certificate, verified by est.VerifyClient: a
 		// certificate that does not chain fails the handshake, an expired
 		// one is answered with cert_expired by the endpoints.
 		ClientAuth: tls.RequestClientCert,
 		ClientCAs:  cfg.CA.IssuingPool(),
 	}
-	s := &Server{cfg: cfg, ln: tls.NewListener(tcp, tlsCfg), url: baseURL(tcp.Addr().(*net.TCPAddr), host)}
-	s.SetCA(cfg.CA)
 	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
 	// The CertificateRequest names the issuing CAs of every generation
 	// (RFC 8446, Section 4.2.4), current after a rebuild: browsers offer
@@ -86,6 +120,8 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		c.ClientCAs = s.ca.Load().IssuingPool()
 		return c, nil
 	}
+	s.tlsLn = tls.NewListener(s.split.tls, tlsCfg)
+	errLog := stdlog.New(cfg.Log, "", 0) // TLS handshake failures etc.
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -93,9 +129,29 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          stdlog.New(cfg.Log, "", 0), // TLS handshake failures etc.
+		ErrorLog:          errLog,
+	}
+	s.plain = &http.Server{
+		Handler:           s.plainRoutes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          errLog,
 	}
 	return s, nil
+}
+
+// ParsePublicURL checks a public URL: https, a host, nothing after it.
+func ParsePublicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("server: public URL %q must be https://HOST[:PORT] with nothing after it", raw)
+	}
+	u.Path = ""
+	return u, nil
 }
 
 // baseURL names the bound address, keeping a host name if one was given.
@@ -109,35 +165,63 @@ func baseURL(a *net.TCPAddr, host string) string {
 	return "https://" + net.JoinHostPort(h, fmt.Sprint(a.Port))
 }
 
+// crlOrigin is the http origin on the public URL's host and port.
+func crlOrigin(public string) string {
+	u, _ := url.Parse(public)
+	port := u.Port()
+	if port == "" {
+		port = "443"
+	}
+	return "http://" + net.JoinHostPort(u.Hostname(), port)
+}
+
+func hostOf(public string) string {
+	u, _ := url.Parse(public)
+	return u.Hostname()
+}
+
 // SetCA switches to a rebuilt CA (ca.Rebuild) without a restart: new
-// certificates come from it, /cacerts serves it with its link certificates,
-// and client certificates of earlier generations are still accepted. The
-// TLS server certificate stays the one made at start until the next start.
+// certificates come from it, naming its generation's CRL, /cacerts serves
+// it with its link certificates, and client certificates of earlier
+// generations are still accepted. The TLS server certificate changes at
+// its next renewal (RenewServerCert, or when it is due).
 func (s *Server) SetCA(c *ca.CA) {
-	c.CRLURL = s.url + CRLPath
+	c.CRLURL = s.CRLURL(c.Generation)
 	s.ca.Store(c)
 }
+
+// CRLURL is the distribution point of generation gen's CRL.
+func (s *Server) CRLURL(gen int) string { return s.crlBase + CRLPath + "/g" + strconv.Itoa(gen) }
+
+// Addr is the bound address.
+func (s *Server) Addr() net.Addr { return s.split.ln.Addr() }
 
 // URL is the base URL the server answers on, e.g. https://127.0.0.1:41234.
 func (s *Server) URL() string { return s.url }
 
 // Serve serves until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.ln) }()
+	errc := make(chan error, 2)
+	go func() { errc <- s.http.Serve(s.tlsLn) }()
+	go func() { errc <- s.plain.Serve(s.split.plain) }()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go s.sweepLoop(sweepCtx)
-	s.cfg.Log.Info().Str("url", s.url).Msg("serving")
+	s.cfg.Log.Info().Str("url", s.url).Str("crl", s.CRLURL(s.ca.Load().Generation)).Msg("serving")
+	var err error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("server: %w", err)
+	case err = <-errc:
+		err = fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := s.http.Shutdown(sctx)
-	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+	serr := s.http.Shutdown(sctx)
+	if perr := s.plain.Shutdown(sctx); serr == nil {
+		serr = perr
+	}
+	s.split.close()
+	if err == nil {
 		err = serr
 	}
 	s.cfg.Log.Info().Err(err).Msg("stopped")
@@ -146,15 +230,19 @@ func (s *Server) Serve(ctx context.Context) error {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
-	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL}).Register(mux)
+	// One limiter for every password check: the login form and EST Basic.
+	lim := limit.New(s.cfg.Store, s.cfg.Now)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim}).Register(mux)
+	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
-	mux.HandleFunc("GET "+CRLPath, s.crl)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	s.crlRoutes(mux)
+	mux.HandleFunc("GET /healthz", healthz)
 	return s.logRequests(mux)
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 // whoami answers the serial of the verified client certificate in lower-case
@@ -170,8 +258,12 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertExpired, ""))
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.StatusRevoked) {
-		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown or revoked"))
+	if err == nil && c.Status == store.StatusRevoked {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertRevoked, ""))
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown"))
 		return
 	}
 	if err != nil {

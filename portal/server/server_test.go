@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -45,6 +46,13 @@ func TestWhoamiAndHealth(t *testing.T) {
 	if st != 200 || ct != "text/plain; charset=utf-8" || body != cert.SerialNumber.Text(16)+"\n" {
 		t.Fatalf("whoami: %d %s %q", st, ct, body)
 	}
+	if err := p.Admin.Revoke(context.Background(), cert.SerialNumber.Text(16)); err != nil {
+		t.Fatal(err)
+	}
+	st, _, body = get(t, p.Client(portaltest.TLSCert(cert, key)), p.URL+"/mtls/whoami")
+	if st != 403 || portaltest.ProblemCode([]byte(body)) != "cert_revoked" {
+		t.Fatalf("whoami with a revoked cert: %d %s", st, body)
+	}
 }
 
 func TestTLSVersionFloor(t *testing.T) {
@@ -57,4 +65,13 @@ func TestTLSVersionFloor(t *testing.T) {
 		resp.Body.Close()
 		t.Fatal("TLS 1.1 accepted")
 	}
+}
+
+func newKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -19,6 +19,11 @@ var (
 	// ErrInvitationSpent reports an invitation revoked or at its use limit
 	// when Enroll tried to count a use.
 	ErrInvitationSpent = errors.New("store: invitation revoked or used up")
+	// ErrEnrolled reports that Enroll found a certificate of the same user
+	// and invitation that is not revoked (a concurrent enrollment won).
+	ErrEnrolled = errors.New("store: a certificate from this invitation is held")
+	// ErrRevoked reports a re-issue of a certificate revoked meanwhile.
+	ErrRevoked = errors.New("store: the replaced certificate is revoked")
 )
 
 // Status is the lifecycle state of an issued certificate.
@@ -39,7 +44,10 @@ type User struct {
 	ID             string
 	PasswordHash   string // PHC argon2id string; never logged.
 	ReissueAllowed bool
-	Created        time.Time
+	// Disabled users cannot log in, enroll or renew (certificates already
+	// issued stay valid until revoked).
+	Disabled bool
+	Created  time.Time
 }
 
 // Invitation is an invitation code, stored only as a hash.
@@ -88,6 +96,14 @@ type RenewalToken struct {
 	Used    bool
 }
 
+// Throttle is the failed-password count of one key (a user ID or a client
+// address) for portal/limit.
+type Throttle struct {
+	Failures    int       // failures since Since.
+	Since       time.Time // start of the counting window.
+	LockedUntil time.Time // zero, or the end of a lockout.
+}
+
 // Live reports whether c can still be used at now: not revoked, not expired.
 func (c Cert) Live(now time.Time) bool {
 	return c.Status != StatusRevoked && now.Before(c.NotAfter)
@@ -102,6 +118,12 @@ type Store interface {
 	User(ctx context.Context, id string) (User, error)
 	// SetReissueAllowed sets the user's re-issue permission; ErrNotFound if absent.
 	SetReissueAllowed(ctx context.Context, id string, allowed bool) error
+	// Users lists all users by ID.
+	Users(ctx context.Context) ([]User, error)
+	// SetPassword replaces a user's password hash; ErrNotFound if absent.
+	SetPassword(ctx context.Context, id, hash string) error
+	// SetDisabled disables or enables a user; ErrNotFound if absent.
+	SetDisabled(ctx context.Context, id string, disabled bool) error
 
 	// CreateInvitation stores inv (ID ignored) and returns its new ID.
 	CreateInvitation(ctx context.Context, inv Invitation) (int64, error)
@@ -116,18 +138,25 @@ type Store interface {
 
 	// Enroll records a first-enrollment certificate and counts one use of
 	// its invitation, atomically; ErrInvitationSpent if the invitation is
-	// revoked or at its use limit by then.
+	// revoked or at its use limit by then, ErrEnrolled if the user holds a
+	// certificate from it that is not revoked.
 	Enroll(ctx context.Context, c Cert) error
 	// Reissue records c, which re-issues c.Replaces, and marks the replaced
 	// certificate (and any earlier re-issue of it, from an interrupted
-	// renewal) superseded, atomically.
+	// renewal) superseded, atomically; ErrRevoked, recording nothing, if
+	// the replaced certificate is revoked by then.
 	Reissue(ctx context.Context, c Cert) error
 	// Cert returns a certificate by serial; ErrNotFound if absent.
 	Cert(ctx context.Context, serial string) (Cert, error)
 	// Certs lists certificates, of one user or of all users if userID is "",
 	// newest first.
 	Certs(ctx context.Context, userID string) ([]Cert, error)
-	// Revoke marks a certificate revoked; ErrNotFound if absent.
+	// Revoke marks a certificate revoked, and with it the superseded
+	// certificates of its lineage (predecessors still in their grace period,
+	// orphans of interrupted renewals), so none of them can re-enroll and
+	// bring the lineage back; ErrNotFound if absent. Active certificates
+	// other than serial stay (revoking an old certificate leaves its
+	// successor).
 	Revoke(ctx context.Context, serial string) error
 	// CertByCSR finds the certificate issued to userID for the CSR with
 	// this hash; ErrNotFound if none.
@@ -146,6 +175,19 @@ type Store interface {
 	// transaction; ErrTokenUsed if it was used already (by a concurrent
 	// request too), in which case nothing is recorded.
 	ReissueWithToken(ctx context.Context, c Cert, tokenHash []byte) error
+
+	// Throttles returns the password-failure records of those keys that
+	// have one (see portal/limit).
+	Throttles(ctx context.Context, keys ...string) (map[string]Throttle, error)
+	// RecordFailure counts one failure of key at now, atomically: a count
+	// whose window started at or before now-window starts over, and the
+	// count reaching max locks the key until now+lockout.
+	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, max int, lockout time.Duration) error
+	// ClearThrottle forgets key (a successful login, an administrator's
+	// unlock).
+	ClearThrottle(ctx context.Context, key string) error
+	// PruneThrottles forgets records neither locked nor counting at now.
+	PruneThrottles(ctx context.Context, now time.Time, window time.Duration) error
 
 	Close() error
 }

@@ -2,8 +2,38 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
+
+// langCookie remembers the language picked with ?lang= (RFC 6265).
+const langCookie = "lang"
+
+// rememberLang sets the lang cookie when the request picks a language with
+// ?lang=, so the choice holds on the next pages.
+func rememberLang(w http.ResponseWriter, r *http.Request) {
+	if l := r.URL.Query().Get("lang"); l == "ja" || l == "en" {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+// langLinks returns the targets of the language switch links: the current
+// page with its query (e.g. all=1) and lang=ja / lang=en. A page that
+// answered a POST is not reachable by GET (and must not be repeated), so
+// its switch links go to getPath, the page the user came from.
+func langLinks(r *http.Request, getPath string) (ja, en string) {
+	path, q := getPath, url.Values{}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		path, q = r.URL.Path, r.URL.Query()
+		q.Del("done") // a one-time banner, not part of the page.
+	}
+	link := func(l string) string {
+		q.Set("lang", l)
+		return path + "?" + q.Encode()
+	}
+	return link("ja"), link("en")
+}
 
 // lang picks "ja" or "en": ?lang=, then the lang cookie, then
 // Accept-Language (RFC 9110, Section 12.5.4; first listed language wins).
@@ -11,7 +41,7 @@ func lang(r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); l == "ja" || l == "en" {
 		return l
 	}
-	if c, err := r.Cookie("lang"); err == nil && (c.Value == "ja" || c.Value == "en") {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "ja" || c.Value == "en") {
 		return c.Value
 	}
 	al := strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language")))
@@ -28,6 +58,7 @@ var messages = map[string][2]string{
 	"user":           {"User ID", "ユーザーID"},
 	"password":       {"Password", "パスワード"},
 	"bad_login":      {"The user ID or password is incorrect.", "ユーザーIDまたはパスワードが正しくありません。"},
+	"disabled":       {"This account is disabled. Ask your administrator.", "このアカウントは無効になっています。管理者にお問い合わせください。"},
 	"locked":         {"Too many failed attempts. Try again later.", "失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。"},
 	"logout":         {"Log out", "ログアウト"},
 	"menu":           {"≡ Menu", "≡ メニュー"},

@@ -10,6 +10,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
@@ -28,12 +29,22 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // login checks ID and password. Failures count against both the user ID
-// and the client address; either one locked refuses the login.
+// and the client address; either one locked refuses the login. A success
+// clears only the user's count (see portal/limit).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	id, pw := r.PostFormValue("user"), r.PostFormValue("password")
-	addr := clientAddr(r)
+	addr := limit.ClientAddr(r)
 	log := h.Log.With().Str("user", id).Str("remote", addr).Logger()
-	if h.limiter.Locked("u:"+id) || h.limiter.Locked("a:"+addr) {
+	internal := func(err error) {
+		log.Error().Err(err).Msg("login")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+	att, err := h.Limiter.Begin(r.Context(), id, addr)
+	if err != nil {
+		internal(err)
+		return
+	}
+	if att.Locked() {
 		password.VerifyDummy(pw) // same cost as a real check.
 		log.Warn().Msg("login refused: locked out")
 		h.render(w, r, http.StatusTooManyRequests, "login", map[string]any{"Err": "locked", "User": id})
@@ -45,8 +56,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrNotFound):
 		password.VerifyDummy(pw)
 	case err != nil:
-		log.Error().Err(err).Msg("login")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		internal(err)
 		return
 	default:
 		ok, err = password.Verify(u.PasswordHash, pw)
@@ -55,15 +65,24 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !ok {
-		h.limiter.Fail("u:" + id)
-		h.limiter.Fail("a:" + addr)
+		if err := att.Fail(r.Context()); err != nil {
+			internal(err)
+			return
+		}
 		log.Info().Msg("login failed")
 		h.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Err": "bad_login", "User": id})
 		return
 	}
-	h.limiter.Succeed("u:" + id)
-	h.limiter.Succeed("a:" + addr)
-	h.newSession(w, u.ID)
+	if u.Disabled {
+		log.Info().Msg("login refused: account disabled")
+		h.render(w, r, http.StatusForbidden, "login", map[string]any{"Err": "disabled", "User": id})
+		return
+	}
+	if err := att.Succeed(r.Context()); err != nil {
+		internal(err)
+		return
+	}
+	h.newSession(w, u)
 	log.Info().Msg("logged in")
 	http.Redirect(w, r, "/menu", http.StatusSeeOther)
 }
@@ -110,8 +129,19 @@ func (h *Handler) certs(w http.ResponseWriter, r *http.Request, s *session) {
 		})
 	}
 	h.render(w, r, http.StatusOK, "certs", map[string]any{
-		"User": s.user, "CSRF": s.csrf, "All": all, "Rows": rows, "Flash": r.URL.Query().Get("done"),
+		"User": s.user, "CSRF": s.csrf, "All": all, "Rows": rows, "Flash": flash(r.URL.Query().Get("done")),
 	})
+}
+
+// banners are the done= keys a redirect may ask the certificate page to
+// show; anything else in the URL (which anyone can craft) shows nothing.
+var banners = map[string]bool{"revoked_ok": true}
+
+func flash(key string) string {
+	if banners[key] {
+		return key
+	}
+	return ""
 }
 
 // link makes a one-time renewal link for one of the user's certificates and
@@ -128,7 +158,7 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	link := renewlink.URL("https://"+r.Host, tok, serial, s.user)
+	link := renewlink.URL(h.PublicURL, tok, serial, s.user)
 	png, err := qrcode.Encode(link, qrcode.Medium, 320)
 	if err != nil {
 		h.Log.Error().Err(err).Msg("QR code")

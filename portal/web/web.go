@@ -14,11 +14,11 @@ package web
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
 	"html/template"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -26,6 +26,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -50,9 +51,14 @@ type Handler struct {
 	Now func() time.Time
 	// LinkTTL is the lifetime of renewal links; 0 is renewlink.DefaultTTL.
 	LinkTTL time.Duration
+	// PublicURL is the portal's https origin: renewal links point at it.
+	// Never the request's Host header, which the client chooses.
+	PublicURL string
+	// Limiter throttles login failures; share it with EST's HTTP Basic
+	// authentication. nil means one on Store.
+	Limiter *limit.Limiter
 
 	once     sync.Once
-	limiter  *Limiter
 	mu       sync.Mutex
 	sessions map[string]*session
 }
@@ -61,6 +67,9 @@ type session struct {
 	user    string
 	csrf    string
 	expires time.Time
+	// pwTag identifies the password the session was opened with: a new
+	// password (`user passwd`) ends the sessions opened with the old one.
+	pwTag [32]byte
 }
 
 func (h *Handler) now() time.Time {
@@ -72,7 +81,9 @@ func (h *Handler) now() time.Time {
 
 func (h *Handler) init() {
 	h.once.Do(func() {
-		h.limiter = NewLimiter(h.now)
+		if h.Limiter == nil {
+			h.Limiter = limit.New(h.Store, h.now)
+		}
 		h.sessions = map[string]*session{}
 	})
 }
@@ -102,16 +113,25 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cache-Control", "no-store")
+		rememberLang(w, r)
 		next(w, r)
 	}
 }
 
 type authedFunc func(http.ResponseWriter, *http.Request, *session)
 
-// authed requires a live session; POSTs also need its CSRF token.
+// authed requires a live session of a user who is still enabled and has
+// the password the session was opened with; POSTs also need its CSRF token.
 func (h *Handler) authed(next authedFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := h.session(r)
+		if s != nil {
+			u, err := h.Store.User(r.Context(), s.user)
+			if err != nil || u.Disabled || sha256.Sum256([]byte(u.PasswordHash)) != s.pwTag {
+				h.dropSession(w, r)
+				s = nil
+			}
+		}
 		if s == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
@@ -146,7 +166,7 @@ func (h *Handler) session(r *http.Request) *session {
 	return s
 }
 
-func (h *Handler) newSession(w http.ResponseWriter, user string) {
+func (h *Handler) newSession(w http.ResponseWriter, u store.User) {
 	id, csrf := randomID(), randomID()
 	h.mu.Lock()
 	now := h.now()
@@ -155,7 +175,7 @@ func (h *Handler) newSession(w http.ResponseWriter, user string) {
 			delete(h.sessions, k)
 		}
 	}
-	h.sessions[id] = &session{user: user, csrf: csrf, expires: now.Add(SessionTTL)}
+	h.sessions[id] = &session{user: u.ID, csrf: csrf, expires: now.Add(SessionTTL), pwTag: sha256.Sum256([]byte(u.PasswordHash))}
 	h.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
@@ -175,15 +195,9 @@ func randomID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// clientAddr is the limiter key of the peer address (no proxy headers are
-// trusted).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// getPages is, per page, where its language links go when it answered a
+// POST (see langLinks).
+var getPages = map[string]string{"login": "/login", "menu": "/menu", "renew": "/renew"}
 
 // render executes a page template with the language set.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
@@ -191,6 +205,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		data = map[string]any{}
 	}
 	data["L"] = lang(r)
+	back, ok := getPages[name]
+	if !ok {
+		back = "/certs"
+	}
+	data["LangJA"], data["LangEN"] = langLinks(r, back)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := tmpl.ExecuteTemplate(w, name, data); err != nil {

@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/renewlink"
 )
@@ -158,6 +161,19 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 	if err != nil || img.Bounds().Dx() < 100 {
 		t.Fatalf("QR is not a usable PNG: %v", err)
 	}
+	// Scanning the QR code gives exactly the shown link (ISO/IEC 18004,
+	// decoded by an independent implementation, gozxing).
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanned, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("QR code does not decode: %v", err)
+	}
+	if scanned.GetText() != link.String() {
+		t.Fatalf("QR code holds %q, the link is %q", scanned.GetText(), link)
+	}
 	// The shown link renews the expired certificate.
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, frag.Get("token")), nil)
@@ -222,6 +238,54 @@ func TestLoginLockout(t *testing.T) {
 	}
 }
 
+// The user's own lock holds from any address: after five failures from
+// 127.0.0.1, the right password from 127.0.0.2 (not locked itself) is
+// refused, while another user logs in from there.
+func TestLoginLockoutPerUser(t *testing.T) {
+	p := portaltest.Start(t)
+	p.AddUser(t, alice, alicePw)
+	p.AddUser(t, "carol", "carol-secret-pw")
+	b := newClient(t, p)
+	for i := range 5 {
+		if st, _ := b.login(alice, "wrong-pw-"+string(rune('a'+i))); st != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, st)
+		}
+	}
+	other := newClient(t, p)
+	other.c.Transport = p.ClientFrom("127.0.0.2", nil).Transport
+	other.c.Transport.(*http.Transport).TLSClientConfig.ServerName = "127.0.0.1"
+	if st, _ := other.login(alice, alicePw); st != http.StatusTooManyRequests {
+		t.Fatalf("locked user from another address: %d", st)
+	}
+	if st, body := other.login("carol", "carol-secret-pw"); st != 200 || !strings.Contains(body, "cert-mgmt") {
+		t.Fatalf("another user from the other address: %d", st)
+	}
+}
+
+// An attacker who owns an account must not reset the address count by
+// logging in to it between guesses at other accounts.
+func TestLoginSuccessKeepsAddressCount(t *testing.T) {
+	p := portaltest.Start(t)
+	p.AddUser(t, "mallory", "mallory-secret-pw")
+	b := newClient(t, p)
+	guess := func(i int) {
+		t.Helper()
+		if st, _ := b.login("victim"+string(rune('a'+i)), "guess"); st != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, st)
+		}
+	}
+	for i := range 4 {
+		guess(i)
+	}
+	if st, _ := b.login("mallory", "mallory-secret-pw"); st != 200 {
+		t.Fatalf("own login: %d", st)
+	}
+	guess(4) // the fifth failure from this address.
+	if st, _ := b.login("mallory", "mallory-secret-pw"); st != http.StatusTooManyRequests {
+		t.Fatalf("address not locked after five failures around a success: %d", st)
+	}
+}
+
 func TestRenewPageWithoutJS(t *testing.T) {
 	p := portaltest.Start(t)
 	b := newClient(t, p)
@@ -236,4 +300,13 @@ func TestRenewPageWithoutJS(t *testing.T) {
 	if st != 200 || !strings.Contains(js, "certrenew-renewal-link") {
 		t.Fatalf("renew.js: %d", st)
 	}
+}
+
+// startWithCert starts a portal where alice holds one certificate.
+func startWithCert(t *testing.T) *portaltest.Portal {
+	t.Helper()
+	p := portaltest.Start(t)
+	p.AddUser(t, alice, alicePw)
+	enroll(t, p)
+	return p
 }

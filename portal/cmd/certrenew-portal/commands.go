@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -33,8 +31,8 @@ type env struct {
 }
 
 func openEnv(dir, logPath string) (*env, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if err := privateDir(dir); err != nil {
+		return nil, err
 	}
 	if logPath == "" {
 		logPath = filepath.Join(dir, "portal.log")
@@ -61,12 +59,26 @@ func openEnv(dir, logPath string) (*env, error) {
 	}, nil
 }
 
+// privateDir makes the data directory, or makes an existing one, mode
+// 0700: it holds the database (password hashes), the log and the CA keys.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
+}
+
 func cmdServe(args []string, stdout io.Writer) error {
 	f := newFlags("serve")
 	listen := f.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free port")
 	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
 	logPath := f.String("log", "", "log file (default DATA/portal.log)")
 	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid before it is revoked")
+	publicURL := f.String("public-url", "", "https origin clients use (renewal links, CRL URL, server certificate name); default the listen address")
+	crlURL := f.String("crl-url", "", "http origin put into certificates for their CRL; default http:// on the public URL's host and port")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -79,7 +91,10 @@ func cmdServe(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.Listen(server.Config{CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace}, *listen)
+	srv, err := server.Listen(server.Config{
+		CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace,
+		PublicURL: *publicURL, CRLURL: *crlURL,
+	}, *listen)
 	if err != nil {
 		return err
 	}
@@ -106,11 +121,10 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 	if !*fromStdin {
 		return fmt.Errorf("%w: user add needs --password-stdin (passwords are never taken as arguments)", errUsage)
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading password: %w", err)
+	pw, err := readPassword(stdin)
+	if err != nil {
+		return err
 	}
-	pw := strings.TrimRight(line, "\r\n")
 	e, err := openEnv(*f.data, "")
 	if err != nil {
 		return err
@@ -126,8 +140,8 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 func cmdInviteCreate(args []string, stdout io.Writer) error {
 	f := newFlags("invite create")
 	user := f.String("user", "", "user the invitation is for")
-	expires := f.Duration("expires", 0, "lifetime of the code (0: no expiry)")
-	maxUses := f.Int("max-uses", 0, "number of first enrollments allowed (0: no limit)")
+	expires := f.Duration("expires", admin.DefaultInvitationTTL, "lifetime of the code (0: no expiry)")
+	maxUses := f.Int("max-uses", admin.DefaultInvitationMaxUses, "number of first enrollments allowed (0: no limit)")
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -217,8 +231,8 @@ func cmdCAPath(args []string, stdout io.Writer) error {
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*f.data, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := privateDir(*f.data); err != nil {
+		return err
 	}
 	authority, err := ca.LoadOrCreate(filepath.Join(*f.data, "ca"), zerolog.Nop())
 	if err != nil {

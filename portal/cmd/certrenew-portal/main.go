@@ -16,11 +16,20 @@ const usage = `usage: certrenew-portal COMMAND [flags]
 
 commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data;
 the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgres:// DSN):
-  serve [--listen 127.0.0.1:8443] [--cert-validity 8760h] [--supersede-grace 72h] [--log FILE]
-                                  serve HTTPS; prints the base URL as the first stdout line
+  serve [--listen 127.0.0.1:8443] [--public-url https://HOST[:PORT]] [--crl-url http://HOST[:PORT]]
+        [--cert-validity 8760h] [--supersede-grace 72h] [--log FILE]
+                                  serve HTTPS (and CRLs over plain HTTP on the same port); prints
+                                  the base URL (the public URL) as the first stdout line; SIGHUP
+                                  reloads the CA and re-issues the server certificate
   user add ID --password-stdin    add a user; the password is read as one line from stdin
-  invite create --user ID [--expires 72h] [--max-uses N]
-                                  create an invitation code and print it
+  user list                       list users (status, re-issue permission, lockout)
+  user passwd ID --password-stdin set a user's password (one line from stdin); ends their
+                                  portal sessions
+  user disable ID | enable ID     a disabled user cannot log in, enroll or renew
+  user unlock ID                  end a user's lockout after wrong passwords
+  invite create --user ID [--expires 168h] [--max-uses 1]
+                                  create an invitation code and print it (defaults: one
+                                  enrollment, expires in 7 days; 0 means no limit / no expiry)
   invite list [--user ID]         list invitations (ID, user, uses, limit, expiry, revoked)
   invite revoke ID                revoke an invitation (issued certificates stay valid)
   reissue allow ID | deny ID      allow or deny certificate re-issue for a user
@@ -64,6 +73,12 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return cmdServe(rest, stdout)
 	case "user add":
 		return cmdUserAdd(rest, stdin)
+	case "user list":
+		return cmdUserList(rest, stdout)
+	case "user passwd":
+		return cmdUserPasswd(rest, stdin)
+	case "user disable", "user enable", "user unlock":
+		return cmdUserAdmin(strings.TrimPrefix(cmd, "user "), rest)
 	case "invite create":
 		return cmdInviteCreate(rest, stdout)
 	case "reissue allow", "reissue deny":

@@ -41,6 +41,9 @@ func buildBinary(t *testing.T) string {
 func TestBinary(t *testing.T) {
 	bin := buildBinary(t)
 	data := t.TempDir()
+	if err := os.Chmod(data, 0o755); err != nil { // as mkdir leaves it: made private.
+		t.Fatal(err)
+	}
 	admin := func(stdin string, args ...string) (string, error) {
 		t.Helper()
 		cmd := exec.Command(bin, append(args, "--data", data)...)
@@ -169,6 +172,25 @@ func TestBinary(t *testing.T) {
 	}
 	if key, err := os.Stat(filepath.Join(data, "ca", "issuing.key")); err != nil || key.Mode().Perm() != 0o600 {
 		t.Fatalf("issuing.key: %v", err)
+	}
+	checkPrivate(t, data)
+}
+
+// checkPrivate checks the data directory is 0700 and the database, its
+// WAL files and the log 0600, whatever the umask.
+func checkPrivate(t *testing.T, data string) {
+	t.Helper()
+	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("data directory mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+	files, _ := filepath.Glob(filepath.Join(data, "portal.*"))
+	if len(files) < 2 {
+		t.Fatalf("data files %v", files)
+	}
+	for _, f := range files {
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v (%v), want 0600", filepath.Base(f), fi.Mode().Perm(), err)
+		}
 	}
 }
 

@@ -35,7 +35,8 @@ func cmdCARebuild(args []string, stdout io.Writer) error {
 }
 
 // reloadOnHUP reloads the CA directory on SIGHUP, so `ca rebuild` takes
-// effect without a restart.
+// effect without a restart, and re-issues the server's TLS certificate
+// (from the rebuilt CA, with the link certificates in its chain).
 func reloadOnHUP(ctx context.Context, srv *server.Server, dir string, log zerolog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -52,6 +53,9 @@ func reloadOnHUP(ctx context.Context, srv *server.Server, dir string, log zerolo
 			}
 			srv.SetCA(c)
 			log.Info().Int("generation", c.Generation).Msg("CA reloaded")
+			if err := srv.RenewServerCert(); err != nil {
+				log.Error().Err(err).Msg("server certificate re-issue failed; keeping the current one")
+			}
 		}
 	}
 }

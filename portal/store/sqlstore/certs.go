@@ -52,6 +52,17 @@ func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrInvitationSpent)
 		}
+		// After the UPDATE, which holds the invitation's row lock, so a
+		// concurrent enrollment with the same code is seen (PostgreSQL
+		// READ COMMITTED re-reads per statement; SQLite serialises writers).
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM certs WHERE user_id = ? AND invitation_id = ? AND status != 'revoked'`,
+			c.UserID, c.InvitationID).Scan(&held); err != nil {
+			return fmt.Errorf("sqlite: held certificates: %w", err)
+		}
+		if held > 0 {
+			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrEnrolled)
+		}
 		return insertCert(ctx, tx, c)
 	})
 }
@@ -65,9 +76,19 @@ func (d *DB) Reissue(ctx context.Context, c store.Cert) error {
 }
 
 func reissueTx(ctx context.Context, tx *tx, c store.Cert) error {
+	// The replaced certificate must not have been revoked since the
+	// request checked it (a revocation takes its lineage); the UPDATE also
+	// locks its row against a concurrent one on PostgreSQL.
+	res, err := tx.ExecContext(ctx, `UPDATE certs SET status = status WHERE serial = ? AND status != 'revoked'`, c.Replaces)
+	if err != nil {
+		return fmt.Errorf("sqlite: replaced cert: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("cert %s: %w", c.Replaces, store.ErrRevoked)
+	}
 	// The replaced cert, and the result of any earlier (interrupted)
 	// re-issue of it, give way to the new one.
-	_, err := tx.ExecContext(ctx,
+	_, err = tx.ExecContext(ctx,
 		`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
 		c.Replaces, c.Replaces)
 	if err != nil {
@@ -133,11 +154,27 @@ func (d *DB) Certs(ctx context.Context, userID string) ([]store.Cert, error) {
 	return out, nil
 }
 
-// Revoke implements store.Store.
+// lineage selects, given the serial as its one parameter, every certificate
+// of that serial's lineage: its predecessors (replaces_serial upwards) and
+// everything descending from any of them, orphans of interrupted renewals
+// included.
+const lineage = `WITH RECURSIVE up(serial, replaces_serial) AS (
+	SELECT serial, replaces_serial FROM certs WHERE serial = ?
+	UNION
+	SELECT c.serial, c.replaces_serial FROM certs c JOIN up ON c.serial = up.replaces_serial
+), down(serial) AS (
+	SELECT serial FROM up
+	UNION
+	SELECT c.serial FROM certs c JOIN down ON c.replaces_serial = down.serial
+) `
+
+// Revoke implements store.Store: the certificate and the superseded
+// certificates of its lineage, in one statement.
 func (d *DB) Revoke(ctx context.Context, serial string) error {
-	res, err := d.db.ExecContext(ctx,
-		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE serial = ?`,
-		time.Now().Unix(), serial)
+	res, err := d.db.ExecContext(ctx, lineage+
+		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
+		WHERE serial = ? OR (status = 'superseded' AND serial IN (SELECT serial FROM down))`,
+		serial, time.Now().Unix(), serial)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke: %w", err)
 	}
@@ -182,12 +219,21 @@ func (d *DB) Revoked(ctx context.Context) ([]store.Cert, error) {
 func (d *DB) RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error) {
 	var serials []string
 	err := d.inTx(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT old.serial FROM certs old JOIN certs succ ON succ.replaces_serial = old.serial
-			WHERE old.status = 'superseded' AND succ.not_before < ?
-			UNION
-			SELECT DISTINCT old.serial FROM certs old JOIN certs retry ON retry.replaces_serial = old.replaces_serial
-			WHERE old.status = 'superseded' AND old.replaces_serial != '' AND retry.not_before > old.not_before
-			AND retry.not_before < ?`, cutoff.Unix(), cutoff.Unix())
+		// A superseded certificate is past its grace period once what
+		// superseded it is older than cutoff: its own successor, or (an
+		// orphan of an interrupted renewal) a sibling re-issue of the same
+		// predecessor issued after it. Times have one-second resolution and
+		// siblings may share a second, so the sibling case asks only that
+		// one was issued no earlier than the orphan and that none of them
+		// is as new as cutoff: never early, never forever.
+		rows, err := tx.QueryContext(ctx, `SELECT old.serial FROM certs old WHERE old.status = 'superseded' AND (
+			EXISTS (SELECT 1 FROM certs succ WHERE succ.replaces_serial = old.serial AND succ.not_before < ?)
+			OR (old.replaces_serial != ''
+				AND EXISTS (SELECT 1 FROM certs sib WHERE sib.replaces_serial = old.replaces_serial
+					AND sib.serial != old.serial AND sib.not_before >= old.not_before)
+				AND NOT EXISTS (SELECT 1 FROM certs sib WHERE sib.replaces_serial = old.replaces_serial
+					AND sib.serial != old.serial AND sib.not_before >= ?)))
+			ORDER BY old.serial`, cutoff.Unix(), cutoff.Unix())
 		if err != nil {
 			return fmt.Errorf("sqlite: superseded: %w", err)
 		}

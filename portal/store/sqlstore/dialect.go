@@ -70,6 +70,10 @@ func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 	return t.tx.QueryContext(ctx, t.c.rebind(q), args...)
 }
 
+func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.c.rebind(q), args...)
+}
+
 func (t *tx) Commit() error   { return t.tx.Commit() }
 func (t *tx) Rollback() error { return t.tx.Rollback() }
 

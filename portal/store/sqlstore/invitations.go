@@ -42,6 +42,7 @@ ALTER TABLE certs ADD COLUMN reissue_denied INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE certs ADD COLUMN csr_hash BLOB;
 ALTER TABLE certs ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS certs_csr ON certs(user_id, csr_hash);
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 `
 
 // migrate applies migrations to SQLite, which lacks ADD COLUMN IF NOT EXISTS.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS users (
 	id              TEXT PRIMARY KEY,
 	password_hash   TEXT NOT NULL,
 	reissue_allowed INTEGER NOT NULL DEFAULT 1,
-	created         INTEGER NOT NULL
+	created         INTEGER NOT NULL,
+	disabled        INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS invitations (
 	id        INTEGER PRIMARY KEY,
@@ -69,11 +71,22 @@ CREATE TABLE IF NOT EXISTS renewal_tokens (
 	expires INTEGER NOT NULL,
 	used    INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS throttles (
+	id           TEXT PRIMARY KEY,
+	failures     INTEGER NOT NULL,
+	since        INTEGER NOT NULL,
+	locked_until INTEGER NOT NULL DEFAULT 0
+);
 `
 
 // Open opens (creating if needed) the SQLite database file at path and
-// applies the schema.
+// applies the schema. The file is made (or made again) mode 0600, before
+// SQLite opens it: SQLite gives its -wal and -shm files the database
+// file's mode, and they all hold password hashes.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -94,6 +107,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// privateFiles creates path with mode 0600 if it is missing and takes
+// group and other permissions off it and its -wal and -shm files.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	return nil
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.
@@ -156,22 +185,29 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
+const userCols = `id, password_hash, reissue_allowed, disabled, created`
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	var u store.User
+	var allowed, disabled int
+	var created int64
+	if err := row.Scan(&u.ID, &u.PasswordHash, &allowed, &disabled, &created); err != nil {
+		return u, err
+	}
+	u.ReissueAllowed, u.Disabled = allowed != 0, disabled != 0
+	u.Created = time.Unix(created, 0)
+	return u, nil
+}
+
 // User implements store.Store.
 func (d *DB) User(ctx context.Context, id string) (store.User, error) {
-	var u store.User
-	var allowed int
-	var created int64
-	err := d.db.QueryRowContext(ctx,
-		`SELECT id, password_hash, reissue_allowed, created FROM users WHERE id = ?`, id).
-		Scan(&u.ID, &u.PasswordHash, &allowed, &created)
+	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("sqlite: user: %w", err)
 	}
-	u.ReissueAllowed = allowed != 0
-	u.Created = time.Unix(created, 0)
 	return u, nil
 }
 

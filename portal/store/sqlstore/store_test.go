@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,5 +141,260 @@ func testTwoWriters(t *testing.T, opener func() *DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Password-failure counts (portal/limit) on both engines: the fifth
+// failure within the window locks the key, an old count starts over, a
+// clear forgets it and a prune drops only idle records.
+func TestThrottles(t *testing.T) { engines(t, testThrottles) }
+
+func testThrottles(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	a, b := opener(), opener() // two instances count together.
+	now := time.Unix(1_700_000_000, 0)
+	fail := func(db *DB, k string, at time.Time) {
+		t.Helper()
+		if err := db.RecordFailure(ctx, k, at, 15*time.Minute, 5, 15*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(k string) store.Throttle {
+		t.Helper()
+		m, err := a.Throttles(ctx, k, "u:nobody")
+		if err != nil || len(m) > 1 {
+			t.Fatal(m, err)
+		}
+		return m[k]
+	}
+	for i := range 4 {
+		fail([]*DB{a, b}[i%2], "u:alice", now.Add(time.Duration(i)*time.Minute))
+	}
+	if r := get("u:alice"); r.Failures != 4 || !r.LockedUntil.IsZero() || !r.Since.Equal(now) {
+		t.Fatalf("after 4: %+v", r)
+	}
+	fail(b, "u:alice", now.Add(5*time.Minute))
+	if r := get("u:alice"); !r.LockedUntil.Equal(now.Add(20*time.Minute)) || r.Failures != 0 {
+		t.Fatalf("after 5: %+v", r)
+	}
+	// A count older than the window starts over.
+	fail(a, "a:10.0.0.1", now)
+	fail(a, "a:10.0.0.1", now.Add(16*time.Minute))
+	if r := get("a:10.0.0.1"); r.Failures != 1 || !r.Since.Equal(now.Add(16*time.Minute)) {
+		t.Fatalf("stale count: %+v", r)
+	}
+	if err := a.PruneThrottles(ctx, now.Add(19*time.Minute), 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if r := get("u:alice"); r.LockedUntil.IsZero() {
+		t.Fatal("prune dropped a locked key")
+	}
+	if err := b.ClearThrottle(ctx, "u:alice"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := a.Throttles(ctx, "u:alice"); len(m) != 0 {
+		t.Fatalf("after clear: %+v", m)
+	}
+	if err := a.PruneThrottles(ctx, now.Add(40*time.Minute), 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := a.Throttles(ctx, "a:10.0.0.1"); len(m) != 0 {
+		t.Fatalf("idle record not pruned: %+v", m)
+	}
+}
+
+// Revoking a certificate revokes the superseded certificates of its
+// lineage (predecessors and orphans), never another lineage's or an active
+// successor.
+func TestRevokeLineage(t *testing.T) { engines(t, testRevokeLineage) }
+
+func testRevokeLineage(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	now := time.Now().Truncate(time.Second)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{9}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	id2, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{10}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, inv := range map[string]int64{"a1": id, "x1": id2} { // x1: another lineage.
+		c := base
+		c.Serial, c.InvitationID = s, inv
+		if err := db.Enroll(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a1 -> b2 (interrupted), a1 -> c3, c3 -> d4.
+	for _, r := range [][2]string{{"b2", "a1"}, {"c3", "a1"}, {"d4", "c3"}} {
+		c := base
+		c.Serial, c.Replaces = r[0], r[1]
+		if err := db.Reissue(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := func(want map[string]store.Status) {
+		t.Helper()
+		for s, st := range want {
+			if c, err := db.Cert(ctx, s); err != nil || c.Status != st {
+				t.Errorf("%s: %s %v, want %s", s, c.Status, err, st)
+			}
+		}
+	}
+	// Revoking an old certificate leaves the active successor.
+	if err := db.Revoke(ctx, "b2"); err != nil {
+		t.Fatal(err)
+	}
+	status(map[string]store.Status{"a1": store.StatusRevoked, "b2": store.StatusRevoked, "c3": store.StatusRevoked, "d4": store.StatusActive, "x1": store.StatusActive})
+	// Revoking the head takes the whole lineage.
+	c := base
+	c.Serial, c.Replaces = "e5", "d4"
+	if err := db.Reissue(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Revoke(ctx, "e5"); err != nil {
+		t.Fatal(err)
+	}
+	status(map[string]store.Status{"d4": store.StatusRevoked, "e5": store.StatusRevoked, "x1": store.StatusActive})
+}
+
+// Two re-issues of one certificate in the same second (an interrupted
+// renewal retried at once): after the grace period the predecessor and the
+// orphan are revoked, the last re-issue stays; before it, nothing is.
+func TestRevokeSupersededSameSecond(t *testing.T) { engines(t, testRevokeSupersededSameSecond) }
+
+func testRevokeSupersededSameSecond(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	t0 := time.Unix(1_700_000_000, 0)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: t0, NotAfter: t0.Add(24 * time.Hour), DER: []byte{0x30}}
+	c := base
+	c.Serial = "a1"
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	renewed := t0.Add(time.Hour)
+	for _, s := range []string{"b2", "c3"} { // same second.
+		c := base
+		c.Serial, c.Replaces, c.NotBefore = s, "a1", renewed
+		if err := db.Reissue(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.RevokeSuperseded(ctx, renewed, renewed); err != nil || len(got) != 0 {
+		t.Fatalf("within the grace period: %v %v", got, err)
+	}
+	got, err := db.RevokeSuperseded(ctx, renewed.Add(time.Second), renewed.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "a1,b2" {
+		t.Fatalf("revoked %v, want a1 and the orphan b2", got)
+	}
+	if c, _ := db.Cert(ctx, "c3"); c.Status != store.StatusActive {
+		t.Fatalf("the last re-issue is %s", c.Status)
+	}
+	if rev, _ := db.Revoked(ctx); len(rev) != 2 {
+		t.Fatalf("%d revoked", len(rev))
+	}
+}
+
+// The SQLite file and its -wal and -shm files are 0600 whatever the umask
+// (they hold password hashes), also when an earlier version left it 0644.
+func TestSQLiteFileModes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	for round := range 2 {
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateUser(context.Background(), store.User{ID: "u" + string(rune('0'+round)), PasswordHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("round %d: %s: %v %v", round, filepath.Base(p), fi.Mode().Perm(), err)
+			}
+		}
+		db.Close()
+		if err := os.Chmod(path, 0o644); err != nil { // as an earlier version left it.
+			t.Fatal(err)
+		}
+	}
+}
+
+// User administration on both engines: list, password, disable.
+func TestUserAdministration(t *testing.T) { engines(t, testUserAdministration) }
+
+func testUserAdministration(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	for _, id := range []string{"bob", "alice"} {
+		if err := db.CreateUser(ctx, store.User{ID: id, PasswordHash: "h-" + id, ReissueAllowed: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.SetPassword(ctx, "alice", "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetDisabled(ctx, "bob", true); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{db.SetPassword(ctx, "nobody", "x"), db.SetDisabled(ctx, "nobody", true)} {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown user: %v", err)
+		}
+	}
+	users, err := db.Users(ctx)
+	if err != nil || len(users) != 2 || users[0].ID != "alice" || users[0].PasswordHash != "h2" || users[0].Disabled || !users[1].Disabled {
+		t.Fatalf("Users = %+v, %v", users, err)
+	}
+	if u, _ := db.User(ctx, "bob"); !u.Disabled || !u.ReissueAllowed {
+		t.Fatalf("bob %+v", u)
+	}
+}
+
+// A re-issue of a certificate revoked after the request checked it records
+// nothing (the revocation took its lineage).
+func TestReissueOfRevoked(t *testing.T) { engines(t, testReissueOfRevoked) }
+
+func testReissueOfRevoked(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	now := time.Now().Truncate(time.Second)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{3}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := store.Cert{Serial: "a1", UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Revoke(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	c.Serial, c.Replaces = "b2", "a1"
+	if err := db.Reissue(ctx, c); !errors.Is(err, store.ErrRevoked) {
+		t.Fatalf("re-issue of a revoked cert: %v", err)
+	}
+	if _, err := db.Cert(ctx, "b2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("the re-issue was recorded")
 	}
 }

@@ -1,0 +1,47 @@
+// Package scripts_test checks the shell scripts' own behaviour with fake
+// tools on PATH (the real runs are the scripts' job, not the unit tests').
+package scripts_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeGo puts a `go` on PATH that prints out and exits with code.
+func fakeGo(t *testing.T, out string, code int) []string {
+	t.Helper()
+	dir := t.TempDir()
+	script := "#!/bin/sh\nprintf '%s\\n' '" + out + "'\nexit " + string(rune('0'+code)) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+}
+
+// bench-portal.sh captures `go test`'s output for its table; a failing run
+// (or one with no results) must show that output and fail, not exit mute.
+func TestBenchPortalShowsFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name, out string
+		code      int
+		want      string
+	}{
+		{"go test fails", "--- FAIL: BenchmarkPortalReenroll: portal did not start", 1, "go test failed"},
+		{"no results", "PASS", 0, "no benchmark results"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command("bash", "bench-portal.sh", "1")
+			cmd.Env = fakeGo(t, tc.out, tc.code)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("script succeeded:\n%s", out)
+			}
+			if !strings.Contains(string(out), tc.out) || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("script output lacks the go test output or the reason:\n%s", out)
+			}
+		})
+	}
+}
