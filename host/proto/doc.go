@@ -4,8 +4,10 @@
 // It imports only the standard library so that the WASM build stays small.
 //
 // A session is a sequence of frames (see [ReadFrame], [WriteFrame]). The host
-// speaks first with a [Hello] reply carrying its protocol [Version]; the UI
-// checks [CheckVersion] before sending requests. Each [Request] carries an ID
+// speaks first with a [Hello] reply carrying its protocol [Version]; the
+// extension's background worker, which owns the native port, compares the
+// major before relaying any request (extension/background.js, kept equal to
+// Version by a test); [CheckVersion] is the same rule for Go peers. Each [Request] carries an ID
 // that the host echoes on every [Reply] for it: zero or more progress replies,
 // then exactly one result or error reply.
 //
