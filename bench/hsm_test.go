@@ -19,6 +19,7 @@ import (
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/nsskey"
 	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
@@ -50,6 +51,15 @@ func hsmBackends(b *testing.B) []struct {
 		b.Fatal(err)
 	}
 	tbrm := tpm.NewWithOpener(b.TempDir(), tpm.DialTabrmd(tabrmd))
+	// Software keys as the Linux host makes them: in an NSS database.
+	nssDir := filepath.Join(b.TempDir(), "nssdb")
+	db, err := nss.Open(context.Background(), nssDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	nk := nsskey.New(nssDir)
+	b.Cleanup(func() { nk.Close() })
 	bg := context.Background()
 	return []struct {
 		name string
@@ -57,6 +67,7 @@ func hsmBackends(b *testing.B) []struct {
 		ctx  context.Context
 	}{
 		{"soft", soft.New(b.TempDir()), bg},
+		{"nss", nk, bg},
 		{"softhsm", p11, hsm.WithPIN(bg, s.PIN)},
 		{"swtpm", tb, bg},
 		{"swtpm-rm", tbrm, hsm.WithPIN(bg, benchTPMPIN)},
@@ -130,7 +141,7 @@ func BenchmarkHSMRenewal(b *testing.B) {
 		name, backend string
 		nss           bool
 	}{
-		{"soft-nss", "soft", true}, {"softhsm-nss", "softhsm", true}, {"swtpm-nss", "swtpm-rm", true},
+		{"soft-nss", "soft", true}, {"nsskey-nss", "nss", true}, {"softhsm-nss", "softhsm", true}, {"swtpm-nss", "swtpm-rm", true},
 		{"soft-mem", "soft", false}, {"softhsm-mem", "softhsm", false}, {"swtpm-mem", "swtpm", false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -151,6 +162,12 @@ func BenchmarkHSMRenewal(b *testing.B) {
 				b.Cleanup(func() { db.Close() })
 				db.TPM = &nss.TPM2PKCS11{TCTI: "tabrmd:bus_type=session", Store: filepath.Join(dir, "tpm2-pkcs11")}
 				st = db
+				if tc.backend == "nss" {
+					// The key must live in the store's own database.
+					nk := nsskey.New(filepath.Join(dir, "nssdb"))
+					b.Cleanup(func() { nk.Close() })
+					be = nk
+				}
 			}
 			lf, _ := os.Create(filepath.Join(dir, "host.log"))
 			b.Cleanup(func() { lf.Close() })
