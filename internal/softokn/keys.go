@@ -104,6 +104,18 @@ func keyTemplate(class uint, id []byte) []*p11.Attribute {
 	return []*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, class), p11.NewAttribute(p11.CKA_TOKEN, true), p11.NewAttribute(p11.CKA_ID, id)}
 }
 
+// privateKey finds the private key object of CKA_ID id.
+func (s session) privateKey(id []byte) (p11.ObjectHandle, error) {
+	objs, err := s.find(keyTemplate(p11.CKO_PRIVATE_KEY, id))
+	if err != nil {
+		return 0, err
+	}
+	if len(objs) == 0 {
+		return 0, fmt.Errorf("%w: %x", ErrNoKey, id)
+	}
+	return objs[0], nil
+}
+
 // PublicKey returns the public half of the key with CKA_ID id.
 func (db *DB) PublicKey(id []byte) (crypto.PublicKey, error) {
 	var pub crypto.PublicKey
@@ -164,14 +176,11 @@ func (db *DB) DeleteKey(id []byte) error {
 func (db *DB) Sign(id, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	var sig []byte
 	err := db.session(func(s session) error {
-		objs, err := s.find(keyTemplate(p11.CKO_PRIVATE_KEY, id))
+		key, err := s.privateKey(id)
 		if err != nil {
 			return err
 		}
-		if len(objs) == 0 {
-			return fmt.Errorf("%w: %x", ErrNoKey, id)
-		}
-		a, err := s.attrs(objs[0], p11.CKA_KEY_TYPE)
+		a, err := s.attrs(key, p11.CKA_KEY_TYPE)
 		if err != nil {
 			return err
 		}
@@ -179,7 +188,7 @@ func (db *DB) Sign(id, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		if err := ctx.SignInit(s.h, []*p11.Mechanism{mech}, objs[0]); err != nil {
+		if err := ctx.SignInit(s.h, []*p11.Mechanism{mech}, key); err != nil {
 			return fmt.Errorf("softokn: sign: %w", err)
 		}
 		raw, err := ctx.Sign(s.h, data)
@@ -259,14 +268,11 @@ type KeyFlags struct{ Sensitive, Extractable, AlwaysSensitive, NeverExtractable 
 func (db *DB) Flags(id []byte) (KeyFlags, error) {
 	var f KeyFlags
 	err := db.session(func(s session) error {
-		objs, err := s.find(keyTemplate(p11.CKO_PRIVATE_KEY, id))
+		key, err := s.privateKey(id)
 		if err != nil {
 			return err
 		}
-		if len(objs) == 0 {
-			return fmt.Errorf("%w: %x", ErrNoKey, id)
-		}
-		a, err := s.attrs(objs[0], p11.CKA_SENSITIVE, p11.CKA_EXTRACTABLE, p11.CKA_ALWAYS_SENSITIVE, p11.CKA_NEVER_EXTRACTABLE)
+		a, err := s.attrs(key, p11.CKA_SENSITIVE, p11.CKA_EXTRACTABLE, p11.CKA_ALWAYS_SENSITIVE, p11.CKA_NEVER_EXTRACTABLE)
 		if err != nil {
 			return err
 		}

@@ -112,14 +112,23 @@ func cmdServe(args []string, stdout io.Writer) error {
 }
 
 func cmdUserAdd(args []string, stdin io.Reader) error {
-	f := newFlags("user add")
+	return withPassword("user add", args, stdin, "user added", func(a *admin.Admin, id, pw string) error {
+		return a.AddUser(context.Background(), id, pw)
+	})
+}
+
+// withPassword runs a user command that takes a user ID and a password
+// from stdin (never from the arguments), then logs done (never the
+// password).
+func withPassword(name string, args []string, stdin io.Reader, done string, run func(a *admin.Admin, id, pw string) error) error {
+	f := newFlags(name)
 	fromStdin := f.Bool("password-stdin", false, "read the password as one line from stdin")
 	pos, err := f.parse(args, 1)
 	if err != nil {
 		return err
 	}
 	if !*fromStdin {
-		return fmt.Errorf("%w: user add needs --password-stdin (passwords are never taken as arguments)", errUsage)
+		return fmt.Errorf("%w: %s needs --password-stdin (passwords are never taken as arguments)", errUsage, name)
 	}
 	pw, err := readPassword(stdin)
 	if err != nil {
@@ -130,10 +139,10 @@ func cmdUserAdd(args []string, stdin io.Reader) error {
 		return err
 	}
 	defer e.close()
-	if err := (&admin.Admin{Store: e.store}).AddUser(context.Background(), pos[0], pw); err != nil {
+	if err := run(&admin.Admin{Store: e.store}, pos[0], pw); err != nil {
 		return explain(err)
 	}
-	e.log.Info().Str("user", pos[0]).Msg("user added")
+	e.log.Info().Str("user", pos[0]).Msg(done)
 	return nil
 }
 

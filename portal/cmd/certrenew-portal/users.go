@@ -56,29 +56,9 @@ func cmdUserList(args []string, stdout io.Writer) error {
 }
 
 func cmdUserPasswd(args []string, stdin io.Reader) error {
-	f := newFlags("user passwd")
-	fromStdin := f.Bool("password-stdin", false, "read the new password as one line from stdin")
-	pos, err := f.parse(args, 1)
-	if err != nil {
-		return err
-	}
-	if !*fromStdin {
-		return fmt.Errorf("%w: user passwd needs --password-stdin (passwords are never taken as arguments)", errUsage)
-	}
-	pw, err := readPassword(stdin)
-	if err != nil {
-		return err
-	}
-	e, err := openEnv(*f.data, "")
-	if err != nil {
-		return err
-	}
-	defer e.close()
-	if err := (&admin.Admin{Store: e.store}).SetPassword(context.Background(), pos[0], pw); err != nil {
-		return explain(err)
-	}
-	e.log.Info().Str("user", pos[0]).Msg("password changed")
-	return nil
+	return withPassword("user passwd", args, stdin, "password changed", func(a *admin.Admin, id, pw string) error {
+		return a.SetPassword(context.Background(), id, pw)
+	})
 }
 
 // cmdUserAdmin runs the one-argument user commands: disable, enable, unlock.
