@@ -84,18 +84,21 @@ function openApp(fragment) {
 }
 
 // A click (or the "Renew" button) opens the renewal flow for that cert in a
-// tab; "Don't remind me again" mutes it.
-chrome.notifications.onClicked.addListener((nid) => {
+// tab (app.html#renew=ID: "Next", then the password); "Don't remind me
+// again" mutes it. The handlers are named so that tests can check that
+// they are the registered listeners and call them as a click does.
+function onNotificationClicked(nid) {
   chrome.notifications.clear(nid);
-  if (nid.startsWith(NOTE_RENEW)) openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
-});
-
-if (chrome.notifications.onButtonClicked) {
-  chrome.notifications.onButtonClicked.addListener((nid, i) => {
-    chrome.notifications.clear(nid);
-    if (!nid.startsWith(NOTE_RENEW)) return;
-    const certId = nid.slice(NOTE_RENEW.length);
-    if (i === 0) openApp("renew=" + encodeURIComponent(certId));
-    else setMuted(certId, true).then(() => list && updateBadge(list));
-  });
+  if (nid.startsWith(NOTE_RENEW)) return openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
 }
+
+function onNotificationButton(nid, i) {
+  chrome.notifications.clear(nid);
+  if (!nid.startsWith(NOTE_RENEW)) return;
+  const certId = nid.slice(NOTE_RENEW.length);
+  if (i === 0) return openApp("renew=" + encodeURIComponent(certId));
+  return setMuted(certId, true).then(() => list && updateBadge(list));
+}
+
+chrome.notifications.onClicked.addListener(onNotificationClicked);
+if (chrome.notifications.onButtonClicked) chrome.notifications.onButtonClicked.addListener(onNotificationButton);

@@ -17,7 +17,9 @@ const SETTINGS_DEFAULTS = Object.freeze({
   autoRenew: false,
 });
 const BACKENDS = ["auto", "tpm", "pkcs11", "soft"];
-const IS_FIREFOX = typeof browser !== "undefined" && !!browser.runtime;
+// Firefox's extension pages are moz-extension: URLs. (A global `browser`
+// is no test: Chrome 148+ defines one too.)
+const IS_FIREFOX = chrome.runtime.getURL("").startsWith("moz-extension:");
 
 // cleanSettings keeps only known keys with values of the right shape; bad
 // values are dropped (the default or user value then applies).

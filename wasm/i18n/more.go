@@ -24,6 +24,8 @@ type More struct {
 	LinkExpired                                     string
 	InvalidWarningDays                              string
 	InvalidPortal                                   func(u string) string
+	// Next (次へ) and its hint: the screen a notification opens.
+	Next, NextHint string
 }
 
 // More returns the extra texts in s's language.
@@ -62,6 +64,8 @@ var moreEN = More{
 	LinkExpired:        "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
 	InvalidWarningDays: "Enter whole numbers of days, for example 30, 14, 7.",
 	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q is not an https URL.", u) },
+	Next:               "Next",
+	NextHint:           "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
 }
 
 var moreJA = More{
@@ -92,4 +96,6 @@ var moreJA = More{
 	LinkExpired:        "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
 	InvalidWarningDays: "日数を整数で入力してください。例: 30, 14, 7",
 	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q は https の URL ではありません。", u) },
+	Next:               "次へ",
+	NextHint:           "新しい鍵と証明書を作成して更新します。「次へ」を押して、ポータルのアカウントのパスワードを入力してください。",
 }

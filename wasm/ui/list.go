@@ -64,7 +64,7 @@ func (v *listView) Render() app.UI {
 func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 	cn := commonName(c.Subject)
 	date := c.NotAfter.Local().Format("2006-01-02")
-	expired := c.Status == proto.StatusExpired || c.DaysLeft < 0
+	expired := isExpired(c)
 	warn := expired || c.DaysLeft <= warnDays || c.Status == proto.StatusExpiring
 
 	cls := "cert-row"
@@ -198,3 +198,6 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 			v.OnMute(ctx, c.ID, !muted)
 		})
 }
+
+// isExpired: the host says so, or the days left went negative since.
+func isExpired(c proto.Cert) bool { return c.Status == proto.StatusExpired || c.DaysLeft < 0 }

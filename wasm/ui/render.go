@@ -39,6 +39,13 @@ func (r *Root) renderScreen() app.UI {
 			Muted:  r.mutedCerts(),
 			OnMute: r.setMuted,
 		}
+	case screenNext:
+		return &nextView{
+			S:        r.s,
+			Cert:     r.selected,
+			OnNext:   func(ctx app.Context) { r.screen = screenPassword; r.Update() },
+			OnCancel: r.backToList,
+		}
 	case screenPassword:
 		return &passwordView{
 			S:          r.s,

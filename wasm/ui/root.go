@@ -39,6 +39,7 @@ const (
 	screenError
 	screenSettings
 	screenDiagnostics
+	screenNext // "Next" (次へ) before the password, from a notification
 )
 
 // Root is the whole UI. Its state lives only in memory; the password never
@@ -293,7 +294,8 @@ func (r *Root) finish(ctx app.Context, result json.RawMessage) {
 	r.refresh(ctx)
 }
 
-// followLink opens the password screen for the linked cert, once.
+// followLink opens the renewal flow of the notified cert, once: "Next",
+// then the password screen.
 func (r *Root) followLink() {
 	if r.linkCert == "" || r.screen != screenList {
 		return
@@ -301,7 +303,7 @@ func (r *Root) followLink() {
 	if c := r.findCert(r.linkCert); c != nil {
 		r.linkCert = ""
 		r.selected = c
-		r.screen = screenPassword
+		r.screen = screenNext
 	}
 }
 
