@@ -1,17 +1,23 @@
 package e2e
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
 // TestManagedPolicy sets the extension's managed storage through a
 // Chromium policy file (schema.json): the options page shows the managed
 // values locked, the user cannot change them, and unmanaged settings stay
-// editable; the diagnostics view reports the host. In en and ja.
+// editable; the key policy reaches the host with the enroll request, which
+// refuses a software key with hardware_required, and the worker refuses a
+// backend outside allowedBackends before the host sees it; the diagnostics
+// view reports the host. In en and ja.
 func TestManagedPolicy(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		t.Run(lang, func(t *testing.T) { managedPolicyTest(t, lang) })
@@ -21,30 +27,34 @@ func TestManagedPolicy(t *testing.T) {
 func managedPolicyTest(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil")
 	const corp = "https://portal.corp.example"
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
 	managedPolicy(t, map[string]any{
-		"portalURLs":       []string{corp + "/certs"},
+		"portalURLs":       []string{corp + "/certs", p.URL},
 		"warningDays":      []int{60, 7},
 		"hardwareRequired": true,
+		"allowedBackends":  []string{"auto", "pkcs11", "soft"},
 	})
 	u := newUser(t)
-	u.host(t, "", "install")
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
 	browser := u.browserLang(t, lang)
 	ctx, closeTab := openExt(t, browser, "options.html")
 	defer closeTab()
 	run(t, ctx, "options", chromedp.WaitVisible(chromedp.CSS("#locked-portalURLs")))
 	shotLang(t, ctx, lang, "p1-settings-locked")
-	for _, id := range []string{"#locked-warningDays", "#locked-hardwareRequired", "#locked-hint"} {
+	for _, id := range []string{"#locked-warningDays", "#locked-hardwareRequired", "#locked-allowedBackends", "#locked-hint"} {
 		run(t, ctx, id, chromedp.WaitVisible(chromedp.CSS(id)))
 	}
-	if v := eval[string](t, ctx, "portals", `document.getElementById("set-portals").value`); v != corp {
-		t.Fatalf("portal URLs %q, want the managed %q", v, corp)
+	if v := eval[string](t, ctx, "portals", `document.getElementById("set-portals").value`); v != corp+"\n"+p.URL {
+		t.Fatalf("portal URLs %q, want the managed %q and %q", v, corp, p.URL)
 	}
 	if v := eval[string](t, ctx, "days", `document.getElementById("set-days").value`); v != "60, 7" {
 		t.Fatalf("warning days %q", v)
 	}
-	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-autorenew","set-backend-soft"].map(id => document.getElementById(id).disabled)`)
-	if !disabled[0] || !disabled[1] || !disabled[2] || disabled[3] || disabled[4] {
-		t.Fatalf("disabled portals/days/hardware/autorenew/soft = %v, want locked, locked, locked, editable, editable", disabled)
+	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-autorenew","set-backend-soft"].map(id => document.getElementById(id).disabled || !!document.getElementById(id).closest("fieldset:disabled"))`)
+	if !disabled[0] || !disabled[1] || !disabled[2] || disabled[3] || !disabled[4] {
+		t.Fatalf("disabled portals/days/hardware/autorenew/soft = %v, want locked, locked, locked, editable, locked", disabled)
 	}
 	if !eval[bool](t, ctx, "hw", `document.getElementById("set-hardware").checked`) {
 		t.Fatal("hardware required is not shown checked")
@@ -62,13 +72,43 @@ func managedPolicyTest(t *testing.T, lang string) {
 	}
 
 	// Enrollment offers no software key: hardwareRequired leaves "auto"
-	// only (this host has no hardware backend), so no choice is shown.
+	// and pkcs11, and this host has no token, so no choice is shown.
 	ectx, closeE := openExt(t, browser, "popup.html")
 	defer closeE()
 	run(t, ectx, "enroll", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")), chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
 	poll[bool](t, ectx, "settings reached the form", `document.querySelector("section[data-backends]")?.dataset.backends === "auto"`)
 	if eval[bool](t, ectx, "backend select", `!!document.getElementById("enroll-backend")`) {
 		t.Fatal("enrollment offers a key storage choice although policy leaves only auto")
+	}
+	// "auto" on a host with software keys only: the host itself refuses,
+	// because the policy came with the request.
+	run(t, ectx, "enroll auto",
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="hardware_required"]`)))
+	shotLang(t, ectx, lang, "p3-error-hardware-required")
+	if m := text(t, ectx, "#error-message"); m != proto.MessageFor(proto.CodeHardwareRequired, lang) {
+		t.Fatalf("hardware_required message %q", m)
+	}
+	// A page of the extension asking for a backend outside the policy:
+	// the worker refuses it before the host sees it.
+	for _, backend := range []string{"soft", "tpm"} {
+		got := eval[string](t, ectx, "enroll "+backend, `new Promise((resolve) => {
+  const port = chrome.runtime.connect({name: "ui"});
+  port.onMessage.addListener((m) => {
+    if (m.kind === "reply" && m.reply.id === "t-`+backend+`" && m.reply.type !== "progress") resolve(m.reply.type + ":" + (m.reply.error ? m.reply.error.code : ""));
+  });
+  port.postMessage({kind: "request", request: {id: "t-`+backend+`", command: "enroll", params: {portal: "`+p.URL+`", user: "`+userID+`", password: "`+password+`", invitation: "`+code+`", backend: "`+backend+`"}}});
+})`)
+		if got != "error:backend_not_allowed" {
+			t.Fatalf("enroll with backend %s: %s, want error:backend_not_allowed", backend, got)
+		}
+	}
+	if out := u.host(t, "", "list", "--json"); strings.Contains(out, `"serial"`) {
+		t.Fatalf("a certificate was enrolled against the policy:\n%s", out)
 	}
 
 	// Diagnostics: the host's report through the extension.

@@ -76,9 +76,21 @@ function onUIMessage(p, m) {
     case "getState":
       ready.then(() => sendState(p));
       break;
-    case "request":
-      handleRequest(typeof m.link === "string" ? withLinkToken(m.request, m.link) : m.request, m.link);
+    case "request": {
+      const req = typeof m.link === "string" ? withLinkToken(m.request, m.link) : m.request;
+      if (req && req.command === "enroll") {
+        // The organisation's key policy goes with the request; the host
+        // enforces it too (EnrollParams.policy).
+        loadSettings().then((s) => {
+          const r = withKeyPolicy(req, s.values);
+          if (r.error) broadcast({ kind: "reply", reply: errorReply(req.id, r.error) });
+          else handleRequest(r.request, m.link);
+        });
+      } else {
+        handleRequest(req, m.link);
+      }
       break;
+    }
     case "getLink":
       safePost(p, { kind: "link", linkInfo: typeof m.nonce === "string" ? linkInfo(m.nonce) : null });
       break;
@@ -147,7 +159,7 @@ function handleRequest(req, linkNonce) {
   if (OP_COMMANDS.has(req.command)) {
     if (op && !op.done) {
       // One enrollment or renewal at a time; the UI re-attaches to it.
-      broadcast(errorReply(req.id, { code: "busy", message: "" }));
+      broadcast({ kind: "reply", reply: errorReply(req.id, { code: "busy", message: "" }) });
       return;
     }
     const certId =

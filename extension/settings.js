@@ -90,3 +90,26 @@ async function setMuted(certId, muted) {
   else delete cur[certId];
   await chrome.storage.local.set({ [MUTED_KEY]: cur });
 }
+
+// withKeyPolicy returns {request} with the key policy added to an enroll
+// request's params, or {error} when it asks for a backend the policy does
+// not allow. The error names the backend (not secret) and nothing else of
+// the params, which hold the password.
+function withKeyPolicy(req, values) {
+  const params = req.params && typeof req.params === "object" ? req.params : {};
+  const backend = typeof params.backend === "string" && params.backend ? params.backend : "auto";
+  if (!values.allowedBackends.includes(backend)) {
+    return {
+      error: {
+        code: "backend_not_allowed",
+        message: "",
+        detail: "backend " + JSON.stringify(backend.slice(0, 32)) + " is not in allowedBackends [" + values.allowedBackends.join(", ") + "]",
+      },
+    };
+  }
+  const policy = {
+    hardwareRequired: !!values.hardwareRequired,
+    allowedBackends: values.allowedBackends.filter((b) => b !== "auto"),
+  };
+  return { request: Object.assign({}, req, { params: Object.assign({}, params, { policy }) }) };
+}
