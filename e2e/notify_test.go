@@ -156,3 +156,41 @@ func expiryNotifications(t *testing.T, lang string) {
 	shotLang(t, ctx, lang, "n7-menu")
 	run(t, ctx, "unmute click", chromedp.Click(chromedp.CSS(".menu-mute")), chromedp.WaitNotPresent(chromedp.CSS(row+" .cert-muted")))
 }
+
+// TestWarningDaysAgree: with the policy's warning days 60 and 7 and a
+// certificate 45 days from expiry (not expiring by the host's own 30
+// days), the list marks it red and the badge counts it, both by the
+// policy's largest warning day; two expiry checks at once notify once.
+func TestWarningDaysAgree(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	p := portaltest.StartWith(t, portaltest.Options{Validity: 45 * 24 * time.Hour})
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	managedPolicy(t, map[string]any{"warningDays": []int{7, 60}})
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	certID := jsonField(t, out, "id")
+
+	browser := u.browser(t)
+	ctx, closeTab := openExt(t, browser, "popup.html")
+	defer closeTab()
+	row := `.cert-row[data-cert-id="` + certID + `"]`
+	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row+".is-warn")))
+	poll[bool](t, ctx, "badge 1", `chrome.action.getBadgeText({}).then(t => t === "1")`)
+
+	w := worker(t, browser)
+	eval[bool](t, w, "record notifications", recordNotifications)
+	n := eval[int](t, w, "two checks at once", `chrome.storage.local.remove("certrenew.notified")
+  .then(() => Promise.all([notifyExpiring(list), notifyExpiring(list)]))
+  .then(() => self.__created.length)`)
+	if n != 1 {
+		t.Fatalf("two expiry checks at once raised %d notifications, want 1", n)
+	}
+	notified := eval[map[string]float64](t, w, "notified", `chrome.storage.local.get("certrenew.notified").then(v => v["certrenew.notified"])`)
+	for k, th := range notified {
+		if th != 60 {
+			t.Fatalf("notified %s at %v, want the 60-day threshold", k, th)
+		}
+	}
+}

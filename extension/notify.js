@@ -10,12 +10,14 @@
 const NOTIFIED_KEY = "certrenew.notified"; // {"id/serial": threshold}
 const EXPIRED = -1;
 
-// thresholdFor is the smallest threshold at or above daysLeft, EXPIRED
-// after expiry, or null when none is reached yet.
-function thresholdFor(daysLeft, warningDays) {
-  if (daysLeft < 0) return EXPIRED;
+// thresholdFor is the smallest warning day at or above the cert's days
+// left, EXPIRED after expiry, or null when none is reached yet. The rule
+// is proto.IsExpiring's (daysLeft <= t), which the UI's red rows use with
+// the largest warning day, so that the badge counts what the list marks.
+function thresholdFor(c, warningDays) {
+  if (c.status === "expired" || c.daysLeft < 0) return EXPIRED;
   let hit = null;
-  for (const t of warningDays) if (daysLeft <= t && (hit === null || t < hit)) hit = t;
+  for (const t of warningDays) if (c.daysLeft <= t && (hit === null || t < hit)) hit = t;
   return hit;
 }
 
@@ -28,7 +30,7 @@ function needingAction(list, settings) {
   const out = [];
   for (const c of (list && list.certs) || []) {
     if (settings.muted[c.id]) continue;
-    const th = thresholdFor(c.daysLeft, settings.values.warningDays);
+    const th = thresholdFor(c, settings.values.warningDays);
     if (th !== null) out.push({ cert: c, threshold: th });
   }
   return out;
@@ -42,8 +44,16 @@ async function updateBadge(list) {
 }
 
 // notifyExpiring raises at most one notification per certificate and
-// threshold.
-async function notifyExpiring(list) {
+// threshold. Runs are queued: two checks close together would otherwise
+// both read certrenew.notified before either wrote it, and notify twice.
+let notifyQueue = Promise.resolve();
+function notifyExpiring(list) {
+  const run = notifyQueue.then(() => notifyOnce(list));
+  notifyQueue = run.catch(() => {});
+  return run;
+}
+
+async function notifyOnce(list) {
   const s = await loadSettings();
   const notified = (await chrome.storage.local.get(NOTIFIED_KEY))[NOTIFIED_KEY] || {};
   let changed = false;
@@ -58,7 +68,7 @@ async function notifyExpiring(list) {
       iconUrl: "icons/icon128.png",
       title: chrome.i18n.getMessage("notifyTitle"),
       message:
-        c.daysLeft < 0
+        threshold === EXPIRED
           ? chrome.i18n.getMessage("notifyExpired", [cn])
           : chrome.i18n.getMessage("notifyExpiring", [cn, String(c.daysLeft)]),
     };

@@ -231,6 +231,13 @@ const (
 	StatusExpired  = "expired"
 )
 
+// IsExpiring is the one rule for "expiring": daysLeft (whole days, rounded
+// down) at or below warnDays, so that a warning day of 7 covers the
+// certificate from the day 7 days are left. The host's Status, the UI's
+// red rows and the extension's badge and notifications (notify.js
+// thresholdFor: daysLeft <= t) all use it.
+func IsExpiring(daysLeft, warnDays int) bool { return daysLeft <= warnDays }
+
 // Cert describes one certificate managed by the host.
 type Cert struct {
 	ID        string    `json:"id"`
@@ -250,7 +257,8 @@ type Cert struct {
 type ListResult struct {
 	Certs []Cert `json:"certs"`
 	// WarnDays is the number of days before expiry at which a certificate
-	// counts as expiring.
+	// counts as expiring (IsExpiring), from the host's config. The
+	// extension uses its own warning days (policy) instead when it has them.
 	WarnDays int `json:"warnDays"`
 }
 

@@ -13,8 +13,11 @@ import (
 type listView struct {
 	app.Compo
 
-	S         *i18n.Strings
-	List      *proto.ListResult
+	S    *i18n.Strings
+	List *proto.ListResult
+	// WarnDays: rows at or below it are red (proto.IsExpiring); the
+	// largest of the extension's warning days, as for the badge.
+	WarnDays  int
 	OnRenew   func(app.Context, proto.Cert)
 	OnEnroll  func(app.Context)
 	OnRefresh func(app.Context)
@@ -27,9 +30,9 @@ type listView struct {
 
 func (v *listView) Render() app.UI {
 	var certs []proto.Cert
-	warn := 0
+	warn := v.WarnDays
 	if v.List != nil {
-		certs, warn = v.List.Certs, v.List.WarnDays
+		certs = v.List.Certs
 	}
 	return app.Section().ID("cert-list").Aria("labelledby", "cert-list-title").Body(
 		app.Div().Class("screen-head").Body(
@@ -65,7 +68,9 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 	cn := commonName(c.Subject)
 	date := c.NotAfter.Local().Format("2006-01-02")
 	expired := isExpired(c)
-	warn := expired || c.DaysLeft <= warnDays || c.Status == proto.StatusExpiring
+	// Not the host's Status: its warn days are its own config, and the
+	// badge and notifications count with the extension's.
+	warn := expired || proto.IsExpiring(c.DaysLeft, warnDays)
 
 	cls := "cert-row"
 	status, statusCls, when := v.S.StatusValid, "badge badge-ok", v.S.Expires(date, c.DaysLeft)

@@ -78,3 +78,17 @@ func (r *Root) allowedBackends() []string {
 	}
 	return out
 }
+
+// warnDays is when a certificate shows as expiring: the largest of the
+// extension's warning days (policy, the options page, or the default
+// 30, 14, 7, 3, 1), which the badge and notifications use too; the host's
+// own threshold only until the settings arrive.
+func (r *Root) warnDays() int {
+	if r.settings != nil && len(r.settings.Values.WarningDays) > 0 {
+		return slices.Max(r.settings.Values.WarningDays)
+	}
+	if r.list != nil {
+		return r.list.WarnDays
+	}
+	return 0
+}

@@ -31,6 +31,7 @@ func (r *Root) renderScreen() app.UI {
 		return &listView{
 			S:        r.s,
 			List:     r.list,
+			WarnDays: r.warnDays(),
 			OnRenew:  r.onRenewConfirmed,
 			OnEnroll: func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
 			OnRefresh: func(ctx app.Context) {
