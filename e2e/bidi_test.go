@@ -292,7 +292,9 @@ func (b *bidi) waitFor(what, expr string) {
 		}
 		time.Sleep(100 * time.Millisecond) // polling a condition
 	}
-	b.shot("failed-" + what)
+	if err := b.saveShot("failed-" + what); err != nil {
+		b.t.Logf("screenshot: %v", err)
+	}
 	body, _ := b.eval("document.body ? document.body.innerText.slice(0, 2000) : ''")
 	b.t.Fatalf("firefox: waiting for %s: %s\npage: %s", what, last, body)
 }
@@ -330,20 +332,27 @@ func (b *bidi) attr(sel, name string) string {
 	return s
 }
 
+// shot saves a PNG of the tab like the Chromium tests' shot; one that
+// cannot be taken fails the test.
 func (b *bidi) shot(name string) {
-	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
-	if dir == "" {
-		return
+	b.t.Helper()
+	if err := b.saveShot(name); err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	res, err := b.try("browsingContext.captureScreenshot", map[string]any{"context": b.tab})
+}
+
+func (b *bidi) saveShot(name string) error {
+	res, err := b.try("browsingContext.captureScreenshot", map[string]any{"context": b.tab, "origin": "document"})
 	if err != nil {
-		return
+		return err
 	}
 	var r struct{ Data string }
 	json.Unmarshal(res, &r)
-	png, _ := base64.StdEncoding.DecodeString(r.Data)
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	png, err := base64.StdEncoding.DecodeString(r.Data)
+	if err != nil || len(png) == 0 {
+		return fmt.Errorf("no PNG in the answer (%v)", err)
+	}
+	return writeShot(b.t, name, png)
 }
 
 func jsString(s string) string {

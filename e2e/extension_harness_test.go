@@ -97,7 +97,7 @@ func poll[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
-		shot(t, ctx, "failed-"+what)
+		shotAfterFailure(t, ctx, "failed-"+what)
 		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`chrome.storage ? chrome.storage.local.get(null).then(v => JSON.stringify(v).slice(0, 800)) : document.body.innerText.slice(0, 800)`, chromedp.EvalAwaitPromise))
 		t.Fatalf("%s: %v (page state: %s)", what, err, state)
 	}
@@ -154,10 +154,14 @@ func managedPolicy(t *testing.T, values map[string]any) {
 	t.Cleanup(func() { os.Remove(file) })
 }
 
-// shotLang saves a screenshot named for the language too.
+// shotLang saves a screenshot named for the language too (unless the
+// test's name already says it).
 func shotLang(t *testing.T, ctx context.Context, lang, name string) {
 	t.Helper()
-	shot(t, ctx, lang+"-"+name)
+	if !strings.HasSuffix(t.Name(), "/"+lang) {
+		name = lang + "-" + name
+	}
+	shot(t, ctx, name)
 }
 
 // jsonField is a field of the cert in `enroll --json` output.

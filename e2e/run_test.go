@@ -17,7 +17,7 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	start := time.Now()
 	defer func() { t.Logf("%-28s %v", what, time.Since(start).Round(time.Millisecond)) }()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		shot(t, ctx, "failed-"+what)
+		shotAfterFailure(t, ctx, "failed-"+what)
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
 		if len(html) > 3000 {
 			html = html[:3000]

@@ -116,4 +116,5 @@ func screens(t *testing.T, lang string) {
 	}
 	// Keyboard only: Tab reaches the nav and Enter opens settings.
 	run(t, ctx, "keyboard", chromedp.Focus(chromedp.CSS("#nav-settings")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#settings")))
+	checkShots(t, 14)
 }

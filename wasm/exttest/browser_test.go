@@ -138,27 +138,43 @@ func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 
 func fatal(t *testing.T, ctx context.Context, what string, err error) {
 	t.Helper()
-	shot(t, ctx, "FAILED-"+strings.ReplaceAll(what, " ", "-"))
+	if serr := saveShot(t, ctx, "FAILED-"+strings.ReplaceAll(what, " ", "-")); serr != nil {
+		t.Logf("screenshot: %v", serr)
+	}
 	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
 	t.Fatalf("%s: %v\nbody: %s", what, err, html)
 }
 
-// shot saves a screenshot to $CERTRENEW_SCREENSHOTS/<test>-<name>.png.
+// screenshotDir is where every test saves its screenshots:
+// $CERTRENEW_SCREENSHOTS, else .state/screenshots under the repository.
+func screenshotDir() string {
+	if d := os.Getenv("CERTRENEW_SCREENSHOTS"); d != "" {
+		return d
+	}
+	return filepath.Join(repoRoot, ".state", "screenshots")
+}
+
+// shot saves a PNG of the whole page as screenshotDir()/<test>-<name>.png;
+// a screenshot that cannot be taken or saved fails the test.
 func shot(t *testing.T, ctx context.Context, name string) {
-	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
-	if dir == "" {
-		return
+	t.Helper()
+	if err := saveShot(t, ctx, name); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+}
+
+func saveShot(t *testing.T, ctx context.Context, name string) error {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
-		return
+		return err
 	}
-	_ = os.MkdirAll(dir, 0o755)
-	f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+".png")
-	if err := os.WriteFile(f, buf, 0o644); err != nil {
-		t.Log(err)
+	dir := screenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
+	return os.WriteFile(filepath.Join(dir, "exttest-"+strings.ReplaceAll(t.Name(), "/", "-")+"-"+name+".png"), buf, 0o644)
 }
 
 // unnamedControls lists buttons and inputs without an accessible name.
