@@ -85,7 +85,7 @@ type bidi struct {
 }
 
 // firefox starts headless Firefox ESR for u (HOME holds the native host
-// manifest), installs the Firefox build of the extension temporarily and
+// manifest that certrenew-host install wrote, if any), installs the Firefox build of the extension temporarily and
 // returns a driver on its first tab.
 func (u *user) firefox(t *testing.T, lang string) *bidi {
 	t.Helper()
@@ -94,17 +94,9 @@ func (u *user) firefox(t *testing.T, lang string) *bidi {
 		t.Fatalf("build: %v\n%s", built.err, built.out)
 	}
 	ext := firefoxExtension(t)
-	// Firefox's native messaging manifest: allowed_extensions, and
-	// Firefox passes the manifest path and add-on ID as argv.
-	nmDir := filepath.Join(u.home, ".mozilla", "native-messaging-hosts")
-	os.MkdirAll(nmDir, 0o755)
-	mf, _ := json.Marshal(map[string]any{
-		"name": "com.certrenew.host", "description": "certrenew host (e2e)", "path": built.host,
-		"type": "stdio", "allowed_extensions": []string{"certrenew@certrenew.org"},
-	})
-	if err := os.WriteFile(filepath.Join(nmDir, "com.certrenew.host.json"), mf, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// The host's registration is what `certrenew-host install --browser
+	// firefox` wrote under this HOME (~/.mozilla/native-messaging-hosts,
+	// allowed_extensions), or nothing for the host-missing test.
 	profile := filepath.Join(u.home, "ff-profile")
 	os.MkdirAll(profile, 0o700)
 	prefs := strings.Join([]string{

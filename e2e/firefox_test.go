@@ -1,6 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
@@ -17,7 +21,7 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
 	for _, lang := range []string{"en"} {
 		ff := u.firefox(t, lang)
 		ff.openExt(p.URL+"/", "popup.html")
@@ -53,5 +57,25 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 			t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
 		}
 		u.nss(t).only(t, serial2)
+	}
+}
+
+// installForFirefox registers the host for Firefox only, as a user does
+// (`certrenew-host install --browser firefox`), and checks that it wrote
+// the manifest Firefox reads under HOME.
+func installForFirefox(t *testing.T, u *user, args ...string) {
+	t.Helper()
+	u.host(t, "", append([]string{"install", "--browser", "firefox"}, args...)...)
+	mf := filepath.Join(u.home, ".mozilla", "native-messaging-hosts", "com.certrenew.host.json")
+	data, err := os.ReadFile(mf)
+	if err != nil {
+		t.Fatalf("certrenew-host install --browser firefox wrote no %s: %v", mf, err)
+	}
+	var m struct {
+		Path              string   `json:"path"`
+		AllowedExtensions []string `json:"allowed_extensions"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Path != built.host || !slices.Contains(m.AllowedExtensions, "certrenew@certrenew.org") {
+		t.Fatalf("firefox host manifest %s: %s", mf, data)
 	}
 }
