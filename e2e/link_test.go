@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,23 +77,7 @@ func newLinkToken(t *testing.T) string {
 func recordHost(t *testing.T, u *user) string {
 	t.Helper()
 	rec := filepath.Join(t.TempDir(), "to-host.bin")
-	wrapper := filepath.Join(t.TempDir(), "host-recorder")
-	script := "#!/bin/sh\ntee -a '" + rec + "' | '" + built.host + "' \"$@\"\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	mf := filepath.Join(u.home, ".config", "chromium", "NativeMessagingHosts", "com.certrenew.host.json")
-	data, err := os.ReadFile(mf)
-	if err != nil {
-		t.Fatalf("host manifest: %v", err)
-	}
-	var m map[string]any
-	json.Unmarshal(data, &m)
-	m["path"] = wrapper
-	data, _ = json.Marshal(m)
-	if err := os.WriteFile(mf, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	wrapHost(t, u, "tee -a '"+rec+"' | '"+built.host+"' \"$@\"")
 	return rec
 }
 

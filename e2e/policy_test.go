@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,5 +146,52 @@ func TestHostMissingDiagnostics(t *testing.T) {
 				t.Fatalf("diagnostics says %q, the list %q", m, msg)
 			}
 		})
+	}
+}
+
+// TestHostForbidden: a host that refuses the caller (here: told another
+// extension is calling) sends an error frame before its hello; the list
+// and diagnostics say host_forbidden with how to fix it, not host_failed.
+func TestHostForbidden(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			testenv.Need(t, "chromium")
+			u := newUser(t)
+			u.host(t, "", "install")
+			wrapHost(t, u, "exec '"+built.host+"' chrome-extension://"+strings.Repeat("a", 32)+"/ \"$@\"")
+			browser := u.browserLang(t, lang)
+			ctx, closeTab := openExt(t, browser, "popup.html")
+			defer closeTab()
+			run(t, ctx, "host forbidden", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_forbidden"]`)))
+			shotLang(t, ctx, lang, "d3-host-forbidden")
+			if msg := text(t, ctx, "#error-message"); !strings.Contains(msg, "certrenew-host install") {
+				t.Fatalf("host-forbidden message %q does not say how to fix it", msg)
+			}
+			if d := eval[string](t, ctx, "detail", `document.querySelector("#error details code").textContent`); !strings.Contains(d, "not in the allowlist") {
+				t.Fatalf("technical details %q do not carry the host's reason", d)
+			}
+		})
+	}
+}
+
+// wrapHost points Chromium's host manifest at a shell script running
+// body (with the browser's arguments in "$@").
+func wrapHost(t *testing.T, u *user, body string) {
+	t.Helper()
+	wrapper := filepath.Join(t.TempDir(), "host-wrapper")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mf := filepath.Join(u.home, ".config", "chromium", "NativeMessagingHosts", "com.certrenew.host.json")
+	data, err := os.ReadFile(mf)
+	if err != nil {
+		t.Fatalf("host manifest: %v", err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	m["path"] = wrapper
+	data, _ = json.Marshal(m)
+	if err := os.WriteFile(mf, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

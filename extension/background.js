@@ -205,10 +205,11 @@ function ensurePort() {
   }
   port = p;
   p.onMessage.addListener((m) => onHostMessage(p, m));
-  p.onDisconnect.addListener(() => {
-    // lastError must be read inside this callback.
-    const why = (chrome.runtime.lastError && chrome.runtime.lastError.message) || "";
-    onHostGone(p, why);
+  p.onDisconnect.addListener((gone) => {
+    // Firefox reports why in port.error; Chrome in lastError, which must
+    // be read inside this callback.
+    const err = (gone && gone.error) || p.error || chrome.runtime.lastError;
+    onHostGone(p, (err && err.message) || "");
   });
   clearTimeout(helloTimer);
   helloTimer = setTimeout(() => {
@@ -225,6 +226,16 @@ function ensurePort() {
 function onHostMessage(p, m) {
   if (p !== port || !m || typeof m !== "object") return;
   if (!helloSeen) {
+    if (m.type === "error" && m.error && m.error.code === "origin_not_allowed") {
+      // The host runs but refuses this caller (its allowlist), before its
+      // hello.
+      closePort(p, {
+        code: "host_forbidden",
+        message: "certrenew-host does not allow this extension. To register it again, " + INSTALL_FIX + ".",
+        detail: String(m.error.detail || m.error.code).slice(0, 300),
+      });
+      return;
+    }
     if (m.type !== "hello" || !m.hello) {
       closePort(p, { code: "host_failed", message: "certrenew-host did not start with a hello.", detail: "first frame: " + String(m.type) });
       return;
@@ -314,10 +325,14 @@ function onHostGone(p, why) {
   failAll(err);
 }
 
-// hostErrorFor maps Chrome's native-messaging error text to a code.
-// See https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging#native-messaging-debugging
+// hostErrorFor maps the browser's native-messaging error text to a code.
+// Chrome: "Specified native messaging host not found.", "Access to the
+// specified native messaging host is forbidden." (see
+// https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging#native-messaging-debugging);
+// Firefox: "No such native application com.certrenew.host" for a host
+// that is not registered or does not list the add-on.
 function hostErrorFor(why, wasRunning) {
-  if (/not found/i.test(why)) {
+  if (/not found|no such native application/i.test(why)) {
     return {
       code: "host_missing",
       message: "certrenew-host is not installed for this browser. Install it and " + INSTALL_FIX + ".",
