@@ -21,6 +21,11 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	t.Helper()
 	start := time.Now()
 	defer func() { t.Logf("%-28s %v", what, time.Since(start).Round(time.Millisecond)) }()
+	// The tab's first action makes its target, which lives as long as the
+	// context it is made with: make it with ctx, not the step's context.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(sctx, actions...); err != nil {
