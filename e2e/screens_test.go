@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
@@ -112,6 +113,16 @@ func screens(t *testing.T, lang string) {
 	if lang == "ja" {
 		if h := text(t, ctx, "#diag-title"); h != "診断" {
 			t.Fatalf("diagnostics title %q", h)
+		}
+		// The host's English details are words of the UI's own in
+		// Japanese (the copyable report and technical codes aside).
+		shown := eval[string](t, ctx, "diagnostics text", `(() => {
+  const c = document.getElementById("diagnostics").cloneNode(true);
+  c.querySelectorAll("textarea, code, .check-name, #diag-host").forEach(e => e.remove());
+  return c.textContent;
+})()`)
+		if english := regexp.MustCompile(`\b(available|verified|cert9\.db|keys?|renew|enroll|soft|OK)\b`).FindString(shown); english != "" {
+			t.Errorf("Japanese diagnostics show %q: %s", english, shown)
 		}
 	}
 	// Keyboard only: Tab reaches the nav and Enter opens settings.

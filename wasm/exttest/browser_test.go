@@ -368,15 +368,29 @@ func TestBrowserEnrollEmpty(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.cert-row`)))
 }
 
+// TestBrowserVersionMismatch: a host of another protocol major is
+// refused by the worker; the UI says which side to update, in the
+// browser's language (the worker's own text is English).
 func TestBrowserVersionMismatch(t *testing.T) {
-	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_PROTOCOL=2.0")
-	open(t, ctx, "popup.html")
-	run(t, ctx, "error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="version_mismatch"]`)))
-	txt := get(t, ctx, "text", chromedp.Text(chromedp.CSS("#error")))
-	if !strings.Contains(txt, "the browser extension") {
-		t.Errorf("does not say to update the extension: %q", txt)
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "Update the browser extension"},
+		{"ja", "ブラウザーの拡張機能を更新"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			ctx := browser(t, fakeHostBinary(t), "FAKEHOST_PROTOCOL=2.0", "LANGUAGE="+tc.lang, "--lang="+tc.lang, "--accept-lang="+tc.lang)
+			open(t, ctx, "popup.html")
+			run(t, ctx, "error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="version_mismatch"]`)))
+			txt := get(t, ctx, "text", chromedp.Text(chromedp.CSS("#error")))
+			if !strings.Contains(txt, tc.want) {
+				t.Errorf("does not say to update the extension in %s: %q", tc.lang, txt)
+			}
+			if tc.lang == "ja" && strings.Contains(txt, "Update") {
+				t.Errorf("English left in the Japanese error: %q", txt)
+			}
+			checkNames(t, ctx, "version mismatch")
+			shot(t, ctx, "version-mismatch")
+		})
 	}
-	shot(t, ctx, "version-mismatch")
 }
 
 func TestBrowserJapanese(t *testing.T) {

@@ -94,11 +94,18 @@ func For(lang string) *Strings {
 }
 
 // Message is the text to show for a wire error. Codes raised by the
-// extension have texts here; for the host's codes the message the host sent
+// extension (and version_mismatch, which the worker may raise) have texts
+// here; for the host's codes the message the host sent
 // (already in the request's language) is used, else the proto catalogue.
 func (s *Strings) Message(e *proto.Error) string {
 	if e == nil {
 		return ""
+	}
+	if e.Code == proto.CodeVersionMismatch {
+		// The worker's own text is English; say it here, with the
+		// component to update in the user's words.
+		m := s.More()
+		return m.VersionMismatch(m.Component(orDefault(e.Update, "certrenew-host")))
 	}
 	if m, ok := s.ownMessages[e.Code]; ok {
 		return m
@@ -270,4 +277,11 @@ var ja = Strings{
 		CodeHostFailed:       "certrenew-host が応答する前に終了しました。`" + installFix + "` を実行して修復し、再度お試しください。",
 		CodeNoExtension:      "このページは certrenew 拡張機能の中でのみ動作します。",
 	},
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

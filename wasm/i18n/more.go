@@ -1,6 +1,10 @@
 package i18n
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/certrenew/certrenew/host/proto"
+)
 
 // More holds the texts of the settings, diagnostics and renewal-link
 // screens (kept apart from Strings so that the tables grow without
@@ -26,6 +30,16 @@ type More struct {
 	InvalidPortal                                   func(u string) string
 	// Next (次へ) and its hint: the screen a notification opens.
 	Next, NextHint string
+	// DiagStatus words a diagnostics check (proto.DoctorCheck.Status, with
+	// its N); technical: the host's own Detail is worth showing too. ""
+	// for a status this UI does not know.
+	DiagStatus func(status string, n int) (text string, technical bool)
+	// DiagOp names an operation of the host's log ("enroll", "renew").
+	DiagOp func(command string) string
+	// VersionMismatch says which side to update; Component names it
+	// (proto.Error.Update: "certrenew-host" or "the browser extension").
+	VersionMismatch func(component string) string
+	Component       func(update string) string
 }
 
 // More returns the extra texts in s's language.
@@ -64,8 +78,45 @@ var moreEN = More{
 	LinkExpired:        "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
 	InvalidWarningDays: "Enter whole numbers of days, for example 30, 14, 7.",
 	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q is not an https URL.", u) },
-	Next:               "Next",
-	NextHint:           "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
+	DiagStatus: func(st string, n int) (string, bool) {
+		switch st {
+		case proto.DoctorAvailable:
+			return "ready to make keys", false
+		case proto.DoctorKeys:
+			if n == 1 {
+				return "1 key", false
+			}
+			return fmt.Sprintf("%d keys", n), false
+		case proto.DoctorNotInspected:
+			return "not inspected", false
+		case proto.DoctorNSSReady:
+			return "found", false
+		case proto.DoctorNSSMissing:
+			return "not found: no browser has created it yet", true
+		case proto.DoctorTLSVerified:
+			return "reachable, server certificate verified", false
+		case proto.DoctorHTTPStatus:
+			return fmt.Sprintf("server certificate verified, but the certificate server answered HTTP %d", n), false
+		case proto.DoctorFailed:
+			return "error", true
+		}
+		return "", false
+	},
+	DiagOp: func(c string) string {
+		switch c {
+		case proto.CmdEnroll:
+			return "Enrollment"
+		case proto.CmdRenew:
+			return "Renewal"
+		}
+		return c
+	},
+	VersionMismatch: func(c string) string {
+		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
+	},
+	Component: func(u string) string { return u },
+	Next:      "Next",
+	NextHint:  "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
 }
 
 var moreJA = More{
@@ -96,6 +147,45 @@ var moreJA = More{
 	LinkExpired:        "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
 	InvalidWarningDays: "日数を整数で入力してください。例: 30, 14, 7",
 	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q は https の URL ではありません。", u) },
-	Next:               "次へ",
-	NextHint:           "新しい鍵と証明書を作成して更新します。「次へ」を押して、ポータルのアカウントのパスワードを入力してください。",
+	DiagStatus: func(st string, n int) (string, bool) {
+		switch st {
+		case proto.DoctorAvailable:
+			return "鍵を作成できます", false
+		case proto.DoctorKeys:
+			return fmt.Sprintf("鍵 %d 個", n), false
+		case proto.DoctorNotInspected:
+			return "未確認", false
+		case proto.DoctorNSSReady:
+			return "あり", false
+		case proto.DoctorNSSMissing:
+			return "見つかりません (ブラウザーがまだ作成していません)", true
+		case proto.DoctorTLSVerified:
+			return "接続できます (サーバー証明書を確認済み)", false
+		case proto.DoctorHTTPStatus:
+			return fmt.Sprintf("サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました", n), false
+		case proto.DoctorFailed:
+			return "エラー", true
+		}
+		return "", false
+	},
+	DiagOp: func(c string) string {
+		switch c {
+		case proto.CmdEnroll:
+			return "申請"
+		case proto.CmdRenew:
+			return "更新"
+		}
+		return c
+	},
+	VersionMismatch: func(c string) string {
+		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
+	},
+	Component: func(u string) string {
+		if u == "the browser extension" {
+			return "ブラウザーの拡張機能"
+		}
+		return u
+	},
+	Next:     "次へ",
+	NextHint: "新しい鍵と証明書を作成して更新します。「次へ」を押して、ポータルのアカウントのパスワードを入力してください。",
 }

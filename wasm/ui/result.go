@@ -77,7 +77,7 @@ func (v *errorView) Render() app.UI {
 		app.H1().ID("error-title").Text(v.S.ErrorTitle),
 		app.P().ID("error-message").Role("alert").Body(withCode(v.S.Message(e))...),
 		app.If(e.Update != "",
-			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(e.Update))),
+			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
 		),
 		app.Details().Class("tech").Body(
 			app.Summary().Text(v.S.Details),
