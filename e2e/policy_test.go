@@ -34,7 +34,6 @@ func managedPolicyTest(t *testing.T, lang string) {
 	code := p.Invite(t, userID)
 	managedPolicy(t, map[string]any{
 		"portalURLs":       []string{corp + "/certs", p.URL},
-		"warningDays":      []int{60, 7},
 		"hardwareRequired": true,
 		"allowedBackends":  []string{"auto", "pkcs11", "soft"},
 	})
@@ -45,18 +44,18 @@ func managedPolicyTest(t *testing.T, lang string) {
 	defer closeTab()
 	run(t, ctx, "options", chromedp.WaitVisible(chromedp.CSS("#locked-portalURLs")))
 	shotLang(t, ctx, lang, "p1-settings-locked")
-	for _, id := range []string{"#locked-warningDays", "#locked-hardwareRequired", "#locked-allowedBackends", "#locked-hint"} {
+	for _, id := range []string{"#locked-hardwareRequired", "#locked-allowedBackends", "#locked-hint"} {
 		run(t, ctx, id, chromedp.WaitVisible(chromedp.CSS(id)))
 	}
 	if v := eval[string](t, ctx, "portals", `document.getElementById("set-portals").value`); v != corp+"\n"+p.URL {
 		t.Fatalf("portal URLs %q, want the managed %q and %q", v, corp, p.URL)
 	}
-	if v := eval[string](t, ctx, "days", `document.getElementById("set-days").value`); v != "60, 7" {
-		t.Fatalf("warning days %q", v)
+	if eval[bool](t, ctx, "days lock", `!!document.getElementById("locked-warningDays")`) {
+		t.Fatal("warning days shown as set by the organisation; the policy does not set them")
 	}
-	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-autorenew","set-backend-soft"].map(id => document.getElementById(id).disabled || !!document.getElementById(id).closest("fieldset:disabled"))`)
-	if !disabled[0] || !disabled[1] || !disabled[2] || disabled[3] || !disabled[4] {
-		t.Fatalf("disabled portals/days/hardware/autorenew/soft = %v, want locked, locked, locked, editable, locked", disabled)
+	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-backend-soft"].map(id => document.getElementById(id).disabled || !!document.getElementById(id).closest("fieldset:disabled"))`)
+	if !disabled[0] || disabled[1] || !disabled[2] || !disabled[3] {
+		t.Fatalf("disabled portals/days/hardware/soft = %v, want locked, editable, locked, locked", disabled)
 	}
 	if !eval[bool](t, ctx, "hw", `document.getElementById("set-hardware").checked`) {
 		t.Fatal("hardware required is not shown checked")
@@ -66,11 +65,14 @@ func managedPolicyTest(t *testing.T, lang string) {
 		t.Fatal("software keys allowed although policy requires hardware")
 	}
 	// A user's save changes what is not managed, and not what is.
-	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#set-autorenew")), chromedp.Click(chromedp.CSS("#settings-save")), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
-	poll[bool](t, ctx, "autorenew saved", `chrome.storage.local.get("certrenew.settings").then(v => (v["certrenew.settings"]||{}).autoRenew === true)`)
+	run(t, ctx, "save", chromedp.Evaluate[chromedp.Void](`document.getElementById("set-days").value = ""`), chromedp.SendKeys(chromedp.CSS("#set-days"), "20, 5"),
+		chromedp.Click(chromedp.CSS("#settings-save")), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
+	poll[bool](t, ctx, "days saved", `chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify((v["certrenew.settings"]||{}).warningDays) === "[20,5]")`)
 	stored := eval[string](t, ctx, "stored", `chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify(v["certrenew.settings"]))`)
-	if strings.Contains(stored, "portalURLs") || strings.Contains(stored, "warningDays") {
-		t.Fatalf("user settings %s hold managed keys", stored)
+	for _, k := range []string{"portalURLs", "hardwareRequired", "allowedBackends"} {
+		if strings.Contains(stored, k) {
+			t.Fatalf("user settings %s hold the managed %s", stored, k)
+		}
 	}
 
 	// Enrollment offers no software key: hardwareRequired leaves "auto"

@@ -117,9 +117,12 @@ function onUIMessage(p, m) {
   }
 }
 
-// settingsForUI is the settings plus the key backends the host has.
+// settingsForUI is the settings plus the key backends the host has and
+// when the last expiry check ran.
 function settingsForUI() {
-  return loadSettings().then((s) => Object.assign(s, { hostBackends: hello ? hello.backends || [] : null }));
+  return Promise.all([loadSettings(), chrome.storage.local.get(LAST_CHECK_KEY).catch(() => ({}))]).then(([s, v]) =>
+    Object.assign(s, { hostBackends: hello ? hello.backends || [] : null, lastCheck: v[LAST_CHECK_KEY] || 0 }),
+  );
 }
 
 function sendState(p) {

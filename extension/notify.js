@@ -80,8 +80,9 @@ async function notifyOnce(list) {
     await chrome.notifications.create(NOTE_RENEW + c.id, opts);
   }
   if (changed) await chrome.storage.local.set({ [NOTIFIED_KEY]: notified });
-  // When the last check ran (the options page shows it; tests wait on it).
+  // When the last check ran: the options page shows it (tests wait on it).
   await chrome.storage.local.set({ [LAST_CHECK_KEY]: Date.now() });
+  broadcast({ kind: "settings", settings: await settingsForUI() });
 }
 
 const LAST_CHECK_KEY = "certrenew.lastCheck";

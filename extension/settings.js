@@ -14,7 +14,6 @@ const SETTINGS_DEFAULTS = Object.freeze({
   warningDays: [30, 14, 7, 3, 1],
   allowedBackends: ["auto", "tpm", "pkcs11", "soft"],
   hardwareRequired: false,
-  autoRenew: false,
 });
 const BACKENDS = ["auto", "tpm", "pkcs11", "soft"];
 // Firefox's extension pages are moz-extension: URLs. (A global `browser`
@@ -39,7 +38,6 @@ function cleanSettings(v) {
     if (b.length) out.allowedBackends = Array.from(new Set(b));
   }
   if (typeof v.hardwareRequired === "boolean") out.hardwareRequired = v.hardwareRequired;
-  if (typeof v.autoRenew === "boolean") out.autoRenew = v.autoRenew;
   return out;
 }
 

@@ -13,7 +13,7 @@ type More struct {
 	Settings, Diagnostics                           string
 	SettingsTitle, PortalURLs, PortalURLsHint       string
 	WarningDays, WarningDaysHint, AllowedBackends   string
-	HardwareRequired, AutoRenew, Save, Saved        string
+	HardwareRequired, Save, Saved                   string
 	Locked, LockedHint                              string
 	BackendNames                                    map[string]string
 	CheckNow                                        string
@@ -40,6 +40,10 @@ type More struct {
 	// (proto.Error.Update: "certrenew-host" or "the browser extension").
 	VersionMismatch func(component string) string
 	Component       func(update string) string
+	// LastChecked says when the expiry check last ran; NeverChecked that
+	// it has not yet.
+	LastChecked  func(when string) string
+	NeverChecked string
 }
 
 // More returns the extra texts in s's language.
@@ -59,7 +63,6 @@ var moreEN = More{
 	WarningDaysHint:  "Comma-separated, for example 30, 14, 7, 3, 1",
 	AllowedBackends:  "Key storage",
 	HardwareRequired: "Require a hardware key (TPM or token)",
-	AutoRenew:        "Renew automatically",
 	Save:             "Save", Saved: "Saved.",
 	Locked:       "Set by your organisation",
 	LockedHint:   "Settings marked as set by your organisation cannot be changed here.",
@@ -77,7 +80,9 @@ var moreEN = More{
 	LinkEnrollHint:     "No certificate on this computer matches the link: enroll a new one with it.",
 	LinkExpired:        "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
 	InvalidWarningDays: "Enter whole numbers of days, for example 30, 14, 7.",
-	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q is not an https URL.", u) },
+	InvalidPortal: func(u string) string {
+		return fmt.Sprintf("%q is not an https URL (like https://portal.example.com). Nothing was saved.", u)
+	},
 	DiagStatus: func(st string, n int) (string, bool) {
 		switch st {
 		case proto.DoctorAvailable:
@@ -114,9 +119,11 @@ var moreEN = More{
 	VersionMismatch: func(c string) string {
 		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
 	},
-	Component: func(u string) string { return u },
-	Next:      "Next",
-	NextHint:  "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
+	Component:    func(u string) string { return u },
+	LastChecked:  func(w string) string { return "Last checked for expiring certificates: " + w },
+	NeverChecked: "Not checked for expiring certificates yet.",
+	Next:         "Next",
+	NextHint:     "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
 }
 
 var moreJA = More{
@@ -128,7 +135,6 @@ var moreJA = More{
 	WarningDaysHint:  "カンマ区切り。例: 30, 14, 7, 3, 1",
 	AllowedBackends:  "鍵の保管場所",
 	HardwareRequired: "ハードウェア鍵 (TPM またはトークン) を必須にする",
-	AutoRenew:        "自動で更新する",
 	Save:             "保存", Saved: "保存しました。",
 	Locked:       "組織により設定",
 	LockedHint:   "「組織により設定」の項目はここでは変更できません。",
@@ -146,7 +152,9 @@ var moreJA = More{
 	LinkEnrollHint:     "このコンピューターにはリンクに合う証明書がありません。このリンクで新しく申請します。",
 	LinkExpired:        "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
 	InvalidWarningDays: "日数を整数で入力してください。例: 30, 14, 7",
-	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q は https の URL ではありません。", u) },
+	InvalidPortal: func(u string) string {
+		return fmt.Sprintf("%q は https の URL (例: https://portal.example.com) ではありません。保存していません。", u)
+	},
 	DiagStatus: func(st string, n int) (string, bool) {
 		switch st {
 		case proto.DoctorAvailable:
@@ -180,6 +188,8 @@ var moreJA = More{
 	VersionMismatch: func(c string) string {
 		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
 	},
+	LastChecked:  func(w string) string { return "有効期限の最終確認: " + w },
+	NeverChecked: "有効期限はまだ確認していません。",
 	Component: func(u string) string {
 		if u == "the browser extension" {
 			return "ブラウザーの拡張機能"
