@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/coder/websocket"
 )
@@ -330,6 +331,13 @@ func (b *bidi) shot(name string) {
 	b.t.Helper()
 	if err := b.saveShot(name); err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	out, err := b.eval(a11ytest.UnnamedJS)
+	if err != nil {
+		b.t.Fatalf("%s: accessible names: %v", name, err)
+	}
+	if out != "[]" {
+		b.t.Errorf("%s: no accessible name: %s", name, out)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
@@ -131,10 +132,26 @@ func screenshotDir() string {
 
 // shot saves a PNG of the whole page as screenshotDir()/<test>-<name>.png;
 // a screenshot that cannot be taken or saved fails the test.
+//
+// Every screen a test shows it also checks for controls without an
+// accessible name (a11ytest.UnnamedJS).
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	if err := saveShot(t, ctx, name); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	checkNames(t, ctx, name)
+}
+
+// checkNames fails the test for controls without an accessible name.
+func checkNames(t *testing.T, ctx context.Context, screen string) {
+	t.Helper()
+	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11ytest.UnnamedJS))
+	if err != nil {
+		t.Fatalf("%s: accessible names: %v", screen, err)
+	}
+	if len(bad) > 0 {
+		t.Errorf("%s: no accessible name: %v", screen, bad)
 	}
 }
 

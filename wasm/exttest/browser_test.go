@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 const chromium = "/usr/bin/chromium"
@@ -161,6 +163,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if err := saveShot(t, ctx, name); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	checkNames(t, ctx, name)
 }
 
 func saveShot(t *testing.T, ctx context.Context, name string) error {
@@ -177,18 +180,13 @@ func saveShot(t *testing.T, ctx context.Context, name string) error {
 	return os.WriteFile(filepath.Join(dir, "exttest-"+strings.ReplaceAll(t.Name(), "/", "-")+"-"+name+".png"), buf, 0o644)
 }
 
-// unnamedControls lists buttons and inputs without an accessible name.
-const unnamedControls = `Array.from(document.querySelectorAll('button, input, select, textarea')).filter(el => {
-  if (el.getAttribute('aria-label')) return false;
-  if (el.labels && el.labels.length) return false;
-  return el.textContent.trim() === '';
-}).map(el => el.outerHTML)`
-
+// checkNames fails the test for controls without an accessible name;
+// every shot runs it too.
 func checkNames(t *testing.T, ctx context.Context, screen string) {
 	t.Helper()
-	bad := get(t, ctx, "a11y names", chromedp.Evaluate[[]string](unnamedControls))
+	bad := get(t, ctx, "a11y names", chromedp.Evaluate[[]string](a11ytest.UnnamedJS))
 	if len(bad) > 0 {
-		t.Errorf("%s: controls without an accessible name: %v", screen, bad)
+		t.Errorf("%s: no accessible name: %v", screen, bad)
 	}
 }
 
@@ -263,24 +261,41 @@ func TestBrowserRenew(t *testing.T) {
 	}
 }
 
+// TestBrowserBadPasswordAndKeyboard walks the renewal with the keyboard
+// only, pressing real keys (CDP key events, no focus from script): Tab to
+// the ⁝ button, Enter opens the menu on "Renew", arrows move in it,
+// Escape closes it and gives focus back to the button; Enter, Enter asks
+// for confirmation, Tab and Shift+Tab stay inside the dialog; Enter on OK
+// gives the password field, Tab reaches Activate, Enter sends it.
 func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	ctx := browser(t, fakeHostBinary(t))
 	open(t, ctx, "popup.html")
 	row := `.cert-row[data-cert-id="c1"]`
 	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row)))
-	// Keyboard only: focus the menu button, Enter, Enter on Renew (focused
-	// when the menu opens), Enter on OK, type, Enter submits.
-	run(t, ctx, "keyboard flow",
-		chromedp.Focus(chromedp.CSS(row+` .cert-menu`)),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(row+` .menu-renew:focus`)),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#confirm-ok:focus`)),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#password:focus`)),
-		chromedp.KeyEvent("wrong\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)),
-	)
+	tabTo(t, ctx, row+` .cert-menu`, 12)
+	run(t, ctx, "menu opens on Renew", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
+	checkNames(t, ctx, "menu")
+	shot(t, ctx, "keyboard-menu")
+	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "arrow down wraps", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "arrow up wraps", chromedp.KeyEvent(kb.ArrowUp), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "home", chromedp.KeyEvent(kb.Home), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(row+` [role="menu"]`)),
+		waitFocus(row+` .cert-menu[aria-expanded="false"]`))
+	run(t, ctx, "reopen", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "renew", chromedp.KeyEvent(kb.Enter), waitFocus(`#confirm-ok`))
+	checkNames(t, ctx, "confirm")
+	// The dialog keeps focus: Tab from OK (its last control) wraps to
+	// Cancel, Shift+Tab from Cancel wraps to OK.
+	run(t, ctx, "tab wraps", chromedp.KeyEvent(kb.Tab), waitFocus(`#confirm-cancel`))
+	run(t, ctx, "tab", chromedp.KeyEvent(kb.Tab), waitFocus(`#confirm-ok`))
+	run(t, ctx, "shift tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)), waitFocus(`#confirm-cancel`))
+	run(t, ctx, "shift tab wraps", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)), waitFocus(`#confirm-ok`))
+	run(t, ctx, "ok", chromedp.KeyEvent(kb.Enter), waitFocus(`#password`))
+	checkNames(t, ctx, "password")
+	run(t, ctx, "type", chromedp.KeyEvent("wrong"))
+	tabTo(t, ctx, `#activate`, 4)
+	run(t, ctx, "activate", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
 	checkNames(t, ctx, "error")
 	shot(t, ctx, "bad-password")
 	run(t, ctx, "try again", chromedp.Click(chromedp.CSS(`#retry`)),
@@ -289,6 +304,45 @@ func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	if v != "" {
 		t.Errorf("password field kept %q", v)
 	}
+	// Escape in the dialog closes it and focus goes back to the ⁝ button.
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS(`#cancel`)), chromedp.WaitVisible(chromedp.CSS(row)))
+	tabTo(t, ctx, row+` .cert-menu`, 12)
+	run(t, ctx, "dialog escape", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`),
+		chromedp.KeyEvent(kb.Enter), waitFocus(`#confirm-ok`),
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(`#confirm-ok`)), waitFocus(row+` .cert-menu`))
+}
+
+// waitFocus waits until the element matching sel has the focus.
+func waitFocus(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](`(() => { const e = document.activeElement; return !!e && e.matches(`+jsString(sel)+`); })()`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second))(ctx, tg)
+		if err != nil {
+			active, _ := chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "none"`)(ctx, tg)
+			return fmt.Errorf("focus is not on %s but on %s: %w", sel, active, err)
+		}
+		return nil
+	})
+}
+
+// tabTo presses Tab until the element matching sel has the focus, at most
+// max times.
+func tabTo(t *testing.T, ctx context.Context, sel string, max int) {
+	t.Helper()
+	is := `(() => { const e = document.activeElement; return !!e && e.matches(` + jsString(sel) + `); })()`
+	for i := 0; i <= max; i++ {
+		if get(t, ctx, "focus", chromedp.Evaluate[bool](is)) {
+			return
+		}
+		run(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+	}
+	active := get(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "none"`))
+	fatal(t, ctx, "tab to "+sel, fmt.Errorf("%d Tabs did not reach it; focus is on %s", max, active))
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func TestBrowserReattach(t *testing.T) {

@@ -26,6 +26,9 @@ type listView struct {
 
 	menuFor    string      // cert ID whose menu is open
 	confirming *proto.Cert // cert awaiting OK/Cancel
+	// opener is the ⁝ button that opened the menu and the dialog: focus
+	// goes back to it when they close without a choice.
+	opener string
 }
 
 func (v *listView) Render() app.UI {
@@ -102,7 +105,7 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 				),
 			),
 			app.Div().Class("menu-wrap").Body(
-				app.Button().Class("cert-menu icon-btn").Type("button").
+				app.Button().ID(menuID+"-button").Class("cert-menu icon-btn").Type("button").
 					Aria("label", v.S.MenuLabel(cn)).
 					Aria("haspopup", "menu").
 					Aria("expanded", strconv.FormatBool(open)).
@@ -111,10 +114,11 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { v.toggleMenu(ctx, c.ID, menuID) }),
 				app.If(open,
 					app.Div().ID(menuID).Class("menu").Role("menu").
+						Aria("labelledby", menuID+"-button").
 						OnKeyDown(v.menuKey).
 						Body(
 							app.Button().ID(menuID+"-renew").Class("menu-renew menu-item").
-								Type("button").Role("menuitem").Text(v.S.MenuRenew).
+								Type("button").Role("menuitem").TabIndex(-1).Text(v.S.MenuRenew).
 								OnClick(func(ctx app.Context, e app.Event) { v.askConfirm(ctx, c) }),
 							v.muteItem(menuID, c),
 						),
@@ -136,8 +140,11 @@ func (v *listView) confirmDialog() app.UI {
 			Aria("labelledby", "confirm-title").
 			Aria("describedby", "confirm-body").
 			OnKeyDown(func(ctx app.Context, e app.Event) {
+				if trapFocus(ctx.JSSrc(), e) {
+					return
+				}
 				if e.Get("key").String() == "Escape" {
-					v.confirming = nil
+					v.cancelConfirm(ctx)
 				}
 			}).
 			Body(
@@ -146,7 +153,7 @@ func (v *listView) confirmDialog() app.UI {
 				app.Div().Class("actions").Body(
 					app.Button().ID("confirm-cancel").Class("btn btn-secondary").Type("button").
 						Text(v.S.Cancel).
-						OnClick(func(ctx app.Context, e app.Event) { v.confirming = nil }),
+						OnClick(func(ctx app.Context, e app.Event) { v.cancelConfirm(ctx) }),
 					app.Button().ID("confirm-ok").Class("btn btn-primary").Type("button").
 						Text(v.S.OK).
 						OnClick(v.confirmed),
@@ -161,14 +168,23 @@ func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
 		return
 	}
 	v.menuFor = id
+	v.opener = menuID + "-button"
 	focusAfterRender(ctx, v, menuID+"-renew")
 }
 
 func (v *listView) closeMenu(ctx app.Context, e app.Event) { v.menuFor = "" }
 
+// menuKey: arrows and Home/End move among the items; Escape and Tab close
+// the menu and give focus back to its ⁝ button.
 func (v *listView) menuKey(ctx app.Context, e app.Event) {
-	if e.Get("key").String() == "Escape" {
+	if moveInMenu(ctx.JSSrc(), e) {
+		return
+	}
+	switch e.Get("key").String() {
+	case "Escape", "Tab":
+		e.PreventDefault()
 		v.menuFor = ""
+		focusAfterRender(ctx, v, v.opener)
 	}
 }
 
@@ -176,6 +192,11 @@ func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming = &c
 	focusAfterRender(ctx, v, "confirm-ok")
+}
+
+func (v *listView) cancelConfirm(ctx app.Context) {
+	v.confirming = nil
+	focusAfterRender(ctx, v, v.opener)
 }
 
 func (v *listView) confirmed(ctx app.Context, e app.Event) {
@@ -197,7 +218,7 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 		label = v.S.More().MenuUnmute
 	}
 	return app.Button().ID(menuID + "-mute").Class("menu-mute menu-item").
-		Type("button").Role("menuitem").Text(label).
+		Type("button").Role("menuitem").TabIndex(-1).Text(label).
 		OnClick(func(ctx app.Context, e app.Event) {
 			v.menuFor = ""
 			v.OnMute(ctx, c.ID, !muted)
