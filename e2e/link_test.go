@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -99,6 +101,17 @@ func TestRenewalLinkHandoff(t *testing.T) {
 
 func renewalLinkHandoff(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
+	// The build names the test portal (CERTRENEW_PORTAL_MATCHES): the
+	// content script runs there only, not on every site.
+	var mf struct {
+		ContentScripts []struct{ Matches []string } `json:"content_scripts"`
+		External       struct{ Matches []string } `json:"externally_connectable"`
+	}
+	data, _ := os.ReadFile(filepath.Join(built.extension, "manifest.json"))
+	if err := json.Unmarshal(data, &mf); err != nil || len(mf.ContentScripts) != 1 ||
+		!slices.Equal(mf.ContentScripts[0].Matches, []string{portalMatches}) || !slices.Equal(mf.External.Matches, []string{portalMatches}) {
+		t.Fatalf("built manifest content_scripts/externally_connectable: %s", data)
+	}
 	p := portaltest.Start(t)
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
@@ -122,7 +135,7 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	poll[bool](t, opt, "typed", `document.getElementById("set-portals").value === "`+portals+`"`)
 	run(t, opt, "save", chromedp.Click(chromedp.CSS("#settings-save")),
 		chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
-	shotLang(t, opt, lang, "l1-options-portal")
+	shotLang(t, opt, lang, "l0-options-portal")
 	poll[bool](t, opt, "saved", `chrome.storage.local.get("certrenew.settings").then(v => ["`+p.URL+`", "`+portal.URL+`"].every(u => ((v["certrenew.settings"]||{}).portalURLs||[]).includes(u)))`)
 
 	// 1. Another origin: refused, the page is told, a notification says so.
@@ -135,7 +148,17 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	if r := text(t, page, "#reason"); r != "origin_not_allowed" {
 		t.Fatalf("refusal reason %q", r)
 	}
-	poll[bool](t, opt, "refused notification", `chrome.notifications.getAll().then(n => Object.keys(n).some(k => k.startsWith("refused:")))`)
+	refusedID := poll[string](t, opt, "refused notification", `chrome.notifications.getAll().then(n => Object.keys(n).find(k => k.startsWith("refused:")))`)
+	// Its click says what happened and leads to Settings.
+	w := worker(t, browser)
+	eval[bool](t, w, "click refused", `(onNotificationClicked(`+strconv.Quote(refusedID)+`), true)`)
+	refused, _ := waitTab(t, browser, popupURL("app.html#refused="), nil)
+	run(t, refused, "refused screen", chromedp.WaitVisible(chromedp.CSS(`#refused[data-code="origin_not_allowed"] #open-settings:focus`)))
+	if m := text(t, refused, "#refused-message"); !strings.Contains(m, other.URL) {
+		t.Fatalf("refusal %q does not name the page's origin %s", m, other.URL)
+	}
+	shotLang(t, refused, lang, "l1-link-origin-refused")
+	run(t, refused, "to settings", chromedp.Click(chromedp.CSS("#open-settings")), chromedp.WaitVisible(chromedp.CSS("#set-portals")))
 
 	// 2. The real portal's renewal page with a real one-time token: the
 	// renewal flow of the certificate with that serial, redeemed by the

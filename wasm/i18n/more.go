@@ -44,6 +44,9 @@ type More struct {
 	// it has not yet.
 	LastChecked  func(when string) string
 	NeverChecked string
+	// A renewal link from a page that is not a configured portal.
+	LinkRefusedTitle string
+	LinkRefused      func(origin string, locked bool) string
 }
 
 // More returns the extra texts in s's language.
@@ -119,11 +122,18 @@ var moreEN = More{
 	VersionMismatch: func(c string) string {
 		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
 	},
-	Component:    func(u string) string { return u },
-	LastChecked:  func(w string) string { return "Last checked for expiring certificates: " + w },
-	NeverChecked: "Not checked for expiring certificates yet.",
-	Next:         "Next",
-	NextHint:     "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
+	Component:        func(u string) string { return u },
+	LastChecked:      func(w string) string { return "Last checked for expiring certificates: " + w },
+	NeverChecked:     "Not checked for expiring certificates yet.",
+	LinkRefusedTitle: "Renewal link refused",
+	LinkRefused: func(o string, locked bool) string {
+		if locked {
+			return "A renewal link came from " + o + ", which is not one of the portals your organisation set. Nothing was done with it. If it should be, ask your administrator to add it."
+		}
+		return "A renewal link came from " + o + ", which is not one of your portals in Settings. Nothing was done with it. If it is your organisation's portal, add it in Settings and open the link again."
+	},
+	Next:     "Next",
+	NextHint: "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
 }
 
 var moreJA = More{
@@ -188,8 +198,15 @@ var moreJA = More{
 	VersionMismatch: func(c string) string {
 		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
 	},
-	LastChecked:  func(w string) string { return "有効期限の最終確認: " + w },
-	NeverChecked: "有効期限はまだ確認していません。",
+	LastChecked:      func(w string) string { return "有効期限の最終確認: " + w },
+	NeverChecked:     "有効期限はまだ確認していません。",
+	LinkRefusedTitle: "更新リンクを拒否しました",
+	LinkRefused: func(o string, locked bool) string {
+		if locked {
+			return o + " から更新リンクが届きましたが、組織が設定したポータルではないため何もしていません。必要な場合は管理者にポータルの追加を依頼してください。"
+		}
+		return o + " から更新リンクが届きましたが、設定のポータルにないため何もしていません。組織のポータルであれば、設定で追加してからリンクを開き直してください。"
+	},
 	Component: func(u string) string {
 		if u == "the browser extension" {
 			return "ブラウザーの拡張機能"

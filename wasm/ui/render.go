@@ -40,6 +40,14 @@ func (r *Root) renderScreen() app.UI {
 			Muted:  r.mutedCerts(),
 			OnMute: r.setMuted,
 		}
+	case screenRefused:
+		return &refusedView{
+			S:        r.s,
+			Origin:   r.refusedFrom,
+			Locked:   r.settings.IsLocked("portalURLs"),
+			OnOpen:   func(ctx app.Context) { r.screen = screenSettings; r.Update() },
+			OnCancel: r.backToList,
+		}
 	case screenNext:
 		return &nextView{
 			S:        r.s,

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,7 +40,8 @@ const (
 	screenError
 	screenSettings
 	screenDiagnostics
-	screenNext // "Next" (次へ) before the password, from a notification
+	screenNext    // "Next" (次へ) before the password, from a notification
+	screenRefused // a renewal link from a page that is not a configured portal
 )
 
 // Root is the whole UI. Its state lives only in memory; the password never
@@ -80,6 +82,10 @@ type Root struct {
 	link      *bridge.Link
 	linkShown bool
 
+	// refusedFrom is the origin of a refused renewal link
+	// (app.html#refused=ORIGIN, from the worker's notification).
+	refusedFrom string
+
 	settings  *bridge.Settings
 	doctor    *doctorState
 	hello     *proto.Hello
@@ -99,6 +105,11 @@ func (r *Root) OnMount(ctx app.Context) {
 	}
 	if v, ok := strings.CutPrefix(frag, "link="); ok {
 		r.linkNonce = v
+	}
+	refused := false
+	if v, ok := strings.CutPrefix(frag, "refused="); ok {
+		refused = true
+		r.refusedFrom, _ = url.QueryUnescape(v)
 	}
 	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 
@@ -124,6 +135,8 @@ func (r *Root) OnMount(ctx app.Context) {
 		r.screen = screenSettings
 	case frag == "diagnostics":
 		r.openDiagnostics(ctx)
+	case refused:
+		r.screen = screenRefused
 	}
 }
 
