@@ -70,6 +70,13 @@ func errorScreens(t *testing.T, lang string) {
 		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="cert_expired"]`)))
 	shotLang(t, ctx, lang, "e2-error-cert-expired")
 	wantMessage(t, ctx, proto.CodeCertExpired, lang)
+	// Trying again cannot help; the portal can.
+	if eval[bool](t, ctx, "retry", `!!document.getElementById("retry")`) {
+		t.Fatal(`"Try again" offered for an expired certificate`)
+	}
+	if href := attr(t, ctx, "#open-portal", "href"); strings.TrimSuffix(href, "/") != short.URL {
+		t.Fatalf("open-portal goes to %q, want the certificate's portal %s", href, short.URL)
+	}
 
 	// 2. The token's PIN, wrong.
 	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(expiredRow)))

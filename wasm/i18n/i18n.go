@@ -168,7 +168,7 @@ var en = Strings{
 	PortalHint:    "For example https://portal.example.com",
 	UserID:        "User ID",
 	Invitation:    "Invitation code",
-	Apply:         "Apply",
+	Apply:         "Start application",
 	FieldRequired: func(f string) string { return f + " is required." },
 	PortalHTTPS:   "The portal URL must start with https://",
 

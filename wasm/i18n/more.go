@@ -47,6 +47,11 @@ type More struct {
 	// A renewal link from a page that is not a configured portal.
 	LinkRefusedTitle string
 	LinkRefused      func(origin string, locked bool) string
+	// Screens after the screenshot review.
+	IssuedTo, SerialLabel, Expiry string
+	RenewFailed, EnrollFailed     string
+	OpenPortal, DiagReport        string
+	KeyStorage, KeyOf             string // enroll form label; list line
 }
 
 // More returns the extra texts in s's language.
@@ -64,17 +69,17 @@ var moreEN = More{
 	PortalURLsHint:   "One https URL per line. Renewal links are accepted only from these portals.",
 	WarningDays:      "Remind me before expiry (days)",
 	WarningDaysHint:  "Comma-separated, for example 30, 14, 7, 3, 1",
-	AllowedBackends:  "Key storage",
+	AllowedBackends:  "Key storage that may be used",
 	HardwareRequired: "Require a hardware key (TPM or token)",
 	Save:             "Save", Saved: "Saved.",
 	Locked:       "Set by your organisation",
 	LockedHint:   "Settings marked as set by your organisation cannot be changed here.",
 	BackendNames: map[string]string{"auto": "Automatic", "tpm": "TPM", "pkcs11": "Security token", "soft": "Software"},
 	CheckNow:     "Check expiry now",
-	MenuMute:     "Don't remind me again", MenuUnmute: "Remind me again", Muted: "No reminders",
+	MenuMute:     "Don't remind me again", MenuUnmute: "Remind me again", Muted: "Reminders off",
 	DiagTitle: "Diagnostics",
 	DiagHost:  "certrenew-host", DiagProtocol: "Protocol",
-	DiagBackends: "Key backends", DiagTokens: "Tokens", DiagNSS: "Certificate databases (NSS)",
+	DiagBackends: "Key storage", DiagTokens: "Keys in each storage", DiagNSS: "Certificate databases (NSS)",
 	DiagPortals: "Portals (reachability and TLS)", DiagLastOp: "Last enrollment or renewal",
 	DiagNone: "none", DiagCopy: "Copy report", DiagCopied: "Copied. The report holds no passwords or keys.",
 	DiagRunning: "Checking…", DiagExtension: "Extension",
@@ -126,6 +131,15 @@ var moreEN = More{
 	LastChecked:      func(w string) string { return "Last checked for expiring certificates: " + w },
 	NeverChecked:     "Not checked for expiring certificates yet.",
 	LinkRefusedTitle: "Renewal link refused",
+	IssuedTo:         "Issued to",
+	SerialLabel:      "Serial number",
+	Expiry:           "Expiry",
+	RenewFailed:      "The certificate was not renewed",
+	EnrollFailed:     "The certificate was not issued",
+	OpenPortal:       "Open the portal",
+	DiagReport:       "Report for your help desk (no passwords, PINs or keys)",
+	KeyStorage:       "Key storage",
+	KeyOf:            "Key",
 	LinkRefused: func(o string, locked bool) string {
 		if locked {
 			return "A renewal link came from " + o + ", which is not one of the portals your organisation set. Nothing was done with it. If it should be, ask your administrator to add it."
@@ -139,21 +153,21 @@ var moreEN = More{
 var moreJA = More{
 	Settings: "設定", Diagnostics: "診断",
 	SettingsTitle:    "設定",
-	PortalURLs:       "ポータルの URL",
+	PortalURLs:       "ポータルURL",
 	PortalURLsHint:   "1 行に 1 つ、https の URL。更新リンクはこのポータルからのみ受け付けます。",
-	WarningDays:      "有効期限の何日前に通知するか",
+	WarningDays:      "通知する日 (有効期限の何日前)",
 	WarningDaysHint:  "カンマ区切り。例: 30, 14, 7, 3, 1",
-	AllowedBackends:  "鍵の保管場所",
-	HardwareRequired: "ハードウェア鍵 (TPM またはトークン) を必須にする",
+	AllowedBackends:  "使用を許可する鍵の保管場所",
+	HardwareRequired: "ハードウェア鍵 (TPM・トークン) を必須にする",
 	Save:             "保存", Saved: "保存しました。",
 	Locked:       "組織により設定",
 	LockedHint:   "「組織により設定」の項目はここでは変更できません。",
 	BackendNames: map[string]string{"auto": "自動", "tpm": "TPM", "pkcs11": "セキュリティトークン", "soft": "ソフトウェア"},
 	CheckNow:     "今すぐ有効期限を確認",
-	MenuMute:     "今後通知しない", MenuUnmute: "通知を再開する", Muted: "通知しない",
+	MenuMute:     "今後通知しない", MenuUnmute: "通知を再開する", Muted: "期限の通知: オフ (今後通知しない)",
 	DiagTitle: "診断",
 	DiagHost:  "certrenew-host", DiagProtocol: "プロトコル",
-	DiagBackends: "鍵のバックエンド", DiagTokens: "トークン", DiagNSS: "証明書データベース (NSS)",
+	DiagBackends: "鍵の保管場所", DiagTokens: "保管場所ごとの鍵", DiagNSS: "証明書データベース (NSS)",
 	DiagPortals: "ポータル (接続と TLS)", DiagLastOp: "直近の申請・更新",
 	DiagNone: "なし", DiagCopy: "レポートをコピー", DiagCopied: "コピーしました。レポートにパスワードや鍵は含まれません。",
 	DiagRunning: "確認中…", DiagExtension: "拡張機能",
@@ -201,6 +215,15 @@ var moreJA = More{
 	LastChecked:      func(w string) string { return "有効期限の最終確認: " + w },
 	NeverChecked:     "有効期限はまだ確認していません。",
 	LinkRefusedTitle: "更新リンクを拒否しました",
+	IssuedTo:         "発行先",
+	SerialLabel:      "シリアル番号",
+	Expiry:           "有効期限",
+	RenewFailed:      "証明書を更新できませんでした",
+	EnrollFailed:     "証明書を発行できませんでした",
+	OpenPortal:       "ポータルを開く",
+	DiagReport:       "ヘルプデスク用レポート (パスワード・PIN・鍵は含みません)",
+	KeyStorage:       "鍵の保管場所",
+	KeyOf:            "鍵",
 	LinkRefused: func(o string, locked bool) string {
 		if locked {
 			return o + " から更新リンクが届きましたが、組織が設定したポータルではないため何もしていません。必要な場合は管理者にポータルの追加を依頼してください。"

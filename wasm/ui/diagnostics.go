@@ -64,9 +64,11 @@ func (v *diagnosticsView) Render() app.UI {
 	d := v.State
 	body := []app.UI{app.H1().ID("diag-title").Text(m.DiagTitle)}
 	ext := app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String()
-	body = append(body, app.Dl().Class("diag").Body(
-		app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext),
-	))
+	extRow := []app.UI{app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext)}
+	if d != nil && d.result != nil {
+		extRow = nil // with the host's versions below
+	}
+	body = append(body, app.If(len(extRow) > 0, app.Dl().Class("diag").Body(extRow...)))
 	switch {
 	case d == nil || (d.result == nil && d.err == nil):
 		body = append(body, app.P().ID("diag-running").Aria("busy", "true").Text(m.DiagRunning))
@@ -79,6 +81,7 @@ func (v *diagnosticsView) Render() app.UI {
 	default:
 		res := d.result
 		body = append(body, app.Dl().ID("diag-result").Class("diag").Body(
+			app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext),
 			app.Dt().Text(m.DiagHost), app.Dd().ID("diag-host").Text(res.HostVersion+" ("+res.Executable+")"),
 			app.Dt().Text(m.DiagProtocol), app.Dd().ID("diag-protocol").Text(res.Protocol),
 		),
@@ -92,7 +95,7 @@ func (v *diagnosticsView) Render() app.UI {
 	}
 	report := v.report()
 	body = append(body,
-		app.Label().For("diag-report").Class("sr-only").Text(m.DiagCopy),
+		app.Label().For("diag-report").Class("diag-report-label").Text(m.DiagReport),
 		app.Textarea().ID("diag-report").Class("diag-report").ReadOnly(true).Rows(6).Text(report),
 		app.If(v.copied, app.P().ID("diag-copied").Role("status").Class("hint").Text(m.DiagCopied)),
 		app.Div().Class("actions").Body(

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -99,7 +101,8 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 				),
 				app.Div().Class("cert-when").Text(when),
 				app.If(v.Muted[c.ID], app.Div().Class("cert-muted muted").Text(v.S.More().Muted)),
-				app.Div().Class("cert-serial muted").Body(
+				app.Div().Class("cert-meta muted").Text(certMeta(v.S, c)),
+				app.Div().Class("cert-serial muted").Title(c.Serial).Body(
 					app.Span().Text(v.S.Serial+" "),
 					app.Code().Text(c.Serial),
 				),
@@ -227,3 +230,17 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 
 // isExpired: the host says so, or the days left went negative since.
 func isExpired(c proto.Cert) bool { return c.Status == proto.StatusExpired || c.DaysLeft < 0 }
+
+// certMeta tells certificates with the same name apart: where the key is
+// and which portal issued it.
+func certMeta(s *i18n.Strings, c proto.Cert) string {
+	m := s.More()
+	parts := []string{}
+	if n, ok := m.BackendNames[c.Backend]; ok {
+		parts = append(parts, m.KeyOf+": "+n)
+	}
+	if u, err := url.Parse(c.Portal); err == nil && u.Host != "" {
+		parts = append(parts, u.Host)
+	}
+	return strings.Join(parts, " · ")
+}

@@ -30,14 +30,20 @@ func (v *nextView) Render() app.UI {
 	if isExpired(*c) {
 		when = v.S.ExpiredOn(date)
 	}
+	whenCls := ""
+	if isExpired(*c) || c.Status == proto.StatusExpiring {
+		whenCls = "is-warn"
+	}
 	return app.Section().ID("next-screen").Class("form-screen").DataSet("cert-id", c.ID).
 		Aria("labelledby", "next-title").Aria("describedby", "next-when").Body(
 		app.H1().ID("next-title").Text(v.S.RenewTitle),
 		app.Dl().Class("facts").Body(
-			app.Dt().Text("CN"),
+			app.Dt().Text(m.IssuedTo),
 			app.Dd().ID("next-cn").Text(cn),
-			app.Dt().Text(v.S.ValidUntil),
-			app.Dd().ID("next-when").Text(when),
+			app.Dt().Text(m.Expiry),
+			app.Dd().ID("next-when").Class(whenCls).Text(when),
+			app.If(certMeta(v.S, *c) != "", app.Dt().Text(m.KeyStorage)),
+			app.If(certMeta(v.S, *c) != "", app.Dd().Text(certMeta(v.S, *c))),
 		),
 		app.P().Class("hint").Text(m.NextHint),
 		app.Div().Class("actions").Body(

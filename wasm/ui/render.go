@@ -80,10 +80,11 @@ func (r *Root) renderScreen() app.UI {
 	case screenDone:
 		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
 	case screenError:
-		return app.Div().Body(
-			&errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry},
-			r.diagLink(),
-		)
+		ev := &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry, Extra: r.diagLink(), Command: r.errCommand}
+		if r.selected != nil {
+			ev.Portal = r.selected.Portal
+		}
+		return ev
 	case screenSettings:
 		return &settingsView{S: r.s, Settings: r.settings, OnSave: r.saveSettings, OnCheck: r.checkExpiry, OnBack: r.backToList}
 	case screenDiagnostics:

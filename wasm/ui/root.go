@@ -63,7 +63,10 @@ type Root struct {
 	done     *proto.Cert // the new certificate
 	err      *proto.Error
 	errRetry screen // where "Try again" goes: screenList means refresh
-	draft    enrollDraft
+	// errCommand is the operation (enroll, renew) whose error is shown,
+	// "" for other errors.
+	errCommand string
+	draft      enrollDraft
 	// tokenBackend: the host has a PKCS#11 token or a TPM, so enrollment
 	// asks for a token PIN.
 	tokenBackend bool
@@ -238,6 +241,7 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 			r.screen = screenProgress
 		case op.Error != nil:
 			r.showError(op.Error, screenList)
+			r.errCommand = op.Command
 		default:
 			r.finish(ctx, op.Result)
 		}
@@ -287,6 +291,7 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 				retry = screenEnroll
 			}
 			r.showError(rep.Error, retry)
+			r.errCommand = r.op.Command
 		}
 	}
 }
@@ -326,6 +331,7 @@ func (r *Root) showError(e *proto.Error, retry screen) {
 	}
 	r.err = e
 	r.errRetry = retry
+	r.errCommand = ""
 	r.screen = screenError
 }
 

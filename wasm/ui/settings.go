@@ -95,13 +95,15 @@ func (v *settingsView) Render() app.UI {
 			v.check("set-hardware", m.HardwareRequired, v.edit.HardwareRequired, v.locked("hardwareRequired"),
 				func(on bool) { v.edit.HardwareRequired = on }),
 			app.If(v.saved, app.P().ID("settings-saved").Role("status").Class("hint").Text(m.Saved)),
-			v.lastCheck(),
 			app.Div().Class("actions").Body(
 				app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
 					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-				app.Button().ID("check-now").Class("btn btn-secondary").Type("button").Text(m.CheckNow).
-					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
 				app.Button().ID("settings-save").Class("btn btn-primary").Type("submit").Text(m.Save),
+			),
+			app.Div().Class("check-now").Body(
+				v.lastCheck(),
+				app.Button().ID("check-now").Class("btn btn-secondary btn-small").Type("button").Text(m.CheckNow).
+					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
 			),
 		),
 	)
