@@ -42,8 +42,10 @@ func (v *nextView) Render() app.UI {
 			app.Dd().ID("next-cn").Text(cn),
 			app.Dt().Text(m.Expiry),
 			app.Dd().ID("next-when").Class(whenCls).Text(when),
-			app.If(certMeta(v.S, *c) != "", app.Dt().Text(m.KeyStorage)),
-			app.If(certMeta(v.S, *c) != "", app.Dd().Text(certMeta(v.S, *c))),
+			app.If(m.BackendNames[c.Backend] != "", app.Dt().Text(m.KeyStorage)),
+			app.If(m.BackendNames[c.Backend] != "", app.Dd().Text(m.BackendNames[c.Backend])),
+			app.If(c.Portal != "", app.Dt().Text(v.S.Portal)),
+			app.If(c.Portal != "", app.Dd().Text(c.Portal)),
 		),
 		app.P().Class("hint").Text(m.NextHint),
 		app.Div().Class("actions").Body(
