@@ -101,6 +101,14 @@ func launch(b *testing.B, ext, host string, env []string) (context.Context, func
 	if err != nil {
 		b.Fatal(err)
 	}
+	ctx, stop := launchProfile(b, ext, host, env, profile)
+	return ctx, func() { stop(); os.RemoveAll(profile) }
+}
+
+// launchProfile is launch on an existing profile directory, which stop
+// leaves in place: the browser restarts on what the last run stored.
+func launchProfile(b *testing.B, ext, host string, env []string, profile string) (context.Context, func()) {
+	b.Helper()
 	nmDir := filepath.Join(profile, "NativeMessagingHosts")
 	manifest, _ := json.Marshal(map[string]any{
 		"name": "com.certrenew.host", "description": "certrenew-host (benchmark)",
@@ -128,7 +136,7 @@ func launch(b *testing.B, ext, host string, env []string) (context.Context, func
 		chromedp.Env(env...),
 	)
 	ctx, cancelB := chromedp.NewContext(actx)
-	stop := func() { cancelB(); cancelA(); os.RemoveAll(profile) }
+	stop := func() { cancelB(); cancelA() }
 	if err := chromedp.Do(ctx); err != nil {
 		stop()
 		b.Fatalf("starting Chromium: %v", err)

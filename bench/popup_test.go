@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/certrenew/certrenew/internal/testenv"
 )
 
@@ -21,6 +23,11 @@ import (
 //   - first-open: a new browser with a fresh profile for every page open:
 //     the first open after install, when the worker has no list yet and
 //     must start certrenew-host and wait for its hello and list.
+//   - restart: the browser restarted on a profile whose worker listed the
+//     certificates before, for every page open: the new worker has the list
+//     from its storage cache (certrenew.list), not from memory, and the
+//     popup renders it while the host starts. The usual first click of a
+//     day.
 func BenchmarkPopup(b *testing.B) {
 	testenv.Need(b, "certutil", "pk12util")
 	if _, err := os.Stat(chromium); err != nil {
@@ -76,6 +83,46 @@ func BenchmarkPopup(b *testing.B) {
 		}
 		reportPair(b, popup, bare)
 	})
+
+	b.Run("restart", func(b *testing.B) { benchRestart(b, ext, host, env) })
+}
+
+// benchRestart is the restart sub-benchmark: one profile, a browser
+// started anew for each page open.
+func benchRestart(b *testing.B, ext, host string, env []string) {
+	profile := b.TempDir()
+	// The first run of this profile lists the certificates and stores the
+	// list; a graceful close flushes storage.
+	ctx, stop := launchProfile(b, ext, host, env, profile)
+	openTimed(b, ctx, "popup.html")
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`chrome.storage.local.get("certrenew.list").then(v => !!(v["certrenew.list"] && v["certrenew.list"].certs.length))`,
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		stop()
+		b.Fatalf("the worker did not cache the list: %v", err)
+	}
+	stop()
+	once := func(pageName string) time.Duration {
+		ctx, stop := launchProfile(b, ext, host, env, profile)
+		defer stop()
+		d := openTimed(b, ctx, pageName)
+		if pageName == "popup.html" {
+			saveShot(b, ctx, "popup-restart")
+		}
+		return d
+	}
+	var popup, bare samples
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			popup = append(popup, once("popup.html"))
+			bare = append(bare, once("bare.html"))
+		} else {
+			bare = append(bare, once("bare.html"))
+			popup = append(popup, once("popup.html"))
+		}
+		i++
+	}
+	reportPair(b, popup, bare)
 }
 
 func reportPair(b *testing.B, popup, bare samples) {

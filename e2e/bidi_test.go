@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/coder/websocket"
 )
@@ -85,7 +86,7 @@ type bidi struct {
 }
 
 // firefox starts headless Firefox ESR for u (HOME holds the native host
-// manifest), installs the Firefox build of the extension temporarily and
+// manifest that certrenew-host install wrote, if any), installs the Firefox build of the extension temporarily and
 // returns a driver on its first tab.
 func (u *user) firefox(t *testing.T, lang string) *bidi {
 	t.Helper()
@@ -94,17 +95,9 @@ func (u *user) firefox(t *testing.T, lang string) *bidi {
 		t.Fatalf("build: %v\n%s", built.err, built.out)
 	}
 	ext := firefoxExtension(t)
-	// Firefox's native messaging manifest: allowed_extensions, and
-	// Firefox passes the manifest path and add-on ID as argv.
-	nmDir := filepath.Join(u.home, ".mozilla", "native-messaging-hosts")
-	os.MkdirAll(nmDir, 0o755)
-	mf, _ := json.Marshal(map[string]any{
-		"name": "com.certrenew.host", "description": "certrenew host (e2e)", "path": built.host,
-		"type": "stdio", "allowed_extensions": []string{"certrenew@certrenew.org"},
-	})
-	if err := os.WriteFile(filepath.Join(nmDir, "com.certrenew.host.json"), mf, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// The host's registration is what `certrenew-host install --browser
+	// firefox` wrote under this HOME (~/.mozilla/native-messaging-hosts,
+	// allowed_extensions), or nothing for the host-missing test.
 	profile := filepath.Join(u.home, "ff-profile")
 	os.MkdirAll(profile, 0o700)
 	prefs := strings.Join([]string{
@@ -292,7 +285,9 @@ func (b *bidi) waitFor(what, expr string) {
 		}
 		time.Sleep(100 * time.Millisecond) // polling a condition
 	}
-	b.shot("failed-" + what)
+	if err := b.saveShot("failed-" + what); err != nil {
+		b.t.Logf("screenshot: %v", err)
+	}
 	body, _ := b.eval("document.body ? document.body.innerText.slice(0, 2000) : ''")
 	b.t.Fatalf("firefox: waiting for %s: %s\npage: %s", what, last, body)
 }
@@ -330,20 +325,34 @@ func (b *bidi) attr(sel, name string) string {
 	return s
 }
 
+// shot saves a PNG of the tab like the Chromium tests' shot; one that
+// cannot be taken fails the test.
 func (b *bidi) shot(name string) {
-	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
-	if dir == "" {
-		return
+	b.t.Helper()
+	if err := b.saveShot(name); err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	res, err := b.try("browsingContext.captureScreenshot", map[string]any{"context": b.tab})
+	out, err := b.eval(a11ytest.UnnamedJS)
 	if err != nil {
-		return
+		b.t.Fatalf("%s: accessible names: %v", name, err)
+	}
+	if out != "[]" {
+		b.t.Errorf("%s: no accessible name: %s", name, out)
+	}
+}
+
+func (b *bidi) saveShot(name string) error {
+	res, err := b.try("browsingContext.captureScreenshot", map[string]any{"context": b.tab, "origin": "document"})
+	if err != nil {
+		return err
 	}
 	var r struct{ Data string }
 	json.Unmarshal(res, &r)
-	png, _ := base64.StdEncoding.DecodeString(r.Data)
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	png, err := base64.StdEncoding.DecodeString(r.Data)
+	if err != nil || len(png) == 0 {
+		return fmt.Errorf("no PNG in the answer (%v)", err)
+	}
+	return writeShot(b.t, name, png)
 }
 
 func jsString(s string) string {

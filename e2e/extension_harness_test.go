@@ -97,7 +97,7 @@ func poll[T any](t *testing.T, ctx context.Context, what, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
-		shot(t, ctx, "failed-"+what)
+		shotAfterFailure(t, ctx, "failed-"+what)
 		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`chrome.storage ? chrome.storage.local.get(null).then(v => JSON.stringify(v).slice(0, 800)) : document.body.innerText.slice(0, 800)`, chromedp.EvalAwaitPromise))
 		t.Fatalf("%s: %v (page state: %s)", what, err, state)
 	}
@@ -154,10 +154,14 @@ func managedPolicy(t *testing.T, values map[string]any) {
 	t.Cleanup(func() { os.Remove(file) })
 }
 
-// shotLang saves a screenshot named for the language too.
+// shotLang saves a screenshot named for the language too (unless the
+// test's name already says it).
 func shotLang(t *testing.T, ctx context.Context, lang, name string) {
 	t.Helper()
-	shot(t, ctx, lang+"-"+name)
+	if !strings.HasSuffix(t.Name(), "/"+lang) {
+		name = lang + "-" + name
+	}
+	shot(t, ctx, name)
 }
 
 // jsonField is a field of the cert in `enroll --json` output.
@@ -178,4 +182,62 @@ func jsonField(t *testing.T, out, field string) string {
 		t.Fatalf("enroll --json: no cert.%s in %s", field, out)
 	}
 	return s
+}
+
+// worker attaches to the extension's service worker, to call its
+// functions (notify.js) and record what it passes to chrome.* APIs.
+func worker(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	prefix := "chrome-extension://" + extensionID + "/"
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		infos, err := chromedp.Targets(browser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Type == "service_worker" && strings.HasPrefix(in.URL, prefix) {
+				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
+				ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+				t.Cleanup(func() { cancelT(); cancel() })
+				if err := chromedp.Do(ctx); err != nil {
+					t.Fatalf("attach to the service worker: %v", err)
+				}
+				return ctx
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // polling a condition: the worker starts
+	}
+	t.Fatal("the extension's service worker did not start")
+	return nil
+}
+
+// recordNotifications makes the worker keep a copy of every
+// chrome.notifications.create call in self.__created ({id, opts}), since
+// no API reads back a notification's options.
+const recordNotifications = `(() => {
+  self.__created = [];
+  if (!self.__createOrig) self.__createOrig = chrome.notifications.create;
+  chrome.notifications.create = function (id, opts, ...rest) {
+    self.__created.push({ id, opts: JSON.parse(JSON.stringify(opts)) });
+    return self.__createOrig.call(chrome.notifications, id, opts, ...rest);
+  };
+  return true;
+})()`
+
+// pollWorker is poll for a worker target, where chromedp.Poll cannot run
+// (it needs a frame): the expression is re-evaluated in the worker every
+// 100 ms until it is truthy, for up to 30 s.
+func pollWorker[T any](t *testing.T, ctx context.Context, what, expr string) T {
+	t.Helper()
+	return eval[T](t, ctx, what, `new Promise((resolve, reject) => {
+  const t0 = Date.now();
+  (function again() {
+    Promise.resolve().then(() => (`+expr+`)).then((v) => {
+      if (v) resolve(v);
+      else if (Date.now() - t0 > 30000) reject(new Error("timed out"));
+      else setTimeout(again, 100);
+    }, reject);
+  })();
+})`)
 }

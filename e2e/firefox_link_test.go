@@ -19,7 +19,7 @@ func TestFirefoxRenewalLink(t *testing.T) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
 	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
 	serial := jsonField(t, out, "serial")
 	portal := renewServer(t)

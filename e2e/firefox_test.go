@@ -1,6 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
@@ -17,7 +22,7 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
 	for _, lang := range []string{"en"} {
 		ff := u.firefox(t, lang)
 		ff.openExt(p.URL+"/", "popup.html")
@@ -53,5 +58,54 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 			t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
 		}
 		u.nss(t).only(t, serial2)
+	}
+}
+
+// installForFirefox registers the host for Firefox only, as a user does
+// (`certrenew-host install --browser firefox`), and checks that it wrote
+// the manifest Firefox reads under HOME.
+func installForFirefox(t *testing.T, u *user, args ...string) {
+	t.Helper()
+	u.host(t, "", append([]string{"install", "--browser", "firefox"}, args...)...)
+	mf := filepath.Join(u.home, ".mozilla", "native-messaging-hosts", "com.certrenew.host.json")
+	data, err := os.ReadFile(mf)
+	if err != nil {
+		t.Fatalf("certrenew-host install --browser firefox wrote no %s: %v", mf, err)
+	}
+	var m struct {
+		Path              string   `json:"path"`
+		AllowedExtensions []string `json:"allowed_extensions"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Path != built.host || !slices.Contains(m.AllowedExtensions, "certrenew@certrenew.org") {
+		t.Fatalf("firefox host manifest %s: %s", mf, data)
+	}
+}
+
+// TestFirefoxHostMissing: in Firefox, with no host registered (Firefox
+// says so in port.error, "No such native application"), the list says
+// host_missing and how to fix it, in English and Japanese.
+func TestFirefoxHostMissing(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			testenv.Need(t, "firefox-esr")
+			u := newUser(t) // no `certrenew-host install`
+			page := renewServer(t)
+			ff := u.firefox(t, lang)
+			ff.openExt(page.URL+"/", "popup.html")
+			ff.waitFor("host missing", ff.visible(`#error[data-code="host_missing"]`))
+			ff.shot("ff-" + lang + "-host-missing")
+			msg, _ := ff.eval(`document.getElementById("error-message").textContent`)
+			if !strings.Contains(msg, "certrenew-host install") {
+				t.Fatalf("host-missing message %s does not say how to fix it", msg)
+			}
+			title, _ := ff.eval(`document.getElementById("error-title").textContent`)
+			if want := map[string]string{"en": `"Something went wrong"`, "ja": `"エラーが発生しました"`}[lang]; title != want {
+				t.Fatalf("error title %s, want %s", title, want)
+			}
+			detail, _ := ff.eval(`document.querySelector("#error details code").textContent`)
+			if !strings.Contains(detail, "No such native application") {
+				t.Fatalf("technical details %s do not carry Firefox's reason", detail)
+			}
+		})
 	}
 }

@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
@@ -117,18 +120,99 @@ func popupURL(page string) string {
 	return fmt.Sprintf("chrome-extension://%s/%s", extensionID, page)
 }
 
-// shot saves a screenshot when CERTRENEW_SCREENSHOTS names a directory.
+// screenshotDir is where every test saves its screenshots:
+// $CERTRENEW_SCREENSHOTS, else .state/screenshots under the repository.
+func screenshotDir() string {
+	if d := os.Getenv("CERTRENEW_SCREENSHOTS"); d != "" {
+		return d
+	}
+	root, _ := filepath.Abs("..")
+	return filepath.Join(root, ".state", "screenshots")
+}
+
+// shot saves a PNG of the whole page as screenshotDir()/<test>-<name>.png;
+// a screenshot that cannot be taken or saved fails the test.
+//
+// Every screen a test shows it also checks for controls without an
+// accessible name (a11ytest.UnnamedJS).
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
-	if dir == "" {
-		return
+	if err := saveShot(t, ctx, name); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	checkNames(t, ctx, name)
+}
+
+// checkNames fails the test for controls without an accessible name.
+func checkNames(t *testing.T, ctx context.Context, screen string) {
+	t.Helper()
+	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11ytest.UnnamedJS))
 	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
-		return
+		t.Fatalf("%s: accessible names: %v", screen, err)
 	}
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	if len(bad) > 0 {
+		t.Errorf("%s: no accessible name: %v", screen, bad)
+	}
+}
+
+// shotAfterFailure is shot for a test already failing: the page may be
+// gone, so a missing screenshot is only logged.
+func shotAfterFailure(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if err := saveShot(t, ctx, name); err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+func saveShot(t *testing.T, ctx context.Context, name string) error {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return err
+	}
+	return writeShot(t, name, buf)
+}
+
+func writeShot(t *testing.T, name string, png []byte) error {
+	dir := screenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	file := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "-")+"-"+name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		return err
+	}
+	v, _ := shotsTaken.LoadOrStore(t.Name(), new([]string))
+	l := v.(*[]string)
+	*l = append(*l, file) // a test's shots are taken one at a time
+	return nil
+}
+
+// shotsTaken lists, per test, the screenshot files written.
+var shotsTaken sync.Map // test name -> *[]string
+
+// checkShots fails unless this test wrote at least want screenshots, each
+// a PNG that decodes.
+func checkShots(t *testing.T, want int) {
+	t.Helper()
+	v, _ := shotsTaken.Load(t.Name())
+	var files []string
+	if v != nil {
+		files = *v.(*[]string)
+	}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(fh)
+		fh.Close()
+		if err != nil || cfg.Width == 0 || cfg.Height == 0 {
+			t.Fatalf("%s is not a PNG: %v", f, err)
+		}
+	}
+	if len(files) < want {
+		t.Fatalf("%d screenshots saved, want %d", len(files), want)
+	}
 }

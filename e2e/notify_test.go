@@ -11,12 +11,28 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// created is one chrome.notifications.create call the worker made.
+type created struct {
+	ID   string `json:"id"`
+	Opts struct {
+		Title              string `json:"title"`
+		Message            string `json:"message"`
+		RequireInteraction bool   `json:"requireInteraction"`
+		Buttons            []struct {
+			Title string `json:"title"`
+		} `json:"buttons"`
+	} `json:"opts"`
+}
+
 // TestExpiryNotifications enrolls a certificate that expires in 10 days,
-// then in Chromium: the badge counts it, the expiry check raises one
-// notification for the 14-day threshold and not a second one, "don't remind
-// me again" clears the badge, and the notification's target
-// (app.html#renew=ID) opens that certificate's password screen. In English
-// and Japanese, with screenshots.
+// then in Chromium: the badge counts it; the expiry check raises one
+// notification for the 14-day threshold, with requireInteraction and the
+// Renew / "Don't remind me again" buttons (what the worker passes to
+// chrome.notifications.create), and not a second one; the worker's
+// registered click listener opens the seed's notification flow in a tab
+// (Next → password → Activate) and the renewal runs against the portal;
+// the "Don't remind me again" button mutes the certificate and clears the
+// badge. In English and Japanese, with screenshots.
 func TestExpiryNotifications(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		t.Run(lang, func(t *testing.T) { expiryNotifications(t, lang) })
@@ -31,7 +47,7 @@ func expiryNotifications(t *testing.T, lang string) {
 	u := newUser(t)
 	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
 	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
-	certID := jsonField(t, out, "id")
+	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
 
 	browser := u.browserLang(t, lang)
 	ctx, closeTab := openExt(t, browser, "popup.html")
@@ -41,23 +57,30 @@ func expiryNotifications(t *testing.T, lang string) {
 	shotLang(t, ctx, lang, "n1-list-expiring")
 	poll[bool](t, ctx, "badge 1", `chrome.action.getBadgeText({}).then(t => t === "1")`)
 
+	w := worker(t, browser)
+	eval[bool](t, w, "record notifications", recordNotifications)
+
 	// The daily check, run now from the settings page's "Check now".
 	run(t, ctx, "settings", chromedp.Click(chromedp.CSS("#nav-settings")), chromedp.WaitVisible(chromedp.CSS("#check-now")))
 	shotLang(t, ctx, lang, "n2-settings")
 	before := eval[float64](t, ctx, "last check", `chrome.storage.local.get("certrenew.lastCheck").then(v => v["certrenew.lastCheck"] || 0)`)
 	run(t, ctx, "check now", chromedp.Click(chromedp.CSS("#check-now")))
-	ids := poll[[]string](t, ctx, "notification", `chrome.notifications.getAll().then(n => Object.keys(n).length ? Object.keys(n) : null)`)
-	if len(ids) != 1 || ids[0] != "renew:"+certID {
-		t.Fatalf("notifications %v, want renew:%s", ids, certID)
+	notes := pollWorker[[]created](t, w, "notification", `self.__created.length ? self.__created : null`)
+	if len(notes) != 1 || notes[0].ID != "renew:"+certID {
+		t.Fatalf("notifications %+v, want one renew:%s", notes, certID)
 	}
-	notified := eval[map[string]float64](t, ctx, "notified", `chrome.storage.local.get("certrenew.notified").then(v => v["certrenew.notified"])`)
-	if len(notified) != 1 {
-		t.Fatalf("notified %v", notified)
+	// Chromium keeps a notification with buttons until the user acts.
+	n := notes[0].Opts
+	wantButtons := map[string][2]string{"en": {"Renew", "Don't remind me again"}, "ja": {"更新", "今後通知しない"}}[lang]
+	if !n.RequireInteraction || len(n.Buttons) != 2 || n.Buttons[0].Title != wantButtons[0] || n.Buttons[1].Title != wantButtons[1] {
+		t.Fatalf("notification options %+v: want requireInteraction and the buttons %q", n, wantButtons)
 	}
-	for _, th := range notified {
-		if th != 14 {
-			t.Fatalf("threshold %v, want 14 (10 days left)", th)
-		}
+	if !strings.Contains(n.Message, userID) || !strings.Contains(n.Message, "10") && !strings.Contains(n.Message, "9") {
+		t.Fatalf("notification message %q does not name the certificate and its days left", n.Message)
+	}
+	notified := poll[map[string]float64](t, ctx, "notified", `chrome.storage.local.get("certrenew.notified").then(v => v["certrenew.notified"])`)
+	if len(notified) != 1 || notified[certID+"/"+serial] != 14 {
+		t.Fatalf("notified %v, want %s/%s at the 14-day threshold (10 days left)", notified, certID, serial)
 	}
 	poll[bool](t, ctx, "check done", fmt.Sprintf(`chrome.storage.local.get("certrenew.lastCheck").then(v => (v["certrenew.lastCheck"] || 0) > %f)`, before))
 
@@ -66,30 +89,108 @@ func expiryNotifications(t *testing.T, lang string) {
 	before = eval[float64](t, ctx, "last check", `chrome.storage.local.get("certrenew.lastCheck").then(v => v["certrenew.lastCheck"])`)
 	run(t, ctx, "check again", chromedp.Click(chromedp.CSS("#check-now")))
 	poll[bool](t, ctx, "second check done", fmt.Sprintf(`chrome.storage.local.get("certrenew.lastCheck").then(v => v["certrenew.lastCheck"] > %f)`, before))
-	if n := eval[int](t, ctx, "notifications", `chrome.notifications.getAll().then(n => Object.keys(n).length)`); n != 0 {
-		t.Fatalf("%d notifications after the second check, want none (duplicate)", n)
+	if n := eval[int](t, w, "notifications", `self.__created.length`); n != 1 {
+		t.Fatalf("%d notifications after the second check, want 1 (no duplicate)", n)
 	}
 
-	// The notification's click opens app.html#renew=ID (notify.js): the
-	// password screen of that certificate.
-	actx, closeApp := openExt(t, browser, "app.html#renew="+certID)
-	defer closeApp()
-	run(t, actx, "renew from notification", chromedp.WaitVisible(chromedp.CSS("#password")))
-	shotLang(t, actx, lang, "n3-renew-from-notification")
+	// A click on the notification: the listener the worker registered,
+	// called as Chromium calls it, opens the flow in a tab.
+	if !eval[bool](t, w, "listeners", `chrome.notifications.onClicked.hasListener(onNotificationClicked) && chrome.notifications.onButtonClicked.hasListener(onNotificationButton)`) {
+		t.Fatal("the notification handlers are not the registered listeners")
+	}
+	appURL := popupURL("app.html#renew=" + certID)
+	eval[bool](t, w, "click", `(onNotificationClicked("renew:`+certID+`"), true)`)
+	app, _ := waitTab(t, browser, appURL, nil)
+	run(t, app, "next screen", chromedp.WaitVisible(chromedp.CSS(`#next-screen[data-cert-id="`+certID+`"] #next:focus`)))
+	if lang == "ja" {
+		if b := text(t, app, "#next"); b != "次へ" {
+			t.Fatalf("next button %q", b)
+		}
+	}
+	shotLang(t, app, lang, "n3-notification-next")
+	run(t, app, "next", chromedp.Click(chromedp.CSS("#next")), chromedp.WaitVisible(chromedp.CSS("#password:focus")))
+	shotLang(t, app, lang, "n4-notification-password")
+	run(t, app, "activate", chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	shotLang(t, app, lang, "n5-notification-done")
+	renewed := attr(t, app, "#done", "data-serial")
+	if renewed == "" || renewed == serial {
+		t.Fatalf("renewed serial %q (old %q)", renewed, serial)
+	}
 
-	// "Don't remind me again" from the list's menu clears the badge.
-	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(row)))
-	run(t, ctx, "mute",
-		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
-		chromedp.WaitVisible(chromedp.CSS(".menu-mute")),
-	)
-	shotLang(t, ctx, lang, "n4-menu")
-	run(t, ctx, "mute click", chromedp.Click(chromedp.CSS(".menu-mute")), chromedp.WaitVisible(chromedp.CSS(row+" .cert-muted")))
-	shotLang(t, ctx, lang, "n5-muted")
+	// The "Renew" button opens the same flow in another tab.
+	tabs := func() int {
+		infos, _ := chromedp.Targets(browser)
+		n := 0
+		for _, in := range infos {
+			if in.Type == "page" && in.URL == appURL {
+				n++
+			}
+		}
+		return n
+	}
+	had := tabs()
+	eval[bool](t, w, "renew button", `(onNotificationButton("renew:`+certID+`", 0), true)`)
+	for deadline := time.Now().Add(30 * time.Second); tabs() <= had; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the Renew button opened no tab")
+		}
+	}
+
+	// "Don't remind me again" mutes the certificate and clears the badge.
+	eval[bool](t, w, "mute button", `Promise.resolve(onNotificationButton("renew:`+certID+`", 1)).then(() => true)`)
+	poll[bool](t, ctx, "muted", `chrome.storage.local.get("certrenew.muted").then(v => !!(v["certrenew.muted"] || {})["`+certID+`"])`)
 	poll[bool](t, ctx, "badge cleared", `chrome.action.getBadgeText({}).then(t => t === "")`)
+	// A new popup: the tabs the extension opened came to the front.
+	ctx, closeTab2 := openExt(t, browser, "popup.html")
+	defer closeTab2()
+	run(t, ctx, "list muted", chromedp.WaitVisible(chromedp.CSS(row+" .cert-muted")))
+	shotLang(t, ctx, lang, "n6-muted")
 	if lang == "ja" {
 		if got := text(t, ctx, row+" .cert-muted"); !strings.Contains(got, "通知しない") {
 			t.Fatalf("muted label %q is not Japanese", got)
+		}
+	}
+	// And back on from the list's menu.
+	run(t, ctx, "unmute", chromedp.Click(chromedp.CSS(row+" .cert-menu")), chromedp.WaitVisible(chromedp.CSS(".menu-mute")))
+	shotLang(t, ctx, lang, "n7-menu")
+	run(t, ctx, "unmute click", chromedp.Click(chromedp.CSS(".menu-mute")), chromedp.WaitNotPresent(chromedp.CSS(row+" .cert-muted")))
+}
+
+// TestWarningDaysAgree: with the policy's warning days 60 and 7 and a
+// certificate 45 days from expiry (not expiring by the host's own 30
+// days), the list marks it red and the badge counts it, both by the
+// policy's largest warning day; two expiry checks at once notify once.
+func TestWarningDaysAgree(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	p := portaltest.StartWith(t, portaltest.Options{Validity: 45 * 24 * time.Hour})
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	managedPolicy(t, map[string]any{"warningDays": []int{7, 60}})
+	u := newUser(t)
+	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	certID := jsonField(t, out, "id")
+
+	browser := u.browser(t)
+	ctx, closeTab := openExt(t, browser, "popup.html")
+	defer closeTab()
+	row := `.cert-row[data-cert-id="` + certID + `"]`
+	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row+".is-warn")))
+	poll[bool](t, ctx, "badge 1", `chrome.action.getBadgeText({}).then(t => t === "1")`)
+
+	w := worker(t, browser)
+	eval[bool](t, w, "record notifications", recordNotifications)
+	n := eval[int](t, w, "two checks at once", `chrome.storage.local.remove("certrenew.notified")
+  .then(() => Promise.all([notifyExpiring(list), notifyExpiring(list)]))
+  .then(() => self.__created.length)`)
+	if n != 1 {
+		t.Fatalf("two expiry checks at once raised %d notifications, want 1", n)
+	}
+	notified := eval[map[string]float64](t, w, "notified", `chrome.storage.local.get("certrenew.notified").then(v => v["certrenew.notified"])`)
+	for k, th := range notified {
+		if th != 60 {
+			t.Fatalf("notified %s at %v, want the 60-day threshold", k, th)
 		}
 	}
 }

@@ -1,17 +1,25 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
 // TestManagedPolicy sets the extension's managed storage through a
 // Chromium policy file (schema.json): the options page shows the managed
 // values locked, the user cannot change them, and unmanaged settings stay
-// editable; the diagnostics view reports the host. In en and ja.
+// editable; the key policy reaches the host with the enroll request, which
+// refuses a software key with hardware_required, and the worker refuses a
+// backend outside allowedBackends before the host sees it; the diagnostics
+// view reports the host. In en and ja.
 func TestManagedPolicy(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		t.Run(lang, func(t *testing.T) { managedPolicyTest(t, lang) })
@@ -21,30 +29,33 @@ func TestManagedPolicy(t *testing.T) {
 func managedPolicyTest(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil")
 	const corp = "https://portal.corp.example"
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
 	managedPolicy(t, map[string]any{
-		"portalURLs":       []string{corp + "/certs"},
-		"warningDays":      []int{60, 7},
+		"portalURLs":       []string{corp + "/certs", p.URL},
 		"hardwareRequired": true,
+		"allowedBackends":  []string{"auto", "pkcs11", "soft"},
 	})
 	u := newUser(t)
-	u.host(t, "", "install")
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
 	browser := u.browserLang(t, lang)
 	ctx, closeTab := openExt(t, browser, "options.html")
 	defer closeTab()
 	run(t, ctx, "options", chromedp.WaitVisible(chromedp.CSS("#locked-portalURLs")))
 	shotLang(t, ctx, lang, "p1-settings-locked")
-	for _, id := range []string{"#locked-warningDays", "#locked-hardwareRequired", "#locked-hint"} {
+	for _, id := range []string{"#locked-hardwareRequired", "#locked-allowedBackends", "#locked-hint"} {
 		run(t, ctx, id, chromedp.WaitVisible(chromedp.CSS(id)))
 	}
-	if v := eval[string](t, ctx, "portals", `document.getElementById("set-portals").value`); v != corp {
-		t.Fatalf("portal URLs %q, want the managed %q", v, corp)
+	if v := eval[string](t, ctx, "portals", `document.getElementById("set-portals").value`); v != corp+"\n"+p.URL {
+		t.Fatalf("portal URLs %q, want the managed %q and %q", v, corp, p.URL)
 	}
-	if v := eval[string](t, ctx, "days", `document.getElementById("set-days").value`); v != "60, 7" {
-		t.Fatalf("warning days %q", v)
+	if eval[bool](t, ctx, "days lock", `!!document.getElementById("locked-warningDays")`) {
+		t.Fatal("warning days shown as set by the organisation; the policy does not set them")
 	}
-	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-autorenew","set-backend-soft"].map(id => document.getElementById(id).disabled)`)
-	if !disabled[0] || !disabled[1] || !disabled[2] || disabled[3] || disabled[4] {
-		t.Fatalf("disabled portals/days/hardware/autorenew/soft = %v, want locked, locked, locked, editable, editable", disabled)
+	disabled := eval[[]bool](t, ctx, "disabled", `["set-portals","set-days","set-hardware","set-backend-soft"].map(id => document.getElementById(id).disabled || !!document.getElementById(id).closest("fieldset:disabled"))`)
+	if !disabled[0] || disabled[1] || !disabled[2] || !disabled[3] {
+		t.Fatalf("disabled portals/days/hardware/soft = %v, want locked, editable, locked, locked", disabled)
 	}
 	if !eval[bool](t, ctx, "hw", `document.getElementById("set-hardware").checked`) {
 		t.Fatal("hardware required is not shown checked")
@@ -54,21 +65,54 @@ func managedPolicyTest(t *testing.T, lang string) {
 		t.Fatal("software keys allowed although policy requires hardware")
 	}
 	// A user's save changes what is not managed, and not what is.
-	run(t, ctx, "save", chromedp.Click(chromedp.CSS("#set-autorenew")), chromedp.Click(chromedp.CSS("#settings-save")), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
-	poll[bool](t, ctx, "autorenew saved", `chrome.storage.local.get("certrenew.settings").then(v => (v["certrenew.settings"]||{}).autoRenew === true)`)
+	run(t, ctx, "save", chromedp.Evaluate[chromedp.Void](`document.getElementById("set-days").value = ""`), chromedp.SendKeys(chromedp.CSS("#set-days"), "20, 5"),
+		chromedp.Click(chromedp.CSS("#settings-save")), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
+	poll[bool](t, ctx, "days saved", `chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify((v["certrenew.settings"]||{}).warningDays) === "[20,5]")`)
 	stored := eval[string](t, ctx, "stored", `chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify(v["certrenew.settings"]))`)
-	if strings.Contains(stored, "portalURLs") || strings.Contains(stored, "warningDays") {
-		t.Fatalf("user settings %s hold managed keys", stored)
+	for _, k := range []string{"portalURLs", "hardwareRequired", "allowedBackends"} {
+		if strings.Contains(stored, k) {
+			t.Fatalf("user settings %s hold the managed %s", stored, k)
+		}
 	}
 
 	// Enrollment offers no software key: hardwareRequired leaves "auto"
-	// only (this host has no hardware backend), so no choice is shown.
+	// and pkcs11, and this host has no token, so no choice is shown.
 	ectx, closeE := openExt(t, browser, "popup.html")
 	defer closeE()
 	run(t, ectx, "enroll", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")), chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
 	poll[bool](t, ectx, "settings reached the form", `document.querySelector("section[data-backends]")?.dataset.backends === "auto"`)
 	if eval[bool](t, ectx, "backend select", `!!document.getElementById("enroll-backend")`) {
 		t.Fatal("enrollment offers a key storage choice although policy leaves only auto")
+	}
+	// "auto" on a host with software keys only: the host itself refuses,
+	// because the policy came with the request.
+	run(t, ectx, "enroll auto",
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="hardware_required"]`)))
+	shotLang(t, ectx, lang, "p3-error-hardware-required")
+	if m := text(t, ectx, "#error-message"); m != proto.MessageFor(proto.CodeHardwareRequired, lang) {
+		t.Fatalf("hardware_required message %q", m)
+	}
+	// A page of the extension asking for a backend outside the policy:
+	// the worker refuses it before the host sees it.
+	for _, backend := range []string{"soft", "tpm"} {
+		got := eval[string](t, ectx, "enroll "+backend, `new Promise((resolve) => {
+  const port = chrome.runtime.connect({name: "ui"});
+  port.onMessage.addListener((m) => {
+    if (m.kind === "reply" && m.reply.id === "t-`+backend+`" && m.reply.type !== "progress") resolve(m.reply.type + ":" + (m.reply.error ? m.reply.error.code : ""));
+  });
+  port.postMessage({kind: "request", request: {id: "t-`+backend+`", command: "enroll", params: {portal: "`+p.URL+`", user: "`+userID+`", password: "`+password+`", invitation: "`+code+`", backend: "`+backend+`"}}});
+})`)
+		if got != "error:backend_not_allowed" {
+			t.Fatalf("enroll with backend %s: %s, want error:backend_not_allowed", backend, got)
+		}
+	}
+	if out := u.host(t, "", "list", "--json"); strings.Contains(out, `"serial"`) {
+		t.Fatalf("a certificate was enrolled against the policy:\n%s", out)
 	}
 
 	// Diagnostics: the host's report through the extension.
@@ -104,5 +148,52 @@ func TestHostMissingDiagnostics(t *testing.T) {
 				t.Fatalf("diagnostics says %q, the list %q", m, msg)
 			}
 		})
+	}
+}
+
+// TestHostForbidden: a host that refuses the caller (here: told another
+// extension is calling) sends an error frame before its hello; the list
+// and diagnostics say host_forbidden with how to fix it, not host_failed.
+func TestHostForbidden(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			testenv.Need(t, "chromium")
+			u := newUser(t)
+			u.host(t, "", "install")
+			wrapHost(t, u, "exec '"+built.host+"' chrome-extension://"+strings.Repeat("a", 32)+"/ \"$@\"")
+			browser := u.browserLang(t, lang)
+			ctx, closeTab := openExt(t, browser, "popup.html")
+			defer closeTab()
+			run(t, ctx, "host forbidden", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_forbidden"]`)))
+			shotLang(t, ctx, lang, "d3-host-forbidden")
+			if msg := text(t, ctx, "#error-message"); !strings.Contains(msg, "certrenew-host install") {
+				t.Fatalf("host-forbidden message %q does not say how to fix it", msg)
+			}
+			if d := eval[string](t, ctx, "detail", `document.querySelector("#error details code").textContent`); !strings.Contains(d, "not in the allowlist") {
+				t.Fatalf("technical details %q do not carry the host's reason", d)
+			}
+		})
+	}
+}
+
+// wrapHost points Chromium's host manifest at a shell script running
+// body (with the browser's arguments in "$@").
+func wrapHost(t *testing.T, u *user, body string) {
+	t.Helper()
+	wrapper := filepath.Join(t.TempDir(), "host-wrapper")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mf := filepath.Join(u.home, ".config", "chromium", "NativeMessagingHosts", "com.certrenew.host.json")
+	data, err := os.ReadFile(mf)
+	if err != nil {
+		t.Fatalf("host manifest: %v", err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	m["path"] = wrapper
+	data, _ = json.Marshal(m)
+	if err := os.WriteFile(mf, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -10,14 +10,26 @@ import (
 
 type contextT = context.Context
 
+// stepTimeout bounds one run: a renewal against the local portal takes
+// seconds, so a minute means it will not come (and leaves the tab's own
+// 3 minutes for the failure's screenshot).
+const stepTimeout = time.Minute
+
 // run runs browser actions; on failure it saves a screenshot and shows the
 // page body.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	start := time.Now()
 	defer func() { t.Logf("%-28s %v", what, time.Since(start).Round(time.Millisecond)) }()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		shot(t, ctx, "failed-"+what)
+	// The tab's first action makes its target, which lives as long as the
+	// context it is made with: make it with ctx, not the step's context.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		shotAfterFailure(t, ctx, "failed-"+what)
 		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
 		if len(html) > 3000 {
 			html = html[:3000]

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
@@ -10,21 +11,11 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// unnamedControls lists buttons and inputs without an accessible name.
-const unnamedControls = `Array.from(document.querySelectorAll('button, input, select, textarea')).filter(el => {
-  if (el.getAttribute('aria-label')) return false;
-  if (el.labels && el.labels.length) return false;
-  return el.textContent.trim() === '';
-}).map(el => el.outerHTML)`
-
-// screen saves a screenshot and checks that every control has an
-// accessible name.
+// screen saves a screenshot (which checks that every control has an
+// accessible name).
 func screen(t *testing.T, ctx contextT, lang, name string) {
 	t.Helper()
 	shotLang(t, ctx, lang, name)
-	if bad := eval[[]string](t, ctx, "a11y names", unnamedControls); len(bad) > 0 {
-		t.Errorf("%s/%s: controls without an accessible name: %v", lang, name, bad)
-	}
 }
 
 // TestScreensBothLanguages walks every toolbar screen with the real host and
@@ -113,7 +104,18 @@ func screens(t *testing.T, lang string) {
 		if h := text(t, ctx, "#diag-title"); h != "診断" {
 			t.Fatalf("diagnostics title %q", h)
 		}
+		// The host's English details are words of the UI's own in
+		// Japanese (the copyable report and technical codes aside).
+		shown := eval[string](t, ctx, "diagnostics text", `(() => {
+  const c = document.getElementById("diagnostics").cloneNode(true);
+  c.querySelectorAll("textarea, code, .check-name, #diag-host").forEach(e => e.remove());
+  return c.textContent;
+})()`)
+		if english := regexp.MustCompile(`\b(available|verified|cert9\.db|keys?|renew|enroll|soft|OK)\b`).FindString(shown); english != "" {
+			t.Errorf("Japanese diagnostics show %q: %s", english, shown)
+		}
 	}
 	// Keyboard only: Tab reaches the nav and Enter opens settings.
 	run(t, ctx, "keyboard", chromedp.Focus(chromedp.CSS("#nav-settings")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#settings")))
+	checkShots(t, 14)
 }

@@ -76,9 +76,21 @@ function onUIMessage(p, m) {
     case "getState":
       ready.then(() => sendState(p));
       break;
-    case "request":
-      handleRequest(typeof m.link === "string" ? withLinkToken(m.request, m.link) : m.request, m.link);
+    case "request": {
+      const req = typeof m.link === "string" ? withLinkToken(m.request, m.link) : m.request;
+      if (req && req.command === "enroll") {
+        // The organisation's key policy goes with the request; the host
+        // enforces it too (EnrollParams.policy).
+        loadSettings().then((s) => {
+          const r = withKeyPolicy(req, s.values);
+          if (r.error) broadcast({ kind: "reply", reply: errorReply(req.id, r.error) });
+          else handleRequest(r.request, m.link);
+        });
+      } else {
+        handleRequest(req, m.link);
+      }
       break;
+    }
     case "getLink":
       safePost(p, { kind: "link", linkInfo: typeof m.nonce === "string" ? linkInfo(m.nonce) : null });
       break;
@@ -105,9 +117,12 @@ function onUIMessage(p, m) {
   }
 }
 
-// settingsForUI is the settings plus the key backends the host has.
+// settingsForUI is the settings plus the key backends the host has and
+// when the last expiry check ran.
 function settingsForUI() {
-  return loadSettings().then((s) => Object.assign(s, { hostBackends: hello ? hello.backends || [] : null }));
+  return Promise.all([loadSettings(), chrome.storage.local.get(LAST_CHECK_KEY).catch(() => ({}))]).then(([s, v]) =>
+    Object.assign(s, { hostBackends: hello ? hello.backends || [] : null, lastCheck: v[LAST_CHECK_KEY] || 0 }),
+  );
 }
 
 function sendState(p) {
@@ -147,7 +162,7 @@ function handleRequest(req, linkNonce) {
   if (OP_COMMANDS.has(req.command)) {
     if (op && !op.done) {
       // One enrollment or renewal at a time; the UI re-attaches to it.
-      broadcast(errorReply(req.id, { code: "busy", message: "" }));
+      broadcast({ kind: "reply", reply: errorReply(req.id, { code: "busy", message: "" }) });
       return;
     }
     const certId =
@@ -193,10 +208,11 @@ function ensurePort() {
   }
   port = p;
   p.onMessage.addListener((m) => onHostMessage(p, m));
-  p.onDisconnect.addListener(() => {
-    // lastError must be read inside this callback.
-    const why = (chrome.runtime.lastError && chrome.runtime.lastError.message) || "";
-    onHostGone(p, why);
+  p.onDisconnect.addListener((gone) => {
+    // Firefox reports why in port.error; Chrome in lastError, which must
+    // be read inside this callback.
+    const err = (gone && gone.error) || p.error || chrome.runtime.lastError;
+    onHostGone(p, (err && err.message) || "");
   });
   clearTimeout(helloTimer);
   helloTimer = setTimeout(() => {
@@ -213,6 +229,16 @@ function ensurePort() {
 function onHostMessage(p, m) {
   if (p !== port || !m || typeof m !== "object") return;
   if (!helloSeen) {
+    if (m.type === "error" && m.error && m.error.code === "origin_not_allowed") {
+      // The host runs but refuses this caller (its allowlist), before its
+      // hello.
+      closePort(p, {
+        code: "host_forbidden",
+        message: "certrenew-host does not allow this extension. To register it again, " + INSTALL_FIX + ".",
+        detail: String(m.error.detail || m.error.code).slice(0, 300),
+      });
+      return;
+    }
     if (m.type !== "hello" || !m.hello) {
       closePort(p, { code: "host_failed", message: "certrenew-host did not start with a hello.", detail: "first frame: " + String(m.type) });
       return;
@@ -302,10 +328,14 @@ function onHostGone(p, why) {
   failAll(err);
 }
 
-// hostErrorFor maps Chrome's native-messaging error text to a code.
-// See https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging#native-messaging-debugging
+// hostErrorFor maps the browser's native-messaging error text to a code.
+// Chrome: "Specified native messaging host not found.", "Access to the
+// specified native messaging host is forbidden." (see
+// https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging#native-messaging-debugging);
+// Firefox: "No such native application com.certrenew.host" for a host
+// that is not registered or does not list the add-on.
 function hostErrorFor(why, wasRunning) {
-  if (/not found/i.test(why)) {
+  if (/not found|no such native application/i.test(why)) {
     return {
       code: "host_missing",
       message: "certrenew-host is not installed for this browser. Install it and " + INSTALL_FIX + ".",

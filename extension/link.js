@@ -18,6 +18,7 @@ const LINK_TTL_MS = 30 * 60 * 1000;
 const TOKEN_RE = /^rt1_[A-Za-z0-9_-]{43}$/; // rt1_ + base64url(32 bytes)
 const SERIAL_RE = /^[0-9a-fA-F]{1,64}$/;
 const links = new Map(); // nonce -> {token, serial, user, portal, at}
+const refusedOrigins = new Map(); // "refused:" notification ID -> origin (not secret)
 
 function originOf(sender) {
   if (sender.origin && sender.origin !== "null") return sender.origin;
@@ -57,7 +58,11 @@ async function acceptLink(m, sender) {
   const reason = checkLink(m, origin, values.portalURLs);
   if (reason) {
     if (reason === "origin_not_allowed" || reason === "origin_mismatch") {
-      chrome.notifications.create(NOTE_REFUSED + newNonce(), {
+      // A click opens app.html#refused=ORIGIN: what happened and the way
+      // to Settings (notify.js).
+      const nid = NOTE_REFUSED + newNonce();
+      refusedOrigins.set(nid, origin);
+      chrome.notifications.create(nid, {
         type: "basic",
         iconUrl: "icons/icon128.png",
         title: chrome.i18n.getMessage("notifyTitle"),

@@ -10,12 +10,14 @@
 const NOTIFIED_KEY = "certrenew.notified"; // {"id/serial": threshold}
 const EXPIRED = -1;
 
-// thresholdFor is the smallest threshold at or above daysLeft, EXPIRED
-// after expiry, or null when none is reached yet.
-function thresholdFor(daysLeft, warningDays) {
-  if (daysLeft < 0) return EXPIRED;
+// thresholdFor is the smallest warning day at or above the cert's days
+// left, EXPIRED after expiry, or null when none is reached yet. The rule
+// is proto.IsExpiring's (daysLeft <= t), which the UI's red rows use with
+// the largest warning day, so that the badge counts what the list marks.
+function thresholdFor(c, warningDays) {
+  if (c.status === "expired" || c.daysLeft < 0) return EXPIRED;
   let hit = null;
-  for (const t of warningDays) if (daysLeft <= t && (hit === null || t < hit)) hit = t;
+  for (const t of warningDays) if (c.daysLeft <= t && (hit === null || t < hit)) hit = t;
   return hit;
 }
 
@@ -28,7 +30,7 @@ function needingAction(list, settings) {
   const out = [];
   for (const c of (list && list.certs) || []) {
     if (settings.muted[c.id]) continue;
-    const th = thresholdFor(c.daysLeft, settings.values.warningDays);
+    const th = thresholdFor(c, settings.values.warningDays);
     if (th !== null) out.push({ cert: c, threshold: th });
   }
   return out;
@@ -42,8 +44,16 @@ async function updateBadge(list) {
 }
 
 // notifyExpiring raises at most one notification per certificate and
-// threshold.
-async function notifyExpiring(list) {
+// threshold. Runs are queued: two checks close together would otherwise
+// both read certrenew.notified before either wrote it, and notify twice.
+let notifyQueue = Promise.resolve();
+function notifyExpiring(list) {
+  const run = notifyQueue.then(() => notifyOnce(list));
+  notifyQueue = run.catch(() => {});
+  return run;
+}
+
+async function notifyOnce(list) {
   const s = await loadSettings();
   const notified = (await chrome.storage.local.get(NOTIFIED_KEY))[NOTIFIED_KEY] || {};
   let changed = false;
@@ -58,7 +68,7 @@ async function notifyExpiring(list) {
       iconUrl: "icons/icon128.png",
       title: chrome.i18n.getMessage("notifyTitle"),
       message:
-        c.daysLeft < 0
+        threshold === EXPIRED
           ? chrome.i18n.getMessage("notifyExpired", [cn])
           : chrome.i18n.getMessage("notifyExpiring", [cn, String(c.daysLeft)]),
     };
@@ -70,8 +80,9 @@ async function notifyExpiring(list) {
     await chrome.notifications.create(NOTE_RENEW + c.id, opts);
   }
   if (changed) await chrome.storage.local.set({ [NOTIFIED_KEY]: notified });
-  // When the last check ran (the options page shows it; tests wait on it).
+  // When the last check ran: the options page shows it (tests wait on it).
   await chrome.storage.local.set({ [LAST_CHECK_KEY]: Date.now() });
+  broadcast({ kind: "settings", settings: await settingsForUI() });
 }
 
 const LAST_CHECK_KEY = "certrenew.lastCheck";
@@ -84,18 +95,26 @@ function openApp(fragment) {
 }
 
 // A click (or the "Renew" button) opens the renewal flow for that cert in a
-// tab; "Don't remind me again" mutes it.
-chrome.notifications.onClicked.addListener((nid) => {
+// tab (app.html#renew=ID: "Next", then the password); "Don't remind me
+// again" mutes it. The handlers are named so that tests can check that
+// they are the registered listeners and call them as a click does.
+function onNotificationClicked(nid) {
   chrome.notifications.clear(nid);
-  if (nid.startsWith(NOTE_RENEW)) openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
-});
-
-if (chrome.notifications.onButtonClicked) {
-  chrome.notifications.onButtonClicked.addListener((nid, i) => {
-    chrome.notifications.clear(nid);
-    if (!nid.startsWith(NOTE_RENEW)) return;
-    const certId = nid.slice(NOTE_RENEW.length);
-    if (i === 0) openApp("renew=" + encodeURIComponent(certId));
-    else setMuted(certId, true).then(() => list && updateBadge(list));
-  });
+  if (nid.startsWith(NOTE_RENEW)) return openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
+  if (nid.startsWith(NOTE_REFUSED)) {
+    const origin = refusedOrigins.get(nid) || "";
+    refusedOrigins.delete(nid);
+    return openApp("refused=" + encodeURIComponent(origin));
+  }
 }
+
+function onNotificationButton(nid, i) {
+  chrome.notifications.clear(nid);
+  if (!nid.startsWith(NOTE_RENEW)) return;
+  const certId = nid.slice(NOTE_RENEW.length);
+  if (i === 0) return openApp("renew=" + encodeURIComponent(certId));
+  return setMuted(certId, true).then(() => list && updateBadge(list));
+}
+
+chrome.notifications.onClicked.addListener(onNotificationClicked);
+if (chrome.notifications.onButtonClicked) chrome.notifications.onButtonClicked.addListener(onNotificationButton);

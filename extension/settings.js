@@ -14,10 +14,11 @@ const SETTINGS_DEFAULTS = Object.freeze({
   warningDays: [30, 14, 7, 3, 1],
   allowedBackends: ["auto", "tpm", "pkcs11", "soft"],
   hardwareRequired: false,
-  autoRenew: false,
 });
 const BACKENDS = ["auto", "tpm", "pkcs11", "soft"];
-const IS_FIREFOX = typeof browser !== "undefined" && !!browser.runtime;
+// Firefox's extension pages are moz-extension: URLs. (A global `browser`
+// is no test: Chrome 148+ defines one too.)
+const IS_FIREFOX = chrome.runtime.getURL("").startsWith("moz-extension:");
 
 // cleanSettings keeps only known keys with values of the right shape; bad
 // values are dropped (the default or user value then applies).
@@ -37,7 +38,6 @@ function cleanSettings(v) {
     if (b.length) out.allowedBackends = Array.from(new Set(b));
   }
   if (typeof v.hardwareRequired === "boolean") out.hardwareRequired = v.hardwareRequired;
-  if (typeof v.autoRenew === "boolean") out.autoRenew = v.autoRenew;
   return out;
 }
 
@@ -87,4 +87,27 @@ async function setMuted(certId, muted) {
   if (muted) cur[certId] = true;
   else delete cur[certId];
   await chrome.storage.local.set({ [MUTED_KEY]: cur });
+}
+
+// withKeyPolicy returns {request} with the key policy added to an enroll
+// request's params, or {error} when it asks for a backend the policy does
+// not allow. The error names the backend (not secret) and nothing else of
+// the params, which hold the password.
+function withKeyPolicy(req, values) {
+  const params = req.params && typeof req.params === "object" ? req.params : {};
+  const backend = typeof params.backend === "string" && params.backend ? params.backend : "auto";
+  if (!values.allowedBackends.includes(backend)) {
+    return {
+      error: {
+        code: "backend_not_allowed",
+        message: "",
+        detail: "backend " + JSON.stringify(backend.slice(0, 32)) + " is not in allowedBackends [" + values.allowedBackends.join(", ") + "]",
+      },
+    };
+  }
+  const policy = {
+    hardwareRequired: !!values.hardwareRequired,
+    allowedBackends: values.allowedBackends.filter((b) => b !== "auto"),
+  };
+  return { request: Object.assign({}, req, { params: Object.assign({}, params, { policy }) }) };
 }

@@ -3,6 +3,8 @@
 #   - popup open → certificate list rendered from the worker's cache, vs a
 #     bare go-app page (bench.BenchmarkPopup/warm; target popup/bare ≤ 1.15)
 #   - the first open after install (BenchmarkPopup/first-open)
+#   - the first open after a browser restart, the list from the worker's
+#     storage cache (BenchmarkPopup/restart)
 #   - app.wasm and bare.wasm sizes, raw and gzip -9
 #
 #   scripts/bench-extension.sh [N]     N page opens per page (default 20)
@@ -18,6 +20,11 @@ for w in app bare; do
   printf '%-10s raw %9d bytes   gzip -9 %9d bytes\n' "$w.wasm" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
 done
 go test -run '^$' -bench 'BenchmarkPopup' -benchtime "${n}x" ./bench/ | tee "$out/bench.txt"
-awk '/BenchmarkPopup\/warm/ { for (i = 1; i <= NF; i++) if ($i == "popup/bare") r = $(i-1) }
-     END { if (r == "") { print "no popup/bare ratio" > "/dev/stderr"; exit 1 }
-           printf "popup (cached list) / bare go-app page: %s (target <= 1.15)\n", r }' "$out/bench.txt"
+awk '/BenchmarkPopup\/(warm|first-open|restart)/ {
+       split($1, name, "/"); sub(/-[0-9]+$/, "", name[2])
+       for (i = 1; i <= NF; i++) if ($i == "popup/bare") r[name[2]] = $(i-1)
+     }
+     END { if (!("warm" in r) || !("restart" in r)) { print "no popup/bare ratio" > "/dev/stderr"; exit 1 }
+           printf "popup (cached list, warm worker) / bare go-app page: %s (target <= 1.15)\n", r["warm"]
+           printf "popup after a browser restart (list from storage) / bare, same restart: %s\n", r["restart"]
+           if ("first-open" in r) printf "popup first open after install / bare: %s\n", r["first-open"] }' "$out/bench.txt"

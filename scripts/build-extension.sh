@@ -5,8 +5,11 @@
 #       e.g. scripts/build-extension.sh dist/extension
 #            scripts/build-extension.sh dist/extension-firefox firefox
 #
-# CERTRENEW_PORTAL_MATCHES="https://portal.example/*,..." fills Chrome's
-# externally_connectable (see wasm/cmd/extmanifest).
+# CERTRENEW_PORTAL_MATCHES="https://portal.example/*,..." names the
+# organisation's portals: the renewal-link content script runs on those
+# pages only (without it: every https page whose path holds "renew") and
+# Chrome's externally_connectable lists them (see wasm/cmd/extmanifest and
+# docs/extension.md, "Building for your portal").
 #
 # Needs only Go. OUTDIR is emptied first. It then holds:
 #   manifest.json background.js settings.js notify.js link.js content.js

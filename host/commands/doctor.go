@@ -85,35 +85,35 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 func tokenCheck(ctx context.Context, keys *hsm.Registry, scheme string) proto.DoctorCheck {
 	c := proto.DoctorCheck{Name: scheme}
 	if keys == nil {
-		c.Detail = "not inspected"
+		c.Detail, c.Status = "not inspected", proto.DoctorNotInspected
 		return c
 	}
 	b, err := keys.Backend(scheme)
 	if err != nil {
-		c.Detail = err.Error()
+		c.Detail, c.Status = err.Error(), proto.DoctorFailed
 		return c
 	}
 	l, ok := b.(hsm.Lister)
 	if !ok {
-		c.OK, c.Detail = true, "available"
+		c.OK, c.Detail, c.Status = true, "available", proto.DoctorAvailable
 		return c
 	}
 	ids, err := l.List(ctx)
 	if err != nil {
-		c.Detail = err.Error()
+		c.Detail, c.Status = err.Error(), proto.DoctorFailed
 		return c
 	}
-	c.OK, c.Detail = true, fmt.Sprintf("%d key(s)", len(ids))
+	c.OK, c.Detail, c.Status, c.N = true, fmt.Sprintf("%d key(s)", len(ids)), proto.DoctorKeys, len(ids)
 	return c
 }
 
 func nssCheck(dir string) proto.DoctorCheck {
 	c := proto.DoctorCheck{Name: dir}
 	if _, err := os.Stat(filepath.Join(dir, "cert9.db")); err != nil {
-		c.Detail = "no cert9.db: " + errors.Unwrap(err).Error()
+		c.Detail, c.Status = "no cert9.db: "+errors.Unwrap(err).Error(), proto.DoctorNSSMissing
 		return c
 	}
-	c.OK, c.Detail = true, "cert9.db"
+	c.OK, c.Detail, c.Status = true, "cert9.db", proto.DoctorNSSReady
 	return c
 }
 
@@ -127,22 +127,22 @@ func portalCheck(ctx context.Context, env DoctorEnv, portal string) proto.Doctor
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(portal, "/")+"/.well-known/est/cacerts", nil)
 	if err != nil {
-		c.Detail = err.Error()
+		c.Detail, c.Status = err.Error(), proto.DoctorFailed
 		return c
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: env.Roots, MinVersion: tls.VersionTLS12}}}
 	resp, err := client.Do(req)
 	if err != nil {
-		c.Detail = err.Error()
+		c.Detail, c.Status = err.Error(), proto.DoctorFailed
 		return c
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		c.Detail = "TLS verified; /cacerts answered " + resp.Status
+		c.Detail, c.Status, c.N = "TLS verified; /cacerts answered "+resp.Status, proto.DoctorHTTPStatus, resp.StatusCode
 		return c
 	}
-	c.OK, c.Detail = true, "TLS verified ("+tls.VersionName(resp.TLS.Version)+"), /cacerts 200"
+	c.OK, c.Detail, c.Status = true, "TLS verified ("+tls.VersionName(resp.TLS.Version)+"), /cacerts 200", proto.DoctorTLSVerified
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 )
 
@@ -22,20 +23,39 @@ const (
 // state file, the log, or an error.
 func WithPIN(ctx context.Context, pin string) context.Context { return hsm.WithPIN(ctx, pin) }
 
+// ErrBackendNotAllowed reports a backend the organisation's policy (the
+// enroll request's proto.KeyPolicy) does not allow.
+var ErrBackendNotAllowed = errors.New("key backend not allowed by policy")
+
 // chooseBackend resolves an enrollment's backend request to a registered
 // name ("tpm", "pkcs11", "soft"; see hsm.Registry) and its backend. "auto"
 // (or "") means the configured default if there is one, else the TPM if
-// present, else the configured PKCS#11 token, else software keys. With
-// PolicyHardwareRequired a backend that does not make hardware-bound keys
-// is refused here, before anything is made.
-func (e *Engine) chooseBackend(ctx context.Context, requested string) (string, hsm.Backend, error) {
-	name := requested
+// present, else the configured PKCS#11 token, else software keys, among
+// the backends pol allows. A backend that does not make hardware-bound
+// keys is refused here, before anything is made, when the host's config
+// (PolicyHardwareRequired) or pol requires hardware; hardware reports
+// whether the key must be hardware-bound.
+func (e *Engine) chooseBackend(ctx context.Context, requested string, pol *proto.KeyPolicy) (name string, backend hsm.Backend, hardware bool, err error) {
+	hardware = e.hardwareRequired() || (pol != nil && pol.HardwareRequired)
+	refuse := func() (string, hsm.Backend, bool, error) {
+		if hardware {
+			return "", nil, true, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))
+		}
+		return "", nil, false, fmt.Errorf("%w: %q", ErrBackendNotAllowed, name)
+	}
+	name = requested
 	if name == "" || name == "auto" {
 		name = e.cfg.DefaultBackend
+		if !pol.Allows(name) {
+			name = ""
+		}
 	}
 	if name == "" || name == "auto" {
 		name = "soft"
 		for _, n := range []string{"tpm", "pkcs11"} {
+			if !pol.Allows(n) {
+				continue
+			}
 			b, err := e.cfg.Keys.Backend(n)
 			if err != nil {
 				continue
@@ -46,17 +66,20 @@ func (e *Engine) chooseBackend(ctx context.Context, requested string) (string, h
 			}
 		}
 	}
-	backend, err := e.cfg.Keys.Backend(name)
+	if !pol.Allows(name) {
+		return refuse()
+	}
+	backend, err = e.cfg.Keys.Backend(name)
 	if err != nil {
-		if e.hardwareRequired() {
-			return "", nil, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))
+		if hardware {
+			return refuse()
 		}
-		return "", nil, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
+		return "", nil, false, fmt.Errorf("%w: %v", hsm.ErrUnavailable, err)
 	}
-	if e.hardwareRequired() && !hsm.IsHardwareBackend(backend) {
-		return "", nil, fmt.Errorf("%w (requested %q, found no TPM and no configured token)", hsm.ErrHardwareRequired, orAuto(requested))
+	if hardware && !hsm.IsHardwareBackend(backend) {
+		return refuse()
 	}
-	return name, backend, nil
+	return name, backend, hardware, nil
 }
 
 func (e *Engine) hardwareRequired() bool { return e.cfg.KeyPolicy == PolicyHardwareRequired }

@@ -145,7 +145,7 @@ func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int
 	switch {
 	case left <= 0:
 		status = proto.StatusExpired
-	case days < warnDays:
+	case proto.IsExpiring(days, warnDays):
 		status = proto.StatusExpiring
 	}
 	return proto.Cert{

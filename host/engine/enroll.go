@@ -25,7 +25,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	if err != nil {
 		return nil, err
 	}
-	name, backend, err := e.chooseBackend(ctx, p.Backend)
+	name, backend, hardware, err := e.chooseBackend(ctx, p.Backend, p.Policy)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		nickname: ent.Nickname,
 		backend:  backend,
 		keyReq:   hsm.GenerateRequest{Label: "certrenew " + p.User},
-		hardware: e.hardwareRequired(),
+		hardware: hardware,
 		csr:      pkcs10.Request{Subject: pkix.Name{CommonName: p.User}, ChallengePassword: challengeOf(p)},
 		client:   client,
 		submit: func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error) {

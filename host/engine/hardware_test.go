@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -112,22 +113,30 @@ func TestBackendChoice(t *testing.T) {
 	reg := &hsm.Registry{}
 	reg.Add(soft.New(filepath.Join(dir, "soft")))
 	reg.Add(tpm.New(filepath.Join(dir, "tpm"), filepath.Join(dir, "no-such-tpm")))
-	for _, tc := range []struct {
+	for i, tc := range []struct {
 		policy, backend string
+		req             *proto.KeyPolicy // the extension's policy, in the request
 		want            error
 		wantScheme      string
 	}{
-		{"", "auto", nil, "soft"},
-		{"", "soft", nil, "soft"},
-		{"", "nosuch", hsm.ErrUnavailable, ""},
-		{engine.PolicyHardwareRequired, "auto", hsm.ErrHardwareRequired, ""},
-		{engine.PolicyHardwareRequired, "soft", hsm.ErrHardwareRequired, ""},
+		{"", "auto", nil, nil, "soft"},
+		{"", "soft", nil, nil, "soft"},
+		{"", "nosuch", nil, hsm.ErrUnavailable, ""},
+		{engine.PolicyHardwareRequired, "auto", nil, hsm.ErrHardwareRequired, ""},
+		{engine.PolicyHardwareRequired, "soft", nil, hsm.ErrHardwareRequired, ""},
+		// The extension's managed policy reaches the host in the request.
+		{"", "auto", &proto.KeyPolicy{HardwareRequired: true}, hsm.ErrHardwareRequired, ""},
+		{"", "soft", &proto.KeyPolicy{HardwareRequired: true}, hsm.ErrHardwareRequired, ""},
+		{"", "soft", &proto.KeyPolicy{AllowedBackends: []string{"auto", "tpm"}}, engine.ErrBackendNotAllowed, ""},
+		{"", "auto", &proto.KeyPolicy{AllowedBackends: []string{"tpm", "pkcs11"}}, engine.ErrBackendNotAllowed, ""},
+		{"", "auto", &proto.KeyPolicy{AllowedBackends: []string{"auto", "soft"}}, nil, "soft"},
+		{"", "auto", &proto.KeyPolicy{AllowedBackends: []string{"auto"}}, nil, "soft"},
 	} {
 		eng := engine.New(engine.Config{Dir: filepath.Join(t.TempDir(), "state"), Keys: reg, Store: &memStore{}, Log: zerolog.Nop(), Roots: p.Roots, KeyPolicy: tc.policy})
-		user := "u" + tc.backend + tc.policy
+		user := fmt.Sprintf("u%d", i)
 		p.AddUser(t, user, password)
 		code := p.Invite(t, user)
-		res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: code, Backend: tc.backend}, nil)
+		res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: code, Backend: tc.backend, Policy: tc.req}, nil)
 		if !errors.Is(err, tc.want) {
 			t.Fatalf("%s/%s: %v, want %v", tc.policy, tc.backend, err, tc.want)
 		}

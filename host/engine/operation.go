@@ -21,7 +21,8 @@ type operation struct {
 	nickname string
 	backend  hsm.Backend
 	keyReq   hsm.GenerateRequest
-	// hardware: the key must be hardware-bound (PolicyHardwareRequired).
+	// hardware: the key must be hardware-bound (PolicyHardwareRequired,
+	// or the enroll request's proto.KeyPolicy).
 	hardware bool
 	csr      pkcs10.Request
 	client   *est.Client

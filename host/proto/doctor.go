@@ -23,11 +23,29 @@ type DoctorResult struct {
 }
 
 // DoctorCheck is one item of the report: OK, or what is wrong in Detail.
+// Status says the same in a word a UI can put in the user's language
+// (Detail stays the technical text, in English).
 type DoctorCheck struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail,omitempty"`
+	Status string `json:"status,omitempty"`
+	// N is the number a status is about: keys (DoctorKeys) or the HTTP
+	// status code (DoctorHTTPStatus).
+	N int `json:"n,omitempty"`
 }
+
+// DoctorCheck statuses. A UI shows Detail for statuses it does not know.
+const (
+	DoctorAvailable    = "available"     // the backend makes keys
+	DoctorKeys         = "keys"          // the backend holds Count keys
+	DoctorNotInspected = "not_inspected" // the host did not look
+	DoctorNSSReady     = "nss_ready"     // the NSS DB (cert9.db) is there
+	DoctorNSSMissing   = "nss_missing"   // no cert9.db
+	DoctorTLSVerified  = "tls_verified"  // verified TLS, /cacerts answered 200
+	DoctorHTTPStatus   = "http_status"   // verified TLS, /cacerts answered N
+	DoctorFailed       = "failed"        // Detail is the error
+)
 
 // DoctorLastOp is the last enrollment or renewal the host ran.
 type DoctorLastOp struct {

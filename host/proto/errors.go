@@ -32,9 +32,12 @@ const (
 	CodeBackendUnavailable Code = "backend_unavailable"
 	// CodeHardwareRequired: policy demands a TPM or token key and there is none.
 	CodeHardwareRequired Code = "hardware_required"
-	CodeStoreFailed      Code = "store_failed"
-	CodeUserCancelled    Code = "user_cancelled"
-	CodeInternal         Code = "internal"
+	// CodeBackendNotAllowed: the organisation's policy does not allow the
+	// key storage asked for.
+	CodeBackendNotAllowed Code = "backend_not_allowed"
+	CodeStoreFailed       Code = "store_failed"
+	CodeUserCancelled     Code = "user_cancelled"
+	CodeInternal          Code = "internal"
 
 	// Codes the extension raises itself, about reaching the host.
 	CodeHostMissing      Code = "host_missing"
@@ -108,6 +111,7 @@ var catalogue = map[Code][2]string{
 	CodeTokenAbsent:        {"The security token is not connected.", "セキュリティトークンが接続されていません。"},
 	CodeBackendUnavailable: {"The requested key storage is not available on this computer.", "指定された鍵の保管場所はこのコンピューターでは使用できません。"},
 	CodeHardwareRequired:   {"Your organization requires the key to be kept in a TPM or security token, and none was found on this computer.", "組織のポリシーにより鍵はTPMまたはセキュリティトークンに保管する必要がありますが、このコンピューターには見つかりませんでした。"},
+	CodeBackendNotAllowed:  {"Your organization does not allow keys to be kept in the key storage you chose. Choose another one.", "組織のポリシーにより、選んだ鍵の保管場所は使用できません。別の保管場所を選んでください。"},
 	CodeStoreFailed:        {"The certificate could not be installed. The previous certificate is still in place.", "証明書をインストールできませんでした。以前の証明書はそのまま使用できます。"},
 	CodeUserCancelled:      {"Cancelled.", "キャンセルしました。"},
 	CodeHostMissing:        {"certrenew-host is not installed or not registered with this browser. Run certrenew-host install.", "certrenew-host がインストールされていないか、このブラウザーに登録されていません。certrenew-host install を実行してください。"},

@@ -174,6 +174,42 @@ type EnrollParams struct {
 	// replaces Invitation: the portal knows which certificate (and so
 	// which invitation) it is bound to.
 	Token string `json:"token,omitempty"`
+	// Policy is the organisation's key policy as the extension holds it
+	// (managed storage); the host enforces it on top of its own config.
+	Policy *KeyPolicy `json:"policy,omitempty"`
+}
+
+// KeyPolicy limits where an enrollment may make its key: the extension's
+// enterprise policy (extension/schema.json allowedBackends and
+// hardwareRequired), sent with each enroll request so that the host, not
+// only the UI, refuses what the organisation does not allow.
+type KeyPolicy struct {
+	// HardwareRequired refuses keys that are not hardware-bound (TPM or
+	// token): the host answers CodeHardwareRequired.
+	HardwareRequired bool `json:"hardwareRequired,omitempty"`
+	// AllowedBackends are the KeyBackends a key may be made in ("auto" is
+	// a choice of the UI, not a place, and is ignored here). Empty allows
+	// every backend.
+	AllowedBackends []string `json:"allowedBackends,omitempty"`
+}
+
+// Allows reports whether p lets a key be made in the backend name (one of
+// KeyBackends). A nil policy allows everything.
+func (p *KeyPolicy) Allows(name string) bool {
+	if p == nil {
+		return true
+	}
+	listed := false
+	for _, b := range p.AllowedBackends {
+		if b == "auto" {
+			continue
+		}
+		listed = true
+		if b == name {
+			return true
+		}
+	}
+	return !listed
 }
 
 // RenewParams are the params of CmdRenew. See RFC 7030, Section 4.2.2.
@@ -196,6 +232,13 @@ const (
 	StatusExpired  = "expired"
 )
 
+// IsExpiring is the one rule for "expiring": daysLeft (whole days, rounded
+// down) at or below warnDays, so that a warning day of 7 covers the
+// certificate from the day 7 days are left. The host's Status, the UI's
+// red rows and the extension's badge and notifications (notify.js
+// thresholdFor: daysLeft <= t) all use it.
+func IsExpiring(daysLeft, warnDays int) bool { return daysLeft <= warnDays }
+
 // Cert describes one certificate managed by the host.
 type Cert struct {
 	ID        string    `json:"id"`
@@ -215,7 +258,8 @@ type Cert struct {
 type ListResult struct {
 	Certs []Cert `json:"certs"`
 	// WarnDays is the number of days before expiry at which a certificate
-	// counts as expiring.
+	// counts as expiring (IsExpiring), from the host's config. The
+	// extension uses its own warning days (policy) instead when it has them.
 	WarnDays int `json:"warnDays"`
 }
 

@@ -71,6 +71,8 @@ func code(err error) proto.Code {
 		return proto.CodeBadRequest
 	case errors.Is(err, hsm.ErrHardwareRequired):
 		return proto.CodeHardwareRequired
+	case errors.Is(err, engine.ErrBackendNotAllowed):
+		return proto.CodeBackendNotAllowed
 	case errors.Is(err, hsm.ErrPINIncorrect):
 		return proto.CodeTokenPINIncorrect
 	case errors.Is(err, hsm.ErrTokenAbsent):

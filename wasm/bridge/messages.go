@@ -70,7 +70,6 @@ type SettingValues struct {
 	WarningDays      []int    `json:"warningDays"`
 	AllowedBackends  []string `json:"allowedBackends"`
 	HardwareRequired bool     `json:"hardwareRequired"`
-	AutoRenew        bool     `json:"autoRenew"`
 }
 
 // Settings are the effective values, the keys set by policy (shown
@@ -82,6 +81,9 @@ type Settings struct {
 	// HostBackends are the key backends the host reported in its hello;
 	// nil before the host answered.
 	HostBackends []string `json:"hostBackends"`
+	// LastCheck is when the last expiry check ran (ms since the epoch), 0
+	// when none has.
+	LastCheck float64 `json:"lastCheck"`
 }
 
 // IsLocked reports whether policy sets key.

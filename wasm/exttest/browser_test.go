@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 const chromium = "/usr/bin/chromium"
@@ -138,41 +140,53 @@ func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Actio
 
 func fatal(t *testing.T, ctx context.Context, what string, err error) {
 	t.Helper()
-	shot(t, ctx, "FAILED-"+strings.ReplaceAll(what, " ", "-"))
+	if serr := saveShot(t, ctx, "FAILED-"+strings.ReplaceAll(what, " ", "-")); serr != nil {
+		t.Logf("screenshot: %v", serr)
+	}
 	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
 	t.Fatalf("%s: %v\nbody: %s", what, err, html)
 }
 
-// shot saves a screenshot to $CERTRENEW_SCREENSHOTS/<test>-<name>.png.
-func shot(t *testing.T, ctx context.Context, name string) {
-	dir := os.Getenv("CERTRENEW_SCREENSHOTS")
-	if dir == "" {
-		return
+// screenshotDir is where every test saves its screenshots:
+// $CERTRENEW_SCREENSHOTS, else .state/screenshots under the repository.
+func screenshotDir() string {
+	if d := os.Getenv("CERTRENEW_SCREENSHOTS"); d != "" {
+		return d
 	}
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	_ = os.MkdirAll(dir, 0o755)
-	f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+".png")
-	if err := os.WriteFile(f, buf, 0o644); err != nil {
-		t.Log(err)
-	}
+	return filepath.Join(repoRoot, ".state", "screenshots")
 }
 
-// unnamedControls lists buttons and inputs without an accessible name.
-const unnamedControls = `Array.from(document.querySelectorAll('button, input, select, textarea')).filter(el => {
-  if (el.getAttribute('aria-label')) return false;
-  if (el.labels && el.labels.length) return false;
-  return el.textContent.trim() === '';
-}).map(el => el.outerHTML)`
+// shot saves a PNG of the whole page as screenshotDir()/<test>-<name>.png;
+// a screenshot that cannot be taken or saved fails the test.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if err := saveShot(t, ctx, name); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	checkNames(t, ctx, name)
+}
 
+func saveShot(t *testing.T, ctx context.Context, name string) error {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return err
+	}
+	dir := screenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "exttest-"+strings.ReplaceAll(t.Name(), "/", "-")+"-"+name+".png"), buf, 0o644)
+}
+
+// checkNames fails the test for controls without an accessible name;
+// every shot runs it too.
 func checkNames(t *testing.T, ctx context.Context, screen string) {
 	t.Helper()
-	bad := get(t, ctx, "a11y names", chromedp.Evaluate[[]string](unnamedControls))
+	bad := get(t, ctx, "a11y names", chromedp.Evaluate[[]string](a11ytest.UnnamedJS))
 	if len(bad) > 0 {
-		t.Errorf("%s: controls without an accessible name: %v", screen, bad)
+		t.Errorf("%s: no accessible name: %v", screen, bad)
 	}
 }
 
@@ -247,24 +261,41 @@ func TestBrowserRenew(t *testing.T) {
 	}
 }
 
+// TestBrowserBadPasswordAndKeyboard walks the renewal with the keyboard
+// only, pressing real keys (CDP key events, no focus from script): Tab to
+// the ⁝ button, Enter opens the menu on "Renew", arrows move in it,
+// Escape closes it and gives focus back to the button; Enter, Enter asks
+// for confirmation, Tab and Shift+Tab stay inside the dialog; Enter on OK
+// gives the password field, Tab reaches Activate, Enter sends it.
 func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	ctx := browser(t, fakeHostBinary(t))
 	open(t, ctx, "popup.html")
 	row := `.cert-row[data-cert-id="c1"]`
 	run(t, ctx, "list", chromedp.WaitVisible(chromedp.CSS(row)))
-	// Keyboard only: focus the menu button, Enter, Enter on Renew (focused
-	// when the menu opens), Enter on OK, type, Enter submits.
-	run(t, ctx, "keyboard flow",
-		chromedp.Focus(chromedp.CSS(row+` .cert-menu`)),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(row+` .menu-renew:focus`)),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#confirm-ok:focus`)),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#password:focus`)),
-		chromedp.KeyEvent("wrong\r"),
-		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)),
-	)
+	tabTo(t, ctx, row+` .cert-menu`, 12)
+	run(t, ctx, "menu opens on Renew", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
+	checkNames(t, ctx, "menu")
+	shot(t, ctx, "keyboard-menu")
+	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "arrow down wraps", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "arrow up wraps", chromedp.KeyEvent(kb.ArrowUp), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "home", chromedp.KeyEvent(kb.Home), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(row+` [role="menu"]`)),
+		waitFocus(row+` .cert-menu[aria-expanded="false"]`))
+	run(t, ctx, "reopen", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "renew", chromedp.KeyEvent(kb.Enter), waitFocus(`#confirm-ok`))
+	checkNames(t, ctx, "confirm")
+	// The dialog keeps focus: Tab from OK (its last control) wraps to
+	// Cancel, Shift+Tab from Cancel wraps to OK.
+	run(t, ctx, "tab wraps", chromedp.KeyEvent(kb.Tab), waitFocus(`#confirm-cancel`))
+	run(t, ctx, "tab", chromedp.KeyEvent(kb.Tab), waitFocus(`#confirm-ok`))
+	run(t, ctx, "shift tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)), waitFocus(`#confirm-cancel`))
+	run(t, ctx, "shift tab wraps", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)), waitFocus(`#confirm-ok`))
+	run(t, ctx, "ok", chromedp.KeyEvent(kb.Enter), waitFocus(`#password`))
+	checkNames(t, ctx, "password")
+	run(t, ctx, "type", chromedp.KeyEvent("wrong"))
+	tabTo(t, ctx, `#activate`, 4)
+	run(t, ctx, "activate", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
 	checkNames(t, ctx, "error")
 	shot(t, ctx, "bad-password")
 	run(t, ctx, "try again", chromedp.Click(chromedp.CSS(`#retry`)),
@@ -273,6 +304,45 @@ func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	if v != "" {
 		t.Errorf("password field kept %q", v)
 	}
+	// Escape in the dialog closes it and focus goes back to the ⁝ button.
+	run(t, ctx, "back", chromedp.Click(chromedp.CSS(`#cancel`)), chromedp.WaitVisible(chromedp.CSS(row)))
+	tabTo(t, ctx, row+` .cert-menu`, 12)
+	run(t, ctx, "dialog escape", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`),
+		chromedp.KeyEvent(kb.Enter), waitFocus(`#confirm-ok`),
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(`#confirm-ok`)), waitFocus(row+` .cert-menu`))
+}
+
+// waitFocus waits until the element matching sel has the focus.
+func waitFocus(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](`(() => { const e = document.activeElement; return !!e && e.matches(`+jsString(sel)+`); })()`,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second))(ctx, tg)
+		if err != nil {
+			active, _ := chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "none"`)(ctx, tg)
+			return fmt.Errorf("focus is not on %s but on %s: %w", sel, active, err)
+		}
+		return nil
+	})
+}
+
+// tabTo presses Tab until the element matching sel has the focus, at most
+// max times.
+func tabTo(t *testing.T, ctx context.Context, sel string, max int) {
+	t.Helper()
+	is := `(() => { const e = document.activeElement; return !!e && e.matches(` + jsString(sel) + `); })()`
+	for i := 0; i <= max; i++ {
+		if get(t, ctx, "focus", chromedp.Evaluate[bool](is)) {
+			return
+		}
+		run(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+	}
+	active := get(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : "none"`))
+	fatal(t, ctx, "tab to "+sel, fmt.Errorf("%d Tabs did not reach it; focus is on %s", max, active))
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func TestBrowserReattach(t *testing.T) {
@@ -352,15 +422,29 @@ func TestBrowserEnrollEmpty(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.cert-row`)))
 }
 
+// TestBrowserVersionMismatch: a host of another protocol major is
+// refused by the worker; the UI says which side to update, in the
+// browser's language (the worker's own text is English).
 func TestBrowserVersionMismatch(t *testing.T) {
-	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_PROTOCOL=2.0")
-	open(t, ctx, "popup.html")
-	run(t, ctx, "error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="version_mismatch"]`)))
-	txt := get(t, ctx, "text", chromedp.Text(chromedp.CSS("#error")))
-	if !strings.Contains(txt, "the browser extension") {
-		t.Errorf("does not say to update the extension: %q", txt)
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "Update the browser extension"},
+		{"ja", "ブラウザーの拡張機能を更新"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			ctx := browser(t, fakeHostBinary(t), "FAKEHOST_PROTOCOL=2.0", "LANGUAGE="+tc.lang, "--lang="+tc.lang, "--accept-lang="+tc.lang)
+			open(t, ctx, "popup.html")
+			run(t, ctx, "error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="version_mismatch"]`)))
+			txt := get(t, ctx, "text", chromedp.Text(chromedp.CSS("#error")))
+			if !strings.Contains(txt, tc.want) {
+				t.Errorf("does not say to update the extension in %s: %q", tc.lang, txt)
+			}
+			if tc.lang == "ja" && strings.Contains(txt, "Update") {
+				t.Errorf("English left in the Japanese error: %q", txt)
+			}
+			checkNames(t, ctx, "version mismatch")
+			shot(t, ctx, "version-mismatch")
+		})
 	}
-	shot(t, ctx, "version-mismatch")
 }
 
 func TestBrowserJapanese(t *testing.T) {
@@ -378,4 +462,49 @@ func TestBrowserJapanese(t *testing.T) {
 		t.Errorf("menu item = %q", got)
 	}
 	shot(t, ctx, "ja-menu")
+}
+
+// TestBrowserSettings: the options page refuses a portal URL that is not
+// https and says so (nothing is saved), saves a good one, offers no
+// "renew automatically" (nothing implements it), and shows when the
+// last expiry check ran.
+func TestBrowserSettings(t *testing.T) {
+	ctx := browser(t, fakeHostBinary(t))
+	open(t, ctx, "options.html")
+	run(t, ctx, "settings", chromedp.WaitVisible(chromedp.CSS(`#set-portals`)))
+	if get(t, ctx, "autorenew", chromedp.Evaluate[bool](`!!document.getElementById("set-autorenew")`)) {
+		t.Error("the options page offers automatic renewal, which nothing does")
+	}
+	run(t, ctx, "never checked", chromedp.WaitVisible(chromedp.CSS(`#last-check`)))
+	if txt := get(t, ctx, "last check", chromedp.Text(chromedp.CSS(`#last-check`))); !strings.Contains(txt, "Not checked") {
+		t.Errorf("last check before any: %q", txt)
+	}
+	run(t, ctx, "bad portal",
+		chromedp.SendKeys(chromedp.CSS(`#set-portals`), "http://portal.example.com"),
+		chromedp.Click(chromedp.CSS(`#settings-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#set-portals-msg`)),
+		chromedp.WaitVisible(chromedp.CSS(`#set-portals[aria-invalid="true"]:focus`)))
+	if msg := get(t, ctx, "message", chromedp.Text(chromedp.CSS(`#set-portals-msg`))); !strings.Contains(msg, "http://portal.example.com") {
+		t.Errorf("invalid portal message %q does not name the URL", msg)
+	}
+	checkNames(t, ctx, "settings invalid portal")
+	shot(t, ctx, "invalid-portal")
+	stored := get(t, ctx, "storage", chromedp.Evaluate[string](`chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify(v))`, chromedp.EvalAwaitPromise))
+	if stored != "{}" {
+		t.Errorf("settings saved although a portal URL is invalid: %s", stored)
+	}
+	if get(t, ctx, "saved shown", chromedp.Evaluate[bool](`!!document.getElementById("settings-saved")`)) {
+		t.Error(`"Saved." shown for settings that were not saved`)
+	}
+	run(t, ctx, "good portal",
+		chromedp.Evaluate[chromedp.Void](`(e => { e.value = "https://portal.example.com"; e.dispatchEvent(new Event("input", {bubbles: true})); })(document.getElementById("set-portals"))`),
+		chromedp.Click(chromedp.CSS(`#settings-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-saved`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#set-portals-msg`)))
+	get(t, ctx, "saved", chromedp.Poll[bool](`chrome.storage.local.get("certrenew.settings").then(v => ((v["certrenew.settings"] || {}).portalURLs || [])[0] === "https://portal.example.com")`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	run(t, ctx, "check now", chromedp.Click(chromedp.CSS(`#check-now`)))
+	get(t, ctx, "last check shown", chromedp.Poll[bool](`document.getElementById("last-check").textContent.startsWith("Last checked")`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	shot(t, ctx, "saved-checked")
 }

@@ -3,7 +3,8 @@
 // pages, and (when Chromium is installed) the UI in a real headless browser
 // against a fake host that speaks the real protocol (./fakehost).
 //
-// Set CERTRENEW_SCREENSHOTS=DIR to keep screenshots of each screen.
+// Every browser test saves screenshots of its screens in
+// .state/screenshots (or $CERTRENEW_SCREENSHOTS).
 package exttest
 
 import (

@@ -94,11 +94,18 @@ func For(lang string) *Strings {
 }
 
 // Message is the text to show for a wire error. Codes raised by the
-// extension have texts here; for the host's codes the message the host sent
+// extension (and version_mismatch, which the worker may raise) have texts
+// here; for the host's codes the message the host sent
 // (already in the request's language) is used, else the proto catalogue.
 func (s *Strings) Message(e *proto.Error) string {
 	if e == nil {
 		return ""
+	}
+	if e.Code == proto.CodeVersionMismatch {
+		// The worker's own text is English; say it here, with the
+		// component to update in the user's words.
+		m := s.More()
+		return m.VersionMismatch(m.Component(orDefault(e.Update, "certrenew-host")))
 	}
 	if m, ok := s.ownMessages[e.Code]; ok {
 		return m
@@ -161,7 +168,7 @@ var en = Strings{
 	PortalHint:    "For example https://portal.example.com",
 	UserID:        "User ID",
 	Invitation:    "Invitation code",
-	Apply:         "Apply",
+	Apply:         "Start application",
 	FieldRequired: func(f string) string { return f + " is required." },
 	PortalHTTPS:   "The portal URL must start with https://",
 
@@ -190,7 +197,7 @@ var en = Strings{
 	UpdateThis: func(c string) string { return "Update: " + c },
 	ownMessages: map[proto.Code]string{
 		CodeHostMissing:      "certrenew-host is not installed for this browser. Install it, then run `" + installFix + "` and open this window again.",
-		CodeHostForbidden:    "certrenew-host does not allow this extension. Run `" + installFix + "` to register it again, then open this window again.",
+		CodeHostForbidden:    "certrenew-host does not allow this extension. Run `" + installFix + "` to register it again, then open this window again. If your organisation built its own copy of the extension, add its ID to allowedOrigins in certrenew-host's config.json.",
 		CodeHostDisconnected: "The connection to certrenew-host was lost before it finished. Your previous certificate is still in place; try again.",
 		CodeHostFailed:       "certrenew-host stopped before it answered. Run `" + installFix + "` to repair it, then try again.",
 		CodeNoExtension:      "This page works only inside the certrenew browser extension.",
@@ -265,9 +272,16 @@ var ja = Strings{
 	UpdateThis: func(c string) string { return "更新が必要: " + c },
 	ownMessages: map[proto.Code]string{
 		CodeHostMissing:      "このブラウザーには certrenew-host がインストールされていません。インストール後に `" + installFix + "` を実行し、このウィンドウを開き直してください。",
-		CodeHostForbidden:    "certrenew-host がこの拡張機能を許可していません。`" + installFix + "` を実行して登録し直し、このウィンドウを開き直してください。",
+		CodeHostForbidden:    "certrenew-host がこの拡張機能を許可していません。`" + installFix + "` を実行して登録し直し、このウィンドウを開き直してください。組織で独自にビルドした拡張機能の場合は、その ID を certrenew-host の config.json の allowedOrigins に追加してください。",
 		CodeHostDisconnected: "処理の完了前に certrenew-host との接続が切れました。以前の証明書はそのまま使用できます。再度お試しください。",
 		CodeHostFailed:       "certrenew-host が応答する前に終了しました。`" + installFix + "` を実行して修復し、再度お試しください。",
 		CodeNoExtension:      "このページは certrenew 拡張機能の中でのみ動作します。",
 	},
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/proto"
@@ -31,6 +32,47 @@ func TestTablesComplete(t *testing.T) {
 				t.Errorf("%s: no message for %s", s.Lang, c)
 			}
 		}
+		// The More table too: every field filled, every backend and
+		// doctor status named.
+		m := s.More()
+		mv := reflect.ValueOf(*m)
+		for i := 0; i < mv.NumField(); i++ {
+			if mv.Field(i).IsZero() {
+				t.Errorf("%s: More.%s is empty", s.Lang, mv.Type().Field(i).Name)
+			}
+		}
+		for _, b := range append([]string{"auto"}, proto.KeyBackends...) {
+			if m.BackendNames[b] == "" {
+				t.Errorf("%s: no name for backend %s", s.Lang, b)
+			}
+		}
+		for _, st := range []string{proto.DoctorAvailable, proto.DoctorKeys, proto.DoctorNotInspected, proto.DoctorNSSReady,
+			proto.DoctorNSSMissing, proto.DoctorTLSVerified, proto.DoctorHTTPStatus, proto.DoctorFailed} {
+			if txt, _ := m.DiagStatus(st, 2); txt == "" {
+				t.Errorf("%s: no words for doctor status %s", s.Lang, st)
+			}
+		}
+		for _, c := range []string{proto.CmdEnroll, proto.CmdRenew} {
+			if m.DiagOp(c) == c {
+				t.Errorf("%s: operation %s not named", s.Lang, c)
+			}
+		}
+	}
+}
+
+// version_mismatch is said by the UI in the user's language, naming the
+// component to update in it, whatever English the worker sent.
+func TestVersionMismatchLocalized(t *testing.T) {
+	e := &proto.Error{Code: proto.CodeVersionMismatch, Message: "The extension and certrenew-host speak different protocol versions. Update the browser extension.", Update: "the browser extension"}
+	ja := For("ja").Message(e)
+	if !strings.Contains(ja, "ブラウザーの拡張機能を更新") || strings.Contains(ja, "Update") {
+		t.Errorf("ja: %q", ja)
+	}
+	if en := For("en").Message(e); !strings.Contains(en, "Update the browser extension") {
+		t.Errorf("en: %q", en)
+	}
+	if ja := For("ja").Message(&proto.Error{Code: proto.CodeVersionMismatch, Update: "certrenew-host"}); !strings.Contains(ja, "certrenew-hostを更新") {
+		t.Errorf("ja host: %q", ja)
 	}
 }
 

@@ -1,6 +1,10 @@
 package i18n
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/certrenew/certrenew/host/proto"
+)
 
 // More holds the texts of the settings, diagnostics and renewal-link
 // screens (kept apart from Strings so that the tables grow without
@@ -9,7 +13,7 @@ type More struct {
 	Settings, Diagnostics                           string
 	SettingsTitle, PortalURLs, PortalURLsHint       string
 	WarningDays, WarningDaysHint, AllowedBackends   string
-	HardwareRequired, AutoRenew, Save, Saved        string
+	HardwareRequired, Save, Saved                   string
 	Locked, LockedHint                              string
 	BackendNames                                    map[string]string
 	CheckNow                                        string
@@ -24,6 +28,30 @@ type More struct {
 	LinkExpired                                     string
 	InvalidWarningDays                              string
 	InvalidPortal                                   func(u string) string
+	// Next (次へ) and its hint: the screen a notification opens.
+	Next, NextHint string
+	// DiagStatus words a diagnostics check (proto.DoctorCheck.Status, with
+	// its N); technical: the host's own Detail is worth showing too. ""
+	// for a status this UI does not know.
+	DiagStatus func(status string, n int) (text string, technical bool)
+	// DiagOp names an operation of the host's log ("enroll", "renew").
+	DiagOp func(command string) string
+	// VersionMismatch says which side to update; Component names it
+	// (proto.Error.Update: "certrenew-host" or "the browser extension").
+	VersionMismatch func(component string) string
+	Component       func(update string) string
+	// LastChecked says when the expiry check last ran; NeverChecked that
+	// it has not yet.
+	LastChecked  func(when string) string
+	NeverChecked string
+	// A renewal link from a page that is not a configured portal.
+	LinkRefusedTitle string
+	LinkRefused      func(origin string, locked bool) string
+	// Screens after the screenshot review.
+	IssuedTo, SerialLabel, Expiry string
+	RenewFailed, EnrollFailed     string
+	OpenPortal, DiagReport        string
+	KeyStorage, KeyOf             string // enroll form label; list line
 }
 
 // More returns the extra texts in s's language.
@@ -41,18 +69,17 @@ var moreEN = More{
 	PortalURLsHint:   "One https URL per line. Renewal links are accepted only from these portals.",
 	WarningDays:      "Remind me before expiry (days)",
 	WarningDaysHint:  "Comma-separated, for example 30, 14, 7, 3, 1",
-	AllowedBackends:  "Key storage",
+	AllowedBackends:  "Key storage that may be used",
 	HardwareRequired: "Require a hardware key (TPM or token)",
-	AutoRenew:        "Renew automatically",
 	Save:             "Save", Saved: "Saved.",
 	Locked:       "Set by your organisation",
 	LockedHint:   "Settings marked as set by your organisation cannot be changed here.",
 	BackendNames: map[string]string{"auto": "Automatic", "tpm": "TPM", "pkcs11": "Security token", "soft": "Software"},
 	CheckNow:     "Check expiry now",
-	MenuMute:     "Don't remind me again", MenuUnmute: "Remind me again", Muted: "No reminders",
+	MenuMute:     "Don't remind me again", MenuUnmute: "Remind me again", Muted: "Reminders off",
 	DiagTitle: "Diagnostics",
 	DiagHost:  "certrenew-host", DiagProtocol: "Protocol",
-	DiagBackends: "Key backends", DiagTokens: "Tokens", DiagNSS: "Certificate databases (NSS)",
+	DiagBackends: "Key storage", DiagTokens: "Keys in each storage", DiagNSS: "Certificate databases (NSS)",
 	DiagPortals: "Portals (reachability and TLS)", DiagLastOp: "Last enrollment or renewal",
 	DiagNone: "none", DiagCopy: "Copy report", DiagCopied: "Copied. The report holds no passwords or keys.",
 	DiagRunning: "Checking…", DiagExtension: "Extension",
@@ -61,28 +88,86 @@ var moreEN = More{
 	LinkEnrollHint:     "No certificate on this computer matches the link: enroll a new one with it.",
 	LinkExpired:        "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
 	InvalidWarningDays: "Enter whole numbers of days, for example 30, 14, 7.",
-	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q is not an https URL.", u) },
+	InvalidPortal: func(u string) string {
+		return fmt.Sprintf("%q is not an https URL (like https://portal.example.com). Nothing was saved.", u)
+	},
+	DiagStatus: func(st string, n int) (string, bool) {
+		switch st {
+		case proto.DoctorAvailable:
+			return "ready to make keys", false
+		case proto.DoctorKeys:
+			if n == 1 {
+				return "1 key", false
+			}
+			return fmt.Sprintf("%d keys", n), false
+		case proto.DoctorNotInspected:
+			return "not inspected", false
+		case proto.DoctorNSSReady:
+			return "found", false
+		case proto.DoctorNSSMissing:
+			return "not found: no browser has created it yet", true
+		case proto.DoctorTLSVerified:
+			return "reachable, server certificate verified", false
+		case proto.DoctorHTTPStatus:
+			return fmt.Sprintf("server certificate verified, but the certificate server answered HTTP %d", n), false
+		case proto.DoctorFailed:
+			return "error", true
+		}
+		return "", false
+	},
+	DiagOp: func(c string) string {
+		switch c {
+		case proto.CmdEnroll:
+			return "Enrollment"
+		case proto.CmdRenew:
+			return "Renewal"
+		}
+		return c
+	},
+	VersionMismatch: func(c string) string {
+		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
+	},
+	Component:        func(u string) string { return u },
+	LastChecked:      func(w string) string { return "Last checked for expiring certificates: " + w },
+	NeverChecked:     "Not checked for expiring certificates yet.",
+	LinkRefusedTitle: "Renewal link refused",
+	IssuedTo:         "Issued to",
+	SerialLabel:      "Serial number",
+	Expiry:           "Expiry",
+	RenewFailed:      "The certificate was not renewed",
+	EnrollFailed:     "The certificate was not issued",
+	OpenPortal:       "Open the portal",
+	DiagReport:       "Report for your help desk (no passwords, PINs or keys)",
+	KeyStorage:       "Key storage",
+	KeyOf:            "Key",
+	LinkRefused: func(o string, locked bool) string {
+		if locked {
+			return "A renewal link came from " + o + ", which is not one of the portals your organisation set. Nothing was done with it. If it should be, ask your administrator to add it."
+		}
+		return "A renewal link came from " + o + ", which is not one of your portals in Settings. Nothing was done with it. If it is your organisation's portal, add it in Settings and open the link again."
+	},
+	Next:     "Next",
+	NextHint: "Renewing makes a new key and certificate. Next, enter the password of your portal account.",
 }
 
 var moreJA = More{
 	Settings: "設定", Diagnostics: "診断",
 	SettingsTitle:    "設定",
-	PortalURLs:       "ポータルの URL",
+	PortalURLs:       "ポータルURL",
 	PortalURLsHint:   "1 行に 1 つ、https の URL。更新リンクはこのポータルからのみ受け付けます。",
-	WarningDays:      "有効期限の何日前に通知するか",
+	WarningDays:      "通知する日 (有効期限の何日前)",
 	WarningDaysHint:  "カンマ区切り。例: 30, 14, 7, 3, 1",
-	AllowedBackends:  "鍵の保管場所",
-	HardwareRequired: "ハードウェア鍵 (TPM またはトークン) を必須にする",
-	AutoRenew:        "自動で更新する",
+	AllowedBackends:  "使用を許可する鍵の保管場所",
+	HardwareRequired: "ハードウェア鍵 (TPM・トークン) を必須にする",
 	Save:             "保存", Saved: "保存しました。",
 	Locked:       "組織により設定",
 	LockedHint:   "「組織により設定」の項目はここでは変更できません。",
 	BackendNames: map[string]string{"auto": "自動", "tpm": "TPM", "pkcs11": "セキュリティトークン", "soft": "ソフトウェア"},
 	CheckNow:     "今すぐ有効期限を確認",
-	MenuMute:     "今後通知しない", MenuUnmute: "通知を再開する", Muted: "通知しない",
+	MenuMute:     "今後通知しない", MenuUnmute: "通知を再開する", Muted: "期限の通知: オフ (今後通知しない)",
 	DiagTitle: "診断",
 	DiagHost:  "certrenew-host", DiagProtocol: "プロトコル",
-	DiagBackends: "鍵のバックエンド", DiagTokens: "トークン", DiagNSS: "証明書データベース (NSS)",
+	DiagBackends: "鍵の保管場所", DiagTokens: "保管場所ごとの鍵", DiagNSS: "証明書データベース (NSS)",
 	DiagPortals: "ポータル (接続と TLS)", DiagLastOp: "直近の申請・更新",
 	DiagNone: "なし", DiagCopy: "レポートをコピー", DiagCopied: "コピーしました。レポートにパスワードや鍵は含まれません。",
 	DiagRunning: "確認中…", DiagExtension: "拡張機能",
@@ -91,5 +176,66 @@ var moreJA = More{
 	LinkEnrollHint:     "このコンピューターにはリンクに合う証明書がありません。このリンクで新しく申請します。",
 	LinkExpired:        "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
 	InvalidWarningDays: "日数を整数で入力してください。例: 30, 14, 7",
-	InvalidPortal:      func(u string) string { return fmt.Sprintf("%q は https の URL ではありません。", u) },
+	InvalidPortal: func(u string) string {
+		return fmt.Sprintf("%q は https の URL (例: https://portal.example.com) ではありません。保存していません。", u)
+	},
+	DiagStatus: func(st string, n int) (string, bool) {
+		switch st {
+		case proto.DoctorAvailable:
+			return "鍵を作成できます", false
+		case proto.DoctorKeys:
+			return fmt.Sprintf("鍵 %d 個", n), false
+		case proto.DoctorNotInspected:
+			return "未確認", false
+		case proto.DoctorNSSReady:
+			return "あり", false
+		case proto.DoctorNSSMissing:
+			return "見つかりません (ブラウザーがまだ作成していません)", true
+		case proto.DoctorTLSVerified:
+			return "接続できます (サーバー証明書を確認済み)", false
+		case proto.DoctorHTTPStatus:
+			return fmt.Sprintf("サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました", n), false
+		case proto.DoctorFailed:
+			return "エラー", true
+		}
+		return "", false
+	},
+	DiagOp: func(c string) string {
+		switch c {
+		case proto.CmdEnroll:
+			return "申請"
+		case proto.CmdRenew:
+			return "更新"
+		}
+		return c
+	},
+	VersionMismatch: func(c string) string {
+		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
+	},
+	LastChecked:      func(w string) string { return "有効期限の最終確認: " + w },
+	NeverChecked:     "有効期限はまだ確認していません。",
+	LinkRefusedTitle: "更新リンクを拒否しました",
+	IssuedTo:         "発行先",
+	SerialLabel:      "シリアル番号",
+	Expiry:           "有効期限",
+	RenewFailed:      "証明書を更新できませんでした",
+	EnrollFailed:     "証明書を発行できませんでした",
+	OpenPortal:       "ポータルを開く",
+	DiagReport:       "ヘルプデスク用レポート (パスワード・PIN・鍵は含みません)",
+	KeyStorage:       "鍵の保管場所",
+	KeyOf:            "鍵",
+	LinkRefused: func(o string, locked bool) string {
+		if locked {
+			return o + " から更新リンクが届きましたが、組織が設定したポータルではないため何もしていません。必要な場合は管理者にポータルの追加を依頼してください。"
+		}
+		return o + " から更新リンクが届きましたが、設定のポータルにないため何もしていません。組織のポータルであれば、設定で追加してからリンクを開き直してください。"
+	},
+	Component: func(u string) string {
+		if u == "the browser extension" {
+			return "ブラウザーの拡張機能"
+		}
+		return u
+	},
+	Next:     "次へ",
+	NextHint: "新しい鍵と証明書を作成して更新します。「次へ」を押して、ポータルのアカウントのパスワードを入力してください。",
 }

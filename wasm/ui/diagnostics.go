@@ -64,9 +64,11 @@ func (v *diagnosticsView) Render() app.UI {
 	d := v.State
 	body := []app.UI{app.H1().ID("diag-title").Text(m.DiagTitle)}
 	ext := app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String()
-	body = append(body, app.Dl().Class("diag").Body(
-		app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext),
-	))
+	extRow := []app.UI{app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext)}
+	if d != nil && d.result != nil {
+		extRow = nil // with the host's versions below
+	}
+	body = append(body, app.If(len(extRow) > 0, app.Dl().Class("diag").Body(extRow...)))
 	switch {
 	case d == nil || (d.result == nil && d.err == nil):
 		body = append(body, app.P().ID("diag-running").Aria("busy", "true").Text(m.DiagRunning))
@@ -79,20 +81,21 @@ func (v *diagnosticsView) Render() app.UI {
 	default:
 		res := d.result
 		body = append(body, app.Dl().ID("diag-result").Class("diag").Body(
+			app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext),
 			app.Dt().Text(m.DiagHost), app.Dd().ID("diag-host").Text(res.HostVersion+" ("+res.Executable+")"),
 			app.Dt().Text(m.DiagProtocol), app.Dd().ID("diag-protocol").Text(res.Protocol),
 		),
-			v.checks("diag-backends", m.DiagBackends, res.Backends),
-			v.checks("diag-tokens", m.DiagTokens, res.Tokens),
-			v.checks("diag-nss", m.DiagNSS, res.NSSDBs),
-			v.checks("diag-portals", m.DiagPortals, res.Portals),
+			v.checks("diag-backends", m.DiagBackends, res.Backends, true),
+			v.checks("diag-tokens", m.DiagTokens, res.Tokens, true),
+			v.checks("diag-nss", m.DiagNSS, res.NSSDBs, false),
+			v.checks("diag-portals", m.DiagPortals, res.Portals, false),
 			app.H2().Text(m.DiagLastOp),
 			v.lastOp(res.LastOp),
 		)
 	}
 	report := v.report()
 	body = append(body,
-		app.Label().For("diag-report").Class("sr-only").Text(m.DiagCopy),
+		app.Label().For("diag-report").Class("diag-report-label").Text(m.DiagReport),
 		app.Textarea().ID("diag-report").Class("diag-report").ReadOnly(true).Rows(6).Text(report),
 		app.If(v.copied, app.P().ID("diag-copied").Role("status").Class("hint").Text(m.DiagCopied)),
 		app.Div().Class("actions").Body(
@@ -108,7 +111,7 @@ func (v *diagnosticsView) Render() app.UI {
 	return app.Section().ID("diagnostics").Aria("labelledby", "diag-title").Body(body...)
 }
 
-func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck) app.UI {
+func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck, backends bool) app.UI {
 	m := v.S.More()
 	if len(cs) == 0 {
 		return app.Div().ID(id).Body(app.H2().Text(title), app.P().Class("muted").Text(m.DiagNone))
@@ -121,9 +124,20 @@ func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck) app.U
 			if !c.OK {
 				mark, cls = m.NGWord, "badge badge-bad"
 			}
-			return app.Li().DataSet("ok", boolAttr(c.OK)).Body(
-				app.Span().Class(cls).Text(mark), app.Text(" "+c.Name),
-				app.If(c.Detail != "", app.Span().Class("muted detail").Text(" — "+c.Detail)),
+			name := c.Name
+			if n, ok := m.BackendNames[c.Name]; ok && backends {
+				name = n
+			}
+			said, technical := m.DiagStatus(c.Status, c.N)
+			if said == "" {
+				said, technical = c.Detail, false // a status from a newer host
+			}
+			technical = technical && c.Detail != ""
+			return app.Li().DataSet("ok", boolAttr(c.OK)).DataSet("status", c.Status).Body(
+				app.Span().Class(cls).Text(mark), app.Text(" "),
+				app.Span().Class("check-name").Title(c.Name).Text(name),
+				app.If(said != "", app.Span().Class("muted detail").Text(" — "+said)),
+				app.If(technical, app.Code().Class("detail-tech").Text(c.Detail)),
 			)
 		})),
 	)
@@ -134,11 +148,15 @@ func (v *diagnosticsView) lastOp(op *proto.DoctorLastOp) app.UI {
 	if op == nil {
 		return app.P().ID("diag-lastop").Class("muted").Text(m.DiagNone)
 	}
-	res := m.OKWord
-	if !op.OK {
-		res = m.NGWord + " (" + string(op.Code) + ")"
+	what := m.DiagOp(op.Command)
+	at := op.At.Local().Format("2006-01-02 15:04")
+	if op.OK {
+		return app.P().ID("diag-lastop").Body(app.Span().Class("badge badge-ok").Text(m.OKWord), app.Text(" "+what+" ("+at+")"))
 	}
-	return app.P().ID("diag-lastop").Text(op.Command + " " + op.CertID + " " + op.At.Local().Format("2006-01-02 15:04") + ": " + res)
+	return app.Div().ID("diag-lastop").Body(
+		app.P().Body(app.Span().Class("badge badge-bad").Text(m.NGWord), app.Text(" "+what+" ("+at+")")),
+		app.P().Class("muted detail").Body(withCode(v.S.Message(&proto.Error{Code: op.Code}))...),
+	)
 }
 
 // report is the copyable text: the extension's view and the host's

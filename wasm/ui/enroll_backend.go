@@ -16,7 +16,7 @@ func (v *enrollView) backendField() app.UI {
 		v.backend = v.Backends[0]
 	}
 	return app.Div().Class("field").Body(
-		app.Label().For("enroll-backend").Text(v.S.More().AllowedBackends),
+		app.Label().For("enroll-backend").Text(v.S.More().KeyStorage),
 		app.Select().ID("enroll-backend").Class("select").
 			OnChange(func(ctx app.Context, e app.Event) { v.backend = ctx.JSSrc().Get("value").String() }).
 			Body(app.Range(v.Backends).Slice(func(i int) app.UI {

@@ -72,7 +72,7 @@ func (r *Root) linkNote() app.UI {
 	m := r.s.More()
 	note := app.P().ID("link-note").Class("link-note").Role("status").Text(m.LinkFrom(r.link.Portal))
 	if r.screen == screenEnroll {
-		return app.Div().Body(note, app.P().Class("hint").Text(m.LinkEnrollHint))
+		return app.Div().Body(note, app.P().Class("hint link-hint").Text(m.LinkEnrollHint))
 	}
 	return note
 }

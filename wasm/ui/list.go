@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -13,8 +15,11 @@ import (
 type listView struct {
 	app.Compo
 
-	S         *i18n.Strings
-	List      *proto.ListResult
+	S    *i18n.Strings
+	List *proto.ListResult
+	// WarnDays: rows at or below it are red (proto.IsExpiring); the
+	// largest of the extension's warning days, as for the badge.
+	WarnDays  int
 	OnRenew   func(app.Context, proto.Cert)
 	OnEnroll  func(app.Context)
 	OnRefresh func(app.Context)
@@ -23,13 +28,16 @@ type listView struct {
 
 	menuFor    string      // cert ID whose menu is open
 	confirming *proto.Cert // cert awaiting OK/Cancel
+	// opener is the ⁝ button that opened the menu and the dialog: focus
+	// goes back to it when they close without a choice.
+	opener string
 }
 
 func (v *listView) Render() app.UI {
 	var certs []proto.Cert
-	warn := 0
+	warn := v.WarnDays
 	if v.List != nil {
-		certs, warn = v.List.Certs, v.List.WarnDays
+		certs = v.List.Certs
 	}
 	return app.Section().ID("cert-list").Aria("labelledby", "cert-list-title").Body(
 		app.Div().Class("screen-head").Body(
@@ -64,8 +72,10 @@ func (v *listView) Render() app.UI {
 func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 	cn := commonName(c.Subject)
 	date := c.NotAfter.Local().Format("2006-01-02")
-	expired := c.Status == proto.StatusExpired || c.DaysLeft < 0
-	warn := expired || c.DaysLeft <= warnDays || c.Status == proto.StatusExpiring
+	expired := isExpired(c)
+	// Not the host's Status: its warn days are its own config, and the
+	// badge and notifications count with the extension's.
+	warn := expired || proto.IsExpiring(c.DaysLeft, warnDays)
 
 	cls := "cert-row"
 	status, statusCls, when := v.S.StatusValid, "badge badge-ok", v.S.Expires(date, c.DaysLeft)
@@ -91,13 +101,14 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 				),
 				app.Div().Class("cert-when").Text(when),
 				app.If(v.Muted[c.ID], app.Div().Class("cert-muted muted").Text(v.S.More().Muted)),
-				app.Div().Class("cert-serial muted").Body(
+				app.Div().Class("cert-meta muted").Text(certMeta(v.S, c)),
+				app.Div().Class("cert-serial muted").Title(c.Serial).Body(
 					app.Span().Text(v.S.Serial+" "),
 					app.Code().Text(c.Serial),
 				),
 			),
 			app.Div().Class("menu-wrap").Body(
-				app.Button().Class("cert-menu icon-btn").Type("button").
+				app.Button().ID(menuID+"-button").Class("cert-menu icon-btn").Type("button").
 					Aria("label", v.S.MenuLabel(cn)).
 					Aria("haspopup", "menu").
 					Aria("expanded", strconv.FormatBool(open)).
@@ -106,10 +117,11 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { v.toggleMenu(ctx, c.ID, menuID) }),
 				app.If(open,
 					app.Div().ID(menuID).Class("menu").Role("menu").
+						Aria("labelledby", menuID+"-button").
 						OnKeyDown(v.menuKey).
 						Body(
 							app.Button().ID(menuID+"-renew").Class("menu-renew menu-item").
-								Type("button").Role("menuitem").Text(v.S.MenuRenew).
+								Type("button").Role("menuitem").TabIndex(-1).Text(v.S.MenuRenew).
 								OnClick(func(ctx app.Context, e app.Event) { v.askConfirm(ctx, c) }),
 							v.muteItem(menuID, c),
 						),
@@ -131,8 +143,11 @@ func (v *listView) confirmDialog() app.UI {
 			Aria("labelledby", "confirm-title").
 			Aria("describedby", "confirm-body").
 			OnKeyDown(func(ctx app.Context, e app.Event) {
+				if trapFocus(ctx.JSSrc(), e) {
+					return
+				}
 				if e.Get("key").String() == "Escape" {
-					v.confirming = nil
+					v.cancelConfirm(ctx)
 				}
 			}).
 			Body(
@@ -141,7 +156,7 @@ func (v *listView) confirmDialog() app.UI {
 				app.Div().Class("actions").Body(
 					app.Button().ID("confirm-cancel").Class("btn btn-secondary").Type("button").
 						Text(v.S.Cancel).
-						OnClick(func(ctx app.Context, e app.Event) { v.confirming = nil }),
+						OnClick(func(ctx app.Context, e app.Event) { v.cancelConfirm(ctx) }),
 					app.Button().ID("confirm-ok").Class("btn btn-primary").Type("button").
 						Text(v.S.OK).
 						OnClick(v.confirmed),
@@ -156,14 +171,23 @@ func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
 		return
 	}
 	v.menuFor = id
+	v.opener = menuID + "-button"
 	focusAfterRender(ctx, v, menuID+"-renew")
 }
 
 func (v *listView) closeMenu(ctx app.Context, e app.Event) { v.menuFor = "" }
 
+// menuKey: arrows and Home/End move among the items; Escape and Tab close
+// the menu and give focus back to its ⁝ button.
 func (v *listView) menuKey(ctx app.Context, e app.Event) {
-	if e.Get("key").String() == "Escape" {
+	if moveInMenu(ctx.JSSrc(), e) {
+		return
+	}
+	switch e.Get("key").String() {
+	case "Escape", "Tab":
+		e.PreventDefault()
 		v.menuFor = ""
+		focusAfterRender(ctx, v, v.opener)
 	}
 }
 
@@ -171,6 +195,11 @@ func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming = &c
 	focusAfterRender(ctx, v, "confirm-ok")
+}
+
+func (v *listView) cancelConfirm(ctx app.Context) {
+	v.confirming = nil
+	focusAfterRender(ctx, v, v.opener)
 }
 
 func (v *listView) confirmed(ctx app.Context, e app.Event) {
@@ -192,9 +221,26 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 		label = v.S.More().MenuUnmute
 	}
 	return app.Button().ID(menuID + "-mute").Class("menu-mute menu-item").
-		Type("button").Role("menuitem").Text(label).
+		Type("button").Role("menuitem").TabIndex(-1).Text(label).
 		OnClick(func(ctx app.Context, e app.Event) {
 			v.menuFor = ""
 			v.OnMute(ctx, c.ID, !muted)
 		})
+}
+
+// isExpired: the host says so, or the days left went negative since.
+func isExpired(c proto.Cert) bool { return c.Status == proto.StatusExpired || c.DaysLeft < 0 }
+
+// certMeta tells certificates with the same name apart: where the key is
+// and which portal issued it.
+func certMeta(s *i18n.Strings, c proto.Cert) string {
+	m := s.More()
+	parts := []string{}
+	if n, ok := m.BackendNames[c.Backend]; ok {
+		parts = append(parts, m.KeyOf+": "+n)
+	}
+	if u, err := url.Parse(c.Portal); err == nil && u.Host != "" {
+		parts = append(parts, u.Host)
+	}
+	return strings.Join(parts, " · ")
 }

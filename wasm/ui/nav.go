@@ -14,10 +14,18 @@ func (r *Root) topNav() app.UI {
 		return nil
 	}
 	m := r.s.More()
+	current := func(s screen) string {
+		if r.screen == s {
+			return "page"
+		}
+		return "false"
+	}
 	return app.Nav().Class("topnav").Aria("label", r.s.AppName).Body(
 		app.Button().ID("nav-settings").Class("btn btn-link").Type("button").Text(m.Settings).
+			Aria("current", current(screenSettings)).
 			OnClick(func(ctx app.Context, e app.Event) { r.screen = screenSettings; r.Update() }),
 		app.Button().ID("nav-diagnostics").Class("btn btn-link").Type("button").Text(m.Diagnostics).
+			Aria("current", current(screenDiagnostics)).
 			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
 	)
 }
@@ -32,10 +40,8 @@ func (r *Root) diagLink() app.UI {
 	default:
 		return nil
 	}
-	return app.Div().Class("actions").Body(
-		app.Button().ID("error-diagnostics").Class("btn btn-secondary").Type("button").Text(r.s.More().Diagnostics).
-			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
-	)
+	return app.Button().ID("error-diagnostics").Class("btn btn-secondary").Type("button").Text(r.s.More().Diagnostics).
+		OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() })
 }
 
 func (r *Root) saveSettings(ctx app.Context, v bridge.SettingValues) {
@@ -77,4 +83,18 @@ func (r *Root) allowedBackends() []string {
 		}
 	}
 	return out
+}
+
+// warnDays is when a certificate shows as expiring: the largest of the
+// extension's warning days (policy, the options page, or the default
+// 30, 14, 7, 3, 1), which the badge and notifications use too; the host's
+// own threshold only until the settings arrive.
+func (r *Root) warnDays() int {
+	if r.settings != nil && len(r.settings.Values.WarningDays) > 0 {
+		return slices.Max(r.settings.Values.WarningDays)
+	}
+	if r.list != nil {
+		return r.list.WarnDays
+	}
+	return 0
 }

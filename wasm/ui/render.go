@@ -31,6 +31,7 @@ func (r *Root) renderScreen() app.UI {
 		return &listView{
 			S:        r.s,
 			List:     r.list,
+			WarnDays: r.warnDays(),
 			OnRenew:  r.onRenewConfirmed,
 			OnEnroll: func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
 			OnRefresh: func(ctx app.Context) {
@@ -38,6 +39,21 @@ func (r *Root) renderScreen() app.UI {
 			},
 			Muted:  r.mutedCerts(),
 			OnMute: r.setMuted,
+		}
+	case screenRefused:
+		return &refusedView{
+			S:        r.s,
+			Origin:   r.refusedFrom,
+			Locked:   r.settings.IsLocked("portalURLs"),
+			OnOpen:   func(ctx app.Context) { r.screen = screenSettings; r.Update() },
+			OnCancel: r.backToList,
+		}
+	case screenNext:
+		return &nextView{
+			S:        r.s,
+			Cert:     r.selected,
+			OnNext:   func(ctx app.Context) { r.screen = screenPassword; r.Update() },
+			OnCancel: r.backToList,
 		}
 	case screenPassword:
 		return &passwordView{
@@ -64,10 +80,11 @@ func (r *Root) renderScreen() app.UI {
 	case screenDone:
 		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
 	case screenError:
-		return app.Div().Body(
-			&errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry},
-			r.diagLink(),
-		)
+		ev := &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry, Extra: r.diagLink(), Command: r.errCommand}
+		if r.selected != nil {
+			ev.Portal = r.selected.Portal
+		}
+		return ev
 	case screenSettings:
 		return &settingsView{S: r.s, Settings: r.settings, OnSave: r.saveSettings, OnCheck: r.checkExpiry, OnBack: r.backToList}
 	case screenDiagnostics:

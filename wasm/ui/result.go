@@ -22,18 +22,19 @@ type doneView struct {
 func (v *doneView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
 
 func (v *doneView) Render() app.UI {
-	title := v.S.DoneRenew
+	m := v.S.More()
+	title, serial := v.S.DoneRenew, v.S.NewSerial
 	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
-		title = v.S.DoneEnroll
+		title, serial = v.S.DoneEnroll, m.SerialLabel
 	}
 	return app.Section().ID("done").DataSet("serial", v.Cert.Serial).
 		Aria("labelledby", "done-title").Body(
 		app.Div().Class("result-icon ok").Aria("hidden", "true").Text("✓"),
 		app.H1().ID("done-title").Role("status").Text(title),
 		app.Dl().Class("facts").Body(
-			app.Dt().Text("CN"),
+			app.Dt().Text(m.IssuedTo),
 			app.Dd().Text(commonName(v.Cert.Subject)),
-			app.Dt().Text(v.S.NewSerial),
+			app.Dt().Text(serial),
 			app.Dd().Body(app.Code().Text(v.Cert.Serial)),
 			app.Dt().Text(v.S.ValidUntil),
 			app.Dd().Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
@@ -65,19 +66,52 @@ type errorView struct {
 	Err     *proto.Error
 	OnBack  func(app.Context)
 	OnRetry func(app.Context)
+	// Command is the operation that failed ("" when it was not one);
+	// Portal the certificate's portal, offered when only it can help.
+	Command string
+	Portal  string
+	// Extra goes into the actions row (the way to diagnostics).
+	Extra app.UI
 }
 
-func (v *errorView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "retry") }
+func (v *errorView) OnMount(ctx app.Context) {
+	if retryable(v.Err.Code) {
+		focusAfterRender(ctx, v, "retry")
+	} else {
+		focusAfterRender(ctx, v, "back")
+	}
+}
+
+// retryable: trying the same again can work (not for an expired
+// certificate, a policy refusal or mismatched versions).
+func retryable(c proto.Code) bool {
+	switch c {
+	case proto.CodeCertExpired, proto.CodeHardwareRequired, proto.CodeBackendNotAllowed,
+		proto.CodeVersionMismatch, proto.CodeInvitationConflict:
+		return false
+	}
+	return true
+}
+
+func (v *errorView) title() string {
+	switch v.Command {
+	case proto.CmdRenew:
+		return v.S.More().RenewFailed
+	case proto.CmdEnroll:
+		return v.S.More().EnrollFailed
+	}
+	return v.S.ErrorTitle
+}
 
 func (v *errorView) Render() app.UI {
 	e := v.Err
 	return app.Section().ID("error").DataSet("code", string(e.Code)).
 		Aria("labelledby", "error-title").Body(
 		app.Div().Class("result-icon bad").Aria("hidden", "true").Text("!"),
-		app.H1().ID("error-title").Text(v.S.ErrorTitle),
+		app.H1().ID("error-title").Text(v.title()),
 		app.P().ID("error-message").Role("alert").Body(withCode(v.S.Message(e))...),
 		app.If(e.Update != "",
-			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(e.Update))),
+			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
 		),
 		app.Details().Class("tech").Body(
 			app.Summary().Text(v.S.Details),
@@ -87,9 +121,16 @@ func (v *errorView) Render() app.UI {
 			app.Button().ID("back").Class("btn btn-secondary").Type("button").
 				Text(v.S.Back).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-			app.Button().ID("retry").Class("btn btn-primary").Type("button").
-				Text(v.S.TryAgain).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnRetry(ctx) }),
+			v.Extra,
+			app.If(e.Code == proto.CodeCertExpired && v.Portal != "",
+				app.A().ID("open-portal").Class("btn btn-primary").Href(v.Portal).Target("_blank").Attr("rel", "noopener").
+					Text(v.S.More().OpenPortal),
+			),
+			app.If(retryable(e.Code),
+				app.Button().ID("retry").Class("btn btn-primary").Type("button").
+					Text(v.S.TryAgain).
+					OnClick(func(ctx app.Context, e app.Event) { v.OnRetry(ctx) }),
+			),
 		),
 	)
 }

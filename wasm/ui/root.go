@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,8 @@ const (
 	screenError
 	screenSettings
 	screenDiagnostics
+	screenNext    // "Next" (次へ) before the password, from a notification
+	screenRefused // a renewal link from a page that is not a configured portal
 )
 
 // Root is the whole UI. Its state lives only in memory; the password never
@@ -60,7 +63,10 @@ type Root struct {
 	done     *proto.Cert // the new certificate
 	err      *proto.Error
 	errRetry screen // where "Try again" goes: screenList means refresh
-	draft    enrollDraft
+	// errCommand is the operation (enroll, renew) whose error is shown,
+	// "" for other errors.
+	errCommand string
+	draft      enrollDraft
 	// tokenBackend: the host has a PKCS#11 token or a TPM, so enrollment
 	// asks for a token PIN.
 	tokenBackend bool
@@ -78,6 +84,10 @@ type Root struct {
 	linkNonce string
 	link      *bridge.Link
 	linkShown bool
+
+	// refusedFrom is the origin of a refused renewal link
+	// (app.html#refused=ORIGIN, from the worker's notification).
+	refusedFrom string
 
 	settings  *bridge.Settings
 	doctor    *doctorState
@@ -98,6 +108,11 @@ func (r *Root) OnMount(ctx app.Context) {
 	}
 	if v, ok := strings.CutPrefix(frag, "link="); ok {
 		r.linkNonce = v
+	}
+	refused := false
+	if v, ok := strings.CutPrefix(frag, "refused="); ok {
+		refused = true
+		r.refusedFrom, _ = url.QueryUnescape(v)
 	}
 	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 
@@ -123,6 +138,8 @@ func (r *Root) OnMount(ctx app.Context) {
 		r.screen = screenSettings
 	case frag == "diagnostics":
 		r.openDiagnostics(ctx)
+	case refused:
+		r.screen = screenRefused
 	}
 }
 
@@ -224,6 +241,7 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 			r.screen = screenProgress
 		case op.Error != nil:
 			r.showError(op.Error, screenList)
+			r.errCommand = op.Command
 		default:
 			r.finish(ctx, op.Result)
 		}
@@ -273,6 +291,7 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 				retry = screenEnroll
 			}
 			r.showError(rep.Error, retry)
+			r.errCommand = r.op.Command
 		}
 	}
 }
@@ -293,7 +312,8 @@ func (r *Root) finish(ctx app.Context, result json.RawMessage) {
 	r.refresh(ctx)
 }
 
-// followLink opens the password screen for the linked cert, once.
+// followLink opens the renewal flow of the notified cert, once: "Next",
+// then the password screen.
 func (r *Root) followLink() {
 	if r.linkCert == "" || r.screen != screenList {
 		return
@@ -301,7 +321,7 @@ func (r *Root) followLink() {
 	if c := r.findCert(r.linkCert); c != nil {
 		r.linkCert = ""
 		r.selected = c
-		r.screen = screenPassword
+		r.screen = screenNext
 	}
 }
 
@@ -311,6 +331,7 @@ func (r *Root) showError(e *proto.Error, retry screen) {
 	}
 	r.err = e
 	r.errRetry = retry
+	r.errCommand = ""
 	r.screen = screenError
 }
 

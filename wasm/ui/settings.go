@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -32,7 +34,8 @@ type settingsView struct {
 	// would erase what came since (go-app renders after the event handler
 	// returns, asynchronously to typing).
 	portals0, days0 string
-	problem         string
+	problem         string // about the warning days
+	portalProblem   string // about a portal URL
 	saved           bool
 }
 
@@ -65,12 +68,14 @@ func (v *settingsView) Render() app.UI {
 		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
 			v.field("portalURLs", m.PortalURLs, m.PortalURLsHint,
 				app.Textarea().ID("set-portals").Rows(3).Spellcheck(false).
-					Disabled(v.locked("portalURLs")).Aria("describedby", "set-portals-hint").
+					Disabled(v.locked("portalURLs")).Aria("describedby", describedBy("set-portals", v.portalProblem)).
+					Aria("invalid", boolAttr(v.portalProblem != "")).
 					Text(v.portals0).
 					OnInput(func(ctx app.Context, e app.Event) { v.portals = ctx.JSSrc().Get("value").String(); v.saved = false })),
+			app.If(v.portalProblem != "", app.P().ID("set-portals-msg").Class("field-error").Role("alert").Text(v.portalProblem)),
 			v.field("warningDays", m.WarningDays, m.WarningDaysHint,
 				app.Input().ID("set-days").Type("text").Value(v.days0).Attr("inputmode", "numeric").
-					Disabled(v.locked("warningDays")).Aria("describedby", "set-days-hint").
+					Disabled(v.locked("warningDays")).Aria("describedby", describedBy("set-days", v.problem)).
 					Aria("invalid", boolAttr(v.problem != "")).
 					OnInput(func(ctx app.Context, e app.Event) { v.days = ctx.JSSrc().Get("value").String(); v.saved = false })),
 			app.If(v.problem != "", app.P().ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
@@ -89,15 +94,16 @@ func (v *settingsView) Render() app.UI {
 			),
 			v.check("set-hardware", m.HardwareRequired, v.edit.HardwareRequired, v.locked("hardwareRequired"),
 				func(on bool) { v.edit.HardwareRequired = on }),
-			v.check("set-autorenew", m.AutoRenew, v.edit.AutoRenew, v.locked("autoRenew"),
-				func(on bool) { v.edit.AutoRenew = on }),
 			app.If(v.saved, app.P().ID("settings-saved").Role("status").Class("hint").Text(m.Saved)),
 			app.Div().Class("actions").Body(
 				app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
 					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-				app.Button().ID("check-now").Class("btn btn-secondary").Type("button").Text(m.CheckNow).
-					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
 				app.Button().ID("settings-save").Class("btn btn-primary").Type("submit").Text(m.Save),
+			),
+			app.Div().Class("check-now").Body(
+				v.lastCheck(),
+				app.Button().ID("check-now").Class("btn btn-secondary btn-small").Type("button").Text(m.CheckNow).
+					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
 			),
 		),
 	)
@@ -122,7 +128,7 @@ func (v *settingsView) field(key, label, hint string, input app.UI) app.UI {
 }
 
 func (v *settingsView) check(id, label string, on, disabled bool, set func(bool)) app.UI {
-	key := map[string]string{"set-hardware": "hardwareRequired", "set-autorenew": "autoRenew"}[id]
+	key := map[string]string{"set-hardware": "hardwareRequired"}[id]
 	return app.Div().Class("check").Body(
 		app.Input().ID(id).Type("checkbox").Checked(on).Disabled(disabled).
 			OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()); v.saved = false }),
@@ -149,8 +155,45 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 		days = append(days, n)
 	}
 	v.problem = ""
+	var portals []string
+	for _, u := range strings.Fields(v.portals) {
+		if !portalURL(u) {
+			v.portalProblem = m.InvalidPortal(u)
+			focusAfterRender(ctx, v, "set-portals")
+			return
+		}
+		portals = append(portals, u)
+	}
+	v.portalProblem = ""
 	v.edit.WarningDays = days
-	v.edit.PortalURLs = strings.Fields(v.portals)
+	v.edit.PortalURLs = portals
 	v.saved = true
 	v.OnSave(ctx, *v.edit)
+}
+
+// portalURL is the rule settings.js applies (portalOrigin): an https URL
+// with a host and no user name or password in it.
+func portalURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
+}
+
+// describedBy names a field's hint, and its error message when it has one.
+func describedBy(id, problem string) string {
+	if problem != "" {
+		return id + "-msg " + id + "-hint"
+	}
+	return id + "-hint"
+}
+
+// lastCheck says when the worker last checked for expiring certificates
+// (notify.js keeps it in storage.local).
+func (v *settingsView) lastCheck() app.UI {
+	m := v.S.More()
+	text := m.NeverChecked
+	if v.Settings != nil && v.Settings.LastCheck > 0 {
+		t := time.UnixMilli(int64(v.Settings.LastCheck)).Local()
+		text = m.LastChecked(t.Format("2006-01-02 15:04"))
+	}
+	return app.P().ID("last-check").Class("hint").Aria("live", "polite").Text(text)
 }

@@ -4,10 +4,14 @@
 //	extmanifest -in extension/manifest.json -out DIR/manifest.json \
 //	    [-browser chrome|firefox] [-matches "https://portal.example/*,..."]
 //
-// -matches fills Chrome's externally_connectable.matches (static match
-// patterns: the portal origins an organisation repackages the extension
-// for); without it the key is left out and the content-script path alone
-// carries renewal links.
+// -matches names the portals an organisation builds the extension for
+// (match patterns such as https://portal.example.com/*). It fills Chrome's
+// externally_connectable.matches and narrows the content script, which
+// otherwise runs on every https page whose path holds "renew", to those
+// patterns. Without it externally_connectable is left out, the content
+// script stays broad (the worker still accepts links only from the
+// configured portals), and the content-script path alone carries renewal
+// links.
 //
 // For Firefox (MV3, see
 // https://extensionworkshop.com/documentation/develop/manifest-v3-migration-guide/)
@@ -22,6 +26,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -53,21 +59,61 @@ func run(in, out, browser, matches string) error {
 	if err != nil {
 		return err
 	}
-	m, err := transform(b, browser, splitList(matches))
+	ms, err := parseMatches(matches)
+	if err != nil {
+		return err
+	}
+	m, err := transform(b, browser, ms)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(out, m, 0o644)
 }
 
-func splitList(s string) []string {
+// parseMatches splits a comma-separated list of portal match patterns and
+// checks each: https, a host that is a name or "*." and a name (no bare
+// "*": that is every site), an optional port, and a path starting with
+// "/". See https://developer.chrome.com/docs/extensions/develop/concepts/match-patterns.
+func parseMatches(s string) ([]string, error) {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if err := checkMatch(p); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, nil
+}
+
+func checkMatch(p string) error {
+	rest, ok := strings.CutPrefix(p, "https://")
+	if !ok {
+		return fmt.Errorf("portal match %q: not https://", p)
+	}
+	host, path, ok := strings.Cut(rest, "/")
+	if !ok {
+		return fmt.Errorf("portal match %q: no path (end it with /*)", p)
+	}
+	name := strings.TrimPrefix(host, "*.")
+	if h, port, ok := strings.Cut(name, ":"); ok {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return fmt.Errorf("portal match %q: bad port", p)
+		}
+		name = h
+	}
+	if name == "" || strings.ContainsAny(name, "*@?#% \t") {
+		return fmt.Errorf("portal match %q: the host must be a name (or *.name)", p)
+	}
+	if strings.ContainsAny(path, "?# ") {
+		return fmt.Errorf("portal match %q: bad path", p)
+	}
+	return nil
 }
 
 func transform(src []byte, browser string, matches []string) ([]byte, error) {
@@ -76,6 +122,11 @@ func transform(src []byte, browser string, matches []string) ([]byte, error) {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	delete(m, "externally_connectable")
+	if len(matches) > 0 {
+		if err := narrowContentScripts(m, matches); err != nil {
+			return nil, err
+		}
+	}
 	switch browser {
 	case "chrome":
 		if len(matches) > 0 {
@@ -99,4 +150,21 @@ func transform(src []byte, browser string, matches []string) ([]byte, error) {
 		return nil, fmt.Errorf("unknown browser %q", browser)
 	}
 	return json.MarshalIndent(m, "", "  ")
+}
+
+// narrowContentScripts makes the content script (the renewal-link relay)
+// run only on the portals' pages.
+func narrowContentScripts(m map[string]any, matches []string) error {
+	cs, _ := m["content_scripts"].([]any)
+	if len(cs) == 0 {
+		return fmt.Errorf("manifest: no content_scripts to narrow")
+	}
+	for _, c := range cs {
+		entry, ok := c.(map[string]any)
+		if !ok {
+			return fmt.Errorf("manifest: bad content_scripts entry")
+		}
+		entry["matches"] = matches
+	}
+	return nil
 }
