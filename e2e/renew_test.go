@@ -56,6 +56,13 @@ func TestToolbarRenewal(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#done")),
 	)
 	serial1 := attr(t, ctx, "#done", "data-serial")
+	hint, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("restart-hint") !== null`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hint {
+		t.Fatal("the enrollment result says to restart the browser")
+	}
 	shot(t, ctx, "03-enroll-done")
 	if serial1 == "" {
 		t.Fatal("done view has no serial")
@@ -117,7 +124,7 @@ func TestToolbarRenewal(t *testing.T) {
 	if err := os.WriteFile(release, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run(t, ctx, "renewal done", chromedp.WaitVisible(chromedp.CSS("#done")))
+	run(t, ctx, "renewal done", chromedp.WaitVisible(chromedp.CSS("#done")), chromedp.WaitVisible(chromedp.CSS("#restart-hint")))
 	serial2 := attr(t, ctx, "#done", "data-serial")
 	shot(t, ctx, "09-renew-done")
 	if serial2 == "" || serial2 == serial1 {

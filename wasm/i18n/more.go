@@ -28,6 +28,9 @@ type More struct {
 	LinkExpired                                     string
 	InvalidWarningDays                              string
 	InvalidPortal                                   func(u string) string
+	// RestartHint, on a finished renewal: a browser keeps the certificate
+	// it already chose for a site until it restarts (docs/renewal.md).
+	RestartHint string
 	// Next (次へ) and its hint: the screen a notification opens.
 	Next, NextHint string
 	// DiagStatus words a diagnostics check (proto.DoctorCheck.Status, with
@@ -135,6 +138,7 @@ var moreEN = More{
 	SerialLabel:      "Serial number",
 	Expiry:           "Expiry",
 	RenewFailed:      "The certificate was not renewed",
+	RestartHint:      "Sites where you already used the previous certificate keep using it until you restart the browser. It stays valid for a few days, so nothing stops working meanwhile.",
 	EnrollFailed:     "The certificate was not issued",
 	OpenPortal:       "Open the portal",
 	DiagReport:       "Report for your help desk (no passwords, PINs or keys)",
@@ -219,6 +223,7 @@ var moreJA = More{
 	SerialLabel:      "シリアル番号",
 	Expiry:           "有効期限",
 	RenewFailed:      "証明書を更新できませんでした",
+	RestartHint:      "以前の証明書を使ったことのあるサイトでは、ブラウザーを再起動するまで以前の証明書が使われます。以前の証明書も数日間は有効なので、その間も利用できます。",
 	EnrollFailed:     "証明書を発行できませんでした",
 	OpenPortal:       "ポータルを開く",
 	DiagReport:       "ヘルプデスク用レポート (パスワード・PIN・鍵は含みません)",

@@ -40,12 +40,23 @@ func (v *doneView) Render() app.UI {
 			app.Dd().Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
 		),
 		v.keyUseNotice(),
+		v.restartHint(),
 		app.Div().Class("actions").Body(
 			app.Button().ID("back").Class("btn btn-primary").Type("button").
 				Text(v.S.BackToList).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
 		),
 	)
+}
+
+// restartHint, after a renewal, says that a browser keeps the certificate
+// it chose for a site until it restarts (the old one stays valid for the
+// portal's grace period meanwhile).
+func (v *doneView) restartHint() app.UI {
+	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
+		return nil
+	}
+	return app.P().ID("restart-hint").Class("hint").Role("note").Text(v.S.More().RestartHint)
 }
 
 // keyUseNotice keeps the host's "the OS will ask when a browser first uses
