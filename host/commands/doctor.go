@@ -27,7 +27,10 @@ type DoctorEnv struct {
 	Executable string
 	NSSDBs     []string // NSS database directories the host writes to
 	LogFile    string   // the host's log (zerolog JSON lines)
-	Roots      *x509.CertPool
+	// Roots returns the CAs portals are checked against (loaded on first
+	// use: the system pool costs tens of milliseconds); nil means the
+	// system's.
+	Roots func() *x509.CertPool
 	// Timeout bounds each portal check; 0 means 5 s.
 	Timeout time.Duration
 }
@@ -130,7 +133,11 @@ func portalCheck(ctx context.Context, env DoctorEnv, portal string) proto.Doctor
 		c.Detail, c.Status = err.Error(), proto.DoctorFailed
 		return c
 	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: env.Roots, MinVersion: tls.VersionTLS12}}}
+	var roots *x509.CertPool
+	if env.Roots != nil {
+		roots = env.Roots()
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
 	resp, err := client.Do(req)
 	if err != nil {
 		c.Detail, c.Status = err.Error(), proto.DoctorFailed

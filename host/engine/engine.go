@@ -14,8 +14,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
+	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
@@ -45,6 +47,10 @@ type Config struct {
 	WarnDays int
 	// Roots verifies portals' TLS certificates; nil means system roots.
 	Roots *x509.CertPool
+	// LoadRoots, if set, replaces Roots: it is called once, when a portal
+	// is first contacted, so that commands which contact none (hello,
+	// list) do not pay for loading the system's CA pool.
+	LoadRoots func() (*x509.CertPool, error)
 	// DefaultBackend is the key backend scheme used for "auto"; "" picks
 	// the TPM if present, else the configured token, else soft.
 	DefaultBackend string
@@ -66,6 +72,7 @@ type Engine struct {
 	cfg     Config
 	state   *state.File
 	journal *journal.Dir
+	roots   func() (*x509.CertPool, error)
 }
 
 // Progress is told each step as it starts.
@@ -79,11 +86,25 @@ func New(cfg Config) *Engine {
 	if cfg.WarnDays == 0 {
 		cfg.WarnDays = 30
 	}
+	roots := func() (*x509.CertPool, error) { return cfg.Roots, nil }
+	if cfg.LoadRoots != nil {
+		roots = sync.OnceValues(cfg.LoadRoots)
+	}
 	return &Engine{
 		cfg:     cfg,
 		state:   &state.File{Path: filepath.Join(cfg.Dir, "certs.json")},
 		journal: &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
+		roots:   roots,
 	}
+}
+
+// estClient is an EST client for portal that trusts Config's roots.
+func (e *Engine) estClient(portal string) (*est.Client, error) {
+	roots, err := e.roots()
+	if err != nil {
+		return nil, fmt.Errorf("trusted CAs: %w", err)
+	}
+	return est.New(portal, roots)
 }
 
 // WarnDays returns the expiry warning threshold in days.

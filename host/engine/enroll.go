@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
@@ -30,7 +29,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		return nil, err
 	}
 	ctx = WithPIN(ctx, p.PIN)
-	client, err := est.New(portal, e.cfg.Roots)
+	client, err := e.estClient(portal)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}

@@ -71,7 +71,7 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 			return nil, err
 		}
 	}
-	client, err := est.New(ent.Portal, e.cfg.Roots)
+	client, err := e.estClient(ent.Portal)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}

@@ -44,15 +44,15 @@ var libraryGlobs = []string{
 	"/usr/lib/*-linux-gnu/nss/libsoftokn3.so",
 }
 
-// Library returns the path of libsoftokn3, or "".
-func Library() string {
+// Library returns the path of libsoftokn3, or "". It looks once.
+var Library = sync.OnceValue(func() string {
 	for _, g := range libraryGlobs {
 		if m, _ := filepath.Glob(g); len(m) > 0 {
 			return m[0]
 		}
 	}
 	return ""
-}
+})
 
 var (
 	mu     sync.Mutex

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"os"
 	"path/filepath"
 
@@ -9,11 +10,10 @@ import (
 )
 
 // doctorEnv tells the doctor command where this host keeps things.
-func doctorEnv(paths config.Paths) commands.DoctorEnv {
+func doctorEnv(paths config.Paths, roots func() *x509.CertPool) commands.DoctorEnv {
 	exe, _ := os.Executable()
 	if p, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = p
 	}
-	roots, _ := paths.Roots()
 	return commands.DoctorEnv{Executable: exe, NSSDBs: []string{paths.NSSDB}, LogFile: paths.LogFile(), Roots: roots}
 }

@@ -7,12 +7,14 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/certrenew/certrenew/host/cli"
@@ -70,7 +72,10 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	eng, err := newEngine(ctx, paths, settings, logger)
+	// The trusted CAs (the system's and those `install --portal-ca` added)
+	// are loaded once, on first use: hello and list need none.
+	roots := sync.OnceValues(paths.Roots)
+	eng, err := newEngine(ctx, paths, settings, logger, roots)
 	if err != nil {
 		logger.Error().Err(err).Msg("start-up failed")
 		return fail(nativeMessaging, err)
@@ -79,7 +84,7 @@ func run() int {
 	if err != nil {
 		logger.Error().Err(err).Msg("recovery incomplete")
 	}
-	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered, Doctor: doctorEnv(paths)}
+	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered, Doctor: doctorEnv(paths, func() *x509.CertPool { r, _ := roots(); return r })}
 
 	if nativeMessaging {
 		s := &nm.Session{
@@ -96,12 +101,8 @@ func run() int {
 	return c.Run(ctx, args[0], args[1:])
 }
 
-func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log zerolog.Logger) (*engine.Engine, error) {
+func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log zerolog.Logger, roots func() (*x509.CertPool, error)) (*engine.Engine, error) {
 	db, err := platformStore(ctx, paths, log)
-	if err != nil {
-		return nil, err
-	}
-	roots, err := paths.Roots()
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 		return nil, err
 	}
 	cfg := engine.Config{
-		Dir: paths.Home, Keys: keys, Store: db, Log: log, Roots: roots,
+		Dir: paths.Home, Keys: keys, Store: db, Log: log, LoadRoots: roots,
 		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
