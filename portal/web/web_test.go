@@ -177,7 +177,7 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 	}
 	st, got := b.mint(link.Path, csrfOf(t, page))
 	if st != 200 || !renewlink.IsToken(got["token"]) || got["serial"] != s1 || got["user"] != alice {
-		t.Fatalf("token endpoint: %d %v", st, got)
+		t.Fatalf("token endpoint: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	tok := got["token"]
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -218,7 +218,8 @@ func renewalLinkOf(t *testing.T, p *portaltest.Portal, page string) *url.URL {
 	}
 	id, ok := renewlink.ParseLinkID(strings.TrimPrefix(link.Path, "/renew/"))
 	if link.Scheme+"://"+link.Host != p.URL || !ok || link.Path != "/renew/"+id || link.RawQuery != "" || link.Fragment != "" || strings.Contains(page, renewlink.Prefix) {
-		t.Fatalf("link %v breaks contract v2", link)
+		t.Fatalf("link %s://%s%s (query %v, fragment %v, token-like text on the page %v; not printed) breaks contract v2",
+			link.Scheme, link.Host, link.Path, link.RawQuery != "", link.Fragment != "", strings.Contains(page, renewlink.Prefix))
 	}
 	return link
 }
@@ -425,15 +426,15 @@ func TestRenewalLinkPage(t *testing.T) {
 	// The token endpoint: CSRF and same origin, then a token per request;
 	// a new one stops the one before.
 	if st, got := b.mintWith(linkPath, url.Values{}, p.URL); st != http.StatusForbidden || got["error"] != "csrf" {
-		t.Fatalf("token without CSRF: %d %v", st, got)
+		t.Fatalf("token without CSRF: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	for _, origin := range []string{"", "https://evil.example", "null", p.URL + ".evil.example"} {
 		if st, got := b.mintWith(linkPath, url.Values{"csrf": {csrf}}, origin); st != http.StatusForbidden || got["error"] != "origin" {
-			t.Fatalf("token from origin %q: %d %v", origin, st, got)
+			t.Fatalf("token from origin %q: %d error %q", origin, st, got["error"])
 		}
 	}
 	if st, got := b.mint("/renew/not-a-link-id", csrf); st != http.StatusNotFound || got["error"] != "link_invalid" {
-		t.Fatalf("token for a malformed ID: %d %v", st, got)
+		t.Fatalf("token for a malformed ID: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	_, first := b.mint(linkPath, csrf)
 	st, second := b.mint(linkPath, csrf)
@@ -456,7 +457,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	}
 	_, bobPage := bob.do("GET", "/certs", nil, "")
 	if st, got := bob.mint(linkPath, csrfOf(t, bobPage)); st != http.StatusForbidden || got["error"] != "link_other_user" {
-		t.Fatalf("bob's token on alice's link: %d %v", st, got)
+		t.Fatalf("bob's token on alice's link: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 
 	// Unknown and malformed links.
@@ -477,7 +478,7 @@ func TestRenewalLinkPage(t *testing.T) {
 		}
 	}
 	if st, got := b.mint(linkPath, csrf); st != http.StatusGone || got["error"] != "link_used" {
-		t.Fatalf("token on a used link: %d %v", st, got)
+		t.Fatalf("token on a used link: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 
 	// A link whose certificate was renewed another way.
@@ -489,7 +490,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key3, pkix.Name{CommonName: alice}, tok), nil); r.Status != 200 {
 		t.Fatalf("renewing through a third link: %d %s", r.Status, r.Body)
 	}
-	if st, page := b.do("GET", other, nil, "ja"); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
+	if st, page := b.do("GET", other+"?lang=ja", nil, ""); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
 		t.Fatalf("link of a renewed certificate: %d\n%s", st, page)
 	}
 	// Expired.
@@ -500,7 +501,7 @@ func TestRenewalLinkPage(t *testing.T) {
 		}
 	}
 	if st, got := b.mint(expiring, csrf); st != http.StatusGone || got["error"] != "link_expired" {
-		t.Fatalf("token on an expired link: %d %v", st, got)
+		t.Fatalf("token on an expired link: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	log, _ := os.ReadFile(p.LogPath)
 	for _, tok := range []string{first["token"], second["token"], tok} {
