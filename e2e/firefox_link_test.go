@@ -1,18 +1,22 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
-// TestFirefoxRenewalLink hands a portal renewal link to the Firefox build
-// through its content script (Firefox has no externally_connectable): the
-// page gets the ack and the extension opens the password screen of the
-// certificate with that serial.
+// TestFirefoxRenewalLink opens a portal renewal link (contract v2) in the
+// Firefox build, which has no externally_connectable: the portal's login
+// page, then the link's page, whose script gets the token from the portal
+// and posts it to the content script; the page gets the ack, the
+// extension opens the password screen of the certificate with that
+// serial, and the renewal spends the link's token.
 func TestFirefoxRenewalLink(t *testing.T) {
 	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
 	p := portaltest.Start(t)
@@ -21,21 +25,29 @@ func TestFirefoxRenewalLink(t *testing.T) {
 	u := newUser(t)
 	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
 	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
-	serial := jsonField(t, out, "serial")
-	portal := renewServer(t)
+	serial := admin.NormalizeSerial(jsonField(t, out, "serial"))
+	link := p.RenewalLink(t, userID, serial, 0)
+	linkID := link[strings.LastIndex(link, "/")+1:]
 
 	ff := u.firefox(t, "en")
-	ff.openExt(portal.URL+"/", "options.html")
-	ff.typeInto("#set-portals", portal.URL)
+	ff.openExt(p.URL+"/", "options.html")
+	ff.typeInto("#set-portals", p.URL)
 	ff.click("#settings-save")
 	ff.waitFor("saved", ff.visible("#settings-saved"))
 
-	token := newLinkToken(t)
-	ff.navigate(portal.URL + "/renew?only=content#token=" + token + "&serial=" + serial + "&user=" + userID)
-	ff.waitFor("ack", `document.getElementById("renew").getAttribute("data-state") !== "working"`)
+	// The link, not logged in: the portal's login page, then the link.
+	ff.navigate(link)
+	ff.typeInto("#user", userID)
+	ff.typeInto("#password", password)
+	ff.click("#login")
+	ff.waitFor("ack", `location.href === `+jsString(link)+` && (s => s && s !== "working")(document.getElementById("renew") && document.getElementById("renew").getAttribute("data-state"))`)
 	if st := ff.attr("#renew", "data-state"); st != "handed" {
 		reason, _ := ff.eval(`document.getElementById("reason").textContent`)
 		t.Fatalf("renewal page state %q (reason %s)", st, reason)
+	}
+	ff.shot("ff-en-06-portal-handed")
+	if leak, _ := ff.eval(`[location.href, document.title, document.documentElement.outerHTML].join("|").includes("rt1_")`); leak != "false" {
+		t.Fatalf("the portal page shows a token (%s)", leak)
 	}
 	// The extension opened app.html#link=… in a new tab.
 	var tabURL string
@@ -46,11 +58,20 @@ func TestFirefoxRenewalLink(t *testing.T) {
 		}
 		return false
 	})
-	if strings.Contains(tabURL, token) {
+	if strings.Contains(tabURL, "rt1_") {
 		t.Fatal("the app tab's URL holds the token")
 	}
 	ff.waitFor("password", ff.visible("#password"))
-	ff.shot("ff-en-06-link-password")
+	ff.shot("ff-en-07-link-password")
+	ff.typeInto("#password", password)
+	ff.click("#activate")
+	ff.waitFor("renewed", ff.visible("#done"))
+	if got := ff.attr("#done", "data-serial"); got == "" || admin.NormalizeSerial(got) == serial {
+		t.Fatalf("renewed serial %q (old %q)", got, serial)
+	}
+	if l, err := p.Store.RenewalLink(context.Background(), linkID); err != nil || !l.Used {
+		t.Fatalf("the renewal did not spend the link's token (%v)", err)
+	}
 }
 
 // waitForTab switches the driver to the first tab whose URL matches.

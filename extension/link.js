@@ -1,4 +1,4 @@
-// certrenew renewal-link handoff (the portal's /renew#token=... page).
+// certrenew renewal-link handoff (the portal's /renew/{linkID} page, contract v2).
 //
 // The portal page posts {type: "certrenew-renewal-link", version: 1, token,
 // serial, user, portal} to its own window (content.js forwards it here) and,

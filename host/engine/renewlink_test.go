@@ -50,7 +50,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 		t.Fatalf("unknown token: %s (%v)", got, err)
 	}
 
-	tok := f.portal.RenewalLink(t, "erin", c.Serial, 0)
+	tok := f.portal.RenewalToken(t, "erin", c.Serial, 0)
 	res, err := f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
 	if err != nil {
 		t.Fatalf("renew with token: %v", err)
@@ -87,7 +87,7 @@ func TestEnrollWithLinkToken(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	c := f.enroll(t, "fay")
-	tok := f.portal.RenewalLink(t, "fay", c.Serial, 0)
+	tok := f.portal.RenewalToken(t, "fay", c.Serial, 0)
 	res, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
 	if err != nil {
 		t.Fatalf("enroll with token: %v", err)

@@ -148,30 +148,84 @@ func NormalizeSerial(s string) string {
 // revoked, superseded, or another user's.
 var ErrNotRenewable = errors.New("certificate cannot be renewed")
 
-// CreateRenewalLink makes a one-time renewal token bound to the certificate
-// serial of userID, valid for ttl (0: renewlink.DefaultTTL), and returns it.
-// Only its hash is stored: the token cannot be shown again.
-func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, ttl time.Duration) (string, error) {
+// Why MintLinkToken refuses a link (besides store.ErrNotFound for an
+// unknown one).
+var (
+	ErrLinkOtherUser = errors.New("the renewal link belongs to another user")
+	ErrLinkExpired   = errors.New("the renewal link has expired")
+	ErrLinkUsed      = errors.New("the renewal link was used")
+)
+
+// CreateRenewalLink makes a renewal link (contract v2) bound to the
+// certificate serial of userID, valid for ttl (0: renewlink.DefaultTTL).
+// The link holds no secret: its URL is renewlink.URL(origin, link.ID), and
+// its page mints the one-time token (MintLinkToken).
+func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, ttl time.Duration) (store.RenewalLink, error) {
 	if ttl <= 0 {
 		ttl = renewlink.DefaultTTL
 	}
 	c, err := a.Store.Cert(ctx, NormalizeSerial(serial))
 	if err != nil {
-		return "", err
+		return store.RenewalLink{}, err
 	}
 	if c.UserID != userID {
-		return "", fmt.Errorf("%w: not a certificate of %q", ErrNotRenewable, userID)
+		return store.RenewalLink{}, fmt.Errorf("%w: not a certificate of %q", ErrNotRenewable, userID)
 	}
 	if c.Status != store.StatusActive {
-		return "", fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
+		return store.RenewalLink{}, fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
+	}
+	now := a.now()
+	l := store.RenewalLink{ID: renewlink.NewLinkID(), Serial: c.Serial, UserID: userID, Created: now, Expires: now.Add(ttl)}
+	if err := a.Store.CreateRenewalLink(ctx, l); err != nil {
+		return store.RenewalLink{}, err
+	}
+	return l, nil
+}
+
+// CheckRenewalLink returns link id if userID may mint a token for it now:
+// store.ErrNotFound, ErrLinkOtherUser, ErrLinkExpired, ErrLinkUsed or
+// ErrNotRenewable (the certificate was revoked or renewed another way)
+// otherwise. The link page uses it to explain a link without JavaScript.
+func (a *Admin) CheckRenewalLink(ctx context.Context, userID, id string) (store.RenewalLink, error) {
+	l, err := a.Store.RenewalLink(ctx, id)
+	if err != nil {
+		return l, err
+	}
+	if l.UserID != userID {
+		return l, ErrLinkOtherUser
+	}
+	if l.Used {
+		return l, ErrLinkUsed
+	}
+	if !a.now().Before(l.Expires) {
+		return l, ErrLinkExpired
+	}
+	c, err := a.Store.Cert(ctx, l.Serial)
+	if err != nil {
+		return l, err
+	}
+	if c.Status != store.StatusActive {
+		return l, fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
+	}
+	return l, nil
+}
+
+// MintLinkToken makes a fresh one-time token for renewal link id of userID
+// (after CheckRenewalLink's checks) and returns it with the link. The token
+// expires with the link; the token minted before for the link stops
+// working unless it was redeemed, in which case the link is used
+// (ErrLinkUsed) and nothing is minted. Only the token's hash is stored.
+func (a *Admin) MintLinkToken(ctx context.Context, userID, id string) (string, store.RenewalLink, error) {
+	if _, err := a.CheckRenewalLink(ctx, userID, id); err != nil {
+		return "", store.RenewalLink{}, err
 	}
 	tok := renewlink.New()
-	now := a.now()
-	err = a.Store.CreateRenewalToken(ctx, store.RenewalToken{
-		Hash: renewlink.Hash(tok), Serial: c.Serial, UserID: userID, Created: now, Expires: now.Add(ttl),
-	})
-	if err != nil {
-		return "", err
+	l, err := a.Store.MintLinkToken(ctx, id, renewlink.Hash(tok), a.now())
+	if errors.Is(err, store.ErrTokenUsed) {
+		return "", store.RenewalLink{}, ErrLinkUsed
 	}
-	return tok, nil
+	if err != nil {
+		return "", store.RenewalLink{}, err
+	}
+	return tok, l, nil
 }

@@ -66,7 +66,7 @@ func TestReissuePerCertificate(t *testing.T) {
 	}
 	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
 	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
-	tok := p.RenewalLink(t, alice, c1.SerialNumber.Text(16), 0)
+	tok := p.RenewalToken(t, alice, c1.SerialNumber.Text(16), 0)
 	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
 	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
 	if err := p.Admin.SetCertReissue(ctx, c1.SerialNumber.Text(16), true); err != nil {
@@ -111,7 +111,7 @@ func TestSameInvitationAgain(t *testing.T) {
 	// Expired: only a renewal link renews it.
 	clk.Advance(2 * time.Hour)
 	wantProblem(t, again(), http.StatusForbidden, "cert_expired")
-	tok := p.RenewalLink(t, alice, s1, 0)
+	tok := p.RenewalToken(t, alice, s1, 0)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
 	if r.Status != http.StatusOK {
 		t.Fatalf("renewal link: %d %s", r.Status, r.Body)

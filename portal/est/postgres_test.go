@@ -27,11 +27,12 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("re-enroll on B of A's cert: %d %s", r.Status, r.Body)
 	}
 	c2 := r.Certs[0]
-	tok := a.RenewalLink(t, alice, c2.SerialNumber.Text(16), 0)
-	if r := b.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil); r.Status != http.StatusOK {
-		t.Fatalf("link from A redeemed on B: %d %s", r.Status, r.Body)
+	// A link shown on A, its page's token minted on B, redeemed on A.
+	tok := b.LinkToken(t, alice, a.RenewalLink(t, alice, c2.SerialNumber.Text(16), 0))
+	if r := a.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil); r.Status != http.StatusOK {
+		t.Fatalf("link from A, token from B, redeemed on A: %d %s", r.Status, r.Body)
 	}
-	wantProblem(t, a.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil), http.StatusForbidden, "link_used")
+	wantProblem(t, b.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil), http.StatusForbidden, "link_used")
 
 	// Concurrent first enrollments of many users across both instances.
 	const n = 20
@@ -112,7 +113,7 @@ func TestPoliciesOnPostgres(t *testing.T) {
 	if x.Status != 200 || y.Status != 200 || !x.Certs[0].Equal(y.Certs[0]) {
 		t.Fatalf("idempotent re-enroll: %d %d", x.Status, y.Status)
 	}
-	tok := p.RenewalLink(t, alice, x.Certs[0].SerialNumber.Text(16), 0)
+	tok := p.RenewalToken(t, alice, x.Certs[0].SerialNumber.Text(16), 0)
 	var wg sync.WaitGroup
 	out := make([]*portaltest.Response, 6)
 	for i := range out {

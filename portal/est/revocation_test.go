@@ -108,7 +108,7 @@ func TestIdempotentIssuance(t *testing.T) {
 	if a.Status != 200 || b.Status != 200 || !a.Certs[0].Equal(b.Certs[0]) {
 		t.Fatalf("re-enroll twice: %d %d %s", a.Status, b.Status, b.Body)
 	}
-	tok := p.RenewalLink(t, alice, a.Certs[0].SerialNumber.Text(16), 0)
+	tok := p.RenewalToken(t, alice, a.Certs[0].SerialNumber.Text(16), 0)
 	tcsr := portaltest.CSR(t, newKey(t), cn(alice), tok)
 	a = p.Post(t, "simpleenroll", alice, alicePw, tcsr, nil)
 	b = p.Post(t, "simpleenroll", alice, alicePw, tcsr, nil)

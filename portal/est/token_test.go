@@ -2,6 +2,7 @@ package est_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
 )
@@ -27,8 +29,10 @@ func expiredSetup(t *testing.T) (*portaltest.Portal, *portaltest.Clock) {
 func TestExpiredCertRenewsOnlyThroughLink(t *testing.T) {
 	p, clk := expiredSetup(t)
 	old, oldKey := enroll(t, p, p.Invite(t, alice))
-	tok := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
+	link := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
 	clk.Advance(2 * time.Hour)
+	// The link's page mints its token once the certificate has expired.
+	tok := p.LinkToken(t, alice, link)
 
 	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), old.Subject, ""), portaltest.TLSCert(old, oldKey))
 	wantProblem(t, r, http.StatusForbidden, "cert_expired")
@@ -65,7 +69,7 @@ func TestLinkRefusals(t *testing.T) {
 	serial := old.SerialNumber.Text(16)
 
 	// Another user's token is link_invalid, as is an unknown one.
-	tok := p.RenewalLink(t, alice, serial, time.Hour)
+	tok := p.RenewalToken(t, alice, serial, time.Hour)
 	r := p.Post(t, "simpleenroll", "bob", "bob-secret-pw", portaltest.CSR(t, newKey(t), cn("bob"), tok), nil)
 	wantProblem(t, r, http.StatusForbidden, "link_invalid")
 	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), "rt1_"+strings.Repeat("A", 43)), nil)
@@ -88,7 +92,7 @@ func TestLinkForRevokedCert(t *testing.T) {
 	p, _ := expiredSetup(t)
 	old, _ := enroll(t, p, p.Invite(t, alice))
 	serial := old.SerialNumber.Text(16)
-	tok := p.RenewalLink(t, alice, serial, 0)
+	tok := p.RenewalToken(t, alice, serial, 0)
 	if err := p.Admin.Revoke(context.Background(), serial); err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +106,49 @@ func TestLinkForRevokedCert(t *testing.T) {
 	}
 }
 
+// The link (contract v2) mints tokens for its owner until one is redeemed:
+// a new token stops the one before it, the link's expiry bounds them,
+// another user's link mints nothing.
+func TestLinkTokens(t *testing.T) {
+	p, clk := expiredSetup(t)
+	p.AddUser(t, "bob", "bob-secret-pw")
+	old, _ := enroll(t, p, p.Invite(t, alice))
+	link := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 3*time.Hour)
+	id := link[strings.LastIndex(link, "/")+1:]
+	ctx := context.Background()
+	if _, _, err := p.Admin.MintLinkToken(ctx, "bob", id); !errors.Is(err, admin.ErrLinkOtherUser) {
+		t.Fatalf("bob minting on alice's link: %v", err)
+	}
+	if _, _, err := p.Admin.MintLinkToken(ctx, alice, "AAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown link: %v", err)
+	}
+	first := p.LinkToken(t, alice, link)
+	second := p.LinkToken(t, alice, link)
+	if first == second {
+		t.Fatal("the same token twice")
+	}
+	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), first), nil), http.StatusForbidden, "link_invalid")
+	clk.Advance(2 * time.Hour) // the certificate has expired, the link not.
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), second), nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("redeeming the second token: %d %s", r.Status, r.Body)
+	}
+	if _, _, err := p.Admin.MintLinkToken(ctx, alice, id); !errors.Is(err, admin.ErrLinkUsed) {
+		t.Fatalf("minting on a used link: %v", err)
+	}
+	// A link past its expiry mints nothing.
+	l2 := p.RenewalLink(t, alice, r.Certs[0].SerialNumber.Text(16), time.Hour)
+	clk.Advance(time.Hour)
+	if _, _, err := p.Admin.MintLinkToken(ctx, alice, l2[strings.LastIndex(l2, "/")+1:]); !errors.Is(err, admin.ErrLinkExpired) {
+		t.Fatalf("minting on an expired link: %v", err)
+	}
+}
+
 // Two redemptions racing: exactly one wins, the other gets link_used.
 func TestLinkSingleUseUnderRace(t *testing.T) {
 	p, _ := expiredSetup(t)
 	old, _ := enroll(t, p, p.Invite(t, alice))
-	tok := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
+	tok := p.RenewalToken(t, alice, old.SerialNumber.Text(16), 0)
 	const n = 6
 	res := make([]*portaltest.Response, n)
 	var wg sync.WaitGroup
@@ -136,7 +178,7 @@ func TestLinkSingleUseUnderRace(t *testing.T) {
 func TestLinkTokenNotLogged(t *testing.T) {
 	p, _ := expiredSetup(t)
 	old, _ := enroll(t, p, p.Invite(t, alice))
-	tok := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
+	tok := p.RenewalToken(t, alice, old.SerialNumber.Text(16), 0)
 	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
 	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
 	log, err := os.ReadFile(p.LogPath)

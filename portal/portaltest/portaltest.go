@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
@@ -163,14 +165,37 @@ func (p *Portal) ClientFrom(ip string, cert *tls.Certificate) *http.Client {
 	return c
 }
 
-// RenewalLink returns a new renewal-link token for user's certificate serial.
+// RenewalLink makes a renewal link for user's certificate serial, as the
+// portal's "show renewal URL" does, and returns its URL (contract v2:
+// {public URL}/renew/{linkID}, no secret in it).
 func (p *Portal) RenewalLink(t testing.TB, user, serial string, ttl time.Duration) string {
 	t.Helper()
-	tok, err := p.Admin.CreateRenewalLink(context.Background(), user, serial, ttl)
+	l, err := p.Admin.CreateRenewalLink(context.Background(), user, serial, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return renewlink.URL(p.srv.URL(), l.ID)
+}
+
+// LinkToken mints a one-time token for the renewal link at link (its URL
+// or ID) for user, through the code the link page's POST
+// /renew/{linkID}/token runs (admin.MintLinkToken): the token minted before
+// for the link stops working.
+func (p *Portal) LinkToken(t testing.TB, user, link string) string {
+	t.Helper()
+	id := link[strings.LastIndex(link, "/")+1:]
+	tok, _, err := p.Admin.MintLinkToken(context.Background(), user, id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// RenewalToken is RenewalLink and LinkToken in one: a token for tests
+// that redeem a link without a browser.
+func (p *Portal) RenewalToken(t testing.TB, user, serial string, ttl time.Duration) string {
+	t.Helper()
+	return p.LinkToken(t, user, p.RenewalLink(t, user, serial, ttl))
 }
 
 // Clock is a settable clock for Options.Now.

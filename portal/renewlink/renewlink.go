@@ -1,18 +1,23 @@
-// Package renewlink makes and checks renewal-link tokens: one-time secrets
-// bound to one certificate that let a user renew it through EST
-// simpleenroll (RFC 7030, Section 4.2.1) with the token as the CSR's
-// challengePassword (RFC 2985, Section 5.4.1), even once it has expired.
+// Package renewlink makes and checks renewal links and their tokens.
 //
-// The link is {origin}/renew#token=T&serial=S&user=U: the token travels in
-// the URL fragment (RFC 3986, Section 3.5), which browsers never send to a
-// server, so it never reaches a request log. Only SHA-256(token) is stored.
+// A renewal link (contract v2) is {origin}/renew/{linkID}: the link ID is
+// random but not secret, and the URL holds nothing that renews a
+// certificate, because a browser records every URL it opens in its history,
+// session and metrics files (a fragment too) before any page or extension
+// script can take it out. The link's page, opened by the logged-in owner,
+// asks the portal for a token (POST /renew/{linkID}/token) and hands it to
+// the extension in memory.
+//
+// A token is a one-time secret bound to one certificate that lets its user
+// renew it through EST simpleenroll (RFC 7030, Section 4.2.1) with the token
+// as the CSR's challengePassword (RFC 2985, Section 5.4.1), even once the
+// certificate has expired. Only SHA-256(token) is stored.
 package renewlink
 
 import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -47,8 +52,36 @@ func Hash(token string) []byte {
 	return h[:]
 }
 
-// URL builds the renewal link for origin (e.g. https://portal.example).
-func URL(origin, token, serial, user string) string {
-	return strings.TrimSuffix(origin, "/") + "/renew#token=" + url.QueryEscape(token) +
-		"&serial=" + url.QueryEscape(serial) + "&user=" + url.QueryEscape(user)
+// linkIDLen is the length of a link ID: base64url of 16 bytes, no padding.
+const linkIDLen = 22
+
+var linkIDEncoding = base64.RawURLEncoding.Strict()
+
+// NewLinkID returns a fresh link ID: base64url(16 random bytes), no
+// padding. It names a link; it is not a secret (it is in the URL and so in
+// the browser's history), but 128 random bits keep links unguessable.
+func NewLinkID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return linkIDEncoding.EncodeToString(b)
+}
+
+// ParseLinkID checks a link ID taken from a request path: exactly the
+// canonical form NewLinkID makes (22 base64url characters whose unused low
+// bits are zero), so one link has one spelling.
+func ParseLinkID(s string) (string, bool) {
+	if len(s) != linkIDLen {
+		return "", false
+	}
+	b, err := linkIDEncoding.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return "", false
+	}
+	return s, true
+}
+
+// URL builds the renewal link for origin (e.g. https://portal.example) and
+// a link ID. It holds no secret.
+func URL(origin, linkID string) string {
+	return strings.TrimSuffix(origin, "/") + "/renew/" + linkID
 }

@@ -21,23 +21,30 @@ func TestNewShapeAndUniqueness(t *testing.T) {
 	}
 }
 
-func TestURLKeepsSecretInFragment(t *testing.T) {
-	tok := New()
-	u, err := url.Parse(URL("https://127.0.0.1:1234/", tok, "8abc", "alice@example"))
+func TestLinkIDShape(t *testing.T) {
+	a, b := NewLinkID(), NewLinkID()
+	if a == b {
+		t.Fatal("two link IDs are equal")
+	}
+	if id, ok := ParseLinkID(a); !ok || id != a || len(a) != 22 {
+		t.Fatalf("ParseLinkID(%q) = %q, %v", a, id, ok)
+	}
+	for _, bad := range []string{"", a[:21], a + "A", strings.Repeat("/", 22), strings.Repeat("A", 21) + "B", // B has a low bit set: not canonical
+		strings.Repeat("A", 20) + "==", "..%2F" + a[5:], a[:21] + "\n", New()} {
+		if _, ok := ParseLinkID(bad); ok {
+			t.Errorf("ParseLinkID(%q) accepted", bad)
+		}
+	}
+}
+
+// The v2 link holds no secret: path /renew/{linkID}, no query, no fragment.
+func TestURLHoldsOnlyTheLinkID(t *testing.T) {
+	id := NewLinkID()
+	u, err := url.Parse(URL("https://127.0.0.1:1234/", id))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Path != "/renew" || u.RawQuery != "" || strings.Contains(u.Path, tok) {
-		t.Fatalf("token outside the fragment: %v", u)
-	}
-	f, err := url.ParseQuery(u.Fragment)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Get("token") != tok || f.Get("serial") != "8abc" || f.Get("user") != "alice@example" {
-		t.Fatalf("fragment %q", u.Fragment)
-	}
-	if !strings.HasPrefix(u.Fragment, "token=") {
-		t.Fatalf("fragment order %q", u.Fragment)
+	if u.String() != "https://127.0.0.1:1234/renew/"+id || u.RawQuery != "" || u.Fragment != "" {
+		t.Fatalf("link %v", u)
 	}
 }

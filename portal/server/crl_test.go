@@ -114,7 +114,7 @@ func TestPlainHTTPServesOnlyCRLs(t *testing.T) {
 		t.Fatalf("healthz over http: %d %q", st, body)
 	}
 	crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing)
-	for _, path := range []string{"/login", "/.well-known/est/cacerts", "/mtls/whoami", "/renew"} {
+	for _, path := range []string{"/login", "/.well-known/est/cacerts", "/mtls/whoami", "/renew/AAAAAAAAAAAAAAAAAAAAAA"} {
 		if st, _ := plainGet(t, "http://"+host+path); st != http.StatusNotFound {
 			t.Errorf("%s over plain HTTP: %d", path, st)
 		}

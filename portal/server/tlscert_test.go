@@ -100,7 +100,7 @@ func TestPublicURL(t *testing.T) {
 	csrf := between(page, `name="csrf" value="`, `"`)
 	page = do("POST", "/certs/"+r.Certs[0].SerialNumber.Text(16)+"/link", url.Values{"csrf": {csrf}})
 	link := between(page, `id="renewal-link" href="`, `"`)
-	if !strings.HasPrefix(link, "https://portal.test:8443/renew#token=") {
+	if !strings.HasPrefix(link, "https://portal.test:8443/renew/") {
 		t.Fatalf("renewal link %q does not use the public URL", link)
 	}
 }

@@ -96,6 +96,24 @@ type RenewalToken struct {
 	Used    bool
 }
 
+// RenewalLink is a renewal URL shown in the portal, {origin}/renew/{ID}
+// (contract v2). It holds no secret: the link's page, opened by its user,
+// has the portal mint a one-time RenewalToken for it (MintLinkToken), so a
+// token never is in a URL, where the browser's history would keep it.
+type RenewalLink struct {
+	ID      string // random, not secret (renewlink.NewLinkID).
+	Serial  string // the bound certificate.
+	UserID  string
+	Created time.Time
+	Expires time.Time
+	// TokenHash is the hash of the token minted last for the link; nil
+	// before the first.
+	TokenHash []byte
+	// Used reports that the token TokenHash names was redeemed: the link
+	// has done its one renewal.
+	Used bool
+}
+
 // Throttle is the failed-password count of one key (a user ID or a client
 // address) for portal/limit.
 type Throttle struct {
@@ -175,6 +193,19 @@ type Store interface {
 	// transaction; ErrTokenUsed if it was used already (by a concurrent
 	// request too), in which case nothing is recorded.
 	ReissueWithToken(ctx context.Context, c Cert, tokenHash []byte) error
+
+	// CreateRenewalLink stores a renewal link (TokenHash and Used are
+	// ignored: a new link has no token); ErrExists if the ID is taken.
+	CreateRenewalLink(ctx context.Context, l RenewalLink) error
+	// RenewalLink returns a link by ID, with Used; ErrNotFound if absent.
+	RenewalLink(ctx context.Context, id string) (RenewalLink, error)
+	// MintLinkToken records a new token for link id, atomically: it stores
+	// the token (hash only) with the link's serial, user and expiry, created
+	// at now, deletes the token minted before for the link unless it was
+	// redeemed, and records the new hash on the link, which it returns.
+	// ErrNotFound if the link is absent; ErrTokenUsed, changing nothing, if
+	// the link's token was redeemed (by a concurrent request too).
+	MintLinkToken(ctx context.Context, id string, tokenHash []byte, now time.Time) (RenewalLink, error)
 
 	// Throttles returns the password-failure records of those keys that
 	// have one (see portal/limit).

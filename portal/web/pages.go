@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -24,8 +26,11 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// loginPage is the login form; next= (checked by safeNext) is where a
+// successful login goes instead of the menu, e.g. the renewal link that
+// sent the user here.
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "login", nil)
+	h.render(w, r, http.StatusOK, "login", map[string]any{"Next": safeNext(r.URL.Query().Get("next"))})
 }
 
 // login checks ID and password. Failures count against both the user ID
@@ -33,6 +38,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 // clears only the user's count (see portal/limit).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	id, pw := r.PostFormValue("user"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
 	addr := limit.ClientAddr(r)
 	log := h.Log.With().Str("user", id).Str("remote", addr).Logger()
 	internal := func(err error) {
@@ -47,7 +53,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if att.Locked() {
 		password.VerifyDummy(pw) // same cost as a real check.
 		log.Warn().Msg("login refused: locked out")
-		h.render(w, r, http.StatusTooManyRequests, "login", map[string]any{"Err": "locked", "User": id})
+		h.render(w, r, http.StatusTooManyRequests, "login", map[string]any{"Err": "locked", "User": id, "Next": next})
 		return
 	}
 	ok := false
@@ -70,12 +76,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		log.Info().Msg("login failed")
-		h.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Err": "bad_login", "User": id})
+		h.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Err": "bad_login", "User": id, "Next": next})
 		return
 	}
 	if u.Disabled {
 		log.Info().Msg("login refused: account disabled")
-		h.render(w, r, http.StatusForbidden, "login", map[string]any{"Err": "disabled", "User": id})
+		h.render(w, r, http.StatusForbidden, "login", map[string]any{"Err": "disabled", "User": id, "Next": next})
 		return
 	}
 	if err := att.Succeed(r.Context()); err != nil {
@@ -84,7 +90,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.newSession(w, u)
 	log.Info().Msg("logged in")
-	http.Redirect(w, r, "/menu", http.StatusSeeOther)
+	if next == "" {
+		next = "/menu"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, _ *session) {
@@ -144,11 +153,13 @@ func flash(key string) string {
 	return ""
 }
 
-// link makes a one-time renewal link for one of the user's certificates and
-// shows it as a link and a QR code (ISO/IEC 18004, via go-qrcode).
+// link makes a renewal link for one of the user's certificates and shows
+// it as a link and a QR code (ISO/IEC 18004, via go-qrcode). The URL
+// (contract v2) names the link and holds no secret: its page mints the
+// one-time token for the logged-in owner.
 func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 	serial := admin.NormalizeSerial(r.PathValue("serial"))
-	tok, err := h.admin().CreateRenewalLink(r.Context(), s.user, serial, h.LinkTTL)
+	l, err := h.admin().CreateRenewalLink(r.Context(), s.user, serial, h.LinkTTL)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, admin.ErrNotRenewable) {
 		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": "not_renewable"})
 		return
@@ -158,23 +169,19 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	link := renewlink.URL(h.PublicURL, tok, serial, s.user)
+	link := renewlink.URL(h.PublicURL, l.ID)
 	png, err := qrcode.Encode(link, qrcode.Medium, 320)
 	if err != nil {
 		h.Log.Error().Err(err).Msg("QR code")
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	ttl := h.LinkTTL
-	if ttl <= 0 {
-		ttl = renewlink.DefaultTTL
-	}
-	h.Log.Info().Str("user", s.user).Str("serial", serial).Msg("renewal link shown")
+	h.Log.Info().Str("user", s.user).Str("serial", serial).Str("link", l.ID).Msg("renewal link shown")
 	h.render(w, r, http.StatusOK, "link", map[string]any{
 		"User": s.user, "CSRF": s.csrf, "Serial": serial,
 		"Link": safeURL(link),
 		"QR":   safeURL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		"Help": fmt.Sprintf(T(lang(r), "link_help"), h.now().Add(ttl).UTC().Format(time.RFC3339)),
+		"Help": fmt.Sprintf(T(lang(r), "link_help"), s.user, l.Expires.UTC().Format(time.RFC3339)),
 	})
 }
 
@@ -195,10 +202,105 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, s *session) {
 	http.Redirect(w, r, "/certs?all=1&done=revoked_ok", http.StatusSeeOther)
 }
 
-// renew is the renewal link's page. The token is in the fragment, which the
-// server never sees; /static/renew.js hands it to the extension.
+// linkRefusal maps why a link cannot mint a token to the renewal page's
+// state (the page and renew.js show the same words), the token endpoint's
+// error code and the HTTP status; "" for an error that is not about the
+// link (logged, answered as internal).
+func linkRefusal(err error) (state, code string, status int) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "invalid", "link_invalid", http.StatusNotFound
+	case errors.Is(err, admin.ErrLinkOtherUser):
+		return "other_user", "link_other_user", http.StatusForbidden
+	case errors.Is(err, admin.ErrLinkUsed):
+		return "used", "link_used", http.StatusGone
+	case errors.Is(err, admin.ErrLinkExpired):
+		return "expired", "link_expired", http.StatusGone
+	case errors.Is(err, admin.ErrNotRenewable):
+		return "not_renewable", "not_renewable", http.StatusConflict
+	}
+	return "", "", 0
+}
+
+// renew is the renewal link's page, /renew/{linkID}. It needs the portal
+// login of the link's owner (else the login page, which comes back here).
+// A link that cannot renew (unknown, another user's, used, expired, its
+// certificate revoked or renewed) gets a page saying so, without script;
+// otherwise /static/renew.js fetches a token and hands it to the extension.
 func (h *Handler) renew(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "renew", map[string]any{"ExtensionID": ExtensionID})
+	id, ok := renewlink.ParseLinkID(r.PathValue("link"))
+	if !ok {
+		h.render(w, r, http.StatusNotFound, "renew", map[string]any{"State": "invalid"})
+		return
+	}
+	s := h.liveSession(w, r)
+	if s == nil {
+		http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
+		return
+	}
+	data := map[string]any{"User": s.user, "CSRF": s.csrf}
+	l, err := h.admin().CheckRenewalLink(r.Context(), s.user, id)
+	if err != nil {
+		state, _, status := linkRefusal(err)
+		if state == "" {
+			h.Log.Error().Err(err).Str("link", id).Msg("renewal link")
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		data["State"] = state
+		h.render(w, r, status, "renew", data)
+		return
+	}
+	data["LinkID"], data["Serial"], data["ExtensionID"] = id, l.Serial, ExtensionID
+	h.render(w, r, http.StatusOK, "renew", data)
+}
+
+// linkToken is POST /renew/{linkID}/token, what renew.js calls: it mints a
+// fresh one-time token for the link (the one minted before stops working
+// unless it was redeemed) and answers {token, serial, user} as JSON, not
+// stored by the browser (Cache-Control: no-store, set by secure). It needs
+// the owner's session, the session's CSRF token and a same-origin request
+// (Origin is the portal's public origin). Refusals are {error: code}. The
+// token is never logged.
+func (h *Handler) linkToken(w http.ResponseWriter, r *http.Request) {
+	answer := func(status int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	refuse := func(status int, code string) { answer(status, map[string]string{"error": code}) }
+	if r.Header.Get("Origin") != strings.TrimSuffix(h.PublicURL, "/") {
+		refuse(http.StatusForbidden, "origin")
+		return
+	}
+	id, ok := renewlink.ParseLinkID(r.PathValue("link"))
+	if !ok {
+		refuse(http.StatusNotFound, "link_invalid")
+		return
+	}
+	s := h.liveSession(w, r)
+	if s == nil {
+		refuse(http.StatusUnauthorized, "login")
+		return
+	}
+	if !s.csrfOK(r) {
+		refuse(http.StatusForbidden, "csrf")
+		return
+	}
+	tok, l, err := h.admin().MintLinkToken(r.Context(), s.user, id)
+	if err != nil {
+		_, code, status := linkRefusal(err)
+		if code == "" {
+			h.Log.Error().Err(err).Str("link", id).Msg("renewal link token")
+			refuse(http.StatusInternalServerError, "internal")
+			return
+		}
+		h.Log.Info().Str("user", s.user).Str("link", id).Str("refused", code).Msg("renewal link token refused")
+		refuse(status, code)
+		return
+	}
+	h.Log.Info().Str("user", s.user).Str("link", id).Str("serial", l.Serial).Msg("renewal link token minted")
+	answer(http.StatusOK, map[string]string{"token": tok, "serial": l.Serial, "user": l.UserID})
 }
 
 // ExtensionID is the certrenew extension's Chrome Web Store ID, used by

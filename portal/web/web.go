@@ -2,11 +2,14 @@
 // (rate-limited per user and per address, with lockout), the account menu,
 // certificate management (status, "show all", a per-certificate "⁝" menu
 // with "show renewal URL" as link and QR code, and "revoke"), and the
-// /renew page that hands a renewal link to the certrenew extension.
+// renewal link's page, /renew/{linkID}, that hands a one-time token to the
+// certrenew extension (contract v2, see portal/README.md).
 //
 // Pages are server-rendered and work without JavaScript (the "⁝" menu is a
 // <details> element). The only script is /static/renew.js, same-origin,
-// under a Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3).
+// under a Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3);
+// it fetches the token from POST /renew/{linkID}/token, so the token is in
+// no URL, page or storage the browser keeps.
 // Sessions are random 256-bit IDs in a Secure, HttpOnly, SameSite=Strict
 // cookie (RFC 6265bis); state-changing forms also carry a per-session CSRF
 // token.
@@ -20,6 +23,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -101,7 +105,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /certs", h.secure(h.authed(h.certs)))
 	mux.HandleFunc("POST /certs/{serial}/link", h.secure(h.authed(h.link)))
 	mux.HandleFunc("POST /certs/{serial}/revoke", h.secure(h.authed(h.revoke)))
-	mux.HandleFunc("GET /renew", h.secure(h.renew))
+	mux.HandleFunc("GET /renew/{link}", h.secure(h.renew))
+	mux.HandleFunc("POST /renew/{link}/token", h.secure(h.linkToken))
 	mux.Handle("GET /static/", h.secure(http.FileServerFS(staticFS).ServeHTTP))
 }
 
@@ -109,7 +114,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cache-Control", "no-store")
@@ -120,31 +125,56 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 
 type authedFunc func(http.ResponseWriter, *http.Request, *session)
 
-// authed requires a live session of a user who is still enabled and has
-// the password the session was opened with; POSTs also need its CSRF token.
+// authed requires a live session (see liveSession); POSTs also need its
+// CSRF token. Without a session a GET goes to the login page, which comes
+// back to it after logging in.
 func (h *Handler) authed(next authedFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s := h.session(r)
-		if s != nil {
-			u, err := h.Store.User(r.Context(), s.user)
-			if err != nil || u.Disabled || sha256.Sum256([]byte(u.PasswordHash)) != s.pwTag {
-				h.dropSession(w, r)
-				s = nil
-			}
-		}
+		s := h.liveSession(w, r)
 		if s == nil {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
 			return
 		}
-		if r.Method == http.MethodPost {
-			got := r.PostFormValue("csrf")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) != 1 {
-				h.render(w, r, http.StatusForbidden, "error", map[string]any{"Msg": "csrf"})
-				return
-			}
+		if r.Method == http.MethodPost && !s.csrfOK(r) {
+			h.render(w, r, http.StatusForbidden, "error", map[string]any{"Msg": "csrf"})
+			return
 		}
 		next(w, r, s)
 	}
+}
+
+// loginURL is the login page, with next= the page asked for when that was
+// a GET (safeNext checks it again when the login answers).
+func loginURL(r *http.Request) string {
+	if r.Method != http.MethodGet {
+		return "/login"
+	}
+	next := safeNext(r.URL.RequestURI())
+	if next == "" {
+		return "/login"
+	}
+	return "/login?" + url.Values{"next": {next}}.Encode()
+}
+
+// liveSession returns the request's session if it is live and its user is
+// still enabled and has the password the session was opened with; it
+// drops any other session.
+func (h *Handler) liveSession(w http.ResponseWriter, r *http.Request) *session {
+	s := h.session(r)
+	if s == nil {
+		return nil
+	}
+	u, err := h.Store.User(r.Context(), s.user)
+	if err != nil || u.Disabled || sha256.Sum256([]byte(u.PasswordHash)) != s.pwTag {
+		h.dropSession(w, r)
+		return nil
+	}
+	return s
+}
+
+// csrfOK checks the form's CSRF token against the session's.
+func (s *session) csrfOK(r *http.Request) bool {
+	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrf)) == 1
 }
 
 func (h *Handler) session(r *http.Request) *session {
@@ -197,7 +227,7 @@ func randomID() string {
 
 // getPages is, per page, where its language links go when it answered a
 // POST (see langLinks).
-var getPages = map[string]string{"login": "/login", "menu": "/menu", "renew": "/renew"}
+var getPages = map[string]string{"login": "/login", "menu": "/menu"}
 
 // render executes a page template with the language set.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {

@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"html"
 	"image/png"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -140,17 +143,9 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("link: %d %s", st, body)
 	}
-	m := regexp.MustCompile(`id="renewal-link" href="([^"]+)"`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no renewal link:\n%s", body)
-	}
-	link, err := url.Parse(html.UnescapeString(m[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	frag, _ := url.ParseQuery(link.Fragment)
-	if link.Path != "/renew" || link.RawQuery != "" || !renewlink.IsToken(frag.Get("token")) || frag.Get("serial") != s1 || frag.Get("user") != alice {
-		t.Fatalf("link %v breaks the contract", link)
+	link := renewalLinkOf(t, p, body)
+	if !strings.Contains(body, alice) {
+		t.Fatal("the link page does not say which user ID to log in with")
 	}
 	q := regexp.MustCompile(`id="qr" src="data:image/png;base64,([^"]+)"`).FindStringSubmatch(body)
 	if q == nil {
@@ -174,11 +169,21 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 	if scanned.GetText() != link.String() {
 		t.Fatalf("QR code holds %q, the link is %q", scanned.GetText(), link)
 	}
-	// The shown link renews the expired certificate.
+	// The link's page (the expired certificate's) mints the token that
+	// renews it.
+	st, page := b.do("GET", link.Path, nil, "")
+	if st != 200 || !strings.Contains(page, `data-link-id="`+path.Base(link.Path)+`"`) || !strings.Contains(page, s1) {
+		t.Fatalf("link page: %d\n%s", st, page)
+	}
+	st, got := b.mint(link.Path, csrfOf(t, page))
+	if st != 200 || !renewlink.IsToken(got["token"]) || got["serial"] != s1 || got["user"] != alice {
+		t.Fatalf("token endpoint: %d error %q (a token, if any, is not printed)", st, got["error"])
+	}
+	tok := got["token"]
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, frag.Get("token")), nil)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, tok), nil)
 	if r.Status != 200 {
-		t.Fatalf("redeeming the shown link: %d %s", r.Status, r.Body)
+		t.Fatalf("redeeming the link's token: %d %s", r.Status, r.Body)
 	}
 	s2 := r.Certs[0].SerialNumber.Text(16)
 	_, body = b.do("GET", "/certs", nil, "")
@@ -191,9 +196,68 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 		t.Fatalf("revoke: %d\n%s", st, body)
 	}
 	log, _ := os.ReadFile(p.LogPath)
-	if strings.Contains(string(log), frag.Get("token")) || strings.Contains(string(log), alicePw) {
+	if strings.Contains(string(log), tok) || strings.Contains(string(log), tok[4:20]) || strings.Contains(string(log), alicePw) {
 		t.Fatal("log holds the token or password")
 	}
+	if !strings.Contains(string(log), "renewal link token minted") {
+		t.Fatal("the log lacks the mint record (the check above would prove nothing)")
+	}
+}
+
+// renewalLinkOf returns the renewal link shown on a link page: contract
+// v2, {public origin}/renew/{linkID}, no query, no fragment, no token.
+func renewalLinkOf(t *testing.T, p *portaltest.Portal, page string) *url.URL {
+	t.Helper()
+	m := regexp.MustCompile(`id="renewal-link" href="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no renewal link:\n%s", page)
+	}
+	link, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ok := renewlink.ParseLinkID(strings.TrimPrefix(link.Path, "/renew/"))
+	if link.Scheme+"://"+link.Host != p.URL || !ok || link.Path != "/renew/"+id || link.RawQuery != "" || link.Fragment != "" || strings.Contains(page, renewlink.Prefix) {
+		t.Fatalf("link %s://%s%s (query %v, fragment %v, token-like text on the page %v; not printed) breaks contract v2",
+			link.Scheme, link.Host, link.Path, link.RawQuery != "", link.Fragment != "", strings.Contains(page, renewlink.Prefix))
+	}
+	return link
+}
+
+// mint is renew.js's request: POST {link}/token with the session's CSRF
+// token from the portal's own origin. It checks the answer may not be
+// stored.
+func (b *browserish) mint(linkPath, csrf string) (int, map[string]string) {
+	b.t.Helper()
+	return b.mintWith(linkPath, url.Values{"csrf": {csrf}}, b.p.URL)
+}
+
+func (b *browserish) mintWith(linkPath string, form url.Values, origin string) (int, map[string]string) {
+	b.t.Helper()
+	req, err := http.NewRequest("POST", b.p.URL+linkPath+"/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		b.t.Fatalf("token answer Cache-Control %q", cc)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		b.t.Fatalf("token answer Content-Type %q", ct)
+	}
+	out := map[string]string{}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		b.t.Fatalf("token answer: %v", err)
+	}
+	return resp.StatusCode, out
 }
 
 func TestOtherUsersCertIsNotTheirs(t *testing.T) {
@@ -287,18 +351,203 @@ func TestLoginSuccessKeepsAddressCount(t *testing.T) {
 }
 
 func TestRenewPageWithoutJS(t *testing.T) {
-	p := portaltest.Start(t)
+	p := startWithCert(t)
+	link := p.RenewalLink(t, alice, certSerial(t, p), 0)
 	b := newClient(t, p)
-	st, body := b.do("GET", "/renew", nil, "ja")
-	if st != 200 || !strings.Contains(body, `<script src="/static/renew.js"></script>`) || !strings.Contains(body, "JavaScript を有効にする") {
+	b.login(alice, alicePw)
+	st, body := b.do("GET", strings.TrimPrefix(link, p.URL), nil, "ja")
+	if st != 200 || !strings.Contains(body, `<script src="/static/renew.js"></script>`) || !strings.Contains(body, "JavaScript を有効にして") {
 		t.Fatalf("renew page: %d\n%s", st, body)
 	}
-	if strings.Contains(body, "<script>") {
-		t.Fatal("inline script on the renew page")
+	if strings.Contains(body, "<script>") || strings.Contains(body, renewlink.Prefix) {
+		t.Fatal("inline script or a token on the renew page")
 	}
 	st, js := b.do("GET", "/static/renew.js", nil, "")
 	if st != 200 || !strings.Contains(js, "certrenew-renewal-link") {
 		t.Fatalf("renew.js: %d", st)
+	}
+}
+
+// certSerial is the serial of alice's only certificate.
+func certSerial(t *testing.T, p *portaltest.Portal) string {
+	t.Helper()
+	list, err := p.Store.Certs(context.Background(), alice)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("alice's certificates: %v %v", list, err)
+	}
+	return list[0].Serial
+}
+
+// noFollow is b's client that returns redirects instead of following them.
+func (b *browserish) noFollow() *http.Client {
+	c := *b.c
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// The renewal link's page needs its owner's login: without one it is the
+// login page, which comes back to the link (query kept) after logging in.
+// Another user, an unknown, expired or used link, or a certificate renewed
+// otherwise get a page saying so in ja and en, without script; the token
+// endpoint refuses them the same way and needs the session, its CSRF token
+// and the portal's origin.
+func TestRenewalLinkPage(t *testing.T) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
+	p.AddUser(t, alice, alicePw)
+	p.AddUser(t, "bob", "bob-secret-pw")
+	enroll(t, p)
+	serial := certSerial(t, p)
+	linkPath := strings.TrimPrefix(p.RenewalLink(t, alice, serial, 2*time.Hour), p.URL)
+	b := newClient(t, p)
+
+	resp, err := b.noFollow().Get(p.URL + linkPath + "?lang=ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(linkPath+"?lang=ja") {
+		t.Fatalf("link without login: %d Location %q", resp.StatusCode, loc)
+	}
+	st, page := b.do("GET", linkPath+"?lang=ja", nil, "")
+	if st != 200 || !strings.Contains(page, `name="next" value="`+linkPath+`?lang=ja"`) || !strings.Contains(page, "ログイン") {
+		t.Fatalf("login page for the link: %d\n%s", st, page)
+	}
+	if st, _ := b.mintWith(linkPath, url.Values{}, p.URL); st != http.StatusUnauthorized {
+		t.Fatalf("token without login: %d", st)
+	}
+	// Logging in goes back to the link.
+	st, page = b.do("POST", "/login", url.Values{"user": {alice}, "password": {alicePw}, "next": {linkPath + "?lang=ja"}}, "")
+	if st != 200 || !strings.Contains(page, `data-link-id="`+path.Base(linkPath)+`"`) || !strings.Contains(page, "証明書の更新") {
+		t.Fatalf("after login: %d\n%s", st, page)
+	}
+	csrf := csrfOf(t, page)
+
+	// The token endpoint: CSRF and same origin, then a token per request;
+	// a new one stops the one before.
+	if st, got := b.mintWith(linkPath, url.Values{}, p.URL); st != http.StatusForbidden || got["error"] != "csrf" {
+		t.Fatalf("token without CSRF: %d error %q (a token, if any, is not printed)", st, got["error"])
+	}
+	for _, origin := range []string{"", "https://evil.example", "null", p.URL + ".evil.example"} {
+		if st, got := b.mintWith(linkPath, url.Values{"csrf": {csrf}}, origin); st != http.StatusForbidden || got["error"] != "origin" {
+			t.Fatalf("token from origin %q: %d error %q", origin, st, got["error"])
+		}
+	}
+	if st, got := b.mint("/renew/not-a-link-id", csrf); st != http.StatusNotFound || got["error"] != "link_invalid" {
+		t.Fatalf("token for a malformed ID: %d error %q (a token, if any, is not printed)", st, got["error"])
+	}
+	_, first := b.mint(linkPath, csrf)
+	st, second := b.mint(linkPath, csrf)
+	if st != 200 || first["token"] == second["token"] || !renewlink.IsToken(second["token"]) {
+		t.Fatalf("second token: %d", st)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, first["token"]), nil); r.Problem != "link_invalid" {
+		t.Fatalf("the first token after a second was minted: %d %s", r.Status, r.Body)
+	}
+
+	// Bob, logged in, on alice's link.
+	bob := newClient(t, p)
+	bob.login("bob", "bob-secret-pw")
+	for lang, want := range map[string]string{"en": "another user ID", "ja": "別のユーザーID"} {
+		st, page := bob.do("GET", linkPath+"?lang="+lang, nil, "")
+		if st != http.StatusForbidden || !strings.Contains(page, `data-state="other_user"`) || !strings.Contains(page, want) || strings.Contains(page, "<script") {
+			t.Fatalf("bob on alice's link (%s): %d\n%s", lang, st, page)
+		}
+	}
+	_, bobPage := bob.do("GET", "/certs", nil, "")
+	if st, got := bob.mint(linkPath, csrfOf(t, bobPage)); st != http.StatusForbidden || got["error"] != "link_other_user" {
+		t.Fatalf("bob's token on alice's link: %d error %q (a token, if any, is not printed)", st, got["error"])
+	}
+
+	// Unknown and malformed links.
+	for _, lp := range []string{"/renew/" + renewlink.NewLinkID(), "/renew/..%2F..%2Fcerts", "/renew/" + renewlink.New()} {
+		if st, page := b.do("GET", lp+"?lang=en", nil, ""); st != http.StatusNotFound || !strings.Contains(page, `data-state="invalid"`) || !strings.Contains(page, "not valid") {
+			t.Fatalf("%s: %d\n%s", lp, st, page)
+		}
+	}
+
+	// Used: the second token renews the certificate.
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, second["token"]), nil)
+	if r.Status != 200 {
+		t.Fatalf("redeeming: %d %s", r.Status, r.Body)
+	}
+	for lang, want := range map[string]string{"en": "already been used", "ja": "すでに証明書の更新に使用されました"} {
+		if st, page := b.do("GET", linkPath+"?lang="+lang, nil, ""); st != http.StatusGone || !strings.Contains(page, `data-state="used"`) || !strings.Contains(page, want) || strings.Contains(page, "<script") {
+			t.Fatalf("used link (%s): %d\n%s", lang, st, page)
+		}
+	}
+	if st, got := b.mint(linkPath, csrf); st != http.StatusGone || got["error"] != "link_used" {
+		t.Fatalf("token on a used link: %d error %q (a token, if any, is not printed)", st, got["error"])
+	}
+
+	// A link whose certificate was renewed another way.
+	newSerial := r.Certs[0].SerialNumber.Text(16)
+	other := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, time.Hour), p.URL)
+	expiring := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, 10*time.Minute), p.URL)
+	tok := p.RenewalToken(t, alice, newSerial, 0)
+	key3, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key3, pkix.Name{CommonName: alice}, tok), nil); r.Status != 200 {
+		t.Fatalf("renewing through a third link: %d %s", r.Status, r.Body)
+	}
+	if st, page := b.do("GET", other+"?lang=ja", nil, ""); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
+		t.Fatalf("link of a renewed certificate: %d\n%s", st, page)
+	}
+	// Expired.
+	clk.Advance(11 * time.Minute)
+	for lang, want := range map[string]string{"en": "has expired", "ja": "有効期限が切れています"} {
+		if st, page := b.do("GET", expiring+"?lang="+lang, nil, ""); st != http.StatusGone || !strings.Contains(page, `data-state="expired"`) || !strings.Contains(page, want) {
+			t.Fatalf("expired link (%s): %d\n%s", lang, st, page)
+		}
+	}
+	if st, got := b.mint(expiring, csrf); st != http.StatusGone || got["error"] != "link_expired" {
+		t.Fatalf("token on an expired link: %d error %q (a token, if any, is not printed)", st, got["error"])
+	}
+	log, _ := os.ReadFile(p.LogPath)
+	for _, tok := range []string{first["token"], second["token"], tok} {
+		if strings.Contains(string(log), tok) || strings.Contains(string(log), tok[4:20]) {
+			t.Fatal("the log holds a token")
+		}
+	}
+}
+
+// After logging in, next= is followed only when it is a path of this
+// portal: anything a browser could read as another host goes to the menu.
+func TestLoginNextIsSafe(t *testing.T) {
+	p := startWithCert(t)
+	for next, want := range map[string]string{
+		"/renew/AAAAAAAAAAAAAAAAAAAAAA": "/renew/AAAAAAAAAAAAAAAAAAAAAA",
+		"/certs?all=1":                  "/certs?all=1",
+		"/%2F%2Fevil.example":           "/%2F%2Fevil.example",
+		"":                              "/menu",
+		"//evil.example/x":              "/menu",
+		"/\\evil.example":               "/menu",
+		"\\/evil.example":               "/menu",
+		"/\tevil":                       "/menu",
+		"https://evil.example/":         "/menu",
+		"javascript:alert(1)":           "/menu",
+		"evil.example":                  "/menu",
+		"/\r\nSet-Cookie: x=1":          "/menu",
+		"/certs#frag":                   "/menu",
+		"///evil.example":               "/menu",
+		"/" + strings.Repeat("a", 2100): "/menu",
+	} {
+		b := newClient(t, p)
+		c := b.noFollow()
+		form := url.Values{"user": {alice}, "password": {alicePw}, "next": {next}}
+		resp, err := c.PostForm(p.URL+"/login", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != want {
+			t.Errorf("next=%q: %d Location %q, want %q", next, resp.StatusCode, loc, want)
+		}
+		// The login page does not carry an unsafe next into its form.
+		_, page := b.do("GET", "/login?next="+url.QueryEscape(next), nil, "")
+		if has := strings.Contains(page, `name="next"`); has != (want != "/menu") {
+			t.Errorf("login page for next=%q: next field %v", next, has)
+		}
 	}
 }
 

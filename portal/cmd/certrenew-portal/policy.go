@@ -82,8 +82,8 @@ func cmdCertReissue(args []string, allow bool) error {
 	return nil
 }
 
-// cmdLinkCreate prints a renewal URL. It holds a one-time secret: it goes
-// to stdout only, never to the log.
+// cmdLinkCreate prints a renewal URL (contract v2: it names the link and
+// holds no secret; its page mints the token for the logged-in owner).
 func cmdLinkCreate(args []string, stdout io.Writer) error {
 	f := newFlags("link create")
 	origin := f.String("origin", "", "the portal's public base URL, e.g. https://portal.example")
@@ -105,11 +105,11 @@ func cmdLinkCreate(args []string, stdout io.Writer) error {
 	if err != nil {
 		return explain(err)
 	}
-	tok, err := (&admin.Admin{Store: e.store}).CreateRenewalLink(ctx, c.UserID, c.Serial, *ttl)
+	l, err := (&admin.Admin{Store: e.store}).CreateRenewalLink(ctx, c.UserID, c.Serial, *ttl)
 	if err != nil {
 		return explain(err)
 	}
-	e.log.Info().Str("serial", c.Serial).Str("user", c.UserID).Msg("renewal link created")
-	_, err = fmt.Fprintln(stdout, renewlink.URL(*origin, tok, c.Serial, c.UserID))
+	e.log.Info().Str("serial", c.Serial).Str("user", c.UserID).Str("link", l.ID).Msg("renewal link created")
+	_, err = fmt.Fprintln(stdout, renewlink.URL(*origin, l.ID))
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/renewlink"
 )
 
 // TestAdminPolicyCommands drives the invitation, per-certificate re-issue
@@ -58,17 +59,21 @@ func TestAdminPolicyCommands(t *testing.T) {
 
 	out := must("link", "create", serial, "--origin", p.URL)
 	u, err := url.Parse(strings.TrimSpace(out))
-	if err != nil || u.Path != "/renew" {
+	if err != nil || u.Scheme+"://"+u.Host != p.URL || !strings.HasPrefix(u.Path, "/renew/") || u.RawQuery != "" || u.Fragment != "" {
 		t.Fatalf("link create printed %q", out)
 	}
-	frag, _ := url.ParseQuery(u.Fragment)
+	if _, ok := renewlink.ParseLinkID(strings.TrimPrefix(u.Path, "/renew/")); !ok {
+		t.Fatalf("link create printed %q: no link ID", out)
+	}
+	// The link's page mints the token (what POST /renew/{id}/token runs).
+	tok := p.LinkToken(t, "dan", u.String())
 	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, frag.Get("token")), nil)
+	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, tok), nil)
 	if r2.Status != 200 {
 		t.Fatalf("redeeming the CLI link: %d %s", r2.Status, r2.Body)
 	}
 	log, _ := os.ReadFile(p.Dir + "/portal.log")
-	if strings.Contains(string(log), frag.Get("token")) {
+	if strings.Contains(string(log), tok) {
 		t.Fatal("the token reached the log")
 	}
 

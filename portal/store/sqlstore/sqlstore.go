@@ -71,6 +71,14 @@ CREATE TABLE IF NOT EXISTS renewal_tokens (
 	expires INTEGER NOT NULL,
 	used    INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS renewal_links (
+	id         TEXT PRIMARY KEY,
+	serial     TEXT NOT NULL REFERENCES certs(serial),
+	user_id    TEXT NOT NULL REFERENCES users(id),
+	created    INTEGER NOT NULL,
+	expires    INTEGER NOT NULL,
+	token_hash BLOB
+);
 CREATE TABLE IF NOT EXISTS throttles (
 	id           TEXT PRIMARY KEY,
 	failures     INTEGER NOT NULL,

@@ -398,3 +398,102 @@ func testReissueOfRevoked(t *testing.T, opener func() *DB) {
 		t.Fatal("the re-issue was recorded")
 	}
 }
+
+// Renewal links (contract v2) on both engines: a new link has no token;
+// each mint stores a token with the link's serial, user and expiry and
+// deletes the one before it; once a token is redeemed the link mints no
+// more; concurrent mints (two instances) leave exactly one live token.
+func TestRenewalLinks(t *testing.T) { engines(t, testRenewalLinks) }
+
+func testRenewalLinks(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db, other := opener(), opener()
+	now := time.Now().Truncate(time.Second)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Enroll(ctx, store.Cert{Serial: "a1", UserID: "alice", InvitationID: inv, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}); err != nil {
+		t.Fatal(err)
+	}
+	exp := now.Add(24 * time.Hour)
+	if err := db.CreateRenewalLink(ctx, store.RenewalLink{ID: "L1", Serial: "a1", UserID: "alice", Created: now, Expires: exp, TokenHash: []byte{1}, Used: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateRenewalLink(ctx, store.RenewalLink{ID: "L1", Serial: "a1", UserID: "alice", Created: now, Expires: exp}); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("duplicate link ID: %v", err)
+	}
+	if _, err := db.RenewalLink(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown link: %v", err)
+	}
+	if _, err := db.MintLinkToken(ctx, "nope", []byte{9}, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("mint for an unknown link: %v", err)
+	}
+	l, err := db.RenewalLink(ctx, "L1")
+	if err != nil || l.Serial != "a1" || l.UserID != "alice" || !l.Expires.Equal(exp) || !l.Created.Equal(now) || l.TokenHash != nil || l.Used {
+		t.Fatalf("new link %+v %v", l, err)
+	}
+	h1, h2 := []byte("hash-one-hash-one-hash-one-32byt"), []byte("hash-two-hash-two-hash-two-32byt")
+	if l, err = db.MintLinkToken(ctx, "L1", h1, now); err != nil || string(l.TokenHash) != string(h1) || l.Serial != "a1" {
+		t.Fatalf("first mint %+v %v", l, err)
+	}
+	tok, err := db.RenewalToken(ctx, h1)
+	if err != nil || tok.Serial != "a1" || tok.UserID != "alice" || !tok.Expires.Equal(exp) || tok.Used {
+		t.Fatalf("minted token %+v %v", tok, err)
+	}
+	// A second mint invalidates the first token.
+	if _, err = other.MintLinkToken(ctx, "L1", h2, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RenewalToken(ctx, h1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the earlier token outlived a new mint: %v", err)
+	}
+	if l, _ = db.RenewalLink(ctx, "L1"); string(l.TokenHash) != string(h2) || l.Used {
+		t.Fatalf("link after second mint %+v", l)
+	}
+	// Concurrent mints from two connections: one token is left, and it is
+	// the one the link records.
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := []byte("concurrent-mint-hash-0000000000" + string(rune('a'+i)))
+			_, err := []*DB{db, other}[i%2].MintLinkToken(ctx, "L1", h, now)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, _ = db.RenewalLink(ctx, "L1")
+	var live int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM renewal_tokens WHERE serial = 'a1'`).Scan(&live); err != nil || live != 1 {
+		t.Fatalf("%d tokens left for the link (%v), want 1", live, err)
+	}
+	if _, err := db.RenewalToken(ctx, l.TokenHash); err != nil {
+		t.Fatalf("the link's token: %v", err)
+	}
+	// Redeemed: the link is used and mints no more.
+	c := store.Cert{Serial: "b2", Replaces: "a1", UserID: "alice", InvitationID: inv, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	if err := db.ReissueWithToken(ctx, c, l.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ = other.RenewalLink(ctx, "L1"); !l.Used {
+		t.Fatal("redeemed link not used")
+	}
+	if _, err := db.MintLinkToken(ctx, "L1", h1, now); !errors.Is(err, store.ErrTokenUsed) {
+		t.Fatalf("mint after redemption: %v", err)
+	}
+	if _, err := db.RenewalToken(ctx, h1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused mint stored its token: %v", err)
+	}
+}

@@ -1,72 +1,103 @@
-// renew.js: hands a certrenew renewal link to the certrenew extension.
-// Contract (version 1): the link is /renew#token=T&serial=S&user=U. This
-// script reads the fragment, removes it from the address bar and history at
-// once, then posts
+// renew.js: the renewal link's page, /renew/{linkID} (contract v2, see
+// portal/README.md). The link's URL holds no secret, because a browser
+// keeps every URL it opens (history, session files, metrics). This script
+// asks the portal for a fresh one-time token,
+//   POST /renew/{linkID}/token  (session cookie, CSRF field, same origin)
+//   -> {token, serial, user}    (Cache-Control: no-store)
+// and hands it on, as in contract v1: it posts
 //   {type: "certrenew-renewal-link", version: 1, token, serial, user, portal}
-// to this window (origin-restricted) for the extension's content script, and,
-// when chrome.runtime exists, sends the same payload to the extension
+// to this window (origin-restricted) for the extension's content script,
+// and, when chrome.runtime exists, sends the same payload to the extension
 // (externally_connectable). It waits for
 //   {type: "certrenew-renewal-link-ack", ok, reason?}
-// and otherwise explains how to install the extension. The token is never
-// written into the page.
+// and otherwise explains how to install the extension. The token is kept
+// in no variable longer than the hand-off and never written into the page,
+// the address, the title, a cookie or storage.
 (function () {
   "use strict";
   var root = document.getElementById("renew");
+  var states = ["nojs", "working", "handed", "refused", "noext",
+    "used", "expired", "invalid", "other_user", "not_renewable", "relogin", "failed"];
+  // The token endpoint's refusals and the states that explain them (the
+  // portal shows the same words when the page itself is refused).
+  var refusals = {
+    link_used: "used", link_expired: "expired", link_invalid: "invalid",
+    link_other_user: "other_user", not_renewable: "not_renewable", login: "relogin"
+  };
   function show(id) {
-    ["nojs", "working", "handed", "refused", "noext", "nofrag"].forEach(function (x) {
-      document.getElementById(x).hidden = x !== id;
+    states.forEach(function (x) {
+      var el = document.getElementById(x);
+      if (el) { el.hidden = x !== id; }
     });
     root.setAttribute("data-state", id);
   }
-  var frag = new URLSearchParams(location.hash.replace(/^#/, ""));
-  var token = frag.get("token"), serial = frag.get("serial"), user = frag.get("user");
-  if (location.hash) {
-    history.replaceState(null, "", location.pathname + location.search);
+  var ext = root.getAttribute("data-extension-id");
+
+  // hand gives the payload to the extension by both paths and shows its
+  // answer.
+  function hand(payload) {
+    var done = false;
+    // settle shows the extension's answer. "noext" after the timeout is not
+    // final: a busy computer may answer late, and a late answer still wins.
+    function settle(ack) {
+      if (done) { return; }
+      if (!ack) {
+        show("noext");
+        return;
+      }
+      done = true;
+      window.removeEventListener("message", onMessage);
+      if (ack.ok === true) {
+        show("handed");
+      } else {
+        document.getElementById("reason").textContent = typeof ack.reason === "string" ? ack.reason : "";
+        show("refused");
+      }
+    }
+    function onMessage(ev) {
+      if (ev.source !== window || ev.origin !== location.origin) { return; }
+      var d = ev.data;
+      if (d && d.type === "certrenew-renewal-link-ack") { settle(d); }
+    }
+    window.addEventListener("message", onMessage);
+    window.postMessage(payload, location.origin);
+    if (window.chrome && chrome.runtime && chrome.runtime.sendMessage) {
+      try {
+        chrome.runtime.sendMessage(ext, payload, function (resp) {
+          if (chrome.runtime.lastError) { return; } // not installed: wait for the timeout.
+          if (resp && resp.type === "certrenew-renewal-link-ack") { settle(resp); }
+        });
+      } catch (e) { /* not externally connectable: the content script path remains. */ }
+    }
+    setTimeout(function () { settle(null); }, 4000);
   }
-  if (!token || !serial || !user) {
-    show("nofrag");
-    return;
-  }
-  var payload = {
-    type: "certrenew-renewal-link", version: 1,
-    token: token, serial: serial, user: user, portal: location.origin
-  };
-  token = null;
-  var done = false;
-  // settle shows the extension's answer. "noext" after the timeout is not
-  // final: a busy computer may answer late, and a late answer still wins.
-  function settle(ack) {
-    if (done) { return; }
-    if (!ack) {
-      show("noext");
+
+  show("working");
+  var form = new URLSearchParams();
+  form.set("csrf", root.getAttribute("data-csrf"));
+  fetch("/renew/" + encodeURIComponent(root.getAttribute("data-link-id")) + "/token", {
+    method: "POST",
+    body: form,
+    credentials: "same-origin",
+    cache: "no-store",
+    redirect: "error",
+    headers: { "Accept": "application/json" }
+  }).then(function (resp) {
+    return resp.json().then(function (body) { return { ok: resp.ok, body: body || {} }; });
+  }).then(function (res) {
+    var b = res.body;
+    if (!res.ok || typeof b.token !== "string") {
+      show(refusals[b.error] || "failed");
       return;
     }
-    done = true;
-    window.removeEventListener("message", onMessage);
-    if (ack && ack.ok === true) {
-      show("handed");
-    } else {
-      document.getElementById("reason").textContent = typeof ack.reason === "string" ? ack.reason : "";
-      show("refused");
-    }
-  }
-  function onMessage(ev) {
-    if (ev.source !== window || ev.origin !== location.origin) { return; }
-    var d = ev.data;
-    if (d && d.type === "certrenew-renewal-link-ack") { settle(d); }
-  }
-  window.addEventListener("message", onMessage);
-  show("working");
-  window.postMessage(payload, location.origin);
-  var ext = root.getAttribute("data-extension-id");
-  if (window.chrome && chrome.runtime && chrome.runtime.sendMessage) {
-    try {
-      chrome.runtime.sendMessage(ext, payload, function (resp) {
-        if (chrome.runtime.lastError) { return; } // not installed: wait for the timeout.
-        if (resp && resp.type === "certrenew-renewal-link-ack") { settle(resp); }
-      });
-    } catch (e) { /* not externally connectable: the content script path remains. */ }
-  }
-  payload = null;
-  setTimeout(function () { settle(null); }, 4000);
+    var payload = {
+      type: "certrenew-renewal-link", version: 1,
+      token: b.token, serial: b.serial, user: b.user, portal: location.origin
+    };
+    b.token = null;
+    res = null;
+    hand(payload);
+  }).catch(function () {
+    show("failed");
+  });
 })();
