@@ -107,5 +107,21 @@ func StartTabrmd(t testing.TB, sw *SWTPM) *Tabrmd {
 			t.Fatalf("tpm2-abrmd did not take its bus name: %s", abrmdErr.String())
 		}
 	}
-	return r
+	// It may own the name a moment before it exports the object clients
+	// call: ready means the object answers with its interface. There is
+	// no signal for that, so it is polled (bounded by the same deadline).
+	for {
+		var xml string
+		err := conn.Object(name, "/com/intel/tss2/Tabrmd/Tcti").Call("org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&xml)
+		if err == nil && strings.Contains(xml, "com.intel.tss2.TctiTabrmd") {
+			return r
+		}
+		select {
+		case <-exited:
+			t.Fatalf("tpm2-abrmd exited at start: %s", abrmdErr.String())
+		case <-ctx.Done():
+			t.Fatalf("tpm2-abrmd did not export its object: %v %s", err, abrmdErr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
