@@ -46,3 +46,12 @@ echo "$out" | awk '
     printf "\ntarget at 64 clients: ratio >= 2.00 (got %.2f), p99 <= 50 ms (got %.1f): %s\n", r64, p99["certrenew", 64],
       (r64 >= 2 && p99["certrenew", 64] <= 50) ? "MET" : "NOT MET"
   }'
+
+# What bounds both servers: the password check every renewal makes (HTTP
+# Basic, argon2id at portal/password's parameters, given to the baseline
+# too so that both do the same work).
+pw="$(go test -run '^$' -bench '^BenchmarkVerify$' -benchtime 20x ./portal/password 2>&1 | awk '/^BenchmarkVerify/ { print $3 / 1e6 }')"
+if [[ -n "$pw" ]]; then
+  awk -v ms="$pw" -v cpus="$(nproc)" 'BEGIN {
+    printf "one argon2id password check: %.1f ms; on %d CPUs at most %.0f checks/s, so 64 concurrent renewals wait >= %.0f ms\n", ms, cpus, cpus * 1000 / ms, 64 * ms / cpus }'
+fi
