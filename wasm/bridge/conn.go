@@ -101,34 +101,3 @@ func (c *Conn) send(m Message) error {
 	c.port.Call("postMessage", v)
 	return nil
 }
-
-// ListCacheKey is where the worker keeps the last list in
-// chrome.storage.local (extension/background.js LIST_CACHE_KEY).
-const ListCacheKey = "certrenew.list"
-
-// CachedList reads the worker's cached list straight from storage and
-// passes it to found (on the JavaScript event loop: dispatch, do not
-// block). A popup opened while the worker is asleep (after a browser
-// restart) renders from it without waiting for the worker to start.
-// Nothing is passed when there is no cache.
-func CachedList(found func(*proto.ListResult)) {
-	storage := app.Window().Get("chrome")
-	if !storage.Truthy() || !storage.Get("storage").Truthy() {
-		return
-	}
-	local := storage.Get("storage").Get("local")
-	var then app.Func
-	then = app.FuncOf(func(this app.Value, args []app.Value) any {
-		defer then.Release()
-		if len(args) == 0 || !args[0].Truthy() || !args[0].Get(ListCacheKey).Truthy() {
-			return nil
-		}
-		s := app.Window().Get("JSON").Call("stringify", args[0].Get(ListCacheKey)).String()
-		var l proto.ListResult
-		if json.Unmarshal([]byte(s), &l) == nil {
-			found(&l)
-		}
-		return nil
-	})
-	local.Call("get", ListCacheKey).Call("then", then)
-}

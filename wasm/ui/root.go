@@ -116,18 +116,6 @@ func (r *Root) OnMount(ctx app.Context) {
 	}
 	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 
-	// The cached list, straight from storage: the worker may still be
-	// starting (after a browser restart).
-	bridge.CachedList(func(l *proto.ListResult) {
-		ctx.Dispatch(func(ctx app.Context) {
-			if r.list == nil {
-				r.list = l
-				if r.screen == screenLoading {
-					r.screen = screenList
-				}
-			}
-		})
-	})
 	conn, err := bridge.Connect(func(m bridge.Message) {
 		ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
 	})
