@@ -55,6 +55,8 @@ Next:
        bin/certrenew-host list
        bin/certrenew-host renew CERT-ID --password-stdin
   4. See the certificate at work: $url/mtls/whoami answers with the serial the browser presented.
+  5. The user portal: log in at $url with the same user ID and password: certificate management,
+     ⁝ > Show renewal URL (link and QR code); opening the link hands the renewal to the extension.
 
 Stop the portal: kill $(cat "$state/portal.pid")
 MSG
