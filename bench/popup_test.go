@@ -44,19 +44,7 @@ func BenchmarkPopup(b *testing.B) {
 		openTimed(b, ctx, "bare.html")
 		openTimed(b, ctx, "popup.html")
 		saveShot(b, ctx, "popup-warm")
-		var popup, bare samples
-		i := 0
-		for b.Loop() {
-			if i%2 == 0 {
-				popup = append(popup, openTimed(b, ctx, "popup.html"))
-				bare = append(bare, openTimed(b, ctx, "bare.html"))
-			} else {
-				bare = append(bare, openTimed(b, ctx, "bare.html"))
-				popup = append(popup, openTimed(b, ctx, "popup.html"))
-			}
-			i++
-		}
-		reportPair(b, popup, bare)
+		measurePair(b, func(pageName string) time.Duration { return openTimed(b, ctx, pageName) })
 	})
 
 	b.Run("first-open", func(b *testing.B) {
@@ -69,19 +57,7 @@ func BenchmarkPopup(b *testing.B) {
 			}
 			return d
 		}
-		var popup, bare samples
-		i := 0
-		for b.Loop() {
-			if i%2 == 0 {
-				popup = append(popup, once("popup.html"))
-				bare = append(bare, once("bare.html"))
-			} else {
-				bare = append(bare, once("bare.html"))
-				popup = append(popup, once("popup.html"))
-			}
-			i++
-		}
-		reportPair(b, popup, bare)
+		measurePair(b, once)
 	})
 
 	b.Run("restart", func(b *testing.B) { benchRestart(b, ext, host, env) })
@@ -110,9 +86,14 @@ func benchRestart(b *testing.B, ext, host string, env []string) {
 		}
 		return d
 	}
+	measurePair(b, once)
+}
+
+// measurePair opens the popup and the bare page once per iteration, in
+// alternating order so that neither always comes first, and reports both.
+func measurePair(b *testing.B, once func(pageName string) time.Duration) {
 	var popup, bare samples
-	i := 0
-	for b.Loop() {
+	for i := 0; b.Loop(); i++ {
 		if i%2 == 0 {
 			popup = append(popup, once("popup.html"))
 			bare = append(bare, once("bare.html"))
@@ -120,7 +101,6 @@ func benchRestart(b *testing.B, ext, host string, env []string) {
 			bare = append(bare, once("bare.html"))
 			popup = append(popup, once("popup.html"))
 		}
-		i++
 	}
 	reportPair(b, popup, bare)
 }
