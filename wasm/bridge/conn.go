@@ -41,30 +41,69 @@ func (c *Conn) connect() error {
 	if !runtime.Truthy() || !runtime.Get("connect").Truthy() {
 		return ErrNoRuntime
 	}
+	if c.onMsg == nil {
+		c.onMsg = app.FuncOf(func(this app.Value, args []app.Value) any {
+			if len(args) > 0 {
+				c.receive(args[0])
+			}
+			return nil
+		})
+		c.onDisc = app.FuncOf(func(this app.Value, args []app.Value) any {
+			// The worker went away (updated or restarted). The next send
+			// reconnects; the worker then sends its state again.
+			c.port = nil
+			return nil
+		})
+	}
+	if c.adoptEarly() {
+		return nil
+	}
 	port := runtime.Call("connect", map[string]any{"name": PortName})
-	c.onMsg = app.FuncOf(func(this app.Value, args []app.Value) any {
-		if len(args) == 0 {
-			return nil
-		}
-		s := app.Window().Get("JSON").Call("stringify", args[0]).String()
-		var m Message
-		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			app.Log("certrenew: bad message from worker:", err)
-			return nil
-		}
-		c.handle(m)
-		return nil
-	})
-	c.onDisc = app.FuncOf(func(this app.Value, args []app.Value) any {
-		// The worker went away (updated or restarted). The next send
-		// reconnects; the worker then sends its state again.
-		c.port = nil
-		return nil
-	})
 	port.Get("onMessage").Call("addListener", c.onMsg)
 	port.Get("onDisconnect").Call("addListener", c.onDisc)
 	c.port = port
 	return nil
+}
+
+// EarlyPortVar is the global through which extension/early.js hands over
+// the port it opened while the page was parsed: {port, queue, onMessage,
+// onDisconnect, disconnected, taken, adopted}.
+const EarlyPortVar = "certrenewEarlyPort"
+
+// adoptEarly takes over early.js's port, if it is still open, and handles
+// the messages it queued (the worker's state among them) in order. Only
+// once: "taken" is set, so a reconnect opens a new port; "adopted" says the
+// port was still open and is now the UI's.
+func (c *Conn) adoptEarly() bool {
+	early := app.Window().Get(EarlyPortVar)
+	if !early.Truthy() || early.Get("taken").Truthy() {
+		return false
+	}
+	early.Set("taken", true)
+	if early.Get("disconnected").Truthy() {
+		return false
+	}
+	early.Set("onMessage", c.onMsg)
+	early.Set("onDisconnect", c.onDisc)
+	early.Set("adopted", true)
+	c.port = early.Get("port")
+	queue := early.Get("queue")
+	early.Set("queue", app.Null())
+	for i := 0; i < queue.Length(); i++ {
+		c.receive(queue.Index(i))
+	}
+	return true
+}
+
+// receive decodes one message from the worker and hands it to the page.
+func (c *Conn) receive(v app.Value) {
+	s := app.Window().Get("JSON").Call("stringify", v).String()
+	var m Message
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		app.Log("certrenew: bad message from worker:", err)
+		return
+	}
+	c.handle(m)
 }
 
 // Request sends r to the host through the worker.

@@ -219,6 +219,10 @@ func TestBrowserRenew(t *testing.T) {
 	if s := attr(t, ctx, row, "data-serial"); s != "4d5e6f" {
 		t.Errorf("data-serial = %q", s)
 	}
+	// The list came through the port early.js opened while the page loaded.
+	if !get(t, ctx, "early port", chromedp.Evaluate[bool](`!!(window.certrenewEarlyPort && window.certrenewEarlyPort.adopted)`)) {
+		t.Error("the UI did not adopt the port early.js opened")
+	}
 	checkNames(t, ctx, "list")
 	shot(t, ctx, "1-list")
 

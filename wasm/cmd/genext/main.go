@@ -39,17 +39,20 @@ func main() {
 
 // page is one go-app app packaged into the extension.
 type page struct {
-	routes []string // pages to keep, e.g. "/popup.html"
-	appJS  string   // name of its app.js in the extension
-	wasm   string   // path of its .wasm in the extension
+	routes  []string // pages to keep, e.g. "/popup.html"
+	appJS   string   // name of its app.js in the extension
+	wasm    string   // path of its .wasm in the extension
+	scripts []string // scripts run while the page is parsed, before app.js
 }
 
 var pages = []page{
-	{routes: []string{"/popup.html", "/app.html", "/options.html"}, appJS: "app.js", wasm: "/web/app.wasm"},
+	// early.js connects to the worker while the WASM loads (see
+	// extension/early.js); the baseline page has no worker to talk to.
+	{routes: []string{"/popup.html", "/app.html", "/options.html"}, appJS: "app.js", wasm: "/web/app.wasm", scripts: []string{"/early.js"}},
 	{routes: []string{bare.Route}, appJS: "bare-app.js", wasm: "/web/bare.wasm"},
 }
 
-func handler(wasm string) *app.Handler {
+func handler(p page) *app.Handler {
 	const icon = "/icons/icon128.png"
 	return &app.Handler{
 		Name:        "certrenew",
@@ -63,10 +66,13 @@ func handler(wasm string) *app.Handler {
 		BackgroundColor: "#ffffff",
 		ThemeColor:      "#1d4ed8",
 		Styles:          []string{"/web/certrenew.css"},
+		// Without defer or async: run while the page is parsed, so before
+		// the deferred wasm_exec.js and app.js.
+		Scripts: p.scripts,
 		// A fixed version keeps the output reproducible; nothing uses it to
 		// update (there is no app worker).
 		Version:   "certrenew",
-		Resources: wasmAt{ResourceProvider: app.LocalDir(""), wasm: wasm},
+		Resources: wasmAt{ResourceProvider: app.LocalDir(""), wasm: p.wasm},
 	}
 }
 
@@ -88,7 +94,7 @@ func generate(out, wasmExec string) error {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		if err := app.GenerateStaticWebsite(tmp, handler(p.wasm), p.routes...); err != nil {
+		if err := app.GenerateStaticWebsite(tmp, handler(p), p.routes...); err != nil {
 			return fmt.Errorf("generating %v: %w", p.routes, err)
 		}
 		if err := p.collect(tmp, out); err != nil {
