@@ -1,12 +1,12 @@
-// early.js runs in the UI pages (popup.html, app.html, options.html) while
-// the HTML is parsed, before the WASM is fetched and compiled. It opens the
-// page's port to the background worker at once, so the worker's state (the
-// cached certificate list) has arrived by the time the go-app UI mounts,
-// instead of being asked for afterwards. The UI adopts this port
+// early.js runs in the UI pages (popup.html, app.html, options.html) first
+// thing in app.js (wasm/cmd/genext puts it there), before the WASM is
+// fetched and compiled. It opens the page's port to the background worker
+// at once, so the worker's state (the cached certificate list) has arrived
+// by the time the go-app UI mounts, instead of being asked for afterwards. The UI adopts this port
 // (wasm/bridge: Conn.connect) and drains what it queued; a page whose UI
 // never adopts it loses nothing, the worker just has one more idle port.
-"use strict";
 (() => {
+  "use strict";
   const rt = globalThis.chrome && chrome.runtime;
   if (!rt || typeof rt.connect !== "function") return;
   let port;

@@ -12,9 +12,10 @@
 # docs/extension.md, "Building for your portal").
 #
 # Needs only Go. OUTDIR is emptied first. It then holds:
-#   manifest.json background.js settings.js notify.js link.js content.js early.js
+#   manifest.json background.js settings.js notify.js link.js content.js
 #   schema.json _locales/ icons/   (from extension/, icons drawn by wasm/cmd/genicons)
-#   popup.html app.html options.html app.js  web/app.wasm  (the go-app UI, wasm/)
+#   popup.html app.html options.html app.js  web/app.wasm  (the go-app UI, wasm/;
+#                                            app.js starts with extension/early.js)
 #   bare.html bare-app.js       web/bare.wasm      (benchmark baseline, wasm/bare)
 #   wasm_exec.js app.css web/certrenew.css
 set -euo pipefail
@@ -54,7 +55,7 @@ echo "extension files" >&2
 go run ./wasm/cmd/extmanifest -in extension/manifest.json -out "$out/manifest.json" \
   -browser "$browser" -matches "${CERTRENEW_PORTAL_MATCHES:-}"
 cp extension/background.js extension/settings.js extension/notify.js extension/link.js \
-  extension/content.js extension/early.js extension/schema.json "$out/"
+  extension/content.js extension/schema.json "$out/"
 cp -R extension/_locales "$out/"
 cp extension/web/*.css "$out/web/"
 

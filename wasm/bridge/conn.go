@@ -18,18 +18,24 @@ var ErrNoRuntime = errors.New("chrome.runtime is not available")
 // with ctx.Dispatch.
 type Conn struct {
 	handle func(Message)
+	queued []Message // what early.js's port received, until Connect returns
 	port   app.Value
 	onMsg  app.Func
 	onDisc app.Func
 }
 
-// Connect opens the port and asks for the worker's state.
-func Connect(handle func(Message)) (*Conn, error) {
+// Connect opens the port, or adopts the one early.js opened, and returns
+// it with the messages that port received before the page could take them
+// (the worker's state among them): the caller handles those itself, at
+// once and in order, and handle gets the ones that come later.
+func Connect(handle func(Message)) (*Conn, []Message, error) {
 	c := &Conn{handle: handle}
 	if err := c.connect(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, nil
+	queued := c.queued
+	c.queued = nil
+	return c, queued, nil
 }
 
 func (c *Conn) connect() error {
@@ -70,8 +76,8 @@ func (c *Conn) connect() error {
 // onDisconnect, disconnected, taken, adopted}.
 const EarlyPortVar = "certrenewEarlyPort"
 
-// adoptEarly takes over early.js's port, if it is still open, and handles
-// the messages it queued (the worker's state among them) in order. Only
+// adoptEarly takes over early.js's port, if it is still open, and keeps
+// the messages it queued (the worker's state among them) for Connect. Only
 // once: "taken" is set, so a reconnect opens a new port; "adopted" says the
 // port was still open and is now the UI's.
 func (c *Conn) adoptEarly() bool {
@@ -90,20 +96,28 @@ func (c *Conn) adoptEarly() bool {
 	queue := early.Get("queue")
 	early.Set("queue", app.Null())
 	for i := 0; i < queue.Length(); i++ {
-		c.receive(queue.Index(i))
+		if m, ok := decode(queue.Index(i)); ok {
+			c.queued = append(c.queued, m)
+		}
 	}
 	return true
 }
 
 // receive decodes one message from the worker and hands it to the page.
 func (c *Conn) receive(v app.Value) {
+	if m, ok := decode(v); ok {
+		c.handle(m)
+	}
+}
+
+func decode(v app.Value) (Message, bool) {
 	s := app.Window().Get("JSON").Call("stringify", v).String()
 	var m Message
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		app.Log("certrenew: bad message from worker:", err)
-		return
+		return Message{}, false
 	}
-	c.handle(m)
+	return m, true
 }
 
 // Request sends r to the host through the worker.

@@ -192,6 +192,12 @@ func TestBuildOutput(t *testing.T) {
 	if !strings.Contains(string(b), "/web/bare.wasm") {
 		t.Error("bare-app.js does not load bare.wasm")
 	}
+	if strings.Contains(string(b), "certrenewEarlyPort") {
+		t.Error("the baseline page connects to the worker (early.js in bare-app.js)")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "app.js")); !strings.HasPrefix(string(b), "// early.js") {
+		t.Error("app.js does not start with extension/early.js")
+	}
 	ref := regexp.MustCompile(`(?:src|href)="([^"]*)"`)
 	for _, page := range []string{"popup.html", "app.html", "bare.html"} {
 		b, _ := os.ReadFile(filepath.Join(dir, page))

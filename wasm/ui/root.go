@@ -116,7 +116,7 @@ func (r *Root) OnMount(ctx app.Context) {
 	}
 	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 
-	conn, err := bridge.Connect(func(m bridge.Message) {
+	conn, queued, err := bridge.Connect(func(m bridge.Message) {
 		ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
 	})
 	if err != nil {
@@ -130,8 +130,6 @@ func (r *Root) OnMount(ctx app.Context) {
 	if options {
 		_ = conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
 	}
-	// The worker sends its state on connect; refresh the list meanwhile.
-	r.refresh(ctx)
 	switch {
 	case options:
 		r.wide = true
@@ -141,6 +139,15 @@ func (r *Root) OnMount(ctx app.Context) {
 	case refused:
 		r.screen = screenRefused
 	}
+	// What the worker sent before the UI started (its state: the cached
+	// list) goes into the update that follows this mount, not one later.
+	for _, m := range queued {
+		r.onMessage(ctx, m)
+	}
+	// Then the host is asked for a fresh list, once that update is on the
+	// screen: its work (in the host and the worker) does not compete with
+	// showing the cached one.
+	ctx.Defer(r.refresh)
 }
 
 func newIDPrefix() string {
