@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -84,45 +86,136 @@ func (c *TPM2PKCS11) store() (string, error) {
 	return d, os.MkdirAll(d, 0o700)
 }
 
-// ptoolStub runs tpm2_ptool with the PIN read from stdin and put in place of
-// @PIN@ in its arguments, so the PIN never appears on a command line.
-const ptoolStub = `import runpy, sys
+// ptoolBatchStub runs several tpm2_ptool commands in one Python process:
+// the PIN on stdin's first line, then a JSON list of argument lists. Each
+// command's output goes to stdout as one line, ptoolResult and the output
+// as a JSON string (anything else on stdout, say from a child process, is
+// not taken for a result); the first command that fails ends the process
+// with its status, its message on stderr.
+const ptoolBatchStub = `import contextlib, io, json, runpy, sys, traceback
 pin = sys.stdin.readline().rstrip("\n")
-sys.argv = [sys.argv[1]] + [a.replace("@PIN@", pin) for a in sys.argv[2:]]
-runpy.run_path(sys.argv[0], run_name="__main__")
+cmds = json.loads(sys.stdin.readline())
+tool, out = sys.argv[1], sys.stdout
+for args in cmds:
+    sys.argv = [tool] + [a.replace("@PIN@", pin) for a in args]
+    buf, code = io.StringIO(), 0
+    try:
+        with contextlib.redirect_stdout(buf):
+            runpy.run_path(tool, run_name="__main__")
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            if not isinstance(e.code, int):
+                print(e.code, file=sys.stderr)
+            code = e.code if isinstance(e.code, int) else 1
+    except Exception:
+        traceback.print_exc()
+        code = 1
+    if code:
+        sys.exit(code)
+    out.write("certrenew-ptool-result " + json.dumps(buf.getvalue()) + "\n")
+    out.flush()
 `
+
+const ptoolResult = "certrenew-ptool-result "
 
 // ptool runs one tpm2_ptool command; secret, if any, replaces @PIN@.
 func (c *TPM2PKCS11) ptool(ctx context.Context, secret string, args ...string) (string, error) {
+	outs, err := c.ptools(ctx, secret, args)
+	if err != nil {
+		return "", err
+	}
+	return outs[0], nil
+}
+
+// ptools runs tpm2_ptool commands in order and returns their outputs,
+// stopping at the first that fails (the outputs before it are returned with
+// the error). Starting tpm2_ptool costs ~0.5 s of Python imports, so the
+// commands share one process; with Reset (a TPM without a resource
+// manager) each gets its own, after Reset.
+func (c *TPM2PKCS11) ptools(ctx context.Context, secret string, cmds ...[]string) ([]string, error) {
 	tool, err := exec.LookPath("tpm2_ptool")
 	if err != nil {
-		return "", fmt.Errorf("%w: tpm2_ptool not found (install libtpm2-pkcs11-tools)", store.ErrUnavailable)
+		return nil, fmt.Errorf("%w: tpm2_ptool not found (install libtpm2-pkcs11-tools)", store.ErrUnavailable)
 	}
 	dir, err := c.store()
 	if err != nil {
-		return "", fmt.Errorf("%w: tpm2-pkcs11 store: %v", store.ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: tpm2-pkcs11 store: %v", store.ErrUnavailable, err)
 	}
+	batches := [][][]string{cmds}
 	if c.Reset != nil {
-		if err := c.Reset(); err != nil {
-			return "", err
+		batches = batches[:0]
+		for _, a := range cmds {
+			batches = append(batches, [][]string{a})
 		}
 	}
-	cmd := exec.CommandContext(ctx, interpreter(tool), append([]string{"-c", ptoolStub, tool}, append(args, "--path", dir)...)...)
-	cmd.Stdin = strings.NewReader(secret + "\n")
+	var outs []string
+	for _, batch := range batches {
+		if c.Reset != nil {
+			if err := c.Reset(); err != nil {
+				return outs, err
+			}
+		}
+		got, err := c.runPtool(ctx, interpreter(tool), tool, dir, secret, batch)
+		outs = append(outs, got...)
+		if err != nil {
+			return outs, err
+		}
+	}
+	return outs, nil
+}
+
+// errPtoolAuth marks a tpm2_ptool failure that the TPM answered with an
+// authorization error: the token's user PIN did not unseal its wrapping key.
+var errPtoolAuth = errors.New("the TPM refused the authorization (wrong PIN)")
+
+// tpmAuthFail is how tpm2-tss reports TPM_RC_AUTH_FAIL / TPM_RC_BAD_AUTH
+// (format-one response codes 0x98e/0x9a2 for the first session, and the
+// same for other sessions and handles).
+var tpmAuthFail = regexp.MustCompile(`(?i)ErrorCode \(0x0000(?:0[89a-f]|1[0-9a-f])(?:8e|a2)\)|authorization failure|TPM_RC_AUTH_FAIL|TPM_RC_BAD_AUTH`)
+
+func (c *TPM2PKCS11) runPtool(ctx context.Context, python, tool, dir, secret string, cmds [][]string) ([]string, error) {
+	withPath := make([][]string, len(cmds))
+	for i, a := range cmds {
+		withPath[i] = append(append([]string(nil), a...), "--path", dir)
+	}
+	list, err := json.Marshal(withPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, python, "-c", ptoolBatchStub, tool)
+	cmd.Stdin = strings.NewReader(secret + "\n" + string(list) + "\n")
 	cmd.Env = append(os.Environ(), c.env()...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(errb.String())
-		if secret != "" {
-			msg = strings.ReplaceAll(msg, secret, "***")
+	runErr := cmd.Run()
+	var outs []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		var s string
+		if v, ok := strings.CutPrefix(line, ptoolResult); ok && json.Unmarshal([]byte(v), &s) == nil {
+			outs = append(outs, s)
 		}
-		if len(msg) > 400 {
-			msg = msg[len(msg)-400:]
-		}
-		return "", fmt.Errorf("tpm2_ptool %s: %v: %s", args[0], err, msg)
 	}
-	return out.String(), nil
+	if runErr == nil && len(outs) == len(cmds) {
+		return outs, nil
+	}
+	if runErr == nil {
+		runErr = fmt.Errorf("%d of %d results", len(outs), len(cmds))
+	}
+	failed := cmds[min(len(outs), len(cmds)-1)][0]
+	msg := strings.TrimSpace(errb.String())
+	if secret != "" {
+		msg = strings.ReplaceAll(msg, secret, "***")
+	}
+	// The whole of stderr says whether the TPM refused the PIN; only its
+	// end goes into the error.
+	auth := tpmAuthFail.MatchString(msg)
+	if len(msg) > 400 {
+		msg = msg[len(msg)-400:]
+	}
+	if auth {
+		return outs, fmt.Errorf("tpm2_ptool %s: %w: %v: %s", failed, errPtoolAuth, runErr, msg)
+	}
+	return outs, fmt.Errorf("tpm2_ptool %s: %v: %s", failed, runErr, msg)
 }
 
 // interpreter is the Python of tpm2_ptool's "#!" line: the one its
@@ -144,25 +237,24 @@ func interpreter(script string) string {
 
 var tokenLine = regexp.MustCompile(`(?m)label:\s*` + TPM2Token + `\s*$`)
 
-// ensureToken creates the store's primary (a transient "tss2-engine-key"
+// makeToken creates the store's primary (a transient "tss2-engine-key"
 // parent, the same SRK TSS2 PEM keys are wrapped under) and the certrenew
-// token, whose user PIN is pin, unless they exist. The SO PIN is random
-// and forgotten: a lost user PIN means enrolling again.
-func (c *TPM2PKCS11) ensureToken(ctx context.Context, pin string) error {
-	out, err := c.ptool(ctx, "", "listtokens", "--pid", "1")
-	if err == nil && tokenLine.MatchString(out) {
-		return nil
-	}
-	if _, err := c.ptool(ctx, "", "init", "--transient-parent", "tss2-engine-key"); err != nil {
-		return fmt.Errorf("nss: tpm2-pkcs11 init: %w", err)
-	}
+// token, whose user PIN is pin. The SO PIN is random and forgotten: a lost
+// user PIN means enrolling again.
+func (c *TPM2PKCS11) makeToken(ctx context.Context, pin string) error {
 	var so [16]byte
 	rand.Read(so[:])
 	// Only the user PIN goes through stdin; the SO PIN is random and
 	// never used again, so its appearing as an argument reveals nothing.
-	if _, err := c.ptool(ctx, pin, "addtoken", "--pid", "1", "--label", TPM2Token,
-		"--sopin", hex.EncodeToString(so[:]), "--userpin", "@PIN@"); err != nil {
-		return fmt.Errorf("nss: tpm2-pkcs11 addtoken: %w", err)
+	if outs, err := c.ptools(ctx, pin,
+		[]string{"init", "--transient-parent", "tss2-engine-key"},
+		[]string{"addtoken", "--pid", "1", "--label", TPM2Token, "--sopin", hex.EncodeToString(so[:]), "--userpin", "@PIN@"},
+	); err != nil {
+		step := "init"
+		if len(outs) > 0 {
+			step = "addtoken"
+		}
+		return fmt.Errorf("nss: tpm2-pkcs11 %s: %w", step, err)
 	}
 	return nil
 }
@@ -175,9 +267,6 @@ func (db *DB) installTPM(ctx context.Context, id store.Identity, k hsm.TSS2Key) 
 	pin, ok := hsm.PINFrom(ctx)
 	if !ok {
 		return fmt.Errorf("nss: the tpm2-pkcs11 token needs its PIN to add a TPM key: %w", hsm.ErrPINIncorrect)
-	}
-	if err := c.ensureToken(ctx, pin); err != nil {
-		return err
 	}
 	kid, err := KeyID(id.Cert)
 	if err != nil {
@@ -195,14 +284,27 @@ func (db *DB) installTPM(ctx context.Context, id store.Identity, k hsm.TSS2Key) 
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw}), 0o600); err != nil {
 		return err
 	}
-	if _, err := c.ptool(ctx, pin, "link", "--label", TPM2Token, "--userpin", "@PIN@", "--key-label", id.Nickname, "--id", kid, blob); err != nil {
-		if strings.Contains(err.Error(), "PIN") || strings.Contains(err.Error(), "pin") {
-			return fmt.Errorf("nss: link TPM key: %w: %v", hsm.ErrPINIncorrect, err)
+	link := []string{"link", "--label", TPM2Token, "--userpin", "@PIN@", "--key-label", id.Nickname, "--id", kid, blob}
+	addcert := []string{"addcert", "--label", TPM2Token, "--key-id", ptoolID(kid), certFile}
+	// After the first TPM enrollment the token is there: look for it and
+	// link in one tpm2_ptool process.
+	outs, err := c.ptools(ctx, pin, []string{"listtokens", "--pid", "1"}, link, addcert)
+	if err != nil && (len(outs) == 0 || !tokenLine.MatchString(outs[0])) {
+		// No certrenew token yet (link failed for want of it): make it.
+		if err := c.makeToken(ctx, pin); err != nil {
+			return err
 		}
-		return fmt.Errorf("nss: link TPM key into tpm2-pkcs11: %w", err)
+		outs, err = c.ptools(ctx, pin, link, addcert)
+		outs = append([]string{"listtokens"}, outs...)
 	}
-	if _, err := c.ptool(ctx, "", "addcert", "--label", TPM2Token, "--key-id", ptoolID(kid), certFile); err != nil {
+	switch {
+	case err == nil:
+	case len(outs) > 1:
 		return fmt.Errorf("nss: add certificate to tpm2-pkcs11: %w", err)
+	case errors.Is(err, errPtoolAuth):
+		return fmt.Errorf("nss: link TPM key: %w: %v", hsm.ErrPINIncorrect, err)
+	default:
+		return fmt.Errorf("nss: link TPM key into tpm2-pkcs11: %w", err)
 	}
 	return db.RegisterModule(ctx, c.module())
 }
@@ -288,10 +390,15 @@ func (db *DB) removeTPM(ctx context.Context, cert *x509.Certificate) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range objs {
-		if _, err := c.ptool(ctx, "", "objdel", o); err != nil {
-			return fmt.Errorf("nss: delete tpm2-pkcs11 object: %w", err)
-		}
+	if len(objs) == 0 {
+		return nil
+	}
+	dels := make([][]string, len(objs))
+	for i, o := range objs {
+		dels[i] = []string{"objdel", o}
+	}
+	if _, err := c.ptools(ctx, "", dels...); err != nil {
+		return fmt.Errorf("nss: delete tpm2-pkcs11 object: %w", err)
 	}
 	return nil
 }
