@@ -129,7 +129,7 @@ func BenchmarkHSMSign(b *testing.B) {
 //	    written to the token and its module registered);
 //	swtpm-nss: the real NSS store for a TPM key: swtpm behind tpm2-abrmd,
 //	    the key linked into a tpm2-pkcs11 token with tpm2_ptool (a Python
-//	    program started several times per renewal) and the module
+//	    program started three times per renewal) and the module
 //	    registered;
 //	soft-mem, softhsm-mem, swtpm-mem: an in-memory store, to see the key
 //	    backend's share without the OS store. Compare with soft-mem.
