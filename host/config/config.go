@@ -26,6 +26,9 @@ type Paths struct {
 	NSSDB string
 	// UserConfig is $XDG_CONFIG_HOME or ~/.config (browser manifests).
 	UserConfig string
+	// UserHome is the user's home directory (where Firefox keeps its
+	// profiles on Linux).
+	UserHome string
 }
 
 // Resolve computes the paths from the environment.
@@ -38,6 +41,7 @@ func Resolve() (Paths, error) {
 		Home:       os.Getenv("CERTRENEW_HOME"),
 		NSSDB:      filepath.Join(home, ".pki", "nssdb"),
 		UserConfig: os.Getenv("XDG_CONFIG_HOME"),
+		UserHome:   home,
 	}
 	if p.UserConfig == "" {
 		p.UserConfig = filepath.Join(home, ".config")

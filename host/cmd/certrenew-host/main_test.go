@@ -1,25 +1,21 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
@@ -363,7 +359,6 @@ func assertKeyFiles(t *testing.T, e *env) {
 // client certificate to the portal and returns the serial the portal saw.
 func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 	t.Helper()
-	testenv.Need(t, "tstclnt")
 	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
 	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
 	if err != nil {
@@ -375,39 +370,7 @@ func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 			nick = strings.Fields(line)[0]
 		}
 	}
-	host, port, _ := strings.Cut(strings.TrimPrefix(p.URL, "https://"), ":")
-	// tstclnt does not always exit when the server closes; the answer is
-	// read as it comes (until the body's Content-Length is in) and tstclnt
-	// is stopped then. The deadline only guards against a hang.
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "tstclnt", "-h", host, "-p", port, "-d", db, "-n", nick, "-a", host)
-	cmd.Stdin = strings.NewReader("GET /mtls/whoami HTTP/1.0\r\nConnection: close\r\n\r\n")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	var got []byte
-	buf := make([]byte, 4096)
-	for {
-		if i := bytes.Index(got, []byte("HTTP/1.")); i >= 0 {
-			if resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(got[i:])), nil); err == nil {
-				body, err := io.ReadAll(resp.Body)
-				if err == nil && int64(len(body)) == resp.ContentLength {
-					return strings.TrimSpace(string(body))
-				}
-			}
-		}
-		n, err := stdout.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			t.Fatalf("tstclnt: %v\n%s", err, got)
-		}
-	}
+	return nsstest.Get(t, filepath.Join(e.home, ".pki", "nssdb"), nick, p.URL+"/mtls/whoami")
 }
 
 // assertNSSHoldsOnly checks the NSS DB has exactly one client certificate

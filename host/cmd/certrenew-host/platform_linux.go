@@ -23,9 +23,20 @@ import (
 
 // Linux: Chrome and Chromium read client certificates from the user's NSS
 // database; keys are software keys made there unless a hardware backend is
-// configured.
+// configured. Firefox profiles have databases of their own: the modules of
+// token and TPM keys are registered in them too (nss.DB.Shared).
 func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) (store.Store, error) {
-	return nss.Open(ctx, paths.NSSDB)
+	db, err := nss.Open(ctx, paths.NSSDB)
+	if err != nil {
+		return nil, err
+	}
+	if paths.UserHome != "" {
+		db.Shared = nss.FirefoxProfiles(paths.UserHome)
+		db.OnSharedError = func(dir string, err error) {
+			log.Warn().Err(err).Str("profile", dir).Msg("Firefox profile: the key's PKCS#11 module could not be registered; Firefox will not offer this certificate")
+		}
+	}
+	return db, nil
 }
 
 // platformKeys: the NSS store takes software keys, TPM keys (through

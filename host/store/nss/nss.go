@@ -37,6 +37,13 @@ type DB struct {
 	// TPM configures tpm2-pkcs11 for identities whose key is in the TPM;
 	// nil uses tpm2-pkcs11's defaults.
 	TPM *TPM2PKCS11
+	// Shared are other NSS databases, Firefox profiles (FirefoxProfiles),
+	// in which the PKCS#11 module of a token or TPM key is registered too,
+	// so that browser reaches the key as well. Best effort: a failure
+	// there goes to OnSharedError and does not fail the install, which the
+	// database in Dir is verified for.
+	Shared        []string
+	OnSharedError func(dir string, err error)
 
 	obj objects
 	tok *softokn.DB // nil when the tools do everything

@@ -31,7 +31,21 @@ func (db *DB) installToken(ctx context.Context, id store.Identity, k hsm.TokenKe
 // RegisterModule adds a PKCS#11 module to the database unless a module with
 // that library is already there (modutil -add, RFC-less but documented in
 // NSS's modutil manual). -force skips modutil's "close the browser" prompt.
+// The module is then registered in the Shared databases as well.
 func (db *DB) RegisterModule(ctx context.Context, module string) error {
+	if err := db.registerModule(ctx, module); err != nil {
+		return err
+	}
+	for _, dir := range db.Shared {
+		other := &DB{Dir: dir, TPM: db.TPM}
+		if err := other.registerModule(ctx, module); err != nil && db.OnSharedError != nil {
+			db.OnSharedError(dir, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) registerModule(ctx context.Context, module string) error {
 	has, err := db.HasModule(ctx, module)
 	if err != nil || has {
 		return err

@@ -1,0 +1,91 @@
+package nss
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/pkcs11"
+	"github.com/certrenew/certrenew/internal/nsstest"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/testpki"
+)
+
+// TestTokenKeyReachesFirefoxProfile: a SoftHSM2 key installed into
+// ~/.pki/nssdb also has its module registered in the user's Firefox profile
+// (a real NSS database, as Firefox makes it), and NSS's TLS client working
+// on that profile database alone presents the token's certificate.
+func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
+	testenv.Need(t, "certutil", "modutil", "tstclnt")
+	s := hsmtest.NewSoftHSM(t)
+	be := pkcs11.New(pkcs11.Config{Module: s.Module, Token: s.Label})
+	defer be.Close()
+	bg := context.Background()
+	ctx := hsm.WithPIN(bg, s.PIN)
+	k, err := be.Generate(ctx, hsm.GenerateRequest{Label: "firefox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := testpki.NewRoot(t, "Firefox test CA")
+	cert := ca.Issue(t, "alice", k.Public())
+
+	home := t.TempDir()
+	ffRoot := filepath.Join(home, ".mozilla", "firefox")
+	profile := filepath.Join(ffRoot, "t3st.default-release")
+	if err := os.MkdirAll(profile, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+profile, "--empty-password").CombinedOutput(); err != nil {
+		t.Fatalf("certutil -N: %v %s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nName=default-release\nIsRelative=1\nPath=t3st.default-release\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(bg, filepath.Join(home, ".pki", "nssdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Shared = FirefoxProfiles(home)
+	if !reflect.DeepEqual(db.Shared, []string{profile}) {
+		t.Fatalf("Firefox profiles %q, want %q", db.Shared, profile)
+	}
+	var sharedErrs []string
+	db.OnSharedError = func(dir string, err error) { sharedErrs = append(sharedErrs, dir+": "+err.Error()) }
+	if err := db.AddTrustAnchors(bg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InstallIdentity(ctx, store.Identity{Nickname: "alice", Cert: cert, Key: k}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sharedErrs) > 0 {
+		t.Fatalf("registering in the profile failed: %q", sharedErrs)
+	}
+	txt, err := os.ReadFile(filepath.Join(profile, "pkcs11.txt"))
+	if err != nil || !strings.Contains(string(txt), "library="+s.Module) {
+		t.Fatalf("the profile's pkcs11.txt does not load %s (%v):\n%s", s.Module, err, txt)
+	}
+
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%x", r.TLS.PeerCertificates[0].SerialNumber)
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.StartTLS()
+	defer srv.Close()
+	got := nsstest.Get(t, profile, s.Label+":alice", srv.URL+"/", "-w", s.PIN, "-o")
+	if want := fmt.Sprintf("%x", cert.SerialNumber); got != want {
+		t.Errorf("the profile presented %q, want serial %s", got, want)
+	}
+}
