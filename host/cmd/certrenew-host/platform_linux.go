@@ -35,6 +35,8 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 		db.OnSharedError = func(dir string, err error) {
 			log.Warn().Err(err).Str("profile", dir).Msg("Firefox profile: the key's PKCS#11 module could not be registered; Firefox will not offer this certificate")
 		}
+		// Profiles made since the last install get the modules now.
+		db.ShareModules(ctx)
 	}
 	return db, nil
 }

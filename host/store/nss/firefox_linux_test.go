@@ -88,4 +88,35 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 	if want := fmt.Sprintf("%x", cert.SerialNumber); got != want {
 		t.Errorf("the profile presented %q, want serial %s", got, want)
 	}
+
+	// A profile made afterwards gets the module when the host next starts
+	// (ShareModules), and only certrenew's modules are shared.
+	later := filepath.Join(ffRoot, "l4ter.work")
+	if err := os.MkdirAll(later, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+later, "--empty-password").CombinedOutput(); err != nil {
+		t.Fatalf("certutil -N: %v %s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nPath=t3st.default-release\n[Profile1]\nPath=l4ter.work\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := OpenTools(bg, db.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db2.Shared = FirefoxProfiles(home)
+	db2.OnSharedError = db.OnSharedError
+	db2.ShareModules(bg)
+	if len(sharedErrs) > 0 {
+		t.Fatalf("sharing modules failed: %q", sharedErrs)
+	}
+	txt, _ = os.ReadFile(filepath.Join(later, "pkcs11.txt"))
+	var libs []string
+	for _, m := range ParseModules(txt) {
+		libs = append(libs, m.Library)
+	}
+	if want := []string{"", s.Module}; !reflect.DeepEqual(libs, want) {
+		t.Errorf("the later profile loads %q, want %q", libs, want)
+	}
 }

@@ -2,6 +2,7 @@ package nss
 
 import (
 	"os"
+	"strings"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -98,6 +99,42 @@ func FuzzParseProfilesINI(f *testing.F) {
 			}
 			if p.Relative && !filepath.IsLocal(p.Path) {
 				t.Fatalf("relative path leaves the profiles directory: %+v", p)
+			}
+		}
+	})
+}
+
+func TestParseModules(t *testing.T) {
+	txt := `library=
+name=NSS Internal PKCS #11 Module
+parameters=configdir='sql:/home/u/.pki/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db' flags=
+NSS=Flags=internal,critical trustOrder=75 cipherOrder=100 slotParams=(1={slotFlags=[ECC,RSA] askpw=any timeout=30})
+
+library=/usr/lib/softhsm/libsofthsm2.so
+name=certrenew libsofthsm2.so
+
+library=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+name=OpenSC smartcard
+NSS=trustOrder=50
+`
+	got := ParseModules([]byte(txt))
+	want := []Module{
+		{Library: "", Name: "NSS Internal PKCS #11 Module"},
+		{Library: "/usr/lib/softhsm/libsofthsm2.so", Name: "certrenew libsofthsm2.so"},
+		{Library: "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so", Name: "OpenSC smartcard"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func FuzzParseModules(f *testing.F) {
+	f.Add([]byte("library=\nname=NSS Internal PKCS #11 Module\n\nlibrary=/x.so\nname=certrenew x.so\n"))
+	f.Add([]byte("name=a\nlibrary=b\nlibrary=c\n\n\nfoo\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, m := range ParseModules(data) {
+			if strings.ContainsAny(m.Library+m.Name, "\n") {
+				t.Fatalf("a value spans lines: %+v", m)
 			}
 		}
 	})

@@ -36,13 +36,19 @@ func (db *DB) RegisterModule(ctx context.Context, module string) error {
 	if err := db.registerModule(ctx, module); err != nil {
 		return err
 	}
+	db.shareModule(ctx, module)
+	return nil
+}
+
+// shareModule registers module in every Shared database; failures go to
+// OnSharedError.
+func (db *DB) shareModule(ctx context.Context, module string) {
 	for _, dir := range db.Shared {
 		other := &DB{Dir: dir, TPM: db.TPM}
 		if err := other.registerModule(ctx, module); err != nil && db.OnSharedError != nil {
 			db.OnSharedError(dir, err)
 		}
 	}
-	return nil
 }
 
 func (db *DB) registerModule(ctx context.Context, module string) error {
@@ -62,8 +68,8 @@ func (db *DB) registerModule(ctx context.Context, module string) error {
 // file is not there.
 func (db *DB) HasModule(ctx context.Context, module string) (bool, error) {
 	if data, err := os.ReadFile(filepath.Join(db.Dir, "pkcs11.txt")); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if lib, ok := strings.CutPrefix(strings.TrimSpace(line), "library="); ok && lib == module {
+		for _, m := range ParseModules(data) {
+			if m.Library == module {
 				return true, nil
 			}
 		}
@@ -97,4 +103,61 @@ func (db *DB) verifyToken(ctx context.Context, id store.Identity, k hsm.TokenKey
 		return fmt.Errorf("%w: certificate %x is not on the token beside its key", store.ErrNotVerified, id.Cert.SerialNumber)
 	}
 	return db.verifyChain(ctx, id.Cert)
+}
+
+// Module is one module entry of an NSS database's pkcs11.txt.
+type Module struct {
+	Library string // "" for NSS's internal module
+	Name    string
+}
+
+// ParseModules reads the module entries of a pkcs11.txt (NSS's "sql:"
+// module list): blocks of "key=value" lines, one block per module, of which
+// library= and name= are kept.
+func ParseModules(data []byte) []Module {
+	var out []Module
+	var cur *Module
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			cur = nil
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		if key != "library" && key != "name" {
+			continue
+		}
+		if cur == nil {
+			out = append(out, Module{})
+			cur = &out[len(out)-1]
+		}
+		if key == "library" {
+			cur.Library = val
+		} else {
+			cur.Name = val
+		}
+	}
+	return out
+}
+
+// ShareModules registers the modules certrenew added to the database
+// (named by ModuleName) in the Shared databases as well: a Firefox profile
+// made after a token or TPM key was installed gets its module when the host
+// next starts, not only at the next renewal. Failures go to OnSharedError.
+func (db *DB) ShareModules(ctx context.Context) {
+	if len(db.Shared) == 0 {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(db.Dir, "pkcs11.txt"))
+	if err != nil {
+		return
+	}
+	for _, m := range ParseModules(data) {
+		if m.Library != "" && m.Name == ModuleName(m.Library) {
+			db.shareModule(ctx, m.Library)
+		}
+	}
 }
