@@ -72,7 +72,7 @@ func (c *Conn) connect() error {
 }
 
 // EarlyPortVar is the global through which extension/early.js hands over
-// the port it opened while the page was parsed: {port, queue, onMessage,
+// the port it opened before the WASM was fetched: {port, queue, onMessage,
 // onDisconnect, disconnected, taken, adopted}.
 const EarlyPortVar = "certrenewEarlyPort"
 
