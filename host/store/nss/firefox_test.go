@@ -2,9 +2,9 @@ package nss
 
 import (
 	"os"
-	"strings"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
