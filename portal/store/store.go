@@ -129,6 +129,18 @@ func (c Cert) Live(now time.Time) bool {
 
 // Store is implemented by each database backend. All methods are safe for
 // concurrent use; the admin CLI and the server may use one database at once.
+// WebSession is a login session of the user portal. It lives in the
+// database, so every portal instance on it knows it; only a hash of the
+// session ID (the cookie's value) is stored.
+type WebSession struct {
+	IDHash []byte
+	User   string
+	// PwTag identifies the password hash the session was opened with: a new
+	// password ends the sessions opened with the old one.
+	PwTag   []byte
+	Expires time.Time
+}
+
 type Store interface {
 	// CreateUser adds a user; ErrExists if the ID is taken.
 	CreateUser(ctx context.Context, u User) error
@@ -219,6 +231,17 @@ type Store interface {
 	ClearThrottle(ctx context.Context, key string) error
 	// PruneThrottles forgets records neither locked nor counting at now.
 	PruneThrottles(ctx context.Context, now time.Time, window time.Duration) error
+
+	// CreateWebSession stores a new user-portal login session.
+	CreateWebSession(ctx context.Context, s WebSession) error
+	// TouchWebSession returns the session whose ID hashes to idHash if it
+	// is live at now, and moves its expiry to expires; ErrNotFound if there
+	// is none or it had expired (which is then deleted).
+	TouchWebSession(ctx context.Context, idHash []byte, now, expires time.Time) (WebSession, error)
+	// DeleteWebSession forgets a session (logout); absent is no error.
+	DeleteWebSession(ctx context.Context, idHash []byte) error
+	// PruneWebSessions forgets the sessions expired at now.
+	PruneWebSessions(ctx context.Context, now time.Time) error
 
 	Close() error
 }

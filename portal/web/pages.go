@@ -88,7 +88,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		internal(err)
 		return
 	}
-	h.newSession(w, u)
+	if err := h.newSession(w, r, u); err != nil {
+		internal(err)
+		return
+	}
 	log.Info().Msg("logged in")
 	if next == "" {
 		next = "/menu"

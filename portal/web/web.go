@@ -21,6 +21,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -62,18 +63,38 @@ type Handler struct {
 	// authentication. nil means one on Store.
 	Limiter *limit.Limiter
 
-	once     sync.Once
-	mu       sync.Mutex
-	sessions map[string]*session
+	once sync.Once
 }
 
+// session is a login session of the portal. It is kept in the store
+// (store.WebSession, under a hash of its ID), so every portal instance on
+// one database knows it: a balancer needs no sticky sessions.
 type session struct {
-	user    string
-	csrf    string
-	expires time.Time
+	user string
+	// csrf is the session's CSRF token, derived from its ID (csrfFor), so
+	// it is not stored anywhere.
+	csrf string
 	// pwTag identifies the password the session was opened with: a new
 	// password (`user passwd`) ends the sessions opened with the old one.
-	pwTag [32]byte
+	pwTag []byte
+}
+
+// sessionHash is what the store keeps of a session ID.
+func sessionHash(id string) []byte {
+	h := sha256.Sum256([]byte("certrenew portal session\x00" + id))
+	return h[:]
+}
+
+// csrfFor is the CSRF token of the session with this ID: one-way, so a
+// leaked token gives nothing of the ID.
+func csrfFor(id string) string {
+	h := sha256.Sum256([]byte("certrenew portal csrf\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+func pwTag(u store.User) []byte {
+	h := sha256.Sum256([]byte(u.PasswordHash))
+	return h[:]
 }
 
 func (h *Handler) now() time.Time {
@@ -88,7 +109,6 @@ func (h *Handler) init() {
 		if h.Limiter == nil {
 			h.Limiter = limit.New(h.Store, h.now)
 		}
-		h.sessions = map[string]*session{}
 	})
 }
 
@@ -165,7 +185,7 @@ func (h *Handler) liveSession(w http.ResponseWriter, r *http.Request) *session {
 		return nil
 	}
 	u, err := h.Store.User(r.Context(), s.user)
-	if err != nil || u.Disabled || sha256.Sum256([]byte(u.PasswordHash)) != s.pwTag {
+	if err != nil || u.Disabled || subtle.ConstantTimeCompare(pwTag(u), s.pwTag) != 1 {
 		h.dropSession(w, r)
 		return nil
 	}
@@ -179,42 +199,39 @@ func (s *session) csrfOK(r *http.Request) bool {
 
 func (h *Handler) session(r *http.Request) *session {
 	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	now := h.now()
+	ws, err := h.Store.TouchWebSession(r.Context(), sessionHash(c.Value), now, now.Add(SessionTTL))
 	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			h.Log.Error().Err(err).Msg("web session")
+		}
 		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s := h.sessions[c.Value]
-	if s == nil {
-		return nil
-	}
-	if !h.now().Before(s.expires) {
-		delete(h.sessions, c.Value)
-		return nil
-	}
-	s.expires = h.now().Add(SessionTTL)
-	return s
+	return &session{user: ws.User, csrf: csrfFor(c.Value), pwTag: ws.PwTag}
 }
 
-func (h *Handler) newSession(w http.ResponseWriter, u store.User) {
-	id, csrf := randomID(), randomID()
-	h.mu.Lock()
-	now := h.now()
-	for k, s := range h.sessions { // drop stale sessions as we go.
-		if !now.Before(s.expires) {
-			delete(h.sessions, k)
-		}
+// newSession opens a session for u and sets its cookie.
+func (h *Handler) newSession(w http.ResponseWriter, r *http.Request, u store.User) error {
+	id, now := randomID(), h.now()
+	// Expired sessions are dropped as new ones are made.
+	if err := h.Store.PruneWebSessions(r.Context(), now); err != nil {
+		h.Log.Error().Err(err).Msg("prune web sessions")
 	}
-	h.sessions[id] = &session{user: u.ID, csrf: csrf, expires: now.Add(SessionTTL), pwTag: sha256.Sum256([]byte(u.PasswordHash))}
-	h.mu.Unlock()
+	if err := h.Store.CreateWebSession(r.Context(), store.WebSession{IDHash: sessionHash(id), User: u.ID, PwTag: pwTag(u), Expires: now.Add(SessionTTL)}); err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return nil
 }
 
 func (h *Handler) dropSession(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		h.mu.Lock()
-		delete(h.sessions, c.Value)
-		h.mu.Unlock()
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := h.Store.DeleteWebSession(r.Context(), sessionHash(c.Value)); err != nil {
+			h.Log.Error().Err(err).Msg("drop web session")
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }

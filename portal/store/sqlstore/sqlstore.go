@@ -85,6 +85,13 @@ CREATE TABLE IF NOT EXISTS throttles (
 	since        INTEGER NOT NULL,
 	locked_until INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS web_sessions (
+	id_hash BLOB PRIMARY KEY,
+	user_id TEXT NOT NULL REFERENCES users(id),
+	pw_tag  BLOB NOT NULL,
+	expires INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_sessions_expires ON web_sessions(expires);
 `
 
 // Open opens (creating if needed) the SQLite database file at path and

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -495,5 +496,117 @@ func testRenewalLinks(t *testing.T, opener func() *DB) {
 	}
 	if _, err := db.RenewalToken(ctx, h1); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a refused mint stored its token: %v", err)
+	}
+}
+
+// Web sessions on both engines, across two instances: one made on a is
+// live on b and slides there, logging out on b ends it on a, an expired
+// one is gone (and stays gone), and a prune drops only expired ones.
+func TestWebSessions(t *testing.T) { engines(t, testWebSessions) }
+
+func testWebSessions(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	a, b := opener(), opener()
+	now := time.Unix(1_700_000_000, 0)
+	if err := a.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(id string, exp time.Time) []byte {
+		t.Helper()
+		h := []byte("hash-of-" + id)
+		if err := a.CreateWebSession(ctx, store.WebSession{IDHash: h, User: "alice", PwTag: []byte("tag"), Expires: exp}); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	one := mk("one", now.Add(time.Hour))
+	s, err := b.TouchWebSession(ctx, one, now.Add(30*time.Minute), now.Add(90*time.Minute))
+	if err != nil || s.User != "alice" || string(s.PwTag) != "tag" || !s.Expires.Equal(now.Add(90*time.Minute)) {
+		t.Fatalf("touch on the other instance: %+v %v", s, err)
+	}
+	// Slid to +90 min: still live at +80 on a.
+	if _, err := a.TouchWebSession(ctx, one, now.Add(80*time.Minute), now.Add(2*time.Hour)); err != nil {
+		t.Fatalf("after sliding: %v", err)
+	}
+	if err := b.DeleteWebSession(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TouchWebSession(ctx, one, now, now.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after logout elsewhere: %v", err)
+	}
+
+	two := mk("two", now.Add(time.Minute))
+	if _, err := a.TouchWebSession(ctx, two, now.Add(time.Minute), now.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired session: %v", err)
+	}
+	if _, err := a.TouchWebSession(ctx, two, now, now.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an expired session came back: %v", err)
+	}
+
+	live, dead := mk("live", now.Add(time.Hour)), mk("dead", now.Add(time.Second))
+	if err := b.PruneWebSessions(ctx, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.TouchWebSession(ctx, live, now.Add(time.Minute), now.Add(time.Hour)); err != nil {
+		t.Fatalf("prune dropped a live session: %v", err)
+	}
+	var n int
+	if err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM web_sessions WHERE id_hash = ?`, dead).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("prune kept an expired session: %d %v", n, err)
+	}
+}
+
+// Concurrent re-issues of one certificate, from two instances: exactly one
+// successor is left active (the predecessor's row lock orders them, and
+// each supersedes what came before it).
+func TestConcurrentReissue(t *testing.T) { engines(t, testConcurrentReissue) }
+
+func testConcurrentReissue(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	a, b := opener(), opener()
+	now := time.Now().Truncate(time.Second)
+	if err := a.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	old := base
+	old.Serial = "01"
+	if err := a.Enroll(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c := base
+			c.Serial, c.Replaces = fmt.Sprintf("s%02d", i), "01"
+			db := a
+			if i%2 == 1 {
+				db = b
+			}
+			errs <- db.Reissue(ctx, c)
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	certs, err := a.Certs(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active []string
+	for _, c := range certs {
+		if c.Status == store.StatusActive {
+			active = append(active, c.Serial)
+		}
+	}
+	if len(active) != 1 {
+		t.Errorf("%d active certificates after %d concurrent re-issues of one: %v", len(active), n, active)
 	}
 }

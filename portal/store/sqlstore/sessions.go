@@ -1,0 +1,57 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// CreateWebSession implements store.Store.
+func (d *DB) CreateWebSession(ctx context.Context, s store.WebSession) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO web_sessions (id_hash, user_id, pw_tag, expires) VALUES (?, ?, ?, ?)`,
+		s.IDHash, s.User, s.PwTag, s.Expires.Unix())
+	if err != nil {
+		return fmt.Errorf("store: create web session: %w", err)
+	}
+	return nil
+}
+
+// TouchWebSession implements store.Store: one UPDATE … RETURNING, so a
+// session read on one instance and ended on another is never revived.
+func (d *DB) TouchWebSession(ctx context.Context, idHash []byte, now, expires time.Time) (store.WebSession, error) {
+	s := store.WebSession{IDHash: idHash}
+	var exp int64
+	err := d.db.QueryRowContext(ctx, `UPDATE web_sessions SET expires = ? WHERE id_hash = ? AND expires > ?
+		RETURNING user_id, pw_tag, expires`, expires.Unix(), idHash, now.Unix()).Scan(&s.User, &s.PwTag, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, idHash); err != nil {
+			return s, fmt.Errorf("store: drop expired web session: %w", err)
+		}
+		return s, store.ErrNotFound
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: web session: %w", err)
+	}
+	s.Expires = time.Unix(exp, 0)
+	return s, nil
+}
+
+// DeleteWebSession implements store.Store.
+func (d *DB) DeleteWebSession(ctx context.Context, idHash []byte) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, idHash); err != nil {
+		return fmt.Errorf("store: delete web session: %w", err)
+	}
+	return nil
+}
+
+// PruneWebSessions implements store.Store.
+func (d *DB) PruneWebSessions(ctx context.Context, now time.Time) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires <= ?`, now.Unix()); err != nil {
+		return fmt.Errorf("store: prune web sessions: %w", err)
+	}
+	return nil
+}
