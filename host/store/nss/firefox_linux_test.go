@@ -42,13 +42,7 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 
 	home := t.TempDir()
 	ffRoot := filepath.Join(home, ".mozilla", "firefox")
-	profile := filepath.Join(ffRoot, "t3st.default-release")
-	if err := os.MkdirAll(profile, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+profile, "--empty-password").CombinedOutput(); err != nil {
-		t.Fatalf("certutil -N: %v %s", err, out)
-	}
+	profile := newProfileDB(t, filepath.Join(ffRoot, "t3st.default-release"))
 	if err := os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nName=default-release\nIsRelative=1\nPath=t3st.default-release\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -91,13 +85,7 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 
 	// A profile made afterwards gets the module when the host next starts
 	// (ShareModules), and only certrenew's modules are shared.
-	later := filepath.Join(ffRoot, "l4ter.work")
-	if err := os.MkdirAll(later, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+later, "--empty-password").CombinedOutput(); err != nil {
-		t.Fatalf("certutil -N: %v %s", err, out)
-	}
+	later := newProfileDB(t, filepath.Join(ffRoot, "l4ter.work"))
 	if err := os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nPath=t3st.default-release\n[Profile1]\nPath=l4ter.work\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -119,4 +107,17 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 	if want := []string{"", s.Module}; !reflect.DeepEqual(libs, want) {
 		t.Errorf("the later profile loads %q, want %q", libs, want)
 	}
+}
+
+// newProfileDB makes dir with an empty NSS database in it, as Firefox does
+// when it first starts a profile, and returns dir.
+func newProfileDB(t *testing.T, dir string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("certutil", "-N", "-d", "sql:"+dir, "--empty-password").CombinedOutput(); err != nil {
+		t.Fatalf("certutil -N: %v %s", err, out)
+	}
+	return dir
 }
