@@ -25,13 +25,26 @@ const chromium = "/usr/bin/chromium"
 // readyJS runs before any script of each new document. It records
 // performance.now() — milliseconds since this document's navigation
 // started — the moment the page's ready element enters the DOM, as seen by
-// a MutationObserver, so the figure holds no DevTools round trip.
+// a MutationObserver, so the figure holds no DevTools round trip. In
+// __benchPhases it also notes when WebAssembly.instantiateStreaming is
+// called and resolves, and when the Go program is started (Go.run).
 const readyJS = `(() => {
   const sel = {"/popup.html": ".cert-row", "/bare.html": "#bare-ready"}[location.pathname];
   if (!sel) return;
+  const ph = window.__benchPhases = {};
+  const at = (k) => { if (ph[k] === undefined) ph[k] = performance.now(); };
+  const inst = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (...a) => { at("instStart"); const v = await inst(...a); at("instEnd"); return v; };
+  let Go;
+  Object.defineProperty(globalThis, "Go", { configurable: true, get() { return Go; }, set(c) {
+    Go = c;
+    const run = c.prototype.run;
+    c.prototype.run = function (...a) { at("run"); return run.apply(this, a); };
+  } });
   const mark = () => {
     if (window.__benchReady === undefined && document.querySelector(sel)) {
       window.__benchReady = performance.now();
+      ph.ready = window.__benchReady;
     }
     return window.__benchReady !== undefined;
   };

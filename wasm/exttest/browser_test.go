@@ -223,6 +223,9 @@ func TestBrowserRenew(t *testing.T) {
 	if !get(t, ctx, "early port", chromedp.Evaluate[bool](`!!(window.certrenewEarlyPort && window.certrenewEarlyPort.adopted)`)) {
 		t.Error("the UI did not adopt the port early.js opened")
 	}
+	// The fresh list asked of the host replaced the cached one: the list
+	// is no longer marked busy.
+	run(t, ctx, "refresh answered", chromedp.WaitVisible(chromedp.CSS(`#cert-list[aria-busy="false"] `+row)))
 	checkNames(t, ctx, "list")
 	shot(t, ctx, "1-list")
 

@@ -17,6 +17,10 @@ type listView struct {
 
 	S    *i18n.Strings
 	List *proto.ListResult
+	// Refreshing: the host has been asked for a fresh list and not yet
+	// answered (what is shown may be the worker's cached one); the list
+	// says so with aria-busy.
+	Refreshing bool
 	// WarnDays: rows at or below it are red (proto.IsExpiring); the
 	// largest of the extension's warning days, as for the badge.
 	WarnDays  int
@@ -39,7 +43,7 @@ func (v *listView) Render() app.UI {
 	if v.List != nil {
 		certs = v.List.Certs
 	}
-	return app.Section().ID("cert-list").Aria("labelledby", "cert-list-title").Body(
+	return app.Section().ID("cert-list").Aria("labelledby", "cert-list-title").Aria("busy", v.Refreshing).Body(
 		app.Div().Class("screen-head").Body(
 			app.H1().ID("cert-list-title").Text(v.S.CertListTitle),
 			app.If(len(certs) > 0,

@@ -29,11 +29,12 @@ func (r *Root) renderScreen() app.UI {
 	switch r.screen {
 	case screenList:
 		return &listView{
-			S:        r.s,
-			List:     r.list,
-			WarnDays: r.warnDays(),
-			OnRenew:  r.onRenewConfirmed,
-			OnEnroll: func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
+			S:          r.s,
+			List:       r.list,
+			Refreshing: r.listID != "",
+			WarnDays:   r.warnDays(),
+			OnRenew:    r.onRenewConfirmed,
+			OnEnroll:   func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
 			OnRefresh: func(ctx app.Context) {
 				r.refresh(ctx)
 			},

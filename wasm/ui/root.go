@@ -89,14 +89,31 @@ type Root struct {
 	// (app.html#refused=ORIGIN, from the worker's notification).
 	refusedFrom string
 
+	// What the page's URL asked for (OnInit), acted on in OnMount.
+	options, diagnostics, refused bool
+
+	// The port to the worker, opened in OnInit; queued holds its messages
+	// until OnMount, ctx is set from then on.
+	connErr error
+	queued  []bridge.Message
+	ctx     app.Context
+
 	settings  *bridge.Settings
 	doctor    *doctorState
 	hello     *proto.Hello
 	hostError *proto.Error
 }
 
-// OnMount runs in the browser only (not while pre-rendering).
-func (r *Root) OnMount(ctx app.Context) {
+// OnInit runs before the first render. In the browser it does all of the
+// start that needs no Context: the language, what the page's URL asks for,
+// and the port early.js opened, with what the worker queued on it. When that
+// is the worker's state with its cached list, and the page opens on the list,
+// the very first render shows the list: no skeleton that is replaced an
+// update later (go-app renders updates on its next frame tick).
+func (r *Root) OnInit() {
+	if app.IsServer {
+		return
+	}
 	lang := app.Window().Get("navigator").Get("language").String()
 	r.s = i18n.For(lang)
 	app.Window().Get("document").Get("documentElement").Set("lang", r.s.Lang)
@@ -109,41 +126,68 @@ func (r *Root) OnMount(ctx app.Context) {
 	if v, ok := strings.CutPrefix(frag, "link="); ok {
 		r.linkNonce = v
 	}
-	refused := false
 	if v, ok := strings.CutPrefix(frag, "refused="); ok {
-		refused = true
+		r.refused = true
 		r.refusedFrom, _ = url.QueryUnescape(v)
 	}
-	options := strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
+	r.options = strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
+	r.diagnostics = frag == "diagnostics"
 
-	conn, queued, err := bridge.Connect(func(m bridge.Message) {
-		ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
-	})
-	if err != nil {
-		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
+	r.conn, r.queued, r.connErr = bridge.Connect(r.receive)
+	if r.connErr != nil || r.options || r.diagnostics || r.refused || r.linkCert != "" || r.linkNonce != "" {
 		return
 	}
-	r.conn = conn
+	for _, m := range r.queued {
+		if st := m.State; m.Kind == bridge.KindState && st != nil && st.List != nil && st.Op == nil {
+			// OnMount handles the message in full; this is what it
+			// would show, early.
+			r.list, r.screen = st.List, screenList
+		}
+	}
+}
+
+// receive gets the worker's messages that come after Connect: into an
+// update once mounted, until then into the queue OnMount drains.
+func (r *Root) receive(m bridge.Message) {
+	if r.ctx == nil {
+		r.queued = append(r.queued, m)
+		return
+	}
+	r.ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
+}
+
+// OnMount runs in the browser only (not while pre-rendering), after OnInit
+// and the first render.
+func (r *Root) OnMount(ctx app.Context) {
+	if r.connErr != nil {
+		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: r.connErr.Error()}, screenList)
+		return
+	}
+	conn := r.conn
 	if r.linkNonce != "" {
 		_ = conn.Send(bridge.Message{Kind: bridge.KindGetLink, Nonce: r.linkNonce})
 	}
-	if options {
+	if r.options {
 		_ = conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
 	}
 	switch {
-	case options:
+	case r.options:
 		r.wide = true
 		r.screen = screenSettings
-	case frag == "diagnostics":
+	case r.diagnostics:
 		r.openDiagnostics(ctx)
-	case refused:
+	case r.refused:
 		r.screen = screenRefused
 	}
-	// What the worker sent before the UI started (its state: the cached
+	// What the worker sent before the UI mounted (its state: the cached
 	// list) goes into the update that follows this mount, not one later.
-	for _, m := range queued {
+	for len(r.queued) > 0 {
+		m := r.queued[0]
+		r.queued = r.queued[1:]
 		r.onMessage(ctx, m)
 	}
+	r.queued = nil
+	r.ctx = ctx
 	// Then the host is asked for a fresh list, once that update is on the
 	// screen: its work (in the host and the worker) does not compete with
 	// showing the cached one.
@@ -261,6 +305,9 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 	}
 	switch {
 	case rep.ID != "" && rep.ID == r.listID:
+		if rep.Type == proto.TypeResult || rep.Type == proto.TypeError {
+			r.listID = ""
+		}
 		switch rep.Type {
 		case proto.TypeResult:
 			var lr proto.ListResult

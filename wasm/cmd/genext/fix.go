@@ -12,15 +12,30 @@ import (
 // extension"). Each fix fails loudly when its target is missing, so a
 // go-app change cannot slip through silently.
 
+// wasmFetch is go-app's WASM download: a fetch whose body app.js copies,
+// chunk by chunk, into a second stream to count progress for the loading
+// label.
+var wasmFetch = regexp.MustCompile(`fetchWithProgress\(("[^"]+"), showProgress\)`)
+
 // fixAppJS removes the service-worker registration: an extension page may
 // not register app-worker.js, and the extension's own background worker is
 // the only worker it has.
+//
+// It also hands the WASM response to WebAssembly.instantiateStreaming as it
+// is. The pages show no progress (the label is static), and the copy costs
+// the page's main thread JavaScript work on every chunk: measured here, the
+// UI's instantiation took 8 ms rather than 21 ms longer than the baseline
+// page's, and both pages started 10–20 ms sooner.
 func fixAppJS(js []byte) ([]byte, error) {
 	const call = "goappInitServiceWorker();\n"
 	if bytes.Count(js, []byte(call)) != 1 {
 		return nil, errors.New("app.js: service-worker registration call not found exactly once")
 	}
 	js = bytes.Replace(js, []byte(call), nil, 1)
+	if n := len(wasmFetch.FindAllIndex(js, -1)); n != 1 {
+		return nil, fmt.Errorf("app.js: the WASM download (fetchWithProgress) found %d times, want once", n)
+	}
+	js = wasmFetch.ReplaceAll(js, []byte("fetch($1)"))
 	if bytes.Contains(js, []byte("{progress}")) && bytes.Contains(js, []byte(`goappLoadingLabel = "{progress}`)) {
 		return nil, errors.New("app.js: loading label still shows {progress}")
 	}
