@@ -62,63 +62,63 @@ type diagnosticsView struct {
 func (v *diagnosticsView) Render() app.UI {
 	m := v.S.More()
 	d := v.State
-	body := []app.UI{app.H1().ID("diag-title").Text(m.DiagTitle)}
+	body := []app.UI{app.Elem("h1").ID("diag-title").Text(m.DiagTitle)}
 	ext := app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String()
-	extRow := []app.UI{app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext)}
+	extRow := []app.UI{app.Elem("dt").Text(m.DiagExtension), app.Elem("dd").ID("diag-ext").Text(ext)}
 	if d != nil && d.result != nil {
 		extRow = nil // with the host's versions below
 	}
-	body = append(body, app.If(len(extRow) > 0, app.Dl().Class("diag").Body(extRow...)))
+	body = append(body, app.If(len(extRow) > 0, app.Elem("dl").Class("diag").Body(extRow...)))
 	switch {
 	case d == nil || (d.result == nil && d.err == nil):
-		body = append(body, app.P().ID("diag-running").Aria("busy", "true").Text(m.DiagRunning))
+		body = append(body, app.Elem("p").ID("diag-running").Aria("busy", "true").Text(m.DiagRunning))
 	case d.err != nil:
-		body = append(body, app.Div().ID("diag-error").Class("error-box").Role("alert").
+		body = append(body, app.Elem("div").ID("diag-error").Class("error-box").Role("alert").
 			DataSet("code", string(d.err.Code)).Body(
-			app.P().ID("diag-error-message").Body(withCode(v.S.Message(d.err))...),
-			app.If(d.err.Detail != "", app.P().Class("muted detail").Text(d.err.Detail)),
+			app.Elem("p").ID("diag-error-message").Body(withCode(v.S.Message(d.err))...),
+			app.If(d.err.Detail != "", app.Elem("p").Class("muted detail").Text(d.err.Detail)),
 		))
 	default:
 		res := d.result
-		body = append(body, app.Dl().ID("diag-result").Class("diag").Body(
-			app.Dt().Text(m.DiagExtension), app.Dd().ID("diag-ext").Text(ext),
-			app.Dt().Text(m.DiagHost), app.Dd().ID("diag-host").Text(res.HostVersion+" ("+res.Executable+")"),
-			app.Dt().Text(m.DiagProtocol), app.Dd().ID("diag-protocol").Text(res.Protocol),
+		body = append(body, app.Elem("dl").ID("diag-result").Class("diag").Body(
+			app.Elem("dt").Text(m.DiagExtension), app.Elem("dd").ID("diag-ext").Text(ext),
+			app.Elem("dt").Text(m.DiagHost), app.Elem("dd").ID("diag-host").Text(res.HostVersion+" ("+res.Executable+")"),
+			app.Elem("dt").Text(m.DiagProtocol), app.Elem("dd").ID("diag-protocol").Text(res.Protocol),
 		),
 			v.checks("diag-backends", m.DiagBackends, res.Backends, true),
 			v.checks("diag-tokens", m.DiagTokens, res.Tokens, true),
 			v.checks("diag-nss", m.DiagNSS, res.NSSDBs, false),
 			v.checks("diag-portals", m.DiagPortals, res.Portals, false),
-			app.H2().Text(m.DiagLastOp),
+			app.Elem("h2").Text(m.DiagLastOp),
 			v.lastOp(res.LastOp),
 		)
 	}
 	report := v.report()
 	body = append(body,
-		app.Label().For("diag-report").Class("diag-report-label").Text(m.DiagReport),
-		app.Textarea().ID("diag-report").Class("diag-report").ReadOnly(true).Rows(6).Text(report),
-		app.If(v.copied, app.P().ID("diag-copied").Role("status").Class("hint").Text(m.DiagCopied)),
-		app.Div().Class("actions").Body(
-			app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
+		app.Elem("label").Attr("for", "diag-report").Class("diag-report-label").Text(m.DiagReport),
+		app.Elem("textarea").ID("diag-report").Class("diag-report").Attr("readonly", true).Attr("rows", 6).Text(report),
+		app.If(v.copied, app.Elem("p").ID("diag-copied").Role("status").Class("hint").Text(m.DiagCopied)),
+		app.Elem("div").Class("actions").Body(
+			app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").Text(v.S.BackToList).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-			app.Button().ID("diag-copy").Class("btn btn-primary").Type("button").Text(m.DiagCopy).
+			app.Elem("button").ID("diag-copy").Class("btn btn-primary").Attr("type", "button").Text(m.DiagCopy).
 				OnClick(func(ctx app.Context, e app.Event) {
 					app.Window().Get("navigator").Get("clipboard").Call("writeText", report)
 					v.copied = true
 				}),
 		),
 	)
-	return app.Section().ID("diagnostics").Aria("labelledby", "diag-title").Body(body...)
+	return app.Elem("section").ID("diagnostics").Aria("labelledby", "diag-title").Body(body...)
 }
 
 func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck, backends bool) app.UI {
 	m := v.S.More()
 	if len(cs) == 0 {
-		return app.Div().ID(id).Body(app.H2().Text(title), app.P().Class("muted").Text(m.DiagNone))
+		return app.Elem("div").ID(id).Body(app.Elem("h2").Text(title), app.Elem("p").Class("muted").Text(m.DiagNone))
 	}
-	return app.Div().ID(id).Body(
-		app.H2().Text(title),
-		app.Ul().Class("checks").Body(app.Range(cs).Slice(func(i int) app.UI {
+	return app.Elem("div").ID(id).Body(
+		app.Elem("h2").Text(title),
+		app.Elem("ul").Class("checks").Body(app.Range(cs).Slice(func(i int) app.UI {
 			c := cs[i]
 			mark, cls := m.OKWord, "badge badge-ok"
 			if !c.OK {
@@ -133,11 +133,11 @@ func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck, backe
 				said, technical = c.Detail, false // a status from a newer host
 			}
 			technical = technical && c.Detail != ""
-			return app.Li().DataSet("ok", boolAttr(c.OK)).DataSet("status", c.Status).Body(
-				app.Span().Class(cls).Text(mark), app.Text(" "),
-				app.Span().Class("check-name").Title(c.Name).Text(name),
-				app.If(said != "", app.Span().Class("muted detail").Text(" — "+said)),
-				app.If(technical, app.Code().Class("detail-tech").Text(c.Detail)),
+			return app.Elem("li").DataSet("ok", boolAttr(c.OK)).DataSet("status", c.Status).Body(
+				app.Elem("span").Class(cls).Text(mark), app.Text(" "),
+				app.Elem("span").Class("check-name").Title(c.Name).Text(name),
+				app.If(said != "", app.Elem("span").Class("muted detail").Text(" — "+said)),
+				app.If(technical, app.Elem("code").Class("detail-tech").Text(c.Detail)),
 			)
 		})),
 	)
@@ -146,16 +146,16 @@ func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck, backe
 func (v *diagnosticsView) lastOp(op *proto.DoctorLastOp) app.UI {
 	m := v.S.More()
 	if op == nil {
-		return app.P().ID("diag-lastop").Class("muted").Text(m.DiagNone)
+		return app.Elem("p").ID("diag-lastop").Class("muted").Text(m.DiagNone)
 	}
 	what := m.DiagOp(op.Command)
 	at := op.At.Local().Format("2006-01-02 15:04")
 	if op.OK {
-		return app.P().ID("diag-lastop").Body(app.Span().Class("badge badge-ok").Text(m.OKWord), app.Text(" "+what+" ("+at+")"))
+		return app.Elem("p").ID("diag-lastop").Body(app.Elem("span").Class("badge badge-ok").Text(m.OKWord), app.Text(" "+what+" ("+at+")"))
 	}
-	return app.Div().ID("diag-lastop").Body(
-		app.P().Body(app.Span().Class("badge badge-bad").Text(m.NGWord), app.Text(" "+what+" ("+at+")")),
-		app.P().Class("muted detail").Body(withCode(v.S.Message(&proto.Error{Code: op.Code}))...),
+	return app.Elem("div").ID("diag-lastop").Body(
+		app.Elem("p").Body(app.Elem("span").Class("badge badge-bad").Text(m.NGWord), app.Text(" "+what+" ("+at+")")),
+		app.Elem("p").Class("muted detail").Body(withCode(v.S.Message(&proto.Error{Code: op.Code}))...),
 	)
 }
 

@@ -53,9 +53,9 @@ func (v *enrollView) OnMount(ctx app.Context) {
 }
 
 func (v *enrollView) Render() app.UI {
-	return app.Section().Class("form-screen").Aria("labelledby", "enroll-title").DataSet("backends", strings.Join(v.Backends, ",")).Body(
-		app.H1().ID("enroll-title").Text(v.S.EnrollTitle),
-		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
+	return app.Elem("section").Class("form-screen").Aria("labelledby", "enroll-title").DataSet("backends", strings.Join(v.Backends, ",")).Body(
+		app.Elem("h1").ID("enroll-title").Text(v.S.EnrollTitle),
+		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
 			v.field("enroll-portal", v.S.Portal, "url", "url", v.Draft.Portal, v.S.PortalHint,
 				func(s string) { v.Draft.Portal = s }),
 			v.field("enroll-user", v.S.UserID, "text", "username", v.Draft.User, "",
@@ -66,11 +66,11 @@ func (v *enrollView) Render() app.UI {
 				func(s string) { v.Draft.Invitation = s })),
 			app.If(v.NeedPIN, pinField("enroll-pin", v.S, v.pin, func(s string) { v.pin = s })),
 			v.backendField(),
-			app.Div().Class("actions").Body(
-				app.Button().ID("back").Class("btn btn-secondary").Type("button").
+			app.Elem("div").Class("actions").Body(
+				app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").
 					Text(v.S.Back).
 					OnClick(func(ctx app.Context, e app.Event) { v.password = ""; v.OnCancel(ctx) }),
-				app.Button().ID("enroll-submit").Class("btn btn-primary").Type("submit").
+				app.Elem("button").ID("enroll-submit").Class("btn btn-primary").Attr("type", "submit").
 					Text(v.S.Apply),
 			),
 		),
@@ -79,11 +79,11 @@ func (v *enrollView) Render() app.UI {
 
 func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set func(string)) app.UI {
 	bad := v.problem == id
-	input := app.Input().ID(id).Name(id).Type(typ).
+	input := app.ElemSelfClosing("input").ID(id).Attr("name", id).Attr("type", typ).
 		Attr("autocomplete", autocomplete).
-		Required(true).
+		Attr("required", true).
 		Aria("invalid", boolAttr(bad)).
-		Value(value).
+		Attr("value", value).
 		OnInput(func(ctx app.Context, e app.Event) {
 			set(ctx.JSSrc().Get("value").String())
 			if v.problem == id {
@@ -97,13 +97,13 @@ func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set
 	switch {
 	case bad:
 		input = input.Aria("describedby", id+"-msg")
-		note = app.P().ID(id + "-msg").Class("field-error").Role("alert").Text(v.message)
+		note = app.Elem("p").ID(id + "-msg").Class("field-error").Role("alert").Text(v.message)
 	case hint != "":
 		input = input.Aria("describedby", id+"-hint")
-		note = app.P().ID(id + "-hint").Class("hint").Text(hint)
+		note = app.Elem("p").ID(id + "-hint").Class("hint").Text(hint)
 	}
-	return app.Div().Class("field").Body(
-		app.Label().For(id).Text(label),
+	return app.Elem("div").Class("field").Body(
+		app.Elem("label").Attr("for", id).Text(label),
 		input,
 		note,
 	)

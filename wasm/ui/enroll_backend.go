@@ -15,13 +15,13 @@ func (v *enrollView) backendField() app.UI {
 	if v.backend == "" {
 		v.backend = v.Backends[0]
 	}
-	return app.Div().Class("field").Body(
-		app.Label().For("enroll-backend").Text(v.S.More().KeyStorage),
-		app.Select().ID("enroll-backend").Class("select").
+	return app.Elem("div").Class("field").Body(
+		app.Elem("label").Attr("for", "enroll-backend").Text(v.S.More().KeyStorage),
+		app.Elem("select").ID("enroll-backend").Class("select").
 			OnChange(func(ctx app.Context, e app.Event) { v.backend = ctx.JSSrc().Get("value").String() }).
 			Body(app.Range(v.Backends).Slice(func(i int) app.UI {
 				b := v.Backends[i]
-				return app.Option().Value(b).Selected(b == v.backend).Text(names[b])
+				return app.Elem("option").Attr("value", b).Attr("selected", b == v.backend).Text(names[b])
 			})),
 	)
 }

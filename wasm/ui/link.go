@@ -70,9 +70,9 @@ func (r *Root) linkNote() app.UI {
 		return nil
 	}
 	m := r.s.More()
-	note := app.P().ID("link-note").Class("link-note").Role("status").Text(m.LinkFrom(r.link.Portal))
+	note := app.Elem("p").ID("link-note").Class("link-note").Role("status").Text(m.LinkFrom(r.link.Portal))
 	if r.screen == screenEnroll {
-		return app.Div().Body(note, app.P().Class("hint link-hint").Text(m.LinkEnrollHint))
+		return app.Elem("div").Body(note, app.Elem("p").Class("hint link-hint").Text(m.LinkEnrollHint))
 	}
 	return note
 }

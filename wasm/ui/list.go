@@ -43,23 +43,23 @@ func (v *listView) Render() app.UI {
 	if v.List != nil {
 		certs = v.List.Certs
 	}
-	return app.Section().ID("cert-list").Aria("labelledby", "cert-list-title").Aria("busy", v.Refreshing).Body(
-		app.Div().Class("screen-head").Body(
-			app.H1().ID("cert-list-title").Text(v.S.CertListTitle),
+	return app.Elem("section").ID("cert-list").Aria("labelledby", "cert-list-title").Aria("busy", v.Refreshing).Body(
+		app.Elem("div").Class("screen-head").Body(
+			app.Elem("h1").ID("cert-list-title").Text(v.S.CertListTitle),
 			app.If(len(certs) > 0,
-				app.Button().ID("nav-enroll").Class("btn btn-secondary btn-small").
-					Type("button").Text(v.S.EnrollButton).OnClick(v.enroll),
+				app.Elem("button").ID("nav-enroll").Class("btn btn-secondary btn-small").
+					Attr("type", "button").Text(v.S.EnrollButton).OnClick(v.enroll),
 			),
 		),
 		app.If(len(certs) == 0,
-			app.Div().Class("empty").Body(
-				app.P().Class("empty-title").Text(v.S.EmptyList),
-				app.P().Class("muted").Text(v.S.EmptyListHint),
-				app.Button().ID("nav-enroll").Class("btn btn-primary").
-					Type("button").Text(v.S.EnrollButton).OnClick(v.enroll),
+			app.Elem("div").Class("empty").Body(
+				app.Elem("p").Class("empty-title").Text(v.S.EmptyList),
+				app.Elem("p").Class("muted").Text(v.S.EmptyListHint),
+				app.Elem("button").ID("nav-enroll").Class("btn btn-primary").
+					Attr("type", "button").Text(v.S.EnrollButton).OnClick(v.enroll),
 			),
 		).Else(
-			app.Ul().Class("certs").Body(
+			app.Elem("ul").Class("certs").Body(
 				app.Range(certs).Slice(func(i int) app.UI {
 					return v.row(i, certs[i], warn)
 				}),
@@ -67,7 +67,7 @@ func (v *listView) Render() app.UI {
 		),
 		app.If(v.menuFor != "",
 			// Clicking anywhere outside an open menu closes it.
-			app.Div().Class("backdrop").OnClick(v.closeMenu),
+			app.Elem("div").Class("backdrop").OnClick(v.closeMenu),
 		),
 		v.confirmDialog(),
 	)
@@ -94,25 +94,25 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 	menuID := "menu-" + strconv.Itoa(i)
 	open := v.menuFor == c.ID
 
-	return app.Li().Class(cls).
+	return app.Elem("li").Class(cls).
 		DataSet("cert-id", c.ID).
 		DataSet("serial", c.Serial).
 		Body(
-			app.Div().Class("cert-main").Body(
-				app.Div().Class("cert-title").Body(
-					app.Span().Class("cert-cn").Title(c.Subject).Text(cn),
-					app.Span().Class(statusCls).Text(status),
+			app.Elem("div").Class("cert-main").Body(
+				app.Elem("div").Class("cert-title").Body(
+					app.Elem("span").Class("cert-cn").Title(c.Subject).Text(cn),
+					app.Elem("span").Class(statusCls).Text(status),
 				),
-				app.Div().Class("cert-when").Text(when),
-				app.If(v.Muted[c.ID], app.Div().Class("cert-muted muted").Text(v.S.More().Muted)),
-				app.Div().Class("cert-meta muted").Text(certMeta(v.S, c)),
-				app.Div().Class("cert-serial muted").Title(c.Serial).Body(
-					app.Span().Text(v.S.Serial+" "),
-					app.Code().Text(c.Serial),
+				app.Elem("div").Class("cert-when").Text(when),
+				app.If(v.Muted[c.ID], app.Elem("div").Class("cert-muted muted").Text(v.S.More().Muted)),
+				app.Elem("div").Class("cert-meta muted").Text(certMeta(v.S, c)),
+				app.Elem("div").Class("cert-serial muted").Title(c.Serial).Body(
+					app.Elem("span").Text(v.S.Serial+" "),
+					app.Elem("code").Text(c.Serial),
 				),
 			),
-			app.Div().Class("menu-wrap").Body(
-				app.Button().ID(menuID+"-button").Class("cert-menu icon-btn").Type("button").
+			app.Elem("div").Class("menu-wrap").Body(
+				app.Elem("button").ID(menuID+"-button").Class("cert-menu icon-btn").Attr("type", "button").
 					Aria("label", v.S.MenuLabel(cn)).
 					Aria("haspopup", "menu").
 					Aria("expanded", strconv.FormatBool(open)).
@@ -120,12 +120,12 @@ func (v *listView) row(i int, c proto.Cert, warnDays int) app.UI {
 					Text("⁝").
 					OnClick(func(ctx app.Context, e app.Event) { v.toggleMenu(ctx, c.ID, menuID) }),
 				app.If(open,
-					app.Div().ID(menuID).Class("menu").Role("menu").
+					app.Elem("div").ID(menuID).Class("menu").Role("menu").
 						Aria("labelledby", menuID+"-button").
 						OnKeyDown(v.menuKey).
 						Body(
-							app.Button().ID(menuID+"-renew").Class("menu-renew menu-item").
-								Type("button").Role("menuitem").TabIndex(-1).Text(v.S.MenuRenew).
+							app.Elem("button").ID(menuID+"-renew").Class("menu-renew menu-item").
+								Attr("type", "button").Role("menuitem").TabIndex(-1).Text(v.S.MenuRenew).
 								OnClick(func(ctx app.Context, e app.Event) { v.askConfirm(ctx, c) }),
 							v.muteItem(menuID, c),
 						),
@@ -141,8 +141,8 @@ func (v *listView) confirmDialog() app.UI {
 		return nil
 	}
 	cn := commonName(v.confirming.Subject)
-	return app.Div().Class("modal").Body(
-		app.Div().Class("dialog").Role("dialog").
+	return app.Elem("div").Class("modal").Body(
+		app.Elem("div").Class("dialog").Role("dialog").
 			Aria("modal", "true").
 			Aria("labelledby", "confirm-title").
 			Aria("describedby", "confirm-body").
@@ -155,13 +155,13 @@ func (v *listView) confirmDialog() app.UI {
 				}
 			}).
 			Body(
-				app.H2().ID("confirm-title").Text(v.S.ConfirmTitle),
-				app.P().ID("confirm-body").Text(v.S.ConfirmBody(cn)),
-				app.Div().Class("actions").Body(
-					app.Button().ID("confirm-cancel").Class("btn btn-secondary").Type("button").
+				app.Elem("h2").ID("confirm-title").Text(v.S.ConfirmTitle),
+				app.Elem("p").ID("confirm-body").Text(v.S.ConfirmBody(cn)),
+				app.Elem("div").Class("actions").Body(
+					app.Elem("button").ID("confirm-cancel").Class("btn btn-secondary").Attr("type", "button").
 						Text(v.S.Cancel).
 						OnClick(func(ctx app.Context, e app.Event) { v.cancelConfirm(ctx) }),
-					app.Button().ID("confirm-ok").Class("btn btn-primary").Type("button").
+					app.Elem("button").ID("confirm-ok").Class("btn btn-primary").Attr("type", "button").
 						Text(v.S.OK).
 						OnClick(v.confirmed),
 				),
@@ -224,8 +224,8 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 	if muted {
 		label = v.S.More().MenuUnmute
 	}
-	return app.Button().ID(menuID + "-mute").Class("menu-mute menu-item").
-		Type("button").Role("menuitem").TabIndex(-1).Text(label).
+	return app.Elem("button").ID(menuID + "-mute").Class("menu-mute menu-item").
+		Attr("type", "button").Role("menuitem").TabIndex(-1).Text(label).
 		OnClick(func(ctx app.Context, e app.Event) {
 			v.menuFor = ""
 			v.OnMute(ctx, c.ID, !muted)

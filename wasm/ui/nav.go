@@ -20,11 +20,11 @@ func (r *Root) topNav() app.UI {
 		}
 		return "false"
 	}
-	return app.Nav().Class("topnav").Aria("label", r.s.AppName).Body(
-		app.Button().ID("nav-settings").Class("btn btn-link").Type("button").Text(m.Settings).
+	return app.Elem("nav").Class("topnav").Aria("label", r.s.AppName).Body(
+		app.Elem("button").ID("nav-settings").Class("btn btn-link").Attr("type", "button").Text(m.Settings).
 			Aria("current", current(screenSettings)).
 			OnClick(func(ctx app.Context, e app.Event) { r.screen = screenSettings; r.Update() }),
-		app.Button().ID("nav-diagnostics").Class("btn btn-link").Type("button").Text(m.Diagnostics).
+		app.Elem("button").ID("nav-diagnostics").Class("btn btn-link").Attr("type", "button").Text(m.Diagnostics).
 			Aria("current", current(screenDiagnostics)).
 			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
 	)
@@ -40,7 +40,7 @@ func (r *Root) diagLink() app.UI {
 	default:
 		return nil
 	}
-	return app.Button().ID("error-diagnostics").Class("btn btn-secondary").Type("button").Text(r.s.More().Diagnostics).
+	return app.Elem("button").ID("error-diagnostics").Class("btn btn-secondary").Attr("type", "button").Text(r.s.More().Diagnostics).
 		OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() })
 }
 

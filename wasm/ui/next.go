@@ -34,24 +34,24 @@ func (v *nextView) Render() app.UI {
 	if isExpired(*c) || c.Status == proto.StatusExpiring {
 		whenCls = "is-warn"
 	}
-	return app.Section().ID("next-screen").Class("form-screen").DataSet("cert-id", c.ID).
+	return app.Elem("section").ID("next-screen").Class("form-screen").DataSet("cert-id", c.ID).
 		Aria("labelledby", "next-title").Aria("describedby", "next-when").Body(
-		app.H1().ID("next-title").Text(v.S.RenewTitle),
-		app.Dl().Class("facts").Body(
-			app.Dt().Text(m.IssuedTo),
-			app.Dd().ID("next-cn").Text(cn),
-			app.Dt().Text(m.Expiry),
-			app.Dd().ID("next-when").Class(whenCls).Text(when),
-			app.If(m.BackendNames[c.Backend] != "", app.Dt().Text(m.KeyStorage)),
-			app.If(m.BackendNames[c.Backend] != "", app.Dd().Text(m.BackendNames[c.Backend])),
-			app.If(c.Portal != "", app.Dt().Text(v.S.Portal)),
-			app.If(c.Portal != "", app.Dd().Text(c.Portal)),
+		app.Elem("h1").ID("next-title").Text(v.S.RenewTitle),
+		app.Elem("dl").Class("facts").Body(
+			app.Elem("dt").Text(m.IssuedTo),
+			app.Elem("dd").ID("next-cn").Text(cn),
+			app.Elem("dt").Text(m.Expiry),
+			app.Elem("dd").ID("next-when").Class(whenCls).Text(when),
+			app.If(m.BackendNames[c.Backend] != "", app.Elem("dt").Text(m.KeyStorage)),
+			app.If(m.BackendNames[c.Backend] != "", app.Elem("dd").Text(m.BackendNames[c.Backend])),
+			app.If(c.Portal != "", app.Elem("dt").Text(v.S.Portal)),
+			app.If(c.Portal != "", app.Elem("dd").Text(c.Portal)),
 		),
-		app.P().Class("hint").Text(m.NextHint),
-		app.Div().Class("actions").Body(
-			app.Button().ID("cancel").Class("btn btn-secondary").Type("button").Text(v.S.Cancel).
+		app.Elem("p").Class("hint").Text(m.NextHint),
+		app.Elem("div").Class("actions").Body(
+			app.Elem("button").ID("cancel").Class("btn btn-secondary").Attr("type", "button").Text(v.S.Cancel).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnCancel(ctx) }),
-			app.Button().ID("next").Class("btn btn-primary").Type("button").Text(m.Next).
+			app.Elem("button").ID("next").Class("btn btn-primary").Attr("type", "button").Text(m.Next).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnNext(ctx) }),
 		),
 	)

@@ -39,34 +39,34 @@ func (v *passwordView) Render() app.UI {
 	if v.Cert != nil {
 		cn = commonName(v.Cert.Subject)
 	}
-	return app.Section().Class("form-screen").Aria("labelledby", "renew-title").Body(
-		app.H1().ID("renew-title").Text(v.S.RenewTitle),
-		app.P().Class("muted").Text(v.S.RenewingCert(cn)),
-		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
-			app.Div().Class("field").Body(
-				app.Label().For("password").Text(v.S.Password),
-				app.Input().ID("password").Type("password").Name("password").
+	return app.Elem("section").Class("form-screen").Aria("labelledby", "renew-title").Body(
+		app.Elem("h1").ID("renew-title").Text(v.S.RenewTitle),
+		app.Elem("p").Class("muted").Text(v.S.RenewingCert(cn)),
+		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
+			app.Elem("div").Class("field").Body(
+				app.Elem("label").Attr("for", "password").Text(v.S.Password),
+				app.ElemSelfClosing("input").ID("password").Attr("type", "password").Attr("name", "password").
 					Attr("autocomplete", "current-password").
 					Aria("describedby", "password-hint").
 					Aria("invalid", boolAttr(v.missing)).
-					Required(true).
-					Value(v.password).
+					Attr("required", true).
+					Attr("value", v.password).
 					OnInput(func(ctx app.Context, e app.Event) {
 						v.password = ctx.JSSrc().Get("value").String()
 						v.missing = false
 					}),
 				app.If(v.missing,
-					app.P().Class("field-error").Role("alert").Text(v.S.FieldRequired(v.S.Password)),
+					app.Elem("p").Class("field-error").Role("alert").Text(v.S.FieldRequired(v.S.Password)),
 				).Else(
-					app.P().ID("password-hint").Class("hint").Text(v.S.PasswordHint),
+					app.Elem("p").ID("password-hint").Class("hint").Text(v.S.PasswordHint),
 				),
 			),
 			app.If(v.needsPIN(), pinField("pin", v.S, v.pin, func(s string) { v.pin = s })),
-			app.Div().Class("actions").Body(
-				app.Button().ID("cancel").Class("btn btn-secondary").Type("button").
+			app.Elem("div").Class("actions").Body(
+				app.Elem("button").ID("cancel").Class("btn btn-secondary").Attr("type", "button").
 					Text(v.S.Cancel).
 					OnClick(func(ctx app.Context, e app.Event) { v.password, v.pin = "", ""; v.OnCancel(ctx) }),
-				app.Button().ID("activate").Class("btn btn-primary").Type("submit").
+				app.Elem("button").ID("activate").Class("btn btn-primary").Attr("type", "submit").
 					Text(v.S.Activate),
 			),
 		),
@@ -91,15 +91,15 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 // pinField is the security-token PIN input. The PIN is sent once with the
 // request and then dropped; it is never stored by the UI or the host.
 func pinField(id string, s *i18n.Strings, value string, set func(string)) app.UI {
-	return app.Div().Class("field").Body(
-		app.Label().For(id).Text(s.TokenPIN),
-		app.Input().ID(id).Type("password").Name(id).
+	return app.Elem("div").Class("field").Body(
+		app.Elem("label").Attr("for", id).Text(s.TokenPIN),
+		app.ElemSelfClosing("input").ID(id).Attr("type", "password").Attr("name", id).
 			Attr("autocomplete", "off").
 			Attr("inputmode", "numeric").
 			Aria("describedby", id+"-hint").
-			Value(value).
+			Attr("value", value).
 			OnInput(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) }),
-		app.P().ID(id+"-hint").Class("hint").Text(s.TokenPINHint),
+		app.Elem("p").ID(id+"-hint").Class("hint").Text(s.TokenPINHint),
 	)
 }
 

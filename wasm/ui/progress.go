@@ -43,15 +43,15 @@ func (v *progressView) Render() app.UI {
 	if dataStep == "" {
 		dataStep = "pending"
 	}
-	return app.Section().ID("progress").DataSet("step", dataStep).
+	return app.Elem("section").ID("progress").DataSet("step", dataStep).
 		Aria("labelledby", "progress-title").Body(
-		app.H1().ID("progress-title").Text(title),
+		app.Elem("h1").ID("progress-title").Text(title),
 		v.certLine(),
-		app.If(v.Notice != nil, app.P().ID("os-notice").Class("notice").Role("alert").Text(notice)),
-		app.Ol().Class("steps").Aria("live", "polite").Body(
+		app.If(v.Notice != nil, app.Elem("p").ID("os-notice").Class("notice").Role("alert").Text(notice)),
+		app.Elem("ol").Class("steps").Aria("live", "polite").Body(
 			app.Range(steps).Slice(func(i int) app.UI {
 				cls, mark := "step", ""
-				li := app.Li()
+				li := app.Elem("li")
 				switch {
 				case i < curIdx:
 					cls, mark = "step is-done", "✓"
@@ -60,12 +60,12 @@ func (v *progressView) Render() app.UI {
 					li = li.Aria("current", "step")
 				}
 				return li.Class(cls).DataSet("step", string(steps[i])).Body(
-					app.Span().Class("step-mark").Aria("hidden", "true").Text(mark),
-					app.Span().Class("step-name").Text(v.S.Step(steps[i])),
+					app.Elem("span").Class("step-mark").Aria("hidden", "true").Text(mark),
+					app.Elem("span").Class("step-name").Text(v.S.Step(steps[i])),
 				)
 			}),
 		),
-		app.P().Class("hint").Text(v.S.ProgressHint),
+		app.Elem("p").Class("hint").Text(v.S.ProgressHint),
 	)
 }
 
@@ -73,7 +73,7 @@ func (v *progressView) certLine() app.UI {
 	if v.Cert == nil {
 		return nil
 	}
-	return app.P().Class("muted").Text(v.S.RenewingCert(commonName(v.Cert.Subject)))
+	return app.Elem("p").Class("muted").Text(v.S.RenewingCert(commonName(v.Cert.Subject)))
 }
 
 // stepsFor is proto.Steps for a renewal; enrollment has no old cert to

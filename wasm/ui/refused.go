@@ -28,15 +28,15 @@ func (v *refusedView) Render() app.UI {
 	if origin == "" {
 		origin = "?"
 	}
-	return app.Section().ID("refused").DataSet("code", string(proto.CodeOriginNotAllowed)).
+	return app.Elem("section").ID("refused").DataSet("code", string(proto.CodeOriginNotAllowed)).
 		Aria("labelledby", "refused-title").Body(
-		app.Div().Class("result-icon bad").Aria("hidden", "true").Text("!"),
-		app.H1().ID("refused-title").Text(m.LinkRefusedTitle),
-		app.P().ID("refused-message").Role("alert").Text(m.LinkRefused(origin, v.Locked)),
-		app.Div().Class("actions").Body(
-			app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
+		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
+		app.Elem("h1").ID("refused-title").Text(m.LinkRefusedTitle),
+		app.Elem("p").ID("refused-message").Role("alert").Text(m.LinkRefused(origin, v.Locked)),
+		app.Elem("div").Class("actions").Body(
+			app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").Text(v.S.BackToList).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnCancel(ctx) }),
-			app.Button().ID("open-settings").Class("btn btn-primary").Type("button").Text(m.Settings).
+			app.Elem("button").ID("open-settings").Class("btn btn-primary").Attr("type", "button").Text(m.Settings).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnOpen(ctx) }),
 		),
 	)

@@ -11,13 +11,13 @@ func (r *Root) Render() app.UI {
 	if r.wide {
 		cls += " wide"
 	}
-	return app.Div().Class(cls).Body(
-		app.Header().Class("topbar").Body(
-			app.Img().Class("topbar-icon").Src("/icons/icon32.png").Alt("").Width(20).Height(20),
-			app.Span().Class("topbar-title").Text("certrenew"),
+	return app.Elem("div").Class(cls).Body(
+		app.Elem("header").Class("topbar").Body(
+			app.ElemSelfClosing("img").Class("topbar-icon").Attr("src", "/icons/icon32.png").Attr("alt", "").Attr("width", 20).Attr("height", 20),
+			app.Elem("span").Class("topbar-title").Text("certrenew"),
 			r.topNav(),
 		),
-		app.Main().Class("content").Body(r.linkNote(), r.renderScreen()),
+		app.Elem("main").Class("content").Body(r.linkNote(), r.renderScreen()),
 	)
 }
 
@@ -91,16 +91,16 @@ func (r *Root) renderScreen() app.UI {
 	case screenDiagnostics:
 		return &diagnosticsView{S: r.s, State: r.doctor, Hello: r.hello, HostError: r.hostError, OnBack: r.backToList}
 	default:
-		return app.Div().Class("loading").Aria("busy", "true").Body(
-			app.Div().Class("spinner").Aria("hidden", "true"),
-			app.P().Text(r.s.Loading),
+		return app.Elem("div").Class("loading").Aria("busy", "true").Body(
+			app.Elem("div").Class("spinner").Aria("hidden", "true"),
+			app.Elem("p").Text(r.s.Loading),
 		)
 	}
 }
 
 func skeleton() app.UI {
-	return app.Div().Class("loading").Aria("busy", "true").Body(
-		app.Div().Class("spinner").Aria("hidden", "true"),
+	return app.Elem("div").Class("loading").Aria("busy", "true").Body(
+		app.Elem("div").Class("spinner").Aria("hidden", "true"),
 	)
 }
 

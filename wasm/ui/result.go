@@ -27,22 +27,22 @@ func (v *doneView) Render() app.UI {
 	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
 		title, serial = v.S.DoneEnroll, m.SerialLabel
 	}
-	return app.Section().ID("done").DataSet("serial", v.Cert.Serial).
+	return app.Elem("section").ID("done").DataSet("serial", v.Cert.Serial).
 		Aria("labelledby", "done-title").Body(
-		app.Div().Class("result-icon ok").Aria("hidden", "true").Text("✓"),
-		app.H1().ID("done-title").Role("status").Text(title),
-		app.Dl().Class("facts").Body(
-			app.Dt().Text(m.IssuedTo),
-			app.Dd().Text(commonName(v.Cert.Subject)),
-			app.Dt().Text(serial),
-			app.Dd().Body(app.Code().Text(v.Cert.Serial)),
-			app.Dt().Text(v.S.ValidUntil),
-			app.Dd().Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
+		app.Elem("div").Class("result-icon ok").Aria("hidden", "true").Text("✓"),
+		app.Elem("h1").ID("done-title").Role("status").Text(title),
+		app.Elem("dl").Class("facts").Body(
+			app.Elem("dt").Text(m.IssuedTo),
+			app.Elem("dd").Text(commonName(v.Cert.Subject)),
+			app.Elem("dt").Text(serial),
+			app.Elem("dd").Body(app.Elem("code").Text(v.Cert.Serial)),
+			app.Elem("dt").Text(v.S.ValidUntil),
+			app.Elem("dd").Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
 		),
 		v.keyUseNotice(),
 		v.restartHint(),
-		app.Div().Class("actions").Body(
-			app.Button().ID("back").Class("btn btn-primary").Type("button").
+		app.Elem("div").Class("actions").Body(
+			app.Elem("button").ID("back").Class("btn btn-primary").Attr("type", "button").
 				Text(v.S.BackToList).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
 		),
@@ -56,7 +56,7 @@ func (v *doneView) restartHint() app.UI {
 	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
 		return nil
 	}
-	return app.P().ID("restart-hint").Class("hint").Role("note").Text(v.S.More().RestartHint)
+	return app.Elem("p").ID("restart-hint").Class("hint").Role("note").Text(v.S.More().RestartHint)
 }
 
 // keyUseNotice keeps the host's "the OS will ask when a browser first uses
@@ -66,7 +66,7 @@ func (v *doneView) keyUseNotice() app.UI {
 	if v.Op == nil || v.Op.Notice == nil || v.Op.Notice.Kind != proto.NoticeOSAsksKeyUse {
 		return nil
 	}
-	return app.P().ID("os-notice").Class("notice").Role("note").Text(proto.NoticeText(*v.Op.Notice, v.S.Lang))
+	return app.Elem("p").ID("os-notice").Class("notice").Role("note").Text(proto.NoticeText(*v.Op.Notice, v.S.Lang))
 }
 
 // errorView shows an error in the user's words, with what to do next.
@@ -116,29 +116,29 @@ func (v *errorView) title() string {
 
 func (v *errorView) Render() app.UI {
 	e := v.Err
-	return app.Section().ID("error").DataSet("code", string(e.Code)).
+	return app.Elem("section").ID("error").DataSet("code", string(e.Code)).
 		Aria("labelledby", "error-title").Body(
-		app.Div().Class("result-icon bad").Aria("hidden", "true").Text("!"),
-		app.H1().ID("error-title").Text(v.title()),
-		app.P().ID("error-message").Role("alert").Body(withCode(v.S.Message(e))...),
+		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
+		app.Elem("h1").ID("error-title").Text(v.title()),
+		app.Elem("p").ID("error-message").Role("alert").Body(withCode(v.S.Message(e))...),
 		app.If(e.Update != "",
-			app.P().Class("update").Body(app.Strong().Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
+			app.Elem("p").Class("update").Body(app.Elem("strong").Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
 		),
-		app.Details().Class("tech").Body(
-			app.Summary().Text(v.S.Details),
-			app.Code().Text(technical(e)),
+		app.Elem("details").Class("tech").Body(
+			app.Elem("summary").Text(v.S.Details),
+			app.Elem("code").Text(technical(e)),
 		),
-		app.Div().Class("actions").Body(
-			app.Button().ID("back").Class("btn btn-secondary").Type("button").
+		app.Elem("div").Class("actions").Body(
+			app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").
 				Text(v.S.Back).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
 			v.Extra,
 			app.If(e.Code == proto.CodeCertExpired && v.Portal != "",
-				app.A().ID("open-portal").Class("btn btn-primary").Href(v.Portal).Target("_blank").Attr("rel", "noopener").
+				app.Elem("a").ID("open-portal").Class("btn btn-primary").Attr("href", v.Portal).Attr("target", "_blank").Attr("rel", "noopener").
 					Text(v.S.More().OpenPortal),
 			),
 			app.If(retryable(e.Code),
-				app.Button().ID("retry").Class("btn btn-primary").Type("button").
+				app.Elem("button").ID("retry").Class("btn btn-primary").Attr("type", "button").
 					Text(v.S.TryAgain).
 					OnClick(func(ctx app.Context, e app.Event) { v.OnRetry(ctx) }),
 			),
@@ -154,9 +154,9 @@ func withCode(msg string) []app.UI {
 		switch {
 		case p == "":
 		case i%2 == 1 && i < len(parts)-1:
-			out = append(out, app.Code().Class("cmd").Text(p))
+			out = append(out, app.Elem("code").Class("cmd").Text(p))
 		default:
-			out = append(out, app.Span().Text(p))
+			out = append(out, app.Elem("span").Text(p))
 		}
 	}
 	return out

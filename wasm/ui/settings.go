@@ -59,28 +59,28 @@ func (v *settingsView) Render() app.UI {
 	m := v.S.More()
 	v.load()
 	if v.edit == nil {
-		return app.Div().Class("loading").Aria("busy", "true").Body(app.Div().Class("spinner").Aria("hidden", "true"))
+		return app.Elem("div").Class("loading").Aria("busy", "true").Body(app.Elem("div").Class("spinner").Aria("hidden", "true"))
 	}
 	anyLocked := v.Settings != nil && len(v.Settings.Locked) > 0
-	return app.Section().ID("settings").Class("form-screen").Aria("labelledby", "settings-title").Body(
-		app.H1().ID("settings-title").Text(m.SettingsTitle),
-		app.If(anyLocked, app.P().ID("locked-hint").Class("hint").Text(m.LockedHint)),
-		app.Form().Attr("novalidate", true).OnSubmit(v.submit).Body(
+	return app.Elem("section").ID("settings").Class("form-screen").Aria("labelledby", "settings-title").Body(
+		app.Elem("h1").ID("settings-title").Text(m.SettingsTitle),
+		app.If(anyLocked, app.Elem("p").ID("locked-hint").Class("hint").Text(m.LockedHint)),
+		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
 			v.field("portalURLs", m.PortalURLs, m.PortalURLsHint,
-				app.Textarea().ID("set-portals").Rows(3).Spellcheck(false).
-					Disabled(v.locked("portalURLs")).Aria("describedby", describedBy("set-portals", v.portalProblem)).
+				app.Elem("textarea").ID("set-portals").Attr("rows", 3).Spellcheck(false).
+					Attr("disabled", v.locked("portalURLs")).Aria("describedby", describedBy("set-portals", v.portalProblem)).
 					Aria("invalid", boolAttr(v.portalProblem != "")).
 					Text(v.portals0).
 					OnInput(func(ctx app.Context, e app.Event) { v.portals = ctx.JSSrc().Get("value").String(); v.saved = false })),
-			app.If(v.portalProblem != "", app.P().ID("set-portals-msg").Class("field-error").Role("alert").Text(v.portalProblem)),
+			app.If(v.portalProblem != "", app.Elem("p").ID("set-portals-msg").Class("field-error").Role("alert").Text(v.portalProblem)),
 			v.field("warningDays", m.WarningDays, m.WarningDaysHint,
-				app.Input().ID("set-days").Type("text").Value(v.days0).Attr("inputmode", "numeric").
-					Disabled(v.locked("warningDays")).Aria("describedby", describedBy("set-days", v.problem)).
+				app.ElemSelfClosing("input").ID("set-days").Attr("type", "text").Attr("value", v.days0).Attr("inputmode", "numeric").
+					Attr("disabled", v.locked("warningDays")).Aria("describedby", describedBy("set-days", v.problem)).
 					Aria("invalid", boolAttr(v.problem != "")).
 					OnInput(func(ctx app.Context, e app.Event) { v.days = ctx.JSSrc().Get("value").String(); v.saved = false })),
-			app.If(v.problem != "", app.P().ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
-			app.FieldSet().Class("field").Disabled(v.locked("allowedBackends")).Body(
-				app.Legend().Body(app.Text(m.AllowedBackends), v.lockMark("allowedBackends")),
+			app.If(v.problem != "", app.Elem("p").ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
+			app.Elem("fieldset").Class("field").Attr("disabled", v.locked("allowedBackends")).Body(
+				app.Elem("legend").Body(app.Text(m.AllowedBackends), v.lockMark("allowedBackends")),
 				app.Range(backendOrder).Slice(func(i int) app.UI {
 					b := backendOrder[i]
 					return v.check("set-backend-"+b, m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b), false,
@@ -94,15 +94,15 @@ func (v *settingsView) Render() app.UI {
 			),
 			v.check("set-hardware", m.HardwareRequired, v.edit.HardwareRequired, v.locked("hardwareRequired"),
 				func(on bool) { v.edit.HardwareRequired = on }),
-			app.If(v.saved, app.P().ID("settings-saved").Role("status").Class("hint").Text(m.Saved)),
-			app.Div().Class("actions").Body(
-				app.Button().ID("back").Class("btn btn-secondary").Type("button").Text(v.S.BackToList).
+			app.If(v.saved, app.Elem("p").ID("settings-saved").Role("status").Class("hint").Text(m.Saved)),
+			app.Elem("div").Class("actions").Body(
+				app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").Text(v.S.BackToList).
 					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-				app.Button().ID("settings-save").Class("btn btn-primary").Type("submit").Text(m.Save),
+				app.Elem("button").ID("settings-save").Class("btn btn-primary").Attr("type", "submit").Text(m.Save),
 			),
-			app.Div().Class("check-now").Body(
+			app.Elem("div").Class("check-now").Body(
 				v.lastCheck(),
-				app.Button().ID("check-now").Class("btn btn-secondary btn-small").Type("button").Text(m.CheckNow).
+				app.Elem("button").ID("check-now").Class("btn btn-secondary btn-small").Attr("type", "button").Text(m.CheckNow).
 					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
 			),
 		),
@@ -115,24 +115,24 @@ func (v *settingsView) lockMark(key string) app.UI {
 	if !v.locked(key) {
 		return nil
 	}
-	return app.Span().ID("locked-" + key).Class("badge badge-lock").Text(v.S.More().Locked)
+	return app.Elem("span").ID("locked-" + key).Class("badge badge-lock").Text(v.S.More().Locked)
 }
 
 func (v *settingsView) field(key, label, hint string, input app.UI) app.UI {
 	id := map[string]string{"portalURLs": "set-portals", "warningDays": "set-days"}[key]
-	return app.Div().Class("field").Body(
-		app.Label().For(id).Body(app.Text(label), v.lockMark(key)),
+	return app.Elem("div").Class("field").Body(
+		app.Elem("label").Attr("for", id).Body(app.Text(label), v.lockMark(key)),
 		input,
-		app.P().ID(id+"-hint").Class("hint").Text(hint),
+		app.Elem("p").ID(id+"-hint").Class("hint").Text(hint),
 	)
 }
 
 func (v *settingsView) check(id, label string, on, disabled bool, set func(bool)) app.UI {
 	key := map[string]string{"set-hardware": "hardwareRequired"}[id]
-	return app.Div().Class("check").Body(
-		app.Input().ID(id).Type("checkbox").Checked(on).Disabled(disabled).
+	return app.Elem("div").Class("check").Body(
+		app.ElemSelfClosing("input").ID(id).Attr("type", "checkbox").Attr("checked", on).Attr("disabled", disabled).
 			OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()); v.saved = false }),
-		app.Label().For(id).Text(label),
+		app.Elem("label").Attr("for", id).Text(label),
 		app.If(key != "", v.lockMark(key)),
 	)
 }
@@ -195,5 +195,5 @@ func (v *settingsView) lastCheck() app.UI {
 		t := time.UnixMilli(int64(v.Settings.LastCheck)).Local()
 		text = m.LastChecked(t.Format("2006-01-02 15:04"))
 	}
-	return app.P().ID("last-check").Class("hint").Aria("live", "polite").Text(text)
+	return app.Elem("p").ID("last-check").Class("hint").Aria("live", "polite").Text(text)
 }
