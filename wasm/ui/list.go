@@ -224,7 +224,7 @@ func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
 	if muted {
 		label = v.S.More().MenuUnmute
 	}
-	return app.Elem("button").ID(menuID + "-mute").Class("menu-mute menu-item").
+	return app.Elem("button").ID(menuID+"-mute").Class("menu-mute menu-item").
 		Attr("type", "button").Role("menuitem").TabIndex(-1).Text(label).
 		OnClick(func(ctx app.Context, e app.Event) {
 			v.menuFor = ""
