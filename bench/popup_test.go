@@ -177,4 +177,16 @@ func reportPair(b *testing.B, popup, bare samples) {
 	if m := bare.percentile(50); m > 0 {
 		b.ReportMetric(float64(popup.percentile(50))/float64(m), "popup/bare")
 	}
+	// The same, pair by pair: each iteration's popup over the bare page
+	// opened next to it, so that drift over the run (the machine slowing
+	// down for a while) cancels out; the median of those.
+	var ratios samples
+	for i := range min(len(popup), len(bare)) {
+		if bare[i] > 0 {
+			ratios = append(ratios, time.Duration(float64(popup[i])/float64(bare[i])*1e6))
+		}
+	}
+	if len(ratios) > 0 {
+		b.ReportMetric(float64(ratios.percentile(50))/1e6, "popup/bare-paired")
+	}
 }

@@ -3,6 +3,11 @@
 // Root owns the flow between screens and the one bridge.Conn; each screen is
 // its own component in its own file and reports back through callbacks.
 // Nothing here talks to chrome.* except through package bridge.
+//
+// Elements are made with app.Elem and app.ElemSelfClosing, not go-app's
+// typed constructors (app.Div() …): one element type in the WASM instead of
+// one per tag keeps app.wasm, which every popup open downloads and
+// compiles, 377 KB smaller (TestOneElementType).
 package ui
 
 import (
