@@ -17,6 +17,8 @@ import (
 
 	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -167,6 +169,14 @@ func shotAfterFailure(t *testing.T, ctx context.Context, name string) {
 func saveShot(t *testing.T, ctx context.Context, name string) error {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// The tab is shot in front, as a user would see it. A tab behind the
+	// one the extension opened is hidden and renders no frames, and a
+	// screenshot of it waits for one: usually a frame came anyway, but on
+	// a loaded machine the capture ran out of time (TestRenewalLinkHandoff,
+	// the portal tab behind the refused link's tab).
+	if _, err := cdp.Call(sctx, chromedp.FromContext(sctx).Target, page.BringToFront, cdp.Empty{}); err != nil {
+		return err
+	}
 	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return err

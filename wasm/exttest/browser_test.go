@@ -13,6 +13,8 @@ import (
 
 	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -169,6 +171,11 @@ func shot(t *testing.T, ctx context.Context, name string) {
 func saveShot(t *testing.T, ctx context.Context, name string) error {
 	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
+	// In front, as a user sees it: a hidden tab renders no frames and its
+	// screenshot waits for one (see e2e saveShot).
+	if _, err := cdp.Call(sctx, chromedp.FromContext(sctx).Target, page.BringToFront, cdp.Empty{}); err != nil {
+		return err
+	}
 	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return err
