@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +44,11 @@ type Handler struct {
 	// portal's login so neither is a way around the other's lockout. nil
 	// means one on Store.
 	Limiter *limit.Limiter
+	// Failpoint, when set, is called at the points of an issuance a test
+	// interrupts (a lost answer): "received" (the request passed every
+	// check, nothing is recorded) and "committed" (the certificate is
+	// recorded, the answer not yet sent).
+	Failpoint func(point string)
 
 	once sync.Once
 }
@@ -61,6 +67,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathPrefix+"cacerts", h.cacerts)
 	mux.HandleFunc("POST "+PathPrefix+"simpleenroll", h.wrap(h.enroll))
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
+	mux.HandleFunc("POST "+IssuedPath, h.wrap(h.issued))
+	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
+}
+
+func (h *Handler) failpoint(point string) {
+	if h.Failpoint != nil {
+		h.Failpoint(point)
+	}
 }
 
 func (h *Handler) ca() *ca.CA {
@@ -81,7 +95,7 @@ func (h *Handler) now() time.Time {
 // error writer.
 func (h *Handler) wrap(op func(http.ResponseWriter, *http.Request, zerolog.Logger) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		log := h.Log.With().Str("op", r.URL.Path[len(PathPrefix):]).Str("remote", r.RemoteAddr).Logger()
+		log := h.Log.With().Str("op", strings.TrimPrefix(r.URL.Path, PathPrefix)).Str("remote", r.RemoteAddr).Logger()
 		if err := op(w, r, log); err != nil {
 			WriteError(w, log, err)
 		}
@@ -164,12 +178,18 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 // issue signs the certificate for userID and sends it as certs-only CMS,
 // RFC 7030, Section 4.2.3. record stores it before the response goes out.
 func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, record func(store.Cert) error) (store.Cert, error) {
+	h.failpoint("received")
 	cert, err := h.ca().IssueClient(req.CSR.PublicKey, userID, h.Validity)
 	if err != nil {
 		return store.Cert{}, err
 	}
 	sum := sha256.Sum256(req.CSR.Raw)
+	kh, err := KeyHash(req.CSR.PublicKey)
+	if err != nil {
+		return store.Cert{}, err
+	}
 	sc := store.Cert{
+		KeyHash:   kh,
 		CSRHash:   sum[:],
 		Serial:    cert.SerialNumber.Text(16),
 		UserID:    userID,
@@ -178,9 +198,12 @@ func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, reco
 		NotAfter:  cert.NotAfter,
 		DER:       cert.Raw,
 	}
-	if err := record(sc); err != nil {
+	if err := record(sc); errors.Is(err, store.ErrKeyClaimed) {
+		return sc, NewProblem(CodeKeyRefused, "")
+	} else if err != nil {
 		return sc, err
 	}
+	h.failpoint("committed")
 	der, err := certsOnly(cert)
 	if err != nil {
 		return sc, err

@@ -36,6 +36,10 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return NewProblem(CodeCertExpired, "")
 	}
 	log = log.With().Str("user", cur.UserID).Str("current_serial", cur.Serial).Logger()
+	// Using the certificate over mutual TLS proves its holder has it.
+	if err := h.Store.ConfirmCert(ctx, cur.Serial, h.now()); err != nil {
+		return err
+	}
 
 	u, err := h.authenticate(ctx, r)
 	if err != nil {

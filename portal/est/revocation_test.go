@@ -64,8 +64,23 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 	}
 	// Within the grace period the old cert can still retry the renewal.
 	clk.Advance(30 * time.Minute)
-	if r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1)); r.Status != 200 {
+	k3 := newKey(t)
+	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, k3, c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	if r.Status != 200 {
 		t.Fatalf("retry within grace: %d %s", r.Status, r.Body)
+	}
+	c3 := r.Certs[0]
+	// Past the grace period, but the successor never reached its holder
+	// as far as the portal knows: nothing is revoked.
+	clk.Advance(2 * time.Hour)
+	if crl := fetchCRL(t, p); listed(crl, c1.SerialNumber) || listed(crl, c2.SerialNumber) {
+		t.Fatal("a predecessor was revoked although its successor was never confirmed")
+	}
+	if st := p.Confirm(t, c3, k3); st != http.StatusNoContent {
+		t.Fatalf("confirm: %d", st)
+	}
+	if crl := fetchCRL(t, p); listed(crl, c1.SerialNumber) {
+		t.Fatal("revoked at confirmation, before the grace period")
 	}
 	clk.Advance(2 * time.Hour)
 	crl := fetchCRL(t, p)

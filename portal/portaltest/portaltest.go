@@ -43,6 +43,8 @@ type Options struct {
 	Now func() time.Time
 	// PublicURL: see server.Config. URL stays the bound address.
 	PublicURL string
+	// ESTFailpoint: see est.Handler.Failpoint.
+	ESTFailpoint func(point string)
 }
 
 // Portal is a running in-process portal.
@@ -92,6 +94,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	}
 	srv, err := server.Listen(server.Config{
 		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL,
+		ESTFailpoint: o.ESTFailpoint,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -34,11 +34,14 @@ func (s *Server) grace() time.Duration {
 // sweep revokes superseded certificates past their grace period.
 func (s *Server) sweep(ctx context.Context) error {
 	now := s.cfg.Now()
-	serials, err := s.cfg.Store.RevokeSuperseded(ctx, now.Add(-s.grace()), now)
+	serials, err := s.cfg.Store.RevokeSuperseded(ctx, s.sweepRule(now), now)
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PruneRefusedKeys(ctx, now.Add(-RefusalLifetime)); err != nil {
 		return err
 	}
 	return s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow)

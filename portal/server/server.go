@@ -39,6 +39,10 @@ type Config struct {
 	LinkTTL time.Duration
 	// SupersedeGrace: see DefaultSupersedeGrace (used when 0).
 	SupersedeGrace time.Duration
+	// UnconfirmedLimit: see DefaultUnconfirmedLimit (used when 0).
+	UnconfirmedLimit time.Duration
+	// ESTFailpoint: see est.Handler.Failpoint (tests only).
+	ESTFailpoint func(point string)
 	// PublicURL is the https origin clients reach the portal at (e.g.
 	// https://portal.example): renewal links, the CRL distribution point
 	// and the server certificate's names come from it. "" means the listen
@@ -232,7 +236,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// One limiter for every password check: the login form and EST Basic.
 	lim := limit.New(s.cfg.Store, s.cfg.Now)
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim}).Register(mux)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
 	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)

@@ -83,6 +83,12 @@ type Cert struct {
 	CSRHash []byte
 	// RevokedAt is when the certificate was revoked (zero if not).
 	RevokedAt time.Time
+	// KeyHash is SHA-256 of the certificate's SubjectPublicKeyInfo; when
+	// set, recording the certificate claims the key (see KeyClaims).
+	KeyHash []byte
+	// ConfirmedAt is when the holder first proved it has the certificate
+	// by using it over mutual TLS (zero if never); see KeyClaims.
+	ConfirmedAt time.Time
 }
 
 // RenewalToken is a one-time renewal-link token bound to one certificate.
@@ -193,9 +199,10 @@ type Store interface {
 	CertByCSR(ctx context.Context, userID string, csrHash []byte) (Cert, error)
 	// Revoked lists revoked certificates (for the CRL).
 	Revoked(ctx context.Context) ([]Cert, error)
-	// RevokeSuperseded revokes superseded certificates whose successor was
-	// issued before cutoff, at now, and returns their serials.
-	RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error)
+	// RevokeSuperseded revokes, at now, the superseded certificates that
+	// rule says are past their grace period, and returns their serials.
+	RevokeSuperseded(ctx context.Context, rule SweepRule, now time.Time) ([]string, error)
+	KeyClaims
 
 	// CreateRenewalToken stores a renewal-link token (hash only).
 	CreateRenewalToken(ctx context.Context, t RenewalToken) error

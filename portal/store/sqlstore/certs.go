@@ -10,10 +10,13 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 )
 
-const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at`
+const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at, confirmed_at`
 
 func insertCert(ctx context.Context, tx *tx, c store.Cert) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+	if err := claimKey(ctx, tx, c); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
 		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
 		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash)
 	if isUnique(err) {
@@ -102,9 +105,12 @@ func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
 	var status string
 	var nb, na int64
 	var denied int
-	var revokedAt int64
-	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied, &c.CSRHash, &revokedAt); err != nil {
+	var revokedAt, confirmedAt int64
+	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied, &c.CSRHash, &revokedAt, &confirmedAt); err != nil {
 		return c, err
+	}
+	if confirmedAt != 0 {
+		c.ConfirmedAt = time.Unix(confirmedAt, 0)
 	}
 	if revokedAt != 0 {
 		c.RevokedAt = time.Unix(revokedAt, 0)
@@ -215,25 +221,20 @@ func (d *DB) Revoked(ctx context.Context) ([]store.Cert, error) {
 	return out, rows.Err()
 }
 
-// RevokeSuperseded implements store.Store.
-func (d *DB) RevokeSuperseded(ctx context.Context, cutoff, now time.Time) ([]string, error) {
+// RevokeSuperseded implements store.Store; store.SweepRule says when.
+func (d *DB) RevokeSuperseded(ctx context.Context, rule store.SweepRule, now time.Time) ([]string, error) {
 	var serials []string
 	err := d.inTx(ctx, func(tx *tx) error {
-		// A superseded certificate is past its grace period once what
-		// superseded it is older than cutoff: its own successor, or (an
-		// orphan of an interrupted renewal) a sibling re-issue of the same
-		// predecessor issued after it. Times have one-second resolution and
-		// siblings may share a second, so the sibling case asks only that
-		// one was issued no earlier than the orphan and that none of them
-		// is as new as cutoff: never early, never forever.
-		rows, err := tx.QueryContext(ctx, `SELECT old.serial FROM certs old WHERE old.status = 'superseded' AND (
-			EXISTS (SELECT 1 FROM certs succ WHERE succ.replaces_serial = old.serial AND succ.not_before < ?)
-			OR (old.replaces_serial != ''
-				AND EXISTS (SELECT 1 FROM certs sib WHERE sib.replaces_serial = old.replaces_serial
-					AND sib.serial != old.serial AND sib.not_before >= old.not_before)
-				AND NOT EXISTS (SELECT 1 FROM certs sib WHERE sib.replaces_serial = old.replaces_serial
-					AND sib.serial != old.serial AND sib.not_before >= ?)))
-			ORDER BY old.serial`, cutoff.Unix(), cutoff.Unix())
+		// What supersedes old: its successor, or (an orphan of a renewal
+		// whose answer was lost) a sibling re-issue of the same
+		// predecessor issued no earlier than it. Times have one-second
+		// resolution, so a sibling of the same second counts.
+		rows, err := tx.QueryContext(ctx, `SELECT old.serial FROM certs old WHERE old.status = 'superseded' AND EXISTS (
+			SELECT 1 FROM certs s WHERE s.serial != old.serial AND s.status != 'revoked'
+				AND (s.replaces_serial = old.serial
+					OR (old.replaces_serial != '' AND s.replaces_serial = old.replaces_serial AND s.not_before >= old.not_before))
+				AND ((s.confirmed_at != 0 AND s.confirmed_at < ?) OR s.not_before < ?))
+			ORDER BY old.serial`, rule.Confirmed.Unix(), rule.Unconfirmed.Unix())
 		if err != nil {
 			return fmt.Errorf("sqlite: superseded: %w", err)
 		}

@@ -43,6 +43,12 @@ ALTER TABLE certs ADD COLUMN csr_hash BLOB;
 ALTER TABLE certs ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS certs_csr ON certs(user_id, csr_hash);
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certs ADD COLUMN confirmed_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS key_claims (
+	key_hash BLOB PRIMARY KEY,
+	serial   TEXT NOT NULL DEFAULT '',
+	created  INTEGER NOT NULL
+);
 `
 
 // migrate applies migrations to SQLite, which lacks ADD COLUMN IF NOT EXISTS.

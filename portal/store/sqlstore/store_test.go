@@ -295,10 +295,19 @@ func testRevokeSupersededSameSecond(t *testing.T, opener func() *DB) {
 			t.Fatal(err)
 		}
 	}
-	if got, err := db.RevokeSuperseded(ctx, renewed, renewed); err != nil || len(got) != 0 {
+	// Nothing goes while no successor is confirmed, however long after
+	// the grace period, until the unconfirmed limit.
+	past := time.Unix(0, 0)
+	if got, err := db.RevokeSuperseded(ctx, store.SweepRule{Confirmed: renewed.Add(time.Hour), Unconfirmed: past}, renewed.Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Fatalf("no successor confirmed: %v %v", got, err)
+	}
+	if err := db.ConfirmCert(ctx, "c3", renewed); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.RevokeSuperseded(ctx, store.SweepRule{Confirmed: renewed, Unconfirmed: past}, renewed); err != nil || len(got) != 0 {
 		t.Fatalf("within the grace period: %v %v", got, err)
 	}
-	got, err := db.RevokeSuperseded(ctx, renewed.Add(time.Second), renewed.Add(time.Hour))
+	got, err := db.RevokeSuperseded(ctx, store.SweepRule{Confirmed: renewed.Add(time.Second), Unconfirmed: past}, renewed.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,61 @@
+package portaltest
+
+import (
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/portal/est"
+)
+
+// Lookup asks the portal what it issued for key (est.IssuedPath), proving
+// possession with a fresh CSR signed by key.
+func (p *Portal) Lookup(t testing.TB, key crypto.Signer) *Response {
+	t.Helper()
+	return p.PostPath(t, est.IssuedPath, CSR(t, key, cnName("lookup"), ""), nil)
+}
+
+// Confirm tells the portal, over mutual TLS with cert and key, that the
+// holder has cert (est.ConfirmPath), and returns the HTTP status.
+func (p *Portal) Confirm(t testing.TB, cert *x509.Certificate, key crypto.Signer) int {
+	t.Helper()
+	return p.PostPath(t, est.ConfirmPath, nil, TLSCert(cert, key)).Status
+}
+
+// PostPath posts csrDER (base64) to path on the portal, offering
+// clientCert if not nil.
+func (p *Portal) PostPath(t testing.TB, path string, csrDER []byte, clientCert *tls.Certificate) *Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/pkcs10")
+	resp, err := p.Client(clientCert).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		if r.Certs, err = ParseCertsOnly(body); err != nil {
+			t.Fatal(err)
+		}
+	case resp.StatusCode >= 300:
+		r.Problem = ProblemCode(body)
+	}
+	return r
+}
+
+func cnName(s string) pkix.Name { return pkix.Name{CommonName: s} }
