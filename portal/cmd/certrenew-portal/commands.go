@@ -76,7 +76,8 @@ func cmdServe(args []string, stdout io.Writer) error {
 	listen := f.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free port")
 	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
 	logPath := f.String("log", "", "log file (default DATA/portal.log)")
-	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid before it is revoked")
+	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid, once its successor is confirmed, before it is revoked")
+	unconfirmed := f.Duration("unconfirmed-limit", server.DefaultUnconfirmedLimit, "how long a renewed certificate's predecessor stays valid when its successor is never confirmed")
 	publicURL := f.String("public-url", "", "https origin clients use (renewal links, CRL URL, server certificate name); default the listen address")
 	crlURL := f.String("crl-url", "", "http origin put into certificates for their CRL; default http:// on the public URL's host and port")
 	if _, err := f.parse(args, 0); err != nil {
@@ -92,7 +93,7 @@ func cmdServe(args []string, stdout io.Writer) error {
 		return err
 	}
 	srv, err := server.Listen(server.Config{
-		CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace,
+		CA: authority, Store: e.store, Log: e.log, Validity: *validity, SupersedeGrace: *grace, UnconfirmedLimit: *unconfirmed,
 		PublicURL: *publicURL, CRLURL: *crlURL,
 	}, *listen)
 	if err != nil {
@@ -208,10 +209,7 @@ func cmdCertList(args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "SERIAL\tUSER\tSTATUS\tNOT AFTER")
 	now := time.Now()
 	for _, c := range certs {
-		status := string(c.Status)
-		if c.Status != store.StatusRevoked && !now.Before(c.NotAfter) {
-			status += " (expired)"
-		}
+		status := admin.StatusText(c, certs, now)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Serial, c.UserID, status, c.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
