@@ -69,6 +69,7 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	if err := e.journal.Finish(ent.ID); err != nil {
 		log.Warn().Err(err).Msg("journal not removed")
 	}
+	e.confirmNow(ctx, ent.ID)
 	step(progress, proto.StepDone)
 	log.Info().Str("serial", Serial(leaf)).Msg("enrolled")
 	saved, err := e.state.Get(ent.ID)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
@@ -34,8 +35,10 @@ type operation struct {
 }
 
 // run takes an operation from a new key to a verified new identity,
-// journaling each phase. On any failure before the new identity is
-// verified it undoes what it did; the old identity is never touched.
+// journaling each phase. On a failure before the request may have left,
+// or when the portal says definitely that it issued nothing, it undoes
+// what it did; after that it keeps the record (see pendingError) and the
+// next start rolls forward. The old identity is never touched.
 func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x509.Certificate, error) {
 	rec := op.rec
 	op.keyReq.ID = hsm.NewKeyID()
@@ -44,9 +47,12 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 		return nil, err
 	}
 	e.failpoint(journal.Started.String())
-	finished := false
+	// finished: the new identity is in use; pending: the request may
+	// have reached the portal and what it did is not known, so the
+	// record stays (and the old identity in use) for the next start.
+	finished, pending := false, false
 	defer func() {
-		if !finished {
+		if !finished && !pending {
 			// Undo even when the caller has gone away.
 			if err := e.undo(context.WithoutCancel(ctx), rec); err != nil {
 				op.log.Error().Err(err).Msg("undo failed; the journal keeps it for the next start")
@@ -70,13 +76,22 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 		return nil, err
 	}
 
-	step(progress, proto.StepSubmit)
-	leaf, extra, err := op.submit(ctx, csr)
-	if err != nil {
+	// From here the request may leave: the journal says so first, with
+	// the new key's URI by which the portal can be asked what it issued.
+	if err := e.advance(rec, journal.Submitted); err != nil {
 		return nil, err
 	}
+	step(progress, proto.StepSubmit)
+	leaf, extra, err := e.send(ctx, op, key, csr)
+	if err != nil {
+		var pe *pendingError
+		pending = errors.As(err, &pe)
+		return nil, err
+	}
+	e.failpoint("answered") // the certificate is in hand, not journaled
 	chain, err := checkIssued(ctx, op.client, leaf, extra, op.trusted)
 	if err != nil {
+		pending = keepIssued(err)
 		return nil, err
 	}
 	rec.NewCert, rec.NewChain = leaf.Raw, state.DERs(chain)

@@ -20,7 +20,7 @@ import (
 // certificates it acted on. See host/journal for the rules.
 func (e *Engine) Recover(ctx context.Context) ([]string, error) {
 	pending, err := e.journal.Pending()
-	if err != nil || len(pending) == 0 {
+	if err != nil || (len(pending) == 0 && !e.unconfirmed()) {
 		return nil, err
 	}
 	lk, err := e.lock()
@@ -29,6 +29,17 @@ func (e *Engine) Recover(ctx context.Context) ([]string, error) {
 	}
 	defer lk.Unlock()
 	return e.recoverLocked(ctx)
+}
+
+// unconfirmed reports whether a managed certificate awaits confirmation.
+func (e *Engine) unconfirmed() bool {
+	entries, _ := e.state.Load()
+	for _, ent := range entries {
+		if ent.Unconfirmed {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) recoverLocked(ctx context.Context) ([]string, error) {
@@ -53,6 +64,7 @@ func (e *Engine) recoverLocked(ctx context.Context) ([]string, error) {
 		log.Info().Msg("recovered an interrupted operation")
 		ids = append(ids, rec.CertID)
 	}
+	e.confirmPending(ctx)
 	return ids, errors.Join(errs...)
 }
 
@@ -60,6 +72,8 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 	switch rec.Phase {
 	case journal.Started, journal.KeyMade:
 		return e.undo(ctx, rec)
+	case journal.Submitted:
+		return e.recoverSubmitted(ctx, rec)
 	case journal.Issued, journal.Installed:
 		newID, chain, err := e.newIdentity(ctx, rec)
 		if err != nil {
@@ -185,6 +199,9 @@ func (e *Engine) commit(rec *journal.Record) error {
 		if !bytes.Equal(ent.Cert, rec.NewCert) {
 			ent.Renewed = e.cfg.Now().UTC()
 		}
+	}
+	if !bytes.Equal(ent.Cert, rec.NewCert) {
+		ent.Unconfirmed = true // see confirm.
 	}
 	ent.Cert, ent.Chain, ent.KeyURI = rec.NewCert, rec.NewChain, rec.NewKeyURI
 	return e.state.Put(ent)

@@ -106,6 +106,7 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 		// removal of the old one at the next start.
 		log.Warn().Err(err).Msg("old certificate not yet removed")
 	}
+	e.confirmNow(ctx, certID)
 	step(progress, proto.StepDone)
 	log.Info().Str("new_serial", Serial(leaf)).Msg("renewed")
 	if ent, err = e.state.Get(certID); err != nil {

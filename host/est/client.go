@@ -141,7 +141,11 @@ func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, pass
 
 func (c *Client) do(ctx context.Context, method, op string, id *Identity, body []byte, user, password string) ([]byte, error) {
 	u := *c.Base
-	u.Path += PathPrefix + op
+	if strings.HasPrefix(op, "/") { // not an EST operation: a path of its own.
+		u.Path += op
+	} else {
+		u.Path += PathPrefix + op
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -171,7 +175,7 @@ func (c *Client) do(ctx context.Context, method, op string, id *Identity, body [
 	if len(data) > maxResponse {
 		return nil, fmt.Errorf("%w: body over %d bytes", ErrBadResponse, maxResponse)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
 		return nil, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 	}
 	return data, nil
@@ -220,7 +224,10 @@ func classify(err error) error {
 	var cie x509.CertificateInvalidError
 	var tve *tls.CertificateVerificationError
 	if errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &tve) {
-		return fmt.Errorf("%w: %v", ErrUntrusted, err)
+		return fmt.Errorf("%w: %w: %v", ErrUntrusted, ErrNotSent, err)
+	}
+	if notSent(err) {
+		return fmt.Errorf("%w: %w: %v", ErrUnreachable, ErrNotSent, err)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -6,7 +6,11 @@
 // A record moves forward through the phases in order; each move is an atomic
 // file replacement. Recovery decides by phase:
 //
-//	Started, KeyMade   no certificate was issued: delete the new key, keep the old
+//	Started, KeyMade   nothing was sent: delete the new key, keep the old
+//	Submitted          the request may have reached the portal: ask it what
+//	                   it issued for the new key (roll forward with that), or
+//	                   undo on its definite "never issued"; if it cannot be
+//	                   reached the record stays and the old one stays in use
 //	Issued             the server issued one: install and verify it (roll forward)
 //	Installed          verify it; on failure remove it and keep the old
 //	Verified           the new one is in use: finish removing the old
@@ -28,16 +32,36 @@ import (
 // Phase is how far an operation has got.
 type Phase int
 
-// Phases in order.
+// Phases. Their numbers are what records on disk hold, so a phase added
+// later gets a new number; rank gives the order.
 const (
 	Started Phase = iota + 1
 	KeyMade
 	Issued
 	Installed
 	Verified
+	// Submitted: the request is about to leave (recorded before it is
+	// sent) with the new key's URI, by which the portal is asked again.
+	Submitted
 )
 
-var phaseNames = map[Phase]string{Started: "started", KeyMade: "key-made", Issued: "issued", Installed: "installed", Verified: "verified"}
+var phaseNames = map[Phase]string{Started: "started", KeyMade: "key-made", Submitted: "submitted", Issued: "issued", Installed: "installed", Verified: "verified"}
+
+// order lists the phases in the order an operation passes them.
+var order = []Phase{Started, KeyMade, Submitted, Issued, Installed, Verified}
+
+// rank is p's place in order, 0 for no phase.
+func rank(p Phase) int {
+	for i, q := range order {
+		if q == p {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Before reports whether p comes before q in an operation.
+func (p Phase) Before(q Phase) bool { return rank(p) < rank(q) }
 
 func (p Phase) String() string {
 	if s, ok := phaseNames[p]; ok {
@@ -96,7 +120,7 @@ func (d *Dir) Begin(r *Record) error {
 
 // Advance moves r to phase p and writes it.
 func (d *Dir) Advance(r *Record, p Phase) error {
-	if p <= r.Phase {
+	if rank(p) == 0 || !r.Phase.Before(p) {
 		return fmt.Errorf("%w: %v to %v", ErrPhaseOrder, r.Phase, p)
 	}
 	r.Phase = p
@@ -131,7 +155,7 @@ func (d *Dir) Pending() ([]*Record, error) {
 			return nil, err
 		}
 		var r Record
-		if err := json.Unmarshal(data, &r); err != nil || r.CertID == "" || r.Phase < Started || r.Phase > Verified {
+		if err := json.Unmarshal(data, &r); err != nil || r.CertID == "" || rank(r.Phase) == 0 {
 			return nil, fmt.Errorf("journal: %s is corrupt", e.Name())
 		}
 		out = append(out, &r)

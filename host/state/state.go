@@ -31,6 +31,10 @@ type Entry struct {
 	Chain    [][]byte  `json:"chain,omitempty"`
 	Enrolled time.Time `json:"enrolled"`
 	Renewed  time.Time `json:"renewed,omitzero"`
+	// Unconfirmed: the portal has not yet been told that this host holds
+	// Cert (it revokes the predecessor only once told); the host tells it
+	// at its next start or operation.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Certificate parses the current certificate.
