@@ -10,8 +10,10 @@ import (
 // interrupt the host at an exact point (engine.Config.Failpoint names them):
 //
 //	POINT             kill the process (SIGKILL) when POINT is reached
-//	wait:POINT:FILE   block at POINT until FILE exists (the popup
-//	                  close-and-reopen test holds a renewal open this way)
+//	wait:POINT:FILE   at POINT, create FILE.reached, then block until FILE
+//	                  exists (the popup close-and-reopen test holds a
+//	                  renewal open this way; the lost-answer tests break
+//	                  the connection meanwhile)
 func failpoint(spec string) func(string) {
 	if rest, ok := strings.CutPrefix(spec, "wait:"); ok {
 		point, file, _ := strings.Cut(rest, ":")
@@ -19,6 +21,7 @@ func failpoint(spec string) func(string) {
 			if p != point {
 				return
 			}
+			_ = os.WriteFile(file+".reached", nil, 0o600)
 			for {
 				if _, err := os.Stat(file); err == nil {
 					return

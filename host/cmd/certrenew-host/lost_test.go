@@ -1,0 +1,369 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/internal/faultproxy"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/store/pgtest"
+)
+
+// lostRow is one way a renewal loses its answer: the host killed (SIGKILL)
+// or its connection to the portal cut at one point of the renewal.
+type lostRow struct {
+	name string
+	// hostPoint is a host failpoint (engine.Config.Failpoint) to kill at,
+	// or, with cut, to hold at while the connection breaks.
+	hostPoint string
+	// portalPoint is a portal failpoint (est.Handler.Failpoint) to hold
+	// the issuance at while the host is killed or its connection cut.
+	portalPoint string
+	cut         bool
+	// heal: the proxy heals at once after the cut (a retry in the same
+	// run gets through); otherwise it stays down until the next start.
+	heal bool
+	// late: killed while the portal holds the request, the host starts
+	// again before the portal goes on (the request arrives late).
+	late bool
+	// renewed: the host ends with the certificate the portal issued.
+	renewed bool
+}
+
+// pending reports whether the row leaves the journal at submitted: the
+// host does not know what the portal did until it asks again.
+func (r lostRow) pending() bool {
+	return r.hostPoint == "submitted" || r.hostPoint == "answered" || (r.portalPoint != "" && !r.heal)
+}
+
+var lostRows = []lostRow{
+	{name: "kill/before-sending", hostPoint: "submitted"},
+	{name: "kill/after-sending", portalPoint: "received", renewed: true},
+	{name: "kill/after-sending-arrives-late", portalPoint: "received", late: true},
+	{name: "kill/after-portal-commit", portalPoint: "committed", renewed: true},
+	{name: "kill/after-answer", hostPoint: "answered", renewed: true},
+	{name: "kill/issued", hostPoint: "issued", renewed: true},
+	{name: "kill/during-install", hostPoint: "installing", renewed: true},
+	{name: "kill/installed", hostPoint: "installed", renewed: true},
+	{name: "kill/verified", hostPoint: "verified", renewed: true},
+	{name: "kill/cleaning", hostPoint: "cleaning", renewed: true},
+	{name: "kill/before-confirm", hostPoint: "confirming", renewed: true},
+	{name: "cut/before-sending", hostPoint: "submitted", cut: true},
+	{name: "cut/after-sending", portalPoint: "received", cut: true, renewed: true},
+	{name: "cut/after-portal-commit", portalPoint: "committed", cut: true, renewed: true},
+	{name: "cut/after-portal-commit-retry", portalPoint: "committed", cut: true, heal: true, renewed: true},
+	{name: "cut/after-answer", hostPoint: "answered", cut: true, renewed: true},
+	{name: "cut/during-install", hostPoint: "installing", cut: true, renewed: true},
+	{name: "cut/before-confirm", hostPoint: "confirming", cut: true, renewed: true},
+}
+
+// TestLostAnswer is the kill and connection-fault matrix of issue 18 on
+// the real host binary, the real NSS database (keys made there through
+// softokn) and a real portal, on both storage engines: after each
+// interruption and a new start of the host, once the portal's grace
+// period has passed and its sweep ran, the host holds a certificate the
+// portal counts active and not revoked, and it renews.
+func TestLostAnswer(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			lab := newLostLab(t, engine)
+			for i, row := range lostRows {
+				t.Run(row.name, func(t *testing.T) { lab.run(t, row, i) })
+			}
+		})
+	}
+}
+
+// lostLab is a portal behind a fault-injecting proxy.
+type lostLab struct {
+	p     *portaltest.Portal
+	gate  *portaltest.Gate
+	proxy *faultproxy.Proxy
+	url   string // the portal as the host reaches it: through the proxy
+	grace time.Duration
+}
+
+func newLostLab(t *testing.T, engine string) *lostLab {
+	l := &lostLab{gate: &portaltest.Gate{}, grace: time.Hour}
+	o := portaltest.Options{SupersedeGrace: l.grace, ESTFailpoint: l.gate.Point}
+	if engine == "postgres" {
+		o.PostgresDSN = pgtest.DSN(t)
+	}
+	l.p = portaltest.StartWith(t, o)
+	l.proxy = faultproxy.Start(t, strings.TrimPrefix(l.p.URL, "https://"))
+	l.url = "https://" + l.proxy.Addr()
+	return l
+}
+
+func (l *lostLab) run(t *testing.T, row lostRow, i int) {
+	ctx := context.Background()
+	l.proxy.Up()
+	user := "lost" + string(rune('a'+i))
+	l.p.AddUser(t, user, "pw-"+user)
+	e := newEnv(t)
+	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(l.p.Dir, "ca", "root.pem")); err != nil {
+		t.Fatalf("install: %v %s", err, errOut)
+	}
+	out, errOut, err := e.run(t, "pw-"+user+"\n", nil, "enroll", "--portal", l.url, "--user", user, "--invitation", l.p.Invite(t, user), "--password-stdin", "--json")
+	if err != nil {
+		t.Fatalf("enroll: %v %s", err, errOut)
+	}
+	var er proto.EnrollResult
+	if err := json.Unmarshal([]byte(out), &er); err != nil {
+		t.Fatal(err)
+	}
+	id, old := er.Cert.ID, er.Cert.Serial
+
+	l.interrupt(t, e, row, id, user)
+	if row.pending() {
+		// Until the host starts again (and, cut off, even then) it uses
+		// the old certificate, which still works.
+		l.proxy.Down()
+		if got := e.listSerial(t); got != old {
+			t.Fatalf("while the portal is out of reach the host lists %s, want the old %s", got, old)
+		}
+		if who := nssWhoami(t, e, l.p); who != old {
+			t.Fatalf("NSS presents %q while the portal is out of reach, want the old %s", who, old)
+		}
+	}
+	l.proxy.Up()
+
+	// The next start.
+	got := e.listSerial(t)
+	if _, err := os.Stat(filepath.Join(e.state, "journal", id+".json")); err == nil {
+		t.Fatal("the journal is still there after the next start")
+	}
+	succ := l.successors(t, old)
+	switch {
+	case row.renewed && (len(succ) != 1 || got != succ[0].Serial):
+		t.Fatalf("the host holds %s; the portal issued %v", got, serials(succ))
+	case !row.renewed && (got != old || len(succ) != 0):
+		t.Fatalf("the host holds %s (old %s); the portal issued %v, want nothing", got, old, serials(succ))
+	}
+	assertNSSHoldsOnly(t, e, got)
+	assertKeyFiles(t, e)
+
+	// The grace period passes and the sweep runs.
+	if _, err := l.p.Server.SweepAt(ctx, time.Now().Add(l.grace+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.p.Store.Cert(ctx, got)
+	if err != nil || c.Status != store.StatusActive {
+		t.Fatalf("the portal counts the host's certificate %s as %s (%v)", got, c.Status, err)
+	}
+	if row.renewed {
+		if c.ConfirmedAt.IsZero() {
+			t.Fatal("the host's new certificate was never confirmed")
+		}
+		if o, _ := l.p.Store.Cert(ctx, old); o.Status != store.StatusRevoked {
+			t.Fatalf("the predecessor is %s after the grace period, want revoked", o.Status)
+		}
+	}
+	if who := nssWhoami(t, e, l.p); who != got {
+		t.Fatalf("NSS presents %q, want %s", who, got)
+	}
+	// And it renews.
+	if _, errOut, err := e.run(t, "pw-"+user+"\n", nil, "renew", id, "--password-stdin"); err != nil {
+		t.Fatalf("renew after recovery: %v %s", err, errOut)
+	}
+	if next := l.successors(t, got); len(next) != 1 || e.listSerial(t) != next[0].Serial {
+		t.Fatalf("renewal after recovery: portal issued %v", serials(next))
+	}
+}
+
+// interrupt runs a renewal and interrupts it as row says.
+func (l *lostLab) interrupt(t *testing.T, e *env, row lostRow, id, user string) {
+	stdin := "pw-" + user + "\n"
+	switch {
+	case row.hostPoint != "" && !row.cut:
+		_, _, err := e.run(t, stdin, []string{"CERTRENEW_FAILPOINT=" + row.hostPoint}, "renew", id, "--password-stdin")
+		wantKilled(t, err)
+	case row.hostPoint != "":
+		hold := filepath.Join(t.TempDir(), "hold")
+		cmd := e.startRenew(t, stdin, "CERTRENEW_FAILPOINT=wait:"+row.hostPoint+":"+hold, id)
+		waitFor(t, cmd, func() bool { _, err := os.Stat(hold + ".reached"); return err == nil })
+		l.proxy.Down()
+		if err := os.WriteFile(hold, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.wait()
+		l.wantOutcome(t, cmd, err, row.hostPoint == "installing" || row.hostPoint == "confirming")
+	default:
+		reached, release := l.gate.Arm(row.portalPoint)
+		defer release()
+		cmd := e.startRenew(t, stdin, "", id)
+		waitFor(t, cmd, func() bool {
+			select {
+			case <-reached:
+				return true
+			default:
+				return false
+			}
+		})
+		switch {
+		case !row.cut:
+			cmd.Process.Kill()
+			wantKilled(t, cmd.wait())
+		case row.heal:
+			l.proxy.Cut()
+		default:
+			l.proxy.Down()
+		}
+		if row.late {
+			// The host starts again while its request is still held:
+			// the portal says it issued nothing, and refuses the key.
+			if got := e.listSerial(t); got == "" {
+				t.Fatal("no certificate listed")
+			}
+			release()
+			waitFor(t, nil, func() bool {
+				b, _ := os.ReadFile(l.p.LogPath)
+				return strings.Contains(string(b), `"code":"key_refused"`)
+			})
+			return
+		}
+		release()
+		if row.cut {
+			l.wantOutcome(t, cmd, cmd.wait(), row.heal)
+		}
+		if row.portalPoint == "received" {
+			// The held request goes on and is recorded.
+			waitFor(t, nil, func() bool { return len(l.successorsOf(t, user)) > 1 })
+		}
+	}
+}
+
+// wantOutcome checks how an interrupted renewal ended: done (the new
+// certificate installed) or failed with server_unreachable, the journal
+// kept.
+func (l *lostLab) wantOutcome(t *testing.T, cmd *hostCmd, err error, done bool) {
+	t.Helper()
+	if done {
+		if err != nil {
+			t.Fatalf("renewal failed: %v %s", err, cmd.stderr.String())
+		}
+		return
+	}
+	if err == nil || !strings.Contains(cmd.stderr.String(), "[server_unreachable]") {
+		t.Fatalf("renewal cut off: %v %s; want server_unreachable", err, cmd.stderr.String())
+	}
+}
+
+// successors lists the certificates the portal issued to replace serial.
+func (l *lostLab) successors(t *testing.T, serial string) []store.Cert {
+	t.Helper()
+	c, err := l.p.Store.Cert(context.Background(), serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Cert
+	for _, s := range l.successorsOf(t, c.UserID) {
+		if s.Replaces == serial {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (l *lostLab) successorsOf(t *testing.T, user string) []store.Cert {
+	t.Helper()
+	all, err := l.p.Store.Certs(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+func serials(cs []store.Cert) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Serial)
+	}
+	return out
+}
+
+func wantKilled(t *testing.T, err error) {
+	t.Helper()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("host was not killed: %v", err)
+	}
+}
+
+// hostCmd is a host process the test waits for.
+type hostCmd struct {
+	*exec.Cmd
+	stderr strings.Builder
+	done   chan error
+}
+
+func (e *env) startRenew(t *testing.T, stdin, failpoint, id string) *hostCmd {
+	t.Helper()
+	c := &hostCmd{Cmd: e.cmd("renew", id, "--password-stdin"), done: make(chan error, 1)}
+	if failpoint != "" {
+		c.Env = append(c.Env, failpoint)
+	}
+	c.Stdin, c.Stdout, c.Stderr = strings.NewReader(stdin), io.Discard, &c.stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.done <- c.Wait() }()
+	t.Cleanup(func() { c.Process.Kill(); <-c.done; c.done <- nil })
+	return c
+}
+
+func (c *hostCmd) wait() error {
+	err := <-c.done
+	c.done <- err
+	return err
+}
+
+// waitFor polls cond until it holds; it fails if cmd (when set) exits
+// first or the test's deadline comes near.
+func waitFor(t *testing.T, cmd *hostCmd, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	if d, ok := t.Deadline(); ok && d.Add(-5*time.Second).Before(deadline) {
+		deadline = d.Add(-5 * time.Second)
+	}
+	for !cond() {
+		if cmd != nil {
+			select {
+			case err := <-cmd.done:
+				cmd.done <- err
+				t.Fatalf("host exited before the point: %v %s", err, cmd.stderr.String())
+			default:
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (e *env) listSerial(t *testing.T) string {
+	t.Helper()
+	out, errOut, err := e.run(t, "", nil, "list", "--json")
+	if err != nil {
+		t.Fatalf("list: %v %s", err, errOut)
+	}
+	var lr proto.ListResult
+	if err := json.Unmarshal([]byte(out), &lr); err != nil || len(lr.Certs) != 1 {
+		t.Fatalf("list: %s %v", out, err)
+	}
+	return lr.Certs[0].Serial
+}
