@@ -138,6 +138,14 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 		if who := nssWhoami(t, e, l.p); who != old {
 			t.Fatalf("NSS presents %q while the portal is out of reach, want the old %s", who, old)
 		}
+		// The host stays away past the grace period: the sweep must
+		// not revoke the certificate it still uses.
+		if _, err := l.p.Server.SweepAt(ctx, time.Now().Add(l.grace+time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ := l.p.Store.Cert(ctx, old); o.Status == store.StatusRevoked {
+			t.Fatal("the sweep revoked the certificate the host still uses")
+		}
 	}
 	l.proxy.Up()
 
