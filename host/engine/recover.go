@@ -90,6 +90,12 @@ func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
 				return err
 			}
 			if err := e.install(ctx, newID, chain); err != nil {
+				if !gone(err) {
+					// A PIN is needed, a token is out: the portal
+					// issued this certificate, so keep the record
+					// for an operation that has what it needs.
+					return err
+				}
 				return errors.Join(err, e.undo(ctx, rec))
 			}
 		}
