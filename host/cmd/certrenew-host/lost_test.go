@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/hsm/nsskey"
 	"github.com/certrenew/certrenew/internal/faultproxy"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
@@ -77,6 +78,9 @@ var lostRows = []lostRow{
 // portal counts active and not revoked, and it renews.
 func TestLostAnswer(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util")
+	if !nsskey.Available() {
+		testenv.Missing(t, "NSS softokn (libsoftokn3, cgo) is needed: the keys of this matrix are made in the NSS database")
+	}
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			lab := newLostLab(t, engine)
@@ -126,6 +130,9 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 		t.Fatal(err)
 	}
 	id, old := er.Cert.ID, er.Cert.Serial
+	if uri := e.entry(t).KeyURI; !strings.HasPrefix(uri, "nss:") {
+		t.Fatalf("the key is %s, not in the NSS database", uri)
+	}
 
 	l.interrupt(t, e, row, id, user)
 	if row.pending() {
