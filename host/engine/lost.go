@@ -70,11 +70,17 @@ func refused(err error) bool {
 // key), the certificate it issued is revoked, or the portal has no lookup
 // (another EST server: it cannot tell, and asking again would not help).
 func settled(err error) bool {
-	var se *est.ServerError
-	if errors.Is(err, est.ErrNotIssued) || !errors.As(err, &se) {
-		return errors.Is(err, est.ErrNotIssued)
+	if errors.Is(err, est.ErrNotIssued) {
+		return true
 	}
-	return se.Code == "cert_revoked" || (se.Code == "" && (se.Status == http.StatusNotFound || se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented))
+	var se *est.ServerError
+	if !errors.As(err, &se) {
+		return false
+	}
+	if se.Code == "" {
+		return se.Status == http.StatusNotFound || se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented
+	}
+	return se.Code == "cert_revoked"
 }
 
 // lookup asks the portal what it issued for key (est.Client.Issued),
@@ -120,7 +126,7 @@ func (e *Engine) recoverSubmitted(ctx context.Context, rec *journal.Record) erro
 	defer cancel()
 	leaf, extra, err := e.lookup(nctx, client, key)
 	if settled(err) {
-		e.cfg.Log.Info().Str("cert_id", rec.CertID).Err(err).Msg("the interrupted request never led to a certificate; undoing")
+		e.cfg.Log.Info().Str("cert_id", rec.CertID).Err(err).Msg("the interrupted request led to no usable certificate (or the portal cannot tell); undoing")
 		return e.undo(ctx, rec)
 	}
 	if err != nil {

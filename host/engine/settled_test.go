@@ -1,0 +1,35 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/est"
+)
+
+// What the lookup's answer allows: only a final word undoes; anything the
+// host could learn more about later keeps the record.
+func TestSettled(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("%w: x", est.ErrNotIssued), true},
+		{&est.ServerError{Status: 403, Code: "cert_revoked"}, true},
+		{&est.ServerError{Status: 404}, true}, // a portal without the lookup
+		{&est.ServerError{Status: 405}, true},
+		{&est.ServerError{Status: 500, Code: "internal"}, false},
+		{&est.ServerError{Status: 503}, false},
+		{&est.ServerError{Status: 400, Code: "bad_request"}, false},
+		{fmt.Errorf("%w: EOF", est.ErrUnreachable), false},
+		{errors.New("context deadline exceeded"), false},
+	} {
+		if got := settled(tc.err); got != tc.want {
+			t.Errorf("settled(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	if !refused(&est.ServerError{Status: 409, Code: "key_refused"}) || refused(&est.ServerError{Status: 502}) || refused(est.ErrUnreachable) {
+		t.Error("refused: a 4xx answer is a refusal, nothing else is")
+	}
+}
