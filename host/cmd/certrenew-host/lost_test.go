@@ -135,6 +135,8 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 	}
 
 	l.interrupt(t, e, row, id, user)
+	// What the journal keeps to ask again holds no secret.
+	assertNoSecret(t, e.home, "pw-"+user)
 	if row.pending() {
 		// Until the host starts again (and, cut off, even then) it uses
 		// the old certificate, which still works.
