@@ -10,6 +10,7 @@ import (
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
 // The lookup answers the certificate issued for a key to whoever holds the
@@ -124,5 +125,41 @@ func TestUnconfirmedLimit(t *testing.T) {
 	got, err := p.Server.SweepAt(ctx, time.Now().Add(31*24*time.Hour))
 	if err != nil || len(got) != 1 || got[0] != c1.SerialNumber.Text(16) {
 		t.Fatalf("after the unconfirmed limit swept %v %v, want the predecessor", got, err)
+	}
+}
+
+// Two instances on one PostgreSQL database: a re-enrollment held on one
+// just before it records, then a lookup of its key on the other: the key is
+// refused, and the held request, let go, is refused too. Held just after it
+// recorded, the lookup on the other instance answers its certificate.
+func TestIssuedLookupRacePostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	gate := &portaltest.Gate{}
+	a := portaltest.StartWith(t, portaltest.Options{PostgresDSN: dsn, ESTFailpoint: gate.Point})
+	b := portaltest.StartWith(t, portaltest.Options{PostgresDSN: dsn, Dir: a.Dir})
+	a.AddUser(t, alice, alicePw)
+	c1, k1 := enroll(t, a, a.Invite(t, alice))
+	for _, point := range []string{"received", "committed"} {
+		k := newKey(t)
+		csr := portaltest.CSR(t, k, c1.Subject, "")
+		reached, release := gate.Arm(point)
+		done := make(chan *portaltest.Response, 1)
+		go func() { done <- a.Post(t, "simplereenroll", alice, alicePw, csr, portaltest.TLSCert(c1, k1)) }()
+		<-reached
+		lookup := b.Lookup(t, k)
+		release()
+		r := <-done
+		switch point {
+		case "received":
+			wantProblem(t, lookup, http.StatusNotFound, "not_issued")
+			wantProblem(t, r, http.StatusConflict, "key_refused")
+		case "committed":
+			if r.Status != http.StatusOK || lookup.Status != http.StatusOK || !r.Certs[0].Equal(lookup.Certs[0]) {
+				t.Fatalf("committed: re-enroll %d %s, lookup %d %s", r.Status, r.Body, lookup.Status, lookup.Body)
+			}
+		}
+	}
+	if all, _ := a.Store.Certs(context.Background(), alice); len(all) != 2 {
+		t.Fatalf("%d certificates recorded, want the enrollment and one renewal", len(all))
 	}
 }
