@@ -58,11 +58,17 @@ func (e *Engine) send(ctx context.Context, op *operation, key crypto.Signer, csr
 	return nil, nil, &pendingError{err}
 }
 
-// refused reports a definite refusal of the request itself (an HTTP 4xx
-// from the portal): nothing was issued for it.
+// refused reports a definite refusal of the request itself: an HTTP 4xx,
+// or a problem with a stable code other than internal (server_busy, say),
+// which the portal sends only for what it decided not to do. Nothing was
+// issued for it. A bare 5xx may come after the portal recorded the
+// certificate, so it is not a refusal.
 func refused(err error) bool {
 	var se *est.ServerError
-	return errors.As(err, &se) && se.Status >= 400 && se.Status < 500
+	if !errors.As(err, &se) {
+		return false
+	}
+	return (se.Status >= 400 && se.Status < 500) || (se.Status >= 500 && se.Code != "" && se.Code != "internal")
 }
 
 // settled reports an answer of the lookup after which nothing more can be

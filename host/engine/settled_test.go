@@ -29,7 +29,19 @@ func TestSettled(t *testing.T) {
 			t.Errorf("settled(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
-	if !refused(&est.ServerError{Status: 409, Code: "key_refused"}) || refused(&est.ServerError{Status: 502}) || refused(est.ErrUnreachable) {
-		t.Error("refused: a 4xx answer is a refusal, nothing else is")
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&est.ServerError{Status: 409, Code: "key_refused"}, true},
+		{&est.ServerError{Status: 401}, true},
+		{&est.ServerError{Status: 503, Code: "server_busy"}, true},
+		{&est.ServerError{Status: 502}, false},
+		{&est.ServerError{Status: 500, Code: "internal"}, false},
+		{fmt.Errorf("%w: EOF", est.ErrUnreachable), false},
+	} {
+		if got := refused(tc.err); got != tc.want {
+			t.Errorf("refused(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

@@ -10,5 +10,4 @@ func init() {
 	portalCodes["too_many_attempts"] = proto.CodeTooManyAttempts
 	portalCodes["cert_revoked"] = proto.CodeCertRevoked
 	portalCodes["account_disabled"] = proto.CodeAccountDisabled
-	portalCodes["key_refused"] = proto.CodeKeyRefused
 }

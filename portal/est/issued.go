@@ -31,6 +31,27 @@ const (
 	ConfirmPath = "/certrenew/confirm"
 )
 
+// Problem codes of the lookup (see IssuedPath).
+const (
+	// CodeNotIssued: the issued lookup found no certificate for the key,
+	// and none will ever be issued for it (it is refused from now on).
+	CodeNotIssued = "not_issued"
+	// CodeKeyRefused: a request for a key that a lookup declared never
+	// issued, or that has a certificate already; make a new key.
+	CodeKeyRefused = "key_refused"
+)
+
+func init() {
+	titles[CodeNotIssued] = struct {
+		status int
+		title  string
+	}{http.StatusNotFound, "No certificate was issued for this key, and none will be"}
+	titles[CodeKeyRefused] = struct {
+		status int
+		title  string
+	}{http.StatusConflict, "This key cannot be certified (again); make a new key"}
+}
+
 // KeyHash is SHA-256 of the canonical DER SubjectPublicKeyInfo of pub (as
 // x509.MarshalPKIXPublicKey writes it, so two encodings of one key match).
 func KeyHash(pub crypto.PublicKey) ([]byte, error) {

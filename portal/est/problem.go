@@ -43,12 +43,6 @@ const (
 	CodeCertRevoked = "cert_revoked"
 	// CodeAccountDisabled: the administrator disabled the user.
 	CodeAccountDisabled = "account_disabled"
-	// CodeNotIssued: the issued lookup found no certificate for the key,
-	// and none will ever be issued for it (it is refused from now on).
-	CodeNotIssued = "not_issued"
-	// CodeKeyRefused: a request for a key that a lookup declared never
-	// issued (or that has a certificate already); make a new key.
-	CodeKeyRefused = "key_refused"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -85,8 +79,6 @@ var titles = map[string]struct {
 	CodeCertRevoked:         {http.StatusForbidden, "The certificate is revoked; it cannot be renewed"},
 	CodeTooManyAttempts:     {http.StatusTooManyRequests, "Too many failed password attempts; try again later"},
 	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
-	CodeNotIssued:           {http.StatusNotFound, "No certificate was issued for this key, and none will be"},
-	CodeKeyRefused:          {http.StatusConflict, "This key cannot be certified (again); make a new key"},
 }
 
 // NewProblem returns the Problem for code with the given safe detail.

@@ -30,10 +30,21 @@ func (s *Server) sweepRule(now time.Time) store.SweepRule {
 	return store.SweepRule{Confirmed: now.Add(-s.grace()), Unconfirmed: now.Add(-max(limit, s.grace()))}
 }
 
-// SweepAt runs the sweep as if the clock said now: tests use it to see
-// what the sweep does once a grace period has passed without waiting.
-func (s *Server) SweepAt(ctx context.Context, now time.Time) ([]string, error) {
+// revokeSuperseded is the sweep's revocation of superseded certificates
+// (store.SweepRule at now); it also forgets refusals past RefusalLifetime.
+func (s *Server) revokeSuperseded(ctx context.Context, now time.Time) ([]string, error) {
 	serials, err := s.cfg.Store.RevokeSuperseded(ctx, s.sweepRule(now), now)
+	if err != nil {
+		return serials, err
+	}
+	return serials, s.cfg.Store.PruneRefusedKeys(ctx, now.Add(-RefusalLifetime))
+}
+
+// SweepAt runs the sweep's revocation as if the clock said now: tests use
+// it to see what the sweep does once a grace period has passed without
+// waiting for it.
+func (s *Server) SweepAt(ctx context.Context, now time.Time) ([]string, error) {
+	serials, err := s.revokeSuperseded(ctx, now)
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
 	}

@@ -15,8 +15,9 @@ import (
 )
 
 // DefaultSupersedeGrace is how long a superseded certificate stays valid
-// after its successor was issued, so an interrupted renewal can be retried
-// with it; then it is revoked. It is never revoked at issuance.
+// after its successor was confirmed by its holder (see sweepRule), so a
+// browser that still uses it goes on working; then it is revoked. It is
+// never revoked at issuance.
 const DefaultSupersedeGrace = 72 * time.Hour
 
 // CRLPath is where the CRLs are served: CRLPath+"/gN" is generation N's,
@@ -34,14 +35,11 @@ func (s *Server) grace() time.Duration {
 // sweep revokes superseded certificates past their grace period.
 func (s *Server) sweep(ctx context.Context) error {
 	now := s.cfg.Now()
-	serials, err := s.cfg.Store.RevokeSuperseded(ctx, s.sweepRule(now), now)
+	serials, err := s.revokeSuperseded(ctx, now)
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.cfg.Store.PruneRefusedKeys(ctx, now.Add(-RefusalLifetime)); err != nil {
 		return err
 	}
 	return s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow)
