@@ -38,13 +38,13 @@ type Options struct {
 	PostgresDSN string
 	// SupersedeGrace: see server.DefaultSupersedeGrace.
 	SupersedeGrace time.Duration
+	// ESTFailpoint: see est.Handler.Failpoint (portaltest.Gate.Point).
+	ESTFailpoint func(point string)
 	// Now is the server's clock for validity decisions (expired client
 	// certificates, link expiry); nil is time.Now.
 	Now func() time.Time
 	// PublicURL: see server.Config. URL stays the bound address.
 	PublicURL string
-	// ESTFailpoint: see est.Handler.Failpoint.
-	ESTFailpoint func(point string)
 }
 
 // Portal is a running in-process portal.
