@@ -43,11 +43,11 @@ func errorScreens(t *testing.T, lang string) {
 	}
 	long.AddUser(t, userID, password)
 	short.AddUser(t, userID, password)
-	out := u.host(t, password+"\n"+tok.PIN+"\n", "enroll", "--portal", long.URL, "--user", userID,
-		"--invitation", long.Invite(t, userID), "--password-stdin", "--pin-stdin", "--backend", "pkcs11", "--json")
+	out := u.host(t, password+"\n"+long.Invite(t, userID)+"\n"+tok.PIN+"\n", "enroll", "--portal", long.URL, "--user", userID,
+		"--invitation-stdin", "--password-stdin", "--pin-stdin", "--backend", "pkcs11", "--json")
 	onToken := jsonField(t, out, "id")
-	out = u.host(t, password+"\n", "enroll", "--portal", short.URL, "--user", userID,
-		"--invitation", short.Invite(t, userID), "--password-stdin", "--backend", "soft", "--json")
+	out = u.host(t, password+"\n"+short.Invite(t, userID)+"\n", "enroll", "--portal", short.URL, "--user", userID,
+		"--invitation-stdin", "--password-stdin", "--backend", "soft", "--json")
 	expired := jsonField(t, out, "id")
 	// The short-lived certificate expires (the host's list says so).
 	for deadline := time.Now().Add(time.Minute); !strings.Contains(u.host(t, "", "list", "--json"), `"status": "expired"`); time.Sleep(200 * time.Millisecond) {

@@ -161,7 +161,7 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	code := p.Invite(t, userID)
 	u := newUser(t)
 	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID, serial := jsonField(t, out, "id"), admin.NormalizeSerial(jsonField(t, out, "serial"))
 	rec := recordHost(t, u)
 

@@ -46,7 +46,7 @@ func expiryNotifications(t *testing.T, lang string) {
 	code := p.Invite(t, userID)
 	u := newUser(t)
 	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
 
 	browser := u.browserLang(t, lang)
@@ -169,7 +169,7 @@ func TestWarningDaysAgree(t *testing.T) {
 	managedPolicy(t, map[string]any{"warningDays": []int{7, 60}})
 	u := newUser(t)
 	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID := jsonField(t, out, "id")
 
 	browser := u.browser(t)

@@ -51,7 +51,9 @@ Next:
   2. Click the certrenew toolbar button > Enroll: portal $url, the user ID, password and invitation above.
   3. Renew it: ⁝ > Renew > OK > password > Activate.
      From a terminal instead:
-       bin/certrenew-host enroll --portal $url --user $user --invitation $code --password-stdin
+       bin/certrenew-host enroll --portal $url --user $user --password-stdin --invitation-stdin
+         (then type the password and the invitation code, one a line, and Ctrl-D;
+          secrets are never arguments: argv is in ps and shell history)
        bin/certrenew-host list
        bin/certrenew-host renew CERT-ID --password-stdin
   4. See the certificate at work: $url/mtls/whoami answers with the serial the browser presented.

@@ -241,7 +241,8 @@ func usage() {
 usage: certrenew-host COMMAND [flags]
 
   list [--json]                                  managed certificates
-  enroll --portal URL --user ID --invitation CODE --password-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
+  enroll --portal URL --user ID --password-stdin --invitation-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
+                                                 stdin: password, invitation code, PIN (one a line)
   renew CERT-ID --password-stdin [--pin-stdin]   renew (re-key); PIN = 2nd stdin line
   install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE]
                                                  register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)

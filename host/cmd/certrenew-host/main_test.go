@@ -297,7 +297,7 @@ func TestKilledMidRenewal(t *testing.T) {
 			if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
 				t.Fatalf("install: %v %s", err, errOut)
 			}
-			out, errOut, err := e.run(t, "pw-"+user+"\n", nil, "enroll", "--portal", p.URL, "--user", user, "--invitation", code, "--password-stdin", "--json")
+			out, errOut, err := e.run(t, "pw-"+user+"\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", user, "--invitation-stdin", "--password-stdin", "--json")
 			if err != nil {
 				t.Fatalf("enroll: %v %s", err, errOut)
 			}
