@@ -254,3 +254,30 @@ func evalIn(t *testing.T, ctx context.Context, world int64, expr string) string 
 	}
 	return s
 }
+
+// TestContentScriptFromPolicy: portals set by policy (managed storage)
+// get the content script at start, with nothing saved on the options page
+// and no prompt (the build's host_permissions name them); another https
+// page with "renew" in its path does not.
+func TestContentScriptFromPolicy(t *testing.T) {
+	testenv.Need(t, "chromium")
+	portal, other := renewServer(t), renewServer(t)
+	managedPolicy(t, map[string]any{"portalURLs": []string{portal.URL}})
+	u := newUser(t)
+	browser := u.browserLang(t, "en", "ignore-certificate-errors")
+	w := worker(t, browser)
+	pu, _ := url.Parse(portal.URL)
+	pollWorker[bool](t, w, "content script registered from policy", `chrome.scripting.getRegisteredContentScripts().then(s =>
+  s.length === 1 && s[0].matches.join(" ") === `+strconv.Quote("https://"+pu.Host+"/*")+`)`)
+	pctx, closeP := tab(t, browser)
+	defer closeP()
+	if got := contentWorlds(t, pctx, portal.link(newLinkToken(t), "0a1b", userID)+"?only=content"); len(got) != 1 {
+		t.Fatalf("the policy's portal has %d content-script worlds, want 1", len(got))
+	}
+	run(t, pctx, "link on the policy's portal", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="handed"]`)))
+	octx, closeO := tab(t, browser)
+	defer closeO()
+	if got := contentWorlds(t, octx, other.link(newLinkToken(t), "0a1b", userID)+"?only=content"); len(got) != 0 {
+		t.Fatalf("the content script runs on %s, which policy does not name", other.URL)
+	}
+}
