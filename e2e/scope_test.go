@@ -21,8 +21,8 @@ import (
 //     registered by the worker when the portals are saved (no static
 //     pattern such as https://*/*renew*): not on another https origin
 //     whose path holds "renew" (the build has host access to every
-//     127.0.0.1 port, so only the registration keeps it out), and there
-//     once that origin is saved as a portal too.
+//     127.0.0.1 port, so only the registration keeps it out); there once
+//     that origin is saved as a portal too, and not once it is removed.
 //   - The content script, although it is this extension, cannot open a UI
 //     port (which runs host commands and hears every reply): the worker
 //     disconnects it without a word, while the options page's port gets
@@ -88,6 +88,13 @@ func TestExtensionTrustsOwnPages(t *testing.T) {
 		t.Fatalf("after saving %s as a portal: %d content-script worlds, want 1", other.URL, len(got))
 	}
 	run(t, o2, "link on the new portal", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="handed"]`)))
+	// Removed again, it loses it.
+	savePortals(t, opt, w, portal.URL)
+	o3, closeO3 := tab(t, browser)
+	defer closeO3()
+	if got := contentWorlds(t, o3, other.link(newLinkToken(t), "0a1b", userID)+"?only=content"); len(got) != 0 {
+		t.Fatalf("after removing %s from the portals the content script still runs there", other.URL)
+	}
 
 	// Refused links (by externally_connectable, from origins that are not
 	// portals): one notification per origin and reason, three at most.

@@ -52,8 +52,8 @@ Next:
   3. Renew it: ⁝ > Renew > OK > password > Activate.
      From a terminal instead:
        bin/certrenew-host enroll --portal $url --user $user --password-stdin --invitation-stdin
-         (then type the password and the invitation code, one a line, and Ctrl-D;
-          secrets are never arguments: argv is in ps and shell history)
+         (then type the password, Enter, the invitation code, Enter: secrets are read
+          from stdin, never taken as arguments, which ps and shell history would show)
        bin/certrenew-host list
        bin/certrenew-host renew CERT-ID --password-stdin
   4. See the certificate at work: $url/mtls/whoami answers with the serial the browser presented.
