@@ -139,8 +139,8 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 }
 
 // managedPolicy writes the extension's managed storage (3rdparty policy)
-// before Chromium starts; only root can.
-func managedPolicy(t *testing.T, values map[string]any) {
+// before Chromium starts; only root can. It returns the policy file.
+func managedPolicy(t *testing.T, values map[string]any) string {
 	t.Helper()
 	dir := "/etc/chromium/policies/managed"
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,6 +152,7 @@ func managedPolicy(t *testing.T, values map[string]any) {
 		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
 	}
 	t.Cleanup(func() { os.Remove(file) })
+	return file
 }
 
 // shotLang saves a screenshot named for the language too (unless the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -281,11 +282,12 @@ func evalIn(t *testing.T, ctx context.Context, world int64, expr string) string 
 // TestContentScriptFromPolicy: portals set by policy (managed storage)
 // get the content script at start, with nothing saved on the options page
 // and no prompt (the build's host_permissions name them); another https
-// page with "renew" in its path does not.
+// page with "renew" in its path does not, until a changed policy names it
+// while the browser runs.
 func TestContentScriptFromPolicy(t *testing.T) {
 	testenv.Need(t, "chromium")
 	portal, other := renewServer(t), renewServer(t)
-	managedPolicy(t, map[string]any{"portalURLs": []string{portal.URL}})
+	file := managedPolicy(t, map[string]any{"portalURLs": []string{portal.URL}})
 	u := newUser(t)
 	browser := u.browserLang(t, "en", "ignore-certificate-errors")
 	w := worker(t, browser)
@@ -302,5 +304,23 @@ func TestContentScriptFromPolicy(t *testing.T) {
 	defer closeO()
 	if got := contentWorlds(t, octx, other.link(newLinkToken(t), "0a1b", userID)+"?only=content"); len(got) != 0 {
 		t.Fatalf("the content script runs on %s, which policy does not name", other.URL)
+	}
+	// The policy changes while the browser runs (Chromium watches the
+	// policy directory): the script is registered again, for both.
+	data, _ := json.Marshal(map[string]any{"3rdparty": map[string]any{"extensions": map[string]any{extensionID: map[string]any{"portalURLs": []string{portal.URL, other.URL}}}}})
+	if err := os.WriteFile(file+".tmp", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(file+".tmp", file); err != nil {
+		t.Fatal(err)
+	}
+	ou, _ := url.Parse(other.URL)
+	want, _ := json.Marshal([]string{"https://" + ou.Host + "/*", "https://" + pu.Host + "/*"})
+	pollWorker[bool](t, w, "content script registered again from the new policy", `chrome.scripting.getRegisteredContentScripts().then(s =>
+  s.length === 1 && JSON.stringify(s[0].matches.slice().sort()) === JSON.stringify(`+string(want)+`.sort()))`)
+	o2, closeO2 := tab(t, browser)
+	defer closeO2()
+	if got := contentWorlds(t, o2, other.link(newLinkToken(t), "0a1b", userID)+"?only=content"); len(got) != 1 {
+		t.Fatalf("after the policy named %s: %d content-script worlds, want 1", other.URL, len(got))
 	}
 }
