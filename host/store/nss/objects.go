@@ -29,7 +29,7 @@ type objects interface {
 	cas(ctx context.Context) (roots, inter *x509.CertPool, err error)
 	// hasCA reports whether ca is there with the trust wanted, so adding
 	// it again can be skipped.
-	hasCA(ctx context.Context, ca *x509.Certificate, anchor bool) (bool, error)
+	hasCA(ctx context.Context, ca *x509.Certificate, want caTrust) (bool, error)
 	// addCert adds a certificate without trust under nick, paired with
 	// the private key of CKA_ID kid.
 	addCert(ctx context.Context, c *x509.Certificate, nick string, kid []byte) error
@@ -119,7 +119,7 @@ func (t tools) cas(ctx context.Context) (roots, inter *x509.CertPool, err error)
 
 // hasCA is always false: certutil -A with the same nickname and trust is
 // harmless, and listing first would cost as much as adding.
-func (t tools) hasCA(context.Context, *x509.Certificate, bool) (bool, error) { return false, nil }
+func (t tools) hasCA(context.Context, *x509.Certificate, caTrust) (bool, error) { return false, nil }
 
 func (t tools) addCert(ctx context.Context, c *x509.Certificate, nick string, _ []byte) error {
 	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
