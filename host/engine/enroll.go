@@ -29,6 +29,9 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		return nil, err
 	}
 	ctx = WithPIN(ctx, p.PIN)
+	if p.Policy != nil {
+		ctx = withServerTrust(ctx, p.Policy.ServerTrustCAs)
+	}
 	client, err := e.estClient(portal)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)

@@ -1,0 +1,101 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/x509"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/nss"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/rs/zerolog"
+)
+
+// serverTrustStore is the NSS store recording which CAs the engine asks
+// it to trust for TLS servers.
+type serverTrustStore struct {
+	*nss.DB
+	server *[]*x509.Certificate
+}
+
+func (s serverTrustStore) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	*s.server = append(*s.server, cas...)
+	return s.DB.AddServerTrustAnchors(ctx, cas)
+}
+
+// A portal's root is a trust anchor for client certificates only (NSS
+// trust "T,,"), whatever the portal; it is trusted for TLS servers ("CT,,")
+// only when the organisation names its SHA-256 fingerprint: in the enroll
+// request's policy (the extension's managed policy) or the host's
+// Config.ServerTrustCAs (`install --server-trust-ca`).
+func TestServerTrustOnlyByPolicy(t *testing.T) {
+	f := setup(t)
+	var server []*x509.Certificate
+	s := serverTrustStore{DB: f.db, server: &server}
+	reg := &hsm.Registry{}
+	reg.Add(f.keys)
+	newEngine := func(fps ...string) *engine.Engine {
+		return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: s, Log: zerolog.Nop(), Roots: f.portal.Roots, ServerTrustCAs: fps})
+	}
+	root := f.portal.CA.Root
+	fp := engine.Fingerprint(root)
+	colons := strings.ToUpper(strings.Join(splitPairs(fp), ":"))
+	enroll := func(eng *engine.Engine, user string, pol *proto.KeyPolicy) {
+		t.Helper()
+		f.portal.AddUser(t, user, password)
+		code := f.portal.Invite(t, user)
+		if _, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: f.portal.URL, User: user, Password: password, Invitation: code, Policy: pol}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	enroll(newEngine(), "u1", nil)
+	enroll(newEngine("00"+fp[2:]), "u2", &proto.KeyPolicy{ServerTrustCAs: []string{strings.Repeat("ab", 32), "not a fingerprint"}})
+	if len(server) != 0 {
+		t.Fatalf("trusted for servers without the organisation naming it: %v", server)
+	}
+	wantTrust(t, f, root, "T,,")
+
+	enroll(newEngine(), "u3", &proto.KeyPolicy{ServerTrustCAs: []string{colons}})
+	if len(server) != 1 || !server[0].Equal(root) {
+		t.Fatalf("policy naming the root: server trust for %v", server)
+	}
+	wantTrust(t, f, root, "CT,,")
+
+	// Without the policy the next operation scopes it back.
+	enroll(newEngine(), "u4", nil)
+	wantTrust(t, f, root, "T,,")
+	enroll(newEngine(fp), "u5", nil)
+	wantTrust(t, f, root, "CT,,")
+}
+
+func splitPairs(h string) []string {
+	var out []string
+	for i := 0; i+1 < len(h); i += 2 {
+		out = append(out, h[i:i+2])
+	}
+	return out
+}
+
+func wantTrust(t *testing.T, f *fixture, ca *x509.Certificate, want string) {
+	t.Helper()
+	out, err := exec.Command("certutil", "-d", "sql:"+f.db.Dir, "-L").CombinedOutput()
+	if err != nil {
+		t.Fatalf("certutil -L: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, nss.CANickname(ca)) {
+			if got := strings.Fields(line); got[len(got)-1] != want {
+				t.Fatalf("NSS trust of the portal's root %s, want %s", got[len(got)-1], want)
+			}
+			return
+		}
+	}
+	t.Fatalf("portal root not in NSS:\n%s", out)
+}
+
+var _ store.ServerAnchors = serverTrustStore{}
