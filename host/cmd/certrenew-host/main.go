@@ -112,9 +112,14 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err := platformKeys(keys, db, paths, s); err != nil {
 		return nil, err
 	}
+	serverCAs, err := paths.ServerTrustCAs(s)
+	if err != nil {
+		return nil, err
+	}
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, LoadRoots: roots,
 		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
+		ServerTrustCAs: serverCAs,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
 		cfg.Failpoint = failpoint(fp)
@@ -149,6 +154,7 @@ func doInstall(paths config.Paths, args []string) int {
 	fs := flag.NewFlagSet("install", flag.ContinueOnError)
 	bin := fs.String("path", "", "absolute path of certrenew-host for the manifest (default: this binary)")
 	portalCA := fs.String("portal-ca", "", "PEM file of a CA to trust for portal TLS (for portals without a public certificate)")
+	serverCA := fs.String("server-trust-ca", "", "PEM file of a CA the organisation trusts for its TLS servers too (Wi-Fi, VPN, the portal in browsers); see docs/trust.md")
 	system := fs.Bool("system", false, "register for every user of this machine (needs administrator rights)")
 	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
 	if err := fs.Parse(args); err != nil {
@@ -191,6 +197,14 @@ func doInstall(paths config.Paths, args []string) int {
 			return 1
 		}
 		fmt.Println("trusting portal CA", f)
+	}
+	if *serverCA != "" {
+		fp, err := paths.AddServerTrust(*serverCA)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "certrenew-host:", err)
+			return 1
+		}
+		fmt.Println("CA trusted for TLS servers from the next enrollment or renewal: sha256", fp)
 	}
 	return 0
 }
@@ -243,7 +257,7 @@ usage: certrenew-host COMMAND [flags]
   list [--json]                                  managed certificates
   enroll --portal URL --user ID --invitation CODE --password-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
   renew CERT-ID --password-stdin [--pin-stdin]   renew (re-key); PIN = 2nd stdin line
-  install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE]
+  install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE]
                                                  register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)
   uninstall [--system] [--browser LIST]          remove the registration
   doctor [--json]                                diagnostics report (no secrets)
