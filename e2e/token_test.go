@@ -119,7 +119,7 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	autoSelectPolicy(t, p.URL)
 
 	u = newUser(t)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.installPortal(t, p)
 	cfg, _ := json.Marshal(tok.config)
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
