@@ -260,6 +260,9 @@ func (u *user) headfulBrowser(t *testing.T, display string, extraEnv ...string) 
 		chromedp.Flag("disable-extensions-except", built.extension),
 		chromedp.Env(append(append([]string{"DISPLAY=" + display}, u.env...), extraEnv...)...),
 	}
+	if len(u.tlsPins) > 0 {
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
+	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelB := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelB(); cancelA() })
