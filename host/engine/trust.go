@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/certrenew/certrenew/host/store"
@@ -83,4 +85,37 @@ func (e *Engine) addServerTrust(ctx context.Context, roots []*x509.Certificate) 
 		e.cfg.Log.Info().Str("subject", c.Subject.String()).Str("sha256", Fingerprint(c)).Msg("CA trusted for TLS servers by policy")
 	}
 	return sa.AddServerTrustAnchors(ctx, srv)
+}
+
+// scopedMarker records, in Config.Dir, that ScopeTrust has run.
+const scopedMarker = "trust-scoped"
+
+// ScopeTrust runs once per state directory (the first start of a version
+// with this trust scope): it takes trust for TLS servers away from every CA
+// certrenew installed with it, as versions before did for every portal,
+// except those Config.ServerTrustCAs names. Later installs scope the CAs
+// they install themselves. A store that cannot list them is left as it is.
+func (e *Engine) ScopeTrust(ctx context.Context) error {
+	marker := filepath.Join(e.cfg.Dir, scopedMarker)
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	}
+	ts, ok := e.cfg.Store.(store.TrustScoper)
+	if !ok {
+		return nil
+	}
+	lk, err := e.lock()
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	keep := func(c *x509.Certificate) bool { return len(e.serverRoots(ctx, []*x509.Certificate{c})) > 0 }
+	changed, err := ts.ScopeTrust(ctx, keep)
+	for _, c := range changed {
+		e.cfg.Log.Info().Str("subject", c.Subject.String()).Str("sha256", Fingerprint(c)).Msg("CA no longer trusted for TLS servers")
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(marker, nil, 0o600)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/internal/testpki"
 	"github.com/rs/zerolog"
 )
 
@@ -90,7 +91,7 @@ func wantTrust(t *testing.T, f *fixture, ca *x509.Certificate, want string) {
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(line, nss.CANickname(ca)) {
 			if got := strings.Fields(line); got[len(got)-1] != want {
-				t.Fatalf("NSS trust of the portal's root %s, want %s", got[len(got)-1], want)
+				t.Fatalf("NSS trust of %s: %s, want %s", ca.Subject.CommonName, got[len(got)-1], want)
 			}
 			return
 		}
@@ -99,3 +100,36 @@ func wantTrust(t *testing.T, f *fixture, ca *x509.Certificate, want string) {
 }
 
 var _ store.ServerAnchors = serverTrustStore{}
+
+// At the first start of this version the host takes server trust away from
+// the portal roots an older certrenew gave "CT,,", except those its
+// configuration names, once: afterwards it leaves the database alone.
+func TestScopeTrustOnce(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.enroll(t, "olga")
+	root := f.portal.CA.Root
+	if err := f.db.AddServerTrustAnchors(ctx, []*x509.Certificate{root}); err != nil { // as an older certrenew did
+		t.Fatal(err)
+	}
+	other := testpki.NewRoot(t, "Org Root")
+	if err := f.db.AddServerTrustAnchors(ctx, []*x509.Certificate{other.Cert}); err != nil {
+		t.Fatal(err)
+	}
+	reg := &hsm.Registry{}
+	reg.Add(f.keys)
+	dir := t.TempDir()
+	eng := engine.New(engine.Config{Dir: dir, Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: f.portal.Roots, ServerTrustCAs: []string{engine.Fingerprint(other.Cert)}})
+	if err := eng.ScopeTrust(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantTrust(t, f, root, "T,,")
+	wantTrust(t, f, other.Cert, "CT,,")
+	if err := f.db.AddServerTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.ScopeTrust(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantTrust(t, f, root, "CT,,")
+}

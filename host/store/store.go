@@ -56,6 +56,13 @@ type ServerAnchors interface {
 	AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
 }
 
+// TrustScoper is implemented by stores that can find the CAs certrenew
+// installed with trust for TLS servers (a version before issue 11 did so
+// for every portal) and take it away from those keep does not name.
+type TrustScoper interface {
+	ScopeTrust(ctx context.Context, keep func(*x509.Certificate) bool) (changed []*x509.Certificate, err error)
+}
+
 // Prompter is implemented by stores where the OS itself asks the user
 // before some changes (Windows: adding a root to CurrentUser\Root shows a
 // security warning). The UI says so before it happens.

@@ -84,6 +84,10 @@ func run() int {
 	if err != nil {
 		logger.Error().Err(err).Msg("recovery incomplete")
 	}
+	// Once: CAs an older certrenew trusted for TLS servers lose it.
+	if err := eng.ScopeTrust(ctx); err != nil {
+		logger.Warn().Err(err).Msg("trust scope not applied; retried at the next start")
+	}
 	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered, Doctor: doctorEnv(paths, func() *x509.CertPool { r, _ := roots(); return r })}
 
 	if nativeMessaging {

@@ -60,6 +60,27 @@ func (p inproc) cas(context.Context) (roots, inter *x509.CertPool, err error) {
 	return roots, inter, nil
 }
 
+func (p inproc) serverCAs(context.Context) ([]*x509.Certificate, error) {
+	all, err := p.tok.Certs("")
+	if err != nil {
+		return nil, fmt.Errorf("nss: list: %w", err)
+	}
+	var cas []*x509.Certificate
+	for _, c := range all {
+		if !strings.HasPrefix(c.Nickname, caPrefix) {
+			continue
+		}
+		tr, err := p.tok.TrustOf(c.Cert)
+		if err != nil {
+			return nil, err
+		}
+		if tr.ServerAuthCA {
+			cas = append(cas, c.Cert)
+		}
+	}
+	return cas, nil
+}
+
 func (p inproc) hasCA(_ context.Context, ca *x509.Certificate, want caTrust) (bool, error) {
 	has, err := p.tok.HasCert(ca)
 	if err != nil || !has {

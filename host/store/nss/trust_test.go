@@ -120,3 +120,35 @@ func wantFlags(t *testing.T, dir string, ca *x509.Certificate, want string) {
 	}
 	t.Fatalf("%s not listed:\n%s", CANickname(ca), out)
 }
+
+// ScopeTrust takes server trust away from the CAs certrenew installed with
+// it (an older certrenew gave every portal's root "CT,,"), except those
+// keep names, and leaves other CAs in the database alone.
+func TestScopeTrust(t *testing.T) {
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) {
+			testenv.Need(t, "certutil")
+			ctx := context.Background()
+			dir := t.TempDir() + "/nssdb"
+			db := open(t, dir)
+			old, kept, other := testpki.NewRoot(t, "Old Portal Root"), testpki.NewRoot(t, "Org Root"), testpki.NewRoot(t, "Not Ours")
+			if err := db.AddServerTrustAnchors(ctx, []*x509.Certificate{old.Cert, kept.Cert}); err != nil {
+				t.Fatal(err)
+			}
+			p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: other.Cert.Raw})
+			if _, err := db.run(ctx, p, "certutil", "-A", "-n", "someone else's CA", "-t", "CT,,", "-a"); err != nil {
+				t.Fatal(err)
+			}
+			changed, err := db.ScopeTrust(ctx, func(c *x509.Certificate) bool { return c.Equal(kept.Cert) })
+			if err != nil || len(changed) != 1 || !changed[0].Equal(old.Cert) {
+				t.Fatalf("changed %v, %v: want the old portal root only", changed, err)
+			}
+			wantFlags(t, dir, old.Cert, "T,,")
+			wantFlags(t, dir, kept.Cert, "CT,,")
+			out, _ := exec.Command("certutil", "-d", "sql:"+dir, "-L", "-n", "someone else's CA").CombinedOutput()
+			if !strings.Contains(string(out), "Valid CA") || !strings.Contains(string(out), "Trusted CA") {
+				t.Fatalf("a CA certrenew did not install was changed:\n%s", out)
+			}
+		})
+	}
+}
