@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/chromedp/chromedp"
 
 	"github.com/certrenew/certrenew/host/store/nss"
