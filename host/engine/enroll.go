@@ -29,9 +29,6 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		return nil, err
 	}
 	ctx = WithPIN(ctx, p.PIN)
-	if p.Policy != nil {
-		ctx = withServerTrust(ctx, p.Policy.ServerTrustCAs)
-	}
 	client, err := e.estClient(portal)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
@@ -43,6 +40,11 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	defer lk.Unlock()
 	if _, err := e.recoverLocked(ctx); err != nil {
 		return nil, err
+	}
+	if p.Policy != nil {
+		if err := e.savePolicy(p.Policy.ServerTrustCAs); err != nil {
+			return nil, err
+		}
 	}
 
 	ent := state.Entry{ID: newID(), Portal: portal, User: p.User, Backend: name, Enrolled: e.cfg.Now().UTC()}

@@ -115,10 +115,7 @@ func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.C
 	if err := e.announcePrompts(ctx, rootsOf(chain)); err != nil {
 		return err
 	}
-	if err := e.cfg.Store.AddTrustAnchors(ctx, rootsOf(chain)); err != nil {
-		return err
-	}
-	if err := e.addServerTrust(ctx, rootsOf(chain)); err != nil {
+	if err := e.addAnchors(ctx, rootsOf(chain)); err != nil {
 		return err
 	}
 	if err := e.cfg.Store.AddIntermediates(ctx, intermediatesOf(chain)); err != nil {

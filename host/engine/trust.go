@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,20 +19,48 @@ import (
 // only (store.Store.AddTrustAnchors). Trusting it for TLS servers too is the
 // organisation's explicit choice, by SHA-256 fingerprint of the CA
 // certificate: Config.ServerTrustCAs (the host's own settings, `install
-// --server-trust-ca`) and the serverTrustCAs of an enroll request's policy
-// (the extension's managed policy). A fingerprint, not a portal or a flag:
-// a portal that is not the organisation's, authenticated or not, can never
-// make its CA a root for this user's HTTPS. See docs/trust.md.
+// --server-trust-ca`) and the serverTrustCAs of the extension's managed
+// policy, which comes with each enroll request and is kept (policyFile) for
+// the renewals that follow, which carry no policy (the toolbar's, `renew
+// --due`). A fingerprint, not a portal or a flag: a portal that is not the
+// organisation's, authenticated or not, can never make its CA a root for
+// this user's HTTPS. See docs/trust.md.
 
-type serverTrustKey struct{}
+// policyFile, in Config.Dir, holds the serverTrustCAs of the last enroll
+// request that carried a policy (JSON array of fingerprints).
+const policyFile = "server-trust-policy.json"
 
-// withServerTrust returns a context whose operation also trusts the CAs
-// with these fingerprints for TLS servers.
-func withServerTrust(ctx context.Context, fingerprints []string) context.Context {
-	if len(fingerprints) == 0 {
-		return ctx
+// savePolicy records the serverTrustCAs of an enroll request's policy,
+// replacing what an earlier one said (an organisation that drops a CA from
+// its policy drops it here at the next enrollment).
+func (e *Engine) savePolicy(fingerprints []string) error {
+	data, err := json.Marshal(append([]string{}, fingerprints...))
+	if err != nil {
+		return err
 	}
-	return context.WithValue(ctx, serverTrustKey{}, fingerprints)
+	tmp := filepath.Join(e.cfg.Dir, policyFile+".tmp")
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(e.cfg.Dir, policyFile))
+}
+
+// savedPolicy returns what savePolicy recorded; nothing when there is none
+// or it cannot be read (then no CA gets server trust from it: logged).
+func (e *Engine) savedPolicy() []string {
+	data, err := os.ReadFile(filepath.Join(e.cfg.Dir, policyFile))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			e.cfg.Log.Warn().Err(err).Msg("server trust policy unreadable")
+		}
+		return nil
+	}
+	var fps []string
+	if err := json.Unmarshal(data, &fps); err != nil {
+		e.cfg.Log.Warn().Err(err).Msg("server trust policy unreadable")
+		return nil
+	}
+	return fps
 }
 
 // NormalizeFingerprint returns a SHA-256 fingerprint in lower-case hex
@@ -52,8 +83,7 @@ func Fingerprint(c *x509.Certificate) string {
 // serverRoots returns the roots the organisation trusts for TLS servers.
 func (e *Engine) serverRoots(ctx context.Context, roots []*x509.Certificate) []*x509.Certificate {
 	want := map[string]bool{}
-	fromCtx, _ := ctx.Value(serverTrustKey{}).([]string)
-	for _, fp := range append(append([]string{}, e.cfg.ServerTrustCAs...), fromCtx...) {
+	for _, fp := range append(append([]string{}, e.cfg.ServerTrustCAs...), e.savedPolicy()...) {
 		if n := NormalizeFingerprint(fp); n != "" {
 			want[n] = true
 		}
@@ -67,18 +97,27 @@ func (e *Engine) serverRoots(ctx context.Context, roots []*x509.Certificate) []*
 	return out
 }
 
-// addServerTrust trusts the chain's roots that the organisation names for
-// TLS servers too, after AddTrustAnchors scoped them to client
-// certificates. A store that cannot (store.ServerAnchors) is logged, not an
-// error: the client identity works without it.
-func (e *Engine) addServerTrust(ctx context.Context, roots []*x509.Certificate) error {
+// addAnchors installs a chain's roots: those the organisation names for
+// TLS servers too (a store that cannot do that gets them for client
+// certificates, logged: the identity works without it), the others for
+// client certificates only.
+func (e *Engine) addAnchors(ctx context.Context, roots []*x509.Certificate) error {
 	srv := e.serverRoots(ctx, roots)
-	if len(srv) == 0 {
-		return nil
+	var client []*x509.Certificate
+	for _, r := range roots {
+		if !containsCert(srv, r) {
+			client = append(client, r)
+		}
 	}
 	sa, ok := e.cfg.Store.(store.ServerAnchors)
-	if !ok {
+	if len(srv) > 0 && !ok {
 		e.cfg.Log.Warn().Str("store", e.cfg.Store.Name()).Msg("policy trusts a CA for TLS servers; this store cannot")
+		client, srv = roots, nil
+	}
+	if err := e.cfg.Store.AddTrustAnchors(ctx, client); err != nil {
+		return err
+	}
+	if len(srv) == 0 {
 		return nil
 	}
 	for _, c := range srv {

@@ -31,8 +31,9 @@ func (s serverTrustStore) AddServerTrustAnchors(ctx context.Context, cas []*x509
 // A portal's root is a trust anchor for client certificates only (NSS
 // trust "T,,"), whatever the portal; it is trusted for TLS servers ("CT,,")
 // only when the organisation names its SHA-256 fingerprint: in the enroll
-// request's policy (the extension's managed policy) or the host's
-// Config.ServerTrustCAs (`install --server-trust-ca`).
+// request's policy (the extension's managed policy, kept for the renewals
+// after it) or the host's Config.ServerTrustCAs (`install
+// --server-trust-ca`).
 func TestServerTrustOnlyByPolicy(t *testing.T) {
 	f := setup(t)
 	var server []*x509.Certificate
@@ -45,32 +46,44 @@ func TestServerTrustOnlyByPolicy(t *testing.T) {
 	root := f.portal.CA.Root
 	fp := engine.Fingerprint(root)
 	colons := strings.ToUpper(strings.Join(splitPairs(fp), ":"))
-	enroll := func(eng *engine.Engine, user string, pol *proto.KeyPolicy) {
+	enroll := func(eng *engine.Engine, user string, pol *proto.KeyPolicy) proto.Cert {
 		t.Helper()
 		f.portal.AddUser(t, user, password)
 		code := f.portal.Invite(t, user)
-		if _, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: f.portal.URL, User: user, Password: password, Invitation: code, Policy: pol}, nil); err != nil {
+		res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: f.portal.URL, User: user, Password: password, Invitation: code, Policy: pol}, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
+		return res.Cert
 	}
 
-	enroll(newEngine(), "u1", nil)
-	enroll(newEngine("00"+fp[2:]), "u2", &proto.KeyPolicy{ServerTrustCAs: []string{strings.Repeat("ab", 32), "not a fingerprint"}})
+	eng := newEngine()
+	enroll(eng, "u1", nil)
+	enroll(eng, "u2", &proto.KeyPolicy{ServerTrustCAs: []string{"00" + fp[2:], strings.Repeat("ab", 32), "not a fingerprint"}})
 	if len(server) != 0 {
 		t.Fatalf("trusted for servers without the organisation naming it: %v", server)
 	}
 	wantTrust(t, f, root, "T,,")
 
-	enroll(newEngine(), "u3", &proto.KeyPolicy{ServerTrustCAs: []string{colons}})
+	// The extension's managed policy names the root: trusted for servers,
+	// also through the renewals that follow, which carry no policy.
+	c3 := enroll(eng, "u3", &proto.KeyPolicy{ServerTrustCAs: []string{colons}})
 	if len(server) != 1 || !server[0].Equal(root) {
 		t.Fatalf("policy naming the root: server trust for %v", server)
 	}
 	wantTrust(t, f, root, "CT,,")
+	if _, err := eng.Renew(context.Background(), c3.ID, password, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantTrust(t, f, root, "CT,,")
+	enroll(eng, "u4", nil) // the CLI: no policy, the extension's stands
+	wantTrust(t, f, root, "CT,,")
 
-	// Without the policy the next operation scopes it back.
-	enroll(newEngine(), "u4", nil)
+	// An enrollment whose policy no longer names it: scoped back.
+	enroll(eng, "u5", &proto.KeyPolicy{})
 	wantTrust(t, f, root, "T,,")
-	enroll(newEngine(fp), "u5", nil)
+	// The host's own configuration names it.
+	enroll(newEngine(fp), "u6", nil)
 	wantTrust(t, f, root, "CT,,")
 }
 
