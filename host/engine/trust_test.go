@@ -146,3 +146,45 @@ func TestScopeTrustOnce(t *testing.T) {
 	}
 	wantTrust(t, f, root, "CT,,")
 }
+
+// serverPromptingStore is the NSS store pretending, like the macOS
+// keychain, that trusting a CA for servers makes the OS ask.
+type serverPromptingStore struct {
+	*nss.DB
+	events *[]string
+}
+
+func (s serverPromptingStore) ServerPrompts(_ context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
+	return cas, nil
+}
+
+func (s serverPromptingStore) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	*s.events = append(*s.events, "add-server-root")
+	return s.DB.AddServerTrustAnchors(ctx, cas)
+}
+
+// Where trusting a CA for servers makes the OS ask (macOS), the UI is told
+// first, as for any root (docs/platforms.md).
+func TestServerTrustNoticeComesFirst(t *testing.T) {
+	f := setup(t)
+	var events []string
+	reg := &hsm.Registry{}
+	reg.Add(f.keys)
+	eng := engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: serverPromptingStore{DB: f.db, events: &events}, Log: zerolog.Nop(),
+		Roots: f.portal.Roots, ServerTrustCAs: []string{engine.Fingerprint(f.portal.CA.Root)}})
+	f.portal.AddUser(t, "uma", password)
+	code := f.portal.Invite(t, "uma")
+	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) {
+		if n.Kind == proto.NoticeOSConfirmsRoot && n.Subject == f.portal.CA.Root.Subject.String() {
+			events = append(events, "notice")
+		}
+	})
+	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "uma", Password: password, Invitation: code}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(events, ",") != "notice,add-server-root" {
+		t.Fatalf("events %v: the notice must come before the server trust is added", events)
+	}
+}
+
+var _ store.ServerPrompter = serverPromptingStore{}

@@ -56,6 +56,15 @@ type ServerAnchors interface {
 	AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
 }
 
+// ServerPrompter is implemented by stores where AddServerTrustAnchors makes
+// the OS ask the user when AddTrustAnchors does not (macOS: trust settings),
+// so the UI can say so first.
+type ServerPrompter interface {
+	// ServerPrompts returns the CAs whose AddServerTrustAnchors will make
+	// the OS ask.
+	ServerPrompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error)
+}
+
 // TrustScoper is implemented by stores that can find the CAs certrenew
 // installed with trust for TLS servers (a version before issue 11 did so
 // for every portal) and take it away from those keep does not name.

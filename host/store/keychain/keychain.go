@@ -54,6 +54,7 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 var _ store.Prompter = (*Store)(nil)
 var _ store.ServerAnchors = (*Store)(nil)
+var _ store.ServerPrompter = (*Store)(nil)
 var _ store.KeyUsePrompter = (*Store)(nil)
 
 // New returns the login keychain store.
@@ -84,19 +85,32 @@ func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) er
 	return s.AddIntermediates(ctx, cas)
 }
 
+// ServerPrompts implements store.ServerPrompter: the CAs not yet trusted
+// as roots, for which AddServerTrustAnchors makes macOS ask.
+func (s *Store) ServerPrompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, c := range cas {
+		ok, err := s.trusted(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // AddServerTrustAnchors implements store.ServerAnchors, for the CAs an
 // organisation explicitly trusts for its servers: user-domain trust
 // settings as a root for the ssl (TLS), eap (802.1X Wi-Fi) and IPSec (VPN)
 // policies only, telling Notice first about each one macOS will ask about.
 func (s *Store) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
-	for _, c := range cas {
-		ok, err := s.trusted(ctx, c)
-		if err != nil {
-			return err
-		}
-		if ok {
-			continue
-		}
+	todo, err := s.ServerPrompts(ctx, cas)
+	if err != nil {
+		return err
+	}
+	for _, c := range todo {
 		if s.Notice != nil {
 			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
