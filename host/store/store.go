@@ -48,9 +48,9 @@ type Store interface {
 }
 
 // ServerAnchors is implemented by stores that can also trust a CA to
-// identify TLS servers. The engine calls it only for the CAs an
-// organisation names explicitly (managed policy serverTrustCAs, or the
-// host's `install --server-trust-ca`), after AddTrustAnchors: a portal's
+// identify TLS servers. The engine calls it, instead of AddTrustAnchors,
+// only for the CAs an organisation names explicitly (managed policy
+// serverTrustCAs, or the host's `install --server-trust-ca`): a portal's
 // CA must never widen what the machine trusts by default.
 type ServerAnchors interface {
 	AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
