@@ -35,8 +35,8 @@ func errorScreens(t *testing.T, lang string) {
 	short := portaltest.StartWith(t, portaltest.Options{Validity: 5 * time.Second})
 	u := newUser(t)
 	u.env = append(u.env, "SOFTHSM2_CONF="+tok.Conf)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(long.Dir, "ca", "root.pem"))
-	u.host(t, "", "install", "--portal-ca", filepath.Join(short.Dir, "ca", "root.pem"))
+	u.installPortal(t, long)
+	u.installPortal(t, short)
 	cfg, _ := json.Marshal(map[string]any{"pkcs11": map[string]string{"module": tok.Module, "token": tok.Label}})
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)

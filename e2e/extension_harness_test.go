@@ -54,6 +54,9 @@ func (u *user) browserLangEnvFlags(t *testing.T, lang string, env, flags []strin
 		chromedp.Flag("accept-lang", lang),
 		chromedp.Env(append(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang), env...)...),
 	}
+	if len(u.tlsPins) > 0 {
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
+	}
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
 		if ok {

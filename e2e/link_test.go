@@ -162,7 +162,7 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	u.installPortal(t, p)
 	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID, serial := jsonField(t, out, "id"), admin.NormalizeSerial(jsonField(t, out, "serial"))
 	rec := recordHost(t, u)

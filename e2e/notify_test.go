@@ -45,7 +45,7 @@ func expiryNotifications(t *testing.T, lang string) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	u.installPortal(t, p)
 	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
 
@@ -168,7 +168,7 @@ func TestWarningDaysAgree(t *testing.T) {
 	code := p.Invite(t, userID)
 	managedPolicy(t, map[string]any{"warningDays": []int{7, 60}})
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
+	u.installPortal(t, p)
 	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID := jsonField(t, out, "id")
 
