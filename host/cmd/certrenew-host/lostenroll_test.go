@@ -35,14 +35,15 @@ func TestLostEnrollAnswer(t *testing.T) {
 			if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(l.p.Dir, "ca", "root.pem")); err != nil {
 				t.Fatalf("install: %v %s", err, errOut)
 			}
-			args := []string{"enroll", "--portal", l.url, "--user", user, "--invitation", code, "--password-stdin"}
+			args := []string{"enroll", "--portal", l.url, "--user", user, "--invitation-stdin", "--password-stdin"}
+			stdin := "pw-" + user + "\n" + code + "\n"
 			if tc.hostPoint != "" {
-				_, _, err := e.run(t, "pw-"+user+"\n", []string{"CERTRENEW_FAILPOINT=" + tc.hostPoint}, args...)
+				_, _, err := e.run(t, stdin, []string{"CERTRENEW_FAILPOINT=" + tc.hostPoint}, args...)
 				wantKilled(t, err)
 			} else {
 				reached, release := l.gate.Arm(tc.portalPoint)
 				cmd := &hostCmd{Cmd: e.cmd(args...), done: make(chan error, 1)}
-				cmd.Stdin = strings.NewReader("pw-" + user + "\n")
+				cmd.Stdin = strings.NewReader(stdin)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
@@ -69,7 +70,7 @@ func TestLostEnrollAnswer(t *testing.T) {
 				if err != nil || json.Unmarshal([]byte(out), &lr) != nil || len(lr.Certs) != 0 {
 					t.Fatalf("after the undone enrollment: %v %s %s", err, out, errOut)
 				}
-				if _, errOut, err := e.run(t, "pw-"+user+"\n", nil, args...); err != nil {
+				if _, errOut, err := e.run(t, stdin, nil, args...); err != nil {
 					t.Fatalf("enroll again with the same code: %v %s", err, errOut)
 				}
 				issued, _ = l.p.Store.Certs(ctx, user)
