@@ -60,6 +60,9 @@ func TestLostEnrollAnswer(t *testing.T) {
 				wantKilled(t, cmd.wait())
 				release()
 			}
+			// The journal of the interrupted enrollment keeps no secret.
+			assertNoSecret(t, e.home, code)
+			assertNoSecret(t, e.home, "pw-"+user)
 			issued, _ := l.p.Store.Certs(ctx, user)
 			if tc.enrolled != (len(issued) == 1) {
 				t.Fatalf("the portal issued %d certificates", len(issued))
