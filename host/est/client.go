@@ -175,7 +175,7 @@ func (c *Client) do(ctx context.Context, method, op string, id *Identity, body [
 	if len(data) > maxResponse {
 		return nil, fmt.Errorf("%w: body over %d bytes", ErrBadResponse, maxResponse)
 	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+	if resp.StatusCode != http.StatusOK {
 		return nil, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 	}
 	return data, nil

@@ -24,7 +24,7 @@ const (
 	// the portal refuses every request for that key.
 	IssuedPath = "/certrenew/issued"
 	// ConfirmPath records that the client holds and uses the certificate
-	// it presents over mutual TLS: 204, or the refusals of simplereenroll
+	// it presents over mutual TLS: 200 "confirmed", or the refusals of simplereenroll
 	// (client_cert_required, cert_revoked, cert_expired). Superseded
 	// certificates are revoked only once their successor is confirmed
 	// (see portal/store.SweepRule).
@@ -110,8 +110,9 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, log zerolog.Lo
 		return err
 	}
 	log.Info().Str("serial", cur.Serial).Str("user", cur.UserID).Msg("holder confirmed the certificate")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusNoContent)
+	_, _ = w.Write([]byte("confirmed\n"))
 	return nil
 }
 

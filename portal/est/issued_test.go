@@ -81,7 +81,7 @@ func TestConfirm(t *testing.T) {
 	if c, _ := p.Store.Cert(ctx, c1.SerialNumber.Text(16)); !c.ConfirmedAt.IsZero() {
 		t.Fatal("confirmed before use")
 	}
-	if st := p.Confirm(t, c1, k1); st != http.StatusNoContent {
+	if st := p.Confirm(t, c1, k1); st != http.StatusOK {
 		t.Fatalf("confirm: %d", st)
 	}
 	if c, _ := p.Store.Cert(ctx, c1.SerialNumber.Text(16)); c.ConfirmedAt.IsZero() {

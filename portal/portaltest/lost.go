@@ -48,7 +48,7 @@ func (p *Portal) PostPath(t testing.TB, path string, csrDER []byte, clientCert *
 	}
 	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 	switch {
-	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/pkcs7-mime"):
 		if r.Certs, err = ParseCertsOnly(body); err != nil {
 			t.Fatal(err)
 		}
