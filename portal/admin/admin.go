@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/invite"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
@@ -35,19 +36,17 @@ var ErrBadInput = errors.New("invalid input")
 
 // MaxIDLen bounds user IDs; they become certificate common names (RFC 5280
 // upper bound ub-common-name is 64).
-const MaxIDLen = 64
+const MaxIDLen = limit.MaxUserIDLen
 
 // CheckUserID accepts IDs made of letters, digits and . _ @ - (no colon:
-// HTTP Basic, RFC 7617, Section 2, forbids it in the user ID).
+// HTTP Basic, RFC 7617, Section 2, forbids it in the user ID): the rule of
+// limit.ValidUserID, which the login form and EST apply to what they get.
 func CheckUserID(id string) error {
 	if id == "" || len(id) > MaxIDLen {
 		return fmt.Errorf("%w: user ID must be 1 to %d characters", ErrBadInput, MaxIDLen)
 	}
-	for _, r := range id {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._@-", r)
-		if !ok {
-			return fmt.Errorf("%w: user ID %q may hold only letters, digits and . _ @ -", ErrBadInput, id)
-		}
+	if !limit.ValidUserID(id) {
+		return fmt.Errorf("%w: user ID %q may hold only letters, digits and . _ @ -", ErrBadInput, id)
 	}
 	return nil
 }
