@@ -22,6 +22,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
@@ -43,6 +44,8 @@ type Options struct {
 	Now func() time.Time
 	// PublicURL: see server.Config. URL stays the bound address.
 	PublicURL string
+	// Gate: see server.Config (tests hold hashes with its BeforeHash).
+	Gate *limit.Gate
 }
 
 // Portal is a running in-process portal.
@@ -91,7 +94,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 		t.Fatal(err)
 	}
 	srv, err := server.Listen(server.Config{
-		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL,
+		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,9 @@ type Config struct {
 	// and the server certificate's names come from it. "" means the listen
 	// address; required when that is unspecified (0.0.0.0, ::).
 	PublicURL string
+	// Gate bounds the password hashes in flight and the queue in front of
+	// them (see portal/limit); nil means the defaults.
+	Gate *limit.Gate
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
@@ -232,6 +235,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// One limiter for every password check: the login form and EST Basic.
 	lim := limit.New(s.cfg.Store, s.cfg.Now)
+	if s.cfg.Gate != nil {
+		lim.Gate = s.cfg.Gate
+	}
 	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim}).Register(mux)
 	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)

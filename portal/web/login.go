@@ -51,9 +51,19 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // sameOrigin reports whether a state-changing request comes from the
 // portal's own pages: its Origin header (RFC 6454, Section 7; sent with
-// every POST by current browsers) is the public origin.
+// every POST by current browsers) is the public origin. The portal's
+// pages have Referrer-Policy: no-referrer, under which a browser sends a
+// form's Origin as "null" (Fetch, "serializing a request origin"); then
+// Sec-Fetch-Site (W3C Fetch Metadata), which a page cannot set, must say
+// same-origin.
 func (h *Handler) sameOrigin(r *http.Request) bool {
-	return r.Header.Get("Origin") == strings.TrimSuffix(h.PublicURL, "/")
+	switch r.Header.Get("Origin") {
+	case strings.TrimSuffix(h.PublicURL, "/"):
+		return true
+	case "null", "":
+		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
+	}
+	return false
 }
 
 // login checks ID and password under the limiter shared with EST (see
