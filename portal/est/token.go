@@ -55,11 +55,11 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 		}
 		return NewProblem(CodeLinkInvalid, "the linked certificate is "+string(bound.Status))
 	}
-	if h.now().Before(bound.NotAfter) && (cur == nil || cur.Serial != bound.Serial) {
-		return NewProblem(CodeLinkCertRequired, "")
-	}
 	if !u.ReissueAllowed || bound.ReissueDenied {
 		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
+	}
+	if h.now().Before(bound.NotAfter) && (cur == nil || cur.Serial != bound.Serial) {
+		return NewProblem(CodeLinkCertRequired, "")
 	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
 		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
