@@ -155,8 +155,17 @@ var (
 	ErrLinkUsed      = errors.New("the renewal link was used")
 )
 
+// MaxLiveLinks bounds the renewal links one user can hold at once (not
+// expired, not used): each is a way to mint tokens, and a user needs one
+// per certificate at most.
+const MaxLiveLinks = 10
+
+// ErrTooManyLinks reports a user at MaxLiveLinks.
+var ErrTooManyLinks = errors.New("too many live renewal links")
+
 // CreateRenewalLink makes a renewal link (contract v2) bound to the
-// certificate serial of userID, valid for ttl (0: renewlink.DefaultTTL).
+// certificate serial of userID, valid for ttl (0: renewlink.DefaultTTL);
+// ErrTooManyLinks when the user holds MaxLiveLinks live ones.
 // The link holds no secret: its URL is renewlink.URL(origin, link.ID), and
 // its page mints the one-time token (MintLinkToken).
 func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, ttl time.Duration) (store.RenewalLink, error) {
@@ -174,6 +183,11 @@ func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, tt
 		return store.RenewalLink{}, fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
 	}
 	now := a.now()
+	if n, err := a.Store.LiveRenewalLinks(ctx, userID, now); err != nil {
+		return store.RenewalLink{}, err
+	} else if n >= MaxLiveLinks {
+		return store.RenewalLink{}, fmt.Errorf("%w: %d", ErrTooManyLinks, n)
+	}
 	l := store.RenewalLink{ID: renewlink.NewLinkID(), Serial: c.Serial, UserID: userID, Created: now, Expires: now.Add(ttl)}
 	if err := a.Store.CreateRenewalLink(ctx, l); err != nil {
 		return store.RenewalLink{}, err

@@ -68,6 +68,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 		t.Fatalf("retry within grace: %d %s", r.Status, r.Body)
 	}
 	clk.Advance(2 * time.Hour)
+	p.Sweep(t) // the server's minutely sweep, now.
 	crl := fetchCRL(t, p)
 	if !listed(crl, c1.SerialNumber) {
 		t.Fatal("superseded cert not revoked after the grace period")

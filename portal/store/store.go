@@ -219,6 +219,13 @@ type Store interface {
 	// the link's token was redeemed (by a concurrent request too).
 	MintLinkToken(ctx context.Context, id string, tokenHash []byte, now time.Time) (RenewalLink, error)
 
+	// LiveRenewalLinks counts userID's renewal links that can still mint a
+	// token at now: not expired, their token not redeemed.
+	LiveRenewalLinks(ctx context.Context, userID string, now time.Time) (int, error)
+	// PruneRenewalLinks forgets the renewal links and tokens that expired
+	// at or before before.
+	PruneRenewalLinks(ctx context.Context, before time.Time) error
+
 	// Throttles returns the password-failure records of those keys that
 	// have one (see portal/limit).
 	Throttles(ctx context.Context, keys ...string) (map[string]Throttle, error)

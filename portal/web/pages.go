@@ -92,6 +92,10 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": "not_renewable"})
 		return
 	}
+	if errors.Is(err, admin.ErrTooManyLinks) {
+		h.render(w, r, http.StatusTooManyRequests, "error", map[string]any{"Msg": "too_many_links"})
+		return
+	}
 	if err != nil {
 		h.Log.Error().Err(err).Msg("renewal link")
 		http.Error(w, "internal error", http.StatusInternalServerError)
