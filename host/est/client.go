@@ -109,6 +109,16 @@ func (c *Client) SimpleEnroll(ctx context.Context, user, password string, csrDER
 	return c.enroll(ctx, "simpleenroll", nil, user, password, csrDER)
 }
 
+// SimpleEnrollAs is SimpleEnroll over mutual TLS with id: what redeeming a
+// portal renewal link of a certificate that is still valid takes (the
+// portal refuses link_cert_required without it).
+func (c *Client) SimpleEnrollAs(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	if id == nil {
+		return nil, nil, errors.New("est: mutual TLS needs the current identity")
+	}
+	return c.enroll(ctx, "simpleenroll", id, user, password, csrDER)
+}
+
 // SimpleReenroll renews over mutual TLS with the current identity, plus HTTP
 // Basic. See RFC 7030, Section 4.2.2.
 func (c *Client) SimpleReenroll(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {

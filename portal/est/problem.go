@@ -93,6 +93,16 @@ var titles = map[string]struct {
 	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
 }
 
+// Codes lists every code a Problem can carry (clients check they map them
+// all).
+func Codes() []string {
+	out := make([]string, 0, len(titles))
+	for c := range titles {
+		out = append(out, c)
+	}
+	return out
+}
+
 // NewProblem returns the Problem for code with the given safe detail.
 func NewProblem(code, detail string) *Problem {
 	t, ok := titles[code]
