@@ -94,8 +94,9 @@ func TestParallelGuessesEST(t *testing.T) {
 // valid certificate out of renewal. Five guesses at alice's ID lock it
 // (and the guessing address), for simpleenroll and the web login; alice,
 // from that same address, still renews with her certificate over mutual
-// TLS (simplereenroll, and a renewal link of her valid certificate): those
-// attempts count against the certificate, not the ID. The certificate's
+// TLS (simplereenroll, and a renewal link of her valid certificate), and
+// logs in from a browser that presents it: those attempts count against
+// the certificate, not the ID. The certificate's
 // own count still stops guessing by whoever holds it.
 func TestTargetedLockoutSparesCertHolder(t *testing.T) {
 	p := portaltest.Start(t)
@@ -112,6 +113,18 @@ func TestTargetedLockoutSparesCertHolder(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("web login of the locked ID: %d", resp.StatusCode)
+	}
+
+	// The login form, from a browser that presents the certificate.
+	web := p.Client(portaltest.TLSCert(old, oldKey))
+	web.Jar, _ = cookiejar.New(nil)
+	resp, err = portaltest.Login(web, p.URL, alice, alicePw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/menu" {
+		t.Fatalf("web login with the certificate under the ID's lockout: %d %s", resp.StatusCode, resp.Request.URL.Path)
 	}
 
 	key := newKey(t)
