@@ -104,18 +104,28 @@ func TestCountedBeforeHash(t *testing.T) {
 				})
 			}
 			// The refused ones answer while the admitted ones hold.
-			busy := 0
-			for busy < n-tc.hashes {
-				var be *BusyError
-				if err := <-errs; !errors.As(err, &be) {
-					t.Fatalf("refusal %d: %v", busy, err)
+			var once sync.Once
+			free := func() { once.Do(func() { close(release) }) }
+			defer free()
+			started := 0
+			for busy := 0; busy < n-tc.hashes; {
+				select {
+				case err := <-errs:
+					var be *BusyError
+					if !errors.As(err, &be) {
+						t.Fatalf("refusal %d: %v", busy, err)
+					}
+					busy++
+				case <-entered:
+					if started++; started > tc.hashes {
+						t.Fatalf("%d hashes started, at most %d may", started, tc.hashes)
+					}
 				}
-				busy++
 			}
-			for range tc.hashes {
+			for ; started < tc.hashes; started++ {
 				<-entered
 			}
-			close(release)
+			free()
 			wg.Wait()
 			close(errs)
 			for err := range errs {
