@@ -6,6 +6,7 @@
 package est
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -121,6 +122,14 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, cur *store.
 	if !limit.ValidUserID(id) {
 		return store.User{}, NewProblem(CodeBadPassword, "")
 	}
+	// Take the body in now (bounded): the server notices a client that
+	// went away only once its body is consumed, and a wait for a hash
+	// slot must end with the client.
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodySize))
+	if err != nil {
+		return store.User{}, NewProblem(CodeBadRequest, "request body unreadable or too large")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	keys := []limit.Key{limit.UserKey(id), limit.AddrKey(limit.ClientAddr(r))}
 	if cur != nil {
 		if id != cur.UserID {

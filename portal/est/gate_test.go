@@ -245,3 +245,67 @@ func webLinkToken(t *testing.T, p *portaltest.Portal, user, pw, serial string) s
 	}
 	return tok.Token
 }
+
+// Issue 11, point 2: the queue in front of the hash slots is bounded and
+// honours the request's context, on the real server. One slot, one place
+// in the queue: with a hash held, a second request waits, a third is
+// answered 503 server_busy at once; when the waiting client goes away it
+// leaves the queue without a hash and its attempt is given back.
+func TestHashQueueBoundedAndCancellable(t *testing.T) {
+	entered, release := make(chan struct{}, 4), make(chan struct{})
+	g := &limit.Gate{Slots: 1, Queue: 1, BeforeHash: func() { entered <- struct{}{}; <-release }}
+	p := portaltest.StartWith(t, portaltest.Options{Gate: g})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	for _, u := range []string{"ann", "ben", "cat"} {
+		p.AddUser(t, u, "user-secret-pw")
+	}
+	csr := portaltest.CSR(t, newKey(t), cn("x"), "x")
+	first := make(chan *portaltest.Response, 1)
+	go func() { first <- p.Post(t, "simpleenroll", "ann", "wrong-password", csr, nil) }()
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	second := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+"/.well-known/est/simpleenroll", strings.NewReader("x"))
+		req.SetBasicAuth("ben", "wrong-password")
+		resp, err := p.Client(nil).Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		second <- err
+	}()
+	waitFor(t, func() bool { return g.Waiting() == 2 })
+	r := p.Post(t, "simpleenroll", "cat", "user-secret-pw", csr, nil)
+	if r.Status != http.StatusServiceUnavailable || r.Problem != "server_busy" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("third request with the queue full: %d %s", r.Status, r.Body)
+	}
+	cancel()
+	if err := <-second; err == nil {
+		t.Fatal("the cancelled request was answered")
+	}
+	waitFor(t, func() bool { return g.Waiting() == 1 })
+	recs, err := p.Store.Throttles(context.Background(), limit.UserKey("ben").ID)
+	if err != nil || recs[limit.UserKey("ben").ID].Failures != 0 {
+		t.Fatalf("the abandoned attempt stayed counted: %+v %v", recs, err)
+	}
+	free()
+	wantProblem(t, <-first, http.StatusUnauthorized, "bad_password")
+	if g.Hashes() != 1 {
+		t.Fatalf("%d hashes, want 1", g.Hashes())
+	}
+}
+
+// waitFor polls cond (a condition, not a timing) until it holds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
