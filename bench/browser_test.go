@@ -101,7 +101,7 @@ func enrolledHome(b *testing.B, host string) []string {
 		}
 	}
 	run("", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
-	run(benchPassword+"\n", "enroll", "--portal", p.URL, "--user", "bench", "--invitation", code, "--password-stdin")
+	run(benchPassword+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", "bench", "--password-stdin", "--invitation-stdin")
 	return env
 }
 

@@ -43,6 +43,9 @@ func firefoxExtension(t *testing.T) string {
 		ffBuild.dir = filepath.Join(filepath.Dir(built.extension), "extension-firefox")
 		cmd := exec.Command("bash", "scripts/build-extension.sh", ffBuild.dir, "firefox")
 		cmd.Dir, _ = filepath.Abs("..")
+		// Host access to the test pages (127.0.0.1), where the worker
+		// registers the content script for the configured portal.
+		cmd.Env = append(os.Environ(), "CERTRENEW_PORTAL_MATCHES="+portalMatches)
 		ffBuild.out, ffBuild.err = cmd.CombinedOutput()
 		if ffBuild.err == nil {
 			testPages(t, ffBuild.dir)

@@ -35,19 +35,19 @@ func errorScreens(t *testing.T, lang string) {
 	short := portaltest.StartWith(t, portaltest.Options{Validity: 5 * time.Second})
 	u := newUser(t)
 	u.env = append(u.env, "SOFTHSM2_CONF="+tok.Conf)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(long.Dir, "ca", "root.pem"))
-	u.host(t, "", "install", "--portal-ca", filepath.Join(short.Dir, "ca", "root.pem"))
+	u.installPortal(t, long)
+	u.installPortal(t, short)
 	cfg, _ := json.Marshal(map[string]any{"pkcs11": map[string]string{"module": tok.Module, "token": tok.Label}})
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	long.AddUser(t, userID, password)
 	short.AddUser(t, userID, password)
-	out := u.host(t, password+"\n"+tok.PIN+"\n", "enroll", "--portal", long.URL, "--user", userID,
-		"--invitation", long.Invite(t, userID), "--password-stdin", "--pin-stdin", "--backend", "pkcs11", "--json")
+	out := u.host(t, password+"\n"+long.Invite(t, userID)+"\n"+tok.PIN+"\n", "enroll", "--portal", long.URL, "--user", userID,
+		"--invitation-stdin", "--password-stdin", "--pin-stdin", "--backend", "pkcs11", "--json")
 	onToken := jsonField(t, out, "id")
-	out = u.host(t, password+"\n", "enroll", "--portal", short.URL, "--user", userID,
-		"--invitation", short.Invite(t, userID), "--password-stdin", "--backend", "soft", "--json")
+	out = u.host(t, password+"\n"+short.Invite(t, userID)+"\n", "enroll", "--portal", short.URL, "--user", userID,
+		"--invitation-stdin", "--password-stdin", "--backend", "soft", "--json")
 	expired := jsonField(t, out, "id")
 	// The short-lived certificate expires (the host's list says so).
 	for deadline := time.Now().Add(time.Minute); !strings.Contains(u.host(t, "", "list", "--json"), `"status": "expired"`); time.Sleep(200 * time.Millisecond) {

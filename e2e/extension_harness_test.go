@@ -54,6 +54,9 @@ func (u *user) browserLangEnvFlags(t *testing.T, lang string, env, flags []strin
 		chromedp.Flag("accept-lang", lang),
 		chromedp.Env(append(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang), env...)...),
 	}
+	if len(u.tlsPins) > 0 {
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
+	}
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
 		if ok {
@@ -139,8 +142,8 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 }
 
 // managedPolicy writes the extension's managed storage (3rdparty policy)
-// before Chromium starts; only root can.
-func managedPolicy(t *testing.T, values map[string]any) {
+// before Chromium starts; only root can. It returns the policy file.
+func managedPolicy(t *testing.T, values map[string]any) string {
 	t.Helper()
 	dir := "/etc/chromium/policies/managed"
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,6 +155,7 @@ func managedPolicy(t *testing.T, values map[string]any) {
 		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
 	}
 	t.Cleanup(func() { os.Remove(file) })
+	return file
 }
 
 // shotLang saves a screenshot named for the language too (unless the

@@ -24,7 +24,7 @@ func TestFirefoxRenewalLink(t *testing.T) {
 	code := p.Invite(t, userID)
 	u := newUser(t)
 	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	serial := admin.NormalizeSerial(jsonField(t, out, "serial"))
 	link := p.RenewalLink(t, userID, serial, 0)
 	linkID := link[strings.LastIndex(link, "/")+1:]

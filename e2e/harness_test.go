@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -58,6 +61,9 @@ type user struct {
 	home  string
 	state string
 	env   []string
+	// tlsPins are the SHA-256 hashes (base64) of the portals' TLS keys,
+	// which Chromium accepts without a CA (see installPortal).
+	tlsPins []string
 }
 
 func newUser(t *testing.T) *user {
@@ -81,6 +87,25 @@ func (u *user) host(t *testing.T, stdin string, args ...string) string {
 		t.Fatalf("certrenew-host %v: %v\n%s", args, err, out)
 	}
 	return string(out)
+}
+
+// installPortal registers the host with the browsers and gives it the
+// portal's root to authenticate the EST server (RFC 7030, Section 3.6.1),
+// as an administrator does with `install --portal-ca`. That root is a trust
+// anchor for client certificates only, never for TLS servers (issue 11), so
+// Chromium is told to accept the portal's own TLS key by its hash
+// (--ignore-certificate-errors-spki-list), as it would a portal with a
+// public certificate: nothing else signed by the portal's CA passes.
+func (u *user) installPortal(t *testing.T, p *portaltest.Portal) {
+	t.Helper()
+	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.pinTLS(p)
+}
+
+// pinTLS makes Chromium, started after, accept the portal's TLS key.
+func (u *user) pinTLS(p *portaltest.Portal) {
+	sum := sha256.Sum256(p.Server.ServerCert().Leaf.RawSubjectPublicKeyInfo)
+	u.tlsPins = append(u.tlsPins, base64.StdEncoding.EncodeToString(sum[:]))
 }
 
 // autoSelectPolicy makes Chromium present a client certificate to url

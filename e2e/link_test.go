@@ -145,23 +145,25 @@ func TestRenewalLinkHandoff(t *testing.T) {
 
 func renewalLinkHandoff(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	// The build names the test portal (CERTRENEW_PORTAL_MATCHES): the
-	// content script runs there only, not on every site.
+	// The build names the test portal (CERTRENEW_PORTAL_MATCHES): host
+	// access there, and no static content script (the worker registers it
+	// for the configured portals; TestExtensionTrustsOwnPages).
 	var mf struct {
-		ContentScripts []struct{ Matches []string } `json:"content_scripts"`
-		External       struct{ Matches []string }   `json:"externally_connectable"`
+		ContentScripts  []any                      `json:"content_scripts"`
+		HostPermissions []string                   `json:"host_permissions"`
+		External        struct{ Matches []string } `json:"externally_connectable"`
 	}
 	data, _ := os.ReadFile(filepath.Join(built.extension, "manifest.json"))
-	if err := json.Unmarshal(data, &mf); err != nil || len(mf.ContentScripts) != 1 ||
-		!slices.Equal(mf.ContentScripts[0].Matches, []string{portalMatches}) || !slices.Equal(mf.External.Matches, []string{portalMatches}) {
-		t.Fatalf("built manifest content_scripts/externally_connectable: %s", data)
+	if err := json.Unmarshal(data, &mf); err != nil || mf.ContentScripts != nil ||
+		!slices.Equal(mf.HostPermissions, []string{portalMatches}) || !slices.Equal(mf.External.Matches, []string{portalMatches}) {
+		t.Fatalf("built manifest content_scripts/host_permissions/externally_connectable: %s", data)
 	}
 	p := portaltest.Start(t)
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	u.installPortal(t, p)
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID, serial := jsonField(t, out, "id"), admin.NormalizeSerial(jsonField(t, out, "serial"))
 	rec := recordHost(t, u)
 

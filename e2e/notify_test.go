@@ -45,8 +45,8 @@ func expiryNotifications(t *testing.T, lang string) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	u.installPortal(t, p)
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
 
 	browser := u.browserLang(t, lang)
@@ -168,8 +168,8 @@ func TestWarningDaysAgree(t *testing.T) {
 	code := p.Invite(t, userID)
 	managedPolicy(t, map[string]any{"warningDays": []int{7, 60}})
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n", "enroll", "--portal", p.URL, "--user", userID, "--invitation", code, "--password-stdin", "--json")
+	u.installPortal(t, p)
+	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 	certID := jsonField(t, out, "id")
 
 	browser := u.browser(t)

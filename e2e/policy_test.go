@@ -38,7 +38,7 @@ func managedPolicyTest(t *testing.T, lang string) {
 		"allowedBackends":  []string{"auto", "pkcs11", "soft"},
 	})
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.installPortal(t, p)
 	browser := u.browserLang(t, lang)
 	ctx, closeTab := openExt(t, browser, "options.html")
 	defer closeTab()

@@ -28,7 +28,7 @@ func TestToolbarRenewal(t *testing.T) {
 	autoSelectPolicy(t, p.URL)
 
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.installPortal(t, p)
 	release := filepath.Join(u.home, "release-renewal")
 	if err := os.WriteFile(release, nil, 0o600); err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"path/filepath"
-
 	"github.com/chromedp/chromedp"
 
 	"github.com/certrenew/certrenew/host/store/nss"
@@ -25,7 +23,7 @@ func TestRenewAcrossCARebuild(t *testing.T) {
 	code := p.Invite(t, userID)
 	autoSelectPolicy(t, p.URL)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.installPortal(t, p)
 	browser := u.browser(t)
 	ctx, closeTab := tab(t, browser)
 	defer closeTab()
@@ -67,12 +65,12 @@ func TestRenewAcrossCARebuild(t *testing.T) {
 	for name, root := range map[string]string{"CA2": nss.CANickname(ca2.Root), "CA1": nss.CANickname(oldRoot)} {
 		found := false
 		for _, line := range strings.Split(view.listing, "\n") {
-			if strings.HasPrefix(line, root) && strings.HasSuffix(strings.TrimSpace(line), "CT,,") {
+			if strings.HasPrefix(line, root) && strings.HasSuffix(strings.TrimSpace(line), " T,,") {
 				found = true
 			}
 		}
 		if !found {
-			t.Fatalf("NSS does not trust the %s root (%s):\n%s", name, root, view.listing)
+			t.Fatalf("NSS does not trust the %s root (%s) for client certificates only:\n%s", name, root, view.listing)
 		}
 	}
 	u.nssVerifies(t, view.nickname(t))

@@ -36,7 +36,7 @@ func screens(t *testing.T, lang string) {
 	p.AddUser(t, userID, password)
 	code := p.Invite(t, userID)
 	u := newUser(t)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.installPortal(t, p)
 	release := filepath.Join(u.home, "release")
 	// The host waits at "issued" while the release file is missing.
 	browser := u.browserLangEnv(t, lang, "CERTRENEW_FAILPOINT=wait:issued:"+release)

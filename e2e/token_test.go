@@ -119,7 +119,7 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	autoSelectPolicy(t, p.URL)
 
 	u = newUser(t)
-	u.host(t, "", "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem"))
+	u.installPortal(t, p)
 	cfg, _ := json.Marshal(tok.config)
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
@@ -259,6 +259,9 @@ func (u *user) headfulBrowser(t *testing.T, display string, extraEnv ...string) 
 		chromedp.Flag("load-extension", built.extension),
 		chromedp.Flag("disable-extensions-except", built.extension),
 		chromedp.Env(append(append([]string{"DISPLAY=" + display}, u.env...), extraEnv...)...),
+	}
+	if len(u.tlsPins) > 0 {
+		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelB := chromedp.NewContext(actx)

@@ -59,8 +59,29 @@ const ready = chrome.storage.local
 
 // --- UI ports -------------------------------------------------------------
 
+// The extension's own UI pages: only they may open a UI port, which can
+// run any host command and read every reply. A content script is this
+// extension too (same sender.id) but lives in a web page: its sender.url
+// is the page's, so it is refused here.
+const UI_PAGES = new Set(["/popup.html", "/app.html", "/options.html"]);
+
+function isOwnPage(sender) {
+  if (!sender || sender.id !== chrome.runtime.id || typeof sender.url !== "string") return false;
+  const base = chrome.runtime.getURL(""); // chrome-extension://ID/ or moz-extension://UUID/
+  const own = new URL(base);
+  let u;
+  try {
+    u = new URL(sender.url);
+  } catch (e) {
+    return false;
+  }
+  if (u.protocol !== own.protocol || u.host !== own.host || !UI_PAGES.has(u.pathname)) return false;
+  // Chrome also names the sender's origin; it must be this extension's.
+  return !sender.origin || sender.origin + "/" === base;
+}
+
 chrome.runtime.onConnect.addListener((p) => {
-  if (p.name !== "ui" || p.sender.id !== chrome.runtime.id) {
+  if (p.name !== "ui" || !isOwnPage(p.sender)) {
     p.disconnect();
     return;
   }
@@ -98,10 +119,15 @@ function onUIMessage(p, m) {
       settingsForUI().then((s) => safePost(p, { kind: "settings", settings: s }));
       break;
     case "setSettings":
-      saveSettings(m.values).then(settingsForUI).then((s) => {
-        broadcast({ kind: "settings", settings: s });
-        if (list) updateBadge(list);
-      });
+      // Answered once the content script follows the new portals, so that
+      // "saved" means a portal page opened next gets it.
+      saveSettings(m.values)
+        .then(() => syncLinkScript().catch(() => {}))
+        .then(settingsForUI)
+        .then((s) => {
+          broadcast({ kind: "settings", settings: s });
+          if (list) updateBadge(list);
+        });
       break;
     case "mute":
       setMuted(m.certId, !!m.muted)

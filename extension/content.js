@@ -1,9 +1,9 @@
 // certrenew content script on portal renewal pages: forwards the page's
 // renewal-link message to the worker and posts the worker's answer back.
-// It runs on the portals the extension was built for
-// (CERTRENEW_PORTAL_MATCHES), or, in a build that names none, on every
-// https page whose path contains "renew"; the worker, not this script,
-// decides whether the page's origin is a configured portal.
+// It is not in the manifest: the worker registers it for the configured
+// portals' origins only (link.js, syncLinkScript), where the extension has
+// host access, and the worker still decides whether the page's origin is
+// a configured portal.
 "use strict";
 window.addEventListener("message", (e) => {
   if (e.source !== window || e.origin !== location.origin) return;

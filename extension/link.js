@@ -18,7 +18,10 @@ const LINK_TTL_MS = 30 * 60 * 1000;
 const TOKEN_RE = /^rt1_[A-Za-z0-9_-]{43}$/; // rt1_ + base64url(32 bytes)
 const SERIAL_RE = /^[0-9a-fA-F]{1,64}$/;
 const links = new Map(); // nonce -> {token, serial, user, portal, at}
-const refusedOrigins = new Map(); // "refused:" notification ID -> origin (not secret)
+// Refused links: one notification per origin and reason at a time, at most
+// REFUSED_MAX at once. The notification ID carries the reason and the
+// origin (neither secret), so no map outlives the notifications.
+const REFUSED_MAX = 3;
 
 function originOf(sender) {
   if (sender.origin && sender.origin !== "null") return sender.origin;
@@ -57,18 +60,7 @@ async function acceptLink(m, sender) {
   const { values } = await loadSettings();
   const reason = checkLink(m, origin, values.portalURLs);
   if (reason) {
-    if (reason === "origin_not_allowed" || reason === "origin_mismatch") {
-      // A click opens app.html#refused=ORIGIN: what happened and the way
-      // to Settings (notify.js).
-      const nid = NOTE_REFUSED + newNonce();
-      refusedOrigins.set(nid, origin);
-      chrome.notifications.create(nid, {
-        type: "basic",
-        iconUrl: "icons/icon128.png",
-        title: chrome.i18n.getMessage("notifyTitle"),
-        message: chrome.i18n.getMessage("linkRefused", [origin || "?"]),
-      });
-    }
+    if (reason === "origin_not_allowed" || reason === "origin_mismatch") await notifyRefused(origin, reason);
     return ack(false, reason);
   }
   expireLinks();
@@ -82,6 +74,106 @@ async function acceptLink(m, sender) {
   await chrome.tabs.create(create);
   return ack(true);
 }
+
+// notifyRefused tells the user that a page's link was refused, unless a
+// notification for the same origin and reason is still shown or
+// REFUSED_MAX refusals are: a page that posts link after link (or many
+// origins) gets no more than that. Calls are queued, so two refusals close
+// together do not both find none shown. A click opens
+// app.html#refused=ORIGIN: what happened and the way to Settings
+// (notify.js).
+let refusedQueue = Promise.resolve();
+function notifyRefused(origin, reason) {
+  const run = refusedQueue.then(async () => {
+    const nid = refusedID(origin, reason);
+    const shown = Object.keys(await chrome.notifications.getAll()).filter((k) => k.startsWith(NOTE_REFUSED));
+    if (shown.includes(nid) || shown.length >= REFUSED_MAX) return;
+    await chrome.notifications.create(nid, {
+      type: "basic",
+      iconUrl: "icons/icon128.png",
+      title: chrome.i18n.getMessage("notifyTitle"),
+      message: chrome.i18n.getMessage("linkRefused", [origin || "?"]),
+    });
+  });
+  refusedQueue = run.catch(() => {});
+  return refusedQueue;
+}
+
+// refusedID is "refused:REASON:ORIGIN"; refusedOrigin reads it back.
+function refusedID(origin, reason) {
+  return NOTE_REFUSED + reason + ":" + origin;
+}
+
+function refusedOrigin(nid) {
+  const rest = nid.slice(NOTE_REFUSED.length);
+  const i = rest.indexOf(":");
+  return i < 0 ? "" : rest.slice(i + 1);
+}
+
+// --- where the content script runs ------------------------------------------
+
+// The renewal-link relay (content.js) is registered at run time for the
+// configured portals (settings and policy) only, never declared in the
+// manifest for a broad pattern, and registered again when they or the
+// extension's host permissions change. It is injected only where the
+// extension holds host access (optional host permissions granted on the
+// options page, or the build's host_permissions): patterns without it are
+// left out, so getRegisteredContentScripts says where it really runs.
+const LINK_SCRIPT_ID = "certrenew-link";
+
+// portalMatches are the match patterns of the portal origins. Chrome's
+// patterns take a port; Firefox's do not (bug 1362809), so there a pattern
+// covers the host on every port, and checkLink still compares origins.
+function portalMatches(origins) {
+  const out = new Set();
+  for (const o of origins) {
+    let u;
+    try {
+      u = new URL(o);
+    } catch (e) {
+      continue;
+    }
+    if (u.protocol === "https:" && u.hostname) out.add("https://" + (IS_FIREFOX ? u.hostname : u.host) + "/*");
+  }
+  return Array.from(out).sort();
+}
+
+async function permittedMatches() {
+  const { values } = await loadSettings();
+  const out = [];
+  for (const m of portalMatches(values.portalURLs)) {
+    if (await chrome.permissions.contains({ origins: [m] }).catch(() => false)) out.push(m);
+  }
+  return out;
+}
+
+let scriptQueue = Promise.resolve();
+// syncLinkScript registers the content script for the permitted portal
+// patterns (none: unregistered); calls are queued.
+function syncLinkScript() {
+  const run = scriptQueue.then(async () => {
+    const want = await permittedMatches();
+    const cur = await chrome.scripting.getRegisteredContentScripts({ ids: [LINK_SCRIPT_ID] });
+    const have = cur.length ? (cur[0].matches || []).slice().sort() : null;
+    if (have && have.join(" ") === want.join(" ")) return want;
+    if (cur.length) await chrome.scripting.unregisterContentScripts({ ids: [LINK_SCRIPT_ID] });
+    if (want.length) {
+      await chrome.scripting.registerContentScripts([
+        { id: LINK_SCRIPT_ID, matches: want, js: ["content.js"], runAt: "document_start", allFrames: false, persistAcrossSessions: true },
+      ]);
+    }
+    return want;
+  });
+  scriptQueue = run.catch(() => {});
+  return run;
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "managed" || (area === "local" && SETTINGS_KEY in changes)) syncLinkScript().catch(() => {});
+});
+chrome.permissions.onAdded.addListener(() => syncLinkScript().catch(() => {}));
+chrome.permissions.onRemoved.addListener(() => syncLinkScript().catch(() => {}));
+syncLinkScript().catch(() => {}); // each start: policy may have changed while the browser was closed
 
 // ack is the answer the portal page waits for (the content script posts it
 // to the page; externally_connectable returns it to sendMessage).

@@ -102,9 +102,7 @@ function onNotificationClicked(nid) {
   chrome.notifications.clear(nid);
   if (nid.startsWith(NOTE_RENEW)) return openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
   if (nid.startsWith(NOTE_REFUSED)) {
-    const origin = refusedOrigins.get(nid) || "";
-    refusedOrigins.delete(nid);
-    return openApp("refused=" + encodeURIComponent(origin));
+    return openApp("refused=" + encodeURIComponent(refusedOrigin(nid)));
   }
 }
 

@@ -14,6 +14,7 @@ const SETTINGS_DEFAULTS = Object.freeze({
   warningDays: [30, 14, 7, 3, 1],
   allowedBackends: ["auto", "tpm", "pkcs11", "soft"],
   hardwareRequired: false,
+  serverTrustCAs: [],
 });
 const BACKENDS = ["auto", "tpm", "pkcs11", "soft"];
 // Firefox's extension pages are moz-extension: URLs. (A global `browser`
@@ -41,6 +42,17 @@ function cleanSettings(v) {
   return out;
 }
 
+// serverTrustCAs keeps the SHA-256 fingerprints (64 hex digits, colons
+// allowed) of a managed serverTrustCAs list, normalised; the rest is dropped.
+function serverTrustCAs(v) {
+  if (!Array.isArray(v)) return [];
+  const fps = v
+    .filter((x) => typeof x === "string")
+    .map((x) => x.replace(/[:\s]/g, "").toLowerCase())
+    .filter((x) => /^[0-9a-f]{64}$/.test(x));
+  return Array.from(new Set(fps));
+}
+
 // portalOrigin is the https origin of a portal URL, or "" when it is not one.
 function portalOrigin(u) {
   if (typeof u !== "string") return "";
@@ -54,7 +66,13 @@ function portalOrigin(u) {
 
 async function managedSettings() {
   try {
-    return cleanSettings(await chrome.storage.managed.get(null));
+    const raw = await chrome.storage.managed.get(null);
+    const out = cleanSettings(raw);
+    // Only the organisation widens trust: serverTrustCAs is never a user
+    // setting (cleanSettings drops it), only policy.
+    const fps = serverTrustCAs(raw && raw.serverTrustCAs);
+    if (fps.length) out.serverTrustCAs = fps;
+    return out;
   } catch (e) {
     return {}; // no policy (Firefox throws without one)
   }
@@ -109,5 +127,6 @@ function withKeyPolicy(req, values) {
     hardwareRequired: !!values.hardwareRequired,
     allowedBackends: values.allowedBackends.filter((b) => b !== "auto"),
   };
+  if (values.serverTrustCAs && values.serverTrustCAs.length) policy.serverTrustCAs = values.serverTrustCAs;
   return { request: Object.assign({}, req, { params: Object.assign({}, params, { policy }) }) };
 }

@@ -172,8 +172,8 @@ func TestHostAgainstGlobalsignServer(t *testing.T) {
 	}
 
 	var er struct{ Cert hostCert }
-	e.runJSON(t, &er, password+"\n", "enroll", "--portal", srv.URL, "--user", user,
-		"--invitation", "ignored-by-this-server", "--backend", "soft", "--password-stdin", "--json")
+	e.runJSON(t, &er, password+"\nignored-by-this-server\n", "enroll", "--portal", srv.URL, "--user", user,
+		"--invitation-stdin", "--backend", "soft", "--password-stdin", "--json")
 	if er.Cert.Subject != "CN=jo" || er.Cert.ID == "" || er.Cert.Serial == "" {
 		t.Fatalf("enroll result %+v", er.Cert)
 	}

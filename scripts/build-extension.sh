@@ -6,10 +6,12 @@
 #            scripts/build-extension.sh dist/extension-firefox firefox
 #
 # CERTRENEW_PORTAL_MATCHES="https://portal.example/*,..." names the
-# organisation's portals: the renewal-link content script runs on those
-# pages only (without it: every https page whose path holds "renew") and
-# Chrome's externally_connectable lists them (see wasm/cmd/extmanifest and
-# docs/extension.md, "Building for your portal").
+# organisation's portals: they become host_permissions (granted at install,
+# so the worker can register the renewal-link content script there for
+# portals set by policy, without a prompt) and Chrome's
+# externally_connectable lists them. Without it the extension asks for
+# access to a portal when the user saves it on the options page (see
+# wasm/cmd/extmanifest and docs/extension.md, "Building for your portal").
 #
 # Needs only Go. OUTDIR is emptied first. It then holds:
 #   manifest.json background.js settings.js notify.js link.js content.js

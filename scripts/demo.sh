@@ -15,6 +15,11 @@ fi
 rm -rf "$data"
 mkdir -p "$data"
 
+# The demo CA may vouch for loopback names only (RFC 5280 name
+# constraints): the host below trusts it for TLS servers too, so that the
+# browser reaches the demo portal, and then nothing else it signs passes.
+bin/certrenew-portal ca init --name-constraints localhost,127.0.0.1,::1 --data "$data" >/dev/null
+
 url_file="$state/portal.url"
 rm -f "$url_file"
 nohup bin/certrenew-portal serve --listen 127.0.0.1:0 --data "$data" >"$url_file" 2>"$state/portal.stderr" &
@@ -32,7 +37,8 @@ user="demo"
 password="$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)"
 printf '%s\n' "$password" | bin/certrenew-portal user add "$user" --password-stdin --data "$data" >/dev/null
 code="$(bin/certrenew-portal invite create --user "$user" --data "$data")"
-bin/certrenew-host install --portal-ca "$(bin/certrenew-portal ca path --data "$data")" >/dev/null
+ca_root="$(bin/certrenew-portal ca path --data "$data")"
+bin/certrenew-host install --portal-ca "$ca_root" --server-trust-ca "$ca_root" >/dev/null
 
 cat <<MSG
 
@@ -44,6 +50,9 @@ certrenew demo is running.
   invitation  $code
 
 certrenew-host is registered for Chromium and Chrome ($HOME/.config/{chromium,google-chrome}/NativeMessagingHosts).
+The demo CA is trusted for TLS servers after enrollment (install --server-trust-ca), so the browser
+reaches the portal; it is name-constrained to localhost, 127.0.0.1 and ::1. A portal's CA is
+otherwise installed for client certificates only (docs/trust.md).
 
 Next:
   1. Load the extension: chromium --load-extension=$root/dist/extension
@@ -51,7 +60,9 @@ Next:
   2. Click the certrenew toolbar button > Enroll: portal $url, the user ID, password and invitation above.
   3. Renew it: ⁝ > Renew > OK > password > Activate.
      From a terminal instead:
-       bin/certrenew-host enroll --portal $url --user $user --invitation $code --password-stdin
+       bin/certrenew-host enroll --portal $url --user $user --password-stdin --invitation-stdin
+         (then type the password, Enter, the invitation code, Enter: secrets are read
+          from stdin, never taken as arguments, which ps and shell history would show)
        bin/certrenew-host list
        bin/certrenew-host renew CERT-ID --password-stdin
   4. See the certificate at work: $url/mtls/whoami answers with the serial the browser presented.

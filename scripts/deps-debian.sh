@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  libnss3-tools   # certutil, pk12util: the NSS certificate database
+  libnss3-tools   # certutil, pk12util, vfychain: the NSS certificate database
   chromium        # the browser the end-to-end tests drive (headless)
   softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)

@@ -108,22 +108,37 @@ func (c *CLI) enroll(ctx context.Context, args []string) error {
 	var p proto.EnrollParams
 	fs.StringVar(&p.Portal, "portal", "", "portal URL (https://...)")
 	fs.StringVar(&p.User, "user", "", "user ID")
-	fs.StringVar(&p.Invitation, "invitation", "", "invitation code")
+	// --invitation CODE is still parsed, only to refuse it: an argument is
+	// in /proc/PID/cmdline for every local user and in shell history.
+	fs.String("invitation", "", "refused: use --invitation-stdin")
 	fs.StringVar(&p.Backend, "backend", "auto", "key backend: auto, soft, tpm or pkcs11")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
-	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the password)")
+	invStdin := fs.Bool("invitation-stdin", false, "read the invitation code from the second line of stdin (after the password)")
+	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the invitation code)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if isFlagSet(fs, "invitation") {
+		return fmt.Errorf("%w: --invitation CODE is refused: an argument is visible to every user of this computer (ps, /proc) and stays in shell history. "+
+			"Use --invitation-stdin and give the code on the line after the password, e.g. printf '%%s\\n%%s\\n' \"$PASSWORD\" \"$CODE\" | certrenew-host enroll ... --password-stdin --invitation-stdin", ErrUsage)
+	}
 	if !*pwStdin {
 		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
 	}
-	secrets, err := readSecrets(c.Stdin, *pinStdin)
+	if !*invStdin {
+		return fmt.Errorf("%w: --invitation-stdin is required (the invitation code is read from the line after the password)", ErrUsage)
+	}
+	pin := ""
+	if *pinStdin {
+		pin = "PIN"
+	}
+	// Stdin, one secret a line: the password, the invitation code, the PIN.
+	secrets, err := readLines(c.Stdin, "password", "invitation code", pin)
 	if err != nil {
 		return err
 	}
-	p.Password, p.PIN = secrets[0], secrets[1]
+	p.Password, p.Invitation, p.PIN = secrets[0], secrets[1], secrets[2]
 	res, err := c.run(ctx, proto.CmdEnroll, p)
 	if err != nil {
 		return err
@@ -201,37 +216,61 @@ func (c *CLI) printJSON(v any) error {
 }
 
 // readSecrets reads the password line and, if withPIN, the token PIN line
-// from r, with one buffered reader so the second line is not lost. The
-// result always has two elements; the PIN is "" without withPIN.
+// from r. The result always has two elements; the PIN is "" without withPIN.
 func readSecrets(r io.Reader, withPIN bool) ([]string, error) {
-	br := bufio.NewReader(r)
-	pw, err := readSecret(br)
-	if err != nil {
-		return nil, err
+	pin := ""
+	if withPIN {
+		pin = "PIN"
 	}
-	if !withPIN {
-		return []string{pw, ""}, nil
-	}
-	pin, err := readSecret(br)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --pin-stdin: the PIN must be the second line of stdin", ErrUsage)
-	}
-	return []string{pw, pin}, nil
+	return readLines(r, "password", pin)
 }
 
-// readSecret reads one line from r without echoing it anywhere.
-func readSecret(r io.Reader) (string, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReader(r)
+// readLines reads one secret a line from r, in the order named, with one
+// buffered reader so that no line is lost. An empty name is a secret not
+// asked for: its element is "" and it takes no line. Errors name the
+// secret and its line, never what was read.
+func readLines(r io.Reader, names ...string) ([]string, error) {
+	br := bufio.NewReader(r)
+	out := make([]string, len(names))
+	line := 0
+	for i, name := range names {
+		if name == "" {
+			continue
+		}
+		line++
+		s, err := readSecret(br)
+		if errors.Is(err, errNoLine) {
+			return nil, fmt.Errorf("%w: no %s on stdin (expected on line %d)", ErrUsage, name, line)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: the %s on stdin (line %d) is empty", ErrUsage, name, line)
+		}
+		out[i] = s
 	}
+	return out, nil
+}
+
+var (
+	errNoLine    = errors.New("no line")
+	errEmptyLine = errors.New("empty line")
+)
+
+// readSecret reads one line from r without echoing it anywhere.
+func readSecret(br *bufio.Reader) (string, error) {
 	line, err := br.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", fmt.Errorf("%w: no password on stdin", ErrUsage)
+		return "", errNoLine
 	}
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		return "", fmt.Errorf("%w: the password on stdin is empty", ErrUsage)
+		return "", errEmptyLine
 	}
 	return line, nil
+}
+
+// isFlagSet says whether name was given on the command line.
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

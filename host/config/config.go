@@ -7,7 +7,9 @@
 package config
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -84,6 +86,10 @@ type Settings struct {
 	TPMDevice string `json:"tpmDevice,omitempty"`
 	// PKCS11 is the token "auto" uses when there is no TPM.
 	PKCS11 PKCS11Settings `json:"pkcs11,omitzero"`
+	// ServerTrustCAs are SHA-256 fingerprints (hex) of CA certificates
+	// the organisation trusts for its TLS servers too; certrenew installs
+	// every other CA for client certificates only. See docs/trust.md.
+	ServerTrustCAs []string `json:"serverTrustCAs,omitempty"`
 }
 
 // PKCS11Settings names a PKCS#11 token. No PIN is ever kept here; the PIN
@@ -144,24 +150,79 @@ func (p Paths) Roots() (*x509.CertPool, error) {
 
 // AddTrust copies a PEM CA certificate into TrustDir.
 func (p Paths) AddTrust(pemFile string) (string, error) {
-	data, err := os.ReadFile(pemFile)
+	c, blk, err := readCA(pemFile)
 	if err != nil {
 		return "", err
-	}
-	blk, _ := pem.Decode(data)
-	if blk == nil || blk.Type != "CERTIFICATE" {
-		return "", fmt.Errorf("config: %s is not a PEM certificate", pemFile)
-	}
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		return "", fmt.Errorf("config: %s: %w", pemFile, err)
-	}
-	if !c.IsCA {
-		return "", fmt.Errorf("config: %s is not a CA certificate", pemFile)
 	}
 	if err := os.MkdirAll(p.TrustDir(), 0o700); err != nil {
 		return "", err
 	}
 	name := filepath.Join(p.TrustDir(), fmt.Sprintf("%x.pem", c.SerialNumber))
 	return name, os.WriteFile(name, pem.EncodeToMemory(blk), 0o600)
+}
+
+// ServerTrustDir holds PEM files of CAs the organisation trusts for its TLS
+// servers (`install --server-trust-ca`), besides Settings.ServerTrustCAs.
+func (p Paths) ServerTrustDir() string { return filepath.Join(p.Home, "server-trust") }
+
+// AddServerTrust copies a PEM CA certificate into ServerTrustDir and
+// returns its SHA-256 fingerprint.
+func (p Paths) AddServerTrust(pemFile string) (string, error) {
+	c, blk, err := readCA(pemFile)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(p.ServerTrustDir(), 0o700); err != nil {
+		return "", err
+	}
+	fp := fingerprint(c)
+	return fp, os.WriteFile(filepath.Join(p.ServerTrustDir(), fp+".pem"), pem.EncodeToMemory(blk), 0o600)
+}
+
+// ServerTrustCAs returns the fingerprints of the CAs trusted for TLS
+// servers: those s names and those in ServerTrustDir.
+func (p Paths) ServerTrustCAs(s Settings) ([]string, error) {
+	out := append([]string{}, s.ServerTrustCAs...)
+	ents, err := os.ReadDir(p.ServerTrustDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".pem") {
+			continue
+		}
+		c, _, err := readCA(filepath.Join(p.ServerTrustDir(), e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fingerprint(c))
+	}
+	return out, nil
+}
+
+func readCA(pemFile string) (*x509.Certificate, *pem.Block, error) {
+	data, err := os.ReadFile(pemFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	blk, _ := pem.Decode(data)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, nil, fmt.Errorf("config: %s is not a PEM certificate", pemFile)
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %s: %w", pemFile, err)
+	}
+	if !c.IsCA {
+		return nil, nil, fmt.Errorf("config: %s is not a CA certificate", pemFile)
+	}
+	return c, blk, nil
+}
+
+func fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(sum[:])
 }

@@ -56,6 +56,11 @@ type Config struct {
 	DefaultBackend string
 	// KeyPolicy is PolicyAny or PolicyHardwareRequired.
 	KeyPolicy string
+	// ServerTrustCAs are SHA-256 fingerprints (hex) of the CA
+	// certificates the organisation trusts for TLS servers too (see
+	// trust.go); every other CA certrenew installs is trusted for client
+	// certificates only.
+	ServerTrustCAs []string
 	// Failpoint, when set, is called with the name of each point an
 	// operation passes: every journal phase as it is recorded ("started",
 	// "key-made", "issued", "installed", "verified") and the moments in

@@ -41,6 +41,11 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	if _, err := e.recoverLocked(ctx); err != nil {
 		return nil, err
 	}
+	if p.Policy != nil {
+		if err := e.savePolicy(p.Policy.ServerTrustCAs); err != nil {
+			return nil, err
+		}
+	}
 
 	ent := state.Entry{ID: newID(), Portal: portal, User: p.User, Backend: name, Enrolled: e.cfg.Now().UTC()}
 	ent.Nickname = "certrenew-" + ent.ID

@@ -28,6 +28,28 @@ func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate)
 	if err != nil {
 		return err
 	}
+	e.announceRoots(ctx, asks)
+	return nil
+}
+
+// announceServerPrompts is announcePrompts for the roots trusted for TLS
+// servers by policy, on stores where that asks (store.ServerPrompter).
+func (e *Engine) announceServerPrompts(ctx context.Context, roots []*x509.Certificate) error {
+	p, ok := e.cfg.Store.(store.ServerPrompter)
+	if !ok || len(roots) == 0 {
+		return nil
+	}
+	asks, err := p.ServerPrompts(ctx, roots)
+	if err != nil {
+		return err
+	}
+	e.announceRoots(ctx, asks)
+	return nil
+}
+
+// announceRoots tells the context's notice function that the OS will ask
+// the user to confirm each of asks.
+func (e *Engine) announceRoots(ctx context.Context, asks []*x509.Certificate) {
 	fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice))
 	for _, c := range asks {
 		e.cfg.Log.Info().Str("subject", c.Subject.String()).Msg("the OS will ask the user to confirm a root CA")
@@ -35,7 +57,6 @@ func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate)
 			fn(proto.Notice{Kind: proto.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
 	}
-	return nil
 }
 
 // announceKeyUse tells the context's notice function, before the identity

@@ -108,13 +108,14 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	return leaf, nil
 }
 
-// install adds the chain's roots as trust anchors and its intermediates,
-// then the identity.
+// install adds the chain's roots as trust anchors (for client
+// certificates; for servers too where policy says so, see trust.go) and its
+// intermediates, then the identity.
 func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.Certificate) error {
 	if err := e.announcePrompts(ctx, rootsOf(chain)); err != nil {
 		return err
 	}
-	if err := e.cfg.Store.AddTrustAnchors(ctx, rootsOf(chain)); err != nil {
+	if err := e.addAnchors(ctx, rootsOf(chain)); err != nil {
 		return err
 	}
 	if err := e.cfg.Store.AddIntermediates(ctx, intermediatesOf(chain)); err != nil {

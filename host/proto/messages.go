@@ -191,6 +191,11 @@ type KeyPolicy struct {
 	// a choice of the UI, not a place, and is ignored here). Empty allows
 	// every backend.
 	AllowedBackends []string `json:"allowedBackends,omitempty"`
+	// ServerTrustCAs are SHA-256 fingerprints (hex, colons allowed) of
+	// the CA certificates the organisation trusts to identify its TLS
+	// servers (Wi-Fi, VPN, the portal). The host installs every other CA
+	// for client certificates only. (extension/schema.json serverTrustCAs)
+	ServerTrustCAs []string `json:"serverTrustCAs,omitempty"`
 }
 
 // Allows reports whether p lets a key be made in the backend name (one of

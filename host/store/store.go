@@ -25,8 +25,11 @@ type Identity struct {
 type Store interface {
 	// Name is a short description for diagnostics ("nss:/home/u/.pki/nssdb").
 	Name() string
-	// AddTrustAnchors installs CA certificates as trusted issuers of client
-	// and server certificates. Installing one that is present is a no-op.
+	// AddTrustAnchors installs CA certificates as trusted issuers of
+	// client certificates only: the browser needs a client certificate's
+	// chain present to send it, never its CA trusted to identify TLS
+	// servers (see ServerAnchors). A CA present with other trust is set
+	// to this. Installing one that is present is a no-op.
 	AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
 	// AddIntermediates installs CA certificates that are not trust anchors
 	// themselves, so that clients can build and send the full chain.
@@ -42,6 +45,31 @@ type Store interface {
 	RemoveIdentity(ctx context.Context, old Identity, keep *Identity) error
 	// HasCert reports whether the certificate is installed.
 	HasCert(ctx context.Context, id Identity) (bool, error)
+}
+
+// ServerAnchors is implemented by stores that can also trust a CA to
+// identify TLS servers. The engine calls it, instead of AddTrustAnchors,
+// only for the CAs an organisation names explicitly (managed policy
+// serverTrustCAs, or the host's `install --server-trust-ca`): a portal's
+// CA must never widen what the machine trusts by default.
+type ServerAnchors interface {
+	AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error
+}
+
+// ServerPrompter is implemented by stores where AddServerTrustAnchors makes
+// the OS ask the user when AddTrustAnchors does not (macOS: trust settings),
+// so the UI can say so first.
+type ServerPrompter interface {
+	// ServerPrompts returns the CAs whose AddServerTrustAnchors will make
+	// the OS ask.
+	ServerPrompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error)
+}
+
+// TrustScoper is implemented by stores that can find the CAs certrenew
+// installed with trust for TLS servers (a version before issue 11 did so
+// for every portal) and take it away from those keep does not name.
+type TrustScoper interface {
+	ScopeTrust(ctx context.Context, keep func(*x509.Certificate) bool) (changed []*x509.Certificate, err error)
 }
 
 // Prompter is implemented by stores where the OS itself asks the user

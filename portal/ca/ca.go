@@ -86,7 +86,7 @@ type CA struct {
 // if dir does not exist yet.
 func LoadOrCreate(dir string, log zerolog.Logger) (*CA, error) {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		if err := create(dir, 1); err != nil {
+		if err := create(dir, 1, Constraints{}); err != nil {
 			return nil, err
 		}
 		log.Info().Str("dir", dir).Int("generation", 1).Msg("created CA")
@@ -101,6 +101,26 @@ func LoadOrCreate(dir string, log zerolog.Logger) (*CA, error) {
 		Str("root_serial", c.Root.SerialNumber.Text(16)).Msg("loaded CA")
 	return c, nil
 }
+
+// ErrExists reports a CA directory that exists already.
+var ErrExists = errors.New("ca: the CA exists already (a rebuild makes a new generation)")
+
+// Init creates a new generation-1 CA in dir with the name constraints nc;
+// it fails with ErrExists if dir exists.
+func Init(dir string, nc Constraints) (*CA, error) {
+	if _, err := os.Stat(dir); err == nil {
+		return nil, ErrExists
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("ca: %w", err)
+	}
+	if err := create(dir, 1, nc); err != nil {
+		return nil, err
+	}
+	return Load(dir)
+}
+
+// Constraints returns the name constraints of the current generation.
+func (c *CA) Constraints() Constraints { return constraintsOf(c.Issuing) }
 
 // Load reads an existing CA directory and checks that each key matches its
 // certificate and that the issuing CA chains to the root.
@@ -169,7 +189,7 @@ func (c *CA) IssuingPool() *x509.CertPool {
 
 // create makes a fresh CA in a temporary sibling of dir and renames it into
 // place, so a crash never leaves a half-written CA at dir.
-func create(dir string, gen int) error {
+func create(dir string, gen int, nc Constraints) error {
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return fmt.Errorf("ca: %w", err)
@@ -196,6 +216,7 @@ func create(dir string, gen int) error {
 		IsCA:                  true,
 		MaxPathLen:            -1, // no limit: leaves room for rollover link certs.
 	}
+	nc.apply(rootTmpl)
 	root, err := sign(rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
 	if err != nil {
 		return err
@@ -213,6 +234,9 @@ func create(dir string, gen int) error {
 		IsCA:                  true,
 		MaxPathLenZero:        true,
 	}
+	// In the issuing CA too: RFC 5280 leaves a trust anchor's extensions
+	// to the relying party, and some ignore them.
+	nc.apply(issTmpl)
 	issuing, err := sign(issTmpl, root, &issKey.PublicKey, rootKey)
 	if err != nil {
 		return err

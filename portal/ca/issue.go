@@ -80,6 +80,10 @@ func (c *CA) ServerCert(extra ...string) (tls.Certificate, error) {
 		}
 		tmpl.DNSNames = append(tmpl.DNSNames, h)
 	}
+	c.constrain(tmpl)
+	if len(tmpl.DNSNames) == 0 && len(tmpl.IPAddresses) == 0 {
+		return tls.Certificate{}, fmt.Errorf("ca: the CA's name constraints (%s) permit none of the server's names", c.Constraints())
+	}
 	cert, err := sign(tmpl, c.Issuing, &key.PublicKey, c.issuingKey)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -101,4 +105,27 @@ func (c *CA) serverChain(leaf *x509.Certificate) [][]byte {
 		out = append(out, l.Raw)
 	}
 	return out
+}
+
+// constrain drops the names of a server certificate template that the
+// CA's name constraints do not permit (the loopback names it always adds):
+// a certificate naming one would fail every verifier.
+func (c *CA) constrain(tmpl *x509.Certificate) {
+	nc := c.Constraints()
+	if nc.IsZero() {
+		return
+	}
+	var dns []string
+	for _, d := range tmpl.DNSNames {
+		if nc.permits(d) {
+			dns = append(dns, d)
+		}
+	}
+	var ips []net.IP
+	for _, ip := range tmpl.IPAddresses {
+		if nc.permits(ip.String()) {
+			ips = append(ips, ip)
+		}
+	}
+	tmpl.DNSNames, tmpl.IPAddresses = dns, ips
 }

@@ -28,11 +28,26 @@ const (
 // link certificates between the old and the new root (RFC 4210, Section
 // 4.4). Certificates issued under earlier generations stay accepted as TLS
 // client certificates for re-enrollment. The caller reloads with Load.
+// The new generation keeps the old one's name constraints.
 func Rebuild(dir string) (*CA, error) {
 	old, err := Load(dir)
 	if err != nil {
 		return nil, err
 	}
+	return rebuild(dir, old, old.Constraints())
+}
+
+// RebuildWith is Rebuild with the new generation's name constraints nc
+// (the zero value: none).
+func RebuildWith(dir string, nc Constraints) (*CA, error) {
+	old, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return rebuild(dir, old, nc)
+}
+
+func rebuild(dir string, old *CA, nc Constraints) (*CA, error) {
 	oldRootKey, err := readKey(filepath.Join(dir, RootKeyFile), old.Root)
 	if err != nil {
 		return nil, err
@@ -44,7 +59,7 @@ func Rebuild(dir string) (*CA, error) {
 	}
 	defer os.RemoveAll(staging)
 	next := filepath.Join(staging, "ca")
-	if err := create(next, old.Generation+1); err != nil {
+	if err := create(next, old.Generation+1, nc); err != nil {
 		return nil, err
 	}
 	newRoot, err := readCert(filepath.Join(next, RootCertFile))

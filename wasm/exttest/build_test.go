@@ -127,7 +127,7 @@ func TestManifest(t *testing.T) {
 	if m.ManifestVersion != 3 {
 		t.Errorf("manifest_version = %d", m.ManifestVersion)
 	}
-	want := []string{"nativeMessaging", "storage", "alarms", "notifications"}
+	want := []string{"nativeMessaging", "storage", "alarms", "notifications", "scripting"}
 	if strings.Join(m.Permissions, ",") != strings.Join(want, ",") {
 		t.Errorf("permissions = %v, want %v", m.Permissions, want)
 	}

@@ -167,6 +167,9 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 	v.portalProblem = ""
 	v.edit.WarningDays = days
 	v.edit.PortalURLs = portals
+	if !v.locked("portalURLs") {
+		requestPortalAccess(portals)
+	}
 	v.saved = true
 	v.OnSave(ctx, *v.edit)
 }

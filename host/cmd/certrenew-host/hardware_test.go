@@ -54,8 +54,8 @@ func (e *env) entry(t *testing.T) state.Entry {
 func TestTokenEnrollRenewWithPIN(t *testing.T) {
 	s := hsmtest.NewSoftHSM(t)
 	e, p, code := hwEnv(t, map[string]any{"pkcs11": map[string]string{"module": s.Module, "token": s.Label}})
-	out, errOut, err := e.run(t, "pw-alice-1\n"+s.PIN+"\n", nil, "enroll", "--portal", p.URL, "--user", "alice",
-		"--invitation", code, "--backend", "auto", "--password-stdin", "--pin-stdin")
+	out, errOut, err := e.run(t, "pw-alice-1\n"+code+"\n"+s.PIN+"\n", nil, "enroll", "--portal", p.URL, "--user", "alice",
+		"--invitation-stdin", "--backend", "auto", "--password-stdin", "--pin-stdin")
 	if err != nil {
 		t.Fatalf("enroll: %v\n%s\n%s", err, out, errOut)
 	}
@@ -108,8 +108,8 @@ func TestTokenEnrollRenewWithPIN(t *testing.T) {
 func TestHardwareRequired(t *testing.T) {
 	e, p, code := hwEnv(t, map[string]any{"keyPolicy": "hardware-required", "tpmDevice": "/nonexistent/tpmrm0"})
 	for _, backend := range []string{"auto", "soft"} {
-		_, errOut, err := e.run(t, "pw-alice-1\n", nil, "enroll", "--portal", p.URL, "--user", "alice",
-			"--invitation", code, "--backend", backend, "--password-stdin")
+		_, errOut, err := e.run(t, "pw-alice-1\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", "alice",
+			"--invitation-stdin", "--backend", backend, "--password-stdin")
 		if err == nil || !strings.Contains(errOut, "[hardware_required]") {
 			t.Fatalf("--backend %s under hardware-required: %v %s", backend, err, errOut)
 		}

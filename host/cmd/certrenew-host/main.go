@@ -84,6 +84,10 @@ func run() int {
 	if err != nil {
 		logger.Error().Err(err).Msg("recovery incomplete")
 	}
+	// Once: CAs an older certrenew trusted for TLS servers lose it.
+	if err := eng.ScopeTrust(ctx); err != nil {
+		logger.Warn().Err(err).Msg("trust scope not applied; retried at the next start")
+	}
 	set := &commands.Set{Engine: eng, HostVersion: version, Recovered: recovered, Doctor: doctorEnv(paths, func() *x509.CertPool { r, _ := roots(); return r })}
 
 	if nativeMessaging {
@@ -112,9 +116,14 @@ func newEngine(ctx context.Context, paths config.Paths, s config.Settings, log z
 	if err := platformKeys(keys, db, paths, s); err != nil {
 		return nil, err
 	}
+	serverCAs, err := paths.ServerTrustCAs(s)
+	if err != nil {
+		return nil, err
+	}
 	cfg := engine.Config{
 		Dir: paths.Home, Keys: keys, Store: db, Log: log, LoadRoots: roots,
 		WarnDays: s.WarnDays, DefaultBackend: s.DefaultBackend, KeyPolicy: s.KeyPolicy,
+		ServerTrustCAs: serverCAs,
 	}
 	if fp := os.Getenv("CERTRENEW_FAILPOINT"); fp != "" {
 		cfg.Failpoint = failpoint(fp)
@@ -149,6 +158,7 @@ func doInstall(paths config.Paths, args []string) int {
 	fs := flag.NewFlagSet("install", flag.ContinueOnError)
 	bin := fs.String("path", "", "absolute path of certrenew-host for the manifest (default: this binary)")
 	portalCA := fs.String("portal-ca", "", "PEM file of a CA to trust for portal TLS (for portals without a public certificate)")
+	serverCA := fs.String("server-trust-ca", "", "PEM file of a CA the organisation trusts for its TLS servers too (Wi-Fi, VPN, the portal in browsers); see docs/trust.md")
 	system := fs.Bool("system", false, "register for every user of this machine (needs administrator rights)")
 	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
 	if err := fs.Parse(args); err != nil {
@@ -191,6 +201,14 @@ func doInstall(paths config.Paths, args []string) int {
 			return 1
 		}
 		fmt.Println("trusting portal CA", f)
+	}
+	if *serverCA != "" {
+		fp, err := paths.AddServerTrust(*serverCA)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "certrenew-host:", err)
+			return 1
+		}
+		fmt.Println("CA trusted for TLS servers from the next enrollment or renewal: sha256", fp)
 	}
 	return 0
 }
@@ -241,9 +259,10 @@ func usage() {
 usage: certrenew-host COMMAND [flags]
 
   list [--json]                                  managed certificates
-  enroll --portal URL --user ID --invitation CODE --password-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
+  enroll --portal URL --user ID --password-stdin --invitation-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]
+                                                 stdin: password, invitation code, PIN (one a line)
   renew CERT-ID --password-stdin [--pin-stdin]   renew (re-key); PIN = 2nd stdin line
-  install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE]
+  install [--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE]
                                                  register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)
   uninstall [--system] [--browser LIST]          remove the registration
   doctor [--json]                                diagnostics report (no secrets)

@@ -6,8 +6,8 @@
 // settings.
 //
 // macOS asks the user to confirm a change of trust settings (an
-// authentication dialog), so Store implements store.Prompter and tells its
-// Notice hook before that happens.
+// authentication dialog); AddServerTrustAnchors tells its Notice hook
+// before that happens.
 package keychain
 
 import (
@@ -53,6 +53,8 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 var _ store.Prompter = (*Store)(nil)
+var _ store.ServerAnchors = (*Store)(nil)
+var _ store.ServerPrompter = (*Store)(nil)
 var _ store.KeyUsePrompter = (*Store)(nil)
 
 // New returns the login keychain store.
@@ -63,9 +65,29 @@ func New(tempDir string) *Store {
 // Name describes the store.
 func (s *Store) Name() string { return "keychain:" + s.Keychain }
 
-// Prompts returns the CAs not yet trusted as roots: trusting each makes
-// macOS ask for the user's password.
+// Prompts returns the CAs whose AddTrustAnchors makes macOS ask the user:
+// none, since AddTrustAnchors changes no trust settings. (AddServerTrustAnchors,
+// an organisation's explicit choice, does ask; it tells Notice first.)
 func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
+	return nil, nil
+}
+
+// AddTrustAnchors adds cas to the keychain WITHOUT trust settings, as it
+// adds intermediates: a client certificate's chain must be present for the
+// browser to send it (Chrome on macOS builds it with SecTrust and ignores
+// the trust result: the server decides), but the portal's CA must not
+// become a root for TLS servers, code signing or anything else, and macOS
+// trust settings cannot say "client authentication only" (the ssl policy
+// constraint covers servers as well). VerifyIdentity checks the chain
+// against these CAs explicitly. Trust settings an older certrenew added
+// (-r trustRoot) are not removed here: see docs/platforms.md.
+func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	return s.AddIntermediates(ctx, cas)
+}
+
+// ServerPrompts implements store.ServerPrompter: the CAs not yet trusted
+// as roots, for which AddServerTrustAnchors makes macOS ask.
+func (s *Store) ServerPrompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for _, c := range cas {
 		ok, err := s.trusted(ctx, c)
@@ -79,10 +101,12 @@ func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.C
 	return out, nil
 }
 
-// AddTrustAnchors adds cas to the keychain as trusted roots (user trust
-// domain), telling Notice first about each one macOS will ask about.
-func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
-	todo, err := s.Prompts(ctx, cas)
+// AddServerTrustAnchors implements store.ServerAnchors, for the CAs an
+// organisation explicitly trusts for its servers: user-domain trust
+// settings as a root for the ssl (TLS), eap (802.1X Wi-Fi) and IPSec (VPN)
+// policies only, telling Notice first about each one macOS will ask about.
+func (s *Store) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	todo, err := s.ServerPrompts(ctx, cas)
 	if err != nil {
 		return err
 	}
@@ -90,8 +114,8 @@ func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) er
 		if s.Notice != nil {
 			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
-		err := s.withFile(c.Subject.CommonName+".pem", pemOf(c), func(f string) error {
-			_, err := s.Run.Run(ctx, "add-trusted-cert", "-r", "trustRoot", "-k", s.Keychain, f)
+		err = s.withFile(c.Subject.CommonName+".pem", pemOf(c), func(f string) error {
+			_, err := s.Run.Run(ctx, "add-trusted-cert", "-r", "trustRoot", "-p", "ssl", "-p", "eap", "-p", "IPSec", "-k", s.Keychain, f)
 			return err
 		})
 		if err != nil {
@@ -175,24 +199,17 @@ func (s *Store) Sweep() error {
 
 // VerifyIdentity checks that the certificate is in the keychain as an
 // identity (linked to its key) and that macOS finds it valid for TLS client
-// authentication (it chains to a trusted root).
+// authentication with its chain's root as the anchor (see verifyChain).
 func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
 	h := Fingerprint(id.Cert)
-	all, err := s.identities(ctx, false)
+	all, err := s.identities(ctx)
 	if err != nil {
 		return err
 	}
 	if !all[h] {
 		return fmt.Errorf("%w: no identity %s in %s", store.ErrNotVerified, h, s.Keychain)
 	}
-	valid, err := s.identities(ctx, true)
-	if err != nil {
-		return err
-	}
-	if !valid[h] {
-		return fmt.Errorf("%w: identity %s is not valid for client authentication (untrusted chain?)", store.ErrNotVerified, h)
-	}
-	return nil
+	return s.verifyChain(ctx, id.Cert)
 }
 
 // RemoveIdentity deletes old's certificate and its key copy from the
@@ -246,12 +263,11 @@ func (s *Store) trusted(ctx context.Context, c *x509.Certificate) (bool, error) 
 	return ok, err
 }
 
-func (s *Store) identities(ctx context.Context, valid bool) (map[string]bool, error) {
-	args := []string{"find-identity", "-p", "ssl-client"}
-	if valid {
-		args = append(args, "-v")
-	}
-	out, err := s.Run.Run(ctx, append(args, s.Keychain)...)
+// identities lists the keychain's identities for TLS client
+// authentication, valid or not (find-identity without -v: its validity
+// needs a trusted root, which AddTrustAnchors does not make).
+func (s *Store) identities(ctx context.Context) (map[string]bool, error) {
+	out, err := s.Run.Run(ctx, "find-identity", "-p", "ssl-client", s.Keychain)
 	if err != nil {
 		return nil, fmt.Errorf("keychain: list identities: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,8 @@ import (
 type fakeKeychain struct {
 	t        *testing.T
 	certs    map[string]*x509.Certificate
-	trusted  map[string]bool
+	trusted  map[string]bool     // has trust settings (add-trusted-cert)
+	policies map[string][]string // the -p constraints of those settings
 	ident    map[string]bool
 	calls    []string
 	failWith string // a subcommand that fails
@@ -36,7 +38,7 @@ type fakeKeychain struct {
 }
 
 func newFake(t *testing.T) *fakeKeychain {
-	return &fakeKeychain{t: t, certs: map[string]*x509.Certificate{}, trusted: map[string]bool{}, ident: map[string]bool{}}
+	return &fakeKeychain{t: t, certs: map[string]*x509.Certificate{}, trusted: map[string]bool{}, policies: map[string][]string{}, ident: map[string]bool{}}
 }
 
 func readPEM(f string) (*x509.Certificate, error) {
@@ -60,8 +62,11 @@ func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) 
 	switch args[0] {
 	case "find-certificate":
 		var b strings.Builder
-		for h := range f.certs {
+		for h, c := range f.certs {
 			fmt.Fprintf(&b, "SHA-256 hash: %064d\nSHA-1 hash: %s\nkeychain: \"/Users/u/Library/Keychains/login.keychain-db\"\nversion: 512\n", 0, h)
+			if slices.Contains(args, "-p") {
+				b.Write(pemOf(c))
+			}
 		}
 		return []byte(b.String()), nil
 	case "add-certificates", "add-trusted-cert":
@@ -72,43 +77,28 @@ func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) 
 		f.certs[Fingerprint(c)] = c
 		if args[0] == "add-trusted-cert" {
 			f.trusted[Fingerprint(c)] = true
+			for i, a := range args {
+				if a == "-p" {
+					f.policies[Fingerprint(c)] = append(f.policies[Fingerprint(c)], args[i+1])
+				}
+			}
 		}
 		return nil, nil
 	case "verify-cert":
-		c, err := readPEM(args[2])
-		if err != nil {
-			return nil, err
-		}
-		if !f.trusted[Fingerprint(c)] {
-			return nil, errors.New("security verify-cert: exit status 1: CSSMERR_TP_NOT_TRUSTED")
-		}
-		return nil, nil
+		return nil, f.verify(args[1:])
 	case "import":
 		f.t.Errorf("identity imported from a file: %v", args)
 		return nil, errors.New("security import: no such file")
 	case "find-identity":
-		valid := args[len(args)-2] == "-v"
-		roots := x509.NewCertPool()
-		inter := x509.NewCertPool()
-		for h, c := range f.certs {
-			if f.trusted[h] {
-				roots.AddCert(c)
-			} else {
-				inter.AddCert(c)
-			}
+		if slices.Contains(args, "-v") {
+			f.t.Errorf("find-identity -v: validity needs trust settings, which certrenew does not make")
 		}
 		var b strings.Builder
 		b.WriteString("\nPolicy: SSL (client)\n  Matching identities\n")
 		n := 0
 		for h := range f.ident {
-			c := f.certs[h]
-			if valid {
-				if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-					continue
-				}
-			}
 			n++
-			fmt.Fprintf(&b, "  %d) %s \"%s\"\n", n, h, c.Subject.CommonName)
+			fmt.Fprintf(&b, "  %d) %s \"%s\"\n", n, h, f.certs[h].Subject.CommonName)
 		}
 		fmt.Fprintf(&b, "     %d identities found\n", n)
 		return []byte(b.String()), nil
@@ -121,6 +111,56 @@ func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) 
 		return nil, nil
 	}
 	return nil, fmt.Errorf("fake: unknown %v", args)
+}
+
+// verify is verify-cert: with -r, the chain of the -c certificates (leaf
+// first) must end at one of the -r roots, trusted or not, for the policy
+// -p ssl on the client side (-C) or the server side; without -r the first
+// -c certificate is checked as a root with trust settings (-l).
+func (f *fakeKeychain) verify(args []string) error {
+	var certs, anchors []*x509.Certificate
+	policy, client := "basic", false
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-c", "-r":
+			c, err := readPEM(args[i+1])
+			if err != nil {
+				return err
+			}
+			if args[i] == "-c" {
+				certs = append(certs, c)
+			} else {
+				anchors = append(anchors, c)
+			}
+			i++
+		case "-p":
+			policy = args[i+1]
+			i++
+		case "-C":
+			client = true
+		}
+	}
+	notTrusted := errors.New("security verify-cert: exit status 1: CSSMERR_TP_NOT_TRUSTED")
+	if len(anchors) == 0 {
+		if !f.trusted[Fingerprint(certs[0])] {
+			return notTrusted
+		}
+		return nil
+	}
+	if policy != "ssl" || !client {
+		return fmt.Errorf("fake: verify-cert %v: want -p ssl -C", args)
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	for _, c := range anchors {
+		roots.AddCert(c)
+	}
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		return notTrusted
+	}
+	return nil
 }
 
 // RunInput is how a private key reaches security import: a pipe at
@@ -209,22 +249,18 @@ func TestRenewSwap(t *testing.T) {
 	if err := s.InstallIdentity(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	// Linked but not yet trusted: not verified.
-	if err := s.VerifyIdentity(ctx, old); !errors.Is(err, store.ErrNotVerified) || !strings.Contains(err.Error(), "not valid") {
-		t.Errorf("untrusted: %v", err)
+	// Linked, but its CA is not in the keychain: not verified.
+	if err := s.VerifyIdentity(ctx, old); !errors.Is(err, store.ErrNotVerified) || !strings.Contains(err.Error(), "does not chain") {
+		t.Errorf("without its CA: %v", err)
 	}
 	fk.calls = nil
-	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := strings.Join(fk.calls, ","); !strings.HasSuffix(got, "notice,add-trusted-cert") {
-		t.Errorf("notice must come before the trust change: %s", got)
-	}
-	if len(notices) != 1 || notices[0].Subject != "CN=Root" {
-		t.Errorf("notices %+v", notices)
-	}
-	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil || len(notices) != 1 {
-		t.Errorf("re-trust: %v, %d notices", err, len(notices))
+	if got := strings.Join(fk.calls, ","); got != "find-certificate,add-certificates,find-certificate" {
+		t.Errorf("AddTrustAnchors twice: %s", got)
 	}
 	if err := s.VerifyIdentity(ctx, old); err != nil {
 		t.Fatal(err)

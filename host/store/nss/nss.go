@@ -50,6 +50,7 @@ type DB struct {
 }
 
 var _ store.Store = (*DB)(nil)
+var _ store.ServerAnchors = (*DB)(nil)
 
 // Open returns the database in dir, creating an empty one (no password) if
 // there is none, as Chromium does on first start. It opens it through
@@ -107,33 +108,59 @@ func (db *DB) InProcess() bool { return db.tok != nil }
 // Name implements store.Store.
 func (db *DB) Name() string { return "nss:" + db.Dir }
 
-// AddTrustAnchors implements store.Store. The trust flags "CT,," make a CA
-// trusted to issue server certificates (C) and client certificates (T).
+// AddTrustAnchors implements store.Store: the CAs are trusted to issue
+// client certificates ("T,,") and for nothing else. Without the C flag NSS,
+// and so Chrome and Chromium on Linux, never accepts them as the issuer of
+// a TLS server's certificate. A CA that had more trust (an older certrenew
+// added "CT,,") is set back to "T,,".
 func (db *DB) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
-	return db.addCAs(ctx, cas, true)
+	return db.addCAs(ctx, cas, caTrust{client: true})
+}
+
+// AddServerTrustAnchors implements store.ServerAnchors: the CAs are
+// trusted for TLS servers too ("CT,,"). The engine asks for it only for the
+// CAs an organisation's policy names.
+func (db *DB) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	return db.addCAs(ctx, cas, caTrust{client: true, server: true})
 }
 
 // AddIntermediates implements store.Store.
 func (db *DB) AddIntermediates(ctx context.Context, cas []*x509.Certificate) error {
-	return db.addCAs(ctx, cas, false)
+	return db.addCAs(ctx, cas, caTrust{})
 }
 
-// addCAs adds the CAs that are not there yet with the wanted trust. Trust
-// settings are NSS objects of its own (CKO_NSS_TRUST), written by certutil.
-func (db *DB) addCAs(ctx context.Context, cas []*x509.Certificate, anchor bool) error {
-	trust := ",,"
-	if anchor {
-		trust = "CT,,"
+// caTrust is the trust NSS gives a CA certificate for TLS: as an issuer of
+// client certificates, of server certificates.
+type caTrust struct{ client, server bool }
+
+// flags are certutil's trust flags (SSL, S/MIME, code signing): T for
+// client certificates, C for server certificates. S/MIME and code signing
+// get none.
+func (t caTrust) flags() string {
+	ssl := ""
+	if t.server {
+		ssl += "C"
 	}
+	if t.client {
+		ssl += "T"
+	}
+	return ssl + ",,"
+}
+
+// addCAs adds the CAs that are not there yet with the wanted trust, and
+// sets it on those that are there with another. Trust settings are NSS
+// objects of its own (CKO_NSS_TRUST), written by certutil, whose -A on a
+// certificate that is present replaces its trust.
+func (db *DB) addCAs(ctx context.Context, cas []*x509.Certificate, want caTrust) error {
 	for _, ca := range cas {
-		if has, err := db.obj.hasCA(ctx, ca, anchor); err != nil || has {
+		if has, err := db.obj.hasCA(ctx, ca, want); err != nil || has {
 			if err != nil {
 				return err
 			}
 			continue
 		}
 		p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
-		if _, err := db.run(ctx, p, "certutil", "-A", "-n", CANickname(ca), "-t", trust, "-a"); err != nil {
+		if _, err := db.run(ctx, p, "certutil", "-A", "-n", CANickname(ca), "-t", want.flags(), "-a"); err != nil {
 			return fmt.Errorf("nss: add CA %q: %w", ca.Subject.CommonName, err)
 		}
 	}

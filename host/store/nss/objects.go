@@ -27,9 +27,12 @@ type objects interface {
 	// cas returns the CAs certrenew installed, split into the trust
 	// anchors for client authentication and the rest.
 	cas(ctx context.Context) (roots, inter *x509.CertPool, err error)
+	// serverCAs returns the CAs certrenew installed that the database
+	// trusts to issue TLS server certificates (C).
+	serverCAs(ctx context.Context) ([]*x509.Certificate, error)
 	// hasCA reports whether ca is there with the trust wanted, so adding
 	// it again can be skipped.
-	hasCA(ctx context.Context, ca *x509.Certificate, anchor bool) (bool, error)
+	hasCA(ctx context.Context, ca *x509.Certificate, want caTrust) (bool, error)
 	// addCert adds a certificate without trust under nick, paired with
 	// the private key of CKA_ID kid.
 	addCert(ctx context.Context, c *x509.Certificate, nick string, kid []byte) error
@@ -117,9 +120,33 @@ func (t tools) cas(ctx context.Context) (roots, inter *x509.CertPool, err error)
 	return roots, inter, nil
 }
 
+func (t tools) serverCAs(ctx context.Context) ([]*x509.Certificate, error) {
+	out, err := t.db.run(ctx, nil, "certutil", "-L")
+	if err != nil {
+		return nil, fmt.Errorf("nss: list: %w", err)
+	}
+	var cas []*x509.Certificate
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(line, caPrefix) {
+			continue
+		}
+		f := strings.Fields(line)
+		trust := f[len(f)-1]
+		if ssl, _, _ := strings.Cut(trust, ","); !strings.Contains(ssl, "C") {
+			continue
+		}
+		certs, err := t.certs(ctx, strings.TrimSpace(strings.TrimSuffix(strings.TrimRight(line, " "), trust)))
+		if err != nil {
+			return nil, err
+		}
+		cas = append(cas, certs...)
+	}
+	return cas, nil
+}
+
 // hasCA is always false: certutil -A with the same nickname and trust is
 // harmless, and listing first would cost as much as adding.
-func (t tools) hasCA(context.Context, *x509.Certificate, bool) (bool, error) { return false, nil }
+func (t tools) hasCA(context.Context, *x509.Certificate, caTrust) (bool, error) { return false, nil }
 
 func (t tools) addCert(ctx context.Context, c *x509.Certificate, nick string, _ []byte) error {
 	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})

@@ -60,7 +60,28 @@ func (p inproc) cas(context.Context) (roots, inter *x509.CertPool, err error) {
 	return roots, inter, nil
 }
 
-func (p inproc) hasCA(_ context.Context, ca *x509.Certificate, anchor bool) (bool, error) {
+func (p inproc) serverCAs(context.Context) ([]*x509.Certificate, error) {
+	all, err := p.tok.Certs("")
+	if err != nil {
+		return nil, fmt.Errorf("nss: list: %w", err)
+	}
+	var cas []*x509.Certificate
+	for _, c := range all {
+		if !strings.HasPrefix(c.Nickname, caPrefix) {
+			continue
+		}
+		tr, err := p.tok.TrustOf(c.Cert)
+		if err != nil {
+			return nil, err
+		}
+		if tr.ServerAuthCA {
+			cas = append(cas, c.Cert)
+		}
+	}
+	return cas, nil
+}
+
+func (p inproc) hasCA(_ context.Context, ca *x509.Certificate, want caTrust) (bool, error) {
 	has, err := p.tok.HasCert(ca)
 	if err != nil || !has {
 		return false, err
@@ -69,7 +90,7 @@ func (p inproc) hasCA(_ context.Context, ca *x509.Certificate, anchor bool) (boo
 	if err != nil {
 		return false, err
 	}
-	return tr.ClientAuthCA == anchor && tr.ServerAuthCA == anchor, nil
+	return tr.ClientAuthCA == want.client && tr.ServerAuthCA == want.server, nil
 }
 
 func (p inproc) addCert(_ context.Context, c *x509.Certificate, nick string, kid []byte) error {

@@ -56,24 +56,31 @@ func TestUnchainedIdentityDoesNotVerify(t *testing.T) {
 	}
 }
 
-// Roots go to CurrentUser\Root trusted for TLS client and server
-// authentication only (the EKU property), and a root whose property leaves
-// out clientAuth does not make a client identity verify.
-func TestRootTrustLimitedToTLS(t *testing.T) {
+// Roots go to CurrentUser\Root trusted for TLS client authentication only
+// (the EKU property): no Root-store entry for serverAuth, so a portal's CA
+// never identifies an HTTPS server (issue 11); AddServerTrustAnchors, the
+// organisation's explicit opt-in, adds serverAuth and AddTrustAnchors takes
+// it away again. A root whose property leaves out clientAuth does not make
+// a client identity verify.
+func TestRootTrustLimitedToClientAuth(t *testing.T) {
 	ctx := context.Background()
 	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
 	sys := newFakeSystem(ksp)
 	s := &Store{Sys: sys}
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	root := cert(t, "Root", rootKey.Public(), rootKey, nil, true)
+	clientAuth := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+	serverAuth := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	wantUsages := func(step string, want ...asn1.ObjectIdentifier) {
+		t.Helper()
+		if got := sys.usages[string(root.Raw)]; !slices.EqualFunc(got, want, asn1.ObjectIdentifier.Equal) {
+			t.Fatalf("%s: root usages %v, want %v", step, got, want)
+		}
+	}
 	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
 		t.Fatal(err)
 	}
-	got := sys.usages[string(root.Raw)]
-	want := []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 2}, {1, 3, 6, 1, 5, 5, 7, 3, 1}}
-	if !slices.EqualFunc(got, want, asn1.ObjectIdentifier.Equal) {
-		t.Errorf("root usages %v, want clientAuth and serverAuth only", got)
-	}
+	wantUsages("AddTrustAnchors", clientAuth)
 	k, _ := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
 	id := store.Identity{Cert: cert(t, "u", k.Public(), rootKey, root, false), Key: k}
 	if err := s.InstallIdentity(ctx, id); err != nil {
@@ -82,7 +89,17 @@ func TestRootTrustLimitedToTLS(t *testing.T) {
 	if err := s.VerifyIdentity(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	sys.usages[string(root.Raw)] = want[1:] // serverAuth only
+
+	if err := s.AddServerTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	wantUsages("AddServerTrustAnchors", clientAuth, serverAuth)
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	wantUsages("AddTrustAnchors after the opt-in", clientAuth)
+
+	sys.usages[string(root.Raw)] = []asn1.ObjectIdentifier{serverAuth}
 	if err := s.VerifyIdentity(ctx, id); !errors.Is(err, store.ErrNotVerified) {
 		t.Errorf("root not trusted for clientAuth, identity verified: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/certrenew/certrenew/host/store"
 )
@@ -36,7 +37,8 @@ type System interface {
 	// AddRoot adds der to Root with its enhanced key usage property
 	// (CERT_ENHKEY_USAGE_PROP_ID) set to usages, so that Windows trusts
 	// it for those purposes only. Windows asks the user here, and the add
-	// fails if the user says No.
+	// fails if the user says No. For der in Root already it sets the
+	// property alone (no dialog).
 	AddRoot(der []byte, usages []asn1.ObjectIdentifier) error
 	// AddLinked adds der to My with its private key linked (the CNG key
 	// whose public key matches, found by CryptFindCertificateKeyProvInfo).
@@ -54,11 +56,18 @@ type System interface {
 	ChainOK(der []byte) (bool, error)
 }
 
-// RootUsages are the purposes a root certrenew installs is trusted for:
-// TLS client and server authentication (RFC 5280, Section 4.2.1.12), not
-// code signing, e-mail or anything else a portal's CA has no business
-// vouching for on this machine.
-var RootUsages = []asn1.ObjectIdentifier{
+// ClientRootUsages are the purposes a root certrenew installs is trusted
+// for: TLS client authentication alone (RFC 5280, Section 4.2.1.12). Not
+// serverAuth: a portal's CA must not become an issuer of HTTPS server
+// certificates for this user (Chrome and Edge honour the property on
+// CurrentUser\Root), nor of code signing, e-mail or anything else.
+var ClientRootUsages = []asn1.ObjectIdentifier{
+	{1, 3, 6, 1, 5, 5, 7, 3, 2}, // id-kp-clientAuth
+}
+
+// ServerRootUsages are the purposes of a root an organisation explicitly
+// trusts for TLS servers too (AddServerTrustAnchors).
+var ServerRootUsages = []asn1.ObjectIdentifier{
 	{1, 3, 6, 1, 5, 5, 7, 3, 2}, // id-kp-clientAuth
 	{1, 3, 6, 1, 5, 5, 7, 3, 1}, // id-kp-serverAuth
 }
@@ -74,6 +83,7 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 var _ store.Prompter = (*Store)(nil)
+var _ store.ServerAnchors = (*Store)(nil)
 
 // ErrDeclined reports a change the user refused in a Windows dialog.
 var ErrDeclined = errors.New("declined in the Windows security dialog")
@@ -97,19 +107,36 @@ func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.C
 	return out, nil
 }
 
-// AddTrustAnchors adds cas to CurrentUser\Root, trusted for RootUsages
-// only, telling Notice first about each one Windows will ask the user to
-// confirm.
+// AddTrustAnchors adds cas to CurrentUser\Root trusted for TLS client
+// authentication only (ClientRootUsages), telling Notice first about each
+// one Windows will ask the user to confirm. A root present already is set
+// back to ClientRootUsages (an older certrenew trusted it for serverAuth).
 func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	return s.addRoots(ctx, cas, ClientRootUsages)
+}
+
+// AddServerTrustAnchors implements store.ServerAnchors: cas trusted for
+// TLS servers too (ServerRootUsages), for the CAs an organisation names.
+func (s *Store) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certificate) error {
+	return s.addRoots(ctx, cas, ServerRootUsages)
+}
+
+func (s *Store) addRoots(ctx context.Context, cas []*x509.Certificate, usages []asn1.ObjectIdentifier) error {
 	todo, err := s.Prompts(ctx, cas)
 	if err != nil {
 		return err
 	}
-	for _, c := range todo {
+	for _, c := range cas {
+		if !slices.Contains(todo, c) {
+			if err := s.Sys.AddRoot(c.Raw, usages); err != nil {
+				return fmt.Errorf("winstore: trust %s: %w", c.Subject, err)
+			}
+			continue
+		}
 		if s.Notice != nil {
 			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
-		if err := s.Sys.AddRoot(c.Raw, RootUsages); err != nil {
+		if err := s.Sys.AddRoot(c.Raw, usages); err != nil {
 			return fmt.Errorf("winstore: trust %s: %w", c.Subject, err)
 		}
 		// The dialog's "No" makes the add fail on Windows; check anyway.

@@ -83,18 +83,14 @@ const certEnhKeyUsagePropID = 9
 
 // AddRoot sets the EKU property on der's context before adding it to Root:
 // CertAddCertificateContextToStore copies the context's properties with
-// it, so the one dialog Windows shows adds the restricted root.
+// it, so the one dialog Windows shows adds the restricted root. A root in
+// Root already gets the property set on its stored context (no dialog).
 func (CurrentUser) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
 	h, err := open(Root)
 	if err != nil {
 		return err
 	}
 	defer windows.CertCloseStore(h, 0)
-	c, err := newContext(der)
-	if err != nil {
-		return err
-	}
-	defer windows.CertFreeCertificateContext(c)
 	// The property's value is the encoded CERT_ENHKEY_USAGE, which is
 	// the EKU extension's DER: a SEQUENCE OF OBJECT IDENTIFIER.
 	eku, err := asn1.Marshal(usages)
@@ -102,8 +98,27 @@ func (CurrentUser) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
 		return err
 	}
 	blob := windows.CryptDataBlob{Size: uint32(len(eku)), Data: &eku[0]}
-	if r, _, err := procSetProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, 0, uintptr(unsafe.Pointer(&blob))); r == 0 {
-		return fmt.Errorf("CertSetCertificateContextProperty(EKU): %w", err)
+	setEKU := func(c *windows.CertContext) error {
+		if r, _, err := procSetProperty.Call(uintptr(unsafe.Pointer(c)), certEnhKeyUsagePropID, 0, uintptr(unsafe.Pointer(&blob))); r == 0 {
+			return fmt.Errorf("CertSetCertificateContextProperty(EKU): %w", err)
+		}
+		return nil
+	}
+	existing, err := find(h, der)
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		defer windows.CertFreeCertificateContext(existing)
+		return setEKU(existing)
+	}
+	c, err := newContext(der)
+	if err != nil {
+		return err
+	}
+	defer windows.CertFreeCertificateContext(c)
+	if err := setEKU(c); err != nil {
+		return err
 	}
 	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
 }

@@ -38,9 +38,15 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
                                   make a one-time renewal URL for a certificate and print it
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
+  ca init [--name-constraints LIST]
+                                  create the CA before the first serve, its certificates limited to LIST
+                                  (DNS domains, IPs, CIDRs: RFC 5280 name constraints); prints the root's
+                                  SHA-256 (for the hosts' serverTrustCAs policy)
   ca path                         print the path of the root CA certificate (the trust anchor)
-  ca rebuild                      make a new root and issuing CA (RFC 4210 link certificates to the old
-                                  root); a running serve picks it up on SIGHUP or at its next start
+  ca rebuild [--name-constraints LIST]
+                                  make a new root and issuing CA (RFC 4210 link certificates to the old
+                                  root; the old name constraints unless LIST is given, "none" for none);
+                                  a running serve picks it up on SIGHUP or at its next start
 `
 
 // errUsage marks bad command lines; main exits 2 for them.
@@ -100,6 +106,8 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return cmdCAPath(rest, stdout)
 	case "ca rebuild":
 		return cmdCARebuild(rest, stdout)
+	case "ca init":
+		return cmdCAInit(rest, stdout)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

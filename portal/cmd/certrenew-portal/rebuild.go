@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +20,7 @@ import (
 
 func cmdCARebuild(args []string, stdout io.Writer) error {
 	f := newFlags("ca rebuild")
+	list := f.String("name-constraints", "", `permitted DNS domains, IPs and CIDRs of the new generation (comma-separated; "none"); default: the old generation's`)
 	if _, err := f.parse(args, 0); err != nil {
 		return err
 	}
@@ -25,13 +29,56 @@ func cmdCARebuild(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer e.close()
-	c, err := ca.Rebuild(filepath.Join(e.dir, "ca"))
+	dir := filepath.Join(e.dir, "ca")
+	var c *ca.CA
+	if *list == "" {
+		c, err = ca.Rebuild(dir)
+	} else {
+		var nc ca.Constraints
+		if *list != "none" {
+			if nc, err = ca.ParseConstraints(*list); err != nil {
+				return fmt.Errorf("%w: %w", errUsage, err)
+			}
+		}
+		c, err = ca.RebuildWith(dir, nc)
+	}
 	if err != nil {
 		return err
 	}
-	e.log.Info().Int("generation", c.Generation).Str("root_serial", c.Root.SerialNumber.Text(16)).Msg("CA rebuilt")
-	_, err = fmt.Fprintf(stdout, "generation %d\n", c.Generation)
+	e.log.Info().Int("generation", c.Generation).Str("root_serial", c.Root.SerialNumber.Text(16)).
+		Str("name_constraints", c.Constraints().String()).Msg("CA rebuilt")
+	_, err = fmt.Fprintf(stdout, "generation %d\nroot sha256 %s\n", c.Generation, fingerprint(c.Root))
 	return err
+}
+
+// cmdCAInit creates the CA, name-constrained, before the first serve
+// would create an unconstrained one.
+func cmdCAInit(args []string, stdout io.Writer) error {
+	f := newFlags("ca init")
+	list := f.String("name-constraints", "", "permitted DNS domains, IPs and CIDRs (comma-separated), e.g. corp.example,10.0.0.0/8")
+	if _, err := f.parse(args, 0); err != nil {
+		return err
+	}
+	nc, err := ca.ParseConstraints(*list)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := privateDir(*f.data); err != nil {
+		return err
+	}
+	c, err := ca.Init(filepath.Join(*f.data, "ca"), nc)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\nroot sha256 %s\n", c.RootPath(), fingerprint(c.Root))
+	return err
+}
+
+// fingerprint is the SHA-256 of a certificate, as hosts' serverTrustCAs
+// policy names it.
+func fingerprint(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.Raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // reloadOnHUP reloads the CA directory on SIGHUP, so `ca rebuild` takes

@@ -4,14 +4,15 @@
 //	extmanifest -in extension/manifest.json -out DIR/manifest.json \
 //	    [-browser chrome|firefox] [-matches "https://portal.example/*,..."]
 //
-// -matches names the portals an organisation builds the extension for
-// (match patterns such as https://portal.example.com/*). It fills Chrome's
-// externally_connectable.matches and narrows the content script, which
-// otherwise runs on every https page whose path holds "renew", to those
-// patterns. Without it externally_connectable is left out, the content
-// script stays broad (the worker still accepts links only from the
-// configured portals), and the content-script path alone carries renewal
-// links.
+// The source manifest declares no content script: the worker registers
+// the renewal-link relay at run time for the configured portals only
+// (extension/link.js, scripting.registerContentScripts), where the
+// extension holds host access. Access to a portal is an optional host
+// permission the options page asks for on Save, or, for the portals an
+// organisation builds the extension for, -matches: those patterns (such as
+// https://portal.example.com/*) become host_permissions, granted at
+// install without a prompt, which is how portals set by policy get the
+// content script, and fill Chrome's externally_connectable.matches.
 //
 // For Firefox (MV3, see
 // https://extensionworkshop.com/documentation/develop/manifest-v3-migration-guide/)
@@ -42,7 +43,7 @@ func main() {
 	in := flag.String("in", "", "source manifest.json")
 	out := flag.String("out", "", "manifest.json to write")
 	browser := flag.String("browser", "chrome", "chrome or firefox")
-	matches := flag.String("matches", "", "comma-separated externally_connectable match patterns (Chrome)")
+	matches := flag.String("matches", "", "comma-separated portal match patterns: host_permissions (and Chrome's externally_connectable)")
 	flag.Parse()
 	if *in == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: extmanifest -in FILE -out FILE [-browser chrome|firefox] [-matches P,...]")
@@ -122,10 +123,13 @@ func transform(src []byte, browser string, matches []string) ([]byte, error) {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	delete(m, "externally_connectable")
+	if _, ok := m["content_scripts"]; ok {
+		// A static content script runs wherever its patterns say, whatever
+		// the portals configured: the worker registers it instead.
+		return nil, fmt.Errorf("manifest: static content_scripts; the worker registers the content script for the configured portals")
+	}
 	if len(matches) > 0 {
-		if err := narrowContentScripts(m, matches); err != nil {
-			return nil, err
-		}
+		m["host_permissions"] = matches
 	}
 	switch browser {
 	case "chrome":
@@ -150,21 +154,4 @@ func transform(src []byte, browser string, matches []string) ([]byte, error) {
 		return nil, fmt.Errorf("unknown browser %q", browser)
 	}
 	return json.MarshalIndent(m, "", "  ")
-}
-
-// narrowContentScripts makes the content script (the renewal-link relay)
-// run only on the portals' pages.
-func narrowContentScripts(m map[string]any, matches []string) error {
-	cs, _ := m["content_scripts"].([]any)
-	if len(cs) == 0 {
-		return fmt.Errorf("manifest: no content_scripts to narrow")
-	}
-	for _, c := range cs {
-		entry, ok := c.(map[string]any)
-		if !ok {
-			return fmt.Errorf("manifest: bad content_scripts entry")
-		}
-		entry["matches"] = matches
-	}
-	return nil
 }

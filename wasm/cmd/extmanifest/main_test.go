@@ -25,18 +25,22 @@ func TestTransform(t *testing.T) {
 		json.Unmarshal(out, &m)
 		_, ec := m["externally_connectable"]
 		_, key := m["key"]
-		// The content script runs on the portals the build names, and on
-		// every https page with "renew" in its path only when it names none.
-		cs := m["content_scripts"].([]any)[0].(map[string]any)["matches"]
-		want := []any{"https://*/*renew*"}
-		for i, p := range tc.matches {
-			if i == 0 {
-				want = nil
-			}
+		// No static content script (the worker registers it for the
+		// configured portals); the portals the build names are host
+		// permissions, and with none the build asks for no host at install.
+		if _, cs := m["content_scripts"]; cs {
+			t.Fatalf("%s manifest has static content_scripts: %s", tc.browser, out)
+		}
+		hp, hasHP := m["host_permissions"]
+		var want []any
+		for _, p := range tc.matches {
 			want = append(want, p)
 		}
-		if !reflect.DeepEqual(cs, want) {
-			t.Fatalf("%s content script matches %v with %v, want %v", tc.browser, cs, tc.matches, want)
+		if hasHP != (len(tc.matches) > 0) || (hasHP && !reflect.DeepEqual(hp, want)) {
+			t.Fatalf("%s host_permissions %v with %v", tc.browser, hp, tc.matches)
+		}
+		if opt, _ := m["optional_host_permissions"].([]any); !reflect.DeepEqual(opt, []any{"https://*/*"}) {
+			t.Fatalf("%s optional_host_permissions %v", tc.browser, opt)
 		}
 		switch {
 		case tc.browser == "firefox" && (ec || key || m["browser_specific_settings"] == nil):
@@ -47,6 +51,9 @@ func TestTransform(t *testing.T) {
 	}
 	if _, err := transform(src, "safari", nil); err == nil {
 		t.Fatal("unknown browser accepted")
+	}
+	if _, err := transform([]byte(`{"content_scripts":[{"matches":["https://*/*renew*"],"js":["content.js"]}]}`), "chrome", nil); err == nil {
+		t.Fatal("a static content script accepted")
 	}
 }
 
