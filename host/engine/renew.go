@@ -22,11 +22,14 @@ func (e *Engine) Renew(ctx context.Context, certID, password string, progress Pr
 }
 
 // RenewWithToken renews a managed certificate with the one-time token of a
-// portal renewal link instead of mutual TLS: EST simpleenroll with HTTP
-// Basic and the token as the CSR's challengePassword (RFC 7030, Section
-// 4.2.1; RFC 2985, Section 5.4.1). It is the one way to renew a certificate
-// that has expired. Like Renew, it makes the new key in the same backend and
-// removes the old certificate only after the new one is verified.
+// portal renewal link: EST simpleenroll with HTTP Basic and the token as
+// the CSR's challengePassword (RFC 7030, Section 4.2.1; RFC 2985, Section
+// 5.4.1). It is the one way to renew a certificate that has expired. While
+// the certificate is still valid the portal also wants it over mutual TLS
+// (a link is not a password-only certificate), so the host presents it
+// then, as Renew does; an expired one goes without. Like Renew, it makes
+// the new key in the same backend and removes the old certificate only
+// after the new one is verified.
 func (e *Engine) RenewWithToken(ctx context.Context, certID, password, token string, progress Progress) (*proto.RenewResult, error) {
 	if token == "" {
 		return nil, fmt.Errorf("%w: the renewal link token is empty", ErrBadInput)
@@ -65,18 +68,26 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 	if err != nil {
 		return nil, err
 	}
+	// Mutual TLS with the current certificate: always for Renew, and for
+	// a link while the certificate is valid. An expired one is presented
+	// too when its key opens (harmless; a clock ahead of the portal's
+	// would otherwise leave a link renewal without it).
 	var oldKey crypto.Signer
-	if token == "" { // only mutual TLS needs the old key.
-		if oldKey, err = backend.Open(ctx, ent.KeyURI); err != nil {
+	if oldKey, err = backend.Open(ctx, ent.KeyURI); err != nil {
+		if token == "" || e.cfg.Now().Before(old.NotAfter) {
 			return nil, err
 		}
+		oldKey = nil
 	}
 	client, err := e.estClient(ent.Portal)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	log := e.cfg.Log.With().Str("op", "renew").Str("cert_id", certID).Str("old_serial", Serial(old)).Logger()
-	current := &est.Identity{Leaf: old, Chain: intermediatesOf(chain), Key: oldKey}
+	var current *est.Identity
+	if oldKey != nil {
+		current = &est.Identity{Leaf: old, Chain: intermediatesOf(chain), Key: oldKey}
+	}
 
 	op := &operation{
 		rec:      &journal.Record{CertID: certID, Phase: journal.Started, OldKeyURI: ent.KeyURI, OldCert: old.Raw, OldChain: ent.Chain, Started: e.cfg.Now().UTC()},
@@ -87,6 +98,9 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 		csr:    pkcs10.Request{RawSubject: old.RawSubject, ChallengePassword: token},
 		client: client,
 		submit: func(ctx context.Context, csr []byte) (*x509.Certificate, []*x509.Certificate, error) {
+			if token != "" && current != nil {
+				return client.SimpleEnrollAs(ctx, current, ent.User, password, csr)
+			}
 			if token != "" {
 				return client.SimpleEnroll(ctx, ent.User, password, csr)
 			}

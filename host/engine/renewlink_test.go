@@ -81,13 +81,40 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	assertLogClean(t, f, password, tok, tok[4:24])
 }
 
-// Enroll with a token (the link opened where the certificate is not
-// managed yet) continues the bound certificate's lineage.
-func TestEnrollWithLinkToken(t *testing.T) {
+// Issue 11, point 3: a link of a certificate that is still valid renews
+// only with that certificate over mutual TLS; the host, which holds it,
+// presents it (else the portal would answer link_cert_required).
+func TestValidRenewsWithLinkTokenOverMTLS(t *testing.T) {
 	f := setup(t)
+	ctx := context.Background()
+	c := f.enroll(t, "gus")
+	tok := f.portal.RenewalToken(t, "gus", c.Serial, 0)
+	res, err := f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
+	if err != nil {
+		t.Fatalf("renew a valid certificate with its link: %v", err)
+	}
+	pc, err := f.portal.Store.Cert(ctx, res.Cert.Serial)
+	if err != nil || pc.Replaces != c.Serial {
+		t.Fatalf("portal record %+v %v", pc, err)
+	}
+	assertNoJournal(t, f)
+	assertLogClean(t, f, password, tok)
+}
+
+// Enroll with a token (the link opened where the certificate is not
+// managed) cannot present the certificate: refused while it is valid
+// (link_cert_required), it continues the bound certificate's lineage
+// once it has expired.
+func TestEnrollWithLinkToken(t *testing.T) {
+	f := setupWith(t, portaltest.Options{Validity: 4 * time.Second})
 	ctx := context.Background()
 	c := f.enroll(t, "fay")
 	tok := f.portal.RenewalToken(t, "fay", c.Serial, 0)
+	_, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
+	if got := wire.Error(err, "ja"); got.Code != proto.CodeLinkCertRequired || got.Message == "" {
+		t.Fatalf("enroll with the link of a valid certificate: %v", err)
+	}
+	waitExpired(t, c.NotAfter)
 	res, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
 	if err != nil {
 		t.Fatalf("enroll with token: %v", err)

@@ -109,6 +109,16 @@ func (c *Client) SimpleEnroll(ctx context.Context, user, password string, csrDER
 	return c.enroll(ctx, "simpleenroll", nil, user, password, csrDER)
 }
 
+// SimpleEnrollAs is SimpleEnroll over mutual TLS with id: what redeeming a
+// portal renewal link of a certificate that is still valid takes (the
+// portal refuses link_cert_required without it).
+func (c *Client) SimpleEnrollAs(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	if id == nil {
+		return nil, nil, errors.New("est: mutual TLS needs the current identity")
+	}
+	return c.enroll(ctx, "simpleenroll", id, user, password, csrDER)
+}
+
 // SimpleReenroll renews over mutual TLS with the current identity, plus HTTP
 // Basic. See RFC 7030, Section 4.2.2.
 func (c *Client) SimpleReenroll(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
@@ -140,6 +150,33 @@ func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, pass
 }
 
 func (c *Client) do(ctx context.Context, method, op string, id *Identity, body []byte, user, password string) ([]byte, error) {
+	for attempt := 1; ; attempt++ {
+		data, wait, err := c.once(ctx, method, op, id, body, user, password)
+		if wait < 0 || attempt == maxBusyTries {
+			return data, err
+		}
+		// 503 + Retry-After (RFC 9110, Section 15.6.4): the server counted
+		// nothing (certrenew-portal's server_busy); ask again then.
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// maxBusyTries bounds the requests one call makes to a busy server, and
+// maxRetryAfter the wait it honours; beyond, the 503 is the answer.
+const (
+	maxBusyTries  = 3
+	maxRetryAfter = 30 * time.Second
+)
+
+// once makes one request. wait is how long a 503's Retry-After asks the
+// client to wait before trying again, or -1 when it should not.
+func (c *Client) once(ctx context.Context, method, op string, id *Identity, body []byte, user, password string) ([]byte, time.Duration, error) {
 	u := *c.Base
 	if strings.HasPrefix(op, "/") { // not an EST operation: a path of its own.
 		u.Path += op
@@ -152,7 +189,7 @@ func (c *Client) do(ctx context.Context, method, op string, id *Identity, body [
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, fmt.Errorf("est: request: %w", err)
+		return nil, -1, fmt.Errorf("est: request: %w", err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/pkcs10")
@@ -165,20 +202,43 @@ func (c *Client) do(ctx context.Context, method, op string, id *Identity, body [
 	defer hc.CloseIdleConnections()
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, classify(err)
+		return nil, -1, classify(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading body: %v", ErrUnreachable, err)
+		return nil, -1, fmt.Errorf("%w: reading body: %v", ErrUnreachable, err)
 	}
 	if len(data) > maxResponse {
-		return nil, fmt.Errorf("%w: body over %d bytes", ErrBadResponse, maxResponse)
+		return nil, -1, fmt.Errorf("%w: body over %d bytes", ErrBadResponse, maxResponse)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), data)
+		wait := time.Duration(-1)
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After")); ok && d <= maxRetryAfter {
+				wait = d
+			}
+		}
+		return nil, wait, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 	}
-	return data, nil
+	return data, -1, nil
+}
+
+// ParseRetryAfter reads a Retry-After value in delay-seconds (RFC 9110,
+// Section 10.2.3); the HTTP-date form is not honoured (a clock apart
+// would make it anything).
+func ParseRetryAfter(v string) (time.Duration, bool) {
+	if v == "" || len(v) > 6 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return time.Duration(n) * time.Second, true
 }
 
 func (c *Client) httpClient(id *Identity) *http.Client {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/certrenew/certrenew/internal/testpki"
 )
@@ -40,6 +41,20 @@ func FuzzParseProblem(f *testing.F) {
 		var se *ServerError
 		if !errors.As(parseProblem(status, ctype, body), &se) || len(se.Detail) > 300 {
 			t.Fatal("bad problem parse")
+		}
+	})
+}
+
+// FuzzParseRetryAfter: any header value gives a bounded, non-negative wait
+// or none.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"2", "0", "120", "999999", "1000000", "-1", "1.5", "Fri, 31 Dec 1999 23:59:59 GMT", " 2", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := ParseRetryAfter(v)
+		if ok && (d < 0 || d > 999999*time.Second) {
+			t.Fatalf("%q: %v", v, d)
 		}
 	})
 }

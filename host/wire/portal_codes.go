@@ -10,4 +10,6 @@ func init() {
 	portalCodes["too_many_attempts"] = proto.CodeTooManyAttempts
 	portalCodes["cert_revoked"] = proto.CodeCertRevoked
 	portalCodes["account_disabled"] = proto.CodeAccountDisabled
+	portalCodes["server_busy"] = proto.CodeServerBusy
+	portalCodes["link_cert_required"] = proto.CodeLinkCertRequired
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/proto"
+	portalest "github.com/certrenew/certrenew/portal/est"
 )
 
 // Every refusal certrenew-portal sends keeps its own code on the wire (not
@@ -22,6 +23,8 @@ func TestPortalCodes(t *testing.T) {
 		{403, "account_disabled", proto.CodeAccountDisabled},
 		{403, "invitation_exhausted", proto.CodeInvitationExhausted},
 		{403, "cert_expired", proto.CodeCertExpired},
+		{503, "server_busy", proto.CodeServerBusy},
+		{403, "link_cert_required", proto.CodeLinkCertRequired},
 		{401, "something_new", proto.CodeBadPassword},
 		{403, "something_new", proto.CodeServerRejected},
 	} {
@@ -32,6 +35,17 @@ func TestPortalCodes(t *testing.T) {
 		}
 		if en.Message == ja.Message || en.Message == proto.MessageFor(proto.CodeInternal, "en") {
 			t.Errorf("%s: messages en %q ja %q", tc.code, en.Message, ja.Message)
+		}
+	}
+}
+
+// Every code the portal's EST server can send is one the UI shows as is,
+// but those that mean the host itself sent something wrong.
+func TestEveryPortalCodeMapped(t *testing.T) {
+	hostBugs := map[string]bool{"bad_request": true, "key_reuse": true, "client_cert_required": true, "internal": true}
+	for _, c := range portalest.Codes() {
+		if _, ok := portalCodes[c]; !ok && !hostBugs[c] {
+			t.Errorf("portal code %q has no wire code", c)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/invite"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
@@ -35,19 +36,17 @@ var ErrBadInput = errors.New("invalid input")
 
 // MaxIDLen bounds user IDs; they become certificate common names (RFC 5280
 // upper bound ub-common-name is 64).
-const MaxIDLen = 64
+const MaxIDLen = limit.MaxUserIDLen
 
 // CheckUserID accepts IDs made of letters, digits and . _ @ - (no colon:
-// HTTP Basic, RFC 7617, Section 2, forbids it in the user ID).
+// HTTP Basic, RFC 7617, Section 2, forbids it in the user ID): the rule of
+// limit.ValidUserID, which the login form and EST apply to what they get.
 func CheckUserID(id string) error {
 	if id == "" || len(id) > MaxIDLen {
 		return fmt.Errorf("%w: user ID must be 1 to %d characters", ErrBadInput, MaxIDLen)
 	}
-	for _, r := range id {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._@-", r)
-		if !ok {
-			return fmt.Errorf("%w: user ID %q may hold only letters, digits and . _ @ -", ErrBadInput, id)
-		}
+	if !limit.ValidUserID(id) {
+		return fmt.Errorf("%w: user ID %q may hold only letters, digits and . _ @ -", ErrBadInput, id)
 	}
 	return nil
 }
@@ -156,8 +155,17 @@ var (
 	ErrLinkUsed      = errors.New("the renewal link was used")
 )
 
+// MaxLiveLinks bounds the renewal links one user can hold at once (not
+// expired, not used): each is a way to mint tokens, and a user needs one
+// per certificate at most.
+const MaxLiveLinks = 10
+
+// ErrTooManyLinks reports a user at MaxLiveLinks.
+var ErrTooManyLinks = errors.New("too many live renewal links")
+
 // CreateRenewalLink makes a renewal link (contract v2) bound to the
-// certificate serial of userID, valid for ttl (0: renewlink.DefaultTTL).
+// certificate serial of userID, valid for ttl (0: renewlink.DefaultTTL);
+// ErrTooManyLinks when the user holds MaxLiveLinks live ones.
 // The link holds no secret: its URL is renewlink.URL(origin, link.ID), and
 // its page mints the one-time token (MintLinkToken).
 func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, ttl time.Duration) (store.RenewalLink, error) {
@@ -175,6 +183,11 @@ func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, tt
 		return store.RenewalLink{}, fmt.Errorf("%w: the certificate is %s", ErrNotRenewable, c.Status)
 	}
 	now := a.now()
+	if n, err := a.Store.LiveRenewalLinks(ctx, userID, now); err != nil {
+		return store.RenewalLink{}, err
+	} else if n >= MaxLiveLinks {
+		return store.RenewalLink{}, fmt.Errorf("%w: %d", ErrTooManyLinks, n)
+	}
 	l := store.RenewalLink{ID: renewlink.NewLinkID(), Serial: c.Serial, UserID: userID, Created: now, Expires: now.Add(ttl)}
 	if err := a.Store.CreateRenewalLink(ctx, l); err != nil {
 		return store.RenewalLink{}, err

@@ -28,11 +28,11 @@ func (a *Admin) Users(ctx context.Context) ([]UserInfo, error) {
 	out := make([]UserInfo, 0, len(users))
 	for _, u := range users {
 		info := UserInfo{User: u}
-		recs, err := a.Store.Throttles(ctx, limit.UserKey(u.ID))
+		recs, err := a.Store.Throttles(ctx, limit.UserKey(u.ID).ID)
 		if err != nil {
 			return nil, err
 		}
-		if r, ok := recs[limit.UserKey(u.ID)]; ok && a.now().Before(r.LockedUntil) {
+		if r, ok := recs[limit.UserKey(u.ID).ID]; ok && a.now().Before(r.LockedUntil) {
 			info.LockedUntil = r.LockedUntil.UTC().Format("2006-01-02T15:04:05Z")
 		}
 		out = append(out, info)

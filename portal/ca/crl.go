@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// CRLValidity is how far ahead nextUpdate lies; the portal makes a fresh
-// CRL on every request, so this only bounds how long a cached copy counts.
+// CRLValidity is how far ahead nextUpdate lies; the portal signs fresh
+// CRLs every minute and at each revocation (portal/server), so this only
+// bounds how long a cached copy counts.
 const CRLValidity = 24 * time.Hour
 
 // ErrNoGeneration reports a CRL asked for a generation this CA does not

@@ -16,7 +16,11 @@ import (
 // of that user (RFC 7030, Section 3.2.3 leaves the check to the server).
 func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
 	ctx := r.Context()
-	u, err := h.authenticate(ctx, r)
+	cur, err := h.presented(ctx, r)
+	if err != nil {
+		return err
+	}
+	u, err := h.authenticate(ctx, r, cur)
 	if err != nil {
 		return err
 	}
@@ -29,7 +33,7 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 		return err
 	}
 	if renewlink.IsToken(req.Challenge) {
-		return h.enrollWithToken(w, req, u, log, ctx)
+		return h.enrollWithToken(w, req, u, cur, log, ctx)
 	}
 	if req.Challenge == "" {
 		return NewProblem(CodeBadInvitation, "the CSR must carry the invitation code as its challengePassword")

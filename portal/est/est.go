@@ -6,6 +6,7 @@
 package est
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -113,52 +114,84 @@ func (h *Handler) cacerts(w http.ResponseWriter, r *http.Request) {
 	writeCMS(w, ContentTypeCACerts, der)
 }
 
-// authenticate checks HTTP Basic credentials (RFC 7617). Unknown users and
-// wrong passwords cost the same and return the same problem. Failures count
-// per user and per client address in the limiter the login form uses; a
-// locked user or address is refused (too_many_attempts) whatever the
-// password, and a success clears only the user's count.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request) (store.User, error) {
+// authenticate checks HTTP Basic credentials (RFC 7617) under the limiter
+// the login form uses (see portal/limit): the attempt is counted before
+// the hash runs, a key without attempts left is refused
+// (too_many_attempts) without hashing, and a full hash queue is answered
+// server_busy (503, Retry-After). Unknown users and wrong passwords cost
+// the same and return the same problem.
+//
+// cur, when not nil, is the valid client certificate the request presented
+// (mutual TLS): the attempt then counts against that certificate alone,
+// not the user ID or the address, so guesses by someone without the
+// certificate, which lock the user ID, never lock its holder out of
+// renewal; the holder's own guesses are held to the same five per window.
+// The Basic user ID must be the certificate's owner, checked before any
+// hash, so the certificate's count guesses no other user's password.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request, cur *store.Cert) (store.User, error) {
 	id, pw, ok := r.BasicAuth()
 	if !ok {
 		return store.User{}, NewProblem(CodeBadPassword, "HTTP Basic credentials are required")
 	}
-	att, err := h.limiter().Begin(ctx, id, limit.ClientAddr(r))
-	if err != nil {
-		return store.User{}, err
-	}
-	if att.Locked() {
-		password.VerifyDummy(pw) // same cost as a real check.
-		return store.User{}, NewProblem(CodeTooManyAttempts, "")
-	}
-	fail := func() (store.User, error) {
-		if err := att.Fail(ctx); err != nil {
-			return store.User{}, err
-		}
+	if !limit.ValidUserID(id) {
 		return store.User{}, NewProblem(CodeBadPassword, "")
 	}
-	u, err := h.Store.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		password.VerifyDummy(pw)
-		return fail()
-	}
+	// Take the body in now (bounded): the server notices a client that
+	// went away only once its body is consumed, and a wait for a hash
+	// slot must end with the client.
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodySize))
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, NewProblem(CodeBadRequest, "request body unreadable or too large")
 	}
-	okPw, err := password.Verify(u.PasswordHash, pw)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	keys := []limit.Key{limit.UserKey(id), limit.AddrKey(limit.ClientAddr(r))}
+	if cur != nil {
+		if id != cur.UserID {
+			return store.User{}, NewProblem(CodeBadPassword, "the user ID does not own the client certificate")
+		}
+		keys = []limit.Key{limit.CertKey(cur.Serial)}
+	}
+	var u store.User
+	right, err := h.limiter().Check(ctx, keys, func() (bool, error) {
+		var err error
+		u, err = h.Store.User(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			password.VerifyDummy(pw)
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		ok, err := password.Verify(u.PasswordHash, pw)
+		if err != nil {
+			return false, fmt.Errorf("user %q: %w", u.ID, err)
+		}
+		return ok, nil
+	})
 	if err != nil {
-		return store.User{}, fmt.Errorf("user %q: %w", u.ID, err)
+		return store.User{}, limitProblem(err)
 	}
-	if !okPw {
-		return fail()
+	if !right {
+		return store.User{}, NewProblem(CodeBadPassword, "")
 	}
 	if u.Disabled { // told only to who knows the password.
 		return store.User{}, NewProblem(CodeAccountDisabled, "")
 	}
-	if err := att.Succeed(ctx); err != nil {
-		return store.User{}, err
-	}
 	return u, nil
+}
+
+// limitProblem maps the limiter's refusals to problems; other errors pass.
+func limitProblem(err error) error {
+	var busy *limit.BusyError
+	switch {
+	case errors.Is(err, limit.ErrLocked):
+		return NewProblem(CodeTooManyAttempts, "")
+	case errors.As(err, &busy):
+		p := NewProblem(CodeServerBusy, "")
+		p.RetryAfter = busy.RetryAfterSeconds()
+		return p
+	}
+	return err
 }
 
 // readRequest reads and parses the CSR body, RFC 7030, Section 4.2.1.

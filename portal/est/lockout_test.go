@@ -2,7 +2,6 @@ package est_test
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +33,7 @@ func TestBasicAuthLockout(t *testing.T) {
 	web := p.ClientFrom("127.0.0.2", nil)
 	web.Transport.(*http.Transport).TLSClientConfig.ServerName = "127.0.0.1"
 	web.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := web.PostForm(p.URL+"/login", url.Values{"user": {alice}, "password": {alicePw}})
+	resp, err := portaltest.Login(web, p.URL, alice, alicePw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func TestWebFailuresLockEST(t *testing.T) {
 	web := p.ClientFrom("127.0.0.2", nil)
 	web.Transport.(*http.Transport).TLSClientConfig.ServerName = "127.0.0.1"
 	for i := range 5 {
-		resp, err := web.PostForm(p.URL+"/login", url.Values{"user": {alice}, "password": {"nope-" + strings.Repeat("x", i)}})
+		resp, err := portaltest.Login(web, p.URL, alice, "nope-"+strings.Repeat("x", i))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,10 +2,12 @@ package est_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
 
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/pgtest"
@@ -14,7 +16,8 @@ import (
 // Two portal instances on one PostgreSQL database and one CA directory
 // serve one tenant: an enrollment on A re-enrolls on B, a renewal link made
 // on A is redeemed on B and refused as used on A, concurrent enrollments on
-// both never share a serial, and a revocation on B is on A's CRL.
+// both never share a serial, and a revocation on B is on A's CRL (after
+// A's next sweep: CRLs are served from memory).
 func TestTwoInstancesOnePostgres(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	a := portaltest.StartWith(t, portaltest.Options{PostgresDSN: dsn})
@@ -22,19 +25,22 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	a.AddUser(t, alice, alicePw)
 
 	c1, k1 := enroll(t, a, a.Invite(t, alice))
-	r := b.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	k2 := newKey(t)
+	r := b.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, k2, c1.Subject, ""), portaltest.TLSCert(c1, k1))
 	if r.Status != http.StatusOK {
 		t.Fatalf("re-enroll on B of A's cert: %d %s", r.Status, r.Body)
 	}
 	c2 := r.Certs[0]
 	// A link shown on A, its page's token minted on B, redeemed on A.
 	tok := b.LinkToken(t, alice, a.RenewalLink(t, alice, c2.SerialNumber.Text(16), 0))
-	if r := a.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil); r.Status != http.StatusOK {
+	if r := a.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), portaltest.TLSCert(c2, k2)); r.Status != http.StatusOK {
 		t.Fatalf("link from A, token from B, redeemed on A: %d %s", r.Status, r.Body)
 	}
 	wantProblem(t, b.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil), http.StatusForbidden, "link_used")
 
-	// Concurrent first enrollments of many users across both instances.
+	// Concurrent first enrollments of many users across both instances,
+	// each from its own address (one address has 5 password checks in
+	// flight at most: see portal/limit).
 	const n = 20
 	users := make([]string, n)
 	codes := make([]string, n)
@@ -54,7 +60,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res[i] = p.Post(t, "simpleenroll", users[i], "user-secret-pw", csr, nil)
+			res[i] = p.PostVia(t, p.ClientFrom(fmt.Sprintf("127.0.1.%d", i+1), nil), "simpleenroll", users[i], "user-secret-pw", csr)
 		}()
 	}
 	wg.Wait()
@@ -77,6 +83,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	if err := b.Admin.Revoke(context.Background(), victim.SerialNumber.Text(16)); err != nil {
 		t.Fatal(err)
 	}
+	a.Sweep(t) // A signs its CRLs every minute; B's revocation is on them then.
 	if !listed(fetchCRL(t, a), victim.SerialNumber) {
 		t.Fatal("revocation on B missing from A's CRL")
 	}
@@ -88,7 +95,8 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 // The policy and link flows of this package, once more on PostgreSQL.
 func TestPoliciesOnPostgres(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	p := portaltest.StartWith(t, portaltest.Options{PostgresDSN: dsn})
+	const racers = limit.DefaultMaxFailures // attempts of one certificate let in flight
+	p := portaltest.StartWith(t, portaltest.Options{PostgresDSN: dsn, Gate: &limit.Gate{PerKey: racers}})
 	p.AddUser(t, alice, alicePw)
 	p.AddUser(t, "bob", "bob-secret-pw")
 	ctx := context.Background()
@@ -107,7 +115,8 @@ func TestPoliciesOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Idempotent re-enroll and a single-use link under a race.
-	csr := portaltest.CSR(t, newKey(t), c1.Subject, "")
+	kx := newKey(t)
+	csr := portaltest.CSR(t, kx, c1.Subject, "")
 	x := p.Post(t, "simplereenroll", alice, alicePw, csr, portaltest.TLSCert(c1, k1))
 	y := p.Post(t, "simplereenroll", alice, alicePw, csr, portaltest.TLSCert(c1, k1))
 	if x.Status != 200 || y.Status != 200 || !x.Certs[0].Equal(y.Certs[0]) {
@@ -115,11 +124,14 @@ func TestPoliciesOnPostgres(t *testing.T) {
 	}
 	tok := p.RenewalToken(t, alice, x.Certs[0].SerialNumber.Text(16), 0)
 	var wg sync.WaitGroup
-	out := make([]*portaltest.Response, 6)
+	out := make([]*portaltest.Response, racers)
 	for i := range out {
 		csr := portaltest.CSR(t, newKey(t), cn(alice), tok)
 		wg.Add(1)
-		go func() { defer wg.Done(); out[i] = p.Post(t, "simpleenroll", alice, alicePw, csr, nil) }()
+		go func() {
+			defer wg.Done()
+			out[i] = p.Post(t, "simpleenroll", alice, alicePw, csr, portaltest.TLSCert(x.Certs[0], kx))
+		}()
 	}
 	wg.Wait()
 	ok := 0

@@ -43,6 +43,14 @@ const (
 	CodeCertRevoked = "cert_revoked"
 	// CodeAccountDisabled: the administrator disabled the user.
 	CodeAccountDisabled = "account_disabled"
+	// CodeServerBusy: the password checks are at capacity (or this user ID
+	// has attempts in flight); retry after the Retry-After header's
+	// seconds. Nothing was counted.
+	CodeServerBusy = "server_busy"
+	// CodeLinkCertRequired: a renewal link of a certificate that is still
+	// valid was redeemed without that certificate over mutual TLS; the
+	// password and the link are enough only once it has expired.
+	CodeLinkCertRequired = "link_cert_required"
 )
 
 // Problem is an error with a stable code, an HTTP status and a message safe
@@ -52,6 +60,8 @@ type Problem struct {
 	Code   string `json:"code"`
 	Title  string `json:"title"`
 	Detail string `json:"detail,omitempty"`
+	// RetryAfter, when set, is sent as the Retry-After header (seconds).
+	RetryAfter string `json:"-"`
 }
 
 func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
@@ -78,7 +88,19 @@ var titles = map[string]struct {
 	CodeAccountDisabled:     {http.StatusForbidden, "The account is disabled; ask the administrator"},
 	CodeCertRevoked:         {http.StatusForbidden, "The certificate is revoked; it cannot be renewed"},
 	CodeTooManyAttempts:     {http.StatusTooManyRequests, "Too many failed password attempts; try again later"},
+	CodeServerBusy:          {http.StatusServiceUnavailable, "The portal is busy; try again in a moment"},
+	CodeLinkCertRequired:    {http.StatusForbidden, "The certificate is still valid: renew it with the certificate itself (on the computer that holds it), or through a renewal link once it has expired"},
 	CodeAlreadyEnrolled:     {http.StatusForbidden, "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
+}
+
+// Codes lists every code a Problem can carry (clients check they map them
+// all).
+func Codes() []string {
+	out := make([]string, 0, len(titles))
+	for c := range titles {
+		out = append(out, c)
+	}
+	return out
 }
 
 // NewProblem returns the Problem for code with the given safe detail.
@@ -102,6 +124,9 @@ func WriteError(w http.ResponseWriter, log zerolog.Logger, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="certrenew", charset="UTF-8"`)
+	}
+	if p.RetryAfter != "" {
+		w.Header().Set("Retry-After", p.RetryAfter)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -41,12 +41,9 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return err
 	}
 
-	u, err := h.authenticate(ctx, r)
+	u, err := h.authenticate(ctx, r, &cur)
 	if err != nil {
 		return err
-	}
-	if u.ID != cur.UserID {
-		return NewProblem(CodeBadPassword, "the user ID does not own the client certificate")
 	}
 	if !u.ReissueAllowed || cur.ReissueDenied {
 		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")

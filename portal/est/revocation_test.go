@@ -91,6 +91,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 		t.Fatal("revoked at confirmation, before the grace period")
 	}
 	clk.Advance(2 * time.Hour)
+	p.Sweep(t) // the server's minutely sweep, now.
 	crl := fetchCRL(t, p)
 	if !listed(crl, c1.SerialNumber) {
 		t.Fatal("superseded cert not revoked after the grace period")
@@ -125,16 +126,18 @@ func TestIdempotentIssuance(t *testing.T) {
 		t.Fatalf("enroll twice: %d %d", a.Status, b.Status)
 	}
 	c1 := a.Certs[0]
-	rcsr := portaltest.CSR(t, newKey(t), c1.Subject, "")
+	rkey := newKey(t)
+	rcsr := portaltest.CSR(t, rkey, c1.Subject, "")
 	a = p.Post(t, "simplereenroll", alice, alicePw, rcsr, portaltest.TLSCert(c1, key))
 	b = p.Post(t, "simplereenroll", alice, alicePw, rcsr, portaltest.TLSCert(c1, key))
 	if a.Status != 200 || b.Status != 200 || !a.Certs[0].Equal(b.Certs[0]) {
 		t.Fatalf("re-enroll twice: %d %d %s", a.Status, b.Status, b.Body)
 	}
-	tok := p.RenewalToken(t, alice, a.Certs[0].SerialNumber.Text(16), 0)
+	c2 := a.Certs[0]
+	tok := p.RenewalToken(t, alice, c2.SerialNumber.Text(16), 0)
 	tcsr := portaltest.CSR(t, newKey(t), cn(alice), tok)
-	a = p.Post(t, "simpleenroll", alice, alicePw, tcsr, nil)
-	b = p.Post(t, "simpleenroll", alice, alicePw, tcsr, nil)
+	a = p.Post(t, "simpleenroll", alice, alicePw, tcsr, portaltest.TLSCert(c2, rkey))
+	b = p.Post(t, "simpleenroll", alice, alicePw, tcsr, portaltest.TLSCert(c2, rkey))
 	if a.Status != 200 || b.Status != 200 || !a.Certs[0].Equal(b.Certs[0]) {
 		t.Fatalf("link twice: %d %d %s", a.Status, b.Status, b.Body)
 	}

@@ -1,6 +1,7 @@
 package est
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -18,7 +19,13 @@ import (
 // the bound certificate's invitation lineage and supersedes it; this is the
 // only way an expired certificate can be renewed. The token is marked used
 // in the same transaction that records the certificate.
-func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.User, log zerolog.Logger, ctx context.Context) error {
+//
+// A link is not a password-only certificate: while the bound certificate
+// is still valid, the request must present it over mutual TLS (cur, as
+// simplereenroll does), else link_cert_required. Only an expired
+// certificate, which can prove nothing, renews with the password and the
+// link alone (the seed's case), under the re-issue permission.
+func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.User, cur *store.Cert, log zerolog.Logger, ctx context.Context) error {
 	hash := renewlink.Hash(req.Challenge)
 	tok, err := h.Store.RenewalToken(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.UserID != u.ID) {
@@ -51,6 +58,9 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 	if !u.ReissueAllowed || bound.ReissueDenied {
 		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
 	}
+	if h.now().Before(bound.NotAfter) && (cur == nil || cur.Serial != bound.Serial) {
+		return NewProblem(CodeLinkCertRequired, "")
+	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
 		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
 	}
@@ -74,6 +84,28 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 	if err != nil {
 		return err
 	}
-	log.Info().Str("serial", sc.Serial).Msg("renewed through renewal link")
+	// The audit record: who, which certificate replaced which, and how.
+	log.Info().Str("serial", sc.Serial).Bool("mtls", cur != nil).Str("audit", "link_renewal").Msg("renewed through renewal link")
 	return nil
+}
+
+// presented returns the certificate the request presented over mutual TLS
+// if the portal issued it and it is neither revoked nor expired; nil
+// otherwise (simpleenroll does not need one).
+func (h *Handler) presented(ctx context.Context, r *http.Request) (*store.Cert, error) {
+	leaf := ClientLeaf(r)
+	if leaf == nil {
+		return nil, nil
+	}
+	c, err := h.Store.Cert(ctx, leaf.SerialNumber.Text(16))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(c.DER, leaf.Raw)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if id, _, _ := r.BasicAuth(); !c.Live(h.now()) || c.UserID != id {
+		return nil, nil
+	}
+	return &c, nil
 }

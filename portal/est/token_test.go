@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
 )
@@ -82,6 +83,10 @@ func TestLinkRefusals(t *testing.T) {
 	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
 	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
 	p.SetReissue(t, alice, true)
+	// The certificate is still valid: without it, no renewal (see
+	// TestLinkOfValidCertNeedsIt).
+	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	wantProblem(t, r, http.StatusForbidden, "link_cert_required")
 	// Expired link.
 	clk.Advance(90 * time.Minute)
 	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
@@ -144,12 +149,14 @@ func TestLinkTokens(t *testing.T) {
 	}
 }
 
-// Two redemptions racing: exactly one wins, the other gets link_used.
+// Redemptions racing: exactly one wins, the others get link_used. (Five:
+// the attempts of one certificate the limiter lets in flight at once.)
 func TestLinkSingleUseUnderRace(t *testing.T) {
-	p, _ := expiredSetup(t)
-	old, _ := enroll(t, p, p.Invite(t, alice))
+	const n = limit.DefaultMaxFailures
+	p := portaltest.StartWith(t, portaltest.Options{Validity: time.Hour, Gate: &limit.Gate{PerKey: n}})
+	p.AddUser(t, alice, alicePw)
+	old, oldKey := enroll(t, p, p.Invite(t, alice))
 	tok := p.RenewalToken(t, alice, old.SerialNumber.Text(16), 0)
-	const n = 6
 	res := make([]*portaltest.Response, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -157,7 +164,7 @@ func TestLinkSingleUseUnderRace(t *testing.T) {
 		csr := portaltest.CSR(t, newKey(t), cn(alice), tok)
 		go func() {
 			defer wg.Done()
-			res[i] = p.Post(t, "simpleenroll", alice, alicePw, csr, nil)
+			res[i] = p.Post(t, "simpleenroll", alice, alicePw, csr, portaltest.TLSCert(old, oldKey))
 		}()
 	}
 	wg.Wait()
@@ -177,10 +184,10 @@ func TestLinkSingleUseUnderRace(t *testing.T) {
 
 func TestLinkTokenNotLogged(t *testing.T) {
 	p, _ := expiredSetup(t)
-	old, _ := enroll(t, p, p.Invite(t, alice))
+	old, oldKey := enroll(t, p, p.Invite(t, alice))
 	tok := p.RenewalToken(t, alice, old.SerialNumber.Text(16), 0)
-	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
-	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), portaltest.TLSCert(old, oldKey))
+	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), portaltest.TLSCert(old, oldKey))
 	log, err := os.ReadFile(p.LogPath)
 	if err != nil {
 		t.Fatal(err)

@@ -2,51 +2,214 @@ package limit
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 )
 
-// The policy on the in-memory backend: five failures lock both keys, a
-// success clears only the user's, the lockout ends by itself, Unlock ends it
-// early.
+// The policy on the in-memory backend: five wrong passwords lock both keys,
+// a success clears only the principal's count, the lockout ends by itself,
+// Unlock ends it early, and a locked key is refused without a hash.
 func TestLimiter(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1_700_000_000, 0)
 	l := New(&Memory{}, func() time.Time { return now })
-	begin := func(user, addr string) *Attempt {
+	check := func(user, addr string, right bool) error {
 		t.Helper()
-		a, err := l.Begin(ctx, user, addr)
-		if err != nil {
-			t.Fatal(err)
+		ok, err := l.Check(ctx, []Key{UserKey(user), AddrKey(addr)}, func() (bool, error) { return right, nil })
+		if err == nil && ok != right {
+			t.Fatalf("Check answered %v for %v", ok, right)
 		}
-		return a
+		return err
 	}
 	for i := range 4 {
-		a := begin("u"+string(rune('a'+i)), "10.0.0.1")
-		if a.Locked() {
-			t.Fatalf("locked after %d", i)
+		if err := check("u"+string(rune('a'+i)), "10.0.0.1", false); err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
 		}
-		_ = a.Fail(ctx)
 	}
-	_ = begin("mallory", "10.0.0.1").Succeed(ctx)
-	_ = begin("ue", "10.0.0.1").Fail(ctx)
-	if !begin("mallory", "10.0.0.1").Locked() {
-		t.Fatal("address not locked after five failures around a success")
+	if err := check("mallory", "10.0.0.1", true); err != nil {
+		t.Fatal(err)
 	}
-	if begin("mallory", "10.0.0.2").Locked() {
-		t.Fatal("user locked without failures of its own")
+	if err := check("ue", "10.0.0.1", false); err != nil {
+		t.Fatal(err)
+	}
+	hashes := l.Gate.Hashes()
+	if err := check("mallory", "10.0.0.1", true); !errors.Is(err, ErrLocked) {
+		t.Fatalf("address not locked after five failures around a success: %v", err)
+	}
+	if l.Gate.Hashes() != hashes {
+		t.Fatal("a locked key was hashed")
+	}
+	if err := check("mallory", "10.0.0.2", true); err != nil {
+		t.Fatalf("user locked without failures of its own: %v", err)
 	}
 	for range 5 {
-		_ = begin("alice", "10.0.0.3").Fail(ctx)
+		_ = check("alice", "10.0.0.3", false)
 	}
-	if !begin("alice", "10.0.0.9").Locked() {
-		t.Fatal("user lock does not hold from another address")
+	if err := check("alice", "10.0.0.9", true); !errors.Is(err, ErrLocked) {
+		t.Fatalf("user lock does not hold from another address: %v", err)
 	}
-	if err := l.Unlock(ctx, "alice"); err != nil || begin("alice", "10.0.0.9").Locked() {
+	// Alice's certificate has its own count: the lock of her ID is not its.
+	if ok, err := l.Check(ctx, []Key{CertKey("1f")}, func() (bool, error) { return true, nil }); !ok || err != nil {
+		t.Fatalf("certificate key under the user's lock: %v %v", ok, err)
+	}
+	if err := l.Unlock(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := check("alice", "10.0.0.9", true); err != nil {
 		t.Fatalf("unlock: %v", err)
 	}
 	now = now.Add(DefaultLockout)
-	if begin("mallory", "10.0.0.1").Locked() {
-		t.Fatal("the lockout did not end")
+	if err := check("mallory", "10.0.0.1", true); err != nil {
+		t.Fatalf("the lockout did not end: %v", err)
 	}
+}
+
+// Attempts are counted before the hash: with hashes held, no more than
+// MaxFailures attempts of one key get a hash however many come at once,
+// the others are refused busy; the wrong ones then lock the key. PerKey
+// bounds the attempts in flight of a user ID; an address is bounded by
+// its count only.
+func TestCountedBeforeHash(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		perKey  int
+		keys    []Key
+		hashes  int
+		locked  bool
+		retryOK bool
+	}{
+		{"user, in-flight cap", 0, []Key{UserKey("alice"), AddrKey("10.0.0.1")}, DefaultPerKey, false, true},
+		{"user, count", 100, []Key{UserKey("alice"), AddrKey("10.0.0.1")}, DefaultMaxFailures, true, false},
+		{"address only", 0, []Key{AddrKey("10.0.0.1")}, DefaultMaxFailures, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			release := make(chan struct{})
+			entered := make(chan struct{}, 64)
+			g := &Gate{PerKey: tc.perKey, Slots: 64, BeforeHash: func() { entered <- struct{}{}; <-release }}
+			l := &Limiter{Backend: &Memory{}, Gate: g}
+			const n = 40
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for range n {
+				wg.Go(func() {
+					ok, err := l.Check(ctx, tc.keys, func() (bool, error) { return false, nil })
+					if ok {
+						err = errors.New("a wrong password passed")
+					}
+					errs <- err
+				})
+			}
+			// The refused ones answer while the admitted ones hold.
+			var once sync.Once
+			free := func() { once.Do(func() { close(release) }) }
+			defer free()
+			started := 0
+			for busy := 0; busy < n-tc.hashes; {
+				select {
+				case err := <-errs:
+					var be *BusyError
+					if !errors.As(err, &be) {
+						t.Fatalf("refusal %d: %v", busy, err)
+					}
+					busy++
+				case <-entered:
+					if started++; started > tc.hashes {
+						t.Fatalf("%d hashes started, at most %d may", started, tc.hashes)
+					}
+				}
+			}
+			for ; started < tc.hashes; started++ {
+				<-entered
+			}
+			free()
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("admitted attempt: %v", err)
+				}
+			}
+			if got := g.Hashes(); got != int64(tc.hashes) {
+				t.Fatalf("%d hashes ran, want %d", got, tc.hashes)
+			}
+			_, err := l.Check(ctx, tc.keys, func() (bool, error) { return true, nil })
+			if tc.locked != errors.Is(err, ErrLocked) || (tc.retryOK && err != nil) {
+				t.Fatalf("after the burst: %v", err)
+			}
+		})
+	}
+}
+
+// A full queue refuses at once; a waiter whose request ends leaves the
+// queue without a hash and gets its attempt back.
+func TestQueueBoundedAndCancellable(t *testing.T) {
+	release := make(chan struct{})
+	held := make(chan struct{}, 1)
+	g := &Gate{Slots: 1, Queue: 1, BeforeHash: func() { held <- struct{}{}; <-release }}
+	l := &Limiter{Backend: &Memory{}, Gate: g}
+	yes := func() (bool, error) { return true, nil }
+	first := make(chan error, 1)
+	go func() {
+		_, err := l.Check(context.Background(), []Key{UserKey("a")}, yes)
+		first <- err
+	}()
+	<-held // a is in the slot.
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() {
+		_, err := l.Check(ctx, []Key{UserKey("b"), AddrKey("10.0.0.2")}, yes)
+		second <- err
+	}()
+	for g.Waiting() != 2 {
+		time.Sleep(time.Millisecond) // polls a condition; nothing is timed.
+	}
+	_, err := l.Check(context.Background(), []Key{UserKey("c")}, yes)
+	var be *BusyError
+	if !errors.As(err, &be) || be.Key || be.RetryAfterSeconds() != "2" {
+		t.Fatalf("full queue: %v", err)
+	}
+	cancel()
+	if err := <-second; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled waiter: %v", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if g.Hashes() != 1 {
+		t.Fatalf("%d hashes", g.Hashes())
+	}
+	recs, _ := l.Backend.Throttles(context.Background(), AddrKey("10.0.0.2").ID)
+	if recs[AddrKey("10.0.0.2").ID].Failures != 0 {
+		t.Fatalf("the cancelled attempt stayed counted: %+v", recs)
+	}
+}
+
+// IPv6 clients count by /64; IPv4 (and IPv4-mapped) by address.
+func TestClientAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"[2001:db8:1:2:aaaa::1]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:2:bbbb::9]:1":   "2001:db8:1:2::/64",
+		"192.0.2.7:5000":             "192.0.2.7",
+		"[::ffff:192.0.2.7]:5000":    "192.0.2.7",
+	} {
+		if got := ClientAddr(&http.Request{RemoteAddr: in}); got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzValidUserID(f *testing.F) {
+	for _, s := range []string{"alice", "a@b.example", "", "a:b", "ü", string(make([]byte, 65))} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		if ValidUserID(id) && (len(id) > MaxUserIDLen || id == "") {
+			t.Fatalf("accepted %q", id)
+		}
+	})
 }

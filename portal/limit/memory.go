@@ -31,22 +31,46 @@ func (m *Memory) Throttles(_ context.Context, keys ...string) (map[string]store.
 	return out, nil
 }
 
-// RecordFailure implements Backend, with the same arithmetic as the SQL one.
-func (m *Memory) RecordFailure(_ context.Context, key string, now time.Time, window time.Duration, max int, lockout time.Duration) error {
+// ReserveAttempt implements Backend, with the same arithmetic as the SQL one.
+func (m *Memory) ReserveAttempt(_ context.Context, key string, now time.Time, window time.Duration, max int) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.recs == nil {
 		m.recs = map[string]store.Throttle{}
 	}
 	r, ok := m.recs[key]
+	if ok && now.Before(r.LockedUntil) {
+		return false, nil
+	}
 	if !ok || !r.Since.After(now.Add(-window)) {
 		r.Failures, r.Since = 0, now
 	}
-	r.Failures++
 	if r.Failures >= max {
-		r.Failures, r.Since, r.LockedUntil = 0, now, now.Add(lockout)
+		return false, nil
 	}
+	r.Failures++
 	m.recs[key] = r
+	return true, nil
+}
+
+// ReleaseAttempt implements Backend.
+func (m *Memory) ReleaseAttempt(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.recs[key]; ok && r.Failures > 0 {
+		r.Failures--
+		m.recs[key] = r
+	}
+	return nil
+}
+
+// LockFull implements Backend.
+func (m *Memory) LockFull(_ context.Context, key string, now time.Time, max int, lockout time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.recs[key]; ok && r.Failures >= max {
+		m.recs[key] = store.Throttle{Since: now, LockedUntil: now.Add(lockout)}
+	}
 	return nil
 }
 

@@ -44,6 +44,12 @@ type Response struct {
 // not nil.
 func (p *Portal) Post(t testing.TB, op, user, password string, csrDER []byte, clientCert *tls.Certificate) *Response {
 	t.Helper()
+	return p.PostVia(t, p.Client(clientCert), op, user, password, csrDER)
+}
+
+// PostVia is Post through the client c (e.g. ClientFrom another address).
+func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string, csrDER []byte) *Response {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, p.URL+"/.well-known/est/"+op,
 		strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
 	if err != nil {
@@ -54,7 +60,7 @@ func (p *Portal) Post(t testing.TB, op, user, password string, csrDER []byte, cl
 	if user != "" || password != "" {
 		req.SetBasicAuth(user, password)
 	}
-	resp, err := p.Client(clientCert).Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
@@ -45,6 +46,10 @@ type Options struct {
 	Now func() time.Time
 	// PublicURL: see server.Config. URL stays the bound address.
 	PublicURL string
+	// Gate: see server.Config (tests hold hashes with its BeforeHash).
+	Gate *limit.Gate
+	// SweepInterval: see server.Config; tests call Portal.Sweep.
+	SweepInterval time.Duration
 }
 
 // Portal is a running in-process portal.
@@ -93,8 +98,8 @@ func StartWith(t testing.TB, o Options) *Portal {
 		t.Fatal(err)
 	}
 	srv, err := server.Listen(server.Config{
-		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL,
-		ESTFailpoint: o.ESTFailpoint,
+		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate,
+		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +107,11 @@ func StartWith(t testing.TB, o Options) *Portal {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
+	select { // the first sweep has signed the CRLs.
+	case <-srv.Ready():
+	case err := <-done:
+		t.Fatalf("portal: %v", err)
+	}
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
@@ -112,7 +122,17 @@ func StartWith(t testing.TB, o Options) *Portal {
 	})
 	return &Portal{
 		URL: "https://" + srv.Addr().String(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
-		Admin: &admin.Admin{Store: db, Now: o.Now}, Store: db, Server: srv, srv: srv,
+		Admin: &admin.Admin{Store: srv.Store(), Now: o.Now}, Store: db, Server: srv, srv: srv,
+	}
+}
+
+// Sweep runs the server's sweep now (as its timer does every minute):
+// superseded certificates past their grace are revoked, expired records
+// pruned, the CRLs signed anew.
+func (p *Portal) Sweep(t testing.TB) {
+	t.Helper()
+	if err := p.srv.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/certrenew/certrenew/portal/ca"
@@ -20,6 +22,11 @@ import (
 // never revoked at issuance.
 const DefaultSupersedeGrace = 72 * time.Hour
 
+// DefaultSweepInterval is how often the server revokes superseded
+// certificates past their grace, prunes expired records and signs fresh
+// CRLs.
+const DefaultSweepInterval = time.Minute
+
 // CRLPath is where the CRLs are served: CRLPath+"/gN" is generation N's,
 // named in every certificate N issued; CRLPath alone is the current
 // generation's (what certificates issued before per-generation CRLs name).
@@ -32,33 +39,102 @@ func (s *Server) grace() time.Duration {
 	return DefaultSupersedeGrace
 }
 
-// sweep revokes superseded certificates past their grace period.
-func (s *Server) sweep(ctx context.Context) error {
+// crls holds the signed CRL of each generation, built in the background
+// (Sweep, a revocation, a CA switch) and served from memory: a CRL
+// request, which anyone may send, costs neither a database query nor a
+// signature.
+type crls struct {
+	mu  sync.Mutex // one build at a time.
+	der atomic.Pointer[map[int][]byte]
+}
+
+// Sweep revokes superseded certificates past their grace period, prunes
+// expired throttles, sessions, renewal links and tokens, and signs fresh
+// CRLs. The server runs it at start and every SweepInterval; a
+// revocation through the server's store rebuilds the CRLs at once.
+func (s *Server) Sweep(ctx context.Context) error {
 	now := s.cfg.Now()
 	serials, err := s.revokeSuperseded(ctx, now)
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
 	}
+	if cerr := s.RefreshCRLs(ctx); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
-	return s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow)
+	if err := s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PruneWebSessions(ctx, now); err != nil {
+		return err
+	}
+	return s.cfg.Store.PruneRenewalLinks(ctx, now.Add(-LinkRetention))
 }
 
-// sweepLoop sweeps every minute until ctx ends.
+// LinkRetention is how long an expired renewal link (and its tokens) is
+// kept, so its page can say "expired" rather than "not valid"; then the
+// sweep forgets it.
+const LinkRetention = 24 * time.Hour
+
+// sweepLoop sweeps every interval until ctx ends; the first sweep has run.
 func (s *Server) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	every := s.cfg.SweepInterval
+	if every <= 0 {
+		every = DefaultSweepInterval
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := s.sweep(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Log.Error().Err(err).Msg("sweep")
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Error().Err(err).Msg("sweep")
+		}
 	}
+}
+
+// RefreshCRLs signs the CRL of every generation of the current CA from the
+// store's revoked certificates (RFC 5280, Section 5): each lists the
+// revoked certificates its generation's issuing CA signed.
+func (s *Server) RefreshCRLs(ctx context.Context) error {
+	s.crls.mu.Lock()
+	defer s.crls.mu.Unlock()
+	revoked, err := s.cfg.Store.Revoked(ctx)
+	if err != nil {
+		return err
+	}
+	authority := s.ca.Load()
+	out := map[int][]byte{}
+	for gen := 1; gen <= authority.Generation; gen++ {
+		issuer := authority.IssuingOf(gen)
+		if issuer == nil {
+			continue
+		}
+		var entries []ca.Revocation
+		for _, c := range revoked {
+			cert, err := x509.ParseCertificate(c.DER)
+			if err != nil || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+				continue // another generation's certificate: on its own CRL.
+			}
+			at := c.RevokedAt
+			if at.IsZero() {
+				at = s.cfg.Now()
+			}
+			entries = append(entries, ca.Revocation{Serial: cert.SerialNumber, At: at})
+		}
+		der, err := authority.CRLFor(gen, entries)
+		if err != nil {
+			return err
+		}
+		out[gen] = der
+	}
+	s.crls.der.Store(&out)
+	return nil
 }
 
 func (s *Server) crlRoutes(mux *http.ServeMux) {
@@ -101,37 +177,18 @@ func (s *Server) plainRoutes() http.Handler {
 	return s.logRequests(mux)
 }
 
-// crl serves a fresh CRL (RFC 5280, Section 5) of generation gen, signed by
-// that generation's issuing CA and listing the revoked certificates it
-// issued, DER, as application/pkix-crl (RFC 2585, Section 4.2).
-func (s *Server) crl(w http.ResponseWriter, r *http.Request, gen int) {
-	ctx := r.Context()
-	if err := s.sweep(ctx); err != nil {
-		est.WriteError(w, s.cfg.Log, err)
-		return
+// crl serves generation gen's CRL as signed last, DER, as
+// application/pkix-crl (RFC 2585, Section 4.2). Until the first build has
+// succeeded (the database was down at start) it answers 503.
+func (s *Server) crl(w http.ResponseWriter, _ *http.Request, gen int) {
+	var der []byte
+	if m := s.crls.der.Load(); m != nil {
+		der = (*m)[gen]
 	}
-	revoked, err := s.cfg.Store.Revoked(ctx)
-	if err != nil {
-		est.WriteError(w, s.cfg.Log, err)
-		return
-	}
-	authority := s.ca.Load()
-	issuer := authority.IssuingOf(gen)
-	var entries []ca.Revocation
-	for _, c := range revoked {
-		cert, err := x509.ParseCertificate(c.DER)
-		if err != nil || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
-			continue // another generation's certificate: on its own CRL.
-		}
-		at := c.RevokedAt
-		if at.IsZero() {
-			at = s.cfg.Now()
-		}
-		entries = append(entries, ca.Revocation{Serial: cert.SerialNumber, At: at})
-	}
-	der, err := authority.CRLFor(gen, entries)
-	if err != nil {
-		est.WriteError(w, s.cfg.Log, err)
+	if der == nil {
+		p := est.NewProblem(est.CodeServerBusy, "the CRL is not built yet")
+		p.RetryAfter = "60"
+		est.WriteError(w, s.cfg.Log, p)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pkix-crl")

@@ -48,6 +48,11 @@ type Config struct {
 	// and the server certificate's names come from it. "" means the listen
 	// address; required when that is unspecified (0.0.0.0, ::).
 	PublicURL string
+	// SweepInterval: see DefaultSweepInterval (used when 0).
+	SweepInterval time.Duration
+	// Gate bounds the password hashes in flight and the queue in front of
+	// them (see portal/limit); nil means the defaults.
+	Gate *limit.Gate
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
@@ -65,6 +70,9 @@ type Server struct {
 	url     string
 	crlBase string
 	certs   serverCerts
+	crls    crls
+	store   store.Store   // cfg.Store, with revocations rebuilding the CRLs.
+	ready   chan struct{} // closed once the first sweep has run.
 }
 
 // Listen binds addr (port 0 picks a free port) and prepares TLS with a fresh
@@ -90,7 +98,8 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s := &Server{cfg: cfg, split: newSplit(tcp)}
+	s := &Server{cfg: cfg, split: newSplit(tcp), ready: make(chan struct{})}
+	s.store = revocations{Store: cfg.Store, s: s}
 	s.url = baseURL(tcp.Addr().(*net.TCPAddr), host)
 	if public != nil {
 		s.url = public.String()
@@ -192,7 +201,20 @@ func hostOf(public string) string {
 func (s *Server) SetCA(c *ca.CA) {
 	c.CRLURL = s.CRLURL(c.Generation)
 	s.ca.Store(c)
+	if err := s.RefreshCRLs(context.Background()); err != nil {
+		s.cfg.Log.Error().Err(err).Msg("CRLs")
+	}
 }
+
+// Store is the store the server's handlers use: cfg.Store, except that a
+// revocation through it has the CRLs signed anew before it returns. An
+// in-process administrator (tests, tools) revokes through it; a
+// revocation by another process (`certrenew-portal cert revoke`) is on
+// the CRLs after the next sweep.
+func (s *Server) Store() store.Store { return s.store }
+
+// Ready is closed once the server's first sweep has run (Serve).
+func (s *Server) Ready() <-chan struct{} { return s.ready }
 
 // CRLURL is the distribution point of generation gen's CRL.
 func (s *Server) CRLURL(gen int) string { return s.crlBase + CRLPath + "/g" + strconv.Itoa(gen) }
@@ -210,6 +232,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { errc <- s.plain.Serve(s.split.plain) }()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
+	if err := s.Sweep(sweepCtx); err != nil {
+		s.cfg.Log.Error().Err(err).Msg("sweep")
+	}
+	close(s.ready)
 	go s.sweepLoop(sweepCtx)
 	s.cfg.Log.Info().Str("url", s.url).Str("crl", s.CRLURL(s.ca.Load().Generation)).Msg("serving")
 	var err error
@@ -235,9 +261,12 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// One limiter for every password check: the login form and EST Basic.
-	lim := limit.New(s.cfg.Store, s.cfg.Now)
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.cfg.Store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
-	(&web.Handler{Store: s.cfg.Store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
+	lim := limit.New(s.store, s.cfg.Now)
+	if s.cfg.Gate != nil {
+		lim.Gate = s.cfg.Gate
+	}
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
+	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)
 	mux.HandleFunc("GET /healthz", healthz)

@@ -87,6 +87,9 @@ func TestPublicURL(t *testing.T) {
 		req, _ := http.NewRequest(method, p.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Host = "evil.example"
+		if method == "POST" {
+			req.Header.Set("Origin", "https://portal.test:8443") // the browser's, at the public URL.
+		}
 		resp, err := c.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +98,8 @@ func TestPublicURL(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	do("POST", "/login", url.Values{"user": {alice}, "password": {alicePw}})
+	login := do("GET", "/login", nil)
+	do("POST", "/login", url.Values{"user": {alice}, "password": {alicePw}, "csrf": {between(login, `name="csrf" value="`, `"`)}})
 	page := do("GET", "/certs", nil)
 	csrf := between(page, `name="csrf" value="`, `"`)
 	page = do("POST", "/certs/"+r.Certs[0].SerialNumber.Text(16)+"/link", url.Values{"csrf": {csrf}})

@@ -226,6 +226,13 @@ type Store interface {
 	// the link's token was redeemed (by a concurrent request too).
 	MintLinkToken(ctx context.Context, id string, tokenHash []byte, now time.Time) (RenewalLink, error)
 
+	// LiveRenewalLinks counts userID's renewal links that can still mint a
+	// token at now: not expired, their token not redeemed.
+	LiveRenewalLinks(ctx context.Context, userID string, now time.Time) (int, error)
+	// PruneRenewalLinks forgets the renewal links and tokens that expired
+	// at or before before.
+	PruneRenewalLinks(ctx context.Context, before time.Time) error
+
 	// Throttles returns the password-failure records of those keys that
 	// have one (see portal/limit).
 	Throttles(ctx context.Context, keys ...string) (map[string]Throttle, error)
@@ -233,6 +240,18 @@ type Store interface {
 	// whose window started at or before now-window starts over, and the
 	// count reaching max locks the key until now+lockout.
 	RecordFailure(ctx context.Context, key string, now time.Time, window time.Duration, max int, lockout time.Duration) error
+	// ReserveAttempt counts one password attempt of key at now, before its
+	// hash runs, atomically: only if key is not locked and has fewer than
+	// max attempts counted (a count whose window started at or before
+	// now-window starts over); it reports whether it counted.
+	ReserveAttempt(ctx context.Context, key string, now time.Time, window time.Duration, max int) (bool, error)
+	// ReleaseAttempt takes one counted attempt of key back (a right
+	// password from an address).
+	ReleaseAttempt(ctx context.Context, key string) error
+	// LockFull locks key until now+lockout and starts its count over, if
+	// its count has reached max (a wrong password that used the last
+	// attempt).
+	LockFull(ctx context.Context, key string, now time.Time, max int, lockout time.Duration) error
 	// ClearThrottle forgets key (a successful login, an administrator's
 	// unlock).
 	ClearThrottle(ctx context.Context, key string) error

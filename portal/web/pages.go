@@ -12,8 +12,6 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/certrenew/certrenew/portal/admin"
-	"github.com/certrenew/certrenew/portal/limit"
-	"github.com/certrenew/certrenew/portal/password"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
@@ -24,79 +22,6 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// loginPage is the login form; next= (checked by safeNext) is where a
-// successful login goes instead of the menu, e.g. the renewal link that
-// sent the user here.
-func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "login", map[string]any{"Next": safeNext(r.URL.Query().Get("next"))})
-}
-
-// login checks ID and password. Failures count against both the user ID
-// and the client address; either one locked refuses the login. A success
-// clears only the user's count (see portal/limit).
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	id, pw := r.PostFormValue("user"), r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
-	addr := limit.ClientAddr(r)
-	log := h.Log.With().Str("user", id).Str("remote", addr).Logger()
-	internal := func(err error) {
-		log.Error().Err(err).Msg("login")
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}
-	att, err := h.Limiter.Begin(r.Context(), id, addr)
-	if err != nil {
-		internal(err)
-		return
-	}
-	if att.Locked() {
-		password.VerifyDummy(pw) // same cost as a real check.
-		log.Warn().Msg("login refused: locked out")
-		h.render(w, r, http.StatusTooManyRequests, "login", map[string]any{"Err": "locked", "User": id, "Next": next})
-		return
-	}
-	ok := false
-	u, err := h.Store.User(r.Context(), id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		password.VerifyDummy(pw)
-	case err != nil:
-		internal(err)
-		return
-	default:
-		ok, err = password.Verify(u.PasswordHash, pw)
-		if err != nil {
-			log.Error().Err(err).Msg("login")
-		}
-	}
-	if !ok {
-		if err := att.Fail(r.Context()); err != nil {
-			internal(err)
-			return
-		}
-		log.Info().Msg("login failed")
-		h.render(w, r, http.StatusUnauthorized, "login", map[string]any{"Err": "bad_login", "User": id, "Next": next})
-		return
-	}
-	if u.Disabled {
-		log.Info().Msg("login refused: account disabled")
-		h.render(w, r, http.StatusForbidden, "login", map[string]any{"Err": "disabled", "User": id, "Next": next})
-		return
-	}
-	if err := att.Succeed(r.Context()); err != nil {
-		internal(err)
-		return
-	}
-	if err := h.newSession(w, r, u); err != nil {
-		internal(err)
-		return
-	}
-	log.Info().Msg("logged in")
-	if next == "" {
-		next = "/menu"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, _ *session) {
@@ -165,6 +90,10 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 	l, err := h.admin().CreateRenewalLink(r.Context(), s.user, serial, h.LinkTTL)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, admin.ErrNotRenewable) {
 		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": "not_renewable"})
+		return
+	}
+	if errors.Is(err, admin.ErrTooManyLinks) {
+		h.render(w, r, http.StatusTooManyRequests, "error", map[string]any{"Msg": "too_many_links"})
 		return
 	}
 	if err != nil {

@@ -115,7 +115,7 @@ func TestRenewPageHandsLinkToExtension(t *testing.T) {
 	clk := portaltest.NewClock()
 	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
 	p.AddUser(t, alice, alicePw)
-	enroll(t, p)
+	c0, key0 := enrollKey(t, p)
 	serial := certSerial(t, p)
 	link := p.RenewalLink(t, alice, serial, 0)
 	id := path.Base(link)
@@ -211,7 +211,7 @@ func TestRenewPageHandsLinkToExtension(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	// The link is redeemed (in another tab, say) before the page asks: link_used.
 	if s := held(link, func() {
-		r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.LinkToken(t, alice, link)), nil)
+		r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.LinkToken(t, alice, link)), portaltest.TLSCert(c0, key0))
 		if r.Status != 200 {
 			t.Fatalf("redeeming: %d %s", r.Status, r.Body)
 		}

@@ -50,6 +50,11 @@ func newClient(t *testing.T, p *portaltest.Portal) *browserish {
 
 func (b *browserish) do(method, path string, form url.Values, lang string) (int, string) {
 	b.t.Helper()
+	if method == "POST" && path == "/login" && form.Get("csrf") == "" {
+		// As a browser: the form comes from the login page, with its token.
+		_, page := b.do("GET", "/login", nil, lang)
+		form.Set("csrf", csrfOf(b.t, page))
+	}
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -60,6 +65,9 @@ func (b *browserish) do(method, path string, form url.Values, lang string) (int,
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if method == "POST" {
+		req.Header.Set("Origin", b.p.URL) // what a browser sends with every POST.
 	}
 	if lang != "" {
 		req.Header.Set("Accept-Language", lang)
@@ -92,12 +100,20 @@ func csrfOf(t *testing.T, page string) string {
 
 func enroll(t *testing.T, p *portaltest.Portal) *x509.Certificate {
 	t.Helper()
+	c, _ := enrollKey(t, p)
+	return c
+}
+
+// enrollKey enrolls alice and returns the certificate with its key, what
+// redeeming a link of it needs while it is valid (mutual TLS).
+func enrollKey(t *testing.T, p *portaltest.Portal) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
 	if r.Status != 200 {
 		t.Fatalf("enroll %d %s", r.Status, r.Body)
 	}
-	return r.Certs[0]
+	return r.Certs[0], key
 }
 
 func TestLoginMenuCertsLinkRevoke(t *testing.T) {
@@ -396,7 +412,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
 	p.AddUser(t, alice, alicePw)
 	p.AddUser(t, "bob", "bob-secret-pw")
-	enroll(t, p)
+	c0, key0 := enrollKey(t, p)
 	serial := certSerial(t, p)
 	linkPath := strings.TrimPrefix(p.RenewalLink(t, alice, serial, 2*time.Hour), p.URL)
 	b := newClient(t, p)
@@ -467,8 +483,12 @@ func TestRenewalLinkPage(t *testing.T) {
 		}
 	}
 
-	// Used: the second token renews the certificate.
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, second["token"]), nil)
+	// Without the certificate, which is still valid, the link does not renew.
+	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, second["token"]), nil); r.Problem != "link_cert_required" {
+		t.Fatalf("link of a valid certificate without it: %d %s", r.Status, r.Body)
+	}
+	// Used: the second token renews the certificate, presented over mTLS.
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, second["token"]), portaltest.TLSCert(c0, key0))
 	if r.Status != 200 {
 		t.Fatalf("redeeming: %d %s", r.Status, r.Body)
 	}
@@ -487,7 +507,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	expiring := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, 10*time.Minute), p.URL)
 	tok := p.RenewalToken(t, alice, newSerial, 0)
 	key3, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key3, pkix.Name{CommonName: alice}, tok), nil); r.Status != 200 {
+	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key3, pkix.Name{CommonName: alice}, tok), portaltest.TLSCert(r.Certs[0], key)); r.Status != 200 {
 		t.Fatalf("renewing through a third link: %d %s", r.Status, r.Body)
 	}
 	if st, page := b.do("GET", other+"?lang=ja", nil, ""); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
@@ -534,8 +554,11 @@ func TestLoginNextIsSafe(t *testing.T) {
 	} {
 		b := newClient(t, p)
 		c := b.noFollow()
-		form := url.Values{"user": {alice}, "password": {alicePw}, "next": {next}}
-		resp, err := c.PostForm(p.URL+"/login", form)
+		f, err := portaltest.GetLogin(c, p.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(f.Request(alice, alicePw, url.Values{"next": {next}}))
 		if err != nil {
 			t.Fatal(err)
 		}

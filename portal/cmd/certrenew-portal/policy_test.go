@@ -68,7 +68,7 @@ func TestAdminPolicyCommands(t *testing.T) {
 	// The link's page mints the token (what POST /renew/{id}/token runs).
 	tok := p.LinkToken(t, "dan", u.String())
 	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, tok), nil)
+	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, tok), portaltest.TLSCert(r.Certs[0], key))
 	if r2.Status != 200 {
 		t.Fatalf("redeeming the CLI link: %d %s", r2.Status, r2.Body)
 	}

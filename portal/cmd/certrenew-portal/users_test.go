@@ -8,7 +8,6 @@ import (
 	"crypto/x509/pkix"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -71,7 +70,7 @@ func TestUserCommands(t *testing.T) {
 	guesser := p.ClientFrom("127.0.0.4", nil)
 	guesser.Transport.(*http.Transport).TLSClientConfig.ServerName = "127.0.0.1"
 	for range 5 {
-		resp, err := guesser.PostForm(p.URL+"/login", url.Values{"user": {"erin"}, "password": {"wrong-password"}})
+		resp, err := portaltest.Login(guesser, p.URL, "erin", "wrong-password")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +95,7 @@ func TestUserCommands(t *testing.T) {
 	web := p.ClientFrom("127.0.0.3", nil)
 	web.Transport.(*http.Transport).TLSClientConfig.ServerName = "127.0.0.1"
 	web.Jar = jar
-	resp, err := web.PostForm(p.URL+"/login", url.Values{"user": {"erin"}, "password": {oldPw}})
+	resp, err := portaltest.Login(web, p.URL, "erin", oldPw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func TestUserCommands(t *testing.T) {
 	if r := enrollAs(newPw); r.Problem != "account_disabled" {
 		t.Fatalf("disabled user over EST: %d %s", r.Status, r.Body)
 	}
-	resp, err = web.PostForm(p.URL+"/login", url.Values{"user": {"erin"}, "password": {newPw}})
+	resp, err = portaltest.Login(web, p.URL, "erin", newPw)
 	if err != nil {
 		t.Fatal(err)
 	}

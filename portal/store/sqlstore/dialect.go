@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -15,6 +16,8 @@ import (
 type conn struct {
 	db *sql.DB
 	pg bool
+	// writes counts the statements that can write (see writes.go).
+	writes atomic.Int64
 }
 
 func (c *conn) rebind(q string) string {
@@ -35,18 +38,22 @@ func (c *conn) rebind(q string) string {
 }
 
 func (c *conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	c.count(q)
 	return c.db.ExecContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.count(q)
 	return c.db.QueryContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	c.count(q)
 	return c.db.QueryRowContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
+	c.writes.Add(1) // SQLite takes the write lock at BEGIN (_txlock=immediate).
 	t, err := c.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err

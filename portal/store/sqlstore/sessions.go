@@ -20,17 +20,40 @@ func (d *DB) CreateWebSession(ctx context.Context, s store.WebSession) error {
 	return nil
 }
 
-// TouchWebSession implements store.Store: one UPDATE … RETURNING, so a
-// session read on one instance and ended on another is never revived.
+// TouchSlack is how far a session's expiry may lag behind the one asked
+// for before TouchWebSession writes it: a live session costs a write at
+// most once a minute, not on every page.
+const TouchSlack = time.Minute
+
+// TouchWebSession implements store.Store. An unknown session ID costs one
+// read and no write (anyone can send a cookie); an expired one is deleted
+// (one instance's verdict holds on all), a live one has its expiry moved
+// with an UPDATE … WHERE expires > now, so a session ended on another
+// instance meanwhile is never revived.
 func (d *DB) TouchWebSession(ctx context.Context, idHash []byte, now, expires time.Time) (store.WebSession, error) {
 	s := store.WebSession{IDHash: idHash}
 	var exp int64
-	err := d.db.QueryRowContext(ctx, `UPDATE web_sessions SET expires = ? WHERE id_hash = ? AND expires > ?
-		RETURNING user_id, pw_tag, expires`, expires.Unix(), idHash, now.Unix()).Scan(&s.User, &s.PwTag, &exp)
+	err := d.db.QueryRowContext(ctx, `SELECT user_id, pw_tag, expires FROM web_sessions WHERE id_hash = ?`, idHash).
+		Scan(&s.User, &s.PwTag, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ?`, idHash); err != nil {
+		return s, store.ErrNotFound
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: web session: %w", err)
+	}
+	if exp <= now.Unix() {
+		if _, err := d.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = ? AND expires <= ?`, idHash, now.Unix()); err != nil {
 			return s, fmt.Errorf("store: drop expired web session: %w", err)
 		}
+		return s, store.ErrNotFound
+	}
+	if expires.Unix() <= exp+int64(TouchSlack/time.Second) {
+		s.Expires = time.Unix(exp, 0)
+		return s, nil
+	}
+	err = d.db.QueryRowContext(ctx, `UPDATE web_sessions SET expires = ? WHERE id_hash = ? AND expires > ?
+		RETURNING expires`, expires.Unix(), idHash, now.Unix()).Scan(&exp)
+	if errors.Is(err, sql.ErrNoRows) {
 		return s, store.ErrNotFound
 	}
 	if err != nil {

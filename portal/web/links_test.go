@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509/pkix"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/admin"
+	"github.com/certrenew/certrenew/portal/portaltest"
+)
+
+// Issue 11, point 3: a user holds at most admin.MaxLiveLinks live renewal
+// links (the next is refused with a page saying so, in ja and en); a
+// renewal through a link of an expired certificate, with the password
+// alone, is in the user's certificate history next to the certificate it
+// replaced.
+func TestLinkLimitAndHistory(t *testing.T) {
+	clk := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, Validity: time.Hour})
+	p.AddUser(t, alice, alicePw)
+	c := enroll(t, p)
+	serial := c.SerialNumber.Text(16)
+	b := newClient(t, p)
+	if st, _ := b.login(alice, alicePw); st != 200 {
+		t.Fatal("login")
+	}
+	_, page := b.do("GET", "/certs", nil, "")
+	csrf := csrfOf(t, page)
+	var last string
+	for i := range admin.MaxLiveLinks {
+		st, page := b.do("POST", "/certs/"+serial+"/link", url.Values{"csrf": {csrf}}, "")
+		if st != 200 {
+			t.Fatalf("link %d: %d", i, st)
+		}
+		last = page
+	}
+	for lang, want := range map[string]string{"en": "too many renewal URLs", "ja": "未使用の更新用URLが多すぎます"} {
+		if st, page := b.do("POST", "/certs/"+serial+"/link", url.Values{"csrf": {csrf}}, lang); st != http.StatusTooManyRequests || !strings.Contains(page, want) {
+			t.Fatalf("link over the limit (%s): %d\n%s", lang, st, page)
+		}
+	}
+	link := renewalLinkOf(t, p, last)
+	clk.Advance(2 * time.Hour) // the certificate has expired; the link lives a day.
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.LinkToken(t, alice, link.String())), nil)
+	if r.Status != 200 {
+		t.Fatalf("expired certificate through its link: %d %s", r.Status, r.Body)
+	}
+	if st, _ := b.login(alice, alicePw); st != 200 { // two hours on: a new session.
+		t.Fatal("login")
+	}
+	_, page = b.do("GET", "/certs?all=1", nil, "")
+	for _, s := range []string{serial, r.Certs[0].SerialNumber.Text(16)} {
+		if !strings.Contains(page, `data-serial="`+s+`"`) {
+			t.Fatalf("history lacks %s:\n%s", s, page)
+		}
+	}
+}
