@@ -40,13 +40,16 @@ func (s *Server) revokeSuperseded(ctx context.Context, now time.Time) ([]string,
 	return serials, s.cfg.Store.PruneRefusedKeys(ctx, now.Add(-RefusalLifetime))
 }
 
-// SweepAt runs the sweep's revocation as if the clock said now: tests use
-// it to see what the sweep does once a grace period has passed without
-// waiting for it.
+// SweepAt runs the sweep's revocation as if the clock said now, and signs
+// fresh CRLs: tests use it to see what the sweep does once a grace period
+// has passed without waiting for it.
 func (s *Server) SweepAt(ctx context.Context, now time.Time) ([]string, error) {
 	serials, err := s.revokeSuperseded(ctx, now)
 	for _, sn := range serials {
 		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
+	}
+	if cerr := s.RefreshCRLs(ctx); err == nil {
+		err = cerr
 	}
 	return serials, err
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -181,7 +182,13 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 	if err != nil || c.Status != store.StatusActive {
 		t.Fatalf("the portal counts the host's certificate %s as %s (%v)", got, c.Status, err)
 	}
+	if onCRL(t, l.p, got) {
+		t.Fatalf("the host's certificate %s is on the CRL", got)
+	}
 	if row.renewed {
+		if !onCRL(t, l.p, old) {
+			t.Fatal("the predecessor is not on the CRL after the grace period")
+		}
 		if c.ConfirmedAt.IsZero() {
 			t.Fatal("the host's new certificate was never confirmed")
 		}
@@ -302,6 +309,27 @@ func (l *lostLab) successorsOf(t *testing.T, user string) []store.Cert {
 		t.Fatal(err)
 	}
 	return all
+}
+
+// onCRL reports whether the portal's current CRL lists serial (hex).
+func onCRL(t *testing.T, p *portaltest.Portal, serial string) bool {
+	t.Helper()
+	resp, err := p.Client(nil).Get(p.URL + "/crl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	der, _ := io.ReadAll(resp.Body)
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		t.Fatalf("CRL: %v", err)
+	}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Text(16) == serial {
+			return true
+		}
+	}
+	return false
 }
 
 func serials(cs []store.Cert) []string {
