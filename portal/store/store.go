@@ -1,7 +1,8 @@
 // Package store is the contract between the portal and its database: users,
 // invitation codes, issued certificates and the re-issue permission. It holds
-// only types and the Store interface; store/sqlite implements it, and a
-// PostgreSQL implementation can sit beside it without changing callers.
+// only types and the Store interface; store/sqlstore implements it on SQLite
+// and PostgreSQL, and another implementation can sit beside it without
+// changing callers.
 package store
 
 import (

@@ -5,7 +5,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,6 +51,39 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
 // errUsage marks bad command lines; main exits 2 for them.
 var errUsage = errors.New("usage")
 
+// commands is the command table: every command, by noun, each noun's
+// bodies in the file of that name. How a row runs is in command.go.
+var commands = []command{
+	{name: "serve", opens: storeAndLog, flags: serve},
+
+	{name: "user add", args: 1, opens: storeAndLog, flags: userAdd},
+	{name: "user list", opens: storeAndLog, flags: userList},
+	{name: "user passwd", args: 1, opens: storeAndLog, flags: userPasswd},
+	{name: "user disable", args: 1, opens: storeAndLog, flags: userSet("disable")},
+	{name: "user enable", args: 1, opens: storeAndLog, flags: userSet("enable")},
+	{name: "user unlock", args: 1, opens: storeAndLog, flags: userSet("unlock")},
+
+	{name: "invite create", opens: storeAndLog, flags: inviteCreate},
+	{name: "invite list", opens: storeAndLog, flags: inviteList},
+	{name: "invite revoke", args: 1, opens: storeAndLog, flags: inviteRevoke},
+
+	// "reissue allow --serial S" is the certificate's form; without
+	// --serial first, the user's form.
+	{name: "reissue allow", when: serialFirst, flagSet: "reissue", opens: storeAndLog, flags: certReissue(true)},
+	{name: "reissue deny", when: serialFirst, flagSet: "reissue", opens: storeAndLog, flags: certReissue(false)},
+	{name: "reissue allow", args: 1, flagSet: "reissue", opens: storeAndLog, flags: userReissue(true)},
+	{name: "reissue deny", args: 1, flagSet: "reissue", opens: storeAndLog, flags: userReissue(false)},
+
+	{name: "link create", args: 1, opens: storeAndLog, flags: linkCreate},
+
+	{name: "cert list", opens: storeAndLog, flags: certList},
+	{name: "cert revoke", args: 1, opens: storeAndLog, flags: certRevoke},
+
+	{name: "ca init", opens: dataDir, flags: caInit},
+	{name: "ca path", opens: dataDir, flags: caPath},
+	{name: "ca rebuild", opens: storeAndLog, flags: caRebuild},
+}
+
 func main() {
 	err := run(os.Args[1:], os.Stdin, os.Stdout)
 	switch {
@@ -65,88 +97,26 @@ func main() {
 	}
 }
 
+// run finds the command in the table and runs it. A command's name is
+// its first argument and, but for serve, the second unless it is a flag.
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: no command", errUsage)
 	}
-	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && cmd != "serve" {
-		cmd += " " + rest[0]
+	name, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && name != "serve" {
+		name += " " + rest[0]
 		rest = rest[1:]
 	}
-	switch cmd {
-	case "serve":
-		return cmdServe(rest, stdout)
-	case "user add":
-		return cmdUserAdd(rest, stdin)
-	case "user list":
-		return cmdUserList(rest, stdout)
-	case "user passwd":
-		return cmdUserPasswd(rest, stdin)
-	case "user disable", "user enable", "user unlock":
-		return cmdUserAdmin(strings.TrimPrefix(cmd, "user "), rest)
-	case "invite create":
-		return cmdInviteCreate(rest, stdout)
-	case "reissue allow", "reissue deny":
-		if len(rest) > 0 && strings.HasPrefix(strings.TrimLeft(rest[0], "-"), "serial") {
-			return cmdCertReissue(rest, cmd == "reissue allow")
-		}
-		return cmdReissue(rest, cmd == "reissue allow")
-	case "invite list":
-		return cmdInviteList(rest, stdout)
-	case "invite revoke":
-		return cmdInviteRevoke(rest)
-	case "link create":
-		return cmdLinkCreate(rest, stdout)
-	case "cert list":
-		return cmdCertList(rest, stdout)
-	case "cert revoke":
-		return cmdCertRevoke(rest)
-	case "ca path":
-		return cmdCAPath(rest, stdout)
-	case "ca rebuild":
-		return cmdCARebuild(rest, stdout)
-	case "ca init":
-		return cmdCAInit(rest, stdout)
+	switch name {
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
 	}
-	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
-}
-
-// flags is a flag set with the shared --data flag.
-type flags struct {
-	*flag.FlagSet
-	data *string
-}
-
-func newFlags(name string) flags {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	def := os.Getenv("CERTRENEW_PORTAL_DATA")
-	if def == "" {
-		def = "./portal-data"
-	}
-	return flags{FlagSet: fs, data: fs.String("data", def, "data directory")}
-}
-
-// parse parses flags mixed with positional arguments ("user add ID
-// --password-stdin") and checks the positional count.
-func (f flags) parse(args []string, positional int) ([]string, error) {
-	var pos []string
-	for {
-		if err := f.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", errUsage, f.Name(), err)
+	for _, cmd := range commands {
+		if cmd.name == name && (cmd.when == nil || cmd.when(rest)) {
+			return cmd.run(rest, stdin, stdout)
 		}
-		if f.NArg() == 0 {
-			break
-		}
-		pos = append(pos, f.Arg(0))
-		args = f.Args()[1:]
 	}
-	if len(pos) != positional {
-		return nil, fmt.Errorf("%w: %s takes %d argument(s), got %d", errUsage, f.Name(), positional, len(pos))
-	}
-	return pos, nil
+	return fmt.Errorf("%w: unknown command %q", errUsage, name)
 }

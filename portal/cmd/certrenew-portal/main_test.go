@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -44,48 +43,11 @@ func TestBinary(t *testing.T) {
 	if err := os.Chmod(data, 0o755); err != nil { // as mkdir leaves it: made private.
 		t.Fatal(err)
 	}
-	admin := func(stdin string, args ...string) (string, error) {
-		t.Helper()
-		cmd := exec.Command(bin, append(args, "--data", data)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return string(out), &exitError{err, stderr.String()}
-		}
-		return string(out), nil
-	}
-	mustAdmin := func(stdin string, args ...string) string {
-		t.Helper()
-		out, err := admin(stdin, args...)
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return out
-	}
+	cli := portalCLI{t, bin, data}
+	admin, mustAdmin := cli.run, cli.must
 
-	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
-	stdout, err := serve.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serveErr bytes.Buffer
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	t.Cleanup(func() {
-		_ = serve.Process.Kill()
-		<-exited
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	go func() { exited <- serve.Wait() }()
-	if err != nil {
-		t.Fatalf("reading URL: %v; stderr: %s", err, serveErr.String())
-	}
-	url := strings.TrimSpace(line)
+	serve := startServe(t, bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	url := serve.url
 	if !strings.HasPrefix(url, "https://127.0.0.1:") || strings.HasSuffix(url, ":0") {
 		t.Fatalf("first stdout line %q", url)
 	}
@@ -145,14 +107,14 @@ func TestBinary(t *testing.T) {
 		t.Fatal("reissue for unknown user accepted")
 	}
 
-	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := serve.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
-		exited <- err // for Cleanup
+	case err := <-serve.exited:
+		serve.exited <- err // for Cleanup
 		if err != nil {
-			t.Fatalf("serve exit: %v; stderr: %s", err, serveErr.String())
+			t.Fatalf("serve exit: %v; stderr: %s", err, serve.stderr.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
@@ -192,6 +154,35 @@ func checkPrivate(t *testing.T, data string) {
 			t.Errorf("%s mode %v (%v), want 0600", filepath.Base(f), fi.Mode().Perm(), err)
 		}
 	}
+}
+
+// portalCLI runs the binary's admin commands on a data directory.
+type portalCLI struct {
+	t         *testing.T
+	bin, data string
+}
+
+// run runs a command with stdin; a failure's error carries its stderr.
+func (p portalCLI) run(stdin string, args ...string) (string, error) {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, append(args, "--data", p.data)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.String(), &exitError{err, errb.String()}
+	}
+	return out.String(), nil
+}
+
+// must runs a command that must succeed and returns its stdout.
+func (p portalCLI) must(stdin string, args ...string) string {
+	p.t.Helper()
+	out, err := p.run(stdin, args...)
+	if err != nil {
+		p.t.Fatalf("%v: %v", args, err)
+	}
+	return out
 }
 
 type exitError struct {

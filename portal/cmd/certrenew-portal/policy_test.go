@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509/pkix"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -22,25 +20,10 @@ import (
 func TestAdminPolicyCommands(t *testing.T) {
 	bin := buildBinary(t)
 	p := portaltest.Start(t)
-	cli := func(args ...string) (string, string, error) {
-		t.Helper()
-		cmd := exec.Command(bin, append(args, "--data", p.Dir)...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		return out.String(), errb.String(), err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, errs, err := cli(args...)
-		if err != nil {
-			t.Fatalf("%v: %v %s", args, err, errs)
-		}
-		return out
-	}
+	cli := portalCLI{t, bin, p.Dir}
 	p.AddUser(t, "dan", "dan-secret-pw")
-	code := strings.TrimSpace(must("invite", "create", "--user", "dan", "--expires", "72h", "--max-uses", "1"))
-	if list := must("invite", "list", "--user", "dan"); !strings.Contains(list, "dan") || !strings.Contains(list, "false") {
+	code := strings.TrimSpace(cli.must("", "invite", "create", "--user", "dan", "--expires", "72h", "--max-uses", "1"))
+	if list := cli.must("", "invite", "list", "--user", "dan"); !strings.Contains(list, "dan") || !strings.Contains(list, "false") {
 		t.Fatalf("invite list:\n%s", list)
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -50,14 +33,14 @@ func TestAdminPolicyCommands(t *testing.T) {
 	}
 	serial := r.Certs[0].SerialNumber.Text(16)
 
-	must("reissue", "deny", "--serial", serial)
+	cli.must("", "reissue", "deny", "--serial", serial)
 	rr := p.Post(t, "simplereenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, r.Certs[0].Subject, ""), portaltest.TLSCert(r.Certs[0], key))
 	if rr.Problem != "reissue_not_allowed" {
 		t.Fatalf("after reissue deny --serial: %d %s", rr.Status, rr.Body)
 	}
-	must("reissue", "allow", "--serial", serial)
+	cli.must("", "reissue", "allow", "--serial", serial)
 
-	out := must("link", "create", serial, "--origin", p.URL)
+	out := cli.must("", "link", "create", serial, "--origin", p.URL)
 	u, err := url.Parse(strings.TrimSpace(out))
 	if err != nil || u.Scheme+"://"+u.Host != p.URL || !strings.HasPrefix(u.Path, "/renew/") || u.RawQuery != "" || u.Fragment != "" {
 		t.Fatalf("link create printed %q", out)
@@ -77,14 +60,14 @@ func TestAdminPolicyCommands(t *testing.T) {
 		t.Fatal("the token reached the log")
 	}
 
-	must("invite", "revoke", "1")
-	if list := must("invite", "list"); !strings.Contains(list, "true") {
+	cli.must("", "invite", "revoke", "1")
+	if list := cli.must("", "invite", "list"); !strings.Contains(list, "true") {
 		t.Fatalf("revoked invitation not shown:\n%s", list)
 	}
-	if _, _, err := cli("invite", "revoke", "999"); err == nil {
+	if _, err := cli.run("", "invite", "revoke", "999"); err == nil {
 		t.Fatal("revoking an unknown invitation succeeded")
 	}
-	if _, _, err := cli("link", "create", serial); err == nil {
+	if _, err := cli.run("", "link", "create", serial); err == nil {
 		t.Fatal("link create without --origin succeeded")
 	}
 }

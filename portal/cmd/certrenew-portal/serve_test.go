@@ -28,6 +28,40 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// served is a running `certrenew-portal serve`.
+type served struct {
+	cmd    *exec.Cmd
+	url    string // its first stdout line
+	stderr *bytes.Buffer
+	exited chan error // its exit, once
+}
+
+// startServe starts the binary with args and waits for its first stdout
+// line; the test's cleanup kills it.
+func startServe(t *testing.T, bin string, args ...string) *served {
+	t.Helper()
+	s := &served{cmd: exec.Command(bin, args...), stderr: new(bytes.Buffer), exited: make(chan error, 1)}
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	go func() { s.exited <- s.cmd.Wait() }()
+	if err != nil {
+		t.Fatalf("reading the first stdout line: %v; stderr: %s", err, s.stderr.String())
+	}
+	s.url = strings.TrimSpace(line)
+	return s
+}
+
 // `serve --public-url` prints the public URL, its server certificate names
 // that host, CRLs answer over plain HTTP on the same port, and SIGHUP after
 // `ca rebuild` re-issues the server certificate from the new CA.
@@ -36,23 +70,9 @@ func TestServePublicURLAndSIGHUP(t *testing.T) {
 	data := t.TempDir()
 	port := strconv.Itoa(freePort(t))
 	public := "https://portal.test:" + port
-	serve := exec.Command(bin, "serve", "--listen", "127.0.0.1:"+port, "--public-url", public, "--data", data)
-	stdout, err := serve.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serveErr bytes.Buffer
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = serve.Process.Signal(syscall.SIGTERM)
-		_ = serve.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != public {
-		t.Fatalf("first stdout line %q (%v); stderr: %s", line, err, serveErr.String())
+	serve := startServe(t, bin, "serve", "--listen", "127.0.0.1:"+port, "--public-url", public, "--data", data)
+	if serve.url != public {
+		t.Fatalf("first stdout line %q; stderr: %s", serve.url, serve.stderr.String())
 	}
 	rootPEM, err := os.ReadFile(filepath.Join(data, "ca", "root.pem"))
 	if err != nil {
@@ -82,7 +102,7 @@ func TestServePublicURLAndSIGHUP(t *testing.T) {
 	if out, err := exec.Command(bin, "ca", "rebuild", "--data", data).CombinedOutput(); err != nil {
 		t.Fatalf("ca rebuild: %v %s", err, out)
 	}
-	if err := serve.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := serve.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -22,26 +20,8 @@ import (
 func TestUserCommands(t *testing.T) {
 	bin := buildBinary(t)
 	p := portaltest.Start(t)
-	cli := func(stdin string, args ...string) (string, error) {
-		t.Helper()
-		cmd := exec.Command(bin, append(args, "--data", p.Dir)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		if err != nil {
-			return out.String(), &exitError{err, errb.String()}
-		}
-		return out.String(), nil
-	}
-	must := func(stdin string, args ...string) string {
-		t.Helper()
-		out, err := cli(stdin, args...)
-		if err != nil {
-			t.Fatalf("%v: %v", args, err)
-		}
-		return out
-	}
+	portal := portalCLI{t, bin, p.Dir}
+	cli, must := portal.run, portal.must
 	const oldPw, newPw = "erin-old-password", "erin-new-password"
 	p.AddUser(t, "erin", oldPw)
 	enrollAs := func(pw string) *portaltest.Response {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/server"
+)
+
+// serve serves HTTPS (and CRLs over plain HTTP on the same port) until
+// SIGINT or SIGTERM.
+func serve(f *flags) action {
+	listen := f.String("listen", "127.0.0.1:8443", "address to listen on; port 0 picks a free port")
+	validity := f.Duration("cert-validity", ca.DefaultClientValidity, "lifetime of issued client certificates")
+	f.StringVar(&f.logPath, "log", "", "log file (default DATA/portal.log)")
+	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid, once its successor is confirmed, before it is revoked")
+	unconfirmed := f.Duration("unconfirmed-limit", server.DefaultUnconfirmedLimit, "how long a renewed certificate's predecessor stays valid when its successor is never confirmed")
+	publicURL := f.String("public-url", "", "https origin clients use (renewal links, CRL URL, server certificate name); default the listen address")
+	crlURL := f.String("crl-url", "", "http origin put into certificates for their CRL; default http:// on the public URL's host and port")
+	return action{do: func(c *call) error {
+		authority, err := ca.LoadOrCreate(filepath.Join(c.dir, "ca"), c.log)
+		if err != nil {
+			return err
+		}
+		srv, err := server.Listen(server.Config{
+			CA: authority, Store: c.store, Log: c.log, Validity: *validity, SupersedeGrace: *grace, UnconfirmedLimit: *unconfirmed,
+			PublicURL: *publicURL, CRLURL: *crlURL,
+		}, *listen)
+		if err != nil {
+			return err
+		}
+		// The first stdout line is the contract with scripts and tests.
+		if _, err := fmt.Fprintln(c.stdout, srv.URL()); err != nil {
+			return err
+		}
+		if s, ok := c.stdout.(interface{ Sync() error }); ok {
+			_ = s.Sync()
+		}
+		ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		go reloadOnHUP(ctx, srv, filepath.Join(c.dir, "ca"), c.log)
+		return srv.Serve(ctx)
+	}}
+}
+
+// reloadOnHUP reloads the CA directory on SIGHUP, so `ca rebuild` takes
+// effect without a restart, and re-issues the server's TLS certificate
+// (from the rebuilt CA, with the link certificates in its chain).
+func reloadOnHUP(ctx context.Context, srv *server.Server, dir string, log zerolog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			c, err := ca.Load(dir)
+			if err != nil {
+				log.Error().Err(err).Msg("CA reload failed; keeping the loaded CA")
+				continue
+			}
+			srv.SetCA(c)
+			log.Info().Int("generation", c.Generation).Msg("CA reloaded")
+			if err := srv.RenewServerCert(); err != nil {
+				log.Error().Err(err).Msg("server certificate re-issue failed; keeping the current one")
+			}
+		}
+	}
+}
