@@ -205,6 +205,16 @@ func usagef(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
 }
 
+// needs is a check that a command was given --flag.
+func needs(cmd, flag string, value *string) func(*call) error {
+	return func(*call) error {
+		if *value == "" {
+			return usagef("%s needs --%s", cmd, flag)
+		}
+		return nil
+	}
+}
+
 // serialFirst tells "reissue allow --serial S" from "reissue allow ID".
 func serialFirst(rest []string) bool {
 	return len(rest) > 0 && strings.HasPrefix(strings.TrimLeft(rest[0], "-"), "serial")

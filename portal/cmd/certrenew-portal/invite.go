@@ -15,12 +15,7 @@ func inviteCreate(f *flags) action {
 	expires := f.Duration("expires", admin.DefaultInvitationTTL, "lifetime of the code (0: no expiry)")
 	maxUses := f.Int("max-uses", admin.DefaultInvitationMaxUses, "number of first enrollments allowed (0: no limit)")
 	return action{
-		check: func(*call) error {
-			if *user == "" {
-				return usagef("invite create needs --user")
-			}
-			return nil
-		},
+		check: needs("invite create", "user", user),
 		do: func(c *call) error {
 			code, err := c.admin().CreateInvitationWith(c.ctx, *user, *expires, *maxUses)
 			if err != nil {

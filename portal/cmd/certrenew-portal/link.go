@@ -12,12 +12,7 @@ func linkCreate(f *flags) action {
 	origin := f.String("origin", "", "the portal's public base URL, e.g. https://portal.example")
 	ttl := f.Duration("ttl", renewlink.DefaultTTL, "lifetime of the link")
 	return action{
-		check: func(*call) error {
-			if *origin == "" {
-				return usagef("link create needs --origin")
-			}
-			return nil
-		},
+		check: needs("link create", "origin", origin),
 		do: func(c *call) error {
 			cert, err := c.store.Cert(c.ctx, admin.NormalizeSerial(c.args[0]))
 			if err != nil {

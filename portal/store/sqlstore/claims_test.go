@@ -19,14 +19,7 @@ func testKeyClaims(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
 	db := opener()
 	t0 := time.Unix(1_700_000_000, 0)
-	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: t0}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: t0, NotAfter: t0.Add(24 * time.Hour), DER: []byte{0x30}}
+	base := aliceCert(t, db, t0, 7, 24*time.Hour)
 	c := base
 	c.Serial, c.KeyHash = "a1", []byte("key-a")
 	if err := db.Enroll(ctx, c); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -45,6 +46,35 @@ func (c *conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Resu
 func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.count(q)
 	return c.db.QueryContext(ctx, c.rebind(q), args...)
+}
+
+// queryAll runs q and scans every row it answers; errors name what.
+func queryAll[T any](ctx context.Context, c *conn, what string, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// forUser adds WHERE user_id = ? to q, unless userID is "" (every user).
+func forUser(q, userID string) (string, []any) {
+	if userID == "" {
+		return q, nil
+	}
+	return q + ` WHERE user_id = ?`, []any{userID}
 }
 
 func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {

@@ -66,26 +66,8 @@ func migrate(ctx context.Context, db *conn) error {
 
 // Invitations implements store.Store.
 func (d *DB) Invitations(ctx context.Context, userID string) ([]store.Invitation, error) {
-	q := `SELECT ` + invCols + ` FROM invitations`
-	var args []any
-	if userID != "" {
-		q += ` WHERE user_id = ?`
-		args = append(args, userID)
-	}
-	rows, err := d.db.QueryContext(ctx, q+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: invitations: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Invitation
-	for rows.Next() {
-		inv, err := scanInvitation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: invitations: %w", err)
-		}
-		out = append(out, inv)
-	}
-	return out, rows.Err()
+	q, args := forUser(`SELECT `+invCols+` FROM invitations`, userID)
+	return queryAll(ctx, d.db, "invitations", scanInvitation, q+` ORDER BY id`, args...)
 }
 
 // RevokeInvitation implements store.Store.

@@ -15,6 +15,22 @@ import (
 	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
+// aliceCert makes user alice (re-issue allowed) and an invitation for her
+// (code hash {code}), and returns a certificate of hers to fill in: active
+// from t0 for life.
+func aliceCert(t *testing.T, db *DB, t0 time.Time, code byte, life time.Duration) store.Cert {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{code}, UserID: "alice", Created: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: t0, NotAfter: t0.Add(life), DER: []byte{0x30}}
+}
+
 // engines runs fn once per storage engine; opener opens the same database
 // each time it is called (as `serve` and the admin CLI, or two portal
 // instances, do).
@@ -213,19 +229,12 @@ func testRevokeLineage(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
 	db := opener()
 	now := time.Now().Truncate(time.Second)
-	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{9}, UserID: "alice", Created: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	base := aliceCert(t, db, now, 9, time.Hour)
 	id2, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{10}, UserID: "alice", Created: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for s, inv := range map[string]int64{"a1": id, "x1": id2} { // x1: another lineage.
+	for s, inv := range map[string]int64{"a1": base.InvitationID, "x1": id2} { // x1: another lineage.
 		c := base
 		c.Serial, c.InvitationID = s, inv
 		if err := db.Enroll(ctx, c); err != nil {
@@ -274,14 +283,7 @@ func testRevokeSupersededSameSecond(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
 	db := opener()
 	t0 := time.Unix(1_700_000_000, 0)
-	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: t0}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: t0, NotAfter: t0.Add(24 * time.Hour), DER: []byte{0x30}}
+	base := aliceCert(t, db, t0, 7, 24*time.Hour)
 	c := base
 	c.Serial = "a1"
 	if err := db.Enroll(ctx, c); err != nil {
@@ -574,14 +576,7 @@ func testConcurrentReissue(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
 	a, b := opener(), opener()
 	now := time.Now().Truncate(time.Second)
-	if err := a.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := a.CreateInvitation(ctx, store.Invitation{CodeHash: []byte{7}, UserID: "alice", Created: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := store.Cert{UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}}
+	base := aliceCert(t, a, now, 7, time.Hour)
 	old := base
 	old.Serial = "01"
 	if err := a.Enroll(ctx, old); err != nil {
