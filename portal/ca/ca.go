@@ -207,15 +207,8 @@ func create(dir string, gen int, nc Constraints) error {
 	if err != nil {
 		return fmt.Errorf("ca: root key: %w", err)
 	}
-	rootTmpl := &x509.Certificate{
-		Subject:               pkix.Name{CommonName: fmt.Sprintf("certrenew Root CA G%d", gen), Organization: []string{"certrenew portal"}},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              now.Add(rootValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLen:            -1, // no limit: leaves room for rollover link certs.
-	}
+	rootTmpl := caTemplate("Root", gen, now, rootValidity)
+	rootTmpl.MaxPathLen = -1 // no limit: leaves room for rollover link certs.
 	nc.apply(rootTmpl)
 	root, err := sign(rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
 	if err != nil {
@@ -225,15 +218,8 @@ func create(dir string, gen int, nc Constraints) error {
 	if err != nil {
 		return fmt.Errorf("ca: issuing key: %w", err)
 	}
-	issTmpl := &x509.Certificate{
-		Subject:               pkix.Name{CommonName: fmt.Sprintf("certrenew Issuing CA G%d", gen), Organization: []string{"certrenew portal"}},
-		NotBefore:             now.Add(-backdate),
-		NotAfter:              now.Add(issuingValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
+	issTmpl := caTemplate("Issuing", gen, now, issuingValidity)
+	issTmpl.MaxPathLenZero = true
 	// In the issuing CA too: RFC 5280 leaves a trust anchor's extensions
 	// to the relying party, and some ignore them.
 	nc.apply(issTmpl)
@@ -296,4 +282,17 @@ func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signe
 		return nil, fmt.Errorf("ca: sign %q: %w", tmpl.Subject.CommonName, err)
 	}
 	return x509.ParseCertificate(der)
+}
+
+// caTemplate is the template of generation gen's root or issuing CA
+// certificate ("certrenew Root CA G2"), valid from now for validity.
+func caTemplate(role string, gen int, now time.Time, validity time.Duration) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:               pkix.Name{CommonName: fmt.Sprintf("certrenew %s CA G%d", role, gen), Organization: []string{"certrenew portal"}},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(validity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
 }

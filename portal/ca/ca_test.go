@@ -13,12 +13,19 @@ import (
 	"github.com/rs/zerolog"
 )
 
-func TestCreateLoadIssue(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ca")
+// newCA creates a CA in a new directory.
+func newCA(t *testing.T) (dir string, c *CA) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "ca")
 	c, err := LoadOrCreate(dir, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, c
+}
+
+func TestCreateLoadIssue(t *testing.T) {
+	dir, c := newCA(t)
 	if c.Generation != 1 {
 		t.Fatalf("generation %d", c.Generation)
 	}
@@ -76,10 +83,7 @@ func TestCreateLoadIssue(t *testing.T) {
 }
 
 func TestLoadRejectsLooseKeyMode(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ca")
-	if _, err := LoadOrCreate(dir, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := newCA(t)
 	if err := os.Chmod(filepath.Join(dir, IssuingKeyFile), 0o644); err != nil {
 		t.Fatal(err)
 	}

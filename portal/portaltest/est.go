@@ -60,6 +60,21 @@ func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string
 	if user != "" || password != "" {
 		req.SetBasicAuth(user, password)
 	}
+	r := send(t, c, req)
+	if r.Status == http.StatusOK {
+		r.Certs, err = ParseCertsOnly(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		r.Problem = ProblemCode(r.Body)
+	}
+	return r
+}
+
+// send does req with c and reads the whole answer.
+func send(t testing.TB, c *http.Client, req *http.Request) *Response {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -69,16 +84,7 @@ func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
-	if resp.StatusCode == http.StatusOK {
-		r.Certs, err = ParseCertsOnly(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		r.Problem = ProblemCode(body)
-	}
-	return r
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }
 
 // ParseCertsOnly decodes a base64 certs-only CMS body (RFC 7030, Section 4).

@@ -135,25 +135,24 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	}
 	s.tlsLn = tls.NewListener(s.split.tls, tlsCfg)
 	errLog := stdlog.New(cfg.Log, "", 0) // TLS handshake failures etc.
-	s.http = &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          errLog,
-	}
-	s.plain = &http.Server{
-		Handler:           s.plainRoutes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       30 * time.Second,
-		MaxHeaderBytes:    8 << 10,
-		ErrorLog:          errLog,
-	}
+	s.http = httpServer(s.routes(), 120*time.Second, 16<<10, errLog)
+	s.plain = httpServer(s.plainRoutes(), 30*time.Second, 8<<10, errLog)
 	return s, nil
+}
+
+// httpServer is an http.Server with the portal's timeouts; the HTTPS one
+// keeps idle connections longer and takes larger headers than the
+// plain-HTTP (CRL) one.
+func httpServer(h http.Handler, idle time.Duration, maxHeader int, errLog *stdlog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       idle,
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          errLog,
+	}
 }
 
 // ParsePublicURL checks a public URL: https, a host, nothing after it.
