@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/certrenew/certrenew/portal/admin"
@@ -16,14 +14,13 @@ func certList(f *flags) action {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERIAL\tUSER\tSTATUS\tNOT AFTER")
+		var rows [][]string
 		now := time.Now()
 		for _, cert := range certs {
 			status := admin.StatusText(cert, certs, now)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cert.Serial, cert.UserID, status, cert.NotAfter.UTC().Format(time.RFC3339))
+			rows = append(rows, []string{cert.Serial, cert.UserID, status, cert.NotAfter.UTC().Format(time.RFC3339)})
 		}
-		return tw.Flush()
+		return c.table("SERIAL\tUSER\tSTATUS\tNOT AFTER", rows)
 	}}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/rs/zerolog"
 
@@ -100,6 +101,16 @@ func (c *call) admin() *admin.Admin { return &admin.Admin{Store: c.store} }
 func (c *call) println(a ...any) error {
 	_, err := fmt.Fprintln(c.stdout, a...)
 	return err
+}
+
+// table prints a header and rows, in columns.
+func (c *call) table(header string, rows [][]string) error {
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
 }
 
 // flags is a command's flag set with the shared --data flag.

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/certrenew/certrenew/portal/admin"
@@ -35,8 +33,7 @@ func inviteList(f *flags) action {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tUSER\tUSES\tMAX\tEXPIRES\tREVOKED")
+		var rows [][]string
 		for _, inv := range invs {
 			exp, limit := "-", "-"
 			if !inv.Expires.IsZero() {
@@ -45,9 +42,9 @@ func inviteList(f *flags) action {
 			if inv.MaxUses > 0 {
 				limit = strconv.Itoa(inv.MaxUses)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%v\n", inv.ID, inv.UserID, inv.Uses, limit, exp, inv.Revoked)
+			rows = append(rows, []string{strconv.FormatInt(inv.ID, 10), inv.UserID, strconv.Itoa(inv.Uses), limit, exp, strconv.FormatBool(inv.Revoked)})
 		}
-		return tw.Flush()
+		return c.table("ID\tUSER\tUSES\tMAX\tEXPIRES\tREVOKED", rows)
 	}}
 }
 

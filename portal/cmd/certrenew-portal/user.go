@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -65,8 +64,7 @@ func userList(*flags) action {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTATUS\tREISSUE\tLOCKED UNTIL\tCREATED")
+		var rows [][]string
 		for _, u := range users {
 			status, reissue, locked := "enabled", "allowed", "-"
 			if u.Disabled {
@@ -78,9 +76,9 @@ func userList(*flags) action {
 			if u.LockedUntil != "" {
 				locked = u.LockedUntil
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, status, reissue, locked, u.Created.UTC().Format(time.RFC3339))
+			rows = append(rows, []string{u.ID, status, reissue, locked, u.Created.UTC().Format(time.RFC3339)})
 		}
-		return tw.Flush()
+		return c.table("ID\tSTATUS\tREISSUE\tLOCKED UNTIL\tCREATED", rows)
 	}}
 }
 
