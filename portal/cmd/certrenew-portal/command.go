@@ -25,20 +25,20 @@ type command struct {
 	flagSet string                   // the name its command-line errors give, if not name
 	args    int                      // positional arguments it takes
 	opens   opens                    // what is opened before its body runs
-	// flags declares the command's own flags (--data is everyone's) and
+	// setup declares the command's own flags (--data is everyone's) and
 	// returns what it does once they are parsed.
-	flags func(f *flags) action
+	setup func(f *flags) action
 }
 
-// opens says what a command opens in the data directory.
+// opens says what a command opens in the data directory before its body
+// runs.
 type opens int
 
 const (
-	nothing opens = iota
-	// dataDir makes the data directory (mode 0700) and nothing more.
-	dataDir
-	// storeAndLog also opens the database and appends to the log.
-	storeAndLog
+	// storeAndLog (the zero value) opens the database and appends to the log.
+	storeAndLog opens = iota
+	// dataDirOnly makes the data directory (mode 0700) and opens nothing.
+	dataDirOnly
 )
 
 // An action is a command's body: check the command line beyond what the
@@ -68,7 +68,7 @@ func (cmd command) run(args []string, stdin io.Reader, stdout io.Writer) error {
 		name = cmd.name
 	}
 	f := newFlags(name)
-	act := cmd.flags(f)
+	act := cmd.setup(f)
 	pos, err := f.parse(args, cmd.args)
 	if err != nil {
 		return err
@@ -80,10 +80,10 @@ func (cmd command) run(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 	}
 	switch cmd.opens {
-	case dataDir:
-		err = privateDir(c.dir)
 	case storeAndLog:
 		c.env, err = openEnv(c.dir, f.logPath)
+	case dataDirOnly:
+		err = privateDir(c.dir)
 	}
 	if err != nil {
 		return err

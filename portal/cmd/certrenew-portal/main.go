@@ -54,34 +54,34 @@ var errUsage = errors.New("usage")
 // commands is the command table: every command, by noun, each noun's
 // bodies in the file of that name. How a row runs is in command.go.
 var commands = []command{
-	{name: "serve", opens: storeAndLog, flags: serve},
+	{name: "serve", setup: serve},
 
-	{name: "user add", args: 1, opens: storeAndLog, flags: userAdd},
-	{name: "user list", opens: storeAndLog, flags: userList},
-	{name: "user passwd", args: 1, opens: storeAndLog, flags: userPasswd},
-	{name: "user disable", args: 1, opens: storeAndLog, flags: userSet("disable")},
-	{name: "user enable", args: 1, opens: storeAndLog, flags: userSet("enable")},
-	{name: "user unlock", args: 1, opens: storeAndLog, flags: userSet("unlock")},
+	{name: "user add", args: 1, setup: userAdd},
+	{name: "user list", setup: userList},
+	{name: "user passwd", args: 1, setup: userPasswd},
+	{name: "user disable", args: 1, setup: userSet("disable")},
+	{name: "user enable", args: 1, setup: userSet("enable")},
+	{name: "user unlock", args: 1, setup: userSet("unlock")},
 
-	{name: "invite create", opens: storeAndLog, flags: inviteCreate},
-	{name: "invite list", opens: storeAndLog, flags: inviteList},
-	{name: "invite revoke", args: 1, opens: storeAndLog, flags: inviteRevoke},
+	{name: "invite create", setup: inviteCreate},
+	{name: "invite list", setup: inviteList},
+	{name: "invite revoke", args: 1, setup: inviteRevoke},
 
 	// "reissue allow --serial S" is the certificate's form; without
 	// --serial first, the user's form.
-	{name: "reissue allow", when: serialFirst, flagSet: "reissue", opens: storeAndLog, flags: certReissue(true)},
-	{name: "reissue deny", when: serialFirst, flagSet: "reissue", opens: storeAndLog, flags: certReissue(false)},
-	{name: "reissue allow", args: 1, flagSet: "reissue", opens: storeAndLog, flags: userReissue(true)},
-	{name: "reissue deny", args: 1, flagSet: "reissue", opens: storeAndLog, flags: userReissue(false)},
+	{name: "reissue allow", when: serialFirst, flagSet: "reissue", setup: certReissue(true)},
+	{name: "reissue deny", when: serialFirst, flagSet: "reissue", setup: certReissue(false)},
+	{name: "reissue allow", args: 1, flagSet: "reissue", setup: userReissue(true)},
+	{name: "reissue deny", args: 1, flagSet: "reissue", setup: userReissue(false)},
 
-	{name: "link create", args: 1, opens: storeAndLog, flags: linkCreate},
+	{name: "link create", args: 1, setup: linkCreate},
 
-	{name: "cert list", opens: storeAndLog, flags: certList},
-	{name: "cert revoke", args: 1, opens: storeAndLog, flags: certRevoke},
+	{name: "cert list", setup: certList},
+	{name: "cert revoke", args: 1, setup: certRevoke},
 
-	{name: "ca init", opens: dataDir, flags: caInit},
-	{name: "ca path", opens: dataDir, flags: caPath},
-	{name: "ca rebuild", opens: storeAndLog, flags: caRebuild},
+	{name: "ca init", opens: dataDirOnly, setup: caInit},
+	{name: "ca path", opens: dataDirOnly, setup: caPath},
+	{name: "ca rebuild", setup: caRebuild},
 }
 
 func main() {
