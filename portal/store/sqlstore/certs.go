@@ -156,17 +156,10 @@ const lineage = `WITH RECURSIVE up(serial, replaces_serial) AS (
 // Revoke implements store.Store: the certificate and the superseded
 // certificates of its lineage, in one statement.
 func (d *DB) Revoke(ctx context.Context, serial string) error {
-	res, err := d.db.ExecContext(ctx, lineage+
+	return d.db.updateOne(ctx, "revoke", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound), lineage+
 		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
 		WHERE serial = ? OR (status = 'superseded' AND serial IN (SELECT serial FROM down))`,
 		serial, time.Now().Unix(), serial)
-	if err != nil {
-		return fmt.Errorf("sqlite: revoke: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
-	}
-	return nil
 }
 
 // CertByCSR implements store.Store.
@@ -267,15 +260,8 @@ func (d *DB) IssuedForKey(ctx context.Context, keyHash []byte, now time.Time) (s
 
 // ConfirmCert implements store.KeyClaims.
 func (d *DB) ConfirmCert(ctx context.Context, serial string, now time.Time) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE certs SET confirmed_at = CASE WHEN confirmed_at = 0 THEN ? ELSE confirmed_at END WHERE serial = ?`,
-		now.Unix(), serial)
-	if err != nil {
-		return fmt.Errorf("sqlite: confirm: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
-	}
-	return nil
+	return d.db.updateOne(ctx, "confirm", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound),
+		`UPDATE certs SET confirmed_at = CASE WHEN confirmed_at = 0 THEN ? ELSE confirmed_at END WHERE serial = ?`, now.Unix(), serial)
 }
 
 // PruneRefusedKeys implements store.KeyClaims.

@@ -69,6 +69,19 @@ func queryAll[T any](ctx context.Context, c *conn, what string, scan func(interf
 	return out, nil
 }
 
+// updateOne runs a statement that must change a row; notFound is its
+// error when it changed none. Errors never carry the arguments.
+func (c *conn) updateOne(ctx context.Context, what string, notFound error, q string, args ...any) error {
+	res, err := c.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound
+	}
+	return nil
+}
+
 // forUser adds WHERE user_id = ? to q, unless userID is "" (every user).
 func forUser(q, userID string) (string, []any) {
 	if userID == "" {

@@ -72,24 +72,12 @@ func (d *DB) Invitations(ctx context.Context, userID string) ([]store.Invitation
 
 // RevokeInvitation implements store.Store.
 func (d *DB) RevokeInvitation(ctx context.Context, id int64) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE invitations SET revoked = 1 WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("sqlite: revoke invitation: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("invitation %d: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return d.db.updateOne(ctx, "revoke invitation", fmt.Errorf("invitation %d: %w", id, store.ErrNotFound),
+		`UPDATE invitations SET revoked = 1 WHERE id = ?`, id)
 }
 
 // SetCertReissue implements store.Store.
 func (d *DB) SetCertReissue(ctx context.Context, serial string, allowed bool) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE certs SET reissue_denied = ? WHERE serial = ?`, boolInt(!allowed), serial)
-	if err != nil {
-		return fmt.Errorf("sqlite: set cert reissue: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
-	}
-	return nil
+	return d.db.updateOne(ctx, "set cert reissue", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound),
+		`UPDATE certs SET reissue_denied = ? WHERE serial = ?`, boolInt(!allowed), serial)
 }

@@ -228,14 +228,8 @@ func (d *DB) User(ctx context.Context, id string) (store.User, error) {
 
 // SetReissueAllowed implements store.Store.
 func (d *DB) SetReissueAllowed(ctx context.Context, id string, allowed bool) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE users SET reissue_allowed = ? WHERE id = ?`, boolInt(allowed), id)
-	if err != nil {
-		return fmt.Errorf("sqlite: set reissue: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %q: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return d.db.updateOne(ctx, "set reissue", fmt.Errorf("user %q: %w", id, store.ErrNotFound),
+		`UPDATE users SET reissue_allowed = ? WHERE id = ?`, boolInt(allowed), id)
 }
 
 // CreateInvitation implements store.Store.

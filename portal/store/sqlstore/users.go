@@ -28,14 +28,7 @@ func (d *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 // updateUser runs an UPDATE of one user; ErrNotFound if it matched none.
 // Errors never carry the arguments (one is a password hash).
 func (d *DB) updateUser(ctx context.Context, id, q string, args ...any) error {
-	res, err := d.db.ExecContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sqlite: update user: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %q: %w", id, store.ErrNotFound)
-	}
-	return nil
+	return d.db.updateOne(ctx, "update user", fmt.Errorf("user %q: %w", id, store.ErrNotFound), q, args...)
 }
 
 // CreateWebSession implements store.Store.
