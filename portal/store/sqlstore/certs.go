@@ -124,13 +124,7 @@ func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
 // Cert implements store.Store.
 func (d *DB) Cert(ctx context.Context, serial string) (store.Cert, error) {
 	c, err := scanCert(d.db.QueryRowContext(ctx, `SELECT `+certCols+` FROM certs WHERE serial = ?`, serial))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("cert %s: %w", serial, store.ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("sqlite: cert: %w", err)
-	}
-	return c, nil
+	return c, rowErr(err, "cert", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound))
 }
 
 // Certs implements store.Store.
@@ -166,13 +160,7 @@ func (d *DB) Revoke(ctx context.Context, serial string) error {
 func (d *DB) CertByCSR(ctx context.Context, userID string, csrHash []byte) (store.Cert, error) {
 	c, err := scanCert(d.db.QueryRowContext(ctx,
 		`SELECT `+certCols+` FROM certs WHERE user_id = ? AND csr_hash = ? ORDER BY not_before DESC LIMIT 1`, userID, csrHash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("cert for CSR: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("sqlite: cert by CSR: %w", err)
-	}
-	return c, nil
+	return c, rowErr(err, "cert by CSR", fmt.Errorf("cert for CSR: %w", store.ErrNotFound))
 }
 
 // Revoked implements store.Store.

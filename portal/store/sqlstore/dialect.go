@@ -69,6 +69,18 @@ func queryAll[T any](ctx context.Context, c *conn, what string, scan func(interf
 	return out, nil
 }
 
+// rowErr is the error of a query for one row: notFound if there was no
+// row, err named by what if it failed.
+func rowErr(err error, what string, notFound error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound
+	case err != nil:
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return nil
+}
+
 // updateOne runs a statement that must change a row; notFound is its
 // error when it changed none. Errors never carry the arguments.
 func (c *conn) updateOne(ctx context.Context, what string, notFound error, q string, args ...any) error {

@@ -217,13 +217,7 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 // User implements store.Store.
 func (d *DB) User(ctx context.Context, id string) (store.User, error) {
 	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %q: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return u, fmt.Errorf("sqlite: user: %w", err)
-	}
-	return u, nil
+	return u, rowErr(err, "user", fmt.Errorf("user %q: %w", id, store.ErrNotFound))
 }
 
 // SetReissueAllowed implements store.Store.
@@ -253,13 +247,7 @@ func (d *DB) CreateInvitation(ctx context.Context, inv store.Invitation) (int64,
 // InvitationByHash implements store.Store.
 func (d *DB) InvitationByHash(ctx context.Context, hash []byte) (store.Invitation, error) {
 	inv, err := scanInvitation(d.db.QueryRowContext(ctx, `SELECT `+invCols+` FROM invitations WHERE code_hash = ?`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return inv, fmt.Errorf("invitation: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return inv, fmt.Errorf("sqlite: invitation: %w", err)
-	}
-	return inv, nil
+	return inv, rowErr(err, "invitation", fmt.Errorf("invitation: %w", store.ErrNotFound))
 }
 
 func boolInt(b bool) int {

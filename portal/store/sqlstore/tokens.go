@@ -32,11 +32,8 @@ func (d *DB) RenewalToken(ctx context.Context, hash []byte) (store.RenewalToken,
 	err := d.db.QueryRowContext(ctx,
 		`SELECT hash, serial, user_id, created, expires, used FROM renewal_tokens WHERE hash = ?`, hash).
 		Scan(&t.Hash, &t.Serial, &t.UserID, &created, &expires, &used)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("renewal token: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return t, fmt.Errorf("sqlite: renewal token: %w", err)
+	if err := rowErr(err, "renewal token", fmt.Errorf("renewal token: %w", store.ErrNotFound)); err != nil {
+		return t, err
 	}
 	t.Created, t.Expires, t.Used = time.Unix(created, 0), time.Unix(expires, 0), used != 0
 	return t, nil
@@ -86,11 +83,8 @@ func renewalLink(ctx context.Context, q queryRower, id string) (store.RenewalLin
 	var created, expires int64
 	var used int
 	err := q.QueryRowContext(ctx, linkQuery, id).Scan(&l.ID, &l.Serial, &l.UserID, &created, &expires, &l.TokenHash, &used)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, fmt.Errorf("renewal link: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return l, fmt.Errorf("sqlite: renewal link: %w", err)
+	if err := rowErr(err, "renewal link", fmt.Errorf("renewal link: %w", store.ErrNotFound)); err != nil {
+		return l, err
 	}
 	l.Created, l.Expires, l.Used = time.Unix(created, 0), time.Unix(expires, 0), used != 0
 	return l, nil
