@@ -19,13 +19,7 @@ func insertCert(ctx context.Context, tx *tx, c store.Cert) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
 		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
 		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash)
-	if isUnique(err) {
-		return fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: insert cert: %w", err)
-	}
-	return nil
+	return insertErr(err, "insert cert", fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists))
 }
 
 // inTx runs fn in one transaction, committing if it returns nil.
@@ -215,13 +209,7 @@ func claimKey(ctx context.Context, tx *tx, c store.Cert) error {
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO key_claims (key_hash, serial, created) VALUES (?, ?, ?)`,
 		c.KeyHash, c.Serial, c.NotBefore.Unix())
-	if isUnique(err) {
-		return fmt.Errorf("cert %s: %w", c.Serial, store.ErrKeyClaimed)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: claim key: %w", err)
-	}
-	return nil
+	return insertErr(err, "claim key", fmt.Errorf("cert %s: %w", c.Serial, store.ErrKeyClaimed))
 }
 
 // IssuedForKey implements store.KeyClaims.

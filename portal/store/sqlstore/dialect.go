@@ -81,6 +81,18 @@ func rowErr(err error, what string, notFound error) error {
 	return nil
 }
 
+// insertErr is the error of an INSERT: exists if it broke a unique key,
+// err named by what if it failed otherwise.
+func insertErr(err error, what string, exists error) error {
+	switch {
+	case isUnique(err):
+		return exists
+	case err != nil:
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return nil
+}
+
 // updateOne runs a statement that must change a row; notFound is its
 // error when it changed none. Errors never carry the arguments.
 func (c *conn) updateOne(ctx context.Context, what string, notFound error, q string, args ...any) error {

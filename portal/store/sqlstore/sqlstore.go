@@ -191,13 +191,7 @@ func (d *DB) CreateUser(ctx context.Context, u store.User) error {
 	_, err := d.db.ExecContext(ctx,
 		`INSERT INTO users (id, password_hash, reissue_allowed, created) VALUES (?, ?, ?, ?)`,
 		u.ID, u.PasswordHash, boolInt(u.ReissueAllowed), u.Created.Unix())
-	if isUnique(err) {
-		return fmt.Errorf("user %q: %w", u.ID, store.ErrExists)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create user: %w", err)
-	}
-	return nil
+	return insertErr(err, "create user", fmt.Errorf("user %q: %w", u.ID, store.ErrExists))
 }
 
 const userCols = `id, password_hash, reissue_allowed, disabled, created`
@@ -235,11 +229,8 @@ func (d *DB) CreateInvitation(ctx context.Context, inv store.Invitation) (int64,
 	err := d.db.QueryRowContext(ctx,
 		`INSERT INTO invitations (code_hash, user_id, created, uses, expires, max_uses) VALUES (?, ?, ?, 0, ?, ?) RETURNING id`,
 		inv.CodeHash, inv.UserID, inv.Created.Unix(), unixOrZero(inv.Expires), inv.MaxUses).Scan(&id)
-	if isUnique(err) {
-		return 0, fmt.Errorf("invitation: %w", store.ErrExists)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: create invitation: %w", err)
+	if err := insertErr(err, "create invitation", fmt.Errorf("invitation: %w", store.ErrExists)); err != nil {
+		return 0, err
 	}
 	return id, nil
 }

@@ -15,13 +15,7 @@ func (d *DB) CreateRenewalToken(ctx context.Context, t store.RenewalToken) error
 	_, err := d.db.ExecContext(ctx,
 		`INSERT INTO renewal_tokens (hash, serial, user_id, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
 		t.Hash, t.Serial, t.UserID, t.Created.Unix(), t.Expires.Unix())
-	if isUnique(err) {
-		return fmt.Errorf("renewal token: %w", store.ErrExists)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create renewal token: %w", err)
-	}
-	return nil
+	return insertErr(err, "create renewal token", fmt.Errorf("renewal token: %w", store.ErrExists))
 }
 
 // RenewalToken implements store.Store.
@@ -61,13 +55,7 @@ func (d *DB) CreateRenewalLink(ctx context.Context, l store.RenewalLink) error {
 	_, err := d.db.ExecContext(ctx,
 		`INSERT INTO renewal_links (id, serial, user_id, created, expires, token_hash) VALUES (?, ?, ?, ?, ?, NULL)`,
 		l.ID, l.Serial, l.UserID, l.Created.Unix(), l.Expires.Unix())
-	if isUnique(err) {
-		return fmt.Errorf("renewal link: %w", store.ErrExists)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create renewal link: %w", err)
-	}
-	return nil
+	return insertErr(err, "create renewal link", fmt.Errorf("renewal link: %w", store.ErrExists))
 }
 
 // linkQuery reads a link and whether its current token was redeemed.
@@ -135,11 +123,8 @@ func (d *DB) MintLinkToken(ctx context.Context, id string, tokenHash []byte, now
 		_, err = tx.ExecContext(ctx,
 			`INSERT INTO renewal_tokens (hash, serial, user_id, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
 			tokenHash, l.Serial, l.UserID, now.Unix(), l.Expires.Unix())
-		if isUnique(err) {
-			return fmt.Errorf("renewal token: %w", store.ErrExists)
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: create link token: %w", err)
+		if err := insertErr(err, "create link token", fmt.Errorf("renewal token: %w", store.ErrExists)); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE renewal_links SET token_hash = ? WHERE id = ?`, tokenHash, id); err != nil {
 			return fmt.Errorf("sqlite: record link token: %w", err)
