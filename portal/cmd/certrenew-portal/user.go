@@ -11,14 +11,14 @@ import (
 
 // userAdd adds a user; the password is one line from stdin.
 func userAdd(f *flags) action {
-	return withPassword(f, "user add", "user added", func(c *call, id, pw string) error {
+	return withPassword(f, "user added", func(c *call, id, pw string) error {
 		return c.admin().AddUser(c.ctx, id, pw)
 	})
 }
 
 // userPasswd sets a user's password (one line from stdin).
 func userPasswd(f *flags) action {
-	return withPassword(f, "user passwd", "password changed", func(c *call, id, pw string) error {
+	return withPassword(f, "password changed", func(c *call, id, pw string) error {
 		return c.admin().SetPassword(c.ctx, id, pw)
 	})
 }
@@ -26,13 +26,13 @@ func userPasswd(f *flags) action {
 // withPassword is a user command that takes a user ID and a password
 // from stdin (never from the arguments), then logs done (never the
 // password).
-func withPassword(f *flags, name, done string, set func(c *call, id, pw string) error) action {
+func withPassword(f *flags, done string, set func(c *call, id, pw string) error) action {
 	fromStdin := f.Bool("password-stdin", false, "read the password as one line from stdin")
 	var pw string
 	return action{
 		check: func(c *call) (err error) {
 			if !*fromStdin {
-				return usagef("%s needs --password-stdin (passwords are never taken as arguments)", name)
+				return usagef("%s needs --password-stdin (passwords are never taken as arguments)", f.Name())
 			}
 			pw, err = readPassword(c.stdin)
 			return err
