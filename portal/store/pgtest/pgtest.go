@@ -20,6 +20,13 @@ import (
 // EnvDSN names the variable holding the cluster's DSN.
 const EnvDSN = "CERTRENEW_TEST_PG_DSN"
 
+// Engines runs test once per storage engine, as the subtests "sqlite"
+// (dsn is "") and "postgres" (dsn is DSN's, a fresh schema).
+func Engines(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "") })
+	t.Run("postgres", func(t *testing.T) { test(t, DSN(t)) })
+}
+
 // DSN creates a new schema and returns a DSN whose search_path is it; the
 // schema is dropped when the test ends.
 func DSN(t testing.TB) string {

@@ -35,21 +35,16 @@ func aliceCert(t *testing.T, db *DB, t0 time.Time, code byte, life time.Duration
 // each time it is called (as `serve` and the admin CLI, or two portal
 // instances, do).
 func engines(t *testing.T, fn func(t *testing.T, opener func() *DB)) {
-	t.Run("sqlite", func(t *testing.T) {
+	pgtest.Engines(t, func(t *testing.T, dsn string) {
 		path := filepath.Join(t.TempDir(), "p.db")
 		fn(t, func() *DB {
-			db, err := Open(context.Background(), path)
-			if err != nil {
-				t.Fatal(err)
+			var db *DB
+			var err error
+			if dsn == "" {
+				db, err = Open(context.Background(), path)
+			} else {
+				db, err = OpenPostgres(context.Background(), dsn)
 			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := pgtest.DSN(t)
-		fn(t, func() *DB {
-			db, err := OpenPostgres(context.Background(), dsn)
 			if err != nil {
 				t.Fatal(err)
 			}
