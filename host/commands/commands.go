@@ -9,6 +9,8 @@ import (
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/wire"
+	"github.com/rs/zerolog"
 )
 
 // Set is the commands of one host process.
@@ -20,6 +22,8 @@ type Set struct {
 	Recovered []string
 	// Doctor is what CmdDoctor inspects besides the engine.
 	Doctor DoctorEnv
+	// Log gets what a command cannot report (the zero Logger discards).
+	Log zerolog.Logger
 }
 
 // Emit receives progress while a command runs.
@@ -38,11 +42,35 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 	case proto.CmdList:
 		return s.list(ctx)
 	case proto.CmdEnroll:
-		return s.enroll(ctx, req, emit)
+		res, err := s.enroll(ctx, req, emit)
+		if err != nil {
+			return nil, s.failed(req.Command, err)
+		}
+		s.note(req.Command, res.Cert.ID, "")
+		return res, nil
 	case proto.CmdRenew:
-		return s.renew(ctx, req, emit)
+		res, err := s.renew(ctx, req, emit)
+		if err != nil {
+			return nil, s.failed(req.Command, err)
+		}
+		s.note(req.Command, res.Cert.ID, "")
+		return res, nil
 	case proto.CmdDoctor:
 		return s.doctor(ctx)
 	}
 	return nil, &proto.Error{Code: proto.CodeUnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
+}
+
+// failed notes a failed enrollment or renewal and returns its error.
+func (s *Set) failed(command string, err error) error {
+	s.note(command, "", string(wire.Error(err, "").Code))
+	return err
+}
+
+// note records how an enrollment or renewal ended, for doctor's "last
+// operation": the certificate on success, the wire code on failure.
+func (s *Set) note(command, certID, failure string) {
+	if err := s.Engine.RecordOutcome(command, certID, failure); err != nil {
+		s.Log.Warn().Err(err).Msg("last operation not recorded")
+	}
 }

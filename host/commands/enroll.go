@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 
-	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -12,6 +11,10 @@ func (s *Set) enroll(ctx context.Context, req *proto.Request, emit Emit) (*proto
 	if err := req.DecodeParams(&p); err != nil {
 		return nil, err
 	}
-	ctx = engine.WithNotice(ctx, func(n proto.Notice) { emit(proto.Progress{Step: proto.StepInstall, Notice: &n}) })
-	return s.Engine.Enroll(ctx, p, func(st proto.Step) { emit(proto.Progress{Step: st}) })
+	ctx, progress := reporting(ctx, "", emit)
+	id, err := s.Engine.Enroll(ctx, enrollRequestOf(p), progress)
+	if err != nil {
+		return nil, err
+	}
+	return &proto.EnrollResult{Cert: certOf(*id)}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -16,14 +15,10 @@ func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.
 	if p.CertID == "" {
 		return nil, fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
 	}
-	// The PIN travels in the context to the key backend's login only.
-	ctx = engine.WithPIN(ctx, p.PIN)
-	ctx = engine.WithNotice(ctx, func(n proto.Notice) {
-		emit(proto.Progress{CertID: p.CertID, Step: proto.StepInstall, Notice: &n})
-	})
-	progress := func(st proto.Step) { emit(proto.Progress{CertID: p.CertID, Step: st}) }
-	if p.Token != "" {
-		return s.Engine.RenewWithToken(ctx, p.CertID, p.Password, p.Token, progress)
+	ctx, progress := reporting(ctx, p.CertID, emit)
+	r, err := s.Engine.Renew(ctx, renewRequestOf(p), progress)
+	if err != nil {
+		return nil, err
 	}
-	return s.Engine.Renew(ctx, p.CertID, p.Password, progress)
+	return &proto.RenewResult{Cert: certOf(r.Identity), OldSerial: r.OldSerial}, nil
 }

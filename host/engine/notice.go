@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store"
 )
 
@@ -13,7 +12,7 @@ type noticeKey struct{}
 // WithNotice returns a context whose operations tell fn, before the
 // operating system asks the user something (a root CA confirmation on
 // Windows or macOS), what it is about to ask.
-func WithNotice(ctx context.Context, fn func(proto.Notice)) context.Context {
+func WithNotice(ctx context.Context, fn func(Notice)) context.Context {
 	return context.WithValue(ctx, noticeKey{}, fn)
 }
 
@@ -50,11 +49,11 @@ func (e *Engine) announceServerPrompts(ctx context.Context, roots []*x509.Certif
 // announceRoots tells the context's notice function that the OS will ask
 // the user to confirm each of asks.
 func (e *Engine) announceRoots(ctx context.Context, asks []*x509.Certificate) {
-	fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice))
+	fn, _ := ctx.Value(noticeKey{}).(func(Notice))
 	for _, c := range asks {
 		e.cfg.Log.Info().Str("subject", c.Subject.String()).Msg("the OS will ask the user to confirm a root CA")
 		if fn != nil {
-			fn(proto.Notice{Kind: proto.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+			fn(Notice{Kind: NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
 	}
 }
@@ -67,7 +66,7 @@ func (e *Engine) announceKeyUse(ctx context.Context) {
 	if !ok || !p.KeyUsePrompt() {
 		return
 	}
-	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
-		fn(proto.Notice{Kind: proto.NoticeOSAsksKeyUse})
+	if fn, _ := ctx.Value(noticeKey{}).(func(Notice)); fn != nil {
+		fn(Notice{Kind: NoticeOSAsksKeyUse})
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -127,7 +126,7 @@ var errNeedsUI = errors.New("recovery needs a UI to announce an OS prompt")
 // needsUI returns errNeedsUI if installing roots would make the OS ask the
 // user and ctx has no notice function to say so first.
 func (e *Engine) needsUI(ctx context.Context, roots []*x509.Certificate) error {
-	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
+	if fn, _ := ctx.Value(noticeKey{}).(func(Notice)); fn != nil {
 		return nil
 	}
 	p, ok := e.cfg.Store.(store.Prompter)
