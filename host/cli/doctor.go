@@ -13,7 +13,7 @@ import (
 func (c *CLI) doctor(ctx context.Context, args []string) error {
 	fs := c.flags("doctor")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	res, err := c.Commands.Run(ctx, &proto.Request{Command: proto.CmdDoctor, Lang: c.Lang}, nil)
