@@ -9,7 +9,6 @@ package cli
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -186,12 +185,6 @@ func (c *CLI) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
 	return fs
-}
-
-func (c *CLI) printJSON(v any) error {
-	enc := json.NewEncoder(c.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // parse parses a subcommand's flags. The flag package has printed what was

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,14 +18,9 @@ func (c *CLI) install(_ context.Context, args []string) error {
 	bin := fs.String("path", "", "absolute path of certrenew-host for the manifest (default: this binary)")
 	portalCA := fs.String("portal-ca", "", "PEM file of a CA to trust for portal TLS (for portals without a public certificate)")
 	serverCA := fs.String("server-trust-ca", "", "PEM file of a CA the organisation trusts for its TLS servers too (Wi-Fi, VPN, the portal in browsers); see docs/trust.md")
-	system := fs.Bool("system", false, "register for every user of this machine (needs administrator rights)")
-	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	browsers, err := install.ParseBrowsers(*browser)
+	system, browsers, in, err := c.targets(fs, args, "register for every user of this machine (needs administrator rights)")
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	if *bin == "" {
 		exe, err := os.Executable()
@@ -37,12 +33,8 @@ func (c *CLI) install(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := c.installer(*system)
-	if err != nil {
-		return err
-	}
 	origins := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
-	done, err := in.Install(*system, browsers, *bin, origins)
+	done, err := in.Install(system, browsers, *bin, origins)
 	c.report("registered", done)
 	if err != nil {
 		return err
@@ -67,27 +59,30 @@ func (c *CLI) install(_ context.Context, args []string) error {
 // uninstall removes the browser registrations.
 func (c *CLI) uninstall(_ context.Context, args []string) error {
 	fs := c.flags("uninstall")
-	system := fs.Bool("system", false, "remove the registration for every user of this machine")
-	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	browsers, err := install.ParseBrowsers(*browser)
-	if err != nil {
-		return usageError{err}
-	}
-	in, err := c.installer(*system)
+	system, browsers, in, err := c.targets(fs, args, "remove the registration for every user of this machine")
 	if err != nil {
 		return err
 	}
-	done, err := in.Uninstall(*system, browsers)
+	done, err := in.Uninstall(system, browsers)
 	c.report("removed", done)
 	return err
 }
 
-func (c *CLI) installer(system bool) (install.Installer, error) {
-	env, reg, err := c.InstallEnv(c.Paths, system)
-	return install.Installer{Env: env, Registry: reg}, err
+// targets adds --system (described by systemUsage) and --browser to fs,
+// parses args and returns the registrations they name and the installer
+// for them.
+func (c *CLI) targets(fs *flag.FlagSet, args []string, systemUsage string) (bool, []install.Browser, install.Installer, error) {
+	system := fs.Bool("system", false, systemUsage)
+	browser := fs.String("browser", "all", "chrome, chromium, edge, brave, firefox (comma-separated) or all")
+	if err := parse(fs, args); err != nil {
+		return false, nil, install.Installer{}, err
+	}
+	browsers, err := install.ParseBrowsers(*browser)
+	if err != nil {
+		return false, nil, install.Installer{}, usageError{err}
+	}
+	env, reg, err := c.InstallEnv(c.Paths, *system)
+	return *system, browsers, install.Installer{Env: env, Registry: reg}, err
 }
 
 // report prints one line a browser registration done: "registered chrome

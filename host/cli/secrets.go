@@ -11,14 +11,12 @@ import (
 // Secrets come on stdin, one a line, never as arguments: an argument is in
 // /proc/PID/cmdline for every local user and in shell history.
 
-// readSecrets reads the password line and, if withPIN, the token PIN line
-// from r. The result always has two elements; the PIN is "" without withPIN.
-func readSecrets(r io.Reader, withPIN bool) ([]string, error) {
-	pin := ""
-	if withPIN {
-		pin = "PIN"
+// pinIf names the PIN for readLines if it is asked for (--pin-stdin).
+func pinIf(asked bool) string {
+	if asked {
+		return "PIN"
 	}
-	return readLines(r, "password", pin)
+	return ""
 }
 
 // readLines reads one secret a line from r, in the order named, with one

@@ -42,35 +42,27 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 	case proto.CmdList:
 		return s.list(ctx)
 	case proto.CmdEnroll:
-		res, err := s.enroll(ctx, req, emit)
-		if err != nil {
-			return nil, s.failed(req.Command, err)
-		}
-		s.note(req.Command, res.Cert.ID, "")
-		return res, nil
+		res, certID, err := s.enroll(ctx, req, emit)
+		return s.noted(req.Command, res, certID, err)
 	case proto.CmdRenew:
-		res, err := s.renew(ctx, req, emit)
-		if err != nil {
-			return nil, s.failed(req.Command, err)
-		}
-		s.note(req.Command, res.Cert.ID, "")
-		return res, nil
+		res, certID, err := s.renew(ctx, req, emit)
+		return s.noted(req.Command, res, certID, err)
 	case proto.CmdDoctor:
 		return s.doctor(ctx)
 	}
 	return nil, &proto.Error{Code: proto.CodeUnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
 }
 
-// failed notes a failed enrollment or renewal and returns its error.
-func (s *Set) failed(command string, err error) error {
-	s.note(command, "", string(wire.Error(err, "").Code))
-	return err
-}
-
-// note records how an enrollment or renewal ended, for doctor's "last
-// operation": the certificate on success, the wire code on failure.
-func (s *Set) note(command, certID, failure string) {
-	if err := s.Engine.RecordOutcome(command, certID, failure); err != nil {
-		s.Log.Warn().Err(err).Msg("last operation not recorded")
+// noted records how an enrollment or renewal ended, for doctor's "last
+// operation" (the certificate on success, the wire code on failure), and
+// passes its result on.
+func (s *Set) noted(command string, res any, certID string, err error) (any, error) {
+	failure := ""
+	if err != nil {
+		res, certID, failure = nil, "", string(wire.Error(err, "").Code)
 	}
+	if rerr := s.Engine.RecordOutcome(command, certID, failure); rerr != nil {
+		s.Log.Warn().Err(rerr).Msg("last operation not recorded")
+	}
+	return res, err
 }

@@ -59,5 +59,12 @@ func reporting(ctx context.Context, certID string, emit Emit) (context.Context, 
 	ctx = engine.WithNotice(ctx, func(n engine.Notice) {
 		emit(proto.Progress{CertID: certID, Step: proto.StepInstall, Notice: noticeOf(n)})
 	})
-	return ctx, func(st engine.Step) { emit(proto.Progress{CertID: certID, Step: proto.Step(st)}) }
+	return ctx, func(st engine.Step) { emit(proto.Progress{CertID: certID, Step: wireSteps[st]}) }
+}
+
+// wireSteps names the engine's steps on the wire.
+var wireSteps = [...]proto.Step{
+	engine.StepKeygen: proto.StepKeygen, engine.StepCSR: proto.StepCSR, engine.StepSubmit: proto.StepSubmit,
+	engine.StepInstall: proto.StepInstall, engine.StepVerify: proto.StepVerify,
+	engine.StepCleanup: proto.StepCleanup, engine.StepDone: proto.StepDone,
 }

@@ -6,15 +6,16 @@ import (
 	"github.com/certrenew/certrenew/host/proto"
 )
 
-func (s *Set) enroll(ctx context.Context, req *proto.Request, emit Emit) (*proto.EnrollResult, error) {
+// enroll answers CmdEnroll with the new certificate and its ID.
+func (s *Set) enroll(ctx context.Context, req *proto.Request, emit Emit) (*proto.EnrollResult, string, error) {
 	var p proto.EnrollParams
 	if err := req.DecodeParams(&p); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ctx, progress := reporting(ctx, "", emit)
 	id, err := s.Engine.Enroll(ctx, enrollRequestOf(p), progress)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &proto.EnrollResult{Cert: certOf(*id)}, nil
+	return &proto.EnrollResult{Cert: certOf(*id)}, id.ID, nil
 }

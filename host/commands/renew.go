@@ -7,18 +7,19 @@ import (
 	"github.com/certrenew/certrenew/host/proto"
 )
 
-func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.RenewResult, error) {
+// renew answers CmdRenew with the renewed certificate and its ID.
+func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.RenewResult, string, error) {
 	var p proto.RenewParams
 	if err := req.DecodeParams(&p); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if p.CertID == "" {
-		return nil, fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
+		return nil, "", fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
 	}
 	ctx, progress := reporting(ctx, p.CertID, emit)
 	r, err := s.Engine.Renew(ctx, renewRequestOf(p), progress)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &proto.RenewResult{Cert: certOf(r.Identity), OldSerial: r.OldSerial}, nil
+	return &proto.RenewResult{Cert: certOf(r.Identity), OldSerial: r.OldSerial}, r.Identity.ID, nil
 }

@@ -17,10 +17,6 @@ const (
 	PolicyHardwareRequired = "hardware-required"
 )
 
-// ErrBackendNotAllowed reports a backend the organisation's policy (the
-// enroll request's KeyPolicy) does not allow.
-var ErrBackendNotAllowed = errors.New("key backend not allowed by policy")
-
 // chooseBackend resolves an enrollment's backend request to a registered
 // name ("tpm", "pkcs11", "soft"; see hsm.Registry) and its backend. "auto"
 // (or "") means the configured default if there is one, else the TPM if

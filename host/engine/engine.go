@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,13 +23,6 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/lockfile"
 	"github.com/rs/zerolog"
-)
-
-// Errors the engine reports; host/wire maps them to wire codes.
-var (
-	ErrCertExpired = errors.New("certificate has expired")
-	ErrBadInput    = errors.New("invalid input")
-	ErrCAChanged   = errors.New("the portal's CA changed")
 )
 
 // Config wires an Engine. Dir, Keys and Store are required.

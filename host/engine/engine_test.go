@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -251,7 +252,7 @@ func TestEnrollUntrustedPortal(t *testing.T) {
 func stepsStr(s []engine.Step) []string {
 	var out []string
 	for _, x := range s {
-		out = append(out, string(x))
+		out = append(out, fmt.Sprint(x))
 	}
 	return out
 }

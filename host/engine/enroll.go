@@ -32,14 +32,11 @@ func (e *Engine) Enroll(ctx context.Context, p EnrollRequest, progress Progress)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	lk, err := e.lock()
+	unlock, err := e.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.Unlock()
-	if _, err := e.recoverLocked(ctx); err != nil {
-		return nil, err
-	}
+	defer unlock()
 	if p.Policy != nil {
 		if err := e.savePolicy(p.Policy.ServerTrustCAs); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"time"
 
 	"github.com/certrenew/certrenew/host/state"
@@ -14,6 +15,9 @@ type Outcome = state.Outcome
 // failure "" for success or the failure's code as the caller classifies it
 // (the engine does not speak the wire).
 func (e *Engine) RecordOutcome(op, certID, failure string) error {
+	if err := os.MkdirAll(e.cfg.Dir, 0o700); err != nil {
+		return err
+	}
 	o := Outcome{Op: op, CertID: certID, At: e.cfg.Now().UTC().Truncate(time.Second), OK: failure == "", Code: failure}
 	return e.outcomes.Save(o)
 }

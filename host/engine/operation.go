@@ -126,7 +126,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 // certificates; for servers too where policy says so, see trust.go) and its
 // intermediates, then the identity.
 func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.Certificate) error {
-	if err := e.announcePrompts(ctx, rootsOf(chain)); err != nil {
+	if err := e.announcePrompts(ctx, rootsOf(chain), false); err != nil {
 		return err
 	}
 	if err := e.addAnchors(ctx, rootsOf(chain)); err != nil {

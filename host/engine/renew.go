@@ -43,14 +43,11 @@ func (e *Engine) RenewWithToken(ctx context.Context, certID, password, token str
 }
 
 func (e *Engine) renew(ctx context.Context, certID, password, token string, progress Progress) (*Renewal, error) {
-	lk, err := e.lock()
+	unlock, err := e.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.Unlock()
-	if _, err := e.recoverLocked(ctx); err != nil {
-		return nil, err
-	}
+	defer unlock()
 	ent, err := e.state.Get(certID)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/certrenew/certrenew/hsm"
@@ -102,17 +103,17 @@ type Renewal struct {
 }
 
 // Step is one stage of an enrollment or renewal, reported in order.
-type Step string
+type Step int
 
 // The steps of a renewal, in order. Enrollment skips StepCleanup.
 const (
-	StepKeygen  Step = "keygen"
-	StepCSR     Step = "csr"
-	StepSubmit  Step = "submit"
-	StepInstall Step = "install"
-	StepVerify  Step = "verify"
-	StepCleanup Step = "cleanup"
-	StepDone    Step = "done"
+	StepKeygen  Step = iota // the new key is made
+	StepCSR                 // the certificate request is signed with it
+	StepSubmit              // the request goes to the portal
+	StepInstall             // trust anchors and the new identity go into the store
+	StepVerify              // the store is checked to offer the identity
+	StepCleanup             // the old certificate and key are removed
+	StepDone
 )
 
 // Progress is told each step as it starts.
@@ -148,3 +149,13 @@ type Notice struct {
 // to the key backend's login and nowhere else: not to the journal, the
 // state file, the log, or an error.
 func WithPIN(ctx context.Context, pin string) context.Context { return hsm.WithPIN(ctx, pin) }
+
+// Errors the engine reports; host/wire maps them to wire codes.
+var (
+	ErrCertExpired = errors.New("certificate has expired")
+	ErrBadInput    = errors.New("invalid input")
+	ErrCAChanged   = errors.New("the portal's CA changed")
+	// ErrBackendNotAllowed reports a backend the organisation's policy
+	// (the enroll request's KeyPolicy) does not allow.
+	ErrBackendNotAllowed = errors.New("key backend not allowed by policy")
+)

@@ -1,16 +1,6 @@
 package state
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"time"
-
-	"github.com/certrenew/certrenew/internal/atomicfile"
-)
+import "time"
 
 // Outcome is how the host's last enrollment or renewal ended. It is kept
 // for diagnostics (certrenew-host doctor) and holds no secret.
@@ -30,28 +20,12 @@ type OutcomeFile struct {
 
 // Load returns the recorded outcome; nil, and no error, if there is none.
 func (f *OutcomeFile) Load() (*Outcome, error) {
-	data, err := os.ReadFile(f.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state: %w", err)
-	}
 	var o Outcome
-	if err := json.Unmarshal(data, &o); err != nil {
-		return nil, fmt.Errorf("state: %s is corrupt: %w", f.Path, err)
+	if found, err := readJSON(f.Path, &o); !found {
+		return nil, err
 	}
 	return &o, nil
 }
 
 // Save replaces the recorded outcome with o.
-func (f *OutcomeFile) Save(o Outcome) error {
-	data, err := json.MarshalIndent(o, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
-		return err
-	}
-	return atomicfile.Write(f.Path, data, 0o600)
-}
+func (f *OutcomeFile) Save(o Outcome) error { return writeJSON(f.Path, o) }
