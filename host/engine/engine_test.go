@@ -153,18 +153,7 @@ func TestEnrollThenRenew(t *testing.T) {
 	if ent.Renewed.IsZero() {
 		t.Fatal("entry not marked renewed")
 	}
-	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
-		t.Fatalf("new identity: %v", err)
-	}
-	if has, _ := f.db.HasCert(ctx, oldID); has {
-		t.Fatal("old certificate still in NSS")
-	}
-	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
-		t.Fatalf("old key still in the backend: %v", err)
-	}
-	if got := f.whoami(t, newID); got != res.Identity.Serial {
-		t.Fatalf("whoami %q, want new serial %q", got, res.Identity.Serial)
-	}
+	f.assertReplaced(t, oldID, newID, res.Identity.Serial)
 	list, err := f.eng.List(ctx)
 	if err != nil || len(list) != 1 || list[0].Serial != res.Identity.Serial {
 		t.Fatalf("list after renew: %+v %v", list, err)
@@ -287,3 +276,23 @@ func assertLogClean(t *testing.T, f *fixture, secrets ...string) {
 }
 
 var _ = est.PathPrefix
+
+// assertReplaced checks that newID, with the certificate serial, is in the
+// store and is what the portal sees over mutual TLS, and that oldID's
+// certificate and key are gone.
+func (f *fixture) assertReplaced(t *testing.T, oldID, newID store.Identity, serial string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
+		t.Fatalf("new identity: %v", err)
+	}
+	if has, _ := f.db.HasCert(ctx, oldID); has {
+		t.Fatal("old certificate still in NSS")
+	}
+	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
+		t.Fatalf("old key still in the backend: %v", err)
+	}
+	if got := f.whoami(t, newID); got != serial {
+		t.Fatalf("whoami %q, want new serial %q", got, serial)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
-	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
@@ -59,18 +58,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	_, newID := f.identity(t, c.ID)
-	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
-		t.Fatalf("new identity: %v", err)
-	}
-	if has, _ := f.db.HasCert(ctx, oldID); has {
-		t.Fatal("old certificate still in NSS")
-	}
-	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
-		t.Fatalf("old key still in the backend: %v", err)
-	}
-	if got := f.whoami(t, newID); got != res.Identity.Serial {
-		t.Fatalf("whoami %q", got)
-	}
+	f.assertReplaced(t, oldID, newID, res.Identity.Serial)
 	// The link is single use.
 	waitExpired(t, res.Identity.NotAfter)
 	_, err = f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)

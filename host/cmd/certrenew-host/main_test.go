@@ -359,20 +359,31 @@ func assertKeyFiles(t *testing.T, e *env) {
 // client certificate to the portal and returns the serial the portal saw.
 func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 	t.Helper()
+	var nick string
+	if nicks, _ := certrenewNicks(t, e); len(nicks) > 0 {
+		nick = nicks[len(nicks)-1]
+	}
+	// -o: the portal's root is in the database for client certificates
+	// only, not as an anchor for its TLS certificate (docs/trust.md).
+	return nsstest.Get(t, filepath.Join(e.home, ".pki", "nssdb"), nick, p.URL+"/mtls/whoami", "-o")
+}
+
+// certrenewNicks lists the nicknames of certrenew's certificates in the
+// NSS DB, and the listing they come from.
+func certrenewNicks(t *testing.T, e *env) ([]string, string) {
+	t.Helper()
 	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
 	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
 	if err != nil {
 		t.Fatalf("certutil -L: %v %s", err, out)
 	}
-	var nick string
+	var nicks []string
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(line, "certrenew-") {
-			nick = strings.Fields(line)[0]
+			nicks = append(nicks, strings.Fields(line)[0])
 		}
 	}
-	// -o: the portal's root is in the database for client certificates
-	// only, not as an anchor for its TLS certificate (docs/trust.md).
-	return nsstest.Get(t, filepath.Join(e.home, ".pki", "nssdb"), nick, p.URL+"/mtls/whoami", "-o")
+	return nicks, string(out)
 }
 
 // assertNSSHoldsOnly checks the NSS DB has exactly one client certificate
@@ -380,22 +391,11 @@ func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 func assertNSSHoldsOnly(t *testing.T, e *env, serial string) {
 	t.Helper()
 	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
-	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v %s", err, out)
+	nicks, listing := certrenewNicks(t, e)
+	if len(nicks) != 1 {
+		t.Fatalf("want one client certificate, NSS has:\n%s", listing)
 	}
-	var nick string
-	n := 0
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "certrenew-") {
-			nick = strings.Fields(line)[0]
-			n++
-		}
-	}
-	if n != 1 {
-		t.Fatalf("want one client certificate, NSS has:\n%s", out)
-	}
-	out, _ = exec.Command("certutil", "-d", db, "-L", "-n", nick, "-a").CombinedOutput()
+	out, _ := exec.Command("certutil", "-d", db, "-L", "-n", nicks[0], "-a").CombinedOutput()
 	blk, rest := pem.Decode(out)
 	if blk == nil {
 		t.Fatalf("certutil -a: %s", out)
