@@ -1,6 +1,8 @@
 // Package commands holds one handler per protocol command. The native
 // messaging session (host/nm) and the CLI (host/cli) both run commands
-// through Run, so the browser and the terminal share one code path.
+// through Run, so the browser and the terminal share one code path. It is
+// where host/proto meets the engine's own types (convert.go): the engine
+// never sees a wire type.
 package commands
 
 import (
