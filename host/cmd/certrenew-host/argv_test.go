@@ -28,9 +28,7 @@ func TestInvitationNotInArgv(t *testing.T) {
 	p.AddUser(t, "argv", "pw-argv-1234")
 	code := p.Invite(t, "argv")
 	e := newEnv(t)
-	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
-		t.Fatalf("install: %v %s", err, errOut)
-	}
+	e.trustPortal(t, p)
 
 	// In argv: refused (usage, status 2) before anything reaches the portal.
 	for _, args := range [][]string{{"--invitation", code}, {"--invitation=" + code}} {
