@@ -6,11 +6,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -241,7 +241,7 @@ func TestEnrollUntrustedPortal(t *testing.T) {
 func stepsStr(s []engine.Step) []string {
 	var out []string
 	for _, x := range s {
-		out = append(out, fmt.Sprint(x))
+		out = append(out, strconv.Itoa(int(x)))
 	}
 	return out
 }

@@ -71,6 +71,17 @@ type session struct {
 	stdin *os.File
 }
 
+// invited starts a portal where user (password pw) is invited, and a host
+// that trusts it; it returns the invitation code too.
+func invited(t *testing.T, user, pw string) (*portaltest.Portal, *env, string) {
+	p := portaltest.Start(t)
+	p.AddUser(t, user, pw)
+	code := p.Invite(t, user)
+	e := newEnv(t)
+	e.trustPortal(t, p)
+	return p, e, code
+}
+
 // trustPortal runs `install --portal-ca` with p's root CA.
 func (e *env) trustPortal(t *testing.T, p *portaltest.Portal) {
 	t.Helper()

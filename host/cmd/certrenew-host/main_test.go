@@ -103,11 +103,7 @@ func TestOriginRefused(t *testing.T) {
 
 func TestEnrollAndRenewOverNativeMessaging(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, "alice", "pw-alice-1")
-	code := p.Invite(t, "alice")
-	e := newEnv(t)
-	e.trustPortal(t, p)
+	p, e, code := invited(t, "alice", "pw-alice-1")
 	s := e.start(t, origin)
 	s.reply()
 	s.request("e", proto.CmdEnroll, proto.EnrollParams{Portal: p.URL, User: "alice", Password: "pw-alice-1", Invitation: code})
