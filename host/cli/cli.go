@@ -66,8 +66,9 @@ type command struct {
 	run func(c *CLI, ctx context.Context, args []string) error
 }
 
-// commandTable is every subcommand of certrenew-host. A browser starts the
-// host with its origin or manifest as arguments instead: see Main.
+// commandTable is every subcommand of certrenew-host. The one other way in,
+// native messaging (a browser passes its origin or manifest as arguments),
+// is chosen in Main, next to it.
 var commandTable = []command{
 	{"list", "[--json]", "managed certificates", true, (*CLI).list},
 	{"enroll", "--portal URL --user ID --password-stdin --invitation-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",

@@ -9,7 +9,8 @@ import (
 )
 
 // The engine's own vocabulary. host/commands converts between these and the
-// wire types of host/proto; nothing in the engine knows the wire.
+// wire types of host/proto; the engine takes and returns none of those (it
+// shares only the expiry rule, proto.IsExpiring, with the UI).
 
 // Status says where an identity stands in its validity period.
 type Status string
