@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
@@ -176,14 +175,14 @@ func BenchmarkHSMRenewal(b *testing.B) {
 			eng := engine.New(engine.Config{Dir: filepath.Join(dir, "state"), Keys: reg, Store: st, Log: zerolog.New(lf), Roots: p.Roots})
 			user := "bench-" + tc.name
 			p.AddUser(b, user, benchPassword)
-			res, err := eng.Enroll(ctx, proto.EnrollParams{Portal: p.URL, User: user, Password: benchPassword, Invitation: p.Invite(b, user), Backend: be.Scheme()}, nil)
+			res, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: p.URL, User: user, Password: benchPassword, Invitation: p.Invite(b, user), Backend: be.Scheme()}, nil)
 			if err != nil {
 				b.Fatalf("enroll: %v", err)
 			}
 			var s samples
 			for b.Loop() {
 				start := time.Now()
-				if _, err := eng.Renew(ctx, res.Cert.ID, benchPassword, nil); err != nil {
+				if _, err := eng.Renew(ctx, engine.RenewRequest{CertID: res.ID, Password: benchPassword}, nil); err != nil {
 					b.Fatalf("renew: %v", err)
 				}
 				s = append(s, time.Since(start))

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
@@ -53,11 +52,11 @@ func BenchmarkRenewal(b *testing.B) {
 	eng := engine.New(engine.Config{Dir: stateDir, Keys: reg, Store: db, Log: zerolog.New(lf), Roots: p.Roots})
 
 	p.AddUser(b, "bench", benchPassword)
-	res, err := eng.Enroll(ctx, proto.EnrollParams{Portal: p.URL, User: "bench", Password: benchPassword, Invitation: p.Invite(b, "bench")}, nil)
+	res, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: p.URL, User: "bench", Password: benchPassword, Invitation: p.Invite(b, "bench")}, nil)
 	if err != nil {
 		b.Fatalf("enroll: %v", err)
 	}
-	certID := res.Cert.ID
+	certID := res.ID
 
 	b.Run("mtls-whoami", func(b *testing.B) {
 		cert, serial := currentIdentity(b, stateDir, keys, certID)
@@ -79,7 +78,7 @@ func BenchmarkRenewal(b *testing.B) {
 		var s samples
 		for b.Loop() {
 			start := time.Now()
-			if _, err := eng.Renew(ctx, certID, benchPassword, nil); err != nil {
+			if _, err := eng.Renew(ctx, engine.RenewRequest{CertID: certID, Password: benchPassword}, nil); err != nil {
 				b.Fatalf("renew: %v", err)
 			}
 			s = append(s, time.Since(start))

@@ -1,58 +1,129 @@
-// Package cli is certrenew-host's command line. Each subcommand builds the
-// same proto.Request the extension would send and runs it through
-// host/commands, so the terminal and the browser share one code path.
+// Package cli is certrenew-host's command line: every subcommand and the
+// native messaging mode, in one table (commands below), with one flag and
+// usage style. Operational subcommands build the same proto.Request the
+// extension would send and run it through host/commands, so the terminal
+// and the browser share one code path. The main package only wires in
+// what differs by OS (Host).
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/certrenew/certrenew/host/commands"
+	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/install"
+	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
 	"github.com/rs/zerolog"
 )
 
-// CLI runs subcommands against a command set.
+// Host is what the main package wires in: the places, the streams and the
+// pieces that differ by operating system.
+type Host struct {
+	Version string
+	Paths   config.Paths
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Lang    string
+	// NewEngine builds the engine over this OS's store and key backends.
+	NewEngine func(ctx context.Context, paths config.Paths, s config.Settings, log zerolog.Logger, roots func() (*x509.CertPool, error)) (*engine.Engine, error)
+	// InstallEnv says where browser registrations go.
+	InstallEnv func(paths config.Paths, system bool) (install.Env, install.Registry, error)
+	// DoctorEnv says where this host keeps what doctor inspects.
+	DoctorEnv func(paths config.Paths, roots func() *x509.CertPool) commands.DoctorEnv
+}
+
+// CLI runs one subcommand.
 type CLI struct {
+	*Host
+	// Commands is the command set of operational subcommands (op); nil
+	// for the others.
 	Commands *commands.Set
-	Stdin    io.Reader
-	Stdout   io.Writer
-	Stderr   io.Writer
-	Lang     string
-	// Log records each command's outcome, as the native messaging session
-	// does (codes and details only: never a secret).
+	// Log records each operational command's outcome, as the native
+	// messaging session does (codes and details only: never a secret).
 	Log zerolog.Logger
 }
 
-// ErrUsage reports bad arguments; the usage has been printed.
+// command is one row of the table.
+type command struct {
+	name  string
+	usage string // flags and arguments, as usage prints them
+	about string // what it does, for usage
+	// op: the command works on certificates. It starts the host (log,
+	// engine, recovery) first, and its errors are reported in the wire
+	// vocabulary (host/wire) and logged. Other commands print errors as
+	// they are.
+	op  bool
+	run func(c *CLI, ctx context.Context, args []string) error
+}
+
+// commandTable is every subcommand of certrenew-host. The one other way in,
+// native messaging (a browser passes its origin or manifest as arguments),
+// is chosen in Main, next to it.
+var commandTable = []command{
+	{"list", "[--json]", "managed certificates", true, (*CLI).list},
+	{"enroll", "--portal URL --user ID --password-stdin --invitation-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",
+		"stdin: password, invitation code, PIN (one a line)", true, (*CLI).enroll},
+	{"renew", "CERT-ID --password-stdin [--pin-stdin]", "renew (re-key); PIN = 2nd stdin line", true, (*CLI).renew},
+	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE]",
+		"register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)", false, (*CLI).install},
+	{"uninstall", "[--system] [--browser LIST]", "remove the registration", false, (*CLI).uninstall},
+	{"doctor", "[--json]", "diagnostics report (no secrets)", true, (*CLI).doctor},
+	{"version", "", "", false, (*CLI).version},
+}
+
+// ErrUsage reports bad arguments (exit status 2).
 var ErrUsage = errors.New("usage")
 
-// Run runs one operational subcommand (list, enroll, renew) and returns the
-// process exit status.
-func (c *CLI) Run(ctx context.Context, name string, args []string) int {
-	var err error
-	switch name {
-	case "list":
-		err = c.list(ctx, args)
-	case "enroll":
-		err = c.enroll(ctx, args)
-	case "renew":
-		err = c.renew(ctx, args)
-	case "doctor":
-		err = c.doctor(ctx, args)
-	default:
-		err = fmt.Errorf("%w: unknown command %q", ErrUsage, name)
+// usageError marks err as a usage error without changing its text.
+type usageError struct{ error }
+
+func (u usageError) Is(target error) bool { return target == ErrUsage }
+func (u usageError) Unwrap() error        { return u.error }
+
+// Main runs certrenew-host with args (os.Args[1:]) and returns the exit
+// status: 0 done, 1 failed, 2 usage.
+func Main(args []string, h *Host) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		h.usage()
+		return 2
 	}
-	log := c.Log.With().Str("cli", name).Logger()
+	// A browser's arguments (nm.Caller) start native messaging; they
+	// cannot be taken for install, uninstall or version.
+	for _, cmd := range commandTable {
+		if cmd.name == args[0] && (!cmd.op || nm.Caller(args) == "") {
+			return h.runCommand(cmd, args[1:])
+		}
+	}
+	if nm.Caller(args) != "" {
+		return h.serveNative(args)
+	}
+	fmt.Fprintln(h.Stderr, "certrenew-host:", fmt.Errorf("%w: unknown command %q", ErrUsage, args[0]))
+	return 2
+}
+
+func (h *Host) runCommand(cmd command, args []string) int {
+	c := &CLI{Host: h}
+	if !cmd.op {
+		return c.exit(cmd.run(c, context.Background(), args), false)
+	}
+	ctx, st, err := h.start()
+	if err != nil {
+		return h.fail(false, err)
+	}
+	defer st.close()
+	c.Commands, c.Log = st.set, st.log
+	err = cmd.run(c, ctx, args)
+	log := c.Log.With().Str("cli", cmd.name).Logger()
 	switch {
 	case err == nil:
 		log.Info().Msg("done")
@@ -60,18 +131,23 @@ func (c *CLI) Run(ctx context.Context, name string, args []string) int {
 		we := wire.Error(err, "")
 		log.Warn().Str("code", string(we.Code)).Str("detail", we.Detail).Msg("command failed")
 	}
-	return c.exit(err)
+	return c.exit(err, true)
 }
 
-func (c *CLI) exit(err error) int {
-	if err == nil {
+// exit prints err and returns the exit status; inWire: in the wire
+// vocabulary, in the user's language.
+func (c *CLI) exit(err error, inWire bool) int {
+	switch {
+	case err == nil:
 		return 0
-	}
-	if errors.Is(err, ErrUsage) || errors.Is(err, flag.ErrHelp) {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(c.Stderr, "certrenew-host:", err)
-		}
+	case errors.Is(err, flag.ErrHelp):
 		return 2
+	case errors.Is(err, ErrUsage):
+		fmt.Fprintln(c.Stderr, "certrenew-host:", err)
+		return 2
+	case !inWire:
+		fmt.Fprintln(c.Stderr, "certrenew-host:", err)
+		return 1
 	}
 	we := wire.Error(err, c.Lang)
 	fmt.Fprintf(c.Stderr, "certrenew-host: %s [%s]\n", we.Message, we.Code)
@@ -81,191 +157,45 @@ func (c *CLI) exit(err error) int {
 	return 1
 }
 
-func (c *CLI) list(ctx context.Context, args []string) error {
-	fs := c.flags("list")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	res, err := c.Commands.Run(ctx, &proto.Request{Command: proto.CmdList, Lang: c.Lang}, nil)
-	if err != nil {
-		return err
-	}
-	lr := res.(*proto.ListResult)
-	if *asJSON {
-		return c.printJSON(lr)
-	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSUBJECT\tSERIAL\tEXPIRES\tDAYS\tSTATUS\tBACKEND\tPORTAL")
-	for _, ct := range lr.Certs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ct.ID, ct.Subject, ct.Serial, ct.NotAfter.Format(time.DateOnly), ct.DaysLeft, ct.Status, ct.Backend, ct.Portal)
-	}
-	return tw.Flush()
-}
-
-func (c *CLI) enroll(ctx context.Context, args []string) error {
-	fs := c.flags("enroll")
-	var p proto.EnrollParams
-	fs.StringVar(&p.Portal, "portal", "", "portal URL (https://...)")
-	fs.StringVar(&p.User, "user", "", "user ID")
-	// --invitation CODE is still parsed, only to refuse it: an argument is
-	// in /proc/PID/cmdline for every local user and in shell history.
-	fs.String("invitation", "", "refused: use --invitation-stdin")
-	fs.StringVar(&p.Backend, "backend", "auto", "key backend: auto, soft, tpm or pkcs11")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
-	invStdin := fs.Bool("invitation-stdin", false, "read the invitation code from the second line of stdin (after the password)")
-	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the invitation code)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if isFlagSet(fs, "invitation") {
-		return fmt.Errorf("%w: --invitation CODE is refused: an argument is visible to every user of this computer (ps, /proc) and stays in shell history. "+
-			"Use --invitation-stdin and give the code on the line after the password, e.g. printf '%%s\\n%%s\\n' \"$PASSWORD\" \"$CODE\" | certrenew-host enroll ... --password-stdin --invitation-stdin", ErrUsage)
-	}
-	if !*pwStdin {
-		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
-	}
-	if !*invStdin {
-		return fmt.Errorf("%w: --invitation-stdin is required (the invitation code is read from the line after the password)", ErrUsage)
-	}
-	pin := ""
-	if *pinStdin {
-		pin = "PIN"
-	}
-	// Stdin, one secret a line: the password, the invitation code, the PIN.
-	secrets, err := readLines(c.Stdin, "password", "invitation code", pin)
-	if err != nil {
-		return err
-	}
-	p.Password, p.Invitation, p.PIN = secrets[0], secrets[1], secrets[2]
-	res, err := c.run(ctx, proto.CmdEnroll, p)
-	if err != nil {
-		return err
-	}
-	er := res.(*proto.EnrollResult)
-	if *asJSON {
-		return c.printJSON(er)
-	}
-	fmt.Fprintf(c.Stdout, "enrolled %s: %s, serial %s, expires %s\n", er.Cert.ID, er.Cert.Subject, er.Cert.Serial, er.Cert.NotAfter.Format(time.DateOnly))
-	return nil
-}
-
-func (c *CLI) renew(ctx context.Context, args []string) error {
-	fs := c.flags("renew")
-	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
-	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the password)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	// Accept the certificate ID before or after the flags.
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	if id == "" {
-		return fmt.Errorf("%w: renew CERT-ID --password-stdin", ErrUsage)
-	}
-	if !*pwStdin {
-		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
-	}
-	secrets, err := readSecrets(c.Stdin, *pinStdin)
-	if err != nil {
-		return err
-	}
-	res, err := c.run(ctx, proto.CmdRenew, proto.RenewParams{CertID: id, Password: secrets[0], PIN: secrets[1]})
-	if err != nil {
-		return err
-	}
-	rr := res.(*proto.RenewResult)
-	if *asJSON {
-		return c.printJSON(rr)
-	}
-	fmt.Fprintf(c.Stdout, "renewed %s: serial %s replaces %s, expires %s\n", rr.Cert.ID, rr.Cert.Serial, rr.OldSerial, rr.Cert.NotAfter.Format(time.DateOnly))
-	return nil
-}
-
-func (c *CLI) run(ctx context.Context, cmd string, params any) (any, error) {
-	b, err := json.Marshal(params)
-	if err != nil {
-		return nil, err
-	}
-	return c.Commands.Run(ctx, &proto.Request{Command: cmd, Lang: c.Lang, Params: b}, func(p proto.Progress) {
-		if p.Notice != nil {
-			fmt.Fprintf(c.Stderr, "  note: %s\n", proto.NoticeText(*p.Notice, c.Lang))
-			return
+func (h *Host) usage() {
+	var b strings.Builder
+	b.WriteString("usage: certrenew-host COMMAND [flags]\n\n")
+	for _, cmd := range commandTable {
+		line := "  " + strings.TrimSpace(cmd.name+" "+cmd.usage)
+		switch {
+		case cmd.about == "":
+		case len(line) <= 46:
+			line += strings.Repeat(" ", 49-len(line)) + cmd.about
+		default:
+			line += "\n" + strings.Repeat(" ", 49) + cmd.about
 		}
-		fmt.Fprintf(c.Stderr, "  %s\n", p.Step)
-	})
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("\nStarted by a browser, certrenew-host speaks native messaging on stdin/stdout.\n")
+	b.WriteString("State lives in $CERTRENEW_HOME (default ~/.local/state/certrenew).\n")
+	fmt.Fprint(h.Stderr, b.String())
 }
 
+func (c *CLI) version(_ context.Context, _ []string) error {
+	fmt.Fprintln(c.Stdout, "certrenew-host", c.Version, "protocol", proto.Version)
+	return nil
+}
+
+// flags returns the flag set of a subcommand; its errors go to stderr.
 func (c *CLI) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
 	return fs
 }
 
-func (c *CLI) printJSON(v any) error {
-	enc := json.NewEncoder(c.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// readSecrets reads the password line and, if withPIN, the token PIN line
-// from r. The result always has two elements; the PIN is "" without withPIN.
-func readSecrets(r io.Reader, withPIN bool) ([]string, error) {
-	pin := ""
-	if withPIN {
-		pin = "PIN"
+// parse parses a subcommand's flags. The flag package has printed what was
+// wrong, with the flags, so an error comes back as flag.ErrHelp: exit
+// status 2 and nothing more printed.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return flag.ErrHelp
 	}
-	return readLines(r, "password", pin)
-}
-
-// readLines reads one secret a line from r, in the order named, with one
-// buffered reader so that no line is lost. An empty name is a secret not
-// asked for: its element is "" and it takes no line. Errors name the
-// secret and its line, never what was read.
-func readLines(r io.Reader, names ...string) ([]string, error) {
-	br := bufio.NewReader(r)
-	out := make([]string, len(names))
-	line := 0
-	for i, name := range names {
-		if name == "" {
-			continue
-		}
-		line++
-		s, err := readSecret(br)
-		if errors.Is(err, errNoLine) {
-			return nil, fmt.Errorf("%w: no %s on stdin (expected on line %d)", ErrUsage, name, line)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: the %s on stdin (line %d) is empty", ErrUsage, name, line)
-		}
-		out[i] = s
-	}
-	return out, nil
-}
-
-var (
-	errNoLine    = errors.New("no line")
-	errEmptyLine = errors.New("empty line")
-)
-
-// readSecret reads one line from r without echoing it anywhere.
-func readSecret(br *bufio.Reader) (string, error) {
-	line, err := br.ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", errNoLine
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", errEmptyLine
-	}
-	return line, nil
+	return nil
 }
 
 // isFlagSet says whether name was given on the command line.

@@ -1,6 +1,8 @@
 // Package commands holds one handler per protocol command. The native
 // messaging session (host/nm) and the CLI (host/cli) both run commands
-// through Run, so the browser and the terminal share one code path.
+// through Run, so the browser and the terminal share one code path. It is
+// where host/proto meets the engine's own types (convert.go): the engine
+// never sees a wire type.
 package commands
 
 import (
@@ -9,6 +11,8 @@ import (
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/wire"
+	"github.com/rs/zerolog"
 )
 
 // Set is the commands of one host process.
@@ -20,6 +24,8 @@ type Set struct {
 	Recovered []string
 	// Doctor is what CmdDoctor inspects besides the engine.
 	Doctor DoctorEnv
+	// Log gets what a command cannot report (the zero Logger discards).
+	Log zerolog.Logger
 }
 
 // Emit receives progress while a command runs.
@@ -38,11 +44,27 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 	case proto.CmdList:
 		return s.list(ctx)
 	case proto.CmdEnroll:
-		return s.enroll(ctx, req, emit)
+		res, certID, err := s.enroll(ctx, req, emit)
+		return s.noted(req.Command, res, certID, err)
 	case proto.CmdRenew:
-		return s.renew(ctx, req, emit)
+		res, certID, err := s.renew(ctx, req, emit)
+		return s.noted(req.Command, res, certID, err)
 	case proto.CmdDoctor:
 		return s.doctor(ctx)
 	}
 	return nil, &proto.Error{Code: proto.CodeUnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
+}
+
+// noted records how an enrollment or renewal ended, for doctor's "last
+// operation" (the certificate on success, the wire code on failure), and
+// passes its result on.
+func (s *Set) noted(command string, res any, certID string, err error) (any, error) {
+	failure := ""
+	if err != nil {
+		res, certID, failure = nil, "", string(wire.Error(err, "").Code)
+	}
+	if rerr := s.Engine.RecordOutcome(command, certID, failure); rerr != nil {
+		s.Log.Warn().Err(rerr).Msg("last operation not recorded")
+	}
+	return res, err
 }

@@ -1,11 +1,9 @@
 package commands
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,10 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 )
@@ -26,7 +25,6 @@ import (
 type DoctorEnv struct {
 	Executable string
 	NSSDBs     []string // NSS database directories the host writes to
-	LogFile    string   // the host's log (zerolog JSON lines)
 	// Roots returns the CAs portals are checked against (loaded on first
 	// use: the system pool costs tens of milliseconds); nil means the
 	// system's.
@@ -50,7 +48,7 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 		NSSDBs:      []proto.DoctorCheck{},
 		Portals:     []proto.DoctorCheck{},
 	}
-	for _, b := range s.Engine.Backends() {
+	for _, b := range s.backends() {
 		res.Backends = append(res.Backends, proto.DoctorCheck{Name: b, OK: true})
 		res.Tokens = append(res.Tokens, tokenCheck(ctx, s.Engine.Keys(), b))
 	}
@@ -61,26 +59,16 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("doctor: %w", err)
 	}
-	res.Certs = len(list.Certs)
-	portals := map[string]bool{}
-	for _, c := range list.Certs {
-		if c.Portal != "" {
-			portals[c.Portal] = true
-		}
-	}
-	names := make([]string, 0, len(portals))
-	for p := range portals {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	for _, p := range names {
+	res.Certs = len(list)
+	for _, p := range portalsOf(list) {
 		res.Portals = append(res.Portals, portalCheck(ctx, env, p))
 	}
-	if env.LogFile != "" {
-		if f, err := os.Open(env.LogFile); err == nil {
-			res.LastOp = LastOp(f)
-			f.Close()
-		}
+	last, err := s.Engine.LastOutcome()
+	if err != nil {
+		return nil, fmt.Errorf("doctor: %w", err)
+	}
+	if last != nil {
+		res.LastOp = &proto.DoctorLastOp{Command: last.Op, CertID: last.CertID, At: last.At, OK: last.OK, Code: proto.Code(last.Code)}
 	}
 	return res, nil
 }
@@ -153,31 +141,14 @@ func portalCheck(ctx context.Context, env DoctorEnv, portal string) proto.Doctor
 	return c
 }
 
-// LastOp finds the last enrollment or renewal in a host log: the engine's
-// "enrolled"/"renewed" lines and the session's "request failed" lines for
-// enroll and renew. Lines that are not JSON objects are skipped.
-func LastOp(r io.Reader) *proto.DoctorLastOp {
-	var last *proto.DoctorLastOp
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		var l struct {
-			Msg     string    `json:"message"`
-			Op      string    `json:"op"`
-			Command string    `json:"command"`
-			CertID  string    `json:"cert_id"`
-			Code    string    `json:"code"`
-			Time    time.Time `json:"time"`
-		}
-		if json.Unmarshal(sc.Bytes(), &l) != nil {
-			continue
-		}
-		switch {
-		case (l.Msg == "enrolled" || l.Msg == "renewed") && l.Op != "":
-			last = &proto.DoctorLastOp{Command: l.Op, CertID: l.CertID, At: l.Time, OK: true}
-		case l.Msg == "request failed" && (l.Command == proto.CmdEnroll || l.Command == proto.CmdRenew):
-			last = &proto.DoctorLastOp{Command: l.Command, At: l.Time, Code: proto.Code(l.Code)}
+// portalsOf lists, sorted, the portals that issued ids.
+func portalsOf(ids []engine.Identity) []string {
+	var out []string
+	for _, id := range ids {
+		if id.Portal != "" && !slices.Contains(out, id.Portal) {
+			out = append(out, id.Portal)
 		}
 	}
-	return last
+	slices.Sort(out)
+	return out
 }

@@ -1,38 +1,42 @@
-package commands
+package commands_test
 
 import (
-	"strings"
+	"context"
+	"encoding/json"
 	"testing"
+
+	"github.com/certrenew/certrenew/host/commands"
+	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/hsm"
 )
 
-func TestLastOp(t *testing.T) {
-	log := `{"level":"info","op":"enroll","cert_id":"c1","message":"enrolled","time":"2026-01-02T03:04:05Z"}
-not json
-{"level":"warn","req_id":"x","command":"list","code":"internal","message":"request failed"}
-{"level":"info","op":"renew","cert_id":"c1","message":"renewed","time":"2026-02-02T03:04:05Z"}
-{"level":"warn","req_id":"y","command":"renew","code":"bad_password","message":"request failed","time":"2026-03-02T03:04:05Z"}
-`
-	op := LastOp(strings.NewReader(log))
-	if op == nil || op.Command != "renew" || op.OK || op.Code != "bad_password" {
-		t.Fatalf("last op %+v", op)
+// TestDoctorLastOp: doctor reports the last enrollment or renewal from what
+// the engine recorded (not from the log): none on a fresh home, then a
+// failed renewal with its wire code, in a later process too.
+func TestDoctorLastOp(t *testing.T) {
+	dir := t.TempDir()
+	set := func() *commands.Set {
+		return &commands.Set{Engine: engine.New(engine.Config{Dir: dir, Keys: &hsm.Registry{}})}
 	}
-	op = LastOp(strings.NewReader(strings.SplitN(log, "\n", 2)[0]))
-	if op == nil || !op.OK || op.CertID != "c1" || op.Command != "enroll" {
-		t.Fatalf("last op %+v", op)
-	}
-	if LastOp(strings.NewReader("")) != nil {
-		t.Fatal("empty log has a last op")
-	}
-}
-
-// FuzzLastOp: the host log is outside input for the doctor command.
-func FuzzLastOp(f *testing.F) {
-	f.Add(`{"op":"renew","cert_id":"c","message":"renewed"}`)
-	f.Add(`{"command":"enroll","code":"x","message":"request failed"}` + "\n{")
-	f.Add("\x00\xff")
-	f.Fuzz(func(t *testing.T, s string) {
-		if op := LastOp(strings.NewReader(s)); op != nil && op.Command == "" {
-			t.Fatalf("op without a command: %+v", op)
+	doctor := func(s *commands.Set) *proto.DoctorLastOp {
+		t.Helper()
+		res, err := s.Run(context.Background(), &proto.Request{Command: proto.CmdDoctor}, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
+		return res.(*proto.DoctorResult).LastOp
+	}
+	s := set()
+	if op := doctor(s); op != nil {
+		t.Fatalf("fresh home: last op %+v", op)
+	}
+	params, _ := json.Marshal(proto.RenewParams{CertID: "nope", Password: "pw-secret"})
+	if _, err := s.Run(context.Background(), &proto.Request{Command: proto.CmdRenew, Params: params}, nil); err == nil {
+		t.Fatal("renewal of an unknown certificate succeeded")
+	}
+	op := doctor(set())
+	if op == nil || op.Command != proto.CmdRenew || op.OK || op.Code != proto.CodeCertNotFound || op.At.IsZero() {
+		t.Fatalf("last op %+v, want the failed renewal", op)
+	}
 }

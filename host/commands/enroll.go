@@ -3,15 +3,19 @@ package commands
 import (
 	"context"
 
-	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
-func (s *Set) enroll(ctx context.Context, req *proto.Request, emit Emit) (*proto.EnrollResult, error) {
+// enroll answers CmdEnroll with the new certificate and its ID.
+func (s *Set) enroll(ctx context.Context, req *proto.Request, emit Emit) (*proto.EnrollResult, string, error) {
 	var p proto.EnrollParams
 	if err := req.DecodeParams(&p); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	ctx = engine.WithNotice(ctx, func(n proto.Notice) { emit(proto.Progress{Step: proto.StepInstall, Notice: &n}) })
-	return s.Engine.Enroll(ctx, p, func(st proto.Step) { emit(proto.Progress{Step: st}) })
+	ctx, progress := reporting(ctx, "", emit)
+	id, err := s.Engine.Enroll(ctx, enrollRequestOf(p), progress)
+	if err != nil {
+		return nil, "", err
+	}
+	return &proto.EnrollResult{Cert: certOf(*id)}, id.ID, nil
 }

@@ -8,7 +8,7 @@ func (s *Set) hello() *proto.Hello {
 	return &proto.Hello{
 		Protocol:    proto.Version,
 		HostVersion: s.HostVersion,
-		Backends:    s.Engine.Backends(),
+		Backends:    s.backends(),
 		Recovered:   s.Recovered,
 	}
 }

@@ -2,10 +2,31 @@ package commands
 
 import (
 	"context"
+	"slices"
 
 	"github.com/certrenew/certrenew/host/proto"
 )
 
 func (s *Set) list(ctx context.Context) (*proto.ListResult, error) {
-	return s.Engine.List(ctx)
+	ids, err := s.Engine.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &proto.ListResult{Certs: make([]proto.Cert, 0, len(ids)), WarnDays: s.Engine.WarnDays()}
+	for _, id := range ids {
+		res.Certs = append(res.Certs, certOf(id))
+	}
+	return res, nil
+}
+
+// backends lists the key backends this host can make keys in now, under the
+// names the wire knows (proto.KeyBackends).
+func (s *Set) backends() []string {
+	var out []string
+	for _, b := range s.Engine.Backends() {
+		if slices.Contains(proto.KeyBackends, b) {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 )
 
@@ -18,15 +17,6 @@ const (
 	PolicyHardwareRequired = "hardware-required"
 )
 
-// WithPIN returns ctx carrying a token PIN for one operation. The PIN goes
-// to the key backend's login and nowhere else: not to the journal, the
-// state file, the log, or an error.
-func WithPIN(ctx context.Context, pin string) context.Context { return hsm.WithPIN(ctx, pin) }
-
-// ErrBackendNotAllowed reports a backend the organisation's policy (the
-// enroll request's proto.KeyPolicy) does not allow.
-var ErrBackendNotAllowed = errors.New("key backend not allowed by policy")
-
 // chooseBackend resolves an enrollment's backend request to a registered
 // name ("tpm", "pkcs11", "soft"; see hsm.Registry) and its backend. "auto"
 // (or "") means the configured default if there is one, else the TPM if
@@ -35,7 +25,7 @@ var ErrBackendNotAllowed = errors.New("key backend not allowed by policy")
 // keys is refused here, before anything is made, when the host's config
 // (PolicyHardwareRequired) or pol requires hardware; hardware reports
 // whether the key must be hardware-bound.
-func (e *Engine) chooseBackend(ctx context.Context, requested string, pol *proto.KeyPolicy) (name string, backend hsm.Backend, hardware bool, err error) {
+func (e *Engine) chooseBackend(ctx context.Context, requested string, pol *KeyPolicy) (name string, backend hsm.Backend, hardware bool, err error) {
 	hardware = e.hardwareRequired() || (pol != nil && pol.HardwareRequired)
 	refuse := func() (string, hsm.Backend, bool, error) {
 		if hardware {

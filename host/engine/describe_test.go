@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 )
 
@@ -19,15 +18,15 @@ func TestDescribeStatus(t *testing.T) {
 	for _, tc := range []struct {
 		left time.Duration
 		days int
-		want string
+		want engine.Status
 	}{
-		{31 * 24 * time.Hour, 31, proto.StatusValid},
-		{30*24*time.Hour + time.Hour, 30, proto.StatusExpiring},
-		{30 * 24 * time.Hour, 30, proto.StatusExpiring},
-		{29 * 24 * time.Hour, 29, proto.StatusExpiring},
-		{time.Hour, 0, proto.StatusExpiring},
-		{-time.Hour, 0, proto.StatusExpired},
-		{-48 * time.Hour, -2, proto.StatusExpired},
+		{31 * 24 * time.Hour, 31, engine.StatusValid},
+		{30*24*time.Hour + time.Hour, 30, engine.StatusExpiring},
+		{30 * 24 * time.Hour, 30, engine.StatusExpiring},
+		{29 * 24 * time.Hour, 29, engine.StatusExpiring},
+		{time.Hour, 0, engine.StatusExpiring},
+		{-time.Hour, 0, engine.StatusExpired},
+		{-48 * time.Hour, -2, engine.StatusExpired},
 	} {
 		c := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: now.Add(-time.Hour), NotAfter: now.Add(tc.left)}
 		got := engine.Describe(c, &state.Entry{ID: "x"}, now, 30)

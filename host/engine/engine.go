@@ -9,11 +9,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -25,13 +23,6 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/lockfile"
 	"github.com/rs/zerolog"
-)
-
-// Errors the engine reports; host/wire maps them to wire codes.
-var (
-	ErrCertExpired = errors.New("certificate has expired")
-	ErrBadInput    = errors.New("invalid input")
-	ErrCAChanged   = errors.New("the portal's CA changed")
 )
 
 // Config wires an Engine. Dir, Keys and Store are required.
@@ -77,11 +68,10 @@ type Engine struct {
 	cfg     Config
 	state   *state.File
 	journal *journal.Dir
-	roots   func() (*x509.CertPool, error)
+	// outcomes keeps how the last operation ended (facts.go).
+	outcomes *state.OutcomeFile
+	roots    func() (*x509.CertPool, error)
 }
-
-// Progress is told each step as it starts.
-type Progress func(proto.Step)
 
 // New returns an engine. It does not touch the disk.
 func New(cfg Config) *Engine {
@@ -96,10 +86,11 @@ func New(cfg Config) *Engine {
 		roots = sync.OnceValues(cfg.LoadRoots)
 	}
 	return &Engine{
-		cfg:     cfg,
-		state:   &state.File{Path: filepath.Join(cfg.Dir, "certs.json")},
-		journal: &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
-		roots:   roots,
+		cfg:      cfg,
+		state:    &state.File{Path: filepath.Join(cfg.Dir, "certs.json")},
+		journal:  &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
+		outcomes: &state.OutcomeFile{Path: filepath.Join(cfg.Dir, "last-op.json")},
+		roots:    roots,
 	}
 }
 
@@ -115,15 +106,15 @@ func (e *Engine) estClient(portal string) (*est.Client, error) {
 // WarnDays returns the expiry warning threshold in days.
 func (e *Engine) WarnDays() int { return e.cfg.WarnDays }
 
-// Backends lists, by the names an enroll request uses (proto.KeyBackends),
-// the key backends this host can use now: those registered for this OS's
-// store whose device is present (a TPM, a configured token). With
-// PolicyHardwareRequired, backends that make software keys are left out.
+// Backends lists, by their registered names, the key backends this host can
+// use now: those registered for this OS's store whose device is present (a
+// TPM, a configured token). With PolicyHardwareRequired, backends that make
+// software keys are left out.
 func (e *Engine) Backends() []string {
 	var out []string
 	for _, n := range e.cfg.Keys.Names() {
 		b, err := e.cfg.Keys.Backend(n)
-		if err != nil || !slices.Contains(proto.KeyBackends, n) {
+		if err != nil {
 			continue
 		}
 		if d, ok := b.(hsm.Detector); ok && !d.Present(context.Background()) {
@@ -138,43 +129,45 @@ func (e *Engine) Backends() []string {
 }
 
 // List describes every managed certificate.
-func (e *Engine) List(ctx context.Context) (*proto.ListResult, error) {
+func (e *Engine) List(ctx context.Context) ([]Identity, error) {
 	entries, err := e.state.Load()
 	if err != nil {
 		return nil, err
 	}
-	res := &proto.ListResult{Certs: []proto.Cert{}, WarnDays: e.cfg.WarnDays}
+	res := []Identity{}
 	for i := range entries {
 		c, err := e.describe(&entries[i])
 		if err != nil {
 			e.cfg.Log.Warn().Str("cert_id", entries[i].ID).Err(err).Msg("unreadable entry skipped")
 			continue
 		}
-		res.Certs = append(res.Certs, c)
+		res = append(res, c)
 	}
 	return res, nil
 }
 
-func (e *Engine) describe(ent *state.Entry) (proto.Cert, error) {
+func (e *Engine) describe(ent *state.Entry) (Identity, error) {
 	c, err := ent.Certificate()
 	if err != nil {
-		return proto.Cert{}, err
+		return Identity{}, err
 	}
 	return Describe(c, ent, e.cfg.Now(), e.cfg.WarnDays), nil
 }
 
-// Describe turns a certificate and its entry into the wire form.
-func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int) proto.Cert {
+// Describe turns a certificate and its entry into an Identity. Expiring is
+// proto.IsExpiring, the one rule the UI and the extension share (the only
+// use the engine makes of host/proto).
+func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int) Identity {
 	left := c.NotAfter.Sub(now)
 	days := int(left / (24 * time.Hour))
-	status := proto.StatusValid
+	status := StatusValid
 	switch {
 	case left <= 0:
-		status = proto.StatusExpired
+		status = StatusExpired
 	case proto.IsExpiring(days, warnDays):
-		status = proto.StatusExpiring
+		status = StatusExpiring
 	}
-	return proto.Cert{
+	return Identity{
 		ID:        ent.ID,
 		Subject:   c.Subject.String(),
 		Issuer:    c.Issuer.String(),
@@ -220,10 +213,4 @@ func newID() string {
 		panic(err)
 	}
 	return hex.EncodeToString(b[:])
-}
-
-func step(p Progress, s proto.Step) {
-	if p != nil {
-		p(s)
-	}
 }

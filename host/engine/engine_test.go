@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,19 +68,19 @@ func setupWith(t *testing.T, o portaltest.Options) *fixture {
 	return &fixture{eng: eng, portal: p, db: db, keys: keys, dir: dir, log: logPath}
 }
 
-func (f *fixture) enroll(t *testing.T, user string) proto.Cert {
+func (f *fixture) enroll(t *testing.T, user string) engine.Identity {
 	t.Helper()
 	f.portal.AddUser(t, user, password)
 	code := f.portal.Invite(t, user)
-	var steps []proto.Step
-	res, err := f.eng.Enroll(context.Background(), proto.EnrollParams{Portal: f.portal.URL, User: user, Password: password, Invitation: code}, func(s proto.Step) { steps = append(steps, s) })
+	var steps []engine.Step
+	res, err := f.eng.Enroll(context.Background(), engine.EnrollRequest{Portal: f.portal.URL, User: user, Password: password, Invitation: code}, func(s engine.Step) { steps = append(steps, s) })
 	if err != nil {
 		t.Fatalf("enroll: %v", err)
 	}
-	if steps[0] != proto.StepKeygen || steps[len(steps)-1] != proto.StepDone {
+	if steps[0] != engine.StepKeygen || steps[len(steps)-1] != engine.StepDone {
 		t.Fatalf("enroll steps %v", steps)
 	}
-	return res.Cert
+	return *res
 }
 
 // identity rebuilds the stored identity of a managed certificate.
@@ -133,16 +134,16 @@ func TestEnrollThenRenew(t *testing.T) {
 		t.Fatalf("whoami %q, want %q", got, c.Serial)
 	}
 
-	var steps []proto.Step
-	res, err := f.eng.Renew(ctx, c.ID, password, func(s proto.Step) { steps = append(steps, s) })
+	var steps []engine.Step
+	res, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, func(s engine.Step) { steps = append(steps, s) })
 	if err != nil {
 		t.Fatalf("renew: %v", err)
 	}
-	want := []proto.Step{proto.StepKeygen, proto.StepCSR, proto.StepSubmit, proto.StepInstall, proto.StepVerify, proto.StepCleanup, proto.StepDone}
+	want := []engine.Step{engine.StepKeygen, engine.StepCSR, engine.StepSubmit, engine.StepInstall, engine.StepVerify, engine.StepCleanup, engine.StepDone}
 	if strings.Join(stepsStr(steps), ",") != strings.Join(stepsStr(want), ",") {
 		t.Fatalf("steps %v, want %v", steps, want)
 	}
-	if res.OldSerial != c.Serial || res.Cert.Serial == c.Serial || res.Cert.ID != c.ID {
+	if res.OldSerial != c.Serial || res.Identity.Serial == c.Serial || res.Identity.ID != c.ID {
 		t.Fatalf("result %+v (old %s)", res, c.Serial)
 	}
 	ent, newID := f.identity(t, c.ID)
@@ -152,20 +153,9 @@ func TestEnrollThenRenew(t *testing.T) {
 	if ent.Renewed.IsZero() {
 		t.Fatal("entry not marked renewed")
 	}
-	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
-		t.Fatalf("new identity: %v", err)
-	}
-	if has, _ := f.db.HasCert(ctx, oldID); has {
-		t.Fatal("old certificate still in NSS")
-	}
-	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
-		t.Fatalf("old key still in the backend: %v", err)
-	}
-	if got := f.whoami(t, newID); got != res.Cert.Serial {
-		t.Fatalf("whoami %q, want new serial %q", got, res.Cert.Serial)
-	}
+	f.assertReplaced(t, oldID, newID, res.Identity.Serial)
 	list, err := f.eng.List(ctx)
-	if err != nil || len(list.Certs) != 1 || list.Certs[0].Serial != res.Cert.Serial {
+	if err != nil || len(list) != 1 || list[0].Serial != res.Identity.Serial {
 		t.Fatalf("list after renew: %+v %v", list, err)
 	}
 	assertNoJournal(t, f)
@@ -191,7 +181,7 @@ func TestRenewFailuresChangeNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.setup()
-			_, err := f.eng.Renew(ctx, c.ID, tc.pw, nil)
+			_, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: tc.pw}, nil)
 			if err == nil {
 				t.Fatal("renew succeeded")
 			}
@@ -217,17 +207,17 @@ func TestRenewFailuresChangeNothing(t *testing.T) {
 func TestRenewUnknownAndUnreachable(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if _, err := f.eng.Renew(ctx, "nope", password, nil); wire.Error(err, "").Code != proto.CodeCertNotFound {
+	if _, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: "nope", Password: password}, nil); wire.Error(err, "").Code != proto.CodeCertNotFound {
 		t.Fatalf("unknown id: %v", err)
 	}
 	// A portal that is not there: enrollment fails cleanly.
-	_, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: "https://127.0.0.1:1", User: "x", Password: "y", Invitation: "z"}, nil)
+	_, err := f.eng.Enroll(ctx, engine.EnrollRequest{Portal: "https://127.0.0.1:1", User: "x", Password: "y", Invitation: "z"}, nil)
 	if wire.Error(err, "").Code != proto.CodeServerUnreachable {
 		t.Fatalf("unreachable portal: %v", err)
 	}
 	list, _ := f.eng.List(ctx)
-	if len(list.Certs) != 0 {
-		t.Fatalf("failed enroll left %v", list.Certs)
+	if len(list) != 0 {
+		t.Fatalf("failed enroll left %v", list)
 	}
 	keys, _ := f.keys.List(ctx)
 	if len(keys) != 0 {
@@ -242,16 +232,16 @@ func TestEnrollUntrustedPortal(t *testing.T) {
 	reg := &hsm.Registry{}
 	reg.Add(f.keys)
 	eng := engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: x509.NewCertPool()})
-	_, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: f.portal.URL, User: "carol", Password: password, Invitation: code}, nil)
+	_, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: f.portal.URL, User: "carol", Password: password, Invitation: code}, nil)
 	if wire.Error(err, "").Code != proto.CodeServerUntrusted {
 		t.Fatalf("untrusted portal: %v", err)
 	}
 }
 
-func stepsStr(s []proto.Step) []string {
+func stepsStr(s []engine.Step) []string {
 	var out []string
 	for _, x := range s {
-		out = append(out, string(x))
+		out = append(out, strconv.Itoa(int(x)))
 	}
 	return out
 }
@@ -286,3 +276,23 @@ func assertLogClean(t *testing.T, f *fixture, secrets ...string) {
 }
 
 var _ = est.PathPrefix
+
+// assertReplaced checks that newID, with the certificate serial, is in the
+// store and is what the portal sees over mutual TLS, and that oldID's
+// certificate and key are gone.
+func (f *fixture) assertReplaced(t *testing.T, oldID, newID store.Identity, serial string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
+		t.Fatalf("new identity: %v", err)
+	}
+	if has, _ := f.db.HasCert(ctx, oldID); has {
+		t.Fatal("old certificate still in NSS")
+	}
+	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
+		t.Fatalf("old key still in the backend: %v", err)
+	}
+	if got := f.whoami(t, newID); got != serial {
+		t.Fatalf("whoami %q, want new serial %q", got, serial)
+	}
+}

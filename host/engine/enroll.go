@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/pkcs10"
@@ -19,7 +18,7 @@ import (
 // Enroll obtains a first certificate with an invitation code: a new key, a
 // CSR carrying the code as challengePassword, EST simpleenroll with HTTP
 // Basic, then install and verify. See RFC 7030, Section 4.2.1.
-func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Progress) (*proto.EnrollResult, error) {
+func (e *Engine) Enroll(ctx context.Context, p EnrollRequest, progress Progress) (*Identity, error) {
 	portal, err := checkEnroll(p)
 	if err != nil {
 		return nil, err
@@ -33,14 +32,11 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	lk, err := e.lock()
+	unlock, err := e.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.Unlock()
-	if _, err := e.recoverLocked(ctx); err != nil {
-		return nil, err
-	}
+	defer unlock()
 	if p.Policy != nil {
 		if err := e.savePolicy(p.Policy.ServerTrustCAs); err != nil {
 			return nil, err
@@ -75,16 +71,17 @@ func (e *Engine) Enroll(ctx context.Context, p proto.EnrollParams, progress Prog
 		log.Warn().Err(err).Msg("journal not removed")
 	}
 	e.confirmNow(ctx, ent.ID)
-	step(progress, proto.StepDone)
+	step(progress, StepDone)
 	log.Info().Str("serial", Serial(leaf)).Msg("enrolled")
 	saved, err := e.state.Get(ent.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &proto.EnrollResult{Cert: Describe(leaf, saved, e.cfg.Now(), e.cfg.WarnDays)}, nil
+	id := Describe(leaf, saved, e.cfg.Now(), e.cfg.WarnDays)
+	return &id, nil
 }
 
-func checkEnroll(p proto.EnrollParams) (string, error) {
+func checkEnroll(p EnrollRequest) (string, error) {
 	portal := strings.TrimSpace(p.Portal)
 	u, err := url.Parse(portal)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -104,7 +101,7 @@ func checkEnroll(p proto.EnrollParams) (string, error) {
 // challengeOf is what the CSR carries as challengePassword: a renewal-link
 // token, which names the certificate lineage on the portal, replaces the
 // invitation code.
-func challengeOf(p proto.EnrollParams) string {
+func challengeOf(p EnrollRequest) string {
 	if p.Token != "" {
 		return p.Token
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -75,20 +74,20 @@ func TestTPMRenewalKeepsBackend(t *testing.T) {
 	p.AddUser(t, "bob", password)
 	code := p.Invite(t, "bob")
 	ctx := context.Background()
-	er, err := eng.Enroll(ctx, proto.EnrollParams{Portal: p.URL, User: "bob", Password: password, Invitation: code, Backend: "auto"}, nil)
+	er, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: p.URL, User: "bob", Password: password, Invitation: code, Backend: "auto"}, nil)
 	if err != nil {
 		t.Fatalf("enroll: %v", err)
 	}
-	if er.Cert.Backend != "tpm" {
-		t.Fatalf("auto with a TPM present chose %q", er.Cert.Backend)
+	if er.Backend != "tpm" {
+		t.Fatalf("auto with a TPM present chose %q", er.Backend)
 	}
 	sf := &state.File{Path: filepath.Join(dir, "state", "certs.json")}
-	old, _ := sf.Get(er.Cert.ID)
-	rr, err := eng.Renew(ctx, er.Cert.ID, password, nil)
+	old, _ := sf.Get(er.ID)
+	rr, err := eng.Renew(ctx, engine.RenewRequest{CertID: er.ID, Password: password}, nil)
 	if err != nil {
 		t.Fatalf("renew: %v", err)
 	}
-	cur, _ := sf.Get(er.Cert.ID)
+	cur, _ := sf.Get(er.ID)
 	if _, err := tb.Open(ctx, old.KeyURI); !errors.Is(err, hsm.ErrNotFound) {
 		t.Fatalf("old TPM key not destroyed: %v", err)
 	}
@@ -101,8 +100,8 @@ func TestTPMRenewalKeepsBackend(t *testing.T) {
 	}
 	c, _ := cur.Certificate()
 	f := &fixture{portal: p}
-	if got := f.whoami(t, store.Identity{Cert: c, Key: k}); got != rr.Cert.Serial {
-		t.Fatalf("portal saw %s, want the renewed %s", got, rr.Cert.Serial)
+	if got := f.whoami(t, store.Identity{Cert: c, Key: k}); got != rr.Identity.Serial {
+		t.Fatalf("portal saw %s, want the renewed %s", got, rr.Identity.Serial)
 	}
 }
 
@@ -115,7 +114,7 @@ func TestBackendChoice(t *testing.T) {
 	reg.Add(tpm.New(filepath.Join(dir, "tpm"), filepath.Join(dir, "no-such-tpm")))
 	for i, tc := range []struct {
 		policy, backend string
-		req             *proto.KeyPolicy // the extension's policy, in the request
+		req             *engine.KeyPolicy // the extension's policy, in the request
 		want            error
 		wantScheme      string
 	}{
@@ -125,23 +124,23 @@ func TestBackendChoice(t *testing.T) {
 		{engine.PolicyHardwareRequired, "auto", nil, hsm.ErrHardwareRequired, ""},
 		{engine.PolicyHardwareRequired, "soft", nil, hsm.ErrHardwareRequired, ""},
 		// The extension's managed policy reaches the host in the request.
-		{"", "auto", &proto.KeyPolicy{HardwareRequired: true}, hsm.ErrHardwareRequired, ""},
-		{"", "soft", &proto.KeyPolicy{HardwareRequired: true}, hsm.ErrHardwareRequired, ""},
-		{"", "soft", &proto.KeyPolicy{AllowedBackends: []string{"auto", "tpm"}}, engine.ErrBackendNotAllowed, ""},
-		{"", "auto", &proto.KeyPolicy{AllowedBackends: []string{"tpm", "pkcs11"}}, engine.ErrBackendNotAllowed, ""},
-		{"", "auto", &proto.KeyPolicy{AllowedBackends: []string{"auto", "soft"}}, nil, "soft"},
-		{"", "auto", &proto.KeyPolicy{AllowedBackends: []string{"auto"}}, nil, "soft"},
+		{"", "auto", &engine.KeyPolicy{HardwareRequired: true}, hsm.ErrHardwareRequired, ""},
+		{"", "soft", &engine.KeyPolicy{HardwareRequired: true}, hsm.ErrHardwareRequired, ""},
+		{"", "soft", &engine.KeyPolicy{AllowedBackends: []string{"auto", "tpm"}}, engine.ErrBackendNotAllowed, ""},
+		{"", "auto", &engine.KeyPolicy{AllowedBackends: []string{"tpm", "pkcs11"}}, engine.ErrBackendNotAllowed, ""},
+		{"", "auto", &engine.KeyPolicy{AllowedBackends: []string{"auto", "soft"}}, nil, "soft"},
+		{"", "auto", &engine.KeyPolicy{AllowedBackends: []string{"auto"}}, nil, "soft"},
 	} {
 		eng := engine.New(engine.Config{Dir: filepath.Join(t.TempDir(), "state"), Keys: reg, Store: &memStore{}, Log: zerolog.Nop(), Roots: p.Roots, KeyPolicy: tc.policy})
 		user := fmt.Sprintf("u%d", i)
 		p.AddUser(t, user, password)
 		code := p.Invite(t, user)
-		res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: code, Backend: tc.backend, Policy: tc.req}, nil)
+		res, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: p.URL, User: user, Password: password, Invitation: code, Backend: tc.backend, Policy: tc.req}, nil)
 		if !errors.Is(err, tc.want) {
 			t.Fatalf("%s/%s: %v, want %v", tc.policy, tc.backend, err, tc.want)
 		}
-		if err == nil && res.Cert.Backend != tc.wantScheme {
-			t.Fatalf("%s/%s chose %s", tc.policy, tc.backend, res.Cert.Backend)
+		if err == nil && res.Backend != tc.wantScheme {
+			t.Fatalf("%s/%s chose %s", tc.policy, tc.backend, res.Backend)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -165,14 +164,7 @@ func (e *Engine) trustedOf(rec *journal.Record) []*x509.Certificate {
 
 // portalOf is the portal the record's operation talks to.
 func (e *Engine) portalOf(rec *journal.Record) (string, error) {
-	if rec.Enroll {
-		var ent state.Entry
-		if err := json.Unmarshal(rec.Entry, &ent); err != nil {
-			return "", err
-		}
-		return ent.Portal, nil
-	}
-	ent, err := e.state.Get(rec.CertID)
+	ent, err := e.entryOf(rec)
 	if err != nil {
 		return "", err
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/pkcs11"
@@ -179,12 +178,12 @@ func (l *crashLab) run(t *testing.T, row crashRow) {
 	user := "c-" + l.dev.name + "-" + strings.ReplaceAll(row.name, "/", "-")
 	l.p.AddUser(t, user, password)
 	h := l.start(t, t.TempDir(), &memStore{})
-	er, err := h.eng.Enroll(l.ctx(), proto.EnrollParams{Portal: "https://" + l.px.Addr(), User: user, Password: password,
+	er, err := h.eng.Enroll(l.ctx(), engine.EnrollRequest{Portal: "https://" + l.px.Addr(), User: user, Password: password,
 		Invitation: l.p.Invite(t, user), Backend: l.dev.name, PIN: l.dev.pin}, nil)
 	if err != nil {
 		t.Fatalf("enroll: %v", err)
 	}
-	id, old := er.Cert.ID, er.Cert.Serial
+	id, old := er.ID, er.Serial
 	next := l.interrupt(t, h, row, id, user)
 	t.Cleanup(func() { os.RemoveAll(next.dir) })
 	l.px.Up()
@@ -212,7 +211,7 @@ func (l *crashLab) run(t *testing.T, row crashRow) {
 	if c, err := l.p.Store.Cert(ctx, got); err != nil || c.Status != store.StatusActive || (row.renewed && c.ConfirmedAt.IsZero()) {
 		t.Fatalf("the portal has the host's certificate %s as %s, confirmed %v (%v)", got, c.Status, c.ConfirmedAt, err)
 	}
-	if _, err := h2.eng.Renew(engine.WithPIN(ctx, l.dev.pin), id, password, nil); err != nil {
+	if _, err := h2.eng.Renew(engine.WithPIN(ctx, l.dev.pin), engine.RenewRequest{CertID: id, Password: password}, nil); err != nil {
 		t.Fatalf("renew after recovery: %v", err)
 	}
 	if n := l.successors(t, got); len(n) != 1 || h2.serial(t) != n[0].Serial {
@@ -226,7 +225,10 @@ func (l *crashLab) interrupt(t *testing.T, h *crashHost, row crashRow, id, user 
 	ctx := l.ctx()
 	renew := func() chan error {
 		done := make(chan error, 1)
-		go func() { _, err := h.eng.Renew(ctx, id, password, nil); done <- err }()
+		go func() {
+			_, err := h.eng.Renew(ctx, engine.RenewRequest{CertID: id, Password: password}, nil)
+			done <- err
+		}()
 		return done
 	}
 	switch {
@@ -288,10 +290,10 @@ func wantOutcome(t *testing.T, err error, done bool) {
 func (h *crashHost) serial(t *testing.T) string {
 	t.Helper()
 	lr, err := h.eng.List(context.Background())
-	if err != nil || len(lr.Certs) != 1 {
+	if err != nil || len(lr) != 1 {
 		t.Fatalf("list: %+v %v", lr, err)
 	}
-	return lr.Certs[0].Serial
+	return lr[0].Serial
 }
 
 func (l *crashLab) successors(t *testing.T, serial string) []store.Cert {

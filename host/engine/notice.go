@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store"
 )
 
@@ -13,18 +12,15 @@ type noticeKey struct{}
 // WithNotice returns a context whose operations tell fn, before the
 // operating system asks the user something (a root CA confirmation on
 // Windows or macOS), what it is about to ask.
-func WithNotice(ctx context.Context, fn func(proto.Notice)) context.Context {
+func WithNotice(ctx context.Context, fn func(Notice)) context.Context {
 	return context.WithValue(ctx, noticeKey{}, fn)
 }
 
 // announcePrompts tells the context's notice function about every CA whose
-// installation the store says will make the OS ask the user.
-func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate) error {
-	p, ok := e.cfg.Store.(store.Prompter)
-	if !ok || len(roots) == 0 {
-		return nil
-	}
-	asks, err := p.Prompts(ctx, roots)
+// installation the store says will make the OS ask the user: as a trust
+// anchor, or with server, as one for TLS servers too (trust.go).
+func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate, server bool) error {
+	asks, err := e.prompts(ctx, roots, server)
 	if err != nil {
 		return err
 	}
@@ -32,29 +28,37 @@ func (e *Engine) announcePrompts(ctx context.Context, roots []*x509.Certificate)
 	return nil
 }
 
-// announceServerPrompts is announcePrompts for the roots trusted for TLS
-// servers by policy, on stores where that asks (store.ServerPrompter).
-func (e *Engine) announceServerPrompts(ctx context.Context, roots []*x509.Certificate) error {
-	p, ok := e.cfg.Store.(store.ServerPrompter)
-	if !ok || len(roots) == 0 {
-		return nil
+// prompts returns which of roots the store says the OS will ask the user
+// to confirm: as trust anchors (store.Prompter), or with server, as
+// anchors for TLS servers (store.ServerPrompter). Stores that never ask
+// return none.
+func (e *Engine) prompts(ctx context.Context, roots []*x509.Certificate, server bool) ([]*x509.Certificate, error) {
+	if len(roots) == 0 {
+		return nil, nil
 	}
-	asks, err := p.ServerPrompts(ctx, roots)
-	if err != nil {
-		return err
+	if p, ok := e.cfg.Store.(store.ServerPrompter); ok && server {
+		return p.ServerPrompts(ctx, roots)
 	}
-	e.announceRoots(ctx, asks)
-	return nil
+	if p, ok := e.cfg.Store.(store.Prompter); ok && !server {
+		return p.Prompts(ctx, roots)
+	}
+	return nil, nil
+}
+
+// noticeOf is the context's notice function; nil if it has none (no UI).
+func noticeOf(ctx context.Context) func(Notice) {
+	fn, _ := ctx.Value(noticeKey{}).(func(Notice))
+	return fn
 }
 
 // announceRoots tells the context's notice function that the OS will ask
 // the user to confirm each of asks.
 func (e *Engine) announceRoots(ctx context.Context, asks []*x509.Certificate) {
-	fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice))
+	fn := noticeOf(ctx)
 	for _, c := range asks {
 		e.cfg.Log.Info().Str("subject", c.Subject.String()).Msg("the OS will ask the user to confirm a root CA")
 		if fn != nil {
-			fn(proto.Notice{Kind: proto.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+			fn(Notice{Kind: NoticeOSConfirmsRoot, Subject: c.Subject.String()})
 		}
 	}
 }
@@ -67,7 +71,7 @@ func (e *Engine) announceKeyUse(ctx context.Context) {
 	if !ok || !p.KeyUsePrompt() {
 		return
 	}
-	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
-		fn(proto.Notice{Kind: proto.NoticeOSAsksKeyUse})
+	if fn := noticeOf(ctx); fn != nil {
+		fn(Notice{Kind: NoticeOSAsksKeyUse})
 	}
 }

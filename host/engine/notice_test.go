@@ -36,13 +36,13 @@ func TestNoticeComesBeforeTheOSPrompt(t *testing.T) {
 	eng := f.withStore(t, promptingStore{Store: f.db, events: &events})
 	f.portal.AddUser(t, "erin", password)
 	code := f.portal.Invite(t, "erin")
-	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) {
-		if n.Kind != proto.NoticeOSConfirmsRoot || n.Subject == "" {
+	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+		if n.Kind != engine.NoticeOSConfirmsRoot || n.Subject == "" {
 			t.Errorf("notice %+v", n)
 		}
 		events = append(events, "notice")
 	})
-	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "erin", Password: password, Invitation: code}, nil); err != nil {
+	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "erin", Password: password, Invitation: code}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(events) < 2 || events[0] != "notice" || events[1] != "add-root" {
@@ -76,13 +76,13 @@ func TestKeyUseNoticeBeforeInstall(t *testing.T) {
 	var events []string
 	eng := f.withStore(t, keyUseStore{Store: f.db, events: &events})
 	f.portal.AddUser(t, "finn", password)
-	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) {
-		events = append(events, n.Kind)
+	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+		events = append(events, string(n.Kind))
 	})
-	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "finn", Password: password, Invitation: f.portal.Invite(t, "finn")}, nil); err != nil {
+	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "finn", Password: password, Invitation: f.portal.Invite(t, "finn")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(events, ",") != proto.NoticeOSAsksKeyUse+",install" {
+	if strings.Join(events, ",") != string(engine.NoticeOSAsksKeyUse)+",install" {
 		t.Fatalf("events %v: the key-use notice must come with the install", events)
 	}
 	if proto.NoticeText(proto.Notice{Kind: proto.NoticeOSAsksKeyUse}, "ja") == proto.NoticeOSAsksKeyUse {

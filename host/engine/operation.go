@@ -7,7 +7,6 @@ import (
 
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -23,7 +22,7 @@ type operation struct {
 	backend  hsm.Backend
 	keyReq   hsm.GenerateRequest
 	// hardware: the key must be hardware-bound (PolicyHardwareRequired,
-	// or the enroll request's proto.KeyPolicy).
+	// or the enroll request's KeyPolicy).
 	hardware bool
 	csr      pkcs10.Request
 	client   *est.Client
@@ -60,7 +59,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 		}
 	}()
 
-	step(progress, proto.StepKeygen)
+	step(progress, StepKeygen)
 	key, err := e.generate(ctx, op)
 	if err != nil {
 		return nil, err
@@ -70,7 +69,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 		return nil, err
 	}
 
-	step(progress, proto.StepCSR)
+	step(progress, StepCSR)
 	csr, err := pkcs10.Create(key, op.csr)
 	if err != nil {
 		return nil, err
@@ -81,7 +80,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	if err := e.advance(rec, journal.Submitted); err != nil {
 		return nil, err
 	}
-	step(progress, proto.StepSubmit)
+	step(progress, StepSubmit)
 	leaf, extra, err := e.send(ctx, op, key, csr)
 	if err != nil {
 		var pe *pendingError
@@ -100,7 +99,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	}
 	op.log.Info().Str("new_serial", Serial(leaf)).Msg("certificate issued")
 
-	step(progress, proto.StepInstall)
+	step(progress, StepInstall)
 	id := store.Identity{Nickname: op.nickname, Cert: leaf, Key: key}
 	if err := e.install(ctx, id, chain); err != nil {
 		return nil, err
@@ -109,7 +108,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 		return nil, err
 	}
 
-	step(progress, proto.StepVerify)
+	step(progress, StepVerify)
 	if err := e.cfg.Store.VerifyIdentity(ctx, id); err != nil {
 		return nil, err
 	}
@@ -127,7 +126,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 // certificates; for servers too where policy says so, see trust.go) and its
 // intermediates, then the identity.
 func (e *Engine) install(ctx context.Context, id store.Identity, chain []*x509.Certificate) error {
-	if err := e.announcePrompts(ctx, rootsOf(chain)); err != nil {
+	if err := e.announcePrompts(ctx, rootsOf(chain), false); err != nil {
 		return err
 	}
 	if err := e.addAnchors(ctx, rootsOf(chain)); err != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -29,6 +28,20 @@ func (e *Engine) Recover(ctx context.Context) ([]string, error) {
 	}
 	defer lk.Unlock()
 	return e.recoverLocked(ctx)
+}
+
+// begin starts an operation: it takes the lock and first finishes or undoes
+// what an interrupted one left. The caller calls unlock when done.
+func (e *Engine) begin(ctx context.Context) (unlock func() error, err error) {
+	lk, err := e.lock()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.recoverLocked(ctx); err != nil {
+		lk.Unlock()
+		return nil, err
+	}
+	return lk.Unlock, nil
 }
 
 // unconfirmed reports whether a managed certificate awaits confirmation.
@@ -127,14 +140,10 @@ var errNeedsUI = errors.New("recovery needs a UI to announce an OS prompt")
 // needsUI returns errNeedsUI if installing roots would make the OS ask the
 // user and ctx has no notice function to say so first.
 func (e *Engine) needsUI(ctx context.Context, roots []*x509.Certificate) error {
-	if fn, _ := ctx.Value(noticeKey{}).(func(proto.Notice)); fn != nil {
+	if noticeOf(ctx) != nil {
 		return nil
 	}
-	p, ok := e.cfg.Store.(store.Prompter)
-	if !ok || len(roots) == 0 {
-		return nil
-	}
-	asks, err := p.Prompts(ctx, roots)
+	asks, err := e.prompts(ctx, roots, false)
 	if err != nil {
 		return err
 	}
@@ -174,18 +183,24 @@ func (e *Engine) newIdentity(ctx context.Context, rec *journal.Record) (store.Id
 }
 
 func (e *Engine) nickname(rec *journal.Record) (string, error) {
-	if rec.Enroll {
-		var ent state.Entry
-		if err := json.Unmarshal(rec.Entry, &ent); err != nil {
-			return "", err
-		}
-		return ent.Nickname, nil
-	}
-	ent, err := e.state.Get(rec.CertID)
+	ent, err := e.entryOf(rec)
 	if err != nil {
 		return "", err
 	}
 	return ent.Nickname, nil
+}
+
+// entryOf is the managed entry the record's operation is about: the one an
+// enrollment will add (journaled with it), or the one a renewal renews.
+func (e *Engine) entryOf(rec *journal.Record) (*state.Entry, error) {
+	if !rec.Enroll {
+		return e.state.Get(rec.CertID)
+	}
+	var ent state.Entry
+	if err := json.Unmarshal(rec.Entry, &ent); err != nil {
+		return nil, err
+	}
+	return &ent, nil
 }
 
 // commit makes the managed entry point at the new identity. It is

@@ -11,7 +11,6 @@ import (
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -37,7 +36,7 @@ func interruptedEnroll(t *testing.T, p *portaltest.Portal, keys hsm.Backend, use
 			}
 		}})
 	p.AddUser(t, user, password)
-	if _, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user)}, nil); err != nil {
+	if _, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return snap
@@ -107,12 +106,12 @@ func TestRecoveryWaitsForUIBeforeRootPrompt(t *testing.T) {
 
 	// A UI attaches and starts an operation: the waiting record goes
 	// first, announced.
-	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) { events = append(events, "notice:"+n.Kind) })
+	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) { events = append(events, "notice:"+string(n.Kind)) })
 	p.AddUser(t, "hal", password)
-	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: p.URL, User: "hal", Password: password, Invitation: p.Invite(t, "hal")}, nil); err != nil {
+	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: p.URL, User: "hal", Password: password, Invitation: p.Invite(t, "hal")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(events, ","); !strings.HasPrefix(got, "notice:"+proto.NoticeOSConfirmsRoot+",os-asks") {
+	if got := strings.Join(events, ","); !strings.HasPrefix(got, "notice:"+string(engine.NoticeOSConfirmsRoot)+",os-asks") {
 		t.Fatalf("events %s: the notice must come before the OS asks", got)
 	}
 	if pending(t, dir) != 0 {

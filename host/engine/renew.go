@@ -8,7 +8,6 @@ import (
 
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/pkcs10"
 )
@@ -17,8 +16,14 @@ import (
 // backend, EST simplereenroll over mutual TLS with the current identity, the
 // new certificate installed and verified, and only then the old one removed.
 // See RFC 7030, Section 4.2.2.
-func (e *Engine) Renew(ctx context.Context, certID, password string, progress Progress) (*proto.RenewResult, error) {
-	return e.renew(ctx, certID, password, "", progress)
+// A request with a Token is a renewal link's: see RenewWithToken. The
+// request's PIN unlocks the key's token for this renewal only.
+func (e *Engine) Renew(ctx context.Context, r RenewRequest, progress Progress) (*Renewal, error) {
+	ctx = WithPIN(ctx, r.PIN)
+	if r.Token != "" {
+		return e.RenewWithToken(ctx, r.CertID, r.Password, r.Token, progress)
+	}
+	return e.renew(ctx, r.CertID, r.Password, "", progress)
 }
 
 // RenewWithToken renews a managed certificate with the one-time token of a
@@ -30,22 +35,19 @@ func (e *Engine) Renew(ctx context.Context, certID, password string, progress Pr
 // then, as Renew does; an expired one goes without. Like Renew, it makes
 // the new key in the same backend and removes the old certificate only
 // after the new one is verified.
-func (e *Engine) RenewWithToken(ctx context.Context, certID, password, token string, progress Progress) (*proto.RenewResult, error) {
+func (e *Engine) RenewWithToken(ctx context.Context, certID, password, token string, progress Progress) (*Renewal, error) {
 	if token == "" {
 		return nil, fmt.Errorf("%w: the renewal link token is empty", ErrBadInput)
 	}
 	return e.renew(ctx, certID, password, token, progress)
 }
 
-func (e *Engine) renew(ctx context.Context, certID, password, token string, progress Progress) (*proto.RenewResult, error) {
-	lk, err := e.lock()
+func (e *Engine) renew(ctx context.Context, certID, password, token string, progress Progress) (*Renewal, error) {
+	unlock, err := e.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer lk.Unlock()
-	if _, err := e.recoverLocked(ctx); err != nil {
-		return nil, err
-	}
+	defer unlock()
 	ent, err := e.state.Get(certID)
 	if err != nil {
 		return nil, err
@@ -114,19 +116,19 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 		return nil, err
 	}
 
-	step(progress, proto.StepCleanup)
+	step(progress, StepCleanup)
 	if err := e.cleanup(context.WithoutCancel(ctx), op.rec); err != nil {
 		// The new certificate is in use; the journal retries the
 		// removal of the old one at the next start.
 		log.Warn().Err(err).Msg("old certificate not yet removed")
 	}
 	e.confirmNow(ctx, certID)
-	step(progress, proto.StepDone)
+	step(progress, StepDone)
 	log.Info().Str("new_serial", Serial(leaf)).Msg("renewed")
 	if ent, err = e.state.Get(certID); err != nil {
 		return nil, err
 	}
-	return &proto.RenewResult{Cert: Describe(leaf, ent, e.cfg.Now(), e.cfg.WarnDays), OldSerial: Serial(old)}, nil
+	return &Renewal{Identity: Describe(leaf, ent, e.cfg.Now(), e.cfg.WarnDays), OldSerial: Serial(old)}, nil
 }
 
 func algorithmOf(c *x509.Certificate) hsm.Algorithm {

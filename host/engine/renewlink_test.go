@@ -9,7 +9,6 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
-	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
@@ -37,7 +36,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	_, oldID := f.identity(t, c.ID)
 	waitExpired(t, c.NotAfter)
 
-	_, err := f.eng.Renew(ctx, c.ID, password, nil)
+	_, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, nil)
 	if got := wire.Error(err, "ja"); got.Code != proto.CodeCertExpired || got.Message == "" {
 		t.Fatalf("mTLS renew of an expired cert: %v", err)
 	}
@@ -55,24 +54,13 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("renew with token: %v", err)
 	}
-	if res.OldSerial != c.Serial || res.Cert.Serial == c.Serial || res.Cert.ID != c.ID {
+	if res.OldSerial != c.Serial || res.Identity.Serial == c.Serial || res.Identity.ID != c.ID {
 		t.Fatalf("result %+v", res)
 	}
 	_, newID := f.identity(t, c.ID)
-	if err := f.db.VerifyIdentity(ctx, newID); err != nil {
-		t.Fatalf("new identity: %v", err)
-	}
-	if has, _ := f.db.HasCert(ctx, oldID); has {
-		t.Fatal("old certificate still in NSS")
-	}
-	if _, err := f.keys.Open(ctx, oldID.Key.URI()); !errors.Is(err, hsm.ErrNotFound) {
-		t.Fatalf("old key still in the backend: %v", err)
-	}
-	if got := f.whoami(t, newID); got != res.Cert.Serial {
-		t.Fatalf("whoami %q", got)
-	}
+	f.assertReplaced(t, oldID, newID, res.Identity.Serial)
 	// The link is single use.
-	waitExpired(t, res.Cert.NotAfter)
+	waitExpired(t, res.Identity.NotAfter)
 	_, err = f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
 	if got := wire.Error(err, "en").Code; got != proto.CodeLinkUsed {
 		t.Fatalf("reused token: %s (%v)", got, err)
@@ -93,7 +81,7 @@ func TestValidRenewsWithLinkTokenOverMTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("renew a valid certificate with its link: %v", err)
 	}
-	pc, err := f.portal.Store.Cert(ctx, res.Cert.Serial)
+	pc, err := f.portal.Store.Cert(ctx, res.Identity.Serial)
 	if err != nil || pc.Replaces != c.Serial {
 		t.Fatalf("portal record %+v %v", pc, err)
 	}
@@ -110,19 +98,19 @@ func TestEnrollWithLinkToken(t *testing.T) {
 	ctx := context.Background()
 	c := f.enroll(t, "fay")
 	tok := f.portal.RenewalToken(t, "fay", c.Serial, 0)
-	_, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
+	_, err := f.eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
 	if got := wire.Error(err, "ja"); got.Code != proto.CodeLinkCertRequired || got.Message == "" {
 		t.Fatalf("enroll with the link of a valid certificate: %v", err)
 	}
 	waitExpired(t, c.NotAfter)
-	res, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
+	res, err := f.eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
 	if err != nil {
 		t.Fatalf("enroll with token: %v", err)
 	}
-	if res.Cert.Serial == c.Serial {
+	if res.Serial == c.Serial {
 		t.Fatal("same serial")
 	}
-	pc, err := f.portal.Store.Cert(ctx, res.Cert.Serial)
+	pc, err := f.portal.Store.Cert(ctx, res.Serial)
 	if err != nil || pc.Replaces != c.Serial {
 		t.Fatalf("portal record %+v %v", pc, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/host/wire"
@@ -26,7 +27,7 @@ func TestRenewAcrossCARebuild(t *testing.T) {
 	oldRoot := f.portal.CA.Root
 	ca2 := f.portal.RebuildCA(t)
 
-	res, err := f.eng.Renew(ctx, c.ID, password, nil)
+	res, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, nil)
 	if err != nil {
 		t.Fatalf("renew across rebuild: %v", err)
 	}
@@ -46,7 +47,7 @@ func TestRenewAcrossCARebuild(t *testing.T) {
 	if !containsRaw(anchors, oldRoot) {
 		t.Fatal("the old root was removed")
 	}
-	if got := f.whoami(t, newID); got != res.Cert.Serial {
+	if got := f.whoami(t, newID); got != res.Identity.Serial {
 		t.Fatalf("mTLS after rollover: whoami %q", got)
 	}
 	assertNoJournal(t, f)
@@ -66,7 +67,7 @@ func TestRenewRefusesUnlinkedNewRoot(t *testing.T) {
 		}
 	}
 	f.portal.ReloadCA(t)
-	_, err := f.eng.Renew(ctx, c.ID, password, nil)
+	_, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, nil)
 	if got := wire.Error(err, "en").Code; got != proto.CodeBadResponse {
 		t.Fatalf("unlinked root: %s (%v)", got, err)
 	}
@@ -110,7 +111,7 @@ func TestRenewAcrossTwoRebuilds(t *testing.T) {
 	if err := f.portal.Server.RenewServerCert(); err != nil { // now a G3 server certificate.
 		t.Fatal(err)
 	}
-	res, err := f.eng.Renew(ctx, c.ID, password, nil)
+	res, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, nil)
 	if err != nil {
 		t.Fatalf("renew across two rebuilds: %v", err)
 	}
@@ -122,7 +123,7 @@ func TestRenewAcrossTwoRebuilds(t *testing.T) {
 	if !containsRaw(anchors, g3.Root) || !containsRaw(anchors, g1) {
 		t.Fatalf("NSS anchors after two rebuilds:\n%s", anchors)
 	}
-	if got := f.whoami(t, newID); got != res.Cert.Serial {
+	if got := f.whoami(t, newID); got != res.Identity.Serial {
 		t.Fatalf("mTLS after two rebuilds: whoami %q", got)
 	}
 	assertNoJournal(t, f)

@@ -123,7 +123,7 @@ func (e *Engine) addAnchors(ctx context.Context, roots []*x509.Certificate) erro
 	for _, c := range srv {
 		e.cfg.Log.Info().Str("subject", c.Subject.String()).Str("sha256", Fingerprint(c)).Msg("CA trusted for TLS servers by policy")
 	}
-	if err := e.announceServerPrompts(ctx, srv); err != nil {
+	if err := e.announcePrompts(ctx, srv, true); err != nil {
 		return err
 	}
 	return sa.AddServerTrustAnchors(ctx, srv)

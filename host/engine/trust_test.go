@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm"
@@ -46,20 +45,20 @@ func TestServerTrustOnlyByPolicy(t *testing.T) {
 	root := f.portal.CA.Root
 	fp := engine.Fingerprint(root)
 	colons := strings.ToUpper(strings.Join(splitPairs(fp), ":"))
-	enroll := func(eng *engine.Engine, user string, pol *proto.KeyPolicy) proto.Cert {
+	enroll := func(eng *engine.Engine, user string, pol *engine.KeyPolicy) engine.Identity {
 		t.Helper()
 		f.portal.AddUser(t, user, password)
 		code := f.portal.Invite(t, user)
-		res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: f.portal.URL, User: user, Password: password, Invitation: code, Policy: pol}, nil)
+		res, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: f.portal.URL, User: user, Password: password, Invitation: code, Policy: pol}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res.Cert
+		return *res
 	}
 
 	eng := newEngine()
 	enroll(eng, "u1", nil)
-	enroll(eng, "u2", &proto.KeyPolicy{ServerTrustCAs: []string{"00" + fp[2:], strings.Repeat("ab", 32), "not a fingerprint"}})
+	enroll(eng, "u2", &engine.KeyPolicy{ServerTrustCAs: []string{"00" + fp[2:], strings.Repeat("ab", 32), "not a fingerprint"}})
 	if len(server) != 0 {
 		t.Fatalf("trusted for servers without the organisation naming it: %v", server)
 	}
@@ -67,12 +66,12 @@ func TestServerTrustOnlyByPolicy(t *testing.T) {
 
 	// The extension's managed policy names the root: trusted for servers,
 	// also through the renewals that follow, which carry no policy.
-	c3 := enroll(eng, "u3", &proto.KeyPolicy{ServerTrustCAs: []string{colons}})
+	c3 := enroll(eng, "u3", &engine.KeyPolicy{ServerTrustCAs: []string{colons}})
 	if len(server) != 1 || !server[0].Equal(root) {
 		t.Fatalf("policy naming the root: server trust for %v", server)
 	}
 	wantTrust(t, f, root, "CT,,")
-	if _, err := eng.Renew(context.Background(), c3.ID, password, nil); err != nil {
+	if _, err := eng.Renew(context.Background(), engine.RenewRequest{CertID: c3.ID, Password: password}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantTrust(t, f, root, "CT,,")
@@ -80,7 +79,7 @@ func TestServerTrustOnlyByPolicy(t *testing.T) {
 	wantTrust(t, f, root, "CT,,")
 
 	// An enrollment whose policy no longer names it: scoped back.
-	enroll(eng, "u5", &proto.KeyPolicy{})
+	enroll(eng, "u5", &engine.KeyPolicy{})
 	wantTrust(t, f, root, "T,,")
 	// The host's own configuration names it.
 	enroll(newEngine(fp), "u6", nil)
@@ -174,12 +173,12 @@ func TestServerTrustNoticeComesFirst(t *testing.T) {
 		Roots: f.portal.Roots, ServerTrustCAs: []string{engine.Fingerprint(f.portal.CA.Root)}})
 	f.portal.AddUser(t, "uma", password)
 	code := f.portal.Invite(t, "uma")
-	ctx := engine.WithNotice(context.Background(), func(n proto.Notice) {
-		if n.Kind == proto.NoticeOSConfirmsRoot && n.Subject == f.portal.CA.Root.Subject.String() {
+	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+		if n.Kind == engine.NoticeOSConfirmsRoot && n.Subject == f.portal.CA.Root.Subject.String() {
 			events = append(events, "notice")
 		}
 	})
-	if _, err := eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "uma", Password: password, Invitation: code}, nil); err != nil {
+	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "uma", Password: password, Invitation: code}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(events, ",") != "notice,add-server-root" {

@@ -198,25 +198,6 @@ type KeyPolicy struct {
 	ServerTrustCAs []string `json:"serverTrustCAs,omitempty"`
 }
 
-// Allows reports whether p lets a key be made in the backend name (one of
-// KeyBackends). A nil policy allows everything.
-func (p *KeyPolicy) Allows(name string) bool {
-	if p == nil {
-		return true
-	}
-	listed := false
-	for _, b := range p.AllowedBackends {
-		if b == "auto" {
-			continue
-		}
-		listed = true
-		if b == name {
-			return true
-		}
-	}
-	return !listed
-}
-
 // RenewParams are the params of CmdRenew. See RFC 7030, Section 4.2.2.
 type RenewParams struct {
 	CertID   string `json:"certId"`

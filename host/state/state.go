@@ -84,16 +84,9 @@ type fileData struct {
 
 // Load returns every entry, in enrollment order.
 func (f *File) Load() ([]Entry, error) {
-	data, err := os.ReadFile(f.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state: %w", err)
-	}
 	var d fileData
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("state: %s is corrupt: %w", f.Path, err)
+	if found, err := readJSON(f.Path, &d); !found {
+		return nil, err
 	}
 	return d.Certs, nil
 }
@@ -138,9 +131,30 @@ func (f *File) Delete(id string) error {
 }
 
 func (f *File) save(all []Entry) error {
-	data, err := json.MarshalIndent(fileData{Version: 1, Certs: all}, "", "  ")
+	return writeJSON(f.Path, fileData{Version: 1, Certs: all})
+}
+
+// readJSON reads path into v; found is false for a missing file (no error)
+// and on an error.
+func readJSON(path string, v any) (found bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("state: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("state: %s is corrupt: %w", path, err)
+	}
+	return true, nil
+}
+
+// writeJSON replaces path with v, atomically.
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(f.Path, data, 0o600)
+	return atomicfile.Write(path, data, 0o600)
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
 // TestInvitationNotInArgv: the invitation code is a secret (it enrolls a
@@ -24,13 +23,7 @@ import (
 // command line nor its environment, and in no file the host writes.
 func TestInvitationNotInArgv(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, "argv", "pw-argv-1234")
-	code := p.Invite(t, "argv")
-	e := newEnv(t)
-	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
-		t.Fatalf("install: %v %s", err, errOut)
-	}
+	p, e, code := invited(t, "argv", "pw-argv-1234")
 
 	// In argv: refused (usage, status 2) before anything reaches the portal.
 	for _, args := range [][]string{{"--invitation", code}, {"--invitation=" + code}} {

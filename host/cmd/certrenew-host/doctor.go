@@ -22,5 +22,5 @@ func doctorEnv(paths config.Paths, roots func() *x509.CertPool) commands.DoctorE
 		// Firefox profiles, where token and TPM modules are registered too.
 		dbs = append(dbs, nss.FirefoxProfiles(paths.UserHome)...)
 	}
-	return commands.DoctorEnv{Executable: exe, NSSDBs: dbs, LogFile: paths.LogFile(), Roots: roots}
+	return commands.DoctorEnv{Executable: exe, NSSDBs: dbs, Roots: roots}
 }

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,9 +32,7 @@ func TestDoctor(t *testing.T) {
 	const pw = "pw-doctor-secret-9"
 	p.AddUser(t, "alice", pw)
 	code := p.Invite(t, "alice")
-	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
-		t.Fatalf("install: %v %s", err, errOut)
-	}
+	e.trustPortal(t, p)
 	s := e.start(t, origin)
 	s.reply()
 	s.request("e", proto.CmdEnroll, proto.EnrollParams{Portal: p.URL, User: "alice", Password: pw, Invitation: code})

@@ -23,13 +23,7 @@ import (
 func hwEnv(t *testing.T, cfg map[string]any) (*env, *portaltest.Portal, string) {
 	t.Helper()
 	testenv.Need(t, "certutil", "pk12util", "modutil")
-	p := portaltest.Start(t)
-	p.AddUser(t, "alice", "pw-alice-1")
-	code := p.Invite(t, "alice")
-	e := newEnv(t)
-	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
-		t.Fatalf("install: %v %s", err, errOut)
-	}
+	p, e, code := invited(t, "alice", "pw-alice-1")
 	b, _ := json.Marshal(cfg)
 	if err := os.WriteFile(filepath.Join(e.state, "config.json"), b, 0o600); err != nil {
 		t.Fatal(err)

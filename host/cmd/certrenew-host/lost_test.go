@@ -114,9 +114,7 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 	user := "lost" + string(rune('a'+i))
 	l.p.AddUser(t, user, "pw-"+user)
 	e := newEnv(t)
-	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(l.p.Dir, "ca", "root.pem")); err != nil {
-		t.Fatalf("install: %v %s", err, errOut)
-	}
+	e.trustPortal(t, l.p)
 	out, errOut, err := e.run(t, "pw-"+user+"\n"+l.p.Invite(t, user)+"\n", nil, "enroll", "--portal", l.url, "--user", user, "--invitation-stdin", "--password-stdin", "--json")
 	if err != nil {
 		t.Fatalf("enroll: %v %s", err, errOut)

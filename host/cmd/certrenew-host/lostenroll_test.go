@@ -32,9 +32,7 @@ func TestLostEnrollAnswer(t *testing.T) {
 			l.p.AddUser(t, user, "pw-"+user)
 			code := l.p.Invite(t, user)
 			e := newEnv(t)
-			if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(l.p.Dir, "ca", "root.pem")); err != nil {
-				t.Fatalf("install: %v %s", err, errOut)
-			}
+			e.trustPortal(t, l.p)
 			args := []string{"enroll", "--portal", l.url, "--user", user, "--invitation-stdin", "--password-stdin"}
 			stdin := "pw-" + user + "\n" + code + "\n"
 			if tc.hostPoint != "" {

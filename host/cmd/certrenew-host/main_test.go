@@ -1,9 +1,7 @@
 package main_test
 
 import (
-	"bytes"
 	"crypto/x509"
-	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -19,134 +17,6 @@ import (
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
-
-var hostBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "certrenew-host-test")
-	if err != nil {
-		panic(err)
-	}
-	hostBin = filepath.Join(dir, "certrenew-host")
-	out, err := exec.Command("go", "build", "-o", hostBin, ".").CombinedOutput()
-	if err != nil {
-		os.Stderr.Write(out)
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-const origin = "chrome-extension://eldgmgmbnpcjkkbgeakcomclligjhbkh/"
-
-// env is a throwaway user: HOME (NSS DB, browser manifests) and state.
-type env struct {
-	home, state string
-}
-
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	h := t.TempDir()
-	return &env{home: h, state: filepath.Join(h, "state")}
-}
-
-func (e *env) cmd(args ...string) *exec.Cmd {
-	c := exec.Command(hostBin, args...)
-	c.Env = append(os.Environ(), "HOME="+e.home, "CERTRENEW_HOME="+e.state, "XDG_CONFIG_HOME=", "LANG=C")
-	return c
-}
-
-func (e *env) run(t *testing.T, stdin string, extraEnv []string, args ...string) (string, string, error) {
-	t.Helper()
-	c := e.cmd(args...)
-	c.Env = append(c.Env, extraEnv...)
-	c.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errb
-	err := c.Run()
-	return out.String(), errb.String(), err
-}
-
-// session drives the real binary over native messaging frames.
-type session struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	in    *os.File
-	out   *os.File
-	stdin *os.File
-}
-
-func (e *env) start(t *testing.T, args ...string) *session {
-	t.Helper()
-	c := e.cmd(args...)
-	inR, inW, _ := os.Pipe()
-	outR, outW, _ := os.Pipe()
-	c.Stdin, c.Stdout = inR, outW
-	var stderr bytes.Buffer
-	c.Stderr = &stderr
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	outW.Close()
-	s := &session{t: t, cmd: c, in: outR, stdin: inW}
-	t.Cleanup(func() {
-		inW.Close()
-		c.Wait()
-		outR.Close()
-		if stderr.Len() > 0 {
-			t.Errorf("host wrote to stderr in native messaging mode: %s", stderr.String())
-		}
-	})
-	return s
-}
-
-func (s *session) send(raw []byte) {
-	s.t.Helper()
-	var hdr [4]byte
-	binary.NativeEndian.PutUint32(hdr[:], uint32(len(raw)))
-	if _, err := s.stdin.Write(append(hdr[:], raw...)); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-func (s *session) request(id, cmd string, params any) {
-	s.t.Helper()
-	p, _ := json.Marshal(params)
-	b, _ := json.Marshal(proto.Request{ID: id, Command: cmd, Params: p})
-	s.send(b)
-}
-
-func (s *session) reply() *proto.Reply {
-	s.t.Helper()
-	b, err := proto.ReadFrame(s.in, proto.MaxHostFrame)
-	if err != nil {
-		s.t.Fatalf("reading reply: %v", err)
-	}
-	var r proto.Reply
-	if err := json.Unmarshal(b, &r); err != nil {
-		s.t.Fatalf("reply %q: %v", b, err)
-	}
-	return &r
-}
-
-// final reads replies for id until its result or error, collecting steps.
-func (s *session) final(id string) (*proto.Reply, []proto.Step) {
-	s.t.Helper()
-	var steps []proto.Step
-	for {
-		r := s.reply()
-		if r.ID != id {
-			s.t.Fatalf("reply for %q while waiting for %q", r.ID, id)
-		}
-		if r.Type == proto.TypeProgress {
-			steps = append(steps, r.Progress.Step)
-			continue
-		}
-		return r, steps
-	}
-}
 
 func TestNativeMessagingProtocol(t *testing.T) {
 	testenv.Need(t, "certutil")
@@ -233,13 +103,7 @@ func TestOriginRefused(t *testing.T) {
 
 func TestEnrollAndRenewOverNativeMessaging(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, "alice", "pw-alice-1")
-	code := p.Invite(t, "alice")
-	e := newEnv(t)
-	if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
-		t.Fatalf("install: %v %s", err, errOut)
-	}
+	p, e, code := invited(t, "alice", "pw-alice-1")
 	s := e.start(t, origin)
 	s.reply()
 	s.request("e", proto.CmdEnroll, proto.EnrollParams{Portal: p.URL, User: "alice", Password: "pw-alice-1", Invitation: code})
@@ -294,9 +158,7 @@ func TestKilledMidRenewal(t *testing.T) {
 			p.AddUser(t, user, "pw-"+user)
 			code := p.Invite(t, user)
 			e := newEnv(t)
-			if _, errOut, err := e.run(t, "", nil, "install", "--portal-ca", filepath.Join(p.Dir, "ca", "root.pem")); err != nil {
-				t.Fatalf("install: %v %s", err, errOut)
-			}
+			e.trustPortal(t, p)
 			out, errOut, err := e.run(t, "pw-"+user+"\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", user, "--invitation-stdin", "--password-stdin", "--json")
 			if err != nil {
 				t.Fatalf("enroll: %v %s", err, errOut)
@@ -359,20 +221,31 @@ func assertKeyFiles(t *testing.T, e *env) {
 // client certificate to the portal and returns the serial the portal saw.
 func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 	t.Helper()
+	var nick string
+	if nicks, _ := certrenewNicks(t, e); len(nicks) > 0 {
+		nick = nicks[len(nicks)-1]
+	}
+	// -o: the portal's root is in the database for client certificates
+	// only, not as an anchor for its TLS certificate (docs/trust.md).
+	return nsstest.Get(t, filepath.Join(e.home, ".pki", "nssdb"), nick, p.URL+"/mtls/whoami", "-o")
+}
+
+// certrenewNicks lists the nicknames of certrenew's certificates in the
+// NSS DB, and the listing they come from.
+func certrenewNicks(t *testing.T, e *env) ([]string, string) {
+	t.Helper()
 	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
 	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
 	if err != nil {
 		t.Fatalf("certutil -L: %v %s", err, out)
 	}
-	var nick string
+	var nicks []string
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(line, "certrenew-") {
-			nick = strings.Fields(line)[0]
+			nicks = append(nicks, strings.Fields(line)[0])
 		}
 	}
-	// -o: the portal's root is in the database for client certificates
-	// only, not as an anchor for its TLS certificate (docs/trust.md).
-	return nsstest.Get(t, filepath.Join(e.home, ".pki", "nssdb"), nick, p.URL+"/mtls/whoami", "-o")
+	return nicks, string(out)
 }
 
 // assertNSSHoldsOnly checks the NSS DB has exactly one client certificate
@@ -380,22 +253,11 @@ func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 func assertNSSHoldsOnly(t *testing.T, e *env, serial string) {
 	t.Helper()
 	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
-	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v %s", err, out)
+	nicks, listing := certrenewNicks(t, e)
+	if len(nicks) != 1 {
+		t.Fatalf("want one client certificate, NSS has:\n%s", listing)
 	}
-	var nick string
-	n := 0
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "certrenew-") {
-			nick = strings.Fields(line)[0]
-			n++
-		}
-	}
-	if n != 1 {
-		t.Fatalf("want one client certificate, NSS has:\n%s", out)
-	}
-	out, _ = exec.Command("certutil", "-d", db, "-L", "-n", nick, "-a").CombinedOutput()
+	out, _ := exec.Command("certutil", "-d", db, "-L", "-n", nicks[0], "-a").CombinedOutput()
 	blk, rest := pem.Decode(out)
 	if blk == nil {
 		t.Fatalf("certutil -a: %s", out)

@@ -66,15 +66,15 @@ func TestEveryOfferedBackendInstalls(t *testing.T) {
 			before := providerKeys(ksp, want)
 			user := "u-" + b + map[bool]string{true: "-tpm"}[tc.tpm]
 			p.AddUser(t, user, password)
-			res, err := eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user), Backend: b}, nil)
+			res, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user), Backend: b}, nil)
 			if err != nil {
 				t.Fatalf("tpm=%v backend %s: %v", tc.tpm, b, err)
 			}
 			if providerKeys(ksp, want) != before+1 {
 				t.Errorf("tpm=%v backend %s: key not in %s", tc.tpm, b, want)
 			}
-			if b != "auto" && res.Cert.Backend != b {
-				t.Errorf("backend %s recorded as %q", b, res.Cert.Backend)
+			if b != "auto" && res.Backend != b {
+				t.Errorf("backend %s recorded as %q", b, res.Backend)
 			}
 		}
 	}
@@ -86,9 +86,9 @@ func TestEveryOfferedBackendInstalls(t *testing.T) {
 // replaced by a software key.
 func TestHardwareRequiredOnWindows(t *testing.T) {
 	p := portaltest.Start(t)
-	enroll := func(eng *engine.Engine, user, backend string) (*proto.EnrollResult, error) {
+	enroll := func(eng *engine.Engine, user, backend string) (*engine.Identity, error) {
 		p.AddUser(t, user, password)
-		return eng.Enroll(context.Background(), proto.EnrollParams{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user), Backend: backend}, nil)
+		return eng.Enroll(context.Background(), engine.EnrollRequest{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user), Backend: backend}, nil)
 	}
 	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
 	eng := windowsHost(t, p, ksp, engine.PolicyHardwareRequired)

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/certrenew/certrenew/host/commands"
+	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/nm"
+	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/wire"
+	"github.com/rs/zerolog"
+)
+
+// started is a host ready to run commands on certificates.
+type started struct {
+	set   *commands.Set
+	log   zerolog.Logger
+	close func()
+}
+
+// serveNative runs a native messaging session for the browser that started
+// the host with args.
+func (h *Host) serveNative(args []string) int {
+	settings, err := h.Paths.Load()
+	if err != nil {
+		return h.fail(true, err)
+	}
+	logger, closeLog, err := openLog(h.Paths)
+	if err != nil {
+		return h.fail(true, err)
+	}
+	defer closeLog()
+	allowed := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
+	if caller := nm.Caller(args); !nm.Allowed(caller, allowed) {
+		// A caller that is refused touches nothing: no recovery runs.
+		logger.Warn().Str("caller", caller).Msg("caller refused")
+		proto.WriteReply(h.Stdout, nm.Refusal(caller))
+		return 1
+	}
+	ctx, st, err := h.startWith(settings, logger)
+	if err != nil {
+		return h.fail(true, err)
+	}
+	defer st.close()
+	s := &nm.Session{In: h.Stdin, Out: h.Stdout, Args: args, Allowed: allowed, Commands: st.set, Log: logger}
+	if err := s.Serve(ctx); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// start reads the settings, opens the log and starts the host.
+func (h *Host) start() (context.Context, *started, error) {
+	settings, err := h.Paths.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	logger, closeLog, err := openLog(h.Paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, st, err := h.startWith(settings, logger)
+	if err != nil {
+		closeLog()
+		return nil, nil, err
+	}
+	stop := st.close
+	st.close = func() { stop(); closeLog() }
+	return ctx, st, nil
+}
+
+// startWith builds the engine, finishes or undoes what an interrupted
+// operation left (recovery) and applies the trust scope once; the context
+// ends at SIGINT or SIGTERM.
+func (h *Host) startWith(settings config.Settings, logger zerolog.Logger) (context.Context, *started, error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The trusted CAs (the system's and those `install --portal-ca` added)
+	// are loaded once, on first use: hello and list need none.
+	roots := sync.OnceValues(h.Paths.Roots)
+	eng, err := h.NewEngine(ctx, h.Paths, settings, logger, roots)
+	if err != nil {
+		logger.Error().Err(err).Msg("start-up failed")
+		stop()
+		return nil, nil, err
+	}
+	recovered, err := eng.Recover(ctx)
+	if err != nil {
+		logger.Error().Err(err).Msg("recovery incomplete")
+	}
+	// Once: CAs an older certrenew trusted for TLS servers lose it.
+	if err := eng.ScopeTrust(ctx); err != nil {
+		logger.Warn().Err(err).Msg("trust scope not applied; retried at the next start")
+	}
+	set := &commands.Set{
+		Engine: eng, HostVersion: h.Version, Recovered: recovered, Log: logger,
+		Doctor: h.DoctorEnv(h.Paths, func() *x509.CertPool { r, _ := roots(); return r }),
+	}
+	return ctx, &started{set: set, log: logger, close: stop}, nil
+}
+
+func openLog(paths config.Paths) (zerolog.Logger, func(), error) {
+	if err := os.MkdirAll(paths.Home, 0o700); err != nil {
+		return zerolog.Nop(), nil, err
+	}
+	f, err := os.OpenFile(paths.LogFile(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return zerolog.Nop(), nil, err
+	}
+	l := zerolog.New(f).With().Timestamp().Int("pid", os.Getpid()).Logger()
+	return l, func() { f.Close() }, nil
+}
+
+// fail reports a start-up error: as a frame in native messaging mode (the
+// only form the extension can read), on stderr otherwise.
+func (h *Host) fail(nativeMessaging bool, err error) int {
+	if nativeMessaging {
+		proto.WriteReply(h.Stdout, &proto.Reply{Type: proto.TypeError, Error: wire.Error(err, "")})
+		return 1
+	}
+	fmt.Fprintln(h.Stderr, "certrenew-host:", err)
+	return 1
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/certrenew/certrenew/hsm"
+)
+
+// The engine's own vocabulary. host/commands converts between these and the
+// wire types of host/proto; the engine takes and returns none of those (it
+// shares only the expiry rule, proto.IsExpiring, with the UI).
+
+// Status says where an identity stands in its validity period.
+type Status string
+
+// Identity statuses.
+const (
+	StatusValid    Status = "valid"
+	StatusExpiring Status = "expiring" // WarnDays or fewer whole days left
+	StatusExpired  Status = "expired"
+)
+
+// Identity describes one managed certificate.
+type Identity struct {
+	ID        string
+	Subject   string
+	Issuer    string
+	Serial    string
+	NotBefore time.Time
+	NotAfter  time.Time
+	DaysLeft  int
+	Status    Status
+	Backend   string
+	Portal    string
+	User      string
+}
+
+// EnrollRequest asks for a first certificate (Enroll).
+type EnrollRequest struct {
+	Portal     string
+	User       string
+	Password   string
+	Invitation string
+	// Token, a renewal link's one-time token, replaces Invitation.
+	Token string
+	// Backend is a registered backend name or "auto" ("" means "auto").
+	Backend string
+	// PIN unlocks a token for this operation only; it is never stored.
+	PIN string
+	// Policy is the organisation's key policy sent with the request; nil
+	// allows everything the host's config allows.
+	Policy *KeyPolicy
+}
+
+// KeyPolicy limits where an enrollment may make its key.
+type KeyPolicy struct {
+	HardwareRequired bool
+	// AllowedBackends are backend names; "auto" is ignored, and an empty
+	// list allows every backend.
+	AllowedBackends []string
+	// ServerTrustCAs are SHA-256 fingerprints (hex, colons allowed) of CAs
+	// the organisation trusts for TLS servers too (see trust.go).
+	ServerTrustCAs []string
+}
+
+// Allows reports whether p lets a key be made in the backend name. A nil
+// policy allows everything.
+func (p *KeyPolicy) Allows(name string) bool {
+	if p == nil {
+		return true
+	}
+	listed := false
+	for _, b := range p.AllowedBackends {
+		if b == "auto" {
+			continue
+		}
+		listed = true
+		if b == name {
+			return true
+		}
+	}
+	return !listed
+}
+
+// RenewRequest asks to re-key and renew a managed certificate (Renew).
+type RenewRequest struct {
+	CertID   string
+	Password string
+	// PIN unlocks a token for this operation only; it is never stored.
+	PIN string
+	// Token, a renewal link's one-time token, makes the renewal an
+	// enrollment with the token (the one way to renew an expired
+	// certificate); see RenewWithToken.
+	Token string
+}
+
+// Renewal is the outcome of a renewal: the new identity and the serial of
+// the certificate it replaced.
+type Renewal struct {
+	Identity  Identity
+	OldSerial string
+}
+
+// Step is one stage of an enrollment or renewal, reported in order.
+type Step int
+
+// The steps of a renewal, in order. Enrollment skips StepCleanup.
+const (
+	StepKeygen  Step = iota // the new key is made
+	StepCSR                 // the certificate request is signed with it
+	StepSubmit              // the request goes to the portal
+	StepInstall             // trust anchors and the new identity go into the store
+	StepVerify              // the store is checked to offer the identity
+	StepCleanup             // the old certificate and key are removed
+	StepDone
+)
+
+// Progress is told each step as it starts.
+type Progress func(Step)
+
+func step(p Progress, s Step) {
+	if p != nil {
+		p(s)
+	}
+}
+
+// NoticeKind names what the operating system is about to ask the user.
+type NoticeKind string
+
+// Notice kinds.
+const (
+	// NoticeOSConfirmsRoot: the OS will ask the user to confirm a new
+	// root CA (Windows' security warning, the macOS password prompt).
+	NoticeOSConfirmsRoot NoticeKind = "os_confirms_root"
+	// NoticeOSAsksKeyUse: the OS will ask the user when a browser first
+	// uses the new identity's key (the macOS keychain).
+	NoticeOSAsksKeyUse NoticeKind = "os_asks_key_use"
+)
+
+// Notice says what the operating system is about to ask the user.
+type Notice struct {
+	Kind NoticeKind
+	// Subject is the distinguished name of the CA concerned.
+	Subject string
+}
+
+// WithPIN returns ctx carrying a token PIN for one operation. The PIN goes
+// to the key backend's login and nowhere else: not to the journal, the
+// state file, the log, or an error.
+func WithPIN(ctx context.Context, pin string) context.Context { return hsm.WithPIN(ctx, pin) }
+
+// Errors the engine reports; host/wire maps them to wire codes.
+var (
+	ErrCertExpired = errors.New("certificate has expired")
+	ErrBadInput    = errors.New("invalid input")
+	ErrCAChanged   = errors.New("the portal's CA changed")
+	// ErrBackendNotAllowed reports a backend the organisation's policy
+	// (the enroll request's KeyPolicy) does not allow.
+	ErrBackendNotAllowed = errors.New("key backend not allowed by policy")
+)
