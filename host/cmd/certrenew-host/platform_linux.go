@@ -17,6 +17,7 @@ import (
 	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/rs/zerolog"
 )
 
@@ -83,7 +84,7 @@ func platformTPM(db store.Store, tb *tpm.Backend, dev tpm.Device) {
 	if !ok {
 		return
 	}
-	n.TPM = &nss.TPM2PKCS11{TCTI: dev.TCTI()}
+	n.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI()}
 	if !dev.ResourceManaged() {
 		n.TPM.Reset = tb.FlushTransient
 	}
