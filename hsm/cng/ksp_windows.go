@@ -1,6 +1,6 @@
 //go:build windows
 
-package winstore
+package cng
 
 import (
 	"crypto"
@@ -25,10 +25,11 @@ var (
 // browser started without a window.
 const ncryptSilent = 0x40
 
-// CNG is the current user's CNG key storage providers via certtostore.
-type CNG struct{}
+// CurrentUser is the current user's CNG key storage providers, through
+// ncrypt.dll and certtostore.
+type CurrentUser struct{}
 
-var _ KSP = CNG{}
+var _ KSP = CurrentUser{}
 
 func providerName(p string) (string, error) {
 	switch p {
@@ -55,7 +56,7 @@ func openProvider(p string) (uintptr, error) {
 
 // Available reports whether p can make keys: the software KSP opens; the
 // Platform Crypto Provider opens and reports a TPM 2.0 (PCP_PLATFORM_TYPE).
-func (CNG) Available(p string) bool {
+func (CurrentUser) Available(p string) bool {
 	prov, err := openProvider(p)
 	if err != nil {
 		return false
@@ -93,7 +94,7 @@ func withStore(p, container string, fn func(*certtostore.WinCertStore) (crypto.S
 }
 
 // Generate makes a persisted per-user key.
-func (CNG) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, error) {
+func (CurrentUser) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, error) {
 	opts := certtostore.GenerateOpts{Algorithm: certtostore.EC, Size: 256}
 	switch alg {
 	case hsm.ECDSAP256:
@@ -130,7 +131,7 @@ func probe(p, container string) error {
 }
 
 // Open finds a persisted per-user key.
-func (CNG) Open(p, container string) (crypto.Signer, error) {
+func (CurrentUser) Open(p, container string) (crypto.Signer, error) {
 	if err := probe(p, container); err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func (CNG) Open(p, container string) (crypto.Signer, error) {
 }
 
 // Delete destroys a persisted per-user key (NCryptDeleteKey).
-func (CNG) Delete(p, container string) error {
+func (CurrentUser) Delete(p, container string) error {
 	prov, err := openProvider(p)
 	if err != nil {
 		return err

@@ -13,19 +13,21 @@ import (
 
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/cng"
+	"github.com/certrenew/certrenew/hsm/cng/cngtest"
 )
 
 // An identity in My with its key linked does not verify until its chain
 // reaches a trusted root through the installed intermediates.
 func TestUnchainedIdentityDoesNotVerify(t *testing.T) {
 	ctx := context.Background()
-	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
+	ksp := cngtest.New(false)
 	s := &Store{Sys: newFakeSystem(ksp)}
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	interKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	root := cert(t, "Root", rootKey.Public(), rootKey, nil, true)
 	inter := cert(t, "Issuing CA", interKey.Public(), rootKey, root, true)
-	k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
+	k, err := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func TestUnchainedIdentityDoesNotVerify(t *testing.T) {
 // a client identity verify.
 func TestRootTrustLimitedToClientAuth(t *testing.T) {
 	ctx := context.Background()
-	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
+	ksp := cngtest.New(false)
 	sys := newFakeSystem(ksp)
 	s := &Store{Sys: sys}
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -81,7 +83,7 @@ func TestRootTrustLimitedToClientAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantUsages("AddTrustAnchors", clientAuth)
-	k, _ := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
+	k, _ := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
 	id := store.Identity{Cert: cert(t, "u", k.Public(), rootKey, root, false), Key: k}
 	if err := s.InstallIdentity(ctx, id); err != nil {
 		t.Fatal(err)

@@ -4,9 +4,12 @@
 // (intermediates), where Chrome, Edge and (with
 // security.enterprise_roots.enabled) Firefox look. Nothing needs elevation.
 //
+// This package only stores certificates and links them to keys: the keys
+// themselves are made, used and destroyed by the CNG key backend, hsm/cng.
+//
 // The store logic here runs on every OS over the System interface; the
-// real System (system_windows.go) calls crypt32 through golang.org/x/sys and
-// github.com/google/certtostore, and tests use a fake.
+// real System (system_windows.go) calls crypt32 through golang.org/x/sys,
+// and tests use a fake.
 package winstore
 
 import (
@@ -158,7 +161,7 @@ func (s *Store) AddIntermediates(ctx context.Context, cas []*x509.Certificate) e
 }
 
 // InstallIdentity adds the certificate to CurrentUser\My linked to its key,
-// which must be a CNG key (this package's Keys).
+// which must be a CNG key (hsm/cng).
 func (s *Store) InstallIdentity(ctx context.Context, id store.Identity) error {
 	if !samePublic(id) {
 		return fmt.Errorf("winstore: %w: key does not match certificate", store.ErrNotVerified)
@@ -192,7 +195,7 @@ func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
 }
 
 // RemoveIdentity removes old's certificate from My. The key is destroyed
-// by its backend (Keys.Delete), as for every store.
+// by its backend (hsm/cng), as for every store.
 func (s *Store) RemoveIdentity(ctx context.Context, old store.Identity, keep *store.Identity) error {
 	if keep != nil && bytes.Equal(keep.Cert.Raw, old.Cert.Raw) {
 		return nil

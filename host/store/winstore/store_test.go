@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/cng"
+	"github.com/certrenew/certrenew/hsm/cng/cngtest"
 )
 
 // fakeSystem is CurrentUser's stores in memory; linked holds the
@@ -26,13 +27,13 @@ import (
 type fakeSystem struct {
 	stores  map[string]map[string]bool
 	linked  map[string]bool
-	keys    *fakeKSP                           // keys AddLinked can find
+	keys    *cngtest.FakeKSP                   // keys AddLinked can find
 	decline bool                               // the user says No to the root dialog
 	usages  map[string][]asn1.ObjectIdentifier // EKU property of each root
 	log     []string
 }
 
-func newFakeSystem(k *fakeKSP) *fakeSystem {
+func newFakeSystem(k *cngtest.FakeKSP) *fakeSystem {
 	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k, usages: map[string][]asn1.ObjectIdentifier{}}
 }
 
@@ -62,7 +63,7 @@ func (f *fakeSystem) AddLinked(der []byte) error {
 	if err != nil {
 		return err
 	}
-	if !f.keys.has(c.PublicKey) {
+	if !f.keys.Has(c.PublicKey) {
 		return errors.New("CryptFindCertificateKeyProvInfo: no key")
 	}
 	f.log = append(f.log, "add linked")
@@ -108,51 +109,6 @@ func (f *fakeSystem) Delete(s string, der []byte) error {
 	return nil
 }
 
-type fakeKSP struct {
-	tpm     bool
-	keys    map[string]*ecdsa.PrivateKey // provider/container
-	openErr error                        // Open fails so (a TPM not ready)
-}
-
-func (f *fakeKSP) Available(p string) bool { return p == Software || f.tpm }
-
-func (f *fakeKSP) has(pub crypto.PublicKey) bool {
-	for _, k := range f.keys {
-		if k.PublicKey.Equal(pub) {
-			return true
-		}
-	}
-	return false
-}
-func (f *fakeKSP) Generate(p, c string, alg hsm.Algorithm) (crypto.Signer, error) {
-	if p == Platform && !f.tpm {
-		return nil, fmt.Errorf("%w: no TPM", hsm.ErrUnavailable)
-	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	f.keys[p+"/"+c] = k
-	return k, nil
-}
-func (f *fakeKSP) Open(p, c string) (crypto.Signer, error) {
-	if f.openErr != nil {
-		return nil, f.openErr
-	}
-	k, ok := f.keys[p+"/"+c]
-	if !ok {
-		return nil, hsm.ErrNotFound
-	}
-	return k, nil
-}
-func (f *fakeKSP) Delete(p, c string) error {
-	if _, ok := f.keys[p+"/"+c]; !ok {
-		return hsm.ErrNotFound
-	}
-	delete(f.keys, p+"/"+c)
-	return nil
-}
-
 func cert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{
@@ -176,7 +132,7 @@ func cert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, p
 
 func TestRootNoticeComesFirst(t *testing.T) {
 	ctx := context.Background()
-	sys := newFakeSystem(&fakeKSP{keys: map[string]*ecdsa.PrivateKey{}})
+	sys := newFakeSystem(cngtest.New(false))
 	var notices []store.Notice
 	s := &Store{Sys: sys, Notice: func(n store.Notice) {
 		notices = append(notices, n)
@@ -216,8 +172,8 @@ func TestRootNoticeComesFirst(t *testing.T) {
 
 func TestRenewSwap(t *testing.T) {
 	ctx := context.Background()
-	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
-	keys := &Keys{KSP: ksp}
+	ksp := cngtest.New(false)
+	keys := &cng.Backend{KSP: ksp}
 	s := &Store{Sys: newFakeSystem(ksp)}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ca := cert(t, "CA", caKey.Public(), caKey, nil, true)
@@ -290,72 +246,4 @@ func TestRenewSwap(t *testing.T) {
 	if k, err := keys.Open(ctx, newKey.URI()); err != nil || !k.Public().(*ecdsa.PublicKey).Equal(newKey.Public()) {
 		t.Errorf("open new: %v", err)
 	}
-}
-
-// TestProviders: each Keys makes keys in its own provider only; a missing
-// or failing TPM is an error, never a software key in its place.
-func TestProviders(t *testing.T) {
-	ctx := context.Background()
-	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
-	platform, software := &Keys{KSP: ksp, Provider: Platform}, &Keys{KSP: ksp, Provider: Software}
-	k, err := platform.Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") || !hsm.IsHardwareKey(k) {
-		t.Fatalf("platform: %v %v", k, err)
-	}
-	k, err = software.Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") || hsm.IsHardwareKey(k) {
-		t.Fatalf("software: %v %v", k, err)
-	}
-	if k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{}); err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
-		t.Fatalf("zero Provider: %v %v", k, err)
-	}
-	if !hsm.IsHardwareBackend(platform) || hsm.IsHardwareBackend(software) {
-		t.Error("only the Platform Crypto Provider is hardware")
-	}
-	if !platform.Present(ctx) || !software.Present(ctx) {
-		t.Error("both providers available")
-	}
-
-	ksp.tpm = false
-	before := len(ksp.keys)
-	if platform.Present(ctx) {
-		t.Error("platform present without a TPM")
-	}
-	if _, err := platform.Generate(ctx, hsm.GenerateRequest{}); !errors.Is(err, hsm.ErrUnavailable) {
-		t.Errorf("platform without TPM: %v", err)
-	}
-	// Renewing a TPM key on a machine whose TPM went away fails rather
-	// than silently moving the identity to software.
-	if _, err := software.Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
-		t.Errorf("near platform without TPM: %v", err)
-	}
-	if len(ksp.keys) != before {
-		t.Errorf("a failed TPM generate made %d key(s) elsewhere", len(ksp.keys)-before)
-	}
-}
-
-func TestParseURI(t *testing.T) {
-	for _, bad := range []string{"", "cng:", "cng:platform", "cng:platform/", "cng:other/x", "soft:x", "cng:software/a/b", `cng:software/a\b`} {
-		if _, _, err := ParseURI(bad); !errors.Is(err, hsm.ErrMalformedURI) {
-			t.Errorf("%q: %v", bad, err)
-		}
-	}
-	if p, c, err := ParseURI("cng:platform/certrenew-1"); err != nil || p != Platform || c != "certrenew-1" {
-		t.Errorf("%s %s %v", p, c, err)
-	}
-}
-
-func FuzzParseURI(f *testing.F) {
-	for _, s := range []string{"cng:platform/certrenew-0a", "cng:software/x", "cng:/", "cng:software/a\\b"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		p, c, err := ParseURI(s)
-		if err != nil {
-			return
-		}
-		if s != Scheme+":"+p+"/"+c {
-			t.Errorf("%q round-trips to %s/%s", s, p, c)
-		}
-	})
 }
