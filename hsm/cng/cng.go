@@ -65,6 +65,7 @@ var (
 	_ hsm.Backend       = (*Backend)(nil)
 	_ hsm.Detector      = (*Backend)(nil)
 	_ hsm.HardwareBound = (*Backend)(nil)
+	_ hsm.Reclaimer     = (*Backend)(nil)
 )
 
 // Register adds the CNG backends to r under the names the extension and
@@ -134,16 +135,55 @@ func (k *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if alg == "" {
 		alg = hsm.ECDSAP256
 	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	container, err := newContainer(req.ID)
+	if err != nil {
 		return nil, err
 	}
-	container := "certrenew-" + hex.EncodeToString(b[:])
 	s, err := k.KSP.Generate(p, container, alg)
 	if err != nil {
 		return nil, fmt.Errorf("cng: generate in %s: %w", p, err)
 	}
 	return key{s, Scheme + ":" + p + "/" + container}, nil
+}
+
+// newContainer names a new key's container: after its GenerateRequest.ID
+// if it has one, so that Reclaim can find it, else at random.
+func newContainer(id string) (string, error) {
+	if id != "" {
+		return "certrenew-" + id, hsm.CheckKeyID(id)
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "certrenew-" + hex.EncodeToString(b[:]), nil
+}
+
+// Reclaim implements hsm.Reclaimer: the key made under id goes. It is
+// looked for in near's provider or, without near, in both: the providers
+// share the "cng" scheme, so the journal's scheme does not say which one
+// made it (a provider that cannot make keys here made none).
+func (k *Backend) Reclaim(ctx context.Context, near, id string) error {
+	if err := hsm.CheckKeyID(id); err != nil {
+		return err
+	}
+	providers := []string{Platform, Software}
+	if near != "" {
+		p, _, err := ParseURI(near)
+		if err != nil {
+			return err
+		}
+		providers = []string{p}
+	}
+	for _, p := range providers {
+		if near == "" && !k.KSP.Available(p) {
+			continue
+		}
+		if err := k.Delete(ctx, Scheme+":"+p+"/certrenew-"+id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Open finds the key named by uri.

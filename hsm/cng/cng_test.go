@@ -9,7 +9,24 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/cng"
 	"github.com/certrenew/certrenew/hsm/cng/cngtest"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
 )
+
+// TestConformance runs the backend conformance suite over each provider of
+// the fake KSP (no CNG runs here).
+func TestConformance(t *testing.T) {
+	for _, p := range []string{cng.Platform, cng.Software} {
+		t.Run(p, func(t *testing.T) {
+			hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
+				ksp := cngtest.New(true)
+				return &hsmtest.Env{
+					Backend: &cng.Backend{KSP: ksp, Provider: p},
+					Restart: func(*testing.T) hsm.Backend { return &cng.Backend{KSP: ksp, Provider: p} },
+				}
+			})
+		})
+	}
+}
 
 // TestProviders: each Backend makes keys in its own provider only; a missing
 // or failing TPM is an error, never a software key in its place.
