@@ -7,19 +7,17 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -205,31 +203,9 @@ func (k softKey) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error
 	return k.k.Sign(r, d, o)
 }
 
-func newCert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: isCA, BasicConstraintsValid: true, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-	}
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func identity(t *testing.T, ca *x509.Certificate, caKey crypto.Signer) store.Identity {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	return store.Identity{Nickname: "u", Cert: newCert(t, "u", k.Public(), caKey, ca, false), Key: softKey{k}}
+	return store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", k.Public(), caKey, ca, false), Key: softKey{k}}
 }
 
 func TestRenewSwap(t *testing.T) {
@@ -243,7 +219,7 @@ func TestRenewSwap(t *testing.T) {
 		fk.calls = append(fk.calls, "notice")
 	}}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Root", caKey.Public(), caKey, nil, true)
 	old := identity(t, root, caKey)
 
 	if err := s.InstallIdentity(ctx, old); err != nil {
@@ -291,7 +267,7 @@ func TestRenewSwap(t *testing.T) {
 		t.Errorf("temporary files left: %v", ents)
 	}
 	// Intermediates: added once, untrusted.
-	inter := newCert(t, "Inter", caKey.Public(), caKey, root, true)
+	inter := storetest.Cert(t, "Inter", caKey.Public(), caKey, root, true)
 	for range 2 {
 		if err := s.AddIntermediates(ctx, []*x509.Certificate{inter}); err != nil {
 			t.Fatal(err)
@@ -306,7 +282,7 @@ func TestRenewSwap(t *testing.T) {
 func TestSecretsStayOut(t *testing.T) {
 	ctx := context.Background()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Root", caKey.Public(), caKey, nil, true)
 	id := identity(t, root, caKey)
 	var blob []byte
 	rec := runnerFuncs{

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 )
 
 // A portal's CA goes into the keychain with no trust settings at all (the
@@ -29,9 +30,9 @@ func TestTrustScope(t *testing.T) {
 		fk.calls = append(fk.calls, "notice")
 	}}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := newCert(t, "Portal Root", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Portal Root", caKey.Public(), caKey, nil, true)
 	interKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	inter := newCert(t, "Portal Issuing", interKey.Public(), caKey, root, true)
+	inter := storetest.Cert(t, "Portal Issuing", interKey.Public(), caKey, root, true)
 	id := identity(t, inter, interKey)
 
 	if p, err := s.Prompts(ctx, []*x509.Certificate{root}); err != nil || len(p) != 0 {

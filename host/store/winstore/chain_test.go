@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/cng"
 	"github.com/certrenew/certrenew/hsm/cng/cngtest"
@@ -25,13 +26,13 @@ func TestUnchainedIdentityDoesNotVerify(t *testing.T) {
 	s := &Store{Sys: newFakeSystem(ksp)}
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	interKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := cert(t, "Root", rootKey.Public(), rootKey, nil, true)
-	inter := cert(t, "Issuing CA", interKey.Public(), rootKey, root, true)
+	root := storetest.Cert(t, "Root", rootKey.Public(), rootKey, nil, true)
+	inter := storetest.Cert(t, "Issuing CA", interKey.Public(), rootKey, root, true)
 	k, err := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := store.Identity{Nickname: "u", Cert: cert(t, "u", k.Public(), interKey, inter, false), Key: k}
+	id := store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", k.Public(), interKey, inter, false), Key: k}
 	if err := s.InstallIdentity(ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestRootTrustLimitedToClientAuth(t *testing.T) {
 	sys := newFakeSystem(ksp)
 	s := &Store{Sys: sys}
 	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := cert(t, "Root", rootKey.Public(), rootKey, nil, true)
+	root := storetest.Cert(t, "Root", rootKey.Public(), rootKey, nil, true)
 	clientAuth := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
 	serverAuth := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
 	wantUsages := func(step string, want ...asn1.ObjectIdentifier) {
@@ -84,7 +85,7 @@ func TestRootTrustLimitedToClientAuth(t *testing.T) {
 	}
 	wantUsages("AddTrustAnchors", clientAuth)
 	k, _ := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
-	id := store.Identity{Cert: cert(t, "u", k.Public(), rootKey, root, false), Key: k}
+	id := store.Identity{Cert: storetest.Cert(t, "u", k.Public(), rootKey, root, false), Key: k}
 	if err := s.InstallIdentity(ctx, id); err != nil {
 		t.Fatal(err)
 	}

@@ -2,21 +2,18 @@ package winstore
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"math/big"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/cng"
 	"github.com/certrenew/certrenew/hsm/cng/cngtest"
@@ -109,27 +106,6 @@ func (f *fakeSystem) Delete(s string, der []byte) error {
 	return nil
 }
 
-func cert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: isCA, BasicConstraintsValid: true, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func TestRootNoticeComesFirst(t *testing.T) {
 	ctx := context.Background()
 	sys := newFakeSystem(cngtest.New(false))
@@ -139,7 +115,7 @@ func TestRootNoticeComesFirst(t *testing.T) {
 		sys.log = append(sys.log, "notice")
 	}}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := cert(t, "Root One", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Root One", caKey.Public(), caKey, nil, true)
 	if p, err := s.Prompts(ctx, []*x509.Certificate{root}); err != nil || len(p) != 1 {
 		t.Fatalf("prompts %v %v", p, err)
 	}
@@ -161,7 +137,7 @@ func TestRootNoticeComesFirst(t *testing.T) {
 	}
 	// The user says No: a clear error, nothing claimed.
 	sys.decline = true
-	other := cert(t, "Root Two", caKey.Public(), caKey, nil, true)
+	other := storetest.Cert(t, "Root Two", caKey.Public(), caKey, nil, true)
 	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{other}); err == nil {
 		t.Error("declined root accepted")
 	}
@@ -176,7 +152,7 @@ func TestRenewSwap(t *testing.T) {
 	keys := &cng.Backend{KSP: ksp}
 	s := &Store{Sys: newFakeSystem(ksp)}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := cert(t, "CA", caKey.Public(), caKey, nil, true)
+	ca := storetest.Cert(t, "CA", caKey.Public(), caKey, nil, true)
 
 	oldKey, err := keys.Generate(ctx, hsm.GenerateRequest{})
 	if err != nil {
@@ -185,7 +161,7 @@ func TestRenewSwap(t *testing.T) {
 	if !strings.HasPrefix(oldKey.URI(), "cng:software/certrenew-") {
 		t.Errorf("no TPM: key %s", oldKey.URI())
 	}
-	old := store.Identity{Nickname: "u", Cert: cert(t, "u", oldKey.Public(), caKey, ca, false), Key: oldKey}
+	old := store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", oldKey.Public(), caKey, ca, false), Key: oldKey}
 	if err := s.InstallIdentity(ctx, old); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +179,7 @@ func TestRenewSwap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	renewed := store.Identity{Nickname: "u", Cert: cert(t, "u", newKey.Public(), caKey, ca, false), Key: newKey}
+	renewed := store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", newKey.Public(), caKey, ca, false), Key: newKey}
 	// A certificate with someone else's key is refused before Windows sees it.
 	if err := s.InstallIdentity(ctx, store.Identity{Cert: renewed.Cert, Key: oldKey}); !errors.Is(err, store.ErrNotVerified) {
 		t.Errorf("mismatched key: %v", err)
