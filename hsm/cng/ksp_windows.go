@@ -114,9 +114,9 @@ func (CurrentUser) Generate(p, container string, alg hsm.Algorithm) (crypto.Sign
 	})
 }
 
-// probe opens container in p to learn whether it exists: nil, or
-// keyStatus's hsm.ErrNotFound (NTE_BAD_KEYSET only) or hsm.ErrUnavailable.
-func probe(p, container string) error {
+// withKey opens container in p silently and hands its key handle to fn,
+// which must free it; a key that does not open is keyStatus's error.
+func withKey(p, container string, fn func(kh uintptr) error) error {
 	prov, err := openProvider(p)
 	if err != nil {
 		return err
@@ -124,10 +124,19 @@ func probe(p, container string) error {
 	defer procFreeObject.Call(prov)
 	var kh uintptr
 	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, ncryptSilent)
-	if r == 0 {
-		procFreeObject.Call(kh)
+	if err := keyStatus("NCryptOpenKey", uint32(r)); err != nil {
+		return err
 	}
-	return keyStatus("NCryptOpenKey", uint32(r))
+	return fn(kh)
+}
+
+// probe opens container in p to learn whether it exists: nil, or
+// keyStatus's hsm.ErrNotFound (NTE_BAD_KEYSET only) or hsm.ErrUnavailable.
+func probe(p, container string) error {
+	return withKey(p, container, func(kh uintptr) error {
+		procFreeObject.Call(kh)
+		return nil
+	})
 }
 
 // Open finds a persisted per-user key.
@@ -147,20 +156,12 @@ func (CurrentUser) Open(p, container string) (crypto.Signer, error) {
 
 // Delete destroys a persisted per-user key (NCryptDeleteKey).
 func (CurrentUser) Delete(p, container string) error {
-	prov, err := openProvider(p)
-	if err != nil {
-		return err
-	}
-	defer procFreeObject.Call(prov)
-	var kh uintptr
-	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, ncryptSilent)
-	if err := keyStatus("NCryptOpenKey", uint32(r)); err != nil {
-		return err
-	}
-	// NCryptDeleteKey frees kh on success.
-	if r, _, _ := procDeleteKey.Call(kh, ncryptSilent); r != 0 {
-		procFreeObject.Call(kh)
-		return keyStatus("NCryptDeleteKey", uint32(r))
-	}
-	return nil
+	return withKey(p, container, func(kh uintptr) error {
+		// NCryptDeleteKey frees kh on success.
+		if r, _, _ := procDeleteKey.Call(kh, ncryptSilent); r != 0 {
+			procFreeObject.Call(kh)
+			return keyStatus("NCryptDeleteKey", uint32(r))
+		}
+		return nil
+	})
 }
