@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +73,7 @@ func (d Dir) Read(uri string) ([]byte, error) {
 		return nil, err
 	}
 	data, err := os.ReadFile(d.File(id))
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %s: %w", d.Scheme, uri, hsm.ErrNotFound)
 	}
 	if err != nil {
@@ -89,7 +88,7 @@ func (d Dir) Delete(uri string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(d.File(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(d.File(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%s: delete %s: %w", d.Scheme, uri, err)
 	}
 	return nil
@@ -109,7 +108,7 @@ func (d Dir) Reclaim(id string) error {
 // directory not made yet holds none.
 func (d Dir) List() ([]string, error) {
 	ents, err := os.ReadDir(d.Path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
