@@ -14,9 +14,14 @@
 package tpm2pkcs11
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 )
 
 // Config says where tpm2-pkcs11 keeps its token and how it reaches the
@@ -83,4 +88,28 @@ func (c *Config) store() (string, error) {
 	}
 	d := filepath.Join(h, ".tpm2_pkcs11")
 	return d, os.MkdirAll(d, 0o700)
+}
+
+var tokenLine = regexp.MustCompile(`(?m)label:\s*` + TokenLabel + `\s*$`)
+
+// makeToken creates the store's primary (a transient "tss2-engine-key"
+// parent, the same SRK TSS2 PEM keys are wrapped under) and the certrenew
+// token, whose user PIN is pin. The SO PIN is random and forgotten: a lost
+// user PIN means enrolling again.
+func (c *Config) makeToken(ctx context.Context, pin string) error {
+	var so [16]byte
+	rand.Read(so[:])
+	// Only the user PIN goes through stdin; the SO PIN is random and
+	// never used again, so its appearing as an argument reveals nothing.
+	if outs, err := c.ptools(ctx, pin,
+		[]string{"init", "--transient-parent", "tss2-engine-key"},
+		[]string{"addtoken", "--pid", "1", "--label", TokenLabel, "--sopin", hex.EncodeToString(so[:]), "--userpin", "@PIN@"},
+	); err != nil {
+		step := "init"
+		if len(outs) > 0 {
+			step = "addtoken"
+		}
+		return fmt.Errorf("tpm2-pkcs11 %s: %w", step, err)
+	}
+	return nil
 }
