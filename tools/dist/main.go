@@ -173,7 +173,7 @@ func describe(t Target, cgo bool, deps []string) string {
 		switch {
 		case strings.HasPrefix(d, mod+"hsm/") && !strings.Contains(d[len(mod+"hsm/"):], "/"):
 			switch name := strings.TrimPrefix(d, mod+"hsm/"); name {
-			case "p11uri", "hsmtest", "tpm2pkcs11": // helpers and the tpm2-pkcs11 bridge, not backends
+			case "p11uri", "hsmtest", "softokn", "tpm2pkcs11": // helpers and bridges, not backends
 			case "pkcs11":
 				if cgo { // without cgo it is the twin that reports itself unavailable
 					keys = append(keys, name)

@@ -1,7 +1,7 @@
 // Package nss is the Linux OS store: an NSS shared database (cert9.db,
 // key4.db), as used by Chrome, Chromium, Edge and Brave at ~/.pki/nssdb and
 // by each Firefox profile. NSS itself writes its database: in process
-// through its PKCS#11 module softokn (internal/softokn) where this build
+// through its PKCS#11 module softokn (hsm/softokn) where this build
 // has cgo, and with the NSS tools from libnss3-tools (certutil, pk12util,
 // modutil) for what softokn cannot do (trust settings, module
 // registration) and where it is missing.
@@ -24,8 +24,8 @@ import (
 
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/softokn"
 	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
-	"github.com/certrenew/certrenew/internal/softokn"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
