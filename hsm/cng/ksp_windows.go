@@ -16,9 +16,7 @@ var (
 	ncrypt           = windows.NewLazySystemDLL("ncrypt.dll")
 	procOpenProvider = ncrypt.NewProc("NCryptOpenStorageProvider")
 	procOpenKey      = ncrypt.NewProc("NCryptOpenKey")
-	procDeleteKey    = ncrypt.NewProc("NCryptDeleteKey")
 	procFreeObject   = ncrypt.NewProc("NCryptFreeObject")
-	procGetProperty  = ncrypt.NewProc("NCryptGetProperty")
 )
 
 // ncryptSilent is NCRYPT_SILENT_FLAG: never show UI from a host that a
@@ -53,6 +51,8 @@ func openProvider(p string) (uintptr, error) {
 	}
 	return prov, nil
 }
+
+var procGetProperty = ncrypt.NewProc("NCryptGetProperty")
 
 // Available reports whether p can make keys: the software KSP opens; the
 // Platform Crypto Provider opens and reports a TPM 2.0 (PCP_PLATFORM_TYPE).
@@ -153,6 +153,8 @@ func (CurrentUser) Open(p, container string) (crypto.Signer, error) {
 		return k, nil
 	})
 }
+
+var procDeleteKey = ncrypt.NewProc("NCryptDeleteKey")
 
 // Delete destroys a persisted per-user key (NCryptDeleteKey).
 func (CurrentUser) Delete(p, container string) error {
