@@ -13,10 +13,8 @@ import (
 )
 
 var (
-	ncrypt           = windows.NewLazySystemDLL("ncrypt.dll")
-	procOpenProvider = ncrypt.NewProc("NCryptOpenStorageProvider")
-	procOpenKey      = ncrypt.NewProc("NCryptOpenKey")
-	procFreeObject   = ncrypt.NewProc("NCryptFreeObject")
+	ncrypt         = windows.NewLazySystemDLL("ncrypt.dll")
+	procFreeObject = ncrypt.NewProc("NCryptFreeObject")
 )
 
 // ncryptSilent is NCRYPT_SILENT_FLAG: never show UI from a host that a
@@ -38,6 +36,8 @@ func providerName(p string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: provider %q", hsm.ErrMalformedURI, p)
 }
+
+var procOpenProvider = ncrypt.NewProc("NCryptOpenStorageProvider")
 
 // openProvider opens p's storage provider; the caller frees the handle.
 func openProvider(p string) (uintptr, error) {
@@ -113,6 +113,8 @@ func (CurrentUser) Generate(p, container string, alg hsm.Algorithm) (crypto.Sign
 		return k, err
 	})
 }
+
+var procOpenKey = ncrypt.NewProc("NCryptOpenKey")
 
 // withKey opens container in p silently and hands its key handle to fn,
 // which must free it; a key that does not open is keyStatus's error.
