@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/certrenew/certrenew/hsm"
 )
+
+// tokenLine finds the certrenew token in `tpm2_ptool listtokens`.
+var tokenLine = regexp.MustCompile(`(?m)label:\s*` + TokenLabel + `\s*$`)
 
 // Link puts a TPM key, its TSS2 PEM blob, into the certrenew token under
 // label and the CKA_ID kid, with cert beside it, making the token first if

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 )
 
 // Config says where tpm2-pkcs11 keeps its token and how it reaches the
@@ -89,8 +88,6 @@ func (c *Config) store() (string, error) {
 	d := filepath.Join(h, ".tpm2_pkcs11")
 	return d, os.MkdirAll(d, 0o700)
 }
-
-var tokenLine = regexp.MustCompile(`(?m)label:\s*` + TokenLabel + `\s*$`)
 
 // makeToken creates the store's primary (a transient "tss2-engine-key"
 // parent, the same SRK TSS2 PEM keys are wrapped under) and the certrenew
