@@ -57,8 +57,9 @@ func (d Dir) ID(uri string) (string, error) {
 	return id, nil
 }
 
-// Write stores data as id's key file, making the directory if needed. An
-// existing file of that id is an error: ids are never reused.
+// Write stores data as id's key file, making the directory if needed. Only
+// the temporary file is created exclusively: a key file of that id already
+// there is replaced, so ids must be fresh (hsm.NewKeyID).
 func (d Dir) Write(id string, data []byte) error {
 	if err := os.MkdirAll(d.Path, 0o700); err != nil {
 		return fmt.Errorf("key dir: %w", err)
