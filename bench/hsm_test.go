@@ -22,6 +22,7 @@ import (
 	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/rs/zerolog"
@@ -159,7 +160,7 @@ func BenchmarkHSMRenewal(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.Cleanup(func() { db.Close() })
-				db.TPM = &nss.TPM2PKCS11{TCTI: "tabrmd:bus_type=session", Store: filepath.Join(dir, "tpm2-pkcs11")}
+				db.TPM = &tpm2pkcs11.Config{TCTI: "tabrmd:bus_type=session", Store: filepath.Join(dir, "tpm2-pkcs11")}
 				st = db
 				if tc.backend == "nss" {
 					// The key must live in the store's own database.

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
@@ -76,7 +76,7 @@ func TestToolbarRenewalTPM(t *testing.T) {
 	tok := &hwToken{
 		config: map[string]any{"tpmDevice": rm.TCTI},
 		env:    rm.Env(),
-		module: nss.DefaultTPM2Module, label: nss.TPM2Token, pin: "4711-tpm-pin",
+		module: tpm2pkcs11.DefaultModule, label: tpm2pkcs11.TokenLabel, pin: "4711-tpm-pin",
 	}
 	u, serial1, serial2, keys1 := toolbarRenewalOnToken(t, tok)
 	keys2 := tokenKeys(t, u, tok)

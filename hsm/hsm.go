@@ -1,10 +1,18 @@
 // Package hsm is the contract between certrenew and the places a private key
-// can live: a TPM 2.0, a PKCS#11 token, or software. It holds only
-// interfaces, request types, URI helpers and sentinel errors; each backend
-// lives in its own package (hsm/soft, ...) and imports only this one.
+// can live: a TPM 2.0, a PKCS#11 token, Windows CNG, an NSS database, or
+// software. It holds only interfaces, request types, URI helpers and
+// sentinel errors; each backend lives in its own package and imports only
+// this one (and the helpers beside it).
 //
-// A key is named by a URI whose scheme picks the backend: "soft:<id>",
-// "tpm:..." or an RFC 7512 "pkcs11:" URI.
+// A key is named by a URI whose scheme picks the backend: "soft:<id>"
+// (hsm/soft), "tpm:<id>" (hsm/tpm), an RFC 7512 "pkcs11:" URI
+// (hsm/pkcs11), "nss:..." (hsm/nsskey) or "cng:<provider>/<container>"
+// (hsm/cng). Every piece of code that makes or uses a key lives under
+// hsm/: besides the backends, the tpm2-pkcs11 bridge that puts a TPM key
+// on a PKCS#11 token for the browsers (hsm/tpm2pkcs11), the NSS softokn
+// binding (hsm/softokn), the key-file directory of soft and tpm
+// (hsm/internal/keydir) and the pkcs11: URI parser (hsm/p11uri). The OS
+// stores (host/store/...) only store certificates and link them to keys.
 package hsm
 
 import (

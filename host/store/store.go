@@ -101,6 +101,33 @@ type Notice struct {
 	Subject string
 }
 
+// Notifier is the hook through which an OS store tells the UI about a
+// question the OS is about to ask; nil tells nobody.
+type Notifier func(Notice)
+
+// OSConfirmsRoot says that the OS will ask the user to confirm c as a root.
+func (n Notifier) OSConfirmsRoot(c *x509.Certificate) {
+	if n != nil {
+		n(Notice{Kind: NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+	}
+}
+
+// Lacking returns the certificates of cas for which has reports false, in
+// order: the ones an OS store has yet to add, and may ask the user about.
+func Lacking(cas []*x509.Certificate, has func(*x509.Certificate) (bool, error)) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, c := range cas {
+		ok, err := has(c)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // ErrNotVerified reports an identity that is installed wrongly or not at all.
 var ErrNotVerified = errors.New("certificate not installed and verified")
 

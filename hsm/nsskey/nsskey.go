@@ -25,7 +25,7 @@ import (
 	"sync"
 
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/internal/softokn"
+	"github.com/certrenew/certrenew/hsm/softokn"
 )
 
 // Scheme is the URI scheme of keys in the NSS database.

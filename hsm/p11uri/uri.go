@@ -56,51 +56,15 @@ func Parse(s string) (*URI, error) {
 	seen := map[string]bool{}
 	if path != "" {
 		for _, attr := range strings.Split(path, ";") {
-			k, v, ok := strings.Cut(attr, "=")
-			if !ok || k == "" {
-				return nil, fmt.Errorf("%w: path attribute %q has no value", ErrMalformed, clip(attr))
-			}
-			k = strings.ToLower(k)
-			if !pathAttrs[k] {
-				return nil, fmt.Errorf("%w: unknown path attribute %q", ErrMalformed, clip(k))
-			}
-			if seen[k] {
-				return nil, fmt.Errorf("%w: attribute %q repeated", ErrMalformed, k)
-			}
-			seen[k] = true
-			val, err := unescape(v)
-			if err != nil {
-				return nil, fmt.Errorf("%w: attribute %q: %v", ErrMalformed, k, err)
-			}
-			if err := u.setPath(k, val); err != nil {
+			if err := u.pathAttr(attr, seen); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if query != "" {
 		for _, attr := range strings.Split(query, "&") {
-			k, v, ok := strings.Cut(attr, "=")
-			if !ok || k == "" {
-				return nil, fmt.Errorf("%w: query attribute has no value", ErrMalformed)
-			}
-			k = strings.ToLower(k)
-			if seen["?"+k] {
-				return nil, fmt.Errorf("%w: attribute %q repeated", ErrMalformed, clip(k))
-			}
-			seen["?"+k] = true
-			val, err := unescape(v)
-			if err != nil {
-				return nil, fmt.Errorf("%w: query attribute %q: %v", ErrMalformed, clip(k), err)
-			}
-			switch k {
-			case "pin-source":
-				u.PINSource = val
-			case "pin-value":
-				u.PINValue = val
-			case "module-path":
-				u.ModulePath = val
-			case "module-name":
-				u.ModuleName = val
+			if err := u.queryAttr(attr, seen); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -108,6 +72,63 @@ func Parse(s string) (*URI, error) {
 		return nil, fmt.Errorf("%w: pin-source and pin-value are mutually exclusive (RFC 7512, Section 2.3)", ErrMalformed)
 	}
 	return u, nil
+}
+
+// pathAttr parses one path attribute into u.
+func (u *URI) pathAttr(attr string, seen map[string]bool) error {
+	k, v, ok := cutAttr(attr)
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: path attribute %q has no value", ErrMalformed, clip(attr))
+	case !pathAttrs[k]:
+		return fmt.Errorf("%w: unknown path attribute %q", ErrMalformed, clip(k))
+	}
+	val, err := once(seen, k, k, v, "attribute")
+	if err != nil {
+		return err
+	}
+	return u.setPath(k, val)
+}
+
+// queryAttr parses one query attribute into u. Its text is never quoted
+// in an error: it may be a pin-value.
+func (u *URI) queryAttr(attr string, seen map[string]bool) error {
+	k, v, ok := cutAttr(attr)
+	if !ok {
+		return fmt.Errorf("%w: query attribute has no value", ErrMalformed)
+	}
+	val, err := once(seen, "?"+k, k, v, "query attribute")
+	if err != nil {
+		return err
+	}
+	// Unknown query attributes are ignored (RFC 7512, Section 2.4).
+	if f, ok := map[string]*string{"pin-source": &u.PINSource, "pin-value": &u.PINValue,
+		"module-path": &u.ModulePath, "module-name": &u.ModuleName}[k]; ok {
+		*f = val
+	}
+	return nil
+}
+
+// once returns attribute k's unescaped value v, refusing a second
+// attribute of that key (path and query attributes have keys of their
+// own); what names the attribute in errors.
+func once(seen map[string]bool, key, k, v, what string) (string, error) {
+	if seen[key] {
+		return "", fmt.Errorf("%w: attribute %q repeated", ErrMalformed, clip(k))
+	}
+	seen[key] = true
+	val, err := unescape(v)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s %q: %v", ErrMalformed, what, clip(k), err)
+	}
+	return val, nil
+}
+
+// cutAttr splits "name=value" into the lower-cased name and the value;
+// ok is false without "=" or without a name.
+func cutAttr(attr string) (k, v string, ok bool) {
+	k, v, ok = strings.Cut(attr, "=")
+	return strings.ToLower(k), v, ok && k != ""
 }
 
 func (u *URI) setPath(k, v string) error {
@@ -145,16 +166,16 @@ func (u *URI) setPath(k, v string) error {
 // String formats u. Every byte of id is percent-encoded, as RFC 7512,
 // Section 2.3 recommends; the PIN value is never written.
 func (u *URI) String() string {
-	var path []string
-	add := func(k, v string) {
+	var path, q []string
+	add := func(list *[]string, k, v string) {
 		if v != "" {
-			path = append(path, k+"="+escape(v))
+			*list = append(*list, k+"="+escape(v))
 		}
 	}
-	add("token", u.Token)
-	add("serial", u.Serial)
-	add("manufacturer", u.Manufacturer)
-	add("model", u.Model)
+	add(&path, "token", u.Token)
+	add(&path, "serial", u.Serial)
+	add(&path, "manufacturer", u.Manufacturer)
+	add(&path, "model", u.Model)
 	if u.SlotID != nil {
 		path = append(path, "slot-id="+strconv.FormatUint(uint64(*u.SlotID), 10))
 	}
@@ -165,17 +186,11 @@ func (u *URI) String() string {
 		}
 		path = append(path, "id="+b.String())
 	}
-	add("object", u.Object)
-	add("type", u.Type)
-	var q []string
-	qadd := func(k, v string) {
-		if v != "" {
-			q = append(q, k+"="+escape(v))
-		}
-	}
-	qadd("module-name", u.ModuleName)
-	qadd("module-path", u.ModulePath)
-	qadd("pin-source", u.PINSource)
+	add(&path, "object", u.Object)
+	add(&path, "type", u.Type)
+	add(&q, "module-name", u.ModuleName)
+	add(&q, "module-path", u.ModulePath)
+	add(&q, "pin-source", u.PINSource)
 	sort.Strings(q)
 	s := "pkcs11:" + strings.Join(path, ";")
 	if len(q) > 0 {

@@ -15,17 +15,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/internal/keydir"
 )
 
 // Scheme is the URI scheme of software keys.
@@ -91,16 +86,11 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, fmt.Errorf("soft: encode: %w", err)
 	}
-	id := req.ID
-	if id == "" {
-		id = hsm.NewKeyID()
-	} else if err := hsm.CheckKeyID(id); err != nil {
+	id, err := keydir.NewID(req.ID)
+	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("soft: key dir: %w", err)
-	}
-	if err := writeExclusive(b.path(id), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+	if err := b.files().Write(id, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
 		return nil, fmt.Errorf("soft: store key: %w", err)
 	}
 	return &Key{uri: Scheme + ":" + id, signer: signer}, nil
@@ -108,16 +98,9 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 
 // Open implements hsm.Backend.
 func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
-	id, err := parseURI(uri)
+	data, err := b.files().Read(uri)
 	if err != nil {
 		return nil, err
-	}
-	data, err := os.ReadFile(b.path(id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("soft: %s: %w", uri, hsm.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("soft: read key: %w", err)
 	}
 	blk, _ := pem.Decode(data)
 	if blk == nil || blk.Type != "PRIVATE KEY" {
@@ -135,82 +118,13 @@ func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
 }
 
 // Delete implements hsm.Backend.
-func (b *Backend) Delete(ctx context.Context, uri string) error {
-	id, err := parseURI(uri)
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(b.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("soft: delete %s: %w", uri, err)
-	}
-	return nil
-}
+func (b *Backend) Delete(ctx context.Context, uri string) error { return b.files().Delete(uri) }
 
 // Reclaim implements hsm.Reclaimer: the key file named by id goes, and a
 // half-written one with it.
-func (b *Backend) Reclaim(ctx context.Context, _, id string) error {
-	if err := hsm.CheckKeyID(id); err != nil {
-		return err
-	}
-	os.Remove(b.path(id) + ".tmp")
-	return b.Delete(ctx, Scheme+":"+id)
-}
+func (b *Backend) Reclaim(ctx context.Context, _, id string) error { return b.files().Reclaim(id) }
 
 // List implements hsm.Lister.
-func (b *Backend) List(ctx context.Context) ([]string, error) {
-	ents, err := os.ReadDir(b.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		if id, ok := strings.CutSuffix(e.Name(), ".key"); ok {
-			out = append(out, Scheme+":"+id)
-		}
-	}
-	return out, nil
-}
+func (b *Backend) List(ctx context.Context) ([]string, error) { return b.files().List() }
 
-func (b *Backend) path(id string) string { return filepath.Join(b.Dir, id+".key") }
-
-func parseURI(uri string) (string, error) {
-	id, ok := strings.CutPrefix(uri, Scheme+":")
-	if !ok {
-		return "", fmt.Errorf("%w: not a soft: URI", hsm.ErrMalformedURI)
-	}
-	if len(id) != 32 {
-		return "", fmt.Errorf("%w: soft key id must be 32 hex digits", hsm.ErrMalformedURI)
-	}
-	if _, err := hex.DecodeString(id); err != nil {
-		return "", fmt.Errorf("%w: soft key id must be hex", hsm.ErrMalformedURI)
-	}
-	return id, nil
-}
-
-// writeExclusive creates path with owner-only permissions and syncs it, so a
-// crash never leaves a half-written key behind a valid name.
-func writeExclusive(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+func (b *Backend) files() keydir.Dir { return keydir.Dir{Path: b.Dir, Scheme: Scheme, Ext: ".key"} }

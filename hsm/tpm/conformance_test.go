@@ -14,20 +14,27 @@ import (
 func TestConformance(t *testing.T) {
 	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
 		sw := hsmtest.StartSWTPM(t)
-		dir := t.TempDir()
-		newBackend := func(t *testing.T) hsm.Backend {
-			b := tpm.NewWithOpener(dir, tpm.DialSocket(sw.Socket))
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
-		return &hsmtest.Env{
-			Backend:      newBackend(t),
-			Restart:      newBackend,
-			RSA:          true,
-			RemoveDevice: func(*testing.T) { sw.Stop() },
-			FillMemory:   func(t *testing.T) func() { return fill(t, sw.Socket) },
-		}
+		e := env(t, tpm.DialSocket(sw.Socket), sw.Stop)
+		e.FillMemory = func(t *testing.T) func() { return fill(t, sw.Socket) }
+		return e
 	})
+}
+
+// env is the suite's environment for a TPM reached through open, whose
+// RemoveDevice is remove; the backends keep their blobs in one directory.
+func env(t *testing.T, open tpm.Opener, remove func()) *hsmtest.Env {
+	dir := t.TempDir()
+	newBackend := func(t *testing.T) hsm.Backend {
+		b := tpm.NewWithOpener(dir, open)
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	return &hsmtest.Env{
+		Backend:      newBackend(t),
+		Restart:      newBackend,
+		RSA:          true,
+		RemoveDevice: func(*testing.T) { remove() },
+	}
 }
 
 // fill loads primary keys from another connection until the TPM reports
@@ -78,18 +85,7 @@ func TestConformanceTabrmd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := t.TempDir()
-		newBackend := func(t *testing.T) hsm.Backend {
-			b := tpm.NewWithOpener(dir, tpm.DialTabrmd(c))
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
-		return &hsmtest.Env{
-			Backend:      newBackend(t),
-			Restart:      newBackend,
-			RSA:          true,
-			RemoveDevice: func(*testing.T) { rm.Stop() },
-		}
+		return env(t, tpm.DialTabrmd(c), rm.Stop)
 	})
 }
 

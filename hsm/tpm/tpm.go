@@ -17,17 +17,13 @@ package tpm
 
 import (
 	"context"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/internal/keydir"
 	keyfile "github.com/foxboron/go-tpm-keyfiles"
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
@@ -155,16 +151,11 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	// No description field: it is a later addition to the TSS2 key format
 	// that tpm2-pkcs11's parser (tpm2_ptool link) rejects.
 	kf := keyfile.NewTPMKey(keyfile.OIDLoadableKey, created.OutPublic, created.OutPrivate)
-	id := req.ID
-	if id == "" {
-		id = hsm.NewKeyID()
-	} else if err := hsm.CheckKeyID(id); err != nil {
+	id, err := keydir.NewID(req.ID)
+	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("tpm: key dir: %w", err)
-	}
-	if err := writeExclusive(b.path(id), kf.Bytes()); err != nil {
+	if err := b.files().Write(id, kf.Bytes()); err != nil {
 		return nil, fmt.Errorf("tpm: store key blob: %w", err)
 	}
 	return newKey(b, Scheme+":"+id, kf)
@@ -173,16 +164,9 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 // Open implements hsm.Backend. It reads the blob; the TPM is first used
 // when the key signs.
 func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
-	id, err := parseURI(uri)
+	data, err := b.files().Read(uri)
 	if err != nil {
 		return nil, err
-	}
-	data, err := os.ReadFile(b.path(id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("tpm: %s: %w", uri, hsm.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tpm: read key blob: %w", err)
 	}
 	kf, err := keyfile.Decode(data)
 	if err != nil {
@@ -193,89 +177,25 @@ func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
 
 // Delete implements hsm.Backend. A TPM key exists only as its wrapped
 // blob, so removing the file destroys it: the TPM keeps no copy.
-func (b *Backend) Delete(ctx context.Context, uri string) error {
-	id, err := parseURI(uri)
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(b.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("tpm: delete %s: %w", uri, err)
-	}
-	return nil
-}
+func (b *Backend) Delete(ctx context.Context, uri string) error { return b.files().Delete(uri) }
 
 // Reclaim implements hsm.Reclaimer: the blob named by id goes (a TPM key
 // exists only as its blob), and a half-written one with it.
-func (b *Backend) Reclaim(ctx context.Context, _, id string) error {
-	if err := hsm.CheckKeyID(id); err != nil {
-		return err
-	}
-	os.Remove(b.path(id) + ".tmp")
-	return b.Delete(ctx, Scheme+":"+id)
-}
+func (b *Backend) Reclaim(ctx context.Context, _, id string) error { return b.files().Reclaim(id) }
 
 // List implements hsm.Lister.
-func (b *Backend) List(ctx context.Context) ([]string, error) {
-	ents, err := os.ReadDir(b.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		if id, ok := strings.CutSuffix(e.Name(), ".tpmkey"); ok {
-			out = append(out, Scheme+":"+id)
-		}
-	}
-	return out, nil
-}
+func (b *Backend) List(ctx context.Context) ([]string, error) { return b.files().List() }
 
 // BlobPath returns the TSS2 PEM file of a key URI (for tpm2_ptool link).
 func (b *Backend) BlobPath(uri string) (string, error) {
-	id, err := parseURI(uri)
+	id, err := b.files().ID(uri)
 	if err != nil {
 		return "", err
 	}
-	return b.path(id), nil
+	return b.files().File(id), nil
 }
 
-func (b *Backend) path(id string) string { return filepath.Join(b.Dir, id+".tpmkey") }
-
-func parseURI(uri string) (string, error) {
-	id, ok := strings.CutPrefix(uri, Scheme+":")
-	if !ok {
-		return "", fmt.Errorf("%w: not a tpm: URI", hsm.ErrMalformedURI)
-	}
-	if len(id) != 32 {
-		return "", fmt.Errorf("%w: tpm key id must be 32 hex digits", hsm.ErrMalformedURI)
-	}
-	if _, err := hex.DecodeString(id); err != nil {
-		return "", fmt.Errorf("%w: tpm key id must be hex", hsm.ErrMalformedURI)
-	}
-	return id, nil
-}
-
-func writeExclusive(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+func (b *Backend) files() keydir.Dir { return keydir.Dir{Path: b.Dir, Scheme: Scheme, Ext: ".tpmkey"} }
 
 // FlushTransient flushes every transient object on the TPM. It is for TPMs
 // reached without a resource manager (swtpm on a socket), where other TPM

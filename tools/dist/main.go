@@ -147,9 +147,9 @@ func BuildHost(root string, t Target, bin, ldflags string) (bool, error) {
 }
 
 // Describe names what t's binary contains, read from its dependency graph
-// under the same GOOS/GOARCH/CGO_ENABLED: key backends (hsm/*, the CNG
-// backend), certificate stores (host/store/*) and whether a cgo PKCS#11
-// binding is linked.
+// under the same GOOS/GOARCH/CGO_ENABLED: key backends (hsm/*),
+// certificate stores (host/store/*) and whether a cgo PKCS#11 binding is
+// linked.
 func Describe(root string, t Target, cgo bool) (string, error) {
 	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./host/cmd/certrenew-host")
 	cmd.Dir, cmd.Env = root, env(t, cgo)
@@ -173,11 +173,14 @@ func describe(t Target, cgo bool, deps []string) string {
 		switch {
 		case strings.HasPrefix(d, mod+"hsm/") && !strings.Contains(d[len(mod+"hsm/"):], "/"):
 			switch name := strings.TrimPrefix(d, mod+"hsm/"); name {
-			case "p11uri", "hsmtest": // helpers, not backends
+			case "p11uri", "hsmtest", "softokn", "tpm2pkcs11": // helpers and bridges, not backends
 			case "pkcs11":
 				if cgo { // without cgo it is the twin that reports itself unavailable
 					keys = append(keys, name)
 				}
+			case "cng":
+				// cng.Register: the only keys CurrentUser\My can link.
+				keys = append(keys, "tpm = cng:platform (Platform Crypto Provider), soft = cng:software (software KSP)")
 			case "tpm":
 				if t.OS != "linux" { // it reaches /dev/tpmrm0 or a socket only
 					name += " (Linux device paths only; unused here)"
@@ -186,9 +189,7 @@ func describe(t Target, cgo bool, deps []string) string {
 			default:
 				keys = append(keys, name)
 			}
-		case d == mod+"host/store/windows":
-			// winstore.Register: the only keys CurrentUser\My can link.
-			keys = append(keys, "tpm = cng:platform (Platform Crypto Provider), soft = cng:software (software KSP)")
+		case d == mod+"host/store/winstore":
 			stores = append(stores, "windows (CurrentUser\\My)")
 		case strings.HasPrefix(d, mod+"host/store/"):
 			stores = append(stores, strings.TrimPrefix(d, mod+"host/store/"))

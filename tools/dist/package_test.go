@@ -247,7 +247,8 @@ func TestRPMContents(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	deps := []string{"fmt", "github.com/certrenew/certrenew/hsm",
-		"github.com/certrenew/certrenew/host/store", "github.com/certrenew/certrenew/host/store/windows", "github.com/google/certtostore"}
+		"github.com/certrenew/certrenew/hsm/cng",
+		"github.com/certrenew/certrenew/host/store", "github.com/certrenew/certrenew/host/store/winstore", "github.com/google/certtostore"}
 	got := describe(Target{"windows", "arm64"}, false, deps)
 	for _, w := range []string{"cgo off", "keys: tpm = cng:platform (Platform Crypto Provider), soft = cng:software (software KSP);", `store: windows (CurrentUser\My)`, "no pkcs11 (needs cgo"} {
 		if !strings.Contains(got, w) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 
 	"github.com/certrenew/certrenew/host/config"
 	"github.com/certrenew/certrenew/host/install"
@@ -18,6 +17,7 @@ import (
 	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/rs/zerolog"
 )
 
@@ -48,11 +48,12 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 // URIs, imported into NSS) remain for builds without it and for keys made
 // before.
 func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
-	tb, err := tpmBackend(paths, s)
+	dev, err := tpm.ParseDevice(s.TPMDevice)
 	if err != nil {
-		return err
+		return fmt.Errorf("config tpmDevice: %w", err)
 	}
-	platformTPM(db, tb, s)
+	tb := dev.Backend(paths.TPMKeyDir())
+	platformTPM(db, tb, dev)
 	keys.Add(soft.New(paths.KeyDir()))
 	if nsskey.Available() {
 		keys.AddAs("soft", nsskey.New(paths.NSSDB))
@@ -78,45 +79,13 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 }
 
 // platformTPM tells the NSS store how to reach TPM keys through tpm2-pkcs11.
-func platformTPM(db store.Store, tb *tpm.Backend, s config.Settings) {
+func platformTPM(db store.Store, tb *tpm.Backend, dev tpm.Device) {
 	n, ok := db.(*nss.DB)
 	if !ok {
 		return
 	}
-	n.TPM = &nss.TPM2PKCS11{TCTI: tcti(s.TPMDevice)}
-	if strings.HasPrefix(s.TPMDevice, "unix:") {
+	n.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI()}
+	if !dev.ResourceManaged() {
 		n.TPM.Reset = tb.FlushTransient
 	}
-}
-
-// tpmBackend reaches the TPM named in the settings: a device, tpm2-abrmd
-// ("tabrmd[:bus_type=session]"), or a socket ("unix:PATH", swtpm) for
-// tests and virtual machines.
-func tpmBackend(paths config.Paths, s config.Settings) (*tpm.Backend, error) {
-	if sock, ok := strings.CutPrefix(s.TPMDevice, "unix:"); ok {
-		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialSocket(sock)), nil
-	}
-	if s.TPMDevice == "tabrmd" || strings.HasPrefix(s.TPMDevice, "tabrmd:") {
-		c, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(strings.TrimPrefix(s.TPMDevice, "tabrmd"), ":"))
-		if err != nil {
-			return nil, fmt.Errorf("config tpmDevice: %w", err)
-		}
-		return tpm.NewWithOpener(paths.TPMKeyDir(), tpm.DialTabrmd(c)), nil
-	}
-	return tpm.New(paths.TPMKeyDir(), s.TPMDevice), nil
-}
-
-// tcti is the TSS TCTI string (tpm2-pkcs11, tpm2-tools) for the configured
-// TPM; "" leaves the TSS default.
-func tcti(device string) string {
-	if sock, ok := strings.CutPrefix(device, "unix:"); ok {
-		return "swtpm:path=" + sock
-	}
-	if device == "tabrmd" || strings.HasPrefix(device, "tabrmd:") {
-		return device
-	}
-	if device != "" {
-		return "device:" + device
-	}
-	return ""
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/certrenew/certrenew/host/config"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/store"
-	winstore "github.com/certrenew/certrenew/host/store/windows"
+	"github.com/certrenew/certrenew/host/store/winstore"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/cng"
 	"github.com/rs/zerolog"
 )
 
@@ -28,7 +29,7 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 // Platform Crypto Provider and "soft" the software KSP; there is no
 // PKCS#11 backend (a smart card reaches Windows through its own KSP).
 func platformKeys(keys *hsm.Registry, db store.Store, paths config.Paths, s config.Settings) error {
-	winstore.Register(keys, winstore.CNG{})
+	cng.Register(keys, cng.CurrentUser{})
 	return nil
 }
 

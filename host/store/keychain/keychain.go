@@ -48,7 +48,7 @@ type Store struct {
 	// Private keys never go there (see InstallIdentity).
 	TempDir string
 	// Notice, if set, is told before macOS asks the user something.
-	Notice func(store.Notice)
+	Notice store.Notifier
 }
 
 var _ store.Store = (*Store)(nil)
@@ -88,17 +88,7 @@ func (s *Store) AddTrustAnchors(ctx context.Context, cas []*x509.Certificate) er
 // ServerPrompts implements store.ServerPrompter: the CAs not yet trusted
 // as roots, for which AddServerTrustAnchors makes macOS ask.
 func (s *Store) ServerPrompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for _, c := range cas {
-		ok, err := s.trusted(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return store.Lacking(cas, func(c *x509.Certificate) (bool, error) { return s.trusted(ctx, c) })
 }
 
 // AddServerTrustAnchors implements store.ServerAnchors, for the CAs an
@@ -111,9 +101,7 @@ func (s *Store) AddServerTrustAnchors(ctx context.Context, cas []*x509.Certifica
 		return err
 	}
 	for _, c := range todo {
-		if s.Notice != nil {
-			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
-		}
+		s.Notice.OSConfirmsRoot(c)
 		err = s.withFile(c.Subject.CommonName+".pem", pemOf(c), func(f string) error {
 			_, err := s.Run.Run(ctx, "add-trusted-cert", "-r", "trustRoot", "-p", "ssl", "-p", "eap", "-p", "IPSec", "-k", s.Keychain, f)
 			return err

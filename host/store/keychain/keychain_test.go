@@ -7,229 +7,20 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/host/store"
-	"software.sslmate.com/src/go-pkcs12"
+	"github.com/certrenew/certrenew/host/store/storetest"
 )
-
-// fakeKeychain answers the security(1) subcommands Store uses, keeping
-// certificates, identities and trust in memory, the way the tool reports
-// them (output formats as printed by macOS 14).
-type fakeKeychain struct {
-	t        *testing.T
-	certs    map[string]*x509.Certificate
-	trusted  map[string]bool     // has trust settings (add-trusted-cert)
-	policies map[string][]string // the -p constraints of those settings
-	ident    map[string]bool
-	calls    []string
-	failWith string // a subcommand that fails
-	tempDir  string // the store's TempDir, checked empty during imports
-}
-
-func newFake(t *testing.T) *fakeKeychain {
-	return &fakeKeychain{t: t, certs: map[string]*x509.Certificate{}, trusted: map[string]bool{}, policies: map[string][]string{}, ident: map[string]bool{}}
-}
-
-func readPEM(f string) (*x509.Certificate, error) {
-	data, err := os.ReadFile(f)
-	if err != nil {
-		return nil, err
-	}
-	b, _ := pem.Decode(data)
-	if b == nil {
-		return nil, errors.New("not PEM")
-	}
-	return x509.ParseCertificate(b.Bytes)
-}
-
-func (f *fakeKeychain) Run(ctx context.Context, args ...string) ([]byte, error) {
-	f.calls = append(f.calls, args[0])
-	if args[0] == f.failWith {
-		return nil, fmt.Errorf("security %s: exit status 1: failed", args[0])
-	}
-	last := args[len(args)-1]
-	switch args[0] {
-	case "find-certificate":
-		var b strings.Builder
-		for h, c := range f.certs {
-			fmt.Fprintf(&b, "SHA-256 hash: %064d\nSHA-1 hash: %s\nkeychain: \"/Users/u/Library/Keychains/login.keychain-db\"\nversion: 512\n", 0, h)
-			if slices.Contains(args, "-p") {
-				b.Write(pemOf(c))
-			}
-		}
-		return []byte(b.String()), nil
-	case "add-certificates", "add-trusted-cert":
-		c, err := readPEM(last)
-		if err != nil {
-			return nil, err
-		}
-		f.certs[Fingerprint(c)] = c
-		if args[0] == "add-trusted-cert" {
-			f.trusted[Fingerprint(c)] = true
-			for i, a := range args {
-				if a == "-p" {
-					f.policies[Fingerprint(c)] = append(f.policies[Fingerprint(c)], args[i+1])
-				}
-			}
-		}
-		return nil, nil
-	case "verify-cert":
-		return nil, f.verify(args[1:])
-	case "import":
-		f.t.Errorf("identity imported from a file: %v", args)
-		return nil, errors.New("security import: no such file")
-	case "find-identity":
-		if slices.Contains(args, "-v") {
-			f.t.Errorf("find-identity -v: validity needs trust settings, which certrenew does not make")
-		}
-		var b strings.Builder
-		b.WriteString("\nPolicy: SSL (client)\n  Matching identities\n")
-		n := 0
-		for h := range f.ident {
-			n++
-			fmt.Fprintf(&b, "  %d) %s \"%s\"\n", n, h, f.certs[h].Subject.CommonName)
-		}
-		fmt.Fprintf(&b, "     %d identities found\n", n)
-		return []byte(b.String()), nil
-	case "delete-identity":
-		if !f.ident[args[2]] {
-			return nil, errors.New("security delete-identity: exit status 44: no identity")
-		}
-		delete(f.ident, args[2])
-		delete(f.certs, args[2])
-		return nil, nil
-	}
-	return nil, fmt.Errorf("fake: unknown %v", args)
-}
-
-// verify is verify-cert: with -r, the chain of the -c certificates (leaf
-// first) must end at one of the -r roots, trusted or not, for the policy
-// -p ssl on the client side (-C) or the server side; without -r the first
-// -c certificate is checked as a root with trust settings (-l).
-func (f *fakeKeychain) verify(args []string) error {
-	var certs, anchors []*x509.Certificate
-	policy, client := "basic", false
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "-c", "-r":
-			c, err := readPEM(args[i+1])
-			if err != nil {
-				return err
-			}
-			if args[i] == "-c" {
-				certs = append(certs, c)
-			} else {
-				anchors = append(anchors, c)
-			}
-			i++
-		case "-p":
-			policy = args[i+1]
-			i++
-		case "-C":
-			client = true
-		}
-	}
-	notTrusted := errors.New("security verify-cert: exit status 1: CSSMERR_TP_NOT_TRUSTED")
-	if len(anchors) == 0 {
-		if !f.trusted[Fingerprint(certs[0])] {
-			return notTrusted
-		}
-		return nil
-	}
-	if policy != "ssl" || !client {
-		return fmt.Errorf("fake: verify-cert %v: want -p ssl -C", args)
-	}
-	roots, inter := x509.NewCertPool(), x509.NewCertPool()
-	for _, c := range anchors {
-		roots.AddCert(c)
-	}
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
-		return notTrusted
-	}
-	return nil
-}
-
-// RunInput is how a private key reaches security import: a pipe at
-// InputPath, no password on the command line, nothing in a file.
-func (f *fakeKeychain) RunInput(ctx context.Context, data []byte, args ...string) ([]byte, error) {
-	f.calls = append(f.calls, args[0])
-	if args[0] == f.failWith {
-		return nil, fmt.Errorf("security %s: exit status 1: failed", args[0])
-	}
-	if args[0] != "import" || args[1] != InputPath {
-		return nil, fmt.Errorf("fake: unknown input command %v", args)
-	}
-	pass := "<none>"
-	for i, a := range args {
-		if a == "-P" && i+1 < len(args) {
-			pass = args[i+1]
-		}
-	}
-	if pass != "" {
-		f.t.Errorf("import passphrase on the command line: %q", pass)
-	}
-	if f.tempDir != "" {
-		if ents, _ := os.ReadDir(f.tempDir); len(ents) != 0 {
-			f.t.Errorf("files in the temporary directory during the import: %v", ents)
-		}
-	}
-	_, c, _, err := pkcs12.DecodeChain(data, pass)
-	if err != nil {
-		return nil, err
-	}
-	f.certs[Fingerprint(c)] = c
-	f.ident[Fingerprint(c)] = true
-	return nil, nil
-}
-
-type softKey struct{ k *ecdsa.PrivateKey }
-
-func (k softKey) URI() string                   { return "soft:test" }
-func (k softKey) PrivateKey() crypto.PrivateKey { return k.k }
-func (k softKey) Public() crypto.PublicKey      { return k.k.Public() }
-func (k softKey) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
-	return k.k.Sign(r, d, o)
-}
-
-func newCert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: isCA, BasicConstraintsValid: true, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-	}
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func identity(t *testing.T, ca *x509.Certificate, caKey crypto.Signer) store.Identity {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	return store.Identity{Nickname: "u", Cert: newCert(t, "u", k.Public(), caKey, ca, false), Key: softKey{k}}
+	return store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", k.Public(), caKey, ca, false), Key: softKey{k}}
 }
 
 func TestRenewSwap(t *testing.T) {
@@ -243,7 +34,7 @@ func TestRenewSwap(t *testing.T) {
 		fk.calls = append(fk.calls, "notice")
 	}}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Root", caKey.Public(), caKey, nil, true)
 	old := identity(t, root, caKey)
 
 	if err := s.InstallIdentity(ctx, old); err != nil {
@@ -291,7 +82,7 @@ func TestRenewSwap(t *testing.T) {
 		t.Errorf("temporary files left: %v", ents)
 	}
 	// Intermediates: added once, untrusted.
-	inter := newCert(t, "Inter", caKey.Public(), caKey, root, true)
+	inter := storetest.Cert(t, "Inter", caKey.Public(), caKey, root, true)
 	for range 2 {
 		if err := s.AddIntermediates(ctx, []*x509.Certificate{inter}); err != nil {
 			t.Fatal(err)
@@ -306,7 +97,7 @@ func TestRenewSwap(t *testing.T) {
 func TestSecretsStayOut(t *testing.T) {
 	ctx := context.Background()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := newCert(t, "Root", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Root", caKey.Public(), caKey, nil, true)
 	id := identity(t, root, caKey)
 	var blob []byte
 	rec := runnerFuncs{
@@ -375,4 +166,74 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A portal's CA goes into the keychain with no trust settings at all (the
+// old code made it a root for every policy, TLS servers included: issue
+// 11); its client identity still verifies, by macOS's verifier with that
+// CA as the only anchor, for TLS client use. Server trust comes only from
+// AddServerTrustAnchors, limited to the ssl, eap and IPSec policies, and
+// announced before macOS asks.
+func TestTrustScope(t *testing.T) {
+	ctx := context.Background()
+	fk := newFake(t)
+	var notices []store.Notice
+	s := &Store{Keychain: "login.keychain", Run: fk, TempDir: t.TempDir(), Notice: func(n store.Notice) {
+		notices = append(notices, n)
+		fk.calls = append(fk.calls, "notice")
+	}}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := storetest.Cert(t, "Portal Root", caKey.Public(), caKey, nil, true)
+	interKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	inter := storetest.Cert(t, "Portal Issuing", interKey.Public(), caKey, root, true)
+	id := identity(t, inter, interKey)
+
+	if p, err := s.Prompts(ctx, []*x509.Certificate{root}); err != nil || len(p) != 0 {
+		t.Fatalf("prompts for a client-only anchor: %v %v", p, err)
+	}
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddIntermediates(ctx, []*x509.Certificate{inter}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InstallIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, id); err != nil {
+		t.Fatalf("client identity under an untrusted root: %v", err)
+	}
+	if len(fk.trusted) != 0 || slices.Contains(fk.calls, "add-trusted-cert") || len(notices) != 0 {
+		t.Fatalf("trust settings made for a portal CA: %v (calls %v, notices %v)", fk.trusted, fk.calls, notices)
+	}
+	// macOS's verifier would refuse a server certificate under it: the
+	// root is no anchor for anything but an explicit -r.
+	if err := fk.verify([]string{"-c", writePEM(t, root), "-L", "-l", "-q"}); err == nil {
+		t.Fatal("the portal's root verifies as a trusted root")
+	}
+
+	fk.calls = nil
+	for range 2 {
+		if err := s.AddServerTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(fk.calls, ","); !strings.Contains(got, "notice,add-trusted-cert") || strings.Count(got, "add-trusted-cert") != 1 {
+		t.Errorf("opt-in calls %s: want one notice then one add-trusted-cert", got)
+	}
+	if got := fk.policies[Fingerprint(root)]; !slices.Equal(got, []string{"ssl", "eap", "IPSec"}) {
+		t.Errorf("server trust for policies %v, want ssl, eap, IPSec only", got)
+	}
+	if len(notices) != 1 || notices[0].Kind != store.NoticeOSConfirmsRoot || notices[0].Subject != "CN=Portal Root" {
+		t.Errorf("notices %+v", notices)
+	}
+}
+
+func writePEM(t *testing.T, c *x509.Certificate) string {
+	t.Helper()
+	f := t.TempDir() + "/c.pem"
+	if err := os.WriteFile(f, pemOf(c), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -7,7 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 
-	"github.com/certrenew/certrenew/internal/softokn"
+	"github.com/certrenew/certrenew/hsm/softokn"
 )
 
 // KeyID is the CKA_ID NSS gives a key it imports: SHA-1 of the EC public

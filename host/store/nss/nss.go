@@ -1,7 +1,7 @@
 // Package nss is the Linux OS store: an NSS shared database (cert9.db,
 // key4.db), as used by Chrome, Chromium, Edge and Brave at ~/.pki/nssdb and
 // by each Firefox profile. NSS itself writes its database: in process
-// through its PKCS#11 module softokn (internal/softokn) where this build
+// through its PKCS#11 module softokn (hsm/softokn) where this build
 // has cgo, and with the NSS tools from libnss3-tools (certutil, pk12util,
 // modutil) for what softokn cannot do (trust settings, module
 // registration) and where it is missing.
@@ -24,7 +24,8 @@ import (
 
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
-	"github.com/certrenew/certrenew/internal/softokn"
+	"github.com/certrenew/certrenew/hsm/softokn"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -36,7 +37,7 @@ type DB struct {
 	Dir string
 	// TPM configures tpm2-pkcs11 for identities whose key is in the TPM;
 	// nil uses tpm2-pkcs11's defaults.
-	TPM *TPM2PKCS11
+	TPM *tpm2pkcs11.Config
 	// Shared are other NSS databases, Firefox profiles (FirefoxProfiles),
 	// in which the PKCS#11 module of a token or TPM key is registered too,
 	// so that browser reaches the key as well. Best effort: a failure
@@ -289,8 +290,10 @@ func (db *DB) RemoveIdentity(ctx context.Context, old store.Identity, keep *stor
 	if err != nil {
 		return err
 	}
-	if err := db.removeTPM(ctx, old.Cert); err != nil {
-		return err
+	// The tpm2-pkcs11 objects (key pair and certificate) of a TPM key; the
+	// TPM blob itself is deleted by the key backend.
+	if err := db.tpm2().Unlink(ctx, kid); err != nil {
+		return tpm2Err("remove TPM key", err)
 	}
 	if err := db.obj.removeKey(ctx, kid); err != nil {
 		return err
@@ -314,7 +317,7 @@ func (db *DB) runWith(ctx context.Context, stdin []byte, extra []*os.File, tool 
 	cmd.ExtraFiles = extra
 	// The tools load every module registered in the database, the TPM's
 	// tpm2-pkcs11 among them: it must reach the same TPM as the host.
-	cmd.Env = append(os.Environ(), db.TPM.env()...)
+	cmd.Env = append(os.Environ(), db.TPM.Env()...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}

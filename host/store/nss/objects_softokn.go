@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/certrenew/certrenew/host/store"
-	"github.com/certrenew/certrenew/internal/softokn"
+	"github.com/certrenew/certrenew/hsm/softokn"
 )
 
 // inproc is objects through softokn, in this process.

@@ -12,6 +12,7 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
 )
@@ -24,11 +25,11 @@ func TestTPMKeysThroughTPM2PKCS11(t *testing.T) {
 	testenv.Need(t, "certutil", "modutil", "tpm2_ptool")
 	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPM(t))
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
-	cfg, err := tpm.ParseTabrmdConfig(strings.TrimPrefix(rm.TCTI, "tabrmd:"))
+	dev, err := tpm.ParseDevice(rm.TCTI)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb := tpm.NewWithOpener(t.TempDir(), tpm.DialTabrmd(cfg))
+	tb := dev.Backend(t.TempDir())
 	bg := context.Background()
 	dir := t.TempDir()
 	db, err := Open(bg, filepath.Join(dir, "nssdb"))
@@ -36,7 +37,7 @@ func TestTPMKeysThroughTPM2PKCS11(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.TPM = &TPM2PKCS11{TCTI: rm.TCTI, Store: filepath.Join(dir, "tpm2-pkcs11")}
+	db.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI(), Store: filepath.Join(dir, "tpm2-pkcs11")}
 	ca := testpki.NewRoot(t, "TPM test CA")
 	if err := db.AddTrustAnchors(bg, []*x509.Certificate{ca.Cert}); err != nil {
 		t.Fatal(err)

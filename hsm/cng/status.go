@@ -1,4 +1,4 @@
-package winstore
+package cng
 
 import (
 	"fmt"

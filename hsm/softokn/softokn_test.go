@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certrenew/certrenew/internal/softokn"
+	"github.com/certrenew/certrenew/hsm/softokn"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
 )

@@ -8,6 +8,10 @@
 // subject shares), a key by its CKA_ID, keys generated inside the database
 // as sensitive and never extractable.
 //
+// It lives under hsm/ because it makes and uses keys: the key backend
+// hsm/nsskey is built on it. The OS store host/store/nss uses its
+// certificate and trust objects, which it pairs with keys by CKA_ID.
+//
 // softokn takes its configuration in the pReserved field of
 // CK_C_INITIALIZE_ARGS ("configdir='sql:DIR' ..."; NSS's
 // lib/softoken/sftkpars.c), and one process can have it initialized once:

@@ -1,4 +1,14 @@
-package winstore
+// Package cng is the Windows key backend: per-user CNG keys in the
+// Microsoft Platform Crypto Provider (the TPM, "cng:platform/CONTAINER")
+// or the Microsoft Software Key Storage Provider ("cng:software/CONTAINER").
+// These are the only keys Windows can link to a certificate in
+// CurrentUser\My, which is the OS store's job (host/store/winstore): this
+// package makes, opens and destroys keys and never touches a certificate.
+//
+// The backend logic runs on every OS over the KSP interface; the real KSP
+// (CurrentUser, ksp_windows.go) uses ncrypt.dll and
+// github.com/google/certtostore, and tests use cngtest.FakeKSP.
+package cng
 
 import (
 	"context"
@@ -24,7 +34,7 @@ const (
 )
 
 // KSP is the slice of CNG the key backend uses, all per user (no machine
-// keys, no elevation). The real one (ksp_windows.go) uses certtostore.
+// keys, no elevation). The real one is CurrentUser (ksp_windows.go).
 type KSP interface {
 	// Available reports whether provider can make keys now (for
 	// Platform: the machine has a TPM the provider can use).
@@ -40,35 +50,36 @@ type KSP interface {
 	Delete(provider, container string) error
 }
 
-// Keys is an hsm.Backend over one CNG provider. Both providers share the
-// "cng" scheme; Register adds one Keys per provider under the names the
-// extension uses. Keys never moves a key to another provider: a renewal
+// Backend is an hsm.Backend over one CNG provider. Both providers share the
+// "cng" scheme; Register adds one Backend per provider under the names the
+// extension uses. Backend never moves a key to another provider: a renewal
 // (GenerateRequest.Near) stays in the old key's provider, and a failing
 // Platform Crypto Provider is an error, not a fallback to software.
-type Keys struct {
+type Backend struct {
 	KSP KSP
 	// Provider is Platform or Software; "" means Software.
 	Provider string
 }
 
 var (
-	_ hsm.Backend       = (*Keys)(nil)
-	_ hsm.Detector      = (*Keys)(nil)
-	_ hsm.HardwareBound = (*Keys)(nil)
+	_ hsm.Backend       = (*Backend)(nil)
+	_ hsm.Detector      = (*Backend)(nil)
+	_ hsm.HardwareBound = (*Backend)(nil)
+	_ hsm.Reclaimer     = (*Backend)(nil)
 )
 
 // Register adds the CNG backends to r under the names the extension and
 // the hello reply use: "tpm" for the Microsoft Platform Crypto Provider
-// and "soft" for the software KSP. These are the only keys InstallIdentity
-// can link to a certificate in CurrentUser\My, so the Windows host
+// and "soft" for the software KSP. These are the only keys winstore's
+// InstallIdentity can link to a certificate in CurrentUser\My, so the Windows host
 // registers nothing else. "auto" then picks "tpm" when the provider is
 // available (hsm.Detector), else "soft".
 func Register(r *hsm.Registry, ksp KSP) {
-	r.AddAs("tpm", &Keys{KSP: ksp, Provider: Platform})
-	r.AddAs("soft", &Keys{KSP: ksp, Provider: Software})
+	r.AddAs("tpm", &Backend{KSP: ksp, Provider: Platform})
+	r.AddAs("soft", &Backend{KSP: ksp, Provider: Software})
 }
 
-func (k *Keys) provider() string {
+func (k *Backend) provider() string {
 	if k.Provider == "" {
 		return Software
 	}
@@ -76,10 +87,10 @@ func (k *Keys) provider() string {
 }
 
 // Present implements hsm.Detector: the provider can make keys.
-func (k *Keys) Present(ctx context.Context) bool { return k.KSP.Available(k.provider()) }
+func (k *Backend) Present(ctx context.Context) bool { return k.KSP.Available(k.provider()) }
 
 // HardwareBound implements hsm.HardwareBound: Platform keys live in the TPM.
-func (k *Keys) HardwareBound() bool { return k.provider() == Platform }
+func (k *Backend) HardwareBound() bool { return k.provider() == Platform }
 
 type key struct {
 	crypto.Signer
@@ -108,11 +119,11 @@ func ParseURI(uri string) (provider, container string, err error) {
 }
 
 // Scheme returns "cng".
-func (k *Keys) Scheme() string { return Scheme }
+func (k *Backend) Scheme() string { return Scheme }
 
 // Generate makes a key in k's provider or, with req.Near, in the provider
 // of that key, so a TPM-bound identity stays TPM-bound.
-func (k *Keys) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, error) {
+func (k *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, error) {
 	p := k.provider()
 	if req.Near != "" {
 		var err error
@@ -124,11 +135,10 @@ func (k *Keys) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, 
 	if alg == "" {
 		alg = hsm.ECDSAP256
 	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	container, err := newContainer(req.ID)
+	if err != nil {
 		return nil, err
 	}
-	container := "certrenew-" + hex.EncodeToString(b[:])
 	s, err := k.KSP.Generate(p, container, alg)
 	if err != nil {
 		return nil, fmt.Errorf("cng: generate in %s: %w", p, err)
@@ -136,8 +146,48 @@ func (k *Keys) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Key, 
 	return key{s, Scheme + ":" + p + "/" + container}, nil
 }
 
+// newContainer names a new key's container: after its GenerateRequest.ID
+// if it has one, so that Reclaim can find it, else at random.
+func newContainer(id string) (string, error) {
+	if id != "" {
+		return "certrenew-" + id, hsm.CheckKeyID(id)
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "certrenew-" + hex.EncodeToString(b[:]), nil
+}
+
+// Reclaim implements hsm.Reclaimer: the key made under id goes. It is
+// looked for in near's provider or, without near, in both: the providers
+// share the "cng" scheme, so the journal's scheme does not say which one
+// made it (a provider that cannot make keys here made none).
+func (k *Backend) Reclaim(ctx context.Context, near, id string) error {
+	if err := hsm.CheckKeyID(id); err != nil {
+		return err
+	}
+	providers := []string{Platform, Software}
+	if near != "" {
+		p, _, err := ParseURI(near)
+		if err != nil {
+			return err
+		}
+		providers = []string{p}
+	}
+	for _, p := range providers {
+		if near == "" && !k.KSP.Available(p) {
+			continue
+		}
+		if err := k.Delete(ctx, Scheme+":"+p+"/certrenew-"+id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Open finds the key named by uri.
-func (k *Keys) Open(ctx context.Context, uri string) (hsm.Key, error) {
+func (k *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
 	p, c, err := ParseURI(uri)
 	if err != nil {
 		return nil, err
@@ -150,7 +200,7 @@ func (k *Keys) Open(ctx context.Context, uri string) (hsm.Key, error) {
 }
 
 // Delete destroys the key; a key already gone is not an error.
-func (k *Keys) Delete(ctx context.Context, uri string) error {
+func (k *Backend) Delete(ctx context.Context, uri string) error {
 	p, c, err := ParseURI(uri)
 	if err != nil {
 		return err

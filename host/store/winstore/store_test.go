@@ -2,23 +2,21 @@ package winstore
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/cng"
+	"github.com/certrenew/certrenew/hsm/cng/cngtest"
 )
 
 // fakeSystem is CurrentUser's stores in memory; linked holds the
@@ -26,13 +24,13 @@ import (
 type fakeSystem struct {
 	stores  map[string]map[string]bool
 	linked  map[string]bool
-	keys    *fakeKSP                           // keys AddLinked can find
+	keys    *cngtest.FakeKSP                   // keys AddLinked can find
 	decline bool                               // the user says No to the root dialog
 	usages  map[string][]asn1.ObjectIdentifier // EKU property of each root
 	log     []string
 }
 
-func newFakeSystem(k *fakeKSP) *fakeSystem {
+func newFakeSystem(k *cngtest.FakeKSP) *fakeSystem {
 	return &fakeSystem{stores: map[string]map[string]bool{My: {}, Root: {}, CA: {}}, linked: map[string]bool{}, keys: k, usages: map[string][]asn1.ObjectIdentifier{}}
 }
 
@@ -62,7 +60,7 @@ func (f *fakeSystem) AddLinked(der []byte) error {
 	if err != nil {
 		return err
 	}
-	if !f.keys.has(c.PublicKey) {
+	if !f.keys.Has(c.PublicKey) {
 		return errors.New("CryptFindCertificateKeyProvInfo: no key")
 	}
 	f.log = append(f.log, "add linked")
@@ -108,82 +106,16 @@ func (f *fakeSystem) Delete(s string, der []byte) error {
 	return nil
 }
 
-type fakeKSP struct {
-	tpm     bool
-	keys    map[string]*ecdsa.PrivateKey // provider/container
-	openErr error                        // Open fails so (a TPM not ready)
-}
-
-func (f *fakeKSP) Available(p string) bool { return p == Software || f.tpm }
-
-func (f *fakeKSP) has(pub crypto.PublicKey) bool {
-	for _, k := range f.keys {
-		if k.PublicKey.Equal(pub) {
-			return true
-		}
-	}
-	return false
-}
-func (f *fakeKSP) Generate(p, c string, alg hsm.Algorithm) (crypto.Signer, error) {
-	if p == Platform && !f.tpm {
-		return nil, fmt.Errorf("%w: no TPM", hsm.ErrUnavailable)
-	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	f.keys[p+"/"+c] = k
-	return k, nil
-}
-func (f *fakeKSP) Open(p, c string) (crypto.Signer, error) {
-	if f.openErr != nil {
-		return nil, f.openErr
-	}
-	k, ok := f.keys[p+"/"+c]
-	if !ok {
-		return nil, hsm.ErrNotFound
-	}
-	return k, nil
-}
-func (f *fakeKSP) Delete(p, c string) error {
-	if _, ok := f.keys[p+"/"+c]; !ok {
-		return hsm.ErrNotFound
-	}
-	delete(f.keys, p+"/"+c)
-	return nil
-}
-
-func cert(t *testing.T, cn string, pub crypto.PublicKey, signer crypto.Signer, parent *x509.Certificate, isCA bool) *x509.Certificate {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: isCA, BasicConstraintsValid: true, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func TestRootNoticeComesFirst(t *testing.T) {
 	ctx := context.Background()
-	sys := newFakeSystem(&fakeKSP{keys: map[string]*ecdsa.PrivateKey{}})
+	sys := newFakeSystem(cngtest.New(false))
 	var notices []store.Notice
 	s := &Store{Sys: sys, Notice: func(n store.Notice) {
 		notices = append(notices, n)
 		sys.log = append(sys.log, "notice")
 	}}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	root := cert(t, "Root One", caKey.Public(), caKey, nil, true)
+	root := storetest.Cert(t, "Root One", caKey.Public(), caKey, nil, true)
 	if p, err := s.Prompts(ctx, []*x509.Certificate{root}); err != nil || len(p) != 1 {
 		t.Fatalf("prompts %v %v", p, err)
 	}
@@ -205,7 +137,7 @@ func TestRootNoticeComesFirst(t *testing.T) {
 	}
 	// The user says No: a clear error, nothing claimed.
 	sys.decline = true
-	other := cert(t, "Root Two", caKey.Public(), caKey, nil, true)
+	other := storetest.Cert(t, "Root Two", caKey.Public(), caKey, nil, true)
 	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{other}); err == nil {
 		t.Error("declined root accepted")
 	}
@@ -216,11 +148,11 @@ func TestRootNoticeComesFirst(t *testing.T) {
 
 func TestRenewSwap(t *testing.T) {
 	ctx := context.Background()
-	ksp := &fakeKSP{keys: map[string]*ecdsa.PrivateKey{}}
-	keys := &Keys{KSP: ksp}
+	ksp := cngtest.New(false)
+	keys := &cng.Backend{KSP: ksp}
 	s := &Store{Sys: newFakeSystem(ksp)}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := cert(t, "CA", caKey.Public(), caKey, nil, true)
+	ca := storetest.Cert(t, "CA", caKey.Public(), caKey, nil, true)
 
 	oldKey, err := keys.Generate(ctx, hsm.GenerateRequest{})
 	if err != nil {
@@ -229,7 +161,7 @@ func TestRenewSwap(t *testing.T) {
 	if !strings.HasPrefix(oldKey.URI(), "cng:software/certrenew-") {
 		t.Errorf("no TPM: key %s", oldKey.URI())
 	}
-	old := store.Identity{Nickname: "u", Cert: cert(t, "u", oldKey.Public(), caKey, ca, false), Key: oldKey}
+	old := store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", oldKey.Public(), caKey, ca, false), Key: oldKey}
 	if err := s.InstallIdentity(ctx, old); err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +179,7 @@ func TestRenewSwap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	renewed := store.Identity{Nickname: "u", Cert: cert(t, "u", newKey.Public(), caKey, ca, false), Key: newKey}
+	renewed := store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", newKey.Public(), caKey, ca, false), Key: newKey}
 	// A certificate with someone else's key is refused before Windows sees it.
 	if err := s.InstallIdentity(ctx, store.Identity{Cert: renewed.Cert, Key: oldKey}); !errors.Is(err, store.ErrNotVerified) {
 		t.Errorf("mismatched key: %v", err)
@@ -292,70 +224,92 @@ func TestRenewSwap(t *testing.T) {
 	}
 }
 
-// TestProviders: each Keys makes keys in its own provider only; a missing
-// or failing TPM is an error, never a software key in its place.
-func TestProviders(t *testing.T) {
+// An identity in My with its key linked does not verify until its chain
+// reaches a trusted root through the installed intermediates.
+func TestUnchainedIdentityDoesNotVerify(t *testing.T) {
 	ctx := context.Background()
-	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
-	platform, software := &Keys{KSP: ksp, Provider: Platform}, &Keys{KSP: ksp, Provider: Software}
-	k, err := platform.Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:platform/") || !hsm.IsHardwareKey(k) {
-		t.Fatalf("platform: %v %v", k, err)
+	ksp := cngtest.New(false)
+	s := &Store{Sys: newFakeSystem(ksp)}
+	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	interKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := storetest.Cert(t, "Root", rootKey.Public(), rootKey, nil, true)
+	inter := storetest.Cert(t, "Issuing CA", interKey.Public(), rootKey, root, true)
+	k, err := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	k, err = software.Generate(ctx, hsm.GenerateRequest{})
-	if err != nil || !strings.HasPrefix(k.URI(), "cng:software/") || hsm.IsHardwareKey(k) {
-		t.Fatalf("software: %v %v", k, err)
+	id := store.Identity{Nickname: "u", Cert: storetest.Cert(t, "u", k.Public(), interKey, inter, false), Key: k}
+	if err := s.InstallIdentity(ctx, id); err != nil {
+		t.Fatal(err)
 	}
-	if k, err := (&Keys{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{}); err != nil || !strings.HasPrefix(k.URI(), "cng:software/") {
-		t.Fatalf("zero Provider: %v %v", k, err)
+	steps := []struct {
+		name string
+		do   func() error
+		ok   bool
+	}{
+		{"no root, no intermediate", func() error { return nil }, false},
+		{"root only", func() error { return s.AddTrustAnchors(ctx, []*x509.Certificate{root}) }, false},
+		{"root and intermediate", func() error { return s.AddIntermediates(ctx, []*x509.Certificate{inter}) }, true},
 	}
-	if !hsm.IsHardwareBackend(platform) || hsm.IsHardwareBackend(software) {
-		t.Error("only the Platform Crypto Provider is hardware")
-	}
-	if !platform.Present(ctx) || !software.Present(ctx) {
-		t.Error("both providers available")
-	}
-
-	ksp.tpm = false
-	before := len(ksp.keys)
-	if platform.Present(ctx) {
-		t.Error("platform present without a TPM")
-	}
-	if _, err := platform.Generate(ctx, hsm.GenerateRequest{}); !errors.Is(err, hsm.ErrUnavailable) {
-		t.Errorf("platform without TPM: %v", err)
-	}
-	// Renewing a TPM key on a machine whose TPM went away fails rather
-	// than silently moving the identity to software.
-	if _, err := software.Generate(ctx, hsm.GenerateRequest{Near: "cng:platform/certrenew-x"}); !errors.Is(err, hsm.ErrUnavailable) {
-		t.Errorf("near platform without TPM: %v", err)
-	}
-	if len(ksp.keys) != before {
-		t.Errorf("a failed TPM generate made %d key(s) elsewhere", len(ksp.keys)-before)
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatal(err)
+		}
+		err := s.VerifyIdentity(ctx, id)
+		if st.ok && err != nil {
+			t.Errorf("%s: %v", st.name, err)
+		}
+		if !st.ok && !errors.Is(err, store.ErrNotVerified) {
+			t.Errorf("%s: verified without a chain (%v)", st.name, err)
+		}
 	}
 }
 
-func TestParseURI(t *testing.T) {
-	for _, bad := range []string{"", "cng:", "cng:platform", "cng:platform/", "cng:other/x", "soft:x", "cng:software/a/b", `cng:software/a\b`} {
-		if _, _, err := ParseURI(bad); !errors.Is(err, hsm.ErrMalformedURI) {
-			t.Errorf("%q: %v", bad, err)
+// Roots go to CurrentUser\Root trusted for TLS client authentication only
+// (the EKU property): no Root-store entry for serverAuth, so a portal's CA
+// never identifies an HTTPS server (issue 11); AddServerTrustAnchors, the
+// organisation's explicit opt-in, adds serverAuth and AddTrustAnchors takes
+// it away again. A root whose property leaves out clientAuth does not make
+// a client identity verify.
+func TestRootTrustLimitedToClientAuth(t *testing.T) {
+	ctx := context.Background()
+	ksp := cngtest.New(false)
+	sys := newFakeSystem(ksp)
+	s := &Store{Sys: sys}
+	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	root := storetest.Cert(t, "Root", rootKey.Public(), rootKey, nil, true)
+	clientAuth := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 2}
+	serverAuth := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	wantUsages := func(step string, want ...asn1.ObjectIdentifier) {
+		t.Helper()
+		if got := sys.usages[string(root.Raw)]; !slices.EqualFunc(got, want, asn1.ObjectIdentifier.Equal) {
+			t.Fatalf("%s: root usages %v, want %v", step, got, want)
 		}
 	}
-	if p, c, err := ParseURI("cng:platform/certrenew-1"); err != nil || p != Platform || c != "certrenew-1" {
-		t.Errorf("%s %s %v", p, c, err)
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
 	}
-}
+	wantUsages("AddTrustAnchors", clientAuth)
+	k, _ := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
+	id := store.Identity{Cert: storetest.Cert(t, "u", k.Public(), rootKey, root, false), Key: k}
+	if err := s.InstallIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
 
-func FuzzParseURI(f *testing.F) {
-	for _, s := range []string{"cng:platform/certrenew-0a", "cng:software/x", "cng:/", "cng:software/a\\b"} {
-		f.Add(s)
+	if err := s.AddServerTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		p, c, err := ParseURI(s)
-		if err != nil {
-			return
-		}
-		if s != Scheme+":"+p+"/"+c {
-			t.Errorf("%q round-trips to %s/%s", s, p, c)
-		}
-	})
+	wantUsages("AddServerTrustAnchors", clientAuth, serverAuth)
+	if err := s.AddTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
+		t.Fatal(err)
+	}
+	wantUsages("AddTrustAnchors after the opt-in", clientAuth)
+
+	sys.usages[string(root.Raw)] = []asn1.ObjectIdentifier{serverAuth}
+	if err := s.VerifyIdentity(ctx, id); !errors.Is(err, store.ErrNotVerified) {
+		t.Errorf("root not trusted for clientAuth, identity verified: %v", err)
+	}
 }

@@ -4,9 +4,12 @@
 // (intermediates), where Chrome, Edge and (with
 // security.enterprise_roots.enabled) Firefox look. Nothing needs elevation.
 //
+// This package only stores certificates and links them to keys: the keys
+// themselves are made, used and destroyed by the CNG key backend, hsm/cng.
+//
 // The store logic here runs on every OS over the System interface; the
-// real System (system_windows.go) calls crypt32 through golang.org/x/sys and
-// github.com/google/certtostore, and tests use a fake.
+// real System (system_windows.go) calls crypt32 through golang.org/x/sys,
+// and tests use a fake.
 package winstore
 
 import (
@@ -78,7 +81,7 @@ type Store struct {
 	// Notice, if set, is told before Windows itself asks the user
 	// something, so the UI can say so first (adding a root to
 	// CurrentUser\Root shows a security warning dialog).
-	Notice func(store.Notice)
+	Notice store.Notifier
 }
 
 var _ store.Store = (*Store)(nil)
@@ -94,17 +97,13 @@ func (s *Store) Name() string { return `windows:CurrentUser\My` }
 // Prompts lists the certificates in cas whose installation as trust
 // anchors makes Windows ask the user: every one not yet in Root.
 func (s *Store) Prompts(ctx context.Context, cas []*x509.Certificate) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for _, c := range cas {
+	return store.Lacking(cas, func(c *x509.Certificate) (bool, error) {
 		ok, err := s.Sys.Has(Root, c.Raw)
 		if err != nil {
-			return nil, fmt.Errorf("winstore: %w", err)
+			return false, fmt.Errorf("winstore: %w", err)
 		}
-		if !ok {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+		return ok, nil
+	})
 }
 
 // AddTrustAnchors adds cas to CurrentUser\Root trusted for TLS client
@@ -127,17 +126,15 @@ func (s *Store) addRoots(ctx context.Context, cas []*x509.Certificate, usages []
 		return err
 	}
 	for _, c := range cas {
-		if !slices.Contains(todo, c) {
-			if err := s.Sys.AddRoot(c.Raw, usages); err != nil {
-				return fmt.Errorf("winstore: trust %s: %w", c.Subject, err)
-			}
-			continue
-		}
-		if s.Notice != nil {
-			s.Notice(store.Notice{Kind: store.NoticeOSConfirmsRoot, Subject: c.Subject.String()})
+		asks := slices.Contains(todo, c)
+		if asks {
+			s.Notice.OSConfirmsRoot(c)
 		}
 		if err := s.Sys.AddRoot(c.Raw, usages); err != nil {
 			return fmt.Errorf("winstore: trust %s: %w", c.Subject, err)
+		}
+		if !asks {
+			continue
 		}
 		// The dialog's "No" makes the add fail on Windows; check anyway.
 		if ok, err := s.Sys.Has(Root, c.Raw); err != nil || !ok {
@@ -158,7 +155,7 @@ func (s *Store) AddIntermediates(ctx context.Context, cas []*x509.Certificate) e
 }
 
 // InstallIdentity adds the certificate to CurrentUser\My linked to its key,
-// which must be a CNG key (this package's Keys).
+// which must be a CNG key (hsm/cng).
 func (s *Store) InstallIdentity(ctx context.Context, id store.Identity) error {
 	if !samePublic(id) {
 		return fmt.Errorf("winstore: %w: key does not match certificate", store.ErrNotVerified)
@@ -192,7 +189,7 @@ func (s *Store) VerifyIdentity(ctx context.Context, id store.Identity) error {
 }
 
 // RemoveIdentity removes old's certificate from My. The key is destroyed
-// by its backend (Keys.Delete), as for every store.
+// by its backend (hsm/cng), as for every store.
 func (s *Store) RemoveIdentity(ctx context.Context, old store.Identity, keep *store.Identity) error {
 	if keep != nil && bytes.Equal(keep.Cert.Raw, old.Cert.Raw) {
 		return nil

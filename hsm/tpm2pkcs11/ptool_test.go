@@ -1,4 +1,4 @@
-package nss
+package tpm2pkcs11
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func logLines(t *testing.T, log string) (pids map[string]bool, args []string) {
 func TestPtoolsOneProcess(t *testing.T) {
 	log := fakePtool(t)
 	store := t.TempDir()
-	c := &TPM2PKCS11{Store: store}
+	c := &Config{Store: store}
 	const pin = "1234-secret"
 	outs, err := c.ptools(context.Background(), pin, []string{"link", "--userpin", "@PIN@"}, []string{"addcert", "x"}, []string{"listobjects"})
 	if err != nil {
@@ -77,7 +77,7 @@ func TestPtoolsOneProcess(t *testing.T) {
 
 func TestPtoolsStopsAtFailure(t *testing.T) {
 	log := fakePtool(t)
-	c := &TPM2PKCS11{Store: t.TempDir()}
+	c := &Config{Store: t.TempDir()}
 	const pin = "1234-secret"
 	outs, err := c.ptools(context.Background(), pin, []string{"link"}, []string{"fail", "@PIN@"}, []string{"addcert"})
 	if err == nil {
@@ -103,7 +103,7 @@ func TestPtoolsStopsAtFailure(t *testing.T) {
 func TestPtoolsResetEach(t *testing.T) {
 	log := fakePtool(t)
 	resets := 0
-	c := &TPM2PKCS11{Store: t.TempDir(), Reset: func() error { resets++; return nil }}
+	c := &Config{Store: t.TempDir(), Reset: func() error { resets++; return nil }}
 	outs, err := c.ptools(context.Background(), "", []string{"objdel", "1"}, []string{"objdel", "2"})
 	if err != nil {
 		t.Fatal(err)

@@ -59,9 +59,10 @@ func find(h windows.Handle, der []byte) (*windows.CertContext, error) {
 	return found, err
 }
 
-// Add adds der to store; Windows shows its root warning dialog here for
-// Root, and the add fails if the user says No.
-func (CurrentUser) Add(store string, der []byte) error {
+// add opens the named store and adds a new context of der to it with
+// disposition (CERT_STORE_ADD_*), after prepare, if any, has acted on the
+// context.
+func add(store string, der []byte, disposition uint32, prepare func(*windows.CertContext) error) error {
 	h, err := open(store)
 	if err != nil {
 		return err
@@ -72,7 +73,33 @@ func (CurrentUser) Add(store string, der []byte) error {
 		return err
 	}
 	defer windows.CertFreeCertificateContext(c)
-	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
+	if prepare != nil {
+		if err := prepare(c); err != nil {
+			return err
+		}
+	}
+	return windows.CertAddCertificateContextToStore(h, c, disposition, nil)
+}
+
+// inStore opens the named store and hands fn der's copy in it, which fn
+// must free; when der is not there, fn is not called and found is false.
+func inStore(store string, der []byte, fn func(*windows.CertContext) error) (found bool, err error) {
+	h, err := open(store)
+	if err != nil {
+		return false, err
+	}
+	defer windows.CertCloseStore(h, 0)
+	c, err := find(h, der)
+	if err != nil || c == nil {
+		return false, err
+	}
+	return true, fn(c)
+}
+
+// Add adds der to store; Windows shows its root warning dialog here for
+// Root, and the add fails if the user says No.
+func (CurrentUser) Add(store string, der []byte) error {
+	return add(store, der, windows.CERT_STORE_ADD_USE_EXISTING, nil)
 }
 
 var procSetProperty = windows.NewLazySystemDLL("crypt32.dll").NewProc("CertSetCertificateContextProperty")
@@ -86,11 +113,6 @@ const certEnhKeyUsagePropID = 9
 // it, so the one dialog Windows shows adds the restricted root. A root in
 // Root already gets the property set on its stored context (no dialog).
 func (CurrentUser) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
-	h, err := open(Root)
-	if err != nil {
-		return err
-	}
-	defer windows.CertCloseStore(h, 0)
 	// The property's value is the encoded CERT_ENHKEY_USAGE, which is
 	// the EKU extension's DER: a SEQUENCE OF OBJECT IDENTIFIER.
 	eku, err := asn1.Marshal(usages)
@@ -104,78 +126,47 @@ func (CurrentUser) AddRoot(der []byte, usages []asn1.ObjectIdentifier) error {
 		}
 		return nil
 	}
-	existing, err := find(h, der)
-	if err != nil {
-		return err
-	}
-	if existing != nil {
+	found, err := inStore(Root, der, func(existing *windows.CertContext) error {
 		defer windows.CertFreeCertificateContext(existing)
 		return setEKU(existing)
-	}
-	c, err := newContext(der)
-	if err != nil {
+	})
+	if err != nil || found {
 		return err
 	}
-	defer windows.CertFreeCertificateContext(c)
-	if err := setEKU(c); err != nil {
-		return err
-	}
-	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_USE_EXISTING, nil)
+	return add(Root, der, windows.CERT_STORE_ADD_USE_EXISTING, setEKU)
 }
 
 // AddLinked links der to the CNG key holding its public key and adds it to
 // My, so browsers offer it and sign with that key.
 func (CurrentUser) AddLinked(der []byte) error {
-	h, err := open(My)
-	if err != nil {
-		return err
-	}
-	defer windows.CertCloseStore(h, 0)
-	c, err := newContext(der)
-	if err != nil {
-		return err
-	}
-	defer windows.CertFreeCertificateContext(c)
-	if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), findKeyFlags, 0); r == 0 {
-		return fmt.Errorf("CryptFindCertificateKeyProvInfo: no private key for this certificate: %w", err)
-	}
-	return windows.CertAddCertificateContextToStore(h, c, windows.CERT_STORE_ADD_REPLACE_EXISTING, nil)
+	return add(My, der, windows.CERT_STORE_ADD_REPLACE_EXISTING, func(c *windows.CertContext) error {
+		if r, _, err := procFindKeyProvInfo.Call(uintptr(unsafe.Pointer(c)), findKeyFlags, 0); r == 0 {
+			return fmt.Errorf("CryptFindCertificateKeyProvInfo: no private key for this certificate: %w", err)
+		}
+		return nil
+	})
 }
 
 // Has reports whether der is in store.
 func (CurrentUser) Has(store string, der []byte) (bool, error) {
-	h, err := open(store)
-	if err != nil {
-		return false, err
-	}
-	defer windows.CertCloseStore(h, 0)
-	c, err := find(h, der)
-	if err != nil || c == nil {
-		return false, err
-	}
-	windows.CertFreeCertificateContext(c)
-	return true, nil
+	return inStore(store, der, func(c *windows.CertContext) error {
+		windows.CertFreeCertificateContext(c)
+		return nil
+	})
 }
 
 // Linked acquires der's private key silently, as a browser would.
 func (CurrentUser) Linked(der []byte) (bool, error) {
-	h, err := open(My)
-	if err != nil {
-		return false, err
-	}
-	defer windows.CertCloseStore(h, 0)
-	c, err := find(h, der)
-	if err != nil || c == nil {
-		return false, err
-	}
-	defer windows.CertFreeCertificateContext(c)
-	var (
-		key      windows.Handle
-		spec     uint32
-		mustFree bool
-	)
-	err = windows.CryptAcquireCertificatePrivateKey(c, windows.CRYPT_ACQUIRE_CACHE_FLAG|windows.CRYPT_ACQUIRE_SILENT_FLAG|windows.CRYPT_ACQUIRE_ONLY_NCRYPT_KEY_FLAG, nil, &key, &spec, &mustFree)
-	if err != nil {
+	var key windows.Handle
+	found, err := inStore(My, der, func(c *windows.CertContext) error {
+		defer windows.CertFreeCertificateContext(c)
+		var (
+			spec     uint32
+			mustFree bool
+		)
+		return windows.CryptAcquireCertificatePrivateKey(c, windows.CRYPT_ACQUIRE_CACHE_FLAG|windows.CRYPT_ACQUIRE_SILENT_FLAG|windows.CRYPT_ACQUIRE_ONLY_NCRYPT_KEY_FLAG, nil, &key, &spec, &mustFree)
+	})
+	if err != nil || !found {
 		return false, err
 	}
 	return key != 0, nil
@@ -183,17 +174,9 @@ func (CurrentUser) Linked(der []byte) (bool, error) {
 
 // Delete removes der from store.
 func (CurrentUser) Delete(store string, der []byte) error {
-	h, err := open(store)
-	if err != nil {
-		return err
-	}
-	defer windows.CertCloseStore(h, 0)
-	c, err := find(h, der)
-	if err != nil || c == nil {
-		return err
-	}
-	// CertDeleteCertificateFromStore frees c.
-	return windows.CertDeleteCertificateFromStore(c)
+	// CertDeleteCertificateFromStore frees the context.
+	_, err := inStore(store, der, windows.CertDeleteCertificateFromStore)
+	return err
 }
 
 // oidClientAuth is id-kp-clientAuth (RFC 5280, Section 4.2.1.12).

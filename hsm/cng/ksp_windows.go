@@ -1,6 +1,6 @@
 //go:build windows
 
-package winstore
+package cng
 
 import (
 	"crypto"
@@ -13,22 +13,19 @@ import (
 )
 
 var (
-	ncrypt           = windows.NewLazySystemDLL("ncrypt.dll")
-	procOpenProvider = ncrypt.NewProc("NCryptOpenStorageProvider")
-	procOpenKey      = ncrypt.NewProc("NCryptOpenKey")
-	procDeleteKey    = ncrypt.NewProc("NCryptDeleteKey")
-	procFreeObject   = ncrypt.NewProc("NCryptFreeObject")
-	procGetProperty  = ncrypt.NewProc("NCryptGetProperty")
+	ncrypt         = windows.NewLazySystemDLL("ncrypt.dll")
+	procFreeObject = ncrypt.NewProc("NCryptFreeObject")
 )
 
 // ncryptSilent is NCRYPT_SILENT_FLAG: never show UI from a host that a
 // browser started without a window.
 const ncryptSilent = 0x40
 
-// CNG is the current user's CNG key storage providers via certtostore.
-type CNG struct{}
+// CurrentUser is the current user's CNG key storage providers, through
+// ncrypt.dll and certtostore.
+type CurrentUser struct{}
 
-var _ KSP = CNG{}
+var _ KSP = CurrentUser{}
 
 func providerName(p string) (string, error) {
 	switch p {
@@ -39,6 +36,8 @@ func providerName(p string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: provider %q", hsm.ErrMalformedURI, p)
 }
+
+var procOpenProvider = ncrypt.NewProc("NCryptOpenStorageProvider")
 
 // openProvider opens p's storage provider; the caller frees the handle.
 func openProvider(p string) (uintptr, error) {
@@ -53,9 +52,11 @@ func openProvider(p string) (uintptr, error) {
 	return prov, nil
 }
 
+var procGetProperty = ncrypt.NewProc("NCryptGetProperty")
+
 // Available reports whether p can make keys: the software KSP opens; the
 // Platform Crypto Provider opens and reports a TPM 2.0 (PCP_PLATFORM_TYPE).
-func (CNG) Available(p string) bool {
+func (CurrentUser) Available(p string) bool {
 	prov, err := openProvider(p)
 	if err != nil {
 		return false
@@ -93,7 +94,7 @@ func withStore(p, container string, fn func(*certtostore.WinCertStore) (crypto.S
 }
 
 // Generate makes a persisted per-user key.
-func (CNG) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, error) {
+func (CurrentUser) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, error) {
 	opts := certtostore.GenerateOpts{Algorithm: certtostore.EC, Size: 256}
 	switch alg {
 	case hsm.ECDSAP256:
@@ -113,9 +114,11 @@ func (CNG) Generate(p, container string, alg hsm.Algorithm) (crypto.Signer, erro
 	})
 }
 
-// probe opens container in p to learn whether it exists: nil, or
-// keyStatus's hsm.ErrNotFound (NTE_BAD_KEYSET only) or hsm.ErrUnavailable.
-func probe(p, container string) error {
+var procOpenKey = ncrypt.NewProc("NCryptOpenKey")
+
+// withKey opens container in p silently and hands its key handle to fn,
+// which must free it; a key that does not open is keyStatus's error.
+func withKey(p, container string, fn func(kh uintptr) error) error {
 	prov, err := openProvider(p)
 	if err != nil {
 		return err
@@ -123,14 +126,23 @@ func probe(p, container string) error {
 	defer procFreeObject.Call(prov)
 	var kh uintptr
 	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, ncryptSilent)
-	if r == 0 {
-		procFreeObject.Call(kh)
+	if err := keyStatus("NCryptOpenKey", uint32(r)); err != nil {
+		return err
 	}
-	return keyStatus("NCryptOpenKey", uint32(r))
+	return fn(kh)
+}
+
+// probe opens container in p to learn whether it exists: nil, or
+// keyStatus's hsm.ErrNotFound (NTE_BAD_KEYSET only) or hsm.ErrUnavailable.
+func probe(p, container string) error {
+	return withKey(p, container, func(kh uintptr) error {
+		procFreeObject.Call(kh)
+		return nil
+	})
 }
 
 // Open finds a persisted per-user key.
-func (CNG) Open(p, container string) (crypto.Signer, error) {
+func (CurrentUser) Open(p, container string) (crypto.Signer, error) {
 	if err := probe(p, container); err != nil {
 		return nil, err
 	}
@@ -144,22 +156,16 @@ func (CNG) Open(p, container string) (crypto.Signer, error) {
 	})
 }
 
+var procDeleteKey = ncrypt.NewProc("NCryptDeleteKey")
+
 // Delete destroys a persisted per-user key (NCryptDeleteKey).
-func (CNG) Delete(p, container string) error {
-	prov, err := openProvider(p)
-	if err != nil {
-		return err
-	}
-	defer procFreeObject.Call(prov)
-	var kh uintptr
-	r, _, _ := procOpenKey.Call(prov, uintptr(unsafe.Pointer(&kh)), uintptr(unsafe.Pointer(windows.StringToUTF16Ptr(container))), 0, ncryptSilent)
-	if err := keyStatus("NCryptOpenKey", uint32(r)); err != nil {
-		return err
-	}
-	// NCryptDeleteKey frees kh on success.
-	if r, _, _ := procDeleteKey.Call(kh, ncryptSilent); r != 0 {
-		procFreeObject.Call(kh)
-		return keyStatus("NCryptDeleteKey", uint32(r))
-	}
-	return nil
+func (CurrentUser) Delete(p, container string) error {
+	return withKey(p, container, func(kh uintptr) error {
+		// NCryptDeleteKey frees kh on success.
+		if r, _, _ := procDeleteKey.Call(kh, ncryptSilent); r != 0 {
+			procFreeObject.Call(kh)
+			return keyStatus("NCryptDeleteKey", uint32(r))
+		}
+		return nil
+	})
 }

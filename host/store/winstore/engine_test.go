@@ -3,7 +3,6 @@ package winstore
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"errors"
 	"slices"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/cng"
+	"github.com/certrenew/certrenew/hsm/cng/cngtest"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/rs/zerolog"
 )
@@ -20,16 +21,16 @@ const password = "correct horse battery staple"
 
 // windowsHost is the engine as the Windows host wires it (Register and
 // Store), over the fake CNG and certificate store.
-func windowsHost(t *testing.T, p *portaltest.Portal, ksp *fakeKSP, policy string) *engine.Engine {
+func windowsHost(t *testing.T, p *portaltest.Portal, ksp *cngtest.FakeKSP, policy string) *engine.Engine {
 	reg := &hsm.Registry{}
-	Register(reg, ksp)
+	cng.Register(reg, ksp)
 	return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: &Store{Sys: newFakeSystem(ksp)},
 		Log: zerolog.Nop(), Roots: p.Roots, KeyPolicy: policy})
 }
 
-func providerKeys(ksp *fakeKSP, p string) int {
+func providerKeys(ksp *cngtest.FakeKSP, p string) int {
 	n := 0
-	for k := range ksp.keys {
+	for k := range ksp.Keys {
 		if strings.HasPrefix(k, p+"/") {
 			n++
 		}
@@ -49,10 +50,10 @@ func TestEveryOfferedBackendInstalls(t *testing.T) {
 		offered []string
 		auto    string // the provider "auto" uses
 	}{
-		{true, []string{"tpm", "soft"}, Platform},
-		{false, []string{"soft"}, Software},
+		{true, []string{"tpm", "soft"}, cng.Platform},
+		{false, []string{"soft"}, cng.Software},
 	} {
-		ksp := &fakeKSP{tpm: tc.tpm, keys: map[string]*ecdsa.PrivateKey{}}
+		ksp := cngtest.New(tc.tpm)
 		eng := windowsHost(t, p, ksp, engine.PolicyAny)
 		got := eng.Backends()
 		if !slices.Equal(got, tc.offered) {
@@ -62,7 +63,7 @@ func TestEveryOfferedBackendInstalls(t *testing.T) {
 			if b != "auto" && !slices.Contains(proto.KeyBackends, b) {
 				t.Errorf("offered %q, which the extension does not know", b)
 			}
-			want := map[string]string{"tpm": Platform, "soft": Software, "auto": tc.auto}[b]
+			want := map[string]string{"tpm": cng.Platform, "soft": cng.Software, "auto": tc.auto}[b]
 			before := providerKeys(ksp, want)
 			user := "u-" + b + map[bool]string{true: "-tpm"}[tc.tpm]
 			p.AddUser(t, user, password)
@@ -90,37 +91,37 @@ func TestHardwareRequiredOnWindows(t *testing.T) {
 		p.AddUser(t, user, password)
 		return eng.Enroll(context.Background(), engine.EnrollRequest{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user), Backend: backend}, nil)
 	}
-	ksp := &fakeKSP{tpm: true, keys: map[string]*ecdsa.PrivateKey{}}
+	ksp := cngtest.New(true)
 	eng := windowsHost(t, p, ksp, engine.PolicyHardwareRequired)
 	if got := eng.Backends(); !slices.Equal(got, []string{"tpm"}) {
 		t.Errorf("offered %v under hardware-required", got)
 	}
-	if _, err := enroll(eng, "hw-auto", "auto"); err != nil || providerKeys(ksp, Platform) != 1 {
-		t.Fatalf("auto with a TPM: %v, %d platform keys", err, providerKeys(ksp, Platform))
+	if _, err := enroll(eng, "hw-auto", "auto"); err != nil || providerKeys(ksp, cng.Platform) != 1 {
+		t.Fatalf("auto with a TPM: %v, %d platform keys", err, providerKeys(ksp, cng.Platform))
 	}
 	if _, err := enroll(eng, "hw-soft", "soft"); !errors.Is(err, hsm.ErrHardwareRequired) {
 		t.Errorf("soft under hardware-required: %v", err)
 	}
 	// The TPM is there but cannot make the key (e.g. locked out).
-	broken := &brokenPlatform{fakeKSP: ksp}
+	broken := &brokenPlatform{FakeKSP: ksp}
 	reg := &hsm.Registry{}
-	Register(reg, broken)
+	cng.Register(reg, broken)
 	eng = engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: &Store{Sys: newFakeSystem(ksp)},
 		Log: zerolog.Nop(), Roots: p.Roots, KeyPolicy: engine.PolicyHardwareRequired})
 	if _, err := enroll(eng, "hw-broken", "auto"); !errors.Is(err, hsm.ErrHardwareRequired) {
 		t.Errorf("failing TPM under hardware-required: %v", err)
 	}
-	if n := providerKeys(ksp, Software); n != 0 {
+	if n := providerKeys(ksp, cng.Software); n != 0 {
 		t.Errorf("%d software key(s) made under hardware-required", n)
 	}
 }
 
 // brokenPlatform has a TPM that is present but fails every key creation.
-type brokenPlatform struct{ *fakeKSP }
+type brokenPlatform struct{ *cngtest.FakeKSP }
 
 func (b *brokenPlatform) Generate(p, c string, alg hsm.Algorithm) (crypto.Signer, error) {
-	if p == Platform {
+	if p == cng.Platform {
 		return nil, errors.Join(hsm.ErrUnavailable, errors.New("TPM_E_LOCKOUT"))
 	}
-	return b.fakeKSP.Generate(p, c, alg)
+	return b.FakeKSP.Generate(p, c, alg)
 }
