@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
 )
@@ -176,7 +177,7 @@ func LastOp(r io.Reader) *proto.DoctorLastOp {
 		case (l.Msg == "enrolled" || l.Msg == "renewed") && l.Op != "":
 			last = &proto.DoctorLastOp{Command: l.Op, CertID: l.CertID, At: l.Time, OK: true}
 		case l.Msg == "request failed" && (l.Command == proto.CmdEnroll || l.Command == proto.CmdRenew):
-			last = &proto.DoctorLastOp{Command: l.Command, At: l.Time, Code: proto.Code(l.Code)}
+			last = &proto.DoctorLastOp{Command: l.Command, At: l.Time, Code: errcode.Code(l.Code)}
 		}
 	}
 	return last

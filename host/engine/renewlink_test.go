@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
@@ -38,7 +39,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	waitExpired(t, c.NotAfter)
 
 	_, err := f.eng.Renew(ctx, c.ID, password, nil)
-	if got := wire.Error(err, "ja"); got.Code != proto.CodeCertExpired || got.Message == "" {
+	if got := wire.Error(err, "ja"); got.Code != errcode.CertExpired || got.Message == "" {
 		t.Fatalf("mTLS renew of an expired cert: %v", err)
 	}
 	if _, err := f.eng.RenewWithToken(ctx, c.ID, password, "", nil); !errors.Is(err, engine.ErrBadInput) {
@@ -46,7 +47,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	}
 	// A token the portal does not know.
 	_, err = f.eng.RenewWithToken(ctx, c.ID, password, "rt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil)
-	if got := wire.Error(err, "en").Code; got != proto.CodeLinkInvalid {
+	if got := wire.Error(err, "en").Code; got != errcode.LinkInvalid {
 		t.Fatalf("unknown token: %s (%v)", got, err)
 	}
 
@@ -74,7 +75,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	// The link is single use.
 	waitExpired(t, res.Cert.NotAfter)
 	_, err = f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
-	if got := wire.Error(err, "en").Code; got != proto.CodeLinkUsed {
+	if got := wire.Error(err, "en").Code; got != errcode.LinkUsed {
 		t.Fatalf("reused token: %s (%v)", got, err)
 	}
 	assertNoJournal(t, f)
@@ -111,7 +112,7 @@ func TestEnrollWithLinkToken(t *testing.T) {
 	c := f.enroll(t, "fay")
 	tok := f.portal.RenewalToken(t, "fay", c.Serial, 0)
 	_, err := f.eng.Enroll(ctx, proto.EnrollParams{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
-	if got := wire.Error(err, "ja"); got.Code != proto.CodeLinkCertRequired || got.Message == "" {
+	if got := wire.Error(err, "ja"); got.Code != errcode.LinkCertRequired || got.Message == "" {
 		t.Fatalf("enroll with the link of a valid certificate: %v", err)
 	}
 	waitExpired(t, c.NotAfter)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/host/wire"
 	"github.com/certrenew/certrenew/portal/ca"
@@ -67,7 +67,7 @@ func TestRenewRefusesUnlinkedNewRoot(t *testing.T) {
 	}
 	f.portal.ReloadCA(t)
 	_, err := f.eng.Renew(ctx, c.ID, password, nil)
-	if got := wire.Error(err, "en").Code; got != proto.CodeBadResponse {
+	if got := wire.Error(err, "en").Code; got != errcode.BadResponse {
 		t.Fatalf("unlinked root: %s (%v)", got, err)
 	}
 	if err := f.db.VerifyIdentity(ctx, oldID); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
@@ -54,9 +55,9 @@ func enroll(t *testing.T, p *portaltest.Portal, code string) (*x509.Certificate,
 	return r.Certs[0], key
 }
 
-func wantProblem(t *testing.T, r *portaltest.Response, status int, code string) {
+func wantProblem(t *testing.T, r *portaltest.Response, status int, code errcode.Code) {
 	t.Helper()
-	if r.Status != status || r.Problem != code {
+	if r.Status != status || r.Problem != string(code) {
 		t.Fatalf("got %d %q (%s); want %d %q", r.Status, r.Problem, r.Body, status, code)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
@@ -93,7 +94,7 @@ func TestEnroll(t *testing.T) {
 	// Same invitation again while the certificate is held: refused, the
 	// certificate is renewed instead (see TestSameInvitationAgain).
 	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), strings.ToLower(code)), nil)
-	wantProblem(t, r, http.StatusForbidden, est.CodeAlreadyEnrolled)
+	wantProblem(t, r, http.StatusForbidden, errcode.AlreadyEnrolled)
 }
 
 func TestEnrollBodyForms(t *testing.T) {
@@ -129,16 +130,16 @@ func TestEnrollRefusals(t *testing.T) {
 		name, user, pw string
 		csr            []byte
 		status         int
-		code           string
+		code           errcode.Code
 	}{
-		{"wrong password", alice, "nope-nope-nope", csr(code), 401, est.CodeBadPassword},
-		{"unknown user", "mallory", alicePw, csr(code), 401, est.CodeBadPassword},
-		{"no credentials", "", "", csr(code), 401, est.CodeBadPassword},
-		{"wrong invitation", alice, alicePw, csr("ABCD-EFGH-JKLM-NPQR"), 403, est.CodeBadInvitation},
-		{"someone else's invitation", alice, alicePw, csr(bobCode), 403, est.CodeBadInvitation},
-		{"no challengePassword", alice, alicePw, csr(""), 403, est.CodeBadInvitation},
-		{"subject of another user", alice, alicePw, portaltest.CSR(t, newKey(t), cn("bob"), code), 400, est.CodeBadRequest},
-		{"garbage", alice, alicePw, []byte("not a csr"), 400, est.CodeBadRequest},
+		{"wrong password", alice, "nope-nope-nope", csr(code), 401, errcode.BadPassword},
+		{"unknown user", "mallory", alicePw, csr(code), 401, errcode.BadPassword},
+		{"no credentials", "", "", csr(code), 401, errcode.BadPassword},
+		{"wrong invitation", alice, alicePw, csr("ABCD-EFGH-JKLM-NPQR"), 403, errcode.BadInvitation},
+		{"someone else's invitation", alice, alicePw, csr(bobCode), 403, errcode.BadInvitation},
+		{"no challengePassword", alice, alicePw, csr(""), 403, errcode.BadInvitation},
+		{"subject of another user", alice, alicePw, portaltest.CSR(t, newKey(t), cn("bob"), code), 400, errcode.BadRequest},
+		{"garbage", alice, alicePw, []byte("not a csr"), 400, errcode.BadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := p.Post(t, "simpleenroll", tc.user, tc.pw, tc.csr, nil)
@@ -158,7 +159,7 @@ func TestInvitationConflict(t *testing.T) {
 	first, _ := enroll(t, p, code)
 	second := p.Invite(t, alice)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), second), nil)
-	wantProblem(t, r, 403, est.CodeInvitationConflict)
+	wantProblem(t, r, 403, errcode.InvitationConflict)
 	// Once the old certificate is revoked, the new invitation works.
 	if err := p.Admin.Revoke(context.Background(), first.SerialNumber.Text(16)); err != nil {
 		t.Fatal(err)
@@ -212,13 +213,13 @@ func TestReenrollRefusals(t *testing.T) {
 		csr            []byte
 		client         bool
 		status         int
-		code           string
+		code           errcode.Code
 	}{
-		{"no client cert", alice, alicePw, good(), false, 403, est.CodeClientCertRequired},
-		{"wrong password", alice, "wrong-password", good(), true, 401, est.CodeBadPassword},
-		{"other user's basic auth", "bob", "bob-secret-pw", good(), true, 401, est.CodeBadPassword},
-		{"same key", alice, alicePw, portaltest.CSR(t, oldKey, cn(alice), ""), true, 400, est.CodeKeyReuse},
-		{"subject mismatch", alice, alicePw, portaltest.CSR(t, newKey(t), cn("alice2"), ""), true, 400, est.CodeBadRequest},
+		{"no client cert", alice, alicePw, good(), false, 403, errcode.ClientCertRequired},
+		{"wrong password", alice, "wrong-password", good(), true, 401, errcode.BadPassword},
+		{"other user's basic auth", "bob", "bob-secret-pw", good(), true, 401, errcode.BadPassword},
+		{"same key", alice, alicePw, portaltest.CSR(t, oldKey, cn(alice), ""), true, 400, errcode.KeyReuse},
+		{"subject mismatch", alice, alicePw, portaltest.CSR(t, newKey(t), cn("alice2"), ""), true, 400, errcode.BadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,13 +237,13 @@ func TestReenrollRefusals(t *testing.T) {
 	t.Run("reissue denied", func(t *testing.T) {
 		p.SetReissue(t, alice, false)
 		defer p.SetReissue(t, alice, true)
-		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeReissueNotAllowed)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, errcode.ReissueNotAllowed)
 	})
 	t.Run("revoked", func(t *testing.T) {
 		if err := p.Admin.Revoke(context.Background(), old.SerialNumber.Text(16)); err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeCertRevoked)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, errcode.CertRevoked)
 	})
 	t.Run("cert from another CA", func(t *testing.T) {
 		other := portaltest.Start(t)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
@@ -89,7 +90,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.sameOrigin(r) || !loginCSRFOK(r) {
 		log.Warn().Msg("login refused: cross-origin or no CSRF token")
-		page(http.StatusForbidden, "csrf", "")
+		page(http.StatusForbidden, string(errcode.FormExpired), "")
 		return
 	}
 	id, pw := r.PostFormValue("user"), r.PostFormValue("password")
@@ -129,7 +130,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &busy):
 		log.Warn().Bool("key", busy.Key).Msg("login refused: busy")
 		w.Header().Set("Retry-After", busy.RetryAfterSeconds())
-		page(http.StatusServiceUnavailable, "busy", id)
+		page(http.StatusServiceUnavailable, "login_busy", id)
 		return
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away while it waited.
