@@ -205,7 +205,7 @@ var table = map[Code]entry{
 	NotRenewable: {
 		en:   "This certificate cannot be renewed from a link (revoked or already renewed).",
 		ja:   "この証明書はリンクから更新できません（失効済みまたは更新済み）。",
-		page: "not_renewable",
+		page: string(NotRenewable), // the state is named as the code.
 	},
 	LoginNeeded: {
 		page: "relogin",

@@ -35,7 +35,7 @@ func NewProblem(code errcode.Code, detail string) *Problem {
 }
 
 // WriteError is the one place errors become HTTP responses. A *Problem is
-// sent as is; anything else is logged and sent as a bare "internal".
+// sent as is; anything else is logged and sent as a bare errcode.Internal.
 func WriteError(w http.ResponseWriter, log zerolog.Logger, err error) {
 	var p *Problem
 	if !errors.As(err, &p) {
