@@ -2,12 +2,11 @@ package errcode
 
 import (
 	"go/ast"
+	"go/build"
 	"go/parser"
 	"go/token"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -16,16 +15,13 @@ import (
 // the table is caught.
 func declaredInSource(t *testing.T) map[Code]string {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
+	pkg, err := build.ImportDir(".", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[Code]string{}
 	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
+	for _, name := range pkg.GoFiles {
 		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
 			t.Fatal(err)
