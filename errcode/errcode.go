@@ -89,13 +89,16 @@ const (
 	// NotIssued: the issued lookup found no certificate for the key, and none will ever be issued for it (it is refused from now on).
 	NotIssued Code = "not_issued"
 
-	// Codes the extension raises itself, about reaching the host.
+	// Codes the extension and its UI raise themselves, where no host answers.
 	HostMissing      Code = "host_missing"
 	HostForbidden    Code = "host_forbidden"
 	HostDisconnected Code = "host_disconnected"
 	HostFailed       Code = "host_failed"
 	// NoExtension: the UI runs outside the extension.
 	NoExtension Code = "not_in_extension"
+	// LinkNotHeld: app.html#link=NONCE names a renewal link the worker no
+	// longer holds (it was used, or the browser restarted).
+	LinkNotHeld Code = "link_not_held"
 
 	// Codes of the portal's pages (the renewal link's token endpoint, its error page).
 	// LinkOtherUser: the renewal link was made for another user ID.

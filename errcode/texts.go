@@ -199,6 +199,10 @@ var table = map[Code]entry{
 		en: "This page works only inside the certrenew browser extension.",
 		ja: "このページは certrenew 拡張機能の中でのみ動作します。",
 	},
+	LinkNotHeld: {
+		en: "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
+		ja: "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
+	},
 	LinkOtherUser: {
 		page: "other_user",
 	},

@@ -14,12 +14,12 @@ import (
 	"github.com/certrenew/certrenew/host/proto"
 )
 
-// ownCodes are the codes the extension raises itself, never the host: the
+// ownCodes are the codes the extension and this UI raise, never the host: the
 // UI says them in the user's language with errcode's texts, whatever
 // English the worker sent with them.
 var ownCodes = map[errcode.Code]bool{
 	errcode.HostMissing: true, errcode.HostForbidden: true, errcode.HostDisconnected: true,
-	errcode.HostFailed: true, errcode.NoExtension: true,
+	errcode.HostFailed: true, errcode.NoExtension: true, errcode.LinkNotHeld: true,
 }
 
 // Strings is the table of UI texts for one language. Functions take the

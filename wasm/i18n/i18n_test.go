@@ -28,7 +28,7 @@ func TestTablesComplete(t *testing.T) {
 				t.Errorf("%s: no name for step %s", s.Lang, st)
 			}
 		}
-		for _, c := range []errcode.Code{errcode.HostMissing, errcode.HostForbidden, errcode.HostDisconnected, errcode.HostFailed, errcode.NoExtension} {
+		for _, c := range []errcode.Code{errcode.HostMissing, errcode.HostForbidden, errcode.HostDisconnected, errcode.HostFailed, errcode.NoExtension, errcode.LinkNotHeld} {
 			if m := s.Message(&proto.Error{Code: c, Message: "worker text"}); m == "" || m == "worker text" || m == errcode.Message(errcode.Internal, s.Lang) {
 				t.Errorf("%s: no message for %s: %q", s.Lang, c, m)
 			}

@@ -14,8 +14,7 @@ import (
 func (r *Root) onLink(l *bridge.Link) {
 	r.linkNonce = ""
 	if l == nil {
-		// app.html#link=NONCE names a link the worker no longer holds.
-		r.showError(&proto.Error{Code: errcode.LinkExpired, Message: r.s.More().LinkExpired}, screenList)
+		r.showError(&proto.Error{Code: errcode.LinkNotHeld}, screenList)
 		return
 	}
 	r.link = l
