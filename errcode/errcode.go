@@ -32,7 +32,6 @@ type Code string
 // (texts.go), and the tests of host/wire, portal/est and portal/web that
 // each is carried and explained on their side.
 const (
-
 	// Requests and the host itself.
 	BadRequest         Code = "bad_request"
 	VersionMismatch    Code = "version_mismatch"
@@ -49,7 +48,8 @@ const (
 	BackendUnavailable Code = "backend_unavailable"
 	// HardwareRequired: policy demands a TPM or token key and there is none.
 	HardwareRequired Code = "hardware_required"
-	// BackendNotAllowed: the organisation's policy does not allow the key storage asked for.
+	// BackendNotAllowed: the organisation's policy does not allow the key
+	// storage asked for.
 	BackendNotAllowed Code = "backend_not_allowed"
 	StoreFailed       Code = "store_failed"
 	UserCancelled     Code = "user_cancelled"
@@ -63,30 +63,42 @@ const (
 	InvitationExpired   Code = "invitation_expired"
 	InvitationExhausted Code = "invitation_exhausted"
 	InvitationRevoked   Code = "invitation_revoked"
-	// AlreadyEnrolled: simpleenroll with an invitation while the user still holds a valid certificate from it; renew that one instead.
+	// AlreadyEnrolled: simpleenroll with an invitation while the user still
+	// holds a valid certificate from it; renew that one instead.
 	AlreadyEnrolled Code = "already_enrolled"
-	// TooManyAttempts: the user ID or the client address is locked out after repeated password failures (web login and EST alike).
+	// TooManyAttempts: the user ID or the client address is locked out after
+	// repeated password failures (web login and EST alike).
 	TooManyAttempts Code = "too_many_attempts"
 	// AccountDisabled: the administrator disabled the account.
 	AccountDisabled Code = "account_disabled"
-	// ServerBusy: the portal's password checks are at capacity; nothing was counted, retry after the Retry-After header's seconds.
+	// ServerBusy: the portal's password checks are at capacity; nothing was
+	// counted, retry after the Retry-After header's seconds.
 	ServerBusy Code = "server_busy"
-	// CertExpired: an expired certificate tried simplereenroll; it can be renewed only through a renewal link.
+	// CertExpired: an expired certificate tried simplereenroll; it can be
+	// renewed only through a renewal link.
 	CertExpired Code = "cert_expired"
-	// CertRevoked: the certificate to renew (or the one a renewal link is bound to) is revoked; enroll anew with a new invitation code.
+	// CertRevoked: the certificate to renew (or the one a renewal link is
+	// bound to) is revoked; enroll anew with a new invitation code.
 	CertRevoked Code = "cert_revoked"
+	// Renewal-link refusals (EST redemption and the token endpoint).
 	LinkInvalid Code = "link_invalid"
 	LinkExpired Code = "link_expired"
 	LinkUsed    Code = "link_used"
-	// LinkCertRequired: a renewal link of a certificate that is still valid was redeemed without that certificate over mutual TLS; the password and the link are enough only once it has expired.
+	// LinkCertRequired: a renewal link of a certificate that is still valid
+	// was redeemed without that certificate over mutual TLS; the password and
+	// the link are enough only once it has expired.
 	LinkCertRequired Code = "link_cert_required"
-	// KeyRefused: a request for a key that a lookup declared never issued, or that has a certificate already (see docs/renewal.md); renewing again makes a new key.
+	// KeyRefused: a request for a key that a lookup declared never issued, or
+	// that has a certificate already (see docs/renewal.md); renewing again
+	// makes a new key.
 	KeyRefused Code = "key_refused"
 
-	// Refusals certrenew-portal sends that mean the host erred, or that the host handles itself.
+	// Refusals certrenew-portal sends that mean the host erred, or that the
+	// host handles itself.
 	ClientCertRequired Code = "client_cert_required"
 	KeyReuse           Code = "key_reuse"
-	// NotIssued: the issued lookup found no certificate for the key, and none will ever be issued for it (it is refused from now on).
+	// NotIssued: the issued lookup found no certificate for the key, and none
+	// will ever be issued for it (it is refused from now on).
 	NotIssued Code = "not_issued"
 
 	// Codes the extension and its UI raise themselves, where no host answers.
@@ -100,7 +112,9 @@ const (
 	// longer holds (it was used, or the browser restarted).
 	LinkNotHeld Code = "link_not_held"
 
-	// Codes of the portal's pages (the renewal link's token endpoint, its error page).
+	// Codes of the portal's pages only: the renewal link's token endpoint
+	// answers them to renew.js; the error and login pages show them.
+
 	// LinkOtherUser: the renewal link was made for another user ID.
 	LinkOtherUser Code = "link_other_user"
 	// NotRenewable: the link's certificate was revoked or renewed another way.
