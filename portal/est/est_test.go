@@ -9,11 +9,17 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/est"
@@ -311,5 +317,45 @@ func TestLogHasNoSecrets(t *testing.T) {
 		if strings.Contains(string(log), secret) {
 			t.Fatalf("log contains a secret")
 		}
+	}
+}
+
+// Every declared code the portal sends goes out as itself, with errcode's
+// status and title, and the README's table of errors lists it with that
+// status (and lists nothing else).
+func TestEveryProblemCodeSentAndDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[errcode.Code]int{}
+	for _, row := range regexp.MustCompile("(?m)^\\| (\\d{3}) \\| (.+?) \\|").FindAllSubmatch(readme, -1) {
+		status, _ := strconv.Atoi(string(row[1]))
+		for _, c := range regexp.MustCompile("`([a-z_]+)`").FindAllSubmatch(row[2], -1) {
+			documented[errcode.Code(c[1])] = status
+		}
+	}
+	n := 0
+	for _, c := range errcode.Declared() {
+		status, title, ok := errcode.Problem(c)
+		if !ok {
+			if _, listed := documented[c]; listed {
+				t.Errorf("README lists %s, which the portal never sends", c)
+			}
+			continue
+		}
+		n++
+		w := httptest.NewRecorder()
+		est.WriteError(w, zerolog.Nop(), est.NewProblem(c, ""))
+		var body est.Problem
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != status || body.Code != c || body.Title != title {
+			t.Errorf("%s: sent %d %+v (%v), want %d %q", c, w.Code, body, err, status, title)
+		}
+		if documented[c] != status {
+			t.Errorf("%s: README says status %d, errcode %d", c, documented[c], status)
+		}
+	}
+	if n != len(documented) || n < 20 {
+		t.Errorf("%d problem codes, %d in the README", n, len(documented))
 	}
 }
