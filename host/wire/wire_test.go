@@ -8,36 +8,6 @@ import (
 	"github.com/certrenew/certrenew/host/est"
 )
 
-// Every refusal certrenew-portal sends keeps its own code on the wire (not
-// server_rejected) and has a message in both languages.
-func TestPortalCodes(t *testing.T) {
-	for _, tc := range []struct {
-		status int
-		code   errcode.Code
-		want   errcode.Code
-	}{
-		{403, "already_enrolled", errcode.AlreadyEnrolled},
-		{429, "too_many_attempts", errcode.TooManyAttempts},
-		{403, "cert_revoked", errcode.CertRevoked},
-		{403, "account_disabled", errcode.AccountDisabled},
-		{403, "invitation_exhausted", errcode.InvitationExhausted},
-		{403, "cert_expired", errcode.CertExpired},
-		{503, "server_busy", errcode.ServerBusy},
-		{403, "link_cert_required", errcode.LinkCertRequired},
-		{401, "something_new", errcode.BadPassword},
-		{403, "something_new", errcode.ServerRejected},
-	} {
-		err := fmt.Errorf("renew: %w", &est.ServerError{Status: tc.status, Code: tc.code})
-		en, ja := Error(err, "en"), Error(err, "ja")
-		if en.Code != tc.want || ja.Code != tc.want {
-			t.Errorf("%d %s: %s/%s, want %s", tc.status, tc.code, en.Code, ja.Code, tc.want)
-		}
-		if en.Message == ja.Message || en.Message == errcode.Message(errcode.Internal, "en") {
-			t.Errorf("%s: messages en %q ja %q", tc.code, en.Message, ja.Message)
-		}
-	}
-}
-
 // Every code the portal's EST server can send (every declared code with a
 // problem form) reaches the UI as a code with texts, and as
 // server_rejected only those that mean the host itself sent something
@@ -69,5 +39,35 @@ func TestEveryPortalCodeMapped(t *testing.T) {
 	}
 	if n < 20 {
 		t.Fatalf("only %d problem codes declared", n)
+	}
+}
+
+// Every refusal certrenew-portal sends keeps its own code on the wire (not
+// server_rejected) and has a message in both languages.
+func TestPortalCodes(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   errcode.Code
+		want   errcode.Code
+	}{
+		{403, "already_enrolled", errcode.AlreadyEnrolled},
+		{429, "too_many_attempts", errcode.TooManyAttempts},
+		{403, "cert_revoked", errcode.CertRevoked},
+		{403, "account_disabled", errcode.AccountDisabled},
+		{403, "invitation_exhausted", errcode.InvitationExhausted},
+		{403, "cert_expired", errcode.CertExpired},
+		{503, "server_busy", errcode.ServerBusy},
+		{403, "link_cert_required", errcode.LinkCertRequired},
+		{401, "something_new", errcode.BadPassword},
+		{403, "something_new", errcode.ServerRejected},
+	} {
+		err := fmt.Errorf("renew: %w", &est.ServerError{Status: tc.status, Code: tc.code})
+		en, ja := Error(err, "en"), Error(err, "ja")
+		if en.Code != tc.want || ja.Code != tc.want {
+			t.Errorf("%d %s: %s/%s, want %s", tc.status, tc.code, en.Code, ja.Code, tc.want)
+		}
+		if en.Message == ja.Message || en.Message == errcode.Message(errcode.Internal, "en") {
+			t.Errorf("%s: messages en %q ja %q", tc.code, en.Message, ja.Message)
+		}
 	}
 }

@@ -189,7 +189,8 @@ func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, tt
 
 // CheckRenewalLink returns link id if userID may mint a token for it now:
 // store.ErrNotFound, renewlink.Check's errors or ErrNotRenewable (the
-// certificate was revoked or renewed another way) otherwise. The link page uses it to explain a link without JavaScript.
+// certificate was revoked or renewed another way) otherwise. The link page
+// uses it to explain a link without JavaScript.
 func (a *Admin) CheckRenewalLink(ctx context.Context, userID, id string) (store.RenewalLink, error) {
 	l, err := a.Store.RenewalLink(ctx, id)
 	if err != nil {
