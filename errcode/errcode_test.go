@@ -5,6 +5,9 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"testing"
@@ -118,5 +121,30 @@ func TestFromPortal(t *testing.T) {
 		if _, ok := FromPortal(c); ok {
 			t.Errorf("%s is not a problem code", c)
 		}
+	}
+}
+
+// The extension's scripts, which cannot import this package, raise only
+// declared codes.
+func TestExtensionRaisesDeclaredCodes(t *testing.T) {
+	files, err := filepath.Glob("../extension/*.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no extension scripts: %v", err)
+	}
+	n := 0
+	for _, name := range files {
+		js, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`\bcode: "([a-z_]+)"`).FindAllSubmatch(js, -1) {
+			n++
+			if _, ok := table[Code(m[1])]; !ok {
+				t.Errorf("%s raises %q, which is not declared", name, m[1])
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("only %d codes found in the extension's scripts", n)
 	}
 }
