@@ -61,7 +61,6 @@ var messages = map[string][2]string{
 	"login":               {"Log in", "ログイン"},
 	"user":                {"User ID", "ユーザーID"},
 	"password":            {"Password", "パスワード"},
-	"bad_login":           {"The user ID or password is incorrect.", "ユーザーIDまたはパスワードが正しくありません。"},
 	"disabled":            {"This account is disabled. Ask your administrator.", "このアカウントは無効になっています。管理者にお問い合わせください。"},
 	"locked":              {"Too many failed attempts. Try again later.", "失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。"},
 	"too_many_links":      {"You have too many renewal URLs that are still open. Use one of them, or wait until they expire.", "未使用の更新用URLが多すぎます。いずれかを使用するか、期限切れになるまでお待ちください。"},

@@ -96,7 +96,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	id, pw := r.PostFormValue("user"), r.PostFormValue("password")
 	if !limit.ValidUserID(id) {
 		log.Info().Int("user_len", len(id)).Msg("login failed: malformed user ID")
-		page(http.StatusUnauthorized, "bad_login", "")
+		page(http.StatusUnauthorized, string(errcode.BadPassword), "")
 		return
 	}
 	log = log.With().Str("user", id).Logger()
@@ -139,7 +139,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	case !ok:
 		log.Info().Msg("login failed")
-		page(http.StatusUnauthorized, "bad_login", id)
+		page(http.StatusUnauthorized, string(errcode.BadPassword), id)
 		return
 	}
 	if u.Disabled {
