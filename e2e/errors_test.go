@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
@@ -69,7 +69,7 @@ func errorScreens(t *testing.T, lang string) {
 	run(t, ctx, "expired", chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="cert_expired"]`)))
 	shotLang(t, ctx, lang, "e2-error-cert-expired")
-	wantMessage(t, ctx, proto.CodeCertExpired, lang)
+	wantMessage(t, ctx, errcode.CertExpired, lang)
 	// Trying again cannot help; the portal can.
 	if eval[bool](t, ctx, "retry", `!!document.getElementById("retry")`) {
 		t.Fatal(`"Try again" offered for an expired certificate`)
@@ -85,7 +85,7 @@ func errorScreens(t *testing.T, lang string) {
 		chromedp.SendKeys(chromedp.CSS("#password"), password), chromedp.SendKeys(chromedp.CSS("#pin"), "0000-wrong"),
 		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="token_pin_incorrect"]`)))
 	shotLang(t, ctx, lang, "e3-error-token-pin-incorrect")
-	wantMessage(t, ctx, proto.CodeTokenPINIncorrect, lang)
+	wantMessage(t, ctx, errcode.TokenPINIncorrect, lang)
 
 	// 3. A portal nobody answers at (a port just closed), software key.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -106,7 +106,7 @@ func errorScreens(t *testing.T, lang string) {
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="server_unreachable"]`)))
 	shotLang(t, ctx, lang, "e4-error-server-unreachable")
-	wantMessage(t, ctx, proto.CodeServerUnreachable, lang)
+	wantMessage(t, ctx, errcode.ServerUnreachable, lang)
 	checkShots(t, 4)
 }
 
@@ -122,9 +122,9 @@ func openRenewal(t *testing.T, ctx contextT, certID string) {
 
 // wantMessage checks that the error screen says the catalogue's message
 // for code in lang.
-func wantMessage(t *testing.T, ctx contextT, code proto.Code, lang string) {
+func wantMessage(t *testing.T, ctx contextT, code errcode.Code, lang string) {
 	t.Helper()
-	if got, want := text(t, ctx, "#error-message"), proto.MessageFor(code, lang); got != want {
+	if got, want := text(t, ctx, "#error-message"), errcode.Message(code, lang); got != want {
 		t.Fatalf("%s message %q, want %q", code, got, want)
 	}
 }

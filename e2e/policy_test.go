@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
@@ -94,7 +94,7 @@ func managedPolicyTest(t *testing.T, lang string) {
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="hardware_required"]`)))
 	shotLang(t, ectx, lang, "p3-error-hardware-required")
-	if m := text(t, ectx, "#error-message"); m != proto.MessageFor(proto.CodeHardwareRequired, lang) {
+	if m := text(t, ectx, "#error-message"); m != errcode.Message(errcode.HardwareRequired, lang) {
 		t.Fatalf("hardware_required message %q", m)
 	}
 	// A page of the extension asking for a backend outside the policy:

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
@@ -52,7 +53,7 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 	case proto.CmdDoctor:
 		return s.doctor(ctx)
 	}
-	return nil, &proto.Error{Code: proto.CodeUnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
+	return nil, &proto.Error{Code: errcode.UnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
 }
 
 // noted records how an enrollment or renewal ended, for doctor's "last

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm"
@@ -68,7 +69,7 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 		return nil, fmt.Errorf("doctor: %w", err)
 	}
 	if last != nil {
-		res.LastOp = &proto.DoctorLastOp{Command: last.Op, CertID: last.CertID, At: last.At, OK: last.OK, Code: proto.Code(last.Code)}
+		res.LastOp = &proto.DoctorLastOp{Command: last.Op, CertID: last.CertID, At: last.At, OK: last.OK, Code: errcode.Code(last.Code)}
 	}
 	return res, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
@@ -36,7 +37,7 @@ func TestDoctorLastOp(t *testing.T) {
 		t.Fatal("renewal of an unknown certificate succeeded")
 	}
 	op := doctor(set())
-	if op == nil || op.Command != proto.CmdRenew || op.OK || op.Code != proto.CodeCertNotFound || op.At.IsZero() {
+	if op == nil || op.Command != proto.CmdRenew || op.OK || op.Code != errcode.CertNotFound || op.At.IsZero() {
 		t.Fatalf("last op %+v, want the failed renewal", op)
 	}
 }

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/est"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
@@ -173,10 +173,10 @@ func TestRenewFailuresChangeNothing(t *testing.T) {
 		name  string
 		setup func()
 		pw    string
-		code  proto.Code
+		code  errcode.Code
 	}{
-		{"wrong password", func() {}, "not the password", proto.CodeBadPassword},
-		{"reissue denied", func() { f.portal.SetReissue(t, "bob", false) }, password, proto.CodeReissueNotAllowed},
+		{"wrong password", func() {}, "not the password", errcode.BadPassword},
+		{"reissue denied", func() { f.portal.SetReissue(t, "bob", false) }, password, errcode.ReissueNotAllowed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,12 +207,12 @@ func TestRenewFailuresChangeNothing(t *testing.T) {
 func TestRenewUnknownAndUnreachable(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	if _, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: "nope", Password: password}, nil); wire.Error(err, "").Code != proto.CodeCertNotFound {
+	if _, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: "nope", Password: password}, nil); wire.Error(err, "").Code != errcode.CertNotFound {
 		t.Fatalf("unknown id: %v", err)
 	}
 	// A portal that is not there: enrollment fails cleanly.
 	_, err := f.eng.Enroll(ctx, engine.EnrollRequest{Portal: "https://127.0.0.1:1", User: "x", Password: "y", Invitation: "z"}, nil)
-	if wire.Error(err, "").Code != proto.CodeServerUnreachable {
+	if wire.Error(err, "").Code != errcode.ServerUnreachable {
 		t.Fatalf("unreachable portal: %v", err)
 	}
 	list, _ := f.eng.List(ctx)
@@ -233,7 +233,7 @@ func TestEnrollUntrustedPortal(t *testing.T) {
 	reg.Add(f.keys)
 	eng := engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: x509.NewCertPool()})
 	_, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: f.portal.URL, User: "carol", Password: password, Invitation: code}, nil)
-	if wire.Error(err, "").Code != proto.CodeServerUntrusted {
+	if wire.Error(err, "").Code != errcode.ServerUntrusted {
 		t.Fatalf("untrusted portal: %v", err)
 	}
 }

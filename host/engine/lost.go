@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/state"
@@ -67,7 +68,7 @@ func refused(err error) bool {
 	if !errors.As(err, &se) {
 		return false
 	}
-	return (se.Status >= 400 && se.Status < 500) || (se.Status >= 500 && se.Code != "" && se.Code != "internal")
+	return (se.Status >= 400 && se.Status < 500) || (se.Status >= 500 && se.Code != "" && se.Code != errcode.Internal)
 }
 
 // settled reports an answer of the lookup after which nothing more can be
@@ -85,7 +86,7 @@ func settled(err error) bool {
 	if se.Code == "" {
 		return se.Status == http.StatusNotFound || se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented
 	}
-	return se.Code == "cert_revoked"
+	return se.Code == errcode.CertRevoked
 }
 
 // lookup asks the portal what it issued for key (est.Client.Issued),

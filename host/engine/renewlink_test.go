@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
@@ -37,7 +37,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	waitExpired(t, c.NotAfter)
 
 	_, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, nil)
-	if got := wire.Error(err, "ja"); got.Code != proto.CodeCertExpired || got.Message == "" {
+	if got := wire.Error(err, "ja"); got.Code != errcode.CertExpired || got.Message == "" {
 		t.Fatalf("mTLS renew of an expired cert: %v", err)
 	}
 	if _, err := f.eng.RenewWithToken(ctx, c.ID, password, "", nil); !errors.Is(err, engine.ErrBadInput) {
@@ -45,7 +45,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	}
 	// A token the portal does not know.
 	_, err = f.eng.RenewWithToken(ctx, c.ID, password, "rt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil)
-	if got := wire.Error(err, "en").Code; got != proto.CodeLinkInvalid {
+	if got := wire.Error(err, "en").Code; got != errcode.LinkInvalid {
 		t.Fatalf("unknown token: %s (%v)", got, err)
 	}
 
@@ -62,7 +62,7 @@ func TestExpiredRenewsWithLinkToken(t *testing.T) {
 	// The link is single use.
 	waitExpired(t, res.Identity.NotAfter)
 	_, err = f.eng.RenewWithToken(ctx, c.ID, password, tok, nil)
-	if got := wire.Error(err, "en").Code; got != proto.CodeLinkUsed {
+	if got := wire.Error(err, "en").Code; got != errcode.LinkUsed {
 		t.Fatalf("reused token: %s (%v)", got, err)
 	}
 	assertNoJournal(t, f)
@@ -99,7 +99,7 @@ func TestEnrollWithLinkToken(t *testing.T) {
 	c := f.enroll(t, "fay")
 	tok := f.portal.RenewalToken(t, "fay", c.Serial, 0)
 	_, err := f.eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "fay", Password: password, Token: tok}, nil)
-	if got := wire.Error(err, "ja"); got.Code != proto.CodeLinkCertRequired || got.Message == "" {
+	if got := wire.Error(err, "ja"); got.Code != errcode.LinkCertRequired || got.Message == "" {
 		t.Fatalf("enroll with the link of a valid certificate: %v", err)
 	}
 	waitExpired(t, c.NotAfter)

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/host/wire"
 	"github.com/certrenew/certrenew/portal/ca"
@@ -68,7 +68,7 @@ func TestRenewRefusesUnlinkedNewRoot(t *testing.T) {
 	}
 	f.portal.ReloadCA(t)
 	_, err := f.eng.Renew(ctx, engine.RenewRequest{CertID: c.ID, Password: password}, nil)
-	if got := wire.Error(err, "en").Code; got != proto.CodeBadResponse {
+	if got := wire.Error(err, "en").Code; got != errcode.BadResponse {
 		t.Fatalf("unlinked root: %s (%v)", got, err)
 	}
 	if err := f.db.VerifyIdentity(ctx, oldID); err != nil {

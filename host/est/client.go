@@ -18,6 +18,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/certrenew/certrenew/errcode"
 )
 
 // PathPrefix is where EST lives on a server. See RFC 7030, Section 3.2.2.
@@ -39,14 +41,14 @@ var (
 // server sends an RFC 9457 problem document, its stable code.
 type ServerError struct {
 	Status int
-	Code   string
+	Code   errcode.Code
 	Detail string
 }
 
 func (e *ServerError) Error() string {
 	s := fmt.Sprintf("EST server answered %d", e.Status)
 	if e.Code != "" {
-		s += " (" + e.Code + ")"
+		s += " (" + string(e.Code) + ")"
 	}
 	if e.Detail != "" {
 		s += ": " + e.Detail
@@ -310,9 +312,9 @@ func parseProblem(status int, ctype string, body []byte) error {
 	e := &ServerError{Status: status}
 	if strings.HasPrefix(ctype, "application/problem+json") || strings.HasPrefix(ctype, "application/json") {
 		var p struct {
-			Code   string `json:"code"`
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
+			Code   errcode.Code `json:"code"`
+			Title  string       `json:"title"`
+			Detail string       `json:"detail"`
 		}
 		if json.Unmarshal(body, &p) == nil {
 			e.Code, e.Detail = p.Code, p.Detail

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+
+	"github.com/certrenew/certrenew/errcode"
 )
 
 // Paths of certrenew-portal's additions to EST that recover a request
@@ -38,7 +40,7 @@ var ErrNotIssued = errors.New("the portal issued no certificate for this key")
 func (c *Client) Issued(ctx context.Context, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
 	leaf, rest, err := c.enroll(ctx, IssuedPath, nil, "", "", csrDER)
 	var se *ServerError
-	if errors.As(err, &se) && se.Status == http.StatusNotFound && se.Code == "not_issued" {
+	if errors.As(err, &se) && se.Status == http.StatusNotFound && se.Code == errcode.NotIssued {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotIssued, err)
 	}
 	return leaf, rest, err

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
@@ -84,7 +85,7 @@ func (s *Session) Serve(ctx context.Context) error {
 		if err != nil {
 			// The stream cannot be trusted past a bad header.
 			s.Log.Warn().Err(err).Msg("bad frame; closing")
-			s.write(&proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: proto.CodeBadRequest, Detail: err.Error()}, "")})
+			s.write(&proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: errcode.BadRequest, Detail: err.Error()}, "")})
 			return err
 		}
 		req, err := proto.DecodeRequest(frame)
@@ -139,7 +140,7 @@ func (s *Session) write(r *proto.Reply) {
 	if errors.Is(err, proto.ErrFrameTooLarge) {
 		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply too large; sending an error instead")
 		err = proto.WriteReplyMax(s.Out, &proto.Reply{ID: r.ID, Type: proto.TypeError,
-			Error: wire.Error(&proto.Error{Code: proto.CodeInternal, Detail: "the reply is larger than a native message may be"}, "")}, max)
+			Error: wire.Error(&proto.Error{Code: errcode.Internal, Detail: "the reply is larger than a native message may be"}, "")}, max)
 	}
 	if err != nil {
 		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply not sent")
@@ -177,7 +178,7 @@ func requestID(frame []byte) string {
 
 // Refusal is the one frame a refused caller gets, instead of the hello.
 func Refusal(caller string) *proto.Reply {
-	return &proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: proto.CodeOriginNotAllowed, Detail: fmt.Sprintf("caller %q is not in the allowlist", caller)}, "")}
+	return &proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: errcode.OriginNotAllowed, Detail: fmt.Sprintf("caller %q is not in the allowlist", caller)}, "")}
 }
 
 // Allowed reports whether caller is in list.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/nm"
@@ -69,7 +70,7 @@ func TestRefusedCallerGetsOneErrorFrame(t *testing.T) {
 		if !errors.Is(err, nm.ErrOriginNotAllowed) {
 			t.Errorf("%v: err %v, want ErrOriginNotAllowed", args, err)
 		}
-		if len(replies) != 1 || replies[0].Error == nil || replies[0].Error.Code != proto.CodeOriginNotAllowed {
+		if len(replies) != 1 || replies[0].Error == nil || replies[0].Error.Code != errcode.OriginNotAllowed {
 			t.Errorf("%v: replies %+v, want one origin_not_allowed error and no hello", args, replies)
 		}
 	}
@@ -91,7 +92,7 @@ func TestHelloFirstThenAnswers(t *testing.T) {
 	if byID["a"].Type != proto.TypeResult {
 		t.Errorf("list: %+v", byID["a"])
 	}
-	if byID["b"].Error == nil || byID["b"].Error.Code != proto.CodeUnknownCommand {
+	if byID["b"].Error == nil || byID["b"].Error.Code != errcode.UnknownCommand {
 		t.Errorf("unknown command: %+v", byID["b"])
 	}
 }
@@ -103,7 +104,7 @@ func TestMalformedRequestIsAnsweredAndSessionGoesOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(replies) != 3 || replies[1].ID != "x" || replies[1].Error == nil || replies[1].Error.Code != proto.CodeBadRequest {
+	if len(replies) != 3 || replies[1].ID != "x" || replies[1].Error == nil || replies[1].Error.Code != errcode.BadRequest {
 		t.Fatalf("replies %+v: want the broken request answered with bad_request under its id", replies)
 	}
 	if replies[2].ID != "y" || replies[2].Type != proto.TypeResult {
@@ -122,7 +123,7 @@ func TestOversizedFrameClosesWithError(t *testing.T) {
 	if !errors.Is(err, proto.ErrFrameTooLarge) {
 		t.Fatalf("err %v, want ErrFrameTooLarge", err)
 	}
-	if len(replies) != 2 || replies[1].Error == nil || replies[1].Error.Code != proto.CodeBadRequest {
+	if len(replies) != 2 || replies[1].Error == nil || replies[1].Error.Code != errcode.BadRequest {
 		t.Fatalf("replies %+v", replies)
 	}
 }
@@ -137,7 +138,7 @@ func TestReplyOverCapBecomesError(t *testing.T) {
 	hello, _ := json.Marshal(full[0])
 	report, _ := json.Marshal(full[1])
 	errReply, _ := json.Marshal(proto.Reply{ID: "d", Type: proto.TypeError,
-		Error: wire.Error(&proto.Error{Code: proto.CodeInternal, Detail: "the reply is larger than a native message may be"}, "")})
+		Error: wire.Error(&proto.Error{Code: errcode.Internal, Detail: "the reply is larger than a native message may be"}, "")})
 	limit := max(len(hello), len(errReply)) + 1
 	if len(report) <= limit {
 		t.Fatalf("the doctor report (%d bytes) is not over the cap %d", len(report), limit)
@@ -146,7 +147,7 @@ func TestReplyOverCapBecomesError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(replies) != 2 || replies[1].ID != "d" || replies[1].Error == nil || replies[1].Error.Code != proto.CodeInternal {
+	if len(replies) != 2 || replies[1].ID != "d" || replies[1].Error == nil || replies[1].Error.Code != errcode.Internal {
 		t.Fatalf("replies %+v: want the oversized answer replaced by an internal error for d", replies)
 	}
 }

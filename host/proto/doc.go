@@ -1,7 +1,9 @@
 // Package proto is the wire contract between the certrenew UI (the
 // extension's background worker and the go-app WASM app) and certrenew-host.
 //
-// It imports only the standard library so that the WASM build stays small.
+// It imports only the standard library and errcode (which imports only the
+// standard library) so that the WASM build stays small. Its error codes and
+// their texts are errcode's.
 //
 // A session is a sequence of frames (see [ReadFrame], [WriteFrame]). The host
 // speaks first with a [Hello] reply carrying its protocol [Version]; the

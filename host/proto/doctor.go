@@ -1,6 +1,10 @@
 package proto
 
-import "time"
+import (
+	"time"
+
+	"github.com/certrenew/certrenew/errcode"
+)
 
 // CmdDoctor asks the host for a diagnostics report (certrenew-host doctor).
 // It has no params and changes nothing.
@@ -49,9 +53,9 @@ const (
 
 // DoctorLastOp is the last enrollment or renewal the host ran.
 type DoctorLastOp struct {
-	Command string    `json:"command"`
-	CertID  string    `json:"certId,omitempty"`
-	At      time.Time `json:"at"`
-	OK      bool      `json:"ok"`
-	Code    Code      `json:"code,omitempty"`
+	Command string       `json:"command"`
+	CertID  string       `json:"certId,omitempty"`
+	At      time.Time    `json:"at"`
+	OK      bool         `json:"ok"`
+	Code    errcode.Code `json:"code,omitempty"`
 }

@@ -185,7 +185,7 @@ type EnrollParams struct {
 // only the UI, refuses what the organisation does not allow.
 type KeyPolicy struct {
 	// HardwareRequired refuses keys that are not hardware-bound (TPM or
-	// token): the host answers CodeHardwareRequired.
+	// token): the host answers errcode.HardwareRequired.
 	HardwareRequired bool `json:"hardwareRequired,omitempty"`
 	// AllowedBackends are the KeyBackends a key may be made in ("auto" is
 	// a choice of the UI, not a place, and is ignored here). Empty allows

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/certrenew/certrenew/errcode"
 )
 
 // Version is the protocol version spoken by this build, "MAJOR.MINOR".
@@ -11,7 +13,7 @@ import (
 const Version = "1.0"
 
 // CheckVersion compares a peer's protocol version with ours. It returns nil
-// when the majors agree and otherwise an *Error with CodeVersionMismatch that
+// when the majors agree and otherwise an *Error with errcode.VersionMismatch that
 // says which side is older. peerIsHost tells whose version peer is.
 func CheckVersion(peer string, peerIsHost bool) *Error {
 	pm, err := major(peer)
@@ -27,7 +29,7 @@ func CheckVersion(peer string, peerIsHost bool) *Error {
 		update = "certrenew-host"
 	}
 	return &Error{
-		Code:   CodeVersionMismatch,
+		Code:   errcode.VersionMismatch,
 		Detail: fmt.Sprintf("protocol %q vs %q; update %s", peer, Version, update),
 		Update: update,
 	}

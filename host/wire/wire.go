@@ -1,5 +1,5 @@
 // Package wire maps every error the host can meet to its wire form: a
-// stable proto.Code and a message in the user's language. It is the only
+// stable errcode.Code and a message in the user's language. It is the only
 // place that formats errors for the user (host/nm and the CLI both call it).
 package wire
 
@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/proto"
@@ -16,19 +17,6 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/lockfile"
 )
-
-// portalCodes are the problem codes certrenew-portal sends that the UI
-// shows as they are.
-var portalCodes = map[string]proto.Code{
-	"bad_password":        proto.CodeBadPassword,
-	"bad_invitation":      proto.CodeBadInvitation,
-	"reissue_not_allowed": proto.CodeReissueNotAllowed,
-	"invitation_conflict": proto.CodeInvitationConflict,
-	"cert_expired":        proto.CodeCertExpired,
-	"link_invalid":        proto.CodeLinkInvalid,
-	"link_expired":        proto.CodeLinkExpired,
-	"link_used":           proto.CodeLinkUsed,
-}
 
 // Error returns the wire form of err for a user whose language is lang.
 // Detail carries the technical text for diagnostics; it holds no secret,
@@ -42,47 +30,47 @@ func Error(err error, lang string) *proto.Error {
 	return e.Localize(lang)
 }
 
-func code(err error) proto.Code {
+func code(err error) errcode.Code {
 	var se *est.ServerError
 	switch {
 	case errors.As(err, &se):
-		if c, ok := portalCodes[se.Code]; ok {
+		if c, ok := errcode.FromPortal(se.Code); ok {
 			return c
 		}
 		if se.Status == 401 {
-			return proto.CodeBadPassword
+			return errcode.BadPassword
 		}
-		return proto.CodeServerRejected
+		return errcode.ServerRejected
 	case errors.Is(err, context.Canceled):
-		return proto.CodeUserCancelled
+		return errcode.UserCancelled
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, est.ErrUnreachable):
-		return proto.CodeServerUnreachable
+		return errcode.ServerUnreachable
 	case errors.Is(err, est.ErrUntrusted):
-		return proto.CodeServerUntrusted
+		return errcode.ServerUntrusted
 	case errors.Is(err, est.ErrBadResponse), errors.Is(err, engine.ErrCAChanged):
-		return proto.CodeBadResponse
+		return errcode.BadResponse
 	case errors.Is(err, state.ErrNotFound):
-		return proto.CodeCertNotFound
+		return errcode.CertNotFound
 	case errors.Is(err, engine.ErrCertExpired):
-		return proto.CodeCertExpired
+		return errcode.CertExpired
 	case errors.Is(err, lockfile.ErrLocked):
-		return proto.CodeBusy
+		return errcode.Busy
 	case errors.Is(err, engine.ErrBadInput), errors.Is(err, proto.ErrBadRequest):
-		return proto.CodeBadRequest
+		return errcode.BadRequest
 	case errors.Is(err, hsm.ErrHardwareRequired):
-		return proto.CodeHardwareRequired
+		return errcode.HardwareRequired
 	case errors.Is(err, engine.ErrBackendNotAllowed):
-		return proto.CodeBackendNotAllowed
+		return errcode.BackendNotAllowed
 	case errors.Is(err, hsm.ErrPINIncorrect):
-		return proto.CodeTokenPINIncorrect
+		return errcode.TokenPINIncorrect
 	case errors.Is(err, hsm.ErrTokenAbsent):
-		return proto.CodeTokenAbsent
+		return errcode.TokenAbsent
 	case errors.Is(err, hsm.ErrUnavailable), errors.Is(err, hsm.ErrUnknownScheme), errors.Is(err, hsm.ErrUnsupported), errors.Is(err, hsm.ErrDeviceFull):
-		return proto.CodeBackendUnavailable
+		return errcode.BackendUnavailable
 	case errors.Is(err, store.ErrNotVerified), errors.Is(err, store.ErrUnavailable):
-		return proto.CodeStoreFailed
+		return errcode.StoreFailed
 	}
-	return proto.CodeInternal
+	return errcode.Internal
 }
 
 func detail(err error) string {

@@ -147,14 +147,6 @@ func NormalizeSerial(s string) string {
 // revoked, superseded, or another user's.
 var ErrNotRenewable = errors.New("certificate cannot be renewed")
 
-// Why MintLinkToken refuses a link (besides store.ErrNotFound for an
-// unknown one).
-var (
-	ErrLinkOtherUser = errors.New("the renewal link belongs to another user")
-	ErrLinkExpired   = errors.New("the renewal link has expired")
-	ErrLinkUsed      = errors.New("the renewal link was used")
-)
-
 // MaxLiveLinks bounds the renewal links one user can hold at once (not
 // expired, not used): each is a way to mint tokens, and a user needs one
 // per certificate at most.
@@ -196,22 +188,16 @@ func (a *Admin) CreateRenewalLink(ctx context.Context, userID, serial string, tt
 }
 
 // CheckRenewalLink returns link id if userID may mint a token for it now:
-// store.ErrNotFound, ErrLinkOtherUser, ErrLinkExpired, ErrLinkUsed or
-// ErrNotRenewable (the certificate was revoked or renewed another way)
-// otherwise. The link page uses it to explain a link without JavaScript.
+// store.ErrNotFound, renewlink.Check's errors or ErrNotRenewable (the
+// certificate was revoked or renewed another way) otherwise. The link page
+// uses it to explain a link without JavaScript.
 func (a *Admin) CheckRenewalLink(ctx context.Context, userID, id string) (store.RenewalLink, error) {
 	l, err := a.Store.RenewalLink(ctx, id)
 	if err != nil {
 		return l, err
 	}
-	if l.UserID != userID {
-		return l, ErrLinkOtherUser
-	}
-	if l.Used {
-		return l, ErrLinkUsed
-	}
-	if !a.now().Before(l.Expires) {
-		return l, ErrLinkExpired
+	if err := renewlink.Check(l.UserID, userID, l.Used, l.Expires, a.now()); err != nil {
+		return l, err
 	}
 	c, err := a.Store.Cert(ctx, l.Serial)
 	if err != nil {
@@ -227,7 +213,7 @@ func (a *Admin) CheckRenewalLink(ctx context.Context, userID, id string) (store.
 // (after CheckRenewalLink's checks) and returns it with the link. The token
 // expires with the link; the token minted before for the link stops
 // working unless it was redeemed, in which case the link is used
-// (ErrLinkUsed) and nothing is minted. Only the token's hash is stored.
+// (renewlink.ErrUsed) and nothing is minted. Only the token's hash is stored.
 func (a *Admin) MintLinkToken(ctx context.Context, userID, id string) (string, store.RenewalLink, error) {
 	if _, err := a.CheckRenewalLink(ctx, userID, id); err != nil {
 		return "", store.RenewalLink{}, err
@@ -235,7 +221,7 @@ func (a *Admin) MintLinkToken(ctx context.Context, userID, id string) (string, s
 	tok := renewlink.New()
 	l, err := a.Store.MintLinkToken(ctx, id, renewlink.Hash(tok), a.now())
 	if errors.Is(err, store.ErrTokenUsed) {
-		return "", store.RenewalLink{}, ErrLinkUsed
+		return "", store.RenewalLink{}, renewlink.ErrUsed
 	}
 	if err != nil {
 		return "", store.RenewalLink{}, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/invite"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
@@ -36,23 +37,23 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 		return h.enrollWithToken(w, req, u, cur, log, ctx)
 	}
 	if req.Challenge == "" {
-		return NewProblem(CodeBadInvitation, "the CSR must carry the invitation code as its challengePassword")
+		return NewProblem(errcode.BadInvitation, "the CSR must carry the invitation code as its challengePassword")
 	}
 	inv, err := h.Store.InvitationByHash(ctx, invite.Hash(req.Challenge))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && inv.UserID != u.ID) {
-		return NewProblem(CodeBadInvitation, "")
+		return NewProblem(errcode.BadInvitation, "")
 	}
 	if err != nil {
 		return err
 	}
 	switch {
 	case inv.Revoked:
-		return NewProblem(CodeInvitationRevoked, "")
+		return NewProblem(errcode.InvitationRevoked, "")
 	case !inv.Expires.IsZero() && !h.now().Before(inv.Expires):
-		return NewProblem(CodeInvitationExpired, "")
+		return NewProblem(errcode.InvitationExpired, "")
 	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
-		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
+		return NewProblem(errcode.BadRequest, "CSR subject common name must be empty or the user ID")
 	}
 	certs, err := h.Store.Certs(ctx, u.ID)
 	if err != nil {
@@ -66,9 +67,9 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 		err := h.Store.Enroll(ctx, c)
 		switch { // lost a race with a concurrent enrollment:
 		case errors.Is(err, store.ErrInvitationSpent):
-			return NewProblem(CodeInvitationExhausted, "")
+			return NewProblem(errcode.InvitationExhausted, "")
 		case errors.Is(err, store.ErrEnrolled):
-			return NewProblem(CodeAlreadyEnrolled, "")
+			return NewProblem(errcode.AlreadyEnrolled, "")
 		}
 		return err
 	})
@@ -98,7 +99,7 @@ func (h *Handler) invitationPolicy(u store.User, inv store.Invitation, certs []s
 	for _, c := range certs {
 		if c.InvitationID != inv.ID {
 			if c.Live(now) {
-				return NewProblem(CodeInvitationConflict,
+				return NewProblem(errcode.InvitationConflict,
 					"certificate "+c.Serial+" from another invitation is still valid; it must be revoked first")
 			}
 			continue
@@ -112,13 +113,13 @@ func (h *Handler) invitationPolicy(u store.User, inv store.Invitation, certs []s
 	}
 	switch {
 	case prior && denied:
-		return NewProblem(CodeReissueNotAllowed, "a further certificate from this invitation is a re-issue; ask the administrator to allow re-issue")
+		return NewProblem(errcode.ReissueNotAllowed, "a further certificate from this invitation is a re-issue; ask the administrator to allow re-issue")
 	case live:
-		return NewProblem(CodeAlreadyEnrolled, "")
+		return NewProblem(errcode.AlreadyEnrolled, "")
 	case held:
-		return NewProblem(CodeCertExpired, "")
+		return NewProblem(errcode.CertExpired, "")
 	case inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
-		return NewProblem(CodeInvitationExhausted, "")
+		return NewProblem(errcode.InvitationExhausted, "")
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
@@ -131,23 +132,23 @@ func (h *Handler) cacerts(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) authenticate(ctx context.Context, r *http.Request, cur *store.Cert) (store.User, error) {
 	id, pw, ok := r.BasicAuth()
 	if !ok {
-		return store.User{}, NewProblem(CodeBadPassword, "HTTP Basic credentials are required")
+		return store.User{}, NewProblem(errcode.BadPassword, "HTTP Basic credentials are required")
 	}
 	if !limit.ValidUserID(id) {
-		return store.User{}, NewProblem(CodeBadPassword, "")
+		return store.User{}, NewProblem(errcode.BadPassword, "")
 	}
 	// Take the body in now (bounded): the server notices a client that
 	// went away only once its body is consumed, and a wait for a hash
 	// slot must end with the client.
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodySize))
 	if err != nil {
-		return store.User{}, NewProblem(CodeBadRequest, "request body unreadable or too large")
+		return store.User{}, NewProblem(errcode.BadRequest, "request body unreadable or too large")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	keys := []limit.Key{limit.UserKey(id), limit.AddrKey(limit.ClientAddr(r))}
 	if cur != nil {
 		if id != cur.UserID {
-			return store.User{}, NewProblem(CodeBadPassword, "the user ID does not own the client certificate")
+			return store.User{}, NewProblem(errcode.BadPassword, "the user ID does not own the client certificate")
 		}
 		keys = []limit.Key{limit.CertKey(cur.Serial)}
 	}
@@ -172,10 +173,10 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, cur *store.
 		return store.User{}, limitProblem(err)
 	}
 	if !right {
-		return store.User{}, NewProblem(CodeBadPassword, "")
+		return store.User{}, NewProblem(errcode.BadPassword, "")
 	}
 	if u.Disabled { // told only to who knows the password.
-		return store.User{}, NewProblem(CodeAccountDisabled, "")
+		return store.User{}, NewProblem(errcode.AccountDisabled, "")
 	}
 	return u, nil
 }
@@ -185,9 +186,9 @@ func limitProblem(err error) error {
 	var busy *limit.BusyError
 	switch {
 	case errors.Is(err, limit.ErrLocked):
-		return NewProblem(CodeTooManyAttempts, "")
+		return NewProblem(errcode.TooManyAttempts, "")
 	case errors.As(err, &busy):
-		p := NewProblem(CodeServerBusy, "")
+		p := NewProblem(errcode.ServerBusy, "")
 		p.RetryAfter = busy.RetryAfterSeconds()
 		return p
 	}
@@ -198,12 +199,12 @@ func limitProblem(err error) error {
 func readRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
 	if err != nil {
-		return nil, NewProblem(CodeBadRequest, "request body unreadable or too large")
+		return nil, NewProblem(errcode.BadRequest, "request body unreadable or too large")
 	}
 	req, err := ParseRequest(body)
 	if err != nil {
 		// Parse errors describe structure only, never attribute values.
-		return nil, NewProblem(CodeBadRequest, "bad CSR: "+err.Error())
+		return nil, NewProblem(errcode.BadRequest, "bad CSR: "+err.Error())
 	}
 	return req, nil
 }
@@ -232,7 +233,7 @@ func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, reco
 		DER:       cert.Raw,
 	}
 	if err := record(sc); errors.Is(err, store.ErrKeyClaimed) {
-		return sc, NewProblem(CodeKeyRefused, "")
+		return sc, NewProblem(errcode.KeyRefused, "")
 	} else if err != nil {
 		return sc, err
 	}

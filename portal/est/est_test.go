@@ -9,12 +9,19 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
@@ -54,9 +61,9 @@ func enroll(t *testing.T, p *portaltest.Portal, code string) (*x509.Certificate,
 	return r.Certs[0], key
 }
 
-func wantProblem(t *testing.T, r *portaltest.Response, status int, code string) {
+func wantProblem(t *testing.T, r *portaltest.Response, status int, code errcode.Code) {
 	t.Helper()
-	if r.Status != status || r.Problem != code {
+	if r.Status != status || r.Problem != string(code) {
 		t.Fatalf("got %d %q (%s); want %d %q", r.Status, r.Problem, r.Body, status, code)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
@@ -93,7 +100,7 @@ func TestEnroll(t *testing.T) {
 	// Same invitation again while the certificate is held: refused, the
 	// certificate is renewed instead (see TestSameInvitationAgain).
 	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), strings.ToLower(code)), nil)
-	wantProblem(t, r, http.StatusForbidden, est.CodeAlreadyEnrolled)
+	wantProblem(t, r, http.StatusForbidden, errcode.AlreadyEnrolled)
 }
 
 func TestEnrollBodyForms(t *testing.T) {
@@ -129,16 +136,16 @@ func TestEnrollRefusals(t *testing.T) {
 		name, user, pw string
 		csr            []byte
 		status         int
-		code           string
+		code           errcode.Code
 	}{
-		{"wrong password", alice, "nope-nope-nope", csr(code), 401, est.CodeBadPassword},
-		{"unknown user", "mallory", alicePw, csr(code), 401, est.CodeBadPassword},
-		{"no credentials", "", "", csr(code), 401, est.CodeBadPassword},
-		{"wrong invitation", alice, alicePw, csr("ABCD-EFGH-JKLM-NPQR"), 403, est.CodeBadInvitation},
-		{"someone else's invitation", alice, alicePw, csr(bobCode), 403, est.CodeBadInvitation},
-		{"no challengePassword", alice, alicePw, csr(""), 403, est.CodeBadInvitation},
-		{"subject of another user", alice, alicePw, portaltest.CSR(t, newKey(t), cn("bob"), code), 400, est.CodeBadRequest},
-		{"garbage", alice, alicePw, []byte("not a csr"), 400, est.CodeBadRequest},
+		{"wrong password", alice, "nope-nope-nope", csr(code), 401, errcode.BadPassword},
+		{"unknown user", "mallory", alicePw, csr(code), 401, errcode.BadPassword},
+		{"no credentials", "", "", csr(code), 401, errcode.BadPassword},
+		{"wrong invitation", alice, alicePw, csr("ABCD-EFGH-JKLM-NPQR"), 403, errcode.BadInvitation},
+		{"someone else's invitation", alice, alicePw, csr(bobCode), 403, errcode.BadInvitation},
+		{"no challengePassword", alice, alicePw, csr(""), 403, errcode.BadInvitation},
+		{"subject of another user", alice, alicePw, portaltest.CSR(t, newKey(t), cn("bob"), code), 400, errcode.BadRequest},
+		{"garbage", alice, alicePw, []byte("not a csr"), 400, errcode.BadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := p.Post(t, "simpleenroll", tc.user, tc.pw, tc.csr, nil)
@@ -158,7 +165,7 @@ func TestInvitationConflict(t *testing.T) {
 	first, _ := enroll(t, p, code)
 	second := p.Invite(t, alice)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), second), nil)
-	wantProblem(t, r, 403, est.CodeInvitationConflict)
+	wantProblem(t, r, 403, errcode.InvitationConflict)
 	// Once the old certificate is revoked, the new invitation works.
 	if err := p.Admin.Revoke(context.Background(), first.SerialNumber.Text(16)); err != nil {
 		t.Fatal(err)
@@ -212,13 +219,13 @@ func TestReenrollRefusals(t *testing.T) {
 		csr            []byte
 		client         bool
 		status         int
-		code           string
+		code           errcode.Code
 	}{
-		{"no client cert", alice, alicePw, good(), false, 403, est.CodeClientCertRequired},
-		{"wrong password", alice, "wrong-password", good(), true, 401, est.CodeBadPassword},
-		{"other user's basic auth", "bob", "bob-secret-pw", good(), true, 401, est.CodeBadPassword},
-		{"same key", alice, alicePw, portaltest.CSR(t, oldKey, cn(alice), ""), true, 400, est.CodeKeyReuse},
-		{"subject mismatch", alice, alicePw, portaltest.CSR(t, newKey(t), cn("alice2"), ""), true, 400, est.CodeBadRequest},
+		{"no client cert", alice, alicePw, good(), false, 403, errcode.ClientCertRequired},
+		{"wrong password", alice, "wrong-password", good(), true, 401, errcode.BadPassword},
+		{"other user's basic auth", "bob", "bob-secret-pw", good(), true, 401, errcode.BadPassword},
+		{"same key", alice, alicePw, portaltest.CSR(t, oldKey, cn(alice), ""), true, 400, errcode.KeyReuse},
+		{"subject mismatch", alice, alicePw, portaltest.CSR(t, newKey(t), cn("alice2"), ""), true, 400, errcode.BadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,13 +243,13 @@ func TestReenrollRefusals(t *testing.T) {
 	t.Run("reissue denied", func(t *testing.T) {
 		p.SetReissue(t, alice, false)
 		defer p.SetReissue(t, alice, true)
-		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeReissueNotAllowed)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, errcode.ReissueNotAllowed)
 	})
 	t.Run("revoked", func(t *testing.T) {
 		if err := p.Admin.Revoke(context.Background(), old.SerialNumber.Text(16)); err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, est.CodeCertRevoked)
+		wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, good(), client), 403, errcode.CertRevoked)
 	})
 	t.Run("cert from another CA", func(t *testing.T) {
 		other := portaltest.Start(t)
@@ -310,5 +317,45 @@ func TestLogHasNoSecrets(t *testing.T) {
 		if strings.Contains(string(log), secret) {
 			t.Fatalf("log contains a secret")
 		}
+	}
+}
+
+// Every declared code the portal sends goes out as itself, with errcode's
+// status and title, and the README's table of errors lists it with that
+// status (and lists nothing else).
+func TestEveryProblemCodeSentAndDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[errcode.Code]int{}
+	for _, row := range regexp.MustCompile("(?m)^\\| (\\d{3}) \\| (.+?) \\|").FindAllSubmatch(readme, -1) {
+		status, _ := strconv.Atoi(string(row[1]))
+		for _, c := range regexp.MustCompile("`([a-z_]+)`").FindAllSubmatch(row[2], -1) {
+			documented[errcode.Code(c[1])] = status
+		}
+	}
+	n := 0
+	for _, c := range errcode.Declared() {
+		status, title, ok := errcode.Problem(c)
+		if !ok {
+			if _, listed := documented[c]; listed {
+				t.Errorf("README lists %s, which the portal never sends", c)
+			}
+			continue
+		}
+		n++
+		w := httptest.NewRecorder()
+		est.WriteError(w, zerolog.Nop(), est.NewProblem(c, ""))
+		var body est.Problem
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != status || body.Code != c || body.Title != title {
+			t.Errorf("%s: sent %d %+v (%v), want %d %q", c, w.Code, body, err, status, title)
+		}
+		if documented[c] != status {
+			t.Errorf("%s: README says status %d, errcode %d", c, documented[c], status)
+		}
+	}
+	if n != len(documented) || n < 20 {
+		t.Errorf("%d problem codes, %d in the README", n, len(documented))
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -20,7 +21,7 @@ const (
 	// an EST request body (base64 PKCS#10) signed by the key in question
 	// and without challengePassword: possession of the key is the only
 	// credential, since the answer, a certificate, is public. The answer
-	// is certs-only CMS as simpleenroll's, or 404 not_issued, after which
+	// is certs-only CMS as simpleenroll's, or 404 errcode.NotIssued, after which
 	// the portal refuses every request for that key.
 	IssuedPath = "/certrenew/issued"
 	// ConfirmPath records that the client holds and uses the certificate
@@ -30,27 +31,6 @@ const (
 	// (see portal/store.SweepRule).
 	ConfirmPath = "/certrenew/confirm"
 )
-
-// Problem codes of the lookup (see IssuedPath).
-const (
-	// CodeNotIssued: the issued lookup found no certificate for the key,
-	// and none will ever be issued for it (it is refused from now on).
-	CodeNotIssued = "not_issued"
-	// CodeKeyRefused: a request for a key that a lookup declared never
-	// issued, or that has a certificate already; make a new key.
-	CodeKeyRefused = "key_refused"
-)
-
-func init() {
-	titles[CodeNotIssued] = struct {
-		status int
-		title  string
-	}{http.StatusNotFound, "No certificate was issued for this key, and none will be"}
-	titles[CodeKeyRefused] = struct {
-		status int
-		title  string
-	}{http.StatusConflict, "This key cannot be certified (again); make a new key"}
-}
 
 // KeyHash is SHA-256 of the canonical DER SubjectPublicKeyInfo of pub (as
 // x509.MarshalPKIXPublicKey writes it, so two encodings of one key match).
@@ -70,22 +50,22 @@ func (h *Handler) issued(w http.ResponseWriter, r *http.Request, log zerolog.Log
 		return err
 	}
 	if req.Challenge != "" {
-		return NewProblem(CodeBadRequest, "a lookup must not carry a challengePassword")
+		return NewProblem(errcode.BadRequest, "a lookup must not carry a challengePassword")
 	}
 	kh, err := KeyHash(req.CSR.PublicKey)
 	if err != nil {
-		return NewProblem(CodeBadRequest, "unsupported key")
+		return NewProblem(errcode.BadRequest, "unsupported key")
 	}
 	c, err := h.Store.IssuedForKey(r.Context(), kh, h.now())
 	if errors.Is(err, store.ErrNotIssued) {
 		log.Info().Msg("lookup: nothing was issued for the key; it is refused from now on")
-		return NewProblem(CodeNotIssued, "")
+		return NewProblem(errcode.NotIssued, "")
 	}
 	if err != nil {
 		return err
 	}
 	if c.Status == store.StatusRevoked {
-		return NewProblem(CodeCertRevoked, "the certificate issued for this key is revoked")
+		return NewProblem(errcode.CertRevoked, "the certificate issued for this key is revoked")
 	}
 	cert, err := x509.ParseCertificate(c.DER)
 	if err != nil {
@@ -121,18 +101,18 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, log zerolog.Lo
 func (h *Handler) clientCert(r *http.Request) (store.Cert, error) {
 	leaf := ClientLeaf(r)
 	if leaf == nil {
-		return store.Cert{}, NewProblem(CodeClientCertRequired, "")
+		return store.Cert{}, NewProblem(errcode.ClientCertRequired, "")
 	}
 	cur, err := h.Store.Cert(r.Context(), leaf.SerialNumber.Text(16))
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && string(cur.DER) != string(leaf.Raw):
-		return store.Cert{}, NewProblem(CodeClientCertRequired, "the client certificate is unknown to this portal")
+		return store.Cert{}, NewProblem(errcode.ClientCertRequired, "the client certificate is unknown to this portal")
 	case err != nil:
 		return store.Cert{}, err
 	case cur.Status == store.StatusRevoked:
-		return store.Cert{}, NewProblem(CodeCertRevoked, "")
+		return store.Cert{}, NewProblem(errcode.CertRevoked, "")
 	case !h.now().Before(cur.NotAfter):
-		return store.Cert{}, NewProblem(CodeCertExpired, "")
+		return store.Cert{}, NewProblem(errcode.CertExpired, "")
 	}
 	return cur, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -20,20 +21,20 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	ctx := r.Context()
 	leaf := ClientLeaf(r)
 	if leaf == nil {
-		return NewProblem(CodeClientCertRequired, "re-enrollment needs the current certificate as TLS client certificate")
+		return NewProblem(errcode.ClientCertRequired, "re-enrollment needs the current certificate as TLS client certificate")
 	}
 	cur, err := h.Store.Cert(ctx, leaf.SerialNumber.Text(16))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(cur.DER, leaf.Raw)) {
-		return NewProblem(CodeClientCertRequired, "the client certificate is unknown to this portal")
+		return NewProblem(errcode.ClientCertRequired, "the client certificate is unknown to this portal")
 	}
 	if err != nil {
 		return err
 	}
 	if cur.Status == store.StatusRevoked {
-		return NewProblem(CodeCertRevoked, "")
+		return NewProblem(errcode.CertRevoked, "")
 	}
 	if !h.now().Before(cur.NotAfter) {
-		return NewProblem(CodeCertExpired, "")
+		return NewProblem(errcode.CertExpired, "")
 	}
 	log = log.With().Str("user", cur.UserID).Str("current_serial", cur.Serial).Logger()
 	// Using the certificate over mutual TLS proves its holder has it.
@@ -46,7 +47,7 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return err
 	}
 	if !u.ReissueAllowed || cur.ReissueDenied {
-		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
+		return NewProblem(errcode.ReissueNotAllowed, "ask the administrator to allow re-issue")
 	}
 	req, err := readRequest(w, r)
 	if err != nil {
@@ -59,15 +60,15 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	// certificate's. Compare parsed names so string-type choices
 	// (PrintableString vs UTF8String) do not matter.
 	if req.CSR.Subject.String() != leaf.Subject.String() {
-		return NewProblem(CodeBadRequest, "CSR subject does not match the current certificate's subject")
+		return NewProblem(errcode.BadRequest, "CSR subject does not match the current certificate's subject")
 	}
 	if pub, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(req.CSR.PublicKey) {
-		return NewProblem(CodeKeyReuse, "the CSR reuses the current certificate's key; make a new key")
+		return NewProblem(errcode.KeyReuse, "the CSR reuses the current certificate's key; make a new key")
 	}
 	sc, err := h.issue(w, req, cur.UserID, func(c store.Cert) error {
 		c.InvitationID, c.Replaces = cur.InvitationID, cur.Serial
 		if err := h.Store.Reissue(ctx, c); errors.Is(err, store.ErrRevoked) {
-			return NewProblem(CodeCertRevoked, "")
+			return NewProblem(errcode.CertRevoked, "")
 		} else if err != nil {
 			return err
 		}

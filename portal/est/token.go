@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
@@ -28,45 +29,48 @@ import (
 func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.User, cur *store.Cert, log zerolog.Logger, ctx context.Context) error {
 	hash := renewlink.Hash(req.Challenge)
 	tok, err := h.Store.RenewalToken(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && tok.UserID != u.ID) {
-		return NewProblem(CodeLinkInvalid, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return NewProblem(errcode.LinkInvalid, "")
 	}
 	if err != nil {
 		return err
 	}
-	switch {
-	case tok.Used:
-		return NewProblem(CodeLinkUsed, "")
-	case !h.now().Before(tok.Expires):
-		return NewProblem(CodeLinkExpired, "")
+	switch err := renewlink.Check(tok.UserID, u.ID, tok.Used, tok.Expires, h.now()); {
+	case errors.Is(err, renewlink.ErrOtherUser):
+		// Another user's token tells nothing more than an unknown one.
+		return NewProblem(errcode.LinkInvalid, "")
+	case errors.Is(err, renewlink.ErrUsed):
+		return NewProblem(errcode.LinkUsed, "")
+	case errors.Is(err, renewlink.ErrExpired):
+		return NewProblem(errcode.LinkExpired, "")
 	}
 	bound, err := h.Store.Cert(ctx, tok.Serial)
 	if err != nil {
 		return err
 	}
 	if bound.Status == store.StatusRevoked {
-		return NewProblem(CodeCertRevoked, "")
+		return NewProblem(errcode.CertRevoked, "")
 	}
 	if bound.Status != store.StatusActive {
 		// A concurrent redemption of this link may have superseded the
 		// certificate since the token was read: that is a used link.
 		if again, err := h.Store.RenewalToken(ctx, hash); err == nil && again.Used {
-			return NewProblem(CodeLinkUsed, "")
+			return NewProblem(errcode.LinkUsed, "")
 		}
-		return NewProblem(CodeLinkInvalid, "the linked certificate is "+string(bound.Status))
+		return NewProblem(errcode.LinkInvalid, "the linked certificate is "+string(bound.Status))
 	}
 	if !u.ReissueAllowed || bound.ReissueDenied {
-		return NewProblem(CodeReissueNotAllowed, "ask the administrator to allow re-issue")
+		return NewProblem(errcode.ReissueNotAllowed, "ask the administrator to allow re-issue")
 	}
 	if h.now().Before(bound.NotAfter) && (cur == nil || cur.Serial != bound.Serial) {
-		return NewProblem(CodeLinkCertRequired, "")
+		return NewProblem(errcode.LinkCertRequired, "")
 	}
 	if cn := req.CSR.Subject.CommonName; cn != "" && cn != u.ID {
-		return NewProblem(CodeBadRequest, "CSR subject common name must be empty or the user ID")
+		return NewProblem(errcode.BadRequest, "CSR subject common name must be empty or the user ID")
 	}
 	if old, err := x509.ParseCertificate(bound.DER); err == nil {
 		if pub, ok := old.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(req.CSR.PublicKey) {
-			return NewProblem(CodeKeyReuse, "the CSR reuses the certificate's key; make a new key")
+			return NewProblem(errcode.KeyReuse, "the CSR reuses the certificate's key; make a new key")
 		}
 	}
 	log = log.With().Str("user", u.ID).Str("current_serial", bound.Serial).Logger()
@@ -74,10 +78,10 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 		c.InvitationID, c.Replaces = bound.InvitationID, bound.Serial
 		err := h.Store.ReissueWithToken(ctx, c, hash)
 		if errors.Is(err, store.ErrTokenUsed) {
-			return NewProblem(CodeLinkUsed, "")
+			return NewProblem(errcode.LinkUsed, "")
 		}
 		if errors.Is(err, store.ErrRevoked) {
-			return NewProblem(CodeCertRevoked, "")
+			return NewProblem(errcode.CertRevoked, "")
 		}
 		return err
 	})

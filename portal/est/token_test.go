@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -121,7 +121,7 @@ func TestLinkTokens(t *testing.T) {
 	link := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 3*time.Hour)
 	id := link[strings.LastIndex(link, "/")+1:]
 	ctx := context.Background()
-	if _, _, err := p.Admin.MintLinkToken(ctx, "bob", id); !errors.Is(err, admin.ErrLinkOtherUser) {
+	if _, _, err := p.Admin.MintLinkToken(ctx, "bob", id); !errors.Is(err, renewlink.ErrOtherUser) {
 		t.Fatalf("bob minting on alice's link: %v", err)
 	}
 	if _, _, err := p.Admin.MintLinkToken(ctx, alice, "AAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, store.ErrNotFound) {
@@ -138,13 +138,13 @@ func TestLinkTokens(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("redeeming the second token: %d %s", r.Status, r.Body)
 	}
-	if _, _, err := p.Admin.MintLinkToken(ctx, alice, id); !errors.Is(err, admin.ErrLinkUsed) {
+	if _, _, err := p.Admin.MintLinkToken(ctx, alice, id); !errors.Is(err, renewlink.ErrUsed) {
 		t.Fatalf("minting on a used link: %v", err)
 	}
 	// A link past its expiry mints nothing.
 	l2 := p.RenewalLink(t, alice, r.Certs[0].SerialNumber.Text(16), time.Hour)
 	clk.Advance(time.Hour)
-	if _, _, err := p.Admin.MintLinkToken(ctx, alice, l2[strings.LastIndex(l2, "/")+1:]); !errors.Is(err, admin.ErrLinkExpired) {
+	if _, _, err := p.Admin.MintLinkToken(ctx, alice, l2[strings.LastIndex(l2, "/")+1:]); !errors.Is(err, renewlink.ErrExpired) {
 		t.Fatalf("minting on an expired link: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"time"
 )
@@ -28,6 +29,32 @@ const Prefix = "rt1_"
 
 // DefaultTTL is how long a link stays usable when the caller does not say.
 const DefaultTTL = 24 * time.Hour
+
+// Why a link, or the token minted for it, cannot renew (an unknown one is
+// its store's ErrNotFound).
+var (
+	ErrOtherUser = errors.New("the renewal link belongs to another user")
+	ErrUsed      = errors.New("the renewal link was used")
+	ErrExpired   = errors.New("the renewal link has expired")
+)
+
+// Check is the one rule for whether a link, or the token minted for it,
+// may renew for user at now: it is owner's, used or not, and expires at
+// expires. It must be user's (ErrOtherUser), not used (ErrUsed) and not
+// expired (ErrExpired), checked in that order. The link page, the token
+// endpoint and EST's redemption all call it; each then checks the bound
+// certificate in its own terms.
+func Check(owner, user string, used bool, expires, now time.Time) error {
+	switch {
+	case owner != user:
+		return ErrOtherUser
+	case used:
+		return ErrUsed
+	case !now.Before(expires):
+		return ErrExpired
+	}
+	return nil
+}
 
 // New returns a fresh token: "rt1_" + base64url(32 random bytes), no padding.
 func New() string {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewShapeAndUniqueness(t *testing.T) {
@@ -46,5 +47,29 @@ func TestURLHoldsOnlyTheLinkID(t *testing.T) {
 	}
 	if u.String() != "https://127.0.0.1:1234/renew/"+id || u.RawQuery != "" || u.Fragment != "" {
 		t.Fatalf("link %v", u)
+	}
+}
+
+// Check's rule, in its order: whose link, then used, then expired (at its
+// expiry instant it no longer renews).
+func TestCheck(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	later, earlier := now.Add(time.Minute), now.Add(-time.Minute)
+	for _, tc := range []struct {
+		owner   string
+		used    bool
+		expires time.Time
+		want    error
+	}{
+		{"alice", false, later, nil},
+		{"bob", false, later, ErrOtherUser},
+		{"bob", true, earlier, ErrOtherUser},
+		{"alice", true, earlier, ErrUsed},
+		{"alice", false, now, ErrExpired},
+		{"alice", false, earlier, ErrExpired},
+	} {
+		if got := Check(tc.owner, "alice", tc.used, tc.expires, now); got != tc.want {
+			t.Errorf("%+v: %v", tc, got)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
@@ -186,7 +187,7 @@ func (s *Server) crl(w http.ResponseWriter, _ *http.Request, gen int) {
 		der = (*m)[gen]
 	}
 	if der == nil {
-		p := est.NewProblem(est.CodeServerBusy, "the CRL is not built yet")
+		p := est.NewProblem(errcode.ServerBusy, "the CRL is not built yet")
 		p.RetryAfter = "60"
 		est.WriteError(w, s.cfg.Log, p)
 		return

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
@@ -282,20 +283,20 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	leaf := est.ClientLeaf(r)
 	if leaf == nil {
-		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "no verified client certificate was presented"))
+		est.WriteError(w, s.cfg.Log, est.NewProblem(errcode.ClientCertRequired, "no verified client certificate was presented"))
 		return
 	}
 	c, err := s.cfg.Store.Cert(r.Context(), leaf.SerialNumber.Text(16))
 	if err == nil && c.Status != store.StatusRevoked && !c.Live(s.cfg.Now()) {
-		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertExpired, ""))
+		est.WriteError(w, s.cfg.Log, est.NewProblem(errcode.CertExpired, ""))
 		return
 	}
 	if err == nil && c.Status == store.StatusRevoked {
-		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeCertRevoked, ""))
+		est.WriteError(w, s.cfg.Log, est.NewProblem(errcode.CertRevoked, ""))
 		return
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		est.WriteError(w, s.cfg.Log, est.NewProblem(est.CodeClientCertRequired, "the client certificate is unknown"))
+		est.WriteError(w, s.cfg.Log, est.NewProblem(errcode.ClientCertRequired, "the client certificate is unknown"))
 		return
 	}
 	if err != nil {

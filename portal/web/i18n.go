@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/certrenew/certrenew/errcode"
 )
 
 // langCookie remembers the language picked with ?lang= (RFC 6265).
@@ -51,17 +53,18 @@ func lang(r *http.Request) string {
 	return "en"
 }
 
-// messages holds {en, ja} per key; terms follow the seed procedure.
+// messages holds {en, ja} per key of the pages' own texts; terms follow
+// the seed procedure. A key that is an error code (errcode) has its texts
+// there.
 var messages = map[string][2]string{
 	"title":               {"certrenew user portal", "certrenew ユーザーポータル"},
 	"login":               {"Log in", "ログイン"},
 	"user":                {"User ID", "ユーザーID"},
 	"password":            {"Password", "パスワード"},
-	"bad_login":           {"The user ID or password is incorrect.", "ユーザーIDまたはパスワードが正しくありません。"},
 	"disabled":            {"This account is disabled. Ask your administrator.", "このアカウントは無効になっています。管理者にお問い合わせください。"},
 	"locked":              {"Too many failed attempts. Try again later.", "失敗が続いたため、しばらくログインできません。時間をおいて再度お試しください。"},
 	"too_many_links":      {"You have too many renewal URLs that are still open. Use one of them, or wait until they expire.", "未使用の更新用URLが多すぎます。いずれかを使用するか、期限切れになるまでお待ちください。"},
-	"busy":                {"The portal is busy. Wait a few seconds and log in again.", "ポータルが混み合っています。数秒待ってから再度ログインしてください。"},
+	"login_busy":          {"The portal is busy. Wait a few seconds and log in again.", "ポータルが混み合っています。数秒待ってから再度ログインしてください。"},
 	"bad_form":            {"The form could not be read. Go back and try again.", "フォームを読み取れませんでした。戻って再度お試しください。"},
 	"logout":              {"Log out", "ログアウト"},
 	"menu":                {"≡ Menu", "≡ メニュー"},
@@ -101,14 +104,16 @@ var messages = map[string][2]string{
 	"renew_relogin":       {"Your login to the portal has ended. Open the renewal link again and log in.", "ポータルへのログインが終了しました。もう一度更新用リンクを開いてログインしてください。"},
 	"renew_failed":        {"The portal could not prepare the renewal. Reload this page to try again; if it keeps failing, ask your administrator.", "ポータルで更新の準備ができませんでした。このページを再読み込みしてもう一度お試しください。繰り返し失敗する場合は管理者にお問い合わせください。"},
 	"renew_open_again":    {"Open the renewal link again", "更新用リンクを開き直す"},
-	"csrf":                {"The form expired. Go back and try again.", "フォームの有効期限が切れました。戻って再度お試しください。"},
-	"not_renewable":       {"This certificate cannot be renewed from a link (revoked or already renewed).", "この証明書はリンクから更新できません（失効済みまたは更新済み）。"},
 }
 
-// T returns the message for key in lang.
+// T returns the message for key in lang: the page's own text, else
+// errcode's for a key that is an error code, else key itself.
 func T(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
+		if c := errcode.Code(key); errcode.HasMessage(c) {
+			return errcode.Message(c, lang)
+		}
 		return key
 	}
 	if lang == "ja" {

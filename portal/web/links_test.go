@@ -7,12 +7,16 @@ import (
 	"crypto/x509/pkix"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/web"
 )
 
 // Issue 11, point 3: a user holds at most admin.MaxLiveLinks live renewal
@@ -60,5 +64,37 @@ func TestLinkLimitAndHistory(t *testing.T) {
 		if !strings.Contains(page, `data-serial="`+s+`"`) {
 			t.Fatalf("history lacks %s:\n%s", s, page)
 		}
+	}
+}
+
+// Every declared code the renewal page explains has the page's texts in
+// both languages, renew.js shows the same state for it (but for its
+// default, failed), and every code with texts of its own reads the same
+// through the pages' T.
+func TestEveryPageCodeExplained(t *testing.T) {
+	js, err := os.ReadFile("static/renew.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range errcode.Declared() {
+		if errcode.HasMessage(c) && (web.T("en", string(c)) != errcode.Message(c, "en") || web.T("ja", string(c)) != errcode.Message(c, "ja")) {
+			t.Errorf("T(%q) is not errcode's text", c)
+		}
+		state := errcode.PageState(c)
+		if state == "" {
+			continue
+		}
+		n++
+		key := "renew_" + state
+		if en, ja := web.T("en", key), web.T("ja", key); en == key || ja == key || en == ja {
+			t.Errorf("%s: page state %q has no texts: %q, %q", c, state, en, ja)
+		}
+		if state != "failed" && !regexp.MustCompile(`\b`+string(c)+`: "`+state+`"`).Match(js) {
+			t.Errorf("renew.js does not show state %q for %s", state, c)
+		}
+	}
+	if n < 6 {
+		t.Fatalf("only %d codes with a page state", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/password"
@@ -89,13 +90,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.sameOrigin(r) || !loginCSRFOK(r) {
 		log.Warn().Msg("login refused: cross-origin or no CSRF token")
-		page(http.StatusForbidden, "csrf", "")
+		page(http.StatusForbidden, string(errcode.FormExpired), "")
 		return
 	}
 	id, pw := r.PostFormValue("user"), r.PostFormValue("password")
 	if !limit.ValidUserID(id) {
 		log.Info().Int("user_len", len(id)).Msg("login failed: malformed user ID")
-		page(http.StatusUnauthorized, "bad_login", "")
+		page(http.StatusUnauthorized, string(errcode.BadPassword), "")
 		return
 	}
 	log = log.With().Str("user", id).Logger()
@@ -129,7 +130,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &busy):
 		log.Warn().Bool("key", busy.Key).Msg("login refused: busy")
 		w.Header().Set("Retry-After", busy.RetryAfterSeconds())
-		page(http.StatusServiceUnavailable, "busy", id)
+		page(http.StatusServiceUnavailable, "login_busy", id)
 		return
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away while it waited.
@@ -138,7 +139,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	case !ok:
 		log.Info().Msg("login failed")
-		page(http.StatusUnauthorized, "bad_login", id)
+		page(http.StatusUnauthorized, string(errcode.BadPassword), id)
 		return
 	}
 	if u.Disabled {

@@ -11,6 +11,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/store"
@@ -89,7 +90,7 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 	serial := admin.NormalizeSerial(r.PathValue("serial"))
 	l, err := h.admin().CreateRenewalLink(r.Context(), s.user, serial, h.LinkTTL)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, admin.ErrNotRenewable) {
-		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": "not_renewable"})
+		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": string(errcode.NotRenewable)})
 		return
 	}
 	if errors.Is(err, admin.ErrTooManyLinks) {
@@ -122,7 +123,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, s *session) {
 	serial := admin.NormalizeSerial(r.PathValue("serial"))
 	c, err := h.Store.Cert(r.Context(), serial)
 	if err != nil || c.UserID != s.user {
-		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": "not_renewable"})
+		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": string(errcode.NotRenewable)})
 		return
 	}
 	if err := h.Store.Revoke(r.Context(), serial); err != nil {
@@ -134,24 +135,24 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, s *session) {
 	http.Redirect(w, r, "/certs?all=1&done=revoked_ok", http.StatusSeeOther)
 }
 
-// linkRefusal maps why a link cannot mint a token to the renewal page's
-// state (the page and renew.js show the same words), the token endpoint's
+// linkRefusal maps why a link cannot mint a token to the token endpoint's
 // error code and the HTTP status; "" for an error that is not about the
-// link (logged, answered as internal).
-func linkRefusal(err error) (state, code string, status int) {
+// link (logged, answered as internal). The page without script shows the
+// code's errcode.PageState, the state renew.js shows for the same code.
+func linkRefusal(err error) (errcode.Code, int) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return "invalid", "link_invalid", http.StatusNotFound
-	case errors.Is(err, admin.ErrLinkOtherUser):
-		return "other_user", "link_other_user", http.StatusForbidden
-	case errors.Is(err, admin.ErrLinkUsed):
-		return "used", "link_used", http.StatusGone
-	case errors.Is(err, admin.ErrLinkExpired):
-		return "expired", "link_expired", http.StatusGone
+		return errcode.LinkInvalid, http.StatusNotFound
+	case errors.Is(err, renewlink.ErrOtherUser):
+		return errcode.LinkOtherUser, http.StatusForbidden
+	case errors.Is(err, renewlink.ErrUsed):
+		return errcode.LinkUsed, http.StatusGone
+	case errors.Is(err, renewlink.ErrExpired):
+		return errcode.LinkExpired, http.StatusGone
 	case errors.Is(err, admin.ErrNotRenewable):
-		return "not_renewable", "not_renewable", http.StatusConflict
+		return errcode.NotRenewable, http.StatusConflict
 	}
-	return "", "", 0
+	return "", 0
 }
 
 // renew is the renewal link's page, /renew/{linkID}. It needs the portal
@@ -162,7 +163,7 @@ func linkRefusal(err error) (state, code string, status int) {
 func (h *Handler) renew(w http.ResponseWriter, r *http.Request) {
 	id, ok := renewlink.ParseLinkID(r.PathValue("link"))
 	if !ok {
-		h.render(w, r, http.StatusNotFound, "renew", map[string]any{"State": "invalid"})
+		h.render(w, r, http.StatusNotFound, "renew", map[string]any{"State": errcode.PageState(errcode.LinkInvalid)})
 		return
 	}
 	s := h.liveSession(w, r)
@@ -173,13 +174,13 @@ func (h *Handler) renew(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"User": s.user, "CSRF": s.csrf}
 	l, err := h.admin().CheckRenewalLink(r.Context(), s.user, id)
 	if err != nil {
-		state, _, status := linkRefusal(err)
-		if state == "" {
+		code, status := linkRefusal(err)
+		if code == "" {
 			h.Log.Error().Err(err).Str("link", id).Msg("renewal link")
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		data["State"] = state
+		data["State"] = errcode.PageState(code)
 		h.render(w, r, status, "renew", data)
 		return
 	}
@@ -200,34 +201,34 @@ func (h *Handler) linkToken(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(v)
 	}
-	refuse := func(status int, code string) { answer(status, map[string]string{"error": code}) }
+	refuse := func(status int, code errcode.Code) { answer(status, map[string]errcode.Code{"error": code}) }
 	if r.Header.Get("Origin") != strings.TrimSuffix(h.PublicURL, "/") {
-		refuse(http.StatusForbidden, "origin")
+		refuse(http.StatusForbidden, errcode.OriginRefused)
 		return
 	}
 	id, ok := renewlink.ParseLinkID(r.PathValue("link"))
 	if !ok {
-		refuse(http.StatusNotFound, "link_invalid")
+		refuse(http.StatusNotFound, errcode.LinkInvalid)
 		return
 	}
 	s := h.liveSession(w, r)
 	if s == nil {
-		refuse(http.StatusUnauthorized, "login")
+		refuse(http.StatusUnauthorized, errcode.LoginNeeded)
 		return
 	}
 	if !s.csrfOK(r) {
-		refuse(http.StatusForbidden, "csrf")
+		refuse(http.StatusForbidden, errcode.FormExpired)
 		return
 	}
 	tok, l, err := h.admin().MintLinkToken(r.Context(), s.user, id)
 	if err != nil {
-		_, code, status := linkRefusal(err)
+		code, status := linkRefusal(err)
 		if code == "" {
 			h.Log.Error().Err(err).Str("link", id).Msg("renewal link token")
-			refuse(http.StatusInternalServerError, "internal")
+			refuse(http.StatusInternalServerError, errcode.Internal)
 			return
 		}
-		h.Log.Info().Str("user", s.user).Str("link", id).Str("refused", code).Msg("renewal link token refused")
+		h.Log.Info().Str("user", s.user).Str("link", id).Str("refused", string(code)).Msg("renewal link token refused")
 		refuse(status, code)
 		return
 	}

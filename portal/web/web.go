@@ -30,6 +30,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
@@ -156,7 +157,7 @@ func (h *Handler) authed(next authedFunc) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost && !s.csrfOK(r) {
-			h.render(w, r, http.StatusForbidden, "error", map[string]any{"Msg": "csrf"})
+			h.render(w, r, http.StatusForbidden, "error", map[string]any{"Msg": string(errcode.FormExpired)})
 			return
 		}
 		next(w, r, s)

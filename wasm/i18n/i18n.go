@@ -2,26 +2,25 @@
 // Japanese. The Japanese terms follow the seed procedure (証明書一覧, 更新,
 // パスワード, アクティベート, 招待コード, 申請開始).
 //
-// Messages for error codes the host sends come from host/proto
-// (proto.MessageFor); this package only has the ones that arise on the
-// browser side, where no host is there to answer.
+// Messages for error codes, the host's and the extension's own, are
+// errcode's (errcode.Message); this package only picks which to show.
 package i18n
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
-// Codes raised by the extension itself, never by the host.
-const (
-	CodeHostMissing                 = proto.CodeHostMissing
-	CodeHostForbidden               = proto.CodeHostForbidden
-	CodeHostDisconnected            = proto.CodeHostDisconnected
-	CodeHostFailed                  = proto.CodeHostFailed
-	CodeNoExtension      proto.Code = "not_in_extension"
-)
+// ownCodes are the codes the extension and this UI raise, never the host: the
+// UI says them in the user's language with errcode's texts, whatever
+// English the worker sent with them.
+var ownCodes = map[errcode.Code]bool{
+	errcode.HostMissing: true, errcode.HostForbidden: true, errcode.HostDisconnected: true,
+	errcode.HostFailed: true, errcode.NoExtension: true, errcode.LinkNotHeld: true,
+}
 
 // Strings is the table of UI texts for one language. Functions take the
 // values they interpolate so that word order can differ per language.
@@ -71,17 +70,16 @@ type Strings struct {
 	ProgressHint   string
 	StepNames      map[proto.Step]string
 
-	DoneRenew   string
-	DoneEnroll  string
-	NewSerial   string
-	ValidUntil  string
-	BackToList  string
-	Back        string
-	TryAgain    string
-	ErrorTitle  string
-	Details     string
-	UpdateThis  func(component string) string
-	ownMessages map[proto.Code]string
+	DoneRenew  string
+	DoneEnroll string
+	NewSerial  string
+	ValidUntil string
+	BackToList string
+	Back       string
+	TryAgain   string
+	ErrorTitle string
+	Details    string
+	UpdateThis func(component string) string
 }
 
 // For returns the table for a BCP 47 language tag such as navigator.language:
@@ -93,27 +91,24 @@ func For(lang string) *Strings {
 	return &en
 }
 
-// Message is the text to show for a wire error. Codes raised by the
-// extension (and version_mismatch, which the worker may raise) have texts
-// here; for the host's codes the message the host sent
-// (already in the request's language) is used, else the proto catalogue.
+// Message is the text to show for a wire error. For the host's codes it is
+// the message the host sent (already in the request's language), else
+// errcode's text; codes raised by the extension get errcode's text in s's
+// language, and version_mismatch (which the worker may raise) is said here.
 func (s *Strings) Message(e *proto.Error) string {
 	if e == nil {
 		return ""
 	}
-	if e.Code == proto.CodeVersionMismatch {
+	if e.Code == errcode.VersionMismatch {
 		// The worker's own text is English; say it here, with the
 		// component to update in the user's words.
 		m := s.More()
 		return m.VersionMismatch(m.Component(orDefault(e.Update, "certrenew-host")))
 	}
-	if m, ok := s.ownMessages[e.Code]; ok {
-		return m
-	}
-	if e.Message != "" {
+	if e.Message != "" && !ownCodes[e.Code] {
 		return e.Message
 	}
-	return proto.MessageFor(e.Code, s.Lang)
+	return errcode.Message(e.Code, s.Lang)
 }
 
 // Step names a progress step; unknown steps (from a newer host) show as is.
@@ -123,8 +118,6 @@ func (s *Strings) Step(st proto.Step) string {
 	}
 	return string(st)
 }
-
-const installFix = "certrenew-host install"
 
 var en = Strings{
 	Lang:           "en",
@@ -195,13 +188,6 @@ var en = Strings{
 	ErrorTitle: "Something went wrong",
 	Details:    "Technical details",
 	UpdateThis: func(c string) string { return "Update: " + c },
-	ownMessages: map[proto.Code]string{
-		CodeHostMissing:      "certrenew-host is not installed for this browser. Install it, then run `" + installFix + "` and open this window again.",
-		CodeHostForbidden:    "certrenew-host does not allow this extension. Run `" + installFix + "` to register it again, then open this window again. If your organisation built its own copy of the extension, add its ID to allowedOrigins in certrenew-host's config.json.",
-		CodeHostDisconnected: "The connection to certrenew-host was lost before it finished. Your previous certificate is still in place; try again.",
-		CodeHostFailed:       "certrenew-host stopped before it answered. Run `" + installFix + "` to repair it, then try again.",
-		CodeNoExtension:      "This page works only inside the certrenew browser extension.",
-	},
 }
 
 var ja = Strings{
@@ -270,13 +256,6 @@ var ja = Strings{
 	ErrorTitle: "エラーが発生しました",
 	Details:    "詳細情報",
 	UpdateThis: func(c string) string { return "更新が必要: " + c },
-	ownMessages: map[proto.Code]string{
-		CodeHostMissing:      "このブラウザーには certrenew-host がインストールされていません。インストール後に `" + installFix + "` を実行し、このウィンドウを開き直してください。",
-		CodeHostForbidden:    "certrenew-host がこの拡張機能を許可していません。`" + installFix + "` を実行して登録し直し、このウィンドウを開き直してください。組織で独自にビルドした拡張機能の場合は、その ID を certrenew-host の config.json の allowedOrigins に追加してください。",
-		CodeHostDisconnected: "処理の完了前に certrenew-host との接続が切れました。以前の証明書はそのまま使用できます。再度お試しください。",
-		CodeHostFailed:       "certrenew-host が応答する前に終了しました。`" + installFix + "` を実行して修復し、再度お試しください。",
-		CodeNoExtension:      "このページは certrenew 拡張機能の中でのみ動作します。",
-	},
 }
 
 func orDefault(s, def string) string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -27,9 +28,9 @@ func TestTablesComplete(t *testing.T) {
 				t.Errorf("%s: no name for step %s", s.Lang, st)
 			}
 		}
-		for _, c := range []proto.Code{CodeHostMissing, CodeHostForbidden, CodeHostDisconnected, CodeHostFailed, CodeNoExtension} {
-			if s.ownMessages[c] == "" {
-				t.Errorf("%s: no message for %s", s.Lang, c)
+		for _, c := range []errcode.Code{errcode.HostMissing, errcode.HostForbidden, errcode.HostDisconnected, errcode.HostFailed, errcode.NoExtension, errcode.LinkNotHeld} {
+			if m := s.Message(&proto.Error{Code: c, Message: "worker text"}); m == "" || m == "worker text" || m == errcode.Message(errcode.Internal, s.Lang) {
+				t.Errorf("%s: no message for %s: %q", s.Lang, c, m)
 			}
 		}
 		// The More table too: every field filled, every backend and
@@ -63,7 +64,7 @@ func TestTablesComplete(t *testing.T) {
 // version_mismatch is said by the UI in the user's language, naming the
 // component to update in it, whatever English the worker sent.
 func TestVersionMismatchLocalized(t *testing.T) {
-	e := &proto.Error{Code: proto.CodeVersionMismatch, Message: "The extension and certrenew-host speak different protocol versions. Update the browser extension.", Update: "the browser extension"}
+	e := &proto.Error{Code: errcode.VersionMismatch, Message: "The extension and certrenew-host speak different protocol versions. Update the browser extension.", Update: "the browser extension"}
 	ja := For("ja").Message(e)
 	if !strings.Contains(ja, "ブラウザーの拡張機能を更新") || strings.Contains(ja, "Update") {
 		t.Errorf("ja: %q", ja)
@@ -71,20 +72,20 @@ func TestVersionMismatchLocalized(t *testing.T) {
 	if en := For("en").Message(e); !strings.Contains(en, "Update the browser extension") {
 		t.Errorf("en: %q", en)
 	}
-	if ja := For("ja").Message(&proto.Error{Code: proto.CodeVersionMismatch, Update: "certrenew-host"}); !strings.Contains(ja, "certrenew-hostを更新") {
+	if ja := For("ja").Message(&proto.Error{Code: errcode.VersionMismatch, Update: "certrenew-host"}); !strings.Contains(ja, "certrenew-hostを更新") {
 		t.Errorf("ja host: %q", ja)
 	}
 }
 
 func TestMessage(t *testing.T) {
 	ja := For("ja")
-	if got := ja.Message(&proto.Error{Code: proto.CodeBadPassword}); got != proto.MessageFor(proto.CodeBadPassword, "ja") {
+	if got := ja.Message(&proto.Error{Code: errcode.BadPassword}); got != errcode.Message(errcode.BadPassword, "ja") {
 		t.Errorf("catalogue fallback: %q", got)
 	}
 	if got := ja.Message(&proto.Error{Code: "new_code", Message: "from host"}); got != "from host" {
 		t.Errorf("host message: %q", got)
 	}
-	if got := For("en").Message(&proto.Error{Code: CodeHostMissing, Message: "worker text"}); got == "worker text" {
+	if got := For("en").Message(&proto.Error{Code: errcode.HostMissing, Message: "worker text"}); got == "worker text" {
 		t.Error("host_missing should use the UI's own localized text")
 	}
 	if For("ja").CertListTitle != "証明書一覧" || For("ja").Activate != "アクティベート" || For("ja").Apply != "申請開始" {

@@ -25,7 +25,6 @@ type More struct {
 	OKWord, NGWord                                  string
 	LinkFrom                                        func(portal string) string
 	LinkEnrollHint                                  string
-	LinkExpired                                     string
 	InvalidWarningDays                              string
 	InvalidPortal                                   func(u string) string
 	// RestartHint, on a finished renewal: a browser keeps the certificate
@@ -89,7 +88,6 @@ var moreEN = More{
 	OKWord: "OK", NGWord: "Problem",
 	LinkFrom:           func(p string) string { return "Renewal link from " + p },
 	LinkEnrollHint:     "No certificate on this computer matches the link: enroll a new one with it.",
-	LinkExpired:        "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
 	InvalidWarningDays: "Enter whole numbers of days, for example 30, 14, 7.",
 	InvalidPortal: func(u string) string {
 		return fmt.Sprintf("%q is not an https URL (like https://portal.example.com). Nothing was saved.", u)
@@ -178,7 +176,6 @@ var moreJA = More{
 	OKWord: "正常", NGWord: "問題あり",
 	LinkFrom:           func(p string) string { return p + " からの更新リンク" },
 	LinkEnrollHint:     "このコンピューターにはリンクに合う証明書がありません。このリンクで新しく申請します。",
-	LinkExpired:        "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
 	InvalidWarningDays: "日数を整数で入力してください。例: 30, 14, 7",
 	InvalidPortal: func(u string) string {
 		return fmt.Sprintf("%q は https の URL (例: https://portal.example.com) ではありません。保存していません。", u)

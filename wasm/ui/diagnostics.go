@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -21,7 +22,7 @@ func (r *Root) openDiagnostics(ctx app.Context) {
 	r.doctor = &doctorState{}
 	id, err := r.send(proto.CmdDoctor, nil)
 	if err != nil {
-		r.doctor.err = &proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}
+		r.doctor.err = &proto.Error{Code: errcode.NoExtension, Detail: err.Error()}
 		return
 	}
 	r.doctor.id = id
@@ -36,7 +37,7 @@ func (r *Root) onDoctorReply(rep *proto.Reply) {
 	case proto.TypeResult:
 		var res proto.DoctorResult
 		if err := json.Unmarshal(rep.Result, &res); err != nil {
-			d.err = &proto.Error{Code: proto.CodeBadResponse, Detail: err.Error()}
+			d.err = &proto.Error{Code: errcode.BadResponse, Detail: err.Error()}
 			return
 		}
 		d.result = &res

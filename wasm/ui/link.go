@@ -3,22 +3,18 @@ package ui
 import (
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
-	"github.com/certrenew/certrenew/wasm/i18n"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
-
-// CodeLinkExpired is shown when app.html#link=NONCE names a link the worker
-// no longer holds.
-const CodeLinkExpired proto.Code = "link_expired"
 
 // onLink handles the worker's answer to getLink: the renewal flow of the
 // certificate with the link's serial, or enrollment when none matches.
 func (r *Root) onLink(l *bridge.Link) {
 	r.linkNonce = ""
 	if l == nil {
-		r.showError(&proto.Error{Code: CodeLinkExpired, Message: r.s.More().LinkExpired}, screenList)
+		r.showError(&proto.Error{Code: errcode.LinkNotHeld}, screenList)
 		return
 	}
 	r.link = l
@@ -76,5 +72,3 @@ func (r *Root) linkNote() app.UI {
 	}
 	return note
 }
-
-var _ = i18n.CodeNoExtension

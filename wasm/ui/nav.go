@@ -3,7 +3,7 @@ package ui
 import (
 	"slices"
 
-	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -36,7 +36,7 @@ func (r *Root) diagLink() app.UI {
 		return nil
 	}
 	switch r.err.Code {
-	case proto.CodeHostMissing, proto.CodeHostForbidden, proto.CodeHostFailed, proto.CodeHostDisconnected:
+	case errcode.HostMissing, errcode.HostForbidden, errcode.HostFailed, errcode.HostDisconnected:
 	default:
 		return nil
 	}

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/wasm/i18n"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -28,7 +28,7 @@ func (v *refusedView) Render() app.UI {
 	if origin == "" {
 		origin = "?"
 	}
-	return app.Elem("section").ID("refused").DataSet("code", string(proto.CodeOriginNotAllowed)).
+	return app.Elem("section").ID("refused").DataSet("code", string(errcode.OriginNotAllowed)).
 		Aria("labelledby", "refused-title").Body(
 		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
 		app.Elem("h1").ID("refused-title").Text(m.LinkRefusedTitle),

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -95,10 +96,10 @@ func (v *errorView) OnMount(ctx app.Context) {
 
 // retryable: trying the same again can work (not for an expired
 // certificate, a policy refusal or mismatched versions).
-func retryable(c proto.Code) bool {
+func retryable(c errcode.Code) bool {
 	switch c {
-	case proto.CodeCertExpired, proto.CodeHardwareRequired, proto.CodeBackendNotAllowed,
-		proto.CodeVersionMismatch, proto.CodeInvitationConflict:
+	case errcode.CertExpired, errcode.HardwareRequired, errcode.BackendNotAllowed,
+		errcode.VersionMismatch, errcode.InvitationConflict:
 		return false
 	}
 	return true
@@ -133,7 +134,7 @@ func (v *errorView) Render() app.UI {
 				Text(v.S.Back).
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
 			v.Extra,
-			app.If(e.Code == proto.CodeCertExpired && v.Portal != "",
+			app.If(e.Code == errcode.CertExpired && v.Portal != "",
 				app.Elem("a").ID("open-portal").Class("btn btn-primary").Attr("href", v.Portal).Attr("target", "_blank").Attr("rel", "noopener").
 					Text(v.S.More().OpenPortal),
 			),

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/certrenew/certrenew/wasm/i18n"
@@ -165,7 +166,7 @@ func (r *Root) receive(m bridge.Message) {
 // and the first render.
 func (r *Root) OnMount(ctx app.Context) {
 	if r.connErr != nil {
-		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: r.connErr.Error()}, screenList)
+		r.showError(&proto.Error{Code: errcode.NoExtension, Detail: r.connErr.Error()}, screenList)
 		return
 	}
 	conn := r.conn
@@ -239,7 +240,7 @@ func (r *Root) sendOp(cmd string, params any) (string, error) {
 func (r *Root) refresh(ctx app.Context) {
 	id, err := r.send(proto.CmdList, nil)
 	if err != nil {
-		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
+		r.showError(&proto.Error{Code: errcode.NoExtension, Detail: err.Error()}, screenList)
 		return
 	}
 	r.listID = id
@@ -317,7 +318,7 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 		case proto.TypeResult:
 			var lr proto.ListResult
 			if err := json.Unmarshal(rep.Result, &lr); err != nil {
-				r.showError(&proto.Error{Code: proto.CodeBadResponse, Detail: err.Error()}, screenList)
+				r.showError(&proto.Error{Code: errcode.BadResponse, Detail: err.Error()}, screenList)
 				return
 			}
 			r.list = &lr
@@ -363,7 +364,7 @@ func (r *Root) finish(ctx app.Context, result json.RawMessage) {
 		Cert proto.Cert `json:"cert"`
 	}
 	if err := json.Unmarshal(result, &res); err != nil {
-		r.showError(&proto.Error{Code: proto.CodeBadResponse, Detail: err.Error()}, screenList)
+		r.showError(&proto.Error{Code: errcode.BadResponse, Detail: err.Error()}, screenList)
 		return
 	}
 	r.done = &res.Cert
@@ -386,7 +387,7 @@ func (r *Root) followLink() {
 
 func (r *Root) showError(e *proto.Error, retry screen) {
 	if e == nil {
-		e = &proto.Error{Code: proto.CodeInternal}
+		e = &proto.Error{Code: errcode.Internal}
 	}
 	r.err = e
 	r.errRetry = retry
@@ -412,7 +413,7 @@ func (r *Root) findCert(id string) *proto.Cert {
 func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
 	id, err := r.sendOp(cmd, params)
 	if err != nil {
-		r.showError(&proto.Error{Code: i18n.CodeNoExtension, Detail: err.Error()}, screenList)
+		r.showError(&proto.Error{Code: errcode.NoExtension, Detail: err.Error()}, screenList)
 		return
 	}
 	r.op = &bridge.Op{ID: id, Command: cmd, CertID: certID}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/internal/testenv"
@@ -33,15 +34,15 @@ func TestNativeMessagingProtocol(t *testing.T) {
 		t.Fatalf("list: %+v", r)
 	}
 	s.send([]byte(`{"id":"2","command":`))
-	if r := s.reply(); r.Type != proto.TypeError || r.Error.Code != proto.CodeBadRequest {
+	if r := s.reply(); r.Type != proto.TypeError || r.Error.Code != errcode.BadRequest {
 		t.Fatalf("malformed JSON: %+v", r)
 	}
 	s.request("3", "frobnicate", nil)
-	if r, _ := s.final("3"); r.Error == nil || r.Error.Code != proto.CodeUnknownCommand || r.Error.Message == "" {
+	if r, _ := s.final("3"); r.Error == nil || r.Error.Code != errcode.UnknownCommand || r.Error.Message == "" {
 		t.Fatalf("unknown command: %+v", r)
 	}
 	s.request("4", proto.CmdRenew, proto.RenewParams{CertID: "nope", Password: "secret-pw"})
-	if r, _ := s.final("4"); r.Error == nil || r.Error.Code != proto.CodeCertNotFound {
+	if r, _ := s.final("4"); r.Error == nil || r.Error.Code != errcode.CertNotFound {
 		t.Fatalf("renew unknown: %+v", r)
 	}
 	s.request("5", proto.CmdHello, nil)
@@ -51,7 +52,7 @@ func TestNativeMessagingProtocol(t *testing.T) {
 	// A header claiming more than the cap ends the session with an error,
 	// without the host allocating it.
 	s.stdin.Write([]byte{0xff, 0xff, 0xff, 0x0f})
-	if r := s.reply(); r.Type != proto.TypeError || r.Error.Code != proto.CodeBadRequest {
+	if r := s.reply(); r.Type != proto.TypeError || r.Error.Code != errcode.BadRequest {
 		t.Fatalf("oversized frame: %+v", r)
 	}
 	if _, err := proto.ReadFrame(s.in, proto.MaxHostFrame); err == nil {
@@ -82,7 +83,7 @@ func TestOriginRefused(t *testing.T) {
 	} {
 		s := e.start(t, args...)
 		r := s.reply()
-		if r.Type != proto.TypeError || r.Error.Code != proto.CodeOriginNotAllowed {
+		if r.Type != proto.TypeError || r.Error.Code != errcode.OriginNotAllowed {
 			t.Fatalf("%v: %+v", args, r)
 		}
 		if err := s.cmd.Wait(); err == nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -44,7 +45,7 @@ func main() {
 		}
 		req, err := proto.DecodeRequest(b)
 		if err != nil {
-			send(&proto.Reply{Type: proto.TypeError, Error: (&proto.Error{Code: proto.CodeBadRequest}).Localize("")})
+			send(&proto.Reply{Type: proto.TypeError, Error: (&proto.Error{Code: errcode.BadRequest}).Localize("")})
 			continue
 		}
 		switch req.Command {
@@ -53,18 +54,18 @@ func main() {
 		case proto.CmdRenew:
 			var p proto.RenewParams
 			if err := req.DecodeParams(&p); err != nil {
-				send(errReply(req, proto.CodeBadRequest))
+				send(errReply(req, errcode.BadRequest))
 				continue
 			}
 			i := find(certs, p.CertID)
 			if i < 0 {
-				send(errReply(req, proto.CodeCertNotFound))
+				send(errReply(req, errcode.CertNotFound))
 				continue
 			}
 			if p.Password == "wrong" {
 				send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{CertID: p.CertID, Step: proto.StepKeygen}})
 				time.Sleep(delay)
-				send(errReply(req, proto.CodeBadPassword))
+				send(errReply(req, errcode.BadPassword))
 				continue
 			}
 			for _, s := range proto.Steps {
@@ -84,11 +85,11 @@ func main() {
 		case proto.CmdEnroll:
 			var p proto.EnrollParams
 			if err := req.DecodeParams(&p); err != nil {
-				send(errReply(req, proto.CodeBadRequest))
+				send(errReply(req, errcode.BadRequest))
 				continue
 			}
 			if p.Invitation != "INVITE-OK" {
-				send(errReply(req, proto.CodeBadInvitation))
+				send(errReply(req, errcode.BadInvitation))
 				continue
 			}
 			for _, s := range proto.Steps {
@@ -104,7 +105,7 @@ func main() {
 			certs = append(certs, c)
 			send(result(req.ID, proto.EnrollResult{Cert: c}))
 		default:
-			send(errReply(req, proto.CodeUnknownCommand))
+			send(errReply(req, errcode.UnknownCommand))
 		}
 	}
 }
@@ -142,6 +143,6 @@ func result(id string, v any) *proto.Reply {
 	return &proto.Reply{ID: id, Type: proto.TypeResult, Result: b}
 }
 
-func errReply(req *proto.Request, c proto.Code) *proto.Reply {
+func errReply(req *proto.Request, c errcode.Code) *proto.Reply {
 	return &proto.Reply{ID: req.ID, Type: proto.TypeError, Error: (&proto.Error{Code: c}).Localize(req.Lang)}
 }

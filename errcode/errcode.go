@@ -1,0 +1,204 @@
+// Package errcode is certrenew's one vocabulary of error codes: every code
+// that crosses a wire is declared here once, with what the user reads for
+// it in English and Japanese, and with how each side carries it:
+//
+//   - certrenew-portal → certrenew-host, in EST problem bodies (RFC 9457;
+//     portal/est writes them, host/est reads them, host/wire maps them);
+//   - certrenew-host → the UI, over native messaging (host/proto's Error,
+//     made by host/wire, shown by wasm/i18n);
+//   - the extension's own codes about reaching the host (host_missing, ...);
+//   - certrenew-portal's pages (portal/web: the renewal link's token
+//     endpoint, which renew.js reads, and its error page).
+//
+// It is its own package, not part of host/proto or portal/est, because
+// neither side owns it: the portal must not import the host, the host's
+// native-messaging protocol has no business knowing HTTP problem titles,
+// and the WASM UI imports it too, so it imports only the standard library
+// (and no net/http: statuses are plain numbers).
+//
+// Codes never change meaning; new ones may be added. A peer that meets a
+// code it does not know shows the text that came with it, else Internal's.
+package errcode
+
+import (
+	"slices"
+	"strings"
+)
+
+// Code is a stable error code.
+type Code string
+
+// The codes. errcode_test.go checks that each has a row in the table
+// (texts.go), and the tests of host/wire, portal/est and portal/web that
+// each is carried and explained on their side.
+const (
+	// Requests and the host itself.
+	BadRequest         Code = "bad_request"
+	VersionMismatch    Code = "version_mismatch"
+	OriginNotAllowed   Code = "origin_not_allowed"
+	UnknownCommand     Code = "unknown_command"
+	Busy               Code = "busy"
+	CertNotFound       Code = "cert_not_found"
+	ServerUnreachable  Code = "server_unreachable"
+	ServerUntrusted    Code = "server_untrusted"
+	ServerRejected     Code = "server_rejected"
+	BadResponse        Code = "bad_response"
+	TokenPINIncorrect  Code = "token_pin_incorrect"
+	TokenAbsent        Code = "token_absent"
+	BackendUnavailable Code = "backend_unavailable"
+	// HardwareRequired: policy demands a TPM or token key and there is none.
+	HardwareRequired Code = "hardware_required"
+	// BackendNotAllowed: the organisation's policy does not allow the key
+	// storage asked for.
+	BackendNotAllowed Code = "backend_not_allowed"
+	StoreFailed       Code = "store_failed"
+	UserCancelled     Code = "user_cancelled"
+	Internal          Code = "internal"
+
+	// Refusals certrenew-portal sends that the host shows as they are.
+	BadPassword         Code = "bad_password"
+	BadInvitation       Code = "bad_invitation"
+	ReissueNotAllowed   Code = "reissue_not_allowed"
+	InvitationConflict  Code = "invitation_conflict"
+	InvitationExpired   Code = "invitation_expired"
+	InvitationExhausted Code = "invitation_exhausted"
+	InvitationRevoked   Code = "invitation_revoked"
+	// AlreadyEnrolled: simpleenroll with an invitation while the user still
+	// holds a valid certificate from it; renew that one instead.
+	AlreadyEnrolled Code = "already_enrolled"
+	// TooManyAttempts: the user ID or the client address is locked out after
+	// repeated password failures (web login and EST alike).
+	TooManyAttempts Code = "too_many_attempts"
+	// AccountDisabled: the administrator disabled the account.
+	AccountDisabled Code = "account_disabled"
+	// ServerBusy: the portal's password checks are at capacity; nothing was
+	// counted, retry after the Retry-After header's seconds.
+	ServerBusy Code = "server_busy"
+	// CertExpired: an expired certificate tried simplereenroll; it can be
+	// renewed only through a renewal link.
+	CertExpired Code = "cert_expired"
+	// CertRevoked: the certificate to renew (or the one a renewal link is
+	// bound to) is revoked; enroll anew with a new invitation code.
+	CertRevoked Code = "cert_revoked"
+	// Renewal-link refusals (EST redemption and the token endpoint).
+	LinkInvalid Code = "link_invalid"
+	LinkExpired Code = "link_expired"
+	LinkUsed    Code = "link_used"
+	// LinkCertRequired: a renewal link of a certificate that is still valid
+	// was redeemed without that certificate over mutual TLS; the password and
+	// the link are enough only once it has expired.
+	LinkCertRequired Code = "link_cert_required"
+	// KeyRefused: a request for a key that a lookup declared never issued, or
+	// that has a certificate already (see docs/renewal.md); renewing again
+	// makes a new key.
+	KeyRefused Code = "key_refused"
+
+	// Refusals certrenew-portal sends that mean the host erred, or that the
+	// host handles itself.
+	ClientCertRequired Code = "client_cert_required"
+	KeyReuse           Code = "key_reuse"
+	// NotIssued: the issued lookup found no certificate for the key, and none
+	// will ever be issued for it (it is refused from now on).
+	NotIssued Code = "not_issued"
+
+	// Codes the extension and its UI raise themselves, where no host answers.
+	HostMissing      Code = "host_missing"
+	HostForbidden    Code = "host_forbidden"
+	HostDisconnected Code = "host_disconnected"
+	HostFailed       Code = "host_failed"
+	// NoExtension: the UI runs outside the extension.
+	NoExtension Code = "not_in_extension"
+	// LinkNotHeld: app.html#link=NONCE names a renewal link the worker no
+	// longer holds (it was used, or the browser restarted).
+	LinkNotHeld Code = "link_not_held"
+
+	// Codes of the portal's pages only: the renewal link's token endpoint
+	// answers them to renew.js; the error and login pages show them.
+
+	// LinkOtherUser: the renewal link was made for another user ID.
+	LinkOtherUser Code = "link_other_user"
+	// NotRenewable: the link's certificate was revoked or renewed another way.
+	NotRenewable Code = "not_renewable"
+	// LoginNeeded: the portal session ended; log in again.
+	LoginNeeded Code = "login"
+	// FormExpired: the form's CSRF token is missing or stale.
+	FormExpired Code = "csrf"
+	// OriginRefused: the request did not come from the portal's own pages.
+	OriginRefused Code = "origin"
+)
+
+// entry is all certrenew says about one code.
+type entry struct {
+	// en and ja are what the user reads; both "" for a code the user
+	// never meets as itself (problem.shownAs, page say what they meet).
+	en, ja string
+	// problem: how certrenew-portal sends the code in an EST problem
+	// body; nil for a code it never sends there.
+	problem *problem
+	// page is the state of the portal's renewal page (renew.html,
+	// renew.js's refusals) that explains the code; "" for none.
+	page string
+}
+
+// problem is how the portal sends a code (RFC 9457, Section 3).
+type problem struct {
+	status int    // the HTTP status.
+	title  string // the problem's title, English for any EST client.
+	// shownAs is the code the host shows for it, "" for the code itself.
+	// ServerRejected means the host itself sent something wrong.
+	shownAs Code
+}
+
+// Message returns what the user reads for c in lang (a BCP 47 tag such as
+// "ja", "ja-JP", "en-US"): Japanese for "ja" and "ja-*", English otherwise.
+// A code without texts gets Internal's.
+func Message(c Code, lang string) string {
+	e, ok := table[c]
+	if !ok || e.en == "" {
+		e = table[Internal]
+	}
+	if strings.HasPrefix(strings.ToLower(lang), "ja") {
+		return e.ja
+	}
+	return e.en
+}
+
+// HasMessage reports whether c has texts of its own.
+func HasMessage(c Code) bool { return table[c].en != "" }
+
+// Problem returns the HTTP status and title with which certrenew-portal
+// sends c; ok is false for a code the portal never sends in a problem body.
+func Problem(c Code) (status int, title string, ok bool) {
+	p := table[c].problem
+	if p == nil {
+		return 0, "", false
+	}
+	return p.status, p.title, true
+}
+
+// FromPortal returns the code the host shows for problem code c from
+// certrenew-portal; ok is false for a code this version does not know.
+func FromPortal(c Code) (Code, bool) {
+	p := table[c].problem
+	if p == nil {
+		return "", false
+	}
+	if p.shownAs != "" {
+		return p.shownAs, true
+	}
+	return c, true
+}
+
+// PageState returns the state of the portal's renewal page that explains
+// c, "" for a code it does not explain.
+func PageState(c Code) string { return table[c].page }
+
+// Declared lists every code, sorted.
+func Declared() []Code {
+	out := make([]Code, 0, len(table))
+	for c := range table {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,224 @@
+package errcode
+
+// table holds every code's row. Japanese follows the terms of the seed
+// procedure (証明書, 更新, 招待コード, パスワード).
+var table = map[Code]entry{
+	BadRequest: {
+		en:      "The request was not understood. Update the extension and try again.",
+		ja:      "要求を解釈できませんでした。拡張機能を更新してから再度お試しください。",
+		problem: &problem{status: 400, title: "Bad request", shownAs: ServerRejected},
+	},
+	VersionMismatch: {
+		en: "The extension and certrenew-host are different versions. Update the one named below.",
+		ja: "拡張機能と certrenew-host のバージョンが一致しません。下に示す方を更新してください。",
+	},
+	OriginNotAllowed: {
+		en: "This caller is not allowed to use certrenew-host.",
+		ja: "この呼び出し元には certrenew-host の使用が許可されていません。",
+	},
+	UnknownCommand: {
+		en: "certrenew-host does not know this command. Update certrenew-host.",
+		ja: "certrenew-host がこの操作に対応していません。certrenew-host を更新してください。",
+	},
+	Busy: {
+		en: "Another renewal of this certificate is already running.",
+		ja: "この証明書の更新はすでに実行中です。",
+	},
+	CertNotFound: {
+		en: "That certificate is no longer installed.",
+		ja: "その証明書はインストールされていません。",
+	},
+	ServerUnreachable: {
+		en: "The certificate server cannot be reached. Check your network and try again.",
+		ja: "証明書サーバーに接続できません。ネットワークを確認して再度お試しください。",
+	},
+	ServerUntrusted: {
+		en: "The certificate server's identity could not be verified.",
+		ja: "証明書サーバーの身元を確認できませんでした。",
+	},
+	ServerRejected: {
+		en: "The certificate server refused the request.",
+		ja: "証明書サーバーが要求を拒否しました。",
+	},
+	BadResponse: {
+		en: "The certificate server sent a response that could not be used. Nothing was changed.",
+		ja: "証明書サーバーの応答を処理できませんでした。変更は行われていません。",
+	},
+	TokenPINIncorrect: {
+		en: "The PIN of the security token is incorrect.",
+		ja: "セキュリティトークンのPINが正しくありません。",
+	},
+	TokenAbsent: {
+		en: "The security token is not connected.",
+		ja: "セキュリティトークンが接続されていません。",
+	},
+	BackendUnavailable: {
+		en: "The requested key storage is not available on this computer.",
+		ja: "指定された鍵の保管場所はこのコンピューターでは使用できません。",
+	},
+	HardwareRequired: {
+		en: "Your organization requires the key to be kept in a TPM or security token, and none was found on this computer.",
+		ja: "組織のポリシーにより鍵はTPMまたはセキュリティトークンに保管する必要がありますが、このコンピューターには見つかりませんでした。",
+	},
+	BackendNotAllowed: {
+		en: "Your organization does not allow keys to be kept in the key storage you chose. Choose another one.",
+		ja: "組織のポリシーにより、選んだ鍵の保管場所は使用できません。別の保管場所を選んでください。",
+	},
+	StoreFailed: {
+		en: "The certificate could not be installed. The previous certificate is still in place.",
+		ja: "証明書をインストールできませんでした。以前の証明書はそのまま使用できます。",
+	},
+	UserCancelled: {
+		en: "Cancelled.",
+		ja: "キャンセルしました。",
+	},
+	Internal: {
+		en:      "Something went wrong inside certrenew. The previous certificate is still in place.",
+		ja:      "certrenew の内部でエラーが発生しました。以前の証明書はそのまま使用できます。",
+		problem: &problem{status: 500, title: "Internal error", shownAs: ServerRejected},
+	},
+	BadPassword: {
+		en:      "The user ID or password is incorrect.",
+		ja:      "ユーザーIDまたはパスワードが正しくありません。",
+		problem: &problem{status: 401, title: "User ID or password is incorrect"},
+	},
+	BadInvitation: {
+		en:      "The invitation code is not valid. Check it or ask your administrator for a new one.",
+		ja:      "招待コードが無効です。確認するか、管理者に新しい招待コードを依頼してください。",
+		problem: &problem{status: 403, title: "Invitation code is not valid for this user"},
+	},
+	ReissueNotAllowed: {
+		en:      "Re-issue of this certificate is not allowed. Ask your administrator to allow re-issue.",
+		ja:      "この証明書の再発行は許可されていません。管理者に再発行の許可を依頼してください。",
+		problem: &problem{status: 403, title: "Re-issue is not allowed for this user"},
+	},
+	InvitationConflict: {
+		en:      "You already hold a certificate from another invitation code. Ask your administrator to revoke it first.",
+		ja:      "別の招待コードで発行された証明書がすでにあります。先に管理者に失効を依頼してください。",
+		problem: &problem{status: 403, title: "A certificate from another invitation is still valid"},
+	},
+	InvitationExpired: {
+		en:      "The invitation code has expired. Ask your administrator for a new one.",
+		ja:      "招待コードの有効期限が切れています。管理者に新しい招待コードを依頼してください。",
+		problem: &problem{status: 403, title: "The invitation code has expired"},
+	},
+	InvitationExhausted: {
+		en:      "The invitation code has already been used as often as allowed. Ask your administrator for a new one.",
+		ja:      "招待コードは使用回数の上限に達しています。管理者に新しい招待コードを依頼してください。",
+		problem: &problem{status: 403, title: "The invitation code has been used as often as allowed"},
+	},
+	InvitationRevoked: {
+		en:      "The invitation code was revoked. Ask your administrator for a new one.",
+		ja:      "招待コードは無効化されています。管理者に新しい招待コードを依頼してください。",
+		problem: &problem{status: 403, title: "The invitation code was revoked"},
+	},
+	AlreadyEnrolled: {
+		en:      "You already have a valid certificate from this invitation code. Renew that certificate instead of enrolling again.",
+		ja:      "この招待コードで発行された有効な証明書がすでにあります。再度登録するのではなく、その証明書を更新してください。",
+		problem: &problem{status: 403, title: "A valid certificate from this invitation is already issued; renew it instead of enrolling again"},
+	},
+	TooManyAttempts: {
+		en:      "Too many wrong passwords. Wait a while (about 15 minutes) and try again, or ask your administrator to unlock your account.",
+		ja:      "パスワードの誤りが続いたため、一時的にロックされています。しばらく（15分程度）待ってから再度お試しいただくか、管理者にロック解除を依頼してください。",
+		problem: &problem{status: 429, title: "Too many failed password attempts; try again later"},
+	},
+	AccountDisabled: {
+		en:      "Your account is disabled. Ask your administrator.",
+		ja:      "アカウントが無効になっています。管理者にお問い合わせください。",
+		problem: &problem{status: 403, title: "The account is disabled; ask the administrator"},
+	},
+	ServerBusy: {
+		en:      "The portal is busy. Wait a few seconds and try again.",
+		ja:      "ポータルが混み合っています。数秒待ってから再度お試しください。",
+		problem: &problem{status: 503, title: "The portal is busy; try again in a moment"},
+	},
+	CertExpired: {
+		en:      "This certificate has expired. Renew it from the renewal URL in the user portal.",
+		ja:      "この証明書は有効期限が切れています。ユーザーポータルの更新用URLから更新してください。",
+		problem: &problem{status: 403, title: "The certificate has expired; renew it through a renewal URL from the user portal"},
+	},
+	CertRevoked: {
+		en:      "This certificate has been revoked and can no longer be renewed. Ask your administrator for a new invitation code.",
+		ja:      "この証明書は失効しているため、更新できません。管理者に新しい招待コードを依頼してください。",
+		problem: &problem{status: 403, title: "The certificate is revoked; it cannot be renewed"},
+	},
+	LinkInvalid: {
+		en:      "This renewal link is not valid for this user or certificate. Show a new renewal URL in the user portal.",
+		ja:      "この更新用URLはこのユーザーまたは証明書では使用できません。ユーザーポータルで更新用URLを表示し直してください。",
+		problem: &problem{status: 403, title: "The renewal link is not valid for this user"},
+		page:    "invalid",
+	},
+	LinkExpired: {
+		en:      "This renewal link has expired. Show a new renewal URL in the user portal.",
+		ja:      "この更新用URLは有効期限が切れています。ユーザーポータルで更新用URLを表示し直してください。",
+		problem: &problem{status: 403, title: "The renewal link has expired; show a new one in the user portal"},
+		page:    "expired",
+	},
+	LinkUsed: {
+		en:      "This renewal link has already been used. Show a new renewal URL in the user portal.",
+		ja:      "この更新用URLはすでに使用されています。ユーザーポータルで更新用URLを表示し直してください。",
+		problem: &problem{status: 403, title: "The renewal link was already used; show a new one in the user portal"},
+		page:    "used",
+	},
+	LinkCertRequired: {
+		en:      "This certificate is still valid, so it can be renewed only on the computer that holds it. Open the renewal link there, or renew from the certrenew extension's list.",
+		ja:      "この証明書はまだ有効なため、証明書が入っているコンピューターでのみ更新できます。そのコンピューターで更新用URLを開くか、certrenew 拡張機能の一覧から更新してください。",
+		problem: &problem{status: 403, title: "The certificate is still valid: renew it with the certificate itself (on the computer that holds it), or through a renewal link once it has expired"},
+	},
+	KeyRefused: {
+		en:      "The renewal was interrupted and has been undone. Renew again.",
+		ja:      "更新が中断されたため取り消しました。もう一度更新してください。",
+		problem: &problem{status: 409, title: "This key cannot be certified (again); make a new key"},
+	},
+	ClientCertRequired: {
+		problem: &problem{status: 403, title: "A valid client certificate is required", shownAs: ServerRejected},
+	},
+	KeyReuse: {
+		problem: &problem{status: 400, title: "Re-enrollment must use a new key", shownAs: ServerRejected},
+	},
+	NotIssued: {
+		problem: &problem{status: 404, title: "No certificate was issued for this key, and none will be", shownAs: KeyRefused},
+	},
+	HostMissing: {
+		en: "certrenew-host is not installed for this browser. Install it, then run `certrenew-host install` and open this window again.",
+		ja: "このブラウザーには certrenew-host がインストールされていません。インストール後に `certrenew-host install` を実行し、このウィンドウを開き直してください。",
+	},
+	HostForbidden: {
+		en: "certrenew-host does not allow this extension. Run `certrenew-host install` to register it again, then open this window again. If your organisation built its own copy of the extension, add its ID to allowedOrigins in certrenew-host's config.json.",
+		ja: "certrenew-host がこの拡張機能を許可していません。`certrenew-host install` を実行して登録し直し、このウィンドウを開き直してください。組織で独自にビルドした拡張機能の場合は、その ID を certrenew-host の config.json の allowedOrigins に追加してください。",
+	},
+	HostDisconnected: {
+		en: "The connection to certrenew-host was lost before it finished. Your previous certificate is still in place; try again.",
+		ja: "処理の完了前に certrenew-host との接続が切れました。以前の証明書はそのまま使用できます。再度お試しください。",
+	},
+	HostFailed: {
+		en: "certrenew-host stopped before it answered. Run `certrenew-host install` to repair it, then try again.",
+		ja: "certrenew-host が応答する前に終了しました。`certrenew-host install` を実行して修復し、再度お試しください。",
+	},
+	NoExtension: {
+		en: "This page works only inside the certrenew browser extension.",
+		ja: "このページは certrenew 拡張機能の中でのみ動作します。",
+	},
+	LinkNotHeld: {
+		en: "This renewal link is no longer held by the extension (it was used, or the browser restarted). Open the link from the portal again.",
+		ja: "この更新リンクは拡張機能にもう保持されていません (使用済み、またはブラウザーの再起動)。ポータルからリンクを開き直してください。",
+	},
+	LinkOtherUser: {
+		page: "other_user",
+	},
+	NotRenewable: {
+		en:   "This certificate cannot be renewed from a link (revoked or already renewed).",
+		ja:   "この証明書はリンクから更新できません（失効済みまたは更新済み）。",
+		page: string(NotRenewable), // the state is named as the code.
+	},
+	LoginNeeded: {
+		page: "relogin",
+	},
+	FormExpired: {
+		en: "The form expired. Go back and try again.",
+		ja: "フォームの有効期限が切れました。戻って再度お試しください。",
+	},
+	OriginRefused: {
+		page: "failed",
+	},
+}
