@@ -51,6 +51,11 @@ type Handler struct {
 	// check, nothing is recorded) and "committed" (the certificate is
 	// recorded, the answer not yet sent).
 	Failpoint func(point string)
+	// Lookups bounds, per client address, the lost-answer lookups
+	// (IssuedPath) that write: anyone can make a key and ask about it, and
+	// a lookup that finds nothing records the key as refused. The zero
+	// Window takes its defaults.
+	Lookups limit.Window
 
 	once sync.Once
 }

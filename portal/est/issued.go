@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -56,7 +57,16 @@ func (h *Handler) issued(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	if err != nil {
 		return NewProblem(errcode.BadRequest, "unsupported key")
 	}
+	// Counted before the store is asked, given back when the lookup found
+	// a certificate (a read): only refusals, which write, use the budget.
+	refund, err := h.Lookups.Take(limit.ClientAddr(r))
+	if err != nil {
+		return limitProblem(err)
+	}
 	c, err := h.Store.IssuedForKey(r.Context(), kh, h.now())
+	if !errors.Is(err, store.ErrNotIssued) {
+		refund()
+	}
 	if errors.Is(err, store.ErrNotIssued) {
 		log.Info().Msg("lookup: nothing was issued for the key; it is refused from now on")
 		return NewProblem(errcode.NotIssued, "")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/est"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/pgtest"
@@ -161,5 +162,28 @@ func TestIssuedLookupRacePostgres(t *testing.T) {
 	}
 	if all, _ := a.Store.Certs(context.Background(), alice); len(all) != 2 {
 		t.Fatalf("%d certificates recorded, want the enrollment and one renewal", len(all))
+	}
+}
+
+// Anyone can make a key and ask about it, and a lookup that finds nothing
+// writes (the key is refused from then on): such lookups are bounded per
+// address, answered 503 server_busy with Retry-After beyond the bound;
+// lookups that find a certificate cost nothing of it.
+func TestLookupRefusalsBoundedPerAddress(t *testing.T) {
+	p := portaltest.Start(t)
+	p.AddUser(t, alice, alicePw)
+	c1, k1 := enroll(t, p, p.Invite(t, alice))
+	for i := 0; i < 2*limit.DefaultWindowMax; i++ {
+		if r := p.Lookup(t, k1); r.Status != http.StatusOK || !r.Certs[0].Equal(c1) {
+			t.Fatalf("lookup %d of an issued key: %d %s", i, r.Status, r.Body)
+		}
+	}
+	for i := 0; i < limit.DefaultWindowMax; i++ {
+		wantProblem(t, p.Lookup(t, newKey(t)), http.StatusNotFound, "not_issued")
+	}
+	r := p.Lookup(t, newKey(t))
+	wantProblem(t, r, http.StatusServiceUnavailable, "server_busy")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("server_busy without Retry-After")
 	}
 }
