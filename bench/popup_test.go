@@ -2,12 +2,12 @@ package bench
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
 )
 
@@ -31,9 +31,7 @@ import (
 //     day.
 func BenchmarkPopup(b *testing.B) {
 	testenv.Need(b, "certutil", "pk12util")
-	if _, err := os.Stat(chromium); err != nil {
-		testenv.Missing(b, "no Chromium at "+chromium)
-	}
+	browsertest.Need(b)
 	ext := extensionDir(b)
 	host := hostBinary(b)
 	env := enrolledHome(b, host)

@@ -3,14 +3,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -35,43 +33,25 @@ func (u *user) browserLangEnv(t *testing.T, lang string, env ...string) context.
 
 func (u *user) browserLangEnvFlags(t *testing.T, lang string, env, flags []string) context.Context {
 	t.Helper()
-	testenv.Need(t, "chromium")
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath("chromium"),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
-		chromedp.WindowSize(420, 680),
-		chromedp.Flag("load-extension", built.extension),
-		chromedp.Flag("disable-extensions-except", built.extension),
-		chromedp.Flag("lang", lang),
-		chromedp.Flag("accept-lang", lang),
-		chromedp.Env(append(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang), env...)...),
-	}
+	browsertest.Need(t)
+	o := u.chromium(append([]string{"lang=" + lang, "accept-lang=" + lang}, flags...))
+	o.Width, o.Height = 420, 680
+	o.Env = append(append(o.Env, "LANGUAGE="+lang, "LANG="+lang), env...)
+	return browsertest.Open(t, o)
+}
+
+// chromium is the browser of u's profile with the built extension, with
+// u's environment, accepting the portals' TLS keys (see installPortal).
+func (u *user) chromium(flags []string) browsertest.Options {
 	if len(u.tlsPins) > 0 {
-		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
+		flags = append(flags, "ignore-certificate-errors-spki-list="+strings.Join(u.tlsPins, ","))
 	}
-	for _, f := range flags {
-		k, v, ok := strings.Cut(f, "=")
-		if ok {
-			opts = append(opts, chromedp.Flag(k, v))
-		} else {
-			opts = append(opts, chromedp.Flag(k, true))
-		}
+	return browsertest.Options{
+		Profile:   filepath.Join(u.home, ".config", "chromium"),
+		Extension: built.extension,
+		Env:       append([]string{}, u.env...),
+		Flags:     flags,
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
 }
 
 // openExt opens an extension page in a new tab, retrying while the
@@ -145,17 +125,8 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 // before Chromium starts; only root can. It returns the policy file.
 func managedPolicy(t *testing.T, values map[string]any) string {
 	t.Helper()
-	dir := "/etc/chromium/policies/managed"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	file := filepath.Join(dir, fmt.Sprintf("certrenew-e2e-ext-%d.json", time.Now().UnixNano()))
-	data, _ := json.Marshal(map[string]any{"3rdparty": map[string]any{"extensions": map[string]any{extensionID: values}}})
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	t.Cleanup(func() { os.Remove(file) })
-	return file
+	return browsertest.ManagedPolicy(t, "certrenew-e2e-ext",
+		map[string]any{"3rdparty": map[string]any{"extensions": map[string]any{extensionID: values}}})
 }
 
 // shotLang saves a screenshot named for the language too (unless the

@@ -17,6 +17,7 @@ import (
 
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
@@ -244,32 +245,11 @@ func startXvfb(t *testing.T) string {
 // normal Chromium shows NSS's token PIN dialog (headless waits forever).
 func (u *user) headfulBrowser(t *testing.T, display string, extraEnv ...string) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath("chromium"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
-		chromedp.WindowSize(1000, 800),
-		chromedp.Flag("load-extension", built.extension),
-		chromedp.Flag("disable-extensions-except", built.extension),
-		chromedp.Env(append(append([]string{"DISPLAY=" + display}, u.env...), extraEnv...)...),
-	}
-	if len(u.tlsPins) > 0 {
-		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
+	o := u.chromium([]string{"password-store=basic"})
+	o.Headful = true
+	o.Width, o.Height = 1000, 800
+	o.Env = append(append([]string{"DISPLAY=" + display}, o.Env...), extraEnv...)
+	return browsertest.Open(t, o)
 }
 
 // whoamiWithPINDialog navigates to url and, while Chromium waits on the
