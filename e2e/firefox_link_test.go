@@ -8,7 +8,6 @@ import (
 
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/admin"
-	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
 // TestFirefoxRenewalLink opens a portal renewal link (contract v2) in the
@@ -19,12 +18,10 @@ import (
 // serial, and the renewal spends the link's token.
 func TestFirefoxRenewalLink(t *testing.T) {
 	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
+	p, code := alicePortal(t)
 	u := newUser(t)
 	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+	out := u.enroll(t, p, code)
 	serial := admin.NormalizeSerial(jsonField(t, out, "serial"))
 	link := p.RenewalLink(t, userID, serial, 0)
 	linkID := link[strings.LastIndex(link, "/")+1:]

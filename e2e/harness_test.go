@@ -71,6 +71,43 @@ func newUser(t *testing.T) *user {
 	return u
 }
 
+// inBothLanguages runs test as the subtests "en" and "ja", the UI's
+// languages.
+func inBothLanguages(t *testing.T, test func(t *testing.T, lang string)) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) { test(t, lang) })
+	}
+}
+
+// alicePortal starts a portal with the user userID (password) and returns
+// it with an invitation code for her.
+func alicePortal(t *testing.T) (*portaltest.Portal, string) {
+	t.Helper()
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	return p, p.Invite(t, userID)
+}
+
+// chromiumUser is how a test in Chromium starts: a portal with userID
+// and an invitation code for her (alicePortal), Chromium told to present
+// client certificates to it without asking, and a user with the host
+// installed for it.
+func chromiumUser(t *testing.T) (*user, *portaltest.Portal, string) {
+	t.Helper()
+	p, code := alicePortal(t)
+	autoSelectPolicy(t, p.URL)
+	u := newUser(t)
+	u.installPortal(t, p)
+	return u, p, code
+}
+
+// enroll enrolls userID at p with the invitation code through the host's
+// CLI and returns its JSON output (see jsonField).
+func (u *user) enroll(t *testing.T, p *portaltest.Portal, code string) string {
+	t.Helper()
+	return u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+}
+
 func (u *user) host(t *testing.T, stdin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(built.host, args...)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -22,13 +21,7 @@ const (
 // reopened; finally Chromium itself presents the renewed certificate.
 func TestToolbarRenewal(t *testing.T) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	autoSelectPolicy(t, p.URL)
-
-	u := newUser(t)
-	u.installPortal(t, p)
+	u, p, code := chromiumUser(t)
 	release := filepath.Join(u.home, "release-renewal")
 	if err := os.WriteFile(release, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -45,10 +38,7 @@ func TestToolbarRenewal(t *testing.T) {
 	run(t, ctx, "enroll form",
 		chromedp.Click(chromedp.CSS("#nav-enroll")),
 		chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		fillEnroll(p.URL, code),
 	)
 	shot(t, ctx, "02-enroll-form")
 	run(t, ctx, "enroll submit",
@@ -176,12 +166,7 @@ func renewThroughUI(t *testing.T, ctx contextT, serial, pw string) {
 	t.Helper()
 	row := `.cert-row[data-serial="` + serial + `"]`
 	run(t, ctx, "renew flow",
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
-		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
-		chromedp.Click(chromedp.CSS(".menu-renew")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
-		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		toPasswordScreen(row),
 		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#password"), pw),
 		chromedp.Click(chromedp.CSS("#activate")),
@@ -194,4 +179,17 @@ func assertErrorText(t *testing.T, ctx contextT, want string) {
 	if !strings.Contains(strings.ToLower(msg), want) {
 		t.Fatalf("error message %q does not mention %q", msg, want)
 	}
+}
+
+// toPasswordScreen goes from the list to the renewal of the row matching
+// row: its "⁝" menu > Renew > OK.
+func toPasswordScreen(row string) chromedp.Action[chromedp.Void] {
+	return steps(
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
+		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
+		chromedp.Click(chromedp.CSS(".menu-renew")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")),
+	)
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 	keyfile "github.com/foxboron/go-tpm-keyfiles"
 )
@@ -114,13 +113,7 @@ func TestToolbarRenewalTPM(t *testing.T) {
 // serials and the token's private keys after enrollment.
 func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial2 string, keys1 []tokenKey) {
 	t.Helper()
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	autoSelectPolicy(t, p.URL)
-
-	u = newUser(t)
-	u.installPortal(t, p)
+	u, p, code := chromiumUser(t)
 	cfg, _ := json.Marshal(tok.config)
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
@@ -135,10 +128,7 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	run(t, ctx, "enroll form", chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
 	run(t, ctx, "enroll with PIN",
 		chromedp.WaitVisible(chromedp.CSS("#enroll-pin")),
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		fillEnroll(p.URL, code),
 		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), tok.pin),
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#done")),
@@ -152,12 +142,7 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	row := `.cert-row[data-serial="` + serial1 + `"]`
 	run(t, ctx, "renew with PIN",
 		chromedp.Click(chromedp.CSS("#back")),
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
-		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
-		chromedp.Click(chromedp.CSS(".menu-renew")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
-		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		toPasswordScreen(row),
 		chromedp.WaitVisible(chromedp.CSS("#pin")),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.SendKeys(chromedp.CSS("#pin"), tok.pin),
