@@ -55,7 +55,6 @@ var extension struct {
 	once sync.Once
 	dir  string
 	err  error
-	out  []byte
 }
 
 // extensionDir returns the unpacked extension: $CERTRENEW_EXTENSION_DIR,
@@ -71,12 +70,10 @@ func extensionDir(b testing.TB) string {
 	}
 	extension.once.Do(func() {
 		extension.dir = filepath.Join(scratchDir(b), "extension")
-		cmd := exec.Command("bash", "scripts/build-extension.sh", extension.dir)
-		cmd.Dir = repoRoot
-		extension.out, extension.err = cmd.CombinedOutput()
+		extension.err = browsertest.BuildExtension(repoRoot, extension.dir, nil)
 	})
 	if extension.err != nil {
-		b.Fatalf("build-extension.sh: %v\n%s", extension.err, extension.out)
+		b.Fatal(extension.err)
 	}
 	return extension.dir
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/admin"
 )
 
@@ -17,10 +16,7 @@ import (
 // extension opens the password screen of the certificate with that
 // serial, and the renewal spends the link's token.
 func TestFirefoxRenewalLink(t *testing.T) {
-	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
-	p, code := alicePortal(t)
-	u := newUser(t)
-	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
+	u, p, code := firefoxUser(t)
 	out := u.enroll(t, p, code)
 	serial := admin.NormalizeSerial(jsonField(t, out, "serial"))
 	link := p.RenewalLink(t, userID, serial, 0)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
 // TestFirefoxEnrollAndRenew drives the Firefox build of the extension in
@@ -16,10 +17,7 @@ import (
 // allowed_extensions manifest) and a real portal: enroll, then renew,
 // through the UI.
 func TestFirefoxEnrollAndRenew(t *testing.T) {
-	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
-	p, code := alicePortal(t)
-	u := newUser(t)
-	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
+	u, p, code := firefoxUser(t)
 	for _, lang := range []string{"en"} {
 		ff := u.firefox(t, lang)
 		ff.openExt(p.URL+"/", "popup.html")
@@ -56,6 +54,18 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 		}
 		u.nss(t).only(t, serial2)
 	}
+}
+
+// firefoxUser is how a test in Firefox starts: a portal with userID and an
+// invitation code for her (alicePortal), and a user with the host
+// registered for Firefox and the portal's root as its trust anchor.
+func firefoxUser(t *testing.T) (*user, *portaltest.Portal, string) {
+	t.Helper()
+	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
+	p, code := alicePortal(t)
+	u := newUser(t)
+	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
+	return u, p, code
 }
 
 // installForFirefox registers the host for Firefox only, as a user does

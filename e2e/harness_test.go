@@ -38,10 +38,7 @@ func TestMain(m *testing.M) {
 	cmd := exec.Command("go", "build", "-o", built.host, "./host/cmd/certrenew-host")
 	cmd.Dir = root
 	if built.out, built.err = cmd.CombinedOutput(); built.err == nil {
-		cmd = exec.Command("bash", "scripts/build-extension.sh", built.extension)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CERTRENEW_PORTAL_MATCHES="+portalMatches)
-		built.out, built.err = cmd.CombinedOutput()
+		built.err = browsertest.BuildExtension(root, built.extension, []string{"CERTRENEW_PORTAL_MATCHES=" + portalMatches})
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

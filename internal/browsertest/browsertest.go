@@ -9,7 +9,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -179,4 +181,18 @@ func ScreenshotDir(repoRoot string) string {
 		return d
 	}
 	return filepath.Join(repoRoot, ".state", "screenshots")
+}
+
+// BuildExtension builds the unpacked extension into dir with
+// scripts/build-extension.sh (args: "firefox" for the Firefox build), env
+// ("K=V") added to the script's environment. The error holds the script's
+// output.
+func BuildExtension(repoRoot, dir string, env []string, args ...string) error {
+	cmd := exec.Command("bash", append([]string{filepath.Join(repoRoot, "scripts", "build-extension.sh"), dir}, args...)...)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v\n%s", strings.Join(append([]string{"build-extension.sh"}, args...), " "), err, out)
+	}
+	return nil
 }
