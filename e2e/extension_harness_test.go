@@ -101,6 +101,15 @@ func eval[T any](t *testing.T, ctx context.Context, what, expr string) T {
 // skip) and attaches to it.
 func waitTab(t *testing.T, browser context.Context, prefix string, skip map[string]bool) (context.Context, string) {
 	t.Helper()
+	return attach(t, browser, "a tab at "+prefix+"*", func(in *target.Info) bool {
+		return in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL]
+	})
+}
+
+// attach waits up to 30 s for a target that match accepts and attaches to
+// it, for the rest of the test; what names it in the failure.
+func attach(t *testing.T, browser context.Context, what string, match func(*target.Info) bool) (context.Context, string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		infos, err := chromedp.Targets(browser)
@@ -108,16 +117,16 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 			t.Fatal(err)
 		}
 		for _, in := range infos {
-			if in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL] {
+			if match(in) {
 				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
 				ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 				t.Cleanup(func() { cancelT(); cancel() })
 				return ctx, in.URL
 			}
 		}
-		time.Sleep(100 * time.Millisecond) // polling a condition: the tab appears
+		time.Sleep(100 * time.Millisecond) // polling a condition: the target appears
 	}
-	t.Fatalf("no tab at %s*", prefix)
+	t.Fatalf("no %s", what)
 	return nil, ""
 }
 
@@ -164,27 +173,13 @@ func jsonField(t *testing.T, out, field string) string {
 func worker(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	prefix := "chrome-extension://" + extensionID + "/"
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		infos, err := chromedp.Targets(browser)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, in := range infos {
-			if in.Type == "service_worker" && strings.HasPrefix(in.URL, prefix) {
-				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
-				ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
-				t.Cleanup(func() { cancelT(); cancel() })
-				if err := chromedp.Do(ctx); err != nil {
-					t.Fatalf("attach to the service worker: %v", err)
-				}
-				return ctx
-			}
-		}
-		time.Sleep(100 * time.Millisecond) // polling a condition: the worker starts
+	ctx, _ := attach(t, browser, "service worker of the extension", func(in *target.Info) bool {
+		return in.Type == "service_worker" && strings.HasPrefix(in.URL, prefix)
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("attach to the service worker: %v", err)
 	}
-	t.Fatal("the extension's service worker did not start")
-	return nil
+	return ctx
 }
 
 // recordNotifications makes the worker keep a copy of every
