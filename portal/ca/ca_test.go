@@ -13,12 +13,19 @@ import (
 	"github.com/rs/zerolog"
 )
 
-func TestCreateLoadIssue(t *testing.T) {
+// newCA creates a CA in a fresh directory and returns it and the directory.
+func newCA(t *testing.T) (*CA, string) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "ca")
 	c, err := LoadOrCreate(dir, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, dir
+}
+
+func TestCreateLoadIssue(t *testing.T) {
+	c, dir := newCA(t)
 	if c.Generation != 1 {
 		t.Fatalf("generation %d", c.Generation)
 	}
@@ -76,10 +83,7 @@ func TestCreateLoadIssue(t *testing.T) {
 }
 
 func TestLoadRejectsLooseKeyMode(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ca")
-	if _, err := LoadOrCreate(dir, zerolog.Nop()); err != nil {
-		t.Fatal(err)
-	}
+	_, dir := newCA(t)
 	if err := os.Chmod(filepath.Join(dir, IssuingKeyFile), 0o644); err != nil {
 		t.Fatal(err)
 	}

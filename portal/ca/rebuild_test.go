@@ -7,19 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/rs/zerolog"
 )
 
 // After a rebuild, a client that trusts only the old root still verifies
 // the server's TLS chain (leaf, new issuing CA, NewWithOld), and the old
 // generation is kept with its keys' permissions.
 func TestRebuildServerChainForOldRoot(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ca")
-	c1, err := LoadOrCreate(dir, zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1, dir := newCA(t)
 	c2, err := Rebuild(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
-	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
 // heldGate is a gate whose hashes wait until release is closed; entered
@@ -37,17 +36,14 @@ func heldGate(perKey int) (g *limit.Gate, entered chan struct{}, release chan st
 // locked once the admitted ones failed. Before, all 40 were hashed and
 // answered 401. SQLite and PostgreSQL (the count is one statement in each).
 func TestParallelGuessesEST(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		for _, tc := range []struct {
-			perKey, hashes int
-			locked         bool
-		}{{0, limit.DefaultPerKey, false}, {100, limit.DefaultMaxFailures, true}} {
-			t.Run(fmt.Sprintf("%s/perKey=%d", engine, tc.perKey), func(t *testing.T) {
+	for _, tc := range []struct {
+		perKey, hashes int
+		locked         bool
+	}{{0, limit.DefaultPerKey, false}, {100, limit.DefaultMaxFailures, true}} {
+		t.Run(fmt.Sprintf("perKey=%d", tc.perKey), func(t *testing.T) {
+			portaltest.ForEachDatabase(t, func(t *testing.T, o portaltest.Options) {
 				g, entered, release := heldGate(tc.perKey)
-				o := portaltest.Options{Gate: g}
-				if engine == "postgres" {
-					o.PostgresDSN = pgtest.DSN(t)
-				}
+				o.Gate = g
 				p := portaltest.StartWith(t, o)
 				p.AddUser(t, alice, alicePw)
 				code := p.Invite(t, alice)
@@ -97,7 +93,7 @@ func TestParallelGuessesEST(t *testing.T) {
 					t.Fatalf("after %d failures: %d %s", tc.hashes, r.Status, r.Body)
 				}
 			})
-		}
+		})
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
+	"github.com/certrenew/certrenew/portal/store/pgtest"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
@@ -272,4 +273,13 @@ func (p *Portal) ReloadCA(t testing.TB) *ca.CA {
 	p.srv.SetCA(c)
 	p.CA = c
 	return c
+}
+
+// ForEachDatabase runs test as the subtests "sqlite" and "postgres": o is
+// the zero Options for SQLite, and for PostgreSQL has PostgresDSN set to a
+// fresh schema (pgtest.DSN, which fails or skips the subtest without a
+// server). The test sets the rest of o and starts its portals with it.
+func ForEachDatabase(t *testing.T, test func(t *testing.T, o Options)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, Options{}) })
+	t.Run("postgres", func(t *testing.T) { test(t, Options{PostgresDSN: pgtest.DSN(t)}) })
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
 // Issue 11, point 6: what anyone may send costs no database write. The
@@ -20,54 +19,49 @@ import (
 // transaction and signed anew, and an unknown cookie cost an UPDATE and a
 // DELETE. A revocation is on the CRL served next all the same.
 func TestAnonymousRequestsWriteNothing(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			o := portaltest.Options{SweepInterval: time.Hour}
-			if engine == "postgres" {
-				o.PostgresDSN = pgtest.DSN(t)
+	portaltest.ForEachDatabase(t, func(t *testing.T, o portaltest.Options) {
+		o.SweepInterval = time.Hour
+		p := portaltest.StartWith(t, o)
+		p.AddUser(t, alice, alicePw)
+		r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
+		if r.Status != 200 {
+			t.Fatalf("enroll: %d %s", r.Status, r.Body)
+		}
+		host := strings.TrimPrefix(p.URL, "https://")
+		c := p.Client(nil)
+		before := p.Store.Writes()
+		for range 10 {
+			crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing)
+			if st, _, _ := get(t, c, p.URL+"/crl"); st != 200 {
+				t.Fatalf("/crl over https: %d", st)
 			}
-			p := portaltest.StartWith(t, o)
-			p.AddUser(t, alice, alicePw)
-			r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
-			if r.Status != 200 {
-				t.Fatalf("enroll: %d %s", r.Status, r.Body)
+		}
+		for _, path := range []string{"/login", "/healthz", "/.well-known/est/cacerts", "/renew/AAAAAAAAAAAAAAAAAAAAAA"} {
+			if st, _, _ := get(t, c, p.URL+path); st >= 500 {
+				t.Fatalf("%s: %d", path, st)
 			}
-			host := strings.TrimPrefix(p.URL, "https://")
-			c := p.Client(nil)
-			before := p.Store.Writes()
-			for range 10 {
-				crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing)
-				if st, _, _ := get(t, c, p.URL+"/crl"); st != 200 {
-					t.Fatalf("/crl over https: %d", st)
-				}
-			}
-			for _, path := range []string{"/login", "/healthz", "/.well-known/est/cacerts", "/renew/AAAAAAAAAAAAAAAAAAAAAA"} {
-				if st, _, _ := get(t, c, p.URL+path); st >= 500 {
-					t.Fatalf("%s: %d", path, st)
-				}
-			}
-			for _, path := range []string{"/", "/menu", "/certs?all=1", "/renew/AAAAAAAAAAAAAAAAAAAAAA"} {
-				req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
-				req.AddCookie(&http.Cookie{Name: "certrenew_session", Value: "bogus-" + strings.Repeat("A", 37)})
-				resp, err := c.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.Request.URL.Path != "/login" {
-					t.Fatalf("%s with a bogus session: landed on %s", path, resp.Request.URL.Path)
-				}
-			}
-			if w := p.Store.Writes() - before; w != 0 {
-				t.Fatalf("%d database writes for anonymous requests", w)
-			}
-			// A revocation in the portal is on the next CRL at once.
-			if err := p.Admin.Revoke(context.Background(), r.Certs[0].SerialNumber.Text(16)); err != nil {
+		}
+		for _, path := range []string{"/", "/menu", "/certs?all=1", "/renew/AAAAAAAAAAAAAAAAAAAAAA"} {
+			req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
+			req.AddCookie(&http.Cookie{Name: "certrenew_session", Value: "bogus-" + strings.Repeat("A", 37)})
+			resp, err := c.Do(req)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if !onCRL(crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing), r.Certs[0].SerialNumber) {
-				t.Fatal("the revoked certificate is not on the CRL")
+			resp.Body.Close()
+			if resp.Request.URL.Path != "/login" {
+				t.Fatalf("%s with a bogus session: landed on %s", path, resp.Request.URL.Path)
 			}
-		})
-	}
+		}
+		if w := p.Store.Writes() - before; w != 0 {
+			t.Fatalf("%d database writes for anonymous requests", w)
+		}
+		// A revocation in the portal is on the next CRL at once.
+		if err := p.Admin.Revoke(context.Background(), r.Certs[0].SerialNumber.Text(16)); err != nil {
+			t.Fatal(err)
+		}
+		if !onCRL(crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing), r.Certs[0].SerialNumber) {
+			t.Fatal("the revoked certificate is not on the CRL")
+		}
+	})
 }

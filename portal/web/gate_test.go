@@ -13,7 +13,6 @@ import (
 
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
 type answer struct {
@@ -38,64 +37,59 @@ func send(c *http.Client, req *http.Request) answer {
 // are hashed (401), the 38 others get the busy page (503, Retry-After, in
 // the browser's language) without a hash. Before, all 40 were hashed.
 func TestParallelLoginGuesses(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			entered, release := make(chan struct{}, 64), make(chan struct{})
-			g := &limit.Gate{Slots: 64, BeforeHash: func() { entered <- struct{}{}; <-release }}
-			o := portaltest.Options{Gate: g}
-			if engine == "postgres" {
-				o.PostgresDSN = pgtest.DSN(t)
-			}
-			p := portaltest.StartWith(t, o)
-			p.AddUser(t, alice, alicePw)
-			c := p.Client(nil)
-			f, err := portaltest.GetLogin(c, p.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			const n, admitted = 40, limit.DefaultPerKey
-			answers := make(chan answer, n)
-			var wg sync.WaitGroup
-			for range n {
-				wg.Go(func() {
-					req := f.Request(alice, "wrong-password", nil)
-					req.Header.Set("Accept-Language", "ja")
-					answers <- send(c, req)
-				})
-			}
-			var once sync.Once
-			free := func() { once.Do(func() { close(release) }) }
-			defer free() // a failing test lets the held hashes go.
-			started := 0
-			for refused := 0; refused < n-admitted; {
-				select {
-				case a := <-answers:
-					if a.status != http.StatusServiceUnavailable || a.retryAfter == "" || !strings.Contains(a.body, "混み合っています") {
-						t.Fatalf("refusal %d: %d Retry-After %q\n%s", refused, a.status, a.retryAfter, a.body)
-					}
-					refused++
-				case <-entered:
-					if started++; started > admitted {
-						t.Fatalf("%d hashes started, at most %d may", started, admitted)
-					}
+	portaltest.ForEachDatabase(t, func(t *testing.T, o portaltest.Options) {
+		entered, release := make(chan struct{}, 64), make(chan struct{})
+		g := &limit.Gate{Slots: 64, BeforeHash: func() { entered <- struct{}{}; <-release }}
+		o.Gate = g
+		p := portaltest.StartWith(t, o)
+		p.AddUser(t, alice, alicePw)
+		c := p.Client(nil)
+		f, err := portaltest.GetLogin(c, p.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n, admitted = 40, limit.DefaultPerKey
+		answers := make(chan answer, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				req := f.Request(alice, "wrong-password", nil)
+				req.Header.Set("Accept-Language", "ja")
+				answers <- send(c, req)
+			})
+		}
+		var once sync.Once
+		free := func() { once.Do(func() { close(release) }) }
+		defer free() // a failing test lets the held hashes go.
+		started := 0
+		for refused := 0; refused < n-admitted; {
+			select {
+			case a := <-answers:
+				if a.status != http.StatusServiceUnavailable || a.retryAfter == "" || !strings.Contains(a.body, "混み合っています") {
+					t.Fatalf("refusal %d: %d Retry-After %q\n%s", refused, a.status, a.retryAfter, a.body)
+				}
+				refused++
+			case <-entered:
+				if started++; started > admitted {
+					t.Fatalf("%d hashes started, at most %d may", started, admitted)
 				}
 			}
-			for ; started < admitted; started++ {
-				<-entered
+		}
+		for ; started < admitted; started++ {
+			<-entered
+		}
+		free()
+		wg.Wait()
+		close(answers)
+		for a := range answers {
+			if a.status != http.StatusUnauthorized {
+				t.Fatalf("admitted login: %d", a.status)
 			}
-			free()
-			wg.Wait()
-			close(answers)
-			for a := range answers {
-				if a.status != http.StatusUnauthorized {
-					t.Fatalf("admitted login: %d", a.status)
-				}
-			}
-			if g.Hashes() != admitted {
-				t.Fatalf("%d hashes ran, want %d", g.Hashes(), admitted)
-			}
-		})
-	}
+		}
+		if g.Hashes() != admitted {
+			t.Fatalf("%d hashes ran, want %d", g.Hashes(), admitted)
+		}
+	})
 }
 
 // Issue 11, point 2: a locked address is refused without a hash, so a

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
 // TestSessionAcrossInstances: two portal instances on one database, as
@@ -14,33 +13,27 @@ import (
 // logging out on B ends the session on A too. SQLite (one data dir) and
 // PostgreSQL.
 func TestSessionAcrossInstances(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			var o portaltest.Options
-			if engine == "postgres" {
-				o.PostgresDSN = pgtest.DSN(t)
-			}
-			a := portaltest.StartWith(t, o)
-			o.Dir = a.Dir
-			b := portaltest.StartWith(t, o)
-			a.AddUser(t, alice, alicePw)
+	portaltest.ForEachDatabase(t, func(t *testing.T, o portaltest.Options) {
+		a := portaltest.StartWith(t, o)
+		o.Dir = a.Dir
+		b := portaltest.StartWith(t, o)
+		a.AddUser(t, alice, alicePw)
 
-			c := newClient(t, a)
-			if st, body := c.login(alice, alicePw); st != 200 || !strings.Contains(body, `id="cert-mgmt"`) {
-				t.Fatalf("login on A: %d\n%s", st, body)
-			}
-			c.p = b // the same browser (cookie jar), the other instance
-			st, body := c.do("GET", "/menu", nil, "")
-			if st != 200 || !strings.Contains(body, `id="cert-mgmt"`) {
-				t.Fatalf("A's session is not known on B: %d\n%s", st, body)
-			}
-			if st, body = c.do("POST", "/logout", url.Values{"csrf": {csrfOf(t, body)}}, ""); st != 200 || !strings.Contains(body, `action="/login"`) {
-				t.Fatalf("logout on B: %d\n%s", st, body)
-			}
-			c.p = a
-			if _, body = c.do("GET", "/menu", nil, ""); !strings.Contains(body, `action="/login"`) || strings.Contains(body, `id="cert-mgmt"`) {
-				t.Fatalf("the session logged out on B still works on A:\n%s", body)
-			}
-		})
-	}
+		c := newClient(t, a)
+		if st, body := c.login(alice, alicePw); st != 200 || !strings.Contains(body, `id="cert-mgmt"`) {
+			t.Fatalf("login on A: %d\n%s", st, body)
+		}
+		c.p = b // the same browser (cookie jar), the other instance
+		st, body := c.do("GET", "/menu", nil, "")
+		if st != 200 || !strings.Contains(body, `id="cert-mgmt"`) {
+			t.Fatalf("A's session is not known on B: %d\n%s", st, body)
+		}
+		if st, body = c.do("POST", "/logout", url.Values{"csrf": {csrfOf(t, body)}}, ""); st != 200 || !strings.Contains(body, `action="/login"`) {
+			t.Fatalf("logout on B: %d\n%s", st, body)
+		}
+		c.p = a
+		if _, body = c.do("GET", "/menu", nil, ""); !strings.Contains(body, `action="/login"`) || strings.Contains(body, `id="cert-mgmt"`) {
+			t.Fatalf("the session logged out on B still works on A:\n%s", body)
+		}
+	})
 }
