@@ -181,9 +181,7 @@ func TestLinkOfValidCertNeedsIt(t *testing.T) {
 // An expired certificate (the seed's case) still renews with the password
 // and the link, without mutual TLS.
 func TestLinkOfExpiredCertNeedsPasswordOnly(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Validity: time.Hour, Now: clk.Now})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{Validity: time.Hour})
 	old, _ := enroll(t, p, p.Invite(t, alice))
 	link := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
 	clk.Advance(2 * time.Hour)
