@@ -63,16 +63,7 @@ func BenchmarkPopup(b *testing.B) {
 	})
 
 	b.Run("first-open", func(b *testing.B) {
-		once := func(pageName string) time.Duration {
-			ctx, stop := launch(b, ext, host, env)
-			defer stop()
-			d := openTimed(b, ctx, pageName)
-			if pageName == "popup.html" {
-				saveShot(b, ctx, "popup-first-open")
-			}
-			return d
-		}
-		measurePair(b, once)
+		measureNewBrowsers(b, "popup-first-open", func() (context.Context, func()) { return launch(b, ext, host, env) })
 	})
 
 	b.Run("restart", func(b *testing.B) { benchRestart(b, ext, host, env) })
@@ -92,16 +83,21 @@ func benchRestart(b *testing.B, ext, host string, env []string) {
 		b.Fatalf("the worker did not cache the list: %v", err)
 	}
 	stop()
-	once := func(pageName string) time.Duration {
-		ctx, stop := launchProfile(b, ext, host, env, profile)
+	measureNewBrowsers(b, "popup-restart", func() (context.Context, func()) { return launchProfile(b, ext, host, env, profile) })
+}
+
+// measureNewBrowsers is measurePair with a browser from start for each
+// page open, stopped after it; the popup's screenshot is saved as shotName.
+func measureNewBrowsers(b *testing.B, shotName string, start func() (context.Context, func())) {
+	measurePair(b, func(pageName string) time.Duration {
+		ctx, stop := start()
 		defer stop()
 		d := openTimed(b, ctx, pageName)
 		if pageName == "popup.html" {
-			saveShot(b, ctx, "popup-restart")
+			saveShot(b, ctx, shotName)
 		}
 		return d
-	}
-	measurePair(b, once)
+	})
 }
 
 // settled waits until the popup's list refresh from the host is answered
