@@ -50,15 +50,34 @@ func (p *Portal) Post(t testing.TB, op, user, password string, csrDER []byte, cl
 // PostVia is Post through the client c (e.g. ClientFrom another address).
 func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string, csrDER []byte) *Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, p.URL+"/.well-known/est/"+op,
-		strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
+	r := postCSR(t, c, p.URL+"/.well-known/est/"+op, csrDER, func(req *http.Request) {
+		req.Header.Set("Content-Transfer-Encoding", "base64")
+		if user != "" || password != "" {
+			req.SetBasicAuth(user, password)
+		}
+	})
+	if r.Status == http.StatusOK {
+		var err error
+		if r.Certs, err = ParseCertsOnly(r.Body); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		r.Problem = ProblemCode(r.Body)
+	}
+	return r
+}
+
+// postCSR posts csrDER, base64-encoded, to url through c; prepare, if not
+// nil, adds to the request. The response is read whole.
+func postCSR(t testing.TB, c *http.Client, url string, csrDER []byte, prepare func(*http.Request)) *Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/pkcs10")
-	req.Header.Set("Content-Transfer-Encoding", "base64")
-	if user != "" || password != "" {
-		req.SetBasicAuth(user, password)
+	if prepare != nil {
+		prepare(req)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -69,16 +88,7 @@ func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
-	if resp.StatusCode == http.StatusOK {
-		r.Certs, err = ParseCertsOnly(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		r.Problem = ProblemCode(body)
-	}
-	return r
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }
 
 // ParseCertsOnly decodes a base64 certs-only CMS body (RFC 7030, Section 4).

@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,28 +30,15 @@ func (p *Portal) Confirm(t testing.TB, cert *x509.Certificate, key crypto.Signer
 // clientCert if not nil.
 func (p *Portal) PostPath(t testing.TB, path string, csrDER []byte, clientCert *tls.Certificate) *Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/pkcs10")
-	resp, err := p.Client(clientCert).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	r := postCSR(t, p.Client(clientCert), p.URL+path, csrDER, nil)
 	switch {
-	case resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/pkcs7-mime"):
-		if r.Certs, err = ParseCertsOnly(body); err != nil {
+	case r.Status == http.StatusOK && strings.HasPrefix(r.Header.Get("Content-Type"), "application/pkcs7-mime"):
+		var err error
+		if r.Certs, err = ParseCertsOnly(r.Body); err != nil {
 			t.Fatal(err)
 		}
-	case resp.StatusCode >= 300:
-		r.Problem = ProblemCode(body)
+	case r.Status >= 300:
+		r.Problem = ProblemCode(r.Body)
 	}
 	return r
 }
