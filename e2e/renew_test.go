@@ -69,23 +69,26 @@ func TestToolbarRenewal(t *testing.T) {
 	)
 	shot(t, ctx, "04-list")
 
-	// 2. A wrong password: its message, and the old certificate untouched.
-	renewThroughUI(t, ctx, serial1, "wrong-password")
-	run(t, ctx, "wrong password error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
-	shot(t, ctx, "05-error-bad-password")
-	assertErrorText(t, ctx, "password")
-	u.nss(t).only(t, serial1)
-	u.nssVerifies(t, nick)
+	// refused renews with pw, which the portal refuses with code: the
+	// error screen (shot as name) says word, and the old certificate is
+	// untouched.
+	refused := func(pw, code, name, word string) {
+		t.Helper()
+		renewThroughUI(t, ctx, serial1, pw)
+		run(t, ctx, code+" error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="`+code+`"]`)))
+		shot(t, ctx, name)
+		assertErrorText(t, ctx, word)
+		u.nss(t).only(t, serial1)
+		u.nssVerifies(t, nick)
+	}
 
-	// 3. Re-issue denied by the administrator: its message, nothing changes.
+	// 2. A wrong password.
+	refused("wrong-password", "bad_password", "05-error-bad-password", "password")
+
+	// 3. Re-issue denied by the administrator.
 	p.SetReissue(t, userID, false)
 	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(".cert-row")))
-	renewThroughUI(t, ctx, serial1, password)
-	run(t, ctx, "reissue error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="reissue_not_allowed"]`)))
-	shot(t, ctx, "06-error-reissue")
-	assertErrorText(t, ctx, "re-issue")
-	u.nss(t).only(t, serial1)
-	u.nssVerifies(t, nick)
+	refused(password, "reissue_not_allowed", "06-error-reissue", "re-issue")
 	p.SetReissue(t, userID, true)
 
 	// After both refusals the old certificate still works: Chromium
