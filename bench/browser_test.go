@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,11 +15,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
-
-const chromium = "/usr/bin/chromium"
 
 // readyJS runs before any script of each new document. It records
 // performance.now() — milliseconds since this document's navigation
@@ -57,7 +55,6 @@ var extension struct {
 	once sync.Once
 	dir  string
 	err  error
-	out  []byte
 }
 
 // extensionDir returns the unpacked extension: $CERTRENEW_EXTENSION_DIR,
@@ -73,12 +70,10 @@ func extensionDir(b testing.TB) string {
 	}
 	extension.once.Do(func() {
 		extension.dir = filepath.Join(scratchDir(b), "extension")
-		cmd := exec.Command("bash", "scripts/build-extension.sh", extension.dir)
-		cmd.Dir = repoRoot
-		extension.out, extension.err = cmd.CombinedOutput()
+		extension.err = browsertest.BuildExtension(repoRoot, extension.dir, nil)
 	})
 	if extension.err != nil {
-		b.Fatalf("build-extension.sh: %v\n%s", extension.err, extension.out)
+		b.Fatal(extension.err)
 	}
 	return extension.dir
 }
@@ -122,36 +117,11 @@ func launch(b *testing.B, ext, host string, env []string) (context.Context, func
 // leaves in place: the browser restarts on what the last run stored.
 func launchProfile(b *testing.B, ext, host string, env []string, profile string) (context.Context, func()) {
 	b.Helper()
-	nmDir := filepath.Join(profile, "NativeMessagingHosts")
-	manifest, _ := json.Marshal(map[string]any{
-		"name": "com.certrenew.host", "description": "certrenew-host (benchmark)",
-		"path": host, "type": "stdio", "allowed_origins": []string{origin},
-	})
-	if err := os.MkdirAll(nmDir, 0o755); err != nil {
+	if err := browsertest.RegisterHost(profile, host, "certrenew-host (benchmark)", origin); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(nmDir, "com.certrenew.host.json"), manifest, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(360, 560),
-		chromedp.Flag("load-extension", ext),
-		chromedp.Flag("disable-extensions-except", ext),
-		chromedp.Env(env...),
-	)
-	ctx, cancelB := chromedp.NewContext(actx)
-	stop := func() { cancelB(); cancelA() }
-	if err := chromedp.Do(ctx); err != nil {
-		stop()
+	ctx, stop, err := browsertest.Start(browsertest.Options{Profile: profile, Extension: ext, Width: 360, Height: 560, Env: env})
+	if err != nil {
 		b.Fatalf("starting Chromium: %v", err)
 	}
 	if _, err := cdp.Call(ctx, chromedp.FromContext(ctx).Target, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: readyJS}); err != nil {

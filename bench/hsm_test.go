@@ -5,17 +5,16 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/nsskey"
@@ -153,7 +152,7 @@ func BenchmarkHSMRenewal(b *testing.B) {
 				}
 			}
 			dir := b.TempDir()
-			var st store.Store = &memStore{}
+			var st store.Store = &storetest.Mem{}
 			if tc.nss {
 				db, err := nss.Open(ctx, filepath.Join(dir, "nssdb"))
 				if err != nil {
@@ -191,40 +190,4 @@ func BenchmarkHSMRenewal(b *testing.B) {
 			s.report(b, "")
 		})
 	}
-}
-
-// memStore is an OS store in memory (see BenchmarkHSMRenewal).
-type memStore struct {
-	mu    sync.Mutex
-	certs map[string]bool
-}
-
-func (m *memStore) Name() string                                                { return "mem" }
-func (m *memStore) AddTrustAnchors(context.Context, []*x509.Certificate) error  { return nil }
-func (m *memStore) AddIntermediates(context.Context, []*x509.Certificate) error { return nil }
-func (m *memStore) InstallIdentity(_ context.Context, id store.Identity) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.certs == nil {
-		m.certs = map[string]bool{}
-	}
-	m.certs[id.Cert.SerialNumber.String()] = true
-	return nil
-}
-func (m *memStore) VerifyIdentity(ctx context.Context, id store.Identity) error {
-	if ok, _ := m.HasCert(ctx, id); !ok {
-		return store.ErrNotVerified
-	}
-	return nil
-}
-func (m *memStore) RemoveIdentity(_ context.Context, old store.Identity, _ *store.Identity) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.certs, old.Cert.SerialNumber.String())
-	return nil
-}
-func (m *memStore) HasCert(_ context.Context, id store.Identity) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.certs[id.Cert.SerialNumber.String()], nil
 }

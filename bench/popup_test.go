@@ -2,12 +2,12 @@ package bench
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
 )
 
@@ -31,9 +31,7 @@ import (
 //     day.
 func BenchmarkPopup(b *testing.B) {
 	testenv.Need(b, "certutil", "pk12util")
-	if _, err := os.Stat(chromium); err != nil {
-		testenv.Missing(b, "no Chromium at "+chromium)
-	}
+	browsertest.Need(b)
 	ext := extensionDir(b)
 	host := hostBinary(b)
 	env := enrolledHome(b, host)
@@ -65,16 +63,7 @@ func BenchmarkPopup(b *testing.B) {
 	})
 
 	b.Run("first-open", func(b *testing.B) {
-		once := func(pageName string) time.Duration {
-			ctx, stop := launch(b, ext, host, env)
-			defer stop()
-			d := openTimed(b, ctx, pageName)
-			if pageName == "popup.html" {
-				saveShot(b, ctx, "popup-first-open")
-			}
-			return d
-		}
-		measurePair(b, once)
+		measureNewBrowsers(b, "popup-first-open", func() (context.Context, func()) { return launch(b, ext, host, env) })
 	})
 
 	b.Run("restart", func(b *testing.B) { benchRestart(b, ext, host, env) })
@@ -94,16 +83,21 @@ func benchRestart(b *testing.B, ext, host string, env []string) {
 		b.Fatalf("the worker did not cache the list: %v", err)
 	}
 	stop()
-	once := func(pageName string) time.Duration {
-		ctx, stop := launchProfile(b, ext, host, env, profile)
+	measureNewBrowsers(b, "popup-restart", func() (context.Context, func()) { return launchProfile(b, ext, host, env, profile) })
+}
+
+// measureNewBrowsers is measurePair with a browser from start for each
+// page open, stopped after it; the popup's screenshot is saved as shotName.
+func measureNewBrowsers(b *testing.B, shotName string, start func() (context.Context, func())) {
+	measurePair(b, func(pageName string) time.Duration {
+		ctx, stop := start()
 		defer stop()
 		d := openTimed(b, ctx, pageName)
 		if pageName == "popup.html" {
-			saveShot(b, ctx, "popup-restart")
+			saveShot(b, ctx, shotName)
 		}
 		return d
-	}
-	measurePair(b, once)
+	})
 }
 
 // settled waits until the popup's list refresh from the host is answered

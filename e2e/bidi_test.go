@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/internal/a11ytest"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/coder/websocket"
 )
@@ -34,25 +35,22 @@ var ffBuild struct {
 	once sync.Once
 	dir  string
 	err  error
-	out  []byte
 }
 
 func firefoxExtension(t *testing.T) string {
 	t.Helper()
 	ffBuild.once.Do(func() {
 		ffBuild.dir = filepath.Join(filepath.Dir(built.extension), "extension-firefox")
-		cmd := exec.Command("bash", "scripts/build-extension.sh", ffBuild.dir, "firefox")
-		cmd.Dir, _ = filepath.Abs("..")
+		root, _ := filepath.Abs("..")
 		// Host access to the test pages (127.0.0.1), where the worker
 		// registers the content script for the configured portal.
-		cmd.Env = append(os.Environ(), "CERTRENEW_PORTAL_MATCHES="+portalMatches)
-		ffBuild.out, ffBuild.err = cmd.CombinedOutput()
+		ffBuild.err = browsertest.BuildExtension(root, ffBuild.dir, []string{"CERTRENEW_PORTAL_MATCHES=" + portalMatches}, "firefox")
 		if ffBuild.err == nil {
 			testPages(t, ffBuild.dir)
 		}
 	})
 	if ffBuild.err != nil {
-		t.Fatalf("build-extension.sh firefox: %v\n%s", ffBuild.err, ffBuild.out)
+		t.Fatal(ffBuild.err)
 	}
 	return ffBuild.dir
 }

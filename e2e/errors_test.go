@@ -23,9 +23,7 @@ import (
 // the host's words in the browser's language, with a screenshot, in
 // English and Japanese.
 func TestErrorScreens(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) { errorScreens(t, lang) })
-	}
+	inBothLanguages(t, errorScreens)
 }
 
 func errorScreens(t *testing.T, lang string) {
@@ -98,10 +96,7 @@ func errorScreens(t *testing.T, lang string) {
 		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-backend")))
 	run(t, ctx, "unreachable",
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("enroll-portal").value = ""`),
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), closed),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), "INVITE-1234"),
+		fillEnroll(closed, "INVITE-1234"),
 		chromedp.Evaluate[chromedp.Void](`(s => { s.value = "soft"; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("enroll-backend"))`),
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="server_unreachable"]`)))

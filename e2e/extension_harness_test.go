@@ -3,14 +3,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -35,43 +33,25 @@ func (u *user) browserLangEnv(t *testing.T, lang string, env ...string) context.
 
 func (u *user) browserLangEnvFlags(t *testing.T, lang string, env, flags []string) context.Context {
 	t.Helper()
-	testenv.Need(t, "chromium")
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath("chromium"),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
-		chromedp.WindowSize(420, 680),
-		chromedp.Flag("load-extension", built.extension),
-		chromedp.Flag("disable-extensions-except", built.extension),
-		chromedp.Flag("lang", lang),
-		chromedp.Flag("accept-lang", lang),
-		chromedp.Env(append(append(append([]string{}, u.env...), "LANGUAGE="+lang, "LANG="+lang), env...)...),
-	}
+	browsertest.Need(t)
+	o := u.chromium(append([]string{"lang=" + lang, "accept-lang=" + lang}, flags...))
+	o.Width, o.Height = 420, 680
+	o.Env = append(append(o.Env, "LANGUAGE="+lang, "LANG="+lang), env...)
+	return browsertest.Open(t, o)
+}
+
+// chromium is the browser of u's profile with the built extension, with
+// u's environment, accepting the portals' TLS keys (see installPortal).
+func (u *user) chromium(flags []string) browsertest.Options {
 	if len(u.tlsPins) > 0 {
-		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
+		flags = append(flags, "ignore-certificate-errors-spki-list="+strings.Join(u.tlsPins, ","))
 	}
-	for _, f := range flags {
-		k, v, ok := strings.Cut(f, "=")
-		if ok {
-			opts = append(opts, chromedp.Flag(k, v))
-		} else {
-			opts = append(opts, chromedp.Flag(k, true))
-		}
+	return browsertest.Options{
+		Profile:   filepath.Join(u.home, ".config", "chromium"),
+		Extension: built.extension,
+		Env:       append([]string{}, u.env...),
+		Flags:     flags,
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
 }
 
 // openExt opens an extension page in a new tab, retrying while the
@@ -121,6 +101,15 @@ func eval[T any](t *testing.T, ctx context.Context, what, expr string) T {
 // skip) and attaches to it.
 func waitTab(t *testing.T, browser context.Context, prefix string, skip map[string]bool) (context.Context, string) {
 	t.Helper()
+	return attach(t, browser, "a tab at "+prefix+"*", func(in *target.Info) bool {
+		return in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL]
+	})
+}
+
+// attach waits up to 30 s for a target that match accepts and attaches to
+// it, for the rest of the test; what names it in the failure.
+func attach(t *testing.T, browser context.Context, what string, match func(*target.Info) bool) (context.Context, string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		infos, err := chromedp.Targets(browser)
@@ -128,16 +117,16 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 			t.Fatal(err)
 		}
 		for _, in := range infos {
-			if in.Type == "page" && strings.HasPrefix(in.URL, prefix) && !skip[in.URL] {
+			if match(in) {
 				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
 				ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 				t.Cleanup(func() { cancelT(); cancel() })
 				return ctx, in.URL
 			}
 		}
-		time.Sleep(100 * time.Millisecond) // polling a condition: the tab appears
+		time.Sleep(100 * time.Millisecond) // polling a condition: the target appears
 	}
-	t.Fatalf("no tab at %s*", prefix)
+	t.Fatalf("no %s", what)
 	return nil, ""
 }
 
@@ -145,17 +134,8 @@ func waitTab(t *testing.T, browser context.Context, prefix string, skip map[stri
 // before Chromium starts; only root can. It returns the policy file.
 func managedPolicy(t *testing.T, values map[string]any) string {
 	t.Helper()
-	dir := "/etc/chromium/policies/managed"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	file := filepath.Join(dir, fmt.Sprintf("certrenew-e2e-ext-%d.json", time.Now().UnixNano()))
-	data, _ := json.Marshal(map[string]any{"3rdparty": map[string]any{"extensions": map[string]any{extensionID: values}}})
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	t.Cleanup(func() { os.Remove(file) })
-	return file
+	return browsertest.ManagedPolicy(t, "certrenew-e2e-ext",
+		map[string]any{"3rdparty": map[string]any{"extensions": map[string]any{extensionID: values}}})
 }
 
 // shotLang saves a screenshot named for the language too (unless the
@@ -193,27 +173,13 @@ func jsonField(t *testing.T, out, field string) string {
 func worker(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	prefix := "chrome-extension://" + extensionID + "/"
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		infos, err := chromedp.Targets(browser)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, in := range infos {
-			if in.Type == "service_worker" && strings.HasPrefix(in.URL, prefix) {
-				ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(target.ID(in.TargetID)))
-				ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
-				t.Cleanup(func() { cancelT(); cancel() })
-				if err := chromedp.Do(ctx); err != nil {
-					t.Fatalf("attach to the service worker: %v", err)
-				}
-				return ctx
-			}
-		}
-		time.Sleep(100 * time.Millisecond) // polling a condition: the worker starts
+	ctx, _ := attach(t, browser, "service worker of the extension", func(in *target.Info) bool {
+		return in.Type == "service_worker" && strings.HasPrefix(in.URL, prefix)
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("attach to the service worker: %v", err)
 	}
-	t.Fatal("the extension's service worker did not start")
-	return nil
+	return ctx
 }
 
 // recordNotifications makes the worker keep a copy of every

@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/admin"
-	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
 // TestFirefoxRenewalLink opens a portal renewal link (contract v2) in the
@@ -18,13 +16,8 @@ import (
 // extension opens the password screen of the certificate with that
 // serial, and the renewal spends the link's token.
 func TestFirefoxRenewalLink(t *testing.T) {
-	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	u := newUser(t)
-	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
-	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+	u, p, code := firefoxUser(t)
+	out := u.enroll(t, p, code)
 	serial := admin.NormalizeSerial(jsonField(t, out, "serial"))
 	link := p.RenewalLink(t, userID, serial, 0)
 	linkID := link[strings.LastIndex(link, "/")+1:]

@@ -17,12 +17,7 @@ import (
 // allowed_extensions manifest) and a real portal: enroll, then renew,
 // through the UI.
 func TestFirefoxEnrollAndRenew(t *testing.T) {
-	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	u := newUser(t)
-	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
+	u, p, code := firefoxUser(t)
 	for _, lang := range []string{"en"} {
 		ff := u.firefox(t, lang)
 		ff.openExt(p.URL+"/", "popup.html")
@@ -61,6 +56,18 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 	}
 }
 
+// firefoxUser is how a test in Firefox starts: a portal with userID and an
+// invitation code for her (alicePortal), and a user with the host
+// registered for Firefox and the portal's root as its trust anchor.
+func firefoxUser(t *testing.T) (*user, *portaltest.Portal, string) {
+	t.Helper()
+	testenv.Need(t, "firefox-esr", "certutil", "pk12util")
+	p, code := alicePortal(t)
+	u := newUser(t)
+	installForFirefox(t, u, "--portal-ca", p.Dir+"/ca/root.pem")
+	return u, p, code
+}
+
 // installForFirefox registers the host for Firefox only, as a user does
 // (`certrenew-host install --browser firefox`), and checks that it wrote
 // the manifest Firefox reads under HOME.
@@ -85,27 +92,25 @@ func installForFirefox(t *testing.T, u *user, args ...string) {
 // says so in port.error, "No such native application"), the list says
 // host_missing and how to fix it, in English and Japanese.
 func TestFirefoxHostMissing(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) {
-			testenv.Need(t, "firefox-esr")
-			u := newUser(t) // no `certrenew-host install`
-			page := renewServer(t)
-			ff := u.firefox(t, lang)
-			ff.openExt(page.URL+"/", "popup.html")
-			ff.waitFor("host missing", ff.visible(`#error[data-code="host_missing"]`))
-			ff.shot("ff-" + lang + "-host-missing")
-			msg, _ := ff.eval(`document.getElementById("error-message").textContent`)
-			if !strings.Contains(msg, "certrenew-host install") {
-				t.Fatalf("host-missing message %s does not say how to fix it", msg)
-			}
-			title, _ := ff.eval(`document.getElementById("error-title").textContent`)
-			if want := map[string]string{"en": `"Something went wrong"`, "ja": `"エラーが発生しました"`}[lang]; title != want {
-				t.Fatalf("error title %s, want %s", title, want)
-			}
-			detail, _ := ff.eval(`document.querySelector("#error details code").textContent`)
-			if !strings.Contains(detail, "No such native application") {
-				t.Fatalf("technical details %s do not carry Firefox's reason", detail)
-			}
-		})
-	}
+	inBothLanguages(t, func(t *testing.T, lang string) {
+		testenv.Need(t, "firefox-esr")
+		u := newUser(t) // no `certrenew-host install`
+		page := renewServer(t)
+		ff := u.firefox(t, lang)
+		ff.openExt(page.URL+"/", "popup.html")
+		ff.waitFor("host missing", ff.visible(`#error[data-code="host_missing"]`))
+		ff.shot("ff-" + lang + "-host-missing")
+		msg, _ := ff.eval(`document.getElementById("error-message").textContent`)
+		if !strings.Contains(msg, "certrenew-host install") {
+			t.Fatalf("host-missing message %s does not say how to fix it", msg)
+		}
+		title, _ := ff.eval(`document.getElementById("error-title").textContent`)
+		if want := map[string]string{"en": `"Something went wrong"`, "ja": `"エラーが発生しました"`}[lang]; title != want {
+			t.Fatalf("error title %s, want %s", title, want)
+		}
+		detail, _ := ff.eval(`document.querySelector("#error details code").textContent`)
+		if !strings.Contains(detail, "No such native application") {
+			t.Fatalf("technical details %s do not carry Firefox's reason", detail)
+		}
+	})
 }

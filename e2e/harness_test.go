@@ -2,11 +2,8 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
@@ -17,11 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/internal/a11ytest"
-	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -44,10 +38,7 @@ func TestMain(m *testing.M) {
 	cmd := exec.Command("go", "build", "-o", built.host, "./host/cmd/certrenew-host")
 	cmd.Dir = root
 	if built.out, built.err = cmd.CombinedOutput(); built.err == nil {
-		cmd = exec.Command("bash", "scripts/build-extension.sh", built.extension)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CERTRENEW_PORTAL_MATCHES="+portalMatches)
-		built.out, built.err = cmd.CombinedOutput()
+		built.err = browsertest.BuildExtension(root, built.extension, []string{"CERTRENEW_PORTAL_MATCHES=" + portalMatches})
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -75,6 +66,43 @@ func newUser(t *testing.T) *user {
 	u := &user{home: h, state: filepath.Join(h, "certrenew")}
 	u.env = []string{"HOME=" + h, "CERTRENEW_HOME=" + u.state, "XDG_CONFIG_HOME=", "XDG_STATE_HOME="}
 	return u
+}
+
+// inBothLanguages runs test as the subtests "en" and "ja", the UI's
+// languages.
+func inBothLanguages(t *testing.T, test func(t *testing.T, lang string)) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) { test(t, lang) })
+	}
+}
+
+// alicePortal starts a portal with the user userID (password) and returns
+// it with an invitation code for her.
+func alicePortal(t *testing.T) (*portaltest.Portal, string) {
+	t.Helper()
+	p := portaltest.Start(t)
+	p.AddUser(t, userID, password)
+	return p, p.Invite(t, userID)
+}
+
+// chromiumUser is how a test in Chromium starts: a portal with userID
+// and an invitation code for her (alicePortal), Chromium told to present
+// client certificates to it without asking, and a user with the host
+// installed for it.
+func chromiumUser(t *testing.T) (*user, *portaltest.Portal, string) {
+	t.Helper()
+	p, code := alicePortal(t)
+	autoSelectPolicy(t, p.URL)
+	u := newUser(t)
+	u.installPortal(t, p)
+	return u, p, code
+}
+
+// enroll enrolls userID at p with the invitation code through the host's
+// CLI and returns its JSON output (see jsonField).
+func (u *user) enroll(t *testing.T, p *portaltest.Portal, code string) string {
+	t.Helper()
+	return u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
 }
 
 func (u *user) host(t *testing.T, stdin string, args ...string) string {
@@ -113,19 +141,7 @@ func (u *user) pinTLS(p *portaltest.Portal) {
 // Chromium starts. Only root can write it.
 func autoSelectPolicy(t *testing.T, url string) {
 	t.Helper()
-	dir := "/etc/chromium/policies/managed"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	var r [6]byte
-	rand.Read(r[:])
-	file := filepath.Join(dir, "certrenew-e2e-"+hex.EncodeToString(r[:])+".json")
-	pat, _ := json.Marshal(map[string]any{"pattern": url, "filter": map[string]any{}})
-	data, _ := json.Marshal(map[string]any{"AutoSelectCertificateForUrls": []string{string(pat)}})
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	t.Cleanup(func() { os.Remove(file) })
+	browsertest.ManagedPolicy(t, "certrenew-e2e", browsertest.AutoSelectCertificate(url))
 }
 
 // browser starts headless Chromium (English) on u's profile with the
@@ -150,11 +166,8 @@ func popupURL(page string) string {
 // screenshotDir is where every test saves its screenshots:
 // $CERTRENEW_SCREENSHOTS, else .state/screenshots under the repository.
 func screenshotDir() string {
-	if d := os.Getenv("CERTRENEW_SCREENSHOTS"); d != "" {
-		return d
-	}
 	root, _ := filepath.Abs("..")
-	return filepath.Join(root, ".state", "screenshots")
+	return browsertest.ScreenshotDir(root)
 }
 
 // shot saves a PNG of the whole page as screenshotDir()/<test>-<name>.png;
@@ -173,7 +186,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // checkNames fails the test for controls without an accessible name.
 func checkNames(t *testing.T, ctx context.Context, screen string) {
 	t.Helper()
-	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](a11ytest.UnnamedJS))
+	bad, err := browsertest.Unnamed(ctx)
 	if err != nil {
 		t.Fatalf("%s: accessible names: %v", screen, err)
 	}
@@ -194,15 +207,9 @@ func shotAfterFailure(t *testing.T, ctx context.Context, name string) {
 func saveShot(t *testing.T, ctx context.Context, name string) error {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	// The tab is shot in front, as a user would see it. A tab behind the
-	// one the extension opened is hidden and renders no frames, and a
-	// screenshot of it waits for one: usually a frame came anyway, but on
-	// a loaded machine the capture ran out of time (TestRenewalLinkHandoff,
-	// the portal tab behind the refused link's tab).
-	if _, err := cdp.Call(sctx, chromedp.FromContext(sctx).Target, page.BringToFront, cdp.Empty{}); err != nil {
-		return err
-	}
-	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	// In front: a hidden tab (the portal tab behind the refused link's tab
+	// in TestRenewalLinkHandoff) renders no frames to capture.
+	buf, err := browsertest.Screenshot(sctx)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/admin"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/chromedp/chromedp"
 	_ "modernc.org/sqlite"
@@ -138,9 +137,7 @@ func recordHost(t *testing.T, u *user) string {
 // (contract v2 keeps it out of the URL), nor in extension storage, the
 // host's state or log.
 func TestRenewalLinkHandoff(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) { renewalLinkHandoff(t, lang) })
-	}
+	inBothLanguages(t, renewalLinkHandoff)
 }
 
 func renewalLinkHandoff(t *testing.T, lang string) {
@@ -158,12 +155,10 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 		!slices.Equal(mf.HostPermissions, []string{portalMatches}) || !slices.Equal(mf.External.Matches, []string{portalMatches}) {
 		t.Fatalf("built manifest content_scripts/host_permissions/externally_connectable: %s", data)
 	}
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
+	p, code := alicePortal(t)
 	u := newUser(t)
 	u.installPortal(t, p)
-	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+	out := u.enroll(t, p, code)
 	certID, serial := jsonField(t, out, "id"), admin.NormalizeSerial(jsonField(t, out, "serial"))
 	rec := recordHost(t, u)
 

@@ -34,9 +34,7 @@ type created struct {
 // the "Don't remind me again" button mutes the certificate and clears the
 // badge. In English and Japanese, with screenshots.
 func TestExpiryNotifications(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) { expiryNotifications(t, lang) })
-	}
+	inBothLanguages(t, expiryNotifications)
 }
 
 func expiryNotifications(t *testing.T, lang string) {
@@ -46,7 +44,7 @@ func expiryNotifications(t *testing.T, lang string) {
 	code := p.Invite(t, userID)
 	u := newUser(t)
 	u.installPortal(t, p)
-	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+	out := u.enroll(t, p, code)
 	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
 
 	browser := u.browserLang(t, lang)
@@ -169,7 +167,7 @@ func TestWarningDaysAgree(t *testing.T) {
 	managedPolicy(t, map[string]any{"warningDays": []int{7, 60}})
 	u := newUser(t)
 	u.installPortal(t, p)
-	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+	out := u.enroll(t, p, code)
 	certID := jsonField(t, out, "id")
 
 	browser := u.browser(t)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -21,17 +20,13 @@ import (
 // backend outside allowedBackends before the host sees it; the diagnostics
 // view reports the host. In en and ja.
 func TestManagedPolicy(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) { managedPolicyTest(t, lang) })
-	}
+	inBothLanguages(t, managedPolicyTest)
 }
 
 func managedPolicyTest(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil")
 	const corp = "https://portal.corp.example"
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
+	p, code := alicePortal(t)
 	managedPolicy(t, map[string]any{
 		"portalURLs":       []string{corp + "/certs", p.URL},
 		"hardwareRequired": true,
@@ -87,10 +82,7 @@ func managedPolicyTest(t *testing.T, lang string) {
 	// "auto" on a host with software keys only: the host itself refuses,
 	// because the policy came with the request.
 	run(t, ectx, "enroll auto",
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		fillEnroll(p.URL, code),
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="hardware_required"]`)))
 	shotLang(t, ectx, lang, "p3-error-hardware-required")
@@ -129,51 +121,47 @@ func managedPolicyTest(t *testing.T, lang string) {
 // TestHostMissingDiagnostics: with no host registered, the list says
 // exactly that and how to fix it, and diagnostics says the same.
 func TestHostMissingDiagnostics(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) {
-			u := newUser(t) // no `certrenew-host install`
-			browser := u.browserLang(t, lang)
-			ctx, closeTab := openExt(t, browser, "popup.html")
-			defer closeTab()
-			run(t, ctx, "host missing", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
-			shotLang(t, ctx, lang, "d1-host-missing")
-			msg := text(t, ctx, "#error-message")
-			if !strings.Contains(msg, "certrenew-host install") {
-				t.Fatalf("host-missing message %q does not say how to fix it", msg)
-			}
-			run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#error-diagnostics")),
-				chromedp.WaitVisible(chromedp.CSS(`#diag-error[data-code="host_missing"]`)))
-			shotLang(t, ctx, lang, "d2-diagnostics-host-missing")
-			if m := text(t, ctx, "#diag-error-message"); m != msg {
-				t.Fatalf("diagnostics says %q, the list %q", m, msg)
-			}
-		})
-	}
+	inBothLanguages(t, func(t *testing.T, lang string) {
+		u := newUser(t) // no `certrenew-host install`
+		browser := u.browserLang(t, lang)
+		ctx, closeTab := openExt(t, browser, "popup.html")
+		defer closeTab()
+		run(t, ctx, "host missing", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
+		shotLang(t, ctx, lang, "d1-host-missing")
+		msg := text(t, ctx, "#error-message")
+		if !strings.Contains(msg, "certrenew-host install") {
+			t.Fatalf("host-missing message %q does not say how to fix it", msg)
+		}
+		run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#error-diagnostics")),
+			chromedp.WaitVisible(chromedp.CSS(`#diag-error[data-code="host_missing"]`)))
+		shotLang(t, ctx, lang, "d2-diagnostics-host-missing")
+		if m := text(t, ctx, "#diag-error-message"); m != msg {
+			t.Fatalf("diagnostics says %q, the list %q", m, msg)
+		}
+	})
 }
 
 // TestHostForbidden: a host that refuses the caller (here: told another
 // extension is calling) sends an error frame before its hello; the list
 // and diagnostics say host_forbidden with how to fix it, not host_failed.
 func TestHostForbidden(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) {
-			testenv.Need(t, "chromium")
-			u := newUser(t)
-			u.host(t, "", "install")
-			wrapHost(t, u, "exec '"+built.host+"' chrome-extension://"+strings.Repeat("a", 32)+"/ \"$@\"")
-			browser := u.browserLang(t, lang)
-			ctx, closeTab := openExt(t, browser, "popup.html")
-			defer closeTab()
-			run(t, ctx, "host forbidden", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_forbidden"]`)))
-			shotLang(t, ctx, lang, "d3-host-forbidden")
-			if msg := text(t, ctx, "#error-message"); !strings.Contains(msg, "certrenew-host install") {
-				t.Fatalf("host-forbidden message %q does not say how to fix it", msg)
-			}
-			if d := eval[string](t, ctx, "detail", `document.querySelector("#error details code").textContent`); !strings.Contains(d, "not in the allowlist") {
-				t.Fatalf("technical details %q do not carry the host's reason", d)
-			}
-		})
-	}
+	inBothLanguages(t, func(t *testing.T, lang string) {
+		testenv.Need(t, "chromium")
+		u := newUser(t)
+		u.host(t, "", "install")
+		wrapHost(t, u, "exec '"+built.host+"' chrome-extension://"+strings.Repeat("a", 32)+"/ \"$@\"")
+		browser := u.browserLang(t, lang)
+		ctx, closeTab := openExt(t, browser, "popup.html")
+		defer closeTab()
+		run(t, ctx, "host forbidden", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_forbidden"]`)))
+		shotLang(t, ctx, lang, "d3-host-forbidden")
+		if msg := text(t, ctx, "#error-message"); !strings.Contains(msg, "certrenew-host install") {
+			t.Fatalf("host-forbidden message %q does not say how to fix it", msg)
+		}
+		if d := eval[string](t, ctx, "detail", `document.querySelector("#error details code").textContent`); !strings.Contains(d, "not in the allowlist") {
+			t.Fatalf("technical details %q do not carry the host's reason", d)
+		}
+	})
 }
 
 // wrapHost points Chromium's host manifest at a shell script running

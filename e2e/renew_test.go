@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -22,13 +21,7 @@ const (
 // reopened; finally Chromium itself presents the renewed certificate.
 func TestToolbarRenewal(t *testing.T) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	autoSelectPolicy(t, p.URL)
-
-	u := newUser(t)
-	u.installPortal(t, p)
+	u, p, code := chromiumUser(t)
 	release := filepath.Join(u.home, "release-renewal")
 	if err := os.WriteFile(release, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -45,10 +38,7 @@ func TestToolbarRenewal(t *testing.T) {
 	run(t, ctx, "enroll form",
 		chromedp.Click(chromedp.CSS("#nav-enroll")),
 		chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		fillEnroll(p.URL, code),
 	)
 	shot(t, ctx, "02-enroll-form")
 	run(t, ctx, "enroll submit",
@@ -79,23 +69,26 @@ func TestToolbarRenewal(t *testing.T) {
 	)
 	shot(t, ctx, "04-list")
 
-	// 2. A wrong password: its message, and the old certificate untouched.
-	renewThroughUI(t, ctx, serial1, "wrong-password")
-	run(t, ctx, "wrong password error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
-	shot(t, ctx, "05-error-bad-password")
-	assertErrorText(t, ctx, "password")
-	u.nss(t).only(t, serial1)
-	u.nssVerifies(t, nick)
+	// refused renews with pw, which the portal refuses with code: the
+	// error screen (shot as name) says word, and the old certificate is
+	// untouched.
+	refused := func(pw, code, name, word string) {
+		t.Helper()
+		renewThroughUI(t, ctx, serial1, pw)
+		run(t, ctx, code+" error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="`+code+`"]`)))
+		shot(t, ctx, name)
+		assertErrorText(t, ctx, word)
+		u.nss(t).only(t, serial1)
+		u.nssVerifies(t, nick)
+	}
 
-	// 3. Re-issue denied by the administrator: its message, nothing changes.
+	// 2. A wrong password.
+	refused("wrong-password", "bad_password", "05-error-bad-password", "password")
+
+	// 3. Re-issue denied by the administrator.
 	p.SetReissue(t, userID, false)
 	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(".cert-row")))
-	renewThroughUI(t, ctx, serial1, password)
-	run(t, ctx, "reissue error", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="reissue_not_allowed"]`)))
-	shot(t, ctx, "06-error-reissue")
-	assertErrorText(t, ctx, "re-issue")
-	u.nss(t).only(t, serial1)
-	u.nssVerifies(t, nick)
+	refused(password, "reissue_not_allowed", "06-error-reissue", "re-issue")
 	p.SetReissue(t, userID, true)
 
 	// After both refusals the old certificate still works: Chromium
@@ -176,12 +169,7 @@ func renewThroughUI(t *testing.T, ctx contextT, serial, pw string) {
 	t.Helper()
 	row := `.cert-row[data-serial="` + serial + `"]`
 	run(t, ctx, "renew flow",
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
-		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
-		chromedp.Click(chromedp.CSS(".menu-renew")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
-		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		toPasswordScreen(row),
 		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#password"), pw),
 		chromedp.Click(chromedp.CSS("#activate")),
@@ -194,4 +182,17 @@ func assertErrorText(t *testing.T, ctx contextT, want string) {
 	if !strings.Contains(strings.ToLower(msg), want) {
 		t.Fatalf("error message %q does not mention %q", msg, want)
 	}
+}
+
+// toPasswordScreen goes from the list to the renewal of the row matching
+// row: its "⁝" menu > Renew > OK.
+func toPasswordScreen(row string) chromedp.Action[chromedp.Void] {
+	return steps(
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
+		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
+		chromedp.Click(chromedp.CSS(".menu-renew")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")),
+	)
 }

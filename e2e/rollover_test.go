@@ -8,7 +8,6 @@ import (
 
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
 // TestRenewAcrossCARebuild is the seed's "after the CA is rebuilt,
@@ -18,12 +17,7 @@ import (
 // CA1), the certificate chains to CA2, and Chromium's mTLS still works.
 func TestRenewAcrossCARebuild(t *testing.T) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	autoSelectPolicy(t, p.URL)
-	u := newUser(t)
-	u.installPortal(t, p)
+	u, p, code := chromiumUser(t)
 	browser := u.browser(t)
 	ctx, closeTab := tab(t, browser)
 	defer closeTab()
@@ -33,10 +27,7 @@ func TestRenewAcrossCARebuild(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#cert-list")),
 		chromedp.Click(chromedp.CSS("#nav-enroll")),
 		chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		fillEnroll(p.URL, code),
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#done")),
 	)

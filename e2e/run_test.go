@@ -38,6 +38,29 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	}
 }
 
+// steps makes one action of several, run in order.
+func steps(actions ...chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for _, a := range actions {
+			if _, err := a(ctx, tg); err != nil {
+				return chromedp.Void{}, err
+			}
+		}
+		return chromedp.Void{}, nil
+	}
+}
+
+// fillEnroll types the enrollment form of userID (password) with the
+// portal URL and invitation code given.
+func fillEnroll(portal, code string) chromedp.Action[chromedp.Void] {
+	return steps(
+		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), portal),
+		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
+		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+	)
+}
+
 func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))

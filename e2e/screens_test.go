@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -25,16 +24,12 @@ func screen(t *testing.T, ctx contextT, lang, name string) {
 // a screenshot of each and checks accessible names and that the Japanese
 // UI uses the seed's terms.
 func TestScreensBothLanguages(t *testing.T) {
-	for _, lang := range []string{"en", "ja"} {
-		t.Run(lang, func(t *testing.T) { screens(t, lang) })
-	}
+	inBothLanguages(t, screens)
 }
 
 func screens(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
+	p, code := alicePortal(t)
 	u := newUser(t)
 	u.installPortal(t, p)
 	release := filepath.Join(u.home, "release")
@@ -57,10 +52,7 @@ func screens(t *testing.T, lang string) {
 	}
 	screen(t, ctx, lang, "s02-enroll-invalid")
 	run(t, ctx, "enroll fill",
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code))
+		fillEnroll(p.URL, code))
 	screen(t, ctx, lang, "s03-enroll-filled")
 	run(t, ctx, "enroll done", chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
 	serial := attr(t, ctx, "#done", "data-serial")

@@ -17,8 +17,8 @@ import (
 
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 	keyfile "github.com/foxboron/go-tpm-keyfiles"
 )
@@ -113,13 +113,7 @@ func TestToolbarRenewalTPM(t *testing.T) {
 // serials and the token's private keys after enrollment.
 func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial2 string, keys1 []tokenKey) {
 	t.Helper()
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	autoSelectPolicy(t, p.URL)
-
-	u = newUser(t)
-	u.installPortal(t, p)
+	u, p, code := chromiumUser(t)
 	cfg, _ := json.Marshal(tok.config)
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
@@ -134,10 +128,7 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	run(t, ctx, "enroll form", chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
 	run(t, ctx, "enroll with PIN",
 		chromedp.WaitVisible(chromedp.CSS("#enroll-pin")),
-		chromedp.SendKeys(chromedp.CSS("#enroll-portal"), p.URL),
-		chromedp.SendKeys(chromedp.CSS("#enroll-user"), userID),
-		chromedp.SendKeys(chromedp.CSS("#enroll-password"), password),
-		chromedp.SendKeys(chromedp.CSS("#enroll-invitation"), code),
+		fillEnroll(p.URL, code),
 		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), tok.pin),
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#done")),
@@ -151,12 +142,7 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	row := `.cert-row[data-serial="` + serial1 + `"]`
 	run(t, ctx, "renew with PIN",
 		chromedp.Click(chromedp.CSS("#back")),
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+" .cert-menu")),
-		chromedp.WaitVisible(chromedp.CSS(".menu-renew")),
-		chromedp.Click(chromedp.CSS(".menu-renew")),
-		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
-		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		toPasswordScreen(row),
 		chromedp.WaitVisible(chromedp.CSS("#pin")),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.SendKeys(chromedp.CSS("#pin"), tok.pin),
@@ -244,32 +230,11 @@ func startXvfb(t *testing.T) string {
 // normal Chromium shows NSS's token PIN dialog (headless waits forever).
 func (u *user) headfulBrowser(t *testing.T, display string, extraEnv ...string) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath("chromium"),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.UserDataDir(filepath.Join(u.home, ".config", "chromium")),
-		chromedp.WindowSize(1000, 800),
-		chromedp.Flag("load-extension", built.extension),
-		chromedp.Flag("disable-extensions-except", built.extension),
-		chromedp.Env(append(append([]string{"DISPLAY=" + display}, u.env...), extraEnv...)...),
-	}
-	if len(u.tlsPins) > 0 {
-		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(u.tlsPins, ",")))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelB(); cancelA() })
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
+	o := u.chromium([]string{"password-store=basic"})
+	o.Headful = true
+	o.Width, o.Height = 1000, 800
+	o.Env = append(append([]string{"DISPLAY=" + display}, o.Env...), extraEnv...)
+	return browsertest.Open(t, o)
 }
 
 // whoamiWithPINDialog navigates to url and, while Chromium waits on the

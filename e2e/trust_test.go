@@ -17,7 +17,6 @@ import (
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -34,9 +33,7 @@ import (
 // shows the refusal above is the trust scope and not something else.
 func TestPortalCANotTrustedForServers(t *testing.T) {
 	testenv.Need(t, "chromium", "certutil", "pk12util", "vfychain")
-	p := portaltest.Start(t)
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
+	p, code := alicePortal(t)
 	p.AddUser(t, "bob", password)
 	code2 := p.Invite(t, "bob")
 	autoSelectPolicy(t, p.URL)
@@ -59,7 +56,7 @@ func TestPortalCANotTrustedForServers(t *testing.T) {
 
 	u := newUser(t)
 	u.installPortal(t, p)
-	out := u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+	out := u.enroll(t, p, code)
 	serial := jsonField(t, out, "serial")
 	view := u.nss(t)
 	view.trustsRoot(t)

@@ -2,16 +2,15 @@ package engine_test
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/soft"
@@ -22,41 +21,7 @@ import (
 
 // memStore is an OS store in memory: it accepts any key, so the engine's
 // handling of a backend can be tested apart from how a browser reaches it.
-type memStore struct {
-	mu    sync.Mutex
-	certs map[string]*x509.Certificate // by serial
-}
-
-func (m *memStore) Name() string                                                { return "mem" }
-func (m *memStore) AddTrustAnchors(context.Context, []*x509.Certificate) error  { return nil }
-func (m *memStore) AddIntermediates(context.Context, []*x509.Certificate) error { return nil }
-func (m *memStore) InstallIdentity(_ context.Context, id store.Identity) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.certs == nil {
-		m.certs = map[string]*x509.Certificate{}
-	}
-	m.certs[id.Cert.SerialNumber.String()] = id.Cert
-	return nil
-}
-func (m *memStore) VerifyIdentity(ctx context.Context, id store.Identity) error {
-	if ok, _ := m.HasCert(ctx, id); !ok {
-		return store.ErrNotVerified
-	}
-	return nil
-}
-func (m *memStore) RemoveIdentity(_ context.Context, old store.Identity, _ *store.Identity) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.certs, old.Cert.SerialNumber.String())
-	return nil
-}
-func (m *memStore) HasCert(_ context.Context, id store.Identity) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.certs[id.Cert.SerialNumber.String()]
-	return ok, nil
-}
+type memStore = storetest.Mem
 
 // TestTPMRenewalKeepsBackend enrolls with "auto" on a host whose TPM is
 // present (swtpm), renews, and checks: the new key is in the same TPM and

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,10 +164,7 @@ func (h *crashHost) copy() *crashHost {
 	if err != nil {
 		panic(err)
 	}
-	h.store.mu.Lock()
-	st := &memStore{certs: maps.Clone(h.store.certs)}
-	h.store.mu.Unlock()
-	return &crashHost{dir: dir, store: st}
+	return &crashHost{dir: dir, store: h.store.Clone()}
 }
 
 func (l *crashLab) ctx() context.Context { return engine.WithPIN(context.Background(), l.dev.pin) }
@@ -201,7 +197,7 @@ func (l *crashLab) run(t *testing.T, row crashRow) {
 	case !row.renewed && (got != old || len(succ) != 0):
 		t.Fatalf("the host holds %s (old %s); the portal issued %d", got, old, len(succ))
 	}
-	if n := len(h2.store.certs); n != 1 {
+	if n := h2.store.Len(); n != 1 {
 		t.Fatalf("the OS store holds %d certificates", n)
 	}
 	ctx := context.Background()

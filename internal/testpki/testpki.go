@@ -21,6 +21,16 @@ type CA struct {
 	Key  crypto.Signer
 }
 
+// NewKey makes an ECDSA P-256 key.
+func NewKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 // NewRoot makes a self-signed root CA.
 func NewRoot(t testing.TB, cn string) *CA {
 	t.Helper()

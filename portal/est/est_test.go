@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -22,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/internal/testpki"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
@@ -32,16 +31,19 @@ const (
 	alicePw = "alice-secret-pw"
 )
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+var newKey = testpki.NewKey
 
 func cn(s string) pkix.Name { return pkix.Name{CommonName: s} }
+
+// clocked starts a portal with alice on a clock the test moves (o.Now).
+func clocked(t *testing.T, o portaltest.Options) (*portaltest.Portal, *portaltest.Clock) {
+	t.Helper()
+	clk := portaltest.NewClock()
+	o.Now = clk.Now
+	p := portaltest.StartWith(t, o)
+	p.AddUser(t, alice, alicePw)
+	return p, clk
+}
 
 // setup starts a portal with alice and one invitation of hers.
 func setup(t *testing.T) (*portaltest.Portal, string) {

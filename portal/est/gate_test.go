@@ -37,18 +37,14 @@ func heldGate(perKey int) (g *limit.Gate, entered chan struct{}, release chan st
 // locked once the admitted ones failed. Before, all 40 were hashed and
 // answered 401. SQLite and PostgreSQL (the count is one statement in each).
 func TestParallelGuessesEST(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		for _, tc := range []struct {
-			perKey, hashes int
-			locked         bool
-		}{{0, limit.DefaultPerKey, false}, {100, limit.DefaultMaxFailures, true}} {
-			t.Run(fmt.Sprintf("%s/perKey=%d", engine, tc.perKey), func(t *testing.T) {
+	for _, tc := range []struct {
+		perKey, hashes int
+		locked         bool
+	}{{0, limit.DefaultPerKey, false}, {100, limit.DefaultMaxFailures, true}} {
+		t.Run(fmt.Sprintf("perKey=%d", tc.perKey), func(t *testing.T) {
+			pgtest.Engines(t, func(t *testing.T, dsn string) {
 				g, entered, release := heldGate(tc.perKey)
-				o := portaltest.Options{Gate: g}
-				if engine == "postgres" {
-					o.PostgresDSN = pgtest.DSN(t)
-				}
-				p := portaltest.StartWith(t, o)
+				p := portaltest.StartWith(t, portaltest.Options{Gate: g, PostgresDSN: dsn})
 				p.AddUser(t, alice, alicePw)
 				code := p.Invite(t, alice)
 				csr := portaltest.CSR(t, newKey(t), cn(alice), code)
@@ -97,7 +93,7 @@ func TestParallelGuessesEST(t *testing.T) {
 					t.Fatalf("after %d failures: %d %s", tc.hashes, r.Status, r.Body)
 				}
 			})
-		}
+		})
 	}
 }
 
@@ -185,9 +181,7 @@ func TestLinkOfValidCertNeedsIt(t *testing.T) {
 // An expired certificate (the seed's case) still renews with the password
 // and the link, without mutual TLS.
 func TestLinkOfExpiredCertNeedsPasswordOnly(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Validity: time.Hour, Now: clk.Now})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{Validity: time.Hour})
 	old, _ := enroll(t, p, p.Invite(t, alice))
 	link := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
 	clk.Advance(2 * time.Hour)

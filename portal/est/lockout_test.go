@@ -14,9 +14,7 @@ import (
 // refused, over EST and on the login form from another address) and the
 // address (other users are refused from it); the lock ends by itself.
 func TestBasicAuthLockout(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{})
 	p.AddUser(t, "bob", "bob-secret-pw")
 	code := p.Invite(t, alice)
 	post := func(user, pw string) *portaltest.Response {

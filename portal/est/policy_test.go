@@ -12,9 +12,7 @@ import (
 // Seed rule: invitation codes have an expiry, a use limit and can be
 // revoked; each refusal has its own code.
 func TestInvitationPolicies(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{})
 	p.AddUser(t, "bob", "bob-secret-pw")
 	ctx := context.Background()
 	post := func(user, pw, code string) *portaltest.Response {
@@ -83,9 +81,7 @@ func TestReissuePerCertificate(t *testing.T) {
 // URL. simpleenroll with the invitation a held certificate came from must
 // not work around any of them, even when the code has uses left.
 func TestSameInvitationAgain(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, Validity: time.Hour})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{Validity: time.Hour})
 	ctx := context.Background()
 	code, err := p.Admin.CreateInvitationWith(ctx, alice, 0, 0) // no use limit.
 	if err != nil {
@@ -136,9 +132,7 @@ func TestSameInvitationAgain(t *testing.T) {
 
 // Invitation codes default to one enrollment and an expiry.
 func TestInvitationDefaults(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{})
 	ctx := context.Background()
 	code := p.Invite(t, alice)
 	invs, err := p.Admin.Invitations(ctx, alice)

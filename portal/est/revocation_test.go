@@ -47,9 +47,7 @@ func listed(crl *x509.RevocationList, serial *big.Int) bool {
 // Every issued certificate names the CRL; a revoked one is on it; a
 // superseded one is revoked only after the grace period, never at issuance.
 func TestCRLAndSupersedeGrace(t *testing.T) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Now: clk.Now, SupersedeGrace: time.Hour})
-	p.AddUser(t, alice, alicePw)
+	p, clk := clocked(t, portaltest.Options{SupersedeGrace: time.Hour})
 	c1, k1 := enroll(t, p, p.Invite(t, alice))
 	if len(c1.CRLDistributionPoints) != 1 || c1.CRLDistributionPoints[0] != "http://"+strings.TrimPrefix(p.URL, "https://")+"/crl/g1" {
 		t.Fatalf("CRL DP %v", c1.CRLDistributionPoints)

@@ -19,10 +19,7 @@ import (
 // expiredSetup enrolls alice with 1 h certificates on a portal whose clock
 // the test moves.
 func expiredSetup(t *testing.T) (*portaltest.Portal, *portaltest.Clock) {
-	clk := portaltest.NewClock()
-	p := portaltest.StartWith(t, portaltest.Options{Validity: time.Hour, Now: clk.Now})
-	p.AddUser(t, alice, alicePw)
-	return p, clk
+	return clocked(t, portaltest.Options{Validity: time.Hour})
 }
 
 // Seed rule: an expired certificate is renewed only through a renewal URL;

@@ -50,15 +50,34 @@ func (p *Portal) Post(t testing.TB, op, user, password string, csrDER []byte, cl
 // PostVia is Post through the client c (e.g. ClientFrom another address).
 func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string, csrDER []byte) *Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, p.URL+"/.well-known/est/"+op,
-		strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
+	r := postCSR(t, c, p.URL+"/.well-known/est/"+op, csrDER, func(req *http.Request) {
+		req.Header.Set("Content-Transfer-Encoding", "base64")
+		if user != "" || password != "" {
+			req.SetBasicAuth(user, password)
+		}
+	})
+	if r.Status == http.StatusOK {
+		var err error
+		if r.Certs, err = ParseCertsOnly(r.Body); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		r.Problem = ProblemCode(r.Body)
+	}
+	return r
+}
+
+// postCSR posts csrDER, base64-encoded, to url through c; prepare, if not
+// nil, adds to the request. The response is read whole.
+func postCSR(t testing.TB, c *http.Client, url string, csrDER []byte, prepare func(*http.Request)) *Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/pkcs10")
-	req.Header.Set("Content-Transfer-Encoding", "base64")
-	if user != "" || password != "" {
-		req.SetBasicAuth(user, password)
+	if prepare != nil {
+		prepare(req)
 	}
 	r := send(t, c, req)
 	if r.Status == http.StatusOK {

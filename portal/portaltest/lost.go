@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,14 +30,10 @@ func (p *Portal) Confirm(t testing.TB, cert *x509.Certificate, key crypto.Signer
 // clientCert if not nil.
 func (p *Portal) PostPath(t testing.TB, path string, csrDER []byte, clientCert *tls.Certificate) *Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(base64.StdEncoding.EncodeToString(csrDER)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/pkcs10")
-	r := send(t, p.Client(clientCert), req)
+	r := postCSR(t, p.Client(clientCert), p.URL+path, csrDER, nil)
 	switch {
 	case r.Status == http.StatusOK && strings.HasPrefix(r.Header.Get("Content-Type"), "application/pkcs7-mime"):
+		var err error
 		if r.Certs, err = ParseCertsOnly(r.Body); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/certrenew/certrenew/internal/testpki"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
@@ -67,11 +68,4 @@ func TestTLSVersionFloor(t *testing.T) {
 	}
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+var newKey = testpki.NewKey

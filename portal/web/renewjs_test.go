@@ -6,10 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509/pkix"
-	"encoding/json"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +16,10 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/renewlink"
 )
-
-const chromium = "/usr/bin/chromium"
 
 // fakeContentScript stands in for the extension's content script: it
 // records the hand-off message and answers as ?mode= says (ok, refuse, or
@@ -56,39 +51,21 @@ window.addEventListener("message", function (ev) {
 // managed policy file written before Chromium starts (root only).
 func autoSelectPolicy(t *testing.T, url string) {
 	t.Helper()
-	dir := "/etc/chromium/policies/managed"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	pat, _ := json.Marshal(map[string]any{"pattern": url, "filter": map[string]any{}})
-	data, _ := json.Marshal(map[string]any{"AutoSelectCertificateForUrls": []string{string(pat)}})
-	file := filepath.Join(dir, "certrenew-web-"+renewlink.New()[4:16]+".json")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		testenv.Missing(t, "cannot write Chromium policy ("+err.Error()+"); run as root")
-	}
-	t.Cleanup(func() { os.Remove(file) })
+	browsertest.ManagedPolicy(t, "certrenew-web", browsertest.AutoSelectCertificate(url))
 }
 
 func browser(t *testing.T, portalURL string) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		testenv.Missing(t, "no Chromium at "+chromium)
-	}
+	browsertest.Need(t)
 	autoSelectPolicy(t, portalURL)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Headless,
-		chromedp.Env("HOME=" + t.TempDir()), // a fresh NSS DB: no client certificates to offer. chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	ctx := browsertest.Open(t, browsertest.Options{
+		Profile: t.TempDir(),
+		Env:     []string{"HOME=" + t.TempDir()}, // a fresh NSS DB: no client certificates to offer
 		// The portal's CA is made per test; this test is about the page script.
-		chromedp.Flag("ignore-certificate-errors", true),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelC := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+		Flags: []string{"ignore-certificate-errors"},
+	})
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
 	add := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fakeContentScript})
 		return chromedp.Void{}, err

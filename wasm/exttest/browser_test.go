@@ -12,14 +12,10 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/internal/a11ytest"
-	"github.com/certrenew/certrenew/internal/testenv"
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
-
-const chromium = "/usr/bin/chromium"
 
 var fakeHost struct {
 	path string
@@ -47,57 +43,23 @@ func fakeHostBinary(t *testing.T) string {
 // Chromium and from it to the host, "--flag=v" entries are Chromium flags.
 func browser(t *testing.T, host string, env ...string) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		testenv.Missing(t, "no Chromium at "+chromium)
-	}
-	ext := builtExtension(t)
-	profile := t.TempDir()
+	browsertest.Need(t)
+	o := browsertest.Options{Profile: t.TempDir(), Extension: builtExtension(t), Width: 360, Height: 560}
 	if host != "" {
-		dir := filepath.Join(profile, "NativeMessagingHosts")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := browsertest.RegisterHost(o.Profile, host, "fake certrenew-host for tests", "chrome-extension://"+extensionID+"/"); err != nil {
 			t.Fatal(err)
 		}
-		m, _ := json.Marshal(map[string]any{
-			"name": "com.certrenew.host", "description": "fake certrenew-host for tests",
-			"path": host, "type": "stdio",
-			"allowed_origins": []string{"chrome-extension://" + extensionID + "/"},
-		})
-		if err := os.WriteFile(filepath.Join(dir, "com.certrenew.host.json"), m, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(360, 560),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("load-extension", ext),
-		chromedp.Flag("disable-extensions-except", ext),
 	}
 	// Entries like "--lang=ja" are Chromium flags; the rest is environment.
-	var vars []string
 	for _, e := range env {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(e, "--"), "="); ok && strings.HasPrefix(e, "--") {
-			opts = append(opts, chromedp.Flag(k, v))
+		if f, ok := strings.CutPrefix(e, "--"); ok && strings.Contains(f, "=") {
+			o.Flags = append(o.Flags, f)
 		} else {
-			vars = append(vars, e)
+			o.Env = append(o.Env, e)
 		}
 	}
-	opts = append(opts, chromedp.Env(vars...))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelC := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
+	ctx, cancel := context.WithTimeout(browsertest.Open(t, o), 120*time.Second)
+	t.Cleanup(cancel)
 	return ctx
 }
 
@@ -151,12 +113,7 @@ func fatal(t *testing.T, ctx context.Context, what string, err error) {
 
 // screenshotDir is where every test saves its screenshots:
 // $CERTRENEW_SCREENSHOTS, else .state/screenshots under the repository.
-func screenshotDir() string {
-	if d := os.Getenv("CERTRENEW_SCREENSHOTS"); d != "" {
-		return d
-	}
-	return filepath.Join(repoRoot, ".state", "screenshots")
-}
+func screenshotDir() string { return browsertest.ScreenshotDir(repoRoot) }
 
 // shot saves a PNG of the whole page as screenshotDir()/<test>-<name>.png;
 // a screenshot that cannot be taken or saved fails the test.
@@ -171,12 +128,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 func saveShot(t *testing.T, ctx context.Context, name string) error {
 	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	// In front, as a user sees it: a hidden tab renders no frames and its
-	// screenshot waits for one (see e2e saveShot).
-	if _, err := cdp.Call(sctx, chromedp.FromContext(sctx).Target, page.BringToFront, cdp.Empty{}); err != nil {
-		return err
-	}
-	buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	buf, err := browsertest.Screenshot(sctx)
 	if err != nil {
 		return err
 	}
@@ -363,15 +315,7 @@ func TestBrowserReattach(t *testing.T) {
 	ctx := browser(t, fakeHostBinary(t), "STEP_DELAY=700ms")
 	open(t, ctx, "popup.html")
 	row := `.cert-row[data-cert-id="c1"]`
-	run(t, ctx, "start renewal",
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
-		chromedp.Click(chromedp.CSS(row+` .menu-renew`)),
-		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "pw"),
-		chromedp.Click(chromedp.CSS(`#activate`)),
-		chromedp.WaitVisible(chromedp.CSS(`#progress[data-step="csr"]`)),
-	)
+	renewUntil(t, ctx, "start renewal", row, `#progress[data-step="csr"]`)
 	// Close and reopen the popup: it must come back to the same operation.
 	open(t, ctx, "bare.html")
 	run(t, ctx, "bare page", chromedp.WaitVisible(chromedp.CSS(`#bare-ready`)))
@@ -385,6 +329,21 @@ func TestBrowserReattach(t *testing.T) {
 	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS(`#done`)))
 }
 
+// renewUntil renews the certificate of row with the mouse (menu, Renew,
+// OK, password, Activate) and waits until the element matching until shows.
+func renewUntil(t *testing.T, ctx context.Context, what, row, until string) {
+	t.Helper()
+	run(t, ctx, what,
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
+		chromedp.Click(chromedp.CSS(row+` .menu-renew`)),
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "pw"),
+		chromedp.Click(chromedp.CSS(`#activate`)),
+		chromedp.WaitVisible(chromedp.CSS(until)),
+	)
+}
+
 // TestBrowserOSNotice: when the host announces that the OS will ask the
 // user to trust a root CA (Windows, macOS), the progress view says so, and
 // the steps go on.
@@ -392,15 +351,7 @@ func TestBrowserOSNotice(t *testing.T) {
 	ctx := browser(t, fakeHostBinary(t), "STEP_DELAY=700ms", "FAKEHOST_NOTICE=1")
 	open(t, ctx, "popup.html")
 	row := `.cert-row[data-cert-id="c1"]`
-	run(t, ctx, "renew",
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+` .cert-menu`)),
-		chromedp.Click(chromedp.CSS(row+` .menu-renew`)),
-		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "pw"),
-		chromedp.Click(chromedp.CSS(`#activate`)),
-		chromedp.WaitVisible(chromedp.CSS(`#progress[data-step="install"] #os-notice`)),
-	)
+	renewUntil(t, ctx, "renew", row, `#progress[data-step="install"] #os-notice`)
 	msg := get(t, ctx, "notice", chromedp.Text(chromedp.CSS("#os-notice")))
 	if !strings.Contains(msg, "Example Root CA G2") {
 		t.Fatalf("notice %q does not name the CA", msg)

@@ -13,12 +13,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/certrenew/certrenew/internal/browsertest"
 )
 
 const extensionID = "eldgmgmbnpcjkkbgeakcomclligjhbkh"
@@ -35,7 +36,6 @@ var build struct {
 	once sync.Once
 	dir  string
 	err  error
-	out  []byte
 }
 
 // builtExtension runs the build script once per test binary.
@@ -49,12 +49,10 @@ func builtExtension(t *testing.T) string {
 		if build.err != nil {
 			return
 		}
-		cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "build-extension.sh"), build.dir)
-		cmd.Dir = repoRoot
-		build.out, build.err = cmd.CombinedOutput()
+		build.err = browsertest.BuildExtension(repoRoot, build.dir, nil)
 	})
 	if build.err != nil {
-		t.Fatalf("build-extension.sh: %v\n%s", build.err, build.out)
+		t.Fatal(build.err)
 	}
 	return build.dir
 }

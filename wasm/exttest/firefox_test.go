@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
 )
 
@@ -18,10 +19,8 @@ func TestFirefoxBuildLintClean(t *testing.T) {
 	}
 	testenv.Need(t, "web-ext")
 	dir := filepath.Join(t.TempDir(), "firefox")
-	cmd := exec.Command("bash", filepath.Join(repoRoot, "scripts", "build-extension.sh"), dir, "firefox")
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build-extension.sh firefox: %v\n%s", err, out)
+	if err := browsertest.BuildExtension(repoRoot, dir, nil, "firefox"); err != nil {
+		t.Fatal(err)
 	}
 	var m struct {
 		Background struct {
