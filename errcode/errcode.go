@@ -120,11 +120,11 @@ const (
 	// NotRenewable: the link's certificate was revoked or renewed another way.
 	NotRenewable Code = "not_renewable"
 	// LoginNeeded: the portal session ended; log in again.
-	LoginNeeded Code = "login"
+	LoginNeeded Code = "login_required"
 	// FormExpired: the form's CSRF token is missing or stale.
-	FormExpired Code = "csrf"
+	FormExpired Code = "form_expired"
 	// OriginRefused: the request did not come from the portal's own pages.
-	OriginRefused Code = "origin"
+	OriginRefused Code = "origin_refused"
 )
 
 // entry is all certrenew says about one code.

@@ -72,7 +72,7 @@ func (v *diagnosticsView) Render() app.UI {
 	body = append(body, app.If(len(extRow) > 0, app.Elem("dl").Class("diag").Body(extRow...)))
 	switch {
 	case d == nil || (d.result == nil && d.err == nil):
-		body = append(body, app.Elem("p").ID("diag-running").Aria("busy", "true").Text(m.DiagRunning))
+		body = append(body, app.Elem("p").ID("diag-running").Attr("aria-busy", "true").Text(m.DiagRunning))
 	case d.err != nil:
 		body = append(body, app.Elem("div").ID("diag-error").Class("error-box").Role("alert").
 			DataSet("code", string(d.err.Code)).Body(

@@ -43,7 +43,7 @@ func (v *listView) Render() app.UI {
 	if v.List != nil {
 		certs = v.List.Certs
 	}
-	return app.Elem("section").ID("cert-list").Aria("labelledby", "cert-list-title").Aria("busy", v.Refreshing).Body(
+	return app.Elem("section").ID("cert-list").Aria("labelledby", "cert-list-title").Attr("aria-busy", v.Refreshing).Body(
 		app.Elem("div").Class("screen-head").Body(
 			app.Elem("h1").ID("cert-list-title").Text(v.S.CertListTitle),
 			app.If(len(certs) > 0,

@@ -91,7 +91,7 @@ func (r *Root) renderScreen() app.UI {
 	case screenDiagnostics:
 		return &diagnosticsView{S: r.s, State: r.doctor, Hello: r.hello, HostError: r.hostError, OnBack: r.backToList}
 	default:
-		return app.Elem("div").Class("loading").Aria("busy", "true").Body(
+		return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(
 			app.Elem("div").Class("spinner").Aria("hidden", "true"),
 			app.Elem("p").Text(r.s.Loading),
 		)
@@ -99,7 +99,7 @@ func (r *Root) renderScreen() app.UI {
 }
 
 func skeleton() app.UI {
-	return app.Elem("div").Class("loading").Aria("busy", "true").Body(
+	return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(
 		app.Elem("div").Class("spinner").Aria("hidden", "true"),
 	)
 }

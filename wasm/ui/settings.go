@@ -59,7 +59,7 @@ func (v *settingsView) Render() app.UI {
 	m := v.S.More()
 	v.load()
 	if v.edit == nil {
-		return app.Elem("div").Class("loading").Aria("busy", "true").Body(app.Elem("div").Class("spinner").Aria("hidden", "true"))
+		return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(app.Elem("div").Class("spinner").Aria("hidden", "true"))
 	}
 	anyLocked := v.Settings != nil && len(v.Settings.Locked) > 0
 	return app.Elem("section").ID("settings").Class("form-screen").Aria("labelledby", "settings-title").Body(

@@ -22,7 +22,7 @@
   // portal shows the same words when the page itself is refused).
   var refusals = {
     link_used: "used", link_expired: "expired", link_invalid: "invalid",
-    link_other_user: "other_user", not_renewable: "not_renewable", login: "relogin"
+    link_other_user: "other_user", not_renewable: "not_renewable", login_required: "relogin"
   };
   function show(id) {
     states.forEach(function (x) {
