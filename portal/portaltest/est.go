@@ -80,12 +80,12 @@ func postCSR(t testing.TB, c *http.Client, url string, csrDER []byte, prepare fu
 		prepare(req)
 	}
 	r := send(t, c, req)
-	if r.Status == http.StatusOK {
-		r.Certs, err = ParseCertsOnly(r.Body)
-		if err != nil {
+	switch {
+	case r.Status == http.StatusOK && strings.HasPrefix(r.Header.Get("Content-Type"), "application/pkcs7-mime"):
+		if r.Certs, err = ParseCertsOnly(r.Body); err != nil {
 			t.Fatal(err)
 		}
-	} else {
+	case r.Status != http.StatusOK:
 		r.Problem = ProblemCode(r.Body)
 	}
 	return r

@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/portal/est"
@@ -30,17 +28,7 @@ func (p *Portal) Confirm(t testing.TB, cert *x509.Certificate, key crypto.Signer
 // clientCert if not nil.
 func (p *Portal) PostPath(t testing.TB, path string, csrDER []byte, clientCert *tls.Certificate) *Response {
 	t.Helper()
-	r := postCSR(t, p.Client(clientCert), p.URL+path, csrDER, nil)
-	switch {
-	case r.Status == http.StatusOK && strings.HasPrefix(r.Header.Get("Content-Type"), "application/pkcs7-mime"):
-		var err error
-		if r.Certs, err = ParseCertsOnly(r.Body); err != nil {
-			t.Fatal(err)
-		}
-	case r.Status >= 300:
-		r.Problem = ProblemCode(r.Body)
-	}
-	return r
+	return postCSR(t, p.Client(clientCert), p.URL+path, csrDER, nil)
 }
 
 func cnName(s string) pkix.Name { return pkix.Name{CommonName: s} }

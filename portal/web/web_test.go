@@ -26,6 +26,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/renewlink"
 )
@@ -441,11 +442,11 @@ func TestRenewalLinkPage(t *testing.T) {
 
 	// The token endpoint: CSRF and same origin, then a token per request;
 	// a new one stops the one before.
-	if st, got := b.mintWith(linkPath, url.Values{}, p.URL); st != http.StatusForbidden || got["error"] != "csrf" {
+	if st, got := b.mintWith(linkPath, url.Values{}, p.URL); st != http.StatusForbidden || got["error"] != string(errcode.FormExpired) {
 		t.Fatalf("token without CSRF: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	for _, origin := range []string{"", "https://evil.example", "null", p.URL + ".evil.example"} {
-		if st, got := b.mintWith(linkPath, url.Values{"csrf": {csrf}}, origin); st != http.StatusForbidden || got["error"] != "origin" {
+		if st, got := b.mintWith(linkPath, url.Values{"csrf": {csrf}}, origin); st != http.StatusForbidden || got["error"] != string(errcode.OriginRefused) {
 			t.Fatalf("token from origin %q: %d error %q", origin, st, got["error"])
 		}
 	}
