@@ -17,6 +17,14 @@ func screen(t *testing.T, ctx contextT, lang, name string) {
 	shotLang(t, ctx, lang, name)
 }
 
+// clickTo clicks click, waits until wait is visible and saves the screenshot
+// shot: one step of the walk from screen to screen.
+func clickTo(t *testing.T, ctx contextT, lang, step, click, wait, shot string) {
+	t.Helper()
+	run(t, ctx, step, chromedp.Click(chromedp.CSS(click)), chromedp.WaitVisible(chromedp.CSS(wait)))
+	screen(t, ctx, lang, shot)
+}
+
 // TestScreensBothLanguages walks every toolbar screen with the real host and
 // portal in English and Japanese: empty list, enrollment (invalid, filled,
 // done), list, menu, confirmation, password, the wrong-password and
@@ -54,18 +62,13 @@ func screens(t *testing.T, lang string) {
 	run(t, ctx, "enroll fill",
 		fillEnroll(p.URL, code))
 	screen(t, ctx, lang, "s03-enroll-filled")
-	run(t, ctx, "enroll done", chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	clickTo(t, ctx, lang, "enroll done", "#enroll-submit", "#done", "s04-enroll-done")
 	serial := attr(t, ctx, "#done", "data-serial")
-	screen(t, ctx, lang, "s04-enroll-done")
 	row := `.cert-row[data-serial="` + serial + `"]`
-	run(t, ctx, "list", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(row)))
-	screen(t, ctx, lang, "s05-list")
-	run(t, ctx, "menu", chromedp.Click(chromedp.CSS(row+" .cert-menu")), chromedp.WaitVisible(chromedp.CSS(".menu-renew")))
-	screen(t, ctx, lang, "s06-menu")
-	run(t, ctx, "confirm", chromedp.Click(chromedp.CSS(".menu-renew")), chromedp.WaitVisible(chromedp.CSS("#confirm-ok")))
-	screen(t, ctx, lang, "s07-confirm")
-	run(t, ctx, "password", chromedp.Click(chromedp.CSS("#confirm-ok")), chromedp.WaitVisible(chromedp.CSS("#password")))
-	screen(t, ctx, lang, "s08-password")
+	clickTo(t, ctx, lang, "list", "#back", row, "s05-list")
+	clickTo(t, ctx, lang, "menu", row+" .cert-menu", ".menu-renew", "s06-menu")
+	clickTo(t, ctx, lang, "confirm", ".menu-renew", "#confirm-ok", "s07-confirm")
+	clickTo(t, ctx, lang, "password", "#confirm-ok", "#password", "s08-password")
 	if lang == "ja" {
 		if b := text(t, ctx, "#activate"); b != "アクティベート" {
 			t.Fatalf("activate button %q", b)
@@ -88,10 +91,8 @@ func screens(t *testing.T, lang string) {
 	os.WriteFile(release, nil, 0o600)
 	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS("#done")))
 	screen(t, ctx, lang, "s12-renew-done")
-	run(t, ctx, "settings", chromedp.Click(chromedp.CSS("#nav-settings")), chromedp.WaitVisible(chromedp.CSS("#settings")))
-	screen(t, ctx, lang, "s13-settings")
-	run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#nav-diagnostics")), chromedp.WaitVisible(chromedp.CSS("#diag-result")))
-	screen(t, ctx, lang, "s14-diagnostics")
+	clickTo(t, ctx, lang, "settings", "#nav-settings", "#settings", "s13-settings")
+	clickTo(t, ctx, lang, "diagnostics", "#nav-diagnostics", "#diag-result", "s14-diagnostics")
 	if lang == "ja" {
 		if h := text(t, ctx, "#diag-title"); h != "診断" {
 			t.Fatalf("diagnostics title %q", h)

@@ -124,18 +124,10 @@ function onUIMessage(p, m) {
       saveSettings(m.values)
         .then(() => syncLinkScript().catch(() => {}))
         .then(settingsForUI)
-        .then((s) => {
-          broadcast({ kind: "settings", settings: s });
-          if (list) updateBadge(list);
-        });
+        .then(settingsChanged);
       break;
     case "mute":
-      setMuted(m.certId, !!m.muted)
-        .then(settingsForUI)
-        .then((s) => {
-          broadcast({ kind: "settings", settings: s });
-          if (list) updateBadge(list);
-        });
+      setMuted(m.certId, !!m.muted).then(settingsForUI).then(settingsChanged);
       break;
     case "checkExpiry":
       refreshList("worker-alarm-");
@@ -149,6 +141,13 @@ function settingsForUI() {
   return Promise.all([loadSettings(), chrome.storage.local.get(LAST_CHECK_KEY).catch(() => ({}))]).then(([s, v]) =>
     Object.assign(s, { hostBackends: hello ? hello.backends || [] : null, lastCheck: v[LAST_CHECK_KEY] || 0 }),
   );
+}
+
+// settingsChanged shows every open page the settings after a change and
+// redraws the badge, whose count a setting (muting) can change.
+function settingsChanged(s) {
+  broadcast({ kind: "settings", settings: s });
+  if (list) updateBadge(list);
 }
 
 function sendState(p) {

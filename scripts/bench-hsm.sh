@@ -24,14 +24,13 @@ function target(label, a, limit) {
 END {
   printf "\nkey backends vs soft (medians, same run)\n"
   printf "  %-34s %12s  %12s  %8s\n", "", "backend", "soft", "ratio"
-  row("keygen nss (key in NSS database)", "Keygen/nss", "Keygen/soft")
-  row("keygen softhsm", "Keygen/softhsm", "Keygen/soft")
-  row("keygen swtpm", "Keygen/swtpm", "Keygen/soft")
-  row("keygen swtpm via tpm2-abrmd", "Keygen/swtpm-rm", "Keygen/soft")
-  row("sign nss (key in NSS database)", "Sign/nss", "Sign/soft")
-  row("sign softhsm", "Sign/softhsm", "Sign/soft")
-  row("sign swtpm", "Sign/swtpm", "Sign/soft")
-  row("sign swtpm via tpm2-abrmd", "Sign/swtpm-rm", "Sign/soft")
+  nb = split("nss softhsm swtpm swtpm-rm", backend, " ")
+  label["nss"] = "nss (key in NSS database)"; label["softhsm"] = "softhsm"
+  label["swtpm"] = "swtpm"; label["swtpm-rm"] = "swtpm via tpm2-abrmd"
+  split("Keygen Sign", op, " ")
+  for (o = 1; o <= 2; o++)
+    for (i = 1; i <= nb; i++)
+      row(tolower(op[o]) " " label[backend[i]], op[o] "/" backend[i], op[o] "/soft")
   row("renewal nss key (NSS store)", "Renewal/nsskey-nss", "Renewal/soft-nss")
   row("renewal softhsm (NSS store)", "Renewal/softhsm-nss", "Renewal/soft-nss")
   row("renewal swtpm ECC (NSS + tpm2-pkcs11)", "Renewal/swtpm-nss", "Renewal/soft-nss")

@@ -19,10 +19,7 @@ func TestConformance(t *testing.T) {
 		t.Run(p, func(t *testing.T) {
 			hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
 				ksp := cngtest.New(true)
-				return &hsmtest.Env{
-					Backend: &cng.Backend{KSP: ksp, Provider: p},
-					Restart: func(*testing.T) hsm.Backend { return &cng.Backend{KSP: ksp, Provider: p} },
-				}
+				return hsmtest.Reopening(t, func() hsm.Backend { return &cng.Backend{KSP: ksp, Provider: p} })
 			})
 		})
 	}

@@ -40,6 +40,18 @@ type Env struct {
 	FillMemory func(t *testing.T) (release func())
 }
 
+// Reopening returns an Env whose Backend and Restart each make a backend
+// with open, closed when the test that made it ends; the caller sets the
+// other fields.
+func Reopening(t *testing.T, open func() hsm.Backend) *Env {
+	newBackend := func(t *testing.T) hsm.Backend {
+		b := open()
+		t.Cleanup(func() { closeBackend(b) })
+		return b
+	}
+	return &Env{Backend: newBackend(t), Restart: newBackend}
+}
+
 // Run runs the conformance suite. newEnv is called once per subtest (and
 // once to learn which checks apply; a check that cannot apply to a backend,
 // such as a wrong PIN for software keys, is reported in the log, not skipped).
@@ -78,9 +90,7 @@ func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 	})
 	t.Run("ReopenAfterRestart", func(t *testing.T) {
 		e := newEnv(t)
-		k := mustGenerate(t, e.ctx(), e.Backend, hsm.ECDSAP256)
-		closeBackend(e.Backend)
-		b2 := e.Restart(t)
+		k, b2 := keyAcrossRestart(t, e, nil)
 		k2, err := b2.Open(e.ctx(), k.URI())
 		if err != nil {
 			t.Fatalf("reopen %s: %v", k.URI(), err)
@@ -156,56 +166,39 @@ func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 		}
 	})
 	probe := newEnv(t)
-	if probe.PIN == "" {
-		t.Log("WrongPIN: not applicable, this backend's keys have no PIN")
-	} else {
-		t.Run("WrongPIN", func(t *testing.T) {
-			e := newEnv(t)
-			k := mustGenerate(t, e.ctx(), e.Backend, hsm.ECDSAP256)
-			closeBackend(e.Backend)
-			b2 := e.Restart(t)
-			const wrong = "wrong-pin-0000"
-			_, err := b2.Open(hsm.WithPIN(context.Background(), wrong), k.URI())
-			if !errors.Is(err, hsm.ErrPINIncorrect) {
-				t.Fatalf("open with a wrong PIN = %v, want ErrPINIncorrect", err)
-			}
-			if containsStr(err.Error(), wrong) {
-				t.Fatalf("error carries the PIN: %v", err)
-			}
-			if _, err := b2.Generate(hsm.WithPIN(context.Background(), wrong), hsm.GenerateRequest{Near: k.URI()}); !errors.Is(err, hsm.ErrPINIncorrect) {
-				t.Fatalf("generate with a wrong PIN = %v, want ErrPINIncorrect", err)
-			}
-			if _, err := b2.Open(e.ctx(), k.URI()); err != nil {
-				t.Fatalf("right PIN after a wrong one: %v", err)
-			}
-		})
-	}
-	if probe.RemoveDevice == nil {
-		t.Log("DeviceAbsent: not applicable, software keys have no device")
-	} else {
-		t.Run("DeviceAbsent", func(t *testing.T) {
-			e := newEnv(t)
-			k := mustGenerate(t, e.ctx(), e.Backend, hsm.ECDSAP256)
-			closeBackend(e.Backend)
-			e.RemoveDevice(t)
-			b2 := e.Restart(t)
-			var err error
-			if k2, oerr := b2.Open(e.ctx(), k.URI()); oerr != nil {
-				err = oerr
-			} else {
-				d := sha256.Sum256([]byte("x"))
-				_, err = k2.Sign(rand.Reader, d[:], crypto.SHA256)
-			}
-			if !errors.Is(err, hsm.ErrTokenAbsent) {
-				t.Fatalf("use with the device absent = %v, want ErrTokenAbsent", err)
-			}
-		})
-	}
-	if probe.FillMemory == nil {
-		t.Log("ObjectMemoryExhausted: not applicable, no bounded object memory that can be filled from outside")
-		return
-	}
-	t.Run("ObjectMemoryExhausted", func(t *testing.T) {
+	runIf(t, "WrongPIN", probe.PIN != "", "this backend's keys have no PIN", func(t *testing.T) {
+		e := newEnv(t)
+		k, b2 := keyAcrossRestart(t, e, nil)
+		const wrong = "wrong-pin-0000"
+		_, err := b2.Open(hsm.WithPIN(context.Background(), wrong), k.URI())
+		if !errors.Is(err, hsm.ErrPINIncorrect) {
+			t.Fatalf("open with a wrong PIN = %v, want ErrPINIncorrect", err)
+		}
+		if containsStr(err.Error(), wrong) {
+			t.Fatalf("error carries the PIN: %v", err)
+		}
+		if _, err := b2.Generate(hsm.WithPIN(context.Background(), wrong), hsm.GenerateRequest{Near: k.URI()}); !errors.Is(err, hsm.ErrPINIncorrect) {
+			t.Fatalf("generate with a wrong PIN = %v, want ErrPINIncorrect", err)
+		}
+		if _, err := b2.Open(e.ctx(), k.URI()); err != nil {
+			t.Fatalf("right PIN after a wrong one: %v", err)
+		}
+	})
+	runIf(t, "DeviceAbsent", probe.RemoveDevice != nil, "software keys have no device", func(t *testing.T) {
+		e := newEnv(t)
+		k, b2 := keyAcrossRestart(t, e, e.RemoveDevice)
+		var err error
+		if k2, oerr := b2.Open(e.ctx(), k.URI()); oerr != nil {
+			err = oerr
+		} else {
+			d := sha256.Sum256([]byte("x"))
+			_, err = k2.Sign(rand.Reader, d[:], crypto.SHA256)
+		}
+		if !errors.Is(err, hsm.ErrTokenAbsent) {
+			t.Fatalf("use with the device absent = %v, want ErrTokenAbsent", err)
+		}
+	})
+	runIf(t, "ObjectMemoryExhausted", probe.FillMemory != nil, "no bounded object memory that can be filled from outside", func(t *testing.T) {
 		e := newEnv(t)
 		release := e.FillMemory(t)
 		_, err := e.Backend.Generate(e.ctx(), hsm.GenerateRequest{})
@@ -216,6 +209,30 @@ func Run(t *testing.T, newEnv func(t *testing.T) *Env) {
 		release()
 		checkSigns(t, mustGenerate(t, e.ctx(), e.Backend, hsm.ECDSAP256), hsm.ECDSAP256)
 	})
+}
+
+// runIf runs the check name when it applies, and otherwise says in the log
+// why not (a check that cannot apply is not a skip).
+func runIf(t *testing.T, name string, applies bool, why string, check func(t *testing.T)) {
+	t.Helper()
+	if !applies {
+		t.Logf("%s: not applicable, %s", name, why)
+		return
+	}
+	t.Run(name, check)
+}
+
+// keyAcrossRestart makes a P-256 key, closes the backend as an exiting
+// process would, runs between (unless nil), and returns the key and a
+// backend over the same device as a new process would make it.
+func keyAcrossRestart(t *testing.T, e *Env, between func(t *testing.T)) (hsm.Key, hsm.Backend) {
+	t.Helper()
+	k := mustGenerate(t, e.ctx(), e.Backend, hsm.ECDSAP256)
+	closeBackend(e.Backend)
+	if between != nil {
+		between(t)
+	}
+	return k, e.Restart(t)
 }
 
 func (e *Env) ctx() context.Context { return hsm.WithPIN(context.Background(), e.PIN) }

@@ -22,11 +22,8 @@ func TestConformance(t *testing.T) {
 		if out, err := exec.Command("certutil", "-N", "-d", "sql:"+dir, "--empty-password").CombinedOutput(); err != nil {
 			t.Fatalf("certutil -N: %v\n%s", err, out)
 		}
-		newBackend := func(t *testing.T) hsm.Backend {
-			b := nsskey.New(dir)
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
-		return &hsmtest.Env{Backend: newBackend(t), Restart: newBackend, RSA: true}
+		e := hsmtest.Reopening(t, func() hsm.Backend { return nsskey.New(dir) })
+		e.RSA = true
+		return e
 	})
 }

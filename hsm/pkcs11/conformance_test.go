@@ -14,17 +14,10 @@ import (
 func TestConformance(t *testing.T) {
 	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
 		s := hsmtest.NewSoftHSM(t)
-		newBackend := func(t *testing.T) hsm.Backend {
-			b := pkcs11.New(pkcs11.Config{Module: s.Module, Token: s.Label})
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
-		return &hsmtest.Env{
-			Backend:      newBackend(t),
-			Restart:      newBackend,
-			PIN:          s.PIN,
-			RSA:          true,
-			RemoveDevice: func(t *testing.T) { s.DeleteToken(t) },
-		}
+		e := hsmtest.Reopening(t, func() hsm.Backend { return pkcs11.New(pkcs11.Config{Module: s.Module, Token: s.Label}) })
+		e.PIN = s.PIN
+		e.RSA = true
+		e.RemoveDevice = func(t *testing.T) { s.DeleteToken(t) }
+		return e
 	})
 }

@@ -11,10 +11,8 @@ import (
 func TestConformance(t *testing.T) {
 	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
 		dir := t.TempDir()
-		return &hsmtest.Env{
-			Backend: soft.New(dir),
-			Restart: func(*testing.T) hsm.Backend { return soft.New(dir) },
-			RSA:     true,
-		}
+		e := hsmtest.Reopening(t, func() hsm.Backend { return soft.New(dir) })
+		e.RSA = true
+		return e
 	})
 }

@@ -137,15 +137,11 @@ func (db *DB) PublicKey(id []byte) (crypto.PublicKey, error) {
 func (db *DB) KeyIDs() (map[string]bool, error) {
 	ids := map[string]bool{}
 	err := db.session(func(s session) error {
-		objs, err := s.find([]*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, p11.CKO_PRIVATE_KEY), p11.NewAttribute(p11.CKA_TOKEN, true)})
+		rows, err := s.findAttrs([]*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, p11.CKO_PRIVATE_KEY), p11.NewAttribute(p11.CKA_TOKEN, true)}, p11.CKA_ID)
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			a, err := s.attrs(o, p11.CKA_ID)
-			if err != nil {
-				return err
-			}
+		for _, a := range rows {
 			ids[hex.EncodeToString(a[0])] = true
 		}
 		return nil

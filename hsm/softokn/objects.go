@@ -37,15 +37,11 @@ func (db *DB) Certs(nickname string) ([]Cert, error) {
 	}
 	var out []Cert
 	err := db.session(func(s session) error {
-		objs, err := s.find(tmpl)
+		rows, err := s.findAttrs(tmpl, p11.CKA_LABEL, p11.CKA_VALUE)
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			a, err := s.attrs(o, p11.CKA_LABEL, p11.CKA_VALUE)
-			if err != nil {
-				return err
-			}
+		for _, a := range rows {
 			c, err := x509.ParseCertificate(a[1])
 			if err != nil {
 				continue // not ours to judge; NSS keeps what it was given
@@ -80,15 +76,11 @@ func (db *DB) HasCert(c *x509.Certificate) (bool, error) {
 	}
 	has := false
 	err = db.session(func(s session) error {
-		objs, err := s.find(tmpl)
+		rows, err := s.findAttrs(tmpl, p11.CKA_VALUE)
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			a, err := s.attrs(o, p11.CKA_VALUE)
-			if err != nil {
-				return err
-			}
+		for _, a := range rows {
 			if bytes.Equal(a[0], c.Raw) {
 				has = true
 			}

@@ -227,6 +227,24 @@ func (s session) attrs(o p11.ObjectHandle, types ...uint) ([][]byte, error) {
 	return out, nil
 }
 
+// findAttrs reads the attributes types of every object that matches tmpl,
+// one row per object in the order of types.
+func (s session) findAttrs(tmpl []*p11.Attribute, types ...uint) ([][][]byte, error) {
+	objs, err := s.find(tmpl)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][][]byte, 0, len(objs))
+	for _, o := range objs {
+		a, err := s.attrs(o, types...)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, a)
+	}
+	return rows, nil
+}
+
 func (s session) destroy(objs []p11.ObjectHandle) error {
 	for _, o := range objs {
 		if err := ctx.DestroyObject(s.h, o); err != nil {

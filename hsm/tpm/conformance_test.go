@@ -24,17 +24,10 @@ func TestConformance(t *testing.T) {
 // RemoveDevice is remove; the backends keep their blobs in one directory.
 func env(t *testing.T, open tpm.Opener, remove func()) *hsmtest.Env {
 	dir := t.TempDir()
-	newBackend := func(t *testing.T) hsm.Backend {
-		b := tpm.NewWithOpener(dir, open)
-		t.Cleanup(func() { b.Close() })
-		return b
-	}
-	return &hsmtest.Env{
-		Backend:      newBackend(t),
-		Restart:      newBackend,
-		RSA:          true,
-		RemoveDevice: func(*testing.T) { remove() },
-	}
+	e := hsmtest.Reopening(t, func() hsm.Backend { return tpm.NewWithOpener(dir, open) })
+	e.RSA = true
+	e.RemoveDevice = func(*testing.T) { remove() }
+	return e
 }
 
 // fill loads primary keys from another connection until the TPM reports

@@ -32,12 +32,13 @@ type More struct {
 	RestartHint string
 	// Next (次へ) and its hint: the screen a notification opens.
 	Next, NextHint string
-	// DiagStatus words a diagnostics check (proto.DoctorCheck.Status, with
-	// its N); technical: the host's own Detail is worth showing too. ""
-	// for a status this UI does not know.
-	DiagStatus func(status string, n int) (text string, technical bool)
-	// DiagOp names an operation of the host's log ("enroll", "renew").
-	DiagOp func(command string) string
+	// DiagWords words the statuses of diagnostics checks
+	// (proto.DoctorCheck.Status; the DoctorHTTPStatus words hold a %d for
+	// the HTTP status), DiagKeys the DoctorKeys count. See DiagStatus.
+	DiagWords map[string]string
+	DiagKeys  func(n int) string
+	// DiagOps names the operations of the host's log ("enroll", "renew").
+	DiagOps map[string]string
 	// VersionMismatch says which side to update; Component names it
 	// (proto.Error.Update: "certrenew-host" or "the browser extension").
 	VersionMismatch func(component string) string
@@ -57,6 +58,33 @@ type More struct {
 }
 
 // More returns the extra texts in s's language.
+// technicalStatus holds the statuses (problems) beside whose words the
+// host's own Detail is worth showing, the same in every language.
+var technicalStatus = map[string]bool{proto.DoctorNSSMissing: true, proto.DoctorFailed: true}
+
+// DiagStatus words a diagnostics check (proto.DoctorCheck.Status, with its
+// N); technical: the host's own Detail is worth showing too. "" for a
+// status this UI does not know.
+func (m *More) DiagStatus(status string, n int) (text string, technical bool) {
+	if status == proto.DoctorKeys {
+		return m.DiagKeys(n), false
+	}
+	w, ok := m.DiagWords[status]
+	if ok && status == proto.DoctorHTTPStatus {
+		w = fmt.Sprintf(w, n)
+	}
+	return w, technicalStatus[status]
+}
+
+// DiagOp names an operation of the host's log; one this UI does not know
+// by its command.
+func (m *More) DiagOp(command string) string {
+	if w, ok := m.DiagOps[command]; ok {
+		return w
+	}
+	return command
+}
+
 func (s *Strings) More() *More {
 	if s != nil && s.Lang == "ja" {
 		return &moreJA
@@ -92,39 +120,22 @@ var moreEN = More{
 	InvalidPortal: func(u string) string {
 		return fmt.Sprintf("%q is not an https URL (like https://portal.example.com). Nothing was saved.", u)
 	},
-	DiagStatus: func(st string, n int) (string, bool) {
-		switch st {
-		case proto.DoctorAvailable:
-			return "ready to make keys", false
-		case proto.DoctorKeys:
-			if n == 1 {
-				return "1 key", false
-			}
-			return fmt.Sprintf("%d keys", n), false
-		case proto.DoctorNotInspected:
-			return "not inspected", false
-		case proto.DoctorNSSReady:
-			return "found", false
-		case proto.DoctorNSSMissing:
-			return "not found: no browser has created it yet", true
-		case proto.DoctorTLSVerified:
-			return "reachable, server certificate verified", false
-		case proto.DoctorHTTPStatus:
-			return fmt.Sprintf("server certificate verified, but the certificate server answered HTTP %d", n), false
-		case proto.DoctorFailed:
-			return "error", true
-		}
-		return "", false
+	DiagWords: map[string]string{
+		proto.DoctorAvailable:    "ready to make keys",
+		proto.DoctorNotInspected: "not inspected",
+		proto.DoctorNSSReady:     "found",
+		proto.DoctorNSSMissing:   "not found: no browser has created it yet",
+		proto.DoctorTLSVerified:  "reachable, server certificate verified",
+		proto.DoctorHTTPStatus:   "server certificate verified, but the certificate server answered HTTP %d",
+		proto.DoctorFailed:       "error",
 	},
-	DiagOp: func(c string) string {
-		switch c {
-		case proto.CmdEnroll:
-			return "Enrollment"
-		case proto.CmdRenew:
-			return "Renewal"
+	DiagKeys: func(n int) string {
+		if n == 1 {
+			return "1 key"
 		}
-		return c
+		return fmt.Sprintf("%d keys", n)
 	},
+	DiagOps: map[string]string{proto.CmdEnroll: "Enrollment", proto.CmdRenew: "Renewal"},
 	VersionMismatch: func(c string) string {
 		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
 	},
@@ -180,36 +191,17 @@ var moreJA = More{
 	InvalidPortal: func(u string) string {
 		return fmt.Sprintf("%q は https の URL (例: https://portal.example.com) ではありません。保存していません。", u)
 	},
-	DiagStatus: func(st string, n int) (string, bool) {
-		switch st {
-		case proto.DoctorAvailable:
-			return "鍵を作成できます", false
-		case proto.DoctorKeys:
-			return fmt.Sprintf("鍵 %d 個", n), false
-		case proto.DoctorNotInspected:
-			return "未確認", false
-		case proto.DoctorNSSReady:
-			return "あり", false
-		case proto.DoctorNSSMissing:
-			return "見つかりません (ブラウザーがまだ作成していません)", true
-		case proto.DoctorTLSVerified:
-			return "接続できます (サーバー証明書を確認済み)", false
-		case proto.DoctorHTTPStatus:
-			return fmt.Sprintf("サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました", n), false
-		case proto.DoctorFailed:
-			return "エラー", true
-		}
-		return "", false
+	DiagWords: map[string]string{
+		proto.DoctorAvailable:    "鍵を作成できます",
+		proto.DoctorNotInspected: "未確認",
+		proto.DoctorNSSReady:     "あり",
+		proto.DoctorNSSMissing:   "見つかりません (ブラウザーがまだ作成していません)",
+		proto.DoctorTLSVerified:  "接続できます (サーバー証明書を確認済み)",
+		proto.DoctorHTTPStatus:   "サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました",
+		proto.DoctorFailed:       "エラー",
 	},
-	DiagOp: func(c string) string {
-		switch c {
-		case proto.CmdEnroll:
-			return "申請"
-		case proto.CmdRenew:
-			return "更新"
-		}
-		return c
-	},
+	DiagKeys: func(n int) string { return fmt.Sprintf("鍵 %d 個", n) },
+	DiagOps:  map[string]string{proto.CmdEnroll: "申請", proto.CmdRenew: "更新"},
 	VersionMismatch: func(c string) string {
 		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
 	},
