@@ -25,24 +25,7 @@ func TestRebuildServerChainForOldRoot(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("old root key kept wrongly: %v %v", err, fi)
 	}
-	tc, err := c2.ServerCert()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inter := x509.NewCertPool()
-	for _, der := range tc.Certificate[1:] {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inter.AddCert(c)
-	}
-	if _, err := tc.Leaf.Verify(x509.VerifyOptions{Roots: c1.RootPool(), Intermediates: inter, DNSName: "localhost"}); err != nil {
-		t.Fatalf("old-root client cannot verify the rebuilt server: %v", err)
-	}
-	if _, err := tc.Leaf.Verify(x509.VerifyOptions{Roots: c2.RootPool(), Intermediates: inter, DNSName: "localhost"}); err != nil {
-		t.Fatalf("new-root client cannot verify: %v", err)
-	}
+	verifyServer(t, c2, c1, c2)
 	// A second rebuild keeps both earlier generations.
 	c3, err := Rebuild(dir)
 	if err != nil {
@@ -68,18 +51,7 @@ func checkDoubleRebuild(t *testing.T, c1, c2, c3 *CA) {
 			t.Fatalf("NewWithOld %d is not G%d signed by G%d", i, pair[0].Generation, pair[1].Generation)
 		}
 	}
-	tc, err := c3.ServerCert()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inter := x509.NewCertPool()
-	for _, der := range tc.Certificate[1:] {
-		c, _ := x509.ParseCertificate(der)
-		inter.AddCert(c)
-	}
-	if _, err := tc.Leaf.Verify(x509.VerifyOptions{Roots: c1.RootPool(), Intermediates: inter, DNSName: "localhost"}); err != nil {
-		t.Fatalf("G1-only client cannot verify the G3 server: %v", err)
-	}
+	verifyServer(t, c3, c1)
 	if g := c3.Generations(); len(g) != 3 || g[0] != 3 || g[2] != 1 {
 		t.Fatalf("generations %v", g)
 	}
@@ -95,5 +67,28 @@ func checkDoubleRebuild(t *testing.T, c1, c2, c3 *CA) {
 	}
 	if _, err := c3.CRLFor(4, nil); !errors.Is(err, ErrNoGeneration) {
 		t.Fatalf("CRL of an unknown generation: %v", err)
+	}
+}
+
+// verifyServer fails t unless a client that trusts only the root of each of
+// trusting verifies, for localhost, the TLS chain c serves.
+func verifyServer(t *testing.T, c *CA, trusting ...*CA) {
+	t.Helper()
+	tc, err := c.ServerCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter := x509.NewCertPool()
+	for _, der := range tc.Certificate[1:] {
+		ic, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inter.AddCert(ic)
+	}
+	for _, r := range trusting {
+		if _, err := tc.Leaf.Verify(x509.VerifyOptions{Roots: r.RootPool(), Intermediates: inter, DNSName: "localhost"}); err != nil {
+			t.Fatalf("a client trusting only G%d cannot verify the G%d server: %v", r.Generation, c.Generation, err)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"io"
-	"math/big"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,23 +24,7 @@ func fetchCRL(t *testing.T, p *portaltest.Portal) *x509.RevocationList {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkix-crl" {
 		t.Fatalf("crl: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := crl.CheckSignatureFrom(p.CA.Issuing); err != nil {
-		t.Fatalf("CRL signature: %v", err)
-	}
-	return crl
-}
-
-func listed(crl *x509.RevocationList, serial *big.Int) bool {
-	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(serial) == 0 {
-			return true
-		}
-	}
-	return false
+	return portaltest.ParseCRL(t, "/crl", der, p.CA.Issuing)
 }
 
 // Every issued certificate names the CRL; a revoked one is on it; a
@@ -57,7 +40,7 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 		t.Fatalf("reenroll %d %s", r.Status, r.Body)
 	}
 	c2 := r.Certs[0]
-	if listed(fetchCRL(t, p), c1.SerialNumber) {
+	if portaltest.OnCRL(fetchCRL(t, p), c1.SerialNumber) {
 		t.Fatal("superseded cert revoked at issuance")
 	}
 	// Within the grace period the old cert can still retry the renewal.
@@ -91,11 +74,11 @@ func TestCRLAndSupersedeGrace(t *testing.T) {
 	clk.Advance(2 * time.Hour)
 	p.Sweep(t) // the server's minutely sweep, now.
 	crl := fetchCRL(t, p)
-	if !listed(crl, c1.SerialNumber) {
+	if !portaltest.OnCRL(crl, c1.SerialNumber) {
 		t.Fatal("superseded cert not revoked after the grace period")
 	}
 	// c2 was superseded by the retry (same predecessor), so it goes too.
-	if !listed(crl, c2.SerialNumber) {
+	if !portaltest.OnCRL(crl, c2.SerialNumber) {
 		t.Fatal("the orphan of the interrupted renewal was not revoked")
 	}
 	oc, _ := p.Store.Cert(ctx, c1.SerialNumber.Text(16))
@@ -165,7 +148,7 @@ func TestRevokeStopsPredecessors(t *testing.T) {
 	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
 	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
 	crl := fetchCRL(t, p)
-	if !listed(crl, c1.SerialNumber) || !listed(crl, c2.SerialNumber) {
+	if !portaltest.OnCRL(crl, c1.SerialNumber) || !portaltest.OnCRL(crl, c2.SerialNumber) {
 		t.Fatal("the revoked lineage is not on the CRL")
 	}
 }

@@ -98,17 +98,16 @@ func nowOr(f func() time.Time) time.Time {
 }
 
 func (l *Limiter) policy() (max int, window, lockout time.Duration) {
-	max, window, lockout = l.MaxFailures, l.Window, l.Lockout
-	if max <= 0 {
-		max = DefaultMaxFailures
+	return orDefault(l.MaxFailures, DefaultMaxFailures), orDefault(l.Window, DefaultWindow), orDefault(l.Lockout, DefaultLockout)
+}
+
+// orDefault is v, or def if v is not positive: a zero field means the
+// default.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
 	}
-	if window <= 0 {
-		window = DefaultWindow
-	}
-	if lockout <= 0 {
-		lockout = DefaultLockout
-	}
-	return max, window, lockout
+	return v
 }
 
 // ErrLocked reports a key that is locked out or has its attempts for the

@@ -40,16 +40,7 @@ const (
 // returned function gives the use back (call it when the work turned out
 // to cost nothing).
 func (w *Window) Take(key string) (refund func(), err error) {
-	max, per, maxKeys := w.Max, w.Per, w.MaxKeys
-	if max <= 0 {
-		max = DefaultWindowMax
-	}
-	if per <= 0 {
-		per = DefaultWindowPer
-	}
-	if maxKeys <= 0 {
-		maxKeys = DefaultWindowKeys
-	}
+	max, per, maxKeys := orDefault(w.Max, DefaultWindowMax), orDefault(w.Per, DefaultWindowPer), orDefault(w.MaxKeys, DefaultWindowKeys)
 	now := nowOr(w.Now)
 	w.mu.Lock()
 	defer w.mu.Unlock()

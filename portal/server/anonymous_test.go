@@ -60,7 +60,7 @@ func TestAnonymousRequestsWriteNothing(t *testing.T) {
 		if err := p.Admin.Revoke(context.Background(), r.Certs[0].SerialNumber.Text(16)); err != nil {
 			t.Fatal(err)
 		}
-		if !onCRL(crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing), r.Certs[0].SerialNumber) {
+		if !portaltest.OnCRL(crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing), r.Certs[0].SerialNumber) {
 			t.Fatal("the revoked certificate is not on the CRL")
 		}
 	})

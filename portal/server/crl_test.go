@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
@@ -40,23 +39,7 @@ func crlAt(t *testing.T, url string, issuer *x509.Certificate) *x509.RevocationL
 	if st != 200 {
 		t.Fatalf("%s: %d", url, st)
 	}
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
-		t.Fatalf("%s not signed by %s: %v", url, issuer.Subject.CommonName, err)
-	}
-	return crl
-}
-
-func onCRL(crl *x509.RevocationList, serial *big.Int) bool {
-	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(serial) == 0 {
-			return true
-		}
-	}
-	return false
+	return portaltest.ParseCRL(t, url, der, issuer)
 }
 
 // After a CA rebuild each generation keeps its own CRL, signed by its own
@@ -86,10 +69,10 @@ func TestCRLPerGeneration(t *testing.T) {
 	}
 	crl1 := crlAt(t, c1.CRLDistributionPoints[0], g1)
 	crl2 := crlAt(t, c2.CRLDistributionPoints[0], g2)
-	if !onCRL(crl1, c1.SerialNumber) || onCRL(crl1, c2.SerialNumber) {
+	if !portaltest.OnCRL(crl1, c1.SerialNumber) || portaltest.OnCRL(crl1, c2.SerialNumber) {
 		t.Fatal("generation 1's CRL does not list exactly its revoked certificate")
 	}
-	if !onCRL(crl2, c2.SerialNumber) || onCRL(crl2, c1.SerialNumber) {
+	if !portaltest.OnCRL(crl2, c2.SerialNumber) || portaltest.OnCRL(crl2, c1.SerialNumber) {
 		t.Fatal("generation 2's CRL does not list exactly its revoked certificate")
 	}
 	for _, bad := range []string{"/crl/g9", "/crl/x", "/crl/g"} {
