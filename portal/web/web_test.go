@@ -56,6 +56,22 @@ func (b *browserish) do(method, path string, form url.Values, lang string) (int,
 		_, page := b.do("GET", "/login", nil, lang)
 		form.Set("csrf", csrfOf(b.t, page))
 	}
+	origin := ""
+	if method == "POST" {
+		origin = b.p.URL // what a browser sends with every POST.
+	}
+	resp, out := b.send(method, path, form, origin, lang)
+	if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode < 500 && !strings.Contains(csp, "script-src 'self'") {
+		b.t.Fatalf("%s %s: CSP %q", method, path, csp)
+	}
+	return resp.StatusCode, string(out)
+}
+
+// send makes one request: form-encoded when form is not nil, with Origin
+// and Accept-Language when not empty. It returns the answer and its body,
+// read whole.
+func (b *browserish) send(method, path string, form url.Values, origin, lang string) (*http.Response, []byte) {
+	b.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -67,8 +83,8 @@ func (b *browserish) do(method, path string, form url.Values, lang string) (int,
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	if method == "POST" {
-		req.Header.Set("Origin", b.p.URL) // what a browser sends with every POST.
+	if origin != "" {
+		req.Header.Set("Origin", origin)
 	}
 	if lang != "" {
 		req.Header.Set("Accept-Language", lang)
@@ -79,10 +95,7 @@ func (b *browserish) do(method, path string, form url.Values, lang string) (int,
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode < 500 && !strings.Contains(csp, "script-src 'self'") {
-		b.t.Fatalf("%s %s: CSP %q", method, path, csp)
-	}
-	return resp.StatusCode, string(out)
+	return resp, out
 }
 
 func (b *browserish) login(user, pw string) (int, string) {
@@ -251,19 +264,7 @@ func (b *browserish) mint(linkPath, csrf string) (int, map[string]string) {
 
 func (b *browserish) mintWith(linkPath string, form url.Values, origin string) (int, map[string]string) {
 	b.t.Helper()
-	req, err := http.NewRequest("POST", b.p.URL+linkPath+"/token", strings.NewReader(form.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, body := b.send("POST", linkPath+"/token", form, origin, "")
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 		b.t.Fatalf("token answer Cache-Control %q", cc)
 	}
@@ -271,7 +272,7 @@ func (b *browserish) mintWith(linkPath string, form url.Values, origin string) (
 		b.t.Fatalf("token answer Content-Type %q", ct)
 	}
 	out := map[string]string{}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := json.Unmarshal(body, &out); err != nil {
 		b.t.Fatalf("token answer: %v", err)
 	}
 	return resp.StatusCode, out
