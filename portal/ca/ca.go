@@ -133,22 +133,14 @@ func Load(dir string) (*CA, error) {
 	if err != nil || gen < 1 {
 		return nil, fmt.Errorf("ca: bad generation file %q", strings.TrimSpace(string(genText)))
 	}
-	root, err := readCert(filepath.Join(dir, RootCertFile))
+	cur, err := readGeneration(dir, gen)
 	if err != nil {
 		return nil, err
 	}
-	issuing, err := readCert(filepath.Join(dir, IssuingCert))
-	if err != nil {
-		return nil, err
-	}
-	key, err := readKey(filepath.Join(dir, IssuingKeyFile), issuing)
-	if err != nil {
-		return nil, err
-	}
-	if err := issuing.CheckSignatureFrom(root); err != nil {
+	if err := cur.issuing.CheckSignatureFrom(cur.root); err != nil {
 		return nil, fmt.Errorf("ca: issuing CA not signed by root: %w", err)
 	}
-	c := &CA{Generation: gen, Root: root, Issuing: issuing, dir: dir, issuingKey: key, Now: time.Now}
+	c := &CA{Generation: gen, Root: cur.root, Issuing: cur.issuing, dir: dir, issuingKey: cur.key, Now: time.Now}
 	if err := c.loadHistory(); err != nil {
 		return nil, err
 	}

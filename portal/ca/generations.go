@@ -42,14 +42,8 @@ func (c *CA) loadHistory() error {
 	}
 	for _, g := range gens {
 		dir := filepath.Join(c.dir, genPrefix+strconv.Itoa(g))
-		gen := generation{num: g}
-		if gen.issuing, err = readCert(filepath.Join(dir, IssuingCert)); err != nil {
-			return err
-		}
-		if gen.root, err = readCert(filepath.Join(dir, RootCertFile)); err != nil {
-			return err
-		}
-		if gen.key, err = readKey(filepath.Join(dir, IssuingKeyFile), gen.issuing); err != nil {
+		gen, err := readGeneration(dir, g)
+		if err != nil {
 			return err
 		}
 		c.history = append(c.history, gen)
@@ -59,6 +53,21 @@ func (c *CA) loadHistory() error {
 		}
 	}
 	return nil
+}
+
+// readGeneration reads generation num's root, issuing CA and issuing key
+// from dir (the CA directory or a gen-N one), checking that the key matches.
+func readGeneration(dir string, num int) (generation, error) {
+	gen := generation{num: num}
+	var err error
+	if gen.root, err = readCert(filepath.Join(dir, RootCertFile)); err != nil {
+		return gen, err
+	}
+	if gen.issuing, err = readCert(filepath.Join(dir, IssuingCert)); err != nil {
+		return gen, err
+	}
+	gen.key, err = readKey(filepath.Join(dir, IssuingKeyFile), gen.issuing)
+	return gen, err
 }
 
 // loadLinks appends dir's link certificates, if any.
