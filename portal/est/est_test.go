@@ -35,6 +35,13 @@ var newKey = testpki.NewKey
 
 func cn(s string) pkix.Name { return pkix.Name{CommonName: s} }
 
+// enrollNew is simpleenroll as user with password pw, for a fresh key with
+// user as subject and code as challengePassword.
+func enrollNew(t *testing.T, p *portaltest.Portal, user, pw, code string) *portaltest.Response {
+	t.Helper()
+	return p.Post(t, "simpleenroll", user, pw, portaltest.CSR(t, newKey(t), cn(user), code), nil)
+}
+
 // clocked starts a portal with alice on a clock the test moves (o.Now).
 func clocked(t *testing.T, o portaltest.Options) (*portaltest.Portal, *portaltest.Clock) {
 	t.Helper()
@@ -101,7 +108,7 @@ func TestEnroll(t *testing.T) {
 	}
 	// Same invitation again while the certificate is held: refused, the
 	// certificate is renewed instead (see TestSameInvitationAgain).
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), strings.ToLower(code)), nil)
+	r = enrollNew(t, p, alice, alicePw, strings.ToLower(code))
 	wantProblem(t, r, http.StatusForbidden, errcode.AlreadyEnrolled)
 }
 
@@ -166,7 +173,7 @@ func TestInvitationConflict(t *testing.T) {
 	p, code := setup(t)
 	first, _ := enroll(t, p, code)
 	second := p.Invite(t, alice)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), second), nil)
+	r := enrollNew(t, p, alice, alicePw, second)
 	wantProblem(t, r, 403, errcode.InvitationConflict)
 	// Once the old certificate is revoked, the new invitation works.
 	if err := p.Admin.Revoke(context.Background(), first.SerialNumber.Text(16)); err != nil {
@@ -303,8 +310,8 @@ func TestCACerts(t *testing.T) {
 // and checks the log file never holds the password or the invitation code.
 func TestLogHasNoSecrets(t *testing.T) {
 	p, code := setup(t)
-	p.Post(t, "simpleenroll", alice, "wrong-"+alicePw, portaltest.CSR(t, newKey(t), cn(alice), code), nil)
-	p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), code+"X"), nil)
+	enrollNew(t, p, alice, "wrong-"+alicePw, code)
+	enrollNew(t, p, alice, alicePw, code+"X")
 	old, key := enroll(t, p, code)
 	p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), ""), portaltest.TLSCert(old, key))
 	log, err := os.ReadFile(p.LogPath)

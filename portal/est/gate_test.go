@@ -110,9 +110,9 @@ func TestTargetedLockoutSparesCertHolder(t *testing.T) {
 	p.AddUser(t, alice, alicePw)
 	old, oldKey := enroll(t, p, p.Invite(t, alice))
 	for range limit.DefaultMaxFailures {
-		wantProblem(t, p.Post(t, "simpleenroll", alice, "guess", portaltest.CSR(t, newKey(t), cn(alice), "x"), nil), http.StatusUnauthorized, "bad_password")
+		wantProblem(t, enrollNew(t, p, alice, "guess", "x"), http.StatusUnauthorized, "bad_password")
 	}
-	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), "x"), nil), http.StatusTooManyRequests, "too_many_attempts")
+	wantProblem(t, enrollNew(t, p, alice, alicePw, "x"), http.StatusTooManyRequests, "too_many_attempts")
 	resp, err := portaltest.Login(p.Client(nil), p.URL, alice, alicePw)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func TestLinkOfValidCertNeedsIt(t *testing.T) {
 	old, oldKey := enroll(t, p, p.Invite(t, alice))
 	serial := old.SerialNumber.Text(16)
 	tok := webLinkToken(t, p, alice, alicePw, serial)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r := enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "link_cert_required")
 	if c, err := p.Store.Cert(context.Background(), serial); err != nil || c.Status != store.StatusActive {
 		t.Fatalf("the victim's certificate after the refused link: %+v %v", c.Status, err)
@@ -185,7 +185,7 @@ func TestLinkOfExpiredCertNeedsPasswordOnly(t *testing.T) {
 	old, _ := enroll(t, p, p.Invite(t, alice))
 	link := p.RenewalLink(t, alice, old.SerialNumber.Text(16), 0)
 	clk.Advance(2 * time.Hour)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), p.LinkToken(t, alice, link)), nil)
+	r := enrollNew(t, p, alice, alicePw, p.LinkToken(t, alice, link))
 	if r.Status != http.StatusOK {
 		t.Fatalf("expired certificate through its link: %d %s", r.Status, r.Body)
 	}

@@ -18,7 +18,7 @@ func TestBasicAuthLockout(t *testing.T) {
 	p.AddUser(t, "bob", "bob-secret-pw")
 	code := p.Invite(t, alice)
 	post := func(user, pw string) *portaltest.Response {
-		return p.Post(t, "simpleenroll", user, pw, portaltest.CSR(t, newKey(t), cn(user), code), nil)
+		return enrollNew(t, p, user, pw, code)
 	}
 	for i := range 5 {
 		wantProblem(t, post(alice, "wrong-password-"+string(rune('a'+i))), http.StatusUnauthorized, "bad_password")
@@ -59,6 +59,6 @@ func TestWebFailuresLockEST(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), p.Invite(t, alice)), nil)
+	r := enrollNew(t, p, alice, alicePw, p.Invite(t, alice))
 	wantProblem(t, r, http.StatusTooManyRequests, "too_many_attempts")
 }

@@ -15,9 +15,6 @@ func TestInvitationPolicies(t *testing.T) {
 	p, clk := clocked(t, portaltest.Options{})
 	p.AddUser(t, "bob", "bob-secret-pw")
 	ctx := context.Background()
-	post := func(user, pw, code string) *portaltest.Response {
-		return p.Post(t, "simpleenroll", user, pw, portaltest.CSR(t, newKey(t), cn(user), code), nil)
-	}
 
 	// Use limit: one enrollment; revoke that cert so the conflict rule does
 	// not hide the limit, then the second use is refused.
@@ -25,14 +22,14 @@ func TestInvitationPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := post(alice, alicePw, once)
+	r := enrollNew(t, p, alice, alicePw, once)
 	if r.Status != http.StatusOK {
 		t.Fatalf("first use: %d %s", r.Status, r.Body)
 	}
 	if err := p.Admin.Revoke(ctx, r.Certs[0].SerialNumber.Text(16)); err != nil {
 		t.Fatal(err)
 	}
-	wantProblem(t, post(alice, alicePw, once), http.StatusForbidden, "invitation_exhausted")
+	wantProblem(t, enrollNew(t, p, alice, alicePw, once), http.StatusForbidden, "invitation_exhausted")
 
 	// Expiry.
 	short, err := p.Admin.CreateInvitationWith(ctx, "bob", time.Hour, 0)
@@ -40,7 +37,7 @@ func TestInvitationPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Advance(61 * time.Minute)
-	wantProblem(t, post("bob", "bob-secret-pw", short), http.StatusForbidden, "invitation_expired")
+	wantProblem(t, enrollNew(t, p, "bob", "bob-secret-pw", short), http.StatusForbidden, "invitation_expired")
 
 	// Revocation.
 	code := p.Invite(t, "bob")
@@ -51,7 +48,7 @@ func TestInvitationPolicies(t *testing.T) {
 	if err := p.Admin.RevokeInvitation(ctx, invs[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	wantProblem(t, post("bob", "bob-secret-pw", code), http.StatusForbidden, "invitation_revoked")
+	wantProblem(t, enrollNew(t, p, "bob", "bob-secret-pw", code), http.StatusForbidden, "invitation_revoked")
 }
 
 // Seed rule: re-issue must be allowed, per user and per certificate.
@@ -65,7 +62,7 @@ func TestReissuePerCertificate(t *testing.T) {
 	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
 	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
 	tok := p.RenewalToken(t, alice, c1.SerialNumber.Text(16), 0)
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
 	if err := p.Admin.SetCertReissue(ctx, c1.SerialNumber.Text(16), true); err != nil {
 		t.Fatal(err)
@@ -88,7 +85,7 @@ func TestSameInvitationAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := func() *portaltest.Response {
-		return p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), code), nil)
+		return enrollNew(t, p, alice, alicePw, code)
 	}
 	c1, _ := enroll(t, p, code)
 	s1 := c1.SerialNumber.Text(16)
@@ -108,7 +105,7 @@ func TestSameInvitationAgain(t *testing.T) {
 	clk.Advance(2 * time.Hour)
 	wantProblem(t, again(), http.StatusForbidden, "cert_expired")
 	tok := p.RenewalToken(t, alice, s1, 0)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r := enrollNew(t, p, alice, alicePw, tok)
 	if r.Status != http.StatusOK {
 		t.Fatalf("renewal link: %d %s", r.Status, r.Body)
 	}
@@ -146,10 +143,10 @@ func TestInvitationDefaults(t *testing.T) {
 	if err := p.Admin.Revoke(ctx, c1.SerialNumber.Text(16)); err != nil {
 		t.Fatal(err)
 	}
-	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), code), nil),
+	wantProblem(t, enrollNew(t, p, alice, alicePw, code),
 		http.StatusForbidden, "invitation_exhausted")
 	late := p.Invite(t, alice)
 	clk.Advance(7*24*time.Hour + time.Minute)
-	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), late), nil),
+	wantProblem(t, enrollNew(t, p, alice, alicePw, late),
 		http.StatusForbidden, "invitation_expired")
 }

@@ -102,7 +102,7 @@ func TestPoliciesOnPostgres(t *testing.T) {
 	ctx := context.Background()
 	c1, k1 := enroll(t, p, p.Invite(t, alice))
 	// invitation_conflict with a second code while c1 is live.
-	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), p.Invite(t, alice)), nil), http.StatusForbidden, "invitation_conflict")
+	wantProblem(t, enrollNew(t, p, alice, alicePw, p.Invite(t, alice)), http.StatusForbidden, "invitation_conflict")
 	// reissue denied per user, then per cert.
 	p.SetReissue(t, alice, false)
 	wantProblem(t, p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1)), http.StatusForbidden, "reissue_not_allowed")
@@ -150,12 +150,12 @@ func TestPoliciesOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := p.Post(t, "simpleenroll", "bob", "bob-secret-pw", portaltest.CSR(t, newKey(t), cn("bob"), once), nil)
+	r := enrollNew(t, p, "bob", "bob-secret-pw", once)
 	if r.Status != 200 {
 		t.Fatalf("bob enroll %d", r.Status)
 	}
 	if err := p.Admin.Revoke(ctx, r.Certs[0].SerialNumber.Text(16)); err != nil {
 		t.Fatal(err)
 	}
-	wantProblem(t, p.Post(t, "simpleenroll", "bob", "bob-secret-pw", portaltest.CSR(t, newKey(t), cn("bob"), once), nil), http.StatusForbidden, "invitation_exhausted")
+	wantProblem(t, enrollNew(t, p, "bob", "bob-secret-pw", once), http.StatusForbidden, "invitation_exhausted")
 }

@@ -123,7 +123,7 @@ func TestIdempotentIssuance(t *testing.T) {
 		t.Fatalf("link twice: %d %d %s", a.Status, b.Status, b.Body)
 	}
 	// A different CSR with the spent link is still refused.
-	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil), http.StatusForbidden, "link_used")
+	wantProblem(t, enrollNew(t, p, alice, alicePw, tok), http.StatusForbidden, "link_used")
 	all, _ := p.Store.Certs(ctx, alice)
 	if len(all) != 3 {
 		t.Fatalf("%d certificates recorded, want 3", len(all))

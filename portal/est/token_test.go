@@ -36,7 +36,7 @@ func TestExpiredCertRenewsOnlyThroughLink(t *testing.T) {
 	wantProblem(t, r, http.StatusForbidden, "cert_expired")
 
 	// No invitation code: the token alone names the lineage.
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, alicePw, tok)
 	if r.Status != http.StatusOK || len(r.Certs) != 1 {
 		t.Fatalf("token enroll: %d %s", r.Status, r.Body)
 	}
@@ -56,7 +56,7 @@ func TestExpiredCertRenewsOnlyThroughLink(t *testing.T) {
 		t.Fatalf("old cert status %s, want superseded", oc.Status)
 	}
 	// Single use.
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "link_used")
 }
 
@@ -68,25 +68,25 @@ func TestLinkRefusals(t *testing.T) {
 
 	// Another user's token is link_invalid, as is an unknown one.
 	tok := p.RenewalToken(t, alice, serial, time.Hour)
-	r := p.Post(t, "simpleenroll", "bob", "bob-secret-pw", portaltest.CSR(t, newKey(t), cn("bob"), tok), nil)
+	r := enrollNew(t, p, "bob", "bob-secret-pw", tok)
 	wantProblem(t, r, http.StatusForbidden, "link_invalid")
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), "rt1_"+strings.Repeat("A", 43)), nil)
+	r = enrollNew(t, p, alice, alicePw, "rt1_"+strings.Repeat("A", 43))
 	wantProblem(t, r, http.StatusForbidden, "link_invalid")
 	// Wrong password is still bad_password, before the token is looked at.
-	r = p.Post(t, "simpleenroll", alice, "wrong-password", portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, "wrong-password", tok)
 	wantProblem(t, r, http.StatusUnauthorized, "bad_password")
 	// Re-issue denied applies to links too.
 	p.SetReissue(t, alice, false)
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "reissue_not_allowed")
 	p.SetReissue(t, alice, true)
 	// The certificate is still valid: without it, no renewal (see
 	// TestLinkOfValidCertNeedsIt).
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "link_cert_required")
 	// Expired link.
 	clk.Advance(90 * time.Minute)
-	r = p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r = enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "link_expired")
 }
 
@@ -98,7 +98,7 @@ func TestLinkForRevokedCert(t *testing.T) {
 	if err := p.Admin.Revoke(context.Background(), serial); err != nil {
 		t.Fatal(err)
 	}
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), tok), nil)
+	r := enrollNew(t, p, alice, alicePw, tok)
 	wantProblem(t, r, http.StatusForbidden, "cert_revoked")
 	if _, err := p.Admin.CreateRenewalLink(context.Background(), alice, serial, 0); err == nil {
 		t.Fatal("a link was made for a revoked certificate")
@@ -129,9 +129,9 @@ func TestLinkTokens(t *testing.T) {
 	if first == second {
 		t.Fatal("the same token twice")
 	}
-	wantProblem(t, p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), first), nil), http.StatusForbidden, "link_invalid")
+	wantProblem(t, enrollNew(t, p, alice, alicePw, first), http.StatusForbidden, "link_invalid")
 	clk.Advance(2 * time.Hour) // the certificate has expired, the link not.
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), cn(alice), second), nil)
+	r := enrollNew(t, p, alice, alicePw, second)
 	if r.Status != http.StatusOK {
 		t.Fatalf("redeeming the second token: %d %s", r.Status, r.Body)
 	}
