@@ -278,15 +278,11 @@ func TestReenrollRefusals(t *testing.T) {
 
 func TestCACerts(t *testing.T) {
 	p := portaltest.Start(t)
-	resp, err := p.Client(nil).Get(p.URL + "/.well-known/est/cacerts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkcs7-mime" ||
+	resp := portaltest.Get(t, p.Client(nil), p.URL+"/.well-known/est/cacerts")
+	body := resp.Body
+	if resp.Status != 200 || resp.Header.Get("Content-Type") != "application/pkcs7-mime" ||
 		resp.Header.Get("Content-Transfer-Encoding") != "base64" {
-		t.Fatalf("%d %v", resp.StatusCode, resp.Header)
+		t.Fatalf("%d %v", resp.Status, resp.Header)
 	}
 	if !strings.HasSuffix(string(body), "\r\n") {
 		t.Fatal("body does not end in CRLF")

@@ -3,7 +3,6 @@ package est_test
 import (
 	"context"
 	"crypto/x509"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,16 +14,11 @@ import (
 
 func fetchCRL(t *testing.T, p *portaltest.Portal) *x509.RevocationList {
 	t.Helper()
-	resp, err := p.Client(nil).Get(p.URL + "/crl")
-	if err != nil {
-		t.Fatal(err)
+	r := portaltest.Get(t, p.Client(nil), p.URL+"/crl")
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/pkix-crl" {
+		t.Fatalf("crl: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
-	defer resp.Body.Close()
-	der, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkix-crl" {
-		t.Fatalf("crl: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	return portaltest.ParseCRL(t, "/crl", der, p.CA.Issuing)
+	return portaltest.ParseCRL(t, "/crl", r.Body, p.CA.Issuing)
 }
 
 // Every issued certificate names the CRL; a revoked one is on it; a

@@ -3,7 +3,6 @@ package est_test
 import (
 	"crypto"
 	"crypto/x509"
-	"io"
 	"net/http"
 	"testing"
 
@@ -22,16 +21,7 @@ func TestRebuildThenReenroll(t *testing.T) {
 		t.Fatalf("rebuild: generation %d", ca2.Generation)
 	}
 
-	resp, err := p.Client(nil).Get(p.URL + "/.well-known/est/cacerts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	certs, err := portaltest.ParseCertsOnly(body)
-	if err != nil || len(certs) != 4 {
-		t.Fatalf("cacerts: %d certs, %v", len(certs), err)
-	}
+	certs := caCerts(t, p, 4)
 	var newWithOld, oldWithNew *x509.Certificate
 	for _, c := range certs[2:] {
 		switch {
@@ -84,16 +74,7 @@ func TestDoubleRebuild(t *testing.T) {
 	if err := p.Server.RenewServerCert(); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := p.Client(nil).Get(p.URL + "/.well-known/est/cacerts") // trusts only G1.
-	if err != nil {
-		t.Fatalf("G1-only client after two rebuilds: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	certs, err := portaltest.ParseCertsOnly(body)
-	if err != nil || len(certs) != 6 {
-		t.Fatalf("cacerts: %d certs, %v", len(certs), err)
-	}
+	certs := caCerts(t, p, 6) // the client trusts only G1.
 	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, k1))
 	if r.Status != http.StatusOK {
 		t.Fatalf("G1 certificate re-enrolling after two rebuilds: %d %s", r.Status, r.Body)
@@ -110,4 +91,16 @@ func TestDoubleRebuild(t *testing.T) {
 	if _, err := r.Certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
 		t.Fatalf("the G3 certificate does not chain to G1 through the served links: %v", err)
 	}
+}
+
+// caCerts fetches /cacerts through a client that trusts only the first
+// root, and wants n certificates in it.
+func caCerts(t *testing.T, p *portaltest.Portal, n int) []*x509.Certificate {
+	t.Helper()
+	r := portaltest.Get(t, p.Client(nil), p.URL+"/.well-known/est/cacerts")
+	certs, err := portaltest.ParseCertsOnly(r.Body)
+	if err != nil || len(certs) != n {
+		t.Fatalf("cacerts: %d certs, %v", len(certs), err)
+	}
+	return certs
 }

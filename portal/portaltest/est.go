@@ -91,6 +91,16 @@ func postCSR(t testing.TB, c *http.Client, url string, csrDER []byte, prepare fu
 	return r
 }
 
+// Get fetches url through c and reads the whole answer.
+func Get(t testing.TB, c *http.Client, url string) *Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return send(t, c, req)
+}
+
 // send does req with c and reads the whole answer.
 func send(t testing.TB, c *http.Client, req *http.Request) *Response {
 	t.Helper()

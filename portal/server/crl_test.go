@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -24,13 +23,8 @@ func plainGet(t *testing.T, url string) (int, []byte) {
 	if !strings.HasPrefix(url, "http://") {
 		t.Fatalf("%q is not an http URL", url)
 	}
-	resp, err := (&http.Client{}).Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	r := portaltest.Get(t, &http.Client{}, url)
+	return r.Status, r.Body
 }
 
 func crlAt(t *testing.T, url string, issuer *x509.Certificate) *x509.RevocationList {

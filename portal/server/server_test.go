@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509/pkix"
-	"io"
 	"net/http"
 	"testing"
 
@@ -16,13 +15,8 @@ import (
 
 func get(t *testing.T, c *http.Client, url string) (int, string, string) {
 	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	r := portaltest.Get(t, c, url)
+	return r.Status, r.Header.Get("Content-Type"), string(r.Body)
 }
 
 func TestWhoamiAndHealth(t *testing.T) {
