@@ -15,18 +15,11 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/limit/limittest"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
-
-// heldGate is a gate whose hashes wait until release is closed; entered
-// gets one value per hash that started.
-func heldGate(perKey int) (g *limit.Gate, entered chan struct{}, release chan struct{}) {
-	entered, release = make(chan struct{}, 64), make(chan struct{})
-	g = &limit.Gate{PerKey: perKey, Slots: 64, BeforeHash: func() { entered <- struct{}{}; <-release }}
-	return g, entered, release
-}
 
 // Issue 11, point 2: 40 simultaneous wrong-password simpleenroll requests
 // for one user. Each attempt is counted before its hash: with the hashes
@@ -43,41 +36,19 @@ func TestParallelGuessesEST(t *testing.T) {
 	}{{0, limit.DefaultPerKey, false}, {100, limit.DefaultMaxFailures, true}} {
 		t.Run(fmt.Sprintf("perKey=%d", tc.perKey), func(t *testing.T) {
 			pgtest.Engines(t, func(t *testing.T, dsn string) {
-				g, entered, release := heldGate(tc.perKey)
+				h := limittest.Hold(tc.perKey)
+				g := h.Gate
 				p := portaltest.StartWith(t, portaltest.Options{Gate: g, PostgresDSN: dsn})
 				p.AddUser(t, alice, alicePw)
 				code := p.Invite(t, alice)
 				csr := portaltest.CSR(t, newKey(t), cn(alice), code)
-				const n = 40
-				answers := make(chan *portaltest.Response, n)
-				var wg sync.WaitGroup
-				for range n {
-					wg.Go(func() { answers <- p.Post(t, "simpleenroll", alice, "wrong-password", csr, nil) })
-				}
-				var once sync.Once
-				free := func() { once.Do(func() { close(release) }) }
-				defer free() // a failing test lets the held hashes go.
-				started := 0
-				for refused := 0; refused < n-tc.hashes; { // answered while the admitted ones hold.
-					select {
-					case r := <-answers:
-						if r.Status != http.StatusServiceUnavailable || r.Problem != "server_busy" || r.Header.Get("Retry-After") == "" {
-							t.Fatalf("refusal %d: %d %q Retry-After %q", refused, r.Status, r.Body, r.Header.Get("Retry-After"))
-						}
-						refused++
-					case <-entered:
-						if started++; started > tc.hashes {
-							t.Fatalf("%d hashes started, at most %d may", started, tc.hashes)
-						}
+				guess := func() *portaltest.Response { return p.Post(t, "simpleenroll", alice, "wrong-password", csr, nil) }
+				busy := func(i int, r *portaltest.Response) { // answered while the admitted ones hold.
+					if r.Status != http.StatusServiceUnavailable || r.Problem != "server_busy" || r.Header.Get("Retry-After") == "" {
+						t.Fatalf("refusal %d: %d %q Retry-After %q", i, r.Status, r.Body, r.Header.Get("Retry-After"))
 					}
 				}
-				for ; started < tc.hashes; started++ {
-					<-entered
-				}
-				free()
-				wg.Wait()
-				close(answers)
-				for r := range answers {
+				for _, r := range limittest.Burst(t, h, 40, tc.hashes, guess, busy) {
 					wantProblem(t, r, http.StatusUnauthorized, "bad_password")
 				}
 				if got := g.Hashes(); got != int64(tc.hashes) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 )
@@ -64,83 +63,6 @@ func TestLimiter(t *testing.T) {
 	now = now.Add(DefaultLockout)
 	if err := check("mallory", "10.0.0.1", true); err != nil {
 		t.Fatalf("the lockout did not end: %v", err)
-	}
-}
-
-// Attempts are counted before the hash: with hashes held, no more than
-// MaxFailures attempts of one key get a hash however many come at once,
-// the others are refused busy; the wrong ones then lock the key. PerKey
-// bounds the attempts in flight of a user ID; an address is bounded by
-// its count only.
-func TestCountedBeforeHash(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		perKey  int
-		keys    []Key
-		hashes  int
-		locked  bool
-		retryOK bool
-	}{
-		{"user, in-flight cap", 0, []Key{UserKey("alice"), AddrKey("10.0.0.1")}, DefaultPerKey, false, true},
-		{"user, count", 100, []Key{UserKey("alice"), AddrKey("10.0.0.1")}, DefaultMaxFailures, true, false},
-		{"address only", 0, []Key{AddrKey("10.0.0.1")}, DefaultMaxFailures, true, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			release := make(chan struct{})
-			entered := make(chan struct{}, 64)
-			g := &Gate{PerKey: tc.perKey, Slots: 64, BeforeHash: func() { entered <- struct{}{}; <-release }}
-			l := &Limiter{Backend: &Memory{}, Gate: g}
-			const n = 40
-			errs := make(chan error, n)
-			var wg sync.WaitGroup
-			for range n {
-				wg.Go(func() {
-					ok, err := l.Check(ctx, tc.keys, func() (bool, error) { return false, nil })
-					if ok {
-						err = errors.New("a wrong password passed")
-					}
-					errs <- err
-				})
-			}
-			// The refused ones answer while the admitted ones hold.
-			var once sync.Once
-			free := func() { once.Do(func() { close(release) }) }
-			defer free()
-			started := 0
-			for busy := 0; busy < n-tc.hashes; {
-				select {
-				case err := <-errs:
-					var be *BusyError
-					if !errors.As(err, &be) {
-						t.Fatalf("refusal %d: %v", busy, err)
-					}
-					busy++
-				case <-entered:
-					if started++; started > tc.hashes {
-						t.Fatalf("%d hashes started, at most %d may", started, tc.hashes)
-					}
-				}
-			}
-			for ; started < tc.hashes; started++ {
-				<-entered
-			}
-			free()
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatalf("admitted attempt: %v", err)
-				}
-			}
-			if got := g.Hashes(); got != int64(tc.hashes) {
-				t.Fatalf("%d hashes ran, want %d", got, tc.hashes)
-			}
-			_, err := l.Check(ctx, tc.keys, func() (bool, error) { return true, nil })
-			if tc.locked != errors.Is(err, ErrLocked) || (tc.retryOK && err != nil) {
-				t.Fatalf("after the burst: %v", err)
-			}
-		})
 	}
 }
 
