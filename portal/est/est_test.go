@@ -80,6 +80,15 @@ func wantProblem(t *testing.T, r *portaltest.Response, status int, code errcode.
 	}
 }
 
+// wantBusy wants r refused for load: 503 server_busy, with Retry-After.
+func wantBusy(t *testing.T, r *portaltest.Response) {
+	t.Helper()
+	wantProblem(t, r, http.StatusServiceUnavailable, errcode.ServerBusy)
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("server_busy without Retry-After")
+	}
+}
+
 func TestEnroll(t *testing.T) {
 	p, code := setup(t)
 	key := newKey(t)
