@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/host/engine/losttest"
+	"github.com/certrenew/certrenew/host/engine/enginetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/pkcs11"
@@ -72,7 +72,7 @@ func TestLostAnswerBackends(t *testing.T) {
 			p := portaltest.StartWith(t, o)
 			px := faultproxy.Start(t, strings.TrimPrefix(p.URL, "https://"))
 			for _, dev := range devs {
-				for _, row := range losttest.Rows {
+				for _, row := range enginetest.LostRows {
 					if !row.Backends {
 						continue
 					}
@@ -148,7 +148,7 @@ func (h *crashHost) copy() *crashHost {
 
 func (l *crashLab) ctx() context.Context { return engine.WithPIN(context.Background(), l.dev.pin) }
 
-func (l *crashLab) run(t *testing.T, row losttest.Row) {
+func (l *crashLab) run(t *testing.T, row enginetest.LostRow) {
 	l.px.Up()
 	user := "c-" + l.dev.name + "-" + strings.ReplaceAll(row.Name, "/", "-")
 	l.p.AddUser(t, user, password)
@@ -196,7 +196,7 @@ func (l *crashLab) run(t *testing.T, row losttest.Row) {
 
 // interrupt renews and interrupts the renewal as row says; it returns the
 // host as the next start finds it.
-func (l *crashLab) interrupt(t *testing.T, h *crashHost, row losttest.Row, id, user string) *crashHost {
+func (l *crashLab) interrupt(t *testing.T, h *crashHost, row enginetest.LostRow, id, user string) *crashHost {
 	ctx := l.ctx()
 	renew := func() chan error {
 		done := make(chan error, 1)

@@ -1,12 +1,10 @@
-// Package losttest holds the lost-answer matrix of issue 18: the ways a
-// renewal loses its answer, the host killed or its connection to the portal
-// cut at one point. The host binary's test runs every row against the real
-// NSS database; the engine's test runs the Backends rows with each key
-// backend.
-package losttest
+package enginetest
 
-// Row is one way a renewal loses its answer.
-type Row struct {
+// LostRow is one way a renewal loses its answer (the matrix of issue 18):
+// the host killed or its connection to the portal cut at one point. The
+// host binary's test runs every row against the real NSS database; the
+// engine's test runs the Backends rows with each key backend.
+type LostRow struct {
 	Name string
 	// HostPoint is a host failpoint (engine.Config.Failpoint) to kill at,
 	// or, with Cut, to hold at while the connection breaks.
@@ -29,12 +27,12 @@ type Row struct {
 
 // Pending reports whether the row leaves the journal at submitted: the
 // host does not know what the portal did until it asks again.
-func (r Row) Pending() bool {
+func (r LostRow) Pending() bool {
 	return r.HostPoint == "submitted" || r.HostPoint == "answered" || (r.PortalPoint != "" && !r.Heal)
 }
 
-// Rows is the matrix.
-var Rows = []Row{
+// LostRows is the matrix.
+var LostRows = []LostRow{
 	{Name: "kill/before-sending", HostPoint: "submitted", Backends: true},
 	{Name: "kill/after-sending", PortalPoint: "received", Renewed: true, Backends: true},
 	{Name: "kill/after-sending-arrives-late", PortalPoint: "received", Late: true},
