@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certrenew/certrenew/host/engine/losttest"
+	"github.com/certrenew/certrenew/host/engine/enginetest"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm/nsskey"
 	"github.com/certrenew/certrenew/internal/faultproxy"
@@ -33,7 +33,7 @@ func TestLostAnswer(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			lab := newLostLab(t, engine)
-			for i, row := range losttest.Rows {
+			for i, row := range enginetest.LostRows {
 				t.Run(row.Name, func(t *testing.T) { lab.run(t, row, i) })
 			}
 		})
@@ -61,7 +61,7 @@ func newLostLab(t *testing.T, engine string) *lostLab {
 	return l
 }
 
-func (l *lostLab) run(t *testing.T, row losttest.Row, i int) {
+func (l *lostLab) run(t *testing.T, row enginetest.LostRow, i int) {
 	ctx := context.Background()
 	l.proxy.Up()
 	user := "lost" + string(rune('a'+i))
@@ -155,7 +155,7 @@ func (l *lostLab) run(t *testing.T, row losttest.Row, i int) {
 }
 
 // interrupt runs a renewal and interrupts it as row says.
-func (l *lostLab) interrupt(t *testing.T, e *env, row losttest.Row, id, user string) {
+func (l *lostLab) interrupt(t *testing.T, e *env, row enginetest.LostRow, id, user string) {
 	stdin := "pw-" + user + "\n"
 	switch {
 	case row.HostPoint != "" && !row.Cut:
@@ -163,7 +163,7 @@ func (l *lostLab) interrupt(t *testing.T, e *env, row losttest.Row, id, user str
 		wantKilled(t, err)
 	case row.HostPoint != "":
 		hold := filepath.Join(t.TempDir(), "hold")
-		cmd := e.startRenew(t, stdin, "CERTRENEW_FAILPOINT=wait:"+row.HostPoint+":"+hold, id)
+		cmd := e.background(t, stdin, "CERTRENEW_FAILPOINT=wait:"+row.HostPoint+":"+hold, "renew", id, "--password-stdin")
 		waitFor(t, cmd, func() bool { _, err := os.Stat(hold + ".reached"); return err == nil })
 		l.proxy.Down()
 		if err := os.WriteFile(hold, nil, 0o600); err != nil {
@@ -172,17 +172,8 @@ func (l *lostLab) interrupt(t *testing.T, e *env, row losttest.Row, id, user str
 		err := cmd.wait()
 		l.wantOutcome(t, cmd, err, row.HostPoint == "installing" || row.HostPoint == "confirming")
 	default:
-		reached, release := l.gate.Arm(row.PortalPoint)
+		cmd, release := l.startHeld(t, e, row.PortalPoint, stdin, "renew", id, "--password-stdin")
 		defer release()
-		cmd := e.startRenew(t, stdin, "", id)
-		waitFor(t, cmd, func() bool {
-			select {
-			case <-reached:
-				return true
-			default:
-				return false
-			}
-		})
 		switch {
 		case !row.Cut:
 			cmd.Process.Kill()
@@ -255,4 +246,88 @@ func (l *lostLab) successorsOf(t *testing.T, user string) []store.Cert {
 		t.Fatal(err)
 	}
 	return all
+}
+
+// startHeld starts the host with args once the portal is armed to hold at
+// point, and returns when the host's request is held there. release lets
+// the portal go on.
+func (l *lostLab) startHeld(t *testing.T, e *env, point, stdin string, args ...string) (cmd *hostCmd, release func()) {
+	t.Helper()
+	reached, release := l.gate.Arm(point)
+	cmd = e.background(t, stdin, "", args...)
+	waitFor(t, cmd, func() bool {
+		select {
+		case <-reached:
+			return true
+		default:
+			return false
+		}
+	})
+	return cmd, release
+}
+
+// TestLostEnrollAnswer: a first enrollment is killed after the portal
+// recorded its certificate (the invitation is used up); the next start
+// fetches that certificate and installs it. Killed before sending, the next
+// start undoes it and the same invitation code still enrolls.
+func TestLostEnrollAnswer(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	l := newLostLab(t, "sqlite")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, hostPoint, portalPoint string
+		enrolled                     bool
+	}{
+		{"after-portal-commit", "", "committed", true},
+		{"before-sending", "submitted", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			user := "enroll-" + tc.name
+			l.p.AddUser(t, user, "pw-"+user)
+			code := l.p.Invite(t, user)
+			e := newEnv(t)
+			e.trustPortal(t, l.p)
+			args := []string{"enroll", "--portal", l.url, "--user", user, "--invitation-stdin", "--password-stdin"}
+			stdin := "pw-" + user + "\n" + code + "\n"
+			if tc.hostPoint != "" {
+				_, _, err := e.run(t, stdin, []string{"CERTRENEW_FAILPOINT=" + tc.hostPoint}, args...)
+				wantKilled(t, err)
+			} else {
+				cmd, release := l.startHeld(t, e, tc.portalPoint, stdin, args...)
+				cmd.Process.Kill()
+				wantKilled(t, cmd.wait())
+				release()
+			}
+			// The journal of the interrupted enrollment keeps no secret.
+			assertNoSecret(t, e.home, code)
+			assertNoSecret(t, e.home, "pw-"+user)
+			issued, _ := l.p.Store.Certs(ctx, user)
+			if tc.enrolled != (len(issued) == 1) {
+				t.Fatalf("the portal issued %d certificates", len(issued))
+			}
+			if !tc.enrolled {
+				out, errOut, err := e.run(t, "", nil, "list", "--json")
+				var lr proto.ListResult
+				if err != nil || json.Unmarshal([]byte(out), &lr) != nil || len(lr.Certs) != 0 {
+					t.Fatalf("after the undone enrollment: %v %s %s", err, out, errOut)
+				}
+				if _, errOut, err := e.run(t, stdin, nil, args...); err != nil {
+					t.Fatalf("enroll again with the same code: %v %s", err, errOut)
+				}
+				issued, _ = l.p.Store.Certs(ctx, user)
+			}
+			if got := e.listSerial(t); len(issued) != 1 || got != issued[0].Serial {
+				t.Fatalf("the host holds %s; the portal issued %v", got, serials(issued))
+			}
+			if _, err := os.Stat(filepath.Join(e.state, "journal")); err == nil {
+				if ents, _ := os.ReadDir(filepath.Join(e.state, "journal")); len(ents) != 0 {
+					t.Fatalf("journal left: %v", ents)
+				}
+			}
+			assertNSSHoldsOnly(t, e, issued[0].Serial)
+			if c, _ := l.p.Store.Cert(ctx, issued[0].Serial); c.ConfirmedAt.IsZero() {
+				t.Fatal("the enrolled certificate was not confirmed")
+			}
+		})
+	}
 }
