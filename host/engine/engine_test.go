@@ -50,6 +50,15 @@ func setupWith(t *testing.T, o portaltest.Options) *fixture {
 	return &fixture{eng: h.Engine, portal: p, db: h.DB, keys: h.Keys, dir: h.Dir, log: h.Log}
 }
 
+// config configures an engine like f's (its keys, its NSS DB, its
+// portal's roots) with its own state directory; a test changes what it is
+// about.
+func (f *fixture) config(t *testing.T) engine.Config {
+	reg := &hsm.Registry{}
+	reg.Add(f.keys)
+	return engine.Config{Dir: t.TempDir(), Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: f.portal.Roots}
+}
+
 func (f *fixture) enroll(t *testing.T, user string) engine.Identity {
 	t.Helper()
 	f.portal.AddUser(t, user, password)
@@ -211,9 +220,9 @@ func TestEnrollUntrustedPortal(t *testing.T) {
 	f := setup(t)
 	f.portal.AddUser(t, "carol", password)
 	code := f.portal.Invite(t, "carol")
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	eng := engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: x509.NewCertPool()})
+	c := f.config(t)
+	c.Roots = x509.NewCertPool()
+	eng := engine.New(c)
 	_, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: f.portal.URL, User: "carol", Password: password, Invitation: code}, nil)
 	if wire.Error(err, "").Code != errcode.ServerUntrusted {
 		t.Fatalf("untrusted portal: %v", err)

@@ -9,8 +9,6 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store"
-	"github.com/certrenew/certrenew/hsm"
-	"github.com/rs/zerolog"
 )
 
 // promptingStore is the NSS store pretending, like Windows does for
@@ -52,9 +50,9 @@ func TestNoticeComesBeforeTheOSPrompt(t *testing.T) {
 
 // withStore returns an engine like f's but over s, with its own state.
 func (f *fixture) withStore(t *testing.T, s store.Store) *engine.Engine {
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: s, Log: zerolog.Nop(), Roots: f.portal.Roots})
+	c := f.config(t)
+	c.Store = s
+	return engine.New(c)
 }
 
 // keyUseStore is a store whose OS asks the user when a browser first uses
