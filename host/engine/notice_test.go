@@ -32,19 +32,25 @@ func TestNoticeComesBeforeTheOSPrompt(t *testing.T) {
 	f := setup(t)
 	var events []string
 	eng := f.withStore(t, promptingStore{Store: f.db, events: &events})
-	f.portal.AddUser(t, "erin", password)
-	code := f.portal.Invite(t, "erin")
-	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+	f.enrollNoticed(t, eng, "erin", func(n engine.Notice) {
 		if n.Kind != engine.NoticeOSConfirmsRoot || n.Subject == "" {
 			t.Errorf("notice %+v", n)
 		}
 		events = append(events, "notice")
 	})
-	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "erin", Password: password, Invitation: code}, nil); err != nil {
-		t.Fatal(err)
-	}
 	if len(events) < 2 || events[0] != "notice" || events[1] != "add-root" {
 		t.Fatalf("events %v: the notice must come before the root is added", events)
+	}
+}
+
+// enrollNoticed enrolls a new user with eng, telling note each notice.
+func (f *fixture) enrollNoticed(t *testing.T, eng *engine.Engine, user string, note func(engine.Notice)) {
+	t.Helper()
+	f.portal.AddUser(t, user, password)
+	code := f.portal.Invite(t, user)
+	ctx := engine.WithNotice(context.Background(), note)
+	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: user, Password: password, Invitation: code}, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -73,13 +79,9 @@ func TestKeyUseNoticeBeforeInstall(t *testing.T) {
 	f := setup(t)
 	var events []string
 	eng := f.withStore(t, keyUseStore{Store: f.db, events: &events})
-	f.portal.AddUser(t, "finn", password)
-	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+	f.enrollNoticed(t, eng, "finn", func(n engine.Notice) {
 		events = append(events, string(n.Kind))
 	})
-	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "finn", Password: password, Invitation: f.portal.Invite(t, "finn")}, nil); err != nil {
-		t.Fatal(err)
-	}
 	if strings.Join(events, ",") != string(engine.NoticeOSAsksKeyUse)+",install" {
 		t.Fatalf("events %v: the key-use notice must come with the install", events)
 	}

@@ -168,16 +168,11 @@ func TestServerTrustNoticeComesFirst(t *testing.T) {
 	c.Store = serverPromptingStore{DB: f.db, events: &events}
 	c.ServerTrustCAs = []string{engine.Fingerprint(f.portal.CA.Root)}
 	eng := engine.New(c)
-	f.portal.AddUser(t, "uma", password)
-	code := f.portal.Invite(t, "uma")
-	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+	f.enrollNoticed(t, eng, "uma", func(n engine.Notice) {
 		if n.Kind == engine.NoticeOSConfirmsRoot && n.Subject == f.portal.CA.Root.Subject.String() {
 			events = append(events, "notice")
 		}
 	})
-	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "uma", Password: password, Invitation: code}, nil); err != nil {
-		t.Fatal(err)
-	}
 	if strings.Join(events, ",") != "notice,add-server-root" {
 		t.Fatalf("events %v: the notice must come before the server trust is added", events)
 	}
