@@ -6,20 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/engine/enginetest"
 	"github.com/certrenew/certrenew/host/state"
-	"github.com/certrenew/certrenew/host/store/nss"
-	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/soft"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/rs/zerolog"
 )
 
 const benchPassword = "bench-password-not-secret"
@@ -34,22 +31,8 @@ func BenchmarkRenewal(b *testing.B) {
 	testenv.Need(b, "certutil", "pk12util")
 	ctx := context.Background()
 	p := portaltest.Start(b)
-	dir := b.TempDir()
-	db, err := nss.Open(ctx, filepath.Join(dir, "nssdb"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	lf, err := os.Create(filepath.Join(dir, "host.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { lf.Close() })
-	keys := soft.New(filepath.Join(dir, "keys"))
-	reg := &hsm.Registry{}
-	reg.Add(keys)
-	stateDir := filepath.Join(dir, "state")
-	eng := engine.New(engine.Config{Dir: stateDir, Keys: reg, Store: db, Log: zerolog.New(lf), Roots: p.Roots})
+	h := enginetest.NewHost(b, p.Roots)
+	eng, keys, stateDir := h.Engine, h.Keys, h.StateDir()
 
 	p.AddUser(b, "bench", benchPassword)
 	res, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: p.URL, User: "bench", Password: benchPassword, Invitation: p.Invite(b, "bench")}, nil)

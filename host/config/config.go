@@ -126,39 +126,44 @@ func (p Paths) Roots() (*x509.CertPool, error) {
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
-	ents, err := os.ReadDir(p.TrustDir())
-	if errors.Is(err, fs.ErrNotExist) {
-		return pool, nil
-	}
+	files, err := pemFiles(p.TrustDir())
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".pem") {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(p.TrustDir(), e.Name()))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
 		if !pool.AppendCertsFromPEM(data) {
-			return nil, fmt.Errorf("config: %s holds no certificate", e.Name())
+			return nil, fmt.Errorf("config: %s holds no certificate", filepath.Base(f))
 		}
 	}
 	return pool, nil
 }
 
+// pemFiles lists the .pem files in dir; none if dir does not exist.
+func pemFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".pem") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out, nil
+}
+
 // AddTrust copies a PEM CA certificate into TrustDir.
 func (p Paths) AddTrust(pemFile string) (string, error) {
-	c, blk, err := readCA(pemFile)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(p.TrustDir(), 0o700); err != nil {
-		return "", err
-	}
-	name := filepath.Join(p.TrustDir(), fmt.Sprintf("%x.pem", c.SerialNumber))
-	return name, os.WriteFile(name, pem.EncodeToMemory(blk), 0o600)
+	_, name, err := copyCA(pemFile, p.TrustDir(), func(c *x509.Certificate) string { return fmt.Sprintf("%x.pem", c.SerialNumber) })
+	return name, err
 }
 
 // ServerTrustDir holds PEM files of CAs the organisation trusts for its TLS
@@ -168,33 +173,37 @@ func (p Paths) ServerTrustDir() string { return filepath.Join(p.Home, "server-tr
 // AddServerTrust copies a PEM CA certificate into ServerTrustDir and
 // returns its SHA-256 fingerprint.
 func (p Paths) AddServerTrust(pemFile string) (string, error) {
+	c, _, err := copyCA(pemFile, p.ServerTrustDir(), func(c *x509.Certificate) string { return fingerprint(c) + ".pem" })
+	if c == nil {
+		return "", err
+	}
+	return fingerprint(c), err
+}
+
+// copyCA copies the PEM CA certificate in pemFile into dir, under the name
+// name gives it, and returns it and the new file's path.
+func copyCA(pemFile, dir string, name func(*x509.Certificate) string) (*x509.Certificate, string, error) {
 	c, blk, err := readCA(pemFile)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	if err := os.MkdirAll(p.ServerTrustDir(), 0o700); err != nil {
-		return "", err
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
 	}
-	fp := fingerprint(c)
-	return fp, os.WriteFile(filepath.Join(p.ServerTrustDir(), fp+".pem"), pem.EncodeToMemory(blk), 0o600)
+	path := filepath.Join(dir, name(c))
+	return c, path, os.WriteFile(path, pem.EncodeToMemory(blk), 0o600)
 }
 
 // ServerTrustCAs returns the fingerprints of the CAs trusted for TLS
 // servers: those s names and those in ServerTrustDir.
 func (p Paths) ServerTrustCAs(s Settings) ([]string, error) {
 	out := append([]string{}, s.ServerTrustCAs...)
-	ents, err := os.ReadDir(p.ServerTrustDir())
-	if errors.Is(err, fs.ErrNotExist) {
-		return out, nil
-	}
+	files, err := pemFiles(p.ServerTrustDir())
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".pem") {
-			continue
-		}
-		c, _, err := readCA(filepath.Join(p.ServerTrustDir(), e.Name()))
+	for _, f := range files {
+		c, _, err := readCA(f)
 		if err != nil {
 			return nil, err
 		}

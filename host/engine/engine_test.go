@@ -16,6 +16,7 @@ import (
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/engine/enginetest"
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
@@ -44,28 +45,18 @@ func setup(t *testing.T) *fixture { return setupWith(t, portaltest.Options{}) }
 func setupWith(t *testing.T, o portaltest.Options) *fixture {
 	t.Helper()
 	testenv.Need(t, "certutil", "pk12util")
-	ctx := context.Background()
 	p := portaltest.StartWith(t, o)
-	dir := t.TempDir()
-	db, err := nss.Open(ctx, filepath.Join(dir, "nssdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	logPath := filepath.Join(dir, "host.log")
-	lf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lf.Close() })
-	keys := soft.New(filepath.Join(dir, "keys"))
+	h := enginetest.NewHost(t, p.Roots)
+	return &fixture{eng: h.Engine, portal: p, db: h.DB, keys: h.Keys, dir: h.Dir, log: h.Log}
+}
+
+// config configures an engine like f's (its keys, its NSS DB, its
+// portal's roots) with its own state directory; a test changes what it is
+// about.
+func (f *fixture) config(t *testing.T) engine.Config {
 	reg := &hsm.Registry{}
-	reg.Add(keys)
-	eng := engine.New(engine.Config{
-		Dir: filepath.Join(dir, "state"), Keys: reg, Store: db,
-		Log: zerolog.New(lf), Roots: p.Roots,
-	})
-	return &fixture{eng: eng, portal: p, db: db, keys: keys, dir: dir, log: logPath}
+	reg.Add(f.keys)
+	return engine.Config{Dir: t.TempDir(), Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: f.portal.Roots}
 }
 
 func (f *fixture) enroll(t *testing.T, user string) engine.Identity {
@@ -229,9 +220,9 @@ func TestEnrollUntrustedPortal(t *testing.T) {
 	f := setup(t)
 	f.portal.AddUser(t, "carol", password)
 	code := f.portal.Invite(t, "carol")
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	eng := engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: x509.NewCertPool()})
+	c := f.config(t)
+	c.Roots = x509.NewCertPool()
+	eng := engine.New(c)
 	_, err := eng.Enroll(context.Background(), engine.EnrollRequest{Portal: f.portal.URL, User: "carol", Password: password, Invitation: code}, nil)
 	if wire.Error(err, "").Code != errcode.ServerUntrusted {
 		t.Fatalf("untrusted portal: %v", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/engine/enginetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/pkcs11"
@@ -27,31 +28,6 @@ import (
 // are copied, and the engine that was running never takes another step
 // (each later failpoint blocks it for good). The next start is a new engine
 // on the copy, with the same key device.
-
-// crashRow is one interruption (see host/cmd/certrenew-host's lostRows,
-// which this repeats for the key backends).
-type crashRow struct {
-	name        string
-	hostPoint   string // kill (or, with cut, break the connection) there
-	portalPoint string // hold the portal there meanwhile
-	cut, heal   bool   // connection cut instead of a kill; healed at once
-	renewed     bool
-}
-
-var crashRows = []crashRow{
-	{name: "kill/before-sending", hostPoint: "submitted"},
-	{name: "kill/after-sending", portalPoint: "received", renewed: true},
-	{name: "kill/after-portal-commit", portalPoint: "committed", renewed: true},
-	{name: "kill/after-answer", hostPoint: "answered", renewed: true},
-	{name: "kill/during-install", hostPoint: "installing", renewed: true},
-	{name: "kill/before-confirm", hostPoint: "confirming", renewed: true},
-	{name: "cut/before-sending", hostPoint: "submitted", cut: true},
-	{name: "cut/after-sending", portalPoint: "received", cut: true, renewed: true},
-	{name: "cut/after-portal-commit", portalPoint: "committed", cut: true, renewed: true},
-	{name: "cut/after-portal-commit-retry", portalPoint: "committed", cut: true, heal: true, renewed: true},
-	{name: "cut/after-answer", hostPoint: "answered", cut: true, renewed: true},
-	{name: "cut/before-confirm", hostPoint: "confirming", cut: true, renewed: true},
-}
 
 // keyDevice makes the key backend of one test: the device (token, TPM)
 // outlives a crash of the host; its files are under dir.
@@ -96,8 +72,11 @@ func TestLostAnswerBackends(t *testing.T) {
 			p := portaltest.StartWith(t, o)
 			px := faultproxy.Start(t, strings.TrimPrefix(p.URL, "https://"))
 			for _, dev := range devs {
-				for _, row := range crashRows {
-					t.Run(dev.name+"/"+row.name, func(t *testing.T) {
+				for _, row := range enginetest.LostRows {
+					if !row.Backends {
+						continue
+					}
+					t.Run(dev.name+"/"+row.Name, func(t *testing.T) {
 						(&crashLab{p: p, gate: gate, px: px, dev: dev}).run(t, row)
 					})
 				}
@@ -169,9 +148,9 @@ func (h *crashHost) copy() *crashHost {
 
 func (l *crashLab) ctx() context.Context { return engine.WithPIN(context.Background(), l.dev.pin) }
 
-func (l *crashLab) run(t *testing.T, row crashRow) {
+func (l *crashLab) run(t *testing.T, row enginetest.LostRow) {
 	l.px.Up()
-	user := "c-" + l.dev.name + "-" + strings.ReplaceAll(row.name, "/", "-")
+	user := "c-" + l.dev.name + "-" + strings.ReplaceAll(row.Name, "/", "-")
 	l.p.AddUser(t, user, password)
 	h := l.start(t, t.TempDir(), &memStore{})
 	er, err := h.eng.Enroll(l.ctx(), engine.EnrollRequest{Portal: "https://" + l.px.Addr(), User: user, Password: password,
@@ -192,9 +171,9 @@ func (l *crashLab) run(t *testing.T, row crashRow) {
 	got := h2.serial(t)
 	succ := l.successors(t, old)
 	switch {
-	case row.renewed && (len(succ) != 1 || got != succ[0].Serial):
+	case row.Renewed && (len(succ) != 1 || got != succ[0].Serial):
 		t.Fatalf("the host holds %s; the portal issued %v", got, succ)
-	case !row.renewed && (got != old || len(succ) != 0):
+	case !row.Renewed && (got != old || len(succ) != 0):
 		t.Fatalf("the host holds %s (old %s); the portal issued %d", got, old, len(succ))
 	}
 	if n := h2.store.Len(); n != 1 {
@@ -204,7 +183,7 @@ func (l *crashLab) run(t *testing.T, row crashRow) {
 	if _, err := l.p.Server.SweepAt(ctx, time.Now().Add(time.Hour+time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := l.p.Store.Cert(ctx, got); err != nil || c.Status != store.StatusActive || (row.renewed && c.ConfirmedAt.IsZero()) {
+	if c, err := l.p.Store.Cert(ctx, got); err != nil || c.Status != store.StatusActive || (row.Renewed && c.ConfirmedAt.IsZero()) {
 		t.Fatalf("the portal has the host's certificate %s as %s, confirmed %v (%v)", got, c.Status, c.ConfirmedAt, err)
 	}
 	if _, err := h2.eng.Renew(engine.WithPIN(ctx, l.dev.pin), engine.RenewRequest{CertID: id, Password: password}, nil); err != nil {
@@ -217,7 +196,7 @@ func (l *crashLab) run(t *testing.T, row crashRow) {
 
 // interrupt renews and interrupts the renewal as row says; it returns the
 // host as the next start finds it.
-func (l *crashLab) interrupt(t *testing.T, h *crashHost, row crashRow, id, user string) *crashHost {
+func (l *crashLab) interrupt(t *testing.T, h *crashHost, row enginetest.LostRow, id, user string) *crashHost {
 	ctx := l.ctx()
 	renew := func() chan error {
 		done := make(chan error, 1)
@@ -228,24 +207,24 @@ func (l *crashLab) interrupt(t *testing.T, h *crashHost, row crashRow, id, user 
 		return done
 	}
 	switch {
-	case row.hostPoint != "" && !row.cut:
-		h.kill = row.hostPoint
+	case row.HostPoint != "" && !row.Cut:
+		h.kill = row.HostPoint
 		renew()
 		return <-h.died
-	case row.hostPoint != "":
+	case row.HostPoint != "":
 		h.kill = "never"
 		var once sync.Once
 		h.eng = engine.New(engine.Config{Dir: filepath.Join(h.dir, "state"), Keys: l.dev.reg(h.dir), Store: h.store,
 			Log: zerolog.Nop(), Roots: l.p.Roots, Failpoint: func(p string) {
-				if p == row.hostPoint {
+				if p == row.HostPoint {
 					once.Do(l.px.Down)
 				}
 			}})
 		err := <-renew()
-		wantOutcome(t, err, row.hostPoint == "confirming")
+		wantOutcome(t, err, row.HostPoint == "confirming")
 		return &crashHost{dir: h.dir, store: h.store}
 	}
-	reached, release := l.gate.Arm(row.portalPoint)
+	reached, release := l.gate.Arm(row.PortalPoint)
 	defer release()
 	done := renew()
 	select {
@@ -255,19 +234,19 @@ func (l *crashLab) interrupt(t *testing.T, h *crashHost, row crashRow, id, user 
 	}
 	var next *crashHost
 	switch {
-	case !row.cut:
+	case !row.Cut:
 		next = h.die()
-	case row.heal:
+	case row.Heal:
 		l.px.Cut()
 	default:
 		l.px.Down()
 	}
 	release()
-	if row.cut {
-		wantOutcome(t, <-done, row.heal)
+	if row.Cut {
+		wantOutcome(t, <-done, row.Heal)
 		next = &crashHost{dir: h.dir, store: h.store}
 	}
-	if row.portalPoint == "received" {
+	if row.PortalPoint == "received" {
 		waitUntil(t, func() bool { all, _ := l.p.Store.Certs(context.Background(), user); return len(all) > 1 })
 	}
 	return next

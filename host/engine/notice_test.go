@@ -9,8 +9,6 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/store"
-	"github.com/certrenew/certrenew/hsm"
-	"github.com/rs/zerolog"
 )
 
 // promptingStore is the NSS store pretending, like Windows does for
@@ -34,27 +32,33 @@ func TestNoticeComesBeforeTheOSPrompt(t *testing.T) {
 	f := setup(t)
 	var events []string
 	eng := f.withStore(t, promptingStore{Store: f.db, events: &events})
-	f.portal.AddUser(t, "erin", password)
-	code := f.portal.Invite(t, "erin")
-	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+	f.enrollNoticed(t, eng, "erin", func(n engine.Notice) {
 		if n.Kind != engine.NoticeOSConfirmsRoot || n.Subject == "" {
 			t.Errorf("notice %+v", n)
 		}
 		events = append(events, "notice")
 	})
-	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "erin", Password: password, Invitation: code}, nil); err != nil {
-		t.Fatal(err)
-	}
 	if len(events) < 2 || events[0] != "notice" || events[1] != "add-root" {
 		t.Fatalf("events %v: the notice must come before the root is added", events)
 	}
 }
 
+// enrollNoticed enrolls a new user with eng, telling note each notice.
+func (f *fixture) enrollNoticed(t *testing.T, eng *engine.Engine, user string, note func(engine.Notice)) {
+	t.Helper()
+	f.portal.AddUser(t, user, password)
+	code := f.portal.Invite(t, user)
+	ctx := engine.WithNotice(context.Background(), note)
+	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: user, Password: password, Invitation: code}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // withStore returns an engine like f's but over s, with its own state.
 func (f *fixture) withStore(t *testing.T, s store.Store) *engine.Engine {
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: s, Log: zerolog.Nop(), Roots: f.portal.Roots})
+	c := f.config(t)
+	c.Store = s
+	return engine.New(c)
 }
 
 // keyUseStore is a store whose OS asks the user when a browser first uses
@@ -75,13 +79,9 @@ func TestKeyUseNoticeBeforeInstall(t *testing.T) {
 	f := setup(t)
 	var events []string
 	eng := f.withStore(t, keyUseStore{Store: f.db, events: &events})
-	f.portal.AddUser(t, "finn", password)
-	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+	f.enrollNoticed(t, eng, "finn", func(n engine.Notice) {
 		events = append(events, string(n.Kind))
 	})
-	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "finn", Password: password, Invitation: f.portal.Invite(t, "finn")}, nil); err != nil {
-		t.Fatal(err)
-	}
 	if strings.Join(events, ",") != string(engine.NoticeOSAsksKeyUse)+",install" {
 		t.Fatalf("events %v: the key-use notice must come with the install", events)
 	}

@@ -10,9 +10,7 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
-	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/testpki"
-	"github.com/rs/zerolog"
 )
 
 // serverTrustStore is the NSS store recording which CAs the engine asks
@@ -37,10 +35,10 @@ func TestServerTrustOnlyByPolicy(t *testing.T) {
 	f := setup(t)
 	var server []*x509.Certificate
 	s := serverTrustStore{DB: f.db, server: &server}
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
 	newEngine := func(fps ...string) *engine.Engine {
-		return engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: s, Log: zerolog.Nop(), Roots: f.portal.Roots, ServerTrustCAs: fps})
+		c := f.config(t)
+		c.Store, c.ServerTrustCAs = s, fps
+		return engine.New(c)
 	}
 	root := f.portal.CA.Root
 	fp := engine.Fingerprint(root)
@@ -128,10 +126,9 @@ func TestScopeTrustOnce(t *testing.T) {
 	if err := f.db.AddServerTrustAnchors(ctx, []*x509.Certificate{other.Cert}); err != nil {
 		t.Fatal(err)
 	}
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	dir := t.TempDir()
-	eng := engine.New(engine.Config{Dir: dir, Keys: reg, Store: f.db, Log: zerolog.Nop(), Roots: f.portal.Roots, ServerTrustCAs: []string{engine.Fingerprint(other.Cert)}})
+	c := f.config(t)
+	c.ServerTrustCAs = []string{engine.Fingerprint(other.Cert)}
+	eng := engine.New(c)
 	if err := eng.ScopeTrust(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -167,20 +164,15 @@ func (s serverPromptingStore) AddServerTrustAnchors(ctx context.Context, cas []*
 func TestServerTrustNoticeComesFirst(t *testing.T) {
 	f := setup(t)
 	var events []string
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	eng := engine.New(engine.Config{Dir: t.TempDir(), Keys: reg, Store: serverPromptingStore{DB: f.db, events: &events}, Log: zerolog.Nop(),
-		Roots: f.portal.Roots, ServerTrustCAs: []string{engine.Fingerprint(f.portal.CA.Root)}})
-	f.portal.AddUser(t, "uma", password)
-	code := f.portal.Invite(t, "uma")
-	ctx := engine.WithNotice(context.Background(), func(n engine.Notice) {
+	c := f.config(t)
+	c.Store = serverPromptingStore{DB: f.db, events: &events}
+	c.ServerTrustCAs = []string{engine.Fingerprint(f.portal.CA.Root)}
+	eng := engine.New(c)
+	f.enrollNoticed(t, eng, "uma", func(n engine.Notice) {
 		if n.Kind == engine.NoticeOSConfirmsRoot && n.Subject == f.portal.CA.Root.Subject.String() {
 			events = append(events, "notice")
 		}
 	})
-	if _, err := eng.Enroll(ctx, engine.EnrollRequest{Portal: f.portal.URL, User: "uma", Password: password, Invitation: code}, nil); err != nil {
-		t.Fatal(err)
-	}
 	if strings.Join(events, ",") != "notice,add-server-root" {
 		t.Fatalf("events %v: the notice must come before the server trust is added", events)
 	}

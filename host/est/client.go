@@ -8,7 +8,6 @@ import (
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/internal/base64lines"
 )
 
 // PathPrefix is where EST lives on a server. See RFC 7030, Section 3.2.2.
@@ -135,7 +135,8 @@ func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, pass
 	if err != nil {
 		return nil, nil, fmt.Errorf("est: CSR: %w", err)
 	}
-	body := []byte(wrap64(csrDER))
+	// 64-column lines, as most EST servers expect.
+	body := base64lines.Encode(csrDER, 64)
 	resp, err := c.do(ctx, http.MethodPost, op, id, body, user, password)
 	if err != nil {
 		return nil, nil, err
@@ -329,18 +330,4 @@ func parseProblem(status int, ctype string, body []byte) error {
 		e.Detail = e.Detail[:300]
 	}
 	return e
-}
-
-// wrap64 base64-encodes der in 64-column lines, as most EST servers expect.
-func wrap64(der []byte) string {
-	s := base64.StdEncoding.EncodeToString(der)
-	var b strings.Builder
-	for len(s) > 64 {
-		b.WriteString(s[:64])
-		b.WriteString("\r\n")
-		s = s[64:]
-	}
-	b.WriteString(s)
-	b.WriteString("\r\n")
-	return b.String()
 }

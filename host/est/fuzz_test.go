@@ -1,23 +1,15 @@
 package est
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/certrenew/certrenew/internal/testpki"
 )
 
 // FuzzParseCertsOnly feeds arbitrary server responses to the EST response
 // parser: it must return certificates or ErrBadResponse, never crash.
 func FuzzParseCertsOnly(f *testing.F) {
-	ca := testpki.NewRoot(f, "Root")
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	good, _ := EncodeCertsOnly([]*x509.Certificate{ca.Cert, ca.Issue(f, "a", k.Public())})
+	good, _, k := chainBody(f)
 	f.Add(good)
 	f.Add([]byte("MIAGCSqGSIb3DQEHAqCAMIACAQExADALBgkqhkiG9w0BBwGggDCCAX0wggEk"))
 	f.Add([]byte{0x30, 0x80, 0x06, 0x09})

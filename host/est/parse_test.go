@@ -13,15 +13,8 @@ import (
 )
 
 func TestParseCertsOnlyWrappedChainPicksLeaf(t *testing.T) {
-	ca := testpki.NewRoot(t, "Root")
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	body, leaf, k := chainBody(t)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := ca.Issue(t, "alice", k.Public())
-	// Chain first, leaf last: servers order them freely.
-	body, err := EncodeCertsOnly([]*x509.Certificate{ca.Cert, leaf})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 76-column CRLF wrapping as RFC 2045 base64 transfer encoding does.
 	var b strings.Builder
 	s := string(body)
@@ -61,4 +54,22 @@ func TestParseProblem(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Detail) != 300 || se.Code != "" {
 		t.Fatalf("%#v", err)
 	}
+}
+
+// chainBody is a certs-only body of a root and a leaf it issued for a new
+// key, chain first and leaf last (servers order them freely); it returns
+// the leaf and its key too.
+func chainBody(tb testing.TB) ([]byte, *x509.Certificate, *ecdsa.PrivateKey) {
+	tb.Helper()
+	ca := testpki.NewRoot(tb, "Root")
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	leaf := ca.Issue(tb, "alice", k.Public())
+	body, err := EncodeCertsOnly([]*x509.Certificate{ca.Cert, leaf})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return body, leaf, k
 }

@@ -3,6 +3,7 @@ package install
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,7 +76,20 @@ func checkManifest(t *testing.T, f string, b Browser, binary string) {
 	}
 }
 
+// linuxSystemPaths are the system-wide manifests on every Linux; a lib64
+// distribution adds Firefox's lib64 folder.
+var linuxSystemPaths = map[string]Browser{
+	"etc/opt/chrome/native-messaging-hosts/com.certrenew.host.json":          Chrome,
+	"etc/chromium/native-messaging-hosts/com.certrenew.host.json":            Chromium,
+	"etc/opt/edge/native-messaging-hosts/com.certrenew.host.json":            Edge,
+	"etc/opt/brave.com/brave/native-messaging-hosts/com.certrenew.host.json": Brave,
+	"etc/brave/native-messaging-hosts/com.certrenew.host.json":               Brave,
+	"usr/lib/mozilla/native-messaging-hosts/com.certrenew.host.json":         Firefox,
+}
+
 func TestLinuxEveryPath(t *testing.T) {
+	lib64 := maps.Clone(linuxSystemPaths)
+	lib64["usr/lib64/mozilla/native-messaging-hosts/com.certrenew.host.json"] = Firefox
 	for _, tc := range []struct {
 		name   string
 		system bool
@@ -89,23 +103,8 @@ func TestLinuxEveryPath(t *testing.T) {
 			"home/u/.config/BraveSoftware/Brave-Browser/NativeMessagingHosts/com.certrenew.host.json": Brave,
 			"home/u/.mozilla/native-messaging-hosts/com.certrenew.host.json":                          Firefox,
 		}},
-		{"system", true, false, map[string]Browser{
-			"etc/opt/chrome/native-messaging-hosts/com.certrenew.host.json":          Chrome,
-			"etc/chromium/native-messaging-hosts/com.certrenew.host.json":            Chromium,
-			"etc/opt/edge/native-messaging-hosts/com.certrenew.host.json":            Edge,
-			"etc/opt/brave.com/brave/native-messaging-hosts/com.certrenew.host.json": Brave,
-			"etc/brave/native-messaging-hosts/com.certrenew.host.json":               Brave,
-			"usr/lib/mozilla/native-messaging-hosts/com.certrenew.host.json":         Firefox,
-		}},
-		{"system-lib64", true, true, map[string]Browser{
-			"etc/opt/chrome/native-messaging-hosts/com.certrenew.host.json":          Chrome,
-			"etc/chromium/native-messaging-hosts/com.certrenew.host.json":            Chromium,
-			"etc/opt/edge/native-messaging-hosts/com.certrenew.host.json":            Edge,
-			"etc/opt/brave.com/brave/native-messaging-hosts/com.certrenew.host.json": Brave,
-			"etc/brave/native-messaging-hosts/com.certrenew.host.json":               Brave,
-			"usr/lib/mozilla/native-messaging-hosts/com.certrenew.host.json":         Firefox,
-			"usr/lib64/mozilla/native-messaging-hosts/com.certrenew.host.json":       Firefox,
-		}},
+		{"system", true, false, linuxSystemPaths},
+		{"system-lib64", true, true, lib64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

@@ -2,12 +2,12 @@ package est
 
 import (
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/smallstep/pkcs7"
+
+	"github.com/certrenew/certrenew/internal/base64lines"
 )
 
 // Content types of EST responses, RFC 7030, Sections 4.1.3 and 4.2.3.
@@ -33,19 +33,7 @@ func certsOnly(certs ...*x509.Certificate) ([]byte, error) {
 // Base64Lines encodes der as base64 wrapped at 76 columns with CRLF line
 // ends, the MIME form EST bodies use (RFC 7030, Section 4; RFC 2045,
 // Section 6.8).
-func Base64Lines(der []byte) []byte {
-	s := base64.StdEncoding.EncodeToString(der)
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/76*2 + 2)
-	for len(s) > 76 {
-		b.WriteString(s[:76])
-		b.WriteString("\r\n")
-		s = s[76:]
-	}
-	b.WriteString(s)
-	b.WriteString("\r\n")
-	return []byte(b.String())
-}
+func Base64Lines(der []byte) []byte { return base64lines.Encode(der, 76) }
 
 // writeCMS sends der as a base64 EST response body.
 func writeCMS(w http.ResponseWriter, contentType string, der []byte) {

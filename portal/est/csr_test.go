@@ -82,18 +82,3 @@ func TestParseRequestRejects(t *testing.T) {
 		}
 	}
 }
-
-func TestBase64Lines(t *testing.T) {
-	for _, n := range []int{0, 1, 56, 57, 58, 114, 1000} {
-		out := string(Base64Lines(make([]byte, n)))
-		if !strings.HasSuffix(out, "\r\n") {
-			t.Fatalf("%d: no final CRLF", n)
-		}
-		lines := strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n")
-		for i, l := range lines {
-			if len(l) > 76 || (i < len(lines)-1 && len(l) != 76) {
-				t.Fatalf("%d: line %d is %d long", n, i, len(l))
-			}
-		}
-	}
-}

@@ -60,9 +60,11 @@ type hostCmd struct {
 	done   chan error
 }
 
-func (e *env) startRenew(t *testing.T, stdin, failpoint, id string) *hostCmd {
+// background starts the host with args, stdin and, if set, a failpoint,
+// and does not wait for it.
+func (e *env) background(t *testing.T, stdin, failpoint string, args ...string) *hostCmd {
 	t.Helper()
-	c := &hostCmd{Cmd: e.cmd("renew", id, "--password-stdin"), done: make(chan error, 1)}
+	c := &hostCmd{Cmd: e.cmd(args...), done: make(chan error, 1)}
 	if failpoint != "" {
 		c.Env = append(c.Env, failpoint)
 	}

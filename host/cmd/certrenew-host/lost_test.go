@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/host/engine/enginetest"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/hsm/nsskey"
 	"github.com/certrenew/certrenew/internal/faultproxy"
@@ -17,54 +18,6 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
-
-// lostRow is one way a renewal loses its answer: the host killed (SIGKILL)
-// or its connection to the portal cut at one point of the renewal.
-type lostRow struct {
-	name string
-	// hostPoint is a host failpoint (engine.Config.Failpoint) to kill at,
-	// or, with cut, to hold at while the connection breaks.
-	hostPoint string
-	// portalPoint is a portal failpoint (est.Handler.Failpoint) to hold
-	// the issuance at while the host is killed or its connection cut.
-	portalPoint string
-	cut         bool
-	// heal: the proxy heals at once after the cut (a retry in the same
-	// run gets through); otherwise it stays down until the next start.
-	heal bool
-	// late: killed while the portal holds the request, the host starts
-	// again before the portal goes on (the request arrives late).
-	late bool
-	// renewed: the host ends with the certificate the portal issued.
-	renewed bool
-}
-
-// pending reports whether the row leaves the journal at submitted: the
-// host does not know what the portal did until it asks again.
-func (r lostRow) pending() bool {
-	return r.hostPoint == "submitted" || r.hostPoint == "answered" || (r.portalPoint != "" && !r.heal)
-}
-
-var lostRows = []lostRow{
-	{name: "kill/before-sending", hostPoint: "submitted"},
-	{name: "kill/after-sending", portalPoint: "received", renewed: true},
-	{name: "kill/after-sending-arrives-late", portalPoint: "received", late: true},
-	{name: "kill/after-portal-commit", portalPoint: "committed", renewed: true},
-	{name: "kill/after-answer", hostPoint: "answered", renewed: true},
-	{name: "kill/issued", hostPoint: "issued", renewed: true},
-	{name: "kill/during-install", hostPoint: "installing", renewed: true},
-	{name: "kill/installed", hostPoint: "installed", renewed: true},
-	{name: "kill/verified", hostPoint: "verified", renewed: true},
-	{name: "kill/cleaning", hostPoint: "cleaning", renewed: true},
-	{name: "kill/before-confirm", hostPoint: "confirming", renewed: true},
-	{name: "cut/before-sending", hostPoint: "submitted", cut: true},
-	{name: "cut/after-sending", portalPoint: "received", cut: true, renewed: true},
-	{name: "cut/after-portal-commit", portalPoint: "committed", cut: true, renewed: true},
-	{name: "cut/after-portal-commit-retry", portalPoint: "committed", cut: true, heal: true, renewed: true},
-	{name: "cut/after-answer", hostPoint: "answered", cut: true, renewed: true},
-	{name: "cut/during-install", hostPoint: "installing", cut: true, renewed: true},
-	{name: "cut/before-confirm", hostPoint: "confirming", cut: true, renewed: true},
-}
 
 // TestLostAnswer is the kill and connection-fault matrix of issue 18 on
 // the real host binary, the real NSS database (keys made there through
@@ -80,8 +33,8 @@ func TestLostAnswer(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			lab := newLostLab(t, engine)
-			for i, row := range lostRows {
-				t.Run(row.name, func(t *testing.T) { lab.run(t, row, i) })
+			for i, row := range enginetest.LostRows {
+				t.Run(row.Name, func(t *testing.T) { lab.run(t, row, i) })
 			}
 		})
 	}
@@ -108,7 +61,7 @@ func newLostLab(t *testing.T, engine string) *lostLab {
 	return l
 }
 
-func (l *lostLab) run(t *testing.T, row lostRow, i int) {
+func (l *lostLab) run(t *testing.T, row enginetest.LostRow, i int) {
 	ctx := context.Background()
 	l.proxy.Up()
 	user := "lost" + string(rune('a'+i))
@@ -131,7 +84,7 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 	l.interrupt(t, e, row, id, user)
 	// What the journal keeps to ask again holds no secret.
 	assertNoSecret(t, e.home, "pw-"+user)
-	if row.pending() {
+	if row.Pending() {
 		// Until the host starts again (and, cut off, even then) it uses
 		// the old certificate, which still works.
 		l.proxy.Down()
@@ -159,9 +112,9 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 	}
 	succ := l.successors(t, old)
 	switch {
-	case row.renewed && (len(succ) != 1 || got != succ[0].Serial):
+	case row.Renewed && (len(succ) != 1 || got != succ[0].Serial):
 		t.Fatalf("the host holds %s; the portal issued %v", got, serials(succ))
-	case !row.renewed && (got != old || len(succ) != 0):
+	case !row.Renewed && (got != old || len(succ) != 0):
 		t.Fatalf("the host holds %s (old %s); the portal issued %v, want nothing", got, old, serials(succ))
 	}
 	assertNSSHoldsOnly(t, e, got)
@@ -178,7 +131,7 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 	if onCRL(t, l.p, got) {
 		t.Fatalf("the host's certificate %s is on the CRL", got)
 	}
-	if row.renewed {
+	if row.Renewed {
 		if !onCRL(t, l.p, old) {
 			t.Fatal("the predecessor is not on the CRL after the grace period")
 		}
@@ -202,44 +155,35 @@ func (l *lostLab) run(t *testing.T, row lostRow, i int) {
 }
 
 // interrupt runs a renewal and interrupts it as row says.
-func (l *lostLab) interrupt(t *testing.T, e *env, row lostRow, id, user string) {
+func (l *lostLab) interrupt(t *testing.T, e *env, row enginetest.LostRow, id, user string) {
 	stdin := "pw-" + user + "\n"
 	switch {
-	case row.hostPoint != "" && !row.cut:
-		_, _, err := e.run(t, stdin, []string{"CERTRENEW_FAILPOINT=" + row.hostPoint}, "renew", id, "--password-stdin")
+	case row.HostPoint != "" && !row.Cut:
+		_, _, err := e.run(t, stdin, []string{"CERTRENEW_FAILPOINT=" + row.HostPoint}, "renew", id, "--password-stdin")
 		wantKilled(t, err)
-	case row.hostPoint != "":
+	case row.HostPoint != "":
 		hold := filepath.Join(t.TempDir(), "hold")
-		cmd := e.startRenew(t, stdin, "CERTRENEW_FAILPOINT=wait:"+row.hostPoint+":"+hold, id)
+		cmd := e.background(t, stdin, "CERTRENEW_FAILPOINT=wait:"+row.HostPoint+":"+hold, "renew", id, "--password-stdin")
 		waitFor(t, cmd, func() bool { _, err := os.Stat(hold + ".reached"); return err == nil })
 		l.proxy.Down()
 		if err := os.WriteFile(hold, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		err := cmd.wait()
-		l.wantOutcome(t, cmd, err, row.hostPoint == "installing" || row.hostPoint == "confirming")
+		l.wantOutcome(t, cmd, err, row.HostPoint == "installing" || row.HostPoint == "confirming")
 	default:
-		reached, release := l.gate.Arm(row.portalPoint)
+		cmd, release := l.startHeld(t, e, row.PortalPoint, stdin, "renew", id, "--password-stdin")
 		defer release()
-		cmd := e.startRenew(t, stdin, "", id)
-		waitFor(t, cmd, func() bool {
-			select {
-			case <-reached:
-				return true
-			default:
-				return false
-			}
-		})
 		switch {
-		case !row.cut:
+		case !row.Cut:
 			cmd.Process.Kill()
 			wantKilled(t, cmd.wait())
-		case row.heal:
+		case row.Heal:
 			l.proxy.Cut()
 		default:
 			l.proxy.Down()
 		}
-		if row.late {
+		if row.Late {
 			// The host starts again while its request is still held:
 			// the portal says it issued nothing, and refuses the key.
 			if got := e.listSerial(t); got == "" {
@@ -253,10 +197,10 @@ func (l *lostLab) interrupt(t *testing.T, e *env, row lostRow, id, user string) 
 			return
 		}
 		release()
-		if row.cut {
-			l.wantOutcome(t, cmd, cmd.wait(), row.heal)
+		if row.Cut {
+			l.wantOutcome(t, cmd, cmd.wait(), row.Heal)
 		}
-		if row.portalPoint == "received" {
+		if row.PortalPoint == "received" {
 			// The held request goes on and is recorded.
 			waitFor(t, nil, func() bool { return len(l.successorsOf(t, user)) > 1 })
 		}
@@ -302,4 +246,88 @@ func (l *lostLab) successorsOf(t *testing.T, user string) []store.Cert {
 		t.Fatal(err)
 	}
 	return all
+}
+
+// startHeld starts the host with args once the portal is armed to hold at
+// point, and returns when the host's request is held there. release lets
+// the portal go on.
+func (l *lostLab) startHeld(t *testing.T, e *env, point, stdin string, args ...string) (cmd *hostCmd, release func()) {
+	t.Helper()
+	reached, release := l.gate.Arm(point)
+	cmd = e.background(t, stdin, "", args...)
+	waitFor(t, cmd, func() bool {
+		select {
+		case <-reached:
+			return true
+		default:
+			return false
+		}
+	})
+	return cmd, release
+}
+
+// TestLostEnrollAnswer: a first enrollment is killed after the portal
+// recorded its certificate (the invitation is used up); the next start
+// fetches that certificate and installs it. Killed before sending, the next
+// start undoes it and the same invitation code still enrolls.
+func TestLostEnrollAnswer(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	l := newLostLab(t, "sqlite")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, hostPoint, portalPoint string
+		enrolled                     bool
+	}{
+		{"after-portal-commit", "", "committed", true},
+		{"before-sending", "submitted", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			user := "enroll-" + tc.name
+			l.p.AddUser(t, user, "pw-"+user)
+			code := l.p.Invite(t, user)
+			e := newEnv(t)
+			e.trustPortal(t, l.p)
+			args := []string{"enroll", "--portal", l.url, "--user", user, "--invitation-stdin", "--password-stdin"}
+			stdin := "pw-" + user + "\n" + code + "\n"
+			if tc.hostPoint != "" {
+				_, _, err := e.run(t, stdin, []string{"CERTRENEW_FAILPOINT=" + tc.hostPoint}, args...)
+				wantKilled(t, err)
+			} else {
+				cmd, release := l.startHeld(t, e, tc.portalPoint, stdin, args...)
+				cmd.Process.Kill()
+				wantKilled(t, cmd.wait())
+				release()
+			}
+			// The journal of the interrupted enrollment keeps no secret.
+			assertNoSecret(t, e.home, code)
+			assertNoSecret(t, e.home, "pw-"+user)
+			issued, _ := l.p.Store.Certs(ctx, user)
+			if tc.enrolled != (len(issued) == 1) {
+				t.Fatalf("the portal issued %d certificates", len(issued))
+			}
+			if !tc.enrolled {
+				out, errOut, err := e.run(t, "", nil, "list", "--json")
+				var lr proto.ListResult
+				if err != nil || json.Unmarshal([]byte(out), &lr) != nil || len(lr.Certs) != 0 {
+					t.Fatalf("after the undone enrollment: %v %s %s", err, out, errOut)
+				}
+				if _, errOut, err := e.run(t, stdin, nil, args...); err != nil {
+					t.Fatalf("enroll again with the same code: %v %s", err, errOut)
+				}
+				issued, _ = l.p.Store.Certs(ctx, user)
+			}
+			if got := e.listSerial(t); len(issued) != 1 || got != issued[0].Serial {
+				t.Fatalf("the host holds %s; the portal issued %v", got, serials(issued))
+			}
+			if _, err := os.Stat(filepath.Join(e.state, "journal")); err == nil {
+				if ents, _ := os.ReadDir(filepath.Join(e.state, "journal")); len(ents) != 0 {
+					t.Fatalf("journal left: %v", ents)
+				}
+			}
+			assertNSSHoldsOnly(t, e, issued[0].Serial)
+			if c, _ := l.p.Store.Cert(ctx, issued[0].Serial); c.ConfirmedAt.IsZero() {
+				t.Fatal("the enrolled certificate was not confirmed")
+			}
+		})
+	}
 }
