@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/certrenew/certrenew/host/config"
@@ -24,7 +25,9 @@ import (
 // Linux: Chrome and Chromium read client certificates from the user's NSS
 // database; keys are software keys made there unless a hardware backend is
 // configured. Firefox profiles have databases of their own: the modules of
-// token and TPM keys are registered in them too (nss.DB.Shared).
+// token and TPM keys are registered in them too (nss.DB.Shared), and so is
+// the user's NSS database itself, read-only, for software keys
+// (nss.DB.ShareSoftKeys).
 func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) (store.Store, error) {
 	db, err := nss.Open(ctx, paths.NSSDB)
 	if err != nil {
@@ -33,10 +36,14 @@ func platformStore(ctx context.Context, paths config.Paths, log zerolog.Logger) 
 	if paths.UserHome != "" {
 		db.Shared = nss.FirefoxProfiles(paths.UserHome)
 		db.OnSharedError = func(dir string, err error) {
-			log.Warn().Err(err).Str("profile", dir).Msg("Firefox profile: the key's PKCS#11 module could not be registered; Firefox will not offer this certificate")
+			log.Warn().Err(err).Str("profile", dir).Msg("Firefox profile: a PKCS#11 module could not be registered; Firefox will not offer the certificates it holds")
 		}
 		// Profiles made since the last install get the modules now.
 		db.ShareModules(ctx)
+		// And the database itself, read-only, for software keys.
+		if err := db.ShareSoftKeys(ctx, filepath.Join(paths.Home, "lib")); err != nil {
+			log.Warn().Err(err).Msg("Firefox profiles: the NSS database could not be shared; Firefox will not offer certificates with software keys")
+		}
 	}
 	return db, nil
 }

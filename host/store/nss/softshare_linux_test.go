@@ -1,0 +1,84 @@
+package nss
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/certrenew/certrenew/hsm/softokn"
+	"github.com/certrenew/certrenew/internal/nsstest"
+	"github.com/certrenew/certrenew/internal/testenv"
+)
+
+// TestSoftKeyReachesFirefoxProfile: a certificate whose key is a software
+// key in ~/.pki/nssdb is reached from a Firefox profile's database once the
+// shared database is registered there (ShareSoftKeys): NSS's TLS client
+// working on the profile database alone presents it. Registering again
+// changes nothing, and the profile cannot write the shared database.
+func TestSoftKeyReachesFirefoxProfile(t *testing.T) {
+	testenv.Need(t, "certutil", "modutil", "tstclnt")
+	if softokn.Library() == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no libsoftokn3 in this build (cgo)")
+		}
+		t.Skip("no libsoftokn3 in this build (cgo)")
+	}
+	bg := context.Background()
+	home := t.TempDir()
+	shared := newProfileDB(t, filepath.Join(home, ".pki", "nssdb"))
+	noise := filepath.Join(home, "noise")
+	os.WriteFile(noise, []byte(strings.Repeat("certrenew noise ", 4)), 0o600)
+	if out, err := exec.Command("certutil", "-S", "-d", "sql:"+shared, "-n", "soft", "-s", "CN=alice", "-x",
+		"-t", "u,u,u", "-k", "ec", "-q", "nistp256", "-z", noise, "-m", "4711", "-v", "12").CombinedOutput(); err != nil {
+		t.Fatalf("certutil -S: %v %s", err, out)
+	}
+	ffRoot := filepath.Join(home, ".mozilla", "firefox")
+	profile := newProfileDB(t, filepath.Join(ffRoot, "s0ft.default-release"))
+	os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nPath=s0ft.default-release\n"), 0o600)
+
+	db, err := OpenTools(bg, shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Shared = FirefoxProfiles(home)
+	var sharedErrs []string
+	db.OnSharedError = func(dir string, err error) { sharedErrs = append(sharedErrs, dir+": "+err.Error()) }
+	lib := filepath.Join(home, "certrenew", "lib")
+	for range 2 {
+		if err := db.ShareSoftKeys(bg, lib); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(sharedErrs) > 0 {
+		t.Fatalf("sharing the database failed: %q", sharedErrs)
+	}
+	txt, _ := os.ReadFile(filepath.Join(profile, "pkcs11.txt"))
+	if n := strings.Count(string(txt), "library="+SharedSoftoknLib(lib)); n != 1 {
+		t.Fatalf("the profile loads the shared database %d times, want once:\n%s", n, txt)
+	}
+
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%x", r.TLS.PeerCertificates[0].SerialNumber)
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.StartTLS()
+	defer srv.Close()
+	if got := nsstest.Get(t, profile, SharedTokenName+":soft", srv.URL+"/", "-o"); got != fmt.Sprintf("%x", 4711) {
+		t.Errorf("the profile presented serial %q, want %x", got, 4711)
+	}
+
+	// Read-only: deleting through the profile fails, the certificate stays.
+	if out, err := exec.Command("certutil", "-D", "-d", "sql:"+profile, "-n", SharedTokenName+":soft").CombinedOutput(); err == nil {
+		t.Errorf("the profile deleted the shared certificate: %s", out)
+	}
+	if out, err := exec.Command("certutil", "-L", "-d", "sql:"+shared, "-n", "soft").CombinedOutput(); err != nil {
+		t.Errorf("the shared certificate is gone: %v %s", err, out)
+	}
+}
