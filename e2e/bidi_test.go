@@ -84,12 +84,14 @@ type bidi struct {
 	next    int
 	waiting map[int]chan json.RawMessage
 	tab     string // the browsing context driven
+	stop    func() // closes Firefox and waits for it to exit
 }
 
 // firefox starts headless Firefox ESR for u (HOME holds the native host
 // manifest that certrenew-host install wrote, if any), installs the Firefox build of the extension temporarily and
-// returns a driver on its first tab.
-func (u *user) firefox(t *testing.T, lang string) *bidi {
+// returns a driver on its first tab. The profile is u.home/ff-profile;
+// extraPrefs are more user.js lines.
+func (u *user) firefox(t *testing.T, lang string, extraPrefs ...string) *bidi {
 	t.Helper()
 	testenv.Need(t, "firefox-esr")
 	if built.err != nil {
@@ -111,7 +113,7 @@ func (u *user) firefox(t *testing.T, lang string) *bidi {
 		`user_pref("app.update.enabled", false);`,
 		`user_pref("browser.startup.homepage_override.mstone", "ignore");`,
 		`user_pref("network.proxy.type", 0);`,
-	}, "\n")
+	}, "\n") + "\n" + strings.Join(extraPrefs, "\n")
 	os.WriteFile(filepath.Join(profile, "user.js"), []byte(prefs+"\n"), 0o644)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
@@ -124,7 +126,9 @@ func (u *user) firefox(t *testing.T, lang string) *bidi {
 		cancel()
 		t.Fatalf("start firefox: %v", err)
 	}
-	t.Cleanup(func() { cancel(); cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cancel(); <-exited })
 	wsURL := make(chan string, 1)
 	go func() {
 		re := regexp.MustCompile(`ws://127\.0\.0\.1:\d+`)
@@ -150,6 +154,15 @@ func (u *user) firefox(t *testing.T, lang string) *bidi {
 	}
 	conn.SetReadLimit(64 << 20)
 	b := &bidi{t: t, ctx: ctx, conn: conn, waiting: map[int]chan json.RawMessage{}}
+	b.stop = func() {
+		// Firefox may close the socket before it answers.
+		go b.try("browser.close", map[string]any{})
+		select {
+		case <-exited:
+		case <-ctx.Done():
+			t.Fatal("firefox did not exit after browser.close")
+		}
+	}
 	go b.read()
 	b.call("session.new", map[string]any{"capabilities": map[string]any{"alwaysMatch": map[string]any{"acceptInsecureCerts": true}}})
 	b.call("webExtension.install", map[string]any{"extensionData": map[string]any{"type": "path", "path": ext}})

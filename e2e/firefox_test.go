@@ -20,40 +20,49 @@ func TestFirefoxEnrollAndRenew(t *testing.T) {
 	u, p, code := firefoxUser(t)
 	for _, lang := range []string{"en"} {
 		ff := u.firefox(t, lang)
-		ff.openExt(p.URL+"/", "popup.html")
-		ff.waitFor("list", ff.visible("#cert-list"))
-		ff.shot("ff-" + lang + "-01-list")
-		ff.click("#nav-enroll")
-		ff.typeInto("#enroll-portal", p.URL)
-		ff.typeInto("#enroll-user", userID)
-		ff.typeInto("#enroll-password", password)
-		ff.typeInto("#enroll-invitation", code)
-		ff.shot("ff-" + lang + "-02-enroll")
-		ff.click("#enroll-submit")
-		ff.waitFor("enrolled", ff.visible("#done"))
-		serial1 := ff.attr("#done", "data-serial")
-		ff.shot("ff-" + lang + "-03-enrolled")
-		if serial1 == "" {
-			t.Fatal("no serial after enrollment")
-		}
-		u.nss(t).only(t, serial1)
-
-		row := `.cert-row[data-serial="` + serial1 + `"]`
-		ff.click("#back")
-		ff.click(row + " .cert-menu")
-		ff.click(".menu-renew")
-		ff.click("#confirm-ok")
-		ff.typeInto("#password", password)
-		ff.shot("ff-" + lang + "-04-password")
-		ff.click("#activate")
-		ff.waitFor("renewed", ff.visible("#done"))
-		serial2 := ff.attr("#done", "data-serial")
-		ff.shot("ff-" + lang + "-05-renewed")
-		if serial2 == "" || serial2 == serial1 {
-			t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
-		}
-		u.nss(t).only(t, serial2)
+		ffEnrollAndRenew(t, u, ff, p.URL, code, lang)
 	}
+}
+
+// ffEnrollAndRenew enrolls through the extension's UI in ff, then renews
+// that certificate, and returns both serials; ~/.pki/nssdb holds only the
+// newest certificate after each.
+func ffEnrollAndRenew(t *testing.T, u *user, ff *bidi, portal, code, lang string) (serial1, serial2 string) {
+	t.Helper()
+	ff.openExt(portal+"/", "popup.html")
+	ff.waitFor("list", ff.visible("#cert-list"))
+	ff.shot("ff-" + lang + "-01-list")
+	ff.click("#nav-enroll")
+	ff.typeInto("#enroll-portal", portal)
+	ff.typeInto("#enroll-user", userID)
+	ff.typeInto("#enroll-password", password)
+	ff.typeInto("#enroll-invitation", code)
+	ff.shot("ff-" + lang + "-02-enroll")
+	ff.click("#enroll-submit")
+	ff.waitFor("enrolled", ff.visible("#done"))
+	serial1 = ff.attr("#done", "data-serial")
+	ff.shot("ff-" + lang + "-03-enrolled")
+	if serial1 == "" {
+		t.Fatal("no serial after enrollment")
+	}
+	u.nss(t).only(t, serial1)
+
+	row := `.cert-row[data-serial="` + serial1 + `"]`
+	ff.click("#back")
+	ff.click(row + " .cert-menu")
+	ff.click(".menu-renew")
+	ff.click("#confirm-ok")
+	ff.typeInto("#password", password)
+	ff.shot("ff-" + lang + "-04-password")
+	ff.click("#activate")
+	ff.waitFor("renewed", ff.visible("#done"))
+	serial2 = ff.attr("#done", "data-serial")
+	ff.shot("ff-" + lang + "-05-renewed")
+	if serial2 == "" || serial2 == serial1 {
+		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+	}
+	u.nss(t).only(t, serial2)
+	return serial1, serial2
 }
 
 // firefoxUser is how a test in Firefox starts: a portal with userID and an
