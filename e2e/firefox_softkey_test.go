@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,14 @@ func TestFirefoxPresentsSoftwareKey(t *testing.T) {
 	}
 	if out, _ := exec.Command("certutil", "-K", "-d", "sql:"+profile).CombinedOutput(); strings.Contains(string(out), "< 0>") {
 		t.Fatalf("the key was copied into the Firefox profile:\n%s", out)
+	}
+
+	// doctor says so for the profile.
+	out := u.host(t, "", "doctor")
+	if !slices.ContainsFunc(strings.Split(out, "\n"), func(l string) bool {
+		return strings.Contains(l, profile) && strings.HasSuffix(strings.TrimSpace(l), "Firefox profile, software keys shared")
+	}) {
+		t.Fatalf("doctor does not show the profile sharing the software keys:\n%s", out)
 	}
 
 	ff = u.firefox(t, "en", `user_pref("security.default_personal_cert", "Select Automatically");`)

@@ -26,6 +26,9 @@ import (
 type DoctorEnv struct {
 	Executable string
 	NSSDBs     []string // NSS database directories the host writes to
+	// NSSNote, if set, adds to an NSS database's detail (a Firefox
+	// profile: whether it reaches the software keys).
+	NSSNote func(dir string) string
 	// Roots returns the CAs portals are checked against (loaded on first
 	// use: the system pool costs tens of milliseconds); nil means the
 	// system's.
@@ -54,7 +57,13 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 		res.Tokens = append(res.Tokens, tokenCheck(ctx, s.Engine.Keys(), b))
 	}
 	for _, dir := range env.NSSDBs {
-		res.NSSDBs = append(res.NSSDBs, nssCheck(dir))
+		c := nssCheck(dir)
+		if c.OK && env.NSSNote != nil {
+			if note := env.NSSNote(dir); note != "" {
+				c.Detail += "; " + note
+			}
+		}
+		res.NSSDBs = append(res.NSSDBs, c)
 	}
 	list, err := s.Engine.List(ctx)
 	if err != nil {

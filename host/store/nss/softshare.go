@@ -47,6 +47,21 @@ func sharedParams(dir string) string {
 		" cryptoTokenDescription='certrenew shared crypto' cryptoSlotDescription='certrenew shared crypto'"
 }
 
+// SharesSoftKeys reports whether the database in dir (a Firefox profile)
+// has the shared database registered (ShareSoftKeys).
+func SharesSoftKeys(dir string) bool {
+	data, err := os.ReadFile(filepath.Join(dir, "pkcs11.txt"))
+	if err != nil {
+		return false
+	}
+	for _, m := range ParseModules(data) {
+		if m.Name == sharedModuleName && filepath.Base(m.Library) == sharedLib {
+			return true
+		}
+	}
+	return false
+}
+
 // ShareSoftKeys registers the database in Dir, read-only, in every Shared
 // database (Firefox profiles), so Firefox offers the certificates of
 // software keys too. libDir holds the private copy of libsoftokn3.

@@ -49,6 +49,9 @@ func TestSoftKeyReachesFirefoxProfile(t *testing.T) {
 	}
 	db.Shared = FirefoxProfiles(home)
 	var sharedErrs []string
+	if SharesSoftKeys(profile) {
+		t.Fatal("a new profile already shares the software keys")
+	}
 	db.OnSharedError = func(dir string, err error) { sharedErrs = append(sharedErrs, dir+": "+err.Error()) }
 	lib := filepath.Join(home, "certrenew", "lib")
 	for range 2 {
@@ -58,6 +61,9 @@ func TestSoftKeyReachesFirefoxProfile(t *testing.T) {
 	}
 	if len(sharedErrs) > 0 {
 		t.Fatalf("sharing the database failed: %q", sharedErrs)
+	}
+	if !SharesSoftKeys(profile) || SharesSoftKeys(shared) {
+		t.Errorf("SharesSoftKeys: profile %v, ~/.pki/nssdb %v; want true, false", SharesSoftKeys(profile), SharesSoftKeys(shared))
 	}
 	txt, _ := os.ReadFile(filepath.Join(profile, "pkcs11.txt"))
 	if n := strings.Count(string(txt), "library="+SharedSoftoknLib(lib)); n != 1 {
