@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certrenew/certrenew/internal/testenv"
 )
@@ -59,7 +60,13 @@ func TestInvitationNotInArgv(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" {
 		proc := "/proc/" + strconv.Itoa(c.Process.Pid) + "/"
+		// Start returns once exec has begun; the new command line shows
+		// in /proc a moment later (empty until then): wait for it.
 		cmdline, err := os.ReadFile(proc + "cmdline")
+		for deadline := time.Now().Add(10 * time.Second); err == nil && len(cmdline) == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+			cmdline, err = os.ReadFile(proc + "cmdline")
+		}
 		if err != nil || !bytes.Contains(cmdline, []byte("--invitation-stdin")) {
 			t.Fatalf("reading the host's %scmdline: %v %q", proc, err, cmdline)
 		}
