@@ -2,8 +2,9 @@
 # certrenew build entry point.
 #
 #   ./build.sh          build the binaries (bin/) and the extension (dist/extension)
-#   ./build.sh demo     install Debian packages, build, start a demo portal, register the host
-#   ./build.sh test     install Debian packages, build, run every test (what CI runs)
+#   ./build.sh demo     install the demo's Debian packages, build, start a demo portal, register the host
+#   ./build.sh demo-stop  stop the demo portal, remove the host registration and the credentials file
+#   ./build.sh test     install every Debian package the tests use, build, run every test (what CI runs)
 #   ./build.sh bench    run the benchmarks and print ratios against their baselines
 #   ./build.sh dist     release files in dist/: extension zip(s), host for every OS/CPU,
 #                       .deb/.rpm, Windows/macOS install scripts, BUILDS.txt
@@ -46,12 +47,15 @@ case "${1:-build}" in
     build
     ;;
   demo)
-    scripts/deps-debian.sh
+    scripts/deps-debian.sh demo
     build
     exec scripts/demo.sh
     ;;
+  demo-stop)
+    exec scripts/demo-stop.sh
+    ;;
   test)
-    scripts/deps-debian.sh
+    scripts/deps-debian.sh test
     build
     go vet ./...
     (cd interop && go vet ./...)
@@ -79,7 +83,7 @@ case "${1:-build}" in
     exec scripts/bench.sh
     ;;
   *)
-    echo "usage: $0 [build|demo|test|bench|dist]" >&2
+    echo "usage: $0 [build|demo|demo-stop|test|bench|dist]" >&2
     exit 2
     ;;
 esac

@@ -1,40 +1,71 @@
 #!/usr/bin/env bash
-# Install the Debian packages certrenew's demo and tests use, if missing.
+# Install the Debian packages certrenew uses, if missing.
 # Go itself (1.26) must already be installed.
+#
+#   scripts/deps-debian.sh [test]      everything the tests use (what CI installs)
+#   scripts/deps-debian.sh demo        only what ./build.sh demo and its next steps use
+#   scripts/deps-debian.sh --list SET  print SET's packages, one a line, and install nothing
 set -euo pipefail
 
-pkgs=(
-  libnss3-tools   # certutil, pk12util, vfychain: the NSS certificate database
-  chromium        # the browser the end-to-end tests drive (headless)
+# What the demo uses: build the host (cgo), register it, and run the
+# browser the next steps open.
+demo_pkgs=(
+  libnss3-tools   # certutil, pk12util, vfychain: the NSS certificate database the host installs into
+  chromium        # the browser the demo's next steps (and the end-to-end tests) use
+  gcc libc6-dev   # cgo: the PKCS#11 backend (crypto11) loads modules with dlopen
+  ca-certificates
+  fonts-noto-cjk  # Japanese text (the extension in ja, and the ja screenshots)
+)
+# What only the tests (and ./build.sh dist) use, on top of the demo's.
+test_only_pkgs=(
   softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
   postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
   tpm2-abrmd libtss2-tcti-tabrmd0 dbus-daemon # user-space TPM resource manager: host, tpm2_ptool and Chromium share one swtpm
-  gcc libc6-dev   # cgo: the PKCS#11 backend (crypto11) loads modules with dlopen
-  ca-certificates
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
   firefox-esr     # the Firefox build of the extension (headless)
-  fonts-noto-cjk  # Japanese text in the ja screenshots
 )
-# web-ext (Mozilla's extension linter) needs Node.js >= 20: use the node on
-# PATH when there is one, else Debian's.
-command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+# web-ext (Mozilla's extension linter, tests only) needs Node.js >= 20: use
+# the node on PATH when there is one, else Debian's.
+web_ext=web-ext@10.7.0
+command -v node >/dev/null 2>&1 || test_only_pkgs+=(nodejs npm)
+
+list=false
+if [[ ${1:-} == --list ]]; then
+  list=true
+  shift
+fi
+set_name="${1:-test}"
+case "$set_name" in
+  demo) pkgs=("${demo_pkgs[@]}") ;;
+  test) pkgs=("${demo_pkgs[@]}" "${test_only_pkgs[@]}") ;;
+  *)
+    echo "usage: $0 [--list] [demo|test]" >&2
+    exit 2
+    ;;
+esac
+if $list; then
+  printf '%s\n' "${pkgs[@]}"
+  [[ $set_name == test ]] && echo "npm:$web_ext"
+  exit 0
+fi
+
 install_web_ext() {
   # An exact version from the npm registry, in its own prefix.
-  local want=10.7.0 dir=/opt/certrenew-webext
+  local want=${web_ext#web-ext@} dir=/opt/certrenew-webext
   if [[ "$(web-ext --version 2>/dev/null)" == "$want" ]]; then
     return 0
   fi
   local sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  echo "installing web-ext@$want" >&2
+  echo "installing $web_ext" >&2
   $sudo mkdir -p "$dir"
-  $sudo npm install --no-audit --no-fund --prefix "$dir" "web-ext@$want" >/dev/null
+  $sudo npm install --no-audit --no-fund --prefix "$dir" "$web_ext" >/dev/null
   $sudo ln -sf "$dir/node_modules/.bin/web-ext" /usr/local/bin/web-ext
 }
-trap install_web_ext EXIT
+[[ $set_name == test ]] && trap install_web_ext EXIT
 
 missing=()
 for p in "${pkgs[@]}"; do

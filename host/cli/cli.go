@@ -34,6 +34,8 @@ type Host struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Lang    string
+	// Term is stdin when it is a terminal (StdinTerminal), else nil.
+	Term Terminal
 	// NewEngine builds the engine over this OS's store and key backends.
 	NewEngine func(ctx context.Context, paths config.Paths, s config.Settings, log zerolog.Logger, roots func() (*x509.CertPool, error)) (*engine.Engine, error)
 	// InstallEnv says where browser registrations go.
@@ -71,9 +73,9 @@ type command struct {
 // is chosen in Main, next to it.
 var commandTable = []command{
 	{"list", "[--json]", "managed certificates", true, (*CLI).list},
-	{"enroll", "--portal URL --user ID --password-stdin --invitation-stdin [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",
-		"stdin: password, invitation code, PIN (one a line)", true, (*CLI).enroll},
-	{"renew", "CERT-ID --password-stdin [--pin-stdin]", "renew (re-key); PIN = 2nd stdin line", true, (*CLI).renew},
+	{"enroll", "--portal URL --user ID [--password-stdin --invitation-stdin] [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",
+		"at a terminal: prompts (no echo); else stdin: password, invitation code, PIN (one a line)", true, (*CLI).enroll},
+	{"renew", "CERT-ID [--password-stdin] [--pin-stdin]", "renew (re-key); at a terminal: prompts (no echo); else PIN = 2nd stdin line", true, (*CLI).renew},
 	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE]",
 		"register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)", false, (*CLI).install},
 	{"uninstall", "[--system] [--browser LIST]", "remove the registration", false, (*CLI).uninstall},

@@ -79,14 +79,21 @@ func (c *CLI) enroll(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: --invitation CODE is refused: an argument is visible to every user of this computer (ps, /proc) and stays in shell history. "+
 			"Use --invitation-stdin and give the code on the line after the password, e.g. printf '%%s\\n%%s\\n' \"$PASSWORD\" \"$CODE\" | certrenew-host enroll ... --password-stdin --invitation-stdin", ErrUsage)
 	}
-	if !*pwStdin {
-		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
+	var secrets []string
+	var err error
+	if c.Term != nil {
+		// At a terminal: prompts without echo, with or without the flags.
+		secrets, err = askSecrets(c.Term, "password", "invitation code", pinIf(*pinStdin))
+	} else {
+		if !*pwStdin {
+			return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
+		}
+		if !*invStdin {
+			return fmt.Errorf("%w: --invitation-stdin is required (the invitation code is read from the line after the password)", ErrUsage)
+		}
+		// Stdin, one secret a line: the password, the invitation code, the PIN.
+		secrets, err = readLines(c.Stdin, "password", "invitation code", pinIf(*pinStdin))
 	}
-	if !*invStdin {
-		return fmt.Errorf("%w: --invitation-stdin is required (the invitation code is read from the line after the password)", ErrUsage)
-	}
-	// Stdin, one secret a line: the password, the invitation code, the PIN.
-	secrets, err := readLines(c.Stdin, "password", "invitation code", pinIf(*pinStdin))
 	if err != nil {
 		return err
 	}
@@ -120,10 +127,16 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 	if id == "" {
 		return fmt.Errorf("%w: renew CERT-ID --password-stdin", ErrUsage)
 	}
-	if !*pwStdin {
-		return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
+	var secrets []string
+	var err error
+	if c.Term != nil {
+		secrets, err = askSecrets(c.Term, "password", pinIf(*pinStdin))
+	} else {
+		if !*pwStdin {
+			return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
+		}
+		secrets, err = readLines(c.Stdin, "password", pinIf(*pinStdin))
 	}
-	secrets, err := readLines(c.Stdin, "password", pinIf(*pinStdin))
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,16 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certrenew/certrenew/internal/testenv"
 )
@@ -57,7 +60,13 @@ func TestInvitationNotInArgv(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" {
 		proc := "/proc/" + strconv.Itoa(c.Process.Pid) + "/"
+		// Start returns once exec has begun; the new command line shows
+		// in /proc a moment later (empty until then): wait for it.
 		cmdline, err := os.ReadFile(proc + "cmdline")
+		for deadline := time.Now().Add(10 * time.Second); err == nil && len(cmdline) == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+			cmdline, err = os.ReadFile(proc + "cmdline")
+		}
 		if err != nil || !bytes.Contains(cmdline, []byte("--invitation-stdin")) {
 			t.Fatalf("reading the host's %scmdline: %v %q", proc, err, cmdline)
 		}
@@ -87,5 +96,26 @@ func TestInvitationNotInArgv(t *testing.T) {
 	})
 	if _, err := os.Stat(filepath.Join(e.state, "host.log")); err != nil {
 		t.Fatalf("the host wrote no log, the scan proves less than it says: %v", err)
+	}
+}
+
+// TestSecretsFlagsRequiredOffTerminal: with stdin not a terminal (a pipe,
+// a file) and no --*-stdin flag, enroll and renew refuse as before, rather
+// than prompt: a script's input is never taken for a secret it did not mean.
+func TestSecretsFlagsRequiredOffTerminal(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"enroll", "--portal", "https://127.0.0.1:1", "--user", "u"}, "--password-stdin is required"},
+		{[]string{"enroll", "--portal", "https://127.0.0.1:1", "--user", "u", "--password-stdin"}, "--invitation-stdin is required"},
+		{[]string{"renew", "some-id"}, "--password-stdin is required"},
+	} {
+		_, errOut, err := e.run(t, "pw\ncode\n", nil, tc.args...)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: %v %q, want exit 2 and %q", tc.args, err, errOut, tc.want)
+		}
 	}
 }

@@ -31,6 +31,7 @@ func main() {
 	os.Exit(cli.Main(os.Args[1:], &cli.Host{
 		Version: version, Paths: paths,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Lang: os.Getenv("LANG"),
+		Term:      cli.StdinTerminal(os.Stdin, os.Stderr),
 		NewEngine: newEngine, InstallEnv: installEnv, DoctorEnv: doctorEnv,
 	}))
 }
