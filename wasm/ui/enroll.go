@@ -29,7 +29,9 @@ type enrollView struct {
 	NeedPIN  bool
 	ByLink   bool     // a portal renewal link's token replaces the invitation code
 	Backends []string // key backends allowed by policy (enroll_backend.go)
-	backend  string
+	// PortalsSet: policy sets the portals, so enrolling does not add one.
+	PortalsSet bool
+	backend    string
 
 	password string
 	pin      string
@@ -133,6 +135,11 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	if u, err := url.Parse(d.Portal); err != nil || u.Scheme != "https" || u.Host == "" {
 		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
 		return
+	}
+	if !v.PortalsSet {
+		// The worker adds the enrolled portal to the portals; its renewal
+		// links need access to its pages, asked for in this click.
+		requestPortalAccess([]string{d.Portal})
 	}
 	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation, PIN: v.pin, Backend: v.chosenBackend()}
 	v.password, v.pin = "", ""
