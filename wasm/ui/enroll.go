@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 
@@ -35,8 +36,9 @@ type enrollView struct {
 
 	password string
 	pin      string
-	problem  string // which field is wrong, by id
-	message  string
+	// problems are the wrong fields' messages, by id: every empty field
+	// is named at once.
+	problems map[string]string
 }
 
 func (v *enrollView) OnMount(ctx app.Context) {
@@ -80,7 +82,7 @@ func (v *enrollView) Render() app.UI {
 }
 
 func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set func(string)) app.UI {
-	bad := v.problem == id
+	msg, bad := v.problems[id]
 	input := app.ElemSelfClosing("input").ID(id).Attr("name", id).Attr("type", typ).
 		Attr("autocomplete", autocomplete).
 		Attr("required", true).
@@ -88,9 +90,7 @@ func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set
 		Attr("value", value).
 		OnInput(func(ctx app.Context, e app.Event) {
 			set(ctx.JSSrc().Get("value").String())
-			if v.problem == id {
-				v.problem = ""
-			}
+			delete(v.problems, id)
 		})
 	if typ == "text" || typ == "url" {
 		input = input.Spellcheck(false).Attr("autocapitalize", "off")
@@ -99,7 +99,7 @@ func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set
 	switch {
 	case bad:
 		input = input.Aria("describedby", id+"-msg")
-		note = app.Elem("p").ID(id + "-msg").Class("field-error").Role("alert").Text(v.message)
+		note = app.Elem("p").ID(id + "-msg").Class("field-error").Role("alert").Text(msg)
 	case hint != "":
 		input = input.Aria("describedby", id+"-hint")
 		note = app.Elem("p").ID(id + "-hint").Class("hint").Text(hint)
@@ -126,14 +126,20 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	if v.ByLink {
 		check = check[:3]
 	}
+	v.problems = nil
+	first := ""
 	for _, c := range check {
 		if c.val == "" {
-			v.fail(ctx, c.id, v.S.FieldRequired(c.label))
-			return
+			first = cmp.Or(first, c.id)
+			v.fail(c.id, v.S.FieldRequired(c.label))
 		}
 	}
-	if u, err := url.Parse(d.Portal); err != nil || u.Scheme != "https" || u.Host == "" {
-		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
+	if u, err := url.Parse(d.Portal); d.Portal != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+		first = cmp.Or(first, "enroll-portal")
+		v.fail("enroll-portal", v.S.PortalHTTPS)
+	}
+	if first != "" {
+		focusAfterRender(ctx, v, first)
 		return
 	}
 	if !v.PortalsSet {
@@ -150,7 +156,9 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	v.OnSubmit(ctx, p)
 }
 
-func (v *enrollView) fail(ctx app.Context, id, msg string) {
-	v.problem, v.message = id, msg
-	focusAfterRender(ctx, v, id)
+func (v *enrollView) fail(id, msg string) {
+	if v.problems == nil {
+		v.problems = map[string]string{}
+	}
+	v.problems[id] = msg
 }
