@@ -166,10 +166,17 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 
 	// Enrolling in the popup adds the portal to the portals (issue 17:
 	// the demo's steps, with no portal added by hand).
+	// The Apply click (a user gesture) asks for access to the portal's
+	// host, where the link's content script runs; the build's
+	// host_permissions hold it, so it is granted without a prompt.
 	pop, closePop := openExt(t, browser, "popup.html")
-	run(t, pop, "enroll", chromedp.WaitVisible(chromedp.CSS("#cert-list")),
-		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
-		fillEnroll(p.URL, code), chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	run(t, pop, "enroll form", chromedp.WaitVisible(chromedp.CSS("#cert-list")),
+		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
+	recordPermissionRequests(t, pop)
+	run(t, pop, "enroll", fillEnroll(p.URL, code), chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	if got := poll[string](t, pop, "permission asked", `self.__asked.length && self.__asked[0].result !== "pending" && JSON.stringify(self.__asked)`); got != `[{"origins":["https://127.0.0.1/*"],"result":"true"}]` {
+		t.Fatalf("Apply asked for host access %s, want https://127.0.0.1/* granted", got)
+	}
 	serial := admin.NormalizeSerial(attr(t, pop, "#done", "data-serial"))
 	run(t, pop, "list", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(`.cert-row[data-serial]`)))
 	certID := attr(t, pop, `.cert-row[data-serial]`, "data-cert-id")
