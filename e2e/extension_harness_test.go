@@ -211,3 +211,20 @@ func pollWorker[T any](t *testing.T, ctx context.Context, what, expr string) T {
   })();
 })`)
 }
+
+// recordPermissionRequests makes the page keep, in self.__asked, the
+// origins of each chrome.permissions.request and its outcome ("pending",
+// "true", "false" or "error: ...").
+func recordPermissionRequests(t *testing.T, ctx context.Context) {
+	t.Helper()
+	eval[bool](t, ctx, "record permission requests", `(() => {
+  const orig = chrome.permissions.request.bind(chrome.permissions);
+  self.__asked = [];
+  chrome.permissions.request = (p) => {
+    const r = { origins: p.origins, result: "pending" };
+    self.__asked.push(r);
+    return orig(p).then((ok) => { r.result = String(ok); return ok; }, (e) => { r.result = "error: " + e.message; throw e; });
+  };
+  return true;
+})()`)
+}

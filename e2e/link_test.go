@@ -158,22 +158,43 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 	p, code := alicePortal(t)
 	u := newUser(t)
 	u.installPortal(t, p)
-	out := u.enroll(t, p, code)
-	certID, serial := jsonField(t, out, "id"), admin.NormalizeSerial(jsonField(t, out, "serial"))
 	rec := recordHost(t, u)
 
 	portal, other := renewServer(t), renewServer(t)
 	autoSelectPolicy(t, p.URL)
 	browser := u.browserLang(t, lang, "ignore-certificate-errors")
 
-	// The portal origins are configured on the options page.
+	// Enrolling in the popup adds the portal to the portals (issue 17:
+	// the demo's steps, with no portal added by hand).
+	// The Apply click (a user gesture) asks for access to the portal's
+	// host, where the link's content script runs; the build's
+	// host_permissions hold it, so it is granted without a prompt.
+	pop, closePop := openExt(t, browser, "popup.html")
+	run(t, pop, "enroll form", chromedp.WaitVisible(chromedp.CSS("#cert-list")),
+		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-portal")))
+	recordPermissionRequests(t, pop)
+	run(t, pop, "enroll", fillEnroll(p.URL, code), chromedp.Click(chromedp.CSS("#enroll-submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
+	if got := poll[string](t, pop, "permission asked", `self.__asked.length && self.__asked[0].result !== "pending" && JSON.stringify(self.__asked)`); got != `[{"origins":["https://127.0.0.1/*"],"result":"true"}]` {
+		t.Fatalf("Apply asked for host access %s, want https://127.0.0.1/* granted", got)
+	}
+	serial := admin.NormalizeSerial(attr(t, pop, "#done", "data-serial"))
+	run(t, pop, "list", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(`.cert-row[data-serial]`)))
+	certID := attr(t, pop, `.cert-row[data-serial]`, "data-cert-id")
+	closePop()
+
+	// The options page shows it; another portal origin is added by hand.
 	opt, closeOpt := openExt(t, browser, "options.html")
 	defer closeOpt()
-	portals := p.URL + "/ " + portal.URL + "/"
-	run(t, opt, "options", chromedp.WaitVisible(chromedp.CSS("#set-portals")),
-		chromedp.SendKeys(chromedp.CSS("#set-portals"), portals))
+	run(t, opt, "options", chromedp.WaitVisible(chromedp.CSS("#set-portals")))
+	if v := poll[string](t, opt, "enrolled portal", `document.getElementById("set-portals").value || null`); v != p.URL {
+		t.Fatalf("portals after enrolling: %q, want %s", v, p.URL)
+	}
+	portals := p.URL + "\n" + portal.URL + "/"
+	run(t, opt, "add portal", chromedp.Focus(chromedp.CSS("#set-portals")),
+		chromedp.Evaluate[chromedp.Void](`(e => { e.setSelectionRange(e.value.length, e.value.length); })(document.getElementById("set-portals"))`),
+		chromedp.SendKeys(chromedp.CSS("#set-portals"), "\n"+portal.URL+"/"))
 	// Save only once the field holds everything typed.
-	poll[bool](t, opt, "typed", `document.getElementById("set-portals").value === "`+portals+`"`)
+	poll[bool](t, opt, "typed", `document.getElementById("set-portals").value === `+strconv.Quote(portals))
 	run(t, opt, "save", chromedp.Click(chromedp.CSS("#settings-save")),
 		chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
 	shotLang(t, opt, lang, "l0-options-portal")

@@ -69,6 +69,14 @@ func managedPolicyTest(t *testing.T, lang string) {
 			t.Fatalf("user settings %s hold the managed %s", stored, k)
 		}
 	}
+	// An enrollment adds no portal where policy sets them (issue 17).
+	w := worker(t, browser)
+	if eval[bool](t, w, "add portal", `addPortal("https://enrolled.example")`) {
+		t.Fatal("an enrolled portal was added to the portals policy sets")
+	}
+	if after := eval[string](t, ctx, "stored after", `chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify(v["certrenew.settings"]))`); after != stored {
+		t.Fatalf("user settings changed from %s to %s", stored, after)
+	}
 
 	// Enrollment offers no software key: hardwareRequired leaves "auto"
 	// and pkcs11, and this host has no token, so no choice is shown.

@@ -48,16 +48,7 @@ func TestExtensionTrustsOwnPages(t *testing.T) {
 	// Save asks for access to the portal's host in the click (a user
 	// gesture, or Chrome refuses); the build's host_permissions hold it, so
 	// it is granted without a prompt.
-	eval[bool](t, opt, "record permission requests", `(() => {
-  const orig = chrome.permissions.request.bind(chrome.permissions);
-  self.__asked = [];
-  chrome.permissions.request = (p) => {
-    const r = { origins: p.origins, result: "pending" };
-    self.__asked.push(r);
-    return orig(p).then((ok) => { r.result = String(ok); return ok; }, (e) => { r.result = "error: " + e.message; throw e; });
-  };
-  return true;
-})()`)
+	recordPermissionRequests(t, opt)
 	savePortals(t, opt, w, portal.URL)
 	if got := poll[string](t, opt, "permission asked", `self.__asked.length && self.__asked[0].result !== "pending" && JSON.stringify(self.__asked)`); got != `[{"origins":["https://127.0.0.1/*"],"result":"true"}]` {
 		t.Fatalf("Save asked for host access %s, want https://127.0.0.1/* granted", got)

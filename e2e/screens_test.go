@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
@@ -58,12 +60,23 @@ func screens(t *testing.T, lang string) {
 	if len(got) != 2 || got[0] != "auto" || got[1] != "soft" {
 		t.Fatalf("backend choices %v, want [auto soft]", got)
 	}
+	// Every empty field is named at once; heading and button agree.
+	if n := eval[int](t, ctx, "field errors", `document.querySelectorAll("#enroll-portal-msg, #enroll-user-msg, #enroll-password-msg, #enroll-invitation-msg").length`); n != 4 {
+		t.Fatalf("%d of the 4 empty fields named", n)
+	}
+	word := map[string]string{"en": "nroll", "ja": "申請"}[lang]
+	if h, b := text(t, ctx, "#enroll-title"), text(t, ctx, "#enroll-submit"); !strings.Contains(h, word) || !strings.Contains(b, word) {
+		t.Fatalf("enroll heading %q and button %q do not agree", h, b)
+	}
 	screen(t, ctx, lang, "s02-enroll-invalid")
 	run(t, ctx, "enroll fill",
 		fillEnroll(p.URL, code))
 	screen(t, ctx, lang, "s03-enroll-filled")
 	clickTo(t, ctx, lang, "enroll done", "#enroll-submit", "#done", "s04-enroll-done")
 	serial := attr(t, ctx, "#done", "data-serial")
+	if v := text(t, ctx, "#done-until"); !regexp.MustCompile(`\d\d:\d\d UTC([+-]\d{1,2}(:\d\d)?)?$`).MatchString(v) {
+		t.Fatalf("valid until %q has no time zone", v)
+	}
 	row := `.cert-row[data-serial="` + serial + `"]`
 	clickTo(t, ctx, lang, "list", "#back", row, "s05-list")
 	clickTo(t, ctx, lang, "menu", row+" .cert-menu", ".menu-renew", "s06-menu")
@@ -76,6 +89,9 @@ func screens(t *testing.T, lang string) {
 	}
 	run(t, ctx, "wrong password", chromedp.SendKeys(chromedp.CSS("#password"), "wrong-password"),
 		chromedp.Click(chromedp.CSS("#activate")), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
+	if m := text(t, ctx, "#error-message"); m != errcode.RenewalMessage(errcode.BadPassword, lang) {
+		t.Fatalf("wrong password at renewal says %q", m)
+	}
 	screen(t, ctx, lang, "s09-error-bad-password")
 	p.SetReissue(t, userID, false)
 	run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")), chromedp.WaitVisible(chromedp.CSS(row)))
@@ -92,6 +108,13 @@ func screens(t *testing.T, lang string) {
 	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS("#done")))
 	screen(t, ctx, lang, "s12-renew-done")
 	clickTo(t, ctx, lang, "settings", "#nav-settings", "#settings", "s13-settings")
+	// No "Automatic" storage; a required hardware key leaves Software
+	// unticked and disabled (not saved).
+	if eval[bool](t, ctx, "auto storage", `!!document.getElementById("set-backend-auto")`) {
+		t.Fatal(`settings list "Automatic" as a key storage`)
+	}
+	clickTo(t, ctx, lang, "hardware", "#set-hardware", "#set-backend-soft:disabled:not(:checked)", "s13b-settings-hardware")
+	run(t, ctx, "hardware off", chromedp.Click(chromedp.CSS("#set-hardware")), chromedp.WaitVisible(chromedp.CSS("#set-backend-soft:enabled:checked")))
 	clickTo(t, ctx, lang, "diagnostics", "#nav-diagnostics", "#diag-result", "s14-diagnostics")
 	if lang == "ja" {
 		if h := text(t, ctx, "#diag-title"); h != "診断" {
@@ -110,5 +133,5 @@ func screens(t *testing.T, lang string) {
 	}
 	// Keyboard only: Tab reaches the nav and Enter opens settings.
 	run(t, ctx, "keyboard", chromedp.Focus(chromedp.CSS("#nav-settings")), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#settings")))
-	checkShots(t, 14)
+	checkShots(t, 15)
 }

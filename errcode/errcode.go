@@ -132,6 +132,8 @@ type entry struct {
 	// en and ja are what the user reads; both "" for a code the user
 	// never meets as itself (problem.shownAs, page say what they meet).
 	en, ja string
+	// renewEn and renewJa, when set, are what a renewal says instead.
+	renewEn, renewJa string
 	// problem: how certrenew-portal sends the code in an EST problem
 	// body; nil for a code it never sends there.
 	problem *problem
@@ -161,6 +163,19 @@ func Message(c Code, lang string) string {
 		return e.ja
 	}
 	return e.en
+}
+
+// RenewalMessage is what the user reads for c ending a renewal when it
+// differs from Message (a renewal asks for the password only), else "".
+func RenewalMessage(c Code, lang string) string {
+	e := table[c]
+	if e.renewEn == "" {
+		return ""
+	}
+	if strings.HasPrefix(strings.ToLower(lang), "ja") {
+		return e.renewJa
+	}
+	return e.renewEn
 }
 
 // HasMessage reports whether c has texts of its own.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -146,5 +147,19 @@ func TestExtensionRaisesDeclaredCodes(t *testing.T) {
 	}
 	if n < 5 {
 		t.Fatalf("only %d codes found in the extension's scripts", n)
+	}
+}
+
+// A wrong password at renewal names the password only (a renewal asks for
+// nothing else) and says the current certificate still works (issue 17).
+func TestRenewalMessage(t *testing.T) {
+	if m := RenewalMessage(BadPassword, "en"); m == "" || strings.Contains(m, "user ID") || !strings.Contains(m, "password is incorrect") || !strings.Contains(m, "current certificate still works") {
+		t.Errorf("en: %q", m)
+	}
+	if m := RenewalMessage(BadPassword, "ja-JP"); strings.Contains(m, "ユーザーID") || !strings.Contains(m, "パスワードが正しくありません") || !strings.Contains(m, "現在の証明書は引き続き使用できます") {
+		t.Errorf("ja: %q", m)
+	}
+	if m := RenewalMessage(ServerUnreachable, "en"); m != "" {
+		t.Errorf("a code with one text has a renewal text %q", m)
 	}
 }

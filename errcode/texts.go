@@ -78,8 +78,11 @@ var table = map[Code]entry{
 		problem: &problem{status: 500, title: "Internal error", shownAs: ServerRejected},
 	},
 	BadPassword: {
-		en:      "The user ID or password is incorrect.",
-		ja:      "ユーザーIDまたはパスワードが正しくありません。",
+		en: "The user ID or password is incorrect.",
+		ja: "ユーザーIDまたはパスワードが正しくありません。",
+		// A renewal asks for the password only.
+		renewEn: "The password is incorrect. Your current certificate still works. Enter the password again.",
+		renewJa: "パスワードが正しくありません。現在の証明書は引き続き使用できます。もう一度パスワードを入力してください。",
 		problem: &problem{status: 401, title: "User ID or password is incorrect"},
 	},
 	BadInvitation: {

@@ -196,7 +196,8 @@ function handleRequest(req, linkNonce) {
         : "";
     op = { id: req.id, command: req.command, certId, steps: [], done: false, result: null, error: null, seen: false };
   }
-  pending.set(req.id, { command: req.command, link: typeof linkNonce === "string" ? linkNonce : "" });
+  const portal = req.command === "enroll" && req.params && typeof req.params.portal === "string" ? req.params.portal : "";
+  pending.set(req.id, { command: req.command, link: typeof linkNonce === "string" ? linkNonce : "", portal });
   send({ id: req.id, command: req.command, lang: req.lang || "", params: req.params });
 }
 
@@ -293,7 +294,7 @@ function onHostMessage(p, m) {
 function track(m) {
   const id = m.id;
   if (!id || !pending.has(id)) return;
-  const { command, link } = pending.get(id);
+  const { command, link, portal } = pending.get(id);
   const final = m.type === "result" || m.type === "error";
   if (final) pending.delete(id);
   if (command === "list" && m.type === "result" && m.result) {
@@ -315,6 +316,8 @@ function track(m) {
       else op.error = m.error || { code: "internal", message: "" };
       if (m.type === "result") {
         if (link) dropLink(link); // one-time: the portal has used it
+        // The enrolled portal's renewal links are accepted from now on.
+        if (portal) addPortal(portal).then((added) => added && syncLinkScript().then(settingsForUI).then(settingsChanged)).catch(() => {});
         refreshList("worker-after-op-");
       }
     }

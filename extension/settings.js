@@ -99,6 +99,21 @@ async function saveSettings(v) {
   return loadSettings();
 }
 
+// addPortal adds an enrolled portal's origin to the user's portals, unless
+// policy sets them or the list already has it, so that the portal's renewal
+// links are accepted (link.js). It answers whether the list changed.
+async function addPortal(u) {
+  const origin = portalOrigin(u);
+  if (!origin) return false;
+  const { values, locked } = await loadSettings();
+  if (locked.includes("portalURLs") || values.portalURLs.includes(origin)) return false;
+  const local = await chrome.storage.local.get(SETTINGS_KEY).catch(() => ({}));
+  const user = cleanSettings(local[SETTINGS_KEY]);
+  user.portalURLs = (user.portalURLs || []).concat(origin);
+  await chrome.storage.local.set({ [SETTINGS_KEY]: user });
+  return true;
+}
+
 async function setMuted(certId, muted) {
   if (typeof certId !== "string" || !certId) return;
   const cur = (await chrome.storage.local.get(MUTED_KEY))[MUTED_KEY] || {};

@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/internal/a11ytest"
 	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/chromedp/chromedp"
@@ -263,6 +265,14 @@ func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	tabTo(t, ctx, `#activate`, 4)
 	run(t, ctx, "activate", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
 	checkNames(t, ctx, "error")
+	// A renewal asks for the password only, and the current certificate
+	// still works; the technical details break between words.
+	if m := get(t, ctx, "message", chromedp.Text(chromedp.CSS(`#error-message`))); m != errcode.RenewalMessage(errcode.BadPassword, "en") {
+		t.Errorf("wrong password at renewal says %q", m)
+	}
+	if wb := get(t, ctx, "details wrap", chromedp.Evaluate[string](`(s => s.wordBreak + " " + s.overflowWrap)(getComputedStyle(document.querySelector("#error .tech code")))`)); wb != "normal anywhere" {
+		t.Errorf("technical details word-break/overflow-wrap %q, want normal anywhere", wb)
+	}
 	shot(t, ctx, "bad-password")
 	run(t, ctx, "try again", chromedp.Click(chromedp.CSS(`#retry`)),
 		chromedp.WaitVisible(chromedp.CSS(`#password`)))
@@ -361,7 +371,7 @@ func TestBrowserOSNotice(t *testing.T) {
 }
 
 func TestBrowserEnrollEmpty(t *testing.T) {
-	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_EMPTY=1")
+	ctx := browser(t, fakeHostBinary(t), "FAKEHOST_EMPTY=1", "STEP_DELAY=400ms")
 	open(t, ctx, "popup.html")
 	run(t, ctx, "empty list", chromedp.WaitVisible(chromedp.CSS(`#cert-list #nav-enroll`)))
 	shot(t, ctx, "1-empty")
@@ -372,6 +382,16 @@ func TestBrowserEnrollEmpty(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#enroll-portal[aria-invalid="true"]`)),
 	)
 	checkNames(t, ctx, "enroll")
+	// Every empty field is named at once, the first one focused.
+	named := get(t, ctx, "field errors", chromedp.Evaluate[[]string](`["portal", "user", "password", "invitation"].map(f => {
+  const m = document.getElementById("enroll-" + f + "-msg");
+  return document.getElementById("enroll-" + f).getAttribute("aria-invalid") + ":" + (m ? m.textContent : "");
+})`))
+	want := []string{"true:Portal URL is required.", "true:User ID is required.", "true:Password is required.", "true:Invitation code is required."}
+	if !slices.Equal(named, want) {
+		t.Errorf("empty enroll form: %q, want %q", named, want)
+	}
+	run(t, ctx, "first focused", chromedp.WaitVisible(chromedp.CSS(`#enroll-portal:focus`)))
 	shot(t, ctx, "2-enroll-invalid")
 	run(t, ctx, "fill",
 		chromedp.SendKeys(chromedp.CSS(`#enroll-portal`), "https://portal.example.com"),
@@ -381,7 +401,12 @@ func TestBrowserEnrollEmpty(t *testing.T) {
 	)
 	shot(t, ctx, "3-enroll-filled")
 	run(t, ctx, "apply", chromedp.Click(chromedp.CSS(`#enroll-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`#done`)))
+		chromedp.WaitVisible(chromedp.CSS(`#progress #progress-hint`)))
+	if h := get(t, ctx, "progress hint", chromedp.Text(chromedp.CSS(`#progress-hint`))); !strings.Contains(h, "enrollment") || strings.Contains(h, "renewal") {
+		t.Errorf("enroll progress note %q", h)
+	}
+	shot(t, ctx, "3a-enroll-progress")
+	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS(`#done`)))
 	shot(t, ctx, "4-enrolled")
 	run(t, ctx, "back", chromedp.Click(chromedp.CSS(`#back`)),
 		chromedp.WaitVisible(chromedp.CSS(`.cert-row`)))
@@ -427,49 +452,4 @@ func TestBrowserJapanese(t *testing.T) {
 		t.Errorf("menu item = %q", got)
 	}
 	shot(t, ctx, "ja-menu")
-}
-
-// TestBrowserSettings: the options page refuses a portal URL that is not
-// https and says so (nothing is saved), saves a good one, offers no
-// "renew automatically" (nothing implements it), and shows when the
-// last expiry check ran.
-func TestBrowserSettings(t *testing.T) {
-	ctx := browser(t, fakeHostBinary(t))
-	open(t, ctx, "options.html")
-	run(t, ctx, "settings", chromedp.WaitVisible(chromedp.CSS(`#set-portals`)))
-	if get(t, ctx, "autorenew", chromedp.Evaluate[bool](`!!document.getElementById("set-autorenew")`)) {
-		t.Error("the options page offers automatic renewal, which nothing does")
-	}
-	run(t, ctx, "never checked", chromedp.WaitVisible(chromedp.CSS(`#last-check`)))
-	if txt := get(t, ctx, "last check", chromedp.Text(chromedp.CSS(`#last-check`))); !strings.Contains(txt, "Not checked") {
-		t.Errorf("last check before any: %q", txt)
-	}
-	run(t, ctx, "bad portal",
-		chromedp.SendKeys(chromedp.CSS(`#set-portals`), "http://portal.example.com"),
-		chromedp.Click(chromedp.CSS(`#settings-save`)),
-		chromedp.WaitVisible(chromedp.CSS(`#set-portals-msg`)),
-		chromedp.WaitVisible(chromedp.CSS(`#set-portals[aria-invalid="true"]:focus`)))
-	if msg := get(t, ctx, "message", chromedp.Text(chromedp.CSS(`#set-portals-msg`))); !strings.Contains(msg, "http://portal.example.com") {
-		t.Errorf("invalid portal message %q does not name the URL", msg)
-	}
-	checkNames(t, ctx, "settings invalid portal")
-	shot(t, ctx, "invalid-portal")
-	stored := get(t, ctx, "storage", chromedp.Evaluate[string](`chrome.storage.local.get("certrenew.settings").then(v => JSON.stringify(v))`, chromedp.EvalAwaitPromise))
-	if stored != "{}" {
-		t.Errorf("settings saved although a portal URL is invalid: %s", stored)
-	}
-	if get(t, ctx, "saved shown", chromedp.Evaluate[bool](`!!document.getElementById("settings-saved")`)) {
-		t.Error(`"Saved." shown for settings that were not saved`)
-	}
-	run(t, ctx, "good portal",
-		chromedp.Evaluate[chromedp.Void](`(e => { e.value = "https://portal.example.com"; e.dispatchEvent(new Event("input", {bubbles: true})); })(document.getElementById("set-portals"))`),
-		chromedp.Click(chromedp.CSS(`#settings-save`)),
-		chromedp.WaitVisible(chromedp.CSS(`#settings-saved`)),
-		chromedp.WaitNotPresent(chromedp.CSS(`#set-portals-msg`)))
-	get(t, ctx, "saved", chromedp.Poll[bool](`chrome.storage.local.get("certrenew.settings").then(v => ((v["certrenew.settings"] || {}).portalURLs || [])[0] === "https://portal.example.com")`,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
-	run(t, ctx, "check now", chromedp.Click(chromedp.CSS(`#check-now`)))
-	get(t, ctx, "last check shown", chromedp.Poll[bool](`document.getElementById("last-check").textContent.startsWith("Last checked")`,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
-	shot(t, ctx, "saved-checked")
 }

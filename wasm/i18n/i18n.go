@@ -67,8 +67,10 @@ type Strings struct {
 
 	ProgressRenew  string
 	ProgressEnroll string
-	ProgressHint   string
-	StepNames      map[proto.Step]string
+	ProgressHint   string // renewal
+	// ProgressHintEnroll is ProgressHint for an enrollment.
+	ProgressHintEnroll string
+	StepNames          map[proto.Step]string
 
 	DoneRenew  string
 	DoneEnroll string
@@ -109,6 +111,17 @@ func (s *Strings) Message(e *proto.Error) string {
 		return e.Message
 	}
 	return errcode.Message(e.Code, s.Lang)
+}
+
+// MessageAt is Message for an error that ended command cmd (proto.CmdRenew,
+// proto.CmdEnroll, "" for none): a renewal says what only it asked for.
+func (s *Strings) MessageAt(cmd string, e *proto.Error) string {
+	if cmd == proto.CmdRenew && e != nil {
+		if m := errcode.RenewalMessage(e.Code, s.Lang); m != "" {
+			return m
+		}
+	}
+	return s.Message(e)
 }
 
 // Step names a progress step; unknown steps (from a newer host) show as is.
@@ -161,13 +174,14 @@ var en = Strings{
 	PortalHint:    "For example https://portal.example.com",
 	UserID:        "User ID",
 	Invitation:    "Invitation code",
-	Apply:         "Start application",
+	Apply:         "Start enrollment",
 	FieldRequired: func(f string) string { return f + " is required." },
 	PortalHTTPS:   "The portal URL must start with https://",
 
-	ProgressRenew:  "Renewing certificate…",
-	ProgressEnroll: "Enrolling certificate…",
-	ProgressHint:   "You can close this window; the renewal goes on in the background.",
+	ProgressRenew:      "Renewing certificate…",
+	ProgressEnroll:     "Enrolling certificate…",
+	ProgressHint:       "You can close this window; the renewal goes on in the background.",
+	ProgressHintEnroll: "You can close this window; the enrollment goes on in the background.",
 	StepNames: map[proto.Step]string{
 		proto.StepKeygen:  "Create a new key",
 		proto.StepCSR:     "Prepare the request",
@@ -233,9 +247,10 @@ var ja = Strings{
 	FieldRequired: func(f string) string { return f + "を入力してください。" },
 	PortalHTTPS:   "ポータルURLは https:// で始めてください。",
 
-	ProgressRenew:  "証明書を更新しています…",
-	ProgressEnroll: "証明書を申請しています…",
-	ProgressHint:   "このウィンドウを閉じても、更新はバックグラウンドで続きます。",
+	ProgressRenew:      "証明書を更新しています…",
+	ProgressEnroll:     "証明書を申請しています…",
+	ProgressHint:       "このウィンドウを閉じても、更新はバックグラウンドで続きます。",
+	ProgressHintEnroll: "このウィンドウを閉じても、申請はバックグラウンドで続きます。",
 	StepNames: map[proto.Step]string{
 		proto.StepKeygen:  "新しい鍵を作成",
 		proto.StepCSR:     "証明書署名要求を作成",

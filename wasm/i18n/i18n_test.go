@@ -92,3 +92,28 @@ func TestMessage(t *testing.T) {
 		t.Error("Japanese terms differ from the seed")
 	}
 }
+
+// The enroll heading and its button say the same word (issue 17), and the
+// enroll progress note speaks of the enrollment, not the renewal.
+func TestEnrollWordsAgree(t *testing.T) {
+	en, ja := For("en"), For("ja")
+	if !strings.Contains(en.EnrollTitle, "Enroll") || !strings.Contains(strings.ToLower(en.Apply), "enroll") {
+		t.Errorf("en: heading %q, button %q", en.EnrollTitle, en.Apply)
+	}
+	if !strings.Contains(ja.EnrollTitle, "申請") || !strings.Contains(ja.Apply, "申請") {
+		t.Errorf("ja: heading %q, button %q", ja.EnrollTitle, ja.Apply)
+	}
+	if h := en.ProgressHintEnroll; !strings.Contains(h, "enrollment") || strings.Contains(h, "renewal") {
+		t.Errorf("en enroll progress hint %q", h)
+	}
+	if h := ja.ProgressHintEnroll; !strings.Contains(h, "申請") || strings.Contains(h, "更新") {
+		t.Errorf("ja enroll progress hint %q", h)
+	}
+	e := &proto.Error{Code: errcode.BadPassword, Message: "The user ID or password is incorrect."}
+	if m := en.MessageAt(proto.CmdRenew, e); m != errcode.RenewalMessage(errcode.BadPassword, "en") {
+		t.Errorf("renewal bad_password: %q", m)
+	}
+	if m := ja.MessageAt(proto.CmdEnroll, e); m != "The user ID or password is incorrect." {
+		t.Errorf("enroll bad_password: %q", m)
+	}
+}

@@ -150,7 +150,7 @@ func (v *diagnosticsView) lastOp(op *proto.DoctorLastOp) app.UI {
 		return app.Elem("p").ID("diag-lastop").Class("muted").Text(m.DiagNone)
 	}
 	what := m.DiagOp(op.Command)
-	at := op.At.Local().Format("2006-01-02 15:04")
+	at := clock(op.At)
 	if op.OK {
 		return app.Elem("p").ID("diag-lastop").Body(app.Elem("span").Class("badge badge-ok").Text(m.OKWord), app.Text(" "+what+" ("+at+")"))
 	}

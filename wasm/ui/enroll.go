@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 
@@ -29,12 +30,15 @@ type enrollView struct {
 	NeedPIN  bool
 	ByLink   bool     // a portal renewal link's token replaces the invitation code
 	Backends []string // key backends allowed by policy (enroll_backend.go)
-	backend  string
+	// PortalsSet: policy sets the portals, so enrolling does not add one.
+	PortalsSet bool
+	backend    string
 
 	password string
 	pin      string
-	problem  string // which field is wrong, by id
-	message  string
+	// problems are the wrong fields' messages, by id: every empty field
+	// is named at once.
+	problems map[string]string
 }
 
 func (v *enrollView) OnMount(ctx app.Context) {
@@ -78,7 +82,7 @@ func (v *enrollView) Render() app.UI {
 }
 
 func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set func(string)) app.UI {
-	bad := v.problem == id
+	msg, bad := v.problems[id]
 	input := app.ElemSelfClosing("input").ID(id).Attr("name", id).Attr("type", typ).
 		Attr("autocomplete", autocomplete).
 		Attr("required", true).
@@ -86,9 +90,7 @@ func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set
 		Attr("value", value).
 		OnInput(func(ctx app.Context, e app.Event) {
 			set(ctx.JSSrc().Get("value").String())
-			if v.problem == id {
-				v.problem = ""
-			}
+			delete(v.problems, id)
 		})
 	if typ == "text" || typ == "url" {
 		input = input.Spellcheck(false).Attr("autocapitalize", "off")
@@ -97,7 +99,7 @@ func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set
 	switch {
 	case bad:
 		input = input.Aria("describedby", id+"-msg")
-		note = app.Elem("p").ID(id + "-msg").Class("field-error").Role("alert").Text(v.message)
+		note = app.Elem("p").ID(id + "-msg").Class("field-error").Role("alert").Text(msg)
 	case hint != "":
 		input = input.Aria("describedby", id+"-hint")
 		note = app.Elem("p").ID(id + "-hint").Class("hint").Text(hint)
@@ -124,15 +126,26 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	if v.ByLink {
 		check = check[:3]
 	}
+	v.problems = nil
+	first := ""
 	for _, c := range check {
 		if c.val == "" {
-			v.fail(ctx, c.id, v.S.FieldRequired(c.label))
-			return
+			first = cmp.Or(first, c.id)
+			v.fail(c.id, v.S.FieldRequired(c.label))
 		}
 	}
-	if u, err := url.Parse(d.Portal); err != nil || u.Scheme != "https" || u.Host == "" {
-		v.fail(ctx, "enroll-portal", v.S.PortalHTTPS)
+	if u, err := url.Parse(d.Portal); d.Portal != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+		first = cmp.Or(first, "enroll-portal")
+		v.fail("enroll-portal", v.S.PortalHTTPS)
+	}
+	if first != "" {
+		focusAfterRender(ctx, v, first)
 		return
+	}
+	if !v.PortalsSet {
+		// The worker adds the enrolled portal to the portals; its renewal
+		// links need access to its pages, asked for in this click.
+		requestPortalAccess([]string{d.Portal})
 	}
 	p := proto.EnrollParams{Portal: d.Portal, User: d.User, Password: v.password, Invitation: d.Invitation, PIN: v.pin, Backend: v.chosenBackend()}
 	v.password, v.pin = "", ""
@@ -143,7 +156,9 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	v.OnSubmit(ctx, p)
 }
 
-func (v *enrollView) fail(ctx app.Context, id, msg string) {
-	v.problem, v.message = id, msg
-	focusAfterRender(ctx, v, id)
+func (v *enrollView) fail(id, msg string) {
+	if v.problems == nil {
+		v.problems = map[string]string{}
+	}
+	v.problems[id] = msg
 }

@@ -65,7 +65,7 @@ func (v *progressView) Render() app.UI {
 				)
 			}),
 		),
-		app.Elem("p").Class("hint").Text(v.S.ProgressHint),
+		app.Elem("p").ID("progress-hint").Class("hint").Text(v.hint()),
 	)
 }
 
@@ -89,4 +89,12 @@ func stepsFor(cmd string) []proto.Step {
 		}
 	}
 	return out
+}
+
+// hint says that the operation goes on when the window closes.
+func (v *progressView) hint() string {
+	if v.Command == proto.CmdEnroll {
+		return v.S.ProgressHintEnroll
+	}
+	return v.S.ProgressHint
 }

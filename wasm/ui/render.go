@@ -73,6 +73,7 @@ func (r *Root) renderScreen() app.UI {
 			OnSubmit:    r.onEnroll,
 			OnCancel:    r.backToList,
 			NeedPIN:     r.tokenBackend,
+			PortalsSet:  r.settings.IsLocked("portalURLs"),
 		}
 	case screenProgress:
 		// Steps is copied: go-app re-renders a child only when a field

@@ -38,7 +38,7 @@ func (v *doneView) Render() app.UI {
 			app.Elem("dt").Text(serial),
 			app.Elem("dd").Body(app.Elem("code").Text(v.Cert.Serial)),
 			app.Elem("dt").Text(v.S.ValidUntil),
-			app.Elem("dd").Text(v.Cert.NotAfter.Local().Format("2006-01-02 15:04")),
+			app.Elem("dd").ID("done-until").Text(clock(v.Cert.NotAfter)),
 		),
 		v.keyUseNotice(),
 		v.restartHint(),
@@ -121,7 +121,7 @@ func (v *errorView) Render() app.UI {
 		Aria("labelledby", "error-title").Body(
 		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
 		app.Elem("h1").ID("error-title").Text(v.title()),
-		app.Elem("p").ID("error-message").Role("alert").Body(withCode(v.S.Message(e))...),
+		app.Elem("p").ID("error-message").Role("alert").Body(withCode(v.S.MessageAt(v.Command, e))...),
 		app.If(e.Update != "",
 			app.Elem("p").Class("update").Body(app.Elem("strong").Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
 		),

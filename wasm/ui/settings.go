@@ -12,7 +12,9 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-var backendOrder = []string{"auto", "tpm", "pkcs11", "soft"}
+// storages are the key storages the settings allow or forbid. "auto" is
+// no storage (the host picks one of these) and stays allowed as it is.
+var storages = []string{"tpm", "pkcs11", "soft"}
 
 // settingsView is the options page (options.html, also app.html#settings).
 // Values set by enterprise policy (chrome.storage.managed) are shown
@@ -81,9 +83,11 @@ func (v *settingsView) Render() app.UI {
 			app.If(v.problem != "", app.Elem("p").ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
 			app.Elem("fieldset").Class("field").Attr("disabled", v.locked("allowedBackends")).Body(
 				app.Elem("legend").Body(app.Text(m.AllowedBackends), v.lockMark("allowedBackends")),
-				app.Range(backendOrder).Slice(func(i int) app.UI {
-					b := backendOrder[i]
-					return v.check("set-backend-"+b, m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b), false,
+				app.Range(storages).Slice(func(i int) app.UI {
+					b := storages[i]
+					// A required hardware key leaves no software key.
+					hw := b == "soft" && v.edit.HardwareRequired
+					return v.check("set-backend-"+b, m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b) && !hw, hw,
 						func(on bool) {
 							v.edit.AllowedBackends = slices.DeleteFunc(v.edit.AllowedBackends, func(x string) bool { return x == b })
 							if on {
@@ -195,8 +199,7 @@ func (v *settingsView) lastCheck() app.UI {
 	m := v.S.More()
 	text := m.NeverChecked
 	if v.Settings != nil && v.Settings.LastCheck > 0 {
-		t := time.UnixMilli(int64(v.Settings.LastCheck)).Local()
-		text = m.LastChecked(t.Format("2006-01-02 15:04"))
+		text = m.LastChecked(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
 	}
 	return app.Elem("p").ID("last-check").Class("hint").Aria("live", "polite").Text(text)
 }

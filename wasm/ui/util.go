@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -31,4 +32,10 @@ func focusAfterRender(ctx app.Context, c app.UI, id string) {
 			el.Call("focus")
 		}
 	}})
+}
+
+// clock is a time as the user reads it: local, with its time zone
+// ("2026-12-03 20:14 UTC+9"; Go's js/wasm names the zone by its offset).
+func clock(t time.Time) string {
+	return strings.TrimSuffix(t.Local().Format("2006-01-02 15:04 MST"), "+0")
 }
