@@ -44,13 +44,17 @@ func TestKeyBackendsAgreeWithExtension(t *testing.T) {
 		t.Errorf("schema.json allowedBackends %v, want %v", got, want)
 	}
 
+	// The settings screen lists the storages themselves; "auto" is no
+	// storage, so it is not among them (it stays allowed).
 	ui := read(t, "../../wasm/ui/settings.go")
-	m = regexp.MustCompile(`var backendOrder = \[\]string\{([^}]*)\}`).FindStringSubmatch(ui)
+	m = regexp.MustCompile(`var storages = \[\]string\{([^}]*)\}`).FindStringSubmatch(ui)
 	if m == nil {
-		t.Fatal("wasm/ui/settings.go: no backendOrder")
+		t.Fatal("wasm/ui/settings.go: no storages")
 	}
-	if got := quoted(m[1]); !slices.Equal(got, want) {
-		t.Errorf("UI backendOrder %v, want %v", got, want)
+	storages := quoted(m[1])
+	slices.Sort(storages)
+	if wantStorages := slices.Sorted(slices.Values(proto.KeyBackends)); !slices.Equal(storages, wantStorages) {
+		t.Errorf("UI storages %v, want %v", storages, wantStorages)
 	}
 	names := read(t, "../../wasm/i18n/more.go")
 	langs := regexp.MustCompile(`BackendNames: map\[string\]string\{([^}]*)\}`).FindAllStringSubmatch(names, -1)
