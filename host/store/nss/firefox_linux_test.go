@@ -41,11 +41,7 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 	cert := ca.Issue(t, "alice", k.Public())
 
 	home := t.TempDir()
-	ffRoot := filepath.Join(home, ".mozilla", "firefox")
-	profile := newProfileDB(t, filepath.Join(ffRoot, "t3st.default-release"))
-	if err := os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nName=default-release\nIsRelative=1\nPath=t3st.default-release\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ffRoot, profile := firefoxProfile(t, home, "t3st.default-release")
 
 	db, err := Open(bg, filepath.Join(home, ".pki", "nssdb"))
 	if err != nil {
@@ -72,12 +68,7 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 		t.Fatalf("the profile's pkcs11.txt does not load %s (%v):\n%s", s.Module, err, txt)
 	}
 
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "%x", r.TLS.PeerCertificates[0].SerialNumber)
-	}))
-	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
-	srv.StartTLS()
-	defer srv.Close()
+	srv := serialServer(t)
 	got := nsstest.Get(t, profile, s.Label+":alice", srv.URL+"/", "-w", s.PIN, "-o")
 	if want := fmt.Sprintf("%x", cert.SerialNumber); got != want {
 		t.Errorf("the profile presented %q, want serial %s", got, want)
@@ -120,4 +111,31 @@ func newProfileDB(t *testing.T, dir string) string {
 		t.Fatalf("certutil -N: %v %s", err, out)
 	}
 	return dir
+}
+
+// firefoxProfile makes a Firefox profile named name under home, listed in
+// profiles.ini as Firefox lists it, and returns the Firefox folder and the
+// profile's folder.
+func firefoxProfile(t *testing.T, home, name string) (ffRoot, profile string) {
+	t.Helper()
+	ffRoot = filepath.Join(home, ".mozilla", "firefox")
+	profile = newProfileDB(t, filepath.Join(ffRoot, name))
+	ini := "[Profile0]\nName=default-release\nIsRelative=1\nPath=" + name + "\n"
+	if err := os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ffRoot, profile
+}
+
+// serialServer is a TLS server on loopback that requires a client
+// certificate and answers its serial number in hex.
+func serialServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%x", r.TLS.PeerCertificates[0].SerialNumber)
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -2,10 +2,7 @@ package nss
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,9 +36,7 @@ func TestSoftKeyReachesFirefoxProfile(t *testing.T) {
 		"-t", "u,u,u", "-k", "ec", "-q", "nistp256", "-z", noise, "-m", "4711", "-v", "12").CombinedOutput(); err != nil {
 		t.Fatalf("certutil -S: %v %s", err, out)
 	}
-	ffRoot := filepath.Join(home, ".mozilla", "firefox")
-	profile := newProfileDB(t, filepath.Join(ffRoot, "s0ft.default-release"))
-	os.WriteFile(filepath.Join(ffRoot, "profiles.ini"), []byte("[Profile0]\nPath=s0ft.default-release\n"), 0o600)
+	_, profile := firefoxProfile(t, home, "s0ft.default-release")
 
 	db, err := OpenTools(bg, shared)
 	if err != nil {
@@ -70,12 +65,7 @@ func TestSoftKeyReachesFirefoxProfile(t *testing.T) {
 		t.Fatalf("the profile loads the shared database %d times, want once:\n%s", n, txt)
 	}
 
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "%x", r.TLS.PeerCertificates[0].SerialNumber)
-	}))
-	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
-	srv.StartTLS()
-	defer srv.Close()
+	srv := serialServer(t)
 	if got := nsstest.Get(t, profile, SharedTokenName+":soft", srv.URL+"/", "-o"); got != fmt.Sprintf("%x", 4711) {
 		t.Errorf("the profile presented serial %q, want %x", got, 4711)
 	}
