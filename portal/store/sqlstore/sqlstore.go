@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	d := &DB{db: &conn{db: db}}
-	if _, err := d.db.ExecContext(ctx, schema); err != nil {
+	if _, err := d.db.ExecContext(ctx, schema+scepSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: schema: %w", err)
 	}
@@ -166,7 +166,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 			return err
 		}
 		defer c.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7030)`) //nolint:errcheck
-		for _, stmt := range strings.Split(pgSchema(schema+migrations), ";") {
+		for _, stmt := range strings.Split(pgSchema(schema+scepSchema+migrations), ";") {
 			if strings.TrimSpace(stmt) == "" {
 				continue
 			}
