@@ -154,6 +154,11 @@ func (h *Handler) enroll(ctx context.Context, req *request, log *zerolog.Logger)
 		return nil, err
 	}
 	if err := Reissuable(u, bound); err != nil {
+		// A concurrent redemption of this challenge may have superseded
+		// the certificate since the challenge was read: a used challenge.
+		if again, err := h.Store.SCEPChallenge(ctx, hash); err == nil && again.Used {
+			return nil, refuse(smscep.BadMessageCheck, "challenge already used")
+		}
 		return nil, refuse(smscep.BadRequest, err.Error())
 	}
 	if req.msg.MessageType == smscep.RenewalReq && !bytes.Equal(req.signer.Raw, bound.DER) {

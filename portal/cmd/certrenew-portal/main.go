@@ -35,6 +35,10 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
   reissue allow|deny --serial S   allow or deny re-issue of one certificate
   link create SERIAL --origin URL [--ttl 24h]
                                   make a one-time renewal URL for a certificate and print it
+  profile --user ID --platform ios|macos [--serial S] [--public-url URL] [--ttl 1h]
+        [--server-trust-ca SHA256,...]
+                                  write a signed configuration profile (SCEP payload, one-time
+                                  challenge) that re-issues the user's certificate, to stdout
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
   ca init [--name-constraints LIST]
@@ -76,6 +80,7 @@ var commands = []command{
 
 	{name: "link create", args: 1, setup: linkCreate},
 
+	{name: "profile", setup: profile},
 	{name: "cert list", setup: certList},
 	{name: "cert revoke", args: 1, setup: certRevoke},
 

@@ -36,6 +36,10 @@ func serve(f *flags) action {
 		if err != nil {
 			return err
 		}
+		// `profile` puts the URL into the profiles it makes.
+		if err := os.WriteFile(filepath.Join(c.dir, publicURLFile), []byte(srv.URL()+"\n"), 0o644); err != nil {
+			return err
+		}
 		// The first stdout line is the contract with scripts and tests.
 		if _, err := fmt.Fprintln(c.stdout, srv.URL()); err != nil {
 			return err
