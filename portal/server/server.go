@@ -268,7 +268,7 @@ func (s *Server) routes() http.Handler {
 	}
 	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
 	(&scep.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
-	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
+	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url, Profile: s.profile}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)
 	mux.HandleFunc("GET /healthz", healthz)

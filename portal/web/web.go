@@ -63,6 +63,9 @@ type Handler struct {
 	// Limiter throttles login failures; share it with EST's HTTP Basic
 	// authentication. nil means one on Store.
 	Limiter *limit.Limiter
+	// Profile makes the mobile page's configuration profiles; nil means
+	// the page offers none.
+	Profile ProfileFunc
 
 	once sync.Once
 }
@@ -129,6 +132,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /renew/{link}", h.secure(h.renew))
 	mux.HandleFunc("POST /renew/{link}/token", h.secure(h.linkToken))
 	mux.Handle("GET /static/", h.secure(http.FileServerFS(staticFS).ServeHTTP))
+	h.registerMobile(mux)
 }
 
 // secure sets the headers every page carries.
