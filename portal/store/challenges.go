@@ -24,8 +24,10 @@ type SCEPChallenge struct {
 
 // SCEPChallenges keeps the SCEP challenges of portal/scep.
 type SCEPChallenges interface {
-	// CreateSCEPChallenge stores a challenge (hash only); ErrExists if
-	// the hash is taken.
+	// CreateSCEPChallenge stores a challenge (hash only) and, in the same
+	// transaction, drops the unused challenges made before for the same
+	// user and certificate: only the newest profile enrolls, and a user
+	// cannot pile challenges up. ErrExists if the hash is taken.
 	CreateSCEPChallenge(ctx context.Context, c SCEPChallenge) error
 	// SCEPChallenge finds a challenge by hash; ErrNotFound if absent.
 	SCEPChallenge(ctx context.Context, hash []byte) (SCEPChallenge, error)

@@ -24,10 +24,15 @@ CREATE INDEX IF NOT EXISTS scep_challenges_expires ON scep_challenges(expires);
 
 // CreateSCEPChallenge implements store.Store.
 func (d *DB) CreateSCEPChallenge(ctx context.Context, c store.SCEPChallenge) error {
-	_, err := d.db.ExecContext(ctx,
-		`INSERT INTO scep_challenges (hash, user_id, serial, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
-		c.Hash, c.UserID, c.Serial, c.Created.Unix(), c.Expires.Unix())
-	return insertErr(err, "create SCEP challenge", fmt.Errorf("SCEP challenge: %w", store.ErrExists))
+	return d.inTx(ctx, func(tx *tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM scep_challenges WHERE user_id = ? AND serial = ? AND used = 0`, c.UserID, c.Serial); err != nil {
+			return fmt.Errorf("sqlite: drop earlier SCEP challenges: %w", err)
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO scep_challenges (hash, user_id, serial, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
+			c.Hash, c.UserID, c.Serial, c.Created.Unix(), c.Expires.Unix())
+		return insertErr(err, "create SCEP challenge", fmt.Errorf("SCEP challenge: %w", store.ErrExists))
+	})
 }
 
 // SCEPChallenge implements store.Store.

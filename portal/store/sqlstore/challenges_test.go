@@ -31,9 +31,22 @@ func testSCEPChallengeOnce(t *testing.T, opener func() *DB) {
 	if err := db.CreateSCEPChallenge(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateSCEPChallenge(ctx, ch); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("second challenge with one hash: %v", err)
+	// A newer challenge for the same certificate replaces an unused one.
+	older := store.SCEPChallenge{Hash: []byte("older"), UserID: "alice", Serial: "a1", Created: t0, Expires: t0.Add(time.Hour)}
+	if err := db.CreateSCEPChallenge(ctx, older); err != nil {
+		t.Fatal(err)
 	}
+	ch.Hash = []byte("challenge-hash-2")
+	if err := db.CreateSCEPChallenge(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SCEPChallenge(ctx, older.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the earlier challenge survived a newer one: %v", err)
+	}
+	if _, err := db.SCEPChallenge(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the earlier challenge survived a newer one: %v", err)
+	}
+	hash = ch.Hash
 	got, err := other.SCEPChallenge(ctx, hash)
 	if err != nil || got.UserID != "alice" || got.Serial != "a1" || got.Used || !got.Expires.Equal(ch.Expires) {
 		t.Fatalf("challenge read back: %+v %v", got, err)
