@@ -59,6 +59,10 @@ type Config struct {
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
 	CRLURL string
+	// AndroidPKCS12 offers Android users a one-time PKCS#12 with a key
+	// made on the server (portal/serverkey); off by default, since such a
+	// key is not hardware-bound.
+	AndroidPKCS12 bool
 }
 
 // Server is a listening portal.
@@ -268,7 +272,11 @@ func (s *Server) routes() http.Handler {
 	}
 	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
 	(&scep.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
-	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url, Profile: s.profile}).Register(mux)
+	wh := &web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url, Profile: s.profile}
+	if s.cfg.AndroidPKCS12 {
+		wh.Android = android{s}
+	}
+	wh.Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)
 	mux.HandleFunc("GET /healthz", healthz)

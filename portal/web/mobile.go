@@ -39,6 +39,8 @@ const profileContentType = "application/x-apple-aspen-config"
 func (h *Handler) registerMobile(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+MobilePath, h.secure(h.authed(h.mobile)))
 	mux.HandleFunc("POST "+MobilePath+"/reissue", h.secure(h.authed(h.mobileReissue)))
+	mux.HandleFunc("POST "+MobilePath+"/android", h.secure(h.authed(h.androidPrepare)))
+	mux.HandleFunc("POST "+MobilePath+"/android/download", h.secure(h.authed(h.androidDownload)))
 	// The seed's address for this page.
 	mux.HandleFunc("GET /certapps/login", h.secure(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, MobilePath, http.StatusSeeOther)
@@ -120,6 +122,7 @@ func (h *Handler) mobile(w http.ResponseWriter, r *http.Request, s *session) {
 	h.render(w, r, http.StatusOK, "mobile", map[string]any{
 		"User": s.user, "CSRF": s.csrf, "Rows": rows, "Err": errKey,
 		"Apple": platform != "" && h.Profile != nil, "Mac": platform == "macos",
+		"Android": h.Android != nil && isAndroid(r.UserAgent()),
 	})
 }
 

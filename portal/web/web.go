@@ -66,6 +66,9 @@ type Handler struct {
 	// Profile makes the mobile page's configuration profiles; nil means
 	// the page offers none.
 	Profile ProfileFunc
+	// Android offers "Download for Android" on the mobile page; nil (the
+	// default: the key is made on the server) means it is not offered.
+	Android AndroidIssuer
 
 	once sync.Once
 }
