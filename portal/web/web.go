@@ -252,7 +252,7 @@ func randomID() string {
 
 // getPages is, per page, where its language links go when it answered a
 // POST (see langLinks).
-var getPages = map[string]string{"login": "/login", "menu": "/menu"}
+var getPages = map[string]string{"login": "/login", "menu": "/menu", "android": MobilePath}
 
 // render executes a page template with the language set.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
