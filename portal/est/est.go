@@ -56,6 +56,10 @@ type Handler struct {
 	// a lookup that finds nothing records the key as refused. The zero
 	// Window takes its defaults.
 	Lookups limit.Window
+	// ServerKeygen serves serverkeygen (RFC 7030, Section 4.4): keys made
+	// by the portal, not hardware-bound, so off unless the tenant enables
+	// them.
+	ServerKeygen bool
 
 	once sync.Once
 }
@@ -76,6 +80,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
 	mux.HandleFunc("POST "+IssuedPath, h.wrap(h.issued))
 	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
+	if h.ServerKeygen {
+		mux.HandleFunc("POST "+PathPrefix+"serverkeygen", h.wrap(h.serverkeygen))
+	}
 }
 
 func (h *Handler) failpoint(point string) {

@@ -50,8 +50,8 @@ type Options struct {
 	Gate *limit.Gate
 	// SweepInterval: see server.Config; tests call Portal.Sweep.
 	SweepInterval time.Duration
-	// AndroidPKCS12: see server.Config.
-	AndroidPKCS12 bool
+	// ServerKeygen: see server.Config.
+	ServerKeygen bool
 }
 
 // Portal is a running in-process portal.
@@ -101,7 +101,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	}
 	srv, err := server.Listen(server.Config{
 		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate,
-		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint, AndroidPKCS12: o.AndroidPKCS12,
+		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint, ServerKeygen: o.ServerKeygen,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

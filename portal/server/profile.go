@@ -28,7 +28,7 @@ func (s *Server) profile(ctx context.Context, user, serial, platform string) ([]
 // androidTTL is how long a prepared Android download can be made.
 const androidTTL = 10 * time.Minute
 
-// android is the mobile page's web.AndroidIssuer (Config.AndroidPKCS12).
+// android is the mobile page's web.AndroidIssuer (Config.ServerKeygen).
 type android struct{ s *Server }
 
 func (a android) Challenge(ctx context.Context, user, serial string) (string, error) {

@@ -59,10 +59,10 @@ type Config struct {
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
 	CRLURL string
-	// AndroidPKCS12 offers Android users a one-time PKCS#12 with a key
-	// made on the server (portal/serverkey); off by default, since such a
-	// key is not hardware-bound.
-	AndroidPKCS12 bool
+	// ServerKeygen offers keys made on the server: Android users' one-time
+	// PKCS#12 (portal/serverkey) and EST serverkeygen (RFC 7030, Section
+	// 4.4); off by default, since such a key is not hardware-bound.
+	ServerKeygen bool
 }
 
 // Server is a listening portal.
@@ -270,10 +270,10 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Gate != nil {
 		lim.Gate = s.cfg.Gate
 	}
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint, ServerKeygen: s.cfg.ServerKeygen}).Register(mux)
 	(&scep.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
 	wh := &web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url, Profile: s.profile}
-	if s.cfg.AndroidPKCS12 {
+	if s.cfg.ServerKeygen {
 		wh.Android = android{s}
 	}
 	wh.Register(mux)

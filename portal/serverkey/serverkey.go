@@ -2,7 +2,7 @@
 // for devices that cannot enroll with their own (Android's certificate
 // installer takes a PKCS#12, the seed's Android path). Such a key is not
 // hardware-bound: it existed outside the device. So this is off unless the
-// tenant enables it (`serve --android-pkcs12`), and the key lives only for
+// tenant enables it (`serve --server-keygen`), and the key lives only for
 // the one answer that carries it: a PKCS#12 (RFC 7292) under a password
 // derived from the one-time challenge the download redeems, shown to the
 // user once and never stored.

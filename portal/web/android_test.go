@@ -29,7 +29,7 @@ var (
 
 func startAndroid(t *testing.T, enabled bool) (*portaltest.Portal, string) {
 	t.Helper()
-	p := portaltest.StartWith(t, portaltest.Options{AndroidPKCS12: enabled})
+	p := portaltest.StartWith(t, portaltest.Options{ServerKeygen: enabled})
 	p.AddUser(t, alice, alicePw)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
@@ -58,7 +58,7 @@ func TestAndroidOffByDefault(t *testing.T) {
 // shown once; the PKCS#12 opens with OpenSSL and that password and holds
 // a key matching its certificate, which is the re-issue in the user's
 // history; the download works once; nothing secret is logged.
-func TestAndroidPKCS12(t *testing.T) {
+func TestServerKeygen(t *testing.T) {
 	openssl := testenv.Need(t, "openssl")[0]
 	p, serial := startAndroid(t, true)
 	b := newClient(t, p)

@@ -23,7 +23,7 @@ func serve(f *flags) action {
 	grace := f.Duration("supersede-grace", server.DefaultSupersedeGrace, "how long a renewed certificate's predecessor stays valid, once its successor is confirmed, before it is revoked")
 	unconfirmed := f.Duration("unconfirmed-limit", server.DefaultUnconfirmedLimit, "how long a renewed certificate's predecessor stays valid when its successor is never confirmed")
 	publicURL := f.String("public-url", "", "https origin clients use (renewal links, CRL URL, server certificate name); default the listen address")
-	androidP12 := f.Bool("android-pkcs12", false, "offer Android users a one-time PKCS#12 with a key made on the server (not hardware-bound)")
+	serverKeygen := f.Bool("server-keygen", false, "offer keys made on the server, not hardware-bound: the mobile page's one-time PKCS#12 for Android and EST serverkeygen (RFC 7030, 4.4)")
 	crlURL := f.String("crl-url", "", "http origin put into certificates for their CRL; default http:// on the public URL's host and port")
 	return action{do: func(c *call) error {
 		authority, err := ca.LoadOrCreate(filepath.Join(c.dir, "ca"), c.log)
@@ -32,7 +32,7 @@ func serve(f *flags) action {
 		}
 		srv, err := server.Listen(server.Config{
 			CA: authority, Store: c.store, Log: c.log, Validity: *validity, SupersedeGrace: *grace, UnconfirmedLimit: *unconfirmed,
-			PublicURL: *publicURL, CRLURL: *crlURL, AndroidPKCS12: *androidP12,
+			PublicURL: *publicURL, CRLURL: *crlURL, ServerKeygen: *serverKeygen,
 		}, *listen)
 		if err != nil {
 			return err
