@@ -21,6 +21,7 @@ test_only_pkgs=(
   softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
+  openssl python3 # OpenSSL verifies signed profiles and opens PKCS#12s; Python's plistlib parses profiles (tests only)
   scep            # scepclient: an independent SCEP client (micromdm's, Debian's build) for the portal's SCEP tests
   postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
