@@ -1,0 +1,216 @@
+package directory_test
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/directory"
+	"github.com/certrenew/certrenew/portal/directory/slapdtest"
+)
+
+// people are the test directory's users: alice in the re-issue and the
+// auto-renew groups, bob in neither, carol locked by ppolicy, dave
+// disabled the Active Directory way.
+var people = slapdtest.User("alice", "alice-pw-1", "userAccountControl: 512") +
+	slapdtest.User("bob", "bob-pw-1", "userAccountControl: 512") +
+	slapdtest.User("carol", "carol-pw-1", "pwdAccountLockedTime: 000001010000Z") +
+	slapdtest.User("dave", "dave-pw-1", "userAccountControl: 514") +
+	slapdtest.User("x*", "star-pw-1", "userAccountControl: 512")
+
+var groups = slapdtest.Group("pki-reissue", slapdtest.UserDN("alice")) +
+	slapdtest.Group("auto-renew", slapdtest.UserDN("alice"))
+
+// open starts slapd with people and groups, and a Directory on it by
+// url (its StartTLS or its LDAPS URL) and kind.
+func open(t *testing.T, kind string, ldaps bool) (*slapdtest.Server, *directory.Directory) {
+	t.Helper()
+	s := slapdtest.Start(t, people)
+	s.Modify(t, addGroups(groups)) // through slapd, so memberof sees them.
+	return s, dir(t, s, kind, ldaps, "")
+}
+
+func addGroups(ldif string) string {
+	return strings.ReplaceAll(ldif, "objectClass: groupOfNames", "changetype: add\nobjectClass: groupOfNames")
+}
+
+func dir(t *testing.T, s *slapdtest.Server, kind string, ldaps bool, extra string) *directory.Directory {
+	t.Helper()
+	u, tls := s.LDAPURL, `"start_tls": true,`
+	if ldaps {
+		u, tls = s.LDAPSURL, ""
+	}
+	pwFile := filepath.Join(t.TempDir(), "bind.pw")
+	if err := os.WriteFile(pwFile, []byte(s.ServicePassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	userFilter := ""
+	if kind == "ad" { // the test directory has no objectCategory.
+		userFilter = `"user_filter": "(&(objectClass=inetOrgPerson)(uid={user}))",`
+	}
+	conf := `{"url": "` + u + `", ` + tls + `"ca_file": "` + s.CAFile + `", "kind": "` + kind + `",
+		"bind_dn": "` + slapdtest.ServiceDN + `", "bind_password_file": "` + pwFile + `",
+		"user_base": "` + slapdtest.People + `", ` + userFilter + `"group_base": "` + slapdtest.Groups + `",` + extra + `
+		"groups": {"reissue": ["` + slapdtest.GroupDN("pki-reissue") + `"],
+			"renewal_auth": {"` + strings.ToUpper(slapdtest.GroupDN("auto-renew")) + `": "certificate"}}}`
+	path := filepath.Join(t.TempDir(), "directory.json")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := directory.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		kind  string
+		ldaps bool
+	}{{"openldap", false}, {"openldap", true}, {"ad", true}} {
+		t.Run(tc.kind+map[bool]string{true: "/ldaps", false: "/starttls"}[tc.ldaps], func(t *testing.T) {
+			s, d := open(t, tc.kind, tc.ldaps)
+			ctx := context.Background()
+			a, err := d.Check(ctx, "alice", "alice-pw-1")
+			if err != nil {
+				t.Fatalf("alice: %v", err)
+			}
+			if a.DN != slapdtest.UserDN("alice") || !a.ReissueSet || !a.Reissue || a.RenewalAuth != directory.RenewalCertificate {
+				t.Errorf("alice: %+v", a)
+			}
+			if tc.kind == "openldap" { // bob has a userAccountControl only to prove ad reads it.
+				b, err := d.Check(ctx, "bob", "bob-pw-1")
+				if err != nil || !b.ReissueSet || b.Reissue || b.RenewalAuth != "" {
+					t.Errorf("bob: %+v, %v", b, err)
+				}
+			} else if _, err := d.Check(ctx, "bob", "bob-pw-1"); err != nil {
+				t.Errorf("bob (ad): %v", err)
+			}
+			for _, bad := range []struct{ id, pw string }{
+				{"alice", "wrong"}, {"alice", ""}, {"nobody", "alice-pw-1"}, {"*", "alice-pw-1"},
+				{"alice)(uid=*", "alice-pw-1"}, {"x*", "alice-pw-1"},
+			} {
+				if _, err := d.Check(ctx, bad.id, bad.pw); !errors.Is(err, directory.ErrBadCredentials) {
+					t.Errorf("%q/%q: %v, want ErrBadCredentials", bad.id, bad.pw, err)
+				}
+			}
+			// An ID with filter syntax is a literal value: x* finds the
+			// entry whose uid is "x*", and only with its password.
+			if _, err := d.Check(ctx, "x*", "star-pw-1"); err != nil {
+				t.Errorf("x*: %v", err)
+			}
+			disabled := "dave"
+			if tc.kind == "openldap" {
+				disabled = "carol"
+			}
+			before := s.Binds(t, slapdtest.UserDN(disabled))
+			if _, err := d.Check(ctx, disabled, disabled+"-pw-1"); !errors.Is(err, directory.ErrDisabled) {
+				t.Errorf("%s: %v, want ErrDisabled", disabled, err)
+			}
+			if n := s.Binds(t, slapdtest.UserDN(disabled)); n != before {
+				t.Errorf("a disabled account was bound: %d binds", n-before)
+			}
+			if n := s.Binds(t, slapdtest.UserDN("alice")); n != 2 {
+				t.Errorf("slapd saw %d binds of alice, want 2 (one right, one wrong password)", n)
+			}
+		})
+	}
+}
+
+// A directory whose certificate is not from the configured CA is refused
+// (unavailable, never a password answer), and so is a down one, and one
+// that accepts and never answers, within the timeout.
+func TestUnavailable(t *testing.T) {
+	s := slapdtest.Start(t, people)
+	ctx := context.Background()
+
+	// Another CA: the file's ca_file is slapd's; swap in a pool without it.
+	conf := `{"url": "` + s.LDAPSURL + `", "ca_file": "x", "kind": "openldap", "bind_dn": "` + slapdtest.ServiceDN +
+		`", "bind_password_env": "X", "user_base": "` + slapdtest.People + `", "timeout": "2s"}`
+	c, err := directory.ParseConfig([]byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := directory.New(c, x509.NewCertPool(), s.ServicePassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u *directory.UnavailableError
+	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) || u.Op != "tls" {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+	if n := s.Binds(t, slapdtest.UserDN("alice")); n != 0 {
+		t.Errorf("untrusted directory saw %d binds", n)
+	}
+
+	// Silent: accepts, says nothing.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	c.URL, c.Timeout = "ldaps://"+ln.Addr().String(), "300ms"
+	d, _ = directory.New(c, x509.NewCertPool(), "pw")
+	start := time.Now()
+	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) {
+		t.Errorf("silent directory: %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("silent directory took %v with a 300ms timeout", took)
+	}
+
+	// Down.
+	s.Stop()
+	d = dir(t, s, "openldap", false, "")
+	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) || u.Op != "connect" {
+		t.Errorf("down directory: %v", err)
+	}
+	if strings.Contains(err2s(d.Ping(ctx)), s.ServicePassword) {
+		t.Error("an error holds the service password")
+	}
+}
+
+func err2s(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// A wrong service password is an unavailable directory that says so.
+func TestServiceRefused(t *testing.T) {
+	s := slapdtest.Start(t, people)
+	c, err := directory.ParseConfig([]byte(`{"url": "` + s.LDAPURL + `", "start_tls": true, "ca_file": "x", "kind": "openldap", "bind_dn": "` +
+		slapdtest.ServiceDN + `", "bind_password_env": "X", "user_base": "` + slapdtest.People + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, _ := os.ReadFile(s.CAFile)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	d, _ := directory.New(c, roots, "not-the-password")
+	_, err = d.Check(context.Background(), "alice", "alice-pw-1")
+	var u *directory.UnavailableError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "service account") || strings.Contains(err.Error(), "not-the-password") {
+		t.Errorf("wrong service password: %v", err)
+	}
+	if err := d.Ping(context.Background()); err == nil {
+		t.Error("Ping passed with a wrong service password")
+	}
+}
