@@ -76,7 +76,7 @@ type Directory struct {
 	addr    string // host:port
 	ldaps   bool
 	timeout time.Duration
-	bindPW  string // the service account's; never in an error or log.
+	bindPW  string     // the service account's; never in an error or log.
 	reissue []*ldap.DN // nil when the file does not map re-issue.
 	groups  []groupRule
 }

@@ -17,9 +17,12 @@ commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data;
 the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgres:// DSN):
   serve [--listen 127.0.0.1:8443] [--public-url https://HOST[:PORT]] [--crl-url http://HOST[:PORT]]
         [--cert-validity 8760h] [--supersede-grace 72h] [--unconfirmed-limit 720h] [--log FILE]
+        [--directory FILE]
                                   serve HTTPS (and CRLs over plain HTTP on the same port); prints
                                   the base URL (the public URL) as the first stdout line; SIGHUP
-                                  reloads the CA and re-issues the server certificate
+                                  reloads the CA and re-issues the server certificate; passwords
+                                  are also checked against the LDAP / Active Directory of FILE
+                                  (default DATA/directory.json if it exists; docs/directory.md)
   user add ID --password-stdin    add a user; the password is read as one line from stdin
   user list                       list users (status, re-issue permission, lockout)
   user passwd ID --password-stdin set a user's password (one line from stdin); ends their
