@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,43 +26,17 @@ var people = slapdtest.User("alice", "alice-pw-1", "userAccountControl: 512") +
 var groups = slapdtest.Group("pki-reissue", slapdtest.UserDN("alice")) +
 	slapdtest.Group("auto-renew", slapdtest.UserDN("alice"))
 
-// open starts slapd with people and groups, and a Directory on it by
-// url (its StartTLS or its LDAPS URL) and kind.
+// open starts slapd with people and groups, and a Directory on it.
 func open(t *testing.T, kind string, ldaps bool) (*slapdtest.Server, *directory.Directory) {
 	t.Helper()
 	s := slapdtest.Start(t, people)
-	s.Modify(t, addGroups(groups)) // through slapd, so memberof sees them.
-	return s, dir(t, s, kind, ldaps, "")
+	s.AddGroups(t, groups)
+	return s, dir(t, s, kind, ldaps)
 }
 
-func addGroups(ldif string) string {
-	return strings.ReplaceAll(ldif, "objectClass: groupOfNames", "changetype: add\nobjectClass: groupOfNames")
-}
-
-func dir(t *testing.T, s *slapdtest.Server, kind string, ldaps bool, extra string) *directory.Directory {
+func dir(t *testing.T, s *slapdtest.Server, kind string, ldaps bool) *directory.Directory {
 	t.Helper()
-	u, tls := s.LDAPURL, `"start_tls": true,`
-	if ldaps {
-		u, tls = s.LDAPSURL, ""
-	}
-	pwFile := filepath.Join(t.TempDir(), "bind.pw")
-	if err := os.WriteFile(pwFile, []byte(s.ServicePassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	userFilter := ""
-	if kind == "ad" { // the test directory has no objectCategory.
-		userFilter = `"user_filter": "(&(objectClass=inetOrgPerson)(uid={user}))",`
-	}
-	conf := `{"url": "` + u + `", ` + tls + `"ca_file": "` + s.CAFile + `", "kind": "` + kind + `",
-		"bind_dn": "` + slapdtest.ServiceDN + `", "bind_password_file": "` + pwFile + `",
-		"user_base": "` + slapdtest.People + `", ` + userFilter + `"group_base": "` + slapdtest.Groups + `",` + extra + `
-		"groups": {"reissue": ["` + slapdtest.GroupDN("pki-reissue") + `"],
-			"renewal_auth": {"` + strings.ToUpper(slapdtest.GroupDN("auto-renew")) + `": "certificate"}}}`
-	path := filepath.Join(t.TempDir(), "directory.json")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d, err := directory.Load(path)
+	d, err := directory.Load(s.WriteConfig(t, t.TempDir(), slapdtest.ConfigOptions{Kind: kind, LDAPS: ldaps}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +150,7 @@ func TestUnavailable(t *testing.T) {
 
 	// Down.
 	s.Stop()
-	d = dir(t, s, "openldap", false, "")
+	d = dir(t, s, "openldap", false)
 	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) || u.Op != "connect" {
 		t.Errorf("down directory: %v", err)
 	}

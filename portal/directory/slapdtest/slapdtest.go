@@ -359,3 +359,60 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// ConfigOptions shape the directory file WriteConfig writes.
+type ConfigOptions struct {
+	Kind  string // "openldap" (default) or "ad" (then users are found by uid: the test directory has no objectCategory).
+	LDAPS bool   // ldaps:// rather than ldap:// with StartTLS.
+	// PasswordEnv names the environment variable of the service password
+	// (the test sets it); "" means a bind_password_file beside the file.
+	PasswordEnv string
+	// Groups is the "groups" object; "" maps pki-reissue to re-issue and
+	// auto-renew to certificate renewal.
+	Groups string
+	// Timeout is the file's timeout; "" is the default.
+	Timeout string
+}
+
+// WriteConfig writes a directory file for s (portal/directory's format)
+// into dir and returns its path.
+func (s *Server) WriteConfig(t testing.TB, dir string, o ConfigOptions) string {
+	t.Helper()
+	if o.Kind == "" {
+		o.Kind = "openldap"
+	}
+	u, tls := s.LDAPURL, `"start_tls": true,`
+	if o.LDAPS {
+		u, tls = s.LDAPSURL, ""
+	}
+	secret := `"bind_password_env": "` + o.PasswordEnv + `"`
+	if o.PasswordEnv == "" {
+		must(t, os.WriteFile(filepath.Join(dir, "bind.pw"), []byte(s.ServicePassword+"\n"), 0o600))
+		secret = `"bind_password_file": "bind.pw"`
+	}
+	extra := ""
+	if o.Kind == "ad" {
+		extra += `"user_filter": "(&(objectClass=inetOrgPerson)(uid={user}))",`
+	}
+	if o.Timeout != "" {
+		extra += `"timeout": "` + o.Timeout + `",`
+	}
+	if o.Groups == "" {
+		o.Groups = `{"reissue": ["` + GroupDN("pki-reissue") + `"], "renewal_auth": {"` + strings.ToUpper(GroupDN("auto-renew")) + `": "certificate"}}`
+	}
+	conf := `{"url": "` + u + `", ` + tls + `"ca_file": "` + s.CAFile + `", "kind": "` + o.Kind + `",
+	"bind_dn": "` + ServiceDN + `", ` + secret + `,
+	"user_base": "` + People + `", ` + extra + `"group_base": "` + Groups + `",
+	"groups": ` + o.Groups + `}
+`
+	path := filepath.Join(dir, "directory.json")
+	must(t, os.WriteFile(path, []byte(conf), 0o600))
+	return path
+}
+
+// AddGroups adds groupOfNames entries (Group's LDIF) through slapd, so
+// the memberof overlay gives their members memberOf.
+func (s *Server) AddGroups(t testing.TB, ldif string) {
+	t.Helper()
+	s.Modify(t, strings.ReplaceAll(ldif, "objectClass: groupOfNames", "changetype: add\nobjectClass: groupOfNames"))
+}
