@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -79,7 +80,14 @@ type Directory struct {
 	bindPW  string     // the service account's; never in an error or log.
 	reissue []*ldap.DN // nil when the file does not map re-issue.
 	groups  []groupRule
+	// downUntil (unix ns): a connection failed; checks before then fail
+	// at once.
+	downUntil atomic.Int64
 }
+
+// maxDownFor bounds how long a failed connection makes checks fail at
+// once (the timeout, if shorter).
+const maxDownFor = 5 * time.Second
 
 type groupRule struct {
 	dn     *ldap.DN
@@ -137,10 +145,26 @@ func (d *Directory) Check(ctx context.Context, id, password string) (Account, er
 	if password == "" || id == "" {
 		return Account{}, ErrBadCredentials
 	}
+	acct, err := d.check(ctx, id, password)
+	if ctx.Err() != nil && err != nil {
+		return Account{}, ctx.Err() // the request went away: the directory is not to blame.
+	}
+	return acct, err
+}
+
+func (d *Directory) check(ctx context.Context, id, password string) (Account, error) {
+	if until := time.Unix(0, d.downUntil.Load()); time.Now().Before(until) {
+		return Account{}, &UnavailableError{Op: "connect", Err: fmt.Errorf("failed moments ago; next try after %s", until.UTC().Format(time.RFC3339))}
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	l, err := d.connect(ctx)
 	if err != nil {
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// Checks fail at once for a while rather than each holding a
+			// check slot (portal/limit's Gate) for the timeout.
+			d.downUntil.Store(time.Now().Add(min(d.timeout, maxDownFor)).UnixNano())
+		}
 		return Account{}, err
 	}
 	defer l.Close()

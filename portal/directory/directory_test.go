@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,12 +130,14 @@ func TestUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	var accepts atomic.Int32
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			accepts.Add(1)
 			defer c.Close()
 		}
 	}()
@@ -146,6 +149,20 @@ func TestUnavailable(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("silent directory took %v with a 300ms timeout", took)
+	}
+	// Right after, checks fail at once without connecting, rather than
+	// each holding a check slot for the timeout.
+	n := accepts.Load()
+	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) || accepts.Load() != n {
+		t.Errorf("second check on a silent directory: %v, %d connections", err, accepts.Load()-n)
+	}
+	// A request that went away is not the directory's fault.
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	c.URL = "ldaps://" + ln.Addr().String()
+	d, _ = directory.New(c, x509.NewCertPool(), "pw")
+	if _, err := d.Check(gone, "alice", "alice-pw-1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled request: %v", err)
 	}
 
 	// Down.
