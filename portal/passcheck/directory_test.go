@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/directory"
@@ -115,8 +116,19 @@ func TestDirectoryUsers(t *testing.T) {
 	if r := p.Post(t, "simplereenroll", "alice", "wrong", portaltest.CSR(t, newKey(t), pkix.Name{CommonName: "alice"}, ""), cur); r.Problem != string(errcode.BadPassword) {
 		t.Errorf("reenroll with a wrong password: %d %s", r.Status, r.Body)
 	}
-	if r := p.Post(t, "simplereenroll", "alice", alicePw, portaltest.CSR(t, newKey(t), pkix.Name{CommonName: "alice"}, ""), cur); r.Status != http.StatusOK {
-		t.Errorf("reenroll: %d %s", r.Status, r.Body)
+	k2 := newKey(t)
+	r = p.Post(t, "simplereenroll", "alice", alicePw, portaltest.CSR(t, k2, pkix.Name{CommonName: "alice"}, ""), cur)
+	if r.Status != http.StatusOK || len(r.Certs) == 0 {
+		t.Fatalf("reenroll: %d %s", r.Status, r.Body)
+	}
+	// A renewal link's redemption takes the directory password too.
+	cur = portaltest.TLSCert(r.Certs[0], k2)
+	tok := p.RenewalToken(t, "alice", r.Certs[0].SerialNumber.Text(16), time.Hour)
+	if r := p.Post(t, "simpleenroll", "alice", "wrong", portaltest.CSR(t, newKey(t), pkix.Name{CommonName: "alice"}, tok), cur); r.Problem != string(errcode.BadPassword) {
+		t.Errorf("link with a wrong password: %d %s", r.Status, r.Body)
+	}
+	if r := p.Post(t, "simpleenroll", "alice", alicePw, portaltest.CSR(t, newKey(t), pkix.Name{CommonName: "alice"}, tok), cur); r.Status != http.StatusOK {
+		t.Errorf("link redemption: %d %s", r.Status, r.Body)
 	}
 
 	// Taken out of the re-issue group: the next password check says so.

@@ -24,9 +24,10 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
                                   are also checked against the LDAP / Active Directory of FILE
                                   (default DATA/directory.json if it exists; docs/directory.md)
   user add ID --password-stdin    add a user; the password is read as one line from stdin
-  user list                       list users (status, re-issue permission, lockout)
+  user list                       list users (status, re-issue permission, lockout, and where the
+                                  password is checked: local, or the directory)
   user passwd ID --password-stdin set a user's password (one line from stdin); ends their
-                                  portal sessions
+                                  portal sessions; not for directory users
   user disable ID | enable ID     a disabled user cannot log in, enroll or renew
   user unlock ID                  end a user's lockout after wrong passwords
   invite create --user ID [--expires 168h] [--max-uses 1]
