@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +20,9 @@ import (
 	"github.com/certrenew/certrenew/portal/directory"
 	"github.com/certrenew/certrenew/portal/directory/slapdtest"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 const (
@@ -268,4 +271,34 @@ func TestDirectoryDown(t *testing.T) {
 		t.Errorf("alice %+v", u)
 	}
 	secretsNotLogged(t, p, s, alicePw, localPw)
+}
+
+// The renewal-auth hook gets what the user's groups map to at each right
+// directory password: "certificate" for a member of auto-renew, "" (the
+// tenant's policy) for others; a wrong password calls nothing.
+func TestRenewalAuthHook(t *testing.T) {
+	s := slapdtest.Start(t, people)
+	s.AddGroups(t, slapdtest.Group("auto-renew", slapdtest.UserDN("alice")))
+	d, err := directory.Load(s.WriteConfig(t, t.TempDir(), slapdtest.ConfigOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := map[string]string{}
+	c := &passcheck.Checker{Store: db, Directory: d, SetRenewalAuth: func(_ context.Context, id, policy string) error {
+		got[id] = policy
+		return nil
+	}}
+	for _, tc := range []struct{ id, pw string }{{"alice", alicePw}, {"bob", bobPw}, {"carol", "wrong"}} {
+		if _, ok, err := c.Check(context.Background(), tc.id, tc.pw); err != nil || ok != (tc.id != "carol") {
+			t.Fatalf("%s: %v, %v", tc.id, ok, err)
+		}
+	}
+	if len(got) != 2 || got["alice"] != directory.RenewalCertificate || got["bob"] != "" {
+		t.Errorf("hook calls: %v", got)
+	}
 }

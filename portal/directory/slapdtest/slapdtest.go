@@ -59,7 +59,7 @@ type Server struct {
 // Require finds slapd and ldap-utils, or skips (fails under CI=true).
 func Require(t testing.TB) {
 	t.Helper()
-	for _, bin := range []string{"slapd", "slapadd", "ldapmodify"} {
+	for _, bin := range []string{"slapd", "slapadd", "ldapmodify", "ldapsearch"} {
 		if _, err := lookPath(bin); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("%s not found (Debian packages slapd, ldap-utils; scripts/deps-debian.sh installs them): %v", bin, err)
