@@ -65,8 +65,10 @@ type Account struct {
 	// false when the file maps no groups to it.
 	Reissue, ReissueSet bool
 	// RenewalAuth is RenewalPassword, RenewalCertificate, or "" when no
-	// mapped group holds the user.
-	RenewalAuth string
+	// mapped group holds the user; RenewalAuthSet is false when the file
+	// maps no groups to it.
+	RenewalAuth    string
+	RenewalAuthSet bool
 }
 
 // Directory is a configured directory. Safe for concurrent use: each
@@ -330,6 +332,7 @@ func (d *Directory) mapGroups(l *ldap.Conn, id string, e *ldap.Entry, acct *Acco
 			acct.Reissue = acct.Reissue || in(g)
 		}
 	}
+	acct.RenewalAuthSet = len(d.groups) > 0
 	for _, r := range d.groups {
 		if in(r.dn) && acct.RenewalAuth != RenewalPassword {
 			acct.RenewalAuth = r.policy // password wins over certificate.

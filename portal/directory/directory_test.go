@@ -56,7 +56,7 @@ func TestCheck(t *testing.T) {
 			if err != nil {
 				t.Fatalf("alice: %v", err)
 			}
-			if a.DN != slapdtest.UserDN("alice") || !a.ReissueSet || !a.Reissue || a.RenewalAuth != directory.RenewalCertificate {
+			if a.DN != slapdtest.UserDN("alice") || !a.ReissueSet || !a.Reissue || a.RenewalAuth != directory.RenewalCertificate || !a.RenewalAuthSet {
 				t.Errorf("alice: %+v", a)
 			}
 			if tc.kind == "openldap" { // bob has a userAccountControl only to prove ad reads it.

@@ -301,4 +301,13 @@ func TestRenewalAuthHook(t *testing.T) {
 	if len(got) != 2 || got["alice"] != directory.RenewalCertificate || got["bob"] != "" {
 		t.Errorf("hook calls: %v", got)
 	}
+	// A file that maps no groups to renewal authentication leaves the
+	// administrator's per-user setting alone: no call.
+	if c.Directory, err = directory.Load(s.WriteConfig(t, t.TempDir(), slapdtest.ConfigOptions{Groups: "{}"})); err != nil {
+		t.Fatal(err)
+	}
+	clear(got)
+	if _, ok, err := c.Check(context.Background(), "alice", alicePw); !ok || err != nil || len(got) != 0 {
+		t.Errorf("unmapped file: %v, %v, calls %v", ok, err, got)
+	}
 }

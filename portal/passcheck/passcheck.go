@@ -50,12 +50,14 @@ type Checker struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// SetRenewalAuth, when set, is called after each right directory
-	// password with the renewal authentication the user's groups map to
+	// password, if the directory file maps groups to renewal
+	// authentication, with what the user's groups map to
 	// (directory.RenewalPassword, directory.RenewalCertificate, or "" for
-	// the tenant's policy). This is the hook for the per-user renewal-auth
-	// override of portal/est and the store: wire it to the store's setter
-	// where the server is put together (portal/server). Until then the
-	// mapped value lives in the directory file only (docs/directory.md).
+	// no override: the tenant's policy). This is the hook for the per-user
+	// renewal-auth override of the store and portal/est (being added in
+	// parallel): wire it to the store's setter where the server is put
+	// together (portal/server, routes). Until then the mapped value lives
+	// in the directory file only (docs/directory.md).
 	SetRenewalAuth func(ctx context.Context, userID, policy string) error
 }
 
@@ -125,7 +127,7 @@ func (c *Checker) record(ctx context.Context, id string, u store.User, known boo
 		}
 		u.ReissueAllowed = acct.Reissue
 	}
-	if c.SetRenewalAuth != nil {
+	if c.SetRenewalAuth != nil && acct.RenewalAuthSet {
 		if err := c.SetRenewalAuth(ctx, id, acct.RenewalAuth); err != nil {
 			return u, err
 		}
