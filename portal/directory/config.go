@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -49,6 +50,11 @@ type Config struct {
 	// UserFilter finds the user's entry; {user} is replaced by the user
 	// ID, escaped (RFC 4515, Section 3). Default by kind.
 	UserFilter string `json:"user_filter,omitempty"`
+	// IDAttribute is the attribute of the entry that must equal the user
+	// ID exactly, case included: directories match IDs without regard to
+	// case, and "Alice" and "alice" must not be two portal users with two
+	// throttles for one account. Default by kind: uid, sAMAccountName.
+	IDAttribute string `json:"id_attribute,omitempty"`
 	// DisabledFilter, when the user's entry matches it, makes the account
 	// disabled. Default by kind: (pwdAccountLockedTime=*) for openldap
 	// (draft-behera-ldap-password-policy); none for ad, where the
@@ -95,11 +101,13 @@ func configErr(format string, a ...any) error {
 var kinds = map[string]Config{
 	"openldap": {
 		UserFilter:     "(&(objectClass=inetOrgPerson)(uid={user}))",
+		IDAttribute:    "uid",
 		DisabledFilter: "(pwdAccountLockedTime=*)",
 		GroupFilter:    "(&(objectClass=groupOfNames)(member={dn}))",
 	},
 	"ad": {
 		UserFilter:     "(&(objectCategory=person)(objectClass=user)(sAMAccountName={user}))",
+		IDAttribute:    "sAMAccountName",
 		GroupAttribute: "memberOf",
 		// Nested groups: LDAP_MATCHING_RULE_IN_CHAIN, [MS-ADTS] 3.1.1.3.4.4.
 		GroupFilter: "(member:1.2.840.113556.1.4.1941:={dn})",
@@ -130,6 +138,9 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if c.DisabledFilter == "" {
 		c.DisabledFilter = def.DisabledFilter
+	}
+	if c.IDAttribute == "" {
+		c.IDAttribute = def.IDAttribute
 	}
 	if c.GroupAttribute == "" && c.GroupFilter == "" {
 		c.GroupAttribute, c.GroupFilter = def.GroupAttribute, def.GroupFilter
@@ -170,6 +181,9 @@ func (c Config) check() error {
 	if err := checkFilter("user_filter", c.UserFilter); err != nil {
 		return err
 	}
+	if !attrName.MatchString(c.IDAttribute) || (c.GroupAttribute != "" && !attrName.MatchString(c.GroupAttribute)) {
+		return configErr("id_attribute and group_attribute must be attribute names")
+	}
 	if c.DisabledFilter != "" {
 		if err := checkFilter("disabled_filter", c.DisabledFilter); err != nil {
 			return err
@@ -185,6 +199,9 @@ func (c Config) check() error {
 	}
 	return c.Groups.check()
 }
+
+// attrName is an attribute description's name (RFC 4512, Section 2.5).
+var attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,63}$`)
 
 // checkFilter checks that a filter, its placeholders filled, is an LDAP
 // filter (RFC 4515).

@@ -18,7 +18,7 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.GroupAttribute != "memberOf" || !strings.Contains(c.UserFilter, "sAMAccountName={user}") || c.DisabledFilter != "" {
+	if c.GroupAttribute != "memberOf" || c.IDAttribute != "sAMAccountName" || !strings.Contains(c.UserFilter, "sAMAccountName={user}") || c.DisabledFilter != "" {
 		t.Errorf("ad defaults: %+v", c)
 	}
 	o, err := ParseConfig([]byte(strings.NewReplacer(`"kind": "ad"`, `"kind": "openldap"`, "ldaps://dc.example.org", "ldap://dc.example.org:389", `"ca_file"`, `"start_tls": true, "group_base": "OU=Groups,DC=example,DC=org", "ca_file"`).Replace(good)))
@@ -48,6 +48,7 @@ func TestParseConfig(t *testing.T) {
 		"no group base":      strings.Replace(good, `"kind": "ad"`, `"kind": "openldap"`, 1),
 		"url with user":      strings.Replace(good, "ldaps://", "ldaps://admin@", 1),
 		"url with a path DN": strings.Replace(good, "dc.example.org", "dc.example.org/dc=example", 1),
+		"id attribute":       strings.Replace(good, `"kind"`, `"id_attribute": "uid)(x=*", "kind"`, 1),
 	} {
 		if _, err := ParseConfig([]byte(bad)); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: %v, want ErrConfig", name, err)

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -244,9 +245,9 @@ func (d *Directory) connect(ctx context.Context) (*ldap.Conn, error) {
 
 // find returns the one entry of id under the user base.
 func (d *Directory) find(l *ldap.Conn, id string) (*ldap.Entry, error) {
-	attrs := []string{"1.1"} // RFC 4511, Section 4.5.1.8: no attributes.
+	attrs := []string{d.cfg.IDAttribute}
 	if d.cfg.Kind == "ad" {
-		attrs = []string{"userAccountControl"}
+		attrs = append(attrs, "userAccountControl")
 	}
 	if d.cfg.GroupAttribute != "" {
 		attrs = append(attrs, d.cfg.GroupAttribute)
@@ -263,7 +264,11 @@ func (d *Directory) find(l *ldap.Conn, id string) (*ldap.Entry, error) {
 	case len(res.Entries) != 1:
 		return nil, ErrBadCredentials
 	}
-	return res.Entries[0], nil
+	e := res.Entries[0]
+	if !slices.Contains(e.GetAttributeValues(d.cfg.IDAttribute), id) {
+		return nil, ErrBadCredentials // "Alice" for uid alice: not this ID, no bind.
+	}
+	return e, nil
 }
 
 // ACCOUNTDISABLE is the userAccountControl bit of a disabled Active

@@ -69,7 +69,7 @@ func TestCheck(t *testing.T) {
 			}
 			for _, bad := range []struct{ id, pw string }{
 				{"alice", "wrong"}, {"alice", ""}, {"nobody", "alice-pw-1"}, {"*", "alice-pw-1"},
-				{"alice)(uid=*", "alice-pw-1"}, {"x*", "alice-pw-1"},
+				{"alice)(uid=*", "alice-pw-1"}, {"x*", "alice-pw-1"}, {"ALICE", "alice-pw-1"}, {"Alice", "alice-pw-1"},
 			} {
 				if _, err := d.Check(ctx, bad.id, bad.pw); !errors.Is(err, directory.ErrBadCredentials) {
 					t.Errorf("%q/%q: %v, want ErrBadCredentials", bad.id, bad.pw, err)

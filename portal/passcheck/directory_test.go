@@ -90,13 +90,15 @@ func TestDirectoryUsers(t *testing.T) {
 			t.Errorf("%s after first login: %+v, %v", id, u, err)
 		}
 	}
-	for _, c := range []struct{ id, pw string }{{"alice", "wrong"}, {"carol", "carol-directory-pw"}, {"nobody", alicePw}, {"erin", "erin-directory-pw"}} {
+	for _, c := range []struct{ id, pw string }{{"alice", "wrong"}, {"carol", "carol-directory-pw"}, {"nobody", alicePw}, {"erin", "erin-directory-pw"}, {"ALICE", alicePw}} {
 		if st, body := login(t, p, c.id, c.pw); st != http.StatusUnauthorized || !strings.Contains(body, html.EscapeString(errcode.Message(errcode.BadPassword, "en"))) {
 			t.Errorf("%s/%s: %d", c.id, c.pw, st)
 		}
 	}
-	if _, err := p.Store.User(ctx, "carol"); err == nil {
-		t.Error("carol (locked in the directory) was created")
+	for _, id := range []string{"carol", "ALICE"} { // locked; another case of alice's ID.
+		if _, err := p.Store.User(ctx, id); err == nil {
+			t.Errorf("%s was created", id)
+		}
 	}
 	if st, _ := login(t, p, "erin", localPw); st != http.StatusSeeOther {
 		t.Errorf("erin (local): %d", st)

@@ -141,7 +141,7 @@ func (s *Server) WriteConfig(t testing.TB, dir string, o ConfigOptions) string {
 	}
 	extra := ""
 	if o.Kind == "ad" {
-		extra += `"user_filter": "(&(objectClass=inetOrgPerson)(uid={user}))",`
+		extra += `"user_filter": "(&(objectClass=inetOrgPerson)(uid={user}))", "id_attribute": "uid",`
 	}
 	if o.Timeout != "" {
 		extra += `"timeout": "` + o.Timeout + `",`
