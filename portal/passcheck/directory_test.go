@@ -60,7 +60,12 @@ func portal(t *testing.T, gate ...*limit.Gate) (*slapdtest.Server, *portaltest.P
 
 func login(t *testing.T, p *portaltest.Portal, user, pw string) (int, string) {
 	t.Helper()
-	c := p.Client(nil)
+	return loginVia(t, p.Client(nil), p, user, pw)
+}
+
+// loginVia logs in through c (e.g. from another client address).
+func loginVia(t *testing.T, c *http.Client, p *portaltest.Portal, user, pw string) (int, string) {
+	t.Helper()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := portaltest.Login(c, p.URL, user, pw)
 	if err != nil {
@@ -90,8 +95,11 @@ func TestDirectoryUsers(t *testing.T) {
 			t.Errorf("%s after first login: %+v, %v", id, u, err)
 		}
 	}
+	// From another address: five refusals lock the address they come from.
+	other := p.ClientFrom("127.0.0.9", nil)
+	other.Transport.(*http.Transport).TLSClientConfig.ServerName = "127.0.0.1"
 	for _, c := range []struct{ id, pw string }{{"alice", "wrong"}, {"carol", "carol-directory-pw"}, {"nobody", alicePw}, {"erin", "erin-directory-pw"}, {"ALICE", alicePw}} {
-		if st, body := login(t, p, c.id, c.pw); st != http.StatusUnauthorized || !strings.Contains(body, html.EscapeString(errcode.Message(errcode.BadPassword, "en"))) {
+		if st, body := loginVia(t, other, p, c.id, c.pw); st != http.StatusUnauthorized || !strings.Contains(body, html.EscapeString(errcode.Message(errcode.BadPassword, "en"))) {
 			t.Errorf("%s/%s: %d", c.id, c.pw, st)
 		}
 	}
