@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -265,10 +266,10 @@ func Load(path string) (*Directory, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	rel := func(p string) string {
-		if p == "" || strings.HasPrefix(p, "/") {
+		if p == "" || filepath.IsAbs(p) {
 			return p
 		}
-		return dirOf(path) + p
+		return filepath.Join(filepath.Dir(path), p)
 	}
 	pem, err := readCapped(rel(c.CAFile), 1<<20)
 	if err != nil {
@@ -283,13 +284,6 @@ func Load(path string) (*Directory, error) {
 		return nil, err
 	}
 	return New(c, roots, pw)
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		return path[:i+1]
-	}
-	return ""
 }
 
 // bindPassword reads the service account's password from file (which

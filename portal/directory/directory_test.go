@@ -120,8 +120,23 @@ func TestUnavailable(t *testing.T) {
 	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) || u.Op != "tls" {
 		t.Errorf("untrusted certificate: %v", err)
 	}
-	if n := s.Binds(t, slapdtest.UserDN("alice")); n != 0 {
-		t.Errorf("untrusted directory saw %d binds", n)
+	// The right CA, over StartTLS, but a name the certificate lacks.
+	pem, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	st := c
+	st.URL, st.StartTLS, st.ServerName = s.LDAPURL, true, "ldap.example.org"
+	if d, err = directory.New(st, roots, s.ServicePassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Check(ctx, "alice", "alice-pw-1"); !errors.As(err, &u) || u.Op != "starttls" {
+		t.Errorf("StartTLS to a certificate of another name: %v", err)
+	}
+	if n := s.Binds(t, slapdtest.UserDN("alice")) + s.Binds(t, slapdtest.ServiceDN); n != 0 {
+		t.Errorf("an unverified directory saw %d binds", n)
 	}
 
 	// Silent: accepts, says nothing.
