@@ -194,6 +194,35 @@ func (d *Directory) check(ctx context.Context, id, password string) (Account, er
 	return acct, nil
 }
 
+// Lookup finds id's entry as Check does, but binds only as the service
+// account: the administrator's check of the file (`certrenew-portal
+// directory check --user ID`). It is not throttled; never call it with
+// input from a request. disabled reports an account the directory
+// disables.
+func (d *Directory) Lookup(ctx context.Context, id string) (acct Account, disabled bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	l, err := d.connect(ctx)
+	if err != nil {
+		return acct, false, err
+	}
+	defer l.Close()
+	if err := l.Bind(d.cfg.BindDN, d.bindPW); err != nil {
+		return acct, false, unavailable("service bind", err)
+	}
+	entry, err := d.find(l, id)
+	if err != nil {
+		return acct, false, err
+	}
+	if err := d.disabled(l, entry); errors.Is(err, ErrDisabled) {
+		disabled = true
+	} else if err != nil {
+		return acct, false, err
+	}
+	acct.DN = entry.DN
+	return acct, disabled, d.mapGroups(l, id, entry, &acct)
+}
+
 // Ping binds as the service account: a start-up check of the file.
 func (d *Directory) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)

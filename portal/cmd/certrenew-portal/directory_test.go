@@ -72,6 +72,41 @@ func TestServeDirectory(t *testing.T) {
 	}
 }
 
+// `directory check` binds as the service account, and with --user looks
+// an ID up without its password: DN, disabled, what its groups map to.
+func TestDirectoryCheck(t *testing.T) {
+	s := slapdtest.Start(t, slapdtest.User("alice", "alice-pw")+slapdtest.User("carol", "carol-pw", "pwdAccountLockedTime: 000001010000Z"))
+	s.AddGroups(t, slapdtest.Group("pki-reissue", slapdtest.UserDN("alice")))
+	bin := buildBinary(t)
+	data := t.TempDir()
+	s.WriteConfig(t, data, slapdtest.ConfigOptions{})
+	check := func(args ...string) (string, error) {
+		out, err := exec.Command(bin, append([]string{"directory", "check", "--data", data}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{"ok: openldap " + s.LDAPURL}},
+		{[]string{"--user", "alice"}, []string{"dn: " + slapdtest.UserDN("alice"), "disabled: false", "reissue: allowed", "renewal auth: the tenant's policy"}},
+		{[]string{"--user", "carol"}, []string{"disabled: true", "reissue: denied"}},
+	} {
+		out, err := check(tc.args...)
+		for _, w := range tc.want {
+			if err != nil || !strings.Contains(out, w) {
+				t.Errorf("directory check %v: %v\n%s\nwant %q", tc.args, err, out, w)
+			}
+		}
+	}
+	if out, err := check("--user", "nobody"); err == nil || !strings.Contains(out, "no entry") {
+		t.Errorf("unknown user: %v %s", err, out)
+	}
+	if n := s.Binds(t, slapdtest.UserDN("alice")) + s.Binds(t, slapdtest.UserDN("carol")); n != 0 {
+		t.Errorf("directory check bound as a user %d times", n)
+	}
+}
+
 // A directory file with a setting the portal does not know stops serve
 // with an error that names the file.
 func TestServeDirectoryBadFile(t *testing.T) {

@@ -41,6 +41,10 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
                                   make a one-time renewal URL for a certificate and print it
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
+  directory check [--directory FILE] [--user ID]
+                                  load the directory file (default DATA/directory.json), bind as its
+                                  service account; with --user, look the ID up (no password) and
+                                  print its DN, whether it is disabled, and what its groups map to
   ca init [--name-constraints LIST]
                                   create the CA before the first serve, its certificates limited to LIST
                                   (DNS domains, IPs, CIDRs: RFC 5280 name constraints); prints the root's
@@ -82,6 +86,8 @@ var commands = []command{
 
 	{name: "cert list", setup: certList},
 	{name: "cert revoke", args: 1, setup: certRevoke},
+
+	{name: "directory check", opens: dataDirOnly, setup: directoryCheck},
 
 	{name: "ca init", opens: dataDirOnly, setup: caInit},
 	{name: "ca path", opens: dataDirOnly, setup: caPath},
