@@ -9,6 +9,7 @@ package slapdtest
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -96,22 +97,38 @@ func Start(t testing.TB, ldif string) *Server {
 	if out, err := exec.Command(slapadd, "-f", conf, "-l", data).CombinedOutput(); err != nil {
 		t.Fatalf("slapadd: %v\n%s", err, out)
 	}
+	s.ldapi = "ldapi://" + url.PathEscape(filepath.Join(dir, "ldapi"))
+	// A port picked free can be taken before slapd binds it: then slapd
+	// exits at start, and it is started again on other ports.
+	for try := 1; ; try++ {
+		err := s.launch(t, conf)
+		if err == nil {
+			return s
+		}
+		if try == 3 || !strings.Contains(s.log.String(), "Address already in use") {
+			t.Fatalf("slapd: %v\n%s", err, s.log.String())
+		}
+	}
+}
+
+// launch starts slapd on two free ports and waits until it serves.
+func (s *Server) launch(t testing.TB, conf string) error {
 	ports := freePorts(t, 2)
 	s.LDAPURL = "ldap://127.0.0.1:" + ports[0]
 	s.LDAPSURL = "ldaps://127.0.0.1:" + ports[1]
-	s.ldapi = "ldapi://" + url.PathEscape(filepath.Join(dir, "ldapi"))
 	slapd, _ := lookPath("slapd")
 	// -d stats: stay in the foreground and log every operation to stderr.
 	s.cmd = exec.Command(slapd, "-f", conf, "-h", s.LDAPURL+"/ "+s.LDAPSURL+"/ "+s.ldapi, "-d", "stats")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	must(t, s.cmd.Start())
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
 	s.exited = make(chan struct{})
 	go func() { s.cmd.Wait(); close(s.exited) }()
 	t.Cleanup(s.Stop)
-	for _, p := range ports {
-		waitPort(t, "127.0.0.1:"+p, s.exited, s.log)
-	}
-	return s
+	// slapd binds every listener before it accepts on any, and the ldapi
+	// socket is in our own folder: once it answers, both ports are slapd's.
+	return waitReady(filepath.Join(s.Dir, "ldapi"), s.exited)
 }
 
 // Stop kills slapd (a directory that went down) and waits until it is gone.
@@ -138,23 +155,23 @@ func freePorts(t testing.TB, n int) []string {
 	return out
 }
 
-// waitPort waits until addr accepts, slapd exits, or a minute passes.
-func waitPort(t testing.TB, addr string, exited <-chan struct{}, log *syncBuffer) {
-	t.Helper()
+// waitReady waits until the unix socket path accepts, slapd exits, or a
+// minute passes.
+func waitReady(path string, exited <-chan struct{}) error {
 	deadline := time.Now().Add(time.Minute)
 	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+		c, err := net.DialTimeout("unix", path, time.Second)
 		if err == nil {
 			c.Close()
-			return
+			return nil
 		}
 		select {
 		case <-exited:
-			t.Fatalf("slapd exited:\n%s", log.String())
-		case <-time.After(delay):
+			return errors.New("slapd exited at start")
+		case <-time.After(delay): // the next probe of a socket slapd is opening.
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("slapd does not answer on %s: %v\n%s", addr, err, log.String())
+			return fmt.Errorf("slapd does not answer on %s: %w", path, err)
 		}
 	}
 }
