@@ -57,8 +57,10 @@ type Config struct {
 	// throttles for one account. Default by kind: uid, sAMAccountName.
 	IDAttribute string `json:"id_attribute,omitempty"`
 	// DisabledFilter, when the user's entry matches it, makes the account
-	// disabled. Default by kind: (pwdAccountLockedTime=*) for openldap
-	// (draft-behera-ldap-password-policy); none for ad, where the
+	// disabled. Default by kind: for openldap the ppolicy overlay's
+	// permanent lock, (pwdAccountLockedTime=000001010000Z)
+	// (slapo-ppolicy(5), draft-behera-ldap-password-policy; a temporary
+	// lockout is slapd's to enforce at the bind); none for ad, where the
 	// ACCOUNTDISABLE bit of userAccountControl is read instead.
 	DisabledFilter string `json:"disabled_filter,omitempty"`
 
@@ -103,7 +105,7 @@ var kinds = map[string]Config{
 	"openldap": {
 		UserFilter:     "(&(objectClass=inetOrgPerson)(uid={user}))",
 		IDAttribute:    "uid",
-		DisabledFilter: "(pwdAccountLockedTime=*)",
+		DisabledFilter: "(pwdAccountLockedTime=000001010000Z)",
 		GroupFilter:    "(&(objectClass=groupOfNames)(member={dn}))",
 	},
 	"ad": {

@@ -25,7 +25,7 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.DisabledFilter != "(pwdAccountLockedTime=*)" || o.GroupAttribute != "" || !strings.Contains(o.GroupFilter, "{dn}") {
+	if o.DisabledFilter != "(pwdAccountLockedTime=000001010000Z)" || o.GroupAttribute != "" || !strings.Contains(o.GroupFilter, "{dn}") {
 		t.Errorf("openldap defaults: %+v", o)
 	}
 	for name, bad := range map[string]string{

@@ -22,7 +22,8 @@ var people = slapdtest.User("alice", "alice-pw-1", "userAccountControl: 512") +
 	slapdtest.User("bob", "bob-pw-1", "userAccountControl: 512") +
 	slapdtest.User("carol", "carol-pw-1", "pwdAccountLockedTime: 000001010000Z") +
 	slapdtest.User("dave", "dave-pw-1", "userAccountControl: 514") +
-	slapdtest.User("x*", "star-pw-1", "userAccountControl: 512")
+	slapdtest.User("x*", "star-pw-1", "userAccountControl: 512") +
+	slapdtest.User("dora", "dora-pw-1", "userAccountControl: 512", "pwdAccountLockedTime: 20200101000000Z")
 
 var groups = slapdtest.Group("pki-reissue", slapdtest.UserDN("alice")) +
 	slapdtest.Group("auto-renew", slapdtest.UserDN("alice"))
@@ -90,6 +91,14 @@ func TestCheck(t *testing.T) {
 			}
 			if n := s.Binds(t, slapdtest.UserDN(disabled)); n != before {
 				t.Errorf("a disabled account was bound: %d binds", n-before)
+			}
+			if tc.kind == "openldap" {
+				// A lockout of ppolicy's own (a time, not the permanent
+				// 000001010000Z) is slapd's to judge at the bind.
+				_, err := d.Check(ctx, "dora", "dora-pw-1")
+				if errors.Is(err, directory.ErrDisabled) || s.Binds(t, slapdtest.UserDN("dora")) != 1 {
+					t.Errorf("dora (temporary lockout): %v, want a bind", err)
+				}
 			}
 			if n := s.Binds(t, slapdtest.UserDN("alice")); n != 2 {
 				t.Errorf("slapd saw %d binds of alice, want 2 (one right, one wrong password)", n)
