@@ -74,6 +74,9 @@ const (
 	// ServerBusy: the portal's password checks are at capacity; nothing was
 	// counted, retry after the Retry-After header's seconds.
 	ServerBusy Code = "server_busy"
+	// DirectoryUnavailable: the organisation's directory (LDAP, Active
+	// Directory) could not check the password; nothing was counted.
+	DirectoryUnavailable Code = "directory_unavailable"
 	// CertExpired: an expired certificate tried simplereenroll; it can be
 	// renewed only through a renewal link.
 	CertExpired Code = "cert_expired"

@@ -24,6 +24,7 @@ test_only_pkgs=(
   openssl python3 # OpenSSL verifies signed profiles and opens PKCS#12s; Python's plistlib parses profiles (tests only)
   scep            # scepclient: an independent SCEP client (micromdm's, Debian's build) for the portal's SCEP tests
   postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
+  slapd ldap-utils # OpenLDAP: the portal's directory tests start a throwaway slapd (portal/directory/slapdtest)
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
   tpm2-abrmd libtss2-tcti-tabrmd0 dbus-daemon # user-space TPM resource manager: host, tpm2_ptool and Chromium share one swtpm
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test

@@ -23,6 +23,7 @@ import (
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
@@ -52,6 +53,8 @@ type Options struct {
 	SweepInterval time.Duration
 	// ServerKeygen: see server.Config.
 	ServerKeygen bool
+	// Directory: see server.Config (portal/directory/slapdtest runs one).
+	Directory passcheck.Directory
 }
 
 // Portal is a running in-process portal.
@@ -101,7 +104,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	}
 	srv, err := server.Listen(server.Config{
 		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate,
-		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint, ServerKeygen: o.ServerKeygen,
+		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint, ServerKeygen: o.ServerKeygen, Directory: o.Directory,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

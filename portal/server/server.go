@@ -24,6 +24,7 @@ import (
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/scep"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/web"
@@ -55,6 +56,10 @@ type Config struct {
 	// Gate bounds the password hashes in flight and the queue in front of
 	// them (see portal/limit); nil means the defaults.
 	Gate *limit.Gate
+	// Directory, when set, checks the passwords of directory users and of
+	// IDs the store does not hold (see portal/passcheck); nil means the
+	// store's own table alone.
+	Directory passcheck.Directory
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
@@ -270,9 +275,12 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Gate != nil {
 		lim.Gate = s.cfg.Gate
 	}
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint, ServerKeygen: s.cfg.ServerKeygen}).Register(mux)
+	// One password check for both, behind that limiter: the directory
+	// sees no more attempts than the limiter lets through.
+	pw := &passcheck.Checker{Store: s.store, Directory: s.cfg.Directory, Log: s.cfg.Log, Now: s.cfg.Now}
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Passwords: pw, Failpoint: s.cfg.ESTFailpoint, ServerKeygen: s.cfg.ServerKeygen}).Register(mux)
 	(&scep.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
-	wh := &web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url, Profile: s.profile}
+	wh := &web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, Passwords: pw, PublicURL: s.url, Profile: s.profile}
 	if s.cfg.ServerKeygen {
 		wh.Android = android{s}
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -69,6 +70,9 @@ type Handler struct {
 	// Android offers "Download for Android" on the mobile page; nil (the
 	// default: the key is made on the server) means it is not offered.
 	Android AndroidIssuer
+	// Passwords checks passwords (the table, the directory); nil means
+	// the table alone.
+	Passwords *passcheck.Checker
 
 	once sync.Once
 }
@@ -115,6 +119,9 @@ func (h *Handler) init() {
 	h.once.Do(func() {
 		if h.Limiter == nil {
 			h.Limiter = limit.New(h.Store, h.now)
+		}
+		if h.Passwords == nil {
+			h.Passwords = &passcheck.Checker{Store: h.Store, Log: h.Log, Now: h.Now}
 		}
 	})
 }
