@@ -161,8 +161,16 @@ func (h *Handler) enroll(ctx context.Context, req *request, log *zerolog.Logger)
 		}
 		return nil, refuse(smscep.BadRequest, err.Error())
 	}
-	if req.msg.MessageType == smscep.RenewalReq && !bytes.Equal(req.signer.Raw, bound.DER) {
-		return nil, refuse(smscep.BadCertID, "a RenewalReq must be signed by the certificate it renews")
+	if req.msg.MessageType == smscep.RenewalReq {
+		if !bytes.Equal(req.signer.Raw, bound.DER) {
+			return nil, refuse(smscep.BadCertID, "a RenewalReq must be signed by the certificate it renews")
+		}
+		// Signing with it proves the holder has the certificate, as using
+		// it over mutual TLS does: its predecessor may now be revoked
+		// after the grace period (store.SweepRule).
+		if err := h.Store.ConfirmCert(ctx, bound.Serial, now); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkCSR(csr, u.ID, bound); err != nil {
 		return nil, err

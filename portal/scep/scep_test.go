@@ -211,6 +211,9 @@ func TestRenewalReq(t *testing.T) {
 	if rec, _ := p.Store.Cert(ctx, next.SerialNumber.Text(16)); rec.Replaces != sn {
 		t.Fatalf("renewal replaces %q, want %s", rec.Replaces, sn)
 	}
+	if rec, _ := p.Store.Cert(ctx, sn); rec.ConfirmedAt.IsZero() {
+		t.Fatal("a RenewalReq signed by the certificate did not confirm it")
+	}
 }
 
 // The re-issue permission holds for SCEP as for EST: no challenge is made
