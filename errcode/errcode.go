@@ -74,6 +74,11 @@ const (
 	// ServerBusy: the portal's password checks are at capacity; nothing was
 	// counted, retry after the Retry-After header's seconds.
 	ServerBusy Code = "server_busy"
+	// PasswordRequired: a re-enrollment without the password where the
+	// portal's renewal-auth policy needs it (the tenant's or the user's
+	// is "password", or the certificate was already renewed once); the
+	// host asks the user for it and tries again.
+	PasswordRequired Code = "password_required"
 	// CertExpired: an expired certificate tried simplereenroll; it can be
 	// renewed only through a renewal link.
 	CertExpired Code = "cert_expired"

@@ -135,6 +135,11 @@ var table = map[Code]entry{
 		ja:      "ポータルが混み合っています。数秒待ってから再度お試しください。",
 		problem: &problem{status: 503, title: "The portal is busy; try again in a moment"},
 	},
+	PasswordRequired: {
+		en:      "The portal needs your password to renew this certificate.",
+		ja:      "この証明書の更新にはパスワードが必要です。",
+		problem: &problem{status: 401, title: "The password is required to renew this certificate"},
+	},
 	CertExpired: {
 		en:      "This certificate has expired. Renew it from the renewal URL in the user portal.",
 		ja:      "この証明書は有効期限が切れています。ユーザーポータルの更新用URLから更新してください。",

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -56,8 +57,29 @@ type Handler struct {
 	// a lookup that finds nothing records the key as refused. The zero
 	// Window takes its defaults.
 	Lookups limit.Window
+	// Issuance bounds the re-enrollments being issued at once (after
+	// their authentication) and the queue in front of them; beyond it a
+	// re-enrollment is answered 503 server_busy with Retry-After. nil
+	// means NewIssuanceGate().
+	Issuance *limit.Gate
 
-	once sync.Once
+	once, issuanceOnce sync.Once
+}
+
+// NewIssuanceGate is the default issuance gate: signing and recording a
+// certificate costs far less than a password hash and waits mostly on the
+// database, so it has more slots than CPUs.
+func NewIssuanceGate() *limit.Gate {
+	return &limit.Gate{Slots: 4 * runtime.GOMAXPROCS(0)}
+}
+
+func (h *Handler) issuance() *limit.Gate {
+	h.issuanceOnce.Do(func() {
+		if h.Issuance == nil {
+			h.Issuance = NewIssuanceGate()
+		}
+	})
+	return h.Issuance
 }
 
 func (h *Handler) limiter() *limit.Limiter {
@@ -76,6 +98,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
 	mux.HandleFunc("POST "+IssuedPath, h.wrap(h.issued))
 	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
+	mux.HandleFunc("GET "+RenewalAuthPath, h.wrap(h.renewalAuth))
 }
 
 func (h *Handler) failpoint(point string) {

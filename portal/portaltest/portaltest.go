@@ -25,6 +25,7 @@ import (
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
+	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
@@ -48,6 +49,9 @@ type Options struct {
 	PublicURL string
 	// Gate: see server.Config (tests hold hashes with its BeforeHash).
 	Gate *limit.Gate
+	// IssuanceGate: see server.Config (tests hold issuance with its
+	// BeforeHash).
+	IssuanceGate *limit.Gate
 	// SweepInterval: see server.Config; tests call Portal.Sweep.
 	SweepInterval time.Duration
 }
@@ -98,7 +102,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 		t.Fatal(err)
 	}
 	srv, err := server.Listen(server.Config{
-		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate,
+		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate, IssuanceGate: o.IssuanceGate,
 		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint,
 	}, "127.0.0.1:0")
 	if err != nil {
@@ -152,6 +156,15 @@ func (p *Portal) Invite(t testing.TB, user string) string {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// SetRenewalAuth sets the tenant's renewal-auth policy (user "") or a
+// user's override, as `certrenew-portal renewal-auth` does.
+func (p *Portal) SetRenewalAuth(t testing.TB, user string, a store.RenewalAuth) {
+	t.Helper()
+	if err := p.Store.SetRenewalAuth(context.Background(), user, a); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // SetReissue allows or denies re-issue for user.

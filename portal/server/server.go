@@ -54,6 +54,9 @@ type Config struct {
 	// Gate bounds the password hashes in flight and the queue in front of
 	// them (see portal/limit); nil means the defaults.
 	Gate *limit.Gate
+	// IssuanceGate bounds the re-enrollments issued at once and the queue
+	// in front of them (see est.Handler.Issuance); nil means the defaults.
+	IssuanceGate *limit.Gate
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
@@ -265,7 +268,7 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Gate != nil {
 		lim.Gate = s.cfg.Gate
 	}
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint, Issuance: s.cfg.IssuanceGate}).Register(mux)
 	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)

@@ -204,6 +204,7 @@ type Store interface {
 	// rule says are past their grace period, and returns their serials.
 	RevokeSuperseded(ctx context.Context, rule SweepRule, now time.Time) ([]string, error)
 	KeyClaims
+	RenewalAuths
 
 	// CreateRenewalToken stores a renewal-link token (hash only).
 	CreateRenewalToken(ctx context.Context, t RenewalToken) error
