@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/errcode"
-	"github.com/certrenew/certrenew/internal/base64lines"
+	"github.com/certrenew/certrenew/internal/estbody"
 )
 
 // PathPrefix is where EST lives on a server. See RFC 7030, Section 3.2.2.
@@ -135,8 +135,8 @@ func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, pass
 	if err != nil {
 		return nil, nil, fmt.Errorf("est: CSR: %w", err)
 	}
-	// 64-column lines, as most EST servers expect.
-	body := base64lines.Encode(csrDER, 64)
+	// Plain base64 without line breaks (RFC 8951, Section 3.2.2).
+	body := estbody.Encode(csrDER)
 	resp, err := c.do(ctx, http.MethodPost, op, id, body, user, password)
 	if err != nil {
 		return nil, nil, err
