@@ -9,7 +9,7 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 )
 
-// The renewal_auth table holds the tenant's policy (user_id '') and the
+// The renewal_auth table holds the tenant's policy (user_id ”) and the
 // users' overrides; a user without a row follows the tenant. It is its own
 // table rather than a users column so the tenant-wide row needs no user.
 const renewalAuthSchema = `
@@ -45,7 +45,7 @@ func (d *DB) SetRenewalAuth(ctx context.Context, userID string, a store.RenewalA
 }
 
 // RenewalAuth implements store.Store: one query, the user's row sorting
-// before the tenant's ('').
+// before the tenant's (”).
 func (d *DB) RenewalAuth(ctx context.Context, userID string) (store.RenewalAuth, bool, error) {
 	var who, policy string
 	err := d.db.QueryRowContext(ctx, `SELECT user_id, policy FROM renewal_auth WHERE user_id IN (?, '')
