@@ -51,6 +51,10 @@ const (
 	// BackendNotAllowed: the organisation's policy does not allow the key
 	// storage asked for.
 	BackendNotAllowed Code = "backend_not_allowed"
+	// RequestPending: the portal accepted the request (HTTP 202) but had
+	// not issued the certificate when the host stopped waiting; the host
+	// asks for it again later (the old certificate stays in use).
+	RequestPending Code = "request_pending"
 	StoreFailed       Code = "store_failed"
 	UserCancelled     Code = "user_cancelled"
 	Internal          Code = "internal"

@@ -44,6 +44,10 @@ var table = map[Code]entry{
 		en: "The certificate server sent a response that could not be used. Nothing was changed.",
 		ja: "証明書サーバーの応答を処理できませんでした。変更は行われていません。",
 	},
+	RequestPending: {
+		en: "The certificate server accepted the request but has not issued the certificate yet. Your current certificate stays in use; certrenew asks for the new one again the next time it starts.",
+		ja: "証明書サーバーは要求を受け付けましたが、まだ証明書を発行していません。現在の証明書は引き続き使用できます。certrenew は次回起動時に新しい証明書を再度取得します。",
+	},
 	TokenPINIncorrect: {
 		en: "The PIN of the security token is incorrect.",
 		ja: "セキュリティトークンのPINが正しくありません。",

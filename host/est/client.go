@@ -173,10 +173,15 @@ func (c *Client) SimpleEnrollAs(ctx context.Context, id *Identity, user, passwor
 }
 
 // SimpleReenroll renews over mutual TLS with the current identity, plus HTTP
-// Basic. See RFC 7030, Section 4.2.2.
+// Basic. See RFC 7030, Section 4.2.2. An empty password sends no HTTP
+// Basic credentials at all: the certificate alone (RFC 7030, Section
+// 3.3.2), where the portal's renewal-auth policy allows it (RenewalAuth).
 func (c *Client) SimpleReenroll(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
 	if id == nil {
 		return nil, nil, errors.New("est: re-enrollment needs the current identity")
+	}
+	if password == "" {
+		user = ""
 	}
 	return c.enroll(ctx, "simplereenroll", id, user, password, csrDER)
 }

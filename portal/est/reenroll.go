@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"net/http"
@@ -58,6 +59,9 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	if auth == store.RenewalAuthCertificate {
 		u, err = h.holder(ctx, cur)
 	} else if _, _, ok := r.BasicAuth(); !ok {
+		if done, err := h.replaySuperseded(ctx, w, r, cur, log); done || err != nil {
+			return err
+		}
 		err = NewProblem(errcode.PasswordRequired, "this renewal needs the password (HTTP Basic)")
 	} else {
 		u, err = h.authenticate(ctx, r, &cur)
@@ -107,4 +111,31 @@ func (h *Handler) reissue(ctx context.Context, w http.ResponseWriter, req *Reque
 	}
 	log.Info().Str("serial", sc.Serial).Msg("re-enrolled")
 	return nil
+}
+
+// replaySuperseded answers, under the certificate policy, a request with a
+// superseded certificate that is the very request that superseded it: the
+// same CSR again (a client that did not get the answer, or that was told
+// 202 and asks again), answered with the same certificate, as replay does.
+// Anything else from a superseded certificate needs the password.
+func (h *Handler) replaySuperseded(ctx context.Context, w http.ResponseWriter, r *http.Request, cur store.Cert, log zerolog.Logger) (bool, error) {
+	if cur.Status != store.StatusSuperseded {
+		return false, nil
+	}
+	if a, _, err := h.Store.RenewalAuth(ctx, cur.UserID); err != nil || a != store.RenewalAuthCertificate {
+		return false, err
+	}
+	req, err := readRequest(w, r)
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256(req.CSR.Raw)
+	c, err := h.Store.CertByCSR(ctx, cur.UserID, sum[:])
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Replaces != cur.Serial) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return h.replay(ctx, w, req, cur.UserID, log)
 }

@@ -88,7 +88,8 @@ func TestRenewalAuthPolicy(t *testing.T) {
 	wantAuth(t, p, c1, k1, store.RenewalAuthCertificate)
 	hashes := g.Hashes()
 	nk := newKey(t)
-	r = p.Post(t, "simplereenroll", alice, "not-the-password", portaltest.CSR(t, nk, c1.Subject, ""), portaltest.TLSCert(c1, k1))
+	csr2 := portaltest.CSR(t, nk, c1.Subject, "")
+	r = p.Post(t, "simplereenroll", alice, "not-the-password", csr2, portaltest.TLSCert(c1, k1))
 	if r.Status != http.StatusOK || len(r.Certs) != 1 {
 		t.Fatalf("certificate-only re-enrollment: %d %s", r.Status, r.Body)
 	}
@@ -104,6 +105,12 @@ func TestRenewalAuthPolicy(t *testing.T) {
 	wantAuth(t, p, c1, k1, store.RenewalAuthPassword)
 	r, _ = reenrollNoPassword(t, p, c1, k1)
 	wantProblem(t, r, http.StatusUnauthorized, errcode.PasswordRequired)
+	// ... but the very request that superseded it, sent again (its answer
+	// was lost, or was a 202), gets the same certificate.
+	r = p.Post(t, "simplereenroll", "", "", csr2, portaltest.TLSCert(c1, k1))
+	if r.Status != http.StatusOK || !r.Certs[0].Equal(c2) {
+		t.Fatalf("same CSR from the superseded certificate: %d %s", r.Status, r.Body)
+	}
 
 	// The rules besides authentication hold.
 	r = p.Post(t, "simplereenroll", "", "", portaltest.CSR(t, newKey(t), cn("mallory"), ""), portaltest.TLSCert(c2, k2))

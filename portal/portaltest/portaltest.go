@@ -52,6 +52,8 @@ type Options struct {
 	// IssuanceGate: see server.Config (tests hold issuance with its
 	// BeforeHash).
 	IssuanceGate *limit.Gate
+	// Front: see server.Config (a test's fake in front of the portal).
+	Front func(http.Handler) http.Handler
 	// SweepInterval: see server.Config; tests call Portal.Sweep.
 	SweepInterval time.Duration
 }
@@ -102,7 +104,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 		t.Fatal(err)
 	}
 	srv, err := server.Listen(server.Config{
-		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate, IssuanceGate: o.IssuanceGate,
+		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate, IssuanceGate: o.IssuanceGate, Front: o.Front,
 		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint,
 	}, "127.0.0.1:0")
 	if err != nil {

@@ -57,6 +57,9 @@ type Config struct {
 	// IssuanceGate bounds the re-enrollments issued at once and the queue
 	// in front of them (see est.Handler.Issuance); nil means the defaults.
 	IssuanceGate *limit.Gate
+	// Front, when set, wraps the HTTPS handler (tests only: a portal that
+	// answers 202 or 503 in front of the real one).
+	Front func(http.Handler) http.Handler
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
@@ -139,7 +142,11 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	}
 	s.tlsLn = tls.NewListener(s.split.tls, tlsCfg)
 	errLog := stdlog.New(cfg.Log, "", 0) // TLS handshake failures etc.
-	s.http = httpServer(s.routes(), 120*time.Second, 16<<10, errLog)
+	routes := s.routes()
+	if cfg.Front != nil {
+		routes = cfg.Front(routes)
+	}
+	s.http = httpServer(routes, 120*time.Second, 16<<10, errLog)
 	s.plain = httpServer(s.plainRoutes(), 30*time.Second, 8<<10, errLog)
 	return s, nil
 }
