@@ -55,9 +55,9 @@ const (
 	// not issued the certificate when the host stopped waiting; the host
 	// asks for it again later (the old certificate stays in use).
 	RequestPending Code = "request_pending"
-	StoreFailed       Code = "store_failed"
-	UserCancelled     Code = "user_cancelled"
-	Internal          Code = "internal"
+	StoreFailed    Code = "store_failed"
+	UserCancelled  Code = "user_cancelled"
+	Internal       Code = "internal"
 
 	// Refusals certrenew-portal sends that the host shows as they are.
 	BadPassword         Code = "bad_password"
