@@ -150,13 +150,15 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 // is required.
 func (c *CLI) renewSecrets(ctx context.Context, id string, pwStdin, pinStdin bool) ([]string, error) {
 	if pwStdin {
+		if c.Term != nil { // a terminal prompts, rather than wait silently.
+			return askSecrets(c.Term, "password", pinIf(pinStdin))
+		}
 		return readLines(c.Stdin, "password", pinIf(pinStdin))
 	}
+	// A question the host cannot answer (an unknown certificate, a portal
+	// out of reach) leaves the password path; the renewal says why.
 	res, err := c.run(ctx, proto.CmdRenewalAuth, proto.RenewalAuthParams{CertID: id})
-	if err != nil {
-		return nil, err
-	}
-	if res.(*proto.RenewalAuthResult).RenewalAuth == proto.RenewalAuthCertificate {
+	if err == nil && res.(*proto.RenewalAuthResult).RenewalAuth == proto.RenewalAuthCertificate {
 		fmt.Fprintln(c.Stderr, "  the portal renews this certificate without a password")
 		if c.Term != nil {
 			return askSecrets(c.Term, "", pinIf(pinStdin))
