@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/smallstep/pkcs7"
 
@@ -40,6 +41,9 @@ func certsOnly(certs ...*x509.Certificate) ([]byte, error) {
 func writeCMS(w http.ResponseWriter, contentType string, der []byte) {
 	body := estbody.Encode(der)
 	w.Header().Set("Content-Type", contentType)
+	// A length, never chunked: some clients (strongSwan's pki --est)
+	// read exactly Content-Length bytes and know no other framing.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Header().Set("Content-Transfer-Encoding", "base64")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

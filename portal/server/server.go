@@ -129,6 +129,12 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		// one is answered with cert_expired by the endpoints.
 		ClientAuth: tls.RequestClientCert,
 		ClientCAs:  cfg.CA.IssuingPool(),
+		// Full-size TLS records from the first byte: an answer written
+		// at once arrives in one record. strongSwan's EST client (`pki
+		// --est`, issue 13) reads a response body with a single read
+		// after the first 1 KiB, which Go's small early records (dynamic
+		// record sizing) would cut short.
+		DynamicRecordSizingDisabled: true,
 	}
 	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
 	// The CertificateRequest names the issuing CAs of every generation
