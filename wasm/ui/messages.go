@@ -169,7 +169,7 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 				retry = screenEnroll
 			}
 			if rep.Error != nil && rep.Error.Code == errcode.PasswordRequired && r.auth != nil {
-				r.auth.policy = proto.RenewalAuthPassword // the retry asks for it
+				r.auth.policy, r.auth.forced = proto.RenewalAuthPassword, true // the retry asks for it
 			}
 			r.showError(rep.Error, retry)
 			r.errCommand = r.op.Command

@@ -18,18 +18,23 @@ type renewalAuthState struct {
 	// "certificate" (an error, an older host) is "password": the UI then
 	// asks, as it always did.
 	policy string
+	// forced: a renewal of certID without the password was refused
+	// (password_required), so its next try asks whatever the host says.
+	forced bool
 }
 
-// askRenewalAuth asks the host, once per cert, what renewing it takes. A
-// renewal by link always asks for the password (the portal wants it with
-// the link's token), so it is not asked.
+// askRenewalAuth asks the host what renewing the selected cert takes, each
+// time the password step opens (the policy can change). A renewal by link
+// always asks for the password (the portal wants it with the link's
+// token), so it is not asked.
 func (r *Root) askRenewalAuth() {
 	c := r.selected
 	if c == nil || r.link != nil {
 		r.auth = &renewalAuthState{policy: proto.RenewalAuthPassword}
 		return
 	}
-	if r.auth != nil && r.auth.certID == c.ID && r.auth.policy != "" {
+	if r.auth != nil && r.auth.certID == c.ID && r.auth.forced {
+		r.auth.policy = proto.RenewalAuthPassword
 		return
 	}
 	r.auth = &renewalAuthState{certID: c.ID, policy: proto.RenewalAuthPassword}
