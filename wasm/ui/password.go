@@ -24,6 +24,9 @@ type passwordView struct {
 	password string
 	pin      string
 	missing  bool
+	// focusedFor is the Auth the first field was focused for: the
+	// password field (or Activate) appears once the host has answered.
+	focusedFor string
 }
 
 // needsPIN reports whether the certificate's key is on a PKCS#11 token,
@@ -35,11 +38,28 @@ func (v *passwordView) needsPIN() bool {
 }
 
 func (v *passwordView) OnMount(ctx app.Context) {
-	v.password, v.pin = "", ""
+	v.password, v.pin, v.focusedFor = "", "", ""
 	if v.OnAsk != nil {
 		v.OnAsk(ctx)
 	}
-	focusAfterRender(ctx, v, "password")
+	v.focusField(ctx)
+}
+
+// OnUpdate focuses the first field once the host's answer shows it.
+func (v *passwordView) OnUpdate(ctx app.Context) { v.focusField(ctx) }
+
+func (v *passwordView) focusField(ctx app.Context) {
+	switch {
+	case v.Auth == "":
+		v.focusedFor = ""
+	case v.Auth != v.focusedFor:
+		v.focusedFor = v.Auth
+		id := "password"
+		if v.noPassword() {
+			id = "activate"
+		}
+		focusAfterRender(ctx, v, id)
+	}
 }
 
 // noPassword: the portal renews Cert on the certificate alone.
