@@ -190,9 +190,7 @@ func (e *Engine) RenewalAuth(ctx context.Context, certID string) (string, error)
 func (e *Engine) busyNotice(ctx context.Context, log zerolog.Logger) func(time.Duration, int) {
 	return func(wait time.Duration, status int) {
 		log.Info().Int("status", status).Dur("retry_in", wait).Msg("the portal is busy; asking again after its Retry-After")
-		if fn := noticeOf(ctx); fn != nil {
-			fn(Notice{Kind: NoticeServerBusy, RetryIn: wait})
-		}
+		Notify(ctx, Notice{Kind: NoticeServerBusy, RetryIn: wait})
 	}
 }
 
