@@ -83,6 +83,9 @@ const (
 	// is "password", or the certificate was already renewed once); the
 	// host asks the user for it and tries again.
 	PasswordRequired Code = "password_required"
+	// DirectoryUnavailable: the organisation's directory (LDAP, Active
+	// Directory) could not check the password; nothing was counted.
+	DirectoryUnavailable Code = "directory_unavailable"
 	// CertExpired: an expired certificate tried simplereenroll; it can be
 	// renewed only through a renewal link.
 	CertExpired Code = "cert_expired"

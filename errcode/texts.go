@@ -144,6 +144,11 @@ var table = map[Code]entry{
 		ja:      "この証明書の更新にはパスワードが必要です。",
 		problem: &problem{status: 401, title: "The password is required to renew this certificate"},
 	},
+	DirectoryUnavailable: {
+		en:      "Your password cannot be checked right now: the organisation's directory does not answer. This did not count as a wrong password. Try again later, or tell your administrator.",
+		ja:      "組織のディレクトリが応答しないため、現在パスワードを確認できません。パスワードの誤りとしては数えられていません。しばらくしてから再度お試しいただくか、管理者にお知らせください。",
+		problem: &problem{status: 503, title: "The directory that checks passwords is unavailable; nothing was counted, try again later"},
+	},
 	CertExpired: {
 		en:      "This certificate has expired. Renew it from the renewal URL in the user portal.",
 		ja:      "この証明書は有効期限が切れています。ユーザーポータルの更新用URLから更新してください。",

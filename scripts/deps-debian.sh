@@ -22,6 +22,7 @@ test_only_pkgs=(
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
   postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
+  slapd ldap-utils # OpenLDAP: the portal's directory tests start a throwaway slapd (portal/directory/slapdtest)
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
   tpm2-abrmd libtss2-tcti-tabrmd0 dbus-daemon # user-space TPM resource manager: host, tpm2_ptool and Chromium share one swtpm
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test

@@ -108,7 +108,7 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 	}
 
 	op := &operation{
-		rec:      &journal.Record{CertID: certID, Phase: journal.Started, OldKeyURI: ent.KeyURI, OldCert: old.Raw, OldChain: ent.Chain, Started: e.cfg.Now().UTC()},
+		rec:      &journal.Record{CertID: certID, Phase: journal.Started, OldKeyURI: ent.KeyURI, OldCert: old.Raw, OldChain: ent.Chain, Started: e.cfg.Now().UTC(), PortalHasLookup: ent.HasLookup},
 		nickname: ent.Nickname,
 		backend:  backend,
 		// Hardware-bound renewal: the new key is made beside the old one.

@@ -35,6 +35,10 @@ type Entry struct {
 	// Cert (it revokes the predecessor only once told); the host tells it
 	// at its next start or operation.
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
+	// HasLookup: the portal took a confirmation (est.ConfirmPath), so it
+	// has certrenew's lookup of a lost answer too (est.IssuedPath); a bare
+	// 404 from that lookup is then a proxy or an outage, not a final word.
+	HasLookup bool `json:"hasLookup,omitempty"`
 }
 
 // Certificate parses the current certificate.

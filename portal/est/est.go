@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -24,7 +23,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
-	"github.com/certrenew/certrenew/portal/password"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -47,6 +46,9 @@ type Handler struct {
 	// portal's login so neither is a way around the other's lockout. nil
 	// means one on Store.
 	Limiter *limit.Limiter
+	// Passwords checks passwords (the table, the directory); nil means
+	// the table alone.
+	Passwords *passcheck.Checker
 	// Failpoint, when set, is called at the points of an issuance a test
 	// interrupts (a lost answer): "received" (the request passed every
 	// check, nothing is recorded) and "committed" (the certificate is
@@ -87,8 +89,16 @@ func (h *Handler) limiter() *limit.Limiter {
 		if h.Limiter == nil {
 			h.Limiter = limit.New(h.Store, h.now)
 		}
+		if h.Passwords == nil {
+			h.Passwords = &passcheck.Checker{Store: h.Store, Log: h.Log, Now: h.Now}
+		}
 	})
 	return h.Limiter
+}
+
+func (h *Handler) passwords() *passcheck.Checker {
+	h.limiter() // sets the defaults.
+	return h.Passwords
 }
 
 // Register adds the EST routes to mux.
@@ -181,21 +191,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, cur *store.
 		keys = []limit.Key{limit.CertKey(cur.Serial)}
 	}
 	var u store.User
-	right, err := h.limiter().Check(ctx, keys, func() (bool, error) {
-		var err error
-		u, err = h.Store.User(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			password.VerifyDummy(pw)
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		ok, err := password.Verify(u.PasswordHash, pw)
-		if err != nil {
-			return false, fmt.Errorf("user %q: %w", u.ID, err)
-		}
-		return ok, nil
+	right, err := h.limiter().Check(ctx, keys, func() (ok bool, err error) {
+		u, ok, err = h.passwords().Check(ctx, id, pw)
+		return ok, err
 	})
 	if err != nil {
 		return store.User{}, limitProblem(err)
@@ -219,6 +217,8 @@ func limitProblem(err error) error {
 		p := NewProblem(errcode.ServerBusy, "")
 		p.RetryAfter = busy.RetryAfterSeconds()
 		return p
+	case errors.Is(err, passcheck.ErrUnavailable):
+		return NewProblem(errcode.DirectoryUnavailable, "")
 	}
 	return err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
 	"github.com/certrenew/certrenew/portal/store"
@@ -56,6 +57,8 @@ type Options struct {
 	Front func(http.Handler) http.Handler
 	// SweepInterval: see server.Config; tests call Portal.Sweep.
 	SweepInterval time.Duration
+	// Directory: see server.Config (portal/directory/slapdtest runs one).
+	Directory passcheck.Directory
 }
 
 // Portal is a running in-process portal.
@@ -105,7 +108,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	}
 	srv, err := server.Listen(server.Config{
 		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate, IssuanceGate: o.IssuanceGate, Front: o.Front,
-		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint,
+		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint, Directory: o.Directory,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

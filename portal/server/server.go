@@ -24,6 +24,7 @@ import (
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/web"
 )
@@ -60,6 +61,10 @@ type Config struct {
 	// Front, when set, wraps the HTTPS handler (tests only: a portal that
 	// answers 202 or 503 in front of the real one).
 	Front func(http.Handler) http.Handler
+	// Directory, when set, checks the passwords of directory users and of
+	// IDs the store does not hold (see portal/passcheck); nil means the
+	// store's own table alone.
+	Directory passcheck.Directory
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
@@ -281,8 +286,16 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Gate != nil {
 		lim.Gate = s.cfg.Gate
 	}
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint, Issuance: s.cfg.IssuanceGate}).Register(mux)
-	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
+	// One password check for both, behind that limiter: the directory
+	// sees no more attempts than the limiter lets through.
+	pw := &passcheck.Checker{Store: s.store, Directory: s.cfg.Directory, Log: s.cfg.Log, Now: s.cfg.Now}
+	// A directory that maps groups to renewal authentication sets the
+	// user's override at each right password (docs/directory.md).
+	pw.SetRenewalAuth = func(ctx context.Context, id, policy string) error {
+		return s.store.SetRenewalAuth(ctx, id, store.RenewalAuth(policy))
+	}
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Passwords: pw, Failpoint: s.cfg.ESTFailpoint, Issuance: s.cfg.IssuanceGate}).Register(mux)
+	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, Passwords: pw, PublicURL: s.url}).Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)
 	mux.HandleFunc("GET /healthz", healthz)

@@ -48,7 +48,11 @@ type User struct {
 	// Disabled users cannot log in, enroll or renew (certificates already
 	// issued stay valid until revoked).
 	Disabled bool
-	Created  time.Time
+	// Directory users check their password against the directory
+	// (portal/directory) and have no PasswordHash; they are created at
+	// their first login (portal/passcheck).
+	Directory bool
+	Created   time.Time
 }
 
 // Invitation is an invitation code, stored only as a hash.

@@ -33,6 +33,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -63,6 +64,9 @@ type Handler struct {
 	// Limiter throttles login failures; share it with EST's HTTP Basic
 	// authentication. nil means one on Store.
 	Limiter *limit.Limiter
+	// Passwords checks passwords (the table, the directory); nil means
+	// the table alone.
+	Passwords *passcheck.Checker
 
 	once sync.Once
 }
@@ -109,6 +113,9 @@ func (h *Handler) init() {
 	h.once.Do(func() {
 		if h.Limiter == nil {
 			h.Limiter = limit.New(h.Store, h.now)
+		}
+		if h.Passwords == nil {
+			h.Passwords = &passcheck.Checker{Store: h.Store, Log: h.Log, Now: h.Now}
 		}
 	})
 }

@@ -189,21 +189,21 @@ func (d *DB) Close() error { return d.db.Close() }
 // CreateUser implements store.Store.
 func (d *DB) CreateUser(ctx context.Context, u store.User) error {
 	_, err := d.db.ExecContext(ctx,
-		`INSERT INTO users (id, password_hash, reissue_allowed, created) VALUES (?, ?, ?, ?)`,
-		u.ID, u.PasswordHash, boolInt(u.ReissueAllowed), u.Created.Unix())
+		`INSERT INTO users (id, password_hash, reissue_allowed, created, directory) VALUES (?, ?, ?, ?, ?)`,
+		u.ID, u.PasswordHash, boolInt(u.ReissueAllowed), u.Created.Unix(), boolInt(u.Directory))
 	return insertErr(err, "create user", fmt.Errorf("user %q: %w", u.ID, store.ErrExists))
 }
 
-const userCols = `id, password_hash, reissue_allowed, disabled, created`
+const userCols = `id, password_hash, reissue_allowed, disabled, created, directory`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
-	var allowed, disabled int
+	var allowed, disabled, dir int
 	var created int64
-	if err := row.Scan(&u.ID, &u.PasswordHash, &allowed, &disabled, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.PasswordHash, &allowed, &disabled, &created, &dir); err != nil {
 		return u, err
 	}
-	u.ReissueAllowed, u.Disabled = allowed != 0, disabled != 0
+	u.ReissueAllowed, u.Disabled, u.Directory = allowed != 0, disabled != 0, dir != 0
 	u.Created = time.Unix(created, 0)
 	return u, nil
 }
