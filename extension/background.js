@@ -30,7 +30,7 @@
 if (typeof importScripts === "function") importScripts("settings.js", "notify.js", "link.js");
 
 const HOST_NAME = "com.certrenew.host";
-const PROTOCOL_MAJOR = 1; // host/proto.Version is "1.0"
+const PROTOCOL_MAJOR = 1; // host/proto.Version is "1.1"
 const HELLO_TIMEOUT_MS = 15000;
 const LIST_CACHE_KEY = "certrenew.list";
 const ALARM_NAME = "certrenew.expiry-check";

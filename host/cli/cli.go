@@ -75,7 +75,7 @@ var commandTable = []command{
 	{"list", "[--json]", "managed certificates", true, (*CLI).list},
 	{"enroll", "--portal URL --user ID [--password-stdin --invitation-stdin] [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",
 		"at a terminal: prompts (no echo); else stdin: password, invitation code, PIN (one a line)", true, (*CLI).enroll},
-	{"renew", "CERT-ID [--password-stdin] [--pin-stdin]", "renew (re-key); at a terminal: prompts (no echo); else PIN = 2nd stdin line", true, (*CLI).renew},
+	{"renew", "CERT-ID [--password-stdin] [--pin-stdin]", "renew (re-key); asks the portal first: no password where its renewal-auth policy is certificate; at a terminal: prompts (no echo); else PIN = 2nd stdin line", true, (*CLI).renew},
 	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE]",
 		"register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)", false, (*CLI).install},
 	{"uninstall", "[--system] [--browser LIST]", "remove the registration", false, (*CLI).uninstall},

@@ -127,16 +127,7 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 	if id == "" {
 		return fmt.Errorf("%w: renew CERT-ID --password-stdin", ErrUsage)
 	}
-	var secrets []string
-	var err error
-	if c.Term != nil {
-		secrets, err = askSecrets(c.Term, "password", pinIf(*pinStdin))
-	} else {
-		if !*pwStdin {
-			return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
-		}
-		secrets, err = readLines(c.Stdin, "password", pinIf(*pinStdin))
-	}
+	secrets, err := c.renewSecrets(ctx, id, *pwStdin, *pinStdin)
 	if err != nil {
 		return err
 	}
@@ -148,6 +139,36 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 		rr := res.(*proto.RenewResult)
 		fmt.Fprintf(w, "renewed %s: serial %s replaces %s, expires %s\n", rr.Cert.ID, rr.Cert.Serial, rr.OldSerial, rr.Cert.NotAfter.Format(time.DateOnly))
 	})
+}
+
+// renewSecrets gets what renewing id takes: the password and, with
+// --pin-stdin, the PIN. With --password-stdin both come from stdin, as
+// always. Otherwise the portal is asked first (CmdRenewalAuth): where its
+// renewal-auth policy is "certificate" no password is asked for (only the
+// PIN, if asked for), and the renewal goes on the certificate alone;
+// elsewhere the terminal prompts, and without a terminal --password-stdin
+// is required.
+func (c *CLI) renewSecrets(ctx context.Context, id string, pwStdin, pinStdin bool) ([]string, error) {
+	if pwStdin {
+		if c.Term != nil { // a terminal prompts, rather than wait silently.
+			return askSecrets(c.Term, "password", pinIf(pinStdin))
+		}
+		return readLines(c.Stdin, "password", pinIf(pinStdin))
+	}
+	// A question the host cannot answer (an unknown certificate, a portal
+	// out of reach) leaves the password path; the renewal says why.
+	res, err := c.run(ctx, proto.CmdRenewalAuth, proto.RenewalAuthParams{CertID: id})
+	if err == nil && res.(*proto.RenewalAuthResult).RenewalAuth == proto.RenewalAuthCertificate {
+		fmt.Fprintln(c.Stderr, "  the portal renews this certificate without a password")
+		if c.Term != nil {
+			return askSecrets(c.Term, "", pinIf(pinStdin))
+		}
+		return readLines(c.Stdin, "", pinIf(pinStdin))
+	}
+	if c.Term != nil {
+		return askSecrets(c.Term, "password", pinIf(pinStdin))
+	}
+	return nil, fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
 }
 
 // query runs a command that takes no params and has one flag, --json.

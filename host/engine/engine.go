@@ -52,6 +52,9 @@ type Config struct {
 	// trust.go); every other CA certrenew installs is trusted for client
 	// certificates only.
 	ServerTrustCAs []string
+	// Busy bounds the waits for a portal that answers 503 or 202 with
+	// Retry-After (est.BusyPolicy; the zero value takes its defaults).
+	Busy est.BusyPolicy
 	// Failpoint, when set, is called with the name of each point an
 	// operation passes: every journal phase as it is recorded ("started",
 	// "key-made", "issued", "installed", "verified") and the moments in
@@ -100,7 +103,12 @@ func (e *Engine) estClient(portal string) (*est.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted CAs: %w", err)
 	}
-	return est.New(portal, roots)
+	c, err := est.New(portal, roots)
+	if err != nil {
+		return nil, err
+	}
+	c.Busy = e.cfg.Busy
+	return c, nil
 }
 
 // WarnDays returns the expiry warning threshold in days.

@@ -44,6 +44,13 @@ func (e *Engine) send(ctx context.Context, op *operation, key crypto.Signer, csr
 	if err == nil || refused(err) || errors.Is(err, est.ErrNotSent) {
 		return leaf, extra, err
 	}
+	if errors.Is(err, est.ErrPending) {
+		// Accepted (202), not issued yet: a lookup now would have the
+		// portal refuse the key while it may still issue for it. The
+		// journal keeps the operation; the next start asks.
+		op.log.Warn().Err(err).Msg("the portal accepted the request but has not answered it; the journal keeps the operation")
+		return nil, nil, &pendingError{err}
+	}
 	op.log.Warn().Err(err).Msg("the answer to the request was lost; asking the portal what it issued")
 	leaf, extra, lerr := e.lookup(ctx, op.client, key)
 	switch {

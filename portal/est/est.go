@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -62,8 +63,29 @@ type Handler struct {
 	// by the portal, not hardware-bound, so off unless the tenant enables
 	// them.
 	ServerKeygen bool
+	// Issuance bounds the re-enrollments being issued at once (after
+	// their authentication) and the queue in front of them; beyond it a
+	// re-enrollment is answered 503 server_busy with Retry-After. nil
+	// means NewIssuanceGate().
+	Issuance *limit.Gate
 
-	once sync.Once
+	once, issuanceOnce sync.Once
+}
+
+// NewIssuanceGate is the default issuance gate: signing and recording a
+// certificate costs far less than a password hash and waits mostly on the
+// database, so it has more slots than CPUs.
+func NewIssuanceGate() *limit.Gate {
+	return &limit.Gate{Slots: 4 * runtime.GOMAXPROCS(0)}
+}
+
+func (h *Handler) issuance() *limit.Gate {
+	h.issuanceOnce.Do(func() {
+		if h.Issuance == nil {
+			h.Issuance = NewIssuanceGate()
+		}
+	})
+	return h.Issuance
 }
 
 func (h *Handler) limiter() *limit.Limiter {
@@ -90,6 +112,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
 	mux.HandleFunc("POST "+IssuedPath, h.wrap(h.issued))
 	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
+	mux.HandleFunc("GET "+RenewalAuthPath, h.wrap(h.renewalAuth))
 	if h.ServerKeygen {
 		mux.HandleFunc("POST "+PathPrefix+"serverkeygen", h.wrap(h.serverkeygen))
 	}

@@ -209,6 +209,7 @@ type Store interface {
 	RevokeSuperseded(ctx context.Context, rule SweepRule, now time.Time) ([]string, error)
 	KeyClaims
 	SCEPChallenges
+	RenewalAuths
 
 	// CreateRenewalToken stores a renewal-link token (hash only).
 	CreateRenewalToken(ctx context.Context, t RenewalToken) error

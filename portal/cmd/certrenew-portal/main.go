@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/certrenew/certrenew/portal/store"
 )
 
 const usage = `usage: certrenew-portal COMMAND [flags]
@@ -37,6 +39,12 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
   invite revoke ID                revoke an invitation (issued certificates stay valid)
   reissue allow ID | deny ID      allow or deny certificate re-issue for a user
   reissue allow|deny --serial S   allow or deny re-issue of one certificate
+  renewal-auth password|certificate [--user ID]
+                                  what re-enrollment needs besides the current certificate over
+                                  mutual TLS: the password too (the default), or nothing more;
+                                  for the tenant, or with --user as that user's override
+  renewal-auth default --user ID  remove a user's override (the tenant's policy applies)
+  renewal-auth [show] [--user ID] print the policy that applies and where it comes from
   link create SERIAL --origin URL [--ttl 24h]
                                   make a one-time renewal URL for a certificate and print it
   profile --user ID --platform ios|macos [--serial S] [--public-url URL] [--ttl 1h]
@@ -85,6 +93,12 @@ var commands = []command{
 	{name: "reissue deny", when: serialFirst, flagSet: "reissue", setup: certReissue(false)},
 	{name: "reissue allow", args: 1, flagSet: "reissue", setup: userReissue(true)},
 	{name: "reissue deny", args: 1, flagSet: "reissue", setup: userReissue(false)},
+
+	{name: "renewal-auth password", flagSet: "renewal-auth", setup: renewalAuthSet(store.RenewalAuthPassword)},
+	{name: "renewal-auth certificate", flagSet: "renewal-auth", setup: renewalAuthSet(store.RenewalAuthCertificate)},
+	{name: "renewal-auth default", flagSet: "renewal-auth", setup: renewalAuthSet("")},
+	{name: "renewal-auth show", flagSet: "renewal-auth", setup: renewalAuthShow},
+	{name: "renewal-auth", setup: renewalAuthShow},
 
 	{name: "link create", args: 1, setup: linkCreate},
 
