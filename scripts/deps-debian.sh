@@ -26,6 +26,7 @@ test_only_pkgs=(
   tpm2-abrmd libtss2-tcti-tabrmd0 dbus-daemon # user-space TPM resource manager: host, tpm2_ptool and Chromium share one swtpm
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
   firefox-esr     # the Firefox build of the extension (headless)
+  systemd         # systemd-analyze verify checks the auto-renewal timer's units
 )
 # web-ext (Mozilla's extension linter, tests only) needs Node.js >= 20: use
 # the node on PATH when there is one, else Debian's.

@@ -22,6 +22,9 @@ type DoctorResult struct {
 	NSSDBs      []DoctorCheck `json:"nssDBs"`
 	Portals     []DoctorCheck `json:"portals"`
 	LastOp      *DoctorLastOp `json:"lastOp,omitempty"`
+	// AutoRenewal says, per managed certificate, when it renews by itself
+	// and why not (nothing runs: the policy is the one last learnt).
+	AutoRenewal []AutoPlan `json:"autoRenewal"`
 	Certs       int           `json:"certs"`
 	Checked     time.Time     `json:"checked"`
 }
