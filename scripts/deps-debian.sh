@@ -30,6 +30,7 @@ test_only_pkgs=(
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
   firefox-esr     # the Firefox build of the extension (headless)
   strongswan-pki  # strongSwan's EST client (pki --est/--estca): interop under both renewal-auth policies
+  systemd         # systemd-analyze verify checks the auto-renewal timer's units
 )
 # web-ext (Mozilla's extension linter, tests only) needs Node.js >= 20: use
 # the node on PATH when there is one, else Debian's.

@@ -39,6 +39,10 @@ type Entry struct {
 	// has certrenew's lookup of a lost answer too (est.IssuedPath); a bare
 	// 404 from that lookup is then a proxy or an outage, not a final word.
 	HasLookup bool `json:"hasLookup,omitempty"`
+	// RenewalAuth is the portal's renewal-auth policy for this
+	// certificate as last learnt ("password", "certificate"; "" if never
+	// asked): automatic renewal and doctor show it without asking.
+	RenewalAuth string `json:"renewalAuth,omitempty"`
 }
 
 // Certificate parses the current certificate.
