@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -57,7 +55,7 @@ type payload struct {
 // lineage has the same identifiers and a new challenge; no challenge is
 // logged.
 func TestProfileEnrollsOverSCEP(t *testing.T) {
-	tools := testenv.Need(t, "openssl", "python3")
+	tools := testenv.Need(t, "openssl", "python3", "scepclient")
 	bin := buildBinary(t)
 	data := t.TempDir()
 	cli := portalCLI{t, bin, data}
@@ -149,23 +147,18 @@ func TestProfileEnrollsOverSCEP(t *testing.T) {
 	if string(subj) != `[[["CN","erin"]]]` {
 		t.Fatalf("subject %s", subj)
 	}
-	// The device: its own key, the challenge and URL from the profile.
-	sceptest.Trust(roots)
-	devKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	enroll := func(k *rsa.PrivateKey) (*x509.Certificate, error) {
-		c, _, err := sceptest.Enroll(context.Background(), sceptest.Request{URL: scepCfg["URL"].(string), Challenge: ch, Subject: pkix.Name{CommonName: "erin"}, Key: k})
-		return c, err
-	}
-	cert, err := enroll(devKey)
+	// The device: an independent SCEP client (Debian's scepclient) makes its
+	// own key and enrolls with the URL and challenge from the profile, once.
+	dc := sceptest.DebianClient{Bin: tools[2], URL: scepCfg["URL"].(string), RootPEM: rootPath, HTTP: client}
+	cert, devKey, out, err := dc.Enroll(t.TempDir(), ch, "erin")
 	if err != nil {
-		t.Fatalf("SCEP with the profile's challenge: %v", err)
+		t.Fatalf("scepclient with the profile's challenge: %v\n%s", err, out)
 	}
 	if cert.Subject.CommonName != "erin" || !devKey.PublicKey.Equal(cert.PublicKey) {
 		t.Fatalf("issued %q", cert.Subject)
 	}
-	other, _ := rsa.GenerateKey(rand.Reader, 2048)
-	if _, err := enroll(other); err == nil {
-		t.Fatal("the profile's challenge enrolled twice")
+	if _, _, out, err := dc.Enroll(t.TempDir(), ch, "erin"); err == nil || !strings.Contains(out, "badMessageCheck") {
+		t.Fatalf("the profile's challenge enrolled twice: %v\n%s", err, out)
 	}
 	list := cli.must("", "cert", "list", "--user", "erin")
 	if !strings.Contains(list, cert.SerialNumber.Text(16)) || !strings.Contains(list, serial) {
