@@ -51,6 +51,9 @@ const (
 	// BackendNotAllowed: the organisation's policy does not allow the key
 	// storage asked for.
 	BackendNotAllowed Code = "backend_not_allowed"
+	// RemovalNotAllowed: the organisation's policy (removalAllowed false)
+	// does not let the user remove certificates; the worker refuses.
+	RemovalNotAllowed Code = "removal_not_allowed"
 	StoreFailed       Code = "store_failed"
 	UserCancelled     Code = "user_cancelled"
 	Internal          Code = "internal"

@@ -65,11 +65,17 @@ func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
 // themselves because a child's event only re-renders the child.
 func (r *Root) backToList(ctx app.Context) {
 	defer r.Update()
+	if r.screen == screenError && r.list != nil {
+		// What failed may have changed what the list says (a portal
+		// that cannot be reached).
+		r.refresh(ctx)
+	}
 	r.err = nil
 	r.op = nil
 	r.done = nil
 	r.selected = nil
 	r.link = nil
+	r.listStatus = ""
 	if r.list == nil {
 		r.screen = screenLoading
 		r.refresh(ctx)
