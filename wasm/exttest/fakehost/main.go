@@ -35,7 +35,7 @@ func main() {
 		c := cert("c3", "CN=alice,O=Example Corp", "7a8b9c", now, 120, 30)
 		c.Backend, c.Portal = "tpm", "https://old-portal.example.net"
 		c.PortalUnreachableSince = now.Add(-72 * time.Hour).UTC().Truncate(time.Second)
-		certs = append(certs, c)
+		certs = append([]proto.Cert{c}, certs...) // first: the enroll form must not take its portal
 	}
 	if os.Getenv("FAKEHOST_EMPTY") != "" {
 		certs = nil
