@@ -65,7 +65,7 @@ var extraEN = Extra{
 	PortalLabel:  "Portal",
 	Copy:         "Copy",
 	CopyField:    func(f string) string { return "Copy " + f },
-	Copied:       func(f string) string { return f + " copied." },
+	Copied:       func(f string) string { return "Copied: " + f + "." },
 	Hardware:     "hardware-bound: the key cannot leave it",
 	SoftwareKey:  "software key, not hardware-bound",
 
@@ -114,7 +114,7 @@ var extraJA = Extra{
 	PortalLabel:  "ポータル",
 	Copy:         "コピー",
 	CopyField:    func(f string) string { return f + "をコピー" },
-	Copied:       func(f string) string { return f + "をコピーしました。" },
+	Copied:       func(f string) string { return "コピーしました: " + f },
 	Hardware:     "ハードウェア内の鍵 (取り出せません)",
 	SoftwareKey:  "ソフトウェアの鍵 (ハードウェアではありません)",
 

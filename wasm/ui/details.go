@@ -22,8 +22,12 @@ type detailsView struct {
 
 func (v *detailsView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
 
-// fact is one line of the details: its id, label and value.
-type fact struct{ id, label, value string }
+// fact is one line of the details: its id, label and value; code: the
+// value is technical (monospace), not words.
+type fact struct {
+	id, label, value string
+	code             bool
+}
 
 func (v *detailsView) facts() []fact {
 	c, x, m := v.Cert, v.S.X(), v.S.More()
@@ -37,14 +41,14 @@ func (v *detailsView) facts() []fact {
 		storage += " — " + x.SoftwareKey
 	}
 	return []fact{
-		{"subject", x.Subject, c.Subject},
-		{"serial", m.SerialLabel, c.Serial},
-		{"issuer", x.Issuer, c.Issuer},
-		{"sha256", x.Fingerprint, c.SHA256},
-		{"portal", x.PortalLabel, c.Portal},
-		{"storage", m.KeyStorage, storage},
-		{"not-before", x.ValidFrom, clock(c.NotBefore)},
-		{"not-after", x.ValidUntil, clock(c.NotAfter)},
+		{"subject", x.Subject, c.Subject, true},
+		{"serial", m.SerialLabel, c.Serial, true},
+		{"issuer", x.Issuer, c.Issuer, true},
+		{"sha256", x.Fingerprint, c.SHA256, true},
+		{"portal", x.PortalLabel, c.Portal, true},
+		{"storage", m.KeyStorage, storage, false},
+		{"not-before", x.ValidFrom, clock(c.NotBefore), false},
+		{"not-after", x.ValidUntil, clock(c.NotAfter), false},
 	}
 }
 
@@ -56,10 +60,14 @@ func (v *detailsView) Render() app.UI {
 		app.Elem("p").Class("details-name").Text(v.Label),
 		app.Elem("dl").Class("facts details-facts").Body(app.Range(fs).Slice(func(i int) app.UI {
 			f := fs[i]
+			tag := "span"
+			if f.code {
+				tag = "code"
+			}
 			return app.Elem("div").Class("fact").Body(
 				app.Elem("dt").Text(f.label),
 				app.Elem("dd").Body(
-					app.Elem("code").ID("fact-"+f.id).Text(orDash(f.value)),
+					app.Elem(tag).ID("fact-"+f.id).Class("fact-value").Text(orDash(f.value)),
 					app.Elem("button").ID("copy-"+f.id).Class("btn btn-secondary btn-small copy-btn").Attr("type", "button").
 						Aria("label", x.CopyField(f.label)).Text(x.Copy).
 						OnClick(func(ctx app.Context, e app.Event) {
