@@ -67,7 +67,7 @@ var extraEN = Extra{
 	CopyField:    func(f string) string { return "Copy " + f },
 	Copied:       func(f string) string { return "Copied: " + f + "." },
 	Hardware:     "hardware-bound: the key cannot leave it",
-	SoftwareKey:  "software key, not hardware-bound",
+	SoftwareKey:  "not hardware-bound",
 
 	StatusUnreachable: "Portal unreachable",
 	Unreachable: func(h, since, until string) string {
@@ -115,8 +115,8 @@ var extraJA = Extra{
 	Copy:         "コピー",
 	CopyField:    func(f string) string { return f + "をコピー" },
 	Copied:       func(f string) string { return "コピーしました: " + f },
-	Hardware:     "ハードウェア内の鍵 (取り出せません)",
-	SoftwareKey:  "ソフトウェアの鍵 (ハードウェアではありません)",
+	Hardware:     "ハードウェア内: 鍵は取り出せません",
+	SoftwareKey:  "ハードウェアではありません",
 
 	StatusUnreachable: "ポータルに接続不可",
 	Unreachable: func(h, since, until string) string {

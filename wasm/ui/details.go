@@ -36,9 +36,9 @@ func (v *detailsView) facts() []fact {
 		storage = c.Backend
 	}
 	if c.Backend == "tpm" || c.Backend == "pkcs11" {
-		storage += " — " + x.Hardware
+		storage += " (" + x.Hardware + ")"
 	} else {
-		storage += " — " + x.SoftwareKey
+		storage += " (" + x.SoftwareKey + ")"
 	}
 	return []fact{
 		{"subject", x.Subject, c.Subject, true},
@@ -67,7 +67,7 @@ func (v *detailsView) Render() app.UI {
 			return app.Elem("div").Class("fact").Body(
 				app.Elem("dt").Text(f.label),
 				app.Elem("dd").Body(
-					app.Elem(tag).ID("fact-"+f.id).Class("fact-value").Text(orDash(f.value)),
+					app.Elem(tag).ID("fact-"+f.id).Class("fact-value").Body(breakable(orDash(f.value))...),
 					app.Elem("button").ID("copy-"+f.id).Class("btn btn-secondary btn-small copy-btn").Attr("type", "button").
 						Aria("label", x.CopyField(f.label)).Text(x.Copy).
 						OnClick(func(ctx app.Context, e app.Event) {
@@ -83,6 +83,24 @@ func (v *detailsView) Render() app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
 		),
 	)
+}
+
+// breakable lets a long colon-separated value (a fingerprint) wrap only
+// between groups of four bytes: <wbr> after every fourth colon. The text
+// itself, and so what a user selects, stays the same.
+func breakable(s string) []app.UI {
+	var out []app.UI
+	start, colons := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ':' {
+			continue
+		}
+		if colons++; colons%4 == 0 {
+			out = append(out, app.Text(s[start:i+1]), app.ElemSelfClosing("wbr"))
+			start = i + 1
+		}
+	}
+	return append(out, app.Text(s[start:]))
 }
 
 func orDash(s string) string {
