@@ -273,10 +273,15 @@ func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	run(t, ctx, "menu opens on Renew", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
 	checkNames(t, ctx, "menu")
 	shot(t, ctx, "keyboard-menu")
+	// Renew, Details, Don't remind me again, Remove….
+	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-details`))
 	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-remove`))
 	run(t, ctx, "arrow down wraps", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-renew`))
-	run(t, ctx, "arrow up wraps", chromedp.KeyEvent(kb.ArrowUp), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "arrow up wraps", chromedp.KeyEvent(kb.ArrowUp), waitFocus(row+` .menu-remove`))
 	run(t, ctx, "home", chromedp.KeyEvent(kb.Home), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "end", chromedp.KeyEvent(kb.End), waitFocus(row+` .menu-remove`))
+	run(t, ctx, "home again", chromedp.KeyEvent(kb.Home), waitFocus(row+` .menu-renew`))
 	run(t, ctx, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(row+` [role="menu"]`)),
 		waitFocus(row+` .cert-menu[aria-expanded="false"]`))
 	run(t, ctx, "reopen", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
