@@ -120,8 +120,14 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 					app.Elem("span").Class(statusCls).Text(status),
 				),
 				app.Elem("div").Class("cert-when").Text(when),
-				app.If(down, app.Elem("div").Class("cert-unreachable").Text(
-					v.S.X().Unreachable(hostOf(c.Portal), clock(c.PortalUnreachableSince), date))),
+				app.If(down, app.Elem("div").Class("cert-unreachable").Body(
+					app.Elem("span").Text(v.S.X().Unreachable(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)),
+					app.If(!v.RemoveLocked,
+						app.Elem("button").Class("btn btn-secondary btn-small cert-remove").Attr("type", "button").
+							Aria("label", v.S.X().MenuRemove+" "+label).Text(v.S.X().MenuRemove).
+							OnClick(func(ctx app.Context, e app.Event) { v.opener = menuID + "-button"; v.askRemove(ctx, c) }),
+					),
+				)),
 				app.If(v.Muted[c.ID], app.Elem("div").Class("cert-muted muted").Text(v.S.More().Muted)),
 				app.Elem("div").Class("cert-meta muted").Text(certMeta(v.S, c)),
 				app.Elem("div").Class("cert-serial muted").Title(c.Serial).Body(
