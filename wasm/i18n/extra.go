@@ -30,6 +30,10 @@ type Extra struct {
 	EnrollNothing  string
 	HostCertsFine  string
 	RemoveNothing  string
+	// RemoveHalfway: a removal that failed may have stopped half-way.
+	RemoveHalfway string
+	// NothingChanged: an error outside an operation.
+	NothingChanged string
 	Help           string
 	OpenDiag       string
 	HostTitles     map[errcode.Code]string
@@ -82,6 +86,8 @@ var extraEN = Extra{
 	EnrollNothing:  "Nothing was installed. Your other certificates are not affected.",
 	HostCertsFine:  "Your installed certificates keep working: the browser uses them without certrenew-host, which only renewing and enrolling need.",
 	RemoveNothing:  "The certificate is still installed and still works.",
+	RemoveHalfway:  "The removal may have stopped half-way: certrenew-host finishes it the next time it starts. Try again to finish it now.",
+	NothingChanged: "Nothing was changed: your installed certificates keep working.",
 	Help:           "Help: what to do",
 	OpenDiag:       "Open diagnostics",
 	HostTitles: map[errcode.Code]string{
@@ -131,6 +137,8 @@ var extraJA = Extra{
 	EnrollNothing:  "何もインストールしていません。ほかの証明書には影響ありません。",
 	HostCertsFine:  "インストール済みの証明書は引き続き使用できます。ブラウザーは certrenew-host なしで証明書を使用します。certrenew-host が必要なのは更新と申請だけです。",
 	RemoveNothing:  "証明書はインストールされたままで、引き続き使用できます。",
+	RemoveHalfway:  "削除が途中で止まった可能性があります。certrenew-host の次回起動時に削除を完了します。今すぐ完了するには再試行してください。",
+	NothingChanged: "変更は行われていません。インストール済みの証明書は引き続き使用できます。",
 	Help:           "ヘルプ: 対処方法",
 	OpenDiag:       "診断を開く",
 	HostTitles: map[errcode.Code]string{

@@ -99,7 +99,15 @@ func (v *errorView) certState() string {
 	case v.Command == proto.CmdEnroll:
 		return x.EnrollNothing
 	case v.Command == proto.CmdRemove:
-		return x.RemoveNothing
+		switch e.Code {
+		case errcode.RemovalNotAllowed, errcode.CertNotFound:
+			return "" // the message says it
+		case errcode.Busy, errcode.UnknownCommand, errcode.NoExtension:
+			return x.RemoveNothing
+		}
+		return x.RemoveHalfway
+	case v.Command == "":
+		return x.NothingChanged
 	case v.Command != proto.CmdRenew || v.Cert == nil:
 		return ""
 	case isExpired(*v.Cert):

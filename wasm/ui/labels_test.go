@@ -57,9 +57,11 @@ func TestCertState(t *testing.T) {
 		// bad_password's renewal text says it itself.
 		{proto.CmdRenew, valid, errcode.BadPassword, ""},
 		{proto.CmdEnroll, nil, errcode.BadInvitation, "Nothing was installed"},
-		{proto.CmdRemove, valid, errcode.StoreFailed, "still installed"},
-		{"", nil, errcode.HostMissing, "keep working"},
-		{"", nil, errcode.Internal, ""},
+		{proto.CmdRemove, valid, errcode.Busy, "still installed"},
+		{proto.CmdRemove, valid, errcode.StoreFailed, "finishes it the next time"},
+		{proto.CmdRemove, valid, errcode.RemovalNotAllowed, ""},
+		{"", nil, errcode.HostMissing, "without certrenew-host"},
+		{"", nil, errcode.BadResponse, "Nothing was changed"},
 	} {
 		v := &errorView{S: s, Err: &proto.Error{Code: tc.code}, Command: tc.cmd, Cert: tc.cert}
 		got := v.certState()
