@@ -82,7 +82,7 @@ var extraEN = Extra{
 	CertStillWorks: func(u string) string {
 		return "Your current certificate still works until " + u + ". Nothing was changed."
 	},
-	CertExpiredNow: "Your current certificate has expired: sites no longer accept it. Renew it with a renewal link from your portal.",
+	CertExpiredNow: "Your current certificate has expired: sites no longer accept it.",
 	EnrollNothing:  "Nothing was installed. Your other certificates are not affected.",
 	HostCertsFine:  "Your installed certificates keep working: the browser uses them without certrenew-host, which only renewing and enrolling need.",
 	RemoveNothing:  "The certificate is still installed and still works.",
@@ -133,7 +133,7 @@ var extraJA = Extra{
 	CertStillWorks: func(u string) string {
 		return "現在の証明書は " + u + " まで引き続き使用できます。変更は行われていません。"
 	},
-	CertExpiredNow: "現在の証明書は有効期限が切れているため、サイトで使用できません。ポータルの更新リンクから更新してください。",
+	CertExpiredNow: "現在の証明書は有効期限が切れているため、サイトで使用できません。",
 	EnrollNothing:  "何もインストールしていません。ほかの証明書には影響ありません。",
 	HostCertsFine:  "インストール済みの証明書は引き続き使用できます。ブラウザーは certrenew-host なしで証明書を使用します。certrenew-host が必要なのは更新と申請だけです。",
 	RemoveNothing:  "証明書はインストールされたままで、引き続き使用できます。",
