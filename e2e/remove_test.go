@@ -85,4 +85,9 @@ func TestRemoveForbiddenByPolicy(t *testing.T) {
 		t.Fatalf("worker answered a forbidden remove with %q", code2)
 	}
 	u.nss(t).only(t, serial)
+	// The options page says so too.
+	octx, closeOpts := openExt(t, browser, "options.html")
+	defer closeOpts()
+	run(t, octx, "options", chromedp.WaitVisible(chromedp.CSS("#locked-removalAllowed")))
+	shotLang(t, octx, "en", "r5-settings-removal-off")
 }

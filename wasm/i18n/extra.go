@@ -51,7 +51,7 @@ func (s *Strings) X() *Extra {
 var extraEN = Extra{
 	MenuDetails:  "Details",
 	MenuRemove:   "Remove…",
-	RemoveLocked: "Removing is turned off by your organization",
+	RemoveLocked: "Removing certificates is turned off by your organization",
 	RemoveTitle:  "Remove this certificate?",
 	RemoveButton: "Remove",
 	RemoveBody: func(l string) string {
@@ -102,7 +102,7 @@ var extraEN = Extra{
 var extraJA = Extra{
 	MenuDetails:  "詳細",
 	MenuRemove:   "削除…",
-	RemoveLocked: "組織のポリシーにより削除できません",
+	RemoveLocked: "組織のポリシーにより証明書は削除できません",
 	RemoveTitle:  "この証明書を削除しますか?",
 	RemoveButton: "削除",
 	RemoveBody: func(l string) string {
