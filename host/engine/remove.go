@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/certrenew/certrenew/host/journal"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/hsm"
 )
 
 // Remove deletes a managed certificate for good: the certificate from the
@@ -92,11 +94,23 @@ func (e *Engine) finishRemove(ctx context.Context, rec *journal.Record) error {
 	}
 	e.failpoint("remove-store")
 	if err := e.cfg.Keys.Delete(ctx, rec.OldKeyURI); err != nil {
-		return err
+		if !keyOutOfReach(err) {
+			return err
+		}
+		// A token that is gone (lost, never coming back) must not keep
+		// the certificate listed, nor the journal blocking every other
+		// operation: the key stays on the token, which the user holds.
+		e.cfg.Log.Warn().Str("cert_id", rec.CertID).Err(err).Msg("removed; the key's device is out of reach, so the key stays on it")
 	}
 	e.failpoint("remove-key")
 	if err := e.state.Delete(rec.CertID); err != nil {
 		return err
 	}
 	return e.journal.Finish(rec.CertID)
+}
+
+// keyOutOfReach: the key's device or backend is not there, as opposed to a
+// failure of the deletion itself.
+func keyOutOfReach(err error) bool {
+	return errors.Is(err, hsm.ErrTokenAbsent) || errors.Is(err, hsm.ErrUnavailable) || errors.Is(err, hsm.ErrUnknownScheme)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/wire"
 	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/soft"
 )
 
 // TestRemove: Remove takes the certificate out of the real NSS DB, its key
@@ -164,4 +165,35 @@ func deadURL(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return "https://" + addr
+}
+
+// goneToken is the soft backend as a token that was unplugged for good:
+// its keys cannot be deleted.
+type goneToken struct{ *soft.Backend }
+
+func (goneToken) Delete(context.Context, string) error { return hsm.ErrTokenAbsent }
+
+// TestRemoveTokenGone: a certificate whose key's device is gone can still
+// be removed (the key stays on the device), and leaves no journal record
+// that would block every later operation.
+func TestRemoveTokenGone(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	c := f.enroll(t, "gina")
+	_, id := f.identity(t, c.ID)
+	cfg := f.config(t)
+	cfg.Dir = filepath.Join(f.dir, "state")
+	reg := &hsm.Registry{}
+	reg.Add(goneToken{f.keys})
+	cfg.Keys = reg
+	if _, err := engine.New(cfg).Remove(ctx, c.ID); err != nil {
+		t.Fatalf("remove with the token gone: %v", err)
+	}
+	if has, _ := f.db.HasCert(ctx, id); has {
+		t.Error("certificate still in NSS")
+	}
+	if list, _ := f.eng.List(ctx); len(list) != 0 {
+		t.Errorf("still listed: %+v", list)
+	}
+	assertNoJournal(t, f)
 }
