@@ -114,7 +114,7 @@ func TestFirefoxHostMissing(t *testing.T) {
 			t.Fatalf("host-missing message %s does not say how to fix it", msg)
 		}
 		title, _ := ff.eval(`document.getElementById("error-title").textContent`)
-		if want := map[string]string{"en": `"Something went wrong"`, "ja": `"エラーが発生しました"`}[lang]; title != want {
+		if want := map[string]string{"en": `"certrenew-host is not installed"`, "ja": `"certrenew-host がインストールされていません"`}[lang]; title != want {
 			t.Fatalf("error title %s, want %s", title, want)
 		}
 		detail, _ := ff.eval(`document.querySelector("#error details code").textContent`)

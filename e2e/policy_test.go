@@ -141,6 +141,17 @@ func TestHostMissingDiagnostics(t *testing.T) {
 		if !strings.Contains(msg, "certrenew-host install") {
 			t.Fatalf("host-missing message %q does not say how to fix it", msg)
 		}
+		// Not "Something went wrong", no Back that leads nowhere, and
+		// help on installing the host.
+		if title, want := text(t, ctx, "#error-title"), map[string]string{"en": "certrenew-host is not installed", "ja": "certrenew-host がインストールされていません"}[lang]; title != want {
+			t.Fatalf("title %q, want %q", title, want)
+		}
+		if eval[bool](t, ctx, "back", `!!document.getElementById("back")`) {
+			t.Fatal("a Back with no list to go back to")
+		}
+		if h := attr(t, ctx, "#error-help", "href"); !strings.HasSuffix(h, "/docs/troubleshooting.md#certrenew-host-is-not-installed") {
+			t.Fatalf("help link %q", h)
+		}
 		run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#error-diagnostics")),
 			chromedp.WaitVisible(chromedp.CSS(`#diag-error[data-code="host_missing"]`)))
 		shotLang(t, ctx, lang, "d2-diagnostics-host-missing")

@@ -55,9 +55,12 @@ const (
 	// not issued the certificate when the host stopped waiting; the host
 	// asks for it again later (the old certificate stays in use).
 	RequestPending Code = "request_pending"
-	StoreFailed    Code = "store_failed"
-	UserCancelled  Code = "user_cancelled"
-	Internal       Code = "internal"
+	// RemovalNotAllowed: the organisation's policy (removalAllowed false)
+	// does not let the user remove certificates; the worker refuses.
+	RemovalNotAllowed Code = "removal_not_allowed"
+	StoreFailed       Code = "store_failed"
+	UserCancelled     Code = "user_cancelled"
+	Internal          Code = "internal"
 
 	// Refusals certrenew-portal sends that the host shows as they are.
 	BadPassword         Code = "bad_password"

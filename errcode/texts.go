@@ -68,6 +68,10 @@ var table = map[Code]entry{
 		en: "Your organization does not allow keys to be kept in the key storage you chose. Choose another one.",
 		ja: "組織のポリシーにより、選んだ鍵の保管場所は使用できません。別の保管場所を選んでください。",
 	},
+	RemovalNotAllowed: {
+		en: "Your organization does not allow removing certificates from this computer. Nothing was removed.",
+		ja: "組織のポリシーにより、このコンピューターから証明書を削除することはできません。何も削除していません。",
+	},
 	StoreFailed: {
 		en: "The certificate could not be installed. The previous certificate is still in place.",
 		ja: "証明書をインストールできませんでした。以前の証明書はそのまま使用できます。",

@@ -108,6 +108,14 @@ function onUIMessage(p, m) {
           if (r.error) broadcast({ kind: "reply", reply: errorReply(req.id, r.error) });
           else handleRequest(r.request, m.link);
         });
+      } else if (req && req.command === "remove") {
+        // A managed policy may forbid removing certificates; the UI then
+        // offers no Remove, and the worker refuses one all the same.
+        loadSettings().then((s) => {
+          const refusal = removalRefusal(s.values);
+          if (refusal) broadcast({ kind: "reply", reply: errorReply(req.id, refusal) });
+          else handleRequest(req, m.link);
+        });
       } else {
         handleRequest(req, m.link);
       }

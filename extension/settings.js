@@ -15,6 +15,9 @@ const SETTINGS_DEFAULTS = Object.freeze({
   allowedBackends: ["auto", "tpm", "pkcs11", "soft"],
   hardwareRequired: false,
   serverTrustCAs: [],
+  // Policy only: false takes "Remove" off the certificates' menus, and
+  // the worker refuses a remove request (removal_not_allowed).
+  removalAllowed: true,
 });
 const BACKENDS = ["auto", "tpm", "pkcs11", "soft"];
 // Firefox's extension pages are moz-extension: URLs. (A global `browser`
@@ -64,15 +67,24 @@ function portalOrigin(u) {
   }
 }
 
+// parseManaged is cleanSettings for the managed area (policy, outside
+// input): the policy-only keys besides. wasm/exttest FuzzParseManaged runs
+// it in node with arbitrary input.
+function parseManaged(raw) {
+  const out = cleanSettings(raw);
+  if (!raw || typeof raw !== "object") return out;
+  // Only the organisation widens trust: serverTrustCAs is never a user
+  // setting (cleanSettings drops it), only policy.
+  const fps = serverTrustCAs(raw.serverTrustCAs);
+  if (fps.length) out.serverTrustCAs = fps;
+  // Only the organisation forbids removing certificates.
+  if (typeof raw.removalAllowed === "boolean") out.removalAllowed = raw.removalAllowed;
+  return out;
+}
+
 async function managedSettings() {
   try {
-    const raw = await chrome.storage.managed.get(null);
-    const out = cleanSettings(raw);
-    // Only the organisation widens trust: serverTrustCAs is never a user
-    // setting (cleanSettings drops it), only policy.
-    const fps = serverTrustCAs(raw && raw.serverTrustCAs);
-    if (fps.length) out.serverTrustCAs = fps;
-    return out;
+    return parseManaged(await chrome.storage.managed.get(null));
   } catch (e) {
     return {}; // no policy (Firefox throws without one)
   }
@@ -120,6 +132,13 @@ async function setMuted(certId, muted) {
   if (muted) cur[certId] = true;
   else delete cur[certId];
   await chrome.storage.local.set({ [MUTED_KEY]: cur });
+}
+
+// removalRefusal is the error for a remove request that policy forbids,
+// null when removing is allowed.
+function removalRefusal(values) {
+  if (values.removalAllowed !== false) return null;
+  return { code: "removal_not_allowed", message: "", detail: "policy removalAllowed is false" };
 }
 
 // withKeyPolicy returns {request} with the key policy added to an enroll

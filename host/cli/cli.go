@@ -79,6 +79,7 @@ var commandTable = []command{
 	{"enroll", "--portal URL --user ID [--password-stdin --invitation-stdin] [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",
 		"at a terminal: prompts (no echo); else stdin: password, invitation code, PIN (one a line)", true, (*CLI).enroll},
 	{"renew", "CERT-ID [--password-stdin] [--pin-stdin] | --due", "renew (re-key); asks the portal first: no password where its renewal-auth policy is certificate; at a terminal: prompts (no echo); else PIN = 2nd stdin line; --due: every certificate that is due and needs nobody asked", true, (*CLI).renew},
+	{"remove", "CERT-ID [--json]", "delete a certificate and its key from this computer (the portal is not told)", true, (*CLI).remove},
 	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE] [--auto-renew]",
 		"register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)", false, (*CLI).install},
 	{"uninstall", "[--system] [--browser LIST]", "remove the registration", false, (*CLI).uninstall},

@@ -50,6 +50,8 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 	case proto.CmdRenew:
 		res, certID, err := s.renew(ctx, req, emit)
 		return s.noted(req.Command, res, certID, err)
+	case proto.CmdRemove:
+		return s.remove(ctx, req)
 	case proto.CmdDoctor:
 		return s.doctor(ctx)
 	case proto.CmdRenewalAuth:

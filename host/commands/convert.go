@@ -23,6 +23,9 @@ func certOf(id engine.Identity) proto.Cert {
 		Backend:   id.Backend,
 		Portal:    id.Portal,
 		User:      id.User,
+		SHA256:    id.SHA256,
+
+		PortalUnreachableSince: id.PortalUnreachableSince,
 	}
 }
 

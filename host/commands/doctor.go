@@ -71,7 +71,11 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 	}
 	res.Certs = len(list)
 	for _, p := range portalsOf(list) {
-		res.Portals = append(res.Portals, portalCheck(ctx, env, p))
+		c := portalCheck(ctx, env, p)
+		res.Portals = append(res.Portals, c)
+		// A portal that gave no HTTP answer cannot be reached, which the
+		// list then says (engine.NoteReach).
+		s.Engine.NoteReach(p, c.Status != proto.DoctorFailed)
 	}
 	if res.AutoRenewal, err = s.autoPlans(ctx); err != nil {
 		return nil, fmt.Errorf("doctor: %w", err)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +82,9 @@ type Engine struct {
 	outcomes *state.OutcomeFile
 	// attempts keeps automatic renewal's failed attempts (auto.go).
 	attempts *state.AttemptFile
-	roots    func() (*x509.CertPool, error)
+	// reach keeps since when portals could not be reached (reach.go).
+	reach *state.ReachFile
+	roots func() (*x509.CertPool, error)
 }
 
 // New returns an engine. It does not touch the disk.
@@ -102,6 +105,7 @@ func New(cfg Config) *Engine {
 		journal:  &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
 		outcomes: &state.OutcomeFile{Path: filepath.Join(cfg.Dir, "last-op.json")},
 		attempts: &state.AttemptFile{Path: filepath.Join(cfg.Dir, "auto-renew.json")},
+		reach:    &state.ReachFile{Path: filepath.Join(cfg.Dir, "portals.json")},
 		roots:    roots,
 	}
 }
@@ -151,6 +155,10 @@ func (e *Engine) List(ctx context.Context) ([]Identity, error) {
 	if err != nil {
 		return nil, err
 	}
+	down, err := e.reach.Load()
+	if err != nil {
+		e.cfg.Log.Warn().Err(err).Msg("portal reachability unreadable")
+	}
 	res := []Identity{}
 	for i := range entries {
 		c, err := e.describe(&entries[i])
@@ -158,6 +166,7 @@ func (e *Engine) List(ctx context.Context) ([]Identity, error) {
 			e.cfg.Log.Warn().Str("cert_id", entries[i].ID).Err(err).Msg("unreadable entry skipped")
 			continue
 		}
+		c.PortalUnreachableSince = down[c.Portal]
 		res = append(res, c)
 	}
 	return res, nil
@@ -196,7 +205,22 @@ func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int
 		Backend:   ent.Backend,
 		Portal:    ent.Portal,
 		User:      ent.User,
+		SHA256:    displayFingerprint(c),
 	}
+}
+
+// displayFingerprint is c's SHA-256 fingerprint as browsers show it:
+// uppercase hex pairs joined by colons.
+func displayFingerprint(c *x509.Certificate) string {
+	h := strings.ToUpper(Fingerprint(c))
+	var b strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
 }
 
 // Serial formats a serial number as the wire and the portal do: lowercase

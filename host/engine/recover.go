@@ -82,6 +82,9 @@ func (e *Engine) recoverLocked(ctx context.Context) ([]string, error) {
 }
 
 func (e *Engine) recoverOne(ctx context.Context, rec *journal.Record) error {
+	if rec.Remove {
+		return e.finishRemove(ctx, rec)
+	}
 	switch rec.Phase {
 	case journal.Started, journal.KeyMade:
 		return e.undo(ctx, rec)

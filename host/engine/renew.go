@@ -128,6 +128,7 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 		log:     log,
 	}
 	leaf, err := e.run(ctx, op, progress)
+	e.NotePortal(ent.Portal, err)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,11 @@ type Identity struct {
 	Backend   string
 	Portal    string
 	User      string
+	// SHA256 is the certificate's fingerprint (Fingerprint).
+	SHA256 string
+	// PortalUnreachableSince is when the host began failing to reach
+	// Portal (NotePortal); zero while it answers.
+	PortalUnreachableSince time.Time
 }
 
 // EnrollRequest asks for a first certificate (Enroll).

@@ -14,6 +14,10 @@
 //	Issued             the server issued one: install and verify it (roll forward)
 //	Installed          verify it; on failure remove it and keep the old
 //	Verified           the new one is in use: finish removing the old
+//
+// A removal (Record.Remove, the user's "Remove") is journaled at Started
+// and always rolls forward: the certificate, its key and its entry are
+// deleted, each step being one that may run again.
 package journal
 
 import (
@@ -75,7 +79,10 @@ func (p Phase) String() string {
 type Record struct {
 	CertID string `json:"certId"`
 	// Enroll is true for a first enrollment (there is no old identity).
-	Enroll bool  `json:"enroll,omitempty"`
+	Enroll bool `json:"enroll,omitempty"`
+	// Remove is true for a removal of the managed identity (Old*, Entry):
+	// recovery finishes it, whatever the phase.
+	Remove bool  `json:"remove,omitempty"`
 	Phase  Phase `json:"phase"`
 	// OldKeyURI and OldCert describe the identity being replaced.
 	OldKeyURI string   `json:"oldKeyUri,omitempty"`

@@ -15,6 +15,8 @@ const (
 	CmdList   = "list"
 	CmdEnroll = "enroll"
 	CmdRenew  = "renew"
+	// CmdRemove deletes a managed certificate and its key (RemoveParams).
+	CmdRemove = "remove"
 )
 
 // Reply types.
@@ -254,6 +256,13 @@ type Cert struct {
 	Backend   string    `json:"backend"`
 	Portal    string    `json:"portal"`
 	User      string    `json:"user"`
+	// SHA256 is the certificate's SHA-256 fingerprint: uppercase hex
+	// pairs joined by colons, as browsers show it.
+	SHA256 string `json:"sha256,omitempty"`
+	// PortalUnreachableSince is when the host first failed to reach the
+	// portal (renewing or checking it) without having reached it since;
+	// zero while the portal answers.
+	PortalUnreachableSince time.Time `json:"portalUnreachableSince,omitzero"`
 }
 
 // ListResult is the result of CmdList.
@@ -263,6 +272,19 @@ type ListResult struct {
 	// counts as expiring (IsExpiring), from the host's config. The
 	// extension uses its own warning days (policy) instead when it has them.
 	WarnDays int `json:"warnDays"`
+}
+
+// RemoveParams are the params of CmdRemove: the certificate to delete,
+// with its key, from the OS store and the key backend. Only a certificate
+// the host manages (one from its list) can be removed.
+type RemoveParams struct {
+	CertID string `json:"certId"`
+}
+
+// RemoveResult is the result of CmdRemove: the certificate removed.
+type RemoveResult struct {
+	CertID string `json:"certId"`
+	Serial string `json:"serial"`
 }
 
 // EnrollResult is the result of CmdEnroll.

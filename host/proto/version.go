@@ -9,7 +9,8 @@ import (
 )
 
 // Version is the protocol version spoken by this build, "MAJOR.MINOR".
-// A peer with another MAJOR cannot be talked to; MINOR only adds fields.
+// A peer with another MAJOR cannot be talked to; MINOR only adds fields
+// and commands (1.1: remove, renewalAuth, renewDue, Cert.sha256, Cert.portalUnreachableSince).
 const Version = "1.1"
 
 // CheckVersion compares a peer's protocol version with ours. It returns nil

@@ -70,6 +70,9 @@ type SettingValues struct {
 	WarningDays      []int    `json:"warningDays"`
 	AllowedBackends  []string `json:"allowedBackends"`
 	HardwareRequired bool     `json:"hardwareRequired"`
+	// RemovalAllowed is false where policy forbids removing certificates
+	// (policy-only; settings.js defaults it to true).
+	RemovalAllowed bool `json:"removalAllowed"`
 }
 
 // Settings are the effective values, the keys set by policy (shown

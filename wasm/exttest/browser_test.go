@@ -156,16 +156,45 @@ func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	return get(t, ctx, "read "+sel+"@"+name, chromedp.AttributeValue(chromedp.CSS(sel), name)).Value
 }
 
+// TestBrowserHostMissing: with no host registered, the popup says so in
+// its title (not "Something went wrong"), that installed certificates
+// keep working, links to how to install the host, offers diagnostics and
+// no Back to a list the host never gave.
 func TestBrowserHostMissing(t *testing.T) {
-	ctx := browser(t, "")
-	open(t, ctx, "popup.html")
-	run(t, ctx, "error shown", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
-	msg := get(t, ctx, "message", chromedp.Text(chromedp.CSS("#error-message")))
-	if !strings.Contains(msg, "certrenew-host install") {
-		t.Errorf("host_missing message does not say how to fix it: %q", msg)
+	for _, tc := range []struct{ lang, title string }{
+		{"en", "certrenew-host is not installed"},
+		{"ja", "certrenew-host がインストールされていません"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			ctx := browser(t, "", "LANGUAGE="+tc.lang, "--lang="+tc.lang, "--accept-lang="+tc.lang)
+			open(t, ctx, "popup.html")
+			run(t, ctx, "error shown", chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
+			msg := get(t, ctx, "message", chromedp.Text(chromedp.CSS("#error-message")))
+			if !strings.Contains(msg, "certrenew-host install") {
+				t.Errorf("host_missing message does not say how to fix it: %q", msg)
+			}
+			if title := get(t, ctx, "title", chromedp.Text(chromedp.CSS("#error-title"))); title != tc.title {
+				t.Errorf("title %q, want %q", title, tc.title)
+			}
+			if get(t, ctx, "back", chromedp.Evaluate[bool](`!!document.getElementById("back")`)) {
+				t.Error("a Back with no list to go back to")
+			}
+			if h := attr(t, ctx, "#error-help", "href"); h != "https://github.com/certrenew/certrenew/blob/main/docs/troubleshooting.md#certrenew-host-is-not-installed" {
+				t.Errorf("help link %q", h)
+			}
+			if s := get(t, ctx, "state", chromedp.Text(chromedp.CSS("#error-cert-state"))); !strings.Contains(s, "certrenew-host") {
+				t.Errorf("does not say the installed certificates keep working: %q", s)
+			}
+			checkNames(t, ctx, "error")
+			shot(t, ctx, "host-missing")
+			run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#error-diagnostics")),
+				chromedp.WaitVisible(chromedp.CSS(`#diag-error[data-code="host_missing"]`)))
+			shot(t, ctx, "host-missing-diagnostics")
+			// Diagnostics' Back returns to the error, not to a spinner.
+			run(t, ctx, "back", chromedp.Click(chromedp.CSS("#back")),
+				chromedp.WaitVisible(chromedp.CSS(`#error[data-code="host_missing"]`)))
+		})
 	}
-	checkNames(t, ctx, "error")
-	shot(t, ctx, "host-missing")
 }
 
 func TestBrowserRenew(t *testing.T) {
@@ -244,10 +273,15 @@ func TestBrowserBadPasswordAndKeyboard(t *testing.T) {
 	run(t, ctx, "menu opens on Renew", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))
 	checkNames(t, ctx, "menu")
 	shot(t, ctx, "keyboard-menu")
+	// Renew, Details, Don't remind me again, Remove….
+	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-details`))
 	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "arrow down", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-remove`))
 	run(t, ctx, "arrow down wraps", chromedp.KeyEvent(kb.ArrowDown), waitFocus(row+` .menu-renew`))
-	run(t, ctx, "arrow up wraps", chromedp.KeyEvent(kb.ArrowUp), waitFocus(row+` .menu-mute`))
+	run(t, ctx, "arrow up wraps", chromedp.KeyEvent(kb.ArrowUp), waitFocus(row+` .menu-remove`))
 	run(t, ctx, "home", chromedp.KeyEvent(kb.Home), waitFocus(row+` .menu-renew`))
+	run(t, ctx, "end", chromedp.KeyEvent(kb.End), waitFocus(row+` .menu-remove`))
+	run(t, ctx, "home again", chromedp.KeyEvent(kb.Home), waitFocus(row+` .menu-renew`))
 	run(t, ctx, "escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(chromedp.CSS(row+` [role="menu"]`)),
 		waitFocus(row+` .cert-menu[aria-expanded="false"]`))
 	run(t, ctx, "reopen", chromedp.KeyEvent(kb.Enter), waitFocus(row+` .menu-renew`))

@@ -41,11 +41,16 @@ type enrollView struct {
 	problems map[string]string
 }
 
-func (v *enrollView) OnMount(ctx app.Context) {
-	v.password, v.pin = "", ""
+// OnInit pre-fills the portal before the first render, so the field
+// shows it at once (set in OnMount, it waited for the next update).
+func (v *enrollView) OnInit() {
 	if v.Draft.Portal == "" {
 		v.Draft.Portal = v.PortalGuess
 	}
+}
+
+func (v *enrollView) OnMount(ctx app.Context) {
+	v.password, v.pin = "", ""
 	first := "enroll-portal"
 	if v.Draft.Portal != "" {
 		first = "enroll-user"

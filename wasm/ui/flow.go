@@ -65,11 +65,17 @@ func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
 // themselves because a child's event only re-renders the child.
 func (r *Root) backToList(ctx app.Context) {
 	defer r.Update()
+	if r.screen != screenList && r.list != nil && r.listID == "" {
+		// What happened meanwhile may have changed what the list says
+		// (a renewal or diagnostics that found the portal unreachable).
+		r.refresh(ctx)
+	}
 	r.err = nil
 	r.op = nil
 	r.done = nil
 	r.selected = nil
 	r.link = nil
+	r.listStatus = ""
 	if r.list == nil {
 		r.screen = screenLoading
 		r.refresh(ctx)

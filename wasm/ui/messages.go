@@ -124,6 +124,9 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 	if rep.Type == proto.TypeHello && rep.Hello != nil {
 		r.tokenBackend = needsPIN(rep.Hello.Backends)
 	}
+	if r.onRemoveReply(ctx, rep) {
+		return
+	}
 	switch {
 	case rep.ID != "" && rep.ID == r.listID:
 		if rep.Type == proto.TypeResult || rep.Type == proto.TypeError {

@@ -3,7 +3,6 @@ package ui
 import (
 	"slices"
 
-	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/wasm/bridge"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -28,20 +27,6 @@ func (r *Root) topNav() app.UI {
 			Aria("current", current(screenDiagnostics)).
 			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
 	)
-}
-
-// diagLink offers diagnostics under errors about the host itself.
-func (r *Root) diagLink() app.UI {
-	if r.err == nil {
-		return nil
-	}
-	switch r.err.Code {
-	case errcode.HostMissing, errcode.HostForbidden, errcode.HostFailed, errcode.HostDisconnected:
-	default:
-		return nil
-	}
-	return app.Elem("button").ID("error-diagnostics").Class("btn btn-secondary").Attr("type", "button").Text(r.s.More().Diagnostics).
-		OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() })
 }
 
 func (r *Root) saveSettings(ctx app.Context, v bridge.SettingValues) {

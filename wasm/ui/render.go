@@ -38,9 +38,15 @@ func (r *Root) renderScreen() app.UI {
 			OnRefresh: func(ctx app.Context) {
 				r.refresh(ctx)
 			},
-			Muted:  r.mutedCerts(),
-			OnMute: r.setMuted,
+			Muted:        r.mutedCerts(),
+			OnMute:       r.setMuted,
+			OnDetails:    r.showDetails,
+			OnRemove:     r.remove,
+			RemoveLocked: r.settings != nil && !r.settings.Values.RemovalAllowed,
+			Status:       r.listStatus,
 		}
+	case screenDetails:
+		return &detailsView{S: r.s, Cert: r.selected, Label: r.labelOf(r.selected), OnBack: r.backToList}
 	case screenRefused:
 		return &refusedView{
 			S:        r.s,
@@ -84,7 +90,13 @@ func (r *Root) renderScreen() app.UI {
 	case screenDone:
 		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
 	case screenError:
-		ev := &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry, Extra: r.diagLink(), Command: r.errCommand}
+		ev := &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry, Command: r.errCommand, Cert: r.selected,
+			OnDiagnostics: func(ctx app.Context) { r.openDiagnostics(ctx); r.Update() }}
+		if r.list == nil {
+			// Back would only ask the host again for the list it could
+			// not give (host_missing, …): there is nothing to go back to.
+			ev.OnBack = nil
+		}
 		if r.selected != nil {
 			ev.Portal = r.selected.Portal
 		}
@@ -130,13 +142,16 @@ func (r *Root) onEnroll(ctx app.Context, p proto.EnrollParams) {
 	r.Update()
 }
 
-// portalGuess pre-fills the enroll form with the portal of an existing cert.
+// portalGuess pre-fills the enroll form with the portal of an existing
+// cert whose portal answers.
 func (r *Root) portalGuess() string {
 	if r.list == nil {
 		return ""
 	}
 	for _, c := range r.list.Certs {
-		if c.Portal != "" {
+		// Not a portal that cannot be reached: a dead portal would
+		// make the first thing the user tries fail.
+		if c.Portal != "" && c.PortalUnreachableSince.IsZero() {
 			return c.Portal
 		}
 	}

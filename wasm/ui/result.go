@@ -70,27 +70,33 @@ func (v *doneView) keyUseNotice() app.UI {
 	return app.Elem("p").ID("os-notice").Class("notice").Role("note").Text(proto.NoticeText(*v.Op.Notice, v.S.Lang))
 }
 
-// errorView shows an error in the user's words, with what to do next.
+// errorView shows an error in the user's words: what happened, whether
+// the certificate concerned still works, and what to do (help in docs/,
+// diagnostics, trying again).
 type errorView struct {
 	app.Compo
 
-	S       *i18n.Strings
-	Err     *proto.Error
-	OnBack  func(app.Context)
-	OnRetry func(app.Context)
+	S      *i18n.Strings
+	Err    *proto.Error
+	OnBack func(app.Context) // nil: there is nothing to go back to
+	// OnRetry tries again; OnDiagnostics opens the diagnostics screen.
+	OnRetry, OnDiagnostics func(app.Context)
 	// Command is the operation that failed ("" when it was not one);
-	// Portal the certificate's portal, offered when only it can help.
+	// Cert the certificate it was about (nil for none); Portal its
+	// portal, offered when only it can help.
 	Command string
+	Cert    *proto.Cert
 	Portal  string
-	// Extra goes into the actions row (the way to diagnostics).
-	Extra app.UI
 }
 
 func (v *errorView) OnMount(ctx app.Context) {
-	if retryable(v.Err.Code) {
+	switch {
+	case retryable(v.Err.Code):
 		focusAfterRender(ctx, v, "retry")
-	} else {
+	case v.OnBack != nil:
 		focusAfterRender(ctx, v, "back")
+	default:
+		focusAfterRender(ctx, v, "error-help")
 	}
 }
 
@@ -99,24 +105,34 @@ func (v *errorView) OnMount(ctx app.Context) {
 func retryable(c errcode.Code) bool {
 	switch c {
 	case errcode.CertExpired, errcode.HardwareRequired, errcode.BackendNotAllowed,
-		errcode.VersionMismatch, errcode.InvitationConflict:
+		errcode.VersionMismatch, errcode.InvitationConflict, errcode.RemovalNotAllowed, errcode.CertNotFound:
 		return false
 	}
 	return true
 }
 
 func (v *errorView) title() string {
+	if t := v.S.X().HostTitles[v.Err.Code]; t != "" {
+		return t
+	}
 	switch v.Command {
 	case proto.CmdRenew:
 		return v.S.More().RenewFailed
 	case proto.CmdEnroll:
 		return v.S.More().EnrollFailed
+	case proto.CmdRemove:
+		return v.S.X().RemoveFailed
 	}
 	return v.S.ErrorTitle
 }
 
 func (v *errorView) Render() app.UI {
-	e := v.Err
+	e, x := v.Err, v.S.X()
+	state := v.certState()
+	help := x.Help
+	if e.Code == errcode.HostMissing {
+		help = x.HostHelp
+	}
 	return app.Elem("section").ID("error").DataSet("code", string(e.Code)).
 		Aria("labelledby", "error-title").Body(
 		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
@@ -125,15 +141,21 @@ func (v *errorView) Render() app.UI {
 		app.If(e.Update != "",
 			app.Elem("p").Class("update").Body(app.Elem("strong").Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
 		),
+		app.If(state != "", app.Elem("p").ID("error-cert-state").Class("notice").Text(state)),
+		app.Elem("p").Class("help-row").Body(helpLink("error-help", help, e.Code)),
 		app.Elem("details").Class("tech").Body(
 			app.Elem("summary").Text(v.S.Details),
 			app.Elem("code").Text(technical(e)),
 		),
 		app.Elem("div").Class("actions").Body(
-			app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").
-				Text(v.S.Back).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-			v.Extra,
+			app.If(v.OnBack != nil,
+				app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").
+					Text(v.S.Back).
+					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
+			),
+			app.Elem("button").ID("error-diagnostics").Class("btn btn-secondary").Attr("type", "button").
+				Text(x.OpenDiag).
+				OnClick(func(ctx app.Context, e app.Event) { v.OnDiagnostics(ctx) }),
 			app.If(e.Code == errcode.CertExpired && v.Portal != "",
 				app.Elem("a").ID("open-portal").Class("btn btn-primary").Attr("href", v.Portal).Attr("target", "_blank").Attr("rel", "noopener").
 					Text(v.S.More().OpenPortal),

@@ -43,6 +43,7 @@ const (
 	screenDiagnostics
 	screenNext    // "Next" (次へ) before the password, from a notification
 	screenRefused // a renewal link from a page that is not a configured portal
+	screenDetails // one certificate's details (r.selected)
 )
 
 // Root is the whole UI. Its state lives only in memory; the password never
@@ -98,6 +99,11 @@ type Root struct {
 	connErr error
 	queued  []bridge.Message
 	ctx     app.Context
+
+	// removeID is the request ID of a removal in flight; listStatus a
+	// line the list shows about the last one.
+	removeID, listStatus string
+	pendingLabel         string // the row label of the certificate being removed
 
 	settings  *bridge.Settings
 	doctor    *doctorState

@@ -63,10 +63,14 @@ func (v *settingsView) Render() app.UI {
 	if v.edit == nil {
 		return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(app.Elem("div").Class("spinner").Aria("hidden", "true"))
 	}
-	anyLocked := v.Settings != nil && len(v.Settings.Locked) > 0
+	// Keys shown locked below (removalAllowed has no control here).
+	anyLocked := v.Settings != nil && slices.ContainsFunc(v.Settings.Locked, func(k string) bool { return k != "removalAllowed" })
 	return app.Elem("section").ID("settings").Class("form-screen").Aria("labelledby", "settings-title").Body(
 		app.Elem("h1").ID("settings-title").Text(m.SettingsTitle),
 		app.If(anyLocked, app.Elem("p").ID("locked-hint").Class("hint").Text(m.LockedHint)),
+		// A policy-only key with no control here: said, not shown locked.
+		app.If(v.locked("removalAllowed") && !v.Settings.Values.RemovalAllowed,
+			app.Elem("p").ID("locked-removalAllowed").Class("hint").Text(v.S.X().RemoveLocked+".")),
 		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
 			v.field("portalURLs", m.PortalURLs, m.PortalURLsHint,
 				app.Elem("textarea").ID("set-portals").Attr("rows", 3).Spellcheck(false).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,6 +131,52 @@ func TestEnrollAndRenewOverNativeMessaging(t *testing.T) {
 	want := "keygen,csr,submit,install,verify,cleanup,done"
 	if got := joinSteps(steps); got != want {
 		t.Fatalf("steps %s, want %s", got, want)
+	}
+	// Remove: the certificate goes; a second remove, an unknown ID and
+	// none at all are refused with their codes.
+	s.request("x", proto.CmdRemove, proto.RemoveParams{CertID: er.Cert.ID})
+	if r, _ = s.final("x"); r.Type != proto.TypeResult {
+		t.Fatalf("remove: %+v", r.Error)
+	}
+	var xr proto.RemoveResult
+	json.Unmarshal(r.Result, &xr)
+	if xr.CertID != er.Cert.ID || xr.Serial != rr.Cert.Serial {
+		t.Fatalf("remove result %+v", xr)
+	}
+	for i, p := range []proto.RemoveParams{{CertID: er.Cert.ID}, {CertID: "not-managed"}, {}} {
+		want := map[bool]errcode.Code{true: errcode.CertNotFound, false: errcode.BadRequest}[p.CertID != ""]
+		id := fmt.Sprintf("x%d", i)
+		s.request(id, proto.CmdRemove, p)
+		if r, _ = s.final(id); r.Type != proto.TypeError || r.Error.Code != want {
+			t.Fatalf("remove %+v: %+v, want %s", p, r, want)
+		}
+	}
+	s.request("l", proto.CmdList, nil)
+	if r, _ = s.final("l"); strings.Contains(string(r.Result), er.Cert.ID) {
+		t.Fatalf("removed certificate still listed: %s", r.Result)
+	}
+}
+
+// TestRemoveAtCLI: `certrenew-host remove ID` runs the same command.
+func TestRemoveAtCLI(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	p, e, code := invited(t, "bob", "pw-bob-1")
+	out, _, err := e.run(t, "pw-bob-1\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", "bob", "--password-stdin", "--invitation-stdin", "--json")
+	if err != nil {
+		t.Fatalf("enroll: %v %s", err, out)
+	}
+	var er proto.EnrollResult
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &er); err != nil {
+		t.Fatalf("enroll output %q: %v", out, err)
+	}
+	if out, _, err := e.run(t, "", nil, "remove", er.Cert.ID); err != nil || !strings.Contains(out, "removed "+er.Cert.ID) {
+		t.Fatalf("remove: %v %s", err, out)
+	}
+	if out, _, err := e.run(t, "", nil, "list", "--json"); err != nil || strings.Contains(out, er.Cert.ID) {
+		t.Fatalf("list after remove: %v %s", err, out)
+	}
+	if _, stderr, err := e.run(t, "", nil, "remove", er.Cert.ID); err == nil || !strings.Contains(stderr, "cert_not_found") {
+		t.Fatalf("second remove: %v %s", err, stderr)
 	}
 }
 

@@ -6,9 +6,12 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/certrenew/certrenew/errcode"
@@ -24,6 +27,15 @@ func main() {
 	certs := []proto.Cert{
 		cert("c1", "CN=alice,O=Example Corp", "1a2b3c", now, 200, 30),
 		cert("c2", "CN=alice-laptop,O=Example Corp", "4d5e6f", now, 5, 30),
+	}
+	if os.Getenv("FAKEHOST_TWINS") != "" {
+		// A second "alice" whose key is in a TPM and whose portal has
+		// not answered for three days: renewing it fails with
+		// server_unreachable.
+		c := cert("c3", "CN=alice,O=Example Corp", "7a8b9c", now, 120, 30)
+		c.Backend, c.Portal = "tpm", "https://old-portal.example.net"
+		c.PortalUnreachableSince = now.Add(-72 * time.Hour).UTC().Truncate(time.Second)
+		certs = append([]proto.Cert{c}, certs...) // first: the enroll form must not take its portal
 	}
 	if os.Getenv("FAKEHOST_EMPTY") != "" {
 		certs = nil
@@ -60,6 +72,11 @@ func main() {
 			i := find(certs, p.CertID)
 			if i < 0 {
 				send(errReply(req, errcode.CertNotFound))
+				continue
+			}
+			if !certs[i].PortalUnreachableSince.IsZero() {
+				send(&proto.Reply{ID: req.ID, Type: proto.TypeProgress, Progress: &proto.Progress{CertID: p.CertID, Step: proto.StepKeygen}})
+				send(errReply(req, errcode.ServerUnreachable))
 				continue
 			}
 			if p.Password == "wrong" {
@@ -104,6 +121,20 @@ func main() {
 			c.Portal = p.Portal
 			certs = append(certs, c)
 			send(result(req.ID, proto.EnrollResult{Cert: c}))
+		case proto.CmdRemove:
+			var p proto.RemoveParams
+			if err := req.DecodeParams(&p); err != nil {
+				send(errReply(req, errcode.BadRequest))
+				continue
+			}
+			i := find(certs, p.CertID)
+			if i < 0 {
+				send(errReply(req, errcode.CertNotFound))
+				continue
+			}
+			removed := certs[i]
+			certs = append(certs[:i:i], certs[i+1:]...)
+			send(result(req.ID, proto.RemoveResult{CertID: removed.ID, Serial: removed.Serial}))
 		default:
 			send(errReply(req, errcode.UnknownCommand))
 		}
@@ -126,7 +157,22 @@ func cert(id, subject, serial string, now time.Time, days, warn int) proto.Cert 
 		ID: id, Subject: subject, Issuer: "CN=Example Issuing CA", Serial: serial,
 		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(time.Duration(days) * 24 * time.Hour),
 		DaysLeft: days, Status: status, Backend: "soft", Portal: "https://portal.example.com", User: "alice",
+		SHA256: fingerprint(id + serial),
 	}
+}
+
+// fingerprint makes a made-up SHA-256 fingerprint in the host's format.
+func fingerprint(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	h := strings.ToUpper(hex.EncodeToString(sum[:]))
+	var b strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
 }
 
 func find(cs []proto.Cert, id string) int {

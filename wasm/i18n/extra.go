@@ -1,0 +1,151 @@
+package i18n
+
+import "github.com/certrenew/certrenew/errcode"
+
+// Extra holds the texts of issue 17's "no dead ends": removing a
+// certificate, its details, a portal that cannot be reached, and what each
+// error screen adds (whether the current certificate still works, help).
+type Extra struct {
+	MenuDetails, MenuRemove, RemoveLocked string
+	RemoveTitle, RemoveButton             string
+	RemoveBody                            func(label string) string
+	Removed                               func(label string) string
+	RemoveFailed                          string
+
+	DetailsTitle, Subject, Issuer, Fingerprint string
+	ValidFrom, ValidUntil, PortalLabel         string
+	Copy                                       string
+	CopyField, Copied                          func(field string) string
+	Hardware, SoftwareKey                      string
+
+	StatusUnreachable string
+	// Unreachable: the portal (host) cannot be reached since a time; the
+	// certificate still works until a date.
+	Unreachable func(host, since, until string) string
+	// RowLabel tells apart certificates that share a name.
+	RowLabel func(cn, host, storage, expiry string) string
+
+	CertStillWorks func(until string) string
+	CertExpiredNow string
+	EnrollNothing  string
+	HostCertsFine  string
+	RemoveNothing  string
+	// RemoveHalfway: a removal that failed may have stopped half-way.
+	RemoveHalfway string
+	// NothingChanged: an error outside an operation.
+	NothingChanged string
+	Help           string
+	OpenDiag       string
+	HostTitles     map[errcode.Code]string
+	HostHelp       string
+}
+
+// X returns the texts of Extra in s's language.
+func (s *Strings) X() *Extra {
+	if s != nil && s.Lang == "ja" {
+		return &extraJA
+	}
+	return &extraEN
+}
+
+var extraEN = Extra{
+	MenuDetails:  "Details",
+	MenuRemove:   "Remove…",
+	RemoveLocked: "Removing certificates is turned off by your organization",
+	RemoveTitle:  "Remove this certificate?",
+	RemoveButton: "Remove",
+	RemoveBody: func(l string) string {
+		return "The certificate “" + l + "” and its key are deleted from this computer. Sites that ask for it will no longer get it, and it can no longer be renewed. This cannot be undone. The portal is not told: ask your administrator to revoke it if it should stop working everywhere."
+	},
+	Removed:      func(l string) string { return "Removed “" + l + "”." },
+	RemoveFailed: "The certificate was not removed",
+
+	DetailsTitle: "Certificate details",
+	Subject:      "Subject",
+	Issuer:       "Issuer",
+	Fingerprint:  "SHA-256 fingerprint",
+	ValidFrom:    "Valid from",
+	ValidUntil:   "Valid until",
+	PortalLabel:  "Portal",
+	Copy:         "Copy",
+	CopyField:    func(f string) string { return "Copy " + f },
+	Copied:       func(f string) string { return "Copied: " + f + "." },
+	Hardware:     "hardware-bound: the key cannot leave it",
+	SoftwareKey:  "not hardware-bound",
+
+	StatusUnreachable: "Portal unreachable",
+	Unreachable: func(h, since, until string) string {
+		return h + " cannot be reached since " + since + ". This certificate still works until " + until + ", but it cannot be renewed until the portal is back. If the portal is gone for good, remove the certificate."
+	},
+	RowLabel: func(cn, h, st, exp string) string { return cn + " (" + h + ", " + st + ", expires " + exp + ")" },
+
+	CertStillWorks: func(u string) string {
+		return "Your current certificate still works until " + u + ". Nothing was changed."
+	},
+	CertExpiredNow: "Your current certificate has expired: sites no longer accept it.",
+	EnrollNothing:  "Nothing was installed. Your other certificates are not affected.",
+	HostCertsFine:  "Your installed certificates keep working: the browser uses them without certrenew-host, which only renewing and enrolling need.",
+	RemoveNothing:  "The certificate is still installed and still works.",
+	RemoveHalfway:  "The removal may have stopped half-way: certrenew-host finishes it the next time it starts. Try again to finish it now.",
+	NothingChanged: "Nothing was changed: your installed certificates keep working.",
+	Help:           "Help: what to do",
+	OpenDiag:       "Open diagnostics",
+	HostTitles: map[errcode.Code]string{
+		errcode.HostMissing:      "certrenew-host is not installed",
+		errcode.HostForbidden:    "certrenew-host does not allow this extension",
+		errcode.HostDisconnected: "certrenew-host stopped",
+		errcode.HostFailed:       "certrenew-host could not start",
+	},
+	HostHelp: "How to install certrenew-host",
+}
+
+var extraJA = Extra{
+	MenuDetails:  "詳細",
+	MenuRemove:   "削除…",
+	RemoveLocked: "組織のポリシーにより証明書は削除できません",
+	RemoveTitle:  "この証明書を削除しますか?",
+	RemoveButton: "削除",
+	RemoveBody: func(l string) string {
+		return "証明書「" + l + "」とその鍵をこのコンピューターから削除します。この証明書を求めるサイトでは使用できなくなり、更新もできなくなります。元に戻すことはできません。ポータルには通知しません。どこでも使えないようにする必要がある場合は、管理者に失効を依頼してください。"
+	},
+	Removed:      func(l string) string { return "「" + l + "」を削除しました。" },
+	RemoveFailed: "証明書を削除できませんでした",
+
+	DetailsTitle: "証明書の詳細",
+	Subject:      "サブジェクト",
+	Issuer:       "発行者",
+	Fingerprint:  "SHA-256 フィンガープリント",
+	ValidFrom:    "有効期間の開始",
+	ValidUntil:   "有効期限",
+	PortalLabel:  "ポータル",
+	Copy:         "コピー",
+	CopyField:    func(f string) string { return f + "をコピー" },
+	Copied:       func(f string) string { return "コピーしました: " + f },
+	Hardware:     "ハードウェア内: 鍵は取り出せません",
+	SoftwareKey:  "ハードウェアではありません",
+
+	StatusUnreachable: "ポータルに接続不可",
+	Unreachable: func(h, since, until string) string {
+		return h + " に " + since + " から接続できません。この証明書は " + until + " まで使用できますが、ポータルが復旧するまで更新できません。ポータルが廃止された場合は、証明書を削除してください。"
+	},
+	RowLabel: func(cn, h, st, exp string) string { return cn + " (" + h + "、" + st + "、有効期限 " + exp + ")" },
+
+	CertStillWorks: func(u string) string {
+		return "現在の証明書は " + u + " まで引き続き使用できます。変更は行われていません。"
+	},
+	CertExpiredNow: "現在の証明書は有効期限が切れているため、サイトで使用できません。",
+	EnrollNothing:  "何もインストールしていません。ほかの証明書には影響ありません。",
+	HostCertsFine:  "インストール済みの証明書は引き続き使用できます。ブラウザーは certrenew-host なしで証明書を使用します。certrenew-host が必要なのは更新と申請だけです。",
+	RemoveNothing:  "証明書はインストールされたままで、引き続き使用できます。",
+	RemoveHalfway:  "削除が途中で止まった可能性があります。certrenew-host の次回起動時に削除を完了します。今すぐ完了するには再試行してください。",
+	NothingChanged: "変更は行われていません。インストール済みの証明書は引き続き使用できます。",
+	Help:           "ヘルプ: 対処方法",
+	OpenDiag:       "診断を開く",
+	HostTitles: map[errcode.Code]string{
+		errcode.HostMissing:      "certrenew-host がインストールされていません",
+		errcode.HostForbidden:    "certrenew-host がこの拡張機能を許可していません",
+		errcode.HostDisconnected: "certrenew-host が停止しました",
+		errcode.HostFailed:       "certrenew-host を起動できませんでした",
+	},
+	HostHelp: "certrenew-host のインストール方法",
+}
