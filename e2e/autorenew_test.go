@@ -26,13 +26,7 @@ func TestExtensionRenewsByItself(t *testing.T) {
 
 func extensionRenewsByItself(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	p := portaltest.StartWith(t, portaltest.Options{Validity: 30 * time.Second})
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	u := newUser(t)
-	u.installPortal(t, p)
-	out := u.enroll(t, p, code)
-	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
+	u, p, certID, serial := enrolledWith(t, portaltest.Options{Validity: 30 * time.Second})
 
 	browser := u.browserLang(t, lang)
 	ctx, closeTab := openExt(t, browser, "popup.html")

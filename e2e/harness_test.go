@@ -85,6 +85,20 @@ func alicePortal(t *testing.T) (*portaltest.Portal, string) {
 	return p, p.Invite(t, userID)
 }
 
+// enrolledWith starts a portal with o where userID enrolls through the
+// host's CLI, for a new user with the host installed for it; it returns
+// the user, the portal, and the certificate's ID and serial.
+func enrolledWith(t *testing.T, o portaltest.Options) (u *user, p *portaltest.Portal, certID, serial string) {
+	t.Helper()
+	p = portaltest.StartWith(t, o)
+	p.AddUser(t, userID, password)
+	code := p.Invite(t, userID)
+	u = newUser(t)
+	u.installPortal(t, p)
+	out := u.enroll(t, p, code)
+	return u, p, jsonField(t, out, "id"), jsonField(t, out, "serial")
+}
+
 // chromiumUser is how a test in Chromium starts: a portal with userID
 // and an invitation code for her (alicePortal), Chromium told to present
 // client certificates to it without asking, and a user with the host

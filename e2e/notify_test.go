@@ -39,13 +39,7 @@ func TestExpiryNotifications(t *testing.T) {
 
 func expiryNotifications(t *testing.T, lang string) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
-	p := portaltest.StartWith(t, portaltest.Options{Validity: 10 * 24 * time.Hour})
-	p.AddUser(t, userID, password)
-	code := p.Invite(t, userID)
-	u := newUser(t)
-	u.installPortal(t, p)
-	out := u.enroll(t, p, code)
-	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
+	u, _, certID, serial := enrolledWith(t, portaltest.Options{Validity: 10 * 24 * time.Hour})
 
 	browser := u.browserLang(t, lang)
 	ctx, closeTab := openExt(t, browser, "popup.html")
