@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -120,19 +121,9 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
 	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the password)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	// Accept the certificate ID before or after the flags.
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := parse(fs, args); err != nil {
+	id, err := parseWithID(fs, args, "renew CERT-ID --password-stdin")
+	if err != nil {
 		return err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	if id == "" {
-		return fmt.Errorf("%w: renew CERT-ID --password-stdin", ErrUsage)
 	}
 	secrets, err := c.renewSecrets(ctx, id, *pwStdin, *pinStdin)
 	if err != nil {
@@ -282,4 +273,23 @@ func autoLine(p proto.AutoPlan) string {
 		}
 	}
 	return proto.AutoWhyText(p.Why)
+}
+
+// parseWithID parses a command's flags and its one certificate ID, which
+// may come before or after the flags; usage is the usage error's text.
+func parseWithID(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return "", err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		return "", fmt.Errorf("%w: %s", ErrUsage, usage)
+	}
+	return id, nil
 }

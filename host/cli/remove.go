@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/certrenew/certrenew/host/proto"
 )
@@ -14,18 +13,9 @@ import (
 func (c *CLI) remove(ctx context.Context, args []string) error {
 	fs := c.flags("remove")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if err := parse(fs, args); err != nil {
+	id, err := parseWithID(fs, args, "remove CERT-ID")
+	if err != nil {
 		return err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	if id == "" {
-		return fmt.Errorf("%w: remove CERT-ID", ErrUsage)
 	}
 	res, err := c.run(ctx, proto.CmdRemove, proto.RemoveParams{CertID: id})
 	if err != nil {
