@@ -104,6 +104,10 @@ func TestCAOnSoftHSM(t *testing.T) {
 	verifyClient(t, cert2, root1, iss1)
 	crlURL := crlOf(t, cert2)
 	checkCRL(t, crlURL, iss1)
+	checkServices(t, p, must, data, iss1)
+	if got, err := filepath.Abs(strings.TrimSpace(must("ca", "path"))); err != nil || got != filepath.Join(data, "ca", "root.pem") {
+		t.Fatalf("ca path: %q %v", got, err)
+	}
 
 	// A wrong PIN, then a PIN file others can read: clear errors, no PIN.
 	if err := os.WriteFile(pinFile, []byte("wrong-pin-0\n"), 0o600); err != nil {
@@ -139,6 +143,7 @@ func TestCAOnSoftHSM(t *testing.T) {
 	verifyClient(t, r.Certs[0], root2, iss2)
 	checkCRL(t, crlOf(t, r.Certs[0]), iss2)
 	checkCRL(t, crlURL, iss1) // generation 1's key, still on the token, signs its CRL.
+	checkServices(t, p, must, data, iss2)
 
 	if err := serve.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -163,6 +168,25 @@ func TestCAOnSoftHSM(t *testing.T) {
 		t.Fatalf("the log does not name the key store (%v)", err)
 	}
 	checkDataDir(t, data, s.PIN)
+}
+
+// checkServices has serve make its SCEP RA identity (GetCACert) and the
+// profile command its signer: both certificates are signed by issuing,
+// whose key is on the token.
+func checkServices(t *testing.T, p *portaltest.Portal, must func(...string) string, data string, issuing *x509.Certificate) {
+	t.Helper()
+	if r := portaltest.Get(t, p.Client(nil), p.URL+"/scep?operation=GetCACert"); r.Status != 200 {
+		t.Fatalf("GetCACert: %d %s", r.Status, r.Body)
+	}
+	if out := must("profile", "--user", "erin", "--platform", "ios"); len(out) < 100 {
+		t.Fatalf("profile: %d bytes", len(out))
+	}
+	for _, role := range []string{"scep-ra", "profile-signer"} {
+		c := readPEMCert(t, filepath.Join(data, "scep", role+".pem"))
+		if err := c.CheckSignatureFrom(issuing); err != nil {
+			t.Fatalf("%s certificate not from %s: %v", role, issuing.Subject.CommonName, err)
+		}
+	}
 }
 
 // checkDataDir greps every file the portal wrote for the PIN and finds no
