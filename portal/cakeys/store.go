@@ -99,6 +99,10 @@ func (t *Token) Generate(label string) (crypto.Signer, string, error) {
 	if err != nil {
 		return nil, "", t.explain(err)
 	}
+	if err := checkProtected(k); err != nil {
+		_ = t.backend.Delete(t.ctx, k.URI())
+		return nil, "", err
+	}
 	u, err := p11uri.Parse(k.URI())
 	if err != nil {
 		return nil, "", err
@@ -116,7 +120,27 @@ func (t *Token) Open(ref string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, t.explain(err)
 	}
+	if err := checkProtected(k); err != nil {
+		return nil, err
+	}
 	return k, nil
+}
+
+// ErrNotProtected reports a CA key the token would let out, or cannot say.
+var ErrNotProtected = errors.New("the CA key on the token is not sensitive and non-extractable")
+
+// checkProtected asks the token whether k is sensitive and not
+// extractable (hsm/pkcs11 Key.CheckProtected): a CA key whose value could
+// be read off the token is refused, at generation and at every load.
+func checkProtected(k hsm.Key) error {
+	p, ok := k.(interface{ CheckProtected() error })
+	if !ok {
+		return fmt.Errorf("%w: the backend cannot tell", ErrNotProtected)
+	}
+	if err := p.CheckProtected(); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotProtected, err)
+	}
+	return nil
 }
 
 // Delete implements ca.KeyStore.
