@@ -300,3 +300,65 @@ func waitForIssuer(t *testing.T, base string, issuing *x509.Certificate) {
 	}
 	t.Fatalf("the server certificate is still not from %s: %v", issuing.Subject.CommonName, last)
 }
+
+// TestCAMovesToSoftHSM moves a running portal's CA from files to a token:
+// `ca rebuild --key-store pkcs11` makes generation 2 on the token and
+// records it, the serving process opens the token on SIGHUP (the PIN from
+// the environment this time), a certificate from generation 1 re-enrolls
+// under generation 2, and both generations' CRLs are signed (generation
+// 1's by its key file, which stays).
+func TestCAMovesToSoftHSM(t *testing.T) {
+	bin := buildBinary(t)
+	s := hsmtest.NewSoftHSM(t)
+	t.Setenv("PORTAL_TEST_CA_PIN", s.PIN) // inherited by serve and the CLI.
+	data := t.TempDir()
+	cli := portalCLI{t, bin, data}
+	serve := startServe(t, bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
+	root1 := readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
+	iss1 := readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	roots := x509.NewCertPool()
+	roots.AddCert(root1)
+	p := &portaltest.Portal{URL: serve.url, Roots: roots}
+	const pw = "frank-password-1"
+	if _, err := cli.run(pw+"\n", "user", "add", "frank", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	code := strings.TrimSpace(cli.must("", "invite", "create", "--user", "frank"))
+	key1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := p.Post(t, "simpleenroll", "frank", pw, portaltest.CSR(t, key1, pkix.Name{CommonName: "frank"}, code), nil)
+	if r.Status != 200 {
+		t.Fatalf("enroll: %d %s", r.Status, r.Body)
+	}
+	cert1 := r.Certs[0]
+
+	out := cli.must("", "ca", "rebuild", "--key-store", "pkcs11", "--module", s.Module, "--token-uri", "pkcs11:token="+s.Label, "--pin-env", "PORTAL_TEST_CA_PIN")
+	if !strings.Contains(out, "generation 2") || !strings.Contains(out, "keys PKCS#11 token") {
+		t.Fatalf("ca rebuild printed %q", out)
+	}
+	if cfg, err := cakeys.Load(data); err != nil || !cfg.IsToken() || cfg.PINEnv != "PORTAL_TEST_CA_PIN" {
+		t.Fatalf("DATA/%s after the move: %+v %v", cakeys.FileName, cfg, err)
+	}
+	for _, f := range []string{"ca/root.key-uri", "ca/issuing.key-uri", "ca/gen-1/issuing.key", "ca/gen-1/root.key"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Fatalf("after the move: %v", err)
+		}
+	}
+	if err := serve.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	iss2 := readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	root2 := readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
+	waitForIssuer(t, serve.url, iss2)
+	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r = p.Post(t, "simplereenroll", "frank", pw, portaltest.CSR(t, key2, cert1.Subject, ""), clientCert(cert1, iss1, key1))
+	if r.Status != 200 {
+		t.Fatalf("re-enroll after the move: %d %s", r.Status, r.Body)
+	}
+	verifyClient(t, r.Certs[0], root2, iss2)
+	checkCRL(t, crlOf(t, r.Certs[0]), iss2)
+	checkCRL(t, crlOf(t, cert1), iss1)
+	log, _ := os.ReadFile(filepath.Join(data, "portal.log"))
+	if !strings.Contains(string(log), "PKCS#11 token") || strings.Contains(string(log), s.PIN) {
+		t.Fatal("the log does not name the new key store, or holds the PIN")
+	}
+}
