@@ -46,6 +46,12 @@ var (
 	// wasmMayImport: host/ packages the WASM UI may depend on.
 	wasmMayImport = []string{"host/proto/..."}
 
+	// portalKeyStores: the portal packages that may reach a key backend
+	// (hsm/X): the CA's key store alone (and the binary, which wires it).
+	// portal/ca itself sees keys only as crypto.Signer through its
+	// KeyStore interface.
+	portalKeyStores = []string{"portal/cakeys", "portal/cmd/..."}
+
 	// directoryClient: the LDAP client of the portal only talks to the
 	// directory; it imports none of this module's packages (no store, no
 	// web, no logger), so what it can reach is what it is handed.
@@ -110,6 +116,9 @@ func TestImportRulesCatch(t *testing.T) {
 		{"hsm/nsskey", []string{"hsm/tpm"}, 1},
 		{"hsm/pkcs11", []string{"hsm/p11uri", "host/store"}, 1},
 		{"portal/est", []string{"host/est"}, 1},
+		{"portal/cakeys", []string{"hsm", "hsm/pkcs11", "hsm/p11uri", "portal/ca"}, 0},
+		{"portal/ca", []string{"hsm/pkcs11"}, 1},
+		{"portal/server", []string{"portal/ca", "hsm/p11uri"}, 0},
 		{"portal/directory", []string{"crypto/x509", "github.com/go-ldap/ldap/v3"}, 0},
 		{"portal/directory", []string{"portal/store"}, 1},
 		{"portal/passcheck", []string{"portal/directory", "portal/store"}, 0},
@@ -148,6 +157,9 @@ func violations(path string, deps []string, std map[string]bool) []string {
 		}
 		if under(path, "portal") && under(d, "host") && !matchAny(d, portalMayImport) {
 			bad = append(bad, fmt.Sprintf("imports %s: the portal imports no host/ package (except those in portalMayImport: %v)", d, portalMayImport))
+		}
+		if under(path, "portal") && backend(d) != "" && !matchAny(path, portalKeyStores) {
+			bad = append(bad, fmt.Sprintf("imports %s: the portal reaches key backends only through portalKeyStores %v", d, portalKeyStores))
 		}
 		if path == directoryClient && isModule(d, std) {
 			bad = append(bad, fmt.Sprintf("imports %s: %s imports none of this module's packages", d, directoryClient))

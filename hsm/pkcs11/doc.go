@@ -6,7 +6,8 @@
 //
 // Keys are generated on the token with CKA_SENSITIVE=true and
 // CKA_EXTRACTABLE=false (PKCS#11 v2.40, Section 4.9), so the private key
-// never leaves it. The certificate can be stored on the token beside its
+// never leaves it; Key.CheckProtected asks the token whether a key is so
+// (the portal's CA keys are checked at every load). The certificate can be stored on the token beside its
 // key with the same CKA_ID (StoreCertificate), which is how NSS and
 // Chromium find the pair.
 //

@@ -11,14 +11,16 @@
 //	DIR/issuing.pem  issuing CA certificate
 //	DIR/issuing.key  issuing CA key, PKCS#8 PEM, mode 0600
 //
+// With a key store (Config.Keys: a PKCS#11 token, portal/cakeys), the keys
+// stay on the token and DIR/root.key-uri and DIR/issuing.key-uri name them
+// (their "pkcs11:" URIs, which hold no PIN) in place of the key files.
+//
 // A CA rebuild (rebuild.go) moves these to DIR/gen-N/ and writes generation
 // N+1 in their place, with rollover link certificates (RFC 4210, Section 4.4).
 package ca
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -83,21 +85,26 @@ type CA struct {
 }
 
 // LoadOrCreate loads the CA from dir, creating a new generation-1 CA there
-// if dir does not exist yet.
+// if dir does not exist yet. Its keys are files (Config's zero value).
 func LoadOrCreate(dir string, log zerolog.Logger) (*CA, error) {
+	return Config{}.LoadOrCreate(dir, log)
+}
+
+// LoadOrCreate is the package's LoadOrCreate with cfg's keys.
+func (cfg Config) LoadOrCreate(dir string, log zerolog.Logger) (*CA, error) {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		if err := create(dir, 1, Constraints{}); err != nil {
+		if _, err := cfg.create(dir, 1, Constraints{}); err != nil {
 			return nil, err
 		}
-		log.Info().Str("dir", dir).Int("generation", 1).Msg("created CA")
+		log.Info().Str("dir", dir).Int("generation", 1).Str("keys", cfg.keysName()).Msg("created CA")
 	} else if err != nil {
 		return nil, fmt.Errorf("ca: %w", err)
 	}
-	c, err := Load(dir)
+	c, err := cfg.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	log.Info().Str("dir", dir).Int("generation", c.Generation).
+	log.Info().Str("dir", dir).Int("generation", c.Generation).Str("keys", cfg.keysName()).
 		Str("root_serial", c.Root.SerialNumber.Text(16)).Msg("loaded CA")
 	return c, nil
 }
@@ -106,25 +113,32 @@ func LoadOrCreate(dir string, log zerolog.Logger) (*CA, error) {
 var ErrExists = errors.New("ca: the CA exists already (a rebuild makes a new generation)")
 
 // Init creates a new generation-1 CA in dir with the name constraints nc;
-// it fails with ErrExists if dir exists.
-func Init(dir string, nc Constraints) (*CA, error) {
+// it fails with ErrExists if dir exists. Its keys are files.
+func Init(dir string, nc Constraints) (*CA, error) { return Config{}.Init(dir, nc) }
+
+// Init is the package's Init with cfg's keys.
+func (cfg Config) Init(dir string, nc Constraints) (*CA, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return nil, ErrExists
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("ca: %w", err)
 	}
-	if err := create(dir, 1, nc); err != nil {
+	if _, err := cfg.create(dir, 1, nc); err != nil {
 		return nil, err
 	}
-	return Load(dir)
+	return cfg.Load(dir)
 }
 
 // Constraints returns the name constraints of the current generation.
 func (c *CA) Constraints() Constraints { return constraintsOf(c.Issuing) }
 
 // Load reads an existing CA directory and checks that each key matches its
-// certificate and that the issuing CA chains to the root.
-func Load(dir string) (*CA, error) {
+// certificate and that the issuing CA chains to the root. Keys kept in a
+// key store fail with ErrNoKeyStore: use Config.Load.
+func Load(dir string) (*CA, error) { return Config{}.Load(dir) }
+
+// Load is the package's Load with cfg's keys.
+func (cfg Config) Load(dir string) (*CA, error) {
 	genText, err := os.ReadFile(filepath.Join(dir, GenerationFile))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrIncomplete, err)
@@ -133,7 +147,7 @@ func Load(dir string) (*CA, error) {
 	if err != nil || gen < 1 {
 		return nil, fmt.Errorf("ca: bad generation file %q", strings.TrimSpace(string(genText)))
 	}
-	cur, err := readGeneration(dir, gen)
+	cur, err := cfg.readGeneration(dir, gen)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +155,7 @@ func Load(dir string) (*CA, error) {
 		return nil, fmt.Errorf("ca: issuing CA not signed by root: %w", err)
 	}
 	c := &CA{Generation: gen, Root: cur.root, Issuing: cur.issuing, dir: dir, issuingKey: cur.key, Now: time.Now}
-	if err := c.loadHistory(); err != nil {
+	if err := c.loadHistory(cfg); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -179,76 +193,108 @@ func (c *CA) IssuingPool() *x509.CertPool {
 	return p
 }
 
+// made is what create made: the root key (a rebuild signs the links
+// with it) and the references of the keys it made in a key store.
+type made struct {
+	rootKey crypto.Signer
+	refs    []string
+}
+
 // create makes a fresh CA in a temporary sibling of dir and renames it into
-// place, so a crash never leaves a half-written CA at dir.
-func create(dir string, gen int, nc Constraints) error {
+// place, so a crash never leaves a half-written CA at dir. Keys it made in
+// a key store are destroyed again if it fails.
+func (cfg Config) create(dir string, gen int, nc Constraints) (m made, err error) {
+	defer func() {
+		if err != nil {
+			cfg.destroy(m.refs)
+			m = made{}
+		}
+	}()
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return fmt.Errorf("ca: %w", err)
+		return m, fmt.Errorf("ca: %w", err)
 	}
 	tmp, err := os.MkdirTemp(parent, ".ca-new-")
 	if err != nil {
-		return fmt.Errorf("ca: %w", err)
+		return m, fmt.Errorf("ca: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	if err := os.Chmod(tmp, 0o700); err != nil {
-		return fmt.Errorf("ca: %w", err)
+		return m, fmt.Errorf("ca: %w", err)
 	}
 	now := time.Now()
-	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return fmt.Errorf("ca: root key: %w", err)
-	}
 	rootTmpl := caTemplate("Root", gen, now, rootValidity)
+	rootKey, rootRef, err := cfg.newKey(rootTmpl.Subject.CommonName)
+	if err != nil {
+		return m, err
+	}
+	if rootRef != "" {
+		m.refs = append(m.refs, rootRef)
+	}
 	rootTmpl.MaxPathLen = -1 // no limit: leaves room for rollover link certs.
 	nc.apply(rootTmpl)
-	root, err := sign(rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
+	root, err := sign(rootTmpl, rootTmpl, rootKey.Public(), rootKey)
 	if err != nil {
-		return err
-	}
-	issKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return fmt.Errorf("ca: issuing key: %w", err)
+		return m, err
 	}
 	issTmpl := caTemplate("Issuing", gen, now, issuingValidity)
+	issKey, issRef, err := cfg.newKey(issTmpl.Subject.CommonName)
+	if err != nil {
+		return m, err
+	}
+	if issRef != "" {
+		m.refs = append(m.refs, issRef)
+	}
 	issTmpl.MaxPathLenZero = true
 	// In the issuing CA too: RFC 5280 leaves a trust anchor's extensions
 	// to the relying party, and some ignore them.
 	nc.apply(issTmpl)
-	issuing, err := sign(issTmpl, root, &issKey.PublicKey, rootKey)
+	issuing, err := sign(issTmpl, root, issKey.Public(), rootKey)
 	if err != nil {
-		return err
+		return m, err
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{
-		{RootCertFile, pemCert(root)},
-		{IssuingCert, pemCert(issuing)},
-		{GenerationFile, []byte(strconv.Itoa(gen) + "\n")},
+	files := map[string][]byte{
+		RootCertFile:   pemCert(root),
+		IssuingCert:    pemCert(issuing),
+		GenerationFile: []byte(strconv.Itoa(gen) + "\n"),
 	}
 	for _, k := range []struct {
 		name string
 		key  crypto.Signer
-	}{{RootKeyFile, rootKey}, {IssuingKeyFile, issKey}} {
-		p, err := pemKey(k.key)
+		ref  string
+	}{{RootKeyFile, rootKey, rootRef}, {IssuingKeyFile, issKey, issRef}} {
+		name, data, err := cfg.keyFile(k.name, k.key, k.ref)
 		if err != nil {
-			return err
+			return m, err
 		}
-		files = append(files, struct {
-			name string
-			data []byte
-		}{k.name, p})
+		files[name] = data
 	}
-	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(tmp, f.name), f.data, 0o600); err != nil {
-			return fmt.Errorf("ca: %w", err)
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(tmp, name), data, 0o600); err != nil {
+			return m, fmt.Errorf("ca: %w", err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("ca: %w", err)
+		return m, fmt.Errorf("ca: %w", err)
 	}
-	return nil
+	m.rootKey = rootKey
+	return m, nil
+}
+
+// destroy deletes keys made in the key store by a create that failed; a
+// failure to delete leaves an unused key on the token, nothing worse.
+func (cfg Config) destroy(refs []string) {
+	for _, r := range refs {
+		_ = cfg.Keys.Delete(r)
+	}
+}
+
+// keysName names where cfg keeps keys, for logs.
+func (cfg Config) keysName() string {
+	if cfg.Keys == nil {
+		return "files"
+	}
+	return cfg.Keys.String()
 }
 
 // randomSerial returns a positive serial of exactly 128 bits: random, with

@@ -36,9 +36,9 @@ func readCert(path string) (*x509.Certificate, error) {
 	return c, nil
 }
 
-// readKey loads a PKCS#8 key and checks it belongs to cert. Errors name the
-// file, never its content.
-func readKey(path string, cert *x509.Certificate) (crypto.Signer, error) {
+// readKeyFile loads a PKCS#8 key and checks it belongs to the public key
+// pub. Errors name the file, never its content.
+func readKeyFile(path string, pub crypto.PublicKey) (crypto.Signer, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrIncomplete, err)
@@ -62,7 +62,7 @@ func readKey(path string, cert *x509.Certificate) (crypto.Signer, error) {
 	if !ok {
 		return nil, fmt.Errorf("ca: %s: key cannot sign", path)
 	}
-	if eq, ok := s.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !eq.Equal(cert.PublicKey) {
+	if !samePublic(s.Public(), pub) {
 		return nil, fmt.Errorf("ca: %s does not match its certificate", path)
 	}
 	return s, nil

@@ -25,7 +25,7 @@ type generation struct {
 // and the link certificates of every retained rebuild: the current
 // directory's (generation N against N-1) and each gen-K directory's (K
 // against K-1).
-func (c *CA) loadHistory() error {
+func (c *CA) loadHistory(cfg Config) error {
 	entries, err := os.ReadDir(c.dir)
 	if err != nil {
 		return fmt.Errorf("ca: %w", err)
@@ -42,7 +42,7 @@ func (c *CA) loadHistory() error {
 	}
 	for _, g := range gens {
 		dir := filepath.Join(c.dir, genPrefix+strconv.Itoa(g))
-		gen, err := readGeneration(dir, g)
+		gen, err := cfg.readGeneration(dir, g)
 		if err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func (c *CA) loadHistory() error {
 
 // readGeneration reads generation num's root, issuing CA and issuing key
 // from dir (the CA directory or a gen-N one), checking that the key matches.
-func readGeneration(dir string, num int) (generation, error) {
+func (cfg Config) readGeneration(dir string, num int) (generation, error) {
 	gen := generation{num: num}
 	var err error
 	if gen.root, err = readCert(filepath.Join(dir, RootCertFile)); err != nil {
@@ -66,7 +66,7 @@ func readGeneration(dir string, num int) (generation, error) {
 	if gen.issuing, err = readCert(filepath.Join(dir, IssuingCert)); err != nil {
 		return gen, err
 	}
-	gen.key, err = readKey(filepath.Join(dir, IssuingKeyFile), gen.issuing)
+	gen.key, err = cfg.readKey(dir, IssuingKeyFile, gen.issuing.PublicKey)
 	return gen, err
 }
 

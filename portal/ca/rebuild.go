@@ -29,26 +29,36 @@ const (
 // 4.4). Certificates issued under earlier generations stay accepted as TLS
 // client certificates for re-enrollment. The caller reloads with Load.
 // The new generation keeps the old one's name constraints.
-func Rebuild(dir string) (*CA, error) {
-	old, err := Load(dir)
+func Rebuild(dir string) (*CA, error) { return Config{}.Rebuild(dir) }
+
+// Rebuild is the package's Rebuild with cfg's keys: the new generation's
+// keys are made in cfg.Keys, if set.
+func (cfg Config) Rebuild(dir string) (*CA, error) {
+	old, err := cfg.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	return rebuild(dir, old, old.Constraints())
+	return cfg.rebuild(dir, old, old.Constraints())
 }
 
 // RebuildWith is Rebuild with the new generation's name constraints nc
 // (the zero value: none).
-func RebuildWith(dir string, nc Constraints) (*CA, error) {
-	old, err := Load(dir)
+func RebuildWith(dir string, nc Constraints) (*CA, error) { return Config{}.RebuildWith(dir, nc) }
+
+// RebuildWith is the package's RebuildWith with cfg's keys.
+func (cfg Config) RebuildWith(dir string, nc Constraints) (*CA, error) {
+	old, err := cfg.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	return rebuild(dir, old, nc)
+	return cfg.rebuild(dir, old, nc)
 }
 
-func rebuild(dir string, old *CA, nc Constraints) (*CA, error) {
-	oldRootKey, err := readKey(filepath.Join(dir, RootKeyFile), old.Root)
+// rebuild keeps the old generation's keys where they are (files are
+// copied into gen-N, token keys stay on the token and gen-N keeps their
+// references): the old issuing key still signs its generation's CRL.
+func (cfg Config) rebuild(dir string, old *CA, nc Constraints) (_ *CA, err error) {
+	oldRootKey, err := cfg.readKey(dir, RootKeyFile, old.Root.PublicKey)
 	if err != nil {
 		return nil, err
 	}
@@ -59,17 +69,21 @@ func rebuild(dir string, old *CA, nc Constraints) (*CA, error) {
 	}
 	defer os.RemoveAll(staging)
 	next := filepath.Join(staging, "ca")
-	if err := create(next, old.Generation+1, nc); err != nil {
+	m, err := cfg.create(next, old.Generation+1, nc)
+	if err != nil {
 		return nil, err
 	}
+	swapped := false
+	defer func() {
+		if err != nil && !swapped {
+			cfg.destroy(m.refs)
+		}
+	}()
 	newRoot, err := readCert(filepath.Join(next, RootCertFile))
 	if err != nil {
 		return nil, err
 	}
-	newRootKey, err := readKey(filepath.Join(next, RootKeyFile), newRoot)
-	if err != nil {
-		return nil, err
-	}
+	newRootKey := m.rootKey
 	newWithOld, err := link(newRoot, newRootKey.Public(), old.Root, oldRootKey)
 	if err != nil {
 		return nil, err
@@ -111,7 +125,8 @@ func rebuild(dir string, old *CA, nc Constraints) (*CA, error) {
 		_ = os.Rename(aside, dir)
 		return nil, fmt.Errorf("ca: %w", err)
 	}
-	return Load(dir)
+	swapped = true
+	return cfg.Load(dir)
 }
 
 // link issues a root key update certificate (RFC 4210, Section 4.4): the

@@ -61,6 +61,9 @@ type Options struct {
 	ServerKeygen bool
 	// Directory: see server.Config (portal/directory/slapdtest runs one).
 	Directory passcheck.Directory
+	// CAKeys is where the CA keeps its keys (portal/cakeys: a token); the
+	// zero value is files. RebuildCA and ReloadCA use it too.
+	CAKeys ca.Config
 }
 
 // Portal is a running in-process portal.
@@ -74,6 +77,7 @@ type Portal struct {
 	Store   *sqlstore.DB
 	Server  *server.Server
 	srv     *server.Server
+	caKeys  ca.Config
 }
 
 // Start runs a portal until the test ends.
@@ -92,7 +96,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 		t.Fatal(err)
 	}
 	log := zerolog.New(logFile).With().Timestamp().Logger()
-	authority, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), log)
+	authority, err := o.CAKeys.LoadOrCreate(filepath.Join(dir, "ca"), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,7 @@ func StartWith(t testing.TB, o Options) *Portal {
 	})
 	return &Portal{
 		URL: "https://" + srv.Addr().String(), Roots: authority.RootPool(), CA: authority, Dir: dir, LogPath: logPath,
-		Admin: &admin.Admin{Store: srv.Store(), Now: o.Now}, Store: db, Server: srv, srv: srv,
+		Admin: &admin.Admin{Store: srv.Store(), Now: o.Now}, Store: db, Server: srv, srv: srv, caKeys: o.CAKeys,
 	}
 }
 
@@ -270,7 +274,7 @@ func (c *Clock) Advance(d time.Duration) {
 func (p *Portal) RebuildCA(t testing.TB) *ca.CA {
 	t.Helper()
 	now := p.CA.Now
-	c, err := ca.Rebuild(filepath.Join(p.Dir, "ca"))
+	c, err := p.caKeys.Rebuild(filepath.Join(p.Dir, "ca"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +288,7 @@ func (p *Portal) RebuildCA(t testing.TB) *ca.CA {
 // running server.
 func (p *Portal) ReloadCA(t testing.TB) *ca.CA {
 	t.Helper()
-	c, err := ca.Load(filepath.Join(p.Dir, "ca"))
+	c, err := p.caKeys.Load(filepath.Join(p.Dir, "ca"))
 	if err != nil {
 		t.Fatal(err)
 	}

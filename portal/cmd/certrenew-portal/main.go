@@ -57,14 +57,23 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
                                   load the directory file (default DATA/directory.json), bind as its
                                   service account; with --user, look the ID up (no password) and
                                   print its DN, whether it is disabled, and what its groups map to
-  ca init [--name-constraints LIST]
+  ca init [--name-constraints LIST] [KEY STORE]
                                   create the CA before the first serve, its certificates limited to LIST
                                   (DNS domains, IPs, CIDRs: RFC 5280 name constraints); prints the root's
                                   SHA-256 (for the hosts' serverTrustCAs policy)
+      KEY STORE: --key-store file|pkcs11 --module PATH --token-uri 'pkcs11:token=LABEL'
+        [--pin-file FILE | --pin-env VAR]
+                                  where the CA keys are made: PEM files in DATA/ca (the default) or a
+                                  PKCS#11 token; recorded in DATA/ca-keys.json, which every command that
+                                  signs reads. The PIN comes from FILE (mode 0600 or 0400) or the
+                                  environment (default $CERTRENEW_PORTAL_CA_PIN), read at each start;
+                                  never from the command line (docs/ca-hsm.md)
   ca path                         print the path of the root CA certificate (the trust anchor)
-  ca rebuild [--name-constraints LIST]
+  ca rebuild [--name-constraints LIST] [KEY STORE]
                                   make a new root and issuing CA (RFC 4210 link certificates to the old
                                   root; the old name constraints unless LIST is given, "none" for none);
+                                  its keys where DATA/ca-keys.json says, or KEY STORE says (then recorded:
+                                  moves a CA from files to a token); the old generations' keys stay;
                                   a running serve picks it up on SIGHUP or at its next start
 `
 

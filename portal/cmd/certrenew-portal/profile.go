@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/mobileconfig"
 	"github.com/certrenew/certrenew/portal/scep"
 )
@@ -57,10 +56,11 @@ func profile(f *flags) action {
 				}
 				fps = append(fps, fp)
 			}
-			authority, err := ca.Load(filepath.Join(c.dir, "ca"))
+			authority, closeKeys, err := loadCA(c.dir)
 			if err != nil {
 				return err
 			}
+			defer closeKeys()
 			der, sn, err := scep.MakeProfile(c.ctx, scep.ProfileRequest{
 				Store: c.store, CA: authority, PublicURL: url, User: *user, Serial: *serial,
 				Platform: *platform, ChallengeTTL: *ttl, Now: authority.Now(), ServerTrust: fps,

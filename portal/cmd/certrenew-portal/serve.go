@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/cakeys"
 	"github.com/certrenew/certrenew/portal/directory"
 	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/server"
@@ -30,7 +32,16 @@ func serve(f *flags) action {
 	crlURL := f.String("crl-url", "", "http origin put into certificates for their CRL; default http:// on the public URL's host and port")
 	dirFile := f.String("directory", "", "LDAP / Active Directory file (docs/directory.md); default DATA/directory.json if it exists")
 	return action{do: func(c *call) error {
-		authority, err := ca.LoadOrCreate(filepath.Join(c.dir, "ca"), c.log)
+		// The key store and its PIN are read at every start: a PIN
+		// changed on the token needs only a restart.
+		keys, err := openKeys(c.dir)
+		if err != nil {
+			return err
+		}
+		r := &reloader{data: c.dir, keys: keys, log: c.log}
+		defer r.close()
+		c.log.Info().Str("ca_keys", keysName(keys)).Msg("CA key store")
+		authority, err := keys.CAConfig().LoadOrCreate(filepath.Join(c.dir, "ca"), c.log)
 		if err != nil {
 			return err
 		}
@@ -58,15 +69,25 @@ func serve(f *flags) action {
 		}
 		ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		go reloadOnHUP(ctx, srv, filepath.Join(c.dir, "ca"), c.log)
+		go r.onHUP(ctx, srv)
 		return srv.Serve(ctx)
 	}}
 }
 
-// reloadOnHUP reloads the CA directory on SIGHUP, so `ca rebuild` takes
+// reloader reloads the CA directory on SIGHUP, so `ca rebuild` takes
 // effect without a restart, and re-issues the server's TLS certificate
 // (from the rebuilt CA, with the link certificates in its chain).
-func reloadOnHUP(ctx context.Context, srv *server.Server, dir string, log zerolog.Logger) {
+type reloader struct {
+	data string
+	log  zerolog.Logger
+	mu   sync.Mutex
+	keys *cakeys.Token // the key store the loaded CA signs with
+	// old are key stores replaced by a reload: requests in flight may
+	// still sign with them, so they are closed at the end only, with keys.
+	old []*cakeys.Token
+}
+
+func (r *reloader) onHUP(ctx context.Context, srv *server.Server) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -75,18 +96,58 @@ func reloadOnHUP(ctx context.Context, srv *server.Server, dir string, log zerolo
 		case <-ctx.Done():
 			return
 		case <-hup:
-			c, err := ca.Load(dir)
+			c, err := r.load()
 			if err != nil {
-				log.Error().Err(err).Msg("CA reload failed; keeping the loaded CA")
+				r.log.Error().Err(err).Msg("CA reload failed; keeping the loaded CA")
 				continue
 			}
 			srv.SetCA(c)
-			log.Info().Int("generation", c.Generation).Msg("CA reloaded")
+			r.log.Info().Int("generation", c.Generation).Msg("CA reloaded")
 			if err := srv.RenewServerCert(); err != nil {
-				log.Error().Err(err).Msg("server certificate re-issue failed; keeping the current one")
+				r.log.Error().Err(err).Msg("server certificate re-issue failed; keeping the current one")
 			}
 		}
 	}
+}
+
+// load loads the CA with the key store DATA/ca-keys.json names now: the
+// open one if unchanged (a rebuild on the same token), else a new one
+// (a rebuild that moved the keys to a token).
+func (r *reloader) load() (*ca.CA, error) {
+	cfg, err := cakeys.Load(r.data)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	keys := r.keys
+	if cur := keys.Config(); cfg != cur && (cfg.IsToken() || cur.IsToken()) {
+		if keys, err = cakeys.Open(cfg); err != nil {
+			return nil, err
+		}
+	}
+	c, err := keys.CAConfig().Load(filepath.Join(r.data, "ca"))
+	if err != nil {
+		if keys != r.keys {
+			keys.Close()
+		}
+		return nil, err
+	}
+	if keys != r.keys {
+		r.old = append(r.old, r.keys)
+		r.keys = keys
+		r.log.Info().Str("ca_keys", keysName(keys)).Msg("CA key store")
+	}
+	return c, nil
+}
+
+func (r *reloader) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range append(r.old, r.keys) {
+		k.Close()
+	}
+	r.old, r.keys = nil, nil
 }
 
 // loadDirectory loads the directory file, path or DATA/directory.json,
