@@ -425,7 +425,15 @@ chrome.runtime.onStartup.addListener(() => {
   ensureAlarm();
   refreshList("worker-alarm-");
 });
-chrome.runtime.onInstalled.addListener(ensureAlarm);
+// At install (and update) the host is started and asked for the list at
+// once, while nobody waits: the first popup then renders it from memory
+// instead of waiting for the host's start, hello and list (issue 17).
+chrome.runtime.onInstalled.addListener(() => {
+  ensureAlarm();
+  ready.then(() => {
+    if (!list && !port) refreshList("worker-install-");
+  });
+});
 
 function ensureAlarm() {
   chrome.alarms.get(ALARM_NAME).then((a) => {
