@@ -302,6 +302,11 @@ function track(m) {
     chrome.storage.local.set({ [LIST_CACHE_KEY]: list }).catch(() => {});
     updateBadge(list).catch(() => {});
     if (id.startsWith("worker-alarm-")) notifyExpiring(list).catch(() => {});
+    // A page only reads the replies to its own requests: the list the
+    // worker asked for (at install, start-up, an alarm, after an
+    // operation) reaches open pages as state, so a popup opened while it
+    // was on its way shows it without waiting for its own.
+    if (id.startsWith("worker-")) for (const p of uiPorts) sendState(p);
   }
   if (op && op.id === id) {
     if (m.type === "progress" && m.progress && m.progress.notice) {
