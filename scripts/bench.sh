@@ -23,7 +23,7 @@ cd "$root"
 spawn_n="${BENCH_SPAWN_N:-200}"
 whoami_n="${BENCH_WHOAMI_N:-200}"
 renew_n="${BENCH_RENEW_N:-30}"
-popup_n="${BENCH_POPUP_N:-12}"
+popup_n="${BENCH_POPUP_N:-20}"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
