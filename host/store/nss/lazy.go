@@ -18,8 +18,9 @@ import (
 // that only says hello and lists the certificates (read from the host's
 // own state) need not pay. Every use goes through open first, so nothing
 // reads or writes the database another way than before; an error that
-// Open used to return at start (a database with a password, a broken
-// libsoftokn3) is returned by the first operation on the database.
+// Open used to return at start (libsoftokn3 that does not load, a
+// directory softokn cannot initialize on) is returned by every operation
+// on the database instead, as store.ErrUnavailable.
 type lazy struct {
 	db *DB
 
