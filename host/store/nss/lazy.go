@@ -20,7 +20,8 @@ import (
 // reads or writes the database another way than before; an error that
 // Open used to return at start (libsoftokn3 that does not load, a
 // directory softokn cannot initialize on) is returned by every operation
-// on the database instead, as store.ErrUnavailable.
+// on the database instead, as store.ErrUnavailable; the engine asks for
+// it (DB.Ready) before an operation does any work.
 type lazy struct {
 	db *DB
 

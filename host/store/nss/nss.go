@@ -93,6 +93,17 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// Ready implements store.Readier: it opens softokn, if it is not open yet.
+func (db *DB) Ready(context.Context) error {
+	if l, ok := db.obj.(*lazy); ok {
+		_, err := l.open()
+		return err
+	}
+	return nil
+}
+
+var _ store.Readier = (*DB)(nil)
+
 // InProcess reports whether the database is reached through softokn. It
 // opens softokn if no use has yet.
 func (db *DB) InProcess() bool {
