@@ -45,6 +45,11 @@ var (
 
 	// wasmMayImport: host/ packages the WASM UI may depend on.
 	wasmMayImport = []string{"host/proto/..."}
+
+	// directoryClient: the LDAP client of the portal only talks to the
+	// directory; it imports none of this module's packages (no store, no
+	// web, no logger), so what it can reach is what it is handed.
+	directoryClient = "portal/directory"
 )
 
 type layer struct {
@@ -105,6 +110,9 @@ func TestImportRulesCatch(t *testing.T) {
 		{"hsm/nsskey", []string{"hsm/tpm"}, 1},
 		{"hsm/pkcs11", []string{"hsm/p11uri", "host/store"}, 1},
 		{"portal/est", []string{"host/est"}, 1},
+		{"portal/directory", []string{"crypto/x509", "github.com/go-ldap/ldap/v3"}, 0},
+		{"portal/directory", []string{"portal/store"}, 1},
+		{"portal/passcheck", []string{"portal/directory", "portal/store"}, 0},
 		{"wasm/ui", []string{"host/proto"}, 0},
 		{"wasm/ui", []string{"host/engine"}, 1},
 	} {
@@ -140,6 +148,9 @@ func violations(path string, deps []string, std map[string]bool) []string {
 		}
 		if under(path, "portal") && under(d, "host") && !matchAny(d, portalMayImport) {
 			bad = append(bad, fmt.Sprintf("imports %s: the portal imports no host/ package (except those in portalMayImport: %v)", d, portalMayImport))
+		}
+		if path == directoryClient && isModule(d, std) {
+			bad = append(bad, fmt.Sprintf("imports %s: %s imports none of this module's packages", d, directoryClient))
 		}
 		if under(path, "wasm") && under(d, "host") && !matchAny(d, wasmMayImport) {
 			bad = append(bad, fmt.Sprintf("imports %s: the WASM UI imports no host/ package (except those in wasmMayImport: %v)", d, wasmMayImport))

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
@@ -118,10 +119,10 @@ func managedPolicyTest(t *testing.T, lang string) {
 	// Diagnostics: the host's report through the extension.
 	run(t, ctx, "diagnostics", chromedp.Click(chromedp.CSS("#nav-diagnostics")), chromedp.WaitVisible(chromedp.CSS("#diag-result")))
 	shotLang(t, ctx, lang, "p2-diagnostics")
-	if v := text(t, ctx, "#diag-protocol"); v != "1.0" {
+	if v := text(t, ctx, "#diag-protocol"); v != proto.Version {
 		t.Fatalf("diagnostics protocol %q", v)
 	}
-	if r := eval[string](t, ctx, "report", `document.getElementById("diag-report").value`); !strings.Contains(r, `"protocol": "1.0"`) {
+	if r := eval[string](t, ctx, "report", `document.getElementById("diag-report").value`); !strings.Contains(r, `"protocol": "`+proto.Version+`"`) {
 		t.Fatalf("copyable report lacks the host's protocol:\n%s", r)
 	}
 }

@@ -51,9 +51,13 @@ const (
 	// BackendNotAllowed: the organisation's policy does not allow the key
 	// storage asked for.
 	BackendNotAllowed Code = "backend_not_allowed"
-	StoreFailed       Code = "store_failed"
-	UserCancelled     Code = "user_cancelled"
-	Internal          Code = "internal"
+	// RequestPending: the portal accepted the request (HTTP 202) but had
+	// not issued the certificate when the host stopped waiting; the host
+	// asks for it again later (the old certificate stays in use).
+	RequestPending Code = "request_pending"
+	StoreFailed    Code = "store_failed"
+	UserCancelled  Code = "user_cancelled"
+	Internal       Code = "internal"
 
 	// Refusals certrenew-portal sends that the host shows as they are.
 	BadPassword         Code = "bad_password"
@@ -74,6 +78,14 @@ const (
 	// ServerBusy: the portal's password checks are at capacity; nothing was
 	// counted, retry after the Retry-After header's seconds.
 	ServerBusy Code = "server_busy"
+	// PasswordRequired: a re-enrollment without the password where the
+	// portal's renewal-auth policy needs it (the tenant's or the user's
+	// is "password", or the certificate was already renewed once); the
+	// host asks the user for it and tries again.
+	PasswordRequired Code = "password_required"
+	// DirectoryUnavailable: the organisation's directory (LDAP, Active
+	// Directory) could not check the password; nothing was counted.
+	DirectoryUnavailable Code = "directory_unavailable"
 	// CertExpired: an expired certificate tried simplereenroll; it can be
 	// renewed only through a renewal link.
 	CertExpired Code = "cert_expired"

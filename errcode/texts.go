@@ -44,6 +44,10 @@ var table = map[Code]entry{
 		en: "The certificate server sent a response that could not be used. Nothing was changed.",
 		ja: "証明書サーバーの応答を処理できませんでした。変更は行われていません。",
 	},
+	RequestPending: {
+		en: "The certificate server accepted the request but has not issued the certificate yet. Your current certificate stays in use; certrenew asks for the new one again the next time it starts.",
+		ja: "証明書サーバーは要求を受け付けましたが、まだ証明書を発行していません。現在の証明書は引き続き使用できます。certrenew は次回起動時に新しい証明書を再度取得します。",
+	},
 	TokenPINIncorrect: {
 		en: "The PIN of the security token is incorrect.",
 		ja: "セキュリティトークンのPINが正しくありません。",
@@ -134,6 +138,16 @@ var table = map[Code]entry{
 		en:      "The portal is busy. Wait a few seconds and try again.",
 		ja:      "ポータルが混み合っています。数秒待ってから再度お試しください。",
 		problem: &problem{status: 503, title: "The portal is busy; try again in a moment"},
+	},
+	PasswordRequired: {
+		en:      "The portal needs your password to renew this certificate.",
+		ja:      "この証明書の更新にはパスワードが必要です。",
+		problem: &problem{status: 401, title: "The password is required to renew this certificate"},
+	},
+	DirectoryUnavailable: {
+		en:      "Your password cannot be checked right now: the organisation's directory does not answer. This did not count as a wrong password. Try again later, or tell your administrator.",
+		ja:      "組織のディレクトリが応答しないため、現在パスワードを確認できません。パスワードの誤りとしては数えられていません。しばらくしてから再度お試しいただくか、管理者にお知らせください。",
+		problem: &problem{status: 503, title: "The directory that checks passwords is unavailable; nothing was counted, try again later"},
 	},
 	CertExpired: {
 		en:      "This certificate has expired. Renew it from the renewal URL in the user portal.",

@@ -30,10 +30,11 @@
 if (typeof importScripts === "function") importScripts("settings.js", "notify.js", "link.js");
 
 const HOST_NAME = "com.certrenew.host";
-const PROTOCOL_MAJOR = 1; // host/proto.Version is "1.0"
+const PROTOCOL_MAJOR = 1; // host/proto.Version is "1.1"
 const HELLO_TIMEOUT_MS = 15000;
 const LIST_CACHE_KEY = "certrenew.list";
 const ALARM_NAME = "certrenew.expiry-check";
+const ALARM_PERIOD_MIN = 60; // automatic renewal and the expiry check, hourly
 const OP_COMMANDS = new Set(["enroll", "renew"]);
 const INSTALL_FIX = "run `certrenew-host install`";
 
@@ -130,7 +131,7 @@ function onUIMessage(p, m) {
       setMuted(m.certId, !!m.muted).then(settingsForUI).then(settingsChanged);
       break;
     case "checkExpiry":
-      refreshList("worker-alarm-");
+      renewDue();
       break;
   }
 }
@@ -308,6 +309,13 @@ function track(m) {
     // was on its way shows it without waiting for its own.
     if (id.startsWith("worker-")) for (const p of uiPorts) sendState(p);
   }
+  if (command === "renewDue" && final) {
+    // What renewed by itself is told; then the expiry check runs on the
+    // list as it now is (a host too old for renewDue answers an error:
+    // the check runs all the same).
+    if (m.type === "result" && m.result) notifyRenewed(m.result).catch(() => {});
+    refreshList("worker-alarm-");
+  }
   if (op && op.id === id) {
     if (m.type === "progress" && m.progress && m.progress.notice) {
       op.notice = m.progress.notice; // the OS is about to ask the user something
@@ -422,13 +430,22 @@ function refreshList(prefix) {
   send({ id, command: "list", lang: chrome.i18n.getUILanguage() });
 }
 
-// --- daily expiry check -----------------------------------------------------
+// renewDue asks the host to renew, without asking anyone, every
+// certificate that is due and whose portal and key allow it (the host
+// decides: proto.CmdRenewDue); its answer is followed by the expiry check.
+function renewDue() {
+  const id = "worker-auto-" + ++seq;
+  pending.set(id, { command: "renewDue" });
+  send({ id, command: "renewDue", lang: chrome.i18n.getUILanguage() });
+}
+
+// --- hourly automatic renewal and expiry check ------------------------------
 
 // Alarms do not survive a browser restart everywhere: re-create them at
 // start-up, and check at once.
 chrome.runtime.onStartup.addListener(() => {
   ensureAlarm();
-  refreshList("worker-alarm-");
+  renewDue();
 });
 // At install (and update) the host is started and asked for the list at
 // once, while nobody waits: the first popup then renders it from memory
@@ -442,10 +459,10 @@ chrome.runtime.onInstalled.addListener(() => {
 
 function ensureAlarm() {
   chrome.alarms.get(ALARM_NAME).then((a) => {
-    if (!a) chrome.alarms.create(ALARM_NAME, { delayInMinutes: 1, periodInMinutes: 24 * 60 });
+    if (!a || a.periodInMinutes !== ALARM_PERIOD_MIN) chrome.alarms.create(ALARM_NAME, { delayInMinutes: 1, periodInMinutes: ALARM_PERIOD_MIN });
   });
 }
 
 chrome.alarms.onAlarm.addListener((a) => {
-  if (a.name === ALARM_NAME) refreshList("worker-alarm-");
+  if (a.name === ALARM_NAME) renewDue();
 });

@@ -89,6 +89,7 @@ const LAST_CHECK_KEY = "certrenew.lastCheck";
 
 const NOTE_RENEW = "renew:";
 const NOTE_REFUSED = "refused:";
+const NOTE_RENEWED = "renewed:"; // + certId "." serial: renewed by itself
 
 function openApp(fragment) {
   return chrome.tabs.create({ url: chrome.runtime.getURL("app.html") + "#" + fragment });
@@ -100,6 +101,7 @@ function openApp(fragment) {
 // they are the registered listeners and call them as a click does.
 function onNotificationClicked(nid) {
   chrome.notifications.clear(nid);
+  if (nid.startsWith(NOTE_RENEWED)) return openApp("");
   if (nid.startsWith(NOTE_RENEW)) return openApp("renew=" + encodeURIComponent(nid.slice(NOTE_RENEW.length)));
   if (nid.startsWith(NOTE_REFUSED)) {
     return openApp("refused=" + encodeURIComponent(refusedOrigin(nid)));
@@ -116,3 +118,19 @@ function onNotificationButton(nid, i) {
 
 chrome.notifications.onClicked.addListener(onNotificationClicked);
 if (chrome.notifications.onButtonClicked) chrome.notifications.onButtonClicked.addListener(onNotificationButton);
+
+// notifyRenewed tells the user about each certificate the host renewed by
+// itself (a proto.RenewDueResult); a click opens the certificate list. Certificates it did not renew keep the expiry reminders.
+async function notifyRenewed(res) {
+  for (const c of (res && res.certs) || []) {
+    if (!c.renewed) continue;
+    const cn = commonNameOf(c.renewed);
+    const until = new Date(c.renewed.notAfter).toLocaleDateString(chrome.i18n.getUILanguage());
+    await chrome.notifications.create(NOTE_RENEWED + c.certId + "." + c.renewed.serial, {
+      type: "basic",
+      iconUrl: "icons/icon128.png",
+      title: chrome.i18n.getMessage("notifyRenewedTitle"),
+      message: chrome.i18n.getMessage("notifyRenewed", [cn, until]),
+    });
+  }
+}

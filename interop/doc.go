@@ -1,8 +1,11 @@
-// Package interop holds tests only: certrenew against an independent EST
-// implementation, github.com/globalsign/est v1.0.6 (RFC 7030), in both
+// Package interop holds tests only: certrenew against independent EST
+// implementations (RFC 7030). github.com/globalsign/est v1.0.6 in both
 // directions — its client against the certrenew-portal binary, and the
-// certrenew-host binary against its server — plus the portal re-enrollment
-// benchmark with globalsign/est's server as the same-run baseline.
+// certrenew-host binary against its server — and strongSwan's client
+// (`pki --estca`/`pki --est`, Debian strongswan-pki) against the portal;
+// both clients enroll and re-enroll (re-key over mutual TLS) under each
+// renewal-auth policy. Plus the portal re-enrollment benchmark with
+// globalsign/est's server as the same-run baseline.
 //
 // This is its own Go module: globalsign/est needs go-tpm's legacy tpm2 API
 // (v0.3.x) while certrenew's TPM backend needs go-tpm v0.9.x, and one module

@@ -84,12 +84,12 @@ type portal struct {
 	cmd      *exec.Cmd
 }
 
-// startPortal runs `certrenew-portal serve` on a free loopback port; the
-// first stdout line is its URL, printed once it listens.
-func startPortal(t testing.TB) *portal {
+// startPortal runs `certrenew-portal serve` on a free loopback port, with
+// flags; the first stdout line is its URL, printed once it listens.
+func startPortal(t testing.TB, flags ...string) *portal {
 	t.Helper()
 	p := &portal{dir: t.TempDir()}
-	p.cmd = exec.Command(portalBin, "serve", "--listen", "127.0.0.1:0", "--data", p.dir)
+	p.cmd = exec.Command(portalBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", p.dir}, flags...)...)
 	p.cmd.Env = portalEnv()
 	r, w, err := os.Pipe()
 	if err != nil {

@@ -17,7 +17,8 @@ import (
 var testOnly = []string{
 	"postgresql", "firefox-esr", "swtpm", "swtpm-tools", "tpm2-tools",
 	"libtpm2-pkcs11-1", "libtpm2-pkcs11-tools", "tpm2-abrmd", "libtss2-tcti-tabrmd0",
-	"xvfb", "xdotool", "rpm", "zip", "softhsm2", "opensc", "nodejs", "npm",
+	"xvfb", "xdotool", "rpm", "zip", "softhsm2", "opensc", "nodejs", "npm", "slapd", "ldap-utils",
+	"strongswan-pki",
 }
 
 func depsList(t *testing.T, set string) []string {

@@ -21,11 +21,16 @@ test_only_pkgs=(
   softhsm2 opensc # PKCS#11 token and pkcs11-tool (hardware-key backend)
   swtpm swtpm-tools tpm2-tools # software TPM 2.0 (hardware-key backend)
   xvfb xdotool    # a real display for the token PIN dialog
+  openssl python3 # OpenSSL verifies signed profiles and opens PKCS#12s; Python's plistlib parses profiles (tests only)
+  scep            # scepclient: an independent SCEP client (micromdm's, Debian's build) for the portal's SCEP tests
   postgresql      # the portal's scale-out store; tests start a throwaway cluster (scripts/pg-test.sh)
+  slapd ldap-utils # OpenLDAP: the portal's directory tests start a throwaway slapd (portal/directory/slapdtest)
   libtpm2-pkcs11-1 libtpm2-pkcs11-tools # tpm2-pkcs11 module and tpm2_ptool (TPM keys in NSS)
   tpm2-abrmd libtss2-tcti-tabrmd0 dbus-daemon # user-space TPM resource manager: host, tpm2_ptool and Chromium share one swtpm
   zip rpm         # ./build.sh dist (extension zip), rpm -qlp in the package test
   firefox-esr     # the Firefox build of the extension (headless)
+  strongswan-pki  # strongSwan's EST client (pki --est/--estca): interop under both renewal-auth policies
+  systemd         # systemd-analyze verify checks the auto-renewal timer's units
 )
 # web-ext (Mozilla's extension linter, tests only) needs Node.js >= 20: use
 # the node on PATH when there is one, else Debian's.

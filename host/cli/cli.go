@@ -40,6 +40,9 @@ type Host struct {
 	NewEngine func(ctx context.Context, paths config.Paths, s config.Settings, log zerolog.Logger, roots func() (*x509.CertPool, error)) (*engine.Engine, error)
 	// InstallEnv says where browser registrations go.
 	InstallEnv func(paths config.Paths, system bool) (install.Env, install.Registry, error)
+	// RunTool runs the system tools of `install --auto-renew` (systemctl,
+	// launchctl, schtasks); nil means the real ones.
+	RunTool install.Runner
 	// DoctorEnv says where this host keeps what doctor inspects.
 	DoctorEnv func(paths config.Paths, roots func() *x509.CertPool) commands.DoctorEnv
 }
@@ -75,8 +78,8 @@ var commandTable = []command{
 	{"list", "[--json]", "managed certificates", true, (*CLI).list},
 	{"enroll", "--portal URL --user ID [--password-stdin --invitation-stdin] [--pin-stdin] [--backend auto|soft|tpm|pkcs11]",
 		"at a terminal: prompts (no echo); else stdin: password, invitation code, PIN (one a line)", true, (*CLI).enroll},
-	{"renew", "CERT-ID [--password-stdin] [--pin-stdin]", "renew (re-key); at a terminal: prompts (no echo); else PIN = 2nd stdin line", true, (*CLI).renew},
-	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE]",
+	{"renew", "CERT-ID [--password-stdin] [--pin-stdin] | --due", "renew (re-key); asks the portal first: no password where its renewal-auth policy is certificate; at a terminal: prompts (no echo); else PIN = 2nd stdin line; --due: every certificate that is due and needs nobody asked", true, (*CLI).renew},
+	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE] [--auto-renew]",
 		"register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)", false, (*CLI).install},
 	{"uninstall", "[--system] [--browser LIST]", "remove the registration", false, (*CLI).uninstall},
 	{"doctor", "[--json]", "diagnostics report (no secrets)", true, (*CLI).doctor},

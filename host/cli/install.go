@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,14 +14,18 @@ import (
 
 // install registers the host with browsers and, on request, trusts a CA for
 // portal TLS or for the organisation's TLS servers.
-func (c *CLI) install(_ context.Context, args []string) error {
+func (c *CLI) install(ctx context.Context, args []string) error {
 	fs := c.flags("install")
 	bin := fs.String("path", "", "absolute path of certrenew-host for the manifest (default: this binary)")
 	portalCA := fs.String("portal-ca", "", "PEM file of a CA to trust for portal TLS (for portals without a public certificate)")
+	autoRenew := fs.Bool("auto-renew", false, "also renew due certificates without a browser: a per-user systemd timer (Linux), launchd agent (macOS) or scheduled task (Windows) runs `renew --due` hourly")
 	serverCA := fs.String("server-trust-ca", "", "PEM file of a CA the organisation trusts for its TLS servers too (Wi-Fi, VPN, the portal in browsers); see docs/trust.md")
 	system, browsers, in, err := c.targets(fs, args, "register for every user of this machine (needs administrator rights)")
 	if err != nil {
 		return err
+	}
+	if *autoRenew && system {
+		return usageError{fmt.Errorf("--auto-renew sets up a job for this user; it does not go with --system")}
 	}
 	if *bin == "" {
 		exe, err := os.Executable()
@@ -38,6 +43,15 @@ func (c *CLI) install(_ context.Context, args []string) error {
 	c.report("registered", done)
 	if err != nil {
 		return err
+	}
+	if *autoRenew {
+		done, err := c.autoRenewJob(in.Env).Install(ctx, *bin)
+		for _, d := range done {
+			fmt.Fprintln(c.Stdout, "automatic renewal", d)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if *portalCA != "" {
 		f, err := c.Paths.AddTrust(*portalCA)
@@ -57,7 +71,7 @@ func (c *CLI) install(_ context.Context, args []string) error {
 }
 
 // uninstall removes the browser registrations.
-func (c *CLI) uninstall(_ context.Context, args []string) error {
+func (c *CLI) uninstall(ctx context.Context, args []string) error {
 	fs := c.flags("uninstall")
 	system, browsers, in, err := c.targets(fs, args, "remove the registration for every user of this machine")
 	if err != nil {
@@ -65,7 +79,20 @@ func (c *CLI) uninstall(_ context.Context, args []string) error {
 	}
 	done, err := in.Uninstall(system, browsers)
 	c.report("removed", done)
-	return err
+	if system {
+		return err
+	}
+	// The user's automatic renewal goes with the registration.
+	jobs, jerr := c.autoRenewJob(in.Env).Uninstall(ctx)
+	for _, d := range jobs {
+		fmt.Fprintln(c.Stdout, "removed automatic renewal", d)
+	}
+	return errors.Join(err, jerr)
+}
+
+// autoRenewJob is this user's automatic renewal job (install.AutoRenew).
+func (c *CLI) autoRenewJob(env install.Env) install.AutoRenew {
+	return install.AutoRenew{Env: env, UID: os.Getuid(), Run: c.RunTool}
 }
 
 // targets adds --system (described by systemUsage) and --browser to fs,

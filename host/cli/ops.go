@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,6 +47,9 @@ func (c *CLI) doctor(ctx context.Context, args []string) error {
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", g.name, mark, ch.Name, ch.Detail)
 			}
+		}
+		for _, p := range d.AutoRenewal {
+			fmt.Fprintf(w, "auto-renewal\t%s\t%s\n", p.CertID, autoLine(p))
 		}
 		if op := d.LastOp; op != nil {
 			r := "ok"
@@ -109,6 +113,9 @@ func (c *CLI) enroll(ctx context.Context, args []string) error {
 }
 
 func (c *CLI) renew(ctx context.Context, args []string) error {
+	if slices.Contains(args, "--due") || slices.Contains(args, "-due") {
+		return c.renewDue(ctx, args)
+	}
 	fs := c.flags("renew")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
 	pinStdin := fs.Bool("pin-stdin", false, "read the token PIN from the next line of stdin (after the password)")
@@ -127,16 +134,7 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 	if id == "" {
 		return fmt.Errorf("%w: renew CERT-ID --password-stdin", ErrUsage)
 	}
-	var secrets []string
-	var err error
-	if c.Term != nil {
-		secrets, err = askSecrets(c.Term, "password", pinIf(*pinStdin))
-	} else {
-		if !*pwStdin {
-			return fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
-		}
-		secrets, err = readLines(c.Stdin, "password", pinIf(*pinStdin))
-	}
+	secrets, err := c.renewSecrets(ctx, id, *pwStdin, *pinStdin)
 	if err != nil {
 		return err
 	}
@@ -148,6 +146,36 @@ func (c *CLI) renew(ctx context.Context, args []string) error {
 		rr := res.(*proto.RenewResult)
 		fmt.Fprintf(w, "renewed %s: serial %s replaces %s, expires %s\n", rr.Cert.ID, rr.Cert.Serial, rr.OldSerial, rr.Cert.NotAfter.Format(time.DateOnly))
 	})
+}
+
+// renewSecrets gets what renewing id takes: the password and, with
+// --pin-stdin, the PIN. With --password-stdin both come from stdin, as
+// always. Otherwise the portal is asked first (CmdRenewalAuth): where its
+// renewal-auth policy is "certificate" no password is asked for (only the
+// PIN, if asked for), and the renewal goes on the certificate alone;
+// elsewhere the terminal prompts, and without a terminal --password-stdin
+// is required.
+func (c *CLI) renewSecrets(ctx context.Context, id string, pwStdin, pinStdin bool) ([]string, error) {
+	if pwStdin {
+		if c.Term != nil { // a terminal prompts, rather than wait silently.
+			return askSecrets(c.Term, "password", pinIf(pinStdin))
+		}
+		return readLines(c.Stdin, "password", pinIf(pinStdin))
+	}
+	// A question the host cannot answer (an unknown certificate, a portal
+	// out of reach) leaves the password path; the renewal says why.
+	res, err := c.run(ctx, proto.CmdRenewalAuth, proto.RenewalAuthParams{CertID: id})
+	if err == nil && res.(*proto.RenewalAuthResult).RenewalAuth == proto.RenewalAuthCertificate {
+		fmt.Fprintln(c.Stderr, "  the portal renews this certificate without a password")
+		if c.Term != nil {
+			return askSecrets(c.Term, "", pinIf(pinStdin))
+		}
+		return readLines(c.Stdin, "", pinIf(pinStdin))
+	}
+	if c.Term != nil {
+		return askSecrets(c.Term, "password", pinIf(pinStdin))
+	}
+	return nil, fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
 }
 
 // query runs a command that takes no params and has one flag, --json.
@@ -194,4 +222,64 @@ func (c *CLI) show(asJSON bool, res any, text func(w io.Writer)) error {
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 	text(tw)
 	return tw.Flush()
+}
+
+// renewDue is `renew --due`: every due certificate that may renew without
+// asking anyone is renewed (what the timer of `install --auto-renew` runs).
+// It fails (exit 1) if a renewal that ran failed; certificates that are
+// not due, or that need a password or PIN, are reported and left alone.
+func (c *CLI) renewDue(ctx context.Context, args []string) error {
+	fs := c.flags("renew")
+	fs.Bool("due", false, "renew every certificate that is due and needs nobody to be asked")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: renew --due takes no certificate ID", ErrUsage)
+	}
+	res, err := c.run(ctx, proto.CmdRenewDue, nil)
+	if err != nil {
+		return err
+	}
+	rd := res.(*proto.RenewDueResult)
+	if err := c.show(*asJSON, res, func(w io.Writer) {
+		if len(rd.Certs) == 0 {
+			fmt.Fprintln(w, "no managed certificates")
+		}
+		for _, p := range rd.Certs {
+			switch {
+			case p.Renewed != nil:
+				fmt.Fprintf(w, "%s\trenewed: serial %s replaces %s, expires %s\n", p.CertID, p.Renewed.Serial, p.OldSerial, p.Renewed.NotAfter.Format(time.DateOnly))
+			case p.Error != nil:
+				fmt.Fprintf(w, "%s\tfailed: %s; %s\n", p.CertID, p.Error.Code, autoLine(p))
+			default:
+				fmt.Fprintf(w, "%s\t%s\n", p.CertID, autoLine(p))
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	for _, p := range rd.Certs {
+		if p.Error != nil && p.Why == "" { // a renewal ran and failed
+			return fmt.Errorf("renewal of %s failed: %s", p.CertID, p.Error.Code)
+		}
+	}
+	return nil
+}
+
+// autoLine says when a certificate renews by itself, and why not now.
+func autoLine(p proto.AutoPlan) string {
+	at := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") }
+	switch p.Why {
+	case proto.AutoNotDue:
+		return proto.AutoWhyText(p.Why) + ", " + at(p.Due)
+	case proto.AutoBackingOff, proto.AutoAuthUnknown:
+		return fmt.Sprintf("%s (%d failed, last %s), next try %s", proto.AutoWhyText(p.Why), p.Failures, p.LastCode, at(p.NextTry))
+	case "":
+		if p.Renewed == nil {
+			return "due since " + at(p.Due) + "; renews at the next run"
+		}
+	}
+	return proto.AutoWhyText(p.Why)
 }

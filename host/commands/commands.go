@@ -52,6 +52,10 @@ func (s *Set) Run(ctx context.Context, req *proto.Request, emit Emit) (any, erro
 		return s.noted(req.Command, res, certID, err)
 	case proto.CmdDoctor:
 		return s.doctor(ctx)
+	case proto.CmdRenewalAuth:
+		return s.renewalAuth(ctx, req)
+	case proto.CmdRenewDue:
+		return s.renewDue(ctx, emit)
 	}
 	return nil, &proto.Error{Code: errcode.UnknownCommand, Detail: fmt.Sprintf("unknown command %q", req.Command)}
 }

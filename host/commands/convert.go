@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/proto"
@@ -50,14 +51,18 @@ func renewRequestOf(p proto.RenewParams) engine.RenewRequest {
 }
 
 func noticeOf(n engine.Notice) *proto.Notice {
-	return &proto.Notice{Kind: string(n.Kind), Subject: n.Subject}
+	return &proto.Notice{Kind: string(n.Kind), Subject: n.Subject, RetryIn: int((n.RetryIn + time.Second - 1) / time.Second)}
 }
 
 // reporting makes ctx and a progress function that report an operation's
 // steps and notices, for certID ("" for an enrollment), to emit.
 func reporting(ctx context.Context, certID string, emit Emit) (context.Context, engine.Progress) {
 	ctx = engine.WithNotice(ctx, func(n engine.Notice) {
-		emit(proto.Progress{CertID: certID, Step: proto.StepInstall, Notice: noticeOf(n)})
+		st := proto.StepInstall // the OS's questions come as the identity is installed
+		if n.Kind == engine.NoticeServerBusy {
+			st = proto.StepSubmit
+		}
+		emit(proto.Progress{CertID: certID, Step: st, Notice: noticeOf(n)})
 	})
 	return ctx, func(st engine.Step) { emit(proto.Progress{CertID: certID, Step: wireSteps[st]}) }
 }

@@ -73,6 +73,9 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 	for _, p := range portalsOf(list) {
 		res.Portals = append(res.Portals, portalCheck(ctx, env, p))
 	}
+	if res.AutoRenewal, err = s.autoPlans(ctx); err != nil {
+		return nil, fmt.Errorf("doctor: %w", err)
+	}
 	last, err := s.Engine.LastOutcome()
 	if err != nil {
 		return nil, fmt.Errorf("doctor: %w", err)

@@ -44,6 +44,7 @@ func (e *Engine) confirm(ctx context.Context, certID string) error {
 		return err
 	}
 	ent.Unconfirmed = false
+	ent.HasLookup = ent.HasLookup || err == nil
 	if err := e.state.Put(*ent); err != nil {
 		return err
 	}

@@ -52,6 +52,15 @@ type Config struct {
 	// trust.go); every other CA certrenew installs is trusted for client
 	// certificates only.
 	ServerTrustCAs []string
+	// Busy bounds the waits for a portal that answers 503 or 202 with
+	// Retry-After (est.BusyPolicy; the zero value takes its defaults).
+	Busy est.BusyPolicy
+	// PromptFree reports whether a key of this backend signs and is
+	// installed without asking anyone (no PIN), which automatic renewal
+	// needs (auto.go); nil means every backend but "pkcs11" (a token's
+	// PIN) and "tpm" (on Linux its key reaches the browser through
+	// tpm2-pkcs11, whose PIN the link needs).
+	PromptFree func(backend string) bool
 	// Failpoint, when set, is called with the name of each point an
 	// operation passes: every journal phase as it is recorded ("started",
 	// "key-made", "issued", "installed", "verified") and the moments in
@@ -70,6 +79,8 @@ type Engine struct {
 	journal *journal.Dir
 	// outcomes keeps how the last operation ended (facts.go).
 	outcomes *state.OutcomeFile
+	// attempts keeps automatic renewal's failed attempts (auto.go).
+	attempts *state.AttemptFile
 	roots    func() (*x509.CertPool, error)
 }
 
@@ -90,6 +101,7 @@ func New(cfg Config) *Engine {
 		state:    &state.File{Path: filepath.Join(cfg.Dir, "certs.json")},
 		journal:  &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
 		outcomes: &state.OutcomeFile{Path: filepath.Join(cfg.Dir, "last-op.json")},
+		attempts: &state.AttemptFile{Path: filepath.Join(cfg.Dir, "auto-renew.json")},
 		roots:    roots,
 	}
 }
@@ -100,7 +112,12 @@ func (e *Engine) estClient(portal string) (*est.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trusted CAs: %w", err)
 	}
-	return est.New(portal, roots)
+	c, err := est.New(portal, roots)
+	if err != nil {
+		return nil, err
+	}
+	c.Busy = e.cfg.Busy
+	return c, nil
 }
 
 // WarnDays returns the expiry warning threshold in days.

@@ -144,6 +144,11 @@ func TestEnrollThenRenew(t *testing.T) {
 	if ent.Renewed.IsZero() {
 		t.Fatal("entry not marked renewed")
 	}
+	// The portal took the confirmation, so the host knows it has the
+	// lookup of a lost answer: a bare 404 from it will not undo a renewal.
+	if ent.Unconfirmed || !ent.HasLookup {
+		t.Fatalf("after renewal: unconfirmed %v, portal has lookup %v", ent.Unconfirmed, ent.HasLookup)
+	}
 	f.assertReplaced(t, oldID, newID, res.Identity.Serial)
 	list, err := f.eng.List(ctx)
 	if err != nil || len(list) != 1 || list[0].Serial != res.Identity.Serial {

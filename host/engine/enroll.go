@@ -50,6 +50,7 @@ func (e *Engine) Enroll(ctx context.Context, p EnrollRequest, progress Progress)
 	if err != nil {
 		return nil, err
 	}
+	client.OnRetry = e.busyNotice(ctx, log)
 	op := &operation{
 		rec:      &journal.Record{CertID: ent.ID, Enroll: true, Phase: journal.Started, Started: ent.Enrolled, Entry: entJSON},
 		nickname: ent.Nickname,

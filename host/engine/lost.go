@@ -44,13 +44,20 @@ func (e *Engine) send(ctx context.Context, op *operation, key crypto.Signer, csr
 	if err == nil || refused(err) || errors.Is(err, est.ErrNotSent) {
 		return leaf, extra, err
 	}
+	if errors.Is(err, est.ErrPending) {
+		// Accepted (202), not issued yet: a lookup now would have the
+		// portal refuse the key while it may still issue for it. The
+		// journal keeps the operation; the next start asks.
+		op.log.Warn().Err(err).Msg("the portal accepted the request but has not answered it; the journal keeps the operation")
+		return nil, nil, &pendingError{err}
+	}
 	op.log.Warn().Err(err).Msg("the answer to the request was lost; asking the portal what it issued")
 	leaf, extra, lerr := e.lookup(ctx, op.client, key)
 	switch {
 	case lerr == nil:
 		op.log.Info().Str("new_serial", Serial(leaf)).Msg("the portal had issued the certificate; the renewal goes on with it")
 		return leaf, extra, nil
-	case settled(lerr):
+	case settled(lerr, op.rec.PortalHasLookup):
 		op.log.Info().Err(lerr).Msg("the request never led to a certificate; undoing")
 		return nil, nil, err
 	}
@@ -75,7 +82,13 @@ func refused(err error) bool {
 // learnt: the portal issued nothing and never will (it now refuses the
 // key), the certificate it issued is revoked, or the portal has no lookup
 // (another EST server: it cannot tell, and asking again would not help).
-func settled(err error) bool {
+// A bare 404, 405 or 501 means "no lookup" only from a portal not known to
+// have one (hasLookup, state.Entry.HasLookup): from a certrenew portal it
+// is a proxy or an outage in front of it, and undoing then would throw away
+// the key of a certificate the portal may have issued, after which it
+// revokes the user's current one once the successor's time to be
+// confirmed runs out.
+func settled(err error, hasLookup bool) bool {
 	if errors.Is(err, est.ErrNotIssued) {
 		return true
 	}
@@ -84,7 +97,7 @@ func settled(err error) bool {
 		return false
 	}
 	if se.Code == "" {
-		return se.Status == http.StatusNotFound || se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented
+		return !hasLookup && (se.Status == http.StatusNotFound || se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented)
 	}
 	return se.Code == errcode.CertRevoked
 }
@@ -131,7 +144,7 @@ func (e *Engine) recoverSubmitted(ctx context.Context, rec *journal.Record) erro
 	nctx, cancel := context.WithTimeout(ctx, recoveryTimeout)
 	defer cancel()
 	leaf, extra, err := e.lookup(nctx, client, key)
-	if settled(err) {
+	if settled(err, rec.PortalHasLookup) {
 		e.cfg.Log.Info().Str("cert_id", rec.CertID).Err(err).Msg("the interrupted request led to no usable certificate (or the portal cannot tell); undoing")
 		return e.undo(ctx, rec)
 	}

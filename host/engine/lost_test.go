@@ -273,19 +273,7 @@ func (h *crashHost) serial(t *testing.T) string {
 
 func (l *crashLab) successors(t *testing.T, serial string) []store.Cert {
 	t.Helper()
-	ctx := context.Background()
-	c, err := l.p.Store.Cert(ctx, serial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, _ := l.p.Store.Certs(ctx, c.UserID)
-	var out []store.Cert
-	for _, s := range all {
-		if s.Replaces == serial {
-			out = append(out, s)
-		}
-	}
-	return out
+	return successorsOf(t, l.p, serial)
 }
 
 func waitUntil(t *testing.T, cond func() bool) {

@@ -16,6 +16,13 @@ func WithNotice(ctx context.Context, fn func(Notice)) context.Context {
 	return context.WithValue(ctx, noticeKey{}, fn)
 }
 
+// Notify tells ctx's notice function (WithNotice) n, if it has one.
+func Notify(ctx context.Context, n Notice) {
+	if fn := noticeOf(ctx); fn != nil {
+		fn(n)
+	}
+}
+
 // announcePrompts tells the context's notice function about every CA whose
 // installation the store says will make the OS ask the user: as a trust
 // anchor, or with server, as one for TLS servers too (trust.go).

@@ -5,6 +5,9 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
@@ -52,7 +55,7 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 	if err != nil {
 		return nil, err
 	}
-	if password == "" {
+	if token != "" && password == "" {
 		return nil, fmt.Errorf("%w: the password is empty", ErrBadInput)
 	}
 	old, err := ent.Certificate()
@@ -90,9 +93,22 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 	if oldKey != nil {
 		current = &est.Identity{Leaf: old, Chain: intermediatesOf(chain), Key: oldKey}
 	}
+	client.OnRetry = e.busyNotice(ctx, log)
+	if token == "" && password == "" {
+		// Before any key is made: does the portal renew this
+		// certificate on itself alone?
+		auth, err := client.RenewalAuth(ctx, current)
+		if err != nil {
+			return nil, err
+		}
+		if auth != est.RenewalAuthCertificate {
+			return nil, ErrPasswordRequired
+		}
+		log.Info().Msg("renewing on the certificate alone (the portal's renewal-auth policy)")
+	}
 
 	op := &operation{
-		rec:      &journal.Record{CertID: certID, Phase: journal.Started, OldKeyURI: ent.KeyURI, OldCert: old.Raw, OldChain: ent.Chain, Started: e.cfg.Now().UTC()},
+		rec:      &journal.Record{CertID: certID, Phase: journal.Started, OldKeyURI: ent.KeyURI, OldCert: old.Raw, OldChain: ent.Chain, Started: e.cfg.Now().UTC(), PortalHasLookup: ent.HasLookup},
 		nickname: ent.Nickname,
 		backend:  backend,
 		// Hardware-bound renewal: the new key is made beside the old one.
@@ -129,6 +145,53 @@ func (e *Engine) renew(ctx context.Context, certID, password, token string, prog
 		return nil, err
 	}
 	return &Renewal{Identity: Describe(leaf, ent, e.cfg.Now(), e.cfg.WarnDays), OldSerial: Serial(old)}, nil
+}
+
+// RenewalAuth asks certID's portal, over mutual TLS with the certificate,
+// what renewing it takes: est.RenewalAuthCertificate (the certificate
+// alone) or est.RenewalAuthPassword (see est.Client.RenewalAuth). A key
+// that does not open without a prompt (a token that wants its PIN) gives
+// est.RenewalAuthPassword: the UI then asks for the password and the PIN
+// together, as it always did. It changes nothing and takes no lock.
+func (e *Engine) RenewalAuth(ctx context.Context, certID string) (string, error) {
+	ent, err := e.state.Get(certID)
+	if err != nil {
+		return "", err
+	}
+	old, err := ent.Certificate()
+	if err != nil {
+		return "", fmt.Errorf("stored certificate of %s: %w", certID, err)
+	}
+	if !e.cfg.Now().Before(old.NotAfter) {
+		return "", ErrCertExpired
+	}
+	chain, err := ent.ChainCerts()
+	if err != nil {
+		return "", fmt.Errorf("stored chain of %s: %w", certID, err)
+	}
+	backend, err := e.cfg.Keys.ForURI(ent.KeyURI)
+	if err != nil {
+		return "", err
+	}
+	key, err := backend.Open(ctx, ent.KeyURI)
+	if err != nil {
+		e.cfg.Log.Info().Str("cert_id", certID).Err(err).Msg("renewal auth: the key does not open without a prompt; asking for the password")
+		return est.RenewalAuthPassword, nil
+	}
+	client, err := e.estClient(ent.Portal)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	return client.RenewalAuth(ctx, &est.Identity{Leaf: old, Chain: intermediatesOf(chain), Key: key})
+}
+
+// busyNotice tells the context's notice function (the UI) that the portal
+// is busy and when the host asks again.
+func (e *Engine) busyNotice(ctx context.Context, log zerolog.Logger) func(time.Duration, int) {
+	return func(wait time.Duration, status int) {
+		log.Info().Int("status", status).Dur("retry_in", wait).Msg("the portal is busy; asking again after its Retry-After")
+		Notify(ctx, Notice{Kind: NoticeServerBusy, RetryIn: wait})
+	}
 }
 
 func algorithmOf(c *x509.Certificate) hsm.Algorithm {

@@ -25,8 +25,26 @@ func TestSettled(t *testing.T) {
 		{fmt.Errorf("%w: EOF", est.ErrUnreachable), false},
 		{errors.New("context deadline exceeded"), false},
 	} {
-		if got := settled(tc.err); got != tc.want {
+		if got := settled(tc.err, false); got != tc.want {
 			t.Errorf("settled(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+	// From a portal known to have the lookup (it took a confirmation), a
+	// bare 404/405/501 is a proxy or an outage: the record stays. Its own
+	// final words still undo.
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("%w: x", est.ErrNotIssued), true},
+		{&est.ServerError{Status: 403, Code: "cert_revoked"}, true},
+		{&est.ServerError{Status: 404}, false},
+		{&est.ServerError{Status: 405}, false},
+		{&est.ServerError{Status: 501}, false},
+		{&est.ServerError{Status: 503}, false},
+	} {
+		if got := settled(tc.err, true); got != tc.want {
+			t.Errorf("settled(%v) from a portal with the lookup = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 	for _, tc := range []struct {

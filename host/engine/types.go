@@ -86,7 +86,11 @@ func (p *KeyPolicy) Allows(name string) bool {
 
 // RenewRequest asks to re-key and renew a managed certificate (Renew).
 type RenewRequest struct {
-	CertID   string
+	CertID string
+	// Password is the user's portal password. "" renews on the
+	// certificate alone where the portal's renewal-auth policy is
+	// "certificate" (RenewalAuth), and fails with ErrPasswordRequired,
+	// before any key is made, where it is not.
 	Password string
 	// PIN unlocks a token for this operation only; it is never stored.
 	PIN string
@@ -137,6 +141,9 @@ const (
 	// NoticeOSAsksKeyUse: the OS will ask the user when a browser first
 	// uses the new identity's key (the macOS keychain).
 	NoticeOSAsksKeyUse NoticeKind = "os_asks_key_use"
+	// NoticeServerBusy: the portal answered 503 (busy) or 202 (accepted,
+	// not done yet) with Retry-After; the host asks again in RetryIn.
+	NoticeServerBusy NoticeKind = "server_busy"
 )
 
 // Notice says what the operating system is about to ask the user.
@@ -144,6 +151,9 @@ type Notice struct {
 	Kind NoticeKind
 	// Subject is the distinguished name of the CA concerned.
 	Subject string
+	// RetryIn is how long until the host asks the portal again
+	// (NoticeServerBusy).
+	RetryIn time.Duration
 }
 
 // WithPIN returns ctx carrying a token PIN for one operation. The PIN goes
@@ -156,6 +166,9 @@ var (
 	ErrCertExpired = errors.New("certificate has expired")
 	ErrBadInput    = errors.New("invalid input")
 	ErrCAChanged   = errors.New("the portal's CA changed")
+	// ErrPasswordRequired reports a renewal without a password where the
+	// portal's renewal-auth policy needs one: the UI asks for it.
+	ErrPasswordRequired = errors.New("the portal needs the password for this renewal")
 	// ErrBackendNotAllowed reports a backend the organisation's policy
 	// (the enroll request's KeyPolicy) does not allow.
 	ErrBackendNotAllowed = errors.New("key backend not allowed by policy")

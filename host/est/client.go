@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/errcode"
-	"github.com/certrenew/certrenew/internal/base64lines"
+	"github.com/certrenew/certrenew/internal/estbody"
 )
 
 // PathPrefix is where EST lives on a server. See RFC 7030, Section 3.2.2.
@@ -64,6 +64,17 @@ type Client struct {
 	Roots *x509.CertPool
 	// Timeout bounds each request; zero means 30 seconds.
 	Timeout time.Duration
+	// Busy caps how long the client waits for a busy server; the zero
+	// value takes the defaults (see BusyPolicy).
+	Busy BusyPolicy
+	// OnRetry, when set, is told before each wait for a busy server
+	// (503) or one that accepted the request but has not answered yet
+	// (202): how long the client will wait. The engine turns it into the
+	// UI's "the server is busy, retrying in N s".
+	OnRetry func(wait time.Duration, status int)
+	// sleep waits d or until ctx ends; nil means a timer (tests replace
+	// it so that no test waits for real).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New parses base and returns a client for it. Only https is accepted.
@@ -122,10 +133,15 @@ func (c *Client) SimpleEnrollAs(ctx context.Context, id *Identity, user, passwor
 }
 
 // SimpleReenroll renews over mutual TLS with the current identity, plus HTTP
-// Basic. See RFC 7030, Section 4.2.2.
+// Basic. See RFC 7030, Section 4.2.2. An empty password sends no HTTP
+// Basic credentials at all: the certificate alone (RFC 7030, Section
+// 3.3.2), where the portal's renewal-auth policy allows it (RenewalAuth).
 func (c *Client) SimpleReenroll(ctx context.Context, id *Identity, user, password string, csrDER []byte) (*x509.Certificate, []*x509.Certificate, error) {
 	if id == nil {
 		return nil, nil, errors.New("est: re-enrollment needs the current identity")
+	}
+	if password == "" {
+		user = ""
 	}
 	return c.enroll(ctx, "simplereenroll", id, user, password, csrDER)
 }
@@ -135,8 +151,8 @@ func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, pass
 	if err != nil {
 		return nil, nil, fmt.Errorf("est: CSR: %w", err)
 	}
-	// 64-column lines, as most EST servers expect.
-	body := base64lines.Encode(csrDER, 64)
+	// Plain base64 without line breaks (RFC 8951, Section 3.2.2).
+	body := estbody.Encode(csrDER)
 	resp, err := c.do(ctx, http.MethodPost, op, id, body, user, password)
 	if err != nil {
 		return nil, nil, err
@@ -152,33 +168,9 @@ func (c *Client) enroll(ctx context.Context, op string, id *Identity, user, pass
 	return leaf, rest, nil
 }
 
-func (c *Client) do(ctx context.Context, method, op string, id *Identity, body []byte, user, password string) ([]byte, error) {
-	for attempt := 1; ; attempt++ {
-		data, wait, err := c.once(ctx, method, op, id, body, user, password)
-		if wait < 0 || attempt == maxBusyTries {
-			return data, err
-		}
-		// 503 + Retry-After (RFC 9110, Section 15.6.4): the server counted
-		// nothing (certrenew-portal's server_busy); ask again then.
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// maxBusyTries bounds the requests one call makes to a busy server, and
-// maxRetryAfter the wait it honours; beyond, the 503 is the answer.
-const (
-	maxBusyTries  = 3
-	maxRetryAfter = 30 * time.Second
-)
-
-// once makes one request. wait is how long a 503's Retry-After asks the
-// client to wait before trying again, or -1 when it should not.
+// once makes one request. wait is how long the Retry-After of a 503 or a
+// 202 asks the client to wait before asking again, or -1 when it gave
+// none (or the answer is neither).
 func (c *Client) once(ctx context.Context, method, op string, id *Identity, body []byte, user, password string) ([]byte, time.Duration, error) {
 	u := *c.Base
 	if strings.HasPrefix(op, "/") { // not an EST operation: a path of its own.
@@ -217,31 +209,14 @@ func (c *Client) once(ctx context.Context, method, op string, id *Identity, body
 	}
 	if resp.StatusCode != http.StatusOK {
 		wait := time.Duration(-1)
-		if resp.StatusCode == http.StatusServiceUnavailable {
-			if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After")); ok && d <= maxRetryAfter {
+		if resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusAccepted {
+			if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After")); ok {
 				wait = d
 			}
 		}
 		return nil, wait, parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 	}
 	return data, -1, nil
-}
-
-// ParseRetryAfter reads a Retry-After value in delay-seconds (RFC 9110,
-// Section 10.2.3); the HTTP-date form is not honoured (a clock apart
-// would make it anything).
-func ParseRetryAfter(v string) (time.Duration, bool) {
-	if v == "" || len(v) > 6 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return time.Duration(n) * time.Second, true
 }
 
 func (c *Client) httpClient(id *Identity) *http.Client {

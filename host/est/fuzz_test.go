@@ -50,3 +50,18 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRenewalAuth: any answer of a portal is one of the two
+// policies, and "certificate" only for that exact answer.
+func FuzzParseRenewalAuth(f *testing.F) {
+	for _, s := range []string{`{"renewalAuth":"certificate"}`, `{"renewalAuth":"password"}`, `{"renewalAuth":"Certificate"}`, `{"renewalAuth":1}`, `null`, ``, `{"renewalAuth":"certificate","renewalAuth":"none"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		switch ParseRenewalAuth(body) {
+		case RenewalAuthPassword, RenewalAuthCertificate:
+		default:
+			t.Fatal("a third policy")
+		}
+	})
+}

@@ -9,14 +9,17 @@ import (
 	"fmt"
 
 	"github.com/smallstep/pkcs7"
+
+	"github.com/certrenew/certrenew/internal/estbody"
 )
 
 // ParseCertsOnly decodes an EST certs-only response: base64 (any line
-// breaks) of a CMS SignedData with no signers. See RFC 7030, Section 4.1.3,
-// and RFC 8951, Section 3.2 (base64 is always used). Raw DER is accepted too,
-// since some servers send it.
+// breaks or none, padded or not: internal/estbody) of a CMS SignedData with
+// no signers, whatever Content-Transfer-Encoding says. See RFC 7030, Section
+// 4.1.3, and RFC 8951, Section 3.2 (base64 is always used). Raw DER is
+// accepted too, since some servers send it.
 func ParseCertsOnly(body []byte) ([]*x509.Certificate, error) {
-	der, err := decodeBase64(body)
+	der, err := estbody.Decode(body)
 	if err != nil {
 		der = body
 	}
@@ -39,23 +42,6 @@ func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
 		}
 	}()
 	return pkcs7.Parse(der)
-}
-
-func decodeBase64(body []byte) ([]byte, error) {
-	clean := make([]byte, 0, len(body))
-	for _, c := range body {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-		default:
-			clean = append(clean, c)
-		}
-	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-	n, err := base64.StdEncoding.Decode(out, clean)
-	if err != nil {
-		return nil, err
-	}
-	return out[:n], nil
 }
 
 // PickLeaf returns the certificate whose public key is pub, and the others.

@@ -93,6 +93,9 @@ type Record struct {
 	NewCert   []byte    `json:"newCert,omitempty"`
 	NewChain  [][]byte  `json:"newChain,omitempty"`
 	Started   time.Time `json:"started"`
+	// PortalHasLookup copies state.Entry.HasLookup at Started: the portal
+	// is known to answer the lookup, so only its own word undoes.
+	PortalHasLookup bool `json:"portalHasLookup,omitempty"`
 	// Entry holds what a first enrollment needs to create the managed
 	// entry when recovery rolls it forward (JSON of state.Entry).
 	Entry json.RawMessage `json:"entry,omitempty"`

@@ -22,8 +22,11 @@ type DoctorResult struct {
 	NSSDBs      []DoctorCheck `json:"nssDBs"`
 	Portals     []DoctorCheck `json:"portals"`
 	LastOp      *DoctorLastOp `json:"lastOp,omitempty"`
-	Certs       int           `json:"certs"`
-	Checked     time.Time     `json:"checked"`
+	// AutoRenewal says, per managed certificate, when it renews by itself
+	// and why not (nothing runs: the policy is the one last learnt).
+	AutoRenewal []AutoPlan `json:"autoRenewal"`
+	Certs       int        `json:"certs"`
+	Checked     time.Time  `json:"checked"`
 }
 
 // DoctorCheck is one item of the report: OK, or what is wrong in Detail.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -133,6 +134,10 @@ const (
 	// macOS keychain). It comes when the identity is installed; a UI keeps
 	// showing it with the result.
 	NoticeOSAsksKeyUse = "os_asks_key_use"
+	// NoticeServerBusy: the portal is busy (HTTP 503) or has accepted the
+	// request without answering it yet (202); the host asks again in
+	// RetryIn seconds (RFC 7030, Section 4.2.3).
+	NoticeServerBusy = "server_busy"
 )
 
 // NoticeText is the sentence a UI shows for n, in lang ("ja..." or English).
@@ -149,6 +154,11 @@ func NoticeText(n Notice, lang string) string {
 			return "ブラウザーが初めてこの証明書を使うとき、macOS がキーチェーンの鍵の使用を許可するか確認します。「常に許可」を選んでください。"
 		}
 		return "The first time your browser uses this certificate, macOS will ask whether it may use the key in your keychain. Choose \"Always Allow\"."
+	case NoticeServerBusy:
+		if ja {
+			return "サーバーが混み合っています。" + strconv.Itoa(n.RetryIn) + " 秒後に再試行します。"
+		}
+		return "The server is busy, retrying in " + strconv.Itoa(n.RetryIn) + " s."
 	}
 	return n.Kind
 }
@@ -158,6 +168,9 @@ type Notice struct {
 	Kind string `json:"kind"`
 	// Subject is the distinguished name of the CA concerned (not secret).
 	Subject string `json:"subject,omitempty"`
+	// RetryIn is the seconds until the host asks the portal again
+	// (NoticeServerBusy).
+	RetryIn int `json:"retryIn,omitempty"`
 }
 
 // EnrollParams are the params of CmdEnroll. See RFC 7030, Section 4.2.1.
@@ -200,7 +213,10 @@ type KeyPolicy struct {
 
 // RenewParams are the params of CmdRenew. See RFC 7030, Section 4.2.2.
 type RenewParams struct {
-	CertID   string `json:"certId"`
+	CertID string `json:"certId"`
+	// Password is the user's portal password; "" renews on the
+	// certificate alone where CmdRenewalAuth said "certificate", and is
+	// refused (password_required) before anything is done elsewhere.
 	Password string `json:"password"`
 	// PIN unlocks a PKCS#11 token. It is used once and never stored.
 	PIN string `json:"pin,omitempty"`

@@ -10,7 +10,7 @@ import (
 
 // Version is the protocol version spoken by this build, "MAJOR.MINOR".
 // A peer with another MAJOR cannot be talked to; MINOR only adds fields.
-const Version = "1.0"
+const Version = "1.1"
 
 // CheckVersion compares a peer's protocol version with ours. It returns nil
 // when the majors agree and otherwise an *Error with errcode.VersionMismatch that

@@ -35,6 +35,14 @@ type Entry struct {
 	// Cert (it revokes the predecessor only once told); the host tells it
 	// at its next start or operation.
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
+	// HasLookup: the portal took a confirmation (est.ConfirmPath), so it
+	// has certrenew's lookup of a lost answer too (est.IssuedPath); a bare
+	// 404 from that lookup is then a proxy or an outage, not a final word.
+	HasLookup bool `json:"hasLookup,omitempty"`
+	// RenewalAuth is the portal's renewal-auth policy for this
+	// certificate as last learnt ("password", "certificate"; "" if never
+	// asked): automatic renewal and doctor show it without asking.
+	RenewalAuth string `json:"renewalAuth,omitempty"`
 }
 
 // Certificate parses the current certificate.

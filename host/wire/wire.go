@@ -33,6 +33,10 @@ func Error(err error, lang string) *proto.Error {
 func code(err error) errcode.Code {
 	var se *est.ServerError
 	switch {
+	case errors.Is(err, est.ErrPending):
+		return errcode.RequestPending
+	case errors.Is(err, engine.ErrPasswordRequired):
+		return errcode.PasswordRequired
 	case errors.As(err, &se):
 		if c, ok := errcode.FromPortal(se.Code); ok {
 			return c

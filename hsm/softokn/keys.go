@@ -24,8 +24,10 @@ var ErrNoKey = errors.New("no such key in the NSS database")
 var oidP256 = []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}
 
 // GenerateKey makes a key pair inside the database: a token object,
-// private, sensitive and never extractable (PKCS#11 v2.40 §4.9), so
-// neither NSS's tools nor a browser will export it. Its CKA_ID is NSS's
+// private, sensitive and never extractable (PKCS#11 v2.40 §4.9). These are
+// marks softokn records and reports; NSS's own pk12util exports the
+// database's keys all the same, and key4.db is a file of the user's (see
+// KeyFlags): a TPM or a token is what keeps a key in place. Its CKA_ID is NSS's
 // own key ID (KeyID), which is how NSS pairs it with its certificate.
 // rsaBits 0 makes ECDSA P-256.
 func (db *DB) GenerateKey(label string, rsaBits int) ([]byte, crypto.PublicKey, error) {

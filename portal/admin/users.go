@@ -46,8 +46,12 @@ func (a *Admin) SetPassword(ctx context.Context, id, pw string) error {
 	if len(pw) < MinPasswordLen {
 		return fmt.Errorf("%w: password must be at least %d characters", ErrBadInput, MinPasswordLen)
 	}
-	if _, err := a.Store.User(ctx, id); err != nil {
+	u, err := a.Store.User(ctx, id)
+	if err != nil {
 		return err
+	}
+	if u.Directory {
+		return fmt.Errorf("%w: %s is a directory user: the password is the directory's", ErrBadInput, id)
 	}
 	h, err := password.Hash(pw)
 	if err != nil {

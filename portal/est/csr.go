@@ -7,11 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 
+	"github.com/certrenew/certrenew/internal/estbody"
 	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
@@ -23,8 +23,10 @@ const MaxBodySize = 64 << 10
 var ErrNoChallenge = pkcs10.ErrNoChallenge
 
 // DecodeBody turns an EST request body into CSR DER. RFC 7030, Section
-// 4.2.1 says base64 (RFC 4648, line breaks allowed); PEM and raw DER are
-// tolerated too since clients get this wrong.
+// 4.2.1, with RFC 8951, Section 3.2: base64, with or without line breaks,
+// whatever the Content-Transfer-Encoding header says or whether there is
+// one (see internal/estbody); PEM and raw DER are tolerated too since
+// clients get this wrong.
 func DecodeBody(body []byte) ([]byte, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -37,20 +39,8 @@ func DecodeBody(body []byte) ([]byte, error) {
 		}
 		return b.Bytes, nil
 	}
-	compact := bytes.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\r', '\n':
-			return -1
-		}
-		return r
-	}, trimmed)
-	enc := base64.StdEncoding
-	if len(compact)%4 != 0 {
-		enc = base64.RawStdEncoding
-	}
-	der := make([]byte, enc.DecodedLen(len(compact)))
-	if n, err := enc.Decode(der, compact); err == nil && n > 0 {
-		return der[:n], nil
+	if der, err := estbody.Decode(trimmed); err == nil {
+		return der, nil
 	}
 	if body[0] == 0x30 { // DER SEQUENCE: raw binary body.
 		return body, nil

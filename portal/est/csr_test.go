@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/internal/estbody"
 	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
@@ -34,8 +35,8 @@ func TestParseRequestForms(t *testing.T) {
 	pemForm := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
 	for name, body := range map[string][]byte{
 		"base64":       []byte(b64),
-		"base64 lines": Base64Lines(der),
-		"base64 LF":    []byte(strings.ReplaceAll(string(Base64Lines(der)), "\r\n", "\n")),
+		"base64 lines": estbody.Wrap(der, 76),
+		"base64 LF":    []byte(strings.ReplaceAll(string(estbody.Wrap(der, 76)), "\r\n", "\n")),
 		"unpadded":     []byte(strings.TrimRight(b64, "=")),
 		"der":          der,
 		"pem":          pemForm,

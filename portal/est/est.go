@@ -11,9 +11,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +23,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
-	"github.com/certrenew/certrenew/portal/password"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -46,6 +46,9 @@ type Handler struct {
 	// portal's login so neither is a way around the other's lockout. nil
 	// means one on Store.
 	Limiter *limit.Limiter
+	// Passwords checks passwords (the table, the directory); nil means
+	// the table alone.
+	Passwords *passcheck.Checker
 	// Failpoint, when set, is called at the points of an issuance a test
 	// interrupts (a lost answer): "received" (the request passed every
 	// check, nothing is recorded) and "committed" (the certificate is
@@ -56,8 +59,33 @@ type Handler struct {
 	// a lookup that finds nothing records the key as refused. The zero
 	// Window takes its defaults.
 	Lookups limit.Window
+	// ServerKeygen serves serverkeygen (RFC 7030, Section 4.4): keys made
+	// by the portal, not hardware-bound, so off unless the tenant enables
+	// them.
+	ServerKeygen bool
+	// Issuance bounds the re-enrollments being issued at once (after
+	// their authentication) and the queue in front of them; beyond it a
+	// re-enrollment is answered 503 server_busy with Retry-After. nil
+	// means NewIssuanceGate().
+	Issuance *limit.Gate
 
-	once sync.Once
+	once, issuanceOnce sync.Once
+}
+
+// NewIssuanceGate is the default issuance gate: signing and recording a
+// certificate costs far less than a password hash and waits mostly on the
+// database, so it has more slots than CPUs.
+func NewIssuanceGate() *limit.Gate {
+	return &limit.Gate{Slots: 4 * runtime.GOMAXPROCS(0)}
+}
+
+func (h *Handler) issuance() *limit.Gate {
+	h.issuanceOnce.Do(func() {
+		if h.Issuance == nil {
+			h.Issuance = NewIssuanceGate()
+		}
+	})
+	return h.Issuance
 }
 
 func (h *Handler) limiter() *limit.Limiter {
@@ -65,8 +93,16 @@ func (h *Handler) limiter() *limit.Limiter {
 		if h.Limiter == nil {
 			h.Limiter = limit.New(h.Store, h.now)
 		}
+		if h.Passwords == nil {
+			h.Passwords = &passcheck.Checker{Store: h.Store, Log: h.Log, Now: h.Now}
+		}
 	})
 	return h.Limiter
+}
+
+func (h *Handler) passwords() *passcheck.Checker {
+	h.limiter() // sets the defaults.
+	return h.Passwords
 }
 
 // Register adds the EST routes to mux.
@@ -76,6 +112,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+PathPrefix+"simplereenroll", h.wrap(h.reenroll))
 	mux.HandleFunc("POST "+IssuedPath, h.wrap(h.issued))
 	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
+	mux.HandleFunc("GET "+RenewalAuthPath, h.wrap(h.renewalAuth))
+	if h.ServerKeygen {
+		mux.HandleFunc("POST "+PathPrefix+"serverkeygen", h.wrap(h.serverkeygen))
+	}
 }
 
 func (h *Handler) failpoint(point string) {
@@ -158,21 +198,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, cur *store.
 		keys = []limit.Key{limit.CertKey(cur.Serial)}
 	}
 	var u store.User
-	right, err := h.limiter().Check(ctx, keys, func() (bool, error) {
-		var err error
-		u, err = h.Store.User(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			password.VerifyDummy(pw)
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		ok, err := password.Verify(u.PasswordHash, pw)
-		if err != nil {
-			return false, fmt.Errorf("user %q: %w", u.ID, err)
-		}
-		return ok, nil
+	right, err := h.limiter().Check(ctx, keys, func() (ok bool, err error) {
+		u, ok, err = h.passwords().Check(ctx, id, pw)
+		return ok, err
 	})
 	if err != nil {
 		return store.User{}, limitProblem(err)
@@ -196,6 +224,8 @@ func limitProblem(err error) error {
 		p := NewProblem(errcode.ServerBusy, "")
 		p.RetryAfter = busy.RetryAfterSeconds()
 		return p
+	case errors.Is(err, passcheck.ErrUnavailable):
+		return NewProblem(errcode.DirectoryUnavailable, "")
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/certrenew/certrenew/internal/estbody"
 	"github.com/certrenew/certrenew/internal/pkcs10"
 )
 
@@ -17,7 +18,7 @@ func FuzzParseRequest(f *testing.F) {
 	der := testCSR(f, "ABCD-EFGH-JKLM-NPQR")
 	f.Add(der)
 	f.Add([]byte(base64.StdEncoding.EncodeToString(der)))
-	f.Add(Base64Lines(der))
+	f.Add(estbody.Wrap(der, 76))
 	f.Add(testCSR(f, ""))
 	for _, name := range []string{"openssl-printable.csr.pem", "openssl-utf8.csr.pem"} {
 		if b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "portal", name)); err == nil {

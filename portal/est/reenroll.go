@@ -2,21 +2,30 @@ package est
 
 import (
 	"bytes"
+	"context"
 	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"net/http"
 
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
 // reenroll is simplereenroll, RFC 7030, Section 4.2.2. The client proves the
-// current certificate over TLS (Section 3.3.2) and the password over HTTP
-// Basic. The CSR keeps the subject and brings a new key; the new
-// certificate continues the old one's invitation lineage and the old one is
-// superseded, not revoked, so an interrupted renewal can be retried.
+// current certificate over TLS (Section 3.3.2) and, under the renewal-auth
+// policy "password" (the default) or with a superseded certificate, the
+// password over HTTP Basic; under "certificate" the current, unrevoked,
+// unexpired certificate is enough. The policy is the portal's record,
+// never the client's say. The CSR keeps the subject and brings a new key;
+// the new certificate continues the old one's invitation lineage and the
+// old one is superseded, not revoked, so an interrupted renewal can be
+// retried. Issuance runs under the issuance gate: beyond its queue the
+// answer is 503 server_busy with Retry-After.
 func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
 	ctx := r.Context()
 	leaf := ClientLeaf(r)
@@ -42,7 +51,21 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return err
 	}
 
-	u, err := h.authenticate(ctx, r, &cur)
+	auth, err := h.renewalAuthFor(ctx, cur)
+	if err != nil {
+		return err
+	}
+	var u store.User
+	if auth == store.RenewalAuthCertificate {
+		u, err = h.holder(ctx, cur)
+	} else if _, _, ok := r.BasicAuth(); !ok {
+		if done, err := h.replaySuperseded(ctx, w, r, cur, log); done || err != nil {
+			return err
+		}
+		err = NewProblem(errcode.PasswordRequired, "this renewal needs the password (HTTP Basic)")
+	} else {
+		u, err = h.authenticate(ctx, r, &cur)
+	}
 	if err != nil {
 		return err
 	}
@@ -53,6 +76,15 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	if err != nil {
 		return err
 	}
+	err = h.issuance().Do(ctx, []limit.Key{limit.CertKey(cur.Serial)}, func() error {
+		return h.reissue(ctx, w, req, leaf, cur, u, log.With().Str("renewal_auth", string(auth)).Logger())
+	})
+	return limitProblem(err)
+}
+
+// reissue checks req against the current certificate and issues its
+// successor (or the same certificate again for the same CSR).
+func (h *Handler) reissue(ctx context.Context, w http.ResponseWriter, req *Request, leaf *x509.Certificate, cur store.Cert, u store.User, log zerolog.Logger) error {
 	if done, err := h.replay(ctx, w, req, u.ID, log); done || err != nil {
 		return err
 	}
@@ -79,4 +111,31 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 	}
 	log.Info().Str("serial", sc.Serial).Msg("re-enrolled")
 	return nil
+}
+
+// replaySuperseded answers, under the certificate policy, a request with a
+// superseded certificate that is the very request that superseded it: the
+// same CSR again (a client that did not get the answer, or that was told
+// 202 and asks again), answered with the same certificate, as replay does.
+// Anything else from a superseded certificate needs the password.
+func (h *Handler) replaySuperseded(ctx context.Context, w http.ResponseWriter, r *http.Request, cur store.Cert, log zerolog.Logger) (bool, error) {
+	if cur.Status != store.StatusSuperseded {
+		return false, nil
+	}
+	if a, _, err := h.Store.RenewalAuth(ctx, cur.UserID); err != nil || a != store.RenewalAuthCertificate {
+		return false, err
+	}
+	req, err := readRequest(w, r)
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256(req.CSR.Raw)
+	c, err := h.Store.CertByCSR(ctx, cur.UserID, sum[:])
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.Replaces != cur.Serial) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return h.replay(ctx, w, req, cur.UserID, log)
 }

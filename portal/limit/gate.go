@@ -139,12 +139,29 @@ func (g *Gate) run(ctx context.Context, verify func() (bool, error)) (bool, erro
 	return verify()
 }
 
+// Do runs work under the gate as Check runs a hash: the attempt of keys
+// is admitted at once or refused with a *BusyError, then waits for a slot
+// (or the end of ctx, whose error it returns) and runs work in it. The
+// portal bounds issuance this way with a gate of its own (portal/est,
+// simplereenroll), so a flood of re-enrollments that need no password is
+// answered 503 + Retry-After as well, rather than queued without bound.
+func (g *Gate) Do(ctx context.Context, keys []Key, work func() error) error {
+	leave, err := g.admit(keys)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	_, err = g.run(ctx, func() (bool, error) { return true, work() })
+	return err
+}
+
 func (g *Gate) retryAfter() time.Duration {
 	g.init()
 	return g.RetryAfter
 }
 
-// Hashes is how many password checks the gate has let run.
+// Hashes is how many password checks (for a gate used with Do, works)
+// the gate has let run.
 func (g *Gate) Hashes() int64 { return g.hashes.Load() }
 
 // Waiting is how many attempts are in a slot or queued for one.

@@ -23,8 +23,10 @@ import (
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/renewlink"
 	"github.com/certrenew/certrenew/portal/server"
+	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
@@ -48,8 +50,17 @@ type Options struct {
 	PublicURL string
 	// Gate: see server.Config (tests hold hashes with its BeforeHash).
 	Gate *limit.Gate
+	// IssuanceGate: see server.Config (tests hold issuance with its
+	// BeforeHash).
+	IssuanceGate *limit.Gate
+	// Front: see server.Config (a test's fake in front of the portal).
+	Front func(http.Handler) http.Handler
 	// SweepInterval: see server.Config; tests call Portal.Sweep.
 	SweepInterval time.Duration
+	// ServerKeygen: see server.Config.
+	ServerKeygen bool
+	// Directory: see server.Config (portal/directory/slapdtest runs one).
+	Directory passcheck.Directory
 }
 
 // Portal is a running in-process portal.
@@ -98,8 +109,8 @@ func StartWith(t testing.TB, o Options) *Portal {
 		t.Fatal(err)
 	}
 	srv, err := server.Listen(server.Config{
-		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate,
-		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint,
+		CA: authority, Store: db, Log: log, Validity: o.Validity, Now: o.Now, SupersedeGrace: o.SupersedeGrace, PublicURL: o.PublicURL, Gate: o.Gate, IssuanceGate: o.IssuanceGate, Front: o.Front,
+		SweepInterval: o.SweepInterval, ESTFailpoint: o.ESTFailpoint, ServerKeygen: o.ServerKeygen, Directory: o.Directory,
 	}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +163,15 @@ func (p *Portal) Invite(t testing.TB, user string) string {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// SetRenewalAuth sets the tenant's renewal-auth policy (user "") or a
+// user's override, as `certrenew-portal renewal-auth` does.
+func (p *Portal) SetRenewalAuth(t testing.TB, user string, a store.RenewalAuth) {
+	t.Helper()
+	if err := p.Store.SetRenewalAuth(context.Background(), user, a); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // SetReissue allows or denies re-issue for user.

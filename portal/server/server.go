@@ -24,6 +24,8 @@ import (
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
+	"github.com/certrenew/certrenew/portal/scep"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/web"
 )
@@ -54,10 +56,24 @@ type Config struct {
 	// Gate bounds the password hashes in flight and the queue in front of
 	// them (see portal/limit); nil means the defaults.
 	Gate *limit.Gate
+	// IssuanceGate bounds the re-enrollments issued at once and the queue
+	// in front of them (see est.Handler.Issuance); nil means the defaults.
+	IssuanceGate *limit.Gate
+	// Front, when set, wraps the HTTPS handler (tests only: a portal that
+	// answers 202 or 503 in front of the real one).
+	Front func(http.Handler) http.Handler
+	// Directory, when set, checks the passwords of directory users and of
+	// IDs the store does not hold (see portal/passcheck); nil means the
+	// store's own table alone.
+	Directory passcheck.Directory
 	// CRLURL is the http origin of the CRLs put into certificates; "" means
 	// http:// with PublicURL's host and port (the port serves plain HTTP
 	// CRLs too).
 	CRLURL string
+	// ServerKeygen offers keys made on the server: Android users' one-time
+	// PKCS#12 (portal/serverkey) and EST serverkeygen (RFC 7030, Section
+	// 4.4); off by default, since such a key is not hardware-bound.
+	ServerKeygen bool
 }
 
 // Server is a listening portal.
@@ -123,6 +139,12 @@ func Listen(cfg Config, addr string) (*Server, error) {
 		// one is answered with cert_expired by the endpoints.
 		ClientAuth: tls.RequestClientCert,
 		ClientCAs:  cfg.CA.IssuingPool(),
+		// Full-size TLS records from the first byte: an answer written
+		// at once arrives in one record. strongSwan's EST client (`pki
+		// --est`, issue 13) reads a response body with a single read
+		// after the first 1 KiB, which Go's small early records (dynamic
+		// record sizing) would cut short.
+		DynamicRecordSizingDisabled: true,
 	}
 	tlsCfg.VerifyConnection = est.VerifyClient(func() *x509.CertPool { return s.ca.Load().IssuingPool() }, cfg.Now)
 	// The CertificateRequest names the issuing CAs of every generation
@@ -136,7 +158,11 @@ func Listen(cfg Config, addr string) (*Server, error) {
 	}
 	s.tlsLn = tls.NewListener(s.split.tls, tlsCfg)
 	errLog := stdlog.New(cfg.Log, "", 0) // TLS handshake failures etc.
-	s.http = httpServer(s.routes(), 120*time.Second, 16<<10, errLog)
+	routes := s.routes()
+	if cfg.Front != nil {
+		routes = cfg.Front(routes)
+	}
+	s.http = httpServer(routes, 120*time.Second, 16<<10, errLog)
 	s.plain = httpServer(s.plainRoutes(), 30*time.Second, 8<<10, errLog)
 	return s, nil
 }
@@ -265,8 +291,21 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Gate != nil {
 		lim.Gate = s.cfg.Gate
 	}
-	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Failpoint: s.cfg.ESTFailpoint}).Register(mux)
-	(&web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, PublicURL: s.url}).Register(mux)
+	// One password check for both, behind that limiter: the directory
+	// sees no more attempts than the limiter lets through.
+	pw := &passcheck.Checker{Store: s.store, Directory: s.cfg.Directory, Log: s.cfg.Log, Now: s.cfg.Now}
+	// A directory that maps groups to renewal authentication sets the
+	// user's override at each right password (docs/directory.md).
+	pw.SetRenewalAuth = func(ctx context.Context, id, policy string) error {
+		return s.store.SetRenewalAuth(ctx, id, store.RenewalAuth(policy))
+	}
+	(&est.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now, Limiter: lim, Passwords: pw, Failpoint: s.cfg.ESTFailpoint, ServerKeygen: s.cfg.ServerKeygen, Issuance: s.cfg.IssuanceGate}).Register(mux)
+	(&scep.Handler{CAFunc: s.ca.Load, Store: s.store, Log: s.cfg.Log, Validity: s.cfg.Validity, Now: s.cfg.Now}).Register(mux)
+	wh := &web.Handler{Store: s.store, Log: s.cfg.Log, Now: s.cfg.Now, LinkTTL: s.cfg.LinkTTL, Limiter: lim, Passwords: pw, PublicURL: s.url, Profile: s.profile}
+	if s.cfg.ServerKeygen {
+		wh.Android = android{s}
+	}
+	wh.Register(mux)
 	mux.HandleFunc("GET /mtls/whoami", s.whoami)
 	s.crlRoutes(mux)
 	mux.HandleFunc("GET /healthz", healthz)

@@ -48,7 +48,11 @@ type User struct {
 	// Disabled users cannot log in, enroll or renew (certificates already
 	// issued stay valid until revoked).
 	Disabled bool
-	Created  time.Time
+	// Directory users check their password against the directory
+	// (portal/directory) and have no PasswordHash; they are created at
+	// their first login (portal/passcheck).
+	Directory bool
+	Created   time.Time
 }
 
 // Invitation is an invitation code, stored only as a hash.
@@ -204,6 +208,8 @@ type Store interface {
 	// rule says are past their grace period, and returns their serials.
 	RevokeSuperseded(ctx context.Context, rule SweepRule, now time.Time) ([]string, error)
 	KeyClaims
+	SCEPChallenges
+	RenewalAuths
 
 	// CreateRenewalToken stores a renewal-link token (hash only).
 	CreateRenewalToken(ctx context.Context, t RenewalToken) error

@@ -13,7 +13,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/limit"
-	"github.com/certrenew/certrenew/portal/password"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -109,17 +109,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		keys = []limit.Key{limit.CertKey(c.Serial)}
 	}
 	var u store.User
-	ok, err := h.Limiter.Check(r.Context(), keys, func() (bool, error) {
-		var err error
-		u, err = h.Store.User(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			password.VerifyDummy(pw)
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		return password.Verify(u.PasswordHash, pw)
+	ok, err := h.Limiter.Check(r.Context(), keys, func() (ok bool, err error) {
+		u, ok, err = h.Passwords.Check(r.Context(), id, pw)
+		return ok, err
 	})
 	var busy *limit.BusyError
 	switch {
@@ -131,6 +123,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		log.Warn().Bool("key", busy.Key).Msg("login refused: busy")
 		w.Header().Set("Retry-After", busy.RetryAfterSeconds())
 		page(http.StatusServiceUnavailable, "login_busy", id)
+		return
+	case errors.Is(err, passcheck.ErrUnavailable):
+		log.Error().Err(err).Msg("login: password not checked")
+		page(http.StatusServiceUnavailable, string(errcode.DirectoryUnavailable), id)
 		return
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client went away while it waited.

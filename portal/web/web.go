@@ -33,6 +33,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -63,6 +64,15 @@ type Handler struct {
 	// Limiter throttles login failures; share it with EST's HTTP Basic
 	// authentication. nil means one on Store.
 	Limiter *limit.Limiter
+	// Profile makes the mobile page's configuration profiles; nil means
+	// the page offers none.
+	Profile ProfileFunc
+	// Android offers "Download for Android" on the mobile page; nil (the
+	// default: the key is made on the server) means it is not offered.
+	Android AndroidIssuer
+	// Passwords checks passwords (the table, the directory); nil means
+	// the table alone.
+	Passwords *passcheck.Checker
 
 	once sync.Once
 }
@@ -110,6 +120,9 @@ func (h *Handler) init() {
 		if h.Limiter == nil {
 			h.Limiter = limit.New(h.Store, h.now)
 		}
+		if h.Passwords == nil {
+			h.Passwords = &passcheck.Checker{Store: h.Store, Log: h.Log, Now: h.Now}
+		}
 	})
 }
 
@@ -129,6 +142,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /renew/{link}", h.secure(h.renew))
 	mux.HandleFunc("POST /renew/{link}/token", h.secure(h.linkToken))
 	mux.Handle("GET /static/", h.secure(http.FileServerFS(staticFS).ServeHTTP))
+	h.registerMobile(mux)
 }
 
 // secure sets the headers every page carries.
@@ -245,7 +259,7 @@ func randomID() string {
 
 // getPages is, per page, where its language links go when it answered a
 // POST (see langLinks).
-var getPages = map[string]string{"login": "/login", "menu": "/menu"}
+var getPages = map[string]string{"login": "/login", "menu": "/menu", "android": MobilePath}
 
 // render executes a page template with the language set.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {

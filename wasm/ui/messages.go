@@ -72,6 +72,7 @@ func (r *Root) onMessage(ctx app.Context, m bridge.Message) {
 				r.hello = m.Reply.Hello
 			}
 			r.onDoctorReply(m.Reply)
+			r.onRenewalAuthReply(m.Reply)
 			r.onReply(ctx, m.Reply)
 		}
 	case bridge.KindLink:
@@ -154,6 +155,9 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 				r.op.Notice = rep.Progress.Notice
 			case rep.Progress != nil:
 				r.op.Steps = append(r.op.Steps, rep.Progress.Step)
+				if r.op.Notice != nil && r.op.Notice.Kind == proto.NoticeServerBusy {
+					r.op.Notice = nil // the portal answered: no longer "retrying in N s"
+				}
 			}
 		case proto.TypeResult:
 			r.op.Done = true
@@ -163,6 +167,9 @@ func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {
 			retry := screenPassword
 			if r.op.Command == proto.CmdEnroll {
 				retry = screenEnroll
+			}
+			if rep.Error != nil && rep.Error.Code == errcode.PasswordRequired && r.auth != nil {
+				r.auth.policy, r.auth.forced = proto.RenewalAuthPassword, true // the retry asks for it
 			}
 			r.showError(rep.Error, retry)
 			r.errCommand = r.op.Command

@@ -11,14 +11,22 @@ import (
 type passwordView struct {
 	app.Compo
 
-	S          *i18n.Strings
-	Cert       *proto.Cert
+	S    *i18n.Strings
+	Cert *proto.Cert
+	// Auth is the portal's renewal-auth policy for Cert: "" while the
+	// host is asked (OnMount asks through OnAsk), "password", or
+	// "certificate", under which no password is asked for.
+	Auth       string
+	OnAsk      func(app.Context)
 	OnActivate func(ctx app.Context, password, pin string)
 	OnCancel   func(app.Context)
 
 	password string
 	pin      string
 	missing  bool
+	// focusedFor is the Auth the first field was focused for: the
+	// password field (or Activate) appears once the host has answered.
+	focusedFor string
 }
 
 // needsPIN reports whether the certificate's key is on a PKCS#11 token,
@@ -30,20 +38,46 @@ func (v *passwordView) needsPIN() bool {
 }
 
 func (v *passwordView) OnMount(ctx app.Context) {
-	v.password, v.pin = "", ""
-	focusAfterRender(ctx, v, "password")
+	v.password, v.pin, v.focusedFor = "", "", ""
+	if v.OnAsk != nil {
+		v.OnAsk(ctx)
+	}
+	v.focusField(ctx)
 }
+
+// OnUpdate focuses the first field once the host's answer shows it.
+func (v *passwordView) OnUpdate(ctx app.Context) { v.focusField(ctx) }
+
+func (v *passwordView) focusField(ctx app.Context) {
+	switch {
+	case v.Auth == "":
+		v.focusedFor = ""
+	case v.Auth != v.focusedFor:
+		v.focusedFor = v.Auth
+		id := "password"
+		if v.noPassword() {
+			id = "activate"
+		}
+		focusAfterRender(ctx, v, id)
+	}
+}
+
+// noPassword: the portal renews Cert on the certificate alone.
+func (v *passwordView) noPassword() bool { return v.Auth == proto.RenewalAuthCertificate }
 
 func (v *passwordView) Render() app.UI {
 	cn := ""
 	if v.Cert != nil {
 		cn = commonName(v.Cert.Subject)
 	}
+	ra := i18n.RenewAuthFor(v.S.Lang)
 	return app.Elem("section").Class("form-screen").Aria("labelledby", "renew-title").Body(
 		app.Elem("h1").ID("renew-title").Text(v.S.RenewTitle),
 		app.Elem("p").Class("muted").Text(v.S.RenewingCert(cn)),
+		app.If(v.Auth == "", app.Elem("p").ID("renewal-auth").Class("hint").Role("status").Text(ra.Checking)),
+		app.If(v.noPassword(), app.Elem("p").ID("renewal-auth").Class("notice").Role("status").Text(ra.NoPassword)),
 		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
-			app.Elem("div").Class("field").Body(
+			app.If(v.Auth == proto.RenewalAuthPassword, app.Elem("div").Class("field").Body(
 				app.Elem("label").Attr("for", "password").Text(v.S.Password),
 				app.ElemSelfClosing("input").ID("password").Attr("type", "password").Attr("name", "password").
 					Attr("autocomplete", "current-password").
@@ -60,13 +94,14 @@ func (v *passwordView) Render() app.UI {
 				).Else(
 					app.Elem("p").ID("password-hint").Class("hint").Text(v.S.PasswordHint),
 				),
-			),
-			app.If(v.needsPIN(), pinField("pin", v.S, v.pin, func(s string) { v.pin = s })),
+			)),
+			app.If(v.Auth != "" && v.needsPIN(), pinField("pin", v.S, v.pin, func(s string) { v.pin = s })),
 			app.Elem("div").Class("actions").Body(
 				app.Elem("button").ID("cancel").Class("btn btn-secondary").Attr("type", "button").
 					Text(v.S.Cancel).
 					OnClick(func(ctx app.Context, e app.Event) { v.password, v.pin = "", ""; v.OnCancel(ctx) }),
 				app.Elem("button").ID("activate").Class("btn btn-primary").Attr("type", "submit").
+					Attr("disabled", v.Auth == "").
 					Text(v.S.Activate),
 			),
 		),
@@ -75,6 +110,16 @@ func (v *passwordView) Render() app.UI {
 
 func (v *passwordView) submit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
+	if v.Auth == "" {
+		return
+	}
+	if v.noPassword() { // the certificate alone: no password is sent.
+		pin := v.pin
+		v.password, v.pin = "", ""
+		clearField("pin")
+		v.OnActivate(ctx, "", pin)
+		return
+	}
 	if v.password == "" {
 		v.missing = true
 		focusAfterRender(ctx, v, "password")

@@ -60,6 +60,8 @@ func (r *Root) renderScreen() app.UI {
 		return &passwordView{
 			S:          r.s,
 			Cert:       r.selected,
+			Auth:       r.renewalAuthPolicy(),
+			OnAsk:      func(app.Context) { r.askRenewalAuth(); r.Update() },
 			OnActivate: r.onActivate,
 			OnCancel:   r.backToList,
 		}

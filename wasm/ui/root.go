@@ -101,6 +101,7 @@ type Root struct {
 
 	settings  *bridge.Settings
 	doctor    *doctorState
+	auth      *renewalAuthState
 	hello     *proto.Hello
 	hostError *proto.Error
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,6 +31,32 @@ func TestEnrollAndRenewAtTerminal(t *testing.T) {
 	id := strings.TrimSuffix(strings.Fields(out)[1], ":")
 	// --password-stdin at a terminal prompts too, instead of waiting silently.
 	out = e.atTerminal(t, []string{"renew", id, "--password-stdin"}, "Password (not shown): ", "pw-alice-tty")
+	if !strings.HasPrefix(out, "renewed "+id) {
+		t.Fatalf("renew at a terminal: %q", out)
+	}
+}
+
+// Issue 13, point 1: where the portal's renewal-auth policy is
+// "certificate", `certrenew-host renew ID` asks for no password, at a
+// terminal or off one, and renews on the certificate alone.
+func TestRenewWithoutPasswordUnderCertificatePolicy(t *testing.T) {
+	testenv.Need(t, "certutil", "pk12util")
+	p, e, code := invited(t, "alice", "pw-alice-tty")
+	out, errOut, err := e.run(t, "pw-alice-tty\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", "alice", "--password-stdin", "--invitation-stdin")
+	if err != nil {
+		t.Fatalf("enroll: %v %s", err, errOut)
+	}
+	id := strings.TrimSuffix(strings.Fields(out)[1], ":")
+	if _, errOut, err := e.run(t, "", nil, "renew", id); err == nil || !strings.Contains(errOut, "--password-stdin is required") {
+		t.Fatalf("renew without a password under the password policy: %v %q", err, errOut)
+	}
+	p.SetRenewalAuth(t, "", store.RenewalAuthCertificate)
+	out, errOut, err = e.run(t, "", nil, "renew", id)
+	if err != nil || !strings.HasPrefix(out, "renewed "+id) || !strings.Contains(errOut, "without a password") {
+		t.Fatalf("renew off a terminal: %v %q %q", err, out, errOut)
+	}
+	// At a terminal: no prompt at all (atTerminal answers none).
+	out = e.atTerminal(t, []string{"renew", id})
 	if !strings.HasPrefix(out, "renewed "+id) {
 		t.Fatalf("renew at a terminal: %q", out)
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/certrenew/certrenew/portal/store"
 )
 
 const usage = `usage: certrenew-portal COMMAND [flags]
@@ -17,13 +19,17 @@ commands (all take --data DIR; default $CERTRENEW_PORTAL_DATA or ./portal-data;
 the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgres:// DSN):
   serve [--listen 127.0.0.1:8443] [--public-url https://HOST[:PORT]] [--crl-url http://HOST[:PORT]]
         [--cert-validity 8760h] [--supersede-grace 72h] [--unconfirmed-limit 720h] [--log FILE]
+        [--directory FILE] [--server-keygen]
                                   serve HTTPS (and CRLs over plain HTTP on the same port); prints
                                   the base URL (the public URL) as the first stdout line; SIGHUP
-                                  reloads the CA and re-issues the server certificate
+                                  reloads the CA and re-issues the server certificate; passwords
+                                  are also checked against the LDAP / Active Directory of FILE
+                                  (default DATA/directory.json if it exists; docs/directory.md)
   user add ID --password-stdin    add a user; the password is read as one line from stdin
-  user list                       list users (status, re-issue permission, lockout)
+  user list                       list users (status, re-issue permission, lockout, and where the
+                                  password is checked: local, or the directory)
   user passwd ID --password-stdin set a user's password (one line from stdin); ends their
-                                  portal sessions
+                                  portal sessions; not for directory users
   user disable ID | enable ID     a disabled user cannot log in, enroll or renew
   user unlock ID                  end a user's lockout after wrong passwords
   invite create --user ID [--expires 168h] [--max-uses 1]
@@ -33,10 +39,24 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
   invite revoke ID                revoke an invitation (issued certificates stay valid)
   reissue allow ID | deny ID      allow or deny certificate re-issue for a user
   reissue allow|deny --serial S   allow or deny re-issue of one certificate
+  renewal-auth password|certificate [--user ID]
+                                  what re-enrollment needs besides the current certificate over
+                                  mutual TLS: the password too (the default), or nothing more;
+                                  for the tenant, or with --user as that user's override
+  renewal-auth default --user ID  remove a user's override (the tenant's policy applies)
+  renewal-auth [show] [--user ID] print the policy that applies and where it comes from
   link create SERIAL --origin URL [--ttl 24h]
                                   make a one-time renewal URL for a certificate and print it
+  profile --user ID --platform ios|macos [--serial S] [--public-url URL] [--ttl 1h]
+        [--server-trust-ca SHA256,...]
+                                  write a signed configuration profile (SCEP payload, one-time
+                                  challenge) that re-issues the user's certificate, to stdout
   cert list [--user ID]           list issued certificates
   cert revoke SERIAL              revoke a certificate
+  directory check [--directory FILE] [--user ID]
+                                  load the directory file (default DATA/directory.json), bind as its
+                                  service account; with --user, look the ID up (no password) and
+                                  print its DN, whether it is disabled, and what its groups map to
   ca init [--name-constraints LIST]
                                   create the CA before the first serve, its certificates limited to LIST
                                   (DNS domains, IPs, CIDRs: RFC 5280 name constraints); prints the root's
@@ -74,10 +94,19 @@ var commands = []command{
 	{name: "reissue allow", args: 1, flagSet: "reissue", setup: userReissue(true)},
 	{name: "reissue deny", args: 1, flagSet: "reissue", setup: userReissue(false)},
 
+	{name: "renewal-auth password", flagSet: "renewal-auth", setup: renewalAuthSet(store.RenewalAuthPassword)},
+	{name: "renewal-auth certificate", flagSet: "renewal-auth", setup: renewalAuthSet(store.RenewalAuthCertificate)},
+	{name: "renewal-auth default", flagSet: "renewal-auth", setup: renewalAuthSet("")},
+	{name: "renewal-auth show", flagSet: "renewal-auth", setup: renewalAuthShow},
+	{name: "renewal-auth", setup: renewalAuthShow},
+
 	{name: "link create", args: 1, setup: linkCreate},
 
+	{name: "profile", setup: profile},
 	{name: "cert list", setup: certList},
 	{name: "cert revoke", args: 1, setup: certRevoke},
+
+	{name: "directory check", opens: dataDirOnly, setup: directoryCheck},
 
 	{name: "ca init", opens: dataDirOnly, setup: caInit},
 	{name: "ca path", opens: dataDirOnly, setup: caPath},

@@ -57,7 +57,8 @@ func readPassword(stdin io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// userList prints the users: status, re-issue permission, lockout.
+// userList prints the users: status, re-issue permission, lockout, and
+// where the password is checked (local, or directory: portal/passcheck).
 func userList(*flags) action {
 	return action{do: func(c *call) error {
 		users, err := c.admin().Users(c.ctx)
@@ -76,9 +77,13 @@ func userList(*flags) action {
 			if u.LockedUntil != "" {
 				locked = u.LockedUntil
 			}
-			rows = append(rows, []string{u.ID, status, reissue, locked, u.Created.UTC().Format(time.RFC3339)})
+			source := "local"
+			if u.Directory {
+				source = "directory"
+			}
+			rows = append(rows, []string{u.ID, status, reissue, locked, u.Created.UTC().Format(time.RFC3339), source})
 		}
-		return c.table("ID\tSTATUS\tREISSUE\tLOCKED UNTIL\tCREATED", rows)
+		return c.table("ID\tSTATUS\tREISSUE\tLOCKED UNTIL\tCREATED\tPASSWORD", rows)
 	}}
 }
 

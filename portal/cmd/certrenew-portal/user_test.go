@@ -29,18 +29,18 @@ func TestUserCommands(t *testing.T) {
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		return p.Post(t, "simpleenroll", "erin", pw, portaltest.CSR(t, key, pkix.Name{CommonName: "erin"}, "ABCD-EFGH-JKLM-NPQR"), nil)
 	}
-	// row returns erin's columns in `user list`: ID STATUS REISSUE LOCKED CREATED.
+	// row returns erin's columns in `user list`: ID STATUS REISSUE LOCKED CREATED PASSWORD.
 	row := func() []string {
 		t.Helper()
 		for _, l := range strings.Split(must("", "user", "list"), "\n") {
-			if f := strings.Fields(l); len(f) == 5 && f[0] == "erin" {
+			if f := strings.Fields(l); len(f) == 6 && f[0] == "erin" {
 				return f
 			}
 		}
 		t.Fatal("erin not in user list")
 		return nil
 	}
-	if f := row(); f[1] != "enabled" || f[2] != "allowed" || f[3] != "-" {
+	if f := row(); f[1] != "enabled" || f[2] != "allowed" || f[3] != "-" || f[5] != "local" {
 		t.Fatalf("user list row %v", f)
 	}
 

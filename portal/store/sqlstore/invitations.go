@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS key_claims (
 	serial   TEXT NOT NULL DEFAULT '',
 	created  INTEGER NOT NULL
 );
-`
+ALTER TABLE users ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;
+` + renewalAuthSchema
 
 // migrate applies migrations to SQLite, which lacks ADD COLUMN IF NOT EXISTS.
 func migrate(ctx context.Context, db *conn) error {

@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	d := &DB{db: &conn{db: db}}
-	if _, err := d.db.ExecContext(ctx, schema); err != nil {
+	if _, err := d.db.ExecContext(ctx, schema+scepSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: schema: %w", err)
 	}
@@ -166,7 +166,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 			return err
 		}
 		defer c.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7030)`) //nolint:errcheck
-		for _, stmt := range strings.Split(pgSchema(schema+migrations), ";") {
+		for _, stmt := range strings.Split(pgSchema(schema+scepSchema+migrations), ";") {
 			if strings.TrimSpace(stmt) == "" {
 				continue
 			}
@@ -189,21 +189,21 @@ func (d *DB) Close() error { return d.db.Close() }
 // CreateUser implements store.Store.
 func (d *DB) CreateUser(ctx context.Context, u store.User) error {
 	_, err := d.db.ExecContext(ctx,
-		`INSERT INTO users (id, password_hash, reissue_allowed, created) VALUES (?, ?, ?, ?)`,
-		u.ID, u.PasswordHash, boolInt(u.ReissueAllowed), u.Created.Unix())
+		`INSERT INTO users (id, password_hash, reissue_allowed, created, directory) VALUES (?, ?, ?, ?, ?)`,
+		u.ID, u.PasswordHash, boolInt(u.ReissueAllowed), u.Created.Unix(), boolInt(u.Directory))
 	return insertErr(err, "create user", fmt.Errorf("user %q: %w", u.ID, store.ErrExists))
 }
 
-const userCols = `id, password_hash, reissue_allowed, disabled, created`
+const userCols = `id, password_hash, reissue_allowed, disabled, created, directory`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
-	var allowed, disabled int
+	var allowed, disabled, dir int
 	var created int64
-	if err := row.Scan(&u.ID, &u.PasswordHash, &allowed, &disabled, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.PasswordHash, &allowed, &disabled, &created, &dir); err != nil {
 		return u, err
 	}
-	u.ReissueAllowed, u.Disabled = allowed != 0, disabled != 0
+	u.ReissueAllowed, u.Disabled, u.Directory = allowed != 0, disabled != 0, dir != 0
 	u.Created = time.Unix(created, 0)
 	return u, nil
 }

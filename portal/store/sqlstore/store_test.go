@@ -370,8 +370,16 @@ func testUserAdministration(t *testing.T, opener func() *DB) {
 	if err != nil || len(users) != 2 || users[0].ID != "alice" || users[0].PasswordHash != "h2" || users[0].Disabled || !users[1].Disabled {
 		t.Fatalf("Users = %+v, %v", users, err)
 	}
-	if u, _ := db.User(ctx, "bob"); !u.Disabled || !u.ReissueAllowed {
+	if u, _ := db.User(ctx, "bob"); !u.Disabled || !u.ReissueAllowed || u.Directory {
 		t.Fatalf("bob %+v", u)
+	}
+	// A directory user (created at first login, portal/passcheck) keeps
+	// that mark and has no password hash.
+	if err := db.CreateUser(ctx, store.User{ID: "carol", Directory: true}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := db.User(ctx, "carol"); err != nil || !u.Directory || u.PasswordHash != "" || u.ReissueAllowed {
+		t.Fatalf("carol %+v, %v", u, err)
 	}
 }
 

@@ -1,0 +1,25 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/certrenew/certrenew/host/proto"
+)
+
+// renewalAuth answers CmdRenewalAuth: what renewing the certificate takes,
+// as its portal says over mutual TLS (engine.RenewalAuth).
+func (s *Set) renewalAuth(ctx context.Context, req *proto.Request) (*proto.RenewalAuthResult, error) {
+	var p proto.RenewalAuthParams
+	if err := req.DecodeParams(&p); err != nil {
+		return nil, err
+	}
+	if p.CertID == "" {
+		return nil, fmt.Errorf("%w: renewalAuth needs certId", proto.ErrBadRequest)
+	}
+	a, err := s.Engine.RenewalAuth(ctx, p.CertID)
+	if err != nil {
+		return nil, err
+	}
+	return &proto.RenewalAuthResult{CertID: p.CertID, RenewalAuth: a}, nil
+}

@@ -1,0 +1,89 @@
+package serverkey_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509/pkix"
+	"errors"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/scep"
+	"github.com/certrenew/certrenew/portal/serverkey"
+)
+
+// The password is a function of the challenge alone, 16 base32 characters
+// in groups of four, different for another challenge.
+func TestPassword(t *testing.T) {
+	a, b := serverkey.Password("AAAA"), serverkey.Password("AAAB")
+	if a != serverkey.Password("AAAA") || a == b {
+		t.Fatal("password not determined by the challenge")
+	}
+	if !regexp.MustCompile(`^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$`).MatchString(a) {
+		t.Fatalf("password %q", a)
+	}
+}
+
+// Of downloads racing with one challenge one gets a key and certificate;
+// the PKCS#12 opens with the password and holds them, and no CA.
+func TestReissueOnce(t *testing.T) {
+	p := portaltest.Start(t)
+	p.AddUser(t, "alice", "alice-pw-123")
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := p.Post(t, "simpleenroll", "alice", "alice-pw-123", portaltest.CSR(t, k, pkix.Name{CommonName: "alice"}, p.Invite(t, "alice")), nil)
+	if r.Status != 200 {
+		t.Fatalf("enroll %d", r.Status)
+	}
+	serial := r.Certs[0].SerialNumber.Text(16)
+	ctx := context.Background()
+	ch, err := scep.NewChallenge(ctx, p.Store, "alice", serial, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := serverkey.Request{Store: p.Store, CA: p.CA, User: "alice", Serial: serial, Challenge: ch, Now: time.Now()}
+	other := req
+	other.User = "bob"
+	if _, _, err := serverkey.Reissue(ctx, other); !errors.Is(err, serverkey.ErrSpent) {
+		t.Fatalf("another user's download: %v", err)
+	}
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			key, cert, err := serverkey.Reissue(ctx, req)
+			errs[i] = err
+			if err == nil {
+				p12, err := serverkey.PKCS12(key, cert, serverkey.Password(ch))
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				gotKey, gotCert, cas, err := pkcs12.DecodeChain(p12, serverkey.Password(ch))
+				if err != nil || !key.Equal(gotKey) || !gotCert.Equal(cert) || len(cas) != 0 {
+					errs[i] = errors.New("PKCS#12 does not round-trip with the password, or carries CAs")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, serverkey.ErrSpent):
+			t.Errorf("download %d: %v", i, err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d downloads with one challenge, want 1", ok)
+	}
+}

@@ -1,0 +1,34 @@
+package i18n
+
+import "strings"
+
+// RenewAuth holds the password step's texts for the portal's renewal-auth
+// policy (issue 13), apart from Strings so the tables grow without
+// conflicts.
+type RenewAuth struct {
+	// Checking shows while the host asks the portal what the renewal
+	// takes.
+	Checking string
+	// NoPassword says the portal renews this certificate on itself alone.
+	NoPassword string
+}
+
+var renewAuthTexts = map[string]RenewAuth{
+	"en": {
+		Checking:   "Checking what the certificate portal needs…",
+		NoPassword: "Your organization renews this certificate without a password: the current certificate is enough. Press Activate to renew it.",
+	},
+	"ja": {
+		Checking:   "証明書ポータルに必要な情報を確認しています…",
+		NoPassword: "この証明書はパスワードなしで更新できます（現在の証明書で認証します）。「アクティベート」を押すと更新します。",
+	},
+}
+
+// RenewAuthFor returns the texts for lang: Japanese for "ja" and "ja-*",
+// English otherwise.
+func RenewAuthFor(lang string) RenewAuth {
+	if strings.HasPrefix(strings.ToLower(lang), "ja") {
+		return renewAuthTexts["ja"]
+	}
+	return renewAuthTexts["en"]
+}
