@@ -88,16 +88,20 @@ func benchRestart(b *testing.B, ext, host string, env []string) {
 
 // measureNewBrowsers is measurePair with a browser from start for each
 // page open, stopped after it; the popup's screenshot is saved as shotName.
+// Where the time went is reported as in warm (wasm-ms, go-ms).
 func measureNewBrowsers(b *testing.B, shotName string, start func() (context.Context, func())) {
+	var ph phases
 	measurePair(b, func(pageName string) time.Duration {
 		ctx, stop := start()
 		defer stop()
 		d := openTimed(b, ctx, pageName)
+		ph.add(b, ctx, pageName)
 		if pageName == "popup.html" {
 			saveShot(b, ctx, shotName)
 		}
 		return d
 	})
+	ph.report(b)
 }
 
 // settled waits until the popup's list refresh from the host is answered

@@ -311,6 +311,11 @@ function track(m) {
     chrome.storage.local.set({ [LIST_CACHE_KEY]: list }).catch(() => {});
     updateBadge(list).catch(() => {});
     if (id.startsWith("worker-alarm-")) notifyExpiring(list).catch(() => {});
+    // A page only reads the replies to its own requests: the list the
+    // worker asked for (at install, start-up, an alarm, after an
+    // operation) reaches open pages as state, so a popup opened while it
+    // was on its way shows it without waiting for its own.
+    if (id.startsWith("worker-")) for (const p of uiPorts) sendState(p);
   }
   if (command === "renewDue" && final) {
     // What renewed by itself is told; then the expiry check runs on the
@@ -450,7 +455,15 @@ chrome.runtime.onStartup.addListener(() => {
   ensureAlarm();
   renewDue();
 });
-chrome.runtime.onInstalled.addListener(ensureAlarm);
+// At install (and update) the host is started and asked for the list at
+// once, while nobody waits: the first popup then renders it from memory
+// instead of waiting for the host's start, hello and list (issue 17).
+chrome.runtime.onInstalled.addListener(() => {
+  ensureAlarm();
+  ready.then(() => {
+    if (!list && !port) refreshList("worker-install-");
+  });
+});
 
 function ensureAlarm() {
   chrome.alarms.get(ALARM_NAME).then((a) => {

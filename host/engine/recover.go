@@ -33,6 +33,11 @@ func (e *Engine) Recover(ctx context.Context) ([]string, error) {
 // begin starts an operation: it takes the lock and first finishes or undoes
 // what an interrupted one left. The caller calls unlock when done.
 func (e *Engine) begin(ctx context.Context) (unlock func() error, err error) {
+	if r, ok := e.cfg.Store.(store.Readier); ok {
+		if err := r.Ready(ctx); err != nil {
+			return nil, err
+		}
+	}
 	lk, err := e.lock()
 	if err != nil {
 		return nil, err

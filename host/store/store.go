@@ -47,6 +47,15 @@ type Store interface {
 	HasCert(ctx context.Context, id Identity) (bool, error)
 }
 
+// Readier is implemented by stores that open what they need on first use
+// (host/store/nss loads NSS's softokn then, not at every host start). The
+// engine calls Ready before an operation changes anything, so a store that
+// cannot be used fails the operation at its start, before a key is made or
+// a portal is asked for a certificate.
+type Readier interface {
+	Ready(ctx context.Context) error
+}
+
 // ServerAnchors is implemented by stores that can also trust a CA to
 // identify TLS servers. The engine calls it, instead of AddTrustAnchors,
 // only for the CAs an organisation names explicitly (managed policy

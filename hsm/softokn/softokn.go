@@ -22,6 +22,7 @@ package softokn
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -48,8 +49,25 @@ var libraryGlobs = []string{
 	"/usr/lib/*-linux-gnu/nss/libsoftokn3.so",
 }
 
+// multiarch names this build's Debian multiarch directory, looked at first:
+// a glob over /usr/lib/*-linux-gnu reads and sorts two large directories,
+// a measurable part of every host start (hello announces the soft backend
+// only where the library is found).
+var multiarch = map[string]string{
+	"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu", "386": "i386-linux-gnu",
+	"arm": "arm-linux-gnueabihf", "riscv64": "riscv64-linux-gnu", "ppc64le": "powerpc64le-linux-gnu",
+	"s390x": "s390x-linux-gnu",
+}
+
 // Library returns the path of libsoftokn3, or "". It looks once.
 var Library = sync.OnceValue(func() string {
+	if t, ok := multiarch[runtime.GOARCH]; ok {
+		for _, p := range []string{"/usr/lib/" + t + "/libsoftokn3.so", "/usr/lib/" + t + "/nss/libsoftokn3.so"} {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
 	for _, g := range libraryGlobs {
 		if m, _ := filepath.Glob(g); len(m) > 0 {
 			return m[0]

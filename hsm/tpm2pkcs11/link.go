@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 
 	"github.com/certrenew/certrenew/hsm"
 )
 
 // tokenLine finds the certrenew token in `tpm2_ptool listtokens`.
-var tokenLine = regexp.MustCompile(`(?m)label:\s*` + TokenLabel + `\s*$`)
+// Compiled on first use, not at every host start.
+var tokenLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)label:\s*` + TokenLabel + `\s*$`) })
 
 // Link puts a TPM key, its TSS2 PEM blob, into the certrenew token under
 // label and the CKA_ID kid, with cert beside it, making the token first if
@@ -42,7 +44,7 @@ func (c *Config) Link(ctx context.Context, blob []byte, cert *x509.Certificate, 
 	// After the first TPM enrollment the token is there: look for it and
 	// link in one tpm2_ptool process.
 	outs, err := c.ptools(ctx, pin, []string{"listtokens", "--pid", "1"}, link, addcert)
-	if err != nil && (len(outs) == 0 || !tokenLine.MatchString(outs[0])) {
+	if err != nil && (len(outs) == 0 || !tokenLine().MatchString(outs[0])) {
 		// No certrenew token yet (link failed for want of it): make it.
 		if err := c.makeToken(ctx, pin); err != nil {
 			return err

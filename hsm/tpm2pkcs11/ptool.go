@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ptoolBatchStub runs several tpm2_ptool commands in one Python process:
@@ -97,7 +98,9 @@ var errPtoolAuth = errors.New("the TPM refused the authorization (wrong PIN)")
 // tpmAuthFail is how tpm2-tss reports TPM_RC_AUTH_FAIL / TPM_RC_BAD_AUTH
 // (format-one response codes 0x98e/0x9a2 for the first session, and the
 // same for other sessions and handles).
-var tpmAuthFail = regexp.MustCompile(`(?i)ErrorCode \(0x0000(?:0[89a-f]|1[0-9a-f])(?:8e|a2)\)|authorization failure|TPM_RC_AUTH_FAIL|TPM_RC_BAD_AUTH`)
+var tpmAuthFail = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)ErrorCode \(0x0000(?:0[89a-f]|1[0-9a-f])(?:8e|a2)\)|authorization failure|TPM_RC_AUTH_FAIL|TPM_RC_BAD_AUTH`)
+})
 
 func (c *Config) runPtool(ctx context.Context, python, tool, dir, secret string, cmds [][]string) ([]string, error) {
 	withPath := make([][]string, len(cmds))
@@ -139,7 +142,7 @@ func ptoolError(failed string, runErr error, stderr, secret string) error {
 	}
 	// The whole of stderr says whether the TPM refused the PIN; only its
 	// end goes into the error.
-	auth := tpmAuthFail.MatchString(msg)
+	auth := tpmAuthFail().MatchString(msg)
 	if len(msg) > 400 {
 		msg = msg[len(msg)-400:]
 	}

@@ -15,7 +15,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -46,30 +45,21 @@ type DB struct {
 	Shared        []string
 	OnSharedError func(dir string, err error)
 
-	obj objects
-	tok *softokn.DB // nil when the tools do everything
+	obj objects // tools, or lazy: softokn where it can be loaded
 }
 
 var _ store.Store = (*DB)(nil)
 var _ store.ServerAnchors = (*DB)(nil)
 
 // Open returns the database in dir, creating an empty one (no password) if
-// there is none, as Chromium does on first start. It opens it through
-// softokn when it can; Close releases that.
+// there is none, as Chromium does on first start. It reaches it through
+// softokn when it can, opened on first use (see lazy); Close releases that.
 func Open(ctx context.Context, dir string) (*DB, error) {
 	db, err := OpenTools(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := softokn.Open(dir)
-	switch {
-	case err == nil:
-		db.tok, db.obj = tok, inproc{tok}
-	case errors.Is(err, softokn.ErrUnavailable) && softokn.Library() == "":
-		// No cgo or no libsoftokn3: the tools do it all.
-	default:
-		return nil, fmt.Errorf("%w: %v", store.ErrUnavailable, err)
-	}
+	db.obj = &lazy{db: db}
 	return db, nil
 }
 
@@ -95,16 +85,36 @@ func OpenTools(ctx context.Context, dir string) (*DB, error) {
 	return db, nil
 }
 
-// Close releases softokn, if Open took it.
+// Close releases softokn, if it was opened.
 func (db *DB) Close() error {
-	if db.tok == nil {
-		return nil
+	if l, ok := db.obj.(*lazy); ok {
+		return l.close()
 	}
-	return db.tok.Close()
+	return nil
 }
 
-// InProcess reports whether the database is reached through softokn.
-func (db *DB) InProcess() bool { return db.tok != nil }
+// Ready implements store.Readier: it opens softokn, if it is not open yet.
+func (db *DB) Ready(context.Context) error {
+	if l, ok := db.obj.(*lazy); ok {
+		_, err := l.open()
+		return err
+	}
+	return nil
+}
+
+var _ store.Readier = (*DB)(nil)
+
+// InProcess reports whether the database is reached through softokn. It
+// opens softokn if no use has yet.
+func (db *DB) InProcess() bool {
+	l, ok := db.obj.(*lazy)
+	if !ok {
+		return false
+	}
+	o, err := l.open()
+	_, in := o.(inproc)
+	return err == nil && in
+}
 
 // Name implements store.Store.
 func (db *DB) Name() string { return "nss:" + db.Dir }
