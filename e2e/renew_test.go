@@ -170,7 +170,9 @@ func renewThroughUI(t *testing.T, ctx contextT, serial, pw string) {
 	row := `.cert-row[data-serial="` + serial + `"]`
 	run(t, ctx, "renew flow",
 		toPasswordScreen(row),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
+		// The field shows once the host said what the renewal takes, and
+		// is focused once rendered: type then, as a person would.
+		chromedp.WaitVisible(chromedp.CSS("#password:focus")),
 		chromedp.SendKeys(chromedp.CSS("#password"), pw),
 		chromedp.Click(chromedp.CSS("#activate")),
 	)
