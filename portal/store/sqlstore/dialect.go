@@ -16,9 +16,26 @@ import (
 // PostgreSQL's $1, $2... when pg is set. Queries never hold a literal '?'.
 type conn struct {
 	db *sql.DB
+	// w runs what writes: transactions, Exec, and queries that write
+	// (isWrite). For SQLite it is a pool of one connection on the same
+	// file, so this process's writers queue in Go, in order and bounded
+	// by their contexts, instead of colliding on SQLite's lock and
+	// polling for it in its busy handler (which sleeps 1 to 100 ms
+	// between tries, and was most of a re-enrollment's time under
+	// load); busy_timeout still covers other processes (the admin
+	// CLI). For PostgreSQL it is db.
+	w  *sql.DB
 	pg bool
 	// writes counts the statements that can write (see writes.go).
 	writes atomic.Int64
+}
+
+// writer is the pool for a statement: w if q can write, db otherwise.
+func (c *conn) writer(q string) *sql.DB {
+	if c.w != nil && isWrite(q) {
+		return c.w
+	}
+	return c.db
 }
 
 func (c *conn) rebind(q string) string {
@@ -40,12 +57,15 @@ func (c *conn) rebind(q string) string {
 
 func (c *conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	c.count(q)
+	if c.w != nil {
+		return c.w.ExecContext(ctx, c.rebind(q), args...) // Exec is for what writes.
+	}
 	return c.db.ExecContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.count(q)
-	return c.db.QueryContext(ctx, c.rebind(q), args...)
+	return c.writer(q).QueryContext(ctx, c.rebind(q), args...)
 }
 
 // queryAll runs q and scans every row it answers; errors name what.
@@ -116,19 +136,28 @@ func forUser(q, userID string) (string, []any) {
 
 func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	c.count(q)
-	return c.db.QueryRowContext(ctx, c.rebind(q), args...)
+	return c.writer(q).QueryRowContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 	c.writes.Add(1) // SQLite takes the write lock at BEGIN (_txlock=immediate).
-	t, err := c.db.BeginTx(ctx, opts)
+	db := c.db
+	if c.w != nil {
+		db = c.w
+	}
+	t, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &tx{tx: t, c: c}, nil
 }
 
-func (c *conn) Close() error { return c.db.Close() }
+func (c *conn) Close() error {
+	if c.w != nil {
+		return errors.Join(c.w.Close(), c.db.Close())
+	}
+	return c.db.Close()
+}
 
 // tx is a *sql.Tx with the same placeholder rewriting.
 type tx struct {
