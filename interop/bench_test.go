@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,6 +65,7 @@ type reenrollClient struct {
 	url   string
 	hc    *http.Client
 	busy  *atomic.Int64
+	pid   int // the portal process, if the server is certrenew-portal
 }
 
 // connect makes the HTTP client for the current certificate: a transport
@@ -170,7 +172,7 @@ func portalClients(b *testing.B, p *portal, n int, auth string, busy *atomic.Int
 			b.Fatalf("enroll: %v", err)
 		}
 		out[i] = &reenrollClient{roots: roots, chain: [][]byte{cert.Raw, issuing.Raw}, key: key, cert: cert,
-			user: user, url: p.url + "/.well-known/est/simplereenroll", busy: busy}
+			user: user, url: p.url + "/.well-known/est/simplereenroll", busy: busy, pid: p.cmd.Process.Pid}
 		if auth == "password" {
 			out[i].pw = benchPw
 		}
@@ -231,7 +233,7 @@ func baselineClients(b *testing.B, n int, auth string, busy *atomic.Int64) []*re
 // load sends count re-enrollments from len(clients) goroutines and returns
 // their latencies, sorted, and the time they took. warm runs one
 // renewal per client first, outside the timer.
-func load(b *testing.B, clients []*reenrollClient, warm bool, count int) ([]time.Duration, time.Duration) {
+func load(b *testing.B, clients []*reenrollClient, warm bool, count int, started func()) ([]time.Duration, time.Duration) {
 	if warm {
 		var wg sync.WaitGroup
 		errs := make([]error, len(clients))
@@ -252,6 +254,9 @@ func load(b *testing.B, clients []*reenrollClient, warm bool, count int) ([]time
 	var wg sync.WaitGroup
 	var failed atomic.Pointer[error]
 	b.ResetTimer()
+	if started != nil {
+		started()
+	}
 	start := time.Now()
 	for _, c := range clients {
 		wg.Go(func() {
@@ -279,6 +284,32 @@ func load(b *testing.B, clients []*reenrollClient, warm bool, count int) ([]time
 	return lat, elapsed
 }
 
+// selfCPU is this process's CPU time (user and system) so far.
+func selfCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU is process pid's CPU time so far (/proc/PID/stat utime + stime,
+// in clock ticks of 10 ms, USER_HZ on Linux).
+func procCPU(b *testing.B, pid int) time.Duration {
+	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Skipf("no /proc: %v", err)
+	}
+	// Fields after the command name, which ends with the last ')'.
+	f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:]))
+	if len(f) < 13 {
+		b.Fatalf("/proc/%d/stat: %q", pid, st)
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	sy, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+sy) * 10 * time.Millisecond
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // BenchmarkPortalReenroll reports renewals/s, p50/p99 latency and the 503
@@ -294,13 +325,27 @@ func BenchmarkPortalReenroll(b *testing.B) {
 				if srv == "certrenew" {
 					p := benchPortal(b, auth)
 					clients = portalClients(b, p, n, auth, &busy)
-					if os.Getenv("CERTRENEW_BENCH_PPROF") != "" {
-						b.Logf("portal PID %d URL %s", p.cmd.Process.Pid, p.url)
-					}
 				} else {
 					clients = baselineClients(b, n, auth, &busy)
 				}
-				lat, elapsed := load(b, clients, true, b.N)
+				var srvCPU func() time.Duration // the portal process's CPU time so far
+				if srv == "certrenew" {
+					pid := clients[0].pid
+					srvCPU = func() time.Duration { return procCPU(b, pid) }
+				}
+				var cpu0, srv0 time.Duration
+				lat, elapsed := load(b, clients, true, b.N, func() {
+					cpu0 = selfCPU(b)
+					if srvCPU != nil {
+						srv0 = srvCPU()
+					}
+				})
+				// CPU per renewal: this process (the load generator, and for
+				// globalsign the server too) and the portal's process.
+				b.ReportMetric(float64((selfCPU(b)-cpu0).Microseconds())/float64(b.N), "bench-cpu-us/op")
+				if srvCPU != nil {
+					b.ReportMetric(float64((srvCPU()-srv0).Microseconds())/float64(b.N), "portal-cpu-us/op")
+				}
 				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "renewals/s")
 				b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
 				b.ReportMetric(ms(lat[(len(lat)*99)/100]), "p99-ms")
@@ -319,7 +364,7 @@ func BenchmarkPortalPeakRSS(b *testing.B) {
 	var busy atomic.Int64
 	p := benchPortal(b, "password")
 	clients := portalClients(b, p, n, "password", &busy)
-	load(b, clients, false, max(b.N, n)) // every client in flight at least once
+	load(b, clients, false, max(b.N, n), nil) // every client in flight at least once
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
 		b.Skipf("no /proc: %v", err)
