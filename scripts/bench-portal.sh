@@ -123,5 +123,7 @@ printf '%s\n' "$pw" "$cert" "$pass" "$rss" "$host" | awk -v cpus="$(nproc)" '
     printf "CPU per certificate-only renewal: generator %.0f us, certrenew-portal %.0f us, globalsign %.0f us (its process %.0f us less the generator)\n",
       gen, pcpu["cert/cr"], gs, bcpu["cert/gs"]
     if (gen > 0) printf "ceiling of the certificate-only ratio with this generator on these CPUs: (generator + globalsign) / generator = %.2fx\n", bcpu["cert/gs"] / gen
+    if (pcpu["pw/cr"] > 0) printf "CPU per password renewal: certrenew-portal %.1f ms (%.2f x one hash), generator %.1f ms; on %d CPUs that CPU allows at most %.1f renewals/s\n",
+      pcpu["pw/cr"] / 1000, pcpu["pw/cr"] / 1000 / hashms, bcpu["pw/cr"] / 1000, cpus, cpus * 1e6 / (pcpu["pw/cr"] + bcpu["pw/cr"])
     printf "host: renew %.1f ms, one mTLS GET on a fresh connection %.2f ms; steps (ms): %s\n", renewms, getms, steps
   }'
