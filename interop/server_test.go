@@ -85,13 +85,13 @@ func (c *testCA) TPMEnroll(context.Context, *x509.CertificateRequest, []*x509.Ce
 // checkPassword as its HTTP Basic check.
 func startGlobalsign(t testing.TB, ca *testCA, checkPassword func(user, password string) error) *httptest.Server {
 	t.Helper()
-	router, err := gsest.NewRouter(&gsest.ServerConfig{
-		CA:      ca,
-		Timeout: time.Minute,
-		CheckBasicAuth: func(_ context.Context, _ *http.Request, _, u, p string) error {
+	cfg := &gsest.ServerConfig{CA: ca, Timeout: time.Minute}
+	if checkPassword != nil { // nil: no password check at all
+		cfg.CheckBasicAuth = func(_ context.Context, _ *http.Request, _, u, p string) error {
 			return checkPassword(u, p)
-		},
-	})
+		}
+	}
+	router, err := gsest.NewRouter(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

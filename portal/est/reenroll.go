@@ -46,9 +46,13 @@ func (h *Handler) reenroll(w http.ResponseWriter, r *http.Request, log zerolog.L
 		return NewProblem(errcode.CertExpired, "")
 	}
 	log = log.With().Str("user", cur.UserID).Str("current_serial", cur.Serial).Logger()
-	// Using the certificate over mutual TLS proves its holder has it.
-	if err := h.Store.ConfirmCert(ctx, cur.Serial, h.now()); err != nil {
-		return err
+	// Using the certificate over mutual TLS proves its holder has it;
+	// recorded once (a client that retries after 202 or 503 does not
+	// write again).
+	if cur.ConfirmedAt.IsZero() {
+		if err := h.Store.ConfirmCert(ctx, cur.Serial, h.now()); err != nil {
+			return err
+		}
 	}
 
 	auth, err := h.renewalAuthFor(ctx, cur)

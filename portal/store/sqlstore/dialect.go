@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,9 +17,60 @@ import (
 // PostgreSQL's $1, $2... when pg is set. Queries never hold a literal '?'.
 type conn struct {
 	db *sql.DB
+	// w runs what writes: transactions, Exec, and queries that write
+	// (isWrite). For SQLite it is a pool of one connection on the same
+	// file, so this process's writers queue in Go, in order and bounded
+	// by their contexts, instead of colliding on SQLite's lock and
+	// polling for it in its busy handler (which sleeps 1 to 100 ms
+	// between tries, and was most of a re-enrollment's time under
+	// load); busy_timeout still covers other processes (the admin
+	// CLI). For PostgreSQL it is db.
+	w  *sql.DB
 	pg bool
 	// writes counts the statements that can write (see writes.go).
 	writes atomic.Int64
+	// stmts caches SQLite's prepared statements, by pool and query: a
+	// prepare parses and plans the SQL anew, which cost as much as
+	// running the statement on the re-enrollment path (issue 13's
+	// profile). database/sql keeps one per connection and prepares on
+	// the next connection that needs it.
+	stmts sync.Map // stmtKey -> *sql.Stmt
+}
+
+type stmtKey struct {
+	db *sql.DB
+	q  string
+}
+
+// prepared is the cached statement for q on db, or nil where statements
+// are not cached: PostgreSQL (pgx caches its own), a script of several
+// statements (the schema), or a prepare that failed (the statement then
+// runs unprepared and reports its own error).
+func (c *conn) prepared(ctx context.Context, db *sql.DB, q string) *sql.Stmt {
+	if c.pg || strings.Contains(strings.TrimRight(strings.TrimSpace(q), ";"), ";") {
+		return nil
+	}
+	k := stmtKey{db, q}
+	if s, ok := c.stmts.Load(k); ok {
+		return s.(*sql.Stmt)
+	}
+	s, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if old, loaded := c.stmts.LoadOrStore(k, s); loaded {
+		s.Close()
+		return old.(*sql.Stmt)
+	}
+	return s
+}
+
+// writer is the pool for a statement: w if q can write, db otherwise.
+func (c *conn) writer(q string) *sql.DB {
+	if c.w != nil && isWrite(q) {
+		return c.w
+	}
+	return c.db
 }
 
 func (c *conn) rebind(q string) string {
@@ -40,12 +92,23 @@ func (c *conn) rebind(q string) string {
 
 func (c *conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	c.count(q)
-	return c.db.ExecContext(ctx, c.rebind(q), args...)
+	db := c.db
+	if c.w != nil {
+		db = c.w // Exec is for what writes.
+	}
+	if s := c.prepared(ctx, db, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return db.ExecContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.count(q)
-	return c.db.QueryContext(ctx, c.rebind(q), args...)
+	db := c.writer(q)
+	if s := c.prepared(ctx, db, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.QueryContext(ctx, c.rebind(q), args...)
 }
 
 // queryAll runs q and scans every row it answers; errors name what.
@@ -116,40 +179,99 @@ func forUser(q, userID string) (string, []any) {
 
 func (c *conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	c.count(q)
-	return c.db.QueryRowContext(ctx, c.rebind(q), args...)
+	db := c.writer(q)
+	if s := c.prepared(ctx, db, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return db.QueryRowContext(ctx, c.rebind(q), args...)
 }
 
 func (c *conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*tx, error) {
 	c.writes.Add(1) // SQLite takes the write lock at BEGIN (_txlock=immediate).
-	t, err := c.db.BeginTx(ctx, opts)
+	db := c.db
+	if c.w != nil {
+		db = c.w
+	}
+	t, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &tx{tx: t, c: c}, nil
+	return &tx{tx: t, c: c, db: db}, nil
 }
 
-func (c *conn) Close() error { return c.db.Close() }
+func (c *conn) Close() error {
+	c.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	if c.w != nil {
+		return errors.Join(c.w.Close(), c.db.Close())
+	}
+	return c.db.Close()
+}
 
 // tx is a *sql.Tx with the same placeholder rewriting.
 type tx struct {
 	tx *sql.Tx
 	c  *conn
+	db *sql.DB // the pool it runs on
+	// unprepared are the statements it ran without a cached statement:
+	// they are prepared once it ends. Not during it: the SQLite writer
+	// pool has one connection, which the transaction holds.
+	unprepared []string
+}
+
+// stmt is the cached statement for q within the transaction, or nil (see
+// conn.prepared); database/sql reuses the connection's prepared one.
+func (t *tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if t.c.pg {
+		return nil
+	}
+	if s, ok := t.c.stmts.Load(stmtKey{t.db, q}); ok {
+		return t.tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	t.unprepared = append(t.unprepared, q)
+	return nil
+}
+
+// prepare caches the statements the transaction ran unprepared.
+func (t *tx) prepare() {
+	for _, q := range t.unprepared {
+		t.c.prepared(context.Background(), t.db, q)
+	}
+	t.unprepared = nil
 }
 
 func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, t.c.rebind(q), args...)
 }
 
 func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, t.c.rebind(q), args...)
 }
 
 func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, t.c.rebind(q), args...)
 }
 
-func (t *tx) Commit() error   { return t.tx.Commit() }
-func (t *tx) Rollback() error { return t.tx.Rollback() }
+func (t *tx) Commit() error {
+	defer t.prepare()
+	return t.tx.Commit()
+}
+
+func (t *tx) Rollback() error {
+	defer t.prepare()
+	return t.tx.Rollback()
+}
 
 // isUnique reports a unique-constraint violation in either engine
 // (PostgreSQL SQLSTATE 23505).

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -108,17 +109,32 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate") // take the write lock at BEGIN: no upgrade deadlocks.
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	d := &DB{db: &conn{db: db}}
-	if _, err := d.db.ExecContext(ctx, schema+scepSchema); err != nil {
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// Readers: WAL lets them run beside the writer; a connection costs an
+	// open and a schema parse, so the pool keeps what it opens (the
+	// default keeps 2 idle and re-opens under load). The writer: one
+	// connection (see conn.w).
+	readers := 4 * runtime.GOMAXPROCS(0)
+	db.SetMaxOpenConns(readers)
+	db.SetMaxIdleConns(readers)
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	d := &DB{db: &conn{db: db, w: w}}
+	if _, err := d.db.ExecContext(ctx, schema+scepSchema); err != nil {
+		d.db.Close()
 		return nil, fmt.Errorf("sqlite: schema: %w", err)
 	}
 	if err := migrate(ctx, d.db); err != nil {
-		db.Close()
+		d.db.Close()
 		return nil, err
 	}
 	return d, nil

@@ -617,3 +617,69 @@ func testConcurrentReissue(t *testing.T, opener func() *DB) {
 		t.Errorf("%d active certificates after %d concurrent re-issues of one: %v", len(active), n, active)
 	}
 }
+
+// Re-enrollments at once on one handle (issue 13's benchmark load): 16
+// lineages renewed 8 times each by concurrent goroutines, with the
+// confirmations and reads a re-enrollment makes. SQLite's writers queue on
+// the handle's one writer connection and its statements are prepared once
+// (also those of transactions, after the first ends): every write
+// succeeds, and each lineage ends with exactly one active certificate.
+func TestConcurrentReissues(t *testing.T) { engines(t, testConcurrentReissues) }
+
+func testConcurrentReissues(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	t0 := time.Now().Truncate(time.Second)
+	base := aliceCert(t, db, t0, 9, time.Hour)
+	const lineages, renewals = 16, 8
+	for l := range lineages {
+		c := base
+		c.Serial, c.KeyHash = fmt.Sprintf("l%d-0", l), []byte(fmt.Sprintf("k%d-0", l))
+		if err := db.inTx(ctx, func(tx *tx) error { return insertCert(ctx, tx, c) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, lineages*renewals*3)
+	for l := range lineages {
+		wg.Go(func() {
+			for r := 1; r <= renewals; r++ {
+				prev := fmt.Sprintf("l%d-%d", l, r-1)
+				if _, err := db.Cert(ctx, prev); err != nil {
+					errs <- err
+					return
+				}
+				errs <- db.ConfirmCert(ctx, prev, t0)
+				c := base
+				c.Serial, c.Replaces, c.KeyHash = fmt.Sprintf("l%d-%d", l, r), prev, []byte(fmt.Sprintf("k%d-%d", l, r))
+				c.CSRHash = []byte(c.Serial)
+				errs <- db.Reissue(ctx, c)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	certs, err := db.Certs(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := map[string]int{}
+	for _, c := range certs {
+		if c.Status == store.StatusActive {
+			active[strings.SplitN(c.Serial, "-", 2)[0]]++
+		}
+	}
+	if len(certs) != lineages*(renewals+1) || len(active) != lineages {
+		t.Fatalf("%d certificates, active per lineage %v", len(certs), active)
+	}
+	for l, n := range active {
+		if n != 1 {
+			t.Fatalf("lineage %s: %d active certificates", l, n)
+		}
+	}
+}

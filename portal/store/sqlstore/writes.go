@@ -16,6 +16,17 @@ func (c *conn) count(q string) {
 	}
 }
 
+// isWrite reports whether q can write: INSERT, UPDATE, DELETE, REPLACE,
+// WITH (the lineage's recursive UPDATE), or anything with RETURNING. A
+// plain SELECT reads.
+func isWrite(q string) bool {
+	q = strings.TrimSpace(q)
+	if len(q) >= 6 && strings.EqualFold(q[:6], "SELECT") {
+		return strings.Contains(strings.ToUpper(q), "RETURNING")
+	}
+	return true
+}
+
 // Writes is how many statements that can write (and transactions) this
 // handle has run: tests use it to show that what anyone may send (a CRL
 // request, an unknown session cookie) writes nothing.
