@@ -36,13 +36,7 @@ func caInit(f *flags) action {
 			if _, err := os.Stat(dir); err == nil {
 				return ca.ErrExists
 			}
-			if !given {
-				var err error
-				if cfg, err = cakeys.Load(c.dir); err != nil {
-					return err
-				}
-			}
-			keys, err := cakeys.Open(cfg)
+			keys, err := openKeysOr(c.dir, cfg, given)
 			if err != nil {
 				return err
 			}
@@ -98,13 +92,7 @@ func caRebuild(f *flags) action {
 			return err
 		},
 		do: func(c *call) error {
-			if !given {
-				var err error
-				if cfg, err = cakeys.Load(c.dir); err != nil {
-					return err
-				}
-			}
-			keys, err := cakeys.Open(cfg)
+			keys, err := openKeysOr(c.dir, cfg, given)
 			if err != nil {
 				return err
 			}

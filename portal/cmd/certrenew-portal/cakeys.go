@@ -48,10 +48,16 @@ func (k *keyStoreFlags) config() (cfg cakeys.Config, given bool, err error) {
 
 // openKeys opens the key store DATA/ca-keys.json names (nil: files),
 // reading the token PIN now. The caller closes it.
-func openKeys(dir string) (*cakeys.Token, error) {
-	cfg, err := cakeys.Load(dir)
-	if err != nil {
-		return nil, err
+func openKeys(dir string) (*cakeys.Token, error) { return openKeysOr(dir, cakeys.Config{}, false) }
+
+// openKeysOr opens the key store cfg names when the command line gave one
+// (given), else the one DATA/ca-keys.json names.
+func openKeysOr(dir string, cfg cakeys.Config, given bool) (*cakeys.Token, error) {
+	if !given {
+		var err error
+		if cfg, err = cakeys.Load(dir); err != nil {
+			return nil, err
+		}
 	}
 	return cakeys.Open(cfg)
 }
