@@ -8,10 +8,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,18 +42,22 @@ func RegisterHost(profile, path, description string, origins ...string) error {
 // PolicyDir is where Chromium reads managed policy; only root can write it.
 const PolicyDir = "/etc/chromium/policies/managed"
 
-// ManagedPolicy writes policy as a managed policy file named prefix-RANDOM.json,
-// which Chromium started after reads; the test removes it when it ends.
-// Under CI a policy that cannot be written fails the test, elsewhere it
-// skips. It returns the file.
+// ManagedPolicy writes policy as a managed policy file named
+// prefix-PID-RANDOM.json, which Chromium started after reads; the test
+// removes it when it ends. Files a test process left when it was killed
+// (its PID no longer runs) are removed first: Chromium does not merge a
+// list policy across files, so a stale AutoSelectCertificateForUrls would
+// hide the test's own. Under CI a policy that cannot be written fails the
+// test, elsewhere it skips. It returns the file.
 func ManagedPolicy(tb testing.TB, prefix string, policy any) string {
 	tb.Helper()
 	if err := os.MkdirAll(PolicyDir, 0o755); err != nil {
 		testenv.Missing(tb, "cannot write Chromium policy ("+err.Error()+"); run as root")
 	}
+	removeStalePolicies()
 	var r [6]byte
 	rand.Read(r[:])
-	file := filepath.Join(PolicyDir, prefix+"-"+hex.EncodeToString(r[:])+".json")
+	file := filepath.Join(PolicyDir, prefix+"-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(r[:])+".json")
 	data, _ := json.Marshal(policy)
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		testenv.Missing(tb, "cannot write Chromium policy ("+err.Error()+"); run as root")
@@ -88,4 +95,24 @@ func BuildExtension(repoRoot, dir string, env []string, args ...string) error {
 		return fmt.Errorf("%s: %v\n%s", strings.Join(append([]string{"build-extension.sh"}, args...), " "), err, out)
 	}
 	return nil
+}
+
+// removeStalePolicies removes the policy files ManagedPolicy wrote for a
+// process that no longer runs (the name's PID; files without one are left
+// alone).
+func removeStalePolicies() {
+	files, _ := filepath.Glob(filepath.Join(PolicyDir, "*-*-*.json"))
+	for _, f := range files {
+		parts := strings.Split(strings.TrimSuffix(filepath.Base(f), ".json"), "-")
+		if len(parts) < 3 {
+			continue
+		}
+		pid, err := strconv.Atoi(parts[len(parts)-2])
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); errors.Is(err, fs.ErrNotExist) {
+			os.Remove(f)
+		}
+	}
 }
