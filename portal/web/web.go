@@ -43,7 +43,18 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var tmpl = template.Must(template.New("").Funcs(template.FuncMap{"t": T}).ParseFS(templateFS, "templates/*.html"))
+var tmpl = template.Must(template.New("").Funcs(template.FuncMap{"t": T, "dict": dict}).ParseFS(templateFS, "templates/*.html"))
+
+// dict makes a map of its key, value pairs: the arguments of a template
+// called with several values.
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		m[k] = kv[i+1]
+	}
+	return m
+}
 
 // SessionTTL is how long a login lasts without activity.
 const SessionTTL = 30 * time.Minute
@@ -138,9 +149,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /menu", h.secure(h.authed(h.menu)))
 	mux.HandleFunc("GET /certs", h.secure(h.authed(h.certs)))
 	mux.HandleFunc("POST /certs/{serial}/link", h.secure(h.authed(h.link)))
+	mux.HandleFunc("GET /certs/{serial}", h.secure(h.authed(h.certPage)))
+	mux.HandleFunc("GET /certs/{serial}/revoke", h.secure(h.authed(h.revokePage)))
 	mux.HandleFunc("POST /certs/{serial}/revoke", h.secure(h.authed(h.revoke)))
 	mux.HandleFunc("GET /renew/{link}", h.secure(h.renew))
 	mux.HandleFunc("POST /renew/{link}/token", h.secure(h.linkToken))
+	mux.HandleFunc("GET /renew/{link}/status", h.secure(h.linkStatus))
 	mux.Handle("GET /static/", h.secure(http.FileServerFS(staticFS).ServeHTTP))
 	h.registerMobile(mux)
 }
@@ -267,6 +281,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		data = map[string]any{}
 	}
 	data["L"] = lang(r)
+	if name == "login" {
+		data["Narrow"] = true
+	}
 	back, ok := getPages[name]
 	if !ok {
 		back = "/certs"
