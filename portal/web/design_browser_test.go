@@ -128,8 +128,6 @@ func TestPortalDesignInBrowser(t *testing.T) {
 		width, height int
 		mobile        bool
 	}{{"desktop", 1280, 800, false}, {"phone", 390, 844, true}}
-		sizes = sizes[:1]
-	}
 	for _, sz := range sizes {
 		t.Run(sz.name, func(t *testing.T) {
 			p := portaltest.Start(t)
@@ -158,6 +156,12 @@ func (b *designBrowser) walk(p *portaltest.Portal, cert *x509.Certificate, key *
 		return p.URL + path + sep + "lang=" + b.lang
 	}
 
+	// The browser's time zone: times on the pages are shown in it.
+	zone, abbr := map[string][2]string{"ja": {"Asia/Tokyo", "JST"}, "en": {"America/New_York", "EST"}}[b.lang][0], map[string]string{"ja": "JST", "en": "EST"}[b.lang]
+	b.run("time zone", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+		return chromedp.Void{}, err
+	}))
 	b.run("login page", chromedp.Navigate(u("/login")), chromedp.WaitVisible(chromedp.CSS("#user")))
 	b.shot("login")
 	b.run("failed login", chromedp.SendKeys(chromedp.CSS("#user"), alice), chromedp.SendKeys(chromedp.CSS("#password"), "not-the-password"),
@@ -187,6 +191,9 @@ func (b *designBrowser) walk(p *portaltest.Portal, cert *x509.Certificate, key *
 	b.wait("local times", `document.querySelectorAll("time[data-local]").length > 0 && document.querySelectorAll("time[data-local]:not([data-localised])").length === 0`)
 	if txt := b.eval(`document.getElementById("certs").innerText`); strings.Contains(txt, "T0") || strings.Contains(txt, "T1") || strings.Contains(txt, "T2") {
 		t.Errorf("%s: a raw RFC 3339 time in the list: %q", b.lang, txt)
+	}
+	if txt := b.eval(`document.querySelector("#certs time").textContent`); !strings.HasSuffix(txt, " "+abbr) {
+		t.Errorf("%s: time %q is not in the browser's zone (%s)", b.lang, txt, abbr)
 	}
 	b.shot("certs")
 	row := `#certs tr[data-serial="` + serial + `"]`

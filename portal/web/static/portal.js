@@ -6,20 +6,30 @@
   "use strict";
   var lang = document.documentElement.lang || undefined;
 
+  // localTime writes an RFC 3339 time as "2026-12-04 17:03 JST": the
+  // browser's time zone, the order of the server's UTC text, and the
+  // zone's name in the page's language ("" if it cannot).
+  function localTime(iso) {
+    var d = new Date(iso);
+    if (!iso || isNaN(d.getTime())) { return ""; }
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat(lang, {
+        year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", timeZoneName: "short"
+      }).formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    } catch (e) { return ""; }
+    if (!parts.year || !parts.timeZoneName) { return ""; }
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + " " + parts.timeZoneName;
+  }
+
   // <time datetime="…Z" data-local>2026-12-04 08:03 UTC</time> becomes the
   // local time with the zone's name, the UTC text kept as its title.
-  var fmt;
-  try {
-    fmt = new Intl.DateTimeFormat(lang, {
-      year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
-    });
-  } catch (e) { fmt = null; }
   Array.prototype.forEach.call(document.querySelectorAll("time[data-local][datetime]"), function (el) {
-    var d = new Date(el.getAttribute("datetime"));
-    if (!fmt || isNaN(d.getTime())) { return; }
+    var text = localTime(el.getAttribute("datetime"));
+    if (!text) { return; }
     el.title = el.textContent;
-    el.textContent = fmt.format(d);
+    el.textContent = text;
     el.setAttribute("data-localised", "");
   });
 

@@ -103,16 +103,20 @@
     }, delay);
   }
 
-  // localTime writes an RFC 3339 time as local time with its zone's name.
+  // localTime writes an RFC 3339 time as portal.js does: local time in
+  // the server's order, with the zone's name.
   function localTime(el, iso) {
-    var d = new Date(iso);
-    if (!iso || isNaN(d.getTime())) { el.textContent = ""; return; }
+    var d = new Date(iso), parts = {};
+    el.textContent = "";
+    if (!iso || isNaN(d.getTime())) { return; }
     el.setAttribute("datetime", iso);
     try {
-      el.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-        year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
-      }).format(d);
-    } catch (e) { el.textContent = d.toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", timeZoneName: "short"
+      }).formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+      el.textContent = parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + " " + parts.timeZoneName;
+    } catch (e) { el.textContent = iso.slice(0, 16).replace("T", " ") + " UTC"; }
   }
 
   show("working");
