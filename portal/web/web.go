@@ -1,14 +1,17 @@
 // Package web is the portal's user-facing HTML: login with ID and password
 // (rate-limited per user and per address, with lockout), the account menu,
 // certificate management (status, "show all", a per-certificate "⁝" menu
-// with "show renewal URL" as link and QR code, and "revoke"), and the
+// with details, "show renewal URL" as link and QR code, and "revoke" behind
+// a confirmation step), certificate details with renewal history, and the
 // renewal link's page, /renew/{linkID}, that hands a one-time token to the
 // certrenew extension (contract v2, see portal/README.md).
 //
-// Pages are server-rendered and work without JavaScript (the "⁝" menu is a
-// <details> element). The only script is /static/renew.js, same-origin,
-// under a Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3);
-// it fetches the token from POST /renew/{linkID}/token, so the token is in
+// Pages are server-rendered and work without JavaScript (the "≡" and "⁝"
+// menus are <details> elements); see docs/portal-ui.md. /static/portal.js
+// adds local times, copy buttons and the revoke <dialog>; /static/renew.js
+// hands a renewal link to the extension. Both are same-origin, under a
+// Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3);
+// renew.js fetches the token from POST /renew/{linkID}/token, so the token is in
 // no URL, page or storage the browser keeps.
 // Sessions are random 256-bit IDs in a Secure, HttpOnly, SameSite=Strict
 // cookie (RFC 6265bis); state-changing forms also carry a per-session CSRF
