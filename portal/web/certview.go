@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/admin"
 	"github.com/certrenew/certrenew/portal/store"
 )
@@ -139,7 +138,7 @@ func (h *Handler) ownCert(w http.ResponseWriter, r *http.Request, s *session) (s
 			return c, list, true
 		}
 	}
-	h.render(w, r, http.StatusNotFound, "error", map[string]any{"Me": s.user, "CSRF": s.csrf, "Msg": string(errcode.NotRenewable)})
+	h.render(w, r, http.StatusNotFound, "error", map[string]any{"Me": s.user, "CSRF": s.csrf, "Msg": "no_such_cert"})
 	return store.Cert{}, nil, false
 }
 

@@ -13,6 +13,7 @@ var designMessages = map[string][2]string{
 	"menu_intro":                {"Manage your client certificates: see their status, show a renewal URL, or revoke one you no longer use.", "クライアント証明書の管理：状態の確認、更新用URLの表示、使わなくなった証明書の失効ができます。"},
 	"m_title_menu":              {"Phone and tablet page", "スマートフォン・タブレット用ページ"},
 	"login_help":                {"Use the user ID and password of your organisation.", "組織のユーザーIDとパスワードを使用してください。"},
+	"no_such_cert":              {"There is no such certificate among yours.", "該当する証明書はありません。"},
 	"error_title":               {"Something went wrong", "エラー"},
 	"subject":                   {"Subject", "サブジェクト"},
 	"issued":                    {"Issued", "発行日時"},

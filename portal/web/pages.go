@@ -114,7 +114,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, s *session) {
 	serial := admin.NormalizeSerial(r.PathValue("serial"))
 	c, err := h.Store.Cert(r.Context(), serial)
 	if err != nil || c.UserID != s.user {
-		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Me": s.user, "CSRF": s.csrf, "Msg": string(errcode.NotRenewable)})
+		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Me": s.user, "CSRF": s.csrf, "Msg": "no_such_cert"})
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
