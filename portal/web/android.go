@@ -62,7 +62,7 @@ func (h *Handler) androidPrepare(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	h.Log.Info().Str("user", s.user).Str("serial", f.serial).Msg("android download prepared")
 	h.render(w, r, http.StatusOK, "android", map[string]any{
-		"User": s.user, "CSRF": s.csrf, "Serial": f.serial, "Challenge": ch, "Password": serverkey.Password(ch),
+		"Me": s.user, "CSRF": s.csrf, "Serial": f.serial, "Challenge": ch, "Password": serverkey.Password(ch),
 	})
 }
 

@@ -120,7 +120,7 @@ func (h *Handler) mobile(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	platform := applePlatform(r.UserAgent())
 	h.render(w, r, http.StatusOK, "mobile", map[string]any{
-		"User": s.user, "CSRF": s.csrf, "Rows": rows, "Err": errKey,
+		"Me": s.user, "CSRF": s.csrf, "Rows": rows, "Err": errKey,
 		"Apple": platform != "" && h.Profile != nil, "Mac": platform == "macos",
 		"Android": h.Android != nil && isAndroid(r.UserAgent()),
 	})

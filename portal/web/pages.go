@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -31,13 +30,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, _ *session) {
 }
 
 func (h *Handler) menu(w http.ResponseWriter, r *http.Request, s *session) {
-	h.render(w, r, http.StatusOK, "menu", map[string]any{"User": s.user, "CSRF": s.csrf})
-}
-
-// certRow is one line of the certificate table.
-type certRow struct {
-	Serial, Status, Expires string
-	Renewable, Revocable    bool
+	h.render(w, r, http.StatusOK, "menu", map[string]any{"Me": s.user, "CSRF": s.csrf, "Script": true})
 }
 
 // certs lists the user's certificates: by default the active, unexpired
@@ -52,22 +45,16 @@ func (h *Handler) certs(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	now := h.now()
-	var rows []certRow
+	var rows []certView
 	for _, c := range list {
-		st := "st_" + string(c.Status)
-		if c.Status != store.StatusRevoked && !now.Before(c.NotAfter) {
-			st = "st_expired"
-		}
-		if !all && st != "st_active" {
+		v := viewOf(c, list, now)
+		if !all && v.Status != "st_active" {
 			continue
 		}
-		rows = append(rows, certRow{
-			Serial: c.Serial, Status: st, Expires: c.NotAfter.UTC().Format("2006-01-02 15:04 UTC"),
-			Renewable: c.Status == store.StatusActive, Revocable: c.Status != store.StatusRevoked,
-		})
+		rows = append(rows, v)
 	}
 	h.render(w, r, http.StatusOK, "certs", map[string]any{
-		"User": s.user, "CSRF": s.csrf, "All": all, "Rows": rows, "Flash": flash(r.URL.Query().Get("done")),
+		"Me": s.user, "CSRF": s.csrf, "All": all, "Rows": rows, "Flash": flash(r.URL.Query().Get("done")), "Script": true,
 	})
 }
 
@@ -111,19 +98,27 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	h.Log.Info().Str("user", s.user).Str("serial", serial).Str("link", l.ID).Msg("renewal link shown")
 	h.render(w, r, http.StatusOK, "link", map[string]any{
-		"User": s.user, "CSRF": s.csrf, "Serial": serial,
-		"Link": safeURL(link),
-		"QR":   safeURL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		"Help": fmt.Sprintf(T(lang(r), "link_help"), s.user, l.Expires.UTC().Format(time.RFC3339)),
+		"Me": s.user, "CSRF": s.csrf, "Serial": serial, "LinkText": link,
+		"Link":    safeURL(link),
+		"QR":      safeURL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		"Help":    fmt.Sprintf(T(lang(r), "link_help"), s.user),
+		"Expires": stampOf(l.Expires), "Script": true,
 	})
 }
 
-// revoke lets a user revoke one of their own certificates.
+// revoke lets a user revoke one of their own certificates. The form must
+// come from the confirmation step (revokePage or its <dialog>), which
+// sends confirm=yes; a POST without it goes to that step and revokes
+// nothing.
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, s *session) {
 	serial := admin.NormalizeSerial(r.PathValue("serial"))
 	c, err := h.Store.Cert(r.Context(), serial)
 	if err != nil || c.UserID != s.user {
-		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Msg": string(errcode.NotRenewable)})
+		h.render(w, r, http.StatusNotFound, "error", map[string]any{"Me": s.user, "CSRF": s.csrf, "Msg": "no_such_cert"})
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		http.Redirect(w, r, "/certs/"+serial+"/revoke", http.StatusSeeOther)
 		return
 	}
 	if err := h.Store.Revoke(r.Context(), serial); err != nil {
@@ -171,7 +166,7 @@ func (h *Handler) renew(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
 		return
 	}
-	data := map[string]any{"User": s.user, "CSRF": s.csrf}
+	data := map[string]any{"Me": s.user, "CSRF": s.csrf}
 	l, err := h.admin().CheckRenewalLink(r.Context(), s.user, id)
 	if err != nil {
 		code, status := linkRefusal(err)
@@ -184,7 +179,7 @@ func (h *Handler) renew(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "renew", data)
 		return
 	}
-	data["LinkID"], data["Serial"], data["ExtensionID"] = id, l.Serial, ExtensionID
+	data["LinkID"], data["Serial"], data["ExtensionID"], data["Reasons"] = id, l.Serial, ExtensionID, refusalReasons
 	h.render(w, r, http.StatusOK, "renew", data)
 }
 
@@ -235,6 +230,10 @@ func (h *Handler) linkToken(w http.ResponseWriter, r *http.Request) {
 	h.Log.Info().Str("user", s.user).Str("link", id).Str("serial", l.Serial).Msg("renewal link token minted")
 	answer(http.StatusOK, map[string]string{"token": tok, "serial": l.Serial, "user": l.UserID})
 }
+
+// refusalReasons are the reasons the extension gives for refusing a link
+// (extension/link.js, content.js) that the page explains in words.
+var refusalReasons = []string{"origin_not_allowed", "origin_mismatch", "bad_message", "bad_token", "bad_serial", "bad_user", "extension_error", "internal"}
 
 // ExtensionID is the certrenew extension's Chrome Web Store ID, used by
 // renew.js for chrome.runtime.sendMessage (externally_connectable).

@@ -1,14 +1,17 @@
 // Package web is the portal's user-facing HTML: login with ID and password
 // (rate-limited per user and per address, with lockout), the account menu,
 // certificate management (status, "show all", a per-certificate "⁝" menu
-// with "show renewal URL" as link and QR code, and "revoke"), and the
+// with details, "show renewal URL" as link and QR code, and "revoke" behind
+// a confirmation step), certificate details with renewal history, and the
 // renewal link's page, /renew/{linkID}, that hands a one-time token to the
 // certrenew extension (contract v2, see portal/README.md).
 //
-// Pages are server-rendered and work without JavaScript (the "⁝" menu is a
-// <details> element). The only script is /static/renew.js, same-origin,
-// under a Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3);
-// it fetches the token from POST /renew/{linkID}/token, so the token is in
+// Pages are server-rendered and work without JavaScript (the "≡" and "⁝"
+// menus are <details> elements); see docs/portal-ui.md. /static/portal.js
+// adds local times, copy buttons and the revoke <dialog>; /static/renew.js
+// hands a renewal link to the extension. Both are same-origin, under a
+// Content-Security-Policy without 'unsafe-inline' (W3C CSP Level 3);
+// renew.js fetches the token from POST /renew/{linkID}/token, so the token is in
 // no URL, page or storage the browser keeps.
 // Sessions are random 256-bit IDs in a Secure, HttpOnly, SameSite=Strict
 // cookie (RFC 6265bis); state-changing forms also carry a per-session CSRF
@@ -43,7 +46,18 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var tmpl = template.Must(template.New("").Funcs(template.FuncMap{"t": T}).ParseFS(templateFS, "templates/*.html"))
+var tmpl = template.Must(template.New("").Funcs(template.FuncMap{"t": T, "dict": dict}).ParseFS(templateFS, "templates/*.html"))
+
+// dict makes a map of its key, value pairs: the arguments of a template
+// called with several values.
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		m[k] = kv[i+1]
+	}
+	return m
+}
 
 // SessionTTL is how long a login lasts without activity.
 const SessionTTL = 30 * time.Minute
@@ -138,9 +152,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /menu", h.secure(h.authed(h.menu)))
 	mux.HandleFunc("GET /certs", h.secure(h.authed(h.certs)))
 	mux.HandleFunc("POST /certs/{serial}/link", h.secure(h.authed(h.link)))
+	mux.HandleFunc("GET /certs/{serial}", h.secure(h.authed(h.certPage)))
+	mux.HandleFunc("GET /certs/{serial}/revoke", h.secure(h.authed(h.revokePage)))
 	mux.HandleFunc("POST /certs/{serial}/revoke", h.secure(h.authed(h.revoke)))
 	mux.HandleFunc("GET /renew/{link}", h.secure(h.renew))
 	mux.HandleFunc("POST /renew/{link}/token", h.secure(h.linkToken))
+	mux.HandleFunc("GET /renew/{link}/status", h.secure(h.linkStatus))
 	mux.Handle("GET /static/", h.secure(http.FileServerFS(staticFS).ServeHTTP))
 	h.registerMobile(mux)
 }
@@ -267,6 +284,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		data = map[string]any{}
 	}
 	data["L"] = lang(r)
+	if name == "login" {
+		data["Narrow"] = true
+	}
 	back, ok := getPages[name]
 	if !ok {
 		back = "/certs"

@@ -220,8 +220,16 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 	if !strings.Contains(body, s2) || strings.Contains(body, `data-serial="`+s1+`"`) {
 		t.Fatalf("after renewal the list should show only %s:\n%s", s2, body)
 	}
-	// Revoke the new one.
-	st, body = b.do("POST", "/certs/"+s2+"/revoke", url.Values{"csrf": {csrf}}, "")
+	// Revoke the new one: the ⁝ menu leads to the confirmation step, not
+	// to a revoke button.
+	if !strings.Contains(body, `href="/certs/`+s2+`/revoke"`) || strings.Contains(body, `action="/certs/`+s2+`/revoke"`) {
+		t.Fatalf("the certificate list should link to the revoke confirmation, with no revoke form of its own:\n%s", body)
+	}
+	st, body = b.do("GET", "/certs/"+s2+"/revoke", nil, "")
+	if st != 200 || !strings.Contains(body, `action="/certs/`+s2+`/revoke"`) || !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "btn-danger") {
+		t.Fatalf("revoke confirmation page: %d\n%s", st, body)
+	}
+	st, body = b.do("POST", "/certs/"+s2+"/revoke", url.Values{"csrf": {csrfOf(t, body)}, "confirm": {"yes"}}, "")
 	if st != 200 || !strings.Contains(body, `data-serial="`+s2+`" data-status="st_revoked"`) {
 		t.Fatalf("revoke: %d\n%s", st, body)
 	}

@@ -10,13 +10,16 @@
 // and, when chrome.runtime exists, sends the same payload to the extension
 // (externally_connectable). It waits for
 //   {type: "certrenew-renewal-link-ack", ok, reason?}
-// and otherwise explains how to install the extension. The token is kept
+// and otherwise explains how to install the extension. After an ok ack
+// (the extension renews in its own tab) it asks the portal,
+//   GET /renew/{linkID}/status -> {state: "pending" | "renewed", serial, expires}
+// until the link's token has been redeemed, and shows the new certificate. The token is kept
 // in no variable longer than the hand-off and never written into the page,
 // the address, the title, a cookie or storage.
 (function () {
   "use strict";
   var root = document.getElementById("renew");
-  var states = ["nojs", "working", "handed", "refused", "noext",
+  var states = ["nojs", "working", "handed", "renewed", "refused", "noext",
     "used", "expired", "invalid", "other_user", "not_renewable", "relogin", "failed"];
   // The token endpoint's refusals and the states that explain them (the
   // portal shows the same words when the page itself is refused).
@@ -49,8 +52,13 @@
       window.removeEventListener("message", onMessage);
       if (ack.ok === true) {
         show("handed");
+        watch(1500);
       } else {
-        document.getElementById("reason").textContent = typeof ack.reason === "string" ? ack.reason : "";
+        var reason = typeof ack.reason === "string" ? ack.reason : "";
+        document.getElementById("reason").textContent = reason;
+        var words = document.querySelector('#reasons [data-reason="' + (/^[a-z_]+$/.test(reason) ? reason : "") + '"]') ||
+          document.querySelector('#reasons [data-reason=""]');
+        document.getElementById("reason-text").textContent = words ? words.textContent : "";
         show("refused");
       }
     }
@@ -72,10 +80,49 @@
     setTimeout(function () { settle(null); }, 4000);
   }
 
+  var linkPath = "/renew/" + encodeURIComponent(root.getAttribute("data-link-id"));
+
+  // watch asks the portal whether the link has renewed the certificate,
+  // less often as time goes on, until it has or the login ends.
+  function watch(delay) {
+    setTimeout(function () {
+      fetch(linkPath + "/status", { credentials: "same-origin", cache: "no-store", redirect: "error" })
+        .then(function (resp) { return resp.json(); })
+        .then(function (st) {
+          if (st.state === "renewed") {
+            document.getElementById("new-serial").textContent = st.serial || "";
+            localTime(document.getElementById("new-expires"), st.expires);
+            show("renewed");
+          } else if (st.state === "relogin") {
+            show("relogin");
+          } else {
+            watch(Math.min(delay * 1.5, 15000));
+          }
+        })
+        .catch(function () { watch(Math.min(delay * 2, 15000)); });
+    }, delay);
+  }
+
+  // localTime writes an RFC 3339 time as portal.js does: local time in
+  // the server's order, with the zone's name.
+  function localTime(el, iso) {
+    var d = new Date(iso), parts = {};
+    el.textContent = "";
+    if (!iso || isNaN(d.getTime())) { return; }
+    el.setAttribute("datetime", iso);
+    try {
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+        hourCycle: "h23", timeZoneName: "short"
+      }).formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+      el.textContent = parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + " " + parts.timeZoneName;
+    } catch (e) { el.textContent = iso.slice(0, 16).replace("T", " ") + " UTC"; }
+  }
+
   show("working");
   var form = new URLSearchParams();
   form.set("csrf", root.getAttribute("data-csrf"));
-  fetch("/renew/" + encodeURIComponent(root.getAttribute("data-link-id")) + "/token", {
+  fetch(linkPath + "/token", {
     method: "POST",
     body: form,
     credentials: "same-origin",
