@@ -40,12 +40,19 @@ nhost="${3:-30}"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# build BIN PKG: builds PKG to $tmp/BIN, or says why not and stops.
+build() {
+  if ! go build -o "$tmp/$1" "$2"; then
+    echo "bench-portal: go build of $2 failed (output above)" >&2
+    exit 1
+  fi
+}
 if [[ -z "${CERTRENEW_PORTAL_BIN:-}" ]]; then
-  go build -o "$tmp/certrenew-portal" ./portal/cmd/certrenew-portal
+  build certrenew-portal ./portal/cmd/certrenew-portal
   export CERTRENEW_PORTAL_BIN="$tmp/certrenew-portal"
 fi
 if [[ -z "${CERTRENEW_HOST_BIN:-}" ]]; then
-  go build -o "$tmp/certrenew-host" ./host/cmd/certrenew-host
+  build certrenew-host ./host/cmd/certrenew-host
   export CERTRENEW_HOST_BIN="$tmp/certrenew-host"
 fi
 

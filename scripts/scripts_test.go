@@ -29,7 +29,8 @@ func TestBenchPortalShowsFailures(t *testing.T) {
 		code      int
 		want      string
 	}{
-		{"go test fails", "--- FAIL: BenchmarkPortalReenroll: portal did not start", 1, "go test failed"},
+		// The fake go fails its first command, the build.
+		{"go fails", "--- FAIL: BenchmarkPortalReenroll: portal did not start", 1, "failed (output above)"},
 		{"no results", "PASS", 0, "no benchmark results"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
