@@ -202,38 +202,13 @@ func TestTokenErrors(t *testing.T) {
 
 	// A key on the token that the token would let out is refused, before
 	// anything is signed with it.
-	weak := (&p11uri.URI{Token: s.Label, ID: weakKey(t, s), Type: "private"}).String()
+	weak := (&p11uri.URI{Token: s.Label, ID: hsmtest.WeakKey(t, s), Type: "private"}).String()
 	if err := os.WriteFile(filepath.Join(dir, ca.IssuingKeyRefFile), []byte(weak+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tok.CAConfig().Load(dir); !errors.Is(err, cakeys.ErrNotProtected) || !strings.Contains(err.Error(), "CKA_EXTRACTABLE true") {
 		t.Fatalf("Load with an extractable issuing key: %v", err)
 	}
-}
-
-// weakKey makes an ECDSA P-256 key pair on s's token, as other software
-// could, whose private key is extractable and not sensitive; it returns
-// its CKA_ID.
-func weakKey(t *testing.T, s *hsmtest.SoftHSM) []byte {
-	t.Helper()
-	c, err := crypto11.Configure(&crypto11.Config{Path: s.Module, TokenLabel: s.Label, Pin: s.PIN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	id := []byte("weak-key-0001")
-	pub, _ := crypto11.NewAttributeSetWithIDAndLabel(id, []byte("weak"))
-	priv, _ := crypto11.NewAttributeSetWithIDAndLabel(id, []byte("weak"))
-	if err := priv.Set(p11.CKA_EXTRACTABLE, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := priv.Set(p11.CKA_SENSITIVE, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.GenerateECDSAKeyPairWithAttributes(pub, priv, elliptic.P256()); err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // readRefs returns the root's and the issuing CA's key references in dir.
