@@ -28,8 +28,7 @@ import (
 // designBrowser is headless Chromium at one width, with the fake content
 // script of renewjs_test.go, that checks and photographs portal pages.
 type designBrowser struct {
-	t          *testing.T
-	ctx        context.Context
+	tab
 	width      int
 	lang, size string
 }
@@ -46,7 +45,8 @@ func openDesign(t *testing.T, portalURL string, width, height int, mobile bool) 
 	})
 	ctx, cancel := context.WithTimeout(ctx, 150*time.Second)
 	t.Cleanup(cancel)
-	b := &designBrowser{t: t, ctx: ctx, width: width}
+	b := &designBrowser{tab: tab{t: t, ctx: ctx}, width: width}
+	b.where = func() string { return b.lang + "/" + b.size }
 	b.run("viewport and content script", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		if _, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
 			Width: int64(width), Height: int64(height), DeviceScaleFactor: 1, Mobile: mobile,
@@ -59,29 +59,11 @@ func openDesign(t *testing.T, portalURL string, width, height int, mobile bool) 
 	return b
 }
 
-func (b *designBrowser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		body, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("body")))
-		b.t.Fatalf("%s %s/%s: %v\n%s", what, b.lang, b.size, err, body)
-	}
-}
-
-func (b *designBrowser) eval(expr string) string {
-	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
-	if err != nil {
-		b.t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
 // wait polls a script condition until it holds.
 func (b *designBrowser) wait(what, cond string) {
 	b.t.Helper()
 	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		body, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("body")))
-		b.t.Fatalf("%s %s/%s: %v\n%s", what, b.lang, b.size, err, body)
+		b.fail(what, err)
 	}
 }
 

@@ -18,10 +18,7 @@ import (
 // phoneBrowser is headless Chromium that says it is the phone ua, with a
 // phone's viewport (393×852 CSS pixels: headless windows have a minimum
 // width above it).
-type phoneBrowser struct {
-	t   *testing.T
-	ctx context.Context
-}
+type phoneBrowser struct{ tab }
 
 func openPhone(t *testing.T, portalURL, ua string) *phoneBrowser {
 	t.Helper()
@@ -34,7 +31,7 @@ func openPhone(t *testing.T, portalURL, ua string) *phoneBrowser {
 	})
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancel)
-	b := &phoneBrowser{t, ctx}
+	b := &phoneBrowser{tab{t: t, ctx: ctx}}
 	b.run("phone viewport", chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
 			Width: 393, Height: 852, DeviceScaleFactor: 2, Mobile: true,
@@ -42,23 +39,6 @@ func openPhone(t *testing.T, portalURL, ua string) *phoneBrowser {
 		return chromedp.Void{}, err
 	}))
 	return b
-}
-
-func (b *phoneBrowser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		body, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("body")))
-		b.t.Fatalf("%s: %v\n%s", what, err, body)
-	}
-}
-
-func (b *phoneBrowser) eval(expr string) string {
-	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return v
 }
 
 // login logs in through the form, from the seed's address, and waits for
