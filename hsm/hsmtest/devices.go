@@ -91,7 +91,12 @@ type SWTPM struct {
 func StartSWTPM(t testing.TB) *SWTPM {
 	t.Helper()
 	testenv.Need(t, "swtpm")
-	dir := ShortTempDir(t)
+	return startSWTPM(t, ShortTempDir(t))
+}
+
+// startSWTPM starts swtpm on the state in dir.
+func startSWTPM(t testing.TB, dir string) *SWTPM {
+	t.Helper()
 	s := &SWTPM{Dir: dir, Socket: filepath.Join(dir, "s"), Ctrl: filepath.Join(dir, "s.ctrl"), done: make(chan struct{})}
 	s.cmd = exec.Command("swtpm", "socket", "--tpm2",
 		"--tpmstate", "dir="+dir,

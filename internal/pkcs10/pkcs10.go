@@ -36,6 +36,9 @@ type Request struct {
 	// ChallengePassword, when set, is added as a UTF8String. It is a
 	// secret (the invitation code): never log a request.
 	ChallengePassword string
+	// Attributes are further Attributes (RFC 2986, Section 4.1), each the
+	// DER of one (the key attestation evidence, internal/keyattest).
+	Attributes [][]byte
 }
 
 // attribute is Attribute, RFC 2986, Section 4.1: a type and a SET OF values.
@@ -80,6 +83,9 @@ func Create(key crypto.Signer, req Request) ([]byte, error) {
 		if err != nil {
 			return nil, errors.New("pkcs10: challengePassword does not encode")
 		}
+		tbs.Attributes = append(tbs.Attributes, asn1.RawValue{FullBytes: a})
+	}
+	for _, a := range req.Attributes {
 		tbs.Attributes = append(tbs.Attributes, asn1.RawValue{FullBytes: a})
 	}
 	tbsDER, err := asn1.Marshal(tbs)
