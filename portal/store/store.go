@@ -94,6 +94,8 @@ type Cert struct {
 	// ConfirmedAt is when the holder first proved it has the certificate
 	// by using it over mutual TLS (zero if never); see KeyClaims.
 	ConfirmedAt time.Time
+	// Hardware is what the portal knows of where the key lives.
+	Hardware Hardware
 }
 
 // RenewalToken is a one-time renewal-link token bound to one certificate.
@@ -210,6 +212,7 @@ type Store interface {
 	KeyClaims
 	SCEPChallenges
 	RenewalAuths
+	KeyAttestation
 
 	// CreateRenewalToken stores a renewal-link token (hash only).
 	CreateRenewalToken(ctx context.Context, t RenewalToken) error

@@ -10,15 +10,15 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 )
 
-const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at, confirmed_at`
+const certCols = `serial, user_id, invitation_id, replaces_serial, status, not_before, not_after, der, reissue_denied, csr_hash, revoked_at, confirmed_at, hardware`
 
 func insertCert(ctx context.Context, tx *tx, c store.Cert) error {
 	if err := claimKey(ctx, tx, c); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO certs (`+certCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)`,
 		c.Serial, c.UserID, c.InvitationID, c.Replaces, string(c.Status),
-		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash)
+		c.NotBefore.Unix(), c.NotAfter.Unix(), c.DER, boolInt(c.ReissueDenied), c.CSRHash, string(c.Hardware))
 	return insertErr(err, "insert cert", fmt.Errorf("cert %s: %w", c.Serial, store.ErrExists))
 }
 
@@ -100,9 +100,11 @@ func scanCert(row interface{ Scan(...any) error }) (store.Cert, error) {
 	var nb, na int64
 	var denied int
 	var revokedAt, confirmedAt int64
-	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied, &c.CSRHash, &revokedAt, &confirmedAt); err != nil {
+	var hw string
+	if err := row.Scan(&c.Serial, &c.UserID, &c.InvitationID, &c.Replaces, &status, &nb, &na, &c.DER, &denied, &c.CSRHash, &revokedAt, &confirmedAt, &hw); err != nil {
 		return c, err
 	}
+	c.Hardware = store.Hardware(hw)
 	if confirmedAt != 0 {
 		c.ConfirmedAt = time.Unix(confirmedAt, 0)
 	}

@@ -1,0 +1,136 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// attestSchema holds TPM key attestation (portal/attest): the per
+// certificate hardware status, the administrator's EK roots, the open
+// credential-activation challenges (only a hash of the secret) and the
+// hardware policy (tenant row user_id '', overrides per user), kept like
+// renewal_auth.
+const attestSchema = `
+ALTER TABLE certs ADD COLUMN hardware TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS ek_roots (
+	hash  BLOB PRIMARY KEY,
+	der   BLOB NOT NULL,
+	added INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attest_challenges (
+	nonce_hash   BLOB PRIMARY KEY,
+	ak_public    BLOB NOT NULL,
+	ek_cert_hash BLOB NOT NULL,
+	created      INTEGER NOT NULL,
+	expires      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attest_challenges_expires ON attest_challenges(expires);
+CREATE TABLE IF NOT EXISTS hardware_policy (
+	user_id TEXT PRIMARY KEY,
+	policy  TEXT NOT NULL CHECK (policy IN ('any','hardware-attested'))
+);
+`
+
+// AddEKRoot implements store.Store.
+func (d *DB) AddEKRoot(ctx context.Context, r store.EKRoot) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO ek_roots (hash, der, added) VALUES (?, ?, ?)`, r.Hash, r.DER, r.Added.Unix())
+	return insertErr(err, "add EK root", fmt.Errorf("EK root: %w", store.ErrExists))
+}
+
+// EKRoots implements store.Store.
+func (d *DB) EKRoots(ctx context.Context) ([]store.EKRoot, error) {
+	return queryAll(ctx, d.db, "EK roots", func(row interface{ Scan(...any) error }) (store.EKRoot, error) {
+		var r store.EKRoot
+		var added int64
+		err := row.Scan(&r.Hash, &r.DER, &added)
+		r.Added = time.Unix(added, 0)
+		return r, err
+	}, `SELECT hash, der, added FROM ek_roots ORDER BY added, hash`)
+}
+
+// RemoveEKRoot implements store.Store.
+func (d *DB) RemoveEKRoot(ctx context.Context, hash []byte) error {
+	return d.db.updateOne(ctx, "remove EK root", fmt.Errorf("EK root: %w", store.ErrNotFound),
+		`DELETE FROM ek_roots WHERE hash = ?`, hash)
+}
+
+// CreateAttestChallenge implements store.Store.
+func (d *DB) CreateAttestChallenge(ctx context.Context, c store.AttestChallenge) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO attest_challenges (nonce_hash, ak_public, ek_cert_hash, created, expires) VALUES (?, ?, ?, ?, ?)`,
+		c.NonceHash, c.AKPublic, c.EKCertHash, c.Created.Unix(), c.Expires.Unix())
+	return insertErr(err, "create attest challenge", fmt.Errorf("attest challenge: %w", store.ErrExists))
+}
+
+// TakeAttestChallenge implements store.Store: one DELETE ... RETURNING,
+// so of two requests with the same answer one gets it.
+func (d *DB) TakeAttestChallenge(ctx context.Context, nonceHash []byte, now time.Time) (store.AttestChallenge, error) {
+	c := store.AttestChallenge{NonceHash: nonceHash}
+	var created, expires int64
+	err := d.db.QueryRowContext(ctx, `DELETE FROM attest_challenges WHERE nonce_hash = ? AND expires > ?
+		RETURNING ak_public, ek_cert_hash, created, expires`, nonceHash, now.Unix()).Scan(&c.AKPublic, &c.EKCertHash, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AttestChallenge{}, store.ErrAttestChallengeSpent
+	}
+	if err != nil {
+		return store.AttestChallenge{}, fmt.Errorf("store: take attest challenge: %w", err)
+	}
+	c.Created, c.Expires = time.Unix(created, 0), time.Unix(expires, 0)
+	return c, nil
+}
+
+// PruneAttestChallenges implements store.Store.
+func (d *DB) PruneAttestChallenges(ctx context.Context, before time.Time) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM attest_challenges WHERE expires < ?`, before.Unix()); err != nil {
+		return fmt.Errorf("store: prune attest challenges: %w", err)
+	}
+	return nil
+}
+
+// SetHardwarePolicy implements store.Store.
+func (d *DB) SetHardwarePolicy(ctx context.Context, userID string, p store.HardwarePolicy) error {
+	if p != "" || userID == "" {
+		if _, err := store.ParseHardwarePolicy(string(p)); err != nil {
+			return err
+		}
+	}
+	if userID != "" {
+		if _, err := d.User(ctx, userID); err != nil {
+			return err
+		}
+	}
+	var err error
+	if p == "" {
+		_, err = d.db.ExecContext(ctx, `DELETE FROM hardware_policy WHERE user_id = ?`, userID)
+	} else {
+		_, err = d.db.ExecContext(ctx, `INSERT INTO hardware_policy (user_id, policy) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET policy = excluded.policy`, userID, string(p))
+	}
+	if err != nil {
+		return fmt.Errorf("store: set hardware policy: %w", err)
+	}
+	return nil
+}
+
+// HardwarePolicy implements store.Store: the user's row sorts before the
+// tenant's ('').
+func (d *DB) HardwarePolicy(ctx context.Context, userID string) (store.HardwarePolicy, bool, error) {
+	var who, policy string
+	err := d.db.QueryRowContext(ctx, `SELECT user_id, policy FROM hardware_policy WHERE user_id IN (?, '')
+		ORDER BY user_id DESC LIMIT 1`, userID).Scan(&who, &policy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.HardwareAny, false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: hardware policy: %w", err)
+	}
+	p, err := store.ParseHardwarePolicy(policy)
+	if err != nil {
+		return "", false, fmt.Errorf("store: %w", err)
+	}
+	return p, who == userID, nil
+}

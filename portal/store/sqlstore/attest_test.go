@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// TestKeyAttestation: the hardware column (migrated into an old
+// database), EK roots, one-time challenges and the hardware policy.
+func TestKeyAttestation(t *testing.T) { engines(t, testKeyAttestation) }
+
+func testKeyAttestation(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	// A database from before: no hardware column, no attestation tables.
+	for _, q := range []string{`DROP TABLE hardware_policy`, `DROP TABLE attest_challenges`, `DROP TABLE ek_roots`, `ALTER TABLE certs DROP COLUMN hardware`} {
+		if _, err := db.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	db = opener()
+	now := time.Now().Truncate(time.Second)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte("c"), UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := store.Cert{Serial: "a1", UserID: "alice", InvitationID: id, Status: store.StatusActive, NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{0x30}, Hardware: store.HardwareVerified}
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Cert(ctx, "a1"); err != nil || got.Hardware != store.HardwareVerified {
+		t.Fatalf("Cert = %q %v, want verified", got.Hardware, err)
+	}
+
+	// EK roots.
+	r := store.EKRoot{Hash: []byte("h1"), DER: []byte{0x30, 1}, Added: now}
+	if err := db.AddEKRoot(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddEKRoot(ctx, r); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("second add: %v", err)
+	}
+	if rs, err := db.EKRoots(ctx); err != nil || len(rs) != 1 || string(rs[0].DER) != string(r.DER) {
+		t.Fatalf("EKRoots = %v %v", rs, err)
+	}
+	if err := db.RemoveEKRoot(ctx, r.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RemoveEKRoot(ctx, r.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second remove: %v", err)
+	}
+
+	// Challenges answer once, and not after they expire.
+	ch := store.AttestChallenge{NonceHash: []byte("n1"), AKPublic: []byte("ak"), EKCertHash: []byte("ek"), Created: now, Expires: now.Add(time.Minute)}
+	if err := db.CreateAttestChallenge(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.TakeAttestChallenge(ctx, ch.NonceHash, now); err != nil || string(got.AKPublic) != "ak" {
+		t.Fatalf("take = %v %v", got, err)
+	}
+	if _, err := db.TakeAttestChallenge(ctx, ch.NonceHash, now); !errors.Is(err, store.ErrAttestChallengeSpent) {
+		t.Fatalf("replayed: %v", err)
+	}
+	ch.NonceHash = []byte("n2")
+	if err := db.CreateAttestChallenge(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TakeAttestChallenge(ctx, ch.NonceHash, now.Add(time.Minute)); !errors.Is(err, store.ErrAttestChallengeSpent) {
+		t.Fatalf("expired: %v", err)
+	}
+	if err := db.PruneAttestChallenges(ctx, now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Policy: any by default, tenant, user override.
+	want := func(user string, p store.HardwarePolicy, set bool) {
+		t.Helper()
+		got, gotSet, err := db.HardwarePolicy(ctx, user)
+		if err != nil || got != p || gotSet != set {
+			t.Fatalf("HardwarePolicy(%q) = %q %v %v, want %q %v", user, got, gotSet, err, p, set)
+		}
+	}
+	want("alice", store.HardwareAny, false)
+	if err := db.SetHardwarePolicy(ctx, "", store.HardwareAttested); err != nil {
+		t.Fatal(err)
+	}
+	want("alice", store.HardwareAttested, false)
+	if err := db.SetHardwarePolicy(ctx, "alice", store.HardwareAny); err != nil {
+		t.Fatal(err)
+	}
+	want("alice", store.HardwareAny, true)
+	if err := db.SetHardwarePolicy(ctx, "nobody", store.HardwareAny); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if err := db.SetHardwarePolicy(ctx, "", "bogus"); err == nil {
+		t.Fatal("bogus policy accepted")
+	}
+}
