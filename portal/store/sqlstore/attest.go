@@ -13,7 +13,7 @@ import (
 // attestSchema holds TPM key attestation (portal/attest): the per
 // certificate hardware status, the administrator's EK roots, the open
 // credential-activation challenges (only a hash of the secret) and the
-// hardware policy (tenant row user_id '', overrides per user), kept like
+// hardware policy (tenant row user_id ”, overrides per user), kept like
 // renewal_auth.
 const attestSchema = `
 ALTER TABLE certs ADD COLUMN hardware TEXT NOT NULL DEFAULT '';
@@ -117,7 +117,7 @@ func (d *DB) SetHardwarePolicy(ctx context.Context, userID string, p store.Hardw
 }
 
 // HardwarePolicy implements store.Store: the user's row sorts before the
-// tenant's ('').
+// tenant's (”).
 func (d *DB) HardwarePolicy(ctx context.Context, userID string) (store.HardwarePolicy, bool, error) {
 	var who, policy string
 	err := d.db.QueryRowContext(ctx, `SELECT user_id, policy FROM hardware_policy WHERE user_id IN (?, '')
