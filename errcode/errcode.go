@@ -107,6 +107,24 @@ const (
 	// that has a certificate already (see docs/renewal.md); renewing again
 	// makes a new key.
 	KeyRefused Code = "key_refused"
+	// Key attestation refusals (docs/hardware-trust.md).
+	// AttestationRequired: the portal's hardware-attested policy (the
+	// tenant's or the user's) needs a key proven to be in a TPM, and the
+	// request had no evidence (a software key, a PKCS#11 token).
+	AttestationRequired Code = "attestation_required"
+	// AttestationInvalid: the key's TPM evidence does not verify (not a
+	// TPM-made certify, not signed by the challenged attestation key, or a
+	// key not bound to the TPM); refused under any policy.
+	AttestationInvalid Code = "attestation_invalid"
+	// AttestationKeyMismatch: the evidence certifies another key than the
+	// request's.
+	AttestationKeyMismatch Code = "attestation_key_mismatch"
+	// AttestationNotActivated: the evidence answers no open challenge of
+	// the portal (never activated, used already, or expired).
+	AttestationNotActivated Code = "attestation_not_activated"
+	// EKUntrusted: the TPM's endorsement key certificate does not chain
+	// to an EK root the administrator configured.
+	EKUntrusted Code = "ek_untrusted"
 
 	// Refusals certrenew-portal sends that mean the host erred, or that the
 	// host handles itself.

@@ -191,6 +191,31 @@ var table = map[Code]entry{
 		ja:      "更新が中断されたため取り消しました。もう一度更新してください。",
 		problem: &problem{status: 409, title: "This key cannot be certified (again); make a new key"},
 	},
+	AttestationRequired: {
+		en:      "Your organisation accepts only keys proven to be in this computer's TPM, and this key has no such proof. Choose the TPM as key storage (or ask your administrator) and try again.",
+		ja:      "組織の方針により、このコンピューターの TPM 内にあることが証明された鍵しか受け付けられませんが、この鍵にはその証明がありません。鍵の保管先に TPM を選んで (または管理者に相談して) 再度お試しください。",
+		problem: &problem{status: 403, title: "The hardware-attested policy needs a key with valid TPM evidence"},
+	},
+	AttestationInvalid: {
+		en:      "The proof that the key is in this computer's TPM was not valid. Try again; if it recurs, contact your administrator.",
+		ja:      "鍵がこのコンピューターの TPM 内にあることの証明が無効でした。再度お試しください。繰り返す場合は管理者に連絡してください。",
+		problem: &problem{status: 403, title: "The key's TPM evidence does not verify"},
+	},
+	AttestationKeyMismatch: {
+		en:      "The TPM's proof was for another key than the one in the request. Try again; if it recurs, contact your administrator.",
+		ja:      "TPM の証明が要求内の鍵とは別の鍵に対するものでした。再度お試しください。繰り返す場合は管理者に連絡してください。",
+		problem: &problem{status: 403, title: "The TPM evidence certifies another key than the CSR's"},
+	},
+	AttestationNotActivated: {
+		en:      "The TPM's proof did not answer the portal's challenge (it expired or was used already). Try again.",
+		ja:      "TPM の証明がポータルのチャレンジに対応していませんでした (期限切れまたは使用済み)。再度お試しください。",
+		problem: &problem{status: 403, title: "The evidence answers no open attestation challenge"},
+	},
+	EKUntrusted: {
+		en:      "This computer's TPM is not one your organisation trusts (its endorsement key certificate is from an unknown manufacturer CA). Contact your administrator.",
+		ja:      "このコンピューターの TPM は組織が信頼するものではありません (エンドースメントキー証明書の発行元が不明です)。管理者に連絡してください。",
+		problem: &problem{status: 403, title: "The TPM's endorsement key certificate does not chain to a configured EK root"},
+	},
 	ClientCertRequired: {
 		problem: &problem{status: 403, title: "A valid client certificate is required", shownAs: ServerRejected},
 	},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/certrenew/certrenew/internal/estbody"
 	"github.com/certrenew/certrenew/internal/pkcs10"
+	"github.com/certrenew/certrenew/portal/store"
 )
 
 // MaxBodySize caps a request body. A P-256 or RSA-4096 CSR in base64 is far
@@ -53,6 +54,11 @@ type Request struct {
 	CSR *x509.CertificateRequest
 	// Challenge is the challengePassword, "" if absent. It is a secret.
 	Challenge string
+	// ClaimsHardware: the client said (KeyStorageHeader) that the key is
+	// on a hardware token; a claim, not a proof.
+	ClaimsHardware bool
+	// Hardware is what the portal records of the key (keyHardware).
+	Hardware store.Hardware
 }
 
 // ParseRequest decodes an EST body into a CSR, checks its self-signature

@@ -62,6 +62,9 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, log zerolog.Log
 	if err := h.invitationPolicy(u, inv, certs); err != nil {
 		return err
 	}
+	if err := h.keyHardware(ctx, req, u.ID, log); err != nil {
+		return err
+	}
 	sc, err := h.issue(w, req, u.ID, func(c store.Cert) error {
 		c.InvitationID = inv.ID
 		err := h.Store.Enroll(ctx, c)

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/internal/keyattest"
 	"github.com/certrenew/certrenew/portal/ca"
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/passcheck"
@@ -68,6 +69,10 @@ type Handler struct {
 	// re-enrollment is answered 503 server_busy with Retry-After. nil
 	// means NewIssuanceGate().
 	Issuance *limit.Gate
+	// Challenges bounds, per client address, the key-attestation
+	// challenges (keyattest.ChallengePath), which anyone may ask for and
+	// each of which writes. The zero Window takes its defaults.
+	Challenges limit.Window
 
 	once, issuanceOnce sync.Once
 }
@@ -113,6 +118,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+IssuedPath, h.wrap(h.issued))
 	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
 	mux.HandleFunc("GET "+RenewalAuthPath, h.wrap(h.renewalAuth))
+	mux.HandleFunc("POST "+keyattest.ChallengePath, h.wrap(h.attestChallenge))
 	if h.ServerKeygen {
 		mux.HandleFunc("POST "+PathPrefix+"serverkeygen", h.wrap(h.serverkeygen))
 	}
@@ -241,6 +247,7 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*Request, error) {
 		// Parse errors describe structure only, never attribute values.
 		return nil, NewProblem(errcode.BadRequest, "bad CSR: "+err.Error())
 	}
+	req.ClaimsHardware = r.Header.Get(KeyStorageHeader) == "hardware"
 	return req, nil
 }
 
@@ -266,6 +273,7 @@ func (h *Handler) issue(w http.ResponseWriter, req *Request, userID string, reco
 		NotBefore: cert.NotBefore,
 		NotAfter:  cert.NotAfter,
 		DER:       cert.Raw,
+		Hardware:  req.Hardware,
 	}
 	if err := record(sc); errors.Is(err, store.ErrKeyClaimed) {
 		return sc, NewProblem(errcode.KeyRefused, "")

@@ -101,6 +101,9 @@ func (h *Handler) reissue(ctx context.Context, w http.ResponseWriter, req *Reque
 	if pub, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(req.CSR.PublicKey) {
 		return NewProblem(errcode.KeyReuse, "the CSR reuses the current certificate's key; make a new key")
 	}
+	if err := h.keyHardware(ctx, req, cur.UserID, log); err != nil {
+		return err
+	}
 	sc, err := h.issue(w, req, cur.UserID, func(c store.Cert) error {
 		c.InvitationID, c.Replaces = cur.InvitationID, cur.Serial
 		if err := h.Store.Reissue(ctx, c); errors.Is(err, store.ErrRevoked) {

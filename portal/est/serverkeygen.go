@@ -46,6 +46,8 @@ func (h *Handler) serverkeygen(w http.ResponseWriter, r *http.Request, log zerol
 	inner := r.Clone(r.Context())
 	inner.Body = io.NopCloser(bytes.NewReader([]byte(base64.StdEncoding.EncodeToString(csr))))
 	inner.ContentLength = -1
+	// The key is the portal's: software, whatever the client claims.
+	inner.Header.Del(KeyStorageHeader)
 	rec := &recorder{header: http.Header{}}
 	op := h.enroll
 	if ClientLeaf(r) != nil {

@@ -74,6 +74,9 @@ func (h *Handler) enrollWithToken(w http.ResponseWriter, req *Request, u store.U
 		}
 	}
 	log = log.With().Str("user", u.ID).Str("current_serial", bound.Serial).Logger()
+	if err := h.keyHardware(ctx, req, u.ID, log); err != nil {
+		return err
+	}
 	sc, err := h.issue(w, req, u.ID, func(c store.Cert) error {
 		c.InvitationID, c.Replaces = bound.InvitationID, bound.Serial
 		err := h.Store.ReissueWithToken(ctx, c, hash)

@@ -1,0 +1,148 @@
+package est
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/internal/keyattest"
+	"github.com/certrenew/certrenew/portal/attest"
+	"github.com/certrenew/certrenew/portal/limit"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// KeyStorageHeader is how a client claims, without proof, that the CSR's
+// key is on a hardware token ("hardware"): PKCS#11 tokens have no
+// attestation standard, so the portal records the claim as
+// store.HardwareClaimed and no more.
+const KeyStorageHeader = "Certrenew-Key-Storage"
+
+// attestChallenge serves keyattest.ChallengePath: it checks the EK
+// certificate against the administrator's EK roots and answers a
+// credential for the AK, remembering only a hash of its secret (see
+// docs/hardware-trust.md). Anyone may ask (a key is attested before any
+// certificate exists), so each address is held to the Challenges window.
+func (h *Handler) attestChallenge(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
+	if _, err := h.Challenges.Take(limit.ClientAddr(r)); err != nil {
+		return limitProblem(err)
+	}
+	var req keyattest.ChallengeRequest
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, keyattest.MaxChallengeBody))
+	if err != nil {
+		return NewProblem(errcode.BadRequest, "request body unreadable or too large")
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return NewProblem(errcode.BadRequest, "the body is not a challenge request")
+	}
+	ctx := r.Context()
+	anchors, err := h.ekAnchors(ctx)
+	if err != nil {
+		return err
+	}
+	ch, err := attest.NewChallenge(rand.Reader, req, anchors, h.now())
+	if err != nil {
+		return attestProblem(err)
+	}
+	sum := sha256.Sum256(ch.Nonce)
+	now := h.now()
+	if err := h.Store.CreateAttestChallenge(ctx, store.AttestChallenge{NonceHash: sum[:], AKPublic: ch.AKPublic,
+		EKCertHash: ch.EKCertHash, Created: now, Expires: now.Add(attest.ChallengeTTL)}); err != nil {
+		return err
+	}
+	log.Info().Hex("ek_cert_sha256", ch.EKCertHash).Msg("attestation challenge sent")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(ch.Response)
+}
+
+// ekAnchors reads the administrator's EK roots.
+func (h *Handler) ekAnchors(ctx context.Context) (attest.Anchors, error) {
+	roots, err := h.Store.EKRoots(ctx)
+	if err != nil {
+		return attest.Anchors{}, err
+	}
+	var certs []*x509.Certificate
+	for _, r := range roots {
+		c, err := x509.ParseCertificate(r.DER)
+		if err != nil {
+			return attest.Anchors{}, err
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return attest.Anchors{}, nil
+	}
+	return attest.NewAnchors(certs), nil
+}
+
+// keyHardware decides what the portal records of where req's key lives,
+// and refuses it where it must (fail-closed): evidence that is present
+// but does not verify is refused under any policy; no evidence is
+// "claimed" or "software", refused under the hardware-attested policy of
+// userID. A verified challenge is spent: evidence answers one request.
+func (h *Handler) keyHardware(ctx context.Context, req *Request, userID string, log zerolog.Logger) error {
+	c, err := keyattest.FromTBS(req.CSR.RawTBSCertificateRequest)
+	if errors.Is(err, keyattest.ErrNoEvidence) {
+		req.Hardware = store.HardwareSoftware
+		if req.ClaimsHardware {
+			req.Hardware = store.HardwareClaimed
+		}
+		return h.requireAttested(ctx, userID)
+	}
+	if err != nil {
+		return attestProblem(err)
+	}
+	nonce, err := attest.Nonce(c)
+	if err != nil {
+		return attestProblem(err)
+	}
+	sum := sha256.Sum256(nonce)
+	ch, err := h.Store.TakeAttestChallenge(ctx, sum[:], h.now())
+	if errors.Is(err, store.ErrAttestChallengeSpent) {
+		return NewProblem(errcode.AttestationNotActivated, "")
+	}
+	if err != nil {
+		return err
+	}
+	if err := attest.Verify(c, ch.AKPublic, nonce, req.CSR.PublicKey); err != nil {
+		return attestProblem(err)
+	}
+	req.Hardware = store.HardwareVerified
+	log.Info().Hex("ek_cert_sha256", ch.EKCertHash).Msg("key attested by its TPM")
+	return nil
+}
+
+// requireAttested refuses a key without evidence under the
+// hardware-attested policy of userID.
+func (h *Handler) requireAttested(ctx context.Context, userID string) error {
+	p, _, err := h.Store.HardwarePolicy(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if p == store.HardwareAttested {
+		return NewProblem(errcode.AttestationRequired, "")
+	}
+	return nil
+}
+
+// attestProblem maps portal/attest's and keyattest's refusals to codes;
+// the detail says what failed, never a value.
+func attestProblem(err error) error {
+	switch {
+	case errors.Is(err, attest.ErrEKUntrusted):
+		return NewProblem(errcode.EKUntrusted, "")
+	case errors.Is(err, attest.ErrKeyMismatch):
+		return NewProblem(errcode.AttestationKeyMismatch, "")
+	case errors.Is(err, attest.ErrInvalid), errors.Is(err, keyattest.ErrMalformed):
+		return NewProblem(errcode.AttestationInvalid, "")
+	}
+	return err
+}
