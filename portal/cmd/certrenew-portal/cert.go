@@ -18,9 +18,13 @@ func certList(f *flags) action {
 		now := time.Now()
 		for _, cert := range certs {
 			status := admin.StatusText(cert, certs, now)
-			rows = append(rows, []string{cert.Serial, cert.UserID, status, cert.NotAfter.UTC().Format(time.RFC3339)})
+			hw := string(cert.Hardware)
+			if hw == "" {
+				hw = "-"
+			}
+			rows = append(rows, []string{cert.Serial, cert.UserID, status, cert.NotAfter.UTC().Format(time.RFC3339), hw})
 		}
-		return c.table("SERIAL\tUSER\tSTATUS\tNOT AFTER", rows)
+		return c.table("SERIAL\tUSER\tSTATUS\tNOT AFTER\tHARDWARE", rows)
 	}}
 }
 

@@ -45,6 +45,18 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
                                   for the tenant, or with --user as that user's override
   renewal-auth default --user ID  remove a user's override (the tenant's policy applies)
   renewal-auth [show] [--user ID] print the policy that applies and where it comes from
+  ek-roots add FILE               trust the CA certificates of a PEM file to certify TPM
+                                  endorsement keys (TPM manufacturers' CAs; docs/hardware-trust.md)
+  ek-roots list                   list them (SHA-256, subject, expiry)
+  ek-roots remove SHA256          stop trusting one
+  hardware-policy hardware-attested|any [--user ID]
+                                  hardware-attested: only keys a TPM proved its own (verified
+                                  evidence) get certificates; any (the default): every key, its
+                                  hardware status recorded; for the tenant, or one user's override
+  hardware-policy default --user ID
+                                  remove a user's override (the tenant's policy applies)
+  hardware-policy [show] [--user ID]
+                                  print the policy that applies and where it comes from
   link create SERIAL --origin URL [--ttl 24h]
                                   make a one-time renewal URL for a certificate and print it
   profile --user ID --platform ios|macos [--serial S] [--public-url URL] [--ttl 1h]
@@ -108,6 +120,15 @@ var commands = []command{
 	{name: "renewal-auth default", flagSet: "renewal-auth", setup: renewalAuthSet("")},
 	{name: "renewal-auth show", flagSet: "renewal-auth", setup: renewalAuthShow},
 	{name: "renewal-auth", setup: renewalAuthShow},
+
+	{name: "ek-roots add", args: 1, setup: ekRootsAdd},
+	{name: "ek-roots list", setup: ekRootsList},
+	{name: "ek-roots remove", args: 1, setup: ekRootsRemove},
+	{name: "hardware-policy hardware-attested", flagSet: "hardware-policy", setup: hardwarePolicySet(store.HardwareAttested)},
+	{name: "hardware-policy any", flagSet: "hardware-policy", setup: hardwarePolicySet(store.HardwareAny)},
+	{name: "hardware-policy default", flagSet: "hardware-policy", setup: hardwarePolicySet("")},
+	{name: "hardware-policy show", flagSet: "hardware-policy", setup: hardwarePolicyShow},
+	{name: "hardware-policy", setup: hardwarePolicyShow},
 
 	{name: "link create", args: 1, setup: linkCreate},
 

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// maxEKRootFile bounds an EK root file (a few CA certificates).
+const maxEKRootFile = 1 << 20
+
+// ekRootsAdd adds the CA certificates of a PEM file as EK roots (see
+// docs/hardware-trust.md): the TPM manufacturers' CAs whose endorsement
+// key certificates the portal accepts. Self-signed ones are roots, others
+// intermediates below them.
+func ekRootsAdd(*flags) action {
+	return action{do: func(c *call) error {
+		data, err := os.ReadFile(c.args[0])
+		if err != nil {
+			return err
+		}
+		if len(data) > maxEKRootFile {
+			return fmt.Errorf("%s: larger than %d bytes", c.args[0], maxEKRootFile)
+		}
+		var certs []*x509.Certificate
+		for rest := data; ; {
+			var b *pem.Block
+			if b, rest = pem.Decode(rest); b == nil {
+				break
+			}
+			if b.Type != "CERTIFICATE" {
+				continue
+			}
+			cert, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.args[0], err)
+			}
+			if !cert.IsCA {
+				return fmt.Errorf("%s: %q is not a CA certificate", c.args[0], cert.Subject)
+			}
+			certs = append(certs, cert)
+		}
+		if len(certs) == 0 {
+			return fmt.Errorf("%s: no PEM certificate", c.args[0])
+		}
+		for _, cert := range certs {
+			sum := sha256.Sum256(cert.Raw)
+			err := c.store.AddEKRoot(c.ctx, store.EKRoot{Hash: sum[:], DER: cert.Raw, Added: time.Now()})
+			if errors.Is(err, store.ErrExists) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			c.log.Info().Hex("sha256", sum[:]).Str("subject", cert.Subject.String()).Msg("EK root added")
+			if err := c.println(hex.EncodeToString(sum[:])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+// ekRootsList prints the EK roots.
+func ekRootsList(*flags) action {
+	return action{do: func(c *call) error {
+		roots, err := c.store.EKRoots(c.ctx)
+		if err != nil {
+			return err
+		}
+		var rows [][]string
+		for _, r := range roots {
+			subject, notAfter := "(unparsable)", ""
+			if cert, err := x509.ParseCertificate(r.DER); err == nil {
+				subject, notAfter = cert.Subject.String(), cert.NotAfter.UTC().Format(time.RFC3339)
+			}
+			rows = append(rows, []string{hex.EncodeToString(r.Hash), subject, notAfter})
+		}
+		return c.table("SHA256\tSUBJECT\tNOT AFTER", rows)
+	}}
+}
+
+// ekRootsRemove removes an EK root by its SHA-256 (as list prints it).
+func ekRootsRemove(*flags) action {
+	return action{do: func(c *call) error {
+		sum, err := hex.DecodeString(strings.ToLower(c.args[0]))
+		if err != nil || len(sum) != sha256.Size {
+			return usagef("ek-roots remove needs the SHA-256 that ek-roots list prints")
+		}
+		if err := c.store.RemoveEKRoot(c.ctx, sum); err != nil {
+			return err
+		}
+		c.log.Info().Hex("sha256", sum).Msg("EK root removed")
+		return nil
+	}}
+}
+
+// hardwarePolicySet sets the hardware policy: the tenant's, or with --user
+// one user's override; "" (hardware-policy default) removes the override.
+func hardwarePolicySet(p store.HardwarePolicy) func(*flags) action {
+	return func(f *flags) action {
+		user := f.String("user", "", "user ID (default: the whole tenant)")
+		act := action{do: func(c *call) error {
+			if err := c.store.SetHardwarePolicy(c.ctx, *user, p); err != nil {
+				return err
+			}
+			ev := c.log.Info().Str("hardware_policy", string(p))
+			if *user != "" {
+				ev = ev.Str("user", *user)
+			}
+			ev.Msg("hardware policy set")
+			return nil
+		}}
+		if p == "" {
+			act.check = needs("hardware-policy default", "user", user)
+		}
+		return act
+	}
+}
+
+// hardwarePolicyShow prints the policy that applies and where it comes
+// from.
+func hardwarePolicyShow(f *flags) action {
+	user := f.String("user", "", "user ID (default: the whole tenant)")
+	return action{do: func(c *call) error {
+		if *user != "" {
+			if _, err := c.store.User(c.ctx, *user); err != nil {
+				return err
+			}
+		}
+		p, set, err := c.store.HardwarePolicy(c.ctx, *user)
+		if err != nil {
+			return err
+		}
+		from := "default"
+		switch {
+		case set && *user != "":
+			from = "user"
+		case set:
+			from = "tenant"
+		case *user != "":
+			if _, tset, err := c.store.HardwarePolicy(c.ctx, ""); err != nil {
+				return err
+			} else if tset {
+				from = "tenant"
+			}
+		}
+		return c.println(string(p) + " (" + from + ")")
+	}}
+}
