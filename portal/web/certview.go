@@ -37,6 +37,22 @@ type certView struct {
 	// Replaces is the serial this certificate renewed ("" for a first
 	// enrollment).
 	Replaces string
+	// Hardware is the store's hardware status ("verified", "claimed",
+	// "software", "" unknown) and HardwareKey its message key.
+	Hardware, HardwareKey string
+}
+
+// hardwareKey is the message key of a hardware status.
+func hardwareKey(h store.Hardware) string {
+	switch h {
+	case store.HardwareVerified:
+		return "hw_verified"
+	case store.HardwareClaimed:
+		return "hw_claimed"
+	case store.HardwareSoftware:
+		return "hw_software"
+	}
+	return "hw_unverified"
 }
 
 // statusOf is the status word's message key: the store's status, expiry
@@ -64,6 +80,7 @@ func viewOf(c store.Cert, list []store.Cert, now time.Time) certView {
 		Serial: c.Serial, Status: statusOf(c, list, now), Replaces: c.Replaces,
 		Issued: stampOf(c.NotBefore), Expires: stampOf(c.NotAfter), Revoked: stampOf(c.RevokedAt),
 		Renewable: c.Status == store.StatusActive, Revocable: c.Status != store.StatusRevoked,
+		Hardware: string(c.Hardware), HardwareKey: hardwareKey(c.Hardware),
 	}
 	if x, err := x509.ParseCertificate(c.DER); err == nil {
 		v.Subject, v.Issuer, v.KeyAlg = x.Subject.String(), x.Issuer.String(), keyAlg(x)
