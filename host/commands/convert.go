@@ -24,6 +24,7 @@ func certOf(id engine.Identity) proto.Cert {
 		Portal:    id.Portal,
 		User:      id.User,
 		SHA256:    id.SHA256,
+		Hardware:  id.Hardware,
 
 		PortalUnreachableSince: id.PortalUnreachableSince,
 	}

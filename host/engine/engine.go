@@ -206,6 +206,7 @@ func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int
 		Portal:    ent.Portal,
 		User:      ent.User,
 		SHA256:    displayFingerprint(c),
+		Hardware:  ent.Hardware,
 	}
 }
 

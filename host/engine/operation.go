@@ -70,6 +70,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	}
 
 	step(progress, StepCSR)
+	ctx, attestErr := e.attest(ctx, op, key)
 	csr, err := pkcs10.Create(key, op.csr)
 	if err != nil {
 		return nil, err
@@ -83,6 +84,7 @@ func (e *Engine) run(ctx context.Context, op *operation, progress Progress) (*x5
 	step(progress, StepSubmit)
 	leaf, extra, err := e.send(ctx, op, key, csr)
 	if err != nil {
+		err = attestRefusal(err, attestErr)
 		var pe *pendingError
 		pending = errors.As(err, &pe)
 		return nil, err

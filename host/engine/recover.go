@@ -232,7 +232,7 @@ func (e *Engine) commit(rec *journal.Record) error {
 	if !bytes.Equal(ent.Cert, rec.NewCert) {
 		ent.Unconfirmed = true // see confirm.
 	}
-	ent.Cert, ent.Chain, ent.KeyURI = rec.NewCert, rec.NewChain, rec.NewKeyURI
+	ent.Cert, ent.Chain, ent.KeyURI, ent.Hardware = rec.NewCert, rec.NewChain, rec.NewKeyURI, rec.Hardware
 	return e.state.Put(ent)
 }
 

@@ -40,6 +40,8 @@ type Identity struct {
 	// PortalUnreachableSince is when the host began failing to reach
 	// Portal (NotePortal); zero while it answers.
 	PortalUnreachableSince time.Time
+	// Hardware: state.Entry.Hardware.
+	Hardware string
 }
 
 // EnrollRequest asks for a first certificate (Enroll).

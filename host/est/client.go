@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/keyattest"
+
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/internal/estbody"
 )
@@ -186,9 +188,15 @@ func (c *Client) once(ctx context.Context, method, op string, id *Identity, body
 	if err != nil {
 		return nil, -1, fmt.Errorf("est: request: %w", err)
 	}
-	if body != nil {
+	switch {
+	case body != nil && op == keyattest.ChallengePath:
+		req.Header.Set("Content-Type", "application/json")
+	case body != nil:
 		req.Header.Set("Content-Type", "application/pkcs10")
 		req.Header.Set("Content-Transfer-Encoding", "base64")
+		if claimsHardware(ctx) {
+			req.Header.Set(KeyStorageHeader, "hardware")
+		}
 	}
 	if user != "" || password != "" {
 		req.SetBasicAuth(user, password)

@@ -97,6 +97,9 @@ type Record struct {
 	NewKeyID     string `json:"newKeyId,omitempty"`
 	// NewKeyURI is set from KeyMade on; NewCert and NewChain from Issued on.
 	NewKeyURI string    `json:"newKeyUri,omitempty"`
+	// Hardware is what the request told the portal of the new key (see
+	// state.Entry.Hardware), set from Submitted on.
+	Hardware string `json:"hardware,omitempty"`
 	NewCert   []byte    `json:"newCert,omitempty"`
 	NewChain  [][]byte  `json:"newChain,omitempty"`
 	Started   time.Time `json:"started"`

@@ -263,7 +263,25 @@ type Cert struct {
 	// portal (renewing or checking it) without having reached it since;
 	// zero while the portal answers.
 	PortalUnreachableSince time.Time `json:"portalUnreachableSince,omitzero"`
+	// Hardware is what the portal recorded of the key's hardware binding
+	// (docs/hardware-trust.md): HardwareVerified, HardwareClaimed,
+	// HardwareSoftware, or "" (not recorded: issued before).
+	Hardware string `json:"hardware,omitempty"`
 }
+
+// Values of Cert.Hardware.
+const (
+	// HardwareVerified: the key's TPM proved it is its own, and the
+	// portal verified the proof (EK chain, credential activation,
+	// TPM2_Certify).
+	HardwareVerified = "verified"
+	// HardwareClaimed: the key is on a hardware token that cannot prove
+	// it (PKCS#11 without an attestation standard); the portal has the
+	// host's word only.
+	HardwareClaimed = "claimed"
+	// HardwareSoftware: a software key.
+	HardwareSoftware = "software"
+)
 
 // ListResult is the result of CmdList.
 type ListResult struct {

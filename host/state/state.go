@@ -43,6 +43,12 @@ type Entry struct {
 	// certificate as last learnt ("password", "certificate"; "" if never
 	// asked): automatic renewal and doctor show it without asking.
 	RenewalAuth string `json:"renewalAuth,omitempty"`
+	// Hardware is what the portal was shown of the current key, hence what
+	// it recorded (docs/hardware-trust.md): "verified" (TPM evidence, which
+	// the portal refuses unless it verifies), "claimed" (a hardware token
+	// without an attestation standard), "software", or "" (issued before
+	// the host kept it).
+	Hardware string `json:"hardware,omitempty"`
 }
 
 // Certificate parses the current certificate.
