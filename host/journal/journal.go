@@ -96,13 +96,13 @@ type Record struct {
 	NewKeyNear   string `json:"newKeyNear,omitempty"`
 	NewKeyID     string `json:"newKeyId,omitempty"`
 	// NewKeyURI is set from KeyMade on; NewCert and NewChain from Issued on.
-	NewKeyURI string    `json:"newKeyUri,omitempty"`
+	NewKeyURI string `json:"newKeyUri,omitempty"`
 	// Hardware is what the request told the portal of the new key (see
 	// state.Entry.Hardware), set from Submitted on.
-	Hardware string `json:"hardware,omitempty"`
-	NewCert   []byte    `json:"newCert,omitempty"`
-	NewChain  [][]byte  `json:"newChain,omitempty"`
-	Started   time.Time `json:"started"`
+	Hardware string    `json:"hardware,omitempty"`
+	NewCert  []byte    `json:"newCert,omitempty"`
+	NewChain [][]byte  `json:"newChain,omitempty"`
+	Started  time.Time `json:"started"`
 	// PortalHasLookup copies state.Entry.HasLookup at Started: the portal
 	// is known to answer the lookup, so only its own word undoes.
 	PortalHasLookup bool `json:"portalHasLookup,omitempty"`
