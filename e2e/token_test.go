@@ -19,6 +19,7 @@ import (
 	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/chromedp/chromedp"
 	keyfile "github.com/foxboron/go-tpm-keyfiles"
 )
@@ -33,6 +34,9 @@ type hwToken struct {
 	module string
 	label  string
 	pin    string
+	// portalSetup, when set, configures the portal before the enrollment
+	// (EK roots, policies).
+	portalSetup func(t *testing.T, p *portaltest.Portal)
 }
 
 // TestToolbarRenewalSoftHSM is the toolbar flow with the key on a SoftHSM2
@@ -114,6 +118,9 @@ func TestToolbarRenewalTPM(t *testing.T) {
 func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial2 string, keys1 []tokenKey) {
 	t.Helper()
 	u, p, code := chromiumUser(t)
+	if tok.portalSetup != nil {
+		tok.portalSetup(t, p)
+	}
 	cfg, _ := json.Marshal(tok.config)
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {

@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store"
+)
+
+// TestToolbarRenewalTPMAttested is TestToolbarRenewalTPM against a portal
+// that demands proof (issue 15, point 4): the swtpm is manufactured with
+// an EK certificate from a local CA (swtpm_setup --create-ek-cert), the
+// portal trusts that CA as its EK root and holds the tenant to
+// hardware-attested. Enrollment and renewal through the extension UI
+// succeed only because certrenew-host proves each new TPM key (credential
+// activation through tpm2-abrmd, TPM2_Certify), and the portal's pages show
+// both certificates as verified; the host's list says so too
+// (proto.Cert.Hardware), for the extension to show.
+func TestToolbarRenewalTPMAttested(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "modutil", "pkcs11-tool", "Xvfb", "xdotool", "tpm2_ptool")
+	ca := hsmtest.NewEKCA(t)
+	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPMWithEK(t, ca))
+	var portal *portaltest.Portal
+	tok := &hwToken{
+		config: map[string]any{"tpmDevice": rm.TCTI},
+		env:    rm.Env(),
+		module: tpm2pkcs11.DefaultModule, label: tpm2pkcs11.TokenLabel, pin: "4711-tpm-pin",
+		portalSetup: func(t *testing.T, p *portaltest.Portal) {
+			portal = p
+			ctx := context.Background()
+			for _, c := range ca.Certs(t) {
+				sum := sha256.Sum256(c.Raw)
+				if err := p.Store.AddEKRoot(ctx, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Store.SetHardwarePolicy(ctx, "", store.HardwareAttested); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	u, serial1, serial2, _ := toolbarRenewalOnToken(t, tok)
+	for _, serial := range []string{serial1, serial2} {
+		c, err := portal.Store.Cert(context.Background(), serial)
+		if err != nil || c.Hardware != store.HardwareVerified {
+			t.Fatalf("portal record of %s: %q %v, want verified", serial, c.Hardware, err)
+		}
+		if page := portalPage(t, portal, "/certs/"+serial+"?lang=en"); !strings.Contains(page, `data-hardware="verified">Verified`) {
+			t.Fatalf("the portal's page of %s does not show verified:\n%s", serial, page)
+		}
+	}
+	if list := u.host(t, "", "list", "--json"); !strings.Contains(list, `"hardware": "verified"`) && !strings.Contains(list, `"hardware":"verified"`) {
+		t.Fatalf("host list lacks hardware verified:\n%s", list)
+	}
+	t.Logf("TPM attested: enrolled %s, renewed to %s, both verified by the portal", serial1, serial2)
+}
+
+// portalPage is a page of the user portal as alice sees it once logged in.
+func portalPage(t *testing.T, p *portaltest.Portal, path string) string {
+	t.Helper()
+	c := p.Client(nil)
+	c.Jar, _ = cookiejar.New(nil)
+	rsp, err := portaltest.Login(c, p.URL, userID, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsp.Body.Close()
+	rsp, err = c.Get(p.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rsp.Body.Close()
+	b, _ := io.ReadAll(rsp.Body)
+	if rsp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, rsp.StatusCode)
+	}
+	return string(b)
+}
