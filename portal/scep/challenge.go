@@ -22,6 +22,10 @@ var (
 	ErrNotReissuable = errors.New("scep: the certificate cannot be re-issued (not the user's, revoked or already renewed)")
 	ErrReissueDenied = errors.New("scep: re-issue is not allowed for this user or certificate")
 	ErrDisabled      = errors.New("scep: the account is disabled")
+	// ErrAttestationRequired: the user is held to the hardware-attested
+	// policy, which keys made on a phone (SCEP) or by the portal (PKCS#12)
+	// cannot meet: they carry no TPM evidence.
+	ErrAttestationRequired = errors.New("scep: the hardware-attested policy needs a key with TPM evidence; a phone's or the portal's key has none")
 )
 
 // HashChallenge is what the store keeps of a challenge.
@@ -69,6 +73,9 @@ func NewChallenge(ctx context.Context, st store.Store, userID, serial string, tt
 	if err := Reissuable(u, c); err != nil {
 		return "", err
 	}
+	if err := HardwareAllowed(ctx, st, userID); err != nil {
+		return "", err
+	}
 	b := make([]byte, 20)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -98,4 +105,18 @@ func Lineage(ctx context.Context, st store.Store, serial string) (string, error)
 		serial = c.Replaces
 	}
 	return "", errors.New("scep: lineage too long")
+}
+
+// HardwareAllowed refuses, under the hardware-attested policy of userID,
+// the keys that SCEP and the portal's PKCS#12 bring: none carries TPM
+// evidence (see docs/hardware-trust.md).
+func HardwareAllowed(ctx context.Context, st store.Store, userID string) error {
+	p, _, err := st.HardwarePolicy(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if p == store.HardwareAttested {
+		return ErrAttestationRequired
+	}
+	return nil
 }

@@ -175,6 +175,9 @@ func (h *Handler) enroll(ctx context.Context, req *request, log *zerolog.Logger)
 	if err := checkCSR(csr, u.ID, bound); err != nil {
 		return nil, err
 	}
+	if err := HardwareAllowed(ctx, h.Store, u.ID); err != nil {
+		return nil, refuse(smscep.BadRequest, err.Error())
+	}
 	c := h.CAFunc()
 	cert, err := c.IssueClient(csr.PublicKey, u.ID, h.Validity)
 	if err != nil {
@@ -188,7 +191,7 @@ func (h *Handler) enroll(ctx context.Context, req *request, log *zerolog.Logger)
 		Serial: cert.SerialNumber.Text(16), UserID: u.ID, Status: store.StatusActive,
 		InvitationID: bound.InvitationID, Replaces: bound.Serial,
 		NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, DER: cert.Raw,
-		CSRHash: sum[:], KeyHash: kh,
+		CSRHash: sum[:], KeyHash: kh, Hardware: store.HardwareSoftware,
 	}
 	switch err := h.Store.ReissueWithSCEPChallenge(ctx, sc, hash, now); {
 	case errors.Is(err, store.ErrChallengeSpent):

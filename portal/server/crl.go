@@ -74,6 +74,9 @@ func (s *Server) Sweep(ctx context.Context) error {
 	if err := s.cfg.Store.PruneSCEPChallenges(ctx, now.Add(-LinkRetention)); err != nil {
 		return err
 	}
+	if err := s.cfg.Store.PruneAttestChallenges(ctx, now); err != nil {
+		return err
+	}
 	return s.cfg.Store.PruneRenewalLinks(ctx, now.Add(-LinkRetention))
 }
 

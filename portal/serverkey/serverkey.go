@@ -69,6 +69,9 @@ func Reissue(ctx context.Context, r Request) (*rsa.PrivateKey, *x509.Certificate
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := scep.HardwareAllowed(ctx, r.Store, u.ID); err != nil {
+		return nil, nil, err
+	}
 	if err := scep.Reissuable(u, bound); err != nil {
 		if again, err := r.Store.SCEPChallenge(ctx, hash); err == nil && again.Used {
 			return nil, nil, ErrSpent
@@ -91,6 +94,7 @@ func Reissue(ctx context.Context, r Request) (*rsa.PrivateKey, *x509.Certificate
 		Serial: cert.SerialNumber.Text(16), UserID: u.ID, Status: store.StatusActive,
 		InvitationID: bound.InvitationID, Replaces: bound.Serial,
 		NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, DER: cert.Raw, KeyHash: kh,
+		Hardware: store.HardwareSoftware,
 	}
 	switch err := r.Store.ReissueWithSCEPChallenge(ctx, sc, hash, r.Now); {
 	case errors.Is(err, store.ErrChallengeSpent):
