@@ -195,3 +195,26 @@ func TestCertifyOfAnotherKey(t *testing.T) {
 }
 
 func publicArea(t *testing.T, k *tpm.Key) []byte { return k.PublicArea() }
+
+// TestAKNotRestricted: an "AK" that is an ordinary signing key (it could
+// sign a forged TPMS_ATTEST) gets no challenge, nor does a malformed one.
+func TestAKNotRestricted(t *testing.T) {
+	ca := hsmtest.NewEKCA(t)
+	d := newDevice(t, ca)
+	anchors := attest.NewAnchors(ca.Certs(t))
+	k := d.key(t, hsm.ECDSAP256).(*tpm.Key)
+	var ek []byte
+	d.b.Attest(context.Background(), k, func(ctx context.Context, e, ak []byte) ([]byte, []byte, error) {
+		ek = e
+		return nil, nil, errors.New("stop")
+	})
+	pub := k.PublicArea()
+	// A TPM2B_PUBLIC around the key's own TPMT_PUBLIC.
+	asAK := append([]byte{byte(len(pub) >> 8), byte(len(pub))}, pub...)
+	for name, ak := range map[string][]byte{"unrestricted": asAK, "truncated": asAK[:len(asAK)-3], "trailing": append(asAK, 0), "empty": nil} {
+		_, err := attest.NewChallenge(rand.Reader, keyattest.ChallengeRequest{EKCert: ek, AKPublic: ak}, anchors, time.Now())
+		if !errors.Is(err, attest.ErrInvalid) {
+			t.Errorf("%s AK: %v, want ErrInvalid", name, err)
+		}
+	}
+}

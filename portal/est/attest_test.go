@@ -24,6 +24,8 @@ import (
 	"github.com/certrenew/certrenew/portal/est"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // tpmDevice is a manufactured swtpm (EK certificate from ca) and a key
@@ -222,6 +224,16 @@ func TestAttestationRefusals(t *testing.T) {
 	t.Run("malformed evidence", func(t *testing.T) {
 		bad, _ := keyattest.Attribute(keyattest.Certify{Attest: []byte("x"), Signature: []byte("y"), Public: []byte("z")})
 		wantProblem(t, enroll(newKey(t), bad, false), http.StatusForbidden, errcode.AttestationInvalid)
+	})
+	t.Run("oversized evidence", func(t *testing.T) {
+		var b cryptobyte.Builder
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(keyattest.OIDEvidence)
+			b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+				b.AddASN1OctetString(make([]byte, keyattest.MaxAttribute))
+			})
+		})
+		wantProblem(t, enroll(newKey(t), b.BytesOrPanic(), false), http.StatusForbidden, errcode.AttestationInvalid)
 	})
 	t.Run("oversized challenge request", func(t *testing.T) {
 		body := `{"ekCert":"` + strings.Repeat("A", keyattest.MaxChallengeBody) + `"}`
