@@ -1,0 +1,181 @@
+//go:build linux && cgo
+
+package tpm2pkcs11
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ThalesGroup/crypto11"
+	"github.com/certrenew/certrenew/hsm"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/hsm/tpm"
+	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/testpki"
+	"go.yaml.in/yaml/v3"
+)
+
+// storeObjects reads every object of a store as tpm2-pkcs11's library
+// would see its attributes: type to value, hex strings lower-cased.
+func storeObjects(t *testing.T, dir string) []map[uint64]any {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, storeFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT attrs FROM tobjects ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var objs []map[uint64]any
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		var m map[uint64]any
+		if err := yaml.Unmarshal([]byte(text), &m); err != nil {
+			t.Fatalf("object does not parse: %v\n%s", err, text)
+		}
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				m[k] = strings.ToLower(s)
+			}
+		}
+		objs = append(objs, m)
+	}
+	return objs
+}
+
+// TestDirectLink: a TPM key (swtpm behind tpm2-abrmd) linked without
+// tpm2_ptool gets the objects `tpm2_ptool link` + `addcert` give the same
+// key (but the wrapped empty auth value, which the module takes an absent
+// one for); tpm2_ptool lists them; libtpm2_pkcs11 signs with the key and
+// the signature verifies with the certificate's key; a wrong PIN is
+// refused as such, unechoed, adding nothing; Unlink removes the objects.
+func TestDirectLink(t *testing.T) {
+	testenv.Need(t, "tpm2_ptool")
+	if _, err := os.Stat(DefaultModule); err != nil {
+		testenv.Missing(t, "tpm2-pkcs11 module "+DefaultModule+" is missing (Debian package libtpm2-pkcs11-1)")
+	}
+	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPM(t))
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
+	dev, err := tpm.ParseDevice(rm.TCTI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := dev.Backend(t.TempDir())
+	const pin = "direct-pin-5521"
+	ctx := hsm.WithPIN(context.Background(), pin)
+	k, err := tb.Generate(ctx, hsm.GenerateRequest{Label: "direct"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := k.(hsm.TSS2Key).TSS2PEM()
+	ca := testpki.NewRoot(t, "tpm2-pkcs11 test CA")
+	cert := ca.Issue(t, "alice", k.Public())
+	const kid = "6b1d0f3e9a2c4b5d"
+
+	// The reference: tpm2_ptool's own objects for this key.
+	ref := &Config{TCTI: dev.TCTI(), Store: filepath.Join(t.TempDir(), "ref")}
+	if err := ref.Link(ctx, blob, cert, "alice", kid); err != nil {
+		t.Fatalf("link with tpm2_ptool: %v", err)
+	}
+	c := &Config{TCTI: dev.TCTI(), Store: filepath.Join(t.TempDir(), "direct"), TPM: dev.Opener()}
+	if err := c.Link(ctx, blob, cert, "alice", kid); err != nil {
+		t.Fatalf("direct link: %v", err)
+	}
+	want, got := storeObjects(t, ref.Store), storeObjects(t, c.Store)
+	if len(want) != 3 || len(got) != 3 {
+		t.Fatalf("%d objects from tpm2_ptool, %d direct; want 3 and 3", len(want), len(got))
+	}
+	const objAuthEnc = 0x8f000001
+	if _, ok := want[0][objAuthEnc]; !ok {
+		t.Error("tpm2_ptool's private key has no CKA_TPM2_OBJAUTH_ENC: the reference changed")
+	}
+	delete(want[0], objAuthEnc)
+	for i := range want {
+		if !reflect.DeepEqual(want[i], got[i]) {
+			for a := range want[i] {
+				if !reflect.DeepEqual(want[i][a], got[i][a]) {
+					t.Errorf("object %d attribute %#x: direct %v, tpm2_ptool %v", i, a, got[i][a], want[i][a])
+				}
+			}
+			for a := range got[i] {
+				if _, ok := want[i][a]; !ok {
+					t.Errorf("object %d attribute %#x: direct only", i, a)
+				}
+			}
+		}
+	}
+
+	// tpm2_ptool reads the direct store (Linked's tpm2_ptool way).
+	ptoolView := *c
+	objs, hasCert, err := ptoolView.objects(ctx, kid)
+	if err != nil || len(objs) != 3 || !hasCert {
+		t.Errorf("tpm2_ptool listobjects sees %d objects (certificate %v, %v), want 3 with the certificate", len(objs), hasCert, err)
+	}
+	if ok, err := c.Linked(ctx, kid); !ok || err != nil {
+		t.Errorf("Linked = %v, %v", ok, err)
+	}
+
+	const wrong = "wrong-pin-0000"
+	k2, err := tb.Generate(ctx, hsm.GenerateRequest{Label: "second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Link(hsm.WithPIN(context.Background(), wrong), k2.(hsm.TSS2Key).TSS2PEM(), ca.Issue(t, "bob", k2.Public()), "bob", "77aa")
+	if !errors.Is(err, hsm.ErrPINIncorrect) {
+		t.Errorf("link with a wrong PIN: %v, want ErrPINIncorrect", err)
+	}
+	if err != nil && strings.Contains(err.Error(), wrong) {
+		t.Errorf("the wrong PIN is in the error: %v", err)
+	}
+	if n := len(storeObjects(t, c.Store)); n != 3 {
+		t.Errorf("%d objects after a refused link, want 3", n)
+	}
+
+	// The module signs with the linked key.
+	t.Setenv("TPM2_PKCS11_STORE", c.Store)
+	t.Setenv("TPM2_PKCS11_TCTI", dev.TCTI())
+	p11, err := crypto11.Configure(&crypto11.Config{Path: DefaultModule, TokenLabel: TokenLabel, Pin: pin})
+	if err != nil {
+		t.Fatalf("libtpm2_pkcs11: %v", err)
+	}
+	signer, err := p11.FindKeyPair([]byte(kid), nil)
+	if err != nil || signer == nil {
+		p11.Close()
+		t.Fatalf("libtpm2_pkcs11 finds no key pair %q: %v", kid, err)
+	}
+	digest := sha256.Sum256([]byte("signed through libtpm2_pkcs11"))
+	sig, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+	p11.Close()
+	if err != nil {
+		t.Fatalf("sign through libtpm2_pkcs11: %v", err)
+	}
+	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest[:], sig) {
+		t.Error("the module's signature does not verify with the certificate's key")
+	}
+
+	if err := c.Unlink(ctx, kid); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := c.Linked(ctx, kid); ok || err != nil {
+		t.Errorf("Linked after Unlink = %v, %v", ok, err)
+	}
+	if n := len(storeObjects(t, c.Store)); n != 0 {
+		t.Errorf("%d objects after Unlink, want 0", n)
+	}
+}
