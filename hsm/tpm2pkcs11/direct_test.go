@@ -127,16 +127,19 @@ func TestDirectLink(t *testing.T) {
 	if err != nil || len(objs) != 3 || !hasCert {
 		t.Errorf("tpm2_ptool listobjects sees %d objects (certificate %v, %v), want 3 with the certificate", len(objs), hasCert, err)
 	}
+
+	// From here on (a renewal: the token is there) no tpm2_ptool runs.
+	ran := tripwirePtool(t)
 	if ok, err := c.Linked(ctx, kid); !ok || err != nil {
 		t.Errorf("Linked = %v, %v", ok, err)
 	}
-
 	const wrong = "wrong-pin-0000"
 	k2, err := tb.Generate(ctx, hsm.GenerateRequest{Label: "second"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Link(hsm.WithPIN(context.Background(), wrong), k2.(hsm.TSS2Key).TSS2PEM(), ca.Issue(t, "bob", k2.Public()), "bob", "77aa")
+	blob2, cert2 := k2.(hsm.TSS2Key).TSS2PEM(), ca.Issue(t, "bob", k2.Public())
+	err = c.Link(hsm.WithPIN(context.Background(), wrong), blob2, cert2, "bob", "77aa")
 	if !errors.Is(err, hsm.ErrPINIncorrect) {
 		t.Errorf("link with a wrong PIN: %v, want ErrPINIncorrect", err)
 	}
@@ -145,6 +148,12 @@ func TestDirectLink(t *testing.T) {
 	}
 	if n := len(storeObjects(t, c.Store)); n != 3 {
 		t.Errorf("%d objects after a refused link, want 3", n)
+	}
+	if err := c.Link(ctx, blob2, cert2, "bob", "77aa"); err != nil {
+		t.Fatalf("second direct link: %v", err)
+	}
+	if ok, err := c.Linked(ctx, "77aa"); !ok || err != nil {
+		t.Errorf("Linked second = %v, %v", ok, err)
 	}
 
 	// The module signs with the linked key.
@@ -175,7 +184,30 @@ func TestDirectLink(t *testing.T) {
 	if ok, err := c.Linked(ctx, kid); ok || err != nil {
 		t.Errorf("Linked after Unlink = %v, %v", ok, err)
 	}
-	if n := len(storeObjects(t, c.Store)); n != 0 {
-		t.Errorf("%d objects after Unlink, want 0", n)
+	if n := len(storeObjects(t, c.Store)); n != 3 {
+		t.Errorf("%d objects after Unlink, want the second key's 3", n)
 	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Error("tpm2_ptool ran with the token in place")
+	}
+}
+
+// tripwirePtool puts a tpm2_ptool first on PATH that only leaves a file
+// behind, whose path it returns. Its "#!" interpreter is the tripwire too,
+// since ptools runs the tool's interpreter itself.
+func tripwirePtool(t *testing.T) (ran string) {
+	t.Helper()
+	bin := t.TempDir()
+	ran = filepath.Join(bin, "ran")
+	wire := filepath.Join(bin, "wire")
+	for file, body := range map[string]string{
+		wire:                             "#!/bin/sh\ntouch " + ran + "\nexit 1\n",
+		filepath.Join(bin, "tpm2_ptool"): "#!" + wire + "\n",
+	} {
+		if err := os.WriteFile(file, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return ran
 }
