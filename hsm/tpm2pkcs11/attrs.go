@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -56,6 +57,9 @@ const (
 	ckaModifiable             = 0x170
 	ckaCopyable               = 0x171
 	ckaDestroyable            = 0x172
+	ckaModulus                = 0x120
+	ckaModulusBits            = 0x121
+	ckaPublicExponent         = 0x122
 	ckaECParams               = 0x180
 	ckaECPoint                = 0x181
 	ckaAlwaysAuthenticate     = 0x202
@@ -68,7 +72,20 @@ const (
 	ckoCertificate            = 1
 	ckoPublicKey              = 2
 	ckoPrivateKey             = 3
+	ckkRSA                    = 0
 	ckkEC                     = 3
+	ckmRSAKeyPairGen          = 0x0000
+	ckmRSAPKCS                = 0x0001
+	ckmRSAX509                = 0x0003
+	ckmRSAPKCSOAEP            = 0x0009
+	ckmRSAPKCSPSS             = 0x000d
+	ckmSHA1RSAPKCSPSS         = 0x000e
+	ckmSHA256RSAPKCS          = 0x0040
+	ckmSHA384RSAPKCS          = 0x0041
+	ckmSHA512RSAPKCS          = 0x0042
+	ckmSHA256RSAPKCSPSS       = 0x0043
+	ckmSHA384RSAPKCSPSS       = 0x0044
+	ckmSHA512RSAPKCSPSS       = 0x0045
 	ckcX509                   = 0
 	ckmECKeyPairGen           = 0x1040
 	ckmECDSA                  = 0x1041
@@ -164,58 +181,83 @@ func parseObject(text string) (storedObject, error) {
 // OID, 1.2.840.10045.3.1.7.
 var p256Params = []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}
 
-// ecKeyPair returns the private and public key objects tpm2-pkcs11 keeps
-// for a TPM ECC key, with the attributes `tpm2_ptool link` gives them
+// keyPair returns the private and public key objects tpm2-pkcs11 keeps
+// for a TPM key, with the attributes `tpm2_ptool link` gives them
 // (tools/tpm2_pkcs11/objects.py): derived from the key's TPM object
 // attributes (sign, decrypt, fixedTPM and fixedParent for
-// non-extractable, sensitiveDataOrigin for CKA_LOCAL), its public point,
-// and the TPM blobs the module loads under the token's primary. No
-// CKA_TPM2_OBJAUTH_ENC: the key's auth value is empty, which the module
-// takes an absent one for (utils_ctx_unwrap_objauth).
-func ecKeyPair(k linkKey, mechs []uint64) (priv, pub attrs) {
-	point, _ := asn1.Marshal(k.point)
+// non-extractable, sensitiveDataOrigin for CKA_LOCAL), its public key,
+// the mechanisms the TPM's algorithms allow, and the TPM blobs the module
+// loads under the token's primary. No CKA_TPM2_OBJAUTH_ENC: the key's
+// auth value is empty, which the module takes an absent one for
+// (utils_ctx_unwrap_objauth).
+func keyPair(k linkKey, algs tpmAlgs) (priv, pub attrs) {
+	keyType, gen, mechs, public := uint64(ckkEC), uint64(ckmECKeyPairGen), algs.ecMechanisms(), attrs{}
+	if k.rsa {
+		keyType, gen, mechs = ckkRSA, ckmRSAKeyPairGen, algs.rsaMechanisms()
+		public = attrs{ckaModulus: k.modulus, ckaModulusBits: k.bits, ckaPublicExponent: k.exponent}
+	} else {
+		point, _ := asn1.Marshal(k.point)
+		public = attrs{ckaECParams: p256Params, ckaECPoint: point}
+	}
 	common := func(class uint64, private bool) attrs {
-		return attrs{
+		a := attrs{
 			ckaClass: class, ckaToken: true, ckaPrivate: private, ckaLabel: k.label,
-			ckaKeyType: uint64(ckkEC), ckaSubject: []byte{}, ckaID: k.id,
+			ckaKeyType: keyType, ckaSubject: []byte{}, ckaID: k.id,
 			ckaDerive: false, ckaStartDate: []byte{}, ckaEndDate: []byte{}, ckaPublicKeyInfo: []byte{},
-			ckaLocal: k.local, ckaKeyGenMechanism: uint64(ckmECKeyPairGen),
+			ckaLocal: k.local, ckaKeyGenMechanism: gen,
 			ckaModifiable: false, ckaCopyable: false, ckaDestroyable: true,
-			ckaECParams: p256Params, ckaECPoint: point,
 			ckaAllowedMechanisms: mechs, ckaTPM2PubBlob: k.pubBlob,
 		}
+		maps.Copy(a, public)
+		return a
 	}
 	priv = common(ckoPrivateKey, true)
-	for t, v := range map[uint64]any{
+	maps.Copy(priv, attrs{
 		ckaSensitive: true, ckaDecrypt: k.decrypt, ckaUnwrap: false, ckaSign: k.sign,
 		ckaSignRecover: false, ckaExtractable: !k.fixed, ckaNeverExtractable: k.fixed,
 		ckaAlwaysSensitive: k.fixed, ckaAlwaysAuthenticate: false, ckaWrapWithTrusted: false,
 		ckaUnwrapTemplate: []uint64{}, ckaTPM2PrivBlob: k.privBlob,
-	} {
-		priv[t] = v
-	}
+	})
 	pub = common(ckoPublicKey, false)
 	// tpm2_ptool sets CKA_ENCRYPT from the TPM's sign attribute and
 	// CKA_VERIFY from its decrypt attribute; the module goes by them, so
 	// they are kept as it writes them.
-	for t, v := range map[uint64]any{
+	maps.Copy(pub, attrs{
 		ckaTrusted: false, ckaEncrypt: k.sign, ckaWrap: false, ckaVerify: k.decrypt,
 		ckaVerifyRecover: false, ckaWrapTemplate: []byte{},
-	} {
-		pub[t] = v
-	}
+	})
 	return priv, pub
 }
 
+// tpmAlgs is what CKA_ALLOWED_MECHANISMS depends on: whether the TPM
+// implements these algorithms (TPM_CAP_ALGS).
+type tpmAlgs struct{ sha384, sha512, rsaPSS bool }
+
 // ecMechanisms is CKA_ALLOWED_MECHANISMS of an ECC key as tpm2_ptool
-// derives it from the TPM's hash algorithms.
-func ecMechanisms(sha384, sha512 bool) []uint64 {
+// derives it from the TPM's algorithms.
+func (t tpmAlgs) ecMechanisms() []uint64 {
 	m := []uint64{ckmECDSA, ckmECDSASHA1, ckmECDSASHA256}
-	if sha384 {
+	if t.sha384 {
 		m = append(m, ckmECDSASHA384)
 	}
-	if sha512 {
+	if t.sha512 {
 		m = append(m, ckmECDSASHA512)
+	}
+	return m
+}
+
+// rsaMechanisms is CKA_ALLOWED_MECHANISMS of an RSA key as tpm2_ptool
+// derives it: PKCS #1 v1.5 and OAEP always, PSS where the TPM has it.
+func (t tpmAlgs) rsaMechanisms() []uint64 {
+	m := []uint64{ckmRSAX509, ckmRSAPKCSOAEP, ckmRSAPKCS, ckmSHA256RSAPKCS, ckmSHA384RSAPKCS, ckmSHA512RSAPKCS}
+	if t.rsaPSS {
+		m = append(m, ckmRSAPKCSPSS, ckmSHA1RSAPKCSPSS, ckmSHA256RSAPKCSPSS)
+		if t.sha384 {
+			m = append(m, ckmSHA384RSAPKCSPSS)
+		}
+		if t.sha512 {
+			m = append(m, ckmSHA512RSAPKCSPSS)
+		}
 	}
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/certrenew/certrenew/hsm"
 	keyfile "github.com/foxboron/go-tpm-keyfiles"
@@ -18,15 +19,18 @@ import (
 type linkKey struct {
 	label, id         []byte // CKA_LABEL, CKA_ID: the text of the label and kid
 	pubBlob, privBlob []byte // TPM2B_PUBLIC, TPM2B_PRIVATE as the module loads them
-	point             []byte // uncompressed EC point, 04 || X || Y
 	sign, decrypt     bool
-	fixed, local      bool // fixedTPM and fixedParent; sensitiveDataOrigin
+	fixed, local      bool   // fixedTPM and fixedParent; sensitiveDataOrigin
+	point             []byte // ECC: uncompressed point, 04 || X || Y
+	rsa               bool
+	modulus, exponent []byte // RSA, big-endian
+	bits              uint64
 }
 
 // parseLinkKey reads a TSS2 PEM key the direct path can link: an ECC
-// P-256 signing key under the owner's SRK (parent 0x40000001, the
-// transient tss2-engine-key primary), with an empty auth value and no
-// policy. Anything else is errNotDirect.
+// P-256 or RSA signing key without a fixed scheme, under the owner's SRK
+// (parent 0x40000001, the transient tss2-engine-key primary), with an
+// empty auth value and no policy. Anything else is errNotDirect.
 func parseLinkKey(blob []byte, label, kid string) (linkKey, error) {
 	kf, err := keyfile.Decode(blob)
 	if err != nil {
@@ -39,28 +43,46 @@ func parseLinkKey(blob []byte, label, kid string) (linkKey, error) {
 	if err != nil {
 		return linkKey{}, fmt.Errorf("TPM key public area: %w", err)
 	}
-	if pub.Type != tpm2.TPMAlgECC {
-		return linkKey{}, fmt.Errorf("%w: key type %v", errNotDirect, pub.Type)
-	}
-	params, err := pub.Parameters.ECCDetail()
-	if err != nil || params.CurveID != tpm2.TPMECCNistP256 || params.Scheme.Scheme != tpm2.TPMAlgNull {
-		return linkKey{}, fmt.Errorf("%w: not a P-256 key without a fixed scheme", errNotDirect)
-	}
-	xy, err := pub.Unique.ECC()
-	if err != nil || len(xy.X.Buffer) > 32 || len(xy.Y.Buffer) > 32 {
-		return linkKey{}, fmt.Errorf("TPM key public point: %v", err)
-	}
-	point := make([]byte, 65)
-	point[0] = 4
-	copy(point[33-len(xy.X.Buffer):33], xy.X.Buffer)
-	copy(point[65-len(xy.Y.Buffer):], xy.Y.Buffer)
 	a := pub.ObjectAttributes
-	return linkKey{
+	k := linkKey{
 		label: []byte(label), id: []byte(kid),
 		pubBlob: tpm2.Marshal(kf.Pubkey), privBlob: tpm2.Marshal(kf.Privkey),
-		point: point, sign: a.SignEncrypt, decrypt: a.Decrypt,
+		sign: a.SignEncrypt, decrypt: a.Decrypt,
 		fixed: a.FixedTPM && a.FixedParent, local: a.SensitiveDataOrigin,
-	}, nil
+	}
+	switch pub.Type {
+	case tpm2.TPMAlgECC:
+		params, err := pub.Parameters.ECCDetail()
+		if err != nil || params.CurveID != tpm2.TPMECCNistP256 || params.Scheme.Scheme != tpm2.TPMAlgNull {
+			return linkKey{}, fmt.Errorf("%w: not a P-256 key without a fixed scheme", errNotDirect)
+		}
+		xy, err := pub.Unique.ECC()
+		if err != nil || len(xy.X.Buffer) > 32 || len(xy.Y.Buffer) > 32 {
+			return linkKey{}, fmt.Errorf("TPM key public point: %v", err)
+		}
+		k.point = make([]byte, 65)
+		k.point[0] = 4
+		copy(k.point[33-len(xy.X.Buffer):33], xy.X.Buffer)
+		copy(k.point[65-len(xy.Y.Buffer):], xy.Y.Buffer)
+	case tpm2.TPMAlgRSA:
+		params, err := pub.Parameters.RSADetail()
+		if err != nil || params.Scheme.Scheme != tpm2.TPMAlgNull {
+			return linkKey{}, fmt.Errorf("%w: not an RSA key without a fixed scheme", errNotDirect)
+		}
+		n, err := pub.Unique.RSA()
+		if err != nil || len(n.Buffer) == 0 {
+			return linkKey{}, fmt.Errorf("TPM key modulus: %v", err)
+		}
+		e := uint64(params.Exponent)
+		if e == 0 {
+			e = 65537 // TPM 2.0 Part 2, Section 12.2.3.5: zero is the default
+		}
+		k.rsa, k.modulus, k.bits = true, n.Buffer, uint64(params.KeyBits)
+		k.exponent = new(big.Int).SetUint64(e).Bytes()
+	default:
+		return linkKey{}, fmt.Errorf("%w: key type %v", errNotDirect, pub.Type)
+	}
+	return k, nil
 }
 
 // linkDirect is Link without tpm2_ptool: the PIN is checked by unsealing
@@ -88,11 +110,11 @@ func (c *Config) linkDirect(ctx context.Context, pin string, blob []byte, cert *
 	if err != nil {
 		return err
 	}
-	mechs, err := c.unlock(tk, pin)
+	algs, err := c.unlock(tk, pin)
 	if err != nil {
 		return err
 	}
-	priv, pub := ecKeyPair(k, mechs)
+	priv, pub := keyPair(k, algs)
 	return addObjects(ctx, db, tk.id, priv, pub, certObject(cert, k.label, k.id))
 }
 
@@ -108,25 +130,25 @@ func sealAuth(pin string, salt []byte) []byte {
 // unlock proves pin is the token's user PIN: the TPM unseals the token's
 // wrapping key only under it (the key itself is dropped: a key linked here
 // has an empty auth value, so there is nothing to wrap). It also returns
-// the ECC mechanisms this TPM's hash algorithms allow, as tpm2_ptool
-// records them. A refused PIN wraps hsm.ErrPINIncorrect.
-func (c *Config) unlock(tk token, pin string) ([]uint64, error) {
+// which algorithms the TPM has, which the keys' mechanisms depend on. A
+// refused PIN wraps hsm.ErrPINIncorrect.
+func (c *Config) unlock(tk token, pin string) (tpmAlgs, error) {
 	sealPub, err := tpm2.Unmarshal[tpm2.TPM2BPublic](tk.sealPub)
 	if err != nil {
-		return nil, fmt.Errorf("%w: seal object public: %v", errNotDirect, err)
+		return tpmAlgs{}, fmt.Errorf("%w: seal object public: %v", errNotDirect, err)
 	}
 	sealPriv, err := tpm2.Unmarshal[tpm2.TPM2BPrivate](tk.sealPriv)
 	if err != nil {
-		return nil, fmt.Errorf("%w: seal object private: %v", errNotDirect, err)
+		return tpmAlgs{}, fmt.Errorf("%w: seal object private: %v", errNotDirect, err)
 	}
 	t, err := c.TPM()
 	if err != nil {
-		return nil, fmt.Errorf("tpm2-pkcs11: open TPM: %w", err)
+		return tpmAlgs{}, fmt.Errorf("tpm2-pkcs11: open TPM: %w", err)
 	}
 	defer t.Close()
 	srk, err := tpm2.CreatePrimary{PrimaryHandle: tpm2.TPMRHOwner, InPublic: tpm2.New2B(keyfile.ECCSRK_H2_Template)}.Execute(t)
 	if err != nil {
-		return nil, fmt.Errorf("tpm2-pkcs11: create the token's primary: %w", err)
+		return tpmAlgs{}, fmt.Errorf("tpm2-pkcs11: create the token's primary: %w", err)
 	}
 	defer flush(t, srk.ObjectHandle)
 	seal, err := tpm2.Load{
@@ -134,47 +156,51 @@ func (c *Config) unlock(tk token, pin string) ([]uint64, error) {
 		InPublic:     *sealPub, InPrivate: *sealPriv,
 	}.Execute(t)
 	if err != nil {
-		return nil, fmt.Errorf("tpm2-pkcs11: load the token's seal object: %w", err)
+		return tpmAlgs{}, fmt.Errorf("tpm2-pkcs11: load the token's seal object: %w", err)
 	}
 	defer flush(t, seal.ObjectHandle)
 	unsealed, err := tpm2.Unseal{ItemHandle: tpm2.AuthHandle{Handle: seal.ObjectHandle, Name: seal.Name,
 		Auth: tpm2.PasswordAuth(sealAuth(pin, tk.sealSalt))}}.Execute(t)
 	switch {
 	case errors.Is(err, tpm2.TPMRCAuthFail), errors.Is(err, tpm2.TPMRCBadAuth):
-		return nil, fmt.Errorf("link TPM key: %w", hsm.ErrPINIncorrect)
+		return tpmAlgs{}, fmt.Errorf("link TPM key: %w", hsm.ErrPINIncorrect)
 	case errors.Is(err, tpm2.TPMRCLockout):
-		return nil, fmt.Errorf("link TPM key: %w: the TPM is locked out after wrong PINs", hsm.ErrPINIncorrect)
+		return tpmAlgs{}, fmt.Errorf("link TPM key: %w: the TPM is locked out after wrong PINs", hsm.ErrPINIncorrect)
 	case err != nil:
-		return nil, fmt.Errorf("tpm2-pkcs11: unseal the token's wrapping key: %w", err)
+		return tpmAlgs{}, fmt.Errorf("tpm2-pkcs11: unseal the token's wrapping key: %w", err)
 	}
 	clear(unsealed.OutData.Buffer)
-	sha384, sha512, err := hashAlgs(t)
-	if err != nil {
-		return nil, err
-	}
-	return ecMechanisms(sha384, sha512), nil
+	return algorithms(t)
 }
 
-// hashAlgs reports whether the TPM implements SHA-384 and SHA-512
-// (TPM2_GetCapability, TPM_CAP_ALGS: TPM 2.0 Part 3, Section 30.2).
-func hashAlgs(t transport.TPM) (sha384, sha512 bool, err error) {
+// algorithms reads which of the algorithms tpmAlgs records the TPM
+// implements (TPM2_GetCapability, TPM_CAP_ALGS: TPM 2.0 Part 3, Section
+// 30.2).
+func algorithms(t transport.TPM) (tpmAlgs, error) {
+	var has tpmAlgs
 	next := uint32(0)
 	for {
 		rsp, err := tpm2.GetCapability{Capability: tpm2.TPMCapAlgs, Property: next, PropertyCount: 64}.Execute(t)
 		if err != nil {
-			return false, false, fmt.Errorf("tpm2-pkcs11: TPM algorithms: %w", err)
+			return has, fmt.Errorf("tpm2-pkcs11: TPM algorithms: %w", err)
 		}
 		algs, err := rsp.CapabilityData.Data.Algorithms()
 		if err != nil {
-			return false, false, err
+			return has, err
 		}
 		for _, a := range algs.AlgProperties {
-			sha384 = sha384 || a.Alg == tpm2.TPMAlgSHA384
-			sha512 = sha512 || a.Alg == tpm2.TPMAlgSHA512
+			switch a.Alg {
+			case tpm2.TPMAlgSHA384:
+				has.sha384 = true
+			case tpm2.TPMAlgSHA512:
+				has.sha512 = true
+			case tpm2.TPMAlgRSAPSS:
+				has.rsaPSS = true
+			}
 			next = uint32(a.Alg) + 1
 		}
 		if !rsp.MoreData || len(algs.AlgProperties) == 0 {
-			return sha384, sha512, nil
+			return has, nil
 		}
 	}
 }

@@ -7,9 +7,12 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -79,33 +82,45 @@ func TestDirectLink(t *testing.T) {
 	tb := dev.Backend(t.TempDir())
 	const pin = "direct-pin-5521"
 	ctx := hsm.WithPIN(context.Background(), pin)
-	k, err := tb.Generate(ctx, hsm.GenerateRequest{Label: "direct"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	blob := k.(hsm.TSS2Key).TSS2PEM()
 	ca := testpki.NewRoot(t, "tpm2-pkcs11 test CA")
-	cert := ca.Issue(t, "alice", k.Public())
-	const kid = "6b1d0f3e9a2c4b5d"
-
-	// The reference: tpm2_ptool's own objects for this key.
-	ref := &Config{TCTI: dev.TCTI(), Store: filepath.Join(t.TempDir(), "ref")}
-	if err := ref.Link(ctx, blob, cert, "alice", kid); err != nil {
-		t.Fatalf("link with tpm2_ptool: %v", err)
+	// An ECC key (the default) and an RSA one, each linked by tpm2_ptool
+	// into a reference store and directly into another.
+	type linked struct {
+		kid  string
+		key  hsm.Key
+		cert *x509.Certificate
 	}
+	var keys []linked
+	for i, alg := range []hsm.Algorithm{hsm.ECDSAP256, hsm.RSA2048} {
+		k, err := tb.Generate(ctx, hsm.GenerateRequest{Label: string(alg), Algorithm: alg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, linked{kid: fmt.Sprintf("6b1d0f3e9a2c4b%02d", i), key: k, cert: ca.Issue(t, "alice", k.Public())})
+	}
+	kid := keys[0].kid
+	ref := &Config{TCTI: dev.TCTI(), Store: filepath.Join(t.TempDir(), "ref")}
 	c := &Config{TCTI: dev.TCTI(), Store: filepath.Join(t.TempDir(), "direct"), TPM: dev.Opener()}
-	if err := c.Link(ctx, blob, cert, "alice", kid); err != nil {
-		t.Fatalf("direct link: %v", err)
+	for _, k := range keys {
+		blob := k.key.(hsm.TSS2Key).TSS2PEM()
+		if err := ref.Link(ctx, blob, k.cert, "alice", k.kid); err != nil {
+			t.Fatalf("link with tpm2_ptool: %v", err)
+		}
+		if err := c.Link(ctx, blob, k.cert, "alice", k.kid); err != nil {
+			t.Fatalf("direct link: %v", err)
+		}
 	}
 	want, got := storeObjects(t, ref.Store), storeObjects(t, c.Store)
-	if len(want) != 3 || len(got) != 3 {
-		t.Fatalf("%d objects from tpm2_ptool, %d direct; want 3 and 3", len(want), len(got))
+	if len(want) != 6 || len(got) != 6 {
+		t.Fatalf("%d objects from tpm2_ptool, %d direct; want 6 and 6", len(want), len(got))
 	}
 	const objAuthEnc = 0x8f000001
-	if _, ok := want[0][objAuthEnc]; !ok {
-		t.Error("tpm2_ptool's private key has no CKA_TPM2_OBJAUTH_ENC: the reference changed")
+	for _, i := range []int{0, 3} {
+		if _, ok := want[i][objAuthEnc]; !ok {
+			t.Errorf("tpm2_ptool's private key %d has no CKA_TPM2_OBJAUTH_ENC: the reference changed", i)
+		}
+		delete(want[i], objAuthEnc)
 	}
-	delete(want[0], objAuthEnc)
 	for i := range want {
 		if !reflect.DeepEqual(want[i], got[i]) {
 			for a := range want[i] {
@@ -146,8 +161,8 @@ func TestDirectLink(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), wrong) {
 		t.Errorf("the wrong PIN is in the error: %v", err)
 	}
-	if n := len(storeObjects(t, c.Store)); n != 3 {
-		t.Errorf("%d objects after a refused link, want 3", n)
+	if n := len(storeObjects(t, c.Store)); n != 6 {
+		t.Errorf("%d objects after a refused link, want 6", n)
 	}
 	if err := c.Link(ctx, blob2, cert2, "bob", "77aa"); err != nil {
 		t.Fatalf("second direct link: %v", err)
@@ -163,20 +178,40 @@ func TestDirectLink(t *testing.T) {
 	if err != nil {
 		t.Fatalf("libtpm2_pkcs11: %v", err)
 	}
-	signer, err := p11.FindKeyPair([]byte(kid), nil)
-	if err != nil || signer == nil {
-		p11.Close()
-		t.Fatalf("libtpm2_pkcs11 finds no key pair %q: %v", kid, err)
-	}
 	digest := sha256.Sum256([]byte("signed through libtpm2_pkcs11"))
-	sig, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+	for _, k := range keys {
+		signer, err := p11.FindKeyPair([]byte(k.kid), nil)
+		if err != nil || signer == nil {
+			t.Errorf("libtpm2_pkcs11 finds no key pair %q: %v", k.kid, err)
+			continue
+		}
+		// RSA signs with PSS (TLS 1.3's scheme): the module does
+		// CKM_RSA_PKCS, crypto11's PKCS #1 v1.5, as a raw TPM2_RSA_Decrypt,
+		// which a signing-only TPM key refuses (TPM_RC_ATTRIBUTES), linked
+		// by tpm2_ptool or not.
+		var opts crypto.SignerOpts = crypto.SHA256
+		if _, ok := k.cert.PublicKey.(*rsa.PublicKey); ok {
+			opts = &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
+		}
+		sig, err := signer.Sign(rand.Reader, digest[:], opts)
+		if err != nil {
+			t.Errorf("sign through libtpm2_pkcs11 with %T: %v", k.cert.PublicKey, err)
+			continue
+		}
+		switch pub := k.cert.PublicKey.(type) {
+		case *ecdsa.PublicKey:
+			err = nil
+			if !ecdsa.VerifyASN1(pub, digest[:], sig) {
+				err = errors.New("ECDSA verification failed")
+			}
+		case *rsa.PublicKey:
+			err = rsa.VerifyPSS(pub, crypto.SHA256, digest[:], sig, opts.(*rsa.PSSOptions))
+		}
+		if err != nil {
+			t.Errorf("the module's signature does not verify with the certificate's %T: %v", k.cert.PublicKey, err)
+		}
+	}
 	p11.Close()
-	if err != nil {
-		t.Fatalf("sign through libtpm2_pkcs11: %v", err)
-	}
-	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest[:], sig) {
-		t.Error("the module's signature does not verify with the certificate's key")
-	}
 
 	if err := c.Unlink(ctx, kid); err != nil {
 		t.Fatal(err)
@@ -184,8 +219,8 @@ func TestDirectLink(t *testing.T) {
 	if ok, err := c.Linked(ctx, kid); ok || err != nil {
 		t.Errorf("Linked after Unlink = %v, %v", ok, err)
 	}
-	if n := len(storeObjects(t, c.Store)); n != 3 {
-		t.Errorf("%d objects after Unlink, want the second key's 3", n)
+	if n := len(storeObjects(t, c.Store)); n != 6 {
+		t.Errorf("%d objects after Unlink, want the others' 6", n)
 	}
 	if _, err := os.Stat(ran); err == nil {
 		t.Error("tpm2_ptool ran with the token in place")

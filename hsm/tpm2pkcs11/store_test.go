@@ -133,12 +133,11 @@ func testCert(t *testing.T) *x509.Certificate {
 	return testpki.NewRoot(t, "test CA").Issue(t, "alice", k.Public())
 }
 
-// Keys the direct path does not know (RSA, an auth value, another
-// parent) are left to tpm2_ptool; an ECC P-256 key is read as
+// Keys the direct path does not know (an auth value, another parent) are
+// left to tpm2_ptool; an ECC P-256 key is read as
 // non-extractable, generated in the TPM, signing only.
 func TestParseLinkKey(t *testing.T) {
 	for name, blob := range map[string][]byte{
-		"rsa":    testBlobOf(t, tpm2.TPMAlgRSA),
 		"auth":   testKeyBlob(t, keyfile.WithUserAuth([]byte("secret"))),
 		"parent": testKeyBlob(t, keyfile.WithParent(0x81000001)),
 	} {
@@ -153,7 +152,7 @@ func TestParseLinkKey(t *testing.T) {
 	if !k.fixed || !k.local || !k.sign || k.decrypt || len(k.point) != 65 || k.point[0] != 4 {
 		t.Errorf("read %+v", k)
 	}
-	priv, pub := ecKeyPair(k, ecMechanisms(true, false))
+	priv, pub := keyPair(k, tpmAlgs{sha384: true})
 	if priv[ckaExtractable] != false || priv[ckaNeverExtractable] != true || priv[ckaPrivate] != true || pub[ckaPrivate] != false {
 		t.Errorf("private key attributes %v", priv)
 	}
