@@ -141,6 +141,13 @@ func (c *Config) unlock(tk token, pin string) (tpmAlgs, error) {
 	if err != nil {
 		return tpmAlgs{}, fmt.Errorf("%w: seal object private: %v", errNotDirect, err)
 	}
+	if c.Reset != nil {
+		// No resource manager: what tpm2-tools left loaded (making the
+		// token) would fill the TPM's object slots.
+		if err := c.Reset(); err != nil {
+			return tpmAlgs{}, err
+		}
+	}
 	t, err := c.TPM()
 	if err != nil {
 		return tpmAlgs{}, fmt.Errorf("tpm2-pkcs11: open TPM: %w", err)
