@@ -236,7 +236,7 @@ func (c *Config) objectsDirect(ctx context.Context, kid string, del bool) (n int
 	if err != nil || !del || len(ids) == 0 {
 		return len(ids), hasCert, err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := writeTx(ctx, db)
 	if err != nil {
 		return 0, false, err
 	}

@@ -43,22 +43,49 @@ func openStore(ctx context.Context, dir string) (*sql.DB, error) {
 		return nil, errNoToken
 	}
 	// The module and tpm2_ptool may use the file at the same time: wait
-	// for their locks rather than fail.
-	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	// for their locks rather than fail, and take the write lock when a
+	// transaction begins (writeTx checks the schema under it).
+	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	var v int
-	if err := db.QueryRowContext(ctx, "SELECT schema_version FROM schema WHERE id = 1").Scan(&v); err != nil {
+	if err := checkSchema(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w: schema version: %v", errNotDirect, err)
-	}
-	if !knownSchemas[v] {
-		db.Close()
-		return nil, fmt.Errorf("%w: schema version %d", errNotDirect, v)
+		return nil, err
 	}
 	return db, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// checkSchema is errNotDirect unless the store's schema version is known.
+func checkSchema(ctx context.Context, q querier) error {
+	var v int
+	if err := q.QueryRowContext(ctx, "SELECT schema_version FROM schema WHERE id = 1").Scan(&v); err != nil {
+		return fmt.Errorf("%w: schema version: %v", errNotDirect, err)
+	}
+	if !knownSchemas[v] {
+		return fmt.Errorf("%w: schema version %d", errNotDirect, v)
+	}
+	return nil
+}
+
+// writeTx begins a write transaction, holding the store's write lock, in
+// which the schema is still one this package knows: tpm2-pkcs11 upgrades
+// a store in place when a newer version opens it.
+func writeTx(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchema(ctx, tx); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 // token is the certrenew token's row and what unlocks it.
@@ -99,7 +126,7 @@ func findToken(ctx context.Context, db *sql.DB) (token, error) {
 // addObjects inserts objects into the token in one transaction: all or
 // none, as the module reads them.
 func addObjects(ctx context.Context, db *sql.DB, tokid int64, objs ...attrs) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := writeTx(ctx, db)
 	if err != nil {
 		return err
 	}
