@@ -166,8 +166,10 @@ func (c *Config) unlock(tk token, pin string) (tpmAlgs, error) {
 		return tpmAlgs{}, fmt.Errorf("tpm2-pkcs11: load the token's seal object: %w", err)
 	}
 	defer flush(t, seal.ObjectHandle)
+	auth := sealAuth(pin, tk.sealSalt)
+	defer clear(auth)
 	unsealed, err := tpm2.Unseal{ItemHandle: tpm2.AuthHandle{Handle: seal.ObjectHandle, Name: seal.Name,
-		Auth: tpm2.PasswordAuth(sealAuth(pin, tk.sealSalt))}}.Execute(t)
+		Auth: tpm2.PasswordAuth(auth)}}.Execute(t)
 	switch {
 	case errors.Is(err, tpm2.TPMRCAuthFail), errors.Is(err, tpm2.TPMRCBadAuth):
 		return tpmAlgs{}, fmt.Errorf("link TPM key: %w", hsm.ErrPINIncorrect)
@@ -216,8 +218,10 @@ func flush(t transport.TPM, h tpm2.TPMHandle) {
 	_, _ = tpm2.FlushContext{FlushHandle: h}.Execute(t)
 }
 
-// linkedDirect and unlinkDirect are Linked and Unlink on the store
-// itself; errNoToken means there is nothing linked.
+// objectsDirect is Linked (del false) and Unlink (del true) on the store
+// itself: how many of the token's objects have the CKA_ID kid, whether
+// one is a certificate, and with del they are deleted in one transaction.
+// errNoToken means there is nothing linked.
 func (c *Config) objectsDirect(ctx context.Context, kid string, del bool) (n int, hasCert bool, err error) {
 	dir, err := c.store()
 	if err != nil {
