@@ -41,7 +41,7 @@ type portal struct {
 	made    []attest.Challenge
 }
 
-func (p *portal) challenger(t *testing.T) hsm.Challenger {
+func (p *portal) challenger(t testing.TB) hsm.Challenger {
 	return func(ctx context.Context, ek, ak []byte) ([]byte, []byte, error) {
 		r := rand.Reader
 		if p.rnd != nil {
@@ -215,6 +215,27 @@ func TestAKNotRestricted(t *testing.T) {
 		_, err := attest.NewChallenge(rand.Reader, keyattest.ChallengeRequest{EKCert: ek, AKPublic: ak}, anchors, time.Now())
 		if !errors.Is(err, attest.ErrInvalid) {
 			t.Errorf("%s AK: %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+// BenchmarkAttest measures what attestation adds to an issuance on this
+// TPM (swtpm): EK certificate, AK, the portal's challenge (in process),
+// activation and certify.
+func BenchmarkAttest(b *testing.B) {
+	ca := hsmtest.NewEKCA(b)
+	sw := hsmtest.StartSWTPMWithEK(b, ca)
+	be := tpm.NewWithOpener(b.TempDir(), tpm.DialSocket(sw.Socket))
+	k, err := be.Generate(context.Background(), hsm.GenerateRequest{Algorithm: hsm.ECDSAP256})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &portal{anchors: attest.NewAnchors(ca.Certs(b))}
+	b.ResetTimer()
+	for b.Loop() {
+		p.made = nil
+		if _, err := be.Attest(context.Background(), k, p.challenger(nil)); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
