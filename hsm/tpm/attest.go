@@ -100,7 +100,7 @@ func (b *Backend) Attest(ctx context.Context, key hsm.Key, challenge hsm.Challen
 		}
 		defer flush(t, kl.ObjectHandle)
 		akh := tpm2.AuthHandle{Handle: akl.ObjectHandle, Name: akl.Name, Auth: tpm2.PasswordAuth(nil)}
-		activated, err := activate(t, ekTmpl, akh, cred, secret)
+		activated, err := activate(t, ekTmpl, ekCert, akh, cred, secret)
 		if err != nil {
 			return err
 		}
@@ -122,19 +122,19 @@ func (b *Backend) Attest(ctx context.Context, key hsm.Key, challenge hsm.Challen
 // activate recreates the EK and runs TPM2_ActivateCredential (TPM 2.0
 // Part 3, Section 12.5), the EK's use authorised by its policy,
 // PolicySecret(TPM_RH_ENDORSEMENT) (TCG EK Credential Profile, Annex B).
-func activate(t transport.TPM, ekTmpl tpm2.TPMTPublic, ak tpm2.AuthHandle, cred, secret []byte) ([]byte, error) {
-	ek, err := tpm2.CreatePrimary{PrimaryHandle: tpm2.TPMRHEndorsement, InPublic: tpm2.New2B(ekTmpl)}.Execute(t)
+func activate(t transport.TPM, ekTmpl tpm2.TPMTPublic, ekCert []byte, ak tpm2.AuthHandle, cred, secret []byte) ([]byte, error) {
+	ekh, err := endorsementKey(t, ekTmpl, ekCert)
 	if err != nil {
-		return nil, fmt.Errorf("tpm: create EK: %w", err)
+		return nil, err
 	}
-	defer flush(t, ek.ObjectHandle)
+	defer flushEK(t, ekh)
 	policy := func(t transport.TPM, h tpm2.TPMISHPolicy, nonce tpm2.TPM2BNonce) error {
 		_, err := tpm2.PolicySecret{AuthHandle: tpm2.TPMRHEndorsement, PolicySession: h, NonceTPM: nonce}.Execute(t)
 		return err
 	}
 	rsp, err := tpm2.ActivateCredential{
 		ActivateHandle: ak,
-		KeyHandle:      tpm2.AuthHandle{Handle: ek.ObjectHandle, Name: ek.Name, Auth: tpm2.Policy(tpm2.TPMAlgSHA256, 16, policy)},
+		KeyHandle:      tpm2.AuthHandle{Handle: ekh.Handle, Name: ekh.Name, Auth: tpm2.Policy(tpm2.TPMAlgSHA256, 16, policy)},
 		CredentialBlob: tpm2.TPM2BIDObject{Buffer: cred},
 		Secret:         tpm2.TPM2BEncryptedSecret{Buffer: secret},
 	}.Execute(t)
