@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
+	"github.com/chromedp/chromedp"
 )
 
 // TestToolbarRenewalTPMAttested is TestToolbarRenewalTPM against a portal
@@ -85,4 +87,31 @@ func portalPage(t *testing.T, p *portaltest.Portal, path string) string {
 		t.Fatalf("GET %s: %d", path, rsp.StatusCode)
 	}
 	return string(b)
+}
+
+// TestAttestationRequiredInChromium: under hardware-attested, an
+// enrollment with a software key through the extension ends on the error
+// screen with attestation_required and its text, in both languages.
+func TestAttestationRequiredInChromium(t *testing.T) {
+	inBothLanguages(t, func(t *testing.T, lang string) {
+		testenv.Need(t, "chromium", "certutil")
+		u, p, code := chromiumUser(t)
+		if err := p.Store.SetHardwarePolicy(context.Background(), "", store.HardwareAttested); err != nil {
+			t.Fatal(err)
+		}
+		browser := u.browserLang(t, lang)
+		ctx, closeTab := openExt(t, browser, "popup.html")
+		defer closeTab()
+		run(t, ctx, "enroll form", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")),
+			chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-backend")))
+		run(t, ctx, "software key refused",
+			fillEnroll(p.URL, code),
+			chromedp.Evaluate[chromedp.Void](`(s => { s.value = "soft"; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("enroll-backend"))`),
+			chromedp.Click(chromedp.CSS("#enroll-submit")),
+			chromedp.WaitVisible(chromedp.CSS(`#error[data-code="attestation_required"]`)))
+		wantMessage(t, ctx, errcode.AttestationRequired, lang)
+		if cs, err := p.Store.Certs(context.Background(), userID); err != nil || len(cs) != 0 {
+			t.Fatalf("certificates issued: %v %v", cs, err)
+		}
+	})
 }
