@@ -3,9 +3,12 @@ package e2e
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +117,45 @@ func TestAttestationRequiredInChromium(t *testing.T) {
 			t.Fatalf("certificates issued: %v %v", cs, err)
 		}
 	})
+}
+
+// TestEKOutsideRootsInChromium: a TPM whose EK certificate comes from a
+// CA the portal was not given (another maker) cannot enroll under
+// hardware-attested; the extension's error screen names the cause,
+// ek_untrusted, not the bare attestation_required.
+func TestEKOutsideRootsInChromium(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "modutil", "tpm2_ptool")
+	trusted, other := hsmtest.NewEKCA(t), hsmtest.NewEKCA(t)
+	hsmtest.StartSWTPMWithEK(t, trusted).Stop() // makes the trusted CA only.
+	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPMWithEK(t, other))
+	u, p, code := chromiumUser(t)
+	ctx0 := context.Background()
+	for _, c := range trusted.Certs(t) {
+		sum := sha256.Sum256(c.Raw)
+		if err := p.Store.AddEKRoot(ctx0, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Store.SetHardwarePolicy(ctx0, "", store.HardwareAttested); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(map[string]any{"tpmDevice": rm.TCTI})
+	os.MkdirAll(u.state, 0o700)
+	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browser := u.browser(t, rm.Env()...)
+	ctx, closeTab := openExt(t, browser, "popup.html")
+	defer closeTab()
+	run(t, ctx, "enroll form", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")),
+		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-pin")))
+	run(t, ctx, "TPM of another maker refused",
+		fillEnroll(p.URL, code),
+		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), "4711-tpm-pin"),
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="ek_untrusted"]`)))
+	wantMessage(t, ctx, errcode.EKUntrusted, "en")
+	if cs, err := p.Store.Certs(ctx0, userID); err != nil || len(cs) != 0 {
+		t.Fatalf("certificates issued: %v %v", cs, err)
+	}
 }
