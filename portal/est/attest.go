@@ -25,12 +25,23 @@ import (
 // store.HardwareClaimed and no more.
 const KeyStorageHeader = "Certrenew-Key-Storage"
 
+// DefaultChallengesMax is how many attestation challenges one address
+// may ask for per window (15 minutes): one per enrollment or renewal of a
+// TPM key, so a site behind one NAT address renewing together stays
+// under it, while the rows a single address can make stay bounded.
+const DefaultChallengesMax = 100
+
 // attestChallenge serves keyattest.ChallengePath: it checks the EK
 // certificate against the administrator's EK roots and answers a
 // credential for the AK, remembering only a hash of its secret (see
 // docs/hardware-trust.md). Anyone may ask (a key is attested before any
 // certificate exists), so each address is held to the Challenges window.
 func (h *Handler) attestChallenge(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
+	h.challengesOnce.Do(func() {
+		if h.Challenges.Max == 0 {
+			h.Challenges.Max = DefaultChallengesMax
+		}
+	})
 	if _, err := h.Challenges.Take(limit.ClientAddr(r)); err != nil {
 		return limitProblem(err)
 	}

@@ -69,12 +69,14 @@ type Handler struct {
 	// re-enrollment is answered 503 server_busy with Retry-After. nil
 	// means NewIssuanceGate().
 	Issuance *limit.Gate
-	// Challenges bounds, per client address, the key-attestation
-	// challenges (keyattest.ChallengePath), which anyone may ask for and
-	// each of which writes. The zero Window takes its defaults.
+	// Challenges bounds, per client address (an IPv6 /64), the
+	// key-attestation challenges (keyattest.ChallengePath), which anyone
+	// may ask for and each of which writes a row (gone 5 minutes later).
+	// A zero Max means DefaultChallengesMax, other zero fields take the
+	// Window's defaults.
 	Challenges limit.Window
 
-	once, issuanceOnce sync.Once
+	once, issuanceOnce, challengesOnce sync.Once
 }
 
 // NewIssuanceGate is the default issuance gate: signing and recording a
