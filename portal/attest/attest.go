@@ -256,6 +256,10 @@ func Verify(c keyattest.Certify, akPublic, nonce []byte, csrKey crypto.PublicKey
 	if !bytes.Equal(name.Buffer, info.Name.Buffer) {
 		return fmt.Errorf("%w: the public area sent is not the one certified", ErrKeyMismatch)
 	}
+	// The name binds the public area only as well as its hash does.
+	if key.NameAlg != tpm2.TPMAlgSHA256 && key.NameAlg != tpm2.TPMAlgSHA384 && key.NameAlg != tpm2.TPMAlgSHA512 {
+		return fmt.Errorf("%w: the certified key's name algorithm %v is too weak", ErrInvalid, key.NameAlg)
+	}
 	if at := key.ObjectAttributes; !at.FixedTPM || !at.FixedParent || !at.SensitiveDataOrigin || !at.SignEncrypt {
 		return fmt.Errorf("%w: the certified key is not bound to the TPM (fixedTPM, fixedParent, sensitiveDataOrigin)", ErrInvalid)
 	}
