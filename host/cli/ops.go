@@ -20,9 +20,13 @@ import (
 
 func (c *CLI) list(ctx context.Context, args []string) error {
 	return c.query(ctx, proto.CmdList, args, func(w io.Writer, res any) {
-		fmt.Fprintln(w, "ID\tSUBJECT\tSERIAL\tEXPIRES\tDAYS\tSTATUS\tBACKEND\tPORTAL")
+		fmt.Fprintln(w, "ID\tSUBJECT\tSERIAL\tEXPIRES\tDAYS\tSTATUS\tBACKEND\tPORTAL\tHARDWARE")
 		for _, ct := range res.(*proto.ListResult).Certs {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", ct.ID, ct.Subject, ct.Serial, ct.NotAfter.Format(time.DateOnly), ct.DaysLeft, ct.Status, ct.Backend, ct.Portal)
+			hw := ct.Hardware
+			if hw == "" {
+				hw = "-"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", ct.ID, ct.Subject, ct.Serial, ct.NotAfter.Format(time.DateOnly), ct.DaysLeft, ct.Status, ct.Backend, ct.Portal, hw)
 		}
 	})
 }
