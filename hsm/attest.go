@@ -28,3 +28,10 @@ type Evidence struct {
 	Signature []byte // TPMT_SIGNATURE by the attestation key
 	Public    []byte // TPMT_PUBLIC of the certified key
 }
+
+// AttestationChecker is implemented by Attesters that can tell, without a
+// verifier, whether they have what a proof needs (a TPM: its EK
+// certificate). It answers what it found, for a diagnostics report.
+type AttestationChecker interface {
+	CheckAttestation(ctx context.Context) (string, error)
+}

@@ -53,7 +53,7 @@ func (s *Set) doctor(ctx context.Context) (*proto.DoctorResult, error) {
 		Portals:     []proto.DoctorCheck{},
 	}
 	for _, b := range s.backends() {
-		res.Backends = append(res.Backends, proto.DoctorCheck{Name: b, OK: true})
+		res.Backends = append(res.Backends, proto.DoctorCheck{Name: b, OK: true, Detail: attestationDetail(ctx, s.Engine.Keys(), b)})
 		res.Tokens = append(res.Tokens, tokenCheck(ctx, s.Engine.Keys(), b))
 	}
 	for _, dir := range env.NSSDBs {
@@ -168,4 +168,25 @@ func portalsOf(ids []engine.Identity) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// attestationDetail says whether a backend's keys can be proven to the
+// portal (docs/hardware-trust.md), "" for a backend that has no proof.
+func attestationDetail(ctx context.Context, keys *hsm.Registry, name string) string {
+	if keys == nil {
+		return ""
+	}
+	b, err := keys.Backend(name)
+	if err != nil {
+		return ""
+	}
+	c, ok := b.(hsm.AttestationChecker)
+	if !ok {
+		return ""
+	}
+	what, err := c.CheckAttestation(ctx)
+	if err != nil {
+		return "keys cannot be attested: " + err.Error()
+	}
+	return "keys can be attested: " + what
 }

@@ -1,10 +1,12 @@
 package tpm
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"fmt"
 
+	"github.com/certrenew/certrenew/hsm"
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 )
@@ -67,4 +69,26 @@ func sameEK(p, tmpl tpm2.TPMTPublic, certKey crypto.PublicKey) bool {
 	}
 	p.Unique = tmpl.Unique
 	return string(tpm2.Marshal(p)) == string(tpm2.Marshal(tmpl))
+}
+
+var _ hsm.AttestationChecker = (*Backend)(nil)
+
+// CheckAttestation implements hsm.AttestationChecker: the EK certificate
+// is there and parses; it names its issuer (the portal must have that
+// CA among its EK roots).
+func (b *Backend) CheckAttestation(ctx context.Context) (string, error) {
+	var der []byte
+	err := b.with(func(t transport.TPM) error {
+		var err error
+		der, _, err = readEKCert(t)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", fmt.Errorf("tpm: EK certificate: %w", err)
+	}
+	return "EK certificate issued by " + cert.Issuer.String(), nil
 }
