@@ -83,6 +83,16 @@ func TestAttestation(t *testing.T) {
 		t.Fatalf("renewed: list %+v %v, portal %q", list, err, portalHardware(rr.Identity.Serial))
 	}
 
+	// A renewal link redeemed by the host: proven the same way.
+	link := p.RenewalToken(t, user, rr.Identity.Serial, 0)
+	lr, err := eng.RenewWithToken(ctx, er.ID, password, link, nil)
+	if err != nil {
+		t.Fatalf("renew with a link: %v", err)
+	}
+	if lr.Identity.Hardware != proto.HardwareVerified || portalHardware(lr.Identity.Serial) != store.HardwareVerified {
+		t.Fatalf("link renewal: host %q, portal %q", lr.Identity.Hardware, portalHardware(lr.Identity.Serial))
+	}
+
 	refused := func(name string, b hsm.Backend, backend, pin string, want errcode.Code) {
 		t.Helper()
 		eng, user := host(b)
