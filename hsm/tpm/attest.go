@@ -189,11 +189,18 @@ func readNV(t transport.TPM, index tpm2.TPMHandle) ([]byte, error) {
 	if c.DataSize > maxEKCert {
 		return nil, fmt.Errorf("tpm: NV %#x: %d bytes is too large for a certificate", uint32(index), c.DataSize)
 	}
+	// The index's own (empty) auth where it allows it (AUTHREAD, as the
+	// TCG's EK certificate indices do): it works whatever the owner's
+	// password is; else the owner hierarchy's, assumed empty.
+	auth := tpm2.AuthHandle{Handle: tpm2.TPMRHOwner, Auth: tpm2.PasswordAuth(nil)}
+	if c.Attributes.AuthRead {
+		auth = tpm2.AuthHandle{Handle: index, Name: pub.NVName, Auth: tpm2.PasswordAuth(nil)}
+	}
 	var out []byte
 	for off := uint16(0); off < c.DataSize; {
 		n := min(c.DataSize-off, 512)
 		rsp, err := tpm2.NVRead{
-			AuthHandle: tpm2.AuthHandle{Handle: tpm2.TPMRHOwner, Auth: tpm2.PasswordAuth(nil)},
+			AuthHandle: auth,
 			NVIndex:    tpm2.NamedHandle{Handle: index, Name: pub.NVName},
 			Size:       n, Offset: off,
 		}.Execute(t)
