@@ -22,10 +22,11 @@ import (
 //	?name / !name              the element only when value name is (not) true
 //	@event=handler             handler (with {holes}) goes to the view's event method
 //	{*name}                    the UI the view's part method returns for name
+//	{*name:x}                  the same for name, a space and the value x
 //
 // A value is true unless it is "" or "false" (boolAttr gives "true" and
-// "false"). Text that holds a line break is trimmed, and text of only white
-// space is dropped, so templates can be indented.
+// "false"). Text that holds a line break is trimmed, and dropped when
+// nothing is left, so templates can be indented; " " on one line stays.
 type tpl struct {
 	src   string
 	nodes []*tnode
@@ -53,14 +54,24 @@ type parter interface {
 	part(name string) app.UI
 }
 
-// ui renders the template's first node with the values vals (name, value
-// pairs); on is the view, an eventer and parter where the template needs it.
+// ui renders the template with the values vals (name, value pairs); on is
+// the view, an eventer and parter where the template needs it. A template
+// of several nodes gives them all, as siblings.
 func (t *tpl) ui(on any, vals ...string) app.UI {
 	if t.nodes == nil {
 		p := tparser{s: t.src}
 		t.nodes = p.nodes()
 	}
-	return t.nodes[0].ui(on, vals)
+	if len(t.nodes) == 1 {
+		return t.nodes[0].ui(on, vals)
+	}
+	out := make([]app.UI, 0, len(t.nodes))
+	for _, n := range t.nodes {
+		if u := n.ui(on, vals); u != nil {
+			out = append(out, u)
+		}
+	}
+	return app.If(true, out...)
 }
 
 func (n *tnode) ui(on any, vals []string) app.UI {
@@ -71,7 +82,11 @@ func (n *tnode) ui(on any, vals []string) app.UI {
 	case "":
 		return app.Text(fill(n.text, vals))
 	case "*":
-		return on.(parter).part(n.text)
+		name, hole, ok := strings.Cut(n.text, ":")
+		if ok {
+			name += " " + look(vals, hole)
+		}
+		return on.(parter).part(name)
 	}
 	if n.void {
 		e := app.ElemSelfClosing(n.tag)
@@ -196,7 +211,7 @@ func appendText(out []*tnode, run string) []*tnode {
 		if strings.ContainsRune(text, '\n') {
 			text = strings.TrimSpace(text)
 		}
-		if strings.TrimSpace(text) != "" {
+		if text != "" {
 			out = append(out, &tnode{text: text})
 		}
 		if part != "" {
