@@ -5,20 +5,64 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-// Render draws the header and the current screen.
+var rootTpl = tpl{src: `<div class={cls}>
+<header class=topbar>
+ <img class=topbar-icon src=/icons/icon32.png alt="" width=20 height=20>
+ <span class=topbar-title>certrenew</span>
+ <nav ?nav class=topnav aria-label={appName}>
+  <button id=nav-settings class="btn btn-link" type=button aria-current={inSettings} @click=settings>{settings}</button>
+  <button id=nav-diagnostics class="btn btn-link" type=button aria-current={inDiagnostics} @click=diagnostics>{diagnostics}</button>
+ </nav>
+</header>
+<main class=content>
+ <p ?linkNote id=link-note class=link-note role=status>{linkFrom}</p>
+ <div ?linkEnroll><p id=link-note class=link-note role=status>{linkFrom}</p><p class="hint link-hint">{linkHint}</p></div>
+ {*screen}
+</main>
+</div>`}
+
+// loadingTpl is the spinner, with a word once the language is known.
+var loadingTpl = tpl{src: `<div class=loading aria-busy=true><div class=spinner aria-hidden=true></div><p ?text>{text}</p></div>`}
+
+// Render draws the header (with the Settings and Diagnostics buttons), the
+// note of a portal link flow above its password and enroll screens, and
+// the current screen.
 func (r *Root) Render() app.UI {
 	cls := "shell"
 	if r.wide {
 		cls += " wide"
 	}
-	return app.Elem("div").Class(cls).Body(
-		app.Elem("header").Class("topbar").Body(
-			app.ElemSelfClosing("img").Class("topbar-icon").Attr("src", "/icons/icon32.png").Attr("alt", "").Attr("width", 20).Attr("height", 20),
-			app.Elem("span").Class("topbar-title").Text("certrenew"),
-			r.topNav(),
-		),
-		app.Elem("main").Class("content").Body(r.linkNote(), r.renderScreen()),
-	)
+	var appName, settings, diagnostics, linkFrom, linkHint string
+	if r.s != nil {
+		m := r.s.More()
+		appName, settings, diagnostics, linkHint = r.s.AppName, m.Settings, m.Diagnostics, m.LinkEnrollHint
+		if r.link != nil {
+			linkFrom = m.LinkFrom(r.link.Portal)
+		}
+	}
+	current := func(s screen) string {
+		if r.screen == s {
+			return "page"
+		}
+		return "false"
+	}
+	link := r.link != nil && r.s != nil
+	return rootTpl.ui(r, "cls", cls, "nav", boolAttr(r.s != nil), "appName", appName,
+		"inSettings", current(screenSettings), "settings", settings,
+		"inDiagnostics", current(screenDiagnostics), "diagnostics", diagnostics,
+		"linkNote", boolAttr(link && r.screen == screenPassword), "linkEnroll", boolAttr(link && r.screen == screenEnroll),
+		"linkFrom", linkFrom, "linkHint", linkHint)
+}
+
+func (r *Root) part(string) app.UI { return r.renderScreen() }
+
+func (r *Root) event(ctx app.Context, e app.Event, name string) {
+	if name == "settings" {
+		r.screen = screenSettings
+	} else {
+		r.openDiagnostics(ctx)
+	}
+	r.Update()
 }
 
 func (r *Root) renderScreen() app.UI {
@@ -106,18 +150,11 @@ func (r *Root) renderScreen() app.UI {
 	case screenDiagnostics:
 		return &diagnosticsView{S: r.s, State: r.doctor, Hello: r.hello, HostError: r.hostError, OnBack: r.backToList}
 	default:
-		return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(
-			app.Elem("div").Class("spinner").Aria("hidden", "true"),
-			app.Elem("p").Text(r.s.Loading),
-		)
+		return loadingTpl.ui(nil, "text", r.s.Loading)
 	}
 }
 
-func skeleton() app.UI {
-	return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(
-		app.Elem("div").Class("spinner").Aria("hidden", "true"),
-	)
-}
+func skeleton() app.UI { return loadingTpl.ui(nil, "text", "") }
 
 func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
 	r.selected = &c
