@@ -106,7 +106,7 @@ func retryable(c errcode.Code) bool {
 }
 
 func (v *errorView) title() string {
-	if t := v.S.X().HostTitles[v.Err.Code]; t != "" {
+	if t := v.S.X().HostTitles.Of(string(v.Err.Code)); t != "" {
 		return t
 	}
 	switch v.Command {
