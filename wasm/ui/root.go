@@ -4,10 +4,13 @@
 // its own component in its own file and reports back through callbacks.
 // Nothing here talks to chrome.* except through package bridge.
 //
-// Elements are made with app.Elem and app.ElemSelfClosing, not go-app's
-// typed constructors (app.Div() …): one element type in the WASM instead of
-// one per tag keeps app.wasm, which every popup open downloads and
-// compiles, 377 KB smaller (TestOneElementType).
+// Screens are markup as data (tpl.go): HTML-like templates parsed once and
+// turned into go-app elements by one renderer, with the views' values
+// filled in and their handlers called by name. Each builder call
+// (app.Elem(..).ID(..).Class(..)) was a few hundred bytes of WASM, which
+// every popup open downloads and compiles. Elements made in Go use app.Elem
+// and app.ElemSelfClosing, never go-app's typed constructors (app.Div() …):
+// one element type in the WASM instead of one per tag (TestOneElementType).
 package ui
 
 import (
