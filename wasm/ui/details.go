@@ -12,8 +12,6 @@ import (
 // a help desk asks for (subject, serial, issuer, fingerprint, portal, key
 // storage, validity in local time with its zone).
 type detailsView struct {
-	app.Compo
-
 	S      *i18n.Strings
 	Cert   *proto.Cert
 	Label  string // the row label (rowLabels)
@@ -22,7 +20,7 @@ type detailsView struct {
 	copied string // the field last copied
 }
 
-func (v *detailsView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
+func (v *detailsView) focus() string { return "back" }
 
 // fact is one line of the details: its id, label and value; code: the
 // value is technical (monospace), not words.

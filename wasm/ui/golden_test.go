@@ -74,7 +74,7 @@ func dumpUI(b *strings.Builder, u app.UI, depth int) {
 
 // renderCases are screens in the states the browser tests reach, in both
 // languages.
-func renderCases(lang string) map[string]app.Composer {
+func renderCases(lang string) map[string]interface{ Render() app.UI } {
 	s := i18n.For(lang)
 	at := time.Date(2027, 6, 21, 12, 0, 0, 0, time.UTC)
 	certs := []proto.Cert{
@@ -93,7 +93,7 @@ func renderCases(lang string) map[string]app.Composer {
 		LastOp:   &proto.DoctorLastOp{Command: proto.CmdRenew, At: at, OK: false, Code: errcode.ServerUnreachable}}
 	hostMissing := &proto.Error{Code: errcode.HostMissing, Detail: "not found"}
 	notice := &proto.Notice{Kind: proto.NoticeOSAsksKeyUse}
-	cases := map[string]app.Composer{
+	cases := map[string]interface{ Render() app.UI }{
 		"list":          &listView{S: s, List: list, Refreshing: true, WarnDays: 30, Muted: map[string]bool{"c1": true}, OnMute: func(app.Context, string, bool) {}, Status: "Removed x"},
 		"list-menu":     &listView{S: s, List: list, WarnDays: 30, OnMute: func(app.Context, string, bool) {}, RemoveLocked: true, menuFor: "c2"},
 		"list-menu2":    &listView{S: s, List: list, WarnDays: 30, menuFor: "c1"},

@@ -11,15 +11,13 @@ import (
 // It names the certificate and when it expires, so that the user knows
 // what the notification was about before typing a password.
 type nextView struct {
-	app.Compo
-
 	S        *i18n.Strings
 	Cert     *proto.Cert
 	OnNext   func(app.Context)
 	OnCancel func(app.Context)
 }
 
-func (v *nextView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "next") }
+func (v *nextView) focus() string { return "next" }
 
 var nextTpl = tpl{src: `<section id=next-screen class=form-screen data-cert-id={id} aria-labelledby=next-title aria-describedby=next-when>
 <h1 id=next-title>{title}</h1>

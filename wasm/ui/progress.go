@@ -11,8 +11,6 @@ import (
 // highlighted. It has no controls: the worker carries the operation on
 // when the popup closes.
 type progressView struct {
-	app.Compo
-
 	S       *i18n.Strings
 	Command string
 	Steps   []proto.Step // reached so far, in order
@@ -76,6 +74,8 @@ func (v *progressView) part(string) app.UI {
 	}
 	return app.If(true, out...)
 }
+
+func (v *progressView) focus() string { return "" }
 
 // stepsFor is proto.Steps for a renewal; enrollment has no old cert to
 // clean up.

@@ -10,8 +10,6 @@ import (
 // configured portal, and the way to Settings, where portals are listed
 // (or, when policy sets them, that the organisation does).
 type refusedView struct {
-	app.Compo
-
 	S        *i18n.Strings
 	Origin   string
 	Locked   bool // portalURLs set by policy
@@ -19,7 +17,7 @@ type refusedView struct {
 	OnCancel func(app.Context)
 }
 
-func (v *refusedView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "open-settings") }
+func (v *refusedView) focus() string { return "open-settings" }
 
 var refusedTpl = tpl{src: `<section id=refused data-code=origin_not_allowed aria-labelledby=refused-title>
 <div class="result-icon bad" aria-hidden=true>!</div>

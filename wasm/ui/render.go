@@ -54,7 +54,11 @@ func (r *Root) Render() app.UI {
 		"linkFrom", linkFrom, "linkHint", linkHint)
 }
 
-func (r *Root) part(string) app.UI { return r.renderScreen() }
+func (r *Root) part(string) app.UI {
+	u := r.renderScreen()
+	r.drawnFor = r.screen
+	return u
+}
 
 func (r *Root) event(ctx app.Context, e app.Event, name string) {
 	if name == "settings" {
@@ -90,22 +94,19 @@ func (r *Root) renderScreen() app.UI {
 			Status:       r.listStatus,
 		}
 	case screenDetails:
-		return &detailsView{S: r.s, Cert: r.selected, Label: r.labelOf(r.selected), OnBack: r.backToList}
+		v, fresh := keep(r, &detailsView{})
+		v.S, v.Cert, v.Label, v.OnBack = r.s, r.selected, r.labelOf(r.selected), r.backToList
+		return r.draw(v, fresh)
 	case screenRefused:
-		return &refusedView{
-			S:        r.s,
-			Origin:   r.refusedFrom,
-			Locked:   r.settings.IsLocked("portalURLs"),
-			OnOpen:   func(ctx app.Context) { r.screen = screenSettings; r.Update() },
-			OnCancel: r.backToList,
-		}
+		v, fresh := keep(r, &refusedView{})
+		v.S, v.Origin, v.Locked, v.OnCancel = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs"), r.backToList
+		v.OnOpen = func(ctx app.Context) { r.screen = screenSettings; r.Update() }
+		return r.draw(v, fresh)
 	case screenNext:
-		return &nextView{
-			S:        r.s,
-			Cert:     r.selected,
-			OnNext:   func(ctx app.Context) { r.screen = screenPassword; r.Update() },
-			OnCancel: r.backToList,
-		}
+		v, fresh := keep(r, &nextView{})
+		v.S, v.Cert, v.OnCancel = r.s, r.selected, r.backToList
+		v.OnNext = func(ctx app.Context) { r.screen = screenPassword; r.Update() }
+		return r.draw(v, fresh)
 	case screenPassword:
 		return &passwordView{
 			S:          r.s,
@@ -128,23 +129,27 @@ func (r *Root) renderScreen() app.UI {
 			PortalsSet:  r.settings.IsLocked("portalURLs"),
 		}
 	case screenProgress:
-		// Steps is copied: go-app re-renders a child only when a field
-		// differs, and r.op is one pointer whose steps grow in place.
-		return &progressView{S: r.s, Command: r.op.Command, Steps: append([]proto.Step(nil), r.op.Steps...), Cert: r.selected, Notice: r.op.Notice}
+		v, fresh := keep(r, &progressView{})
+		v.S, v.Command, v.Steps, v.Cert, v.Notice = r.s, r.op.Command, r.op.Steps, r.selected, r.op.Notice
+		return r.draw(v, fresh)
 	case screenDone:
-		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
+		v, fresh := keep(r, &doneView{})
+		v.S, v.Op, v.Cert, v.OnBack = r.s, r.op, r.done, r.backToList
+		return r.draw(v, fresh)
 	case screenError:
-		ev := &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry, Command: r.errCommand, Cert: r.selected,
-			OnDiagnostics: func(ctx app.Context) { r.openDiagnostics(ctx); r.Update() }}
+		ev, fresh := keep(r, &errorView{})
+		ev.S, ev.Err, ev.OnBack, ev.OnRetry, ev.Command, ev.Cert = r.s, r.err, r.backToList, r.retry, r.errCommand, r.selected
+		ev.OnDiagnostics = func(ctx app.Context) { r.openDiagnostics(ctx); r.Update() }
 		if r.list == nil {
 			// Back would only ask the host again for the list it could
 			// not give (host_missing, …): there is nothing to go back to.
 			ev.OnBack = nil
 		}
+		ev.Portal = ""
 		if r.selected != nil {
 			ev.Portal = r.selected.Portal
 		}
-		return ev
+		return r.draw(ev, fresh)
 	case screenSettings:
 		return &settingsView{S: r.s, Settings: r.settings, OnSave: r.saveSettings, OnCheck: r.checkExpiry, OnBack: r.backToList}
 	case screenDiagnostics:

@@ -12,15 +12,13 @@ import (
 
 // doneView reports the new certificate.
 type doneView struct {
-	app.Compo
-
 	S      *i18n.Strings
 	Op     *bridge.Op
 	Cert   *proto.Cert
 	OnBack func(app.Context)
 }
 
-func (v *doneView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
+func (v *doneView) focus() string { return "back" }
 
 var doneTpl = tpl{src: `<section id=done data-serial={serial} aria-labelledby=done-title>
 <div class="result-icon ok" aria-hidden=true>✓</div>
@@ -68,8 +66,6 @@ func (v *doneView) event(ctx app.Context, e app.Event, name string) { v.OnBack(c
 // the certificate concerned still works, and what to do (help in docs/,
 // diagnostics, trying again).
 type errorView struct {
-	app.Compo
-
 	S      *i18n.Strings
 	Err    *proto.Error
 	OnBack func(app.Context) // nil: there is nothing to go back to
@@ -83,15 +79,14 @@ type errorView struct {
 	Portal  string
 }
 
-func (v *errorView) OnMount(ctx app.Context) {
+func (v *errorView) focus() string {
 	switch {
 	case retryable(v.Err.Code):
-		focusAfterRender(ctx, v, "retry")
+		return "retry"
 	case v.OnBack != nil:
-		focusAfterRender(ctx, v, "back")
-	default:
-		focusAfterRender(ctx, v, "error-help")
+		return "back"
 	}
+	return "error-help"
 }
 
 // retryable: trying the same again can work (not for an expired

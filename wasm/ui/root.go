@@ -108,6 +108,11 @@ type Root struct {
 	removeID, listStatus string
 	pendingLabel         string // the row label of the certificate being removed
 
+	// drawn is the view of a screen Root draws itself (drawn.go), made
+	// for screen drawnFor.
+	drawn    any
+	drawnFor screen
+
 	settings  *bridge.Settings
 	doctor    *doctorState
 	auth      *renewalAuthState

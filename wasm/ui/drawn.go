@@ -1,0 +1,38 @@
+package ui
+
+import "github.com/maxence-charriere/go-app/v9/pkg/app"
+
+// The simple screens (next, refused, progress, done, error, details) are
+// drawn by Root, not components of their own: every component type costs
+// ~12 KB of WASM (go-app's plumbing, ~25 methods, promoted into it, and
+// their tables), measured with one more trivial component. Root keeps the
+// view while its screen stays, as go-app keeps a mounted component and its
+// unexported state, and makes a new one when the screen changes, where a
+// component would have been mounted: then the view's first focus is set,
+// as its OnMount did.
+
+// drawnView is such a screen.
+type drawnView interface {
+	Render() app.UI
+	// focus is the id of the element that gets focus when the screen
+	// opens, "" for none.
+	focus() string
+}
+
+// keep returns the view Root drew for this screen last time, or v when
+// the screen is new (fresh).
+func keep[V any](r *Root, v *V) (kept *V, fresh bool) {
+	if old, ok := r.drawn.(*V); ok && r.drawnFor == r.screen {
+		return old, false
+	}
+	r.drawn = v
+	return v, true
+}
+
+// draw renders v, and on a fresh screen moves focus once it is in the DOM.
+func (r *Root) draw(v drawnView, fresh bool) app.UI {
+	if id := v.focus(); fresh && id != "" && r.ctx != nil {
+		focusAfterRender(r.ctx, r, id)
+	}
+	return v.Render()
+}
