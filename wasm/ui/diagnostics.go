@@ -50,8 +50,6 @@ func (r *Root) onDoctorReply(rep *proto.Reply) {
 // diagnosticsView shows the host's doctor report, or exactly why the host
 // cannot be reached and how to fix that, and a copyable report.
 type diagnosticsView struct {
-	app.Compo
-
 	S         *i18n.Strings
 	State     *doctorState
 	Hello     *proto.Hello
@@ -179,6 +177,8 @@ func (v *diagnosticsView) checkList(id string) (string, []proto.DoctorCheck, boo
 	}
 	return m.DiagPortals, res.Portals, false
 }
+
+func (v *diagnosticsView) focus() string { return "" }
 
 func (v *diagnosticsView) event(ctx app.Context, e app.Event, name string) {
 	if name == "copy" {

@@ -19,7 +19,8 @@ type enrollDraft struct {
 // invitation code (招待コード), then "Apply" (申請開始).
 // See RFC 7030, Section 4.2.1 for what the host does with them.
 type enrollView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S           *i18n.Strings
 	Draft       *enrollDraft
@@ -41,16 +42,16 @@ type enrollView struct {
 	problems map[string]string
 }
 
-// OnInit pre-fills the portal before the first render, so the field
-// shows it at once (set in OnMount, it waited for the next update).
-func (v *enrollView) OnInit() {
+// opened pre-fills the portal when the screen opens, before its first
+// render, so the field shows it at once.
+func (v *enrollView) opened() {
 	if v.Draft.Portal == "" {
 		v.Draft.Portal = v.PortalGuess
 	}
 }
 
-func (v *enrollView) OnMount(ctx app.Context) {
-	v.password, v.pin = "", ""
+// focus is the first field to fill in.
+func (v *enrollView) focus() string {
 	first := "enroll-portal"
 	if v.Draft.Portal != "" {
 		first = "enroll-user"
@@ -58,7 +59,7 @@ func (v *enrollView) OnMount(ctx app.Context) {
 	if v.Draft.Portal != "" && v.Draft.User != "" {
 		first = "enroll-password"
 	}
-	focusAfterRender(ctx, v, first)
+	return first
 }
 
 var enrollTpl = tpl{src: `<section class=form-screen aria-labelledby=enroll-title data-backends={backends}>
@@ -181,7 +182,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		v.fail("enroll-portal", v.S.PortalHTTPS)
 	}
 	if first != "" {
-		focusAfterRender(ctx, v, first)
+		focusAfterRender(ctx, v.host, first)
 		return
 	}
 	if !v.PortalsSet {

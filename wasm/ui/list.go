@@ -13,7 +13,8 @@ import (
 // listView is the landing screen: the certificate list (証明書一覧), each
 // with a "⁝" menu whose "Renew" item asks for confirmation first.
 type listView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S    *i18n.Strings
 	List *proto.ListResult
@@ -260,7 +261,7 @@ func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
 	}
 	v.menuFor = id
 	v.opener = menuID + "-button"
-	focusAfterRender(ctx, v, menuID+"-renew")
+	focusAfterRender(ctx, v.host, menuID+"-renew")
 }
 
 // menuKey: arrows and Home/End move among the items; Escape and Tab close
@@ -273,25 +274,25 @@ func (v *listView) menuKey(ctx app.Context, e app.Event) {
 	case "Escape", "Tab":
 		e.PreventDefault()
 		v.menuFor = ""
-		focusAfterRender(ctx, v, v.opener)
+		focusAfterRender(ctx, v.host, v.opener)
 	}
 }
 
 func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming, v.removing = &c, false
-	focusAfterRender(ctx, v, "confirm-ok")
+	focusAfterRender(ctx, v.host, "confirm-ok")
 }
 
 func (v *listView) askRemove(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming, v.removing = &c, true
-	focusAfterRender(ctx, v, "confirm-cancel")
+	focusAfterRender(ctx, v.host, "confirm-cancel")
 }
 
 func (v *listView) cancelConfirm(ctx app.Context) {
 	v.confirming = nil
-	focusAfterRender(ctx, v, v.opener)
+	focusAfterRender(ctx, v.host, v.opener)
 }
 
 func (v *listView) confirmed(ctx app.Context) {
@@ -304,6 +305,8 @@ func (v *listView) confirmed(ctx app.Context) {
 	}
 	v.OnRenew(ctx, c)
 }
+
+func (v *listView) focus() string { return "" }
 
 // isExpired: the host says so, or the days left went negative since.
 func isExpired(c proto.Cert) bool { return c.Status == proto.StatusExpired || c.DaysLeft < 0 }

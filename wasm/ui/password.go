@@ -9,7 +9,8 @@ import (
 // passwordView asks for the account password, then "Activate" starts the
 // renewal. The password lives in this component only until it is sent.
 type passwordView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S    *i18n.Strings
 	Cert *proto.Cert
@@ -37,18 +38,19 @@ func (v *passwordView) needsPIN() bool {
 	return v.Cert != nil && (v.Cert.Backend == "pkcs11" || v.Cert.Backend == "tpm")
 }
 
-func (v *passwordView) OnMount(ctx app.Context) {
-	v.password, v.pin, v.focusedFor = "", "", ""
+// opened runs when the screen opens: the host is asked what the renewal
+// takes, and the first field is focused once the answer shows it.
+func (v *passwordView) opened() {
 	if v.OnAsk != nil {
-		v.OnAsk(ctx)
+		v.OnAsk(v.host.ctx)
 	}
-	v.focusField(ctx)
 }
 
-// OnUpdate focuses the first field once the host's answer shows it.
-func (v *passwordView) OnUpdate(ctx app.Context) { v.focusField(ctx) }
+func (v *passwordView) focus() string { return "" }
 
-func (v *passwordView) focusField(ctx app.Context) {
+// focusField focuses the first field once the host's answer shows it (at
+// every render: it acts when Auth changes).
+func (v *passwordView) focusField() {
 	switch {
 	case v.Auth == "":
 		v.focusedFor = ""
@@ -58,7 +60,9 @@ func (v *passwordView) focusField(ctx app.Context) {
 		if v.noPassword() {
 			id = "activate"
 		}
-		focusAfterRender(ctx, v, id)
+		if v.host.ctx != nil {
+			focusAfterRender(v.host.ctx, v.host, id)
+		}
 	}
 }
 
@@ -135,7 +139,7 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 	}
 	if v.password == "" {
 		v.missing = true
-		focusAfterRender(ctx, v, "password")
+		focusAfterRender(ctx, v.host, "password")
 		return
 	}
 	pw, pin := v.password, v.pin

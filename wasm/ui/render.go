@@ -76,23 +76,14 @@ func (r *Root) renderScreen() app.UI {
 	}
 	switch r.screen {
 	case screenList:
-		return &listView{
-			S:          r.s,
-			List:       r.list,
-			Refreshing: r.listID != "",
-			WarnDays:   r.warnDays(),
-			OnRenew:    r.onRenewConfirmed,
-			OnEnroll:   func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
-			OnRefresh: func(ctx app.Context) {
-				r.refresh(ctx)
-			},
-			Muted:        r.mutedCerts(),
-			OnMute:       r.setMuted,
-			OnDetails:    r.showDetails,
-			OnRemove:     r.remove,
-			RemoveLocked: r.settings != nil && !r.settings.Values.RemovalAllowed,
-			Status:       r.listStatus,
-		}
+		v, fresh := keep(r, &listView{host: r})
+		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
+		v.OnRenew, v.OnMute, v.OnDetails, v.OnRemove = r.onRenewConfirmed, r.setMuted, r.showDetails, r.remove
+		v.OnEnroll = func(ctx app.Context) { r.screen = screenEnroll; r.Update() }
+		v.OnRefresh = r.refresh
+		v.Muted, v.Status = r.mutedCerts(), r.listStatus
+		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
+		return r.draw(v, fresh)
 	case screenDetails:
 		v, fresh := keep(r, &detailsView{})
 		v.S, v.Cert, v.Label, v.OnBack = r.s, r.selected, r.labelOf(r.selected), r.backToList
@@ -108,26 +99,22 @@ func (r *Root) renderScreen() app.UI {
 		v.OnNext = func(ctx app.Context) { r.screen = screenPassword; r.Update() }
 		return r.draw(v, fresh)
 	case screenPassword:
-		return &passwordView{
-			S:          r.s,
-			Cert:       r.selected,
-			Auth:       r.renewalAuthPolicy(),
-			OnAsk:      func(app.Context) { r.askRenewalAuth(); r.Update() },
-			OnActivate: r.onActivate,
-			OnCancel:   r.backToList,
+		v, fresh := keep(r, &passwordView{host: r})
+		v.S, v.Cert, v.Auth, v.OnActivate, v.OnCancel = r.s, r.selected, r.renewalAuthPolicy(), r.onActivate, r.backToList
+		v.OnAsk = func(app.Context) { r.askRenewalAuth(); r.Update() }
+		if fresh && r.ctx != nil { // mounted, in the browser
+			v.opened()
 		}
+		v.focusField()
+		return r.draw(v, fresh)
 	case screenEnroll:
-		return &enrollView{
-			S:           r.s,
-			Draft:       &r.draft,
-			PortalGuess: r.portalGuess(),
-			ByLink:      r.link != nil,
-			Backends:    r.allowedBackends(),
-			OnSubmit:    r.onEnroll,
-			OnCancel:    r.backToList,
-			NeedPIN:     r.tokenBackend,
-			PortalsSet:  r.settings.IsLocked("portalURLs"),
+		v, fresh := keep(r, &enrollView{host: r})
+		v.S, v.Draft, v.PortalGuess, v.ByLink, v.Backends = r.s, &r.draft, r.portalGuess(), r.link != nil, r.allowedBackends()
+		v.OnSubmit, v.OnCancel, v.NeedPIN, v.PortalsSet = r.onEnroll, r.backToList, r.tokenBackend, r.settings.IsLocked("portalURLs")
+		if fresh {
+			v.opened()
 		}
+		return r.draw(v, fresh)
 	case screenProgress:
 		v, fresh := keep(r, &progressView{})
 		v.S, v.Command, v.Steps, v.Cert, v.Notice = r.s, r.op.Command, r.op.Steps, r.selected, r.op.Notice
@@ -151,9 +138,13 @@ func (r *Root) renderScreen() app.UI {
 		}
 		return r.draw(ev, fresh)
 	case screenSettings:
-		return &settingsView{S: r.s, Settings: r.settings, OnSave: r.saveSettings, OnCheck: r.checkExpiry, OnBack: r.backToList}
+		v, fresh := keep(r, &settingsView{host: r})
+		v.S, v.Settings, v.OnSave, v.OnCheck, v.OnBack = r.s, r.settings, r.saveSettings, r.checkExpiry, r.backToList
+		return r.draw(v, fresh)
 	case screenDiagnostics:
-		return &diagnosticsView{S: r.s, State: r.doctor, Hello: r.hello, HostError: r.hostError, OnBack: r.backToList}
+		v, fresh := keep(r, &diagnosticsView{})
+		v.S, v.State, v.Hello, v.HostError, v.OnBack = r.s, r.doctor, r.hello, r.hostError, r.backToList
+		return r.draw(v, fresh)
 	default:
 		return loadingTpl.ui(nil, "text", r.s.Loading)
 	}

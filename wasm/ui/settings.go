@@ -20,7 +20,8 @@ var storages = []string{"tpm", "pkcs11", "soft"}
 // Values set by enterprise policy (chrome.storage.managed) are shown
 // disabled with "Set by your organisation".
 type settingsView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S        *i18n.Strings
 	Settings *bridge.Settings
@@ -167,6 +168,8 @@ func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
 	v.saved = false
 }
 
+func (v *settingsView) focus() string { return "" }
+
 func (v *settingsView) locked(key string) bool { return v.Settings.IsLocked(key) }
 
 // check is one checkbox; key, when set, is the policy key that can lock it.
@@ -187,7 +190,7 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 0 || n > 3650 {
 			v.problem = m.InvalidWarningDays
-			focusAfterRender(ctx, v, "set-days")
+			focusAfterRender(ctx, v.host, "set-days")
 			return
 		}
 		days = append(days, n)
@@ -197,7 +200,7 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 	for _, u := range strings.Fields(v.portals) {
 		if !portalURL(u) {
 			v.portalProblem = m.InvalidPortal(u)
-			focusAfterRender(ctx, v, "set-portals")
+			focusAfterRender(ctx, v.host, "set-portals")
 			return
 		}
 		portals = append(portals, u)
