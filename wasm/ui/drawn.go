@@ -36,3 +36,10 @@ func (r *Root) draw(v drawnView, fresh bool) app.UI {
 	}
 	return v.Render()
 }
+
+// redraw asks go-app to render Root again. One function for every caller:
+// app.Compo.Update is inlined, and each inlined copy brings a closure (a
+// WASM function with its tables) of its own.
+//
+//go:noinline
+func (r *Root) redraw() { r.Update() }

@@ -66,7 +66,7 @@ func (r *Root) event(ctx app.Context, e app.Event, name string) {
 	} else {
 		r.openDiagnostics(ctx)
 	}
-	r.Update()
+	r.redraw()
 }
 
 func (r *Root) renderScreen() app.UI {
@@ -79,7 +79,7 @@ func (r *Root) renderScreen() app.UI {
 		v, fresh := keep(r, &listView{host: r})
 		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
 		v.OnRenew, v.OnMute, v.OnDetails, v.OnRemove = r.onRenewConfirmed, r.setMuted, r.showDetails, r.remove
-		v.OnEnroll = func(ctx app.Context) { r.screen = screenEnroll; r.Update() }
+		v.OnEnroll = func(ctx app.Context) { r.screen = screenEnroll; r.redraw() }
 		v.OnRefresh = r.refresh
 		v.Muted, v.Status = r.mutedCerts(), r.listStatus
 		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
@@ -91,17 +91,17 @@ func (r *Root) renderScreen() app.UI {
 	case screenRefused:
 		v, fresh := keep(r, &refusedView{})
 		v.S, v.Origin, v.Locked, v.OnCancel = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs"), r.backToList
-		v.OnOpen = func(ctx app.Context) { r.screen = screenSettings; r.Update() }
+		v.OnOpen = func(ctx app.Context) { r.screen = screenSettings; r.redraw() }
 		return r.draw(v, fresh)
 	case screenNext:
 		v, fresh := keep(r, &nextView{})
 		v.S, v.Cert, v.OnCancel = r.s, r.selected, r.backToList
-		v.OnNext = func(ctx app.Context) { r.screen = screenPassword; r.Update() }
+		v.OnNext = func(ctx app.Context) { r.screen = screenPassword; r.redraw() }
 		return r.draw(v, fresh)
 	case screenPassword:
 		v, fresh := keep(r, &passwordView{host: r})
 		v.S, v.Cert, v.Auth, v.OnActivate, v.OnCancel = r.s, r.selected, r.renewalAuthPolicy(), r.onActivate, r.backToList
-		v.OnAsk = func(app.Context) { r.askRenewalAuth(); r.Update() }
+		v.OnAsk = func(app.Context) { r.askRenewalAuth(); r.redraw() }
 		if fresh && r.ctx != nil { // mounted, in the browser
 			v.opened()
 		}
@@ -126,7 +126,7 @@ func (r *Root) renderScreen() app.UI {
 	case screenError:
 		ev, fresh := keep(r, &errorView{})
 		ev.S, ev.Err, ev.OnBack, ev.OnRetry, ev.Command, ev.Cert = r.s, r.err, r.backToList, r.retry, r.errCommand, r.selected
-		ev.OnDiagnostics = func(ctx app.Context) { r.openDiagnostics(ctx); r.Update() }
+		ev.OnDiagnostics = func(ctx app.Context) { r.openDiagnostics(ctx); r.redraw() }
 		if r.list == nil {
 			// Back would only ask the host again for the list it could
 			// not give (host_missing, …): there is nothing to go back to.
@@ -155,7 +155,7 @@ func skeleton() app.UI { return loadingTpl.ui(nil, "text", "") }
 func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
 	r.selected = &c
 	r.screen = screenPassword
-	r.Update()
+	r.redraw()
 }
 
 func (r *Root) onActivate(ctx app.Context, password, pin string) {
@@ -167,12 +167,12 @@ func (r *Root) onActivate(ctx app.Context, password, pin string) {
 		Password: password,
 		PIN:      pin,
 	})
-	r.Update()
+	r.redraw()
 }
 
 func (r *Root) onEnroll(ctx app.Context, p proto.EnrollParams) {
 	r.startOp(ctx, proto.CmdEnroll, "", p)
-	r.Update()
+	r.redraw()
 }
 
 // portalGuess pre-fills the enroll form with the portal of an existing
