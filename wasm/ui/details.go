@@ -12,10 +12,11 @@ import (
 // a help desk asks for (subject, serial, issuer, fingerprint, portal, key
 // storage, validity in local time with its zone).
 type detailsView struct {
-	S      *i18n.Strings
-	Cert   *proto.Cert
-	Label  string // the row label (rowLabels)
-	OnBack func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host  *Root
+	S     *i18n.Strings
+	Cert  *proto.Cert
+	Label string // the row label (rowLabels)
 
 	copied string // the field last copied
 }
@@ -107,7 +108,7 @@ func (v *detailsView) event(ctx app.Context, e app.Event, name string) {
 		v.copied = f.label
 		return
 	}
-	v.OnBack(ctx)
+	v.host.backToList(ctx)
 }
 
 // breakable lets a long colon-separated value (a fingerprint) wrap only

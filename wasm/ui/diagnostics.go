@@ -50,11 +50,12 @@ func (r *Root) onDoctorReply(rep *proto.Reply) {
 // diagnosticsView shows the host's doctor report, or exactly why the host
 // cannot be reached and how to fix that, and a copyable report.
 type diagnosticsView struct {
+	// host draws the view and does what its buttons ask.
+	host      *Root
 	S         *i18n.Strings
 	State     *doctorState
 	Hello     *proto.Hello
 	HostError *proto.Error
-	OnBack    func(app.Context)
 
 	copied bool
 }
@@ -186,7 +187,7 @@ func (v *diagnosticsView) event(ctx app.Context, e app.Event, name string) {
 		v.copied = true
 		return
 	}
-	v.OnBack(ctx)
+	v.host.backToList(ctx)
 }
 
 // report is the copyable text: the extension's view and the host's

@@ -25,8 +25,6 @@ type enrollView struct {
 	S           *i18n.Strings
 	Draft       *enrollDraft
 	PortalGuess string
-	OnSubmit    func(app.Context, proto.EnrollParams)
-	OnCancel    func(app.Context)
 	// NeedPIN shows the token PIN field: the host has a PKCS#11 token.
 	NeedPIN  bool
 	ByLink   bool     // a portal renewal link's token replaces the invitation code
@@ -118,7 +116,7 @@ func (v *enrollView) event(ctx app.Context, e app.Event, name string) {
 		v.submit(ctx, e)
 	case "back":
 		v.password = ""
-		v.OnCancel(ctx)
+		v.host.backToList(ctx)
 	case "pin":
 		v.pin = val()
 	case "backend":
@@ -196,7 +194,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	if el := app.Window().GetElementByID("enroll-password"); el.Truthy() {
 		el.Set("value", "")
 	}
-	v.OnSubmit(ctx, p)
+	v.host.onEnroll(ctx, p)
 }
 
 func (v *enrollView) fail(id, msg string) {

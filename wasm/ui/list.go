@@ -24,14 +24,9 @@ type listView struct {
 	Refreshing bool
 	// WarnDays: rows at or below it are red (proto.IsExpiring); the
 	// largest of the extension's warning days, as for the badge.
-	WarnDays  int
-	OnRenew   func(app.Context, proto.Cert)
-	OnEnroll  func(app.Context)
-	OnRefresh func(app.Context)
-	Muted     map[string]bool
-	OnMute    func(ctx app.Context, certID string, muted bool)
-	OnDetails func(app.Context, proto.Cert)
-	OnRemove  func(app.Context, proto.Cert)
+	WarnDays int
+	Muted    map[string]bool
+	OnMute   func(ctx app.Context, certID string, muted bool)
 	// RemoveLocked: policy (removalAllowed false) forbids removing; the
 	// menu item stays, disabled, saying why.
 	RemoveLocked bool
@@ -199,7 +194,8 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 	op, arg, _ := strings.Cut(name, " ")
 	switch op {
 	case "enroll":
-		v.OnEnroll(ctx)
+		v.host.screen = screenEnroll
+		v.host.redraw()
 	case "close":
 		v.menuFor = ""
 	case "menukey":
@@ -233,7 +229,7 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 			v.askConfirm(ctx, *c)
 		case "details":
 			v.menuFor = ""
-			v.OnDetails(ctx, *c)
+			v.host.showDetails(ctx, *c)
 		case "mute", "unmute":
 			v.menuFor = ""
 			v.OnMute(ctx, c.ID, op == "mute")
@@ -300,10 +296,10 @@ func (v *listView) confirmed(ctx app.Context) {
 	v.confirming = nil
 	if v.removing {
 		v.removing = false
-		v.OnRemove(ctx, c)
+		v.host.remove(ctx, c)
 		return
 	}
-	v.OnRenew(ctx, c)
+	v.host.onRenewConfirmed(ctx, c)
 }
 
 func (v *listView) focus() string { return "" }

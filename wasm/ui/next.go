@@ -11,10 +11,10 @@ import (
 // It names the certificate and when it expires, so that the user knows
 // what the notification was about before typing a password.
 type nextView struct {
-	S        *i18n.Strings
-	Cert     *proto.Cert
-	OnNext   func(app.Context)
-	OnCancel func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host *Root
+	S    *i18n.Strings
+	Cert *proto.Cert
 }
 
 func (v *nextView) focus() string { return "next" }
@@ -58,8 +58,9 @@ func (v *nextView) Render() app.UI {
 
 func (v *nextView) event(ctx app.Context, e app.Event, name string) {
 	if name == "next" {
-		v.OnNext(ctx)
+		v.host.screen = screenPassword
+		v.host.redraw()
 		return
 	}
-	v.OnCancel(ctx)
+	v.host.backToList(ctx)
 }

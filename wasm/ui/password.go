@@ -17,10 +17,7 @@ type passwordView struct {
 	// Auth is the portal's renewal-auth policy for Cert: "" while the
 	// host is asked (OnMount asks through OnAsk), "password", or
 	// "certificate", under which no password is asked for.
-	Auth       string
-	OnAsk      func(app.Context)
-	OnActivate func(ctx app.Context, password, pin string)
-	OnCancel   func(app.Context)
+	Auth string
 
 	password string
 	pin      string
@@ -41,9 +38,8 @@ func (v *passwordView) needsPIN() bool {
 // opened runs when the screen opens: the host is asked what the renewal
 // takes, and the first field is focused once the answer shows it.
 func (v *passwordView) opened() {
-	if v.OnAsk != nil {
-		v.OnAsk(v.host.ctx)
-	}
+	v.host.askRenewalAuth()
+	v.host.redraw()
 }
 
 func (v *passwordView) focus() string { return "" }
@@ -121,7 +117,7 @@ func (v *passwordView) event(ctx app.Context, e app.Event, name string) {
 		v.pin = ctx.JSSrc().Get("value").String()
 	case "cancel":
 		v.password, v.pin = "", ""
-		v.OnCancel(ctx)
+		v.host.backToList(ctx)
 	}
 }
 
@@ -134,7 +130,7 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 		pin := v.pin
 		v.password, v.pin = "", ""
 		clearField("pin")
-		v.OnActivate(ctx, "", pin)
+		v.host.onActivate(ctx, "", pin)
 		return
 	}
 	if v.password == "" {
@@ -147,7 +143,7 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 	// Clear the fields in the DOM too, not only the bound values.
 	clearField("password")
 	clearField("pin")
-	v.OnActivate(ctx, pw, pin)
+	v.host.onActivate(ctx, pw, pin)
 }
 
 var pinTpl = tpl{src: `<div class=field>

@@ -10,11 +10,11 @@ import (
 // configured portal, and the way to Settings, where portals are listed
 // (or, when policy sets them, that the organisation does).
 type refusedView struct {
-	S        *i18n.Strings
-	Origin   string
-	Locked   bool // portalURLs set by policy
-	OnOpen   func(app.Context)
-	OnCancel func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host   *Root
+	S      *i18n.Strings
+	Origin string
+	Locked bool // portalURLs set by policy
 }
 
 func (v *refusedView) focus() string { return "open-settings" }
@@ -41,8 +41,9 @@ func (v *refusedView) Render() app.UI {
 
 func (v *refusedView) event(ctx app.Context, e app.Event, name string) {
 	if name == "open" {
-		v.OnOpen(ctx)
+		v.host.screen = screenSettings
+		v.host.redraw()
 		return
 	}
-	v.OnCancel(ctx)
+	v.host.backToList(ctx)
 }

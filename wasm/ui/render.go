@@ -78,30 +78,25 @@ func (r *Root) renderScreen() app.UI {
 	case screenList:
 		v, fresh := keep(r, &listView{host: r})
 		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
-		v.OnRenew, v.OnMute, v.OnDetails, v.OnRemove = r.onRenewConfirmed, r.setMuted, r.showDetails, r.remove
-		v.OnEnroll = func(ctx app.Context) { r.screen = screenEnroll; r.redraw() }
-		v.OnRefresh = r.refresh
+		v.OnMute = r.setMuted
 		v.Muted, v.Status = r.mutedCerts(), r.listStatus
 		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
 		return r.draw(v, fresh)
 	case screenDetails:
-		v, fresh := keep(r, &detailsView{})
-		v.S, v.Cert, v.Label, v.OnBack = r.s, r.selected, r.labelOf(r.selected), r.backToList
+		v, fresh := keep(r, &detailsView{host: r})
+		v.S, v.Cert, v.Label = r.s, r.selected, r.labelOf(r.selected)
 		return r.draw(v, fresh)
 	case screenRefused:
-		v, fresh := keep(r, &refusedView{})
-		v.S, v.Origin, v.Locked, v.OnCancel = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs"), r.backToList
-		v.OnOpen = func(ctx app.Context) { r.screen = screenSettings; r.redraw() }
+		v, fresh := keep(r, &refusedView{host: r})
+		v.S, v.Origin, v.Locked = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs")
 		return r.draw(v, fresh)
 	case screenNext:
-		v, fresh := keep(r, &nextView{})
-		v.S, v.Cert, v.OnCancel = r.s, r.selected, r.backToList
-		v.OnNext = func(ctx app.Context) { r.screen = screenPassword; r.redraw() }
+		v, fresh := keep(r, &nextView{host: r})
+		v.S, v.Cert = r.s, r.selected
 		return r.draw(v, fresh)
 	case screenPassword:
 		v, fresh := keep(r, &passwordView{host: r})
-		v.S, v.Cert, v.Auth, v.OnActivate, v.OnCancel = r.s, r.selected, r.renewalAuthPolicy(), r.onActivate, r.backToList
-		v.OnAsk = func(app.Context) { r.askRenewalAuth(); r.redraw() }
+		v.S, v.Cert, v.Auth = r.s, r.selected, r.renewalAuthPolicy()
 		if fresh && r.ctx != nil { // mounted, in the browser
 			v.opened()
 		}
@@ -110,7 +105,7 @@ func (r *Root) renderScreen() app.UI {
 	case screenEnroll:
 		v, fresh := keep(r, &enrollView{host: r})
 		v.S, v.Draft, v.PortalGuess, v.ByLink, v.Backends = r.s, &r.draft, r.portalGuess(), r.link != nil, r.allowedBackends()
-		v.OnSubmit, v.OnCancel, v.NeedPIN, v.PortalsSet = r.onEnroll, r.backToList, r.tokenBackend, r.settings.IsLocked("portalURLs")
+		v.NeedPIN, v.PortalsSet = r.tokenBackend, r.settings.IsLocked("portalURLs")
 		if fresh {
 			v.opened()
 		}
@@ -120,18 +115,15 @@ func (r *Root) renderScreen() app.UI {
 		v.S, v.Command, v.Steps, v.Cert, v.Notice = r.s, r.op.Command, r.op.Steps, r.selected, r.op.Notice
 		return r.draw(v, fresh)
 	case screenDone:
-		v, fresh := keep(r, &doneView{})
-		v.S, v.Op, v.Cert, v.OnBack = r.s, r.op, r.done, r.backToList
+		v, fresh := keep(r, &doneView{host: r})
+		v.S, v.Op, v.Cert = r.s, r.op, r.done
 		return r.draw(v, fresh)
 	case screenError:
-		ev, fresh := keep(r, &errorView{})
-		ev.S, ev.Err, ev.OnBack, ev.OnRetry, ev.Command, ev.Cert = r.s, r.err, r.backToList, r.retry, r.errCommand, r.selected
-		ev.OnDiagnostics = func(ctx app.Context) { r.openDiagnostics(ctx); r.redraw() }
-		if r.list == nil {
-			// Back would only ask the host again for the list it could
-			// not give (host_missing, …): there is nothing to go back to.
-			ev.OnBack = nil
-		}
+		ev, fresh := keep(r, &errorView{host: r})
+		ev.S, ev.Err, ev.Command, ev.Cert = r.s, r.err, r.errCommand, r.selected
+		// Back would only ask the host again for the list it could not
+		// give (host_missing, …): there is nothing to go back to.
+		ev.NoBack = r.list == nil
 		ev.Portal = ""
 		if r.selected != nil {
 			ev.Portal = r.selected.Portal
@@ -139,11 +131,11 @@ func (r *Root) renderScreen() app.UI {
 		return r.draw(ev, fresh)
 	case screenSettings:
 		v, fresh := keep(r, &settingsView{host: r})
-		v.S, v.Settings, v.OnSave, v.OnCheck, v.OnBack = r.s, r.settings, r.saveSettings, r.checkExpiry, r.backToList
+		v.S, v.Settings = r.s, r.settings
 		return r.draw(v, fresh)
 	case screenDiagnostics:
-		v, fresh := keep(r, &diagnosticsView{})
-		v.S, v.State, v.Hello, v.HostError, v.OnBack = r.s, r.doctor, r.hello, r.hostError, r.backToList
+		v, fresh := keep(r, &diagnosticsView{host: r})
+		v.S, v.State, v.Hello, v.HostError = r.s, r.doctor, r.hello, r.hostError
 		return r.draw(v, fresh)
 	default:
 		return loadingTpl.ui(nil, "text", r.s.Loading)

@@ -12,10 +12,11 @@ import (
 
 // doneView reports the new certificate.
 type doneView struct {
-	S      *i18n.Strings
-	Op     *bridge.Op
-	Cert   *proto.Cert
-	OnBack func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host *Root
+	S    *i18n.Strings
+	Op   *bridge.Op
+	Cert *proto.Cert
 }
 
 func (v *doneView) focus() string { return "back" }
@@ -60,17 +61,18 @@ func (v *doneView) Render() app.UI {
 		"notice", notice, "restart", boolAttr(!enrolled), "restartHint", m.RestartHint, "back", v.S.BackToList)
 }
 
-func (v *doneView) event(ctx app.Context, e app.Event, name string) { v.OnBack(ctx) }
+func (v *doneView) event(ctx app.Context, e app.Event, name string) { v.host.backToList(ctx) }
 
 // errorView shows an error in the user's words: what happened, whether
 // the certificate concerned still works, and what to do (help in docs/,
 // diagnostics, trying again).
 type errorView struct {
-	S      *i18n.Strings
-	Err    *proto.Error
-	OnBack func(app.Context) // nil: there is nothing to go back to
-	// OnRetry tries again; OnDiagnostics opens the diagnostics screen.
-	OnRetry, OnDiagnostics func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host *Root
+	S    *i18n.Strings
+	Err  *proto.Error
+	// NoBack: there is nothing to go back to.
+	NoBack bool
 	// Command is the operation that failed ("" when it was not one);
 	// Cert the certificate it was about (nil for none); Portal its
 	// portal, offered when only it can help.
@@ -83,7 +85,7 @@ func (v *errorView) focus() string {
 	switch {
 	case retryable(v.Err.Code):
 		return "retry"
-	case v.OnBack != nil:
+	case !v.NoBack:
 		return "back"
 	}
 	return "error-help"
@@ -150,7 +152,7 @@ func (v *errorView) Render() app.UI {
 	}
 	return errorTpl.ui(v, "code", string(e.Code), "title", v.title(), "update", update, "state", v.certState(),
 		"helpURL", helpURL(e.Code), "help", help, "details", v.S.Details, "technical", technical(e),
-		"back", boolAttr(v.OnBack != nil), "backWord", v.S.Back, "openDiag", x.OpenDiag,
+		"back", boolAttr(!v.NoBack), "backWord", v.S.Back, "openDiag", x.OpenDiag,
 		"portal", portal, "openPortal", v.S.More().OpenPortal,
 		"retry", boolAttr(retryable(e.Code)), "tryAgain", v.S.TryAgain)
 }
@@ -162,11 +164,12 @@ func (v *errorView) part(string) app.UI {
 func (v *errorView) event(ctx app.Context, e app.Event, name string) {
 	switch name {
 	case "back":
-		v.OnBack(ctx)
+		v.host.backToList(ctx)
 	case "diag":
-		v.OnDiagnostics(ctx)
+		v.host.openDiagnostics(ctx)
+		v.host.redraw()
 	case "retry":
-		v.OnRetry(ctx)
+		v.host.retry(ctx)
 	}
 }
 

@@ -25,9 +25,6 @@ type settingsView struct {
 
 	S        *i18n.Strings
 	Settings *bridge.Settings
-	OnSave   func(app.Context, bridge.SettingValues)
-	OnCheck  func(app.Context)
-	OnBack   func(app.Context)
 
 	edit    *bridge.SettingValues // the form, from Settings on first render
 	portals string
@@ -147,10 +144,10 @@ func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
 		v.submit(ctx, e)
 		return
 	case "back":
-		v.OnBack(ctx)
+		v.host.backToList(ctx)
 		return
 	case "checknow":
-		v.OnCheck(ctx)
+		v.host.checkExpiry(ctx)
 		return
 	case "portals":
 		v.portals = ctx.JSSrc().Get("value").String()
@@ -212,7 +209,7 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 		requestPortalAccess(portals)
 	}
 	v.saved = true
-	v.OnSave(ctx, *v.edit)
+	v.host.saveSettings(ctx, *v.edit)
 }
 
 // portalURL is the rule settings.js applies (portalOrigin): an https URL
