@@ -20,10 +20,11 @@ type drawnView interface {
 }
 
 // keep returns the view Root drew for this screen last time, or v when
-// the screen is new (fresh).
-func keep[V any](r *Root, v *V) (kept *V, fresh bool) {
-	if old, ok := r.drawn.(*V); ok && r.drawnFor == r.screen {
-		return old, false
+// the screen is new (fresh). A screen has one view type, so the caller's
+// type assertion holds.
+func (r *Root) keep(v drawnView) (kept drawnView, fresh bool) {
+	if r.drawn != nil && r.drawnFor == r.screen {
+		return r.drawn, false
 	}
 	r.drawn = v
 	return v, true

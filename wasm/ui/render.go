@@ -76,26 +76,31 @@ func (r *Root) renderScreen() app.UI {
 	}
 	switch r.screen {
 	case screenList:
-		v, fresh := keep(r, &listView{host: r})
+		d, fresh := r.keep(&listView{host: r})
+		v := d.(*listView)
 		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
 		v.OnMute = r.setMuted
 		v.Muted, v.Status = r.mutedCerts(), r.listStatus
 		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
 		return r.draw(v, fresh)
 	case screenDetails:
-		v, fresh := keep(r, &detailsView{host: r})
+		d, fresh := r.keep(&detailsView{host: r})
+		v := d.(*detailsView)
 		v.S, v.Cert, v.Label = r.s, r.selected, r.labelOf(r.selected)
 		return r.draw(v, fresh)
 	case screenRefused:
-		v, fresh := keep(r, &refusedView{host: r})
+		d, fresh := r.keep(&refusedView{host: r})
+		v := d.(*refusedView)
 		v.S, v.Origin, v.Locked = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs")
 		return r.draw(v, fresh)
 	case screenNext:
-		v, fresh := keep(r, &nextView{host: r})
+		d, fresh := r.keep(&nextView{host: r})
+		v := d.(*nextView)
 		v.S, v.Cert = r.s, r.selected
 		return r.draw(v, fresh)
 	case screenPassword:
-		v, fresh := keep(r, &passwordView{host: r})
+		d, fresh := r.keep(&passwordView{host: r})
+		v := d.(*passwordView)
 		v.S, v.Cert, v.Auth = r.s, r.selected, r.renewalAuthPolicy()
 		if fresh && r.ctx != nil { // mounted, in the browser
 			v.opened()
@@ -103,7 +108,8 @@ func (r *Root) renderScreen() app.UI {
 		v.focusField()
 		return r.draw(v, fresh)
 	case screenEnroll:
-		v, fresh := keep(r, &enrollView{host: r})
+		d, fresh := r.keep(&enrollView{host: r})
+		v := d.(*enrollView)
 		v.S, v.Draft, v.PortalGuess, v.ByLink, v.Backends = r.s, &r.draft, r.portalGuess(), r.link != nil, r.allowedBackends()
 		v.NeedPIN, v.PortalsSet = r.tokenBackend, r.settings.IsLocked("portalURLs")
 		if fresh {
@@ -111,15 +117,18 @@ func (r *Root) renderScreen() app.UI {
 		}
 		return r.draw(v, fresh)
 	case screenProgress:
-		v, fresh := keep(r, &progressView{})
+		d, fresh := r.keep(&progressView{})
+		v := d.(*progressView)
 		v.S, v.Command, v.Steps, v.Cert, v.Notice = r.s, r.op.Command, r.op.Steps, r.selected, r.op.Notice
 		return r.draw(v, fresh)
 	case screenDone:
-		v, fresh := keep(r, &doneView{host: r})
+		d, fresh := r.keep(&doneView{host: r})
+		v := d.(*doneView)
 		v.S, v.Op, v.Cert = r.s, r.op, r.done
 		return r.draw(v, fresh)
 	case screenError:
-		ev, fresh := keep(r, &errorView{host: r})
+		d, fresh := r.keep(&errorView{host: r})
+		ev := d.(*errorView)
 		ev.S, ev.Err, ev.Command, ev.Cert = r.s, r.err, r.errCommand, r.selected
 		// Back would only ask the host again for the list it could not
 		// give (host_missing, …): there is nothing to go back to.
@@ -130,11 +139,13 @@ func (r *Root) renderScreen() app.UI {
 		}
 		return r.draw(ev, fresh)
 	case screenSettings:
-		v, fresh := keep(r, &settingsView{host: r})
+		d, fresh := r.keep(&settingsView{host: r})
+		v := d.(*settingsView)
 		v.S, v.Settings = r.s, r.settings
 		return r.draw(v, fresh)
 	case screenDiagnostics:
-		v, fresh := keep(r, &diagnosticsView{host: r})
+		d, fresh := r.keep(&diagnosticsView{host: r})
+		v := d.(*diagnosticsView)
 		v.S, v.State, v.Hello, v.HostError = r.s, r.doctor, r.hello, r.hostError
 		return r.draw(v, fresh)
 	default:

@@ -110,7 +110,7 @@ type Root struct {
 
 	// drawn is the view of a screen Root draws itself (drawn.go), made
 	// for screen drawnFor.
-	drawn    any
+	drawn    drawnView
 	drawnFor screen
 
 	settings  *bridge.Settings
