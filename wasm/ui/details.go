@@ -21,8 +21,6 @@ type detailsView struct {
 	copied string // the field last copied
 }
 
-func (v *detailsView) focus() string { return "back" }
-
 // fact is one line of the details: its id, label and value; code: the
 // value is technical (monospace), not words.
 type fact struct {

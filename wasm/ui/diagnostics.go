@@ -179,8 +179,6 @@ func (v *diagnosticsView) checkList(id string) (string, []proto.DoctorCheck, boo
 	return m.DiagPortals, res.Portals, false
 }
 
-func (v *diagnosticsView) focus() string { return "" }
-
 func (v *diagnosticsView) event(ctx app.Context, e app.Event, name string) {
 	if name == "copy" {
 		app.Window().Get("navigator").Get("clipboard").Call("writeText", v.report())
@@ -211,8 +209,56 @@ func (v *diagnosticsView) report() string {
 			rep["error"] = v.State.err
 		}
 	}
-	b, _ := json.MarshalIndent(rep, "", "  ")
-	return string(b)
+	b, _ := json.Marshal(rep)
+	return indentJSON(b)
+}
+
+// indentJSON is json.MarshalIndent's layout (two spaces) for the compact
+// JSON json.Marshal wrote: encoding/json's own indenter is 6 KB of WASM
+// that the bare page does not have.
+func indentJSON(b []byte) string {
+	out := make([]byte, 0, 2*len(b))
+	depth := 0
+	newline := func() {
+		out = append(out, '\n')
+		for range depth {
+			out = append(out, ' ', ' ')
+		}
+	}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			j := i + 1
+			for ; b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+				}
+			}
+			out = append(out, b[i:j+1]...)
+			i = j
+		case '{', '[':
+			out = append(out, c)
+			if i+1 < len(b) && (b[i+1] == '}' || b[i+1] == ']') {
+				out = append(out, b[i+1])
+				i++
+				continue
+			}
+			depth++
+			newline()
+		case '}', ']':
+			depth--
+			newline()
+			out = append(out, c)
+		case ',':
+			out = append(out, c)
+			newline()
+		case ':':
+			out = append(out, c, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
 }
 
 var _ = bridge.KindState

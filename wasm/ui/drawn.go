@@ -14,9 +14,6 @@ import "github.com/maxence-charriere/go-app/v9/pkg/app"
 // drawnView is such a screen.
 type drawnView interface {
 	Render() app.UI
-	// focus is the id of the element that gets focus when the screen
-	// opens, "" for none.
-	focus() string
 }
 
 // keep returns the view Root drew for this screen last time, or v when
@@ -30,9 +27,10 @@ func (r *Root) keep(v drawnView) (kept drawnView, fresh bool) {
 	return v, true
 }
 
-// draw renders v, and on a fresh screen moves focus once it is in the DOM.
-func (r *Root) draw(v drawnView, fresh bool) app.UI {
-	if id := v.focus(); fresh && id != "" && r.ctx != nil {
+// draw renders v, and on a fresh screen moves focus to the element with
+// id focus ("" for none) once it is in the DOM.
+func (r *Root) draw(v drawnView, fresh bool, id string) app.UI {
+	if fresh && id != "" && r.ctx != nil {
 		focusAfterRender(r.ctx, r, id)
 	}
 	return v.Render()

@@ -302,8 +302,6 @@ func (v *listView) confirmed(ctx app.Context) {
 	v.host.onRenewConfirmed(ctx, c)
 }
 
-func (v *listView) focus() string { return "" }
-
 // isExpired: the host says so, or the days left went negative since.
 func isExpired(c proto.Cert) bool { return c.Status == proto.StatusExpired || c.DaysLeft < 0 }
 

@@ -17,8 +17,6 @@ type nextView struct {
 	Cert *proto.Cert
 }
 
-func (v *nextView) focus() string { return "next" }
-
 var nextTpl = tpl{src: `<section id=next-screen class=form-screen data-cert-id={id} aria-labelledby=next-title aria-describedby=next-when>
 <h1 id=next-title>{title}</h1>
 <dl class=facts>

@@ -42,8 +42,6 @@ func (v *passwordView) opened() {
 	v.host.redraw()
 }
 
-func (v *passwordView) focus() string { return "" }
-
 // focusField focuses the first field once the host's answer shows it (at
 // every render: it acts when Auth changes).
 func (v *passwordView) focusField() {

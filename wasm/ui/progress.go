@@ -75,8 +75,6 @@ func (v *progressView) part(string) app.UI {
 	return app.If(true, out...)
 }
 
-func (v *progressView) focus() string { return "" }
-
 // stepsFor is proto.Steps for a renewal; enrollment has no old cert to
 // clean up.
 func stepsFor(cmd string) []proto.Step {

@@ -17,8 +17,6 @@ type refusedView struct {
 	Locked bool // portalURLs set by policy
 }
 
-func (v *refusedView) focus() string { return "open-settings" }
-
 var refusedTpl = tpl{src: `<section id=refused data-code=origin_not_allowed aria-labelledby=refused-title>
 <div class="result-icon bad" aria-hidden=true>!</div>
 <h1 id=refused-title>{title}</h1>

@@ -82,22 +82,22 @@ func (r *Root) renderScreen() app.UI {
 		v.OnMute = r.setMuted
 		v.Muted, v.Status = r.mutedCerts(), r.listStatus
 		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "")
 	case screenDetails:
 		d, fresh := r.keep(&detailsView{host: r})
 		v := d.(*detailsView)
 		v.S, v.Cert, v.Label = r.s, r.selected, r.labelOf(r.selected)
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "back")
 	case screenRefused:
 		d, fresh := r.keep(&refusedView{host: r})
 		v := d.(*refusedView)
 		v.S, v.Origin, v.Locked = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs")
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "open-settings")
 	case screenNext:
 		d, fresh := r.keep(&nextView{host: r})
 		v := d.(*nextView)
 		v.S, v.Cert = r.s, r.selected
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "next")
 	case screenPassword:
 		d, fresh := r.keep(&passwordView{host: r})
 		v := d.(*passwordView)
@@ -106,7 +106,7 @@ func (r *Root) renderScreen() app.UI {
 			v.opened()
 		}
 		v.focusField()
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "")
 	case screenEnroll:
 		d, fresh := r.keep(&enrollView{host: r})
 		v := d.(*enrollView)
@@ -115,17 +115,17 @@ func (r *Root) renderScreen() app.UI {
 		if fresh {
 			v.opened()
 		}
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, v.focus())
 	case screenProgress:
 		d, fresh := r.keep(&progressView{})
 		v := d.(*progressView)
 		v.S, v.Command, v.Steps, v.Cert, v.Notice = r.s, r.op.Command, r.op.Steps, r.selected, r.op.Notice
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "")
 	case screenDone:
 		d, fresh := r.keep(&doneView{host: r})
 		v := d.(*doneView)
 		v.S, v.Op, v.Cert = r.s, r.op, r.done
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "back")
 	case screenError:
 		d, fresh := r.keep(&errorView{host: r})
 		ev := d.(*errorView)
@@ -137,17 +137,17 @@ func (r *Root) renderScreen() app.UI {
 		if r.selected != nil {
 			ev.Portal = r.selected.Portal
 		}
-		return r.draw(ev, fresh)
+		return r.draw(ev, fresh, ev.focus())
 	case screenSettings:
 		d, fresh := r.keep(&settingsView{host: r})
 		v := d.(*settingsView)
 		v.S, v.Settings = r.s, r.settings
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "")
 	case screenDiagnostics:
 		d, fresh := r.keep(&diagnosticsView{host: r})
 		v := d.(*diagnosticsView)
 		v.S, v.State, v.Hello, v.HostError = r.s, r.doctor, r.hello, r.hostError
-		return r.draw(v, fresh)
+		return r.draw(v, fresh, "")
 	default:
 		return loadingTpl.ui(nil, "text", r.s.Loading)
 	}

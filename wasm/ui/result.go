@@ -19,8 +19,6 @@ type doneView struct {
 	Cert *proto.Cert
 }
 
-func (v *doneView) focus() string { return "back" }
-
 var doneTpl = tpl{src: `<section id=done data-serial={serial} aria-labelledby=done-title>
 <div class="result-icon ok" aria-hidden=true>✓</div>
 <h1 id=done-title role=status>{title}</h1>

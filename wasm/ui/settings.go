@@ -165,8 +165,6 @@ func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
 	v.saved = false
 }
 
-func (v *settingsView) focus() string { return "" }
-
 func (v *settingsView) locked(key string) bool { return v.Settings.IsLocked(key) }
 
 // check is one checkbox; key, when set, is the policy key that can lock it.

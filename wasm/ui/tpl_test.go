@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/host/proto"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -95,4 +97,22 @@ func TestTemplateMissingValue(t *testing.T) {
 	}()
 	tp := tpl{src: `<p>{nope}</p>`}
 	tp.ui(nil)
+}
+
+// TestIndentJSON: the diagnostics report reads as json.MarshalIndent
+// wrote it.
+func TestIndentJSON(t *testing.T) {
+	v := map[string]any{
+		"s":     "a \"quoted\" \\ {not} [json], : x <&> 日本",
+		"empty": map[string]any{}, "none": []int{}, "list": []any{1, "two", nil, true, map[string]int{"n": 3}},
+		"host": &proto.DoctorResult{HostVersion: "1", Backends: []proto.DoctorCheck{{Name: "soft", OK: true}}},
+	}
+	want, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	if got := indentJSON(b); got != string(want) {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
 }
