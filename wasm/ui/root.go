@@ -1,8 +1,10 @@
 // Package ui is the certrenew popup and tab UI, a go-app v9 application.
 //
-// Root owns the flow between screens and the one bridge.Conn; each screen is
-// its own component in its own file and reports back through callbacks.
-// Nothing here talks to chrome.* except through package bridge.
+// Root, the one go-app component, owns the flow between screens and the one
+// bridge.Conn. Each screen is a view in its own file that Root draws and
+// keeps while the screen stays (drawn.go); it asks Root, its host, for what
+// its buttons do. Nothing here talks to chrome.* except through package
+// bridge.
 //
 // Screens are markup as data (tpl.go): HTML-like templates parsed once and
 // turned into go-app elements by one renderer, with the views' values
