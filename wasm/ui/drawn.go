@@ -24,6 +24,7 @@ func (r *Root) keep(v drawnView) (kept drawnView, fresh bool) {
 		return r.drawn, false
 	}
 	r.drawn = v
+	views++
 	return v, true
 }
 

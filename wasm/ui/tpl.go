@@ -97,7 +97,7 @@ func (n *tnode) ui(on any, vals []string) app.UI {
 		}
 		for i := 0; i < len(n.ons); i += 2 {
 			name := fill(n.ons[i+1], vals)
-			e.On(n.ons[i], handler(on, name), name)
+			e.On(n.ons[i], handler(on, name), name, views)
 		}
 		return e
 	}
@@ -109,7 +109,7 @@ func (n *tnode) ui(on any, vals []string) app.UI {
 	}
 	for i := 0; i < len(n.ons); i += 2 {
 		name := fill(n.ons[i+1], vals)
-		e.On(n.ons[i], handler(on, name), name)
+		e.On(n.ons[i], handler(on, name), name, views)
 	}
 	if len(n.kids) > 0 {
 		kids := make([]app.UI, 0, len(n.kids))
@@ -131,10 +131,15 @@ func attr(k, v string, vals []string) (string, string, bool) {
 	return k, v, true
 }
 
-// handler calls the view's event method with name. name is also the
-// handler's go-app scope: go-app keeps an element's old handler when the
-// new one has the same function and scope, and every handler here has the
-// same function.
+// views counts the screen views Root has made (Root.keep). With the name,
+// it is every handler's go-app scope: go-app keeps an element's old handler
+// when the new one has the same function and scope, and every handler here
+// has the same function, so without it an element that a new screen reuses
+// would call the view before (the enroll form patched into the settings
+// form would submit an enrollment).
+var views int
+
+// handler calls the view's event method with name.
 func handler(on any, name string) app.EventHandler {
 	ev := on.(eventer)
 	return func(ctx app.Context, e app.Event) { ev.event(ctx, e, name) }

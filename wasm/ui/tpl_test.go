@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -114,5 +115,26 @@ func TestIndentJSON(t *testing.T) {
 	b, _ := json.Marshal(v)
 	if got := indentJSON(b); got != string(want) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestHandlerScopeNewView: a handler of the same name made for a new view
+// has another go-app scope, so go-app replaces the old one (which calls the
+// old view) on an element the new screen reuses.
+func TestHandlerScopeNewView(t *testing.T) {
+	scope := func() string {
+		tp := tpl{src: `<form @submit=submit></form>`}
+		el := reflect.ValueOf(tp.ui(&tplView{})).Elem().Field(0)
+		h := el.FieldByName("eventHandlers").MapIndex(reflect.ValueOf("submit"))
+		return h.FieldByName("scope").String()
+	}
+	before := scope()
+	if again := scope(); again != before {
+		t.Fatalf("same view: scope %q, then %q", before, again)
+	}
+	r := &Root{screen: screenSettings}
+	r.keep(&settingsView{host: r})
+	if after := scope(); after == before {
+		t.Errorf("scope %q for a new view, as for the one before", after)
 	}
 }
