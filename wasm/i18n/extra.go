@@ -36,7 +36,7 @@ type Extra struct {
 	NothingChanged string
 	Help           string
 	OpenDiag       string
-	HostTitles     map[errcode.Code]string
+	HostTitles     Table // by errcode.Code
 	HostHelp       string
 }
 
@@ -90,11 +90,11 @@ var extraEN = Extra{
 	NothingChanged: "Nothing was changed: your installed certificates keep working.",
 	Help:           "Help: what to do",
 	OpenDiag:       "Open diagnostics",
-	HostTitles: map[errcode.Code]string{
-		errcode.HostMissing:      "certrenew-host is not installed",
-		errcode.HostForbidden:    "certrenew-host does not allow this extension",
-		errcode.HostDisconnected: "certrenew-host stopped",
-		errcode.HostFailed:       "certrenew-host could not start",
+	HostTitles: Table{
+		string(errcode.HostMissing), "certrenew-host is not installed",
+		string(errcode.HostForbidden), "certrenew-host does not allow this extension",
+		string(errcode.HostDisconnected), "certrenew-host stopped",
+		string(errcode.HostFailed), "certrenew-host could not start",
 	},
 	HostHelp: "How to install certrenew-host",
 }
@@ -141,11 +141,11 @@ var extraJA = Extra{
 	NothingChanged: "変更は行われていません。インストール済みの証明書は引き続き使用できます。",
 	Help:           "ヘルプ: 対処方法",
 	OpenDiag:       "診断を開く",
-	HostTitles: map[errcode.Code]string{
-		errcode.HostMissing:      "certrenew-host がインストールされていません",
-		errcode.HostForbidden:    "certrenew-host がこの拡張機能を許可していません",
-		errcode.HostDisconnected: "certrenew-host が停止しました",
-		errcode.HostFailed:       "certrenew-host を起動できませんでした",
+	HostTitles: Table{
+		string(errcode.HostMissing), "certrenew-host がインストールされていません",
+		string(errcode.HostForbidden), "certrenew-host がこの拡張機能を許可していません",
+		string(errcode.HostDisconnected), "certrenew-host が停止しました",
+		string(errcode.HostFailed), "certrenew-host を起動できませんでした",
 	},
 	HostHelp: "certrenew-host のインストール方法",
 }

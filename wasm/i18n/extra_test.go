@@ -18,7 +18,7 @@ func TestExtraComplete(t *testing.T) {
 			}
 		}
 		for _, c := range []errcode.Code{errcode.HostMissing, errcode.HostForbidden, errcode.HostDisconnected, errcode.HostFailed} {
-			if s.X().HostTitles[c] == "" {
+			if s.X().HostTitles.Of(string(c)) == "" {
 				t.Errorf("%s: no title for %s", s.Lang, c)
 			}
 		}

@@ -17,9 +17,13 @@ import (
 // ownCodes are the codes the extension and this UI raise, never the host: the
 // UI says them in the user's language with errcode's texts, whatever
 // English the worker sent with them.
-var ownCodes = map[errcode.Code]bool{
-	errcode.HostMissing: true, errcode.HostForbidden: true, errcode.HostDisconnected: true,
-	errcode.HostFailed: true, errcode.NoExtension: true, errcode.LinkNotHeld: true,
+func ownCode(c errcode.Code) bool {
+	switch c {
+	case errcode.HostMissing, errcode.HostForbidden, errcode.HostDisconnected,
+		errcode.HostFailed, errcode.NoExtension, errcode.LinkNotHeld:
+		return true
+	}
+	return false
 }
 
 // Strings is the table of UI texts for one language. Functions take the
@@ -70,7 +74,7 @@ type Strings struct {
 	ProgressHint   string // renewal
 	// ProgressHintEnroll is ProgressHint for an enrollment.
 	ProgressHintEnroll string
-	StepNames          map[proto.Step]string
+	StepNames          Table // by proto.Step
 
 	DoneRenew  string
 	DoneEnroll string
@@ -107,7 +111,7 @@ func (s *Strings) Message(e *proto.Error) string {
 		m := s.More()
 		return m.VersionMismatch(m.Component(orDefault(e.Update, "certrenew-host")))
 	}
-	if e.Message != "" && !ownCodes[e.Code] {
+	if e.Message != "" && !ownCode(e.Code) {
 		return e.Message
 	}
 	return errcode.Message(e.Code, s.Lang)
@@ -126,7 +130,7 @@ func (s *Strings) MessageAt(cmd string, e *proto.Error) string {
 
 // Step names a progress step; unknown steps (from a newer host) show as is.
 func (s *Strings) Step(st proto.Step) string {
-	if n, ok := s.StepNames[st]; ok {
+	if n, ok := s.StepNames.Get(string(st)); ok {
 		return n
 	}
 	return string(st)
@@ -182,14 +186,14 @@ var en = Strings{
 	ProgressEnroll:     "Enrolling certificate…",
 	ProgressHint:       "You can close this window; the renewal goes on in the background.",
 	ProgressHintEnroll: "You can close this window; the enrollment goes on in the background.",
-	StepNames: map[proto.Step]string{
-		proto.StepKeygen:  "Create a new key",
-		proto.StepCSR:     "Prepare the request",
-		proto.StepSubmit:  "Send to the certificate server",
-		proto.StepInstall: "Install the certificate",
-		proto.StepVerify:  "Check the installed certificate",
-		proto.StepCleanup: "Remove the old certificate",
-		proto.StepDone:    "Done",
+	StepNames: Table{
+		string(proto.StepKeygen), "Create a new key",
+		string(proto.StepCSR), "Prepare the request",
+		string(proto.StepSubmit), "Send to the certificate server",
+		string(proto.StepInstall), "Install the certificate",
+		string(proto.StepVerify), "Check the installed certificate",
+		string(proto.StepCleanup), "Remove the old certificate",
+		string(proto.StepDone), "Done",
 	},
 
 	DoneRenew:  "Certificate renewed",
@@ -251,14 +255,14 @@ var ja = Strings{
 	ProgressEnroll:     "証明書を申請しています…",
 	ProgressHint:       "このウィンドウを閉じても、更新はバックグラウンドで続きます。",
 	ProgressHintEnroll: "このウィンドウを閉じても、申請はバックグラウンドで続きます。",
-	StepNames: map[proto.Step]string{
-		proto.StepKeygen:  "新しい鍵を作成",
-		proto.StepCSR:     "証明書署名要求を作成",
-		proto.StepSubmit:  "証明書サーバーへ送信",
-		proto.StepInstall: "証明書をインストール",
-		proto.StepVerify:  "インストールした証明書を確認",
-		proto.StepCleanup: "古い証明書を削除",
-		proto.StepDone:    "完了",
+	StepNames: Table{
+		string(proto.StepKeygen), "新しい鍵を作成",
+		string(proto.StepCSR), "証明書署名要求を作成",
+		string(proto.StepSubmit), "証明書サーバーへ送信",
+		string(proto.StepInstall), "証明書をインストール",
+		string(proto.StepVerify), "インストールした証明書を確認",
+		string(proto.StepCleanup), "古い証明書を削除",
+		string(proto.StepDone), "完了",
 	},
 
 	DoneRenew:  "証明書を更新しました",

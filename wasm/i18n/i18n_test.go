@@ -24,7 +24,7 @@ func TestTablesComplete(t *testing.T) {
 			}
 		}
 		for _, st := range proto.Steps {
-			if s.StepNames[st] == "" {
+			if s.StepNames.Of(string(st)) == "" {
 				t.Errorf("%s: no name for step %s", s.Lang, st)
 			}
 		}

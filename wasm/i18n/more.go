@@ -35,10 +35,10 @@ type More struct {
 	// DiagWords words the statuses of diagnostics checks
 	// (proto.DoctorCheck.Status; the DoctorHTTPStatus words hold a %d for
 	// the HTTP status), DiagKeys the DoctorKeys count. See DiagStatus.
-	DiagWords map[string]string
+	DiagWords Table
 	DiagKeys  func(n int) string
 	// DiagOps names the operations of the host's log ("enroll", "renew").
-	DiagOps map[string]string
+	DiagOps Table
 	// VersionMismatch says which side to update; Component names it
 	// (proto.Error.Update: "certrenew-host" or "the browser extension").
 	VersionMismatch func(component string) string
@@ -60,7 +60,9 @@ type More struct {
 // More returns the extra texts in s's language.
 // technicalStatus holds the statuses (problems) beside whose words the
 // host's own Detail is worth showing, the same in every language.
-var technicalStatus = map[string]bool{proto.DoctorNSSMissing: true, proto.DoctorFailed: true}
+func technicalStatus(status string) bool {
+	return status == proto.DoctorNSSMissing || status == proto.DoctorFailed
+}
 
 // DiagStatus words a diagnostics check (proto.DoctorCheck.Status, with its
 // N); technical: the host's own Detail is worth showing too. "" for a
@@ -69,17 +71,17 @@ func (m *More) DiagStatus(status string, n int) (text string, technical bool) {
 	if status == proto.DoctorKeys {
 		return m.DiagKeys(n), false
 	}
-	w, ok := m.DiagWords[status]
+	w, ok := m.DiagWords.Get(status)
 	if ok && status == proto.DoctorHTTPStatus {
 		w = fmt.Sprintf(w, n)
 	}
-	return w, technicalStatus[status]
+	return w, technicalStatus(status)
 }
 
 // DiagOp names an operation of the host's log; one this UI does not know
 // by its command.
 func (m *More) DiagOp(command string) string {
-	if w, ok := m.DiagOps[command]; ok {
+	if w, ok := m.DiagOps.Get(command); ok {
 		return w
 	}
 	return command
@@ -120,14 +122,14 @@ var moreEN = More{
 	InvalidPortal: func(u string) string {
 		return fmt.Sprintf("%q is not an https URL (like https://portal.example.com). Nothing was saved.", u)
 	},
-	DiagWords: map[string]string{
-		proto.DoctorAvailable:    "ready to make keys",
-		proto.DoctorNotInspected: "not inspected",
-		proto.DoctorNSSReady:     "found",
-		proto.DoctorNSSMissing:   "not found: no browser has created it yet",
-		proto.DoctorTLSVerified:  "reachable, server certificate verified",
-		proto.DoctorHTTPStatus:   "server certificate verified, but the certificate server answered HTTP %d",
-		proto.DoctorFailed:       "error",
+	DiagWords: Table{
+		proto.DoctorAvailable, "ready to make keys",
+		proto.DoctorNotInspected, "not inspected",
+		proto.DoctorNSSReady, "found",
+		proto.DoctorNSSMissing, "not found: no browser has created it yet",
+		proto.DoctorTLSVerified, "reachable, server certificate verified",
+		proto.DoctorHTTPStatus, "server certificate verified, but the certificate server answered HTTP %d",
+		proto.DoctorFailed, "error",
 	},
 	DiagKeys: func(n int) string {
 		if n == 1 {
@@ -135,7 +137,7 @@ var moreEN = More{
 		}
 		return fmt.Sprintf("%d keys", n)
 	},
-	DiagOps: map[string]string{proto.CmdEnroll: "Enrollment", proto.CmdRenew: "Renewal"},
+	DiagOps: Table{proto.CmdEnroll, "Enrollment", proto.CmdRenew, "Renewal"},
 	VersionMismatch: func(c string) string {
 		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
 	},
@@ -191,17 +193,17 @@ var moreJA = More{
 	InvalidPortal: func(u string) string {
 		return fmt.Sprintf("%q は https の URL (例: https://portal.example.com) ではありません。保存していません。", u)
 	},
-	DiagWords: map[string]string{
-		proto.DoctorAvailable:    "鍵を作成できます",
-		proto.DoctorNotInspected: "未確認",
-		proto.DoctorNSSReady:     "あり",
-		proto.DoctorNSSMissing:   "見つかりません (ブラウザーがまだ作成していません)",
-		proto.DoctorTLSVerified:  "接続できます (サーバー証明書を確認済み)",
-		proto.DoctorHTTPStatus:   "サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました",
-		proto.DoctorFailed:       "エラー",
+	DiagWords: Table{
+		proto.DoctorAvailable, "鍵を作成できます",
+		proto.DoctorNotInspected, "未確認",
+		proto.DoctorNSSReady, "あり",
+		proto.DoctorNSSMissing, "見つかりません (ブラウザーがまだ作成していません)",
+		proto.DoctorTLSVerified, "接続できます (サーバー証明書を確認済み)",
+		proto.DoctorHTTPStatus, "サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました",
+		proto.DoctorFailed, "エラー",
 	},
 	DiagKeys: func(n int) string { return fmt.Sprintf("鍵 %d 個", n) },
-	DiagOps:  map[string]string{proto.CmdEnroll: "申請", proto.CmdRenew: "更新"},
+	DiagOps:  Table{proto.CmdEnroll, "申請", proto.CmdRenew, "更新"},
 	VersionMismatch: func(c string) string {
 		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
 	},

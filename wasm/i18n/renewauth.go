@@ -13,22 +13,21 @@ type RenewAuth struct {
 	NoPassword string
 }
 
-var renewAuthTexts = map[string]RenewAuth{
-	"en": {
-		Checking:   "Checking what the certificate portal needs…",
-		NoPassword: "Your organization renews this certificate without a password: the current certificate is enough. Press Activate to renew it.",
-	},
-	"ja": {
-		Checking:   "証明書ポータルに必要な情報を確認しています…",
-		NoPassword: "この証明書はパスワードなしで更新できます（現在の証明書で認証します）。「アクティベート」を押すと更新します。",
-	},
+var renewAuthEN = RenewAuth{
+	Checking:   "Checking what the certificate portal needs…",
+	NoPassword: "Your organization renews this certificate without a password: the current certificate is enough. Press Activate to renew it.",
+}
+
+var renewAuthJA = RenewAuth{
+	Checking:   "証明書ポータルに必要な情報を確認しています…",
+	NoPassword: "この証明書はパスワードなしで更新できます（現在の証明書で認証します）。「アクティベート」を押すと更新します。",
 }
 
 // RenewAuthFor returns the texts for lang: Japanese for "ja" and "ja-*",
 // English otherwise.
 func RenewAuthFor(lang string) RenewAuth {
 	if strings.HasPrefix(strings.ToLower(lang), "ja") {
-		return renewAuthTexts["ja"]
+		return renewAuthJA
 	}
-	return renewAuthTexts["en"]
+	return renewAuthEN
 }

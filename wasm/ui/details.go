@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/i18n"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -10,17 +12,14 @@ import (
 // a help desk asks for (subject, serial, issuer, fingerprint, portal, key
 // storage, validity in local time with its zone).
 type detailsView struct {
-	app.Compo
-
-	S      *i18n.Strings
-	Cert   *proto.Cert
-	Label  string // the row label (rowLabels)
-	OnBack func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host  *Root
+	S     *i18n.Strings
+	Cert  *proto.Cert
+	Label string // the row label (rowLabels)
 
 	copied string // the field last copied
 }
-
-func (v *detailsView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
 
 // fact is one line of the details: its id, label and value; code: the
 // value is technical (monospace), not words.
@@ -52,37 +51,62 @@ func (v *detailsView) facts() []fact {
 	}
 }
 
+var detailsTpl = tpl{src: `<section id=details data-cert-id={id} aria-labelledby=details-title>
+<h1 id=details-title>{title}</h1>
+<p class=details-name>{label}</p>
+<dl class="facts details-facts">{*facts}</dl>
+<p ?copied id=details-copied role=status class=hint>{copiedText}</p>
+<div class=actions><button id=back class="btn btn-primary" type=button @click=back>{back}</button></div>
+</section>`}
+
+// factTpl is one fact; code ones are in monospace.
+var factTpl = tpl{src: `<div class=fact><dt>{label}</dt><dd>
+<code ?code id=fact-{id} class=fact-value>{*value:id}</code>
+<span !code id=fact-{id} class=fact-value>{*value:id}</span>
+<button id=copy-{id} class="btn btn-secondary btn-small copy-btn" type=button aria-label={copyLabel} @click="copy {id}">{copy}</button>
+</dd></div>`}
+
 func (v *detailsView) Render() app.UI {
 	x := v.S.X()
+	copied := ""
+	if v.copied != "" {
+		copied = x.Copied(v.copied)
+	}
+	return detailsTpl.ui(v, "id", v.Cert.ID, "title", x.DetailsTitle, "label", v.Label,
+		"copied", copied, "copiedText", copied, "back", v.S.BackToList)
+}
+
+func (v *detailsView) fact(id string) fact {
+	for _, f := range v.facts() {
+		if f.id == id {
+			return f
+		}
+	}
+	return fact{}
+}
+
+func (v *detailsView) part(name string) app.UI {
+	if id, ok := strings.CutPrefix(name, "value "); ok {
+		return app.If(true, breakable(orDash(v.fact(id).value))...)
+	}
+	x := v.S.X()
 	fs := v.facts()
-	return app.Elem("section").ID("details").DataSet("cert-id", v.Cert.ID).Aria("labelledby", "details-title").Body(
-		app.Elem("h1").ID("details-title").Text(x.DetailsTitle),
-		app.Elem("p").Class("details-name").Text(v.Label),
-		app.Elem("dl").Class("facts details-facts").Body(app.Range(fs).Slice(func(i int) app.UI {
-			f := fs[i]
-			tag := "span"
-			if f.code {
-				tag = "code"
-			}
-			return app.Elem("div").Class("fact").Body(
-				app.Elem("dt").Text(f.label),
-				app.Elem("dd").Body(
-					app.Elem(tag).ID("fact-"+f.id).Class("fact-value").Body(breakable(orDash(f.value))...),
-					app.Elem("button").ID("copy-"+f.id).Class("btn btn-secondary btn-small copy-btn").Attr("type", "button").
-						Aria("label", x.CopyField(f.label)).Text(x.Copy).
-						OnClick(func(ctx app.Context, e app.Event) {
-							app.Window().Get("navigator").Get("clipboard").Call("writeText", f.value)
-							v.copied = f.label
-						}),
-				),
-			)
-		})),
-		app.If(v.copied != "", app.Elem("p").ID("details-copied").Role("status").Class("hint").Text(x.Copied(v.copied))),
-		app.Elem("div").Class("actions").Body(
-			app.Elem("button").ID("back").Class("btn btn-primary").Attr("type", "button").Text(v.S.BackToList).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-		),
-	)
+	out := make([]app.UI, len(fs))
+	for i, f := range fs {
+		out[i] = factTpl.ui(v, "label", f.label, "code", boolAttr(f.code), "id", f.id,
+			"copyLabel", x.CopyField(f.label), "copy", x.Copy)
+	}
+	return app.If(true, out...)
+}
+
+func (v *detailsView) event(ctx app.Context, e app.Event, name string) {
+	if id, ok := strings.CutPrefix(name, "copy "); ok {
+		f := v.fact(id)
+		app.Window().Get("navigator").Get("clipboard").Call("writeText", f.value)
+		v.copied = f.label
+		return
+	}
+	v.host.backToList(ctx)
 }
 
 // breakable lets a long colon-separated value (a fingerprint) wrap only

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
@@ -49,115 +50,142 @@ func (r *Root) onDoctorReply(rep *proto.Reply) {
 // diagnosticsView shows the host's doctor report, or exactly why the host
 // cannot be reached and how to fix that, and a copyable report.
 type diagnosticsView struct {
-	app.Compo
-
+	// host draws the view and does what its buttons ask.
+	host      *Root
 	S         *i18n.Strings
 	State     *doctorState
 	Hello     *proto.Hello
 	HostError *proto.Error
-	OnBack    func(app.Context)
 
 	copied bool
+}
+
+var diagTpl = tpl{src: `<section id=diagnostics aria-labelledby=diag-title>
+<h1 id=diag-title>{title}</h1>
+<dl ?extRow class=diag><dt>{extWord}</dt><dd id=diag-ext>{ext}</dd></dl>
+<p ?running id=diag-running aria-busy=true>{runningWord}</p>
+<div ?failed id=diag-error class=error-box role=alert data-code={code}>
+ <p id=diag-error-message>{*error}</p>
+ <p ?detail class="muted detail">{detail}</p>
+</div>
+{*result}
+<label for=diag-report class=diag-report-label>{reportWord}</label>
+<textarea id=diag-report class=diag-report readonly=true rows=6>{report}</textarea>
+<p ?copied id=diag-copied role=status class=hint>{copiedWord}</p>
+<div class=actions>
+ <button id=back class="btn btn-secondary" type=button @click=back>{back}</button>
+ <button id=diag-copy class="btn btn-primary" type=button @click=copy>{copy}</button>
+</div>
+</section>`}
+
+// diagResultTpl is the host's doctor report.
+var diagResultTpl = tpl{src: `<dl id=diag-result class=diag>
+ <dt>{extWord}</dt><dd id=diag-ext>{ext}</dd>
+ <dt>{hostWord}</dt><dd id=diag-host>{host}</dd>
+ <dt>{protocolWord}</dt><dd id=diag-protocol>{protocol}</dd>
+</dl>
+{*checks diag-backends}{*checks diag-tokens}{*checks diag-nss}{*checks diag-portals}
+<h2>{lastOpWord}</h2>
+<p ?noOp id=diag-lastop class=muted>{none}</p>
+<p ?opOK id=diag-lastop><span class="badge badge-ok">{okWord}</span> {what} ({at})</p>
+<div ?opFailed id=diag-lastop><p><span class="badge badge-bad">{ngWord}</span> {what} ({at})</p><p class="muted detail">{*opError}</p></div>`}
+
+var checksTpl = tpl{src: `<div id={id}><h2>{title}</h2><p ?none class=muted>{noneWord}</p><ul !none class=checks>{*items:id}</ul></div>`}
+
+var checkItemTpl = tpl{src: `<li data-ok={ok} data-status={status}><span class={cls}>{mark}</span> <span class=check-name title={name}>{shown}</span><span ?said class="muted detail"> — {said}</span><code ?technical class=detail-tech>{detail}</code></li>`}
+
+func extVersion() string {
+	return app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String()
 }
 
 func (v *diagnosticsView) Render() app.UI {
 	m := v.S.More()
 	d := v.State
-	body := []app.UI{app.Elem("h1").ID("diag-title").Text(m.DiagTitle)}
-	ext := app.Window().Get("chrome").Get("runtime").Call("getManifest").Get("version").String()
-	extRow := []app.UI{app.Elem("dt").Text(m.DiagExtension), app.Elem("dd").ID("diag-ext").Text(ext)}
-	if d != nil && d.result != nil {
-		extRow = nil // with the host's versions below
+	code, detail := "", ""
+	failed := d != nil && d.err != nil
+	if failed {
+		code, detail = string(d.err.Code), d.err.Detail
 	}
-	body = append(body, app.If(len(extRow) > 0, app.Elem("dl").Class("diag").Body(extRow...)))
-	switch {
-	case d == nil || (d.result == nil && d.err == nil):
-		body = append(body, app.Elem("p").ID("diag-running").Attr("aria-busy", "true").Text(m.DiagRunning))
-	case d.err != nil:
-		body = append(body, app.Elem("div").ID("diag-error").Class("error-box").Role("alert").
-			DataSet("code", string(d.err.Code)).Body(
-			app.Elem("p").ID("diag-error-message").Body(withCode(v.S.Message(d.err))...),
-			app.If(d.err.Detail != "", app.Elem("p").Class("muted detail").Text(d.err.Detail)),
-		))
-	default:
-		res := d.result
-		body = append(body, app.Elem("dl").ID("diag-result").Class("diag").Body(
-			app.Elem("dt").Text(m.DiagExtension), app.Elem("dd").ID("diag-ext").Text(ext),
-			app.Elem("dt").Text(m.DiagHost), app.Elem("dd").ID("diag-host").Text(res.HostVersion+" ("+res.Executable+")"),
-			app.Elem("dt").Text(m.DiagProtocol), app.Elem("dd").ID("diag-protocol").Text(res.Protocol),
-		),
-			v.checks("diag-backends", m.DiagBackends, res.Backends, true),
-			v.checks("diag-tokens", m.DiagTokens, res.Tokens, true),
-			v.checks("diag-nss", m.DiagNSS, res.NSSDBs, false),
-			v.checks("diag-portals", m.DiagPortals, res.Portals, false),
-			app.Elem("h2").Text(m.DiagLastOp),
-			v.lastOp(res.LastOp),
-		)
-	}
-	report := v.report()
-	body = append(body,
-		app.Elem("label").Attr("for", "diag-report").Class("diag-report-label").Text(m.DiagReport),
-		app.Elem("textarea").ID("diag-report").Class("diag-report").Attr("readonly", true).Attr("rows", 6).Text(report),
-		app.If(v.copied, app.Elem("p").ID("diag-copied").Role("status").Class("hint").Text(m.DiagCopied)),
-		app.Elem("div").Class("actions").Body(
-			app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").Text(v.S.BackToList).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-			app.Elem("button").ID("diag-copy").Class("btn btn-primary").Attr("type", "button").Text(m.DiagCopy).
-				OnClick(func(ctx app.Context, e app.Event) {
-					app.Window().Get("navigator").Get("clipboard").Call("writeText", report)
-					v.copied = true
-				}),
-		),
-	)
-	return app.Elem("section").ID("diagnostics").Aria("labelledby", "diag-title").Body(body...)
+	return diagTpl.ui(v, "title", m.DiagTitle,
+		// The extension's version, with the host's versions when they came.
+		"extRow", boolAttr(d == nil || d.result == nil), "extWord", m.DiagExtension, "ext", extVersion(),
+		"running", boolAttr(d == nil || (d.result == nil && d.err == nil)), "runningWord", m.DiagRunning,
+		"failed", boolAttr(failed), "code", code, "detail", detail,
+		"reportWord", m.DiagReport, "report", v.report(), "copied", boolAttr(v.copied), "copiedWord", m.DiagCopied,
+		"back", v.S.BackToList, "copy", m.DiagCopy)
 }
 
-func (v *diagnosticsView) checks(id, title string, cs []proto.DoctorCheck, backends bool) app.UI {
+func (v *diagnosticsView) part(name string) app.UI {
 	m := v.S.More()
-	if len(cs) == 0 {
-		return app.Elem("div").ID(id).Body(app.Elem("h2").Text(title), app.Elem("p").Class("muted").Text(m.DiagNone))
+	d := v.State
+	kind, id, _ := strings.Cut(name, " ")
+	switch kind {
+	case "error":
+		return app.If(true, withCode(v.S.Message(d.err))...)
+	case "result":
+		if d == nil || d.err != nil || d.result == nil {
+			return nil
+		}
+		res, op := d.result, d.result.LastOp
+		what, at := "", ""
+		if op != nil {
+			what, at = m.DiagOp(op.Command), clock(op.At)
+		}
+		return diagResultTpl.ui(v, "extWord", m.DiagExtension, "ext", extVersion(),
+			"hostWord", m.DiagHost, "host", res.HostVersion+" ("+res.Executable+")",
+			"protocolWord", m.DiagProtocol, "protocol", res.Protocol, "lastOpWord", m.DiagLastOp,
+			"noOp", boolAttr(op == nil), "none", m.DiagNone, "opOK", boolAttr(op != nil && op.OK),
+			"opFailed", boolAttr(op != nil && !op.OK), "okWord", m.OKWord, "ngWord", m.NGWord, "what", what, "at", at)
+	case "opError":
+		return app.If(true, withCode(v.S.Message(&proto.Error{Code: d.result.LastOp.Code}))...)
 	}
-	return app.Elem("div").ID(id).Body(
-		app.Elem("h2").Text(title),
-		app.Elem("ul").Class("checks").Body(app.Range(cs).Slice(func(i int) app.UI {
-			c := cs[i]
-			mark, cls := m.OKWord, "badge badge-ok"
-			if !c.OK {
-				mark, cls = m.NGWord, "badge badge-bad"
-			}
-			name := c.Name
-			if n, ok := m.BackendNames[c.Name]; ok && backends {
-				name = n
-			}
-			said, technical := m.DiagStatus(c.Status, c.N)
-			if said == "" {
-				said, technical = c.Detail, false // a status from a newer host
-			}
-			technical = technical && c.Detail != ""
-			return app.Elem("li").DataSet("ok", boolAttr(c.OK)).DataSet("status", c.Status).Body(
-				app.Elem("span").Class(cls).Text(mark), app.Text(" "),
-				app.Elem("span").Class("check-name").Title(c.Name).Text(name),
-				app.If(said != "", app.Elem("span").Class("muted detail").Text(" — "+said)),
-				app.If(technical, app.Elem("code").Class("detail-tech").Text(c.Detail)),
-			)
-		})),
-	)
+	title, cs, backends := v.checkList(id)
+	if kind == "checks" {
+		return checksTpl.ui(v, "id", id, "title", title, "none", boolAttr(len(cs) == 0), "noneWord", m.DiagNone)
+	}
+	items := make([]app.UI, len(cs))
+	for i, c := range cs {
+		mark, cls := m.OKWord, "badge badge-ok"
+		if !c.OK {
+			mark, cls = m.NGWord, "badge badge-bad"
+		}
+		name := c.Name
+		if n, ok := m.BackendNames[c.Name]; ok && backends {
+			name = n
+		}
+		said, technical := m.DiagStatus(c.Status, c.N)
+		if said == "" {
+			said, technical = c.Detail, false // a status from a newer host
+		}
+		technical = technical && c.Detail != ""
+		items[i] = checkItemTpl.ui(v, "ok", boolAttr(c.OK), "status", c.Status, "cls", cls, "mark", mark,
+			"name", c.Name, "shown", name, "said", said, "technical", boolAttr(technical), "detail", c.Detail)
+	}
+	return app.If(true, items...)
 }
 
-func (v *diagnosticsView) lastOp(op *proto.DoctorLastOp) app.UI {
-	m := v.S.More()
-	if op == nil {
-		return app.Elem("p").ID("diag-lastop").Class("muted").Text(m.DiagNone)
+// checkList is the doctor's checks shown under id, with their title;
+// backends: their names are key backends (shown in words).
+func (v *diagnosticsView) checkList(id string) (string, []proto.DoctorCheck, bool) {
+	m, res := v.S.More(), v.State.result
+	switch id {
+	case "diag-backends":
+		return m.DiagBackends, res.Backends, true
+	case "diag-tokens":
+		return m.DiagTokens, res.Tokens, true
+	case "diag-nss":
+		return m.DiagNSS, res.NSSDBs, false
 	}
-	what := m.DiagOp(op.Command)
-	at := clock(op.At)
-	if op.OK {
-		return app.Elem("p").ID("diag-lastop").Body(app.Elem("span").Class("badge badge-ok").Text(m.OKWord), app.Text(" "+what+" ("+at+")"))
+	return m.DiagPortals, res.Portals, false
+}
+
+func (v *diagnosticsView) event(ctx app.Context, e app.Event, name string) {
+	if name == "copy" {
+		app.Window().Get("navigator").Get("clipboard").Call("writeText", v.report())
+		v.copied = true
+		return
 	}
-	return app.Elem("div").ID("diag-lastop").Body(
-		app.Elem("p").Body(app.Elem("span").Class("badge badge-bad").Text(m.NGWord), app.Text(" "+what+" ("+at+")")),
-		app.Elem("p").Class("muted detail").Body(withCode(v.S.Message(&proto.Error{Code: op.Code}))...),
-	)
+	v.host.backToList(ctx)
 }
 
 // report is the copyable text: the extension's view and the host's
@@ -181,8 +209,56 @@ func (v *diagnosticsView) report() string {
 			rep["error"] = v.State.err
 		}
 	}
-	b, _ := json.MarshalIndent(rep, "", "  ")
-	return string(b)
+	b, _ := json.Marshal(rep)
+	return indentJSON(b)
+}
+
+// indentJSON is json.MarshalIndent's layout (two spaces) for the compact
+// JSON json.Marshal wrote: encoding/json's own indenter is 6 KB of WASM
+// that the bare page does not have.
+func indentJSON(b []byte) string {
+	out := make([]byte, 0, 2*len(b))
+	depth := 0
+	newline := func() {
+		out = append(out, '\n')
+		for range depth {
+			out = append(out, ' ', ' ')
+		}
+	}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			j := i + 1
+			for ; b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+				}
+			}
+			out = append(out, b[i:j+1]...)
+			i = j
+		case '{', '[':
+			out = append(out, c)
+			if i+1 < len(b) && (b[i+1] == '}' || b[i+1] == ']') {
+				out = append(out, b[i+1])
+				i++
+				continue
+			}
+			depth++
+			newline()
+		case '}', ']':
+			depth--
+			newline()
+			out = append(out, c)
+		case ',':
+			out = append(out, c)
+			newline()
+		case ':':
+			out = append(out, c, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
 }
 
 var _ = bridge.KindState

@@ -19,13 +19,12 @@ type enrollDraft struct {
 // invitation code (招待コード), then "Apply" (申請開始).
 // See RFC 7030, Section 4.2.1 for what the host does with them.
 type enrollView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S           *i18n.Strings
 	Draft       *enrollDraft
 	PortalGuess string
-	OnSubmit    func(app.Context, proto.EnrollParams)
-	OnCancel    func(app.Context)
 	// NeedPIN shows the token PIN field: the host has a PKCS#11 token.
 	NeedPIN  bool
 	ByLink   bool     // a portal renewal link's token replaces the invitation code
@@ -41,16 +40,16 @@ type enrollView struct {
 	problems map[string]string
 }
 
-// OnInit pre-fills the portal before the first render, so the field
-// shows it at once (set in OnMount, it waited for the next update).
-func (v *enrollView) OnInit() {
+// opened pre-fills the portal when the screen opens, before its first
+// render, so the field shows it at once.
+func (v *enrollView) opened() {
 	if v.Draft.Portal == "" {
 		v.Draft.Portal = v.PortalGuess
 	}
 }
 
-func (v *enrollView) OnMount(ctx app.Context) {
-	v.password, v.pin = "", ""
+// focus is the first field to fill in.
+func (v *enrollView) focus() string {
 	first := "enroll-portal"
 	if v.Draft.Portal != "" {
 		first = "enroll-user"
@@ -58,62 +57,99 @@ func (v *enrollView) OnMount(ctx app.Context) {
 	if v.Draft.Portal != "" && v.Draft.User != "" {
 		first = "enroll-password"
 	}
-	focusAfterRender(ctx, v, first)
+	return first
 }
+
+var enrollTpl = tpl{src: `<section class=form-screen aria-labelledby=enroll-title data-backends={backends}>
+<h1 id=enroll-title>{title}</h1>
+<form novalidate=true @submit=submit>
+ {*enroll-portal}{*enroll-user}{*enroll-password}{*enroll-invitation}{*pin}{*backend}
+ <div class=actions>
+  <button id=back class="btn btn-secondary" type=button @click=back>{back}</button>
+  <button id=enroll-submit class="btn btn-primary" type=submit>{apply}</button>
+ </div>
+</form>
+</section>`}
+
+// fieldTpl is one input of the form with its hint or, when it is wrong,
+// its error.
+var fieldTpl = tpl{src: `<div class=field>
+<label for={id}>{label}</label>
+<input id={id} name={id} type={type} autocomplete={autocomplete} required=true aria-invalid={bad} value={value} spellcheck?={spell} autocapitalize?={cap} aria-describedby?={desc} @input="field {id}">
+<p ?bad id={id}-msg class=field-error role=alert>{msg}</p>
+<p ?showHint id={id}-hint class=hint>{hint}</p>
+</div>`}
 
 func (v *enrollView) Render() app.UI {
-	return app.Elem("section").Class("form-screen").Aria("labelledby", "enroll-title").DataSet("backends", strings.Join(v.Backends, ",")).Body(
-		app.Elem("h1").ID("enroll-title").Text(v.S.EnrollTitle),
-		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
-			v.field("enroll-portal", v.S.Portal, "url", "url", v.Draft.Portal, v.S.PortalHint,
-				func(s string) { v.Draft.Portal = s }),
-			v.field("enroll-user", v.S.UserID, "text", "username", v.Draft.User, "",
-				func(s string) { v.Draft.User = s }),
-			v.field("enroll-password", v.S.Password, "password", "current-password", v.password, "",
-				func(s string) { v.password = s }),
-			app.If(!v.ByLink, v.field("enroll-invitation", v.S.Invitation, "text", "off", v.Draft.Invitation, "",
-				func(s string) { v.Draft.Invitation = s })),
-			app.If(v.NeedPIN, pinField("enroll-pin", v.S, v.pin, func(s string) { v.pin = s })),
-			v.backendField(),
-			app.Elem("div").Class("actions").Body(
-				app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").
-					Text(v.S.Back).
-					OnClick(func(ctx app.Context, e app.Event) { v.password = ""; v.OnCancel(ctx) }),
-				app.Elem("button").ID("enroll-submit").Class("btn btn-primary").Attr("type", "submit").
-					Text(v.S.Apply),
-			),
-		),
-	)
+	return enrollTpl.ui(v, "backends", strings.Join(v.Backends, ","), "title", v.S.EnrollTitle,
+		"back", v.S.Back, "apply", v.S.Apply)
 }
 
-func (v *enrollView) field(id, label, typ, autocomplete, value, hint string, set func(string)) app.UI {
-	msg, bad := v.problems[id]
-	input := app.ElemSelfClosing("input").ID(id).Attr("name", id).Attr("type", typ).
-		Attr("autocomplete", autocomplete).
-		Attr("required", true).
-		Aria("invalid", boolAttr(bad)).
-		Attr("value", value).
-		OnInput(func(ctx app.Context, e app.Event) {
-			set(ctx.JSSrc().Get("value").String())
-			delete(v.problems, id)
-		})
-	if typ == "text" || typ == "url" {
-		input = input.Spellcheck(false).Attr("autocapitalize", "off")
+func (v *enrollView) part(name string) app.UI {
+	switch name {
+	case "enroll-portal":
+		return v.field(name, v.S.Portal, "url", "url", v.Draft.Portal, v.S.PortalHint)
+	case "enroll-user":
+		return v.field(name, v.S.UserID, "text", "username", v.Draft.User, "")
+	case "enroll-password":
+		return v.field(name, v.S.Password, "password", "current-password", v.password, "")
+	case "enroll-invitation":
+		if v.ByLink {
+			return nil
+		}
+		return v.field(name, v.S.Invitation, "text", "off", v.Draft.Invitation, "")
+	case "pin":
+		if !v.NeedPIN {
+			return nil
+		}
+		return pinField(v, "enroll-pin", v.S, v.pin)
+	case "backend":
+		return v.backendField()
 	}
-	var note app.UI
+	return v.backendOptions()
+}
+
+func (v *enrollView) event(ctx app.Context, e app.Event, name string) {
+	val := func() string { return ctx.JSSrc().Get("value").String() }
+	switch name {
+	case "submit":
+		v.submit(ctx, e)
+	case "back":
+		v.password = ""
+		v.host.backToList(ctx)
+	case "pin":
+		v.pin = val()
+	case "backend":
+		v.backend = val()
+	case "field enroll-portal":
+		v.Draft.Portal = val()
+	case "field enroll-user":
+		v.Draft.User = val()
+	case "field enroll-password":
+		v.password = val()
+	case "field enroll-invitation":
+		v.Draft.Invitation = val()
+	}
+	if id, ok := strings.CutPrefix(name, "field "); ok {
+		delete(v.problems, id)
+	}
+}
+
+func (v *enrollView) field(id, label, typ, autocomplete, value, hint string) app.UI {
+	msg, bad := v.problems[id]
+	spell, capital, desc := "", "", ""
+	if typ == "text" || typ == "url" {
+		spell, capital = "false", "off"
+	}
 	switch {
 	case bad:
-		input = input.Aria("describedby", id+"-msg")
-		note = app.Elem("p").ID(id + "-msg").Class("field-error").Role("alert").Text(msg)
+		desc = id + "-msg"
 	case hint != "":
-		input = input.Aria("describedby", id+"-hint")
-		note = app.Elem("p").ID(id + "-hint").Class("hint").Text(hint)
+		desc = id + "-hint"
 	}
-	return app.Elem("div").Class("field").Body(
-		app.Elem("label").Attr("for", id).Text(label),
-		input,
-		note,
-	)
+	return fieldTpl.ui(v, "id", id, "label", label, "type", typ, "autocomplete", autocomplete,
+		"bad", boolAttr(bad), "value", value, "spell", spell, "cap", capital, "desc", desc,
+		"msg", msg, "showHint", boolAttr(!bad && hint != ""), "hint", hint)
 }
 
 func (v *enrollView) submit(ctx app.Context, e app.Event) {
@@ -144,7 +180,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 		v.fail("enroll-portal", v.S.PortalHTTPS)
 	}
 	if first != "" {
-		focusAfterRender(ctx, v, first)
+		focusAfterRender(ctx, v.host, first)
 		return
 	}
 	if !v.PortalsSet {
@@ -158,7 +194,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	if el := app.Window().GetElementByID("enroll-password"); el.Truthy() {
 		el.Set("value", "")
 	}
-	v.OnSubmit(ctx, p)
+	v.host.onEnroll(ctx, p)
 }
 
 func (v *enrollView) fail(id, msg string) {

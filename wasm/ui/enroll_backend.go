@@ -4,6 +4,13 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
+var backendTpl = tpl{src: `<div class=field>
+<label for=enroll-backend>{label}</label>
+<select id=enroll-backend class=select @change=backend>{*options}</select>
+</div>`}
+
+var optionTpl = tpl{src: `<option value={b} selected={selected}>{name}</option>`}
+
 // backendField is the key storage choice of the enroll form, limited to
 // the backends policy allows (settings allowedBackends; hardwareRequired
 // removes "soft"). Nothing is shown when only one is allowed.
@@ -11,19 +18,19 @@ func (v *enrollView) backendField() app.UI {
 	if len(v.Backends) < 2 {
 		return nil
 	}
-	names := v.S.More().BackendNames
 	if v.backend == "" {
 		v.backend = v.Backends[0]
 	}
-	return app.Elem("div").Class("field").Body(
-		app.Elem("label").Attr("for", "enroll-backend").Text(v.S.More().KeyStorage),
-		app.Elem("select").ID("enroll-backend").Class("select").
-			OnChange(func(ctx app.Context, e app.Event) { v.backend = ctx.JSSrc().Get("value").String() }).
-			Body(app.Range(v.Backends).Slice(func(i int) app.UI {
-				b := v.Backends[i]
-				return app.Elem("option").Attr("value", b).Attr("selected", b == v.backend).Text(names[b])
-			})),
-	)
+	return backendTpl.ui(v, "label", v.S.More().KeyStorage)
+}
+
+func (v *enrollView) backendOptions() app.UI {
+	names := v.S.More().BackendNames
+	out := make([]app.UI, len(v.Backends))
+	for i, b := range v.Backends {
+		out[i] = optionTpl.ui(v, "b", b, "selected", boolAttr(b == v.backend), "name", names[b])
+	}
+	return app.If(true, out...)
 }
 
 // chosenBackend is the backend for the enroll request.

@@ -64,7 +64,7 @@ func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
 // backToList and retry are called from child components: they update Root
 // themselves because a child's event only re-renders the child.
 func (r *Root) backToList(ctx app.Context) {
-	defer r.Update()
+	defer r.redraw()
 	if r.screen != screenList && r.list != nil && r.listID == "" {
 		// What happened meanwhile may have changed what the list says
 		// (a renewal or diagnostics that found the portal unreachable).
@@ -85,7 +85,7 @@ func (r *Root) backToList(ctx app.Context) {
 }
 
 func (r *Root) retry(ctx app.Context) {
-	defer r.Update()
+	defer r.redraw()
 	switch r.errRetry {
 	case screenPassword:
 		if r.selected != nil {

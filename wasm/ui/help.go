@@ -3,7 +3,6 @@ package ui
 import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
-	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
 // docsURL is where help links point: the repository's docs/ pages on its
@@ -80,12 +79,6 @@ func isHostCode(c errcode.Code) bool {
 		return true
 	}
 	return false
-}
-
-// helpLink opens the help for code in a new tab.
-func helpLink(id, text string, c errcode.Code) app.UI {
-	return app.Elem("a").ID(id).Class("btn btn-link help-link").Attr("href", helpURL(c)).
-		Attr("target", "_blank").Attr("rel", "noopener").Text(text)
 }
 
 // certState says whether the certificate an error is about still works:

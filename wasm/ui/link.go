@@ -6,7 +6,6 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/wasm/bridge"
-	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
 // onLink handles the worker's answer to getLink: the renewal flow of the
@@ -58,17 +57,4 @@ func (r *Root) sendWithLink(req proto.Request) error {
 		return r.conn.RequestWithLink(req, r.link.Nonce)
 	}
 	return r.conn.Request(req)
-}
-
-// linkNote is shown above the password and enroll screens of a link flow.
-func (r *Root) linkNote() app.UI {
-	if r.link == nil || (r.screen != screenPassword && r.screen != screenEnroll) {
-		return nil
-	}
-	m := r.s.More()
-	note := app.Elem("p").ID("link-note").Class("link-note").Role("status").Text(m.LinkFrom(r.link.Portal))
-	if r.screen == screenEnroll {
-		return app.Elem("div").Body(note, app.Elem("p").Class("hint link-hint").Text(m.LinkEnrollHint))
-	}
-	return note
 }

@@ -13,7 +13,8 @@ import (
 // listView is the landing screen: the certificate list (証明書一覧), each
 // with a "⁝" menu whose "Renew" item asks for confirmation first.
 type listView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S    *i18n.Strings
 	List *proto.ListResult
@@ -23,14 +24,9 @@ type listView struct {
 	Refreshing bool
 	// WarnDays: rows at or below it are red (proto.IsExpiring); the
 	// largest of the extension's warning days, as for the badge.
-	WarnDays  int
-	OnRenew   func(app.Context, proto.Cert)
-	OnEnroll  func(app.Context)
-	OnRefresh func(app.Context)
-	Muted     map[string]bool
-	OnMute    func(ctx app.Context, certID string, muted bool)
-	OnDetails func(app.Context, proto.Cert)
-	OnRemove  func(app.Context, proto.Cert)
+	WarnDays int
+	Muted    map[string]bool
+	OnMute   func(ctx app.Context, certID string, muted bool)
 	// RemoveLocked: policy (removalAllowed false) forbids removing; the
 	// menu item stays, disabled, saying why.
 	RemoveLocked bool
@@ -45,46 +41,92 @@ type listView struct {
 	opener string
 }
 
-func (v *listView) Render() app.UI {
-	var certs []proto.Cert
-	warn := v.WarnDays
-	if v.List != nil {
-		certs = v.List.Certs
+var listTpl = tpl{src: `<section id=cert-list aria-labelledby=cert-list-title aria-busy={busy}>
+<div class=screen-head>
+ <h1 id=cert-list-title>{title}</h1>
+ <button ?some id=nav-enroll class="btn btn-secondary btn-small" type=button @click=enroll>{enroll}</button>
+</div>
+<p ?status id=list-status class=hint role=status>{status}</p>
+<div !some class=empty>
+ <p class=empty-title>{empty}</p>
+ <p class=muted>{emptyHint}</p>
+ <button id=nav-enroll class="btn btn-primary" type=button @click=enroll>{enroll}</button>
+</div>
+<ul ?some class=certs>{*rows}</ul>
+<div ?menuOpen class=backdrop @click=close></div>
+{*confirm}
+</section>`}
+
+// rowTpl is one certificate; its menu (⁝) is open when open is true.
+// Handlers name the certificate by its ID.
+var rowTpl = tpl{src: `<li class={cls} data-cert-id={id} data-serial={serial}>
+<div class=cert-main>
+ <div class=cert-title>
+  <span class=cert-cn title={subject}>{cn}</span>
+  <span class={statusCls}>{status}</span>
+ </div>
+ <div class=cert-when>{when}</div>
+ <div ?down class=cert-unreachable>
+  <span>{unreachable}</span>
+  <button ?canRemove class="btn btn-secondary btn-small cert-remove" type=button aria-label="{removeWord} {label}" @click="remove {menu} {id}">{removeWord}</button>
+ </div>
+ <div ?muted class="cert-muted muted">{mutedWord}</div>
+ <div class="cert-meta muted">{meta}</div>
+ <div class="cert-serial muted" title={serial}><span>{serialWord} </span><code>{serial}</code></div>
+</div>
+<div class=menu-wrap>
+ <button id={menu}-button class="cert-menu icon-btn" type=button aria-label={menuLabel} aria-haspopup=menu aria-expanded={open} aria-controls={menu} @click="toggle {menu} {id}">⁝</button>
+ <div ?open id={menu} class=menu role=menu aria-labelledby={menu}-button @keydown=menukey>
+  <button id={menu}-renew class="menu-renew menu-item" type=button role=menuitem tabindex=-1 @click="renew {id}">{renewWord}</button>
+  <button id={menu}-details class="menu-details menu-item" type=button role=menuitem tabindex=-1 @click="details {id}">{detailsWord}</button>
+  <button ?canMute id={menu}-mute class="menu-mute menu-item" type=button role=menuitem tabindex=-1 @click="{muteOp} {id}">{muteWord}</button>
+  <button ?removeLocked id={menu}-remove class="menu-remove menu-item is-disabled" type=button role=menuitem tabindex=-1 aria-disabled=true aria-describedby={menu}-remove-why><span>{removeWord}</span><span id={menu}-remove-why class=menu-why>{removeLockedWord}</span></button>
+  <button !removeLocked id={menu}-remove class="menu-remove menu-item menu-danger" type=button role=menuitem tabindex=-1 @click="askremove {id}">{removeWord}</button>
+ </div>
+</div>
+</li>`}
+
+// confirmTpl asks before a renewal or a removal.
+var confirmTpl = tpl{src: `<div class=modal>
+<div class={cls} role=alertdialog aria-modal=true aria-labelledby=confirm-title aria-describedby=confirm-body @keydown=dialogkey>
+ <h2 id=confirm-title>{title}</h2>
+ <p id=confirm-body>{body}</p>
+ <div class=actions>
+  <button id=confirm-cancel class="btn btn-secondary" type=button @click=cancel>{cancel}</button>
+  <button id=confirm-ok class={okCls} type=button @click=ok>{ok}</button>
+ </div>
+</div>
+</div>`}
+
+func (v *listView) certs() []proto.Cert {
+	if v.List == nil {
+		return nil
 	}
+	return v.List.Certs
+}
+
+func (v *listView) Render() app.UI {
+	return listTpl.ui(v,
+		"busy", boolAttr(v.Refreshing), "title", v.S.CertListTitle,
+		"some", boolAttr(len(v.certs()) > 0), "enroll", v.S.EnrollButton,
+		"status", v.Status, "empty", v.S.EmptyList, "emptyHint", v.S.EmptyListHint,
+		"menuOpen", boolAttr(v.menuFor != ""))
+}
+
+func (v *listView) part(name string) app.UI {
+	certs := v.certs()
 	labels := rowLabels(v.S, certs)
-	return app.Elem("section").ID("cert-list").Aria("labelledby", "cert-list-title").Attr("aria-busy", v.Refreshing).Body(
-		app.Elem("div").Class("screen-head").Body(
-			app.Elem("h1").ID("cert-list-title").Text(v.S.CertListTitle),
-			app.If(len(certs) > 0,
-				app.Elem("button").ID("nav-enroll").Class("btn btn-secondary btn-small").
-					Attr("type", "button").Text(v.S.EnrollButton).OnClick(v.enroll),
-			),
-		),
-		app.If(v.Status != "", app.Elem("p").ID("list-status").Class("hint").Role("status").Text(v.Status)),
-		app.If(len(certs) == 0,
-			app.Elem("div").Class("empty").Body(
-				app.Elem("p").Class("empty-title").Text(v.S.EmptyList),
-				app.Elem("p").Class("muted").Text(v.S.EmptyListHint),
-				app.Elem("button").ID("nav-enroll").Class("btn btn-primary").
-					Attr("type", "button").Text(v.S.EnrollButton).OnClick(v.enroll),
-			),
-		).Else(
-			app.Elem("ul").Class("certs").Body(
-				app.Range(certs).Slice(func(i int) app.UI {
-					return v.row(i, certs[i], labels[i], warn)
-				}),
-			),
-		),
-		app.If(v.menuFor != "",
-			// Clicking anywhere outside an open menu closes it.
-			app.Elem("div").Class("backdrop").OnClick(v.closeMenu),
-		),
-		v.confirmDialog(labels, certs),
-	)
+	if name == "confirm" {
+		return v.confirmDialog(labels, certs)
+	}
+	rows := make([]app.UI, len(certs))
+	for i := range certs {
+		rows[i] = v.row(i, certs[i], labels[i], v.WarnDays)
+	}
+	return app.If(true, rows...)
 }
 
 func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
-	cn := commonName(c.Subject)
 	date := c.NotAfter.Local().Format("2006-01-02")
 	expired := isExpired(c)
 	// Not the host's Status: its warn days are its own config, and the
@@ -102,69 +144,32 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 		status, statusCls = v.S.StatusExpiring, "badge badge-bad"
 	}
 	down := !c.PortalUnreachableSince.IsZero() && !expired
+	unreachable := ""
+	x, m := v.S.X(), v.S.More()
 	if down {
 		// Not a plain green "Valid": it works, but cannot be renewed.
 		cls += " is-unreachable"
-		status, statusCls = v.S.X().StatusUnreachable, "badge badge-warn"
+		status, statusCls = x.StatusUnreachable, "badge badge-warn"
+		unreachable = x.Unreachable(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)
 	}
-	menuID := "menu-" + strconv.Itoa(i)
-	open := v.menuFor == c.ID
-
-	return app.Elem("li").Class(cls).
-		DataSet("cert-id", c.ID).
-		DataSet("serial", c.Serial).
-		Body(
-			app.Elem("div").Class("cert-main").Body(
-				app.Elem("div").Class("cert-title").Body(
-					app.Elem("span").Class("cert-cn").Title(c.Subject).Text(cn),
-					app.Elem("span").Class(statusCls).Text(status),
-				),
-				app.Elem("div").Class("cert-when").Text(when),
-				app.If(down, app.Elem("div").Class("cert-unreachable").Body(
-					app.Elem("span").Text(v.S.X().Unreachable(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)),
-					app.If(!v.RemoveLocked,
-						app.Elem("button").Class("btn btn-secondary btn-small cert-remove").Attr("type", "button").
-							Aria("label", v.S.X().MenuRemove+" "+label).Text(v.S.X().MenuRemove).
-							OnClick(func(ctx app.Context, e app.Event) { v.opener = menuID + "-button"; v.askRemove(ctx, c) }),
-					),
-				)),
-				app.If(v.Muted[c.ID], app.Elem("div").Class("cert-muted muted").Text(v.S.More().Muted)),
-				app.Elem("div").Class("cert-meta muted").Text(certMeta(v.S, c)),
-				app.Elem("div").Class("cert-serial muted").Title(c.Serial).Body(
-					app.Elem("span").Text(v.S.Serial+" "),
-					app.Elem("code").Text(c.Serial),
-				),
-			),
-			app.Elem("div").Class("menu-wrap").Body(
-				app.Elem("button").ID(menuID+"-button").Class("cert-menu icon-btn").Attr("type", "button").
-					Aria("label", v.S.MenuLabel(label)).
-					Aria("haspopup", "menu").
-					Aria("expanded", strconv.FormatBool(open)).
-					Aria("controls", menuID).
-					Text("⁝").
-					OnClick(func(ctx app.Context, e app.Event) { v.toggleMenu(ctx, c.ID, menuID) }),
-				app.If(open,
-					app.Elem("div").ID(menuID).Class("menu").Role("menu").
-						Aria("labelledby", menuID+"-button").
-						OnKeyDown(v.menuKey).
-						Body(
-							app.Elem("button").ID(menuID+"-renew").Class("menu-renew menu-item").
-								Attr("type", "button").Role("menuitem").TabIndex(-1).Text(v.S.MenuRenew).
-								OnClick(func(ctx app.Context, e app.Event) { v.askConfirm(ctx, c) }),
-							app.Elem("button").ID(menuID+"-details").Class("menu-details menu-item").
-								Attr("type", "button").Role("menuitem").TabIndex(-1).Text(v.S.X().MenuDetails).
-								OnClick(func(ctx app.Context, e app.Event) { v.menuFor = ""; v.OnDetails(ctx, c) }),
-							v.muteItem(menuID, c),
-							v.removeItem(menuID, c),
-						),
-				),
-			),
-		)
+	muteOp, muteWord := "mute", m.MenuMute
+	if v.Muted[c.ID] {
+		muteOp, muteWord = "unmute", m.MenuUnmute
+	}
+	return rowTpl.ui(v,
+		"cls", cls, "id", c.ID, "serial", c.Serial, "subject", c.Subject, "cn", commonName(c.Subject),
+		"statusCls", statusCls, "status", status, "when", when,
+		"down", boolAttr(down), "unreachable", unreachable, "canRemove", boolAttr(!v.RemoveLocked),
+		"removeWord", x.MenuRemove, "label", label,
+		"muted", boolAttr(v.Muted[c.ID]), "mutedWord", m.Muted, "meta", certMeta(v.S, c), "serialWord", v.S.Serial,
+		"menu", "menu-"+strconv.Itoa(i), "menuLabel", v.S.MenuLabel(label), "open", boolAttr(v.menuFor == c.ID),
+		"renewWord", v.S.MenuRenew, "detailsWord", x.MenuDetails,
+		"canMute", boolAttr(v.OnMute != nil), "muteOp", muteOp, "muteWord", muteWord,
+		"removeLocked", boolAttr(v.RemoveLocked), "removeLockedWord", x.RemoveLocked)
 }
 
-// confirmDialog is nil when no confirmation is pending. (app.If evaluates
-// its arguments, so the nil check must be here.) Remove's is styled as
-// destructive and opens with focus on Cancel.
+// confirmDialog is nil when no confirmation is pending. Remove's is styled
+// as destructive and opens with focus on Cancel.
 func (v *listView) confirmDialog(labels []string, certs []proto.Cert) app.UI {
 	if v.confirming == nil {
 		return nil
@@ -180,32 +185,69 @@ func (v *listView) confirmDialog(labels []string, certs []proto.Cert) app.UI {
 		x := v.S.X()
 		title, body, okText, okCls, cls = x.RemoveTitle, x.RemoveBody(label), x.RemoveButton, "btn btn-danger", "dialog dialog-danger"
 	}
-	return app.Elem("div").Class("modal").Body(
-		app.Elem("div").Class(cls).Role("alertdialog").
-			Aria("modal", "true").
-			Aria("labelledby", "confirm-title").
-			Aria("describedby", "confirm-body").
-			OnKeyDown(func(ctx app.Context, e app.Event) {
-				if trapFocus(ctx.JSSrc(), e) {
-					return
-				}
-				if e.Get("key").String() == "Escape" {
-					v.cancelConfirm(ctx)
-				}
-			}).
-			Body(
-				app.Elem("h2").ID("confirm-title").Text(title),
-				app.Elem("p").ID("confirm-body").Text(body),
-				app.Elem("div").Class("actions").Body(
-					app.Elem("button").ID("confirm-cancel").Class("btn btn-secondary").Attr("type", "button").
-						Text(v.S.Cancel).
-						OnClick(func(ctx app.Context, e app.Event) { v.cancelConfirm(ctx) }),
-					app.Elem("button").ID("confirm-ok").Class(okCls).Attr("type", "button").
-						Text(okText).
-						OnClick(v.confirmed),
-				),
-			),
-	)
+	return confirmTpl.ui(v, "cls", cls, "title", title, "body", body, "cancel", v.S.Cancel, "okCls", okCls, "ok", okText)
+}
+
+// event handles the list's controls; a row's handlers name their
+// certificate ("renew ID", "toggle menu-0 ID").
+func (v *listView) event(ctx app.Context, e app.Event, name string) {
+	op, arg, _ := strings.Cut(name, " ")
+	switch op {
+	case "enroll":
+		v.host.screen = screenEnroll
+		v.host.redraw()
+	case "close":
+		v.menuFor = ""
+	case "menukey":
+		v.menuKey(ctx, e)
+	case "dialogkey":
+		if trapFocus(ctx.JSSrc(), e) {
+			return
+		}
+		if e.Get("key").String() == "Escape" {
+			v.cancelConfirm(ctx)
+		}
+	case "cancel":
+		v.cancelConfirm(ctx)
+	case "ok":
+		v.confirmed(ctx)
+	case "toggle", "remove":
+		menuID, id, _ := strings.Cut(arg, " ")
+		if op == "toggle" {
+			v.toggleMenu(ctx, id, menuID)
+		} else if c := v.cert(id); c != nil {
+			v.opener = menuID + "-button"
+			v.askRemove(ctx, *c)
+		}
+	default:
+		c := v.cert(arg)
+		if c == nil {
+			return
+		}
+		switch op {
+		case "renew":
+			v.askConfirm(ctx, *c)
+		case "details":
+			v.menuFor = ""
+			v.host.showDetails(ctx, *c)
+		case "mute", "unmute":
+			v.menuFor = ""
+			v.OnMute(ctx, c.ID, op == "mute")
+		case "askremove":
+			v.askRemove(ctx, *c)
+		}
+	}
+}
+
+// cert is the listed certificate with id.
+func (v *listView) cert(id string) *proto.Cert {
+	certs := v.certs()
+	for i := range certs {
+		if certs[i].ID == id {
+			return &certs[i]
+		}
+	}
+	return nil
 }
 
 func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
@@ -215,10 +257,8 @@ func (v *listView) toggleMenu(ctx app.Context, id, menuID string) {
 	}
 	v.menuFor = id
 	v.opener = menuID + "-button"
-	focusAfterRender(ctx, v, menuID+"-renew")
+	focusAfterRender(ctx, v.host, menuID+"-renew")
 }
-
-func (v *listView) closeMenu(ctx app.Context, e app.Event) { v.menuFor = "" }
 
 // menuKey: arrows and Home/End move among the items; Escape and Tab close
 // the menu and give focus back to its ⁝ button.
@@ -230,73 +270,36 @@ func (v *listView) menuKey(ctx app.Context, e app.Event) {
 	case "Escape", "Tab":
 		e.PreventDefault()
 		v.menuFor = ""
-		focusAfterRender(ctx, v, v.opener)
+		focusAfterRender(ctx, v.host, v.opener)
 	}
 }
 
 func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming, v.removing = &c, false
-	focusAfterRender(ctx, v, "confirm-ok")
+	focusAfterRender(ctx, v.host, "confirm-ok")
 }
 
 func (v *listView) askRemove(ctx app.Context, c proto.Cert) {
 	v.menuFor = ""
 	v.confirming, v.removing = &c, true
-	focusAfterRender(ctx, v, "confirm-cancel")
+	focusAfterRender(ctx, v.host, "confirm-cancel")
 }
 
 func (v *listView) cancelConfirm(ctx app.Context) {
 	v.confirming = nil
-	focusAfterRender(ctx, v, v.opener)
+	focusAfterRender(ctx, v.host, v.opener)
 }
 
-func (v *listView) confirmed(ctx app.Context, e app.Event) {
+func (v *listView) confirmed(ctx app.Context) {
 	c := *v.confirming
 	v.confirming = nil
 	if v.removing {
 		v.removing = false
-		v.OnRemove(ctx, c)
+		v.host.remove(ctx, c)
 		return
 	}
-	v.OnRenew(ctx, c)
-}
-
-// removeItem is "Remove…", or, where policy forbids removing, the same
-// item disabled with the reason.
-func (v *listView) removeItem(menuID string, c proto.Cert) app.UI {
-	x := v.S.X()
-	if v.RemoveLocked {
-		return app.Elem("button").ID(menuID+"-remove").Class("menu-remove menu-item is-disabled").
-			Attr("type", "button").Role("menuitem").TabIndex(-1).Aria("disabled", "true").
-			Aria("describedby", menuID+"-remove-why").Body(
-			app.Elem("span").Text(x.MenuRemove),
-			app.Elem("span").ID(menuID+"-remove-why").Class("menu-why").Text(x.RemoveLocked),
-		)
-	}
-	return app.Elem("button").ID(menuID+"-remove").Class("menu-remove menu-item menu-danger").
-		Attr("type", "button").Role("menuitem").TabIndex(-1).Text(x.MenuRemove).
-		OnClick(func(ctx app.Context, e app.Event) { v.askRemove(ctx, c) })
-}
-
-func (v *listView) enroll(ctx app.Context, e app.Event) { v.OnEnroll(ctx) }
-
-// muteItem is "Don't remind me again" (or its undo) for one certificate.
-func (v *listView) muteItem(menuID string, c proto.Cert) app.UI {
-	if v.OnMute == nil {
-		return nil
-	}
-	muted := v.Muted[c.ID]
-	label := v.S.More().MenuMute
-	if muted {
-		label = v.S.More().MenuUnmute
-	}
-	return app.Elem("button").ID(menuID+"-mute").Class("menu-mute menu-item").
-		Attr("type", "button").Role("menuitem").TabIndex(-1).Text(label).
-		OnClick(func(ctx app.Context, e app.Event) {
-			v.menuFor = ""
-			v.OnMute(ctx, c.ID, !muted)
-		})
+	v.host.onRenewConfirmed(ctx, c)
 }
 
 // isExpired: the host says so, or the days left went negative since.

@@ -7,28 +7,6 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-// topNav holds the Settings and Diagnostics buttons of the top bar.
-func (r *Root) topNav() app.UI {
-	if r.s == nil {
-		return nil
-	}
-	m := r.s.More()
-	current := func(s screen) string {
-		if r.screen == s {
-			return "page"
-		}
-		return "false"
-	}
-	return app.Elem("nav").Class("topnav").Aria("label", r.s.AppName).Body(
-		app.Elem("button").ID("nav-settings").Class("btn btn-link").Attr("type", "button").Text(m.Settings).
-			Aria("current", current(screenSettings)).
-			OnClick(func(ctx app.Context, e app.Event) { r.screen = screenSettings; r.Update() }),
-		app.Elem("button").ID("nav-diagnostics").Class("btn btn-link").Attr("type", "button").Text(m.Diagnostics).
-			Aria("current", current(screenDiagnostics)).
-			OnClick(func(ctx app.Context, e app.Event) { r.openDiagnostics(ctx); r.Update() }),
-	)
-}
-
 func (r *Root) saveSettings(ctx app.Context, v bridge.SettingValues) {
 	if r.conn != nil {
 		_ = r.conn.Send(bridge.Message{Kind: bridge.KindSetSettings, Values: &v})

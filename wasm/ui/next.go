@@ -11,20 +11,34 @@ import (
 // It names the certificate and when it expires, so that the user knows
 // what the notification was about before typing a password.
 type nextView struct {
-	app.Compo
-
-	S        *i18n.Strings
-	Cert     *proto.Cert
-	OnNext   func(app.Context)
-	OnCancel func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host *Root
+	S    *i18n.Strings
+	Cert *proto.Cert
 }
 
-func (v *nextView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "next") }
+var nextTpl = tpl{src: `<section id=next-screen class=form-screen data-cert-id={id} aria-labelledby=next-title aria-describedby=next-when>
+<h1 id=next-title>{title}</h1>
+<dl class=facts>
+ <dt>{issuedTo}</dt>
+ <dd id=next-cn>{cn}</dd>
+ <dt>{expiry}</dt>
+ <dd id=next-when class={whenCls}>{when}</dd>
+ <dt ?storage>{keyStorage}</dt>
+ <dd ?storage>{storage}</dd>
+ <dt ?portal>{portalWord}</dt>
+ <dd ?portal>{portal}</dd>
+</dl>
+<p class=hint>{hint}</p>
+<div class=actions>
+ <button id=cancel class="btn btn-secondary" type=button @click=cancel>{cancel}</button>
+ <button id=next class="btn btn-primary" type=button @click=next>{next}</button>
+</div>
+</section>`}
 
 func (v *nextView) Render() app.UI {
 	m := v.S.More()
 	c := v.Cert
-	cn := commonName(c.Subject)
 	date := c.NotAfter.Local().Format("2006-01-02")
 	when := v.S.Expires(date, c.DaysLeft)
 	if isExpired(*c) {
@@ -34,25 +48,17 @@ func (v *nextView) Render() app.UI {
 	if isExpired(*c) || c.Status == proto.StatusExpiring {
 		whenCls = "is-warn"
 	}
-	return app.Elem("section").ID("next-screen").Class("form-screen").DataSet("cert-id", c.ID).
-		Aria("labelledby", "next-title").Aria("describedby", "next-when").Body(
-		app.Elem("h1").ID("next-title").Text(v.S.RenewTitle),
-		app.Elem("dl").Class("facts").Body(
-			app.Elem("dt").Text(m.IssuedTo),
-			app.Elem("dd").ID("next-cn").Text(cn),
-			app.Elem("dt").Text(m.Expiry),
-			app.Elem("dd").ID("next-when").Class(whenCls).Text(when),
-			app.If(m.BackendNames[c.Backend] != "", app.Elem("dt").Text(m.KeyStorage)),
-			app.If(m.BackendNames[c.Backend] != "", app.Elem("dd").Text(m.BackendNames[c.Backend])),
-			app.If(c.Portal != "", app.Elem("dt").Text(v.S.Portal)),
-			app.If(c.Portal != "", app.Elem("dd").Text(c.Portal)),
-		),
-		app.Elem("p").Class("hint").Text(m.NextHint),
-		app.Elem("div").Class("actions").Body(
-			app.Elem("button").ID("cancel").Class("btn btn-secondary").Attr("type", "button").Text(v.S.Cancel).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnCancel(ctx) }),
-			app.Elem("button").ID("next").Class("btn btn-primary").Attr("type", "button").Text(m.Next).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnNext(ctx) }),
-		),
-	)
+	return nextTpl.ui(v, "id", c.ID, "title", v.S.RenewTitle, "issuedTo", m.IssuedTo, "cn", commonName(c.Subject),
+		"expiry", m.Expiry, "whenCls", whenCls, "when", when,
+		"keyStorage", m.KeyStorage, "storage", m.BackendNames[c.Backend], "portalWord", v.S.Portal, "portal", c.Portal,
+		"hint", m.NextHint, "cancel", v.S.Cancel, "next", m.Next)
+}
+
+func (v *nextView) event(ctx app.Context, e app.Event, name string) {
+	if name == "next" {
+		v.host.screen = screenPassword
+		v.host.redraw()
+		return
+	}
+	v.host.backToList(ctx)
 }

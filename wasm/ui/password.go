@@ -9,17 +9,15 @@ import (
 // passwordView asks for the account password, then "Activate" starts the
 // renewal. The password lives in this component only until it is sent.
 type passwordView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S    *i18n.Strings
 	Cert *proto.Cert
 	// Auth is the portal's renewal-auth policy for Cert: "" while the
 	// host is asked (OnMount asks through OnAsk), "password", or
 	// "certificate", under which no password is asked for.
-	Auth       string
-	OnAsk      func(app.Context)
-	OnActivate func(ctx app.Context, password, pin string)
-	OnCancel   func(app.Context)
+	Auth string
 
 	password string
 	pin      string
@@ -37,18 +35,16 @@ func (v *passwordView) needsPIN() bool {
 	return v.Cert != nil && (v.Cert.Backend == "pkcs11" || v.Cert.Backend == "tpm")
 }
 
-func (v *passwordView) OnMount(ctx app.Context) {
-	v.password, v.pin, v.focusedFor = "", "", ""
-	if v.OnAsk != nil {
-		v.OnAsk(ctx)
-	}
-	v.focusField(ctx)
+// opened runs when the screen opens: the host is asked what the renewal
+// takes, and the first field is focused once the answer shows it.
+func (v *passwordView) opened() {
+	v.host.askRenewalAuth()
+	v.host.redraw()
 }
 
-// OnUpdate focuses the first field once the host's answer shows it.
-func (v *passwordView) OnUpdate(ctx app.Context) { v.focusField(ctx) }
-
-func (v *passwordView) focusField(ctx app.Context) {
+// focusField focuses the first field once the host's answer shows it (at
+// every render: it acts when Auth changes).
+func (v *passwordView) focusField() {
 	switch {
 	case v.Auth == "":
 		v.focusedFor = ""
@@ -58,12 +54,34 @@ func (v *passwordView) focusField(ctx app.Context) {
 		if v.noPassword() {
 			id = "activate"
 		}
-		focusAfterRender(ctx, v, id)
+		if v.host.ctx != nil {
+			focusAfterRender(v.host.ctx, v.host, id)
+		}
 	}
 }
 
 // noPassword: the portal renews Cert on the certificate alone.
 func (v *passwordView) noPassword() bool { return v.Auth == proto.RenewalAuthCertificate }
+
+var passwordTpl = tpl{src: `<section class=form-screen aria-labelledby=renew-title>
+<h1 id=renew-title>{title}</h1>
+<p class=muted>{renewing}</p>
+<p ?checking id=renewal-auth class=hint role=status>{checkingWord}</p>
+<p ?noPassword id=renewal-auth class=notice role=status>{noPasswordWord}</p>
+<form novalidate=true @submit=submit>
+ <div ?askPassword class=field>
+  <label for=password>{passwordWord}</label>
+  <input id=password type=password name=password autocomplete=current-password aria-describedby=password-hint aria-invalid={missing} required=true value={password} @input=password>
+  <p ?missing class=field-error role=alert>{required}</p>
+  <p !missing id=password-hint class=hint>{passwordHint}</p>
+ </div>
+ {*pin}
+ <div class=actions>
+  <button id=cancel class="btn btn-secondary" type=button @click=cancel>{cancel}</button>
+  <button id=activate class="btn btn-primary" type=submit disabled={checking}>{activate}</button>
+ </div>
+</form>
+</section>`}
 
 func (v *passwordView) Render() app.UI {
 	cn := ""
@@ -71,41 +89,34 @@ func (v *passwordView) Render() app.UI {
 		cn = commonName(v.Cert.Subject)
 	}
 	ra := i18n.RenewAuthFor(v.S.Lang)
-	return app.Elem("section").Class("form-screen").Aria("labelledby", "renew-title").Body(
-		app.Elem("h1").ID("renew-title").Text(v.S.RenewTitle),
-		app.Elem("p").Class("muted").Text(v.S.RenewingCert(cn)),
-		app.If(v.Auth == "", app.Elem("p").ID("renewal-auth").Class("hint").Role("status").Text(ra.Checking)),
-		app.If(v.noPassword(), app.Elem("p").ID("renewal-auth").Class("notice").Role("status").Text(ra.NoPassword)),
-		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
-			app.If(v.Auth == proto.RenewalAuthPassword, app.Elem("div").Class("field").Body(
-				app.Elem("label").Attr("for", "password").Text(v.S.Password),
-				app.ElemSelfClosing("input").ID("password").Attr("type", "password").Attr("name", "password").
-					Attr("autocomplete", "current-password").
-					Aria("describedby", "password-hint").
-					Aria("invalid", boolAttr(v.missing)).
-					Attr("required", true).
-					Attr("value", v.password).
-					OnInput(func(ctx app.Context, e app.Event) {
-						v.password = ctx.JSSrc().Get("value").String()
-						v.missing = false
-					}),
-				app.If(v.missing,
-					app.Elem("p").Class("field-error").Role("alert").Text(v.S.FieldRequired(v.S.Password)),
-				).Else(
-					app.Elem("p").ID("password-hint").Class("hint").Text(v.S.PasswordHint),
-				),
-			)),
-			app.If(v.Auth != "" && v.needsPIN(), pinField("pin", v.S, v.pin, func(s string) { v.pin = s })),
-			app.Elem("div").Class("actions").Body(
-				app.Elem("button").ID("cancel").Class("btn btn-secondary").Attr("type", "button").
-					Text(v.S.Cancel).
-					OnClick(func(ctx app.Context, e app.Event) { v.password, v.pin = "", ""; v.OnCancel(ctx) }),
-				app.Elem("button").ID("activate").Class("btn btn-primary").Attr("type", "submit").
-					Attr("disabled", v.Auth == "").
-					Text(v.S.Activate),
-			),
-		),
-	)
+	return passwordTpl.ui(v, "title", v.S.RenewTitle, "renewing", v.S.RenewingCert(cn),
+		"checking", boolAttr(v.Auth == ""), "checkingWord", ra.Checking,
+		"noPassword", boolAttr(v.noPassword()), "noPasswordWord", ra.NoPassword,
+		"askPassword", boolAttr(v.Auth == proto.RenewalAuthPassword), "passwordWord", v.S.Password,
+		"missing", boolAttr(v.missing), "password", v.password, "required", v.S.FieldRequired(v.S.Password),
+		"passwordHint", v.S.PasswordHint, "cancel", v.S.Cancel, "activate", v.S.Activate)
+}
+
+func (v *passwordView) part(string) app.UI {
+	if v.Auth == "" || !v.needsPIN() {
+		return nil
+	}
+	return pinField(v, "pin", v.S, v.pin)
+}
+
+func (v *passwordView) event(ctx app.Context, e app.Event, name string) {
+	switch name {
+	case "submit":
+		v.submit(ctx, e)
+	case "password":
+		v.password = ctx.JSSrc().Get("value").String()
+		v.missing = false
+	case "pin":
+		v.pin = ctx.JSSrc().Get("value").String()
+	case "cancel":
+		v.password, v.pin = "", ""
+		v.host.backToList(ctx)
+	}
 }
 
 func (v *passwordView) submit(ctx app.Context, e app.Event) {
@@ -117,12 +128,12 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 		pin := v.pin
 		v.password, v.pin = "", ""
 		clearField("pin")
-		v.OnActivate(ctx, "", pin)
+		v.host.onActivate(ctx, "", pin)
 		return
 	}
 	if v.password == "" {
 		v.missing = true
-		focusAfterRender(ctx, v, "password")
+		focusAfterRender(ctx, v.host, "password")
 		return
 	}
 	pw, pin := v.password, v.pin
@@ -130,22 +141,20 @@ func (v *passwordView) submit(ctx app.Context, e app.Event) {
 	// Clear the fields in the DOM too, not only the bound values.
 	clearField("password")
 	clearField("pin")
-	v.OnActivate(ctx, pw, pin)
+	v.host.onActivate(ctx, pw, pin)
 }
 
+var pinTpl = tpl{src: `<div class=field>
+<label for={id}>{label}</label>
+<input id={id} type=password name={id} autocomplete=off inputmode=numeric aria-describedby={id}-hint value={value} @input=pin>
+<p id={id}-hint class=hint>{hint}</p>
+</div>`}
+
 // pinField is the security-token PIN input. The PIN is sent once with the
-// request and then dropped; it is never stored by the UI or the host.
-func pinField(id string, s *i18n.Strings, value string, set func(string)) app.UI {
-	return app.Elem("div").Class("field").Body(
-		app.Elem("label").Attr("for", id).Text(s.TokenPIN),
-		app.ElemSelfClosing("input").ID(id).Attr("type", "password").Attr("name", id).
-			Attr("autocomplete", "off").
-			Attr("inputmode", "numeric").
-			Aria("describedby", id+"-hint").
-			Attr("value", value).
-			OnInput(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("value").String()) }),
-		app.Elem("p").ID(id+"-hint").Class("hint").Text(s.TokenPINHint),
-	)
+// request and then dropped; it is never stored by the UI or the host. Its
+// input event is the view's "pin".
+func pinField(view eventer, id string, s *i18n.Strings, value string) app.UI {
+	return pinTpl.ui(view, "id", id, "label", s.TokenPIN, "value", value, "hint", s.TokenPINHint)
 }
 
 func clearField(id string) {

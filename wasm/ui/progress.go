@@ -11,8 +11,6 @@ import (
 // highlighted. It has no controls: the worker carries the operation on
 // when the popup closes.
 type progressView struct {
-	app.Compo
-
 	S       *i18n.Strings
 	Command string
 	Steps   []proto.Step // reached so far, in order
@@ -22,7 +20,39 @@ type progressView struct {
 	Notice *proto.Notice
 }
 
+var progressTpl = tpl{src: `<section id=progress data-step={step} aria-labelledby=progress-title>
+<h1 id=progress-title>{title}</h1>
+<p ?cert class=muted>{renewing}</p>
+<p ?hasNotice id=os-notice class=notice role=alert>{notice}</p>
+<ol class=steps aria-live=polite>{*steps}</ol>
+<p id=progress-hint class=hint>{hint}</p>
+</section>`}
+
+var stepTpl = tpl{src: `<li class={cls} data-step={step} aria-current?={current}><span class=step-mark aria-hidden=true>{mark}</span><span class=step-name>{name}</span></li>`}
+
 func (v *progressView) Render() app.UI {
+	cur := (&bridge.Op{Steps: v.Steps}).Current()
+	title := v.S.ProgressRenew
+	if v.Command == proto.CmdEnroll {
+		title = v.S.ProgressEnroll
+	}
+	notice := ""
+	if v.Notice != nil {
+		notice = proto.NoticeText(*v.Notice, v.S.Lang)
+	}
+	dataStep := string(cur)
+	if dataStep == "" {
+		dataStep = "pending"
+	}
+	renewing := ""
+	if v.Cert != nil {
+		renewing = v.S.RenewingCert(commonName(v.Cert.Subject))
+	}
+	return progressTpl.ui(v, "step", dataStep, "title", title, "cert", boolAttr(v.Cert != nil), "renewing", renewing,
+		"hasNotice", boolAttr(v.Notice != nil), "notice", notice, "hint", v.hint())
+}
+
+func (v *progressView) part(string) app.UI {
 	steps := stepsFor(v.Command)
 	cur := (&bridge.Op{Steps: v.Steps}).Current()
 	curIdx := -1
@@ -31,49 +61,18 @@ func (v *progressView) Render() app.UI {
 			curIdx = i
 		}
 	}
-	title := v.S.ProgressRenew
-	if v.Command == proto.CmdEnroll {
-		title = v.S.ProgressEnroll
+	out := make([]app.UI, len(steps))
+	for i, st := range steps {
+		cls, mark, current := "step", "", ""
+		switch {
+		case i < curIdx:
+			cls, mark = "step is-done", "✓"
+		case i == curIdx:
+			cls, current = "step is-current", "step"
+		}
+		out[i] = stepTpl.ui(v, "cls", cls, "step", string(st), "current", current, "mark", mark, "name", v.S.Step(st))
 	}
-	notice := "" // app.If evaluates its body even when false
-	if v.Notice != nil {
-		notice = proto.NoticeText(*v.Notice, v.S.Lang)
-	}
-	dataStep := string(cur)
-	if dataStep == "" {
-		dataStep = "pending"
-	}
-	return app.Elem("section").ID("progress").DataSet("step", dataStep).
-		Aria("labelledby", "progress-title").Body(
-		app.Elem("h1").ID("progress-title").Text(title),
-		v.certLine(),
-		app.If(v.Notice != nil, app.Elem("p").ID("os-notice").Class("notice").Role("alert").Text(notice)),
-		app.Elem("ol").Class("steps").Aria("live", "polite").Body(
-			app.Range(steps).Slice(func(i int) app.UI {
-				cls, mark := "step", ""
-				li := app.Elem("li")
-				switch {
-				case i < curIdx:
-					cls, mark = "step is-done", "✓"
-				case i == curIdx:
-					cls = "step is-current"
-					li = li.Aria("current", "step")
-				}
-				return li.Class(cls).DataSet("step", string(steps[i])).Body(
-					app.Elem("span").Class("step-mark").Aria("hidden", "true").Text(mark),
-					app.Elem("span").Class("step-name").Text(v.S.Step(steps[i])),
-				)
-			}),
-		),
-		app.Elem("p").ID("progress-hint").Class("hint").Text(v.hint()),
-	)
-}
-
-func (v *progressView) certLine() app.UI {
-	if v.Cert == nil {
-		return nil
-	}
-	return app.Elem("p").Class("muted").Text(v.S.RenewingCert(commonName(v.Cert.Subject)))
+	return app.If(true, out...)
 }
 
 // stepsFor is proto.Steps for a renewal; enrollment has no old cert to

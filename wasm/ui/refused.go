@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/wasm/i18n"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -11,16 +10,22 @@ import (
 // configured portal, and the way to Settings, where portals are listed
 // (or, when policy sets them, that the organisation does).
 type refusedView struct {
-	app.Compo
-
-	S        *i18n.Strings
-	Origin   string
-	Locked   bool // portalURLs set by policy
-	OnOpen   func(app.Context)
-	OnCancel func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host   *Root
+	S      *i18n.Strings
+	Origin string
+	Locked bool // portalURLs set by policy
 }
 
-func (v *refusedView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "open-settings") }
+var refusedTpl = tpl{src: `<section id=refused data-code=origin_not_allowed aria-labelledby=refused-title>
+<div class="result-icon bad" aria-hidden=true>!</div>
+<h1 id=refused-title>{title}</h1>
+<p id=refused-message role=alert>{message}</p>
+<div class=actions>
+ <button id=back class="btn btn-secondary" type=button @click=back>{back}</button>
+ <button id=open-settings class="btn btn-primary" type=button @click=open>{settings}</button>
+</div>
+</section>`}
 
 func (v *refusedView) Render() app.UI {
 	m := v.S.More()
@@ -28,16 +33,15 @@ func (v *refusedView) Render() app.UI {
 	if origin == "" {
 		origin = "?"
 	}
-	return app.Elem("section").ID("refused").DataSet("code", string(errcode.OriginNotAllowed)).
-		Aria("labelledby", "refused-title").Body(
-		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
-		app.Elem("h1").ID("refused-title").Text(m.LinkRefusedTitle),
-		app.Elem("p").ID("refused-message").Role("alert").Text(m.LinkRefused(origin, v.Locked)),
-		app.Elem("div").Class("actions").Body(
-			app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").Text(v.S.BackToList).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnCancel(ctx) }),
-			app.Elem("button").ID("open-settings").Class("btn btn-primary").Attr("type", "button").Text(m.Settings).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnOpen(ctx) }),
-		),
-	)
+	return refusedTpl.ui(v, "title", m.LinkRefusedTitle, "message", m.LinkRefused(origin, v.Locked),
+		"back", v.S.BackToList, "settings", m.Settings)
+}
+
+func (v *refusedView) event(ctx app.Context, e app.Event, name string) {
+	if name == "open" {
+		v.host.screen = screenSettings
+		v.host.redraw()
+		return
+	}
+	v.host.backToList(ctx)
 }

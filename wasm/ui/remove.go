@@ -13,7 +13,7 @@ import (
 func (r *Root) showDetails(ctx app.Context, c proto.Cert) {
 	r.selected = &c
 	r.screen = screenDetails
-	r.Update()
+	r.redraw()
 }
 
 // labelOf is c's row label in the current list.
@@ -34,7 +34,7 @@ func (r *Root) labelOf(c *proto.Cert) string {
 
 // remove asks the host to delete c and its key (confirmed in the list).
 func (r *Root) remove(ctx app.Context, c proto.Cert) {
-	defer r.Update()
+	defer r.redraw()
 	label := r.labelOf(&c)
 	id, err := r.send(proto.CmdRemove, proto.RemoveParams{CertID: c.ID})
 	if err != nil {

@@ -5,20 +5,68 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-// Render draws the header and the current screen.
+var rootTpl = tpl{src: `<div class={cls}>
+<header class=topbar>
+ <img class=topbar-icon src=/icons/icon32.png alt="" width=20 height=20>
+ <span class=topbar-title>certrenew</span>
+ <nav ?nav class=topnav aria-label={appName}>
+  <button id=nav-settings class="btn btn-link" type=button aria-current={inSettings} @click=settings>{settings}</button>
+  <button id=nav-diagnostics class="btn btn-link" type=button aria-current={inDiagnostics} @click=diagnostics>{diagnostics}</button>
+ </nav>
+</header>
+<main class=content>
+ <p ?linkNote id=link-note class=link-note role=status>{linkFrom}</p>
+ <div ?linkEnroll><p id=link-note class=link-note role=status>{linkFrom}</p><p class="hint link-hint">{linkHint}</p></div>
+ {*screen}
+</main>
+</div>`}
+
+// loadingTpl is the spinner, with a word once the language is known.
+var loadingTpl = tpl{src: `<div class=loading aria-busy=true><div class=spinner aria-hidden=true></div><p ?text>{text}</p></div>`}
+
+// Render draws the header (with the Settings and Diagnostics buttons), the
+// note of a portal link flow above its password and enroll screens, and
+// the current screen.
 func (r *Root) Render() app.UI {
 	cls := "shell"
 	if r.wide {
 		cls += " wide"
 	}
-	return app.Elem("div").Class(cls).Body(
-		app.Elem("header").Class("topbar").Body(
-			app.ElemSelfClosing("img").Class("topbar-icon").Attr("src", "/icons/icon32.png").Attr("alt", "").Attr("width", 20).Attr("height", 20),
-			app.Elem("span").Class("topbar-title").Text("certrenew"),
-			r.topNav(),
-		),
-		app.Elem("main").Class("content").Body(r.linkNote(), r.renderScreen()),
-	)
+	var appName, settings, diagnostics, linkFrom, linkHint string
+	if r.s != nil {
+		m := r.s.More()
+		appName, settings, diagnostics, linkHint = r.s.AppName, m.Settings, m.Diagnostics, m.LinkEnrollHint
+		if r.link != nil {
+			linkFrom = m.LinkFrom(r.link.Portal)
+		}
+	}
+	current := func(s screen) string {
+		if r.screen == s {
+			return "page"
+		}
+		return "false"
+	}
+	link := r.link != nil && r.s != nil
+	return rootTpl.ui(r, "cls", cls, "nav", boolAttr(r.s != nil), "appName", appName,
+		"inSettings", current(screenSettings), "settings", settings,
+		"inDiagnostics", current(screenDiagnostics), "diagnostics", diagnostics,
+		"linkNote", boolAttr(link && r.screen == screenPassword), "linkEnroll", boolAttr(link && r.screen == screenEnroll),
+		"linkFrom", linkFrom, "linkHint", linkHint)
+}
+
+func (r *Root) part(string) app.UI {
+	u := r.renderScreen()
+	r.drawnFor = r.screen
+	return u
+}
+
+func (r *Root) event(ctx app.Context, e app.Event, name string) {
+	if name == "settings" {
+		r.screen = screenSettings
+	} else {
+		r.openDiagnostics(ctx)
+	}
+	r.redraw()
 }
 
 func (r *Root) renderScreen() app.UI {
@@ -28,101 +76,89 @@ func (r *Root) renderScreen() app.UI {
 	}
 	switch r.screen {
 	case screenList:
-		return &listView{
-			S:          r.s,
-			List:       r.list,
-			Refreshing: r.listID != "",
-			WarnDays:   r.warnDays(),
-			OnRenew:    r.onRenewConfirmed,
-			OnEnroll:   func(ctx app.Context) { r.screen = screenEnroll; r.Update() },
-			OnRefresh: func(ctx app.Context) {
-				r.refresh(ctx)
-			},
-			Muted:        r.mutedCerts(),
-			OnMute:       r.setMuted,
-			OnDetails:    r.showDetails,
-			OnRemove:     r.remove,
-			RemoveLocked: r.settings != nil && !r.settings.Values.RemovalAllowed,
-			Status:       r.listStatus,
-		}
+		d, fresh := r.keep(&listView{host: r})
+		v := d.(*listView)
+		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
+		v.OnMute = r.setMuted
+		v.Muted, v.Status = r.mutedCerts(), r.listStatus
+		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
+		return r.draw(v, fresh, "")
 	case screenDetails:
-		return &detailsView{S: r.s, Cert: r.selected, Label: r.labelOf(r.selected), OnBack: r.backToList}
+		d, fresh := r.keep(&detailsView{host: r})
+		v := d.(*detailsView)
+		v.S, v.Cert, v.Label = r.s, r.selected, r.labelOf(r.selected)
+		return r.draw(v, fresh, "back")
 	case screenRefused:
-		return &refusedView{
-			S:        r.s,
-			Origin:   r.refusedFrom,
-			Locked:   r.settings.IsLocked("portalURLs"),
-			OnOpen:   func(ctx app.Context) { r.screen = screenSettings; r.Update() },
-			OnCancel: r.backToList,
-		}
+		d, fresh := r.keep(&refusedView{host: r})
+		v := d.(*refusedView)
+		v.S, v.Origin, v.Locked = r.s, r.refusedFrom, r.settings.IsLocked("portalURLs")
+		return r.draw(v, fresh, "open-settings")
 	case screenNext:
-		return &nextView{
-			S:        r.s,
-			Cert:     r.selected,
-			OnNext:   func(ctx app.Context) { r.screen = screenPassword; r.Update() },
-			OnCancel: r.backToList,
-		}
+		d, fresh := r.keep(&nextView{host: r})
+		v := d.(*nextView)
+		v.S, v.Cert = r.s, r.selected
+		return r.draw(v, fresh, "next")
 	case screenPassword:
-		return &passwordView{
-			S:          r.s,
-			Cert:       r.selected,
-			Auth:       r.renewalAuthPolicy(),
-			OnAsk:      func(app.Context) { r.askRenewalAuth(); r.Update() },
-			OnActivate: r.onActivate,
-			OnCancel:   r.backToList,
+		d, fresh := r.keep(&passwordView{host: r})
+		v := d.(*passwordView)
+		v.S, v.Cert, v.Auth = r.s, r.selected, r.renewalAuthPolicy()
+		if fresh && r.ctx != nil { // mounted, in the browser
+			v.opened()
 		}
+		v.focusField()
+		return r.draw(v, fresh, "")
 	case screenEnroll:
-		return &enrollView{
-			S:           r.s,
-			Draft:       &r.draft,
-			PortalGuess: r.portalGuess(),
-			ByLink:      r.link != nil,
-			Backends:    r.allowedBackends(),
-			OnSubmit:    r.onEnroll,
-			OnCancel:    r.backToList,
-			NeedPIN:     r.tokenBackend,
-			PortalsSet:  r.settings.IsLocked("portalURLs"),
+		d, fresh := r.keep(&enrollView{host: r})
+		v := d.(*enrollView)
+		v.S, v.Draft, v.PortalGuess, v.ByLink, v.Backends = r.s, &r.draft, r.portalGuess(), r.link != nil, r.allowedBackends()
+		v.NeedPIN, v.PortalsSet = r.tokenBackend, r.settings.IsLocked("portalURLs")
+		if fresh {
+			v.opened()
 		}
+		return r.draw(v, fresh, v.focus())
 	case screenProgress:
-		// Steps is copied: go-app re-renders a child only when a field
-		// differs, and r.op is one pointer whose steps grow in place.
-		return &progressView{S: r.s, Command: r.op.Command, Steps: append([]proto.Step(nil), r.op.Steps...), Cert: r.selected, Notice: r.op.Notice}
+		d, fresh := r.keep(&progressView{})
+		v := d.(*progressView)
+		v.S, v.Command, v.Steps, v.Cert, v.Notice = r.s, r.op.Command, r.op.Steps, r.selected, r.op.Notice
+		return r.draw(v, fresh, "")
 	case screenDone:
-		return &doneView{S: r.s, Op: r.op, Cert: r.done, OnBack: r.backToList}
+		d, fresh := r.keep(&doneView{host: r})
+		v := d.(*doneView)
+		v.S, v.Op, v.Cert = r.s, r.op, r.done
+		return r.draw(v, fresh, "back")
 	case screenError:
-		ev := &errorView{S: r.s, Err: r.err, OnBack: r.backToList, OnRetry: r.retry, Command: r.errCommand, Cert: r.selected,
-			OnDiagnostics: func(ctx app.Context) { r.openDiagnostics(ctx); r.Update() }}
-		if r.list == nil {
-			// Back would only ask the host again for the list it could
-			// not give (host_missing, …): there is nothing to go back to.
-			ev.OnBack = nil
-		}
+		d, fresh := r.keep(&errorView{host: r})
+		ev := d.(*errorView)
+		ev.S, ev.Err, ev.Command, ev.Cert = r.s, r.err, r.errCommand, r.selected
+		// Back would only ask the host again for the list it could not
+		// give (host_missing, …): there is nothing to go back to.
+		ev.NoBack = r.list == nil
+		ev.Portal = ""
 		if r.selected != nil {
 			ev.Portal = r.selected.Portal
 		}
-		return ev
+		return r.draw(ev, fresh, ev.focus())
 	case screenSettings:
-		return &settingsView{S: r.s, Settings: r.settings, OnSave: r.saveSettings, OnCheck: r.checkExpiry, OnBack: r.backToList}
+		d, fresh := r.keep(&settingsView{host: r})
+		v := d.(*settingsView)
+		v.S, v.Settings = r.s, r.settings
+		return r.draw(v, fresh, "")
 	case screenDiagnostics:
-		return &diagnosticsView{S: r.s, State: r.doctor, Hello: r.hello, HostError: r.hostError, OnBack: r.backToList}
+		d, fresh := r.keep(&diagnosticsView{host: r})
+		v := d.(*diagnosticsView)
+		v.S, v.State, v.Hello, v.HostError = r.s, r.doctor, r.hello, r.hostError
+		return r.draw(v, fresh, "")
 	default:
-		return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(
-			app.Elem("div").Class("spinner").Aria("hidden", "true"),
-			app.Elem("p").Text(r.s.Loading),
-		)
+		return loadingTpl.ui(nil, "text", r.s.Loading)
 	}
 }
 
-func skeleton() app.UI {
-	return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(
-		app.Elem("div").Class("spinner").Aria("hidden", "true"),
-	)
-}
+func skeleton() app.UI { return loadingTpl.ui(nil, "text", "") }
 
 func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
 	r.selected = &c
 	r.screen = screenPassword
-	r.Update()
+	r.redraw()
 }
 
 func (r *Root) onActivate(ctx app.Context, password, pin string) {
@@ -134,12 +170,12 @@ func (r *Root) onActivate(ctx app.Context, password, pin string) {
 		Password: password,
 		PIN:      pin,
 	})
-	r.Update()
+	r.redraw()
 }
 
 func (r *Root) onEnroll(ctx app.Context, p proto.EnrollParams) {
 	r.startOp(ctx, proto.CmdEnroll, "", p)
-	r.Update()
+	r.redraw()
 }
 
 // portalGuess pre-fills the enroll form with the portal of an existing

@@ -12,75 +12,65 @@ import (
 
 // doneView reports the new certificate.
 type doneView struct {
-	app.Compo
-
-	S      *i18n.Strings
-	Op     *bridge.Op
-	Cert   *proto.Cert
-	OnBack func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host *Root
+	S    *i18n.Strings
+	Op   *bridge.Op
+	Cert *proto.Cert
 }
 
-func (v *doneView) OnMount(ctx app.Context) { focusAfterRender(ctx, v, "back") }
+var doneTpl = tpl{src: `<section id=done data-serial={serial} aria-labelledby=done-title>
+<div class="result-icon ok" aria-hidden=true>✓</div>
+<h1 id=done-title role=status>{title}</h1>
+<dl class=facts>
+ <dt>{issuedTo}</dt>
+ <dd>{cn}</dd>
+ <dt>{serialWord}</dt>
+ <dd><code>{serial}</code></dd>
+ <dt>{validUntil}</dt>
+ <dd id=done-until>{until}</dd>
+</dl>
+<p ?notice id=os-notice class=notice role=note>{notice}</p>
+<p ?restart id=restart-hint class=hint role=note>{restartHint}</p>
+<div class=actions>
+ <button id=back class="btn btn-primary" type=button @click=back>{back}</button>
+</div>
+</section>`}
 
 func (v *doneView) Render() app.UI {
 	m := v.S.More()
+	enrolled := v.Op != nil && v.Op.Command == proto.CmdEnroll
 	title, serial := v.S.DoneRenew, v.S.NewSerial
-	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
+	if enrolled {
 		title, serial = v.S.DoneEnroll, m.SerialLabel
 	}
-	return app.Elem("section").ID("done").DataSet("serial", v.Cert.Serial).
-		Aria("labelledby", "done-title").Body(
-		app.Elem("div").Class("result-icon ok").Aria("hidden", "true").Text("✓"),
-		app.Elem("h1").ID("done-title").Role("status").Text(title),
-		app.Elem("dl").Class("facts").Body(
-			app.Elem("dt").Text(m.IssuedTo),
-			app.Elem("dd").Text(commonName(v.Cert.Subject)),
-			app.Elem("dt").Text(serial),
-			app.Elem("dd").Body(app.Elem("code").Text(v.Cert.Serial)),
-			app.Elem("dt").Text(v.S.ValidUntil),
-			app.Elem("dd").ID("done-until").Text(clock(v.Cert.NotAfter)),
-		),
-		v.keyUseNotice(),
-		v.restartHint(),
-		app.Elem("div").Class("actions").Body(
-			app.Elem("button").ID("back").Class("btn btn-primary").Attr("type", "button").
-				Text(v.S.BackToList).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-		),
-	)
+	// The host's "the OS will ask when a browser first uses the key"
+	// notice (macOS) stays on the result: that question comes after the
+	// operation, when the certificate is first used.
+	notice := ""
+	if v.Op != nil && v.Op.Notice != nil && v.Op.Notice.Kind == proto.NoticeOSAsksKeyUse {
+		notice = proto.NoticeText(*v.Op.Notice, v.S.Lang)
+	}
+	// After a renewal: a browser keeps the certificate it chose for a
+	// site until it restarts (the old one stays valid for the portal's
+	// grace period meanwhile).
+	return doneTpl.ui(v, "serial", v.Cert.Serial, "title", title, "issuedTo", m.IssuedTo, "cn", commonName(v.Cert.Subject),
+		"serialWord", serial, "validUntil", v.S.ValidUntil, "until", clock(v.Cert.NotAfter),
+		"notice", notice, "restart", boolAttr(!enrolled), "restartHint", m.RestartHint, "back", v.S.BackToList)
 }
 
-// restartHint, after a renewal, says that a browser keeps the certificate
-// it chose for a site until it restarts (the old one stays valid for the
-// portal's grace period meanwhile).
-func (v *doneView) restartHint() app.UI {
-	if v.Op != nil && v.Op.Command == proto.CmdEnroll {
-		return nil
-	}
-	return app.Elem("p").ID("restart-hint").Class("hint").Role("note").Text(v.S.More().RestartHint)
-}
-
-// keyUseNotice keeps the host's "the OS will ask when a browser first uses
-// the key" notice (macOS) on the result: that question comes after the
-// operation, when the certificate is first used.
-func (v *doneView) keyUseNotice() app.UI {
-	if v.Op == nil || v.Op.Notice == nil || v.Op.Notice.Kind != proto.NoticeOSAsksKeyUse {
-		return nil
-	}
-	return app.Elem("p").ID("os-notice").Class("notice").Role("note").Text(proto.NoticeText(*v.Op.Notice, v.S.Lang))
-}
+func (v *doneView) event(ctx app.Context, e app.Event, name string) { v.host.backToList(ctx) }
 
 // errorView shows an error in the user's words: what happened, whether
 // the certificate concerned still works, and what to do (help in docs/,
 // diagnostics, trying again).
 type errorView struct {
-	app.Compo
-
-	S      *i18n.Strings
-	Err    *proto.Error
-	OnBack func(app.Context) // nil: there is nothing to go back to
-	// OnRetry tries again; OnDiagnostics opens the diagnostics screen.
-	OnRetry, OnDiagnostics func(app.Context)
+	// host draws the view and does what its buttons ask.
+	host *Root
+	S    *i18n.Strings
+	Err  *proto.Error
+	// NoBack: there is nothing to go back to.
+	NoBack bool
 	// Command is the operation that failed ("" when it was not one);
 	// Cert the certificate it was about (nil for none); Portal its
 	// portal, offered when only it can help.
@@ -89,15 +79,14 @@ type errorView struct {
 	Portal  string
 }
 
-func (v *errorView) OnMount(ctx app.Context) {
+func (v *errorView) focus() string {
 	switch {
 	case retryable(v.Err.Code):
-		focusAfterRender(ctx, v, "retry")
-	case v.OnBack != nil:
-		focusAfterRender(ctx, v, "back")
-	default:
-		focusAfterRender(ctx, v, "error-help")
+		return "retry"
+	case !v.NoBack:
+		return "back"
 	}
+	return "error-help"
 }
 
 // retryable: trying the same again can work (not for an expired
@@ -112,7 +101,7 @@ func retryable(c errcode.Code) bool {
 }
 
 func (v *errorView) title() string {
-	if t := v.S.X().HostTitles[v.Err.Code]; t != "" {
+	if t := v.S.X().HostTitles.Of(string(v.Err.Code)); t != "" {
 		return t
 	}
 	switch v.Command {
@@ -126,47 +115,60 @@ func (v *errorView) title() string {
 	return v.S.ErrorTitle
 }
 
+var errorTpl = tpl{src: `<section id=error data-code={code} aria-labelledby=error-title>
+<div class="result-icon bad" aria-hidden=true>!</div>
+<h1 id=error-title>{title}</h1>
+<p id=error-message role=alert>{*message}</p>
+<p ?update class=update><strong>{update}</strong></p>
+<p ?state id=error-cert-state class=notice>{state}</p>
+<p class=help-row><a id=error-help class="btn btn-link help-link" href={helpURL} target=_blank rel=noopener>{help}</a></p>
+<details class=tech>
+ <summary>{details}</summary>
+ <code>{technical}</code>
+</details>
+<div class=actions>
+ <button ?back id=back class="btn btn-secondary" type=button @click=back>{backWord}</button>
+ <button id=error-diagnostics class="btn btn-secondary" type=button @click=diag>{openDiag}</button>
+ <a ?portal id=open-portal class="btn btn-primary" href={portal} target=_blank rel=noopener>{openPortal}</a>
+ <button ?retry id=retry class="btn btn-primary" type=button @click=retry>{tryAgain}</button>
+</div>
+</section>`}
+
 func (v *errorView) Render() app.UI {
 	e, x := v.Err, v.S.X()
-	state := v.certState()
 	help := x.Help
 	if e.Code == errcode.HostMissing {
 		help = x.HostHelp
 	}
-	return app.Elem("section").ID("error").DataSet("code", string(e.Code)).
-		Aria("labelledby", "error-title").Body(
-		app.Elem("div").Class("result-icon bad").Aria("hidden", "true").Text("!"),
-		app.Elem("h1").ID("error-title").Text(v.title()),
-		app.Elem("p").ID("error-message").Role("alert").Body(withCode(v.S.MessageAt(v.Command, e))...),
-		app.If(e.Update != "",
-			app.Elem("p").Class("update").Body(app.Elem("strong").Text(v.S.UpdateThis(v.S.More().Component(e.Update)))),
-		),
-		app.If(state != "", app.Elem("p").ID("error-cert-state").Class("notice").Text(state)),
-		app.Elem("p").Class("help-row").Body(helpLink("error-help", help, e.Code)),
-		app.Elem("details").Class("tech").Body(
-			app.Elem("summary").Text(v.S.Details),
-			app.Elem("code").Text(technical(e)),
-		),
-		app.Elem("div").Class("actions").Body(
-			app.If(v.OnBack != nil,
-				app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").
-					Text(v.S.Back).
-					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-			),
-			app.Elem("button").ID("error-diagnostics").Class("btn btn-secondary").Attr("type", "button").
-				Text(x.OpenDiag).
-				OnClick(func(ctx app.Context, e app.Event) { v.OnDiagnostics(ctx) }),
-			app.If(e.Code == errcode.CertExpired && v.Portal != "",
-				app.Elem("a").ID("open-portal").Class("btn btn-primary").Attr("href", v.Portal).Attr("target", "_blank").Attr("rel", "noopener").
-					Text(v.S.More().OpenPortal),
-			),
-			app.If(retryable(e.Code),
-				app.Elem("button").ID("retry").Class("btn btn-primary").Attr("type", "button").
-					Text(v.S.TryAgain).
-					OnClick(func(ctx app.Context, e app.Event) { v.OnRetry(ctx) }),
-			),
-		),
-	)
+	update := ""
+	if e.Update != "" {
+		update = v.S.UpdateThis(v.S.More().Component(e.Update))
+	}
+	portal := ""
+	if e.Code == errcode.CertExpired {
+		portal = v.Portal
+	}
+	return errorTpl.ui(v, "code", string(e.Code), "title", v.title(), "update", update, "state", v.certState(),
+		"helpURL", helpURL(e.Code), "help", help, "details", v.S.Details, "technical", technical(e),
+		"back", boolAttr(!v.NoBack), "backWord", v.S.Back, "openDiag", x.OpenDiag,
+		"portal", portal, "openPortal", v.S.More().OpenPortal,
+		"retry", boolAttr(retryable(e.Code)), "tryAgain", v.S.TryAgain)
+}
+
+func (v *errorView) part(string) app.UI {
+	return app.If(true, withCode(v.S.MessageAt(v.Command, v.Err))...)
+}
+
+func (v *errorView) event(ctx app.Context, e app.Event, name string) {
+	switch name {
+	case "back":
+		v.host.backToList(ctx)
+	case "diag":
+		v.host.openDiagnostics(ctx)
+		v.host.redraw()
+	case "retry":
+		v.host.retry(ctx)
+	}
 }
 
 // withCode shows `quoted` parts of a message (commands to run) as code.

@@ -1,13 +1,18 @@
 // Package ui is the certrenew popup and tab UI, a go-app v9 application.
 //
-// Root owns the flow between screens and the one bridge.Conn; each screen is
-// its own component in its own file and reports back through callbacks.
-// Nothing here talks to chrome.* except through package bridge.
+// Root, the one go-app component, owns the flow between screens and the one
+// bridge.Conn. Each screen is a view in its own file that Root draws and
+// keeps while the screen stays (drawn.go); it asks Root, its host, for what
+// its buttons do. Nothing here talks to chrome.* except through package
+// bridge.
 //
-// Elements are made with app.Elem and app.ElemSelfClosing, not go-app's
-// typed constructors (app.Div() …): one element type in the WASM instead of
-// one per tag keeps app.wasm, which every popup open downloads and
-// compiles, 377 KB smaller (TestOneElementType).
+// Screens are markup as data (tpl.go): HTML-like templates parsed once and
+// turned into go-app elements by one renderer, with the views' values
+// filled in and their handlers called by name. Each builder call
+// (app.Elem(..).ID(..).Class(..)) was a few hundred bytes of WASM, which
+// every popup open downloads and compiles. Elements made in Go use app.Elem
+// and app.ElemSelfClosing, never go-app's typed constructors (app.Div() …):
+// one element type in the WASM instead of one per tag (TestOneElementType).
 package ui
 
 import (
@@ -104,6 +109,11 @@ type Root struct {
 	// line the list shows about the last one.
 	removeID, listStatus string
 	pendingLabel         string // the row label of the certificate being removed
+
+	// drawn is the view of a screen Root draws itself (drawn.go), made
+	// for screen drawnFor.
+	drawn    drawnView
+	drawnFor screen
 
 	settings  *bridge.Settings
 	doctor    *doctorState

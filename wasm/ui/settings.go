@@ -20,13 +20,11 @@ var storages = []string{"tpm", "pkcs11", "soft"}
 // Values set by enterprise policy (chrome.storage.managed) are shown
 // disabled with "Set by your organisation".
 type settingsView struct {
-	app.Compo
+	// host draws the view; it is the source of focusAfterRender's dispatch.
+	host *Root
 
 	S        *i18n.Strings
 	Settings *bridge.Settings
-	OnSave   func(app.Context, bridge.SettingValues)
-	OnCheck  func(app.Context)
-	OnBack   func(app.Context)
 
 	edit    *bridge.SettingValues // the form, from Settings on first render
 	portals string
@@ -57,92 +55,122 @@ func (v *settingsView) load() {
 	v.portals0, v.days0 = v.portals, v.days
 }
 
+// settingsTpl is the options form. The lock badges are for keys set by
+// policy.
+var settingsTpl = tpl{src: `<section id=settings class=form-screen aria-labelledby=settings-title>
+<h1 id=settings-title>{title}</h1>
+<p ?anyLocked id=locked-hint class=hint>{lockedHint}</p>
+<p ?removalLocked id=locked-removalAllowed class=hint>{removeLocked}.</p>
+<form novalidate=true @submit=submit>
+ <div class=field>
+  <label for=set-portals>{portalsLabel}<span ?portalsLocked id=locked-portalURLs class="badge badge-lock">{lockWord}</span></label>
+  <textarea id=set-portals rows=3 spellcheck=false disabled={portalsLocked} aria-describedby={portalsDesc} aria-invalid={portalsBad} @input=portals>{portals0}</textarea>
+  <p id=set-portals-hint class=hint>{portalsHint}</p>
+ </div>
+ <p ?portalsBad id=set-portals-msg class=field-error role=alert>{portalProblem}</p>
+ <div class=field>
+  <label for=set-days>{daysLabel}<span ?daysLocked id=locked-warningDays class="badge badge-lock">{lockWord}</span></label>
+  <input id=set-days type=text value={days0} inputmode=numeric disabled={daysLocked} aria-describedby={daysDesc} aria-invalid={daysBad} @input=days>
+  <p id=set-days-hint class=hint>{daysHint}</p>
+ </div>
+ <p ?daysBad id=set-days-msg class=field-error role=alert>{problem}</p>
+ <fieldset class=field disabled={backendsLocked}>
+  <legend>{backendsLabel}<span ?backendsLocked id=locked-allowedBackends class="badge badge-lock">{lockWord}</span></legend>
+  {*backends}
+ </fieldset>
+ {*hardware}
+ <p ?saved id=settings-saved role=status class=hint>{savedWord}</p>
+ <div class=actions>
+  <button id=back class="btn btn-secondary" type=button @click=back>{backWord}</button>
+  <button id=settings-save class="btn btn-primary" type=submit>{save}</button>
+ </div>
+ <div class=check-now>
+  <p id=last-check class=hint aria-live=polite>{lastCheck}</p>
+  <button id=check-now class="btn btn-secondary btn-small" type=button @click=checknow>{checkNow}</button>
+ </div>
+</form>
+</section>`}
+
+// checkTpl is one checkbox of the settings.
+var checkTpl = tpl{src: `<div class=check>
+<input id={id} type=checkbox checked={on} disabled={disabled} @change="toggle {id}">
+<label for={id}>{label}</label>
+<span ?locked id=locked-{key} class="badge badge-lock">{lockWord}</span>
+</div>`}
+
 func (v *settingsView) Render() app.UI {
 	m := v.S.More()
 	v.load()
 	if v.edit == nil {
-		return app.Elem("div").Class("loading").Attr("aria-busy", "true").Body(app.Elem("div").Class("spinner").Aria("hidden", "true"))
+		return skeleton()
 	}
 	// Keys shown locked below (removalAllowed has no control here).
 	anyLocked := v.Settings != nil && slices.ContainsFunc(v.Settings.Locked, func(k string) bool { return k != "removalAllowed" })
-	return app.Elem("section").ID("settings").Class("form-screen").Aria("labelledby", "settings-title").Body(
-		app.Elem("h1").ID("settings-title").Text(m.SettingsTitle),
-		app.If(anyLocked, app.Elem("p").ID("locked-hint").Class("hint").Text(m.LockedHint)),
+	return settingsTpl.ui(v,
+		"title", m.SettingsTitle,
+		"anyLocked", boolAttr(anyLocked), "lockedHint", m.LockedHint,
 		// A policy-only key with no control here: said, not shown locked.
-		app.If(v.locked("removalAllowed") && !v.Settings.Values.RemovalAllowed,
-			app.Elem("p").ID("locked-removalAllowed").Class("hint").Text(v.S.X().RemoveLocked+".")),
-		app.Elem("form").Attr("novalidate", true).OnSubmit(v.submit).Body(
-			v.field("portalURLs", m.PortalURLs, m.PortalURLsHint,
-				app.Elem("textarea").ID("set-portals").Attr("rows", 3).Spellcheck(false).
-					Attr("disabled", v.locked("portalURLs")).Aria("describedby", describedBy("set-portals", v.portalProblem)).
-					Aria("invalid", boolAttr(v.portalProblem != "")).
-					Text(v.portals0).
-					OnInput(func(ctx app.Context, e app.Event) { v.portals = ctx.JSSrc().Get("value").String(); v.saved = false })),
-			app.If(v.portalProblem != "", app.Elem("p").ID("set-portals-msg").Class("field-error").Role("alert").Text(v.portalProblem)),
-			v.field("warningDays", m.WarningDays, m.WarningDaysHint,
-				app.ElemSelfClosing("input").ID("set-days").Attr("type", "text").Attr("value", v.days0).Attr("inputmode", "numeric").
-					Attr("disabled", v.locked("warningDays")).Aria("describedby", describedBy("set-days", v.problem)).
-					Aria("invalid", boolAttr(v.problem != "")).
-					OnInput(func(ctx app.Context, e app.Event) { v.days = ctx.JSSrc().Get("value").String(); v.saved = false })),
-			app.If(v.problem != "", app.Elem("p").ID("set-days-msg").Class("field-error").Role("alert").Text(v.problem)),
-			app.Elem("fieldset").Class("field").Attr("disabled", v.locked("allowedBackends")).Body(
-				app.Elem("legend").Body(app.Text(m.AllowedBackends), v.lockMark("allowedBackends")),
-				app.Range(storages).Slice(func(i int) app.UI {
-					b := storages[i]
-					// A required hardware key leaves no software key.
-					hw := b == "soft" && v.edit.HardwareRequired
-					return v.check("set-backend-"+b, m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b) && !hw, hw,
-						func(on bool) {
-							v.edit.AllowedBackends = slices.DeleteFunc(v.edit.AllowedBackends, func(x string) bool { return x == b })
-							if on {
-								v.edit.AllowedBackends = append(v.edit.AllowedBackends, b)
-							}
-						})
-				}),
-			),
-			v.check("set-hardware", m.HardwareRequired, v.edit.HardwareRequired, v.locked("hardwareRequired"),
-				func(on bool) { v.edit.HardwareRequired = on }),
-			app.If(v.saved, app.Elem("p").ID("settings-saved").Role("status").Class("hint").Text(m.Saved)),
-			app.Elem("div").Class("actions").Body(
-				app.Elem("button").ID("back").Class("btn btn-secondary").Attr("type", "button").Text(v.S.BackToList).
-					OnClick(func(ctx app.Context, e app.Event) { v.OnBack(ctx) }),
-				app.Elem("button").ID("settings-save").Class("btn btn-primary").Attr("type", "submit").Text(m.Save),
-			),
-			app.Elem("div").Class("check-now").Body(
-				v.lastCheck(),
-				app.Elem("button").ID("check-now").Class("btn btn-secondary btn-small").Attr("type", "button").Text(m.CheckNow).
-					OnClick(func(ctx app.Context, e app.Event) { v.OnCheck(ctx) }),
-			),
-		),
+		"removalLocked", boolAttr(v.locked("removalAllowed") && !v.Settings.Values.RemovalAllowed),
+		"removeLocked", v.S.X().RemoveLocked, "lockWord", m.Locked,
+		"portalsLabel", m.PortalURLs, "portalsHint", m.PortalURLsHint, "portalsLocked", boolAttr(v.locked("portalURLs")),
+		"portalsDesc", describedBy("set-portals", v.portalProblem), "portalsBad", boolAttr(v.portalProblem != ""),
+		"portals0", v.portals0, "portalProblem", v.portalProblem,
+		"daysLabel", m.WarningDays, "daysHint", m.WarningDaysHint, "daysLocked", boolAttr(v.locked("warningDays")),
+		"daysDesc", describedBy("set-days", v.problem), "daysBad", boolAttr(v.problem != ""),
+		"days0", v.days0, "problem", v.problem,
+		"backendsLabel", m.AllowedBackends, "backendsLocked", boolAttr(v.locked("allowedBackends")),
+		"saved", boolAttr(v.saved), "savedWord", m.Saved, "backWord", v.S.BackToList, "save", m.Save,
+		"lastCheck", v.lastCheck(), "checkNow", m.CheckNow,
 	)
+}
+
+func (v *settingsView) part(name string) app.UI {
+	m := v.S.More()
+	if name == "hardware" {
+		return v.check("set-hardware", "hardwareRequired", m.HardwareRequired, v.edit.HardwareRequired, v.locked("hardwareRequired"))
+	}
+	out := make([]app.UI, len(storages))
+	for i, b := range storages {
+		// A required hardware key leaves no software key.
+		hw := b == "soft" && v.edit.HardwareRequired
+		out[i] = v.check("set-backend-"+b, "", m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b) && !hw, hw)
+	}
+	return app.If(true, out...)
+}
+
+func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
+	switch name {
+	case "submit":
+		v.submit(ctx, e)
+		return
+	case "back":
+		v.host.backToList(ctx)
+		return
+	case "checknow":
+		v.host.checkExpiry(ctx)
+		return
+	case "portals":
+		v.portals = ctx.JSSrc().Get("value").String()
+	case "days":
+		v.days = ctx.JSSrc().Get("value").String()
+	case "toggle set-hardware":
+		v.edit.HardwareRequired = ctx.JSSrc().Get("checked").Bool()
+	default:
+		b := strings.TrimPrefix(name, "toggle set-backend-")
+		v.edit.AllowedBackends = slices.DeleteFunc(v.edit.AllowedBackends, func(x string) bool { return x == b })
+		if ctx.JSSrc().Get("checked").Bool() {
+			v.edit.AllowedBackends = append(v.edit.AllowedBackends, b)
+		}
+	}
+	v.saved = false
 }
 
 func (v *settingsView) locked(key string) bool { return v.Settings.IsLocked(key) }
 
-func (v *settingsView) lockMark(key string) app.UI {
-	if !v.locked(key) {
-		return nil
-	}
-	return app.Elem("span").ID("locked-" + key).Class("badge badge-lock").Text(v.S.More().Locked)
-}
-
-func (v *settingsView) field(key, label, hint string, input app.UI) app.UI {
-	id := map[string]string{"portalURLs": "set-portals", "warningDays": "set-days"}[key]
-	return app.Elem("div").Class("field").Body(
-		app.Elem("label").Attr("for", id).Body(app.Text(label), v.lockMark(key)),
-		input,
-		app.Elem("p").ID(id+"-hint").Class("hint").Text(hint),
-	)
-}
-
-func (v *settingsView) check(id, label string, on, disabled bool, set func(bool)) app.UI {
-	key := map[string]string{"set-hardware": "hardwareRequired"}[id]
-	return app.Elem("div").Class("check").Body(
-		app.ElemSelfClosing("input").ID(id).Attr("type", "checkbox").Attr("checked", on).Attr("disabled", disabled).
-			OnChange(func(ctx app.Context, e app.Event) { set(ctx.JSSrc().Get("checked").Bool()); v.saved = false }),
-		app.Elem("label").Attr("for", id).Text(label),
-		app.If(key != "", v.lockMark(key)),
-	)
+// check is one checkbox; key, when set, is the policy key that can lock it.
+func (v *settingsView) check(id, key, label string, on, disabled bool) app.UI {
+	return checkTpl.ui(v, "id", id, "on", boolAttr(on), "disabled", boolAttr(disabled), "label", label,
+		"locked", boolAttr(key != "" && v.locked(key)), "key", key, "lockWord", v.S.More().Locked)
 }
 
 func (v *settingsView) submit(ctx app.Context, e app.Event) {
@@ -157,7 +185,7 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 0 || n > 3650 {
 			v.problem = m.InvalidWarningDays
-			focusAfterRender(ctx, v, "set-days")
+			focusAfterRender(ctx, v.host, "set-days")
 			return
 		}
 		days = append(days, n)
@@ -167,7 +195,7 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 	for _, u := range strings.Fields(v.portals) {
 		if !portalURL(u) {
 			v.portalProblem = m.InvalidPortal(u)
-			focusAfterRender(ctx, v, "set-portals")
+			focusAfterRender(ctx, v.host, "set-portals")
 			return
 		}
 		portals = append(portals, u)
@@ -179,7 +207,7 @@ func (v *settingsView) submit(ctx app.Context, e app.Event) {
 		requestPortalAccess(portals)
 	}
 	v.saved = true
-	v.OnSave(ctx, *v.edit)
+	v.host.saveSettings(ctx, *v.edit)
 }
 
 // portalURL is the rule settings.js applies (portalOrigin): an https URL
@@ -199,11 +227,10 @@ func describedBy(id, problem string) string {
 
 // lastCheck says when the worker last checked for expiring certificates
 // (notify.js keeps it in storage.local).
-func (v *settingsView) lastCheck() app.UI {
+func (v *settingsView) lastCheck() string {
 	m := v.S.More()
-	text := m.NeverChecked
 	if v.Settings != nil && v.Settings.LastCheck > 0 {
-		text = m.LastChecked(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
+		return m.LastChecked(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
 	}
-	return app.Elem("p").ID("last-check").Class("hint").Aria("live", "polite").Text(text)
+	return m.NeverChecked
 }
