@@ -53,6 +53,14 @@ func TestToolbarRenewalTPMAttested(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
+		// The extension's list says so too, on the renewed certificate's row.
+		renewed: func(t *testing.T, ctx context.Context) {
+			run(t, ctx, "back to the list", chromedp.Navigate(popupURL("popup.html")), chromedp.WaitVisible(chromedp.CSS("#cert-list .cert-meta")))
+			if meta := text(t, ctx, "#cert-list .cert-meta"); !strings.Contains(meta, "TPM-attested") {
+				t.Fatalf("the extension's list line %q does not say TPM-attested", meta)
+			}
+			shot(t, ctx, "list-attested")
+		},
 	}
 	u, serial1, serial2, _ := toolbarRenewalOnToken(t, tok)
 	for _, serial := range []string{serial1, serial2} {

@@ -37,6 +37,8 @@ type hwToken struct {
 	// portalSetup, when set, configures the portal before the enrollment
 	// (EK roots, policies).
 	portalSetup func(t *testing.T, p *portaltest.Portal)
+	// renewed, when set, looks at the popup (ctx) once the renewal is done.
+	renewed func(t *testing.T, ctx context.Context)
 }
 
 // TestToolbarRenewalSoftHSM is the toolbar flow with the key on a SoftHSM2
@@ -159,6 +161,9 @@ func toolbarRenewalOnToken(t *testing.T, tok *hwToken) (u *user, serial1, serial
 	serial2 = attr(t, ctx, "#done", "data-serial")
 	if serial2 == "" || serial2 == serial1 {
 		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+	}
+	if tok.renewed != nil {
+		tok.renewed(t, ctx)
 	}
 
 	// Chromium presents the token's certificate; NSS asks for the PIN in

@@ -55,6 +55,10 @@ type More struct {
 	RenewFailed, EnrollFailed     string
 	OpenPortal, DiagReport        string
 	KeyStorage, KeyOf             string // enroll form label; list line
+	// The portal's record of the key's hardware binding (proto.Cert.Hardware):
+	// in the list line, and in the details' key storage.
+	KeyAttested, KeyUnproven         string
+	StorageAttested, StorageUnproven string
 }
 
 // More returns the extra texts in s's language.
@@ -155,6 +159,10 @@ var moreEN = More{
 	DiagReport:       "Report for your help desk (no passwords, PINs or keys)",
 	KeyStorage:       "Key storage",
 	KeyOf:            "Key",
+	KeyAttested:      "TPM-attested",
+	KeyUnproven:      "hardware not proven",
+	StorageAttested:  "hardware-bound, proven to the portal by TPM attestation",
+	StorageUnproven:  "hardware-bound by the token's word; not proven to the portal",
 	LinkRefused: func(o string, locked bool) string {
 		if locked {
 			return "A renewal link came from " + o + ", which is not one of the portals your organisation set. Nothing was done with it. If it should be, ask your administrator to add it."
@@ -220,6 +228,10 @@ var moreJA = More{
 	DiagReport:       "ヘルプデスク用レポート (パスワード・PIN・鍵は含みません)",
 	KeyStorage:       "鍵の保管場所",
 	KeyOf:            "鍵",
+	KeyAttested:      "TPM 証明済み",
+	KeyUnproven:      "ハードウェア未証明",
+	StorageAttested:  "ハードウェア内: TPM の証明をポータルが検証済み",
+	StorageUnproven:  "ハードウェア内 (トークンの申告のみ、ポータルへの証明なし)",
 	LinkRefused: func(o string, locked bool) string {
 		if locked {
 			return o + " から更新リンクが届きましたが、組織が設定したポータルではないため何もしていません。必要な場合は管理者にポータルの追加を依頼してください。"

@@ -34,9 +34,15 @@ func (v *detailsView) facts() []fact {
 	if storage == "" {
 		storage = c.Backend
 	}
-	if c.Backend == "tpm" || c.Backend == "pkcs11" {
+	// What the portal recorded wins over what the backend suggests.
+	switch {
+	case c.Hardware == proto.HardwareVerified:
+		storage += " (" + m.StorageAttested + ")"
+	case c.Hardware == proto.HardwareClaimed:
+		storage += " (" + m.StorageUnproven + ")"
+	case c.Hardware == "" && (c.Backend == "tpm" || c.Backend == "pkcs11"):
 		storage += " (" + x.Hardware + ")"
-	} else {
+	default:
 		storage += " (" + x.SoftwareKey + ")"
 	}
 	return []fact{

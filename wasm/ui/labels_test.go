@@ -70,3 +70,36 @@ func TestCertState(t *testing.T) {
 		}
 	}
 }
+
+// TestHardwareShown: the portal's record of the key's hardware binding
+// (proto.Cert.Hardware) is in the row's line and the details' key
+// storage, in both languages; a TPM key the portal only has the client's
+// word for is not called attested, and a record of "software" wins over a
+// hardware backend.
+func TestHardwareShown(t *testing.T) {
+	for _, tc := range []struct {
+		lang, backend, hw string
+		meta, storage     string
+	}{
+		{"en", "tpm", proto.HardwareVerified, "TPM-attested", "proven to the portal by TPM attestation"},
+		{"ja", "tpm", proto.HardwareVerified, "TPM 証明済み", "TPM の証明をポータルが検証済み"},
+		{"en", "pkcs11", proto.HardwareClaimed, "hardware not proven", "not proven to the portal"},
+		{"ja", "pkcs11", proto.HardwareClaimed, "ハードウェア未証明", "ポータルへの証明なし"},
+		{"en", "tpm", "", "", "the key cannot leave it"},
+		{"en", "tpm", proto.HardwareSoftware, "", "not hardware-bound"},
+	} {
+		s := i18n.For(tc.lang)
+		c := proto.Cert{ID: "1", Subject: "CN=a", Portal: "https://p.example", Backend: tc.backend, Hardware: tc.hw}
+		meta := certMeta(s, c)
+		if tc.meta != "" && !strings.Contains(meta, tc.meta) {
+			t.Errorf("%s %s/%q: row line %q lacks %q", tc.lang, tc.backend, tc.hw, meta, tc.meta)
+		}
+		if tc.meta == "" && (strings.Contains(meta, s.More().KeyAttested) || strings.Contains(meta, s.More().KeyUnproven)) {
+			t.Errorf("%s %s/%q: row line %q speaks of attestation", tc.lang, tc.backend, tc.hw, meta)
+		}
+		v := &detailsView{S: s, Cert: &c}
+		if got := v.fact("storage").value; !strings.Contains(got, tc.storage) {
+			t.Errorf("%s %s/%q: key storage %q lacks %q", tc.lang, tc.backend, tc.hw, got, tc.storage)
+		}
+	}
+}

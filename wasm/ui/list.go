@@ -351,6 +351,12 @@ func certMeta(s *i18n.Strings, c proto.Cert) string {
 	if n, ok := m.BackendNames[c.Backend]; ok {
 		parts = append(parts, m.KeyOf+": "+n)
 	}
+	switch c.Hardware {
+	case proto.HardwareVerified:
+		parts = append(parts, m.KeyAttested)
+	case proto.HardwareClaimed:
+		parts = append(parts, m.KeyUnproven)
+	}
 	if u, err := url.Parse(c.Portal); err == nil && u.Host != "" {
 		parts = append(parts, u.Host)
 	}
