@@ -3,9 +3,9 @@ package front
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os/exec"
+	"sync"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/proto"
@@ -22,6 +22,11 @@ type Child struct {
 	// ID); exited is set once Out has ended. Both under Session.mu.
 	open   map[string]int
 	exited bool
+	// cause is its start-up error, if it sent one.
+	cause *proto.Error
+	// greeted is closed once its first frame is handled (or it ended
+	// without one).
+	greeted chan struct{}
 }
 
 // Command is a Start for Session: it runs the full host at path with the
@@ -57,13 +62,13 @@ func (s *Session) running() *Child {
 }
 
 // startChild starts the full host and the pump of its replies.
-func (s *Session) startChild() error {
+func (s *Session) startChild() (*Child, error) {
 	c, err := s.Start()
 	if err != nil {
 		s.Log.Error().Err(err).Msg("certrenew-host did not start")
-		return err
+		return nil, err
 	}
-	c.open = map[string]int{}
+	c.open, c.greeted = map[string]int{}, make(chan struct{})
 	s.mu.Lock()
 	s.child = c
 	// Only the first child can answer the whole session; the browser has
@@ -76,14 +81,20 @@ func (s *Session) startChild() error {
 		defer s.wg.Done()
 		s.pump(c, first)
 	}()
-	return nil
+	return c, nil
 }
 
 // forward passes one request frame to c. The request counts as open
 // before the frame is written, so that a child that dies with it unread
-// still gets it answered (pump).
+// still gets it answered (pump); one that has already ended is answered
+// here.
 func (s *Session) forward(c *Child, req *proto.Request, frame []byte) {
 	s.mu.Lock()
+	if c.exited {
+		s.writeLocked(&proto.Reply{ID: req.ID, Type: proto.TypeError, Error: c.ended(nil)})
+		s.mu.Unlock()
+		return
+	}
 	c.open[req.ID]++
 	s.mu.Unlock()
 	if err := proto.WriteFrame(c.In, frame, proto.MaxRequestFrame); err != nil {
@@ -110,7 +121,8 @@ func (s *Session) closeChild() {
 // error, so the UI is never left waiting.
 func (s *Session) pump(c *Child, pass bool) {
 	first := true
-	var cause *proto.Error
+	greet := sync.OnceFunc(func() { close(c.greeted) })
+	defer greet()
 	for {
 		frame, err := proto.ReadFrame(c.Out, proto.MaxHostFrame)
 		if err != nil {
@@ -130,11 +142,14 @@ func (s *Session) pump(c *Child, pass bool) {
 		}
 		if first && !pass {
 			first = false
+			greet()
 			if head.Type == proto.TypeHello && head.ID == "" {
 				continue
 			}
 			if head.Type == proto.TypeError && head.ID == "" && head.Error != nil {
-				cause = head.Error
+				s.mu.Lock()
+				c.cause = head.Error
+				s.mu.Unlock()
 				continue
 			}
 		}
@@ -147,6 +162,7 @@ func (s *Session) pump(c *Child, pass bool) {
 		}
 		s.writeFrameLocked(frame)
 		s.mu.Unlock()
+		greet()
 	}
 	werr := c.Wait()
 	s.mu.Lock()
@@ -154,17 +170,26 @@ func (s *Session) pump(c *Child, pass bool) {
 	c.exited = true
 	for id, n := range c.open {
 		for range n {
-			e := cause
-			if e == nil {
-				e = (&proto.Error{Code: errcode.HostDisconnected, Detail: fmt.Sprintf("certrenew-host ended before it answered (%v)", werr)}).Localize("")
-			}
-			s.writeLocked(&proto.Reply{ID: id, Type: proto.TypeError, Error: e})
+			s.writeLocked(&proto.Reply{ID: id, Type: proto.TypeError, Error: c.ended(werr)})
 		}
 	}
 	if len(c.open) > 0 || werr != nil {
 		s.Log.Warn().AnErr("exit", werr).Int("unanswered", len(c.open)).Msg("certrenew-host ended")
 	}
 	clear(c.open)
+}
+
+// ended is the error for a request c left unanswered: its start-up
+// error, or that it ended (with werr, its exit status).
+func (c *Child) ended(werr error) *proto.Error {
+	if c.cause != nil {
+		return c.cause
+	}
+	detail := "certrenew-host ended before it answered"
+	if werr != nil {
+		detail += " (" + werr.Error() + ")"
+	}
+	return (&proto.Error{Code: errcode.HostDisconnected, Detail: detail}).Localize("")
 }
 
 func (s *Session) writeFrameLocked(frame []byte) {

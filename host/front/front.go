@@ -70,10 +70,14 @@ func (s *Session) Serve(ctx context.Context) error {
 	if err != nil {
 		s.Log.Info().Err(err).Msg("session handed to certrenew-host from the start")
 		s.pass = true
-		if err := s.startChild(); err != nil {
-			s.write(&proto.Reply{Type: proto.TypeError, Error: startError(err)})
+		c, err := s.startChild()
+		if err != nil {
+			s.write(&proto.Reply{Type: proto.TypeError, Error: startError(err, "")})
 			return err
 		}
+		// Its hello (or start-up error) is the browser's first frame,
+		// before any the front writes.
+		<-c.greeted
 	} else {
 		s.write(&proto.Reply{Type: proto.TypeHello, Hello: hello})
 	}
@@ -118,11 +122,12 @@ func (s *Session) handle(req *proto.Request, frame []byte) {
 		}
 	}
 	s.Log.Info().Str("req_id", req.ID).Str("command", req.Command).Msg("handing the session to certrenew-host")
-	if err := s.startChild(); err != nil {
-		s.write(&proto.Reply{ID: req.ID, Type: proto.TypeError, Error: startError(err).Localize(req.Lang)})
+	c, err := s.startChild()
+	if err != nil {
+		s.write(&proto.Reply{ID: req.ID, Type: proto.TypeError, Error: startError(err, req.Lang)})
 		return
 	}
-	s.forward(s.running(), req, frame)
+	s.forward(c, req, frame)
 }
 
 func (s *Session) list(req *proto.Request) {
@@ -160,7 +165,8 @@ func (s *Session) writeLocked(r *proto.Reply) {
 	}
 }
 
-// startError is the wire error for a full host that could not be started.
-func startError(err error) *proto.Error {
-	return (&proto.Error{Code: errcode.HostFailed, Detail: "certrenew-host: " + err.Error()}).Localize("")
+// startError is the wire error for a full host that could not be started,
+// in lang.
+func startError(err error, lang string) *proto.Error {
+	return (&proto.Error{Code: errcode.HostFailed, Detail: "certrenew-host: " + err.Error()}).Localize(lang)
 }
