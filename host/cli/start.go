@@ -53,7 +53,7 @@ func (h *Host) serveNative(args []string) int {
 		return h.fail(true, err)
 	}
 	defer st.close()
-	h.writeRecord(st)
+	h.writeRecord(st, settings)
 	s := &nm.Session{In: h.Stdin, Out: h.Stdout, Args: args, Allowed: allowed, Commands: st.set, Log: logger}
 	if err := s.Serve(ctx); err != nil {
 		return 1
@@ -89,8 +89,6 @@ func (h *Host) startWith(settings config.Settings, logger zerolog.Logger) (conte
 	// The trusted CAs (the system's and those `install --portal-ca` added)
 	// are loaded once, on first use: hello and list need none.
 	roots := sync.OnceValues(h.Paths.Roots)
-	// The start's inputs, stamped before it reads them (front.Record).
-	inputs := front.Snapshot(h.frontInputs(settings))
 	eng, err := h.NewEngine(ctx, h.Paths, settings, logger, roots)
 	if err != nil {
 		logger.Error().Err(err).Msg("start-up failed")
@@ -114,7 +112,7 @@ func (h *Host) startWith(settings config.Settings, logger zerolog.Logger) (conte
 	}
 	st := &started{set: set, log: logger, close: stop}
 	if settled {
-		st.record = &front.Record{Version: h.Version, Files: inputs}
+		st.record = &front.Record{Version: h.Version}
 	}
 	return ctx, st, nil
 }
@@ -131,11 +129,15 @@ func (h *Host) frontInputs(s config.Settings) []front.Input {
 }
 
 // writeRecord leaves the front a record of this start (front.Record), so
-// the next sessions' hello and list need not start the full host.
-func (h *Host) writeRecord(st *started) {
+// the next sessions' hello and list need not start the full host. The
+// inputs are stamped now, after the start (which may have made the NSS
+// database or registered modules in Firefox profiles), so that what it
+// wrote itself does not send the next session to the full host again.
+func (h *Host) writeRecord(st *started, settings config.Settings) {
 	if st.record == nil {
 		return
 	}
+	st.record.Files = front.Snapshot(h.frontInputs(settings))
 	exe, err := os.Executable()
 	if err == nil {
 		st.record.Host = front.HostStamp(exe)

@@ -20,7 +20,7 @@ const RecordFile = "front.json"
 // A Record is what the full host found at its last start, written for the
 // front: the hello it sent (its key backends depend on the settings and
 // the devices present) and the files whose change would make a start do
-// more than that, each as it was before the start looked at it: on Linux
+// more than that, each as it was when the start was done: on Linux
 // the Firefox profiles (a new one gets certrenew's PKCS#11 modules at the
 // next start), the NSS database's module list, libsoftokn3 (its private
 // copy is refreshed), the settings, the TPM device. The front answers hello
