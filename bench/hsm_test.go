@@ -127,9 +127,9 @@ func BenchmarkHSMSign(b *testing.B) {
 //	soft-nss, softhsm-nss: the real NSS store (a SoftHSM2 identity is
 //	    written to the token and its module registered);
 //	swtpm-nss: the real NSS store for a TPM key: swtpm behind tpm2-abrmd,
-//	    the key linked into a tpm2-pkcs11 token with tpm2_ptool (a Python
-//	    program started three times per renewal) and the module
-//	    registered;
+//	    the key linked into a tpm2-pkcs11 token by writing the token's
+//	    store (no tpm2_ptool process: that runs once, at enrollment, to
+//	    make the token) and the module registered;
 //	soft-mem, softhsm-mem, swtpm-mem: an in-memory store, to see the key
 //	    backend's share without the OS store. Compare with soft-mem.
 func BenchmarkHSMRenewal(b *testing.B) {
@@ -159,7 +159,8 @@ func BenchmarkHSMRenewal(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.Cleanup(func() { db.Close() })
-				db.TPM = &tpm2pkcs11.Config{TCTI: "tabrmd:bus_type=session", Store: filepath.Join(dir, "tpm2-pkcs11")}
+				db.TPM = &tpm2pkcs11.Config{TCTI: "tabrmd:bus_type=session", Store: filepath.Join(dir, "tpm2-pkcs11"),
+					TPM: tpm.DialTabrmd(tpm.TabrmdConfig{BusName: "com.intel.tss2.Tabrmd", BusType: "session"})}
 				st = db
 				if tc.backend == "nss" {
 					// The key must live in the store's own database.

@@ -3,7 +3,8 @@
 # a ratio to the soft backend measured in the same run, with the targets of
 # issue 3: SoftHSM2 renewal <= 150 ms, swtpm ECC renewal <= 250 ms (medians).
 # The swtpm renewal is shown both with the OS store (the browser reaches TPM
-# keys through tpm2-pkcs11, whose store tpm2_ptool writes) and without it.
+# keys through tpm2-pkcs11, whose store hsm/tpm2pkcs11 writes; tpm2_ptool
+# runs only to make the token, at enrollment) and without it.
 # Needs softhsm2, swtpm, tpm2-abrmd, tpm2-pkcs11 tools, libnss3-tools. BENCHTIME (default 20x) sets -benchtime.
 set -euo pipefail
 cd "$(dirname "$0")/.."

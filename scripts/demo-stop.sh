@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stop what ./build.sh demo started: the demo portal (its PID in
-# .state/demo/portal.pid), certrenew-host's browser registration
-# (certrenew-host uninstall) and the credentials file. Safe to run twice.
+# .state/demo/portal.pid), the trust given to the demo CA (certrenew-host
+# untrust), certrenew-host's browser registration (certrenew-host
+# uninstall) and the credentials file. Safe to run twice.
 # CERTRENEW_DEMO_STATE moves the state as in demo.sh;
 # CERTRENEW_DEMO_KEEP_HOST=1 keeps the registration (demo.sh's restart).
 set -euo pipefail
@@ -32,6 +33,13 @@ if [[ -f "$pidf" ]]; then
   rm -f "$pidf" "$state/portal.url"
 fi
 rm -f "$state/credentials"
+
+# The demo CA loses the trust install gave it (for TLS servers, for portal
+# TLS); a restarted demo makes a new CA, so this runs on restart too.
+if [[ -f "$state/host" && -f "$state/demo-ca.pem" ]]; then
+  "$(cat "$state/host")" untrust --portal-ca "$state/demo-ca.pem" --server-trust-ca "$state/demo-ca.pem"
+  rm -f "$state/demo-ca.pem"
+fi
 
 if [[ -z ${CERTRENEW_DEMO_KEEP_HOST:-} && -f "$state/host" ]]; then
   "$(cat "$state/host")" uninstall

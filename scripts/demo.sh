@@ -55,8 +55,10 @@ invitation=$code
 CREDS
 )
 ca_root="$("$bin/certrenew-portal" ca path --data "$data")"
-# demo-stop removes the registration with the binary that made it.
+# demo-stop removes the registration with the binary that made it, and
+# untrusts this CA (kept beside it: the next demo wipes $data first).
 echo "$bin/certrenew-host" >"$state/host"
+cp "$ca_root" "$state/demo-ca.pem"
 "$bin/certrenew-host" install --portal-ca "$ca_root" --server-trust-ca "$ca_root" >/dev/null
 
 cat <<MSG

@@ -1,6 +1,9 @@
 package scripts_test
 
 import (
+	"crypto/tls"
+	"encoding/pem"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +20,7 @@ import (
 // after the stop nothing listens, the portal process is gone and so are the
 // browser manifests and the credentials file.
 func TestDemoStartAndStop(t *testing.T) {
-	testenv.Need(t, "certutil")
+	testenv.Need(t, "certutil", "vfychain")
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "bin")
 	for name, pkg := range map[string]string{"certrenew-host": "../host/cmd/certrenew-host", "certrenew-portal": "../portal/cmd/certrenew-portal"} {
@@ -96,7 +99,26 @@ func TestDemoStartAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The user follows the steps: enrollment makes the demo CA an anchor
+	// for TLS servers (install --server-trust-ca), so the portal's own
+	// certificate verifies for SSL server use in the user's NSS database.
+	enroll := exec.Command(filepath.Join(bin, "certrenew-host"), "enroll", "--portal", creds["portal"], "--user", creds["user"], "--password-stdin", "--invitation-stdin")
+	enroll.Env, enroll.Stdin = env, strings.NewReader(creds["password"]+"\n"+creds["invitation"]+"\n")
+	if b, err := enroll.CombinedOutput(); err != nil {
+		t.Fatalf("enroll at the demo portal: %v\n%s", err, b)
+	}
+	portalCert := serverCertPEM(t, creds["portal"])
+	if ok, b := vfyServer(t, home, portalCert); !ok {
+		t.Fatalf("after enrollment the demo portal's certificate does not verify for SSL server use:\n%s", b)
+	}
+
 	out = script("demo-stop.sh")
+	if ok, b := vfyServer(t, home, portalCert); ok {
+		t.Errorf("after demo-stop the demo CA is still trusted for TLS servers:\n%s\n%s", b, out)
+	}
+	if files, _ := os.ReadDir(filepath.Join(home, "state", "server-trust")); len(files) != 0 {
+		t.Errorf("the host still keeps the demo CA for server trust: %v", files)
+	}
 	if listening(t, creds["portal"]) {
 		t.Error("something still listens at the demo portal's address after demo-stop")
 	}
@@ -113,4 +135,32 @@ func TestDemoStartAndStop(t *testing.T) {
 	}
 	// A second stop finds nothing to do and succeeds.
 	script("demo-stop.sh")
+}
+
+// serverCertPEM fetches the certificate a TLS server at url presents.
+func serverCertPEM(t *testing.T, url string) string {
+	t.Helper()
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := tls.Dial("tcp", u.Host, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	f := filepath.Join(t.TempDir(), "server.pem")
+	der := conn.ConnectionState().PeerCertificates[0].Raw
+	if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// vfyServer runs NSS's verifier on the certificate in file for SSL server
+// use in home's NSS database.
+func vfyServer(t *testing.T, home, file string) (bool, string) {
+	t.Helper()
+	out, err := exec.Command("vfychain", "-d", "sql:"+filepath.Join(home, ".pki", "nssdb"), "-u", "1", "-a", file).CombinedOutput()
+	return err == nil && strings.Contains(string(out), "Chain is good!"), string(out)
 }

@@ -88,6 +88,7 @@ var commandTable = []command{
 	{"install", "[--system] [--browser LIST] [--path BIN] [--portal-ca FILE] [--server-trust-ca FILE] [--auto-renew]",
 		"register with browsers (LIST: chrome,chromium,edge,brave,firefox or all)", false, (*CLI).install},
 	{"uninstall", "[--system] [--browser LIST]", "remove the registration", false, (*CLI).uninstall},
+	{"untrust", "[--portal-ca FILE] [--server-trust-ca FILE]", "forget a CA that install trusted; a CA trusted for TLS servers keeps client-certificate trust only", false, (*CLI).untrust},
 	{"doctor", "[--json]", "diagnostics report (no secrets)", true, (*CLI).doctor},
 	{"version", "", "", false, (*CLI).version},
 }

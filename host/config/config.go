@@ -7,6 +7,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -178,6 +179,52 @@ func (p Paths) AddServerTrust(pemFile string) (string, error) {
 		return "", err
 	}
 	return fingerprint(c), err
+}
+
+// RemoveTrust deletes from TrustDir the copies of the PEM CA certificate
+// in pemFile that AddTrust made, and returns the files it deleted.
+func (p Paths) RemoveTrust(pemFile string) ([]string, error) {
+	return removeCA(pemFile, p.TrustDir())
+}
+
+// RemoveServerTrust deletes from ServerTrustDir the copies of the PEM CA
+// certificate in pemFile that AddServerTrust made, and returns its SHA-256
+// fingerprint and the files it deleted.
+func (p Paths) RemoveServerTrust(pemFile string) (string, []string, error) {
+	c, _, err := readCA(pemFile)
+	if err != nil {
+		return "", nil, err
+	}
+	gone, err := removeCA(pemFile, p.ServerTrustDir())
+	return fingerprint(c), gone, err
+}
+
+// removeCA deletes the files in dir that hold the certificate in pemFile,
+// whatever their names.
+func removeCA(pemFile, dir string) ([]string, error) {
+	c, _, err := readCA(pemFile)
+	if err != nil {
+		return nil, err
+	}
+	files, err := pemFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return gone, err
+		}
+		if blk, _ := pem.Decode(data); blk == nil || !bytes.Equal(blk.Bytes, c.Raw) {
+			continue
+		}
+		if err := os.Remove(f); err != nil {
+			return gone, err
+		}
+		gone = append(gone, f)
+	}
+	return gone, nil
 }
 
 // copyCA copies the PEM CA certificate in pemFile into dir, under the name

@@ -36,3 +36,43 @@ func TestServerTrustCAs(t *testing.T) {
 		t.Fatal("a client certificate accepted as a CA to trust for servers")
 	}
 }
+
+// `untrust` removes what `install --portal-ca` and `--server-trust-ca` kept,
+// found by content, and only that CA.
+func TestRemoveTrust(t *testing.T) {
+	p := Paths{Home: t.TempDir()}
+	dir := t.TempDir()
+	write := func(name string, c *testpki.CA) string {
+		f := filepath.Join(dir, name)
+		os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Cert.Raw}), 0o600)
+		return f
+	}
+	demo, other := write("demo.pem", testpki.NewRoot(t, "Demo Root")), write("other.pem", testpki.NewRoot(t, "Other Root"))
+	for _, f := range []string{demo, other} {
+		if _, err := p.AddTrust(f); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.AddServerTrust(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	otherFP, _ := p.ServerTrustCAs(Settings{})
+	if gone, err := p.RemoveTrust(demo); err != nil || len(gone) != 1 {
+		t.Fatalf("RemoveTrust: %v, %v", gone, err)
+	}
+	fp, gone, err := p.RemoveServerTrust(demo)
+	if err != nil || len(gone) != 1 || len(fp) != 64 {
+		t.Fatalf("RemoveServerTrust: %s %v, %v", fp, gone, err)
+	}
+	left, err := p.ServerTrustCAs(Settings{})
+	if err != nil || len(left) != 1 || slices.Contains(left, fp) || !slices.Contains(otherFP, left[0]) {
+		t.Fatalf("server trust left %v (%v), removed %s", left, err, fp)
+	}
+	if files, _ := pemFiles(p.TrustDir()); len(files) != 1 {
+		t.Fatalf("portal trust left %v, want the other CA only", files)
+	}
+	// Twice is no error and removes nothing.
+	if gone, err := p.RemoveTrust(demo); err != nil || len(gone) != 0 {
+		t.Fatalf("RemoveTrust again: %v, %v", gone, err)
+	}
+}

@@ -80,12 +80,7 @@ func Fingerprint(c *x509.Certificate) string { return listing.Fingerprint(c) }
 
 // serverRoots returns the roots the organisation trusts for TLS servers.
 func (e *Engine) serverRoots(ctx context.Context, roots []*x509.Certificate) []*x509.Certificate {
-	want := map[string]bool{}
-	for _, fp := range append(append([]string{}, e.cfg.ServerTrustCAs...), e.savedPolicy()...) {
-		if n := NormalizeFingerprint(fp); n != "" {
-			want[n] = true
-		}
-	}
+	want := e.namedForServers()
 	var out []*x509.Certificate
 	for _, r := range roots {
 		if want[Fingerprint(r)] {
@@ -93,6 +88,28 @@ func (e *Engine) serverRoots(ctx context.Context, roots []*x509.Certificate) []*
 		}
 	}
 	return out
+}
+
+// ServerTrusted reports whether the host's settings or the saved managed
+// policy name the CA with SHA-256 fingerprint fp for TLS servers.
+func (e *Engine) ServerTrusted(ctx context.Context, fp string) (bool, error) {
+	n := NormalizeFingerprint(fp)
+	if n == "" {
+		return false, errors.New("not a SHA-256 fingerprint")
+	}
+	return e.namedForServers()[n], nil
+}
+
+// namedForServers is the set of normalized fingerprints that the host's
+// settings and the saved managed policy name for TLS servers.
+func (e *Engine) namedForServers() map[string]bool {
+	want := map[string]bool{}
+	for _, fp := range append(append([]string{}, e.cfg.ServerTrustCAs...), e.savedPolicy()...) {
+		if n := NormalizeFingerprint(fp); n != "" {
+			want[n] = true
+		}
+	}
+	return want
 }
 
 // addAnchors installs a chain's roots: those the organisation names for
@@ -131,22 +148,40 @@ func (e *Engine) addAnchors(ctx context.Context, roots []*x509.Certificate) erro
 const scopedMarker = "trust-scoped"
 
 // ScopeTrust runs once per state directory (the first start of a version
-// with this trust scope): it takes trust for TLS servers away from every CA
-// certrenew installed with it, as versions before did for every portal,
-// except those Config.ServerTrustCAs names. Later installs scope the CAs
-// they install themselves. A store that cannot list them is left as it is.
+// with this trust scope): RescopeTrust, as versions before trusted every
+// portal's CA for TLS servers. Later installs scope the CAs they install
+// themselves.
 func (e *Engine) ScopeTrust(ctx context.Context) error {
 	marker := filepath.Join(e.cfg.Dir, scopedMarker)
 	if _, err := os.Stat(marker); err == nil {
 		return nil
 	}
+	switch _, err := e.RescopeTrust(ctx); {
+	case errors.Is(err, ErrCannotScope):
+		return nil // left as it is
+	case err != nil:
+		return err
+	}
+	return os.WriteFile(marker, nil, 0o600)
+}
+
+// ErrCannotScope reports a store that cannot list the CAs it trusts for
+// TLS servers (store.TrustScoper), so RescopeTrust cannot change them.
+var ErrCannotScope = errors.New("this certificate store cannot list the CAs it trusts for TLS servers")
+
+// RescopeTrust takes trust for TLS servers away from every CA certrenew
+// installed with it that neither Config.ServerTrustCAs nor the saved
+// managed policy names (`untrust --server-trust-ca` after the CA is
+// dropped from the host's settings), and returns those it changed. They
+// stay anchors for client certificates.
+func (e *Engine) RescopeTrust(ctx context.Context) ([]*x509.Certificate, error) {
 	ts, ok := e.cfg.Store.(store.TrustScoper)
 	if !ok {
-		return nil
+		return nil, ErrCannotScope
 	}
 	lk, err := e.lock()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer lk.Unlock()
 	keep := func(c *x509.Certificate) bool { return len(e.serverRoots(ctx, []*x509.Certificate{c})) > 0 }
@@ -154,8 +189,5 @@ func (e *Engine) ScopeTrust(ctx context.Context) error {
 	for _, c := range changed {
 		e.cfg.Log.Info().Str("subject", c.Subject.String()).Str("sha256", Fingerprint(c)).Msg("CA no longer trusted for TLS servers")
 	}
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(marker, nil, 0o600)
+	return changed, err
 }

@@ -1,6 +1,10 @@
 package tpm
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/google/go-tpm/tpm2/transport"
+)
 
 // Device is a TPM as a setting names it, parsed once for everything that
 // reaches that TPM: this backend and the TSS software beside it
@@ -67,3 +71,19 @@ func (d Device) TCTI() string {
 // tpm2-abrmd). A raw socket has nothing, so other TSS software sharing
 // the TPM needs Backend.FlushTransient before it runs.
 func (d Device) ResourceManaged() bool { return !d.isSocket }
+
+// Opener returns a connection maker for this TPM, for TSS work beside the
+// backend (tpm2-pkcs11's token unlock) on the same device.
+func (d Device) Opener() Opener {
+	switch {
+	case d.isSocket:
+		return DialSocket(d.path)
+	case d.tabrmd != nil:
+		return DialTabrmd(*d.tabrmd)
+	}
+	path := d.path
+	if path == "" {
+		path = DefaultDevice
+	}
+	return func() (transport.TPMCloser, error) { return openDevice(path) }
+}

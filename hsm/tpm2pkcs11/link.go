@@ -21,12 +21,29 @@ var tokenLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 // Link puts a TPM key, its TSS2 PEM blob, into the certrenew token under
 // label and the CKA_ID kid, with cert beside it, making the token first if
 // there is none. The token's user PIN comes from ctx (hsm.WithPIN); a
-// missing or wrong one wraps hsm.ErrPINIncorrect.
+// missing or wrong one wraps hsm.ErrPINIncorrect. With c.TPM and a store
+// this package knows, no tpm2_ptool process runs but to make the token.
 func (c *Config) Link(ctx context.Context, blob []byte, cert *x509.Certificate, label, kid string) error {
 	pin, ok := hsm.PINFrom(ctx)
 	if !ok {
 		return fmt.Errorf("the tpm2-pkcs11 token needs its PIN to add a TPM key: %w", hsm.ErrPINIncorrect)
 	}
+	err := c.linkDirect(ctx, pin, blob, cert, label, kid)
+	if errors.Is(err, errNoToken) {
+		if err := c.makeToken(ctx, pin); err != nil {
+			return err
+		}
+		err = c.linkDirect(ctx, pin, blob, cert, label, kid)
+	}
+	if !errors.Is(err, errNotDirect) {
+		return err
+	}
+	return c.linkPtool(ctx, pin, blob, cert, label, kid)
+}
+
+// linkPtool is Link through tpm2_ptool: `link` and `addcert` in one
+// process, after `listtokens` to see whether the token is there.
+func (c *Config) linkPtool(ctx context.Context, pin string, blob []byte, cert *x509.Certificate, label, kid string) error {
 	tmp, err := os.MkdirTemp("", "certrenew-tpm")
 	if err != nil {
 		return err

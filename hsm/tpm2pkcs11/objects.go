@@ -3,6 +3,7 @@ package tpm2pkcs11
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,13 @@ func ptoolID(kid string) string { return hex.EncodeToString([]byte(kid)) }
 // Linked reports whether the token holds a key pair and a certificate
 // under the CKA_ID kid, as Link leaves them.
 func (c *Config) Linked(ctx context.Context, kid string) (bool, error) {
+	n, hasCert, err := c.objectsDirect(ctx, kid, false)
+	switch {
+	case errors.Is(err, errNoToken):
+		return false, nil
+	case !errors.Is(err, errNotDirect):
+		return n >= 2 && hasCert, err
+	}
 	objs, hasCert, err := c.objects(ctx, kid)
 	return len(objs) >= 2 && hasCert, err
 }
@@ -26,6 +34,13 @@ func (c *Config) Linked(ctx context.Context, kid string) (bool, error) {
 // CKA_ID kid; none there is not an error. The TPM blob itself is deleted
 // by the key backend (hsm/tpm).
 func (c *Config) Unlink(ctx context.Context, kid string) error {
+	_, _, err := c.objectsDirect(ctx, kid, true)
+	switch {
+	case errors.Is(err, errNoToken):
+		return nil
+	case !errors.Is(err, errNotDirect):
+		return err
+	}
 	objs, _, err := c.objects(ctx, kid)
 	if err != nil || len(objs) == 0 {
 		return err

@@ -1,8 +1,11 @@
 // Package tpm2pkcs11 is the bridge that lets a browser use a TPM key: it
-// drives tpm2-pkcs11's tool, tpm2_ptool, to link a key that hsm/tpm made
-// (its TSS2 PEM blob: `tpm2_ptool link` stores the wrapped blob, not the
-// key) into a tpm2-pkcs11 token, with the certificate beside it under the
-// same CKA_ID (`tpm2_ptool addcert`). A browser that loads libtpm2_pkcs11
+// links a key that hsm/tpm made (its TSS2 PEM blob: the store keeps the
+// wrapped blob, not the key) into a tpm2-pkcs11 token, with the
+// certificate beside it under the same CKA_ID. Where it knows the store's
+// schema and has the TPM (Config.TPM), it writes the objects into the
+// store itself (store.go, direct.go), which `tpm2_ptool link` and
+// `addcert` would write; otherwise, and to make the token the first time,
+// it runs tpm2-pkcs11's tool, tpm2_ptool. A browser that loads libtpm2_pkcs11
 // then finds the pair on the token, asks for the token's user PIN ("Unlock
 // Security Device") when it signs, and the TPM does the signing.
 //
@@ -21,6 +24,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/google/go-tpm/tpm2/transport"
 )
 
 // Config says where tpm2-pkcs11 keeps its token and how it reaches the
@@ -34,6 +39,10 @@ type Config struct {
 	TCTI string
 	// Module is libtpm2_pkcs11's path; "" is DefaultModule.
 	Module string
+	// TPM, if set, opens the TPM the token is on (the one TCTI names) for
+	// linking without tpm2_ptool: the PIN is checked by unsealing the
+	// token's wrapping key. Nil leaves every change to tpm2_ptool.
+	TPM func() (transport.TPMCloser, error)
 	// Reset, if set, runs before each tpm2_ptool command: with a TPM that
 	// has no resource manager (swtpm on a socket) it flushes the transient
 	// objects tpm2-tools leaves loaded.

@@ -94,7 +94,7 @@ func platformTPM(db store.Store, tb *tpm.Backend, dev tpm.Device) {
 	if !ok {
 		return
 	}
-	n.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI()}
+	n.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI(), TPM: dev.Opener()}
 	if !dev.ResourceManaged() {
 		n.TPM.Reset = tb.FlushTransient
 	}

@@ -37,7 +37,7 @@ func TestTPMKeysThroughTPM2PKCS11(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI(), Store: filepath.Join(dir, "tpm2-pkcs11")}
+	db.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI(), Store: filepath.Join(dir, "tpm2-pkcs11"), TPM: dev.Opener()}
 	ca := testpki.NewRoot(t, "TPM test CA")
 	if err := db.AddTrustAnchors(bg, []*x509.Certificate{ca.Cert}); err != nil {
 		t.Fatal(err)
