@@ -242,3 +242,33 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("broken request: err %v, replies %+v", err, rs)
 	}
 }
+
+type closedPort struct{}
+
+func (closedPort) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+// A browser gone mid-operation (its side of the port closed) does not
+// stop the full host: the front reads it to the end and returns.
+func TestBrowserGoneFullHostFinishes(t *testing.T) {
+	f := &fullHost{}
+	finished := make(chan struct{})
+	start := func() (*front.Child, error) {
+		c, err := f.start()
+		if err != nil {
+			return nil, err
+		}
+		wait := c.Wait
+		c.Wait = func() error { defer close(finished); return wait() }
+		return c, nil
+	}
+	s := &front.Session{In: bytes.NewReader(slices.Concat(request("1", "renew"), request("2", "renew"))), Out: closedPort{},
+		Args: []string{caller}, Allowed: origin.Default, Hello: current, List: listing.InDir(t.TempDir()), Start: start, Log: zerolog.Nop()}
+	if err := s.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-finished:
+	default:
+		t.Fatal("Serve returned before the full host ended")
+	}
+}

@@ -10,8 +10,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"syscall"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/config"
@@ -35,6 +37,11 @@ func main() {
 }
 
 func serve(args []string) int {
+	// A browser that closes the port while certrenew-host still runs an
+	// operation must not take it down: with SIGPIPE ignored, replies to
+	// the closed port fail as errors and the front keeps reading the full
+	// host until it has finished (or undone) the operation and exited.
+	signal.Ignore(syscall.SIGPIPE)
 	paths, err := config.Resolve()
 	if err != nil {
 		return fail(err)
