@@ -88,6 +88,11 @@ func TestFrontSessions(t *testing.T) {
 		t.Fatalf("list after enroll: %s", r.Result)
 	}
 	s.end()
+	// The password and invitation passed through the front: neither
+	// process logged them.
+	if data, _ := os.ReadFile(filepath.Join(e.state, "host.log")); strings.Contains(string(data), "pw-alice-1") || strings.Contains(string(data), code) {
+		t.Fatal("a secret is in host.log")
+	}
 
 	// The next session's list, the front's, shows what the full host
 	// shows.
