@@ -107,7 +107,8 @@ echo "   certrenew-nm is what the browser starts; certrenew-host started directl
 h=BenchmarkHostSession/certrenew-nm e=BenchmarkHostSession/echohost f=BenchmarkHostSession/certrenew-host
 pair "median per session" "$(metric $h median-ms)" "$(metric $e median-ms)" ms
 pair "p90 per session" "$(metric $h p90-ms)" "$(metric $e p90-ms)" ms
-pair "mean per session (ns/op)" "$(nsop $h)" "$(nsop $e)" ms
+pair "mean per session" "$(metric $h mean-ms)" "$(nsop $e)" ms
+pair "certrenew-nm alternated with echohost: median" "$(metric $h median-ms)" "$(metric $h echo-median-ms)" ms
 pair "certrenew-host directly: median" "$(metric $f median-ms)" "$(metric $e median-ms)" ms
 
 echo "2. renewal, soft key + NSS DB + portal   (baseline: one mTLS GET /mtls/whoami, fresh connection)"
