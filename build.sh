@@ -16,6 +16,9 @@ version="$(git describe --always --dirty 2>/dev/null || echo dev)"
 build() {
   mkdir -p bin
   go build -trimpath -ldflags "-X main.version=$version" -o bin/certrenew-host ./host/cmd/certrenew-host
+  # What the browser starts: pure Go, quick to start; it hands sessions to
+  # certrenew-host beside it (host/front).
+  CGO_ENABLED=0 go build -trimpath -ldflags "-X main.version=$version" -o bin/certrenew-nm ./host/cmd/certrenew-nm
   go build -trimpath -o bin/certrenew-portal ./portal/cmd/certrenew-portal
   scripts/build-extension.sh dist/extension
 }
@@ -26,6 +29,7 @@ targets=(linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin
 cross_check() {
   for t in "${targets[@]}"; do
     GOOS=${t%/*} GOARCH=${t#*/} CGO_ENABLED=0 go build -o /dev/null ./host/cmd/certrenew-host
+    GOOS=${t%/*} GOARCH=${t#*/} CGO_ENABLED=0 go build -o /dev/null ./host/cmd/certrenew-nm
   done
   for os in windows darwin; do
     GOOS=$os go vet ./host/... ./hsm/... ./internal/...

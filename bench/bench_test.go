@@ -90,6 +90,33 @@ func hostBinary(b testing.TB) string {
 	return binary(b, "CERTRENEW_HOST_BIN", "./host/cmd/certrenew-host")
 }
 
+// frontBinary is certrenew-nm, the process the browser starts, beside
+// hostBinary (it starts the certrenew-host it finds there): bin/ when
+// CERTRENEW_HOST_BIN names ./build.sh's, else built pure Go
+// (CGO_ENABLED=0) as build.sh builds it.
+func frontBinary(b testing.TB) string {
+	b.Helper()
+	host := hostBinary(b)
+	out := filepath.Join(filepath.Dir(host), "certrenew-nm")
+	if os.Getenv("CERTRENEW_HOST_BIN") != "" {
+		if _, err := os.Stat(out); err != nil {
+			testenv.Missing(b, fmt.Sprintf("%s: %v (run ./build.sh first)", out, err))
+		}
+		return out
+	}
+	if _, ok := built.Load("front"); ok {
+		return out
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./host/cmd/certrenew-nm")
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("building certrenew-nm: %v\n%s", err, msg)
+	}
+	built.Store("front", out)
+	return out
+}
+
 func echoHostBinary(b testing.TB) string {
 	return binary(b, "CERTRENEW_ECHOHOST_BIN", "./bench/cmd/echohost")
 }

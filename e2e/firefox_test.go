@@ -92,7 +92,7 @@ func installForFirefox(t *testing.T, u *user, args ...string) {
 		Path              string   `json:"path"`
 		AllowedExtensions []string `json:"allowed_extensions"`
 	}
-	if err := json.Unmarshal(data, &m); err != nil || m.Path != built.host || !slices.Contains(m.AllowedExtensions, "certrenew@certrenew.org") {
+	if err := json.Unmarshal(data, &m); err != nil || m.Path != built.front || !slices.Contains(m.AllowedExtensions, "certrenew@certrenew.org") {
 		t.Fatalf("firefox host manifest %s: %s", mf, data)
 	}
 }

@@ -121,7 +121,7 @@ func newLinkToken(t *testing.T) string {
 func recordHost(t *testing.T, u *user) string {
 	t.Helper()
 	rec := filepath.Join(t.TempDir(), "to-host.bin")
-	wrapHost(t, u, "tee -a '"+rec+"' | '"+built.host+"' \"$@\"")
+	wrapHost(t, u, "tee -a '"+rec+"' | '"+built.front+"' \"$@\"")
 	return rec
 }
 

@@ -169,7 +169,7 @@ func TestHostForbidden(t *testing.T) {
 		testenv.Need(t, "chromium")
 		u := newUser(t)
 		u.host(t, "", "install")
-		wrapHost(t, u, "exec '"+built.host+"' chrome-extension://"+strings.Repeat("a", 32)+"/ \"$@\"")
+		wrapHost(t, u, "exec '"+built.front+"' chrome-extension://"+strings.Repeat("a", 32)+"/ \"$@\"")
 		browser := u.browserLang(t, lang)
 		ctx, closeTab := openExt(t, browser, "popup.html")
 		defer closeTab()

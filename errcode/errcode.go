@@ -134,7 +134,9 @@ const (
 	// will ever be issued for it (it is refused from now on).
 	NotIssued Code = "not_issued"
 
-	// Codes the extension and its UI raise themselves, where no host answers.
+	// Codes the extension and its UI raise themselves, where no host answers;
+	// the front (host/front) sends HostDisconnected and HostFailed for a
+	// full host that ended before it answered or could not be started.
 	HostMissing      Code = "host_missing"
 	HostForbidden    Code = "host_forbidden"
 	HostDisconnected Code = "host_disconnected"

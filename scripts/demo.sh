@@ -69,7 +69,8 @@ certrenew demo is running.
   credentials  $creds
                (user ID, password, invitation code; readable by you only: cat it when asked)
 
-certrenew-host is registered for Chromium and Chrome ($HOME/.config/{chromium,google-chrome}/NativeMessagingHosts).
+The host is registered for Chromium and Chrome ($HOME/.config/{chromium,google-chrome}/NativeMessagingHosts):
+they start $bin/certrenew-nm, which starts $bin/certrenew-host when a session needs it.
 The demo CA is trusted for TLS servers after enrollment (install --server-trust-ca), so the browser
 reaches the portal; it is name-constrained to localhost, 127.0.0.1 and ::1. A portal's CA is
 otherwise installed for client certificates only (docs/trust.md).

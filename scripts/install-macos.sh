@@ -33,15 +33,19 @@ fi
 
 if [ -n "$uninstall" ]; then
   "$dest/certrenew-host" uninstall $system
-  rm -f "$dest/certrenew-host"
-  echo "removed $dest/certrenew-host"
+  rm -f "$dest/certrenew-host" "$dest/certrenew-nm"
+  echo "removed $dest/certrenew-host and certrenew-nm"
   exit 0
 fi
 
 mkdir -p "$dest"
-cp "$here/host/darwin-$arch/certrenew-host" "$dest/certrenew-host"
-chmod 755 "$dest/certrenew-host"
-# Downloaded files carry a quarantine flag; browsers start the host
-# without asking, so clear it (the binary is not notarized).
-xattr -d com.apple.quarantine "$dest/certrenew-host" 2>/dev/null || true
+# The browsers start certrenew-nm (the manifests name it), which starts
+# certrenew-host beside it when a session needs more than its list.
+for b in certrenew-host certrenew-nm; do
+  cp "$here/host/darwin-$arch/$b" "$dest/$b"
+  chmod 755 "$dest/$b"
+  # Downloaded files carry a quarantine flag; browsers start the host
+  # without asking, so clear it (the binaries are not notarized).
+  xattr -d com.apple.quarantine "$dest/$b" 2>/dev/null || true
+done
 "$dest/certrenew-host" install $system --path "$dest/certrenew-host"

@@ -18,19 +18,24 @@ if ($System) {
   $scope = @()
 }
 $exe = Join-Path $dest 'certrenew-host.exe'
+# The browsers start certrenew-nm.exe (the manifests name it), which starts
+# certrenew-host.exe beside it when a session needs more than its list.
+$front = Join-Path $dest 'certrenew-nm.exe'
 
 if ($Uninstall) {
   & $exe uninstall @scope
   if ($LASTEXITCODE -ne 0) { throw "certrenew-host uninstall failed ($LASTEXITCODE)" }
-  Remove-Item -Force $exe
-  Write-Output "removed $exe"
+  Remove-Item -Force $exe, $front
+  Write-Output "removed $exe, $front"
   exit 0
 }
 
 New-Item -ItemType Directory -Force -Path $dest | Out-Null
 Copy-Item -Force (Join-Path $PSScriptRoot "host\windows-$arch\certrenew-host.exe") $exe
+Copy-Item -Force (Join-Path $PSScriptRoot "host\windows-$arch\certrenew-nm.exe") $front
 # Files from the internet carry Zone.Identifier; the browser starts the
-# host silently, so unblock it (the binary is not code-signed).
+# host silently, so unblock both (the binaries are not code-signed).
 Unblock-File -Path $exe
+Unblock-File -Path $front
 & $exe install @scope --path $exe
 if ($LASTEXITCODE -ne 0) { throw "certrenew-host install failed ($LASTEXITCODE)" }

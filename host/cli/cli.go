@@ -18,6 +18,7 @@ import (
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/config"
 	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/front"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/host/proto"
@@ -43,6 +44,10 @@ type Host struct {
 	// RunTool runs the system tools of `install --auto-renew` (systemctl,
 	// launchctl, schtasks); nil means the real ones.
 	RunTool install.Runner
+	// FrontInputs are the files, besides the settings, whose change makes
+	// this OS's start do more than the last one did (front.Record): new
+	// Firefox profiles, the TPM device. nil means none.
+	FrontInputs func(paths config.Paths, s config.Settings) []front.Input
 	// DoctorEnv says where this host keeps what doctor inspects.
 	DoctorEnv func(paths config.Paths, roots func() *x509.CertPool) commands.DoctorEnv
 }

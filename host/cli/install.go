@@ -16,7 +16,7 @@ import (
 // portal TLS or for the organisation's TLS servers.
 func (c *CLI) install(ctx context.Context, args []string) error {
 	fs := c.flags("install")
-	bin := fs.String("path", "", "absolute path of certrenew-host for the manifest (default: this binary)")
+	bin := fs.String("path", "", "absolute path of certrenew-host (default: this binary); the manifests name certrenew-nm beside it")
 	portalCA := fs.String("portal-ca", "", "PEM file of a CA to trust for portal TLS (for portals without a public certificate)")
 	autoRenew := fs.Bool("auto-renew", false, "also renew due certificates without a browser: a per-user systemd timer (Linux), launchd agent (macOS) or scheduled task (Windows) runs `renew --due` hourly")
 	serverCA := fs.String("server-trust-ca", "", "PEM file of a CA the organisation trusts for its TLS servers too (Wi-Fi, VPN, the portal in browsers); see docs/trust.md")
@@ -39,7 +39,7 @@ func (c *CLI) install(ctx context.Context, args []string) error {
 		return err
 	}
 	origins := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
-	done, err := in.Install(system, browsers, *bin, origins)
+	done, err := in.Install(system, browsers, c.manifestBinary(*bin, in.Env.GOOS), origins)
 	c.report("registered", done)
 	if err != nil {
 		return err
@@ -68,6 +68,18 @@ func (c *CLI) install(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.Stdout, "CA trusted for TLS servers from the next enrollment or renewal: sha256", fp)
 	}
 	return nil
+}
+
+// manifestBinary is what the browsers are to start for the host at host:
+// the front beside it (install.FrontBeside), or, where a build left it
+// out, the host itself, which serves whole sessions too but starts slower.
+func (c *CLI) manifestBinary(host, goos string) string {
+	front := install.FrontBeside(host, goos)
+	if _, err := os.Stat(front); err != nil {
+		fmt.Fprintf(c.Stderr, "certrenew-host: %s not found; registering %s itself (every popup starts the full host)\n", front, host)
+		return host
+	}
+	return front
 }
 
 // uninstall removes the browser registrations.

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/front"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
@@ -22,6 +24,9 @@ type started struct {
 	set   *commands.Set
 	log   zerolog.Logger
 	close func()
+	// record is what the front may answer from (front.Record), when this
+	// start left nothing to do for a later one; nil otherwise.
+	record *front.Record
 }
 
 // serveNative runs a native messaging session for the browser that started
@@ -48,6 +53,7 @@ func (h *Host) serveNative(args []string) int {
 		return h.fail(true, err)
 	}
 	defer st.close()
+	h.writeRecord(st, settings)
 	s := &nm.Session{In: h.Stdin, Out: h.Stdout, Args: args, Allowed: allowed, Commands: st.set, Log: logger}
 	if err := s.Serve(ctx); err != nil {
 		return 1
@@ -89,31 +95,62 @@ func (h *Host) startWith(settings config.Settings, logger zerolog.Logger) (conte
 		stop()
 		return nil, nil, err
 	}
+	settled := true
 	recovered, err := eng.Recover(ctx)
 	if err != nil {
+		settled = false
 		logger.Error().Err(err).Msg("recovery incomplete")
 	}
 	// Once: CAs an older certrenew trusted for TLS servers lose it.
 	if err := eng.ScopeTrust(ctx); err != nil {
+		settled = false
 		logger.Warn().Err(err).Msg("trust scope not applied; retried at the next start")
 	}
 	set := &commands.Set{
 		Engine: eng, HostVersion: h.Version, Recovered: recovered, Log: logger,
 		Doctor: h.DoctorEnv(h.Paths, func() *x509.CertPool { r, _ := roots(); return r }),
 	}
-	return ctx, &started{set: set, log: logger, close: stop}, nil
+	st := &started{set: set, log: logger, close: stop}
+	if settled {
+		st.record = &front.Record{Version: h.Version}
+	}
+	return ctx, st, nil
+}
+
+// frontInputs are the files whose change makes a start do more than the
+// last (front.Record): the settings, and what this OS adds
+// (Host.FrontInputs).
+func (h *Host) frontInputs(s config.Settings) []front.Input {
+	in := []front.Input{{Path: filepath.Join(h.Paths.Home, "config.json")}}
+	if h.FrontInputs != nil {
+		in = append(in, h.FrontInputs(h.Paths, s)...)
+	}
+	return in
+}
+
+// writeRecord leaves the front a record of this start (front.Record), so
+// the next sessions' hello and list need not start the full host. The
+// inputs are stamped now, after the start (which may have made the NSS
+// database or registered modules in Firefox profiles), so that what it
+// wrote itself does not send the next session to the full host again.
+func (h *Host) writeRecord(st *started, settings config.Settings) {
+	if st.record == nil {
+		return
+	}
+	st.record.Files = front.Snapshot(h.frontInputs(settings))
+	exe, err := os.Executable()
+	if err == nil {
+		st.record.Host = front.HostStamp(exe)
+		st.record.Hello = *st.set.Hello()
+		err = front.WriteRecord(h.Paths.Home, *st.record)
+	}
+	if err != nil {
+		st.log.Warn().Err(err).Msg("start-up record not written; the next session starts certrenew-host too")
+	}
 }
 
 func openLog(paths config.Paths) (zerolog.Logger, func(), error) {
-	if err := os.MkdirAll(paths.Home, 0o700); err != nil {
-		return zerolog.Nop(), nil, err
-	}
-	f, err := os.OpenFile(paths.LogFile(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return zerolog.Nop(), nil, err
-	}
-	l := zerolog.New(f).With().Timestamp().Int("pid", os.Getpid()).Logger()
-	return l, func() { f.Close() }, nil
+	return front.OpenLog(paths.LogFile())
 }
 
 // fail reports a start-up error: as a frame in native messaging mode (the

@@ -5,30 +5,13 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
+	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
 // The one place host/proto meets the engine's own types.
 
-func certOf(id engine.Identity) proto.Cert {
-	return proto.Cert{
-		ID:        id.ID,
-		Subject:   id.Subject,
-		Issuer:    id.Issuer,
-		Serial:    id.Serial,
-		NotBefore: id.NotBefore,
-		NotAfter:  id.NotAfter,
-		DaysLeft:  id.DaysLeft,
-		Status:    string(id.Status),
-		Backend:   id.Backend,
-		Portal:    id.Portal,
-		User:      id.User,
-		SHA256:    id.SHA256,
-		Hardware:  id.Hardware,
-
-		PortalUnreachableSince: id.PortalUnreachableSince,
-	}
-}
+func certOf(id engine.Identity) proto.Cert { return listing.Cert(id) }
 
 func enrollRequestOf(p proto.EnrollParams) engine.EnrollRequest {
 	r := engine.EnrollRequest{

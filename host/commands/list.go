@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/host/proto"
 )
 
@@ -12,11 +13,7 @@ func (s *Set) list(ctx context.Context) (*proto.ListResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &proto.ListResult{Certs: make([]proto.Cert, 0, len(ids)), WarnDays: s.Engine.WarnDays()}
-	for _, id := range ids {
-		res.Certs = append(res.Certs, certOf(id))
-	}
-	return res, nil
+	return listing.Result(ids, s.Engine.WarnDays()), nil
 }
 
 // backends lists the key backends this host can make keys in now, under the

@@ -12,13 +12,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/journal"
-	"github.com/certrenew/certrenew/host/proto"
+	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
@@ -93,7 +92,7 @@ func New(cfg Config) *Engine {
 		cfg.Now = time.Now
 	}
 	if cfg.WarnDays == 0 {
-		cfg.WarnDays = 30
+		cfg.WarnDays = listing.DefaultWarnDays
 	}
 	roots := func() (*x509.CertPool, error) { return cfg.Roots, nil }
 	if cfg.LoadRoots != nil {
@@ -101,11 +100,11 @@ func New(cfg Config) *Engine {
 	}
 	return &Engine{
 		cfg:      cfg,
-		state:    &state.File{Path: filepath.Join(cfg.Dir, "certs.json")},
-		journal:  &journal.Dir{Path: filepath.Join(cfg.Dir, "journal")},
+		state:    &state.File{Path: filepath.Join(cfg.Dir, state.CertsFile)},
+		journal:  &journal.Dir{Path: filepath.Join(cfg.Dir, journal.DirName)},
 		outcomes: &state.OutcomeFile{Path: filepath.Join(cfg.Dir, "last-op.json")},
 		attempts: &state.AttemptFile{Path: filepath.Join(cfg.Dir, "auto-renew.json")},
-		reach:    &state.ReachFile{Path: filepath.Join(cfg.Dir, "portals.json")},
+		reach:    &state.ReachFile{Path: filepath.Join(cfg.Dir, state.ReachFileName)},
 		roots:    roots,
 	}
 }
@@ -149,27 +148,14 @@ func (e *Engine) Backends() []string {
 	return out
 }
 
-// List describes every managed certificate.
+// List describes every managed certificate (see host/listing, which
+// host/front lists through too).
 func (e *Engine) List(ctx context.Context) ([]Identity, error) {
-	entries, err := e.state.Load()
-	if err != nil {
-		return nil, err
-	}
-	down, err := e.reach.Load()
-	if err != nil {
-		e.cfg.Log.Warn().Err(err).Msg("portal reachability unreadable")
-	}
-	res := []Identity{}
-	for i := range entries {
-		c, err := e.describe(&entries[i])
-		if err != nil {
-			e.cfg.Log.Warn().Str("cert_id", entries[i].ID).Err(err).Msg("unreadable entry skipped")
-			continue
-		}
-		c.PortalUnreachableSince = down[c.Portal]
-		res = append(res, c)
-	}
-	return res, nil
+	return e.listing().List()
+}
+
+func (e *Engine) listing() listing.Source {
+	return listing.Source{State: e.state, Reach: e.reach, Now: e.cfg.Now, WarnDays: e.cfg.WarnDays, Log: e.cfg.Log}
 }
 
 func (e *Engine) describe(ent *state.Entry) (Identity, error) {
@@ -180,53 +166,15 @@ func (e *Engine) describe(ent *state.Entry) (Identity, error) {
 	return Describe(c, ent, e.cfg.Now(), e.cfg.WarnDays), nil
 }
 
-// Describe turns a certificate and its entry into an Identity. Expiring is
-// proto.IsExpiring, the one rule the UI and the extension share (the only
-// use the engine makes of host/proto).
+// Describe turns a certificate and its entry into an Identity
+// (listing.Describe).
 func Describe(c *x509.Certificate, ent *state.Entry, now time.Time, warnDays int) Identity {
-	left := c.NotAfter.Sub(now)
-	days := int(left / (24 * time.Hour))
-	status := StatusValid
-	switch {
-	case left <= 0:
-		status = StatusExpired
-	case proto.IsExpiring(days, warnDays):
-		status = StatusExpiring
-	}
-	return Identity{
-		ID:        ent.ID,
-		Subject:   c.Subject.String(),
-		Issuer:    c.Issuer.String(),
-		Serial:    Serial(c),
-		NotBefore: c.NotBefore.UTC(),
-		NotAfter:  c.NotAfter.UTC(),
-		DaysLeft:  days,
-		Status:    status,
-		Backend:   ent.Backend,
-		Portal:    ent.Portal,
-		User:      ent.User,
-		SHA256:    displayFingerprint(c),
-		Hardware:  ent.Hardware,
-	}
-}
-
-// displayFingerprint is c's SHA-256 fingerprint as browsers show it:
-// uppercase hex pairs joined by colons.
-func displayFingerprint(c *x509.Certificate) string {
-	h := strings.ToUpper(Fingerprint(c))
-	var b strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String()
+	return listing.Describe(c, ent, now, warnDays)
 }
 
 // Serial formats a serial number as the wire and the portal do: lowercase
 // hex without leading zeros.
-func Serial(c *x509.Certificate) string { return c.SerialNumber.Text(16) }
+func Serial(c *x509.Certificate) string { return listing.Serial(c) }
 
 func (e *Engine) lock() (*lockfile.Lock, error) {
 	if err := os.MkdirAll(e.cfg.Dir, 0o700); err != nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/host/store"
 )
 
@@ -75,10 +76,7 @@ func NormalizeFingerprint(fp string) string {
 }
 
 // Fingerprint is the SHA-256 fingerprint of c's DER, lower-case hex.
-func Fingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	return hex.EncodeToString(sum[:])
-}
+func Fingerprint(c *x509.Certificate) string { return listing.Fingerprint(c) }
 
 // serverRoots returns the roots the organisation trusts for TLS servers.
 func (e *Engine) serverRoots(ctx context.Context, roots []*x509.Certificate) []*x509.Certificate {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/hsm"
 )
 
@@ -13,36 +14,18 @@ import (
 // shares only the expiry rule, proto.IsExpiring, with the UI).
 
 // Status says where an identity stands in its validity period.
-type Status string
+type Status = listing.Status
 
 // Identity statuses.
 const (
-	StatusValid    Status = "valid"
-	StatusExpiring Status = "expiring" // WarnDays or fewer whole days left
-	StatusExpired  Status = "expired"
+	StatusValid    = listing.StatusValid
+	StatusExpiring = listing.StatusExpiring
+	StatusExpired  = listing.StatusExpired
 )
 
-// Identity describes one managed certificate.
-type Identity struct {
-	ID        string
-	Subject   string
-	Issuer    string
-	Serial    string
-	NotBefore time.Time
-	NotAfter  time.Time
-	DaysLeft  int
-	Status    Status
-	Backend   string
-	Portal    string
-	User      string
-	// SHA256 is the certificate's fingerprint (Fingerprint).
-	SHA256 string
-	// PortalUnreachableSince is when the host began failing to reach
-	// Portal (NotePortal); zero while it answers.
-	PortalUnreachableSince time.Time
-	// Hardware: state.Entry.Hardware.
-	Hardware string
-}
+// Identity describes one managed certificate (host/listing, shared with
+// host/front).
+type Identity = listing.Identity
 
 // EnrollRequest asks for a first certificate (Enroll).
 type EnrollRequest struct {

@@ -111,6 +111,9 @@ type Record struct {
 	Entry json.RawMessage `json:"entry,omitempty"`
 }
 
+// DirName is the journal's directory in the state directory.
+const DirName = "journal"
+
 // Dir holds one record file per certificate ID.
 type Dir struct {
 	Path string

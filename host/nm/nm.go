@@ -5,30 +5,26 @@
 package nm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/commands"
+	"github.com/certrenew/certrenew/host/origin"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
 	"github.com/rs/zerolog"
 )
 
-// ExtensionID is the ID of the certrenew extension, fixed by the public key
-// in its manifest.
-const ExtensionID = "eldgmgmbnpcjkkbgeakcomclligjhbkh"
+// ExtensionID is the ID of the certrenew extension (origin.ExtensionID).
+const ExtensionID = origin.ExtensionID
 
-// DefaultOrigins are the callers allowed without configuration.
-// certrenew@certrenew.org is the Firefox add-on ID (Firefox passes it as the
-// caller, see Caller).
-var DefaultOrigins = []string{"chrome-extension://" + ExtensionID + "/", "certrenew@certrenew.org"}
+// DefaultOrigins are the callers allowed without configuration
+// (origin.Default).
+var DefaultOrigins = origin.Default
 
 // ErrOriginNotAllowed reports a caller outside the allowlist.
 var ErrOriginNotAllowed = errors.New("caller origin not allowed")
@@ -52,18 +48,9 @@ type Session struct {
 	wg sync.WaitGroup
 }
 
-// Caller returns the caller's origin (Chrome) or add-on ID (Firefox).
-func Caller(args []string) string {
-	for _, a := range args {
-		if strings.HasPrefix(a, "chrome-extension://") {
-			return a
-		}
-	}
-	if len(args) >= 2 && strings.HasSuffix(args[0], ".json") {
-		return args[1]
-	}
-	return ""
-}
+// Caller returns the caller's origin (Chrome) or add-on ID (Firefox)
+// (origin.Caller).
+func Caller(args []string) string { return origin.Caller(args) }
 
 // Serve runs the session until the browser closes stdin. Requests run
 // concurrently; a renewal already running when stdin closes is finished
@@ -91,7 +78,7 @@ func (s *Session) Serve(ctx context.Context) error {
 		req, err := proto.DecodeRequest(frame)
 		if err != nil {
 			s.Log.Warn().Err(err).Msg("bad request")
-			s.write(&proto.Reply{ID: requestID(frame), Type: proto.TypeError, Error: wire.Error(err, "")})
+			s.write(&proto.Reply{ID: proto.RequestID(frame), Type: proto.TypeError, Error: wire.Error(err, "")})
 			continue
 		}
 		s.wg.Add(1)
@@ -147,49 +134,9 @@ func (s *Session) write(r *proto.Reply) {
 	}
 }
 
-// requestID recovers the id of a request that failed to decode, so the UI
-// can match the error to it. It reads the object's members in order up to
-// "id", so a request broken further on (truncated, say) still has its id;
-// nothing else is kept.
-func requestID(frame []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(frame))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return ""
-	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		if k == "id" {
-			v, err := dec.Token()
-			if id, ok := v.(string); err == nil && ok && len(id) <= 64 {
-				return id
-			}
-			return ""
-		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return ""
-		}
-	}
-	return ""
-}
+// Refusal is the one frame a refused caller gets, instead of the hello
+// (origin.Refusal).
+func Refusal(caller string) *proto.Reply { return origin.Refusal(caller) }
 
-// Refusal is the one frame a refused caller gets, instead of the hello.
-func Refusal(caller string) *proto.Reply {
-	return &proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: errcode.OriginNotAllowed, Detail: fmt.Sprintf("caller %q is not in the allowlist", caller)}, "")}
-}
-
-// Allowed reports whether caller is in list.
-func Allowed(caller string, list []string) bool {
-	if caller == "" {
-		return false
-	}
-	for _, a := range list {
-		if a == caller {
-			return true
-		}
-	}
-	return false
-}
+// Allowed reports whether caller is in list (origin.Allowed).
+func Allowed(caller string, list []string) bool { return origin.Allowed(caller, list) }

@@ -1,5 +1,6 @@
 // Command dist builds certrenew's release files into one folder:
-// certrenew-host for every supported OS and CPU, .deb and .rpm packages
+// certrenew-host and its front certrenew-nm (what the browser starts) for
+// every supported OS and CPU, .deb and .rpm packages
 // (built with nfpm as a library) that install the host and its system-wide
 // browser registrations, the Windows and macOS install scripts, and
 // BUILDS.txt, which says what each binary contains (cgo, key backends,
@@ -19,6 +20,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/certrenew/certrenew/host/install"
 )
 
 // Target is one OS/CPU pair certrenew-host is built for.
@@ -40,6 +43,10 @@ func (t Target) Exe() string {
 	}
 	return "certrenew-host"
 }
+
+// FrontExe is the front's file name on t (install.FrontName): the
+// binary the browser starts, shipped beside certrenew-host.
+func (t Target) FrontExe() string { return install.FrontName(t.OS) }
 
 func main() {
 	out := flag.String("out", "dist", "output folder")
@@ -64,6 +71,9 @@ func run(out, version, release string) error {
 		if err != nil {
 			return err
 		}
+		if err := BuildFront(root, t, filepath.Join(out, "host", t.String(), t.FrontExe()), "-X main.version="+version); err != nil {
+			return err
+		}
 		line, err := Describe(root, t, cgo)
 		if err != nil {
 			return err
@@ -79,9 +89,10 @@ func run(out, version, release string) error {
 		fmt.Fprintln(os.Stderr, "built", bin)
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
-		bin := filepath.Join(out, "host", "linux-"+arch, "certrenew-host")
+		dir := filepath.Join(out, "host", "linux-"+arch)
 		for _, format := range []string{"deb", "rpm"} {
-			f, err := Package(Spec{Format: format, Arch: arch, Version: version, Release: release, Host: bin, Out: out})
+			f, err := Package(Spec{Format: format, Arch: arch, Version: version, Release: release,
+				Host: filepath.Join(dir, "certrenew-host"), Front: filepath.Join(dir, "certrenew-nm"), Out: out})
 			if err != nil {
 				return err
 			}
@@ -144,6 +155,21 @@ func BuildHost(root string, t Target, bin, ldflags string) (bool, error) {
 		return false, fmt.Errorf("build %s: %v\n%s", t, err, out)
 	}
 	return cgo, nil
+}
+
+// BuildFront builds certrenew-nm for t into bin: always pure Go, so that
+// it starts quickly (host/front).
+func BuildFront(root string, t Target, bin, ldflags string) error {
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", abs, "./host/cmd/certrenew-nm")
+	cmd.Dir, cmd.Env = root, env(t, false)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build certrenew-nm %s: %v\n%s", t, err, out)
+	}
+	return nil
 }
 
 // Describe names what t's binary contains, read from its dependency graph

@@ -17,6 +17,10 @@ import (
 // HostPath is where the packages install certrenew-host.
 const HostPath = "/usr/bin/certrenew-host"
 
+// FrontPath is where they install certrenew-nm, the binary the browser
+// manifests name; it starts the certrenew-host beside it.
+const FrontPath = "/usr/bin/certrenew-nm"
+
 // Spec describes one Linux package.
 type Spec struct {
 	Format  string // deb or rpm
@@ -24,13 +28,14 @@ type Spec struct {
 	Version string
 	Release string
 	Host    string // the linux/Arch certrenew-host binary
+	Front   string // the linux/Arch certrenew-nm binary
 	Out     string // folder for the package file
 }
 
 // Package builds the package and returns its path. The browser manifests
 // are written by host/install itself (system-wide, every browser) into a
 // staging root, so the package holds exactly what `certrenew-host install
-// --system` writes; the rpm also carries Firefox's /usr/lib64 location.
+// --system` writes (naming FrontPath); the rpm also carries Firefox's /usr/lib64 location.
 func Package(s Spec) (string, error) {
 	stage, err := os.MkdirTemp("", "certrenew-pkg-")
 	if err != nil {
@@ -38,15 +43,22 @@ func Package(s Spec) (string, error) {
 	}
 	defer os.RemoveAll(stage)
 	in := install.Installer{Env: install.Env{GOOS: "linux", Root: stage, Lib64: s.Format == "rpm"}}
-	if _, err := in.Install(true, install.AllBrowsers, HostPath, nm.DefaultOrigins); err != nil {
+	if _, err := in.Install(true, install.AllBrowsers, FrontPath, nm.DefaultOrigins); err != nil {
 		return "", err
 	}
 	host, err := filepath.Abs(s.Host)
 	if err != nil {
 		return "", err
 	}
+	front, err := filepath.Abs(s.Front)
+	if err != nil {
+		return "", err
+	}
 	contents := files.Contents{{
 		Source: host, Destination: HostPath,
+		FileInfo: &files.ContentFileInfo{Mode: 0o755, Owner: "root", Group: "root"},
+	}, {
+		Source: front, Destination: FrontPath,
 		FileInfo: &files.ContentFileInfo{Mode: 0o755, Owner: "root", Group: "root"},
 	}}
 	err = filepath.WalkDir(stage, func(p string, d fs.DirEntry, err error) error {

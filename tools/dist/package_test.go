@@ -40,7 +40,11 @@ func buildPackage(t *testing.T, format string) (pkg, bin string) {
 	if _, err := BuildHost(root, Target{"linux", runtime.GOARCH}, bin, "-X main.version=0.1.0-test"); err != nil {
 		t.Fatal(err)
 	}
-	pkg, err = Package(Spec{Format: format, Arch: runtime.GOARCH, Version: "0.1.0", Release: "1", Host: bin, Out: dir})
+	front := filepath.Join(dir, "certrenew-nm")
+	if err := BuildFront(root, Target{"linux", runtime.GOARCH}, front, "-X main.version=0.1.0-test"); err != nil {
+		t.Fatal(err)
+	}
+	pkg, err = Package(Spec{Format: format, Arch: runtime.GOARCH, Version: "0.1.0", Release: "1", Host: bin, Front: front, Out: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +79,7 @@ func checkManifest(t *testing.T, f string) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatalf("%s: %v", f, err)
 	}
-	if m.Name != "com.certrenew.host" || m.Path != HostPath || m.Type != "stdio" {
+	if m.Name != "com.certrenew.host" || m.Path != FrontPath || m.Type != "stdio" {
 		t.Errorf("%s: %s", f, data)
 	}
 	if strings.Contains(f, "mozilla") {
@@ -100,7 +104,7 @@ func TestDebInThrowawayRoot(t *testing.T) {
 	if out, err := exec.Command("dpkg", "-x", pkg, root).CombinedOutput(); err != nil {
 		t.Fatalf("dpkg -x: %v\n%s", err, out)
 	}
-	want := append([]string{"usr/bin/certrenew-host"}, debManifests...)
+	want := append([]string{"usr/bin/certrenew-host", "usr/bin/certrenew-nm"}, debManifests...)
 	sort.Strings(want)
 	if got := tree(t, root); !slices.Equal(got, want) {
 		t.Fatalf("files:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -112,9 +116,11 @@ func TestDebInThrowawayRoot(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o755 {
 		t.Fatalf("host: %v %v", st.Mode(), err)
 	}
-	out, err := exec.Command(filepath.Join(root, HostPath), "version").Output()
-	if err != nil || !strings.Contains(string(out), "0.1.0-test") {
-		t.Fatalf("installed host version: %v %s", err, out)
+	for _, bin := range []string{HostPath, FrontPath} {
+		out, err := exec.Command(filepath.Join(root, bin), "version").Output()
+		if err != nil || !strings.Contains(string(out), "0.1.0-test") {
+			t.Fatalf("installed %s version: %v %s", bin, err, out)
+		}
 	}
 	fields, err := exec.Command("dpkg-deb", "-f", pkg, "Package", "Architecture", "Depends").Output()
 	glibc, _ := Glibc(filepath.Join(root, HostPath))
@@ -233,7 +239,7 @@ func TestRPMContents(t *testing.T) {
 	for _, l := range strings.Fields(string(out)) {
 		got = append(got, strings.TrimPrefix(l, "/"))
 	}
-	want := append([]string{"usr/bin/certrenew-host", "usr/lib64/mozilla/native-messaging-hosts/com.certrenew.host.json"}, debManifests...)
+	want := append([]string{"usr/bin/certrenew-host", "usr/bin/certrenew-nm", "usr/lib64/mozilla/native-messaging-hosts/com.certrenew.host.json"}, debManifests...)
 	sort.Strings(want)
 	sort.Strings(got)
 	if !slices.Equal(got, want) {

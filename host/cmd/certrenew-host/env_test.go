@@ -14,7 +14,7 @@ import (
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
 
-var hostBin string
+var hostBin, frontBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "certrenew-host-test")
@@ -24,6 +24,14 @@ func TestMain(m *testing.M) {
 	hostBin = filepath.Join(dir, "certrenew-host")
 	out, err := exec.Command("go", "build", "-o", hostBin, ".").CombinedOutput()
 	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	// The front beside it, which install names in the manifests.
+	frontBin = filepath.Join(dir, "certrenew-nm")
+	build := exec.Command("go", "build", "-o", frontBin, "../certrenew-nm")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
 	}
@@ -92,7 +100,19 @@ func (e *env) trustPortal(t *testing.T, p *portaltest.Portal) {
 
 func (e *env) start(t *testing.T, args ...string) *session {
 	t.Helper()
+	return e.startBin(t, hostBin, args...)
+}
+
+// startFront starts the front (certrenew-nm) as the browser does.
+func (e *env) startFront(t *testing.T, args ...string) *session {
+	t.Helper()
+	return e.startBin(t, frontBin, args...)
+}
+
+func (e *env) startBin(t *testing.T, bin string, args ...string) *session {
+	t.Helper()
 	c := e.cmd(args...)
+	c.Path, c.Args[0] = bin, bin
 	inR, inW, _ := os.Pipe()
 	outR, outW, _ := os.Pipe()
 	c.Stdin, c.Stdout = inR, outW

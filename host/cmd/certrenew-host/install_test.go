@@ -27,7 +27,8 @@ func TestInstallUninstallEveryBrowser(t *testing.T) {
 		".config/BraveSoftware/Brave-Browser/NativeMessagingHosts": "allowed_origins",
 		".mozilla/native-messaging-hosts":                          "allowed_extensions",
 	}
-	self, _ := filepath.EvalSymlinks(hostBin)
+	// The manifests name the front beside the host.
+	self, _ := filepath.EvalSymlinks(frontBin)
 	for dir, field := range want {
 		f := filepath.Join(e.home, dir, install.HostName+".json")
 		data, err := os.ReadFile(f)

@@ -32,7 +32,7 @@ func main() {
 		Version: version, Paths: paths,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Lang: os.Getenv("LANG"),
 		Term:      cli.StdinTerminal(os.Stdin, os.Stderr),
-		NewEngine: newEngine, InstallEnv: installEnv, DoctorEnv: doctorEnv,
+		NewEngine: newEngine, InstallEnv: installEnv, DoctorEnv: doctorEnv, FrontInputs: frontInputs,
 	}))
 }
 

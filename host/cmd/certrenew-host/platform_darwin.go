@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/front"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/keychain"
@@ -49,3 +50,6 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "darwin", Home: home, Root: "/"}, nil, nil
 }
+
+// frontInputs: nothing besides the settings (front.Record).
+func frontInputs(config.Paths, config.Settings) []front.Input { return nil }

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/front"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
@@ -17,6 +19,7 @@ import (
 	"github.com/certrenew/certrenew/hsm/nsskey"
 	"github.com/certrenew/certrenew/hsm/pkcs11"
 	"github.com/certrenew/certrenew/hsm/soft"
+	"github.com/certrenew/certrenew/hsm/softokn"
 	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/rs/zerolog"
@@ -95,4 +98,52 @@ func platformTPM(db store.Store, tb *tpm.Backend, dev tpm.Device) {
 	if !dev.ResourceManaged() {
 		n.TPM.Reset = tb.FlushTransient
 	}
+}
+
+// frontInputs: what platformStore and platformKeys read that a later start
+// would act on (front.Record). The NSS database (created if missing) and
+// its module list (shared with Firefox profiles); each Firefox profile
+// list, and each profile's database and module list (a new profile gets
+// the modules and the shared software keys); libsoftokn3 and its private
+// copy (refreshed when NSS is updated); the TPM device node and the
+// PKCS#11 module, whose presence hello reports as backends.
+func frontInputs(paths config.Paths, s config.Settings) []front.Input {
+	in := []front.Input{
+		{Path: filepath.Join(paths.NSSDB, "cert9.db"), ExistsOnly: true},
+		{Path: filepath.Join(paths.NSSDB, "pkcs11.txt")},
+		{Path: nss.SharedSoftoknLib(filepath.Join(paths.Home, "lib"))},
+	}
+	if lib := softokn.Library(); lib != "" {
+		in = append(in, front.Input{Path: lib})
+	}
+	if paths.UserHome != "" {
+		for _, root := range nss.FirefoxRoots {
+			base := filepath.Join(paths.UserHome, root)
+			in = append(in, front.Input{Path: filepath.Join(base, "profiles.ini")})
+			data, err := os.ReadFile(filepath.Join(base, "profiles.ini"))
+			if err != nil {
+				continue
+			}
+			for _, p := range nss.ParseProfilesINI(data) {
+				dir := p.Path
+				if p.Relative {
+					dir = filepath.Join(base, dir)
+				}
+				in = append(in, front.Input{Path: filepath.Join(dir, "cert9.db"), ExistsOnly: true},
+					front.Input{Path: filepath.Join(dir, "pkcs11.txt")})
+			}
+		}
+	}
+	if d := s.TPMDevice; !strings.HasPrefix(d, "unix:") && d != "tabrmd" && !strings.HasPrefix(d, "tabrmd:") {
+		if d == "" {
+			d = tpm.DefaultDevice
+		}
+		in = append(in, front.Input{Path: d, ExistsOnly: true})
+	}
+	if m := s.PKCS11.Module; m != "" {
+		in = append(in, front.Input{Path: m, ExistsOnly: true})
+	} else {
+		in = append(in, front.Input{Path: pkcs11.DefaultModule, ExistsOnly: true})
+	}
+	return in
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/certrenew/certrenew/host/config"
+	"github.com/certrenew/certrenew/host/front"
 	"github.com/certrenew/certrenew/host/install"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/winstore"
@@ -50,3 +51,6 @@ func installEnv(paths config.Paths, system bool) (install.Env, install.Registry,
 	}
 	return install.Env{GOOS: "windows", ManifestDir: dir}, install.NativeRegistry{}, nil
 }
+
+// frontInputs: nothing besides the settings (front.Record).
+func frontInputs(config.Paths, config.Settings) []front.Input { return nil }
