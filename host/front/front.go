@@ -28,7 +28,7 @@ import (
 )
 
 // ErrOriginNotAllowed reports a caller outside the allowlist.
-var ErrOriginNotAllowed = errors.New("caller origin not allowed")
+var ErrOriginNotAllowed = origin.ErrNotAllowed
 
 // Session is one browser connection.
 type Session struct {

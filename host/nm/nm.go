@@ -27,7 +27,7 @@ const ExtensionID = origin.ExtensionID
 var DefaultOrigins = origin.Default
 
 // ErrOriginNotAllowed reports a caller outside the allowlist.
-var ErrOriginNotAllowed = errors.New("caller origin not allowed")
+var ErrOriginNotAllowed = origin.ErrNotAllowed
 
 // Session is one browser connection.
 type Session struct {

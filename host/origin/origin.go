@@ -5,6 +5,7 @@
 package origin
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,6 +42,9 @@ func Caller(args []string) string {
 func Allowed(caller string, list []string) bool {
 	return caller != "" && slices.Contains(list, caller)
 }
+
+// ErrNotAllowed reports a caller outside the allowlist.
+var ErrNotAllowed = errors.New("caller origin not allowed")
 
 // Refusal is the one frame a refused caller gets, instead of the hello.
 func Refusal(caller string) *proto.Reply {

@@ -4,33 +4,64 @@ import (
 	"github.com/certrenew/certrenew/portal/store"
 )
 
-// renewalAuthSet sets the renewal-auth policy (see portal/README.md,
-// "Renewal-auth policy"): the tenant's, or with --user one user's
-// override; a "" (renewal-auth default) removes the user's override.
-func renewalAuthSet(a store.RenewalAuth) func(*flags) action {
+// tenantPolicy is a policy the tenant sets for everyone, with per-user
+// overrides: renewal-auth (see portal/README.md, "Renewal-auth policy")
+// and hardware-policy (docs/hardware-trust.md). Both commands are written
+// once, here.
+type tenantPolicy struct {
+	cmd   string // the command, as usage and errors name it
+	field string // the log field and message
+	set   func(c *call, user, value string) error
+	get   func(c *call, user string) (value string, set bool, err error)
+}
+
+var (
+	renewalAuthPolicy = tenantPolicy{
+		cmd: "renewal-auth", field: "renewal_auth",
+		set: func(c *call, user, v string) error { return c.store.SetRenewalAuth(c.ctx, user, store.RenewalAuth(v)) },
+		get: func(c *call, user string) (string, bool, error) {
+			a, set, err := c.store.RenewalAuth(c.ctx, user)
+			return string(a), set, err
+		},
+	}
+	hardwarePolicy = tenantPolicy{
+		cmd: "hardware-policy", field: "hardware_policy",
+		set: func(c *call, user, v string) error {
+			return c.store.SetHardwarePolicy(c.ctx, user, store.HardwarePolicy(v))
+		},
+		get: func(c *call, user string) (string, bool, error) {
+			p, set, err := c.store.HardwarePolicy(c.ctx, user)
+			return string(p), set, err
+		},
+	}
+)
+
+// setTo sets the policy to v: the tenant's, or with --user one user's
+// override; v "" (the "default" subcommand) removes the user's override.
+func (p tenantPolicy) setTo(v string) func(*flags) action {
 	return func(f *flags) action {
 		user := f.String("user", "", "user ID (default: the whole tenant)")
 		act := action{do: func(c *call) error {
-			if err := c.store.SetRenewalAuth(c.ctx, *user, a); err != nil {
+			if err := p.set(c, *user, v); err != nil {
 				return err
 			}
-			ev := c.log.Info().Str("renewal_auth", string(a))
+			ev := c.log.Info().Str(p.field, v)
 			if *user != "" {
 				ev = ev.Str("user", *user)
 			}
-			ev.Msg("renewal-auth policy set")
+			ev.Msg(p.field + " set")
 			return nil
 		}}
-		if a == "" {
-			act.check = needs("renewal-auth default", "user", user)
+		if v == "" {
+			act.check = needs(p.cmd+" default", "user", user)
 		}
 		return act
 	}
 }
 
-// renewalAuthShow prints the policy that applies to the tenant, or with
-// --user to that user, and where it comes from.
-func renewalAuthShow(f *flags) action {
+// show prints the policy that applies to the tenant, or with --user to
+// that user, and where it comes from.
+func (p tenantPolicy) show(f *flags) action {
 	user := f.String("user", "", "user ID (default: the whole tenant)")
 	return action{do: func(c *call) error {
 		if *user != "" {
@@ -38,7 +69,7 @@ func renewalAuthShow(f *flags) action {
 				return err
 			}
 		}
-		a, set, err := c.store.RenewalAuth(c.ctx, *user)
+		v, set, err := p.get(c, *user)
 		if err != nil {
 			return err
 		}
@@ -49,12 +80,12 @@ func renewalAuthShow(f *flags) action {
 		case set:
 			from = "tenant"
 		case *user != "":
-			if _, tset, err := c.store.RenewalAuth(c.ctx, ""); err != nil {
+			if _, tset, err := p.get(c, ""); err != nil {
 				return err
 			} else if tset {
 				from = "tenant"
 			}
 		}
-		return c.println(string(a) + " (" + from + ")")
+		return c.println(v + " (" + from + ")")
 	}}
 }

@@ -93,44 +93,24 @@ func (d *DB) PruneAttestChallenges(ctx context.Context, before time.Time) error 
 
 // SetHardwarePolicy implements store.Store.
 func (d *DB) SetHardwarePolicy(ctx context.Context, userID string, p store.HardwarePolicy) error {
-	if p != "" || userID == "" {
-		if _, err := store.ParseHardwarePolicy(string(p)); err != nil {
-			return err
-		}
-	}
-	if userID != "" {
-		if _, err := d.User(ctx, userID); err != nil {
-			return err
-		}
-	}
-	var err error
-	if p == "" {
-		_, err = d.db.ExecContext(ctx, `DELETE FROM hardware_policy WHERE user_id = ?`, userID)
-	} else {
-		_, err = d.db.ExecContext(ctx, `INSERT INTO hardware_policy (user_id, policy) VALUES (?, ?)
-			ON CONFLICT (user_id) DO UPDATE SET policy = excluded.policy`, userID, string(p))
-	}
-	if err != nil {
-		return fmt.Errorf("store: set hardware policy: %w", err)
-	}
-	return nil
+	return d.setUserPolicy(ctx, "hardware_policy", userID, string(p), func(v string) error {
+		_, err := store.ParseHardwarePolicy(v)
+		return err
+	})
 }
 
-// HardwarePolicy implements store.Store: the user's row sorts before the
-// tenant's (”).
+// HardwarePolicy implements store.Store.
 func (d *DB) HardwarePolicy(ctx context.Context, userID string) (store.HardwarePolicy, bool, error) {
-	var who, policy string
-	err := d.db.QueryRowContext(ctx, `SELECT user_id, policy FROM hardware_policy WHERE user_id IN (?, '')
-		ORDER BY user_id DESC LIMIT 1`, userID).Scan(&who, &policy)
-	if errors.Is(err, sql.ErrNoRows) {
+	v, set, err := d.userPolicy(ctx, "hardware_policy", userID)
+	if err != nil {
+		return "", false, err
+	}
+	if v == "" {
 		return store.HardwareAny, false, nil
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("store: hardware policy: %w", err)
-	}
-	p, err := store.ParseHardwarePolicy(policy)
+	p, err := store.ParseHardwarePolicy(v)
 	if err != nil {
 		return "", false, fmt.Errorf("store: %w", err)
 	}
-	return p, who == userID, nil
+	return p, set, nil
 }

@@ -21,8 +21,35 @@ CREATE TABLE IF NOT EXISTS renewal_auth (
 
 // SetRenewalAuth implements store.Store.
 func (d *DB) SetRenewalAuth(ctx context.Context, userID string, a store.RenewalAuth) error {
-	if a != "" || userID == "" {
-		if _, err := store.ParseRenewalAuth(string(a)); err != nil {
+	return d.setUserPolicy(ctx, "renewal_auth", userID, string(a), func(v string) error {
+		_, err := store.ParseRenewalAuth(v)
+		return err
+	})
+}
+
+// RenewalAuth implements store.Store.
+func (d *DB) RenewalAuth(ctx context.Context, userID string) (store.RenewalAuth, bool, error) {
+	v, set, err := d.userPolicy(ctx, "renewal_auth", userID)
+	if err != nil {
+		return "", false, err
+	}
+	if v == "" {
+		return store.DefaultRenewalAuth, false, nil
+	}
+	a, err := store.ParseRenewalAuth(v)
+	if err != nil {
+		return "", false, fmt.Errorf("store: %w", err)
+	}
+	return a, set, nil
+}
+
+// setUserPolicy sets a policy kept in table (renewal_auth,
+// hardware_policy: a constant, never input), a row a user and the
+// tenant's under user ID "": the tenant's, or userID's override; value ""
+// removes the override. valid checks the value.
+func (d *DB) setUserPolicy(ctx context.Context, table, userID, value string, valid func(string) error) error {
+	if value != "" || userID == "" {
+		if err := valid(value); err != nil {
 			return err
 		}
 	}
@@ -32,33 +59,30 @@ func (d *DB) SetRenewalAuth(ctx context.Context, userID string, a store.RenewalA
 		}
 	}
 	var err error
-	if a == "" {
-		_, err = d.db.ExecContext(ctx, `DELETE FROM renewal_auth WHERE user_id = ?`, userID)
+	if value == "" {
+		_, err = d.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = ?`, userID)
 	} else {
-		_, err = d.db.ExecContext(ctx, `INSERT INTO renewal_auth (user_id, policy) VALUES (?, ?)
-			ON CONFLICT (user_id) DO UPDATE SET policy = excluded.policy`, userID, string(a))
+		_, err = d.db.ExecContext(ctx, `INSERT INTO `+table+` (user_id, policy) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET policy = excluded.policy`, userID, value)
 	}
 	if err != nil {
-		return fmt.Errorf("store: set renewal auth: %w", err)
+		return fmt.Errorf("store: set %s: %w", table, err)
 	}
 	return nil
 }
 
-// RenewalAuth implements store.Store: one query, the user's row sorting
-// before the tenant's (”).
-func (d *DB) RenewalAuth(ctx context.Context, userID string) (store.RenewalAuth, bool, error) {
+// userPolicy returns the policy in table that applies to userID, in one
+// query (the user's row sorts before the tenant's, ”), and whether it is
+// userID's own; "" when neither row exists.
+func (d *DB) userPolicy(ctx context.Context, table, userID string) (string, bool, error) {
 	var who, policy string
-	err := d.db.QueryRowContext(ctx, `SELECT user_id, policy FROM renewal_auth WHERE user_id IN (?, '')
+	err := d.db.QueryRowContext(ctx, `SELECT user_id, policy FROM `+table+` WHERE user_id IN (?, '')
 		ORDER BY user_id DESC LIMIT 1`, userID).Scan(&who, &policy)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.DefaultRenewalAuth, false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("store: renewal auth: %w", err)
+		return "", false, fmt.Errorf("store: %s: %w", table, err)
 	}
-	a, err := store.ParseRenewalAuth(policy)
-	if err != nil {
-		return "", false, fmt.Errorf("store: %w", err)
-	}
-	return a, who == userID, nil
+	return policy, who == userID, nil
 }
