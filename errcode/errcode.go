@@ -163,6 +163,24 @@ const (
 )
 
 // entry is all certrenew says about one code.
+// row is one code's row of the table (texts.go). The table is an array,
+// not a map, so that it is data in every binary (the WASM UI's included)
+// rather than start-up code; lookup reads it.
+type row struct {
+	code Code
+	entry
+}
+
+// lookup returns c's row, ok false when c has none.
+func lookup(c Code) (entry, bool) {
+	for i := range rows {
+		if rows[i].code == c {
+			return rows[i].entry, true
+		}
+	}
+	return entry{}, false
+}
+
 type entry struct {
 	// en and ja are what the user reads; both "" for a code the user
 	// never meets as itself (problem.shownAs, page say what they meet).
@@ -190,9 +208,9 @@ type problem struct {
 // "ja", "ja-JP", "en-US"): Japanese for "ja" and "ja-*", English otherwise.
 // A code without texts gets Internal's.
 func Message(c Code, lang string) string {
-	e, ok := table[c]
+	e, ok := lookup(c)
 	if !ok || e.en == "" {
-		e = table[Internal]
+		e, _ = lookup(Internal)
 	}
 	if strings.HasPrefix(strings.ToLower(lang), "ja") {
 		return e.ja
@@ -203,7 +221,7 @@ func Message(c Code, lang string) string {
 // RenewalMessage is what the user reads for c ending a renewal when it
 // differs from Message (a renewal asks for the password only), else "".
 func RenewalMessage(c Code, lang string) string {
-	e := table[c]
+	e, _ := lookup(c)
 	if e.renewEn == "" {
 		return ""
 	}
@@ -214,12 +232,13 @@ func RenewalMessage(c Code, lang string) string {
 }
 
 // HasMessage reports whether c has texts of its own.
-func HasMessage(c Code) bool { return table[c].en != "" }
+func HasMessage(c Code) bool { e, _ := lookup(c); return e.en != "" }
 
 // Problem returns the HTTP status and title with which certrenew-portal
 // sends c; ok is false for a code the portal never sends in a problem body.
 func Problem(c Code) (status int, title string, ok bool) {
-	p := table[c].problem
+	e, _ := lookup(c)
+	p := e.problem
 	if p == nil {
 		return 0, "", false
 	}
@@ -229,7 +248,8 @@ func Problem(c Code) (status int, title string, ok bool) {
 // FromPortal returns the code the host shows for problem code c from
 // certrenew-portal; ok is false for a code this version does not know.
 func FromPortal(c Code) (Code, bool) {
-	p := table[c].problem
+	e, _ := lookup(c)
+	p := e.problem
 	if p == nil {
 		return "", false
 	}
@@ -241,13 +261,13 @@ func FromPortal(c Code) (Code, bool) {
 
 // PageState returns the state of the portal's renewal page that explains
 // c, "" for a code it does not explain.
-func PageState(c Code) string { return table[c].page }
+func PageState(c Code) string { e, _ := lookup(c); return e.page }
 
 // Declared lists every code, sorted.
 func Declared() []Code {
-	out := make([]Code, 0, len(table))
-	for c := range table {
-		out = append(out, c)
+	out := make([]Code, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.code)
 	}
 	slices.Sort(out)
 	return out

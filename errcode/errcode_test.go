@@ -67,7 +67,7 @@ func declaredInSource(t *testing.T) map[Code]string {
 func TestEveryDeclaredCodeExplained(t *testing.T) {
 	src := declaredInSource(t)
 	for c, name := range src {
-		e, ok := table[c]
+		e, ok := lookup(c)
 		if !ok {
 			t.Errorf("%s (%q) has no row in the table", name, c)
 			continue
@@ -90,10 +90,15 @@ func TestEveryDeclaredCodeExplained(t *testing.T) {
 			}
 		}
 	}
-	for c := range table {
-		if _, ok := src[c]; !ok {
-			t.Errorf("row %q is not a declared constant", c)
+	seen := map[Code]bool{}
+	for _, r := range rows {
+		if _, ok := src[r.code]; !ok {
+			t.Errorf("row %q is not a declared constant", r.code)
 		}
+		if seen[r.code] {
+			t.Errorf("code %q has two rows", r.code)
+		}
+		seen[r.code] = true
 	}
 	if got := Declared(); len(got) != len(src) || !slices.IsSorted(got) {
 		t.Errorf("Declared() has %d codes, the source %d", len(got), len(src))
@@ -104,10 +109,10 @@ func TestMessage(t *testing.T) {
 	if Message(BadPassword, "ja-JP") == Message(BadPassword, "en-US") {
 		t.Fatal("ja and en are the same")
 	}
-	if Message(BadPassword, "JA") != table[BadPassword].ja {
+	if Message(BadPassword, "JA") != must(lookup(BadPassword)).ja {
 		t.Fatal("language tags are not case-insensitive")
 	}
-	if Message("no_such_code", "en") != table[Internal].en || Message(NotIssued, "ja") != table[Internal].ja {
+	if Message("no_such_code", "en") != must(lookup(Internal)).en || Message(NotIssued, "ja") != must(lookup(Internal)).ja {
 		t.Fatal("a code without texts does not fall back to internal")
 	}
 }
@@ -140,7 +145,7 @@ func TestExtensionRaisesDeclaredCodes(t *testing.T) {
 		}
 		for _, m := range regexp.MustCompile(`\bcode: "([a-z_]+)"`).FindAllSubmatch(js, -1) {
 			n++
-			if _, ok := table[Code(m[1])]; !ok {
+			if _, ok := lookup(Code(m[1])); !ok {
 				t.Errorf("%s raises %q, which is not declared", name, m[1])
 			}
 		}
@@ -162,4 +167,11 @@ func TestRenewalMessage(t *testing.T) {
 	if m := RenewalMessage(ServerUnreachable, "en"); m != "" {
 		t.Errorf("a code with one text has a renewal text %q", m)
 	}
+}
+
+func must(e entry, ok bool) entry {
+	if !ok {
+		panic("no row")
+	}
+	return e
 }
