@@ -25,8 +25,8 @@ var built struct {
 	// front is what the manifests name and the browser starts
 	// (certrenew-nm); host is certrenew-host beside it, also the CLI.
 	host, front, extension string
-	err             error
-	out             []byte
+	err                    error
+	out                    []byte
 }
 
 func TestMain(m *testing.M) {

@@ -92,20 +92,9 @@ func session(t testing.TB, in []byte, hello func() (*proto.Hello, error), start 
 	s := &front.Session{In: bytes.NewReader(in), Out: &out, Args: args, Allowed: origin.Default,
 		Hello: hello, List: listing.InDir(t.TempDir()), Start: start, Log: zerolog.Nop()}
 	err := s.Serve(context.Background())
-	var replies []proto.Reply
-	for {
-		b, rerr := proto.ReadFrame(&out, proto.MaxHostFrame)
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			t.Fatalf("front wrote a bad frame: %v", rerr)
-		}
-		var r proto.Reply
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("front wrote a frame that is not a reply: %q", b)
-		}
-		replies = append(replies, r)
+	replies, rerr := proto.ReadReplies(&out)
+	if rerr != nil {
+		t.Fatalf("front wrote %v", rerr)
 	}
 	return replies, err
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,20 +41,9 @@ func serve(t *testing.T, in []byte, args []string, maxReply int) ([]proto.Reply,
 	s := &nm.Session{In: bytes.NewReader(in), Out: &out, Args: args, Allowed: nm.DefaultOrigins,
 		Commands: &commands.Set{Engine: eng, HostVersion: "test"}, Log: zerolog.Nop(), MaxReply: maxReply}
 	err := s.Serve(context.Background())
-	var replies []proto.Reply
-	for {
-		b, rerr := proto.ReadFrame(&out, proto.MaxHostFrame)
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			t.Fatalf("host wrote a bad frame: %v", rerr)
-		}
-		var r proto.Reply
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("host wrote a frame that is not a reply: %q", b)
-		}
-		replies = append(replies, r)
+	replies, rerr := proto.ReadReplies(&out)
+	if rerr != nil {
+		t.Fatalf("host wrote %v", rerr)
 	}
 	return replies, err
 }

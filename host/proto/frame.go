@@ -72,3 +72,24 @@ func WriteReplyMax(w io.Writer, r *Reply, max int) error {
 	}
 	return WriteFrame(w, b, max)
 }
+
+// ReadReplies reads host frames from r until its end and decodes each as a
+// Reply: what a browser reads of a whole session (tests of the host and of
+// the front read their output with it).
+func ReadReplies(r io.Reader) ([]Reply, error) {
+	var out []Reply
+	for {
+		b, err := ReadFrame(r, MaxHostFrame)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("bad frame: %w", err)
+		}
+		var rep Reply
+		if err := json.Unmarshal(b, &rep); err != nil {
+			return out, fmt.Errorf("a frame that is not a reply: %q", b)
+		}
+		out = append(out, rep)
+	}
+}
