@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
@@ -250,5 +251,37 @@ func TestLinkStatus(t *testing.T) {
 	st, m := status(b)
 	if st != 200 || m["state"] != "renewed" || m["serial"] != r.Certs[0].SerialNumber.Text(16) || !strings.HasSuffix(m["expires"], "Z") {
 		t.Fatalf("after renewal: %d %v", st, m)
+	}
+}
+
+// TestLinkStatusExpired: a link that runs out while its page waits for the
+// extension (a renewal that failed or was abandoned in the extension's
+// tab) says "expired", so the page stops showing "handed" and tells the
+// user to show a new URL; a link still in time stays "pending".
+func TestLinkStatusExpired(t *testing.T) {
+	clock := portaltest.NewClock()
+	p := portaltest.StartWith(t, portaltest.Options{Now: clock.Now})
+	p.AddUser(t, alice, alicePw)
+	c0, _ := enrollKey(t, p)
+	link := strings.TrimPrefix(p.RenewalLink(t, alice, c0.SerialNumber.Text(16), 10*time.Minute), p.URL)
+	b := newClient(t, p)
+	b.login(alice, alicePw)
+	state := func() string {
+		t.Helper()
+		resp, body := b.send("GET", link+"/status", nil, "", "")
+		var m map[string]string
+		if err := json.Unmarshal(body, &m); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("status: %d %s", resp.StatusCode, body)
+		}
+		return m["state"]
+	}
+	p.LinkToken(t, alice, p.URL+link) // the hand-off happened
+	clock.Advance(9 * time.Minute)
+	if got := state(); got != "pending" {
+		t.Fatalf("a minute before expiry: %q, want pending", got)
+	}
+	clock.Advance(2 * time.Minute)
+	if got := state(); got != "expired" {
+		t.Fatalf("after expiry, unredeemed: %q, want expired", got)
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/certrenew/certrenew/portal/renewlink"
@@ -13,8 +14,8 @@ import (
 // and renews in its own tab, so the page learns the outcome from the
 // portal, which sees the link's token redeemed. It answers
 // {state: "pending"} until then and {state: "renewed", serial, expires}
-// (the new certificate) after; {state: "relogin"} without the owner's live
-// session. It holds no token and changes nothing.
+// (the new certificate) after; {state: "expired"} for a link that ran out
+// unredeemed; {state: "relogin"} without the owner's live session. It holds no token and changes nothing.
 func (h *Handler) linkStatus(w http.ResponseWriter, r *http.Request) {
 	answer := func(status int, v map[string]string) {
 		w.Header().Set("Content-Type", "application/json")
@@ -37,6 +38,12 @@ func (h *Handler) linkStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !l.Used {
+		// A link that ran out before it was redeemed will not renew: the
+		// page says so instead of waiting on (renewlink.Check, the one rule).
+		if errors.Is(renewlink.Check(l.UserID, s.user, false, l.Expires, h.now()), renewlink.ErrExpired) {
+			answer(http.StatusOK, map[string]string{"state": "expired"})
+			return
+		}
 		answer(http.StatusOK, map[string]string{"state": "pending"})
 		return
 	}

@@ -12,7 +12,7 @@
 //   {type: "certrenew-renewal-link-ack", ok, reason?}
 // and otherwise explains how to install the extension. After an ok ack
 // (the extension renews in its own tab) it asks the portal,
-//   GET /renew/{linkID}/status -> {state: "pending" | "renewed", serial, expires}
+//   GET /renew/{linkID}/status -> {state: "pending" | "renewed" | "expired", serial, expires}
 // until the link's token has been redeemed, and shows the new certificate. The token is kept
 // in no variable longer than the hand-off and never written into the page,
 // the address, the title, a cookie or storage.
@@ -93,8 +93,8 @@
             document.getElementById("new-serial").textContent = st.serial || "";
             localTime(document.getElementById("new-expires"), st.expires);
             show("renewed");
-          } else if (st.state === "relogin") {
-            show("relogin");
+          } else if (st.state === "relogin" || st.state === "expired") {
+            show(st.state);
           } else {
             watch(Math.min(delay * 1.5, 15000));
           }
