@@ -128,12 +128,7 @@ func TestCAOnSoftHSM(t *testing.T) {
 	if out := must("ca", "rebuild"); !strings.Contains(out, "generation 2") || !strings.Contains(out, "keys PKCS#11 token") {
 		t.Fatalf("ca rebuild printed %q", out)
 	}
-	if err := serve.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	iss2 := readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
-	root2 := readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
-	waitForIssuer(t, serve.url, iss2)
+	root2, iss2 := serve.reloadCA(t, data)
 
 	key3, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	r = p.Post(t, "simplereenroll", "erin", pw, portaltest.CSR(t, key3, cert2.Subject, ""), clientCert(cert2, iss1, key2))
@@ -278,6 +273,21 @@ func checkCRL(t *testing.T, crlURL string, issuer *x509.Certificate) {
 	portaltest.ParseCRL(t, crlURL, der, issuer)
 }
 
+// reloadCA makes the running serve load the CA in data again (SIGHUP),
+// as an administrator does after `ca rebuild`, and returns that CA's root
+// and issuing certificates once the server's TLS certificate comes from
+// the new issuing CA.
+func (s *served) reloadCA(t *testing.T, data string) (root, issuing *x509.Certificate) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	issuing = readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	root = readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
+	waitForIssuer(t, s.url, issuing)
+	return root, issuing
+}
+
 // waitForIssuer polls the server's TLS certificate until issuing issued
 // it: serve handles SIGHUP in its own time.
 func waitForIssuer(t *testing.T, base string, issuing *x509.Certificate) {
@@ -343,12 +353,7 @@ func TestCAMovesToSoftHSM(t *testing.T) {
 			t.Fatalf("after the move: %v", err)
 		}
 	}
-	if err := serve.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	iss2 := readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
-	root2 := readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
-	waitForIssuer(t, serve.url, iss2)
+	root2, iss2 := serve.reloadCA(t, data)
 	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	r = p.Post(t, "simplereenroll", "frank", pw, portaltest.CSR(t, key2, cert1.Subject, ""), clientCert(cert1, iss1, key1))
 	if r.Status != 200 {
