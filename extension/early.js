@@ -26,3 +26,19 @@
   });
   globalThis.certrenewEarlyPort = early;
 })();
+
+// certrenewAfterPaint(cb) calls cb once, after the browser has painted the
+// next frame (an animation frame, then a task), or after 100 ms where no
+// frame comes (a hidden page gets none). The UI (wasm/ui, Root.OnMount)
+// leaves work that the first paint does not need until then.
+globalThis.certrenewAfterPaint = (cb) => {
+  let done = false;
+  const run = () => {
+    if (!done) {
+      done = true;
+      cb();
+    }
+  };
+  requestAnimationFrame(() => setTimeout(run, 0));
+  setTimeout(run, 100);
+};

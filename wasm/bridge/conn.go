@@ -18,7 +18,7 @@ var ErrNoRuntime = errors.New("chrome.runtime is not available")
 // with ctx.Dispatch.
 type Conn struct {
 	handle func(Message)
-	queued []Message // what early.js's port received, until Connect returns
+	queued []Queued // what early.js's port received, until Connect returns
 	port   app.Value
 	onMsg  app.Func
 	onDisc app.Func
@@ -26,9 +26,9 @@ type Conn struct {
 
 // Connect opens the port, or adopts the one early.js opened, and returns
 // it with the messages that port received before the page could take them
-// (the worker's state among them): the caller handles those itself, at
-// once and in order, and handle gets the ones that come later.
-func Connect(handle func(Message)) (*Conn, []Message, error) {
+// (the worker's state among them), undecoded: the caller handles those
+// itself, in order and before any that come later, which handle gets.
+func Connect(handle func(Message)) (*Conn, []Queued, error) {
 	c := &Conn{handle: handle}
 	if err := c.connect(); err != nil {
 		return nil, nil, err
@@ -96,9 +96,7 @@ func (c *Conn) adoptEarly() bool {
 	queue := early.Get("queue")
 	early.Set("queue", app.Null())
 	for i := 0; i < queue.Length(); i++ {
-		if m, ok := decode(queue.Index(i)); ok {
-			c.queued = append(c.queued, m)
-		}
+		c.queued = append(c.queued, Queued{queue.Index(i)})
 	}
 	return true
 }

@@ -99,9 +99,11 @@ type Root struct {
 	// What the page's URL asked for (OnInit), acted on in OnMount.
 	options, diagnostics, refused bool
 
-	// The port to the worker, opened in OnInit; queued holds its messages
-	// until OnMount, ctx is set from then on.
+	// The port to the worker, opened in OnInit; early holds what the
+	// worker sent before that and queued what came after, until start
+	// handles them; ctx is set from then on.
 	connErr error
+	early   []bridge.Queued
 	queued  []bridge.Message
 	ctx     app.Context
 
@@ -151,15 +153,15 @@ func (r *Root) OnInit() {
 	r.options = strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
 	r.diagnostics = frag == "diagnostics"
 
-	r.conn, r.queued, r.connErr = bridge.Connect(r.receive)
+	r.conn, r.early, r.connErr = bridge.Connect(r.receive)
 	if r.connErr != nil || r.options || r.diagnostics || r.refused || r.linkCert != "" || r.linkNonce != "" {
 		return
 	}
-	for _, m := range r.queued {
-		if st := m.State; m.Kind == bridge.KindState && st != nil && st.List != nil && st.Op == nil {
-			// OnMount handles the message in full; this is what it
+	for _, q := range r.early {
+		if l := q.CachedList(); l != nil {
+			// start handles the message in full; this is what it
 			// would show, early.
-			r.list, r.screen = st.List, screenList
+			r.list, r.screen = l, screenList
 		}
 	}
 }
@@ -197,8 +199,33 @@ func (r *Root) OnMount(ctx app.Context) {
 	case r.refused:
 		r.screen = screenRefused
 	}
-	// What the worker sent before the UI mounted (its state: the cached
-	// list) goes into the update that follows this mount, not one later.
+	// When the first render already shows the worker's cached list (OnInit),
+	// the rest waits until the browser has painted it: the queued messages
+	// (decoded, handled, re-rendered) and the list request to the host,
+	// whose encoding and sending ran before the first paint otherwise, on
+	// the first open's critical path (docs/extension.md, "Size and
+	// start-up"). Messages that come meanwhile queue up behind them, as
+	// before OnMount. Otherwise they are handled now, in the update that
+	// follows this mount.
+	if r.screen == screenList && r.list != nil {
+		afterPaint(ctx, r.start)
+		return
+	}
+	r.start(ctx)
+}
+
+// start handles what the worker sent before the UI was ready for it, then
+// takes the worker's messages as they come and asks the host for a fresh
+// list, once that update is on the screen: its work (in the host and the
+// worker) does not compete with showing the cached one.
+func (r *Root) start(ctx app.Context) {
+	early := r.early
+	r.early = nil
+	for _, q := range early {
+		if m, ok := q.Message(); ok {
+			r.onMessage(ctx, m)
+		}
+	}
 	for len(r.queued) > 0 {
 		m := r.queued[0]
 		r.queued = r.queued[1:]
@@ -206,8 +233,19 @@ func (r *Root) OnMount(ctx app.Context) {
 	}
 	r.queued = nil
 	r.ctx = ctx
-	// Then the host is asked for a fresh list, once that update is on the
-	// screen: its work (in the host and the worker) does not compete with
-	// showing the cached one.
 	ctx.Defer(r.refresh)
+}
+
+// afterPaint runs f in an update once the browser has painted what is on
+// the page now: after the next animation frame, or after 100 ms in a page
+// that gets no frames (hidden); see certrenewAfterPaint in
+// extension/early.js, which the pages that show a cached list load.
+func afterPaint(ctx app.Context, f func(app.Context)) {
+	var cb app.Func
+	cb = app.FuncOf(func(app.Value, []app.Value) any {
+		cb.Release()
+		ctx.Dispatch(f)
+		return nil
+	})
+	app.Window().Call("certrenewAfterPaint", cb)
 }
