@@ -55,7 +55,7 @@ func (d *DB) EKRoots(ctx context.Context) ([]store.EKRoot, error) {
 
 // RemoveEKRoot implements store.Store.
 func (d *DB) RemoveEKRoot(ctx context.Context, hash []byte) error {
-	return d.db.updateOne(ctx, "remove EK root", fmt.Errorf("EK root: %w", store.ErrNotFound),
+	return updateOne(ctx, d.db, "remove EK root", fmt.Errorf("EK root: %w", store.ErrNotFound),
 		`DELETE FROM ek_roots WHERE hash = ?`, hash)
 }
 
