@@ -55,7 +55,7 @@ func (d *DB) EKRoots(ctx context.Context) ([]store.EKRoot, error) {
 
 // RemoveEKRoot implements store.Store.
 func (d *DB) RemoveEKRoot(ctx context.Context, hash []byte) error {
-	return d.db.updateOne(ctx, "remove EK root", fmt.Errorf("EK root: %w", store.ErrNotFound),
+	return updateOne(ctx, d.db, "remove EK root", fmt.Errorf("EK root: %w", store.ErrNotFound),
 		`DELETE FROM ek_roots WHERE hash = ?`, hash)
 }
 
@@ -93,24 +93,10 @@ func (d *DB) PruneAttestChallenges(ctx context.Context, before time.Time) error 
 
 // SetHardwarePolicy implements store.Store.
 func (d *DB) SetHardwarePolicy(ctx context.Context, userID string, p store.HardwarePolicy) error {
-	return d.setUserPolicy(ctx, "hardware_policy", userID, string(p), func(v string) error {
-		_, err := store.ParseHardwarePolicy(v)
-		return err
-	})
+	return setUserPolicy(ctx, d, "hardware_policy", userID, p, store.ParseHardwarePolicy)
 }
 
 // HardwarePolicy implements store.Store.
 func (d *DB) HardwarePolicy(ctx context.Context, userID string) (store.HardwarePolicy, bool, error) {
-	v, set, err := d.userPolicy(ctx, "hardware_policy", userID)
-	if err != nil {
-		return "", false, err
-	}
-	if v == "" {
-		return store.HardwareAny, false, nil
-	}
-	p, err := store.ParseHardwarePolicy(v)
-	if err != nil {
-		return "", false, fmt.Errorf("store: %w", err)
-	}
-	return p, set, nil
+	return policyOf(ctx, d, "hardware_policy", userID, store.HardwareAny, store.ParseHardwarePolicy)
 }

@@ -41,13 +41,9 @@ func (d *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 // Enroll implements store.Store.
 func (d *DB) Enroll(ctx context.Context, c store.Cert) error {
 	return d.inTx(ctx, func(tx *tx) error {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE invitations SET uses = uses + 1 WHERE id = ? AND revoked = 0 AND (max_uses = 0 OR uses < max_uses)`, c.InvitationID)
-		if err != nil {
-			return fmt.Errorf("sqlite: count invitation use: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrInvitationSpent)
+		if err := updateOne(ctx, tx, "count invitation use", fmt.Errorf("invitation %d: %w", c.InvitationID, store.ErrInvitationSpent),
+			`UPDATE invitations SET uses = uses + 1 WHERE id = ? AND revoked = 0 AND (max_uses = 0 OR uses < max_uses)`, c.InvitationID); err != nil {
+			return err
 		}
 		// After the UPDATE, which holds the invitation's row lock, so a
 		// concurrent enrollment with the same code is seen (PostgreSQL
@@ -76,16 +72,13 @@ func reissueTx(ctx context.Context, tx *tx, c store.Cert) error {
 	// The replaced certificate must not have been revoked since the
 	// request checked it (a revocation takes its lineage); the UPDATE also
 	// locks its row against a concurrent one on PostgreSQL.
-	res, err := tx.ExecContext(ctx, `UPDATE certs SET status = status WHERE serial = ? AND status != 'revoked'`, c.Replaces)
-	if err != nil {
-		return fmt.Errorf("sqlite: replaced cert: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("cert %s: %w", c.Replaces, store.ErrRevoked)
+	if err := updateOne(ctx, tx, "replaced cert", fmt.Errorf("cert %s: %w", c.Replaces, store.ErrRevoked),
+		`UPDATE certs SET status = status WHERE serial = ? AND status != 'revoked'`, c.Replaces); err != nil {
+		return err
 	}
 	// The replaced cert, and the result of any earlier (interrupted)
 	// re-issue of it, give way to the new one.
-	_, err = tx.ExecContext(ctx,
+	_, err := tx.ExecContext(ctx,
 		`UPDATE certs SET status = 'superseded' WHERE status = 'active' AND (serial = ? OR replaces_serial = ?)`,
 		c.Replaces, c.Replaces)
 	if err != nil {
@@ -146,7 +139,7 @@ const lineage = `WITH RECURSIVE up(serial, replaces_serial) AS (
 // Revoke implements store.Store: the certificate and the superseded
 // certificates of its lineage, in one statement.
 func (d *DB) Revoke(ctx context.Context, serial string) error {
-	return d.db.updateOne(ctx, "revoke", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound), lineage+
+	return updateOne(ctx, d.db, "revoke", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound), lineage+
 		`UPDATE certs SET status = 'revoked', revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END
 		WHERE serial = ? OR (status = 'superseded' AND serial IN (SELECT serial FROM down))`,
 		serial, time.Now().Unix(), serial)
@@ -238,7 +231,7 @@ func (d *DB) IssuedForKey(ctx context.Context, keyHash []byte, now time.Time) (s
 
 // ConfirmCert implements store.KeyClaims.
 func (d *DB) ConfirmCert(ctx context.Context, serial string, now time.Time) error {
-	return d.db.updateOne(ctx, "confirm", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound),
+	return updateOne(ctx, d.db, "confirm", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound),
 		`UPDATE certs SET confirmed_at = CASE WHEN confirmed_at = 0 THEN ? ELSE confirmed_at END WHERE serial = ?`, now.Unix(), serial)
 }
 

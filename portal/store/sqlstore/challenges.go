@@ -28,26 +28,15 @@ func (d *DB) CreateSCEPChallenge(ctx context.Context, c store.SCEPChallenge) err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM scep_challenges WHERE user_id = ? AND serial = ? AND used = 0`, c.UserID, c.Serial); err != nil {
 			return fmt.Errorf("sqlite: drop earlier SCEP challenges: %w", err)
 		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO scep_challenges (hash, user_id, serial, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
-			c.Hash, c.UserID, c.Serial, c.Created.Unix(), c.Expires.Unix())
-		return insertErr(err, "create SCEP challenge", fmt.Errorf("SCEP challenge: %w", store.ErrExists))
+		return createOneTime(ctx, tx, "scep_challenges", "SCEP challenge",
+			store.RenewalToken{Hash: c.Hash, Serial: c.Serial, UserID: c.UserID, Created: c.Created, Expires: c.Expires})
 	})
 }
 
 // SCEPChallenge implements store.Store.
 func (d *DB) SCEPChallenge(ctx context.Context, hash []byte) (store.SCEPChallenge, error) {
-	var c store.SCEPChallenge
-	var created, expires int64
-	var used int
-	err := d.db.QueryRowContext(ctx,
-		`SELECT hash, user_id, serial, created, expires, used FROM scep_challenges WHERE hash = ?`, hash).
-		Scan(&c.Hash, &c.UserID, &c.Serial, &created, &expires, &used)
-	if err := rowErr(err, "SCEP challenge", fmt.Errorf("SCEP challenge: %w", store.ErrNotFound)); err != nil {
-		return c, err
-	}
-	c.Created, c.Expires, c.Used = time.Unix(created, 0), time.Unix(expires, 0), used != 0
-	return c, nil
+	t, err := oneTime(ctx, d.db, "scep_challenges", "SCEP challenge", hash)
+	return store.SCEPChallenge{Hash: t.Hash, UserID: t.UserID, Serial: t.Serial, Created: t.Created, Expires: t.Expires, Used: t.Used}, err
 }
 
 // ReissueWithSCEPChallenge implements store.Store. The conditional UPDATE
@@ -60,14 +49,10 @@ func (d *DB) ReissueWithSCEPChallenge(ctx context.Context, c store.Cert, hash []
 		return errors.New("sqlite: SCEP re-issue without a replaced serial")
 	}
 	return d.inTx(ctx, func(tx *tx) error {
-		res, err := tx.ExecContext(ctx,
+		if err := updateOne(ctx, tx, "use SCEP challenge", store.ErrChallengeSpent,
 			`UPDATE scep_challenges SET used = 1 WHERE hash = ? AND used = 0 AND expires > ? AND user_id = ? AND serial = ?`,
-			hash, now.Unix(), c.UserID, c.Replaces)
-		if err != nil {
-			return fmt.Errorf("sqlite: use SCEP challenge: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrChallengeSpent
+			hash, now.Unix(), c.UserID, c.Replaces); err != nil {
+			return err
 		}
 		return reissueTx(ctx, tx, c)
 	})

@@ -158,8 +158,8 @@ func insertErr(err error, what string, exists error) error {
 
 // updateOne runs a statement that must change a row; notFound is its
 // error when it changed none. Errors never carry the arguments.
-func (c *conn) updateOne(ctx context.Context, what string, notFound error, q string, args ...any) error {
-	res, err := c.ExecContext(ctx, q, args...)
+func updateOne(ctx context.Context, ex execer, what string, notFound error, q string, args ...any) error {
+	res, err := ex.ExecContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, err)
 	}

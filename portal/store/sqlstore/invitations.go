@@ -73,12 +73,12 @@ func (d *DB) Invitations(ctx context.Context, userID string) ([]store.Invitation
 
 // RevokeInvitation implements store.Store.
 func (d *DB) RevokeInvitation(ctx context.Context, id int64) error {
-	return d.db.updateOne(ctx, "revoke invitation", fmt.Errorf("invitation %d: %w", id, store.ErrNotFound),
+	return updateOne(ctx, d.db, "revoke invitation", fmt.Errorf("invitation %d: %w", id, store.ErrNotFound),
 		`UPDATE invitations SET revoked = 1 WHERE id = ?`, id)
 }
 
 // SetCertReissue implements store.Store.
 func (d *DB) SetCertReissue(ctx context.Context, serial string, allowed bool) error {
-	return d.db.updateOne(ctx, "set cert reissue", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound),
+	return updateOne(ctx, d.db, "set cert reissue", fmt.Errorf("cert %s: %w", serial, store.ErrNotFound),
 		`UPDATE certs SET reissue_denied = ? WHERE serial = ?`, boolInt(!allowed), serial)
 }

@@ -21,35 +21,39 @@ CREATE TABLE IF NOT EXISTS renewal_auth (
 
 // SetRenewalAuth implements store.Store.
 func (d *DB) SetRenewalAuth(ctx context.Context, userID string, a store.RenewalAuth) error {
-	return d.setUserPolicy(ctx, "renewal_auth", userID, string(a), func(v string) error {
-		_, err := store.ParseRenewalAuth(v)
-		return err
-	})
+	return setUserPolicy(ctx, d, "renewal_auth", userID, a, store.ParseRenewalAuth)
 }
 
 // RenewalAuth implements store.Store.
 func (d *DB) RenewalAuth(ctx context.Context, userID string) (store.RenewalAuth, bool, error) {
-	v, set, err := d.userPolicy(ctx, "renewal_auth", userID)
+	return policyOf(ctx, d, "renewal_auth", userID, store.DefaultRenewalAuth, store.ParseRenewalAuth)
+}
+
+// policyOf returns the policy in table that applies to userID (def when
+// there is none) and whether it is userID's own (see userPolicy).
+func policyOf[P ~string](ctx context.Context, d *DB, table, userID string, def P, parse func(string) (P, error)) (P, bool, error) {
+	v, set, err := d.userPolicy(ctx, table, userID)
 	if err != nil {
 		return "", false, err
 	}
 	if v == "" {
-		return store.DefaultRenewalAuth, false, nil
+		return def, false, nil
 	}
-	a, err := store.ParseRenewalAuth(v)
+	p, err := parse(v)
 	if err != nil {
 		return "", false, fmt.Errorf("store: %w", err)
 	}
-	return a, set, nil
+	return p, set, nil
 }
 
 // setUserPolicy sets a policy kept in table (renewal_auth,
 // hardware_policy: a constant, never input), a row a user and the
 // tenant's under user ID "": the tenant's, or userID's override; value ""
-// removes the override. valid checks the value.
-func (d *DB) setUserPolicy(ctx context.Context, table, userID, value string, valid func(string) error) error {
+// removes the override. parse checks the value.
+func setUserPolicy[P ~string](ctx context.Context, d *DB, table, userID string, p P, parse func(string) (P, error)) error {
+	value := string(p)
 	if value != "" || userID == "" {
-		if err := valid(value); err != nil {
+		if _, err := parse(value); err != nil {
 			return err
 		}
 	}

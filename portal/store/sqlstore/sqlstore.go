@@ -232,7 +232,7 @@ func (d *DB) User(ctx context.Context, id string) (store.User, error) {
 
 // SetReissueAllowed implements store.Store.
 func (d *DB) SetReissueAllowed(ctx context.Context, id string, allowed bool) error {
-	return d.db.updateOne(ctx, "set reissue", fmt.Errorf("user %q: %w", id, store.ErrNotFound),
+	return updateOne(ctx, d.db, "set reissue", fmt.Errorf("user %q: %w", id, store.ErrNotFound),
 		`UPDATE users SET reissue_allowed = ? WHERE id = ?`, boolInt(allowed), id)
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -212,6 +213,76 @@ func testThrottles(t *testing.T, opener func() *DB) {
 	}
 	if m, _ := a.Throttles(ctx, "a:10.0.0.1"); len(m) != 0 {
 		t.Fatalf("idle record not pruned: %+v", m)
+	}
+}
+
+func TestReserveAttempts(t *testing.T) { engines(t, testReserveAttempts) }
+
+// Attempts counted before their hash, from two instances at once, never
+// count past max for one key; a release gives one back, LockFull locks a
+// full key, a locked key reserves nothing until the lockout ends, and a
+// count older than the window starts over.
+func testReserveAttempts(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	a, b := opener(), opener()
+	now := time.Unix(1_700_000_000, 0)
+	const window, lockout, max = 15 * time.Minute, 15 * time.Minute, 5
+	reserve := func(db *DB, k string, at time.Time) bool {
+		t.Helper()
+		ok, err := db.ReserveAttempt(ctx, k, at, window, max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	var got atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 40 {
+		wg.Go(func() {
+			<-start
+			if ok, err := []*DB{a, b}[i%2].ReserveAttempt(ctx, "u:alice", now, window, max); err != nil {
+				t.Error(err)
+			} else if ok {
+				got.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if got.Load() != max {
+		t.Fatalf("%d of 40 concurrent attempts reserved, want %d", got.Load(), max)
+	}
+	if err := b.ReleaseAttempt(ctx, "u:alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.LockFull(ctx, "u:alice", now, max, lockout); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := a.Throttles(ctx, "u:alice"); !r["u:alice"].LockedUntil.IsZero() {
+		t.Fatal("locked with a count below max")
+	}
+	if !reserve(a, "u:alice", now) || reserve(b, "u:alice", now) {
+		t.Fatal("the released attempt was not given back exactly once")
+	}
+	if err := a.LockFull(ctx, "u:alice", now, max, lockout); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := a.Throttles(ctx, "u:alice"); !r["u:alice"].LockedUntil.Equal(now.Add(lockout)) {
+		t.Fatalf("not locked: %+v", r)
+	}
+	if reserve(b, "u:alice", now.Add(lockout-time.Second)) {
+		t.Fatal("a locked key reserved an attempt")
+	}
+	if !reserve(b, "u:alice", now.Add(lockout)) {
+		t.Fatal("the lockout did not end")
+	}
+	// A stale count starts over.
+	for range max {
+		reserve(a, "a:10.0.0.1", now)
+	}
+	if !reserve(a, "a:10.0.0.1", now.Add(window)) {
+		t.Fatal("a count older than the window did not start over")
 	}
 }
 
@@ -513,6 +584,61 @@ func testRenewalLinks(t *testing.T, opener func() *DB) {
 	}
 }
 
+func TestLinkPruneAndCount(t *testing.T) { engines(t, testLinkPruneAndCount) }
+
+// Live links are those neither expired nor redeemed; the sweep forgets
+// links and tokens expired before its cut-off, and keeps the rest.
+func testLinkPruneAndCount(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	now := time.Unix(1_700_000_000, 0)
+	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := db.CreateInvitation(ctx, store.Invitation{CodeHash: []byte("c"), UserID: "alice", Created: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Enroll(ctx, store.Cert{Serial: "a1", UserID: "alice", InvitationID: inv, Status: store.StatusActive,
+		NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	link := func(id string, exp time.Time) {
+		t.Helper()
+		if err := db.CreateRenewalLink(ctx, store.RenewalLink{ID: id, Serial: "a1", UserID: "alice", Created: now, Expires: exp}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MintLinkToken(ctx, id, []byte("tok-"+id), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link("old", now.Add(time.Minute))
+	link("live", now.Add(time.Hour))
+	link("used", now.Add(time.Hour))
+	if err := db.ReissueWithToken(ctx, store.Cert{Serial: "a2", UserID: "alice", InvitationID: inv, Replaces: "a1", Status: store.StatusActive,
+		NotBefore: now, NotAfter: now.Add(time.Hour), DER: []byte{2}}, []byte("tok-used")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.LiveRenewalLinks(ctx, "alice", now.Add(2*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("live links: %d %v", n, err)
+	}
+	if err := db.PruneRenewalLinks(ctx, now.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RenewalLink(ctx, "old"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired link kept: %v", err)
+	}
+	if _, err := db.RenewalToken(ctx, []byte("tok-old")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired token kept: %v", err)
+	}
+	if _, err := db.RenewalLink(ctx, "live"); err != nil {
+		t.Fatalf("live link pruned: %v", err)
+	}
+	if _, err := db.RenewalToken(ctx, []byte("tok-live")); err != nil {
+		t.Fatalf("live token pruned: %v", err)
+	}
+}
+
 // Web sessions on both engines, across two instances: one made on a is
 // live on b and slides there, logging out on b ends it on a, an expired
 // one is gone (and stays gone), and a prune drops only expired ones.
@@ -681,5 +807,244 @@ func testConcurrentReissues(t *testing.T, opener func() *DB) {
 		if n != 1 {
 			t.Fatalf("lineage %s: %d active certificates", l, n)
 		}
+	}
+}
+
+// A key has a certificate or is refused, whichever is recorded first; a
+// refusal stops a later issuance for the key, an issuance makes the lookup
+// answer its certificate; refusals are pruned, certificates' claims are
+// not.
+func TestKeyClaims(t *testing.T) { engines(t, testKeyClaims) }
+
+func testKeyClaims(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	t0 := time.Unix(1_700_000_000, 0)
+	base := aliceCert(t, db, t0, 7, 24*time.Hour)
+	c := base
+	c.Serial, c.KeyHash = "a1", []byte("key-a")
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.IssuedForKey(ctx, []byte("key-a"), t0)
+	if err != nil || got.Serial != "a1" {
+		t.Fatalf("lookup of an issued key: %+v %v", got, err)
+	}
+	// A key never seen: refused, and stays refused.
+	for range 2 {
+		if _, err := db.IssuedForKey(ctx, []byte("key-b"), t0); !errors.Is(err, store.ErrNotIssued) {
+			t.Fatalf("lookup of an unknown key: %v", err)
+		}
+	}
+	r := base
+	r.Serial, r.Replaces, r.KeyHash = "b2", "a1", []byte("key-b")
+	if err := db.Reissue(ctx, r); !errors.Is(err, store.ErrKeyClaimed) {
+		t.Fatalf("re-issue for a refused key: %v", err)
+	}
+	if a, _ := db.Cert(ctx, "a1"); a.Status != store.StatusActive {
+		t.Fatalf("a refused re-issue superseded its predecessor: %s", a.Status)
+	}
+	if _, err := db.Cert(ctx, "b2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused re-issue was recorded: %v", err)
+	}
+	// The same key again for another certificate is refused too.
+	r.KeyHash = []byte("key-a")
+	if err := db.Reissue(ctx, r); !errors.Is(err, store.ErrKeyClaimed) {
+		t.Fatalf("re-issue for a certified key: %v", err)
+	}
+	if err := db.PruneRefusedKeys(ctx, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	r.KeyHash = []byte("key-b")
+	if err := db.Reissue(ctx, r); err != nil {
+		t.Fatalf("re-issue once the refusal was pruned: %v", err)
+	}
+	if got, err := db.IssuedForKey(ctx, []byte("key-a"), t0); err != nil || got.Serial != "a1" {
+		t.Fatalf("pruning forgot an issued key: %+v %v", got, err)
+	}
+	if err := db.ConfirmCert(ctx, "b2", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ConfirmCert(ctx, "b2", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := db.Cert(ctx, "b2"); !b.ConfirmedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("confirmed at %v, want the first confirmation", b.ConfirmedAt)
+	}
+	if err := db.ConfirmCert(ctx, "zz", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("confirm of an unknown serial: %v", err)
+	}
+}
+
+// A SCEP challenge re-issues once: of many concurrent redemptions, on two
+// connections to one database (two portal instances), exactly one records
+// its certificate; an expired challenge, or one used for another lineage
+// or user, records nothing.
+func TestSCEPChallengeOnce(t *testing.T) { engines(t, testSCEPChallengeOnce) }
+
+func testSCEPChallengeOnce(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db, other := opener(), opener()
+	t0 := time.Unix(1_700_000_000, 0)
+	c := aliceCert(t, db, t0, 9, 24*time.Hour)
+	c.Serial = "a1"
+	if err := db.Enroll(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	hash := []byte("challenge-hash")
+	ch := store.SCEPChallenge{Hash: hash, UserID: "alice", Serial: "a1", Created: t0, Expires: t0.Add(time.Hour)}
+	if err := db.CreateSCEPChallenge(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	// A newer challenge for the same certificate replaces an unused one.
+	older := store.SCEPChallenge{Hash: []byte("older"), UserID: "alice", Serial: "a1", Created: t0, Expires: t0.Add(time.Hour)}
+	if err := db.CreateSCEPChallenge(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	ch.Hash = []byte("challenge-hash-2")
+	if err := db.CreateSCEPChallenge(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SCEPChallenge(ctx, older.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the earlier challenge survived a newer one: %v", err)
+	}
+	if _, err := db.SCEPChallenge(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the earlier challenge survived a newer one: %v", err)
+	}
+	hash = ch.Hash
+	got, err := other.SCEPChallenge(ctx, hash)
+	if err != nil || got.UserID != "alice" || got.Serial != "a1" || got.Used || !got.Expires.Equal(ch.Expires) {
+		t.Fatalf("challenge read back: %+v %v", got, err)
+	}
+	// Bound to its user and lineage, and to its lifetime.
+	wrong := c
+	wrong.Serial, wrong.Replaces, wrong.UserID = "x0", "zz", "alice"
+	if err := db.ReissueWithSCEPChallenge(ctx, wrong, hash, t0); !errors.Is(err, store.ErrChallengeSpent) {
+		t.Fatalf("challenge for another lineage: %v", err)
+	}
+	late := c
+	late.Serial, late.Replaces = "x1", "a1"
+	if err := db.ReissueWithSCEPChallenge(ctx, late, hash, t0.Add(time.Hour)); !errors.Is(err, store.ErrChallengeSpent) {
+		t.Fatalf("expired challenge: %v", err)
+	}
+
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			r := c
+			r.Serial, r.Replaces = fmt.Sprintf("b%d", i), "a1"
+			d := db
+			if i%2 == 1 {
+				d = other
+			}
+			errs[i] = d.ReissueWithSCEPChallenge(ctx, r, hash, t0.Add(time.Minute))
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrChallengeSpent):
+			t.Errorf("redemption %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d concurrent redemptions of one challenge succeeded, want 1", won)
+	}
+	certs, err := db.Certs(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(certs) != 2 {
+		t.Fatalf("%d certificates recorded, want the enrolled one and one re-issue", len(certs))
+	}
+	if a, _ := db.Cert(ctx, "a1"); a.Status != store.StatusSuperseded {
+		t.Fatalf("the re-issued certificate is %s, want superseded", a.Status)
+	}
+	if got, _ := db.SCEPChallenge(ctx, hash); !got.Used {
+		t.Fatal("challenge not marked used")
+	}
+	if err := db.PruneSCEPChallenges(ctx, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SCEPChallenge(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired challenge not pruned: %v", err)
+	}
+}
+
+// The renewal-auth policy: password by default, the tenant's when set, a
+// user's override before it; kept across opens; and made by the migration
+// in a database from before it existed.
+func TestRenewalAuth(t *testing.T) { engines(t, testRenewalAuth) }
+
+func testRenewalAuth(t *testing.T, opener func() *DB) {
+	ctx := context.Background()
+	db := opener()
+	// A database of an earlier version has no renewal_auth table: the
+	// next open makes it.
+	if _, err := db.db.ExecContext(ctx, `DROP TABLE renewal_auth`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = opener()
+	for _, id := range []string{"alice", "bob"} {
+		if err := db.CreateUser(ctx, store.User{ID: id, PasswordHash: "h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(db *DB, user string, a store.RenewalAuth, set bool) {
+		t.Helper()
+		got, gotSet, err := db.RenewalAuth(ctx, user)
+		if err != nil || got != a || gotSet != set {
+			t.Fatalf("RenewalAuth(%q) = %q %v %v, want %q %v", user, got, gotSet, err, a, set)
+		}
+	}
+	want(db, "", store.RenewalAuthPassword, false)
+	want(db, "alice", store.RenewalAuthPassword, false)
+
+	if err := db.SetRenewalAuth(ctx, "", store.RenewalAuthCertificate); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetRenewalAuth(ctx, "bob", store.RenewalAuthPassword); err != nil {
+		t.Fatal(err)
+	}
+	want(db, "", store.RenewalAuthCertificate, true)
+	want(db, "alice", store.RenewalAuthCertificate, false)
+	want(db, "bob", store.RenewalAuthPassword, true)
+	want(db, "nobody", store.RenewalAuthCertificate, false)
+
+	other := opener() // another instance, or the admin CLI, sees it.
+	want(other, "bob", store.RenewalAuthPassword, true)
+	if err := other.SetRenewalAuth(ctx, "", store.RenewalAuthPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.SetRenewalAuth(ctx, "alice", store.RenewalAuthCertificate); err != nil {
+		t.Fatal(err)
+	}
+	want(db, "alice", store.RenewalAuthCertificate, true)
+	want(db, "", store.RenewalAuthPassword, true)
+	if err := db.SetRenewalAuth(ctx, "alice", ""); err != nil { // back to the tenant's
+		t.Fatal(err)
+	}
+	want(db, "alice", store.RenewalAuthPassword, false)
+
+	if err := db.SetRenewalAuth(ctx, "nobody", store.RenewalAuthCertificate); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	for _, bad := range []store.RenewalAuth{"", "none", "Certificate"} {
+		if err := db.SetRenewalAuth(ctx, "", bad); err == nil {
+			t.Fatalf("tenant policy %q accepted", bad)
+		}
+	}
+	if err := db.SetRenewalAuth(ctx, "bob", "none"); err == nil {
+		t.Fatal("user policy none accepted")
+	}
+	// The table's CHECK holds even for a writer that skips the Go check.
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO renewal_auth (user_id, policy) VALUES (?, ?)`, "carol", "none"); err == nil {
+		t.Fatal("CHECK did not refuse policy none")
 	}
 }

@@ -12,21 +12,35 @@ import (
 
 // CreateRenewalToken implements store.Store.
 func (d *DB) CreateRenewalToken(ctx context.Context, t store.RenewalToken) error {
-	_, err := d.db.ExecContext(ctx,
-		`INSERT INTO renewal_tokens (hash, serial, user_id, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
-		t.Hash, t.Serial, t.UserID, t.Created.Unix(), t.Expires.Unix())
-	return insertErr(err, "create renewal token", fmt.Errorf("renewal token: %w", store.ErrExists))
+	return createOneTime(ctx, d.db, "renewal_tokens", "renewal token", t)
 }
 
 // RenewalToken implements store.Store.
 func (d *DB) RenewalToken(ctx context.Context, hash []byte) (store.RenewalToken, error) {
+	return oneTime(ctx, d.db, "renewal_tokens", "renewal token", hash)
+}
+
+// createOneTime stores a one-time secret, by its hash, in table:
+// renewal_tokens, or scep_challenges, which has the same columns (a
+// constant, never input), its row a RenewalToken's; what names it in
+// errors.
+func createOneTime(ctx context.Context, ex execer, table, what string, t store.RenewalToken) error {
+	_, err := ex.ExecContext(ctx,
+		`INSERT INTO `+table+` (hash, serial, user_id, created, expires, used) VALUES (?, ?, ?, ?, ?, 0)`,
+		t.Hash, t.Serial, t.UserID, t.Created.Unix(), t.Expires.Unix())
+	return insertErr(err, "create "+what, fmt.Errorf("%s: %w", what, store.ErrExists))
+}
+
+// oneTime reads the one-time secret with this hash from table (see
+// createOneTime).
+func oneTime(ctx context.Context, q queryRower, table, what string, hash []byte) (store.RenewalToken, error) {
 	var t store.RenewalToken
 	var created, expires int64
 	var used int
-	err := d.db.QueryRowContext(ctx,
-		`SELECT hash, serial, user_id, created, expires, used FROM renewal_tokens WHERE hash = ?`, hash).
+	err := q.QueryRowContext(ctx,
+		`SELECT hash, serial, user_id, created, expires, used FROM `+table+` WHERE hash = ?`, hash).
 		Scan(&t.Hash, &t.Serial, &t.UserID, &created, &expires, &used)
-	if err := rowErr(err, "renewal token", fmt.Errorf("renewal token: %w", store.ErrNotFound)); err != nil {
+	if err := rowErr(err, what, fmt.Errorf("%s: %w", what, store.ErrNotFound)); err != nil {
 		return t, err
 	}
 	t.Created, t.Expires, t.Used = time.Unix(created, 0), time.Unix(expires, 0), used != 0
@@ -39,12 +53,9 @@ func (d *DB) ReissueWithToken(ctx context.Context, c store.Cert, tokenHash []byt
 		return errors.New("sqlite: reissue without a replaced serial")
 	}
 	return d.inTx(ctx, func(tx *tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE renewal_tokens SET used = 1 WHERE hash = ? AND used = 0`, tokenHash)
-		if err != nil {
-			return fmt.Errorf("sqlite: use renewal token: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrTokenUsed
+		if err := updateOne(ctx, tx, "use renewal token", store.ErrTokenUsed,
+			`UPDATE renewal_tokens SET used = 1 WHERE hash = ? AND used = 0`, tokenHash); err != nil {
+			return err
 		}
 		return reissueTx(ctx, tx, c)
 	})
@@ -64,6 +75,10 @@ const linkQuery = `SELECT l.id, l.serial, l.user_id, l.created, l.expires, l.tok
 
 type queryRower interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }
 
 func renewalLink(ctx context.Context, q queryRower, id string) (store.RenewalLink, error) {
@@ -89,13 +104,11 @@ func (d *DB) MintLinkToken(ctx context.Context, id string, tokenHash []byte, now
 	err := d.inTx(ctx, func(tx *tx) error {
 		// Lock the link's row first (PostgreSQL; SQLite's transactions
 		// take the write lock at BEGIN), so two mints for one link queue.
-		res, err := tx.ExecContext(ctx, `UPDATE renewal_links SET token_hash = token_hash WHERE id = ?`, id)
-		if err != nil {
-			return fmt.Errorf("sqlite: lock renewal link: %w", err)
+		if err := updateOne(ctx, tx, "lock renewal link", fmt.Errorf("renewal link: %w", store.ErrNotFound),
+			`UPDATE renewal_links SET token_hash = token_hash WHERE id = ?`, id); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("renewal link: %w", store.ErrNotFound)
-		}
+		var err error
 		if l, err = renewalLink(ctx, tx, id); err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func (d *DB) SetDisabled(ctx context.Context, id string, disabled bool) error {
 // updateUser runs an UPDATE of one user; ErrNotFound if it matched none.
 // Errors never carry the arguments (one is a password hash).
 func (d *DB) updateUser(ctx context.Context, id, q string, args ...any) error {
-	return d.db.updateOne(ctx, "update user", fmt.Errorf("user %q: %w", id, store.ErrNotFound), q, args...)
+	return updateOne(ctx, d.db, "update user", fmt.Errorf("user %q: %w", id, store.ErrNotFound), q, args...)
 }
 
 // CreateWebSession implements store.Store.
