@@ -15,10 +15,7 @@ import (
 // on the data directory of a running portal: the roots are stored and
 // listed, and the policy changes what the running portal issues.
 func TestEKRootsAndHardwarePolicyCommands(t *testing.T) {
-	bin := buildBinary(t)
-	p := portaltest.Start(t)
-	cli := portalCLI{t, bin, p.Dir}
-	p.AddUser(t, "dan", "dan-secret-pw")
+	p, cli := startPortalCLI(t, "dan", "dan-secret-pw")
 
 	ca := hsmtest.NewEKCA(t)
 	hsmtest.StartSWTPMWithEK(t, ca) // makes the CA's certificates.

@@ -15,10 +15,7 @@ import (
 // simplereenroll needs: the tenant's policy, a user's override, and its
 // removal.
 func TestRenewalAuthCommand(t *testing.T) {
-	bin := buildBinary(t)
-	p := portaltest.Start(t)
-	cli := portalCLI{t, bin, p.Dir}
-	p.AddUser(t, "dan", "dan-secret-pw")
+	p, cli := startPortalCLI(t, "dan", "dan-secret-pw")
 	key := testpki.NewKey(t)
 	r := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, pkix.Name{CommonName: "dan"}, p.Invite(t, "dan")), nil)
 	if r.Status != http.StatusOK {
