@@ -169,6 +169,23 @@ func startPortalCLI(t *testing.T, id, password string) (*portaltest.Portal, port
 	return p, portalCLI{t, bin, p.Dir}
 }
 
+// mustFail runs each command line, which must fail.
+func (p portalCLI) mustFail(lines ...[]string) {
+	p.t.Helper()
+	for _, args := range lines {
+		if out, err := p.run("", args...); err == nil {
+			p.t.Fatalf("%v succeeded: %s", args, out)
+		}
+	}
+}
+
+// showPolicy runs a tenant policy command (renewal-auth, hardware-policy)
+// with args and returns what it printed, trimmed.
+func (p portalCLI) showPolicy(cmd string, args ...string) string {
+	p.t.Helper()
+	return strings.TrimSpace(p.must("", append([]string{cmd}, args...)...))
+}
+
 // run runs a command with stdin; a failure's error carries its stderr.
 func (p portalCLI) run(stdin string, args ...string) (string, error) {
 	p.t.Helper()
