@@ -10,7 +10,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"io/fs"
 	"net/http"
@@ -218,23 +217,6 @@ func (u estUser) reenroll(t *testing.T, what string, cert, issuing *x509.Certifi
 	}
 	verifyClient(t, r.Certs[0], root, newIssuing)
 	return r.Certs[0], k
-}
-
-func readPEMCert(t *testing.T, path string) *x509.Certificate {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM", path)
-	}
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // clientCert is cert with its issuing CA, for mutual TLS.

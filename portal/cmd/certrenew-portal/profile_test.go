@@ -1,11 +1,8 @@
 package main
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,8 +155,7 @@ func TestProfileEnrollsOverSCEP(t *testing.T) {
 	}
 	// macOS: the user's keychain; the root as a trusted root only when the
 	// organisation names it.
-	sum := sha256.Sum256(mustPEM(t, rootPEM))
-	mac, _, _ := read("macos", "--server-trust-ca", hex.EncodeToString(sum[:]))
+	mac, _, _ := read("macos", "--server-trust-ca", sha(t, rootPath))
 	if mac["PayloadScope"] != "User" {
 		t.Fatalf("macOS profile scope %v", mac["PayloadScope"])
 	}
@@ -178,21 +174,4 @@ func TestProfileEnrollsOverSCEP(t *testing.T) {
 	if !strings.Contains(string(log), "configuration profile made") {
 		t.Fatal("log lacks the profile")
 	}
-}
-
-func mustPEM(t *testing.T, b []byte) []byte {
-	t.Helper()
-	c, err := x509.ParseCertificate(pemBlock(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Raw
-}
-
-func pemBlock(b []byte) []byte {
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil
-	}
-	return blk.Bytes
 }
