@@ -186,6 +186,15 @@ func (p portalCLI) showPolicy(cmd string, args ...string) string {
 	return strings.TrimSpace(p.must("", append([]string{cmd}, args...)...))
 }
 
+// checkPolicy checks what a tenant policy command shows (`CMD show`) for
+// the tenant and (`CMD --user dan`) for dan.
+func (p portalCLI) checkPolicy(cmd, tenant, dan string) {
+	p.t.Helper()
+	if got, gotDan := p.showPolicy(cmd, "show"), p.showPolicy(cmd, "--user", "dan"); got != tenant || gotDan != dan {
+		p.t.Fatalf("%s = %q, for dan %q", cmd, got, gotDan)
+	}
+}
+
 // run runs a command with stdin; a failure's error carries its stderr.
 func (p portalCLI) run(stdin string, args ...string) (string, error) {
 	p.t.Helper()

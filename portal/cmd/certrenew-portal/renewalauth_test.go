@@ -36,9 +36,7 @@ func TestRenewalAuthCommand(t *testing.T) {
 
 	cli.must("", "renewal-auth", "password", "--user", "dan")
 	cli.must("", "renewal-auth", "certificate")
-	if got, gotDan := show("show"), show("--user", "dan"); got != "certificate (tenant)" || gotDan != "password (user)" {
-		t.Fatalf("renewal-auth = %q, for dan %q", got, gotDan)
-	}
+	cli.checkPolicy("renewal-auth", "certificate (tenant)", "password (user)")
 	if r := noPassword(); r.Problem != "password_required" {
 		t.Fatalf("user override password: %d %s", r.Status, r.Body)
 	}
@@ -93,9 +91,7 @@ func TestEKRootsAndHardwarePolicyCommands(t *testing.T) {
 		return p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, testpki.NewKey(t), pkix.Name{CommonName: "dan"}, p.Invite(t, "dan")), nil)
 	}
 	cli.must("", "hardware-policy", "hardware-attested")
-	if got, dan := show("show"), show("--user", "dan"); got != "hardware-attested (tenant)" || dan != "hardware-attested (tenant)" {
-		t.Fatalf("hardware-policy = %q, for dan %q", got, dan)
-	}
+	cli.checkPolicy("hardware-policy", "hardware-attested (tenant)", "hardware-attested (tenant)")
 	if r := enroll(); r.Problem != "attestation_required" {
 		t.Fatalf("software key under hardware-attested: %d %s", r.Status, r.Body)
 	}
