@@ -224,12 +224,9 @@ func (cfg Config) create(dir string, gen int, nc Constraints) (m made, err error
 	}
 	now := time.Now()
 	rootTmpl := caTemplate("Root", gen, now, rootValidity)
-	rootKey, rootRef, err := cfg.newKey(rootTmpl.Subject.CommonName)
+	rootKey, rootRef, err := m.newKey(cfg, rootTmpl)
 	if err != nil {
 		return m, err
-	}
-	if rootRef != "" {
-		m.refs = append(m.refs, rootRef)
 	}
 	rootTmpl.MaxPathLen = -1 // no limit: leaves room for rollover link certs.
 	nc.apply(rootTmpl)
@@ -238,12 +235,9 @@ func (cfg Config) create(dir string, gen int, nc Constraints) (m made, err error
 		return m, err
 	}
 	issTmpl := caTemplate("Issuing", gen, now, issuingValidity)
-	issKey, issRef, err := cfg.newKey(issTmpl.Subject.CommonName)
+	issKey, issRef, err := m.newKey(cfg, issTmpl)
 	if err != nil {
 		return m, err
-	}
-	if issRef != "" {
-		m.refs = append(m.refs, issRef)
 	}
 	issTmpl.MaxPathLenZero = true
 	// In the issuing CA too: RFC 5280 leaves a trust anchor's extensions
@@ -279,6 +273,16 @@ func (cfg Config) create(dir string, gen int, nc Constraints) (m made, err error
 	}
 	m.rootKey = rootKey
 	return m, nil
+}
+
+// newKey makes the key of tmpl's CA (cfg.newKey) and notes its reference,
+// if it is in a key store, for destroy.
+func (m *made) newKey(cfg Config, tmpl *x509.Certificate) (crypto.Signer, string, error) {
+	key, ref, err := cfg.newKey(tmpl.Subject.CommonName)
+	if err == nil && ref != "" {
+		m.refs = append(m.refs, ref)
+	}
+	return key, ref, err
 }
 
 // destroy deletes keys made in the key store by a create that failed; a

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,11 +62,6 @@ func TestCAInitNameConstraints(t *testing.T) {
 
 func sha(t *testing.T, pemFile string) string {
 	t.Helper()
-	data, err := os.ReadFile(pemFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(data)
-	sum := sha256.Sum256(blk.Bytes)
+	sum := sha256.Sum256(readPEMCert(t, pemFile).Raw)
 	return hex.EncodeToString(sum[:])
 }

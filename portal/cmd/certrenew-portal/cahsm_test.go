@@ -10,7 +10,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"io/fs"
 	"net/http"
@@ -76,32 +75,12 @@ func TestCAOnSoftHSM(t *testing.T) {
 	if !strings.HasPrefix(serve.url, "https://127.0.0.1:") {
 		t.Fatalf("serve: %q; stderr: %s", serve.url, serve.stderr.String())
 	}
-	root1 := readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
-	iss1 := readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
-	roots := x509.NewCertPool()
-	roots.AddCert(root1)
-	p := &portaltest.Portal{URL: serve.url, Roots: roots}
 
-	const pw = "erin-password-1"
-	if _, err := cli.run(pw+"\n", "user", "add", "erin", "--password-stdin"); err != nil {
-		t.Fatal(err)
-	}
-	code := strings.TrimSpace(must("invite", "create", "--user", "erin"))
-	key1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", "erin", pw, portaltest.CSR(t, key1, pkix.Name{CommonName: "erin"}, code), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	cert1 := r.Certs[0]
+	u, cert1, key1 := enrollUser(t, cli, must, serve.url, data, "erin", "erin-password-1")
+	root1, iss1, p := u.root, u.issuing, u.p
 	verifyClient(t, cert1, root1, iss1)
 
-	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r = p.Post(t, "simplereenroll", "erin", pw, portaltest.CSR(t, key2, cert1.Subject, ""), clientCert(cert1, iss1, key1))
-	if r.Status != 200 {
-		t.Fatalf("re-enroll: %d %s", r.Status, r.Body)
-	}
-	cert2 := r.Certs[0]
-	verifyClient(t, cert2, root1, iss1)
+	cert2, key2 := u.reenroll(t, "re-enroll", cert1, iss1, key1, root1, iss1)
 	crlURL := crlOf(t, cert2)
 	checkCRL(t, crlURL, iss1)
 	checkServices(t, p, must, data, iss1)
@@ -130,28 +109,12 @@ func TestCAOnSoftHSM(t *testing.T) {
 	}
 	root2, iss2 := serve.reloadCA(t, data)
 
-	key3, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r = p.Post(t, "simplereenroll", "erin", pw, portaltest.CSR(t, key3, cert2.Subject, ""), clientCert(cert2, iss1, key2))
-	if r.Status != 200 {
-		t.Fatalf("re-enroll after the rebuild: %d %s", r.Status, r.Body)
-	}
-	verifyClient(t, r.Certs[0], root2, iss2)
-	checkCRL(t, crlOf(t, r.Certs[0]), iss2)
+	cert3, _ := u.reenroll(t, "re-enroll after the rebuild", cert2, iss1, key2, root2, iss2)
+	checkCRL(t, crlOf(t, cert3), iss2)
 	checkCRL(t, crlURL, iss1) // generation 1's key, still on the token, signs its CRL.
 	checkServices(t, p, must, data, iss2)
 
-	if err := serve.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-serve.exited:
-		serve.exited <- err
-		if err != nil {
-			t.Fatalf("serve exit: %v; stderr: %s", err, serve.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
-	}
+	serve.stop(t)
 	outputs = append(outputs, serve.stderr.String())
 	for _, o := range outputs {
 		if strings.Contains(o, s.PIN) {
@@ -211,21 +174,49 @@ func checkDataDir(t *testing.T, data, pin string) {
 	}
 }
 
-func readPEMCert(t *testing.T, path string) *x509.Certificate {
+// estUser is a user of a running serve, enrolled over EST; root and issuing
+// are the CA generation that first enrolled it.
+type estUser struct {
+	p             *portaltest.Portal
+	name, pw      string
+	root, issuing *x509.Certificate
+}
+
+// enrollUser adds the user name with password pw to the portal serving data
+// at url, invites it (with must, whose output the caller may keep) and
+// enrolls it over EST with a new key: the user, its certificate and key.
+func enrollUser(t *testing.T, cli portalCLI, must func(...string) string, url, data, name, pw string) (estUser, *x509.Certificate, crypto.Signer) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
+	u := estUser{name: name, pw: pw}
+	u.root = readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
+	u.issuing = readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	roots := x509.NewCertPool()
+	roots.AddCert(u.root)
+	u.p = &portaltest.Portal{URL: url, Roots: roots}
+	if _, err := cli.run(pw+"\n", "user", "add", name, "--password-stdin"); err != nil {
 		t.Fatal(err)
 	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM", path)
+	code := strings.TrimSpace(must("invite", "create", "--user", name))
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := u.p.Post(t, "simpleenroll", name, pw, portaltest.CSR(t, key, pkix.Name{CommonName: name}, code), nil)
+	if r.Status != 200 {
+		t.Fatalf("enroll: %d %s", r.Status, r.Body)
 	}
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
+	return u, r.Certs[0], key
+}
+
+// reenroll re-enrolls cert (from issuing, with key) under a new key and
+// checks the new certificate chains to root through newIssuing; what names
+// the step in a failure.
+func (u estUser) reenroll(t *testing.T, what string, cert, issuing *x509.Certificate, key crypto.Signer, root, newIssuing *x509.Certificate) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	r := u.p.Post(t, "simplereenroll", u.name, u.pw, portaltest.CSR(t, k, cert.Subject, ""), clientCert(cert, issuing, key))
+	if r.Status != 200 {
+		t.Fatalf("%s: %d %s", what, r.Status, r.Body)
 	}
-	return c
+	verifyClient(t, r.Certs[0], root, newIssuing)
+	return r.Certs[0], k
 }
 
 // clientCert is cert with its issuing CA, for mutual TLS.
@@ -324,22 +315,9 @@ func TestCAMovesToSoftHSM(t *testing.T) {
 	data := t.TempDir()
 	cli := portalCLI{t, bin, data}
 	serve := startServe(t, bin, "serve", "--listen", "127.0.0.1:0", "--data", data)
-	root1 := readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
-	iss1 := readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
-	roots := x509.NewCertPool()
-	roots.AddCert(root1)
-	p := &portaltest.Portal{URL: serve.url, Roots: roots}
-	const pw = "frank-password-1"
-	if _, err := cli.run(pw+"\n", "user", "add", "frank", "--password-stdin"); err != nil {
-		t.Fatal(err)
-	}
-	code := strings.TrimSpace(cli.must("", "invite", "create", "--user", "frank"))
-	key1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", "frank", pw, portaltest.CSR(t, key1, pkix.Name{CommonName: "frank"}, code), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	cert1 := r.Certs[0]
+	must := func(args ...string) string { t.Helper(); return cli.must("", args...) }
+	u, cert1, key1 := enrollUser(t, cli, must, serve.url, data, "frank", "frank-password-1")
+	iss1 := u.issuing
 
 	out := cli.must("", "ca", "rebuild", "--key-store", "pkcs11", "--module", s.Module, "--token-uri", "pkcs11:token="+s.Label, "--pin-env", "PORTAL_TEST_CA_PIN")
 	if !strings.Contains(out, "generation 2") || !strings.Contains(out, "keys PKCS#11 token") {
@@ -354,13 +332,8 @@ func TestCAMovesToSoftHSM(t *testing.T) {
 		}
 	}
 	root2, iss2 := serve.reloadCA(t, data)
-	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r = p.Post(t, "simplereenroll", "frank", pw, portaltest.CSR(t, key2, cert1.Subject, ""), clientCert(cert1, iss1, key1))
-	if r.Status != 200 {
-		t.Fatalf("re-enroll after the move: %d %s", r.Status, r.Body)
-	}
-	verifyClient(t, r.Certs[0], root2, iss2)
-	checkCRL(t, crlOf(t, r.Certs[0]), iss2)
+	cert2, _ := u.reenroll(t, "re-enroll after the move", cert1, iss1, key1, root2, iss2)
+	checkCRL(t, crlOf(t, cert2), iss2)
 	checkCRL(t, crlOf(t, cert1), iss1)
 	log, _ := os.ReadFile(filepath.Join(data, "portal.log"))
 	if !strings.Contains(string(log), "PKCS#11 token") || strings.Contains(string(log), s.PIN) {

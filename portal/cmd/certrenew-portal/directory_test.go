@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,14 +33,8 @@ func TestServeDirectory(t *testing.T) {
 	if strings.Contains(strings.Join(serve.cmd.Args, " "), s.ServicePassword) {
 		t.Fatal("the service password is on the command line")
 	}
-	rootPEM, err := os.ReadFile(filepath.Join(data, "ca", "root.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(rootPEM)
 	c := &http.Client{
-		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}},
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: rootPool(t, data)}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	for pw, want := range map[string]int{"wrong-pw": http.StatusUnauthorized, alicePw: http.StatusSeeOther} {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/certrenew/certrenew/portal/store"
@@ -94,7 +95,7 @@ var errUsage = errors.New("usage")
 
 // commands is the command table: every command, by noun, each noun's
 // bodies in the file of that name. How a row runs is in command.go.
-var commands = []command{
+var commands = slices.Concat([]command{
 	{name: "serve", setup: serve},
 
 	{name: "user add", args: 1, setup: userAdd},
@@ -114,22 +115,11 @@ var commands = []command{
 	{name: "reissue deny", when: serialFirst, flagSet: "reissue", setup: certReissue(false)},
 	{name: "reissue allow", args: 1, flagSet: "reissue", setup: userReissue(true)},
 	{name: "reissue deny", args: 1, flagSet: "reissue", setup: userReissue(false)},
-
-	{name: "renewal-auth password", flagSet: "renewal-auth", setup: renewalAuthPolicy.setTo(string(store.RenewalAuthPassword))},
-	{name: "renewal-auth certificate", flagSet: "renewal-auth", setup: renewalAuthPolicy.setTo(string(store.RenewalAuthCertificate))},
-	{name: "renewal-auth default", flagSet: "renewal-auth", setup: renewalAuthPolicy.setTo("")},
-	{name: "renewal-auth show", flagSet: "renewal-auth", setup: renewalAuthPolicy.show},
-	{name: "renewal-auth", setup: renewalAuthPolicy.show},
-
+}, renewalAuthPolicy.commands(string(store.RenewalAuthPassword), string(store.RenewalAuthCertificate)), []command{
 	{name: "ek-roots add", args: 1, setup: ekRootsAdd},
 	{name: "ek-roots list", setup: ekRootsList},
 	{name: "ek-roots remove", args: 1, setup: ekRootsRemove},
-	{name: "hardware-policy hardware-attested", flagSet: "hardware-policy", setup: hardwarePolicy.setTo(string(store.HardwareAttested))},
-	{name: "hardware-policy any", flagSet: "hardware-policy", setup: hardwarePolicy.setTo(string(store.HardwareAny))},
-	{name: "hardware-policy default", flagSet: "hardware-policy", setup: hardwarePolicy.setTo("")},
-	{name: "hardware-policy show", flagSet: "hardware-policy", setup: hardwarePolicy.show},
-	{name: "hardware-policy", setup: hardwarePolicy.show},
-
+}, hardwarePolicy.commands(string(store.HardwareAttested), string(store.HardwareAny)), []command{
 	{name: "link create", args: 1, setup: linkCreate},
 
 	{name: "profile", setup: profile},
@@ -141,7 +131,7 @@ var commands = []command{
 	{name: "ca init", opens: dataDirOnly, setup: caInit},
 	{name: "ca path", opens: dataDirOnly, setup: caPath},
 	{name: "ca rebuild", setup: caRebuild},
-}
+})
 
 func main() {
 	err := run(os.Args[1:], os.Stdin, os.Stdout)

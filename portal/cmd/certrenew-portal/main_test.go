@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,23 +72,9 @@ func TestBinary(t *testing.T) {
 		t.Fatal("ca path does not name a PEM root")
 	}
 
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	csr, err := pkcs10.Create(key, pkcs10.Request{Subject: pkix.Name{CommonName: "dave"}, ChallengePassword: code})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	req, _ := http.NewRequest(http.MethodPost, url+"/.well-known/est/simpleenroll", strings.NewReader(base64.StdEncoding.EncodeToString(csr)))
-	req.Header.Set("Content-Type", "application/pkcs10")
-	req.SetBasicAuth("dave", pw)
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("enroll: %d %s", resp.StatusCode, body)
+	_, status, body := estEnroll(t, url, roots, "dave", pw, code)
+	if status != 200 {
+		t.Fatalf("enroll: %d %s", status, body)
 	}
 	certs, err := portaltest.ParseCertsOnly(body)
 	if err != nil || len(certs) != 1 {
@@ -107,18 +92,7 @@ func TestBinary(t *testing.T) {
 		t.Fatal("reissue for unknown user accepted")
 	}
 
-	if err := serve.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-serve.exited:
-		serve.exited <- err // for Cleanup
-		if err != nil {
-			t.Fatalf("serve exit: %v; stderr: %s", err, serve.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
-	}
+	serve.stop(t)
 
 	log, err := os.ReadFile(filepath.Join(data, "portal.log"))
 	if err != nil {
@@ -136,6 +110,29 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("issuing.key: %v", err)
 	}
 	checkPrivate(t, data)
+}
+
+// estEnroll enrolls user (password pw, invitation code) over HTTPS at url,
+// trusting roots, with a new P-256 key: the client it used, the response's
+// status and body.
+func estEnroll(t *testing.T, url string, roots *x509.CertPool, user, pw, code string) (*http.Client, int, []byte) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	csr, err := pkcs10.Create(key, pkcs10.Request{Subject: pkix.Name{CommonName: user}, ChallengePassword: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	req, _ := http.NewRequest(http.MethodPost, url+"/.well-known/est/simpleenroll", strings.NewReader(base64.StdEncoding.EncodeToString(csr)))
+	req.Header.Set("Content-Type", "application/pkcs10")
+	req.SetBasicAuth(user, pw)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return client, resp.StatusCode, body
 }
 
 // checkPrivate checks the data directory is 0700 and the database, its
@@ -160,6 +157,42 @@ func checkPrivate(t *testing.T, data string) {
 type portalCLI struct {
 	t         *testing.T
 	bin, data string
+}
+
+// startPortalCLI starts a portal (portaltest.Start) with the user id and
+// its password, and gives the binary's admin commands on its data.
+func startPortalCLI(t *testing.T, id, password string) (*portaltest.Portal, portalCLI) {
+	t.Helper()
+	bin := buildBinary(t)
+	p := portaltest.Start(t)
+	p.AddUser(t, id, password)
+	return p, portalCLI{t, bin, p.Dir}
+}
+
+// mustFail runs each command line, which must fail.
+func (p portalCLI) mustFail(lines ...[]string) {
+	p.t.Helper()
+	for _, args := range lines {
+		if out, err := p.run("", args...); err == nil {
+			p.t.Fatalf("%v succeeded: %s", args, out)
+		}
+	}
+}
+
+// showPolicy runs a tenant policy command (renewal-auth, hardware-policy)
+// with args and returns what it printed, trimmed.
+func (p portalCLI) showPolicy(cmd string, args ...string) string {
+	p.t.Helper()
+	return strings.TrimSpace(p.must("", append([]string{cmd}, args...)...))
+}
+
+// checkPolicy checks what a tenant policy command shows (`CMD show`) for
+// the tenant and (`CMD --user dan`) for dan.
+func (p portalCLI) checkPolicy(cmd, tenant, dan string) {
+	p.t.Helper()
+	if got, gotDan := p.showPolicy(cmd, "show"), p.showPolicy(cmd, "--user", "dan"); got != tenant || gotDan != dan {
+		p.t.Fatalf("%s = %q, for dan %q", cmd, got, gotDan)
+	}
 }
 
 // run runs a command with stdin; a failure's error carries its stderr.

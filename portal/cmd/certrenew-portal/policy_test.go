@@ -18,10 +18,7 @@ import (
 // and renewal-link commands of the real binary against the data directory
 // of a running portal.
 func TestAdminPolicyCommands(t *testing.T) {
-	bin := buildBinary(t)
-	p := portaltest.Start(t)
-	cli := portalCLI{t, bin, p.Dir}
-	p.AddUser(t, "dan", "dan-secret-pw")
+	p, cli := startPortalCLI(t, "dan", "dan-secret-pw")
 	code := strings.TrimSpace(cli.must("", "invite", "create", "--user", "dan", "--expires", "72h", "--max-uses", "1"))
 	if list := cli.must("", "invite", "list", "--user", "dan"); !strings.Contains(list, "dan") || !strings.Contains(list, "false") {
 		t.Fatalf("invite list:\n%s", list)

@@ -1,30 +1,17 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
 
-	"github.com/certrenew/certrenew/internal/pkcs10"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/scep/sceptest"
@@ -67,20 +54,10 @@ func TestProfileEnrollsOverSCEP(t *testing.T) {
 	rootPEM, _ := os.ReadFile(rootPath)
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(rootPEM)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	csr, _ := pkcs10.Create(key, pkcs10.Request{Subject: pkix.Name{CommonName: "erin"}, ChallengePassword: code})
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	req, _ := http.NewRequest(http.MethodPost, serve.url+"/.well-known/est/simpleenroll", strings.NewReader(base64.StdEncoding.EncodeToString(csr)))
-	req.SetBasicAuth("erin", pw)
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	client, status, body := estEnroll(t, serve.url, roots, "erin", pw, code)
 	certs, err := portaltest.ParseCertsOnly(body)
-	if resp.StatusCode != 200 || err != nil {
-		t.Fatalf("enroll: %d %s", resp.StatusCode, body)
+	if status != 200 || err != nil {
+		t.Fatalf("enroll: %d %s", status, body)
 	}
 	serial := certs[0].SerialNumber.Text(16)
 
@@ -178,8 +155,7 @@ func TestProfileEnrollsOverSCEP(t *testing.T) {
 	}
 	// macOS: the user's keychain; the root as a trusted root only when the
 	// organisation names it.
-	sum := sha256.Sum256(mustPEM(t, rootPEM))
-	mac, _, _ := read("macos", "--server-trust-ca", hex.EncodeToString(sum[:]))
+	mac, _, _ := read("macos", "--server-trust-ca", sha(t, rootPath))
 	if mac["PayloadScope"] != "User" {
 		t.Fatalf("macOS profile scope %v", mac["PayloadScope"])
 	}
@@ -198,21 +174,4 @@ func TestProfileEnrollsOverSCEP(t *testing.T) {
 	if !strings.Contains(string(log), "configuration profile made") {
 		t.Fatal("log lacks the profile")
 	}
-}
-
-func mustPEM(t *testing.T, b []byte) []byte {
-	t.Helper()
-	c, err := x509.ParseCertificate(pemBlock(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Raw
-}
-
-func pemBlock(b []byte) []byte {
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		return nil
-	}
-	return blk.Bytes
 }

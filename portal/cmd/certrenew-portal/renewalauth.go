@@ -36,6 +36,22 @@ var (
 	}
 )
 
+// commands are the policy's rows of the command table: "CMD VALUE" for
+// each value, then "CMD default", "CMD show" and CMD alone (show).
+func (p tenantPolicy) commands(values ...string) []command {
+	var rows []command
+	for _, v := range append(values, "") {
+		name := p.cmd + " " + v
+		if v == "" {
+			name = p.cmd + " default"
+		}
+		rows = append(rows, command{name: name, flagSet: p.cmd, setup: p.setTo(v)})
+	}
+	return append(rows,
+		command{name: p.cmd + " show", flagSet: p.cmd, setup: p.show},
+		command{name: p.cmd, setup: p.show})
+}
+
 // setTo sets the policy to v: the tenant's, or with --user one user's
 // override; v "" (the "default" subcommand) removes the user's override.
 func (p tenantPolicy) setTo(v string) func(*flags) action {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"os"
@@ -62,6 +63,52 @@ func startServe(t *testing.T, bin string, args ...string) *served {
 	return s
 }
 
+// stop sends serve SIGTERM and waits, 20 seconds at most, for a clean exit.
+func (s *served) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.exited:
+		s.exited <- err // for Cleanup
+		if err != nil {
+			t.Fatalf("serve exit: %v; stderr: %s", err, s.stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+func readPEMCert(t *testing.T, path string) *x509.Certificate {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		t.Fatalf("%s: no PEM", path)
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// rootPool trusts the root certificate of the CA in data.
+func rootPool(t *testing.T, data string) *x509.CertPool {
+	t.Helper()
+	rootPEM, err := os.ReadFile(filepath.Join(data, "ca", "root.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(rootPEM)
+	return roots
+}
+
 // `serve --public-url` prints the public URL, its server certificate names
 // that host, CRLs answer over plain HTTP on the same port, and SIGHUP after
 // `ca rebuild` re-issues the server certificate from the new CA.
@@ -74,12 +121,7 @@ func TestServePublicURLAndSIGHUP(t *testing.T) {
 	if serve.url != public {
 		t.Fatalf("first stdout line %q; stderr: %s", serve.url, serve.stderr.String())
 	}
-	rootPEM, err := os.ReadFile(filepath.Join(data, "ca", "root.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(rootPEM) // G1: trusted through the rebuild.
+	roots := rootPool(t, data) // G1: trusted through the rebuild.
 	leaf := func() *x509.Certificate {
 		t.Helper()
 		c, err := tls.Dial("tcp", "127.0.0.1:"+port, &tls.Config{RootCAs: roots, ServerName: "portal.test"})

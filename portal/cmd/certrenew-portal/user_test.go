@@ -18,12 +18,9 @@ import (
 // list, unlock after an EST lockout, passwd (the old password and the
 // sessions opened with it stop working), disable and enable.
 func TestUserCommands(t *testing.T) {
-	bin := buildBinary(t)
-	p := portaltest.Start(t)
-	portal := portalCLI{t, bin, p.Dir}
-	cli, must := portal.run, portal.must
 	const oldPw, newPw = "erin-old-password", "erin-new-password"
-	p.AddUser(t, "erin", oldPw)
+	p, portal := startPortalCLI(t, "erin", oldPw)
+	cli, must := portal.run, portal.must
 	enrollAs := func(pw string) *portaltest.Response {
 		t.Helper()
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
