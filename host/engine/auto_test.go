@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/host/engine"
-	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/internal/lockfile"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/store"
-	"github.com/rs/zerolog"
 )
 
 // clock is a settable engine clock.
@@ -28,10 +26,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // autoEngine is an engine over f's files, keys and NSS DB with clock as its
 // time: what `certrenew-host renew --due` runs when its timer fires.
 func autoEngine(t *testing.T, f *fixture, c *clock, promptFree func(string) bool) *engine.Engine {
-	reg := &hsm.Registry{}
-	reg.Add(f.keys)
-	return engine.New(engine.Config{Dir: filepath.Join(f.dir, "state"), Keys: reg, Store: f.db, Log: zerolog.Nop(),
-		Roots: f.portal.Roots, Now: c.Now, PromptFree: promptFree})
+	return f.sameDir(t, func(cfg *engine.Config) { cfg.Now, cfg.PromptFree = c.Now, promptFree })
 }
 
 // renewDue runs eng.RenewDue and returns its one result.

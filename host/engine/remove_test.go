@@ -71,26 +71,25 @@ func TestRemoveInterrupted(t *testing.T) {
 			ctx := context.Background()
 			c := f.enroll(t, "erin")
 			_, id := f.identity(t, c.ID)
-			cfg := f.config(t)
-			cfg.Dir = filepath.Join(f.dir, "state")
-			cfg.Failpoint = func(p string) {
-				if p == point {
-					panic("killed at " + p)
+			killed := f.sameDir(t, func(cfg *engine.Config) {
+				cfg.Failpoint = func(p string) {
+					if p == point {
+						panic("killed at " + p)
+					}
 				}
-			}
+			})
 			func() {
 				defer func() {
 					if r := recover(); r == nil {
 						t.Fatalf("failpoint %s not reached", point)
 					}
 				}()
-				engine.New(cfg).Remove(ctx, c.ID)
+				killed.Remove(ctx, c.ID)
 			}()
-			if pending(t, cfg.Dir) != 1 {
+			if pending(t, filepath.Join(f.dir, "state")) != 1 {
 				t.Fatal("no journal record for the interrupted removal")
 			}
-			cfg.Failpoint = nil
-			ids, err := engine.New(cfg).Recover(ctx)
+			ids, err := f.sameDir(t, nil).Recover(ctx)
 			if err != nil || len(ids) != 1 || ids[0] != c.ID {
 				t.Fatalf("recover: %v %v", ids, err)
 			}
@@ -181,12 +180,12 @@ func TestRemoveTokenGone(t *testing.T) {
 	ctx := context.Background()
 	c := f.enroll(t, "gina")
 	_, id := f.identity(t, c.ID)
-	cfg := f.config(t)
-	cfg.Dir = filepath.Join(f.dir, "state")
-	reg := &hsm.Registry{}
-	reg.Add(goneToken{f.keys})
-	cfg.Keys = reg
-	if _, err := engine.New(cfg).Remove(ctx, c.ID); err != nil {
+	gone := f.sameDir(t, func(cfg *engine.Config) {
+		reg := &hsm.Registry{}
+		reg.Add(goneToken{f.keys})
+		cfg.Keys = reg
+	})
+	if _, err := gone.Remove(ctx, c.ID); err != nil {
 		t.Fatalf("remove with the token gone: %v", err)
 	}
 	if has, _ := f.db.HasCert(ctx, id); has {
