@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/host/store"
-	"github.com/certrenew/certrenew/hsm/softokn"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
 )
@@ -19,9 +19,7 @@ import (
 // store.ErrUnavailable as Open used to, and every one after it.
 func TestSoftoknOpensAtFirstUse(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util", "modutil")
-	if softokn.Library() == "" {
-		testenv.Missing(t, "softokn (libsoftokn3 with cgo) is not available")
-	}
+	hsmtest.NeedSoftokn(t)
 	dir := filepath.Join(t.TempDir(), "it's", "nssdb")
 	ctx := context.Background()
 	db, err := Open(ctx, dir)

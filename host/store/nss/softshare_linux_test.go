@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certrenew/certrenew/hsm/softokn"
+	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/internal/testenv"
 )
@@ -21,12 +21,7 @@ import (
 // changes nothing, and the profile cannot write the shared database.
 func TestSoftKeyReachesFirefoxProfile(t *testing.T) {
 	testenv.Need(t, "certutil", "modutil", "tstclnt")
-	if softokn.Library() == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no libsoftokn3 in this build (cgo)")
-		}
-		t.Skip("no libsoftokn3 in this build (cgo)")
-	}
+	hsmtest.NeedSoftokn(t)
 	bg := context.Background()
 	home := t.TempDir()
 	shared := newProfileDB(t, filepath.Join(home, ".pki", "nssdb"))
