@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/host/store"
+	"github.com/certrenew/certrenew/host/store/storetest"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/soft"
@@ -72,12 +73,7 @@ func testRenewalSwap(t *testing.T, open func(*testing.T, string) *DB) {
 		t.Fatal("verify passed before install")
 	}
 	for _, id := range []store.Identity{old, neu} {
-		if err := db.InstallIdentity(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.VerifyIdentity(ctx, id); err != nil {
-			t.Fatal(err)
-		}
+		storetest.InstallVerified(t, ctx, db, id)
 	}
 	if err := db.RemoveIdentity(ctx, old, &neu); err != nil {
 		t.Fatal(err)
