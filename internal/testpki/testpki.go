@@ -9,10 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
 	"net"
-	"os"
 	"testing"
 	"time"
 )
@@ -105,23 +103,5 @@ func (ca *CA) IssueServer(t testing.TB, pub crypto.PublicKey, names ...string) *
 		t.Fatal(err)
 	}
 	c, _ := x509.ParseCertificate(der)
-	return c
-}
-
-// ReadCert reads the first PEM block of the file at path as a certificate.
-func ReadCert(t testing.TB, path string) *x509.Certificate {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM block", path)
-	}
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 	return c
 }
