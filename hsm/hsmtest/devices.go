@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/hsm/softokn"
 	"github.com/certrenew/certrenew/internal/testenv"
 )
 
@@ -149,4 +150,13 @@ func ShortTempDir(t testing.TB) string {
 		t.Fatalf("temp dir %q too long for a socket path", d)
 	}
 	return d
+}
+
+// NeedSoftokn fails (CI) or skips the test when this build cannot open an
+// NSS database in process: no cgo or no libsoftokn3.
+func NeedSoftokn(t testing.TB) {
+	t.Helper()
+	if softokn.Library() == "" {
+		testenv.Missing(t, "softokn (libsoftokn3 with cgo) is not available")
+	}
 }

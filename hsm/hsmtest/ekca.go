@@ -3,7 +3,6 @@ package hsmtest
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/internal/testpki"
 )
 
 // EKCA is a TPM manufacturer's CA for tests: swtpm_localca's root and
@@ -33,19 +33,7 @@ func (ca *EKCA) Certs(t testing.TB) []*x509.Certificate {
 	t.Helper()
 	var out []*x509.Certificate
 	for _, f := range []string{"swtpm-localca-rootca-cert.pem", "issuercert.pem"} {
-		data, err := os.ReadFile(filepath.Join(ca.Dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := pem.Decode(data)
-		if b == nil {
-			t.Fatalf("%s: no PEM", f)
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out = append(out, c)
+		out = append(out, testpki.ReadCert(t, filepath.Join(ca.Dir, f)))
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/godbus/dbus/v5"
 )
@@ -31,6 +32,19 @@ func (r *Tabrmd) Stop() { r.stop() }
 // Env returns the environment a client of this tabrmd needs.
 func (r *Tabrmd) Env() []string {
 	return []string{"DBUS_SESSION_BUS_ADDRESS=" + r.BusAddress, "TPM2_PKCS11_TCTI=" + r.TCTI, "TPM2TOOLS_TCTI=" + r.TCTI}
+}
+
+// StartTabrmdTPM starts an swtpm behind tpm2-abrmd (StartTabrmd), points
+// the test's D-Bus session at it, and returns the TPM device its TCTI names.
+func StartTabrmdTPM(t testing.TB) tpm.Device {
+	t.Helper()
+	rm := StartTabrmd(t, StartSWTPM(t))
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
+	dev, err := tpm.ParseDevice(rm.TCTI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dev
 }
 
 // StartTabrmd starts a private D-Bus session bus and tpm2-abrmd on it,

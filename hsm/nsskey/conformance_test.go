@@ -13,9 +13,7 @@ import (
 // TestConformance runs the suite against a fresh NSS database per subtest,
 // reached through NSS's softokn in this process.
 func TestConformance(t *testing.T) {
-	if !nsskey.Available() {
-		testenv.Missing(t, "libsoftokn3 with cgo is not available")
-	}
+	hsmtest.NeedSoftokn(t)
 	hsmtest.Run(t, func(t *testing.T) *hsmtest.Env {
 		testenv.Need(t, "certutil")
 		dir := t.TempDir()

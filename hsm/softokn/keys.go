@@ -9,16 +9,11 @@ import (
 	"crypto/rsa"
 	"encoding/asn1"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math/big"
 
 	p11 "github.com/miekg/pkcs11"
 )
-
-// ErrNoKey reports a key ID that is not in the database.
-var ErrNoKey = errors.New("no such key in the NSS database")
 
 // oidP256 is the DER of secp256r1's OID, the CKA_EC_PARAMS of a P-256 key.
 var oidP256 = []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}
@@ -241,26 +236,6 @@ func mechanism(keyType uint, digest []byte, opts crypto.SignerOpts) (*p11.Mechan
 	}
 	return p11.NewMechanism(p11.CKM_RSA_PKCS, nil), append(append([]byte{}, prefix...), digest...), nil
 }
-
-// Signer is the key of CKA_ID id as a crypto.Signer.
-type Signer struct {
-	DB  *DB
-	ID  []byte
-	Pub crypto.PublicKey
-}
-
-// Public implements crypto.Signer.
-func (k *Signer) Public() crypto.PublicKey { return k.Pub }
-
-// Sign implements crypto.Signer.
-func (k *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	return k.DB.Sign(k.ID, digest, opts)
-}
-
-// KeyFlags are a private key's protection attributes (PKCS#11 v2.40
-// §4.9). NSS's own tools do not honour them for the database's keys:
-// pk12util exports a never-extractable key all the same.
-type KeyFlags struct{ Sensitive, Extractable, AlwaysSensitive, NeverExtractable bool }
 
 // Flags returns the protection attributes of the private key of CKA_ID id.
 func (db *DB) Flags(id []byte) (KeyFlags, error) {

@@ -5,19 +5,11 @@ package softokn
 import (
 	"crypto"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
 )
 
 // This build has no cgo, so no softokn: Open fails with ErrUnavailable and
 // callers fall back to the NSS command-line tools.
-
-var (
-	ErrUnavailable = errors.New("NSS softokn unavailable")
-	ErrPassword    = errors.New("the NSS database is protected by a password")
-	ErrNoKey       = errors.New("no such key in the NSS database")
-)
 
 var errNoCgo = fmt.Errorf("%w: this build of certrenew has no cgo", ErrUnavailable)
 
@@ -26,13 +18,6 @@ func Library() string { return "" }
 
 // DB is never opened in this build.
 type DB struct{}
-
-type Cert struct {
-	Nickname string
-	Cert     *x509.Certificate
-}
-
-type Trust struct{ ClientAuthCA, ServerAuthCA bool }
 
 func Open(dir string) (*DB, error)                                       { return nil, errNoCgo }
 func (db *DB) Dir() string                                               { return "" }
@@ -49,17 +34,4 @@ func (db *DB) DeleteKey([]byte) error                                    { retur
 func (db *DB) DeleteLabelled(string) error                               { return errNoCgo }
 func (db *DB) Sign([]byte, []byte, crypto.SignerOpts) ([]byte, error)    { return nil, errNoCgo }
 
-type KeyFlags struct{ Sensitive, Extractable, AlwaysSensitive, NeverExtractable bool }
-
 func (db *DB) Flags([]byte) (KeyFlags, error) { return KeyFlags{}, errNoCgo }
-
-type Signer struct {
-	DB  *DB
-	ID  []byte
-	Pub crypto.PublicKey
-}
-
-func (k *Signer) Public() crypto.PublicKey { return k.Pub }
-func (k *Signer) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
-	return nil, errNoCgo
-}

@@ -22,12 +22,6 @@ const (
 	cktNSSTrustedDelegator = 0xCE534352 // CKT_NSS_TRUSTED_DELEGATOR: a trusted CA
 )
 
-// Cert is a certificate in the database and its nickname (CKA_LABEL).
-type Cert struct {
-	Nickname string
-	Cert     *x509.Certificate
-}
-
 // Certs returns the database's certificates; with nickname != "" only
 // those labelled so.
 func (db *DB) Certs(nickname string) ([]Cert, error) {
@@ -148,10 +142,6 @@ func (db *DB) DeleteCert(c *x509.Certificate) error {
 		return nil
 	})
 }
-
-// Trust says how the database trusts a certificate as a CA: for client
-// authentication and for server authentication (NSS's "T" and "C").
-type Trust struct{ ClientAuthCA, ServerAuthCA bool }
 
 // TrustOf returns c's trust settings; a certificate without a trust object
 // is trusted for nothing.

@@ -32,14 +32,6 @@ import (
 	p11 "github.com/miekg/pkcs11"
 )
 
-// ErrUnavailable reports that softokn cannot be used here (no libsoftokn3,
-// or a build without cgo).
-var ErrUnavailable = errors.New("NSS softokn unavailable")
-
-// ErrPassword reports a database protected by a password: certrenew opens
-// only databases without one (Chromium's default).
-var ErrPassword = errors.New("the NSS database is protected by a password")
-
 // libraryGlobs are where distributions install libsoftokn3 (Debian and
 // Ubuntu multiarch, Fedora and openSUSE lib64, Arch lib).
 var libraryGlobs = []string{

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/softokn"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
@@ -24,9 +25,7 @@ import (
 func newDB(t *testing.T) (*softokn.DB, string) {
 	t.Helper()
 	testenv.Need(t, "certutil", "pk12util")
-	if softokn.Library() == "" {
-		testenv.Missing(t, "libsoftokn3.so is not installed")
-	}
+	hsmtest.NeedSoftokn(t)
 	dir := t.TempDir()
 	certutil(t, dir, nil, "-N", "--empty-password")
 	db, err := softokn.Open(dir)

@@ -63,16 +63,8 @@ func (b *Backend) Attest(ctx context.Context, key hsm.Key, challenge hsm.Challen
 		if ekCert, ekTmpl, err = readEKCert(t); err != nil {
 			return err
 		}
-		srk, err := createSRK(t)
-		if err != nil {
-			return err
-		}
-		defer flush(t, srk.Handle)
-		ak, err = tpm2.Create{ParentHandle: srk, InPublic: tpm2.New2B(AKTemplate)}.Execute(t)
-		if err != nil {
-			return fmt.Errorf("tpm: create attestation key: %w", err)
-		}
-		return nil
+		ak, err = createUnderSRK(t, AKTemplate, "attestation key")
+		return err
 	})
 	if err != nil {
 		return hsm.Evidence{}, err

@@ -65,6 +65,21 @@ func createSRK(t transport.TPM) (tpm2.AuthHandle, error) {
 	return tpm2.AuthHandle{Handle: rsp.ObjectHandle, Name: rsp.Name, Auth: tpm2.PasswordAuth(nil)}, nil
 }
 
+// createUnderSRK makes a key from tmpl under a fresh SRK, flushed again
+// before it returns; what names the key in the error.
+func createUnderSRK(t transport.TPM, tmpl tpm2.TPMTPublic, what string) (*tpm2.CreateResponse, error) {
+	srk, err := createSRK(t)
+	if err != nil {
+		return nil, err
+	}
+	defer flush(t, srk.Handle)
+	rsp, err := tpm2.Create{ParentHandle: srk, InPublic: tpm2.New2B(tmpl)}.Execute(t)
+	if err != nil {
+		return nil, fmt.Errorf("tpm: create %s: %w", what, err)
+	}
+	return rsp, nil
+}
+
 func flush(t transport.TPM, h tpm2.TPMHandle) {
 	_, _ = tpm2.FlushContext{FlushHandle: h}.Execute(t)
 }

@@ -134,16 +134,8 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	}
 	var created *tpm2.CreateResponse
 	err = b.with(func(t transport.TPM) error {
-		srk, err := createSRK(t)
-		if err != nil {
-			return err
-		}
-		defer flush(t, srk.Handle)
-		created, err = tpm2.Create{ParentHandle: srk, InPublic: tpm2.New2B(tmpl)}.Execute(t)
-		if err != nil {
-			return fmt.Errorf("tpm: create key: %w", err)
-		}
-		return nil
+		created, err = createUnderSRK(t, tmpl, "key")
+		return err
 	})
 	if err != nil {
 		return nil, err

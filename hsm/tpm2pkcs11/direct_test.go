@@ -22,7 +22,6 @@ import (
 	"github.com/ThalesGroup/crypto11"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
 	"go.yaml.in/yaml/v3"
@@ -73,12 +72,7 @@ func TestDirectLink(t *testing.T) {
 	if _, err := os.Stat(DefaultModule); err != nil {
 		testenv.Missing(t, "tpm2-pkcs11 module "+DefaultModule+" is missing (Debian package libtpm2-pkcs11-1)")
 	}
-	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPM(t))
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
-	dev, err := tpm.ParseDevice(rm.TCTI)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev := hsmtest.StartTabrmdTPM(t)
 	tb := dev.Backend(t.TempDir())
 	const pin = "direct-pin-5521"
 	ctx := hsm.WithPIN(context.Background(), pin)

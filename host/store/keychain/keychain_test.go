@@ -57,12 +57,7 @@ func TestRenewSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	renewed := identity(t, root, caKey)
-	if err := s.InstallIdentity(ctx, renewed); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.VerifyIdentity(ctx, renewed); err != nil {
-		t.Fatal(err)
-	}
+	storetest.InstallVerified(t, ctx, s, renewed)
 	if ok, _ := s.HasCert(ctx, old); !ok {
 		t.Error("old identity gone before cleanup")
 	}

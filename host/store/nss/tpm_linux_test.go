@@ -11,7 +11,6 @@ import (
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
-	"github.com/certrenew/certrenew/hsm/tpm"
 	"github.com/certrenew/certrenew/hsm/tpm2pkcs11"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
@@ -23,12 +22,7 @@ import (
 // second key joins the token, and removing the first leaves the second.
 func TestTPMKeysThroughTPM2PKCS11(t *testing.T) {
 	testenv.Need(t, "certutil", "modutil", "tpm2_ptool")
-	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPM(t))
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", rm.BusAddress)
-	dev, err := tpm.ParseDevice(rm.TCTI)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dev := hsmtest.StartTabrmdTPM(t)
 	tb := dev.Backend(t.TempDir())
 	bg := context.Background()
 	dir := t.TempDir()

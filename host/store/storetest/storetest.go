@@ -1,8 +1,10 @@
-// Package storetest makes certificates for the tests of OS stores that run
-// over fakes (host/store/keychain, host/store/winstore).
+// Package storetest makes certificates for, and installs identities in, the
+// tests of OS stores, most of which run over fakes (host/store/keychain,
+// host/store/winstore).
 package storetest
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
@@ -10,6 +12,8 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/certrenew/certrenew/host/store"
 )
 
 // Cert issues a certificate for pub with subject cn, signed by signer as
@@ -35,4 +39,16 @@ func Cert(t testing.TB, cn string, pub crypto.PublicKey, signer crypto.Signer, p
 		t.Fatal(err)
 	}
 	return c
+}
+
+// InstallVerified installs id into s and verifies it there, failing the
+// test at either step.
+func InstallVerified(t testing.TB, ctx context.Context, s store.Store, id store.Identity) {
+	t.Helper()
+	if err := s.InstallIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyIdentity(ctx, id); err != nil {
+		t.Fatal(err)
+	}
 }

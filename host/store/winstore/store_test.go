@@ -184,12 +184,7 @@ func TestRenewSwap(t *testing.T) {
 	if err := s.InstallIdentity(ctx, store.Identity{Cert: renewed.Cert, Key: oldKey}); !errors.Is(err, store.ErrNotVerified) {
 		t.Errorf("mismatched key: %v", err)
 	}
-	if err := s.InstallIdentity(ctx, renewed); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.VerifyIdentity(ctx, renewed); err != nil {
-		t.Fatal(err)
-	}
+	storetest.InstallVerified(t, ctx, s, renewed)
 	// Both usable until the old one is removed.
 	if ok, _ := s.HasCert(ctx, old); !ok {
 		t.Error("old cert gone before removal")
@@ -292,12 +287,7 @@ func TestRootTrustLimitedToClientAuth(t *testing.T) {
 	wantUsages("AddTrustAnchors", clientAuth)
 	k, _ := (&cng.Backend{KSP: ksp}).Generate(ctx, hsm.GenerateRequest{})
 	id := store.Identity{Cert: storetest.Cert(t, "u", k.Public(), rootKey, root, false), Key: k}
-	if err := s.InstallIdentity(ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.VerifyIdentity(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	storetest.InstallVerified(t, ctx, s, id)
 
 	if err := s.AddServerTrustAnchors(ctx, []*x509.Certificate{root}); err != nil {
 		t.Fatal(err)
