@@ -23,7 +23,7 @@ type More struct {
 	DiagNone, DiagCopy, DiagCopied, DiagRunning     string
 	DiagExtension                                   string
 	OKWord, NGWord                                  string
-	LinkFrom                                        func(portal string) string
+	LinkFrom                                        Text // {1} the portal
 	LinkEnrollHint                                  string
 	InvalidWarningDays                              string
 	InvalidPortal                                   func(u string) string
@@ -39,13 +39,13 @@ type More struct {
 	DiagKeys  func(n int) string
 	// DiagOps names the operations of the host's log ("enroll", "renew").
 	DiagOps Table
-	// VersionMismatch says which side to update; Component names it
+	// VersionMismatch says which side to update ({1}); Component names it
 	// (proto.Error.Update: "certrenew-host" or "the browser extension").
-	VersionMismatch func(component string) string
+	VersionMismatch Text
 	Component       func(update string) string
 	// LastChecked says when the expiry check last ran; NeverChecked that
 	// it has not yet.
-	LastChecked  func(when string) string
+	LastChecked  Text // {1} when
 	NeverChecked string
 	// A renewal link from a page that is not a configured portal.
 	LinkRefusedTitle string
@@ -120,7 +120,7 @@ var moreEN = More{
 	DiagNone: "none", DiagCopy: "Copy report", DiagCopied: "Copied. The report holds no passwords or keys.",
 	DiagRunning: "Checking…", DiagExtension: "Extension",
 	OKWord: "OK", NGWord: "Problem",
-	LinkFrom:           func(p string) string { return "Renewal link from " + p },
+	LinkFrom:           Text("Renewal link from {1}"),
 	LinkEnrollHint:     "No certificate on this computer matches the link: enroll a new one with it.",
 	InvalidWarningDays: "Enter whole numbers of days, for example 30, 14, 7.",
 	InvalidPortal: func(u string) string {
@@ -141,12 +141,10 @@ var moreEN = More{
 		}
 		return fmt.Sprintf("%d keys", n)
 	},
-	DiagOps: Table{proto.CmdEnroll, "Enrollment", proto.CmdRenew, "Renewal"},
-	VersionMismatch: func(c string) string {
-		return "The extension and certrenew-host speak different protocol versions. Update " + c + ", then open this window again."
-	},
+	DiagOps:          Table{proto.CmdEnroll, "Enrollment", proto.CmdRenew, "Renewal"},
+	VersionMismatch:  Text("The extension and certrenew-host speak different protocol versions. Update {1}, then open this window again."),
 	Component:        func(u string) string { return u },
-	LastChecked:      func(w string) string { return "Last checked for expiring certificates: " + w },
+	LastChecked:      Text("Last checked for expiring certificates: {1}"),
 	NeverChecked:     "Not checked for expiring certificates yet.",
 	LinkRefusedTitle: "Renewal link refused",
 	IssuedTo:         "Issued to",
@@ -195,7 +193,7 @@ var moreJA = More{
 	DiagNone: "なし", DiagCopy: "レポートをコピー", DiagCopied: "コピーしました。レポートにパスワードや鍵は含まれません。",
 	DiagRunning: "確認中…", DiagExtension: "拡張機能",
 	OKWord: "正常", NGWord: "問題あり",
-	LinkFrom:           func(p string) string { return p + " からの更新リンク" },
+	LinkFrom:           Text("{1} からの更新リンク"),
 	LinkEnrollHint:     "このコンピューターにはリンクに合う証明書がありません。このリンクで新しく申請します。",
 	InvalidWarningDays: "日数を整数で入力してください。例: 30, 14, 7",
 	InvalidPortal: func(u string) string {
@@ -210,12 +208,10 @@ var moreJA = More{
 		proto.DoctorHTTPStatus, "サーバー証明書は確認済みですが、証明書サーバーが HTTP %d を返しました",
 		proto.DoctorFailed, "エラー",
 	},
-	DiagKeys: func(n int) string { return fmt.Sprintf("鍵 %d 個", n) },
-	DiagOps:  Table{proto.CmdEnroll, "申請", proto.CmdRenew, "更新"},
-	VersionMismatch: func(c string) string {
-		return "拡張機能と certrenew-host のプロトコルのバージョンが一致しません。" + c + "を更新してから、このウィンドウを開き直してください。"
-	},
-	LastChecked:      func(w string) string { return "有効期限の最終確認: " + w },
+	DiagKeys:         func(n int) string { return fmt.Sprintf("鍵 %d 個", n) },
+	DiagOps:          Table{proto.CmdEnroll, "申請", proto.CmdRenew, "更新"},
+	VersionMismatch:  Text("拡張機能と certrenew-host のプロトコルのバージョンが一致しません。{1}を更新してから、このウィンドウを開き直してください。"),
+	LastChecked:      Text("有効期限の最終確認: {1}"),
 	NeverChecked:     "有効期限はまだ確認していません。",
 	LinkRefusedTitle: "更新リンクを拒否しました",
 	IssuedTo:         "発行先",

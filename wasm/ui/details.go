@@ -76,7 +76,7 @@ func (v *detailsView) Render() app.UI {
 	x := v.S.X()
 	copied := ""
 	if v.copied != "" {
-		copied = x.Copied(v.copied)
+		copied = x.Copied.With(v.copied)
 	}
 	return detailsTpl.ui(v, "id", v.Cert.ID, "title", x.DetailsTitle, "label", v.Label,
 		"copied", copied, "copiedText", copied, "back", v.S.BackToList)
@@ -100,7 +100,7 @@ func (v *detailsView) part(name string) app.UI {
 	out := make([]app.UI, len(fs))
 	for i, f := range fs {
 		out[i] = factTpl.ui(v, "label", f.label, "code", boolAttr(f.code), "id", f.id,
-			"copyLabel", x.CopyField(f.label), "copy", x.Copy)
+			"copyLabel", x.CopyField.With(f.label), "copy", x.Copy)
 	}
 	return app.If(true, out...)
 }

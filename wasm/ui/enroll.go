@@ -172,7 +172,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	for _, c := range check {
 		if c.val == "" {
 			first = cmp.Or(first, c.id)
-			v.fail(c.id, v.S.FieldRequired(c.label))
+			v.fail(c.id, v.S.FieldRequired.With(c.label))
 		}
 	}
 	if u, err := url.Parse(d.Portal); d.Portal != "" && (err != nil || u.Scheme != "https" || u.Host == "") {

@@ -109,5 +109,5 @@ func (v *errorView) certState() string {
 		// The renewal's own message already says the certificate works.
 		return ""
 	}
-	return x.CertStillWorks(clock(v.Cert.NotAfter))
+	return x.CertStillWorks.With(clock(v.Cert.NotAfter))
 }

@@ -138,7 +138,7 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 	switch {
 	case expired:
 		cls += " is-expired"
-		status, statusCls, when = v.S.StatusExpired, "badge badge-bad", v.S.ExpiredOn(date)
+		status, statusCls, when = v.S.StatusExpired, "badge badge-bad", v.S.ExpiredOn.With(date)
 	case warn:
 		cls += " is-warn"
 		status, statusCls = v.S.StatusExpiring, "badge badge-bad"
@@ -150,7 +150,7 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 		// Not a plain green "Valid": it works, but cannot be renewed.
 		cls += " is-unreachable"
 		status, statusCls = x.StatusUnreachable, "badge badge-warn"
-		unreachable = x.Unreachable(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)
+		unreachable = x.Unreachable.With(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)
 	}
 	muteOp, muteWord := "mute", m.MenuMute
 	if v.Muted[c.ID] {
@@ -162,7 +162,7 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 		"down", boolAttr(down), "unreachable", unreachable, "canRemove", boolAttr(!v.RemoveLocked),
 		"removeWord", x.MenuRemove, "label", label,
 		"muted", boolAttr(v.Muted[c.ID]), "mutedWord", m.Muted, "meta", certMeta(v.S, c), "serialWord", v.S.Serial,
-		"menu", "menu-"+strconv.Itoa(i), "menuLabel", v.S.MenuLabel(label), "open", boolAttr(v.menuFor == c.ID),
+		"menu", "menu-"+strconv.Itoa(i), "menuLabel", v.S.MenuLabel.With(label), "open", boolAttr(v.menuFor == c.ID),
 		"renewWord", v.S.MenuRenew, "detailsWord", x.MenuDetails,
 		"canMute", boolAttr(v.OnMute != nil), "muteOp", muteOp, "muteWord", muteWord,
 		"removeLocked", boolAttr(v.RemoveLocked), "removeLockedWord", x.RemoveLocked)
@@ -180,10 +180,10 @@ func (v *listView) confirmDialog(labels []string, certs []proto.Cert) app.UI {
 			label = labels[i]
 		}
 	}
-	title, body, okText, okCls, cls := v.S.ConfirmTitle, v.S.ConfirmBody(label), v.S.OK, "btn btn-primary", "dialog"
+	title, body, okText, okCls, cls := v.S.ConfirmTitle, v.S.ConfirmBody.With(label), v.S.OK, "btn btn-primary", "dialog"
 	if v.removing {
 		x := v.S.X()
-		title, body, okText, okCls, cls = x.RemoveTitle, x.RemoveBody(label), x.RemoveButton, "btn btn-danger", "dialog dialog-danger"
+		title, body, okText, okCls, cls = x.RemoveTitle, x.RemoveBody.With(label), x.RemoveButton, "btn btn-danger", "dialog dialog-danger"
 	}
 	return confirmTpl.ui(v, "cls", cls, "title", title, "body", body, "cancel", v.S.Cancel, "okCls", okCls, "ok", okText)
 }
@@ -323,7 +323,7 @@ func rowLabels(s *i18n.Strings, certs []proto.Cert) []string {
 			if st == "" {
 				st = c.Backend
 			}
-			l = s.X().RowLabel(cn, hostOf(c.Portal), st, c.NotAfter.Local().Format("2006-01-02"))
+			l = s.X().RowLabel.With(cn, hostOf(c.Portal), st, c.NotAfter.Local().Format("2006-01-02"))
 			if used[l] {
 				l += " #" + c.Serial
 			}

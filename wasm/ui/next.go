@@ -42,7 +42,7 @@ func (v *nextView) Render() app.UI {
 	date := c.NotAfter.Local().Format("2006-01-02")
 	when := v.S.Expires(date, c.DaysLeft)
 	if isExpired(*c) {
-		when = v.S.ExpiredOn(date)
+		when = v.S.ExpiredOn.With(date)
 	}
 	whenCls := ""
 	if isExpired(*c) || c.Status == proto.StatusExpiring {

@@ -89,11 +89,11 @@ func (v *passwordView) Render() app.UI {
 		cn = commonName(v.Cert.Subject)
 	}
 	ra := i18n.RenewAuthFor(v.S.Lang)
-	return passwordTpl.ui(v, "title", v.S.RenewTitle, "renewing", v.S.RenewingCert(cn),
+	return passwordTpl.ui(v, "title", v.S.RenewTitle, "renewing", v.S.RenewingCert.With(cn),
 		"checking", boolAttr(v.Auth == ""), "checkingWord", ra.Checking,
 		"noPassword", boolAttr(v.noPassword()), "noPasswordWord", ra.NoPassword,
 		"askPassword", boolAttr(v.Auth == proto.RenewalAuthPassword), "passwordWord", v.S.Password,
-		"missing", boolAttr(v.missing), "password", v.password, "required", v.S.FieldRequired(v.S.Password),
+		"missing", boolAttr(v.missing), "password", v.password, "required", v.S.FieldRequired.With(v.S.Password),
 		"passwordHint", v.S.PasswordHint, "cancel", v.S.Cancel, "activate", v.S.Activate)
 }
 

@@ -46,7 +46,7 @@ func (v *progressView) Render() app.UI {
 	}
 	renewing := ""
 	if v.Cert != nil {
-		renewing = v.S.RenewingCert(commonName(v.Cert.Subject))
+		renewing = v.S.RenewingCert.With(commonName(v.Cert.Subject))
 	}
 	return progressTpl.ui(v, "step", dataStep, "title", title, "cert", boolAttr(v.Cert != nil), "renewing", renewing,
 		"hasNotice", boolAttr(v.Notice != nil), "notice", notice, "hint", v.hint())

@@ -72,7 +72,7 @@ func (r *Root) onRemoveReply(ctx app.Context, rep *proto.Reply) bool {
 		}
 		r.list = &proto.ListResult{Certs: kept, WarnDays: r.list.WarnDays}
 	}
-	r.listStatus = r.s.X().Removed(r.pendingLabel)
+	r.listStatus = r.s.X().Removed.With(r.pendingLabel)
 	r.selected = nil
 	r.screen = screenList
 	r.refresh(ctx)

@@ -37,7 +37,7 @@ func (r *Root) Render() app.UI {
 		m := r.s.More()
 		appName, settings, diagnostics, linkHint = r.s.AppName, m.Settings, m.Diagnostics, m.LinkEnrollHint
 		if r.link != nil {
-			linkFrom = m.LinkFrom(r.link.Portal)
+			linkFrom = m.LinkFrom.With(r.link.Portal)
 		}
 	}
 	current := func(s screen) string {

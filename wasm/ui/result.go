@@ -142,7 +142,7 @@ func (v *errorView) Render() app.UI {
 	}
 	update := ""
 	if e.Update != "" {
-		update = v.S.UpdateThis(v.S.More().Component(e.Update))
+		update = v.S.UpdateThis.With(v.S.More().Component(e.Update))
 	}
 	portal := ""
 	if e.Code == errcode.CertExpired {

@@ -230,7 +230,7 @@ func describedBy(id, problem string) string {
 func (v *settingsView) lastCheck() string {
 	m := v.S.More()
 	if v.Settings != nil && v.Settings.LastCheck > 0 {
-		return m.LastChecked(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
+		return m.LastChecked.With(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
 	}
 	return m.NeverChecked
 }
