@@ -12,6 +12,7 @@ import (
 // a help desk asks for (subject, serial, issuer, fingerprint, portal, key
 // storage, validity in local time with its zone).
 type detailsView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host  *Root
 	S     *i18n.Strings
@@ -24,6 +25,7 @@ type detailsView struct {
 // fact is one line of the details: its id, label and value; code: the
 // value is technical (monospace), not words.
 type fact struct {
+	_                noCompare
 	id, label, value string
 	code             bool
 }
@@ -46,14 +48,14 @@ func (v *detailsView) facts() []fact {
 		storage += " (" + x.SoftwareKey + ")"
 	}
 	return []fact{
-		{"subject", x.Subject, c.Subject, true},
-		{"serial", m.SerialLabel, c.Serial, true},
-		{"issuer", x.Issuer, c.Issuer, true},
-		{"sha256", x.Fingerprint, c.SHA256, true},
-		{"portal", x.PortalLabel, c.Portal, true},
-		{"storage", m.KeyStorage, storage, false},
-		{"not-before", x.ValidFrom, clock(c.NotBefore), false},
-		{"not-after", x.ValidUntil, clock(c.NotAfter), false},
+		{id: "subject", label: x.Subject, value: c.Subject, code: true},
+		{id: "serial", label: m.SerialLabel, value: c.Serial, code: true},
+		{id: "issuer", label: x.Issuer, value: c.Issuer, code: true},
+		{id: "sha256", label: x.Fingerprint, value: c.SHA256, code: true},
+		{id: "portal", label: x.PortalLabel, value: c.Portal, code: true},
+		{id: "storage", label: m.KeyStorage, value: storage, code: false},
+		{id: "not-before", label: x.ValidFrom, value: clock(c.NotBefore), code: false},
+		{id: "not-after", label: x.ValidUntil, value: clock(c.NotAfter), code: false},
 	}
 }
 

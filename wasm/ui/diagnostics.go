@@ -13,6 +13,7 @@ import (
 
 // doctorState is one run of the host's doctor command.
 type doctorState struct {
+	_      noCompare
 	id     string
 	result *proto.DoctorResult
 	err    *proto.Error
@@ -50,6 +51,7 @@ func (r *Root) onDoctorReply(rep *proto.Reply) {
 // diagnosticsView shows the host's doctor report, or exactly why the host
 // cannot be reached and how to fix that, and a copyable report.
 type diagnosticsView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host      *Root
 	S         *i18n.Strings

@@ -12,6 +12,7 @@ import (
 
 // enrollDraft keeps the enroll form's non-secret fields across "Try again".
 type enrollDraft struct {
+	_                        noCompare
 	Portal, User, Invitation string
 }
 

@@ -9,6 +9,7 @@ import (
 // passwordView asks for the account password, then "Activate" starts the
 // renewal. The password lives in this component only until it is sent.
 type passwordView struct {
+	_ noCompare
 	// host draws the view; it is the source of focusAfterRender's dispatch.
 	host *Root
 

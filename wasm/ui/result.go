@@ -65,6 +65,7 @@ func (v *doneView) event(ctx app.Context, e app.Event, name string) { v.host.bac
 // the certificate concerned still works, and what to do (help in docs/,
 // diagnostics, trying again).
 type errorView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host *Root
 	S    *i18n.Strings

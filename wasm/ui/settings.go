@@ -20,6 +20,7 @@ var storages = []string{"tpm", "pkcs11", "soft"}
 // Values set by enterprise policy (chrome.storage.managed) are shown
 // disabled with "Set by your organisation".
 type settingsView struct {
+	_ noCompare
 	// host draws the view; it is the source of focusAfterRender's dispatch.
 	host *Root
 
