@@ -64,7 +64,6 @@ func (r *Root) startOp(ctx app.Context, cmd, certID string, params any) {
 // backToList and retry are called from child components: they update Root
 // themselves because a child's event only re-renders the child.
 func (r *Root) backToList(ctx app.Context) {
-	defer r.redraw()
 	if r.screen != screenList && r.list != nil && r.listID == "" {
 		// What happened meanwhile may have changed what the list says
 		// (a renewal or diagnostics that found the portal unreachable).
@@ -79,29 +78,27 @@ func (r *Root) backToList(ctx app.Context) {
 	if r.list == nil {
 		r.screen = screenLoading
 		r.refresh(ctx)
-		return
+	} else {
+		r.screen = screenList
 	}
-	r.screen = screenList
+	r.redraw()
 }
 
 func (r *Root) retry(ctx app.Context) {
-	defer r.redraw()
-	switch r.errRetry {
-	case screenPassword:
-		if r.selected != nil {
-			r.screen = screenPassword
-			return
-		}
-	case screenEnroll:
+	switch {
+	case r.errRetry == screenPassword && r.selected != nil:
+		r.screen = screenPassword
+	case r.errRetry == screenEnroll:
 		r.screen = screenEnroll
-		return
+	default:
+		r.err = nil
+		r.screen = screenLoading
+		if r.list != nil {
+			r.screen = screenList
+		}
+		r.refresh(ctx)
 	}
-	r.err = nil
-	r.screen = screenLoading
-	if r.list != nil {
-		r.screen = screenList
-	}
-	r.refresh(ctx)
+	r.redraw()
 }
 
 // needsPIN reports whether enrolling on this host may need a token PIN: it

@@ -93,31 +93,32 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 			r.screen = screenList
 		}
 	}
-	defer r.followLink()
-	defer r.followPortalLink()
-	if r.attached {
-		return
-	}
-	r.attached = true
-	// Settings are asked for after the first state, so that the cached
-	// list renders first (the popup's speed target).
-	if r.conn != nil && r.screen != screenSettings {
-		_ = r.conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
-	}
-	// Re-attach to an enrollment or renewal that runs in the worker.
-	if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
-		r.op = op
-		r.selected = r.findCert(op.CertID)
-		switch {
-		case !op.Done:
-			r.screen = screenProgress
-		case op.Error != nil:
-			r.showError(op.Error, screenList)
-			r.errCommand = op.Command
-		default:
-			r.finish(ctx, op.Result)
+	// The first state: ask for the settings, pick up an operation that
+	// runs in the worker.
+	if !r.attached {
+		r.attached = true
+		// Settings are asked for after the first state, so that the cached
+		// list renders first (the popup's speed target).
+		if r.conn != nil && r.screen != screenSettings {
+			_ = r.conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
+		}
+		// Re-attach to an enrollment or renewal that runs in the worker.
+		if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
+			r.op = op
+			r.selected = r.findCert(op.CertID)
+			switch {
+			case !op.Done:
+				r.screen = screenProgress
+			case op.Error != nil:
+				r.showError(op.Error, screenList)
+				r.errCommand = op.Command
+			default:
+				r.finish(ctx, op.Result)
+			}
 		}
 	}
+	r.followPortalLink()
+	r.followLink()
 }
 
 func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {

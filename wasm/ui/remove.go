@@ -34,16 +34,15 @@ func (r *Root) labelOf(c *proto.Cert) string {
 
 // remove asks the host to delete c and its key (confirmed in the list).
 func (r *Root) remove(ctx app.Context, c proto.Cert) {
-	defer r.redraw()
 	label := r.labelOf(&c)
-	id, err := r.send(proto.CmdRemove, proto.RemoveParams{CertID: c.ID})
-	if err != nil {
+	if id, err := r.send(proto.CmdRemove, proto.RemoveParams{CertID: c.ID}); err != nil {
 		r.showError(&proto.Error{Code: errcode.NoExtension, Detail: err.Error()}, screenList)
-		return
+	} else {
+		r.removeID, r.selected = id, &c
+		r.listStatus = ""
+		r.pendingLabel = label
 	}
-	r.removeID, r.selected = id, &c
-	r.listStatus = ""
-	r.pendingLabel = label
+	r.redraw()
 }
 
 // onRemoveReply handles the host's answer to a removal; it reports whether

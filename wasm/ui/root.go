@@ -29,10 +29,12 @@ import (
 // Routes registers the UI's pages: the toolbar popup and the same app in a
 // full tab (opened for long flows).
 func Routes() {
-	app.RouteFunc("/popup.html", func() app.Composer { return &Root{} })
-	app.RouteFunc("/app.html", func() app.Composer { return &Root{} })
-	app.RouteFunc("/options.html", func() app.Composer { return &Root{} })
+	app.RouteFunc("/popup.html", newRoot)
+	app.RouteFunc("/app.html", newRoot)
+	app.RouteFunc("/options.html", newRoot)
 }
+
+func newRoot() app.Composer { return &Root{} }
 
 type screen int
 
