@@ -7,7 +7,7 @@
 package i18n
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/certrenew/certrenew/errcode"
@@ -45,7 +45,8 @@ type Strings struct {
 	StatusExpiring string
 	StatusExpired  string
 	Serial         string
-	Expires        func(date string, days int) string
+	ExpiresIn      Text // {1} date, {2} days left; see Expires
+	ExpiresIn1Day  Text // ExpiresIn for one day left
 	ExpiredOn      Text // {1} the date
 
 	ConfirmTitle string
@@ -152,12 +153,7 @@ var en = Strings{
 	StatusExpiring: "Expiring soon",
 	StatusExpired:  "Expired",
 	Serial:         "Serial",
-	Expires: func(date string, days int) string {
-		if days == 1 {
-			return fmt.Sprintf("Expires %s (1 day left)", date)
-		}
-		return fmt.Sprintf("Expires %s (%d days left)", date, days)
-	},
+	ExpiresIn:      Text("Expires {1} ({2} days left)"), ExpiresIn1Day: "Expires {1} (1 day left)",
 	ExpiredOn: Text("Expired on {1}"),
 
 	ConfirmTitle: "Renew this certificate?",
@@ -222,9 +218,7 @@ var ja = Strings{
 	StatusExpiring: "まもなく期限切れ",
 	StatusExpired:  "期限切れ",
 	Serial:         "シリアル番号",
-	Expires: func(date string, days int) string {
-		return fmt.Sprintf("有効期限 %s（残り %d 日）", date, days)
-	},
+	ExpiresIn:      Text("有効期限 {1}（残り {2} 日）"), ExpiresIn1Day: "有効期限 {1}（残り 1 日）",
 	ExpiredOn: Text("有効期限切れ（{1}）"),
 
 	ConfirmTitle: "この証明書を更新しますか？",
@@ -279,4 +273,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// Expires says when a certificate expires (date) and in how many days.
+func (s *Strings) Expires(date string, days int) string {
+	if days == 1 {
+		return s.ExpiresIn1Day.With(date)
+	}
+	return s.ExpiresIn.With(date, strconv.Itoa(days))
 }

@@ -32,7 +32,7 @@ type fact struct {
 
 func (v *detailsView) facts() []fact {
 	c, x, m := v.Cert, v.S.X(), v.S.More()
-	storage := m.BackendNames[c.Backend]
+	storage := m.BackendNames.Of(c.Backend)
 	if storage == "" {
 		storage = c.Backend
 	}

@@ -152,7 +152,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 			mark, cls = m.NGWord, "badge badge-bad"
 		}
 		name := c.Name
-		if n, ok := m.BackendNames[c.Name]; ok && backends {
+		if n, ok := m.BackendNames.Get(c.Name); ok && backends {
 			name = n
 		}
 		said, technical := m.DiagStatus(c.Status, c.N)

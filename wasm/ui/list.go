@@ -319,7 +319,7 @@ func rowLabels(s *i18n.Strings, certs []proto.Cert) []string {
 		cn := commonName(c.Subject)
 		l := cn
 		if seen[cn] > 1 {
-			st := s.More().BackendNames[c.Backend]
+			st := s.More().BackendNames.Of(c.Backend)
 			if st == "" {
 				st = c.Backend
 			}
@@ -348,7 +348,7 @@ func hostOf(portal string) string {
 func certMeta(s *i18n.Strings, c proto.Cert) string {
 	m := s.More()
 	parts := []string{}
-	if n, ok := m.BackendNames[c.Backend]; ok {
+	if n, ok := m.BackendNames.Get(c.Backend); ok {
 		parts = append(parts, m.KeyOf+": "+n)
 	}
 	switch c.Hardware {

@@ -134,7 +134,7 @@ func (v *settingsView) part(name string) app.UI {
 	for i, b := range storages {
 		// A required hardware key leaves no software key.
 		hw := b == "soft" && v.edit.HardwareRequired
-		out[i] = v.check("set-backend-"+b, "", m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b) && !hw, hw)
+		out[i] = v.check("set-backend-"+b, "", m.BackendNames.Of(b), slices.Contains(v.edit.AllowedBackends, b) && !hw, hw)
 	}
 	return app.If(true, out...)
 }
