@@ -98,6 +98,10 @@ func (m *More) DiagOp(command string) string {
 	return command
 }
 
+// More returns the texts of More in s's language. Not inlined: it is
+// called in two dozen places of the UI.
+//
+//go:noinline
 func (s *Strings) More() *More {
 	if s != nil && s.Lang == "ja" {
 		return &moreJA

@@ -24,6 +24,11 @@ func (r *Root) followLink() {
 	}
 }
 
+// showError shows e (an internal error for nil) with retry as the screen its
+// Try again returns to. Not inlined: a copy in each of its dozen callers
+// was 2.7 KB of WASM.
+//
+//go:noinline
 func (r *Root) showError(e *proto.Error, retry screen) {
 	if e == nil {
 		e = &proto.Error{Code: errcode.Internal}
@@ -34,6 +39,10 @@ func (r *Root) showError(e *proto.Error, retry screen) {
 	r.screen = screenError
 }
 
+// findCert is the listed certificate with id, a copy, or nil. Not inlined:
+// 1.4 KB of WASM in its callers.
+//
+//go:noinline
 func (r *Root) findCert(id string) *proto.Cert {
 	if r.list == nil || id == "" {
 		return nil
