@@ -92,6 +92,9 @@ func (v *errorView) focus() string {
 
 // retryable: trying the same again can work (not for an expired
 // certificate, a policy refusal or mismatched versions).
+// Not inlined: ~1 KB of WASM in its callers.
+//
+//go:noinline
 func retryable(c errcode.Code) bool {
 	switch c {
 	case errcode.CertExpired, errcode.HardwareRequired, errcode.BackendNotAllowed,

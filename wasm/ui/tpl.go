@@ -148,6 +148,9 @@ func handler(on any, name string) app.EventHandler {
 func truth(s string) bool { return s != "" && s != "false" }
 
 // look is the value named name in vals.
+// Not inlined: ~1 KB of WASM in its callers.
+//
+//go:noinline
 func look(vals []string, name string) string {
 	for i := 0; i+1 < len(vals); i += 2 {
 		if vals[i] == name {
