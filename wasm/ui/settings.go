@@ -106,7 +106,12 @@ func (v *settingsView) Render() app.UI {
 		return skeleton()
 	}
 	// Keys shown locked below (removalAllowed has no control here).
-	anyLocked := v.Settings != nil && slices.ContainsFunc(v.Settings.Locked, func(k string) bool { return k != "removalAllowed" })
+	anyLocked := false
+	if v.Settings != nil {
+		for _, k := range v.Settings.Locked {
+			anyLocked = anyLocked || k != "removalAllowed"
+		}
+	}
 	return settingsTpl.ui(v,
 		"title", m.SettingsTitle,
 		"anyLocked", boolAttr(anyLocked), "lockedHint", m.LockedHint,
@@ -158,10 +163,16 @@ func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
 		v.edit.HardwareRequired = ctx.JSSrc().Get("checked").Bool()
 	default:
 		b := strings.TrimPrefix(name, "toggle set-backend-")
-		v.edit.AllowedBackends = slices.DeleteFunc(v.edit.AllowedBackends, func(x string) bool { return x == b })
-		if ctx.JSSrc().Get("checked").Bool() {
-			v.edit.AllowedBackends = append(v.edit.AllowedBackends, b)
+		kept := v.edit.AllowedBackends[:0] // without b, in place
+		for _, x := range v.edit.AllowedBackends {
+			if x != b {
+				kept = append(kept, x)
+			}
 		}
+		if ctx.JSSrc().Get("checked").Bool() {
+			kept = append(kept, b)
+		}
+		v.edit.AllowedBackends = kept
 	}
 	v.saved = false
 }
