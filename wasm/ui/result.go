@@ -183,9 +183,9 @@ func withCode(msg string) []app.UI {
 		switch {
 		case p == "":
 		case i%2 == 1 && i < len(parts)-1:
-			out = append(out, app.Elem("code").Class("cmd").Text(p))
+			out = append(out, app.Elem("code").Attr("class", "cmd").Body(app.Text(p)))
 		default:
-			out = append(out, app.Elem("span").Text(p))
+			out = append(out, app.Elem("span").Body(app.Text(p)))
 		}
 	}
 	return out
