@@ -173,7 +173,9 @@ func (r *Root) receive(m bridge.Message) {
 		r.queued = append(r.queued, m)
 		return
 	}
-	r.ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
+	// ctx.Dispatch's own call, with Root as the source: the one dispatcher
+	// call for all of the UI's (go-app's Dispatch and Defer are 1 KB each).
+	r.ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Update, Source: r, Function: func(ctx app.Context) { r.onMessage(ctx, m) }})
 }
 
 // OnMount runs in the browser only (not while pre-rendering), after OnInit
@@ -211,5 +213,5 @@ func (r *Root) OnMount(ctx app.Context) {
 	// Then the host is asked for a fresh list, once that update is on the
 	// screen: its work (in the host and the worker) does not compete with
 	// showing the cached one.
-	ctx.Defer(r.refresh)
+	ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Defer, Source: r, Function: r.refresh})
 }
