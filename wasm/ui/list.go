@@ -217,7 +217,7 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 			v.toggleMenu(ctx, id, menuID)
 		} else if c := v.cert(id); c != nil {
 			v.opener = menuID + "-button"
-			v.askRemove(ctx, *c)
+			v.askRemove(ctx, c)
 		}
 	default:
 		c := v.cert(arg)
@@ -226,25 +226,27 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 		}
 		switch op {
 		case "renew":
-			v.askConfirm(ctx, *c)
+			v.askConfirm(ctx, c)
 		case "details":
 			v.menuFor = ""
-			v.host.showDetails(ctx, *c)
+			v.host.showDetails(ctx, c)
 		case "mute", "unmute":
 			v.menuFor = ""
 			v.OnMute(ctx, c.ID, op == "mute")
 		case "askremove":
-			v.askRemove(ctx, *c)
+			v.askRemove(ctx, c)
 		}
 	}
 }
 
-// cert is the listed certificate with id.
+// cert is a copy of the listed certificate with id, nil for none. The
+// copy is what the confirmation, details and removal keep.
 func (v *listView) cert(id string) *proto.Cert {
 	certs := v.certs()
 	for i := range certs {
 		if certs[i].ID == id {
-			return &certs[i]
+			c := certs[i]
+			return &c
 		}
 	}
 	return nil
@@ -274,15 +276,15 @@ func (v *listView) menuKey(ctx app.Context, e app.Event) {
 	}
 }
 
-func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
+func (v *listView) askConfirm(ctx app.Context, c *proto.Cert) {
 	v.menuFor = ""
-	v.confirming, v.removing = &c, false
+	v.confirming, v.removing = c, false
 	focusAfterRender(ctx, v.host, "confirm-ok")
 }
 
-func (v *listView) askRemove(ctx app.Context, c proto.Cert) {
+func (v *listView) askRemove(ctx app.Context, c *proto.Cert) {
 	v.menuFor = ""
-	v.confirming, v.removing = &c, true
+	v.confirming, v.removing = c, true
 	focusAfterRender(ctx, v.host, "confirm-cancel")
 }
 
@@ -292,7 +294,7 @@ func (v *listView) cancelConfirm(ctx app.Context) {
 }
 
 func (v *listView) confirmed(ctx app.Context) {
-	c := *v.confirming
+	c := v.confirming
 	v.confirming = nil
 	if v.removing {
 		v.removing = false

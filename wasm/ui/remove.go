@@ -10,8 +10,8 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-func (r *Root) showDetails(ctx app.Context, c proto.Cert) {
-	r.selected = &c
+func (r *Root) showDetails(ctx app.Context, c *proto.Cert) {
+	r.selected = c
 	r.screen = screenDetails
 	r.redraw()
 }
@@ -33,12 +33,12 @@ func (r *Root) labelOf(c *proto.Cert) string {
 }
 
 // remove asks the host to delete c and its key (confirmed in the list).
-func (r *Root) remove(ctx app.Context, c proto.Cert) {
-	label := r.labelOf(&c)
+func (r *Root) remove(ctx app.Context, c *proto.Cert) {
+	label := r.labelOf(c)
 	if id, err := r.send(proto.CmdRemove, proto.RemoveParams{CertID: c.ID}); err != nil {
 		r.showError(&proto.Error{Code: errcode.NoExtension, Detail: err.Error()}, screenList)
 	} else {
-		r.removeID, r.selected = id, &c
+		r.removeID, r.selected = id, c
 		r.listStatus = ""
 		r.pendingLabel = label
 	}

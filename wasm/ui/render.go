@@ -155,8 +155,8 @@ func (r *Root) renderScreen() app.UI {
 
 func skeleton() app.UI { return loadingTpl.ui(nil, "text", "") }
 
-func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
-	r.selected = &c
+func (r *Root) onRenewConfirmed(ctx app.Context, c *proto.Cert) {
+	r.selected = c
 	r.screen = screenPassword
 	r.redraw()
 }
