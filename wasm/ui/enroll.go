@@ -111,7 +111,7 @@ func (v *enrollView) part(name string) app.UI {
 }
 
 func (v *enrollView) event(ctx app.Context, e app.Event, name string) {
-	val := func() string { return ctx.JSSrc().Get("value").String() }
+	var to *string // the field whose input this is
 	switch name {
 	case "submit":
 		v.submit(ctx, e)
@@ -119,17 +119,20 @@ func (v *enrollView) event(ctx app.Context, e app.Event, name string) {
 		v.password = ""
 		v.host.backToList(ctx)
 	case "pin":
-		v.pin = val()
+		to = &v.pin
 	case "backend":
-		v.backend = val()
+		to = &v.backend
 	case "field enroll-portal":
-		v.Draft.Portal = val()
+		to = &v.Draft.Portal
 	case "field enroll-user":
-		v.Draft.User = val()
+		to = &v.Draft.User
 	case "field enroll-password":
-		v.password = val()
+		to = &v.password
 	case "field enroll-invitation":
-		v.Draft.Invitation = val()
+		to = &v.Draft.Invitation
+	}
+	if to != nil {
+		*to = ctx.JSSrc().Get("value").String()
 	}
 	if id, ok := strings.CutPrefix(name, "field "); ok {
 		delete(v.problems, id)
