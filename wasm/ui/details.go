@@ -95,7 +95,7 @@ func (v *detailsView) fact(id string) fact {
 
 func (v *detailsView) part(name string) app.UI {
 	if id, ok := strings.CutPrefix(name, "value "); ok {
-		return app.If(true, breakable(orDash(v.fact(id).value))...)
+		return group(breakable(orDash(v.fact(id).value))...)
 	}
 	x := v.S.X()
 	fs := v.facts()
@@ -104,7 +104,7 @@ func (v *detailsView) part(name string) app.UI {
 		out[i] = factTpl.ui(v, "label", f.label, "code", boolAttr(f.code), "id", f.id,
 			"copyLabel", x.CopyField.With(f.label), "copy", x.Copy)
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 func (v *detailsView) event(ctx app.Context, e app.Event, name string) {

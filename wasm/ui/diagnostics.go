@@ -123,7 +123,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 	kind, id, _ := strings.Cut(name, " ")
 	switch kind {
 	case "error":
-		return app.If(true, withCode(v.S.Message(d.err))...)
+		return group(withCode(v.S.Message(d.err))...)
 	case "result":
 		if d == nil || d.err != nil || d.result == nil {
 			return nil
@@ -139,7 +139,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 			"noOp", boolAttr(op == nil), "none", m.DiagNone, "opOK", boolAttr(op != nil && op.OK),
 			"opFailed", boolAttr(op != nil && !op.OK), "okWord", m.OKWord, "ngWord", m.NGWord, "what", what, "at", at)
 	case "opError":
-		return app.If(true, withCode(v.S.Message(&proto.Error{Code: d.result.LastOp.Code}))...)
+		return group(withCode(v.S.Message(&proto.Error{Code: d.result.LastOp.Code}))...)
 	}
 	title, cs, backends := v.checkList(id)
 	if kind == "checks" {
@@ -163,7 +163,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 		items[i] = checkItemTpl.ui(v, "ok", boolAttr(c.OK), "status", c.Status, "cls", cls, "mark", mark,
 			"name", c.Name, "shown", name, "said", said, "technical", boolAttr(technical), "detail", c.Detail)
 	}
-	return app.If(true, items...)
+	return group(items...)
 }
 
 // checkList is the doctor's checks shown under id, with their title;

@@ -30,7 +30,7 @@ func (v *enrollView) backendOptions() app.UI {
 	for i, b := range v.Backends {
 		out[i] = optionTpl.ui(v, "b", b, "selected", boolAttr(b == v.backend), "name", names.Of(b))
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 // chosenBackend is the backend for the enroll request.

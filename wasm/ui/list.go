@@ -123,7 +123,7 @@ func (v *listView) part(name string) app.UI {
 	for i := range certs {
 		rows[i] = v.row(i, certs[i], labels[i], v.WarnDays)
 	}
-	return app.If(true, rows...)
+	return group(rows...)
 }
 
 func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {

@@ -72,7 +72,7 @@ func (v *progressView) part(string) app.UI {
 		}
 		out[i] = stepTpl.ui(v, "cls", cls, "step", string(st), "current", current, "mark", mark, "name", v.S.Step(st))
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 // stepsFor is proto.Steps for a renewal; enrollment has no old cert to

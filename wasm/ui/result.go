@@ -160,7 +160,7 @@ func (v *errorView) Render() app.UI {
 }
 
 func (v *errorView) part(string) app.UI {
-	return app.If(true, withCode(v.S.MessageAt(v.Command, v.Err))...)
+	return group(withCode(v.S.MessageAt(v.Command, v.Err))...)
 }
 
 func (v *errorView) event(ctx app.Context, e app.Event, name string) {

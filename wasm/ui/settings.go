@@ -141,7 +141,7 @@ func (v *settingsView) part(name string) app.UI {
 		hw := b == "soft" && v.edit.HardwareRequired
 		out[i] = v.check("set-backend-"+b, "", m.BackendNames.Of(b), slices.Contains(v.edit.AllowedBackends, b) && !hw, hw)
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 func (v *settingsView) event(ctx app.Context, e app.Event, name string) {

@@ -71,7 +71,7 @@ func (t *tpl) ui(on any, vals ...string) app.UI {
 			out = append(out, u)
 		}
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 func (n *tnode) ui(on any, vals []string) app.UI {
@@ -282,3 +282,9 @@ func (p *tparser) word() string {
 	}
 	return p.s[start:]
 }
+
+// group is nodes as one UI: go-app's If(true, …), whose nodes go-app puts
+// in the parent element. One call, not If inlined at every caller.
+//
+//go:noinline
+func group(nodes ...app.UI) app.UI { return app.If(true, nodes...) }
