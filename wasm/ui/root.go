@@ -137,9 +137,10 @@ func (r *Root) OnInit() {
 	lang := app.Window().Get("navigator").Get("language").String()
 	r.s = i18n.For(lang)
 	app.Window().Get("document").Get("documentElement").Set("lang", r.s.Lang)
-	r.wide = strings.HasSuffix(app.Window().URL().Path, "/app.html")
+	u := app.Window().URL()
+	r.wide = strings.HasSuffix(u.Path, "/app.html")
 	r.idPrefix = newIDPrefix()
-	frag := app.Window().URL().Fragment
+	frag := u.Fragment
 	if v, ok := strings.CutPrefix(frag, "renew="); ok {
 		r.linkCert = v
 	}
@@ -150,7 +151,7 @@ func (r *Root) OnInit() {
 		r.refused = true
 		r.refusedFrom, _ = url.QueryUnescape(v)
 	}
-	r.options = strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
+	r.options = strings.HasSuffix(u.Path, "/options.html") || frag == "settings"
 	r.diagnostics = frag == "diagnostics"
 
 	r.conn, r.queued, r.connErr = bridge.Connect(r.receive)
