@@ -109,11 +109,12 @@ func (v *passwordView) event(ctx app.Context, e app.Event, name string) {
 	switch name {
 	case "submit":
 		v.submit(ctx, e)
-	case "password":
-		v.password = ctx.JSSrc().Get("value").String()
-		v.missing = false
-	case "pin":
-		v.pin = ctx.JSSrc().Get("value").String()
+	case "password", "pin":
+		to := &v.pin
+		if name == "password" {
+			to, v.missing = &v.password, false
+		}
+		*to = ctx.JSSrc().Get("value").String()
 	case "cancel":
 		v.password, v.pin = "", ""
 		v.host.backToList(ctx)

@@ -155,10 +155,12 @@ func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
 	case "checknow":
 		v.host.checkExpiry(ctx)
 		return
-	case "portals":
-		v.portals = ctx.JSSrc().Get("value").String()
-	case "days":
-		v.days = ctx.JSSrc().Get("value").String()
+	case "portals", "days":
+		to := &v.portals
+		if name == "days" {
+			to = &v.days
+		}
+		*to = ctx.JSSrc().Get("value").String()
 	case "toggle set-hardware":
 		v.edit.HardwareRequired = ctx.JSSrc().Get("checked").Bool()
 	default:
