@@ -26,7 +26,7 @@ type listView struct {
 	// largest of the extension's warning days, as for the badge.
 	WarnDays int
 	Muted    map[string]bool
-	OnMute   func(ctx app.Context, certID string, muted bool)
+	CanMute  bool // the menu offers muting (Root.setMuted)
 	// RemoveLocked: policy (removalAllowed false) forbids removing; the
 	// menu item stays, disabled, saying why.
 	RemoveLocked bool
@@ -164,7 +164,7 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 		"muted", boolAttr(v.Muted[c.ID]), "mutedWord", m.Muted, "meta", certMeta(v.S, c), "serialWord", v.S.Serial,
 		"menu", "menu-"+strconv.Itoa(i), "menuLabel", v.S.MenuLabel.With(label), "open", boolAttr(v.menuFor == c.ID),
 		"renewWord", v.S.MenuRenew, "detailsWord", x.MenuDetails,
-		"canMute", boolAttr(v.OnMute != nil), "muteOp", muteOp, "muteWord", muteWord,
+		"canMute", boolAttr(v.CanMute), "muteOp", muteOp, "muteWord", muteWord,
 		"removeLocked", boolAttr(v.RemoveLocked), "removeLockedWord", x.RemoveLocked)
 }
 
@@ -232,7 +232,7 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 			v.host.showDetails(ctx, c)
 		case "mute", "unmute":
 			v.menuFor = ""
-			v.OnMute(ctx, c.ID, op == "mute")
+			v.host.setMuted(ctx, c.ID, op == "mute")
 		case "askremove":
 			v.askRemove(ctx, c)
 		}

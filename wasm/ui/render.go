@@ -79,7 +79,7 @@ func (r *Root) renderScreen() app.UI {
 		d, fresh := r.keep(&listView{host: r})
 		v := d.(*listView)
 		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
-		v.OnMute = r.setMuted
+		v.CanMute = true
 		v.Muted, v.Status = r.mutedCerts(), r.listStatus
 		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
 		return r.draw(v, fresh, "")
