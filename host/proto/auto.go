@@ -16,6 +16,7 @@ type RenewDueResult struct {
 // AutoPlan is when and whether one managed certificate renews by itself
 // (also in DoctorResult.AutoRenewal, where nothing ran).
 type AutoPlan struct {
+	_      noCompare
 	CertID string `json:"certId"`
 	Serial string `json:"serial"`
 	// Due is the start of its renewal window.

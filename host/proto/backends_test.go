@@ -5,7 +5,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/proto"
@@ -57,15 +56,17 @@ func TestKeyBackendsAgreeWithExtension(t *testing.T) {
 		t.Errorf("UI storages %v, want %v", storages, wantStorages)
 	}
 	names := read(t, "../../wasm/i18n/more.go")
-	langs := regexp.MustCompile(`BackendNames: map\[string\]string\{([^}]*)\}`).FindAllStringSubmatch(names, -1)
+	// i18n.Table{key, value, key, value, …}
+	langs := regexp.MustCompile(`BackendNames: Table\{([^}]*)\}`).FindAllStringSubmatch(names, -1)
 	if len(langs) < 2 {
-		t.Fatalf("wasm/i18n/more.go: %d BackendNames maps, want English and Japanese", len(langs))
+		t.Fatalf("wasm/i18n/more.go: %d BackendNames tables, want English and Japanese", len(langs))
 	}
 	for _, l := range langs {
 		var keys []string
-		for _, kv := range strings.Split(l[1], ",") {
-			k, _, _ := strings.Cut(kv, ":")
-			keys = append(keys, quoted(k)...)
+		for i, kv := range regexp.MustCompile(`"([^"]*)"`).FindAllStringSubmatch(l[1], -1) {
+			if i%2 == 0 {
+				keys = append(keys, kv[1])
+			}
 		}
 		slices.Sort(keys)
 		if !slices.Equal(keys, want) {

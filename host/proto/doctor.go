@@ -33,6 +33,7 @@ type DoctorResult struct {
 // Status says the same in a word a UI can put in the user's language
 // (Detail stays the technical text, in English).
 type DoctorCheck struct {
+	_      noCompare
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail,omitempty"`
@@ -56,6 +57,7 @@ const (
 
 // DoctorLastOp is the last enrollment or renewal the host ran.
 type DoctorLastOp struct {
+	_       noCompare
 	Command string       `json:"command"`
 	CertID  string       `json:"certId,omitempty"`
 	At      time.Time    `json:"at"`

@@ -7,6 +7,7 @@ import "github.com/certrenew/certrenew/errcode"
 // optional technical detail for diagnostics. Neither Message nor Detail
 // may hold a secret.
 type Error struct {
+	_       noCompare
 	Code    errcode.Code `json:"code"`
 	Message string       `json:"message"`
 	Detail  string       `json:"detail,omitempty"`

@@ -121,6 +121,7 @@ var Steps = []Step{StepKeygen, StepCSR, StepSubmit, StepInstall, StepVerify, Ste
 // Notice comes during a step, before the operating system asks the user
 // something, so the UI can say so first.
 type Progress struct {
+	_      noCompare
 	CertID string  `json:"certId,omitempty"`
 	Step   Step    `json:"step"`
 	Notice *Notice `json:"notice,omitempty"`
@@ -167,6 +168,7 @@ func NoticeText(n Notice, lang string) string {
 
 // Notice says what the operating system is about to ask the user.
 type Notice struct {
+	_    noCompare
 	Kind string `json:"kind"`
 	// Subject is the distinguished name of the CA concerned (not secret).
 	Subject string `json:"subject,omitempty"`
@@ -177,6 +179,7 @@ type Notice struct {
 
 // EnrollParams are the params of CmdEnroll. See RFC 7030, Section 4.2.1.
 type EnrollParams struct {
+	_          noCompare
 	Portal     string `json:"portal"`
 	User       string `json:"user"`
 	Password   string `json:"password"`
@@ -215,6 +218,7 @@ type KeyPolicy struct {
 
 // RenewParams are the params of CmdRenew. See RFC 7030, Section 4.2.2.
 type RenewParams struct {
+	_      noCompare
 	CertID string `json:"certId"`
 	// Password is the user's portal password; "" renews on the
 	// certificate alone where CmdRenewalAuth said "certificate", and is
@@ -245,6 +249,7 @@ func IsExpiring(daysLeft, warnDays int) bool { return daysLeft <= warnDays }
 
 // Cert describes one certificate managed by the host.
 type Cert struct {
+	_         noCompare
 	ID        string    `json:"id"`
 	Subject   string    `json:"subject"`
 	Issuer    string    `json:"issuer"`
@@ -301,6 +306,7 @@ type RemoveParams struct {
 
 // RemoveResult is the result of CmdRemove: the certificate removed.
 type RemoveResult struct {
+	_      noCompare
 	CertID string `json:"certId"`
 	Serial string `json:"serial"`
 }

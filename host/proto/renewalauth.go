@@ -23,6 +23,7 @@ type RenewalAuthParams struct {
 
 // RenewalAuthResult is the result of CmdRenewalAuth.
 type RenewalAuthResult struct {
+	_           noCompare
 	CertID      string `json:"certId"`
 	RenewalAuth string `json:"renewalAuth"`
 }

@@ -8,24 +8,24 @@ import "github.com/certrenew/certrenew/errcode"
 type Extra struct {
 	MenuDetails, MenuRemove, RemoveLocked string
 	RemoveTitle, RemoveButton             string
-	RemoveBody                            func(label string) string
-	Removed                               func(label string) string
+	RemoveBody                            Text // {1} the certificate
+	Removed                               Text // {1} the certificate
 	RemoveFailed                          string
 
 	DetailsTitle, Subject, Issuer, Fingerprint string
 	ValidFrom, ValidUntil, PortalLabel         string
 	Copy                                       string
-	CopyField, Copied                          func(field string) string
+	CopyField, Copied                          Text // {1} the field
 	Hardware, SoftwareKey                      string
 
 	StatusUnreachable string
-	// Unreachable: the portal (host) cannot be reached since a time; the
-	// certificate still works until a date.
-	Unreachable func(host, since, until string) string
+	// Unreachable: the portal ({1}, its host) cannot be reached since a
+	// time ({2}); the certificate still works until a date ({3}).
+	Unreachable Text
 	// RowLabel tells apart certificates that share a name.
-	RowLabel func(cn, host, storage, expiry string) string
+	RowLabel Text // {1} name, {2} portal host, {3} key storage, {4} expiry
 
-	CertStillWorks func(until string) string
+	CertStillWorks Text // {1} until
 	CertExpiredNow string
 	EnrollNothing  string
 	HostCertsFine  string
@@ -54,10 +54,8 @@ var extraEN = Extra{
 	RemoveLocked: "Removing certificates is turned off by your organization",
 	RemoveTitle:  "Remove this certificate?",
 	RemoveButton: "Remove",
-	RemoveBody: func(l string) string {
-		return "The certificate “" + l + "” and its key are deleted from this computer. Sites that ask for it will no longer get it, and it can no longer be renewed. This cannot be undone. The portal is not told: ask your administrator to revoke it if it should stop working everywhere."
-	},
-	Removed:      func(l string) string { return "Removed “" + l + "”." },
+	RemoveBody:   Text("The certificate “{1}” and its key are deleted from this computer. Sites that ask for it will no longer get it, and it can no longer be renewed. This cannot be undone. The portal is not told: ask your administrator to revoke it if it should stop working everywhere."),
+	Removed:      Text("Removed “{1}”."),
 	RemoveFailed: "The certificate was not removed",
 
 	DetailsTitle: "Certificate details",
@@ -68,20 +66,16 @@ var extraEN = Extra{
 	ValidUntil:   "Valid until",
 	PortalLabel:  "Portal",
 	Copy:         "Copy",
-	CopyField:    func(f string) string { return "Copy " + f },
-	Copied:       func(f string) string { return "Copied: " + f + "." },
+	CopyField:    Text("Copy {1}"),
+	Copied:       Text("Copied: {1}."),
 	Hardware:     "hardware-bound: the key cannot leave it",
 	SoftwareKey:  "not hardware-bound",
 
 	StatusUnreachable: "Portal unreachable",
-	Unreachable: func(h, since, until string) string {
-		return h + " cannot be reached since " + since + ". This certificate still works until " + until + ", but it cannot be renewed until the portal is back. If the portal is gone for good, remove the certificate."
-	},
-	RowLabel: func(cn, h, st, exp string) string { return cn + " (" + h + ", " + st + ", expires " + exp + ")" },
+	Unreachable:       Text("{1} cannot be reached since {2}. This certificate still works until {3}, but it cannot be renewed until the portal is back. If the portal is gone for good, remove the certificate."),
+	RowLabel:          Text("{1} ({2}, {3}, expires {4})"),
 
-	CertStillWorks: func(u string) string {
-		return "Your current certificate still works until " + u + ". Nothing was changed."
-	},
+	CertStillWorks: Text("Your current certificate still works until {1}. Nothing was changed."),
 	CertExpiredNow: "Your current certificate has expired: sites no longer accept it.",
 	EnrollNothing:  "Nothing was installed. Your other certificates are not affected.",
 	HostCertsFine:  "Your installed certificates keep working: the browser uses them without certrenew-host, which only renewing and enrolling need.",
@@ -105,10 +99,8 @@ var extraJA = Extra{
 	RemoveLocked: "組織のポリシーにより証明書は削除できません",
 	RemoveTitle:  "この証明書を削除しますか?",
 	RemoveButton: "削除",
-	RemoveBody: func(l string) string {
-		return "証明書「" + l + "」とその鍵をこのコンピューターから削除します。この証明書を求めるサイトでは使用できなくなり、更新もできなくなります。元に戻すことはできません。ポータルには通知しません。どこでも使えないようにする必要がある場合は、管理者に失効を依頼してください。"
-	},
-	Removed:      func(l string) string { return "「" + l + "」を削除しました。" },
+	RemoveBody:   Text("証明書「{1}」とその鍵をこのコンピューターから削除します。この証明書を求めるサイトでは使用できなくなり、更新もできなくなります。元に戻すことはできません。ポータルには通知しません。どこでも使えないようにする必要がある場合は、管理者に失効を依頼してください。"),
+	Removed:      Text("「{1}」を削除しました。"),
 	RemoveFailed: "証明書を削除できませんでした",
 
 	DetailsTitle: "証明書の詳細",
@@ -119,20 +111,16 @@ var extraJA = Extra{
 	ValidUntil:   "有効期限",
 	PortalLabel:  "ポータル",
 	Copy:         "コピー",
-	CopyField:    func(f string) string { return f + "をコピー" },
-	Copied:       func(f string) string { return "コピーしました: " + f },
+	CopyField:    Text("{1}をコピー"),
+	Copied:       Text("コピーしました: {1}"),
 	Hardware:     "ハードウェア内: 鍵は取り出せません",
 	SoftwareKey:  "ハードウェアではありません",
 
 	StatusUnreachable: "ポータルに接続不可",
-	Unreachable: func(h, since, until string) string {
-		return h + " に " + since + " から接続できません。この証明書は " + until + " まで使用できますが、ポータルが復旧するまで更新できません。ポータルが廃止された場合は、証明書を削除してください。"
-	},
-	RowLabel: func(cn, h, st, exp string) string { return cn + " (" + h + "、" + st + "、有効期限 " + exp + ")" },
+	Unreachable:       Text("{1} に {2} から接続できません。この証明書は {3} まで使用できますが、ポータルが復旧するまで更新できません。ポータルが廃止された場合は、証明書を削除してください。"),
+	RowLabel:          Text("{1} ({2}、{3}、有効期限 {4})"),
 
-	CertStillWorks: func(u string) string {
-		return "現在の証明書は " + u + " まで引き続き使用できます。変更は行われていません。"
-	},
+	CertStillWorks: Text("現在の証明書は {1} まで引き続き使用できます。変更は行われていません。"),
 	CertExpiredNow: "現在の証明書は有効期限が切れているため、サイトで使用できません。",
 	EnrollNothing:  "何もインストールしていません。ほかの証明書には影響ありません。",
 	HostCertsFine:  "インストール済みの証明書は引き続き使用できます。ブラウザーは certrenew-host なしで証明書を使用します。certrenew-host が必要なのは更新と申請だけです。",

@@ -7,7 +7,7 @@
 package i18n
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/certrenew/certrenew/errcode"
@@ -26,8 +26,9 @@ func ownCode(c errcode.Code) bool {
 	return false
 }
 
-// Strings is the table of UI texts for one language. Functions take the
-// values they interpolate so that word order can differ per language.
+// Strings is the table of UI texts for one language. A Text has holes
+// for the values it is said with ({1}, …), so that word order can differ
+// per language; a function field is a text with a rule of its own.
 type Strings struct {
 	Lang string
 
@@ -38,17 +39,18 @@ type Strings struct {
 	EmptyListHint  string
 	EnrollButton   string
 	Refresh        string
-	MenuLabel      func(cn string) string
+	MenuLabel      Text // {1} the common name
 	MenuRenew      string
 	StatusValid    string
 	StatusExpiring string
 	StatusExpired  string
 	Serial         string
-	Expires        func(date string, days int) string
-	ExpiredOn      func(date string) string
+	ExpiresIn      Text // {1} date, {2} days left; see Expires
+	ExpiresIn1Day  Text // ExpiresIn for one day left
+	ExpiredOn      Text // {1} the date
 
 	ConfirmTitle string
-	ConfirmBody  func(cn string) string
+	ConfirmBody  Text // {1} the common name
 	OK           string
 	Cancel       string
 
@@ -59,14 +61,14 @@ type Strings struct {
 	TokenPIN      string
 	TokenPINHint  string
 	Activate      string
-	RenewingCert  func(cn string) string
+	RenewingCert  Text // {1} the common name
 	EnrollTitle   string
 	Portal        string
 	PortalHint    string
 	UserID        string
 	Invitation    string
 	Apply         string
-	FieldRequired func(field string) string
+	FieldRequired Text // {1} the field
 	PortalHTTPS   string
 
 	ProgressRenew  string
@@ -85,7 +87,7 @@ type Strings struct {
 	TryAgain   string
 	ErrorTitle string
 	Details    string
-	UpdateThis func(component string) string
+	UpdateThis Text // {1} the component
 }
 
 // For returns the table for a BCP 47 language tag such as navigator.language:
@@ -109,7 +111,7 @@ func (s *Strings) Message(e *proto.Error) string {
 		// The worker's own text is English; say it here, with the
 		// component to update in the user's words.
 		m := s.More()
-		return m.VersionMismatch(m.Component(orDefault(e.Update, "certrenew-host")))
+		return m.VersionMismatch.With(m.Component(orDefault(e.Update, "certrenew-host")))
 	}
 	if e.Message != "" && !ownCode(e.Code) {
 		return e.Message
@@ -145,26 +147,19 @@ var en = Strings{
 	EmptyListHint:  "Enroll a client certificate with the invitation code from your administrator.",
 	EnrollButton:   "Enroll a certificate",
 	Refresh:        "Refresh",
-	MenuLabel:      func(cn string) string { return "Actions for " + cn },
+	MenuLabel:      Text("Actions for {1}"),
 	MenuRenew:      "Renew",
 	StatusValid:    "Valid",
 	StatusExpiring: "Expiring soon",
 	StatusExpired:  "Expired",
 	Serial:         "Serial",
-	Expires: func(date string, days int) string {
-		if days == 1 {
-			return fmt.Sprintf("Expires %s (1 day left)", date)
-		}
-		return fmt.Sprintf("Expires %s (%d days left)", date, days)
-	},
-	ExpiredOn: func(date string) string { return "Expired on " + date },
+	ExpiresIn:      Text("Expires {1} ({2} days left)"), ExpiresIn1Day: "Expires {1} (1 day left)",
+	ExpiredOn: Text("Expired on {1}"),
 
 	ConfirmTitle: "Renew this certificate?",
-	ConfirmBody: func(cn string) string {
-		return "A new key and certificate will be made for " + cn + ". The old certificate is removed only after the new one is installed and checked."
-	},
-	OK:     "OK",
-	Cancel: "Cancel",
+	ConfirmBody:  Text("A new key and certificate will be made for {1}. The old certificate is removed only after the new one is installed and checked."),
+	OK:           "OK",
+	Cancel:       "Cancel",
 
 	RenewTitle:    "Renew certificate",
 	Password:      "Password",
@@ -172,14 +167,14 @@ var en = Strings{
 	TokenPIN:      "Security token PIN",
 	TokenPINHint:  "Your key is on a security token. The PIN unlocks it for this renewal only and is not stored.",
 	Activate:      "Activate",
-	RenewingCert:  func(cn string) string { return "Certificate: " + cn },
+	RenewingCert:  Text("Certificate: {1}"),
 	EnrollTitle:   "Enroll a certificate",
 	Portal:        "Portal URL",
 	PortalHint:    "For example https://portal.example.com",
 	UserID:        "User ID",
 	Invitation:    "Invitation code",
 	Apply:         "Start enrollment",
-	FieldRequired: func(f string) string { return f + " is required." },
+	FieldRequired: Text("{1} is required."),
 	PortalHTTPS:   "The portal URL must start with https://",
 
 	ProgressRenew:      "Renewing certificate…",
@@ -205,7 +200,7 @@ var en = Strings{
 	TryAgain:   "Try again",
 	ErrorTitle: "Something went wrong",
 	Details:    "Technical details",
-	UpdateThis: func(c string) string { return "Update: " + c },
+	UpdateThis: Text("Update: {1}"),
 }
 
 var ja = Strings{
@@ -217,23 +212,19 @@ var ja = Strings{
 	EmptyListHint:  "管理者から受け取った招待コードでクライアント証明書を申請してください。",
 	EnrollButton:   "証明書を申請",
 	Refresh:        "再読み込み",
-	MenuLabel:      func(cn string) string { return cn + " の操作" },
+	MenuLabel:      Text("{1} の操作"),
 	MenuRenew:      "更新",
 	StatusValid:    "有効",
 	StatusExpiring: "まもなく期限切れ",
 	StatusExpired:  "期限切れ",
 	Serial:         "シリアル番号",
-	Expires: func(date string, days int) string {
-		return fmt.Sprintf("有効期限 %s（残り %d 日）", date, days)
-	},
-	ExpiredOn: func(date string) string { return "有効期限切れ（" + date + "）" },
+	ExpiresIn:      Text("有効期限 {1}（残り {2} 日）"), ExpiresIn1Day: "有効期限 {1}（残り 1 日）",
+	ExpiredOn: Text("有効期限切れ（{1}）"),
 
 	ConfirmTitle: "この証明書を更新しますか？",
-	ConfirmBody: func(cn string) string {
-		return cn + " の新しい鍵と証明書を作成します。古い証明書は、新しい証明書のインストールと確認が終わってから削除されます。"
-	},
-	OK:     "OK",
-	Cancel: "キャンセル",
+	ConfirmBody:  Text("{1} の新しい鍵と証明書を作成します。古い証明書は、新しい証明書のインストールと確認が終わってから削除されます。"),
+	OK:           "OK",
+	Cancel:       "キャンセル",
 
 	RenewTitle:    "証明書の更新",
 	Password:      "パスワード",
@@ -241,14 +232,14 @@ var ja = Strings{
 	TokenPIN:      "セキュリティトークンのPIN",
 	TokenPINHint:  "鍵はセキュリティトークンにあります。PINは今回の操作でだけ使われ、保存されません。",
 	Activate:      "アクティベート",
-	RenewingCert:  func(cn string) string { return "証明書: " + cn },
+	RenewingCert:  Text("証明書: {1}"),
 	EnrollTitle:   "証明書の申請",
 	Portal:        "ポータルURL",
 	PortalHint:    "例: https://portal.example.com",
 	UserID:        "ユーザーID",
 	Invitation:    "招待コード",
 	Apply:         "申請開始",
-	FieldRequired: func(f string) string { return f + "を入力してください。" },
+	FieldRequired: Text("{1}を入力してください。"),
 	PortalHTTPS:   "ポータルURLは https:// で始めてください。",
 
 	ProgressRenew:      "証明書を更新しています…",
@@ -274,7 +265,7 @@ var ja = Strings{
 	TryAgain:   "再試行",
 	ErrorTitle: "エラーが発生しました",
 	Details:    "詳細情報",
-	UpdateThis: func(c string) string { return "更新が必要: " + c },
+	UpdateThis: Text("更新が必要: {1}"),
 }
 
 func orDefault(s, def string) string {
@@ -282,4 +273,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// Expires says when a certificate expires (date) and in how many days.
+func (s *Strings) Expires(date string, days int) string {
+	if days == 1 {
+		return s.ExpiresIn1Day.With(date)
+	}
+	return s.ExpiresIn.With(date, strconv.Itoa(days))
 }

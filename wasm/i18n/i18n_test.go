@@ -43,7 +43,7 @@ func TestTablesComplete(t *testing.T) {
 			}
 		}
 		for _, b := range append([]string{"auto"}, proto.KeyBackends...) {
-			if m.BackendNames[b] == "" {
+			if m.BackendNames.Of(b) == "" {
 				t.Errorf("%s: no name for backend %s", s.Lang, b)
 			}
 		}

@@ -19,10 +19,13 @@ func requestPortalAccess(portals []string) {
 	var origins []any
 	for _, s := range portals {
 		u, err := url.Parse(s)
-		if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+		if err != nil || u.Scheme != "https" {
 			continue
 		}
 		host := u.Hostname()
+		if host == "" {
+			continue
+		}
 		if strings.Contains(host, ":") {
 			host = "[" + host + "]"
 		}

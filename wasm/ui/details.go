@@ -12,6 +12,7 @@ import (
 // a help desk asks for (subject, serial, issuer, fingerprint, portal, key
 // storage, validity in local time with its zone).
 type detailsView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host  *Root
 	S     *i18n.Strings
@@ -24,13 +25,14 @@ type detailsView struct {
 // fact is one line of the details: its id, label and value; code: the
 // value is technical (monospace), not words.
 type fact struct {
+	_                noCompare
 	id, label, value string
 	code             bool
 }
 
 func (v *detailsView) facts() []fact {
 	c, x, m := v.Cert, v.S.X(), v.S.More()
-	storage := m.BackendNames[c.Backend]
+	storage := m.BackendNames.Of(c.Backend)
 	if storage == "" {
 		storage = c.Backend
 	}
@@ -46,14 +48,14 @@ func (v *detailsView) facts() []fact {
 		storage += " (" + x.SoftwareKey + ")"
 	}
 	return []fact{
-		{"subject", x.Subject, c.Subject, true},
-		{"serial", m.SerialLabel, c.Serial, true},
-		{"issuer", x.Issuer, c.Issuer, true},
-		{"sha256", x.Fingerprint, c.SHA256, true},
-		{"portal", x.PortalLabel, c.Portal, true},
-		{"storage", m.KeyStorage, storage, false},
-		{"not-before", x.ValidFrom, clock(c.NotBefore), false},
-		{"not-after", x.ValidUntil, clock(c.NotAfter), false},
+		{id: "subject", label: x.Subject, value: c.Subject, code: true},
+		{id: "serial", label: m.SerialLabel, value: c.Serial, code: true},
+		{id: "issuer", label: x.Issuer, value: c.Issuer, code: true},
+		{id: "sha256", label: x.Fingerprint, value: c.SHA256, code: true},
+		{id: "portal", label: x.PortalLabel, value: c.Portal, code: true},
+		{id: "storage", label: m.KeyStorage, value: storage, code: false},
+		{id: "not-before", label: x.ValidFrom, value: clock(c.NotBefore), code: false},
+		{id: "not-after", label: x.ValidUntil, value: clock(c.NotAfter), code: false},
 	}
 }
 
@@ -76,7 +78,7 @@ func (v *detailsView) Render() app.UI {
 	x := v.S.X()
 	copied := ""
 	if v.copied != "" {
-		copied = x.Copied(v.copied)
+		copied = x.Copied.With(v.copied)
 	}
 	return detailsTpl.ui(v, "id", v.Cert.ID, "title", x.DetailsTitle, "label", v.Label,
 		"copied", copied, "copiedText", copied, "back", v.S.BackToList)
@@ -93,16 +95,16 @@ func (v *detailsView) fact(id string) fact {
 
 func (v *detailsView) part(name string) app.UI {
 	if id, ok := strings.CutPrefix(name, "value "); ok {
-		return app.If(true, breakable(orDash(v.fact(id).value))...)
+		return group(breakable(orDash(v.fact(id).value))...)
 	}
 	x := v.S.X()
 	fs := v.facts()
 	out := make([]app.UI, len(fs))
 	for i, f := range fs {
 		out[i] = factTpl.ui(v, "label", f.label, "code", boolAttr(f.code), "id", f.id,
-			"copyLabel", x.CopyField(f.label), "copy", x.Copy)
+			"copyLabel", x.CopyField.With(f.label), "copy", x.Copy)
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 func (v *detailsView) event(ctx app.Context, e app.Event, name string) {

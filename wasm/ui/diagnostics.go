@@ -13,6 +13,7 @@ import (
 
 // doctorState is one run of the host's doctor command.
 type doctorState struct {
+	_      noCompare
 	id     string
 	result *proto.DoctorResult
 	err    *proto.Error
@@ -50,6 +51,7 @@ func (r *Root) onDoctorReply(rep *proto.Reply) {
 // diagnosticsView shows the host's doctor report, or exactly why the host
 // cannot be reached and how to fix that, and a copyable report.
 type diagnosticsView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host      *Root
 	S         *i18n.Strings
@@ -121,7 +123,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 	kind, id, _ := strings.Cut(name, " ")
 	switch kind {
 	case "error":
-		return app.If(true, withCode(v.S.Message(d.err))...)
+		return group(withCode(v.S.Message(d.err))...)
 	case "result":
 		if d == nil || d.err != nil || d.result == nil {
 			return nil
@@ -137,7 +139,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 			"noOp", boolAttr(op == nil), "none", m.DiagNone, "opOK", boolAttr(op != nil && op.OK),
 			"opFailed", boolAttr(op != nil && !op.OK), "okWord", m.OKWord, "ngWord", m.NGWord, "what", what, "at", at)
 	case "opError":
-		return app.If(true, withCode(v.S.Message(&proto.Error{Code: d.result.LastOp.Code}))...)
+		return group(withCode(v.S.Message(&proto.Error{Code: d.result.LastOp.Code}))...)
 	}
 	title, cs, backends := v.checkList(id)
 	if kind == "checks" {
@@ -150,7 +152,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 			mark, cls = m.NGWord, "badge badge-bad"
 		}
 		name := c.Name
-		if n, ok := m.BackendNames[c.Name]; ok && backends {
+		if n, ok := m.BackendNames.Get(c.Name); ok && backends {
 			name = n
 		}
 		said, technical := m.DiagStatus(c.Status, c.N)
@@ -161,7 +163,7 @@ func (v *diagnosticsView) part(name string) app.UI {
 		items[i] = checkItemTpl.ui(v, "ok", boolAttr(c.OK), "status", c.Status, "cls", cls, "mark", mark,
 			"name", c.Name, "shown", name, "said", said, "technical", boolAttr(technical), "detail", c.Detail)
 	}
-	return app.If(true, items...)
+	return group(items...)
 }
 
 // checkList is the doctor's checks shown under id, with their title;

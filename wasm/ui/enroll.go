@@ -12,6 +12,7 @@ import (
 
 // enrollDraft keeps the enroll form's non-secret fields across "Try again".
 type enrollDraft struct {
+	_                        noCompare
 	Portal, User, Invitation string
 }
 
@@ -110,7 +111,7 @@ func (v *enrollView) part(name string) app.UI {
 }
 
 func (v *enrollView) event(ctx app.Context, e app.Event, name string) {
-	val := func() string { return ctx.JSSrc().Get("value").String() }
+	var to *string // the field whose input this is
 	switch name {
 	case "submit":
 		v.submit(ctx, e)
@@ -118,17 +119,20 @@ func (v *enrollView) event(ctx app.Context, e app.Event, name string) {
 		v.password = ""
 		v.host.backToList(ctx)
 	case "pin":
-		v.pin = val()
+		to = &v.pin
 	case "backend":
-		v.backend = val()
+		to = &v.backend
 	case "field enroll-portal":
-		v.Draft.Portal = val()
+		to = &v.Draft.Portal
 	case "field enroll-user":
-		v.Draft.User = val()
+		to = &v.Draft.User
 	case "field enroll-password":
-		v.password = val()
+		to = &v.password
 	case "field enroll-invitation":
-		v.Draft.Invitation = val()
+		to = &v.Draft.Invitation
+	}
+	if to != nil {
+		*to = ctx.JSSrc().Get("value").String()
 	}
 	if id, ok := strings.CutPrefix(name, "field "); ok {
 		delete(v.problems, id)
@@ -172,7 +176,7 @@ func (v *enrollView) submit(ctx app.Context, e app.Event) {
 	for _, c := range check {
 		if c.val == "" {
 			first = cmp.Or(first, c.id)
-			v.fail(c.id, v.S.FieldRequired(c.label))
+			v.fail(c.id, v.S.FieldRequired.With(c.label))
 		}
 	}
 	if u, err := url.Parse(d.Portal); d.Portal != "" && (err != nil || u.Scheme != "https" || u.Host == "") {

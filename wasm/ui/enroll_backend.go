@@ -28,9 +28,9 @@ func (v *enrollView) backendOptions() app.UI {
 	names := v.S.More().BackendNames
 	out := make([]app.UI, len(v.Backends))
 	for i, b := range v.Backends {
-		out[i] = optionTpl.ui(v, "b", b, "selected", boolAttr(b == v.backend), "name", names[b])
+		out[i] = optionTpl.ui(v, "b", b, "selected", boolAttr(b == v.backend), "name", names.Of(b))
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 // chosenBackend is the backend for the enroll request.

@@ -94,8 +94,8 @@ func renderCases(lang string) map[string]interface{ Render() app.UI } {
 	hostMissing := &proto.Error{Code: errcode.HostMissing, Detail: "not found"}
 	notice := &proto.Notice{Kind: proto.NoticeOSAsksKeyUse}
 	cases := map[string]interface{ Render() app.UI }{
-		"list":          &listView{S: s, List: list, Refreshing: true, WarnDays: 30, Muted: map[string]bool{"c1": true}, OnMute: func(app.Context, string, bool) {}, Status: "Removed x"},
-		"list-menu":     &listView{S: s, List: list, WarnDays: 30, OnMute: func(app.Context, string, bool) {}, RemoveLocked: true, menuFor: "c2"},
+		"list":          &listView{S: s, List: list, Refreshing: true, WarnDays: 30, Muted: map[string]bool{"c1": true}, CanMute: true, Status: "Removed x"},
+		"list-menu":     &listView{S: s, List: list, WarnDays: 30, CanMute: true, RemoveLocked: true, menuFor: "c2"},
 		"list-menu2":    &listView{S: s, List: list, WarnDays: 30, menuFor: "c1"},
 		"list-confirm":  &listView{S: s, List: list, confirming: &certs[1]},
 		"list-remove":   &listView{S: s, List: list, confirming: &certs[0], removing: true},

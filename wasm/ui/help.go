@@ -11,62 +11,69 @@ import (
 const docsURL = "https://github.com/certrenew/certrenew/blob/main/docs/"
 
 // helpAnchors names the section of docs/troubleshooting.md for each code;
-// a code not here gets otherErrors.
-var helpAnchors = map[errcode.Code]string{
-	errcode.HostMissing:      "certrenew-host-is-not-installed",
-	errcode.HostDisconnected: "certrenew-host-stopped-or-could-not-start",
-	errcode.HostFailed:       "certrenew-host-stopped-or-could-not-start",
-	errcode.HostForbidden:    "certrenew-host-does-not-allow-this-extension",
-	errcode.OriginNotAllowed: "certrenew-host-does-not-allow-this-extension",
+// a code not here gets otherErrors. A slice of pairs is data; a map
+// literal would be WASM code that builds the map at every start.
+var helpAnchors = []struct {
+	code   errcode.Code
+	anchor string
+}{
+	{errcode.HostMissing, "certrenew-host-is-not-installed"},
+	{errcode.HostDisconnected, "certrenew-host-stopped-or-could-not-start"},
+	{errcode.HostFailed, "certrenew-host-stopped-or-could-not-start"},
+	{errcode.HostForbidden, "certrenew-host-does-not-allow-this-extension"},
+	{errcode.OriginNotAllowed, "certrenew-host-does-not-allow-this-extension"},
 
-	errcode.ServerUnreachable: "the-portal-cannot-be-reached",
-	errcode.ServerBusy:        "the-portal-cannot-be-reached",
-	errcode.ServerUntrusted:   "the-portals-identity-could-not-be-verified",
-	errcode.BadResponse:       "the-portals-identity-could-not-be-verified",
+	{errcode.ServerUnreachable, "the-portal-cannot-be-reached"},
+	{errcode.ServerBusy, "the-portal-cannot-be-reached"},
+	{errcode.ServerUntrusted, "the-portals-identity-could-not-be-verified"},
+	{errcode.BadResponse, "the-portals-identity-could-not-be-verified"},
 
-	errcode.BadPassword:     "the-password-is-incorrect",
-	errcode.TooManyAttempts: "the-password-is-incorrect",
-	errcode.AccountDisabled: "the-password-is-incorrect",
+	{errcode.BadPassword, "the-password-is-incorrect"},
+	{errcode.TooManyAttempts, "the-password-is-incorrect"},
+	{errcode.AccountDisabled, "the-password-is-incorrect"},
 
-	errcode.ReissueNotAllowed: "renewal-is-not-allowed",
-	errcode.ServerRejected:    "renewal-is-not-allowed",
-	errcode.KeyRefused:        "renewal-is-not-allowed",
+	{errcode.ReissueNotAllowed, "renewal-is-not-allowed"},
+	{errcode.ServerRejected, "renewal-is-not-allowed"},
+	{errcode.KeyRefused, "renewal-is-not-allowed"},
 
-	errcode.BadInvitation:       "invitation-code-problems",
-	errcode.InvitationExpired:   "invitation-code-problems",
-	errcode.InvitationExhausted: "invitation-code-problems",
-	errcode.InvitationRevoked:   "invitation-code-problems",
-	errcode.InvitationConflict:  "invitation-code-problems",
-	errcode.AlreadyEnrolled:     "invitation-code-problems",
+	{errcode.BadInvitation, "invitation-code-problems"},
+	{errcode.InvitationExpired, "invitation-code-problems"},
+	{errcode.InvitationExhausted, "invitation-code-problems"},
+	{errcode.InvitationRevoked, "invitation-code-problems"},
+	{errcode.InvitationConflict, "invitation-code-problems"},
+	{errcode.AlreadyEnrolled, "invitation-code-problems"},
 
-	errcode.CertExpired: "the-certificate-has-expired-or-was-revoked",
-	errcode.CertRevoked: "the-certificate-has-expired-or-was-revoked",
+	{errcode.CertExpired, "the-certificate-has-expired-or-was-revoked"},
+	{errcode.CertRevoked, "the-certificate-has-expired-or-was-revoked"},
 
-	errcode.LinkInvalid:      "renewal-links",
-	errcode.LinkExpired:      "renewal-links",
-	errcode.LinkUsed:         "renewal-links",
-	errcode.LinkCertRequired: "renewal-links",
-	errcode.LinkNotHeld:      "renewal-links",
+	{errcode.LinkInvalid, "renewal-links"},
+	{errcode.LinkExpired, "renewal-links"},
+	{errcode.LinkUsed, "renewal-links"},
+	{errcode.LinkCertRequired, "renewal-links"},
+	{errcode.LinkNotHeld, "renewal-links"},
 
-	errcode.TokenPINIncorrect:  "security-token-or-tpm-problems",
-	errcode.TokenAbsent:        "security-token-or-tpm-problems",
-	errcode.BackendUnavailable: "security-token-or-tpm-problems",
-	errcode.HardwareRequired:   "security-token-or-tpm-problems",
-	errcode.BackendNotAllowed:  "security-token-or-tpm-problems",
+	{errcode.TokenPINIncorrect, "security-token-or-tpm-problems"},
+	{errcode.TokenAbsent, "security-token-or-tpm-problems"},
+	{errcode.BackendUnavailable, "security-token-or-tpm-problems"},
+	{errcode.HardwareRequired, "security-token-or-tpm-problems"},
+	{errcode.BackendNotAllowed, "security-token-or-tpm-problems"},
 
-	errcode.StoreFailed: "the-certificate-could-not-be-installed",
+	{errcode.StoreFailed, "the-certificate-could-not-be-installed"},
 
-	errcode.RemovalNotAllowed: "removing-a-certificate",
-	errcode.CertNotFound:      "removing-a-certificate",
+	{errcode.RemovalNotAllowed, "removing-a-certificate"},
+	{errcode.CertNotFound, "removing-a-certificate"},
 }
 
 const otherErrors = "other-errors"
 
 // helpURL is the help page for an error code.
 func helpURL(c errcode.Code) string {
-	a, ok := helpAnchors[c]
-	if !ok {
-		a = otherErrors
+	a := otherErrors
+	for _, h := range helpAnchors {
+		if h.code == c {
+			a = h.anchor
+			break
+		}
 	}
 	return docsURL + "troubleshooting.md#" + a
 }
@@ -109,5 +116,5 @@ func (v *errorView) certState() string {
 		// The renewal's own message already says the certificate works.
 		return ""
 	}
-	return x.CertStillWorks(clock(v.Cert.NotAfter))
+	return x.CertStillWorks.With(clock(v.Cert.NotAfter))
 }

@@ -39,7 +39,8 @@ func TestHelpAnchors(t *testing.T) {
 	if _, ok := sections[otherErrors]; !ok {
 		t.Errorf("no section %q", otherErrors)
 	}
-	for c, a := range helpAnchors {
+	for _, h := range helpAnchors {
+		c, a := h.code, h.anchor
 		body, ok := sections[a]
 		if !ok {
 			t.Errorf("%s links to #%s, which docs/troubleshooting.md lacks", c, a)

@@ -25,10 +25,12 @@ func moveInMenu(menu app.Value, e app.Event) bool {
 	if n == 0 {
 		return true
 	}
+	// Nodes are compared with the DOM's isSameNode, not app.Value's Equal:
+	// one call of Equal links every go-app Value type's (4 KB of WASM).
 	cur := -1
 	active := app.Window().Get("document").Get("activeElement")
 	for i := 0; i < n; i++ {
-		if items.Index(i).Equal(active) {
+		if items.Index(i).Call("isSameNode", active).Bool() {
 			cur = i
 		}
 	}
@@ -62,9 +64,9 @@ func trapFocus(dialog app.Value, e app.Event) bool {
 	active := app.Window().Get("document").Get("activeElement")
 	inside := dialog.Call("contains", active).Bool()
 	switch {
-	case e.Get("shiftKey").Bool() && (active.Equal(first) || !inside):
+	case e.Get("shiftKey").Bool() && (first.Call("isSameNode", active).Bool() || !inside):
 		last.Call("focus")
-	case !e.Get("shiftKey").Bool() && (active.Equal(last) || !inside):
+	case !e.Get("shiftKey").Bool() && (last.Call("isSameNode", active).Bool() || !inside):
 		first.Call("focus")
 	default:
 		return false

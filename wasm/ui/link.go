@@ -40,11 +40,16 @@ func (r *Root) followPortalLink() {
 
 // sameSerial compares hex serials ignoring case, colons and leading zeros.
 func sameSerial(a, b string) bool {
-	norm := func(s string) string {
-		s = strings.ToLower(strings.ReplaceAll(s, ":", ""))
-		return strings.TrimLeft(s, "0")
+	return a != "" && normSerial(a) == normSerial(b)
+}
+
+// normSerial is a serial in hex without colons, leading zeros or capitals.
+func normSerial(s string) string {
+	s = strings.ToLower(strings.ReplaceAll(s, ":", ""))
+	for strings.HasPrefix(s, "0") {
+		s = s[1:]
 	}
-	return a != "" && norm(a) == norm(b)
+	return s
 }
 
 // sendWithLink sends an enroll or renew request; with a renewal link the

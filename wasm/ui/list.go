@@ -26,7 +26,7 @@ type listView struct {
 	// largest of the extension's warning days, as for the badge.
 	WarnDays int
 	Muted    map[string]bool
-	OnMute   func(ctx app.Context, certID string, muted bool)
+	CanMute  bool // the menu offers muting (Root.setMuted)
 	// RemoveLocked: policy (removalAllowed false) forbids removing; the
 	// menu item stays, disabled, saying why.
 	RemoveLocked bool
@@ -123,7 +123,7 @@ func (v *listView) part(name string) app.UI {
 	for i := range certs {
 		rows[i] = v.row(i, certs[i], labels[i], v.WarnDays)
 	}
-	return app.If(true, rows...)
+	return group(rows...)
 }
 
 func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
@@ -138,7 +138,7 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 	switch {
 	case expired:
 		cls += " is-expired"
-		status, statusCls, when = v.S.StatusExpired, "badge badge-bad", v.S.ExpiredOn(date)
+		status, statusCls, when = v.S.StatusExpired, "badge badge-bad", v.S.ExpiredOn.With(date)
 	case warn:
 		cls += " is-warn"
 		status, statusCls = v.S.StatusExpiring, "badge badge-bad"
@@ -150,7 +150,7 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 		// Not a plain green "Valid": it works, but cannot be renewed.
 		cls += " is-unreachable"
 		status, statusCls = x.StatusUnreachable, "badge badge-warn"
-		unreachable = x.Unreachable(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)
+		unreachable = x.Unreachable.With(hostOf(c.Portal), clock(c.PortalUnreachableSince), date)
 	}
 	muteOp, muteWord := "mute", m.MenuMute
 	if v.Muted[c.ID] {
@@ -162,9 +162,9 @@ func (v *listView) row(i int, c proto.Cert, label string, warnDays int) app.UI {
 		"down", boolAttr(down), "unreachable", unreachable, "canRemove", boolAttr(!v.RemoveLocked),
 		"removeWord", x.MenuRemove, "label", label,
 		"muted", boolAttr(v.Muted[c.ID]), "mutedWord", m.Muted, "meta", certMeta(v.S, c), "serialWord", v.S.Serial,
-		"menu", "menu-"+strconv.Itoa(i), "menuLabel", v.S.MenuLabel(label), "open", boolAttr(v.menuFor == c.ID),
+		"menu", "menu-"+strconv.Itoa(i), "menuLabel", v.S.MenuLabel.With(label), "open", boolAttr(v.menuFor == c.ID),
 		"renewWord", v.S.MenuRenew, "detailsWord", x.MenuDetails,
-		"canMute", boolAttr(v.OnMute != nil), "muteOp", muteOp, "muteWord", muteWord,
+		"canMute", boolAttr(v.CanMute), "muteOp", muteOp, "muteWord", muteWord,
 		"removeLocked", boolAttr(v.RemoveLocked), "removeLockedWord", x.RemoveLocked)
 }
 
@@ -180,10 +180,10 @@ func (v *listView) confirmDialog(labels []string, certs []proto.Cert) app.UI {
 			label = labels[i]
 		}
 	}
-	title, body, okText, okCls, cls := v.S.ConfirmTitle, v.S.ConfirmBody(label), v.S.OK, "btn btn-primary", "dialog"
+	title, body, okText, okCls, cls := v.S.ConfirmTitle, v.S.ConfirmBody.With(label), v.S.OK, "btn btn-primary", "dialog"
 	if v.removing {
 		x := v.S.X()
-		title, body, okText, okCls, cls = x.RemoveTitle, x.RemoveBody(label), x.RemoveButton, "btn btn-danger", "dialog dialog-danger"
+		title, body, okText, okCls, cls = x.RemoveTitle, x.RemoveBody.With(label), x.RemoveButton, "btn btn-danger", "dialog dialog-danger"
 	}
 	return confirmTpl.ui(v, "cls", cls, "title", title, "body", body, "cancel", v.S.Cancel, "okCls", okCls, "ok", okText)
 }
@@ -217,7 +217,7 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 			v.toggleMenu(ctx, id, menuID)
 		} else if c := v.cert(id); c != nil {
 			v.opener = menuID + "-button"
-			v.askRemove(ctx, *c)
+			v.askRemove(ctx, c)
 		}
 	default:
 		c := v.cert(arg)
@@ -226,25 +226,27 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 		}
 		switch op {
 		case "renew":
-			v.askConfirm(ctx, *c)
+			v.askConfirm(ctx, c)
 		case "details":
 			v.menuFor = ""
-			v.host.showDetails(ctx, *c)
+			v.host.showDetails(ctx, c)
 		case "mute", "unmute":
 			v.menuFor = ""
-			v.OnMute(ctx, c.ID, op == "mute")
+			v.host.setMuted(ctx, c.ID, op == "mute")
 		case "askremove":
-			v.askRemove(ctx, *c)
+			v.askRemove(ctx, c)
 		}
 	}
 }
 
-// cert is the listed certificate with id.
+// cert is a copy of the listed certificate with id, nil for none. The
+// copy is what the confirmation, details and removal keep.
 func (v *listView) cert(id string) *proto.Cert {
 	certs := v.certs()
 	for i := range certs {
 		if certs[i].ID == id {
-			return &certs[i]
+			c := certs[i]
+			return &c
 		}
 	}
 	return nil
@@ -274,15 +276,15 @@ func (v *listView) menuKey(ctx app.Context, e app.Event) {
 	}
 }
 
-func (v *listView) askConfirm(ctx app.Context, c proto.Cert) {
+func (v *listView) askConfirm(ctx app.Context, c *proto.Cert) {
 	v.menuFor = ""
-	v.confirming, v.removing = &c, false
+	v.confirming, v.removing = c, false
 	focusAfterRender(ctx, v.host, "confirm-ok")
 }
 
-func (v *listView) askRemove(ctx app.Context, c proto.Cert) {
+func (v *listView) askRemove(ctx app.Context, c *proto.Cert) {
 	v.menuFor = ""
-	v.confirming, v.removing = &c, true
+	v.confirming, v.removing = c, true
 	focusAfterRender(ctx, v.host, "confirm-cancel")
 }
 
@@ -292,7 +294,7 @@ func (v *listView) cancelConfirm(ctx app.Context) {
 }
 
 func (v *listView) confirmed(ctx app.Context) {
-	c := *v.confirming
+	c := v.confirming
 	v.confirming = nil
 	if v.removing {
 		v.removing = false
@@ -319,11 +321,11 @@ func rowLabels(s *i18n.Strings, certs []proto.Cert) []string {
 		cn := commonName(c.Subject)
 		l := cn
 		if seen[cn] > 1 {
-			st := s.More().BackendNames[c.Backend]
+			st := s.More().BackendNames.Of(c.Backend)
 			if st == "" {
 				st = c.Backend
 			}
-			l = s.X().RowLabel(cn, hostOf(c.Portal), st, c.NotAfter.Local().Format("2006-01-02"))
+			l = s.X().RowLabel.With(cn, hostOf(c.Portal), st, c.NotAfter.Local().Format("2006-01-02"))
 			if used[l] {
 				l += " #" + c.Serial
 			}
@@ -348,7 +350,7 @@ func hostOf(portal string) string {
 func certMeta(s *i18n.Strings, c proto.Cert) string {
 	m := s.More()
 	parts := []string{}
-	if n, ok := m.BackendNames[c.Backend]; ok {
+	if n, ok := m.BackendNames.Get(c.Backend); ok {
 		parts = append(parts, m.KeyOf+": "+n)
 	}
 	switch c.Hardware {

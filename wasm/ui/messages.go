@@ -3,8 +3,6 @@ package ui
 // The host and worker side of Root: requests out, replies and worker state in.
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 
@@ -14,10 +12,11 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
+// newIDPrefix starts the IDs of this page's requests: unique among the
+// pages open at once. The browser's crypto.randomUUID, as Go's crypto/rand
+// would also ask the browser, with 1.5 KB more of WASM.
 func newIDPrefix() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "ui-" + hex.EncodeToString(b[:]) + "-"
+	return "ui-" + app.Window().Get("crypto").Call("randomUUID").String() + "-"
 }
 
 func (r *Root) nextID() string {
@@ -93,31 +92,32 @@ func (r *Root) onState(ctx app.Context, st *bridge.State) {
 			r.screen = screenList
 		}
 	}
-	defer r.followLink()
-	defer r.followPortalLink()
-	if r.attached {
-		return
-	}
-	r.attached = true
-	// Settings are asked for after the first state, so that the cached
-	// list renders first (the popup's speed target).
-	if r.conn != nil && r.screen != screenSettings {
-		_ = r.conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
-	}
-	// Re-attach to an enrollment or renewal that runs in the worker.
-	if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
-		r.op = op
-		r.selected = r.findCert(op.CertID)
-		switch {
-		case !op.Done:
-			r.screen = screenProgress
-		case op.Error != nil:
-			r.showError(op.Error, screenList)
-			r.errCommand = op.Command
-		default:
-			r.finish(ctx, op.Result)
+	// The first state: ask for the settings, pick up an operation that
+	// runs in the worker.
+	if !r.attached {
+		r.attached = true
+		// Settings are asked for after the first state, so that the cached
+		// list renders first (the popup's speed target).
+		if r.conn != nil && r.screen != screenSettings {
+			_ = r.conn.Send(bridge.Message{Kind: bridge.KindGetSettings})
+		}
+		// Re-attach to an enrollment or renewal that runs in the worker.
+		if op := st.Op; op != nil && (r.screen == screenLoading || r.screen == screenList) {
+			r.op = op
+			r.selected = r.findCert(op.CertID)
+			switch {
+			case !op.Done:
+				r.screen = screenProgress
+			case op.Error != nil:
+				r.showError(op.Error, screenList)
+				r.errCommand = op.Command
+			default:
+				r.finish(ctx, op.Result)
+			}
 		}
 	}
+	r.followPortalLink()
+	r.followLink()
 }
 
 func (r *Root) onReply(ctx app.Context, rep *proto.Reply) {

@@ -42,7 +42,7 @@ func (v *nextView) Render() app.UI {
 	date := c.NotAfter.Local().Format("2006-01-02")
 	when := v.S.Expires(date, c.DaysLeft)
 	if isExpired(*c) {
-		when = v.S.ExpiredOn(date)
+		when = v.S.ExpiredOn.With(date)
 	}
 	whenCls := ""
 	if isExpired(*c) || c.Status == proto.StatusExpiring {
@@ -50,7 +50,7 @@ func (v *nextView) Render() app.UI {
 	}
 	return nextTpl.ui(v, "id", c.ID, "title", v.S.RenewTitle, "issuedTo", m.IssuedTo, "cn", commonName(c.Subject),
 		"expiry", m.Expiry, "whenCls", whenCls, "when", when,
-		"keyStorage", m.KeyStorage, "storage", m.BackendNames[c.Backend], "portalWord", v.S.Portal, "portal", c.Portal,
+		"keyStorage", m.KeyStorage, "storage", m.BackendNames.Of(c.Backend), "portalWord", v.S.Portal, "portal", c.Portal,
 		"hint", m.NextHint, "cancel", v.S.Cancel, "next", m.Next)
 }
 

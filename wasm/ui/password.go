@@ -9,6 +9,7 @@ import (
 // passwordView asks for the account password, then "Activate" starts the
 // renewal. The password lives in this component only until it is sent.
 type passwordView struct {
+	_ noCompare
 	// host draws the view; it is the source of focusAfterRender's dispatch.
 	host *Root
 
@@ -89,11 +90,11 @@ func (v *passwordView) Render() app.UI {
 		cn = commonName(v.Cert.Subject)
 	}
 	ra := i18n.RenewAuthFor(v.S.Lang)
-	return passwordTpl.ui(v, "title", v.S.RenewTitle, "renewing", v.S.RenewingCert(cn),
+	return passwordTpl.ui(v, "title", v.S.RenewTitle, "renewing", v.S.RenewingCert.With(cn),
 		"checking", boolAttr(v.Auth == ""), "checkingWord", ra.Checking,
 		"noPassword", boolAttr(v.noPassword()), "noPasswordWord", ra.NoPassword,
 		"askPassword", boolAttr(v.Auth == proto.RenewalAuthPassword), "passwordWord", v.S.Password,
-		"missing", boolAttr(v.missing), "password", v.password, "required", v.S.FieldRequired(v.S.Password),
+		"missing", boolAttr(v.missing), "password", v.password, "required", v.S.FieldRequired.With(v.S.Password),
 		"passwordHint", v.S.PasswordHint, "cancel", v.S.Cancel, "activate", v.S.Activate)
 }
 
@@ -108,11 +109,12 @@ func (v *passwordView) event(ctx app.Context, e app.Event, name string) {
 	switch name {
 	case "submit":
 		v.submit(ctx, e)
-	case "password":
-		v.password = ctx.JSSrc().Get("value").String()
-		v.missing = false
-	case "pin":
-		v.pin = ctx.JSSrc().Get("value").String()
+	case "password", "pin":
+		to := &v.pin
+		if name == "password" {
+			to, v.missing = &v.password, false
+		}
+		*to = ctx.JSSrc().Get("value").String()
 	case "cancel":
 		v.password, v.pin = "", ""
 		v.host.backToList(ctx)

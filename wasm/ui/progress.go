@@ -46,7 +46,7 @@ func (v *progressView) Render() app.UI {
 	}
 	renewing := ""
 	if v.Cert != nil {
-		renewing = v.S.RenewingCert(commonName(v.Cert.Subject))
+		renewing = v.S.RenewingCert.With(commonName(v.Cert.Subject))
 	}
 	return progressTpl.ui(v, "step", dataStep, "title", title, "cert", boolAttr(v.Cert != nil), "renewing", renewing,
 		"hasNotice", boolAttr(v.Notice != nil), "notice", notice, "hint", v.hint())
@@ -72,7 +72,7 @@ func (v *progressView) part(string) app.UI {
 		}
 		out[i] = stepTpl.ui(v, "cls", cls, "step", string(st), "current", current, "mark", mark, "name", v.S.Step(st))
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 // stepsFor is proto.Steps for a renewal; enrollment has no old cert to

@@ -10,6 +10,7 @@ import (
 // configured portal, and the way to Settings, where portals are listed
 // (or, when policy sets them, that the organisation does).
 type refusedView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host   *Root
 	S      *i18n.Strings

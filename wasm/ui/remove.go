@@ -10,8 +10,8 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-func (r *Root) showDetails(ctx app.Context, c proto.Cert) {
-	r.selected = &c
+func (r *Root) showDetails(ctx app.Context, c *proto.Cert) {
+	r.selected = c
 	r.screen = screenDetails
 	r.redraw()
 }
@@ -33,17 +33,16 @@ func (r *Root) labelOf(c *proto.Cert) string {
 }
 
 // remove asks the host to delete c and its key (confirmed in the list).
-func (r *Root) remove(ctx app.Context, c proto.Cert) {
-	defer r.redraw()
-	label := r.labelOf(&c)
-	id, err := r.send(proto.CmdRemove, proto.RemoveParams{CertID: c.ID})
-	if err != nil {
+func (r *Root) remove(ctx app.Context, c *proto.Cert) {
+	label := r.labelOf(c)
+	if id, err := r.send(proto.CmdRemove, proto.RemoveParams{CertID: c.ID}); err != nil {
 		r.showError(&proto.Error{Code: errcode.NoExtension, Detail: err.Error()}, screenList)
-		return
+	} else {
+		r.removeID, r.selected = id, c
+		r.listStatus = ""
+		r.pendingLabel = label
 	}
-	r.removeID, r.selected = id, &c
-	r.listStatus = ""
-	r.pendingLabel = label
+	r.redraw()
 }
 
 // onRemoveReply handles the host's answer to a removal; it reports whether
@@ -72,7 +71,7 @@ func (r *Root) onRemoveReply(ctx app.Context, rep *proto.Reply) bool {
 		}
 		r.list = &proto.ListResult{Certs: kept, WarnDays: r.list.WarnDays}
 	}
-	r.listStatus = r.s.X().Removed(r.pendingLabel)
+	r.listStatus = r.s.X().Removed.With(r.pendingLabel)
 	r.selected = nil
 	r.screen = screenList
 	r.refresh(ctx)

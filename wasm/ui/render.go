@@ -37,7 +37,7 @@ func (r *Root) Render() app.UI {
 		m := r.s.More()
 		appName, settings, diagnostics, linkHint = r.s.AppName, m.Settings, m.Diagnostics, m.LinkEnrollHint
 		if r.link != nil {
-			linkFrom = m.LinkFrom(r.link.Portal)
+			linkFrom = m.LinkFrom.With(r.link.Portal)
 		}
 	}
 	current := func(s screen) string {
@@ -79,7 +79,7 @@ func (r *Root) renderScreen() app.UI {
 		d, fresh := r.keep(&listView{host: r})
 		v := d.(*listView)
 		v.S, v.List, v.Refreshing, v.WarnDays = r.s, r.list, r.listID != "", r.warnDays()
-		v.OnMute = r.setMuted
+		v.CanMute = true
 		v.Muted, v.Status = r.mutedCerts(), r.listStatus
 		v.RemoveLocked = r.settings != nil && !r.settings.Values.RemovalAllowed
 		return r.draw(v, fresh, "")
@@ -155,8 +155,8 @@ func (r *Root) renderScreen() app.UI {
 
 func skeleton() app.UI { return loadingTpl.ui(nil, "text", "") }
 
-func (r *Root) onRenewConfirmed(ctx app.Context, c proto.Cert) {
-	r.selected = &c
+func (r *Root) onRenewConfirmed(ctx app.Context, c *proto.Cert) {
+	r.selected = c
 	r.screen = screenPassword
 	r.redraw()
 }

@@ -12,6 +12,7 @@ import (
 
 // renewalAuthState is one CmdRenewalAuth question for the selected cert.
 type renewalAuthState struct {
+	_          noCompare
 	certID, id string
 	// policy is "" while the host is asked, then proto.RenewalAuthPassword
 	// or proto.RenewalAuthCertificate. Anything but a clear

@@ -65,6 +65,7 @@ func (v *doneView) event(ctx app.Context, e app.Event, name string) { v.host.bac
 // the certificate concerned still works, and what to do (help in docs/,
 // diagnostics, trying again).
 type errorView struct {
+	_ noCompare
 	// host draws the view and does what its buttons ask.
 	host *Root
 	S    *i18n.Strings
@@ -91,6 +92,9 @@ func (v *errorView) focus() string {
 
 // retryable: trying the same again can work (not for an expired
 // certificate, a policy refusal or mismatched versions).
+// Not inlined: ~1 KB of WASM in its callers.
+//
+//go:noinline
 func retryable(c errcode.Code) bool {
 	switch c {
 	case errcode.CertExpired, errcode.HardwareRequired, errcode.BackendNotAllowed,
@@ -142,7 +146,7 @@ func (v *errorView) Render() app.UI {
 	}
 	update := ""
 	if e.Update != "" {
-		update = v.S.UpdateThis(v.S.More().Component(e.Update))
+		update = v.S.UpdateThis.With(v.S.More().Component(e.Update))
 	}
 	portal := ""
 	if e.Code == errcode.CertExpired {
@@ -156,7 +160,7 @@ func (v *errorView) Render() app.UI {
 }
 
 func (v *errorView) part(string) app.UI {
-	return app.If(true, withCode(v.S.MessageAt(v.Command, v.Err))...)
+	return group(withCode(v.S.MessageAt(v.Command, v.Err))...)
 }
 
 func (v *errorView) event(ctx app.Context, e app.Event, name string) {
@@ -179,9 +183,9 @@ func withCode(msg string) []app.UI {
 		switch {
 		case p == "":
 		case i%2 == 1 && i < len(parts)-1:
-			out = append(out, app.Elem("code").Class("cmd").Text(p))
+			out = append(out, app.Elem("code").Attr("class", "cmd").Body(app.Text(p)))
 		default:
-			out = append(out, app.Elem("span").Text(p))
+			out = append(out, app.Elem("span").Body(app.Text(p)))
 		}
 	}
 	return out

@@ -29,10 +29,12 @@ import (
 // Routes registers the UI's pages: the toolbar popup and the same app in a
 // full tab (opened for long flows).
 func Routes() {
-	app.RouteFunc("/popup.html", func() app.Composer { return &Root{} })
-	app.RouteFunc("/app.html", func() app.Composer { return &Root{} })
-	app.RouteFunc("/options.html", func() app.Composer { return &Root{} })
+	app.RouteFunc("/popup.html", newRoot)
+	app.RouteFunc("/app.html", newRoot)
+	app.RouteFunc("/options.html", newRoot)
 }
+
+func newRoot() app.Composer { return &Root{} }
 
 type screen int
 
@@ -137,9 +139,10 @@ func (r *Root) OnInit() {
 	lang := app.Window().Get("navigator").Get("language").String()
 	r.s = i18n.For(lang)
 	app.Window().Get("document").Get("documentElement").Set("lang", r.s.Lang)
-	r.wide = strings.HasSuffix(app.Window().URL().Path, "/app.html")
+	u := app.Window().URL()
+	r.wide = strings.HasSuffix(u.Path, "/app.html")
 	r.idPrefix = newIDPrefix()
-	frag := app.Window().URL().Fragment
+	frag := u.Fragment
 	if v, ok := strings.CutPrefix(frag, "renew="); ok {
 		r.linkCert = v
 	}
@@ -150,7 +153,7 @@ func (r *Root) OnInit() {
 		r.refused = true
 		r.refusedFrom, _ = url.QueryUnescape(v)
 	}
-	r.options = strings.HasSuffix(app.Window().URL().Path, "/options.html") || frag == "settings"
+	r.options = strings.HasSuffix(u.Path, "/options.html") || frag == "settings"
 	r.diagnostics = frag == "diagnostics"
 
 	r.conn, r.early, r.connErr = bridge.Connect(r.receive)
@@ -173,7 +176,9 @@ func (r *Root) receive(m bridge.Message) {
 		r.queued = append(r.queued, m)
 		return
 	}
-	r.ctx.Dispatch(func(ctx app.Context) { r.onMessage(ctx, m) })
+	// ctx.Dispatch's own call, with Root as the source: the one dispatcher
+	// call for all of the UI's (go-app's Dispatch and Defer are 1 KB each).
+	r.ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Update, Source: r, Function: func(ctx app.Context) { r.onMessage(ctx, m) }})
 }
 
 // OnMount runs in the browser only (not while pre-rendering), after OnInit
@@ -208,7 +213,7 @@ func (r *Root) OnMount(ctx app.Context) {
 	// before OnMount. Otherwise they are handled now, in the update that
 	// follows this mount.
 	if r.screen == screenList && r.list != nil {
-		afterPaint(ctx, r.start)
+		r.afterPaint(ctx, r.start)
 		return
 	}
 	r.start(ctx)
@@ -233,18 +238,18 @@ func (r *Root) start(ctx app.Context) {
 	}
 	r.queued = nil
 	r.ctx = ctx
-	ctx.Defer(r.refresh)
+	ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Defer, Source: r, Function: r.refresh})
 }
 
 // afterPaint runs f in an update once the browser has painted what is on
 // the page now: after the next animation frame, or after 100 ms in a page
 // that gets no frames (hidden); see certrenewAfterPaint in
 // extension/early.js, which the pages that show a cached list load.
-func afterPaint(ctx app.Context, f func(app.Context)) {
+func (r *Root) afterPaint(ctx app.Context, f func(app.Context)) {
 	var cb app.Func
 	cb = app.FuncOf(func(app.Value, []app.Value) any {
 		cb.Release()
-		ctx.Dispatch(f)
+		ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Update, Source: r, Function: f})
 		return nil
 	})
 	app.Window().Call("certrenewAfterPaint", cb)

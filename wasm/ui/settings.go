@@ -20,6 +20,7 @@ var storages = []string{"tpm", "pkcs11", "soft"}
 // Values set by enterprise policy (chrome.storage.managed) are shown
 // disabled with "Set by your organisation".
 type settingsView struct {
+	_ noCompare
 	// host draws the view; it is the source of focusAfterRender's dispatch.
 	host *Root
 
@@ -105,7 +106,12 @@ func (v *settingsView) Render() app.UI {
 		return skeleton()
 	}
 	// Keys shown locked below (removalAllowed has no control here).
-	anyLocked := v.Settings != nil && slices.ContainsFunc(v.Settings.Locked, func(k string) bool { return k != "removalAllowed" })
+	anyLocked := false
+	if v.Settings != nil {
+		for _, k := range v.Settings.Locked {
+			anyLocked = anyLocked || k != "removalAllowed"
+		}
+	}
 	return settingsTpl.ui(v,
 		"title", m.SettingsTitle,
 		"anyLocked", boolAttr(anyLocked), "lockedHint", m.LockedHint,
@@ -133,9 +139,9 @@ func (v *settingsView) part(name string) app.UI {
 	for i, b := range storages {
 		// A required hardware key leaves no software key.
 		hw := b == "soft" && v.edit.HardwareRequired
-		out[i] = v.check("set-backend-"+b, "", m.BackendNames[b], slices.Contains(v.edit.AllowedBackends, b) && !hw, hw)
+		out[i] = v.check("set-backend-"+b, "", m.BackendNames.Of(b), slices.Contains(v.edit.AllowedBackends, b) && !hw, hw)
 	}
-	return app.If(true, out...)
+	return group(out...)
 }
 
 func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
@@ -149,18 +155,26 @@ func (v *settingsView) event(ctx app.Context, e app.Event, name string) {
 	case "checknow":
 		v.host.checkExpiry(ctx)
 		return
-	case "portals":
-		v.portals = ctx.JSSrc().Get("value").String()
-	case "days":
-		v.days = ctx.JSSrc().Get("value").String()
+	case "portals", "days":
+		to := &v.portals
+		if name == "days" {
+			to = &v.days
+		}
+		*to = ctx.JSSrc().Get("value").String()
 	case "toggle set-hardware":
 		v.edit.HardwareRequired = ctx.JSSrc().Get("checked").Bool()
 	default:
 		b := strings.TrimPrefix(name, "toggle set-backend-")
-		v.edit.AllowedBackends = slices.DeleteFunc(v.edit.AllowedBackends, func(x string) bool { return x == b })
-		if ctx.JSSrc().Get("checked").Bool() {
-			v.edit.AllowedBackends = append(v.edit.AllowedBackends, b)
+		kept := v.edit.AllowedBackends[:0] // without b, in place
+		for _, x := range v.edit.AllowedBackends {
+			if x != b {
+				kept = append(kept, x)
+			}
 		}
+		if ctx.JSSrc().Get("checked").Bool() {
+			kept = append(kept, b)
+		}
+		v.edit.AllowedBackends = kept
 	}
 	v.saved = false
 }
@@ -230,7 +244,7 @@ func describedBy(id, problem string) string {
 func (v *settingsView) lastCheck() string {
 	m := v.S.More()
 	if v.Settings != nil && v.Settings.LastCheck > 0 {
-		return m.LastChecked(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
+		return m.LastChecked.With(clock(time.UnixMilli(int64(v.Settings.LastCheck))))
 	}
 	return m.NeverChecked
 }

@@ -39,3 +39,9 @@ func focusAfterRender(ctx app.Context, c app.UI, id string) {
 func clock(t time.Time) string {
 	return strings.TrimSuffix(t.Local().Format("2006-01-02 15:04 MST"), "+0")
 }
+
+// noCompare, as a struct's first field, makes it incomparable, so that no
+// equality function is compiled into the WASM for it (a view is kept as
+// an interface, which needs one for a comparable type). Nothing compares
+// views or their state; see proto's noCompare.
+type noCompare [0]func()

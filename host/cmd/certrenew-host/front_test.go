@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -103,7 +104,7 @@ func TestFrontSessions(t *testing.T) {
 	r, _ = s.final("l")
 	s.end()
 	var lr proto.ListResult
-	if json.Unmarshal(r.Result, &lr) != nil || len(lr.Certs) != 1 || lr.Certs[0] != er.Cert {
+	if json.Unmarshal(r.Result, &lr) != nil || len(lr.Certs) != 1 || !reflect.DeepEqual(lr.Certs[0], er.Cert) {
 		t.Fatalf("front's list %s, want %+v", r.Result, er.Cert)
 	}
 	if n := e.logRequests(t); n != full {
