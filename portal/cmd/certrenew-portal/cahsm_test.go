@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/internal/testpki"
 	"github.com/certrenew/certrenew/portal/cakeys"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
@@ -139,7 +140,7 @@ func checkServices(t *testing.T, p *portaltest.Portal, must func(...string) stri
 		t.Fatalf("profile: %d bytes", len(out))
 	}
 	for _, role := range []string{"scep-ra", "profile-signer"} {
-		c := readPEMCert(t, filepath.Join(data, "scep", role+".pem"))
+		c := testpki.ReadCert(t, filepath.Join(data, "scep", role+".pem"))
 		if err := c.CheckSignatureFrom(issuing); err != nil {
 			t.Fatalf("%s certificate not from %s: %v", role, issuing.Subject.CommonName, err)
 		}
@@ -175,8 +176,8 @@ type estUser struct {
 func enrollUser(t *testing.T, cli portalCLI, must func(...string) string, url, data, name, pw string) (estUser, *x509.Certificate, crypto.Signer) {
 	t.Helper()
 	u := estUser{name: name, pw: pw}
-	u.root = readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
-	u.issuing = readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	u.root = testpki.ReadCert(t, filepath.Join(data, "ca", "root.pem"))
+	u.issuing = testpki.ReadCert(t, filepath.Join(data, "ca", "issuing.pem"))
 	roots := x509.NewCertPool()
 	roots.AddCert(u.root)
 	u.p = &portaltest.Portal{URL: url, Roots: roots}
@@ -260,8 +261,8 @@ func (s *served) reloadCA(t *testing.T, data string) (root, issuing *x509.Certif
 	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	issuing = readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
-	root = readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
+	issuing = testpki.ReadCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	root = testpki.ReadCert(t, filepath.Join(data, "ca", "root.pem"))
 	waitForIssuer(t, s.url, issuing)
 	return root, issuing
 }
