@@ -9,7 +9,8 @@ import (
 
 // OneWins runs attempt(0) … attempt(n-1) at once and fails the test unless
 // exactly one returns nil. A loser whose error lost does not accept is
-// reported as "<what> <i>: <err>".
+// reported as "<what> <i>: <err>"; what is a noun whose plural adds "s"
+// ("download").
 func OneWins(t testing.TB, n int, what string, attempt func(i int) error, lost func(error) bool) {
 	t.Helper()
 	errs := make([]error, n)
