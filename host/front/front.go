@@ -16,11 +16,11 @@ package front
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"sync"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/host/internal/session"
 	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/host/origin"
 	"github.com/certrenew/certrenew/host/proto"
@@ -81,25 +81,7 @@ func (s *Session) Serve(ctx context.Context) error {
 	} else {
 		s.write(&proto.Reply{Type: proto.TypeHello, Hello: hello})
 	}
-	for {
-		frame, err := proto.ReadFrame(s.In, proto.MaxRequestFrame)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			// The stream cannot be trusted past a bad header.
-			s.Log.Warn().Err(err).Msg("bad frame; closing")
-			s.write(&proto.Reply{Type: proto.TypeError, Error: (&proto.Error{Code: errcode.BadRequest, Detail: err.Error()}).Localize("")})
-			return err
-		}
-		req, err := proto.DecodeRequest(frame)
-		if err != nil {
-			s.Log.Warn().Err(err).Msg("bad request")
-			s.write(&proto.Reply{ID: proto.RequestID(frame), Type: proto.TypeError, Error: (&proto.Error{Code: errcode.BadRequest, Detail: err.Error()}).Localize("")})
-			continue
-		}
-		s.handle(req, frame)
-	}
+	return session.ReadRequests(s.In, s.Log, s.write, s.handle)
 }
 
 // handle answers req itself or passes its frame to the full host, started
@@ -154,15 +136,7 @@ func (s *Session) write(r *proto.Reply) {
 }
 
 func (s *Session) writeLocked(r *proto.Reply) {
-	err := proto.WriteReply(s.Out, r)
-	if errors.Is(err, proto.ErrFrameTooLarge) {
-		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply too large; sending an error instead")
-		err = proto.WriteReply(s.Out, &proto.Reply{ID: r.ID, Type: proto.TypeError,
-			Error: (&proto.Error{Code: errcode.Internal, Detail: "the reply is larger than a native message may be"}).Localize("")})
-	}
-	if err != nil {
-		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply not sent")
-	}
+	session.WriteReply(s.Out, r, proto.MaxHostFrame, s.Log)
 }
 
 // startError is the wire error for a full host that could not be started,

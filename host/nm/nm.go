@@ -7,12 +7,11 @@ package nm
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"sync"
 
-	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/commands"
+	"github.com/certrenew/certrenew/host/internal/session"
 	"github.com/certrenew/certrenew/host/origin"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
@@ -64,29 +63,9 @@ func (s *Session) Serve(ctx context.Context) error {
 	}
 	s.write(&proto.Reply{Type: proto.TypeHello, Hello: s.Commands.Hello()})
 	defer s.wg.Wait()
-	for {
-		frame, err := proto.ReadFrame(s.In, proto.MaxRequestFrame)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			// The stream cannot be trusted past a bad header.
-			s.Log.Warn().Err(err).Msg("bad frame; closing")
-			s.write(&proto.Reply{Type: proto.TypeError, Error: wire.Error(&proto.Error{Code: errcode.BadRequest, Detail: err.Error()}, "")})
-			return err
-		}
-		req, err := proto.DecodeRequest(frame)
-		if err != nil {
-			s.Log.Warn().Err(err).Msg("bad request")
-			s.write(&proto.Reply{ID: proto.RequestID(frame), Type: proto.TypeError, Error: wire.Error(err, "")})
-			continue
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.handle(context.WithoutCancel(ctx), req)
-		}()
-	}
+	return session.ReadRequests(s.In, s.Log, s.write, func(req *proto.Request, _ []byte) {
+		s.wg.Go(func() { s.handle(context.WithoutCancel(ctx), req) })
+	})
 }
 
 func (s *Session) handle(ctx context.Context, req *proto.Request) {
@@ -123,15 +102,7 @@ func (s *Session) write(r *proto.Reply) {
 	if max == 0 {
 		max = proto.MaxHostFrame
 	}
-	err := proto.WriteReplyMax(s.Out, r, max)
-	if errors.Is(err, proto.ErrFrameTooLarge) {
-		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply too large; sending an error instead")
-		err = proto.WriteReplyMax(s.Out, &proto.Reply{ID: r.ID, Type: proto.TypeError,
-			Error: wire.Error(&proto.Error{Code: errcode.Internal, Detail: "the reply is larger than a native message may be"}, "")}, max)
-	}
-	if err != nil {
-		s.Log.Error().Err(err).Str("type", r.Type).Msg("reply not sent")
-	}
+	session.WriteReply(s.Out, r, max, s.Log)
 }
 
 // Refusal is the one frame a refused caller gets, instead of the hello

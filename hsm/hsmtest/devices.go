@@ -7,6 +7,7 @@ package hsmtest
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -66,6 +67,33 @@ func NewSoftHSM(t testing.TB) *SoftHSM {
 func (s *SoftHSM) DeleteToken(t testing.TB) {
 	t.Helper()
 	s.run(t, "--delete-token", "--token", s.Label)
+}
+
+// CheckNoPIN reads every file under dir and fails the test for each one
+// that holds the token's PIN, or when there is no file. It returns the
+// files' paths relative to dir.
+func (s *SoftHSM) CheckNoPIN(t testing.TB, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		files = append(files, rel)
+		if strings.Contains(string(b), s.PIN) {
+			t.Errorf("%s contains the PIN", path)
+		}
+		return nil
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("walking %s: %v (%d files)", dir, err, len(files))
+	}
+	return files
 }
 
 func (s *SoftHSM) run(t testing.TB, args ...string) {

@@ -11,7 +11,6 @@
 package cakeys
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"regexp"
 
 	"github.com/certrenew/certrenew/hsm/p11uri"
+	"github.com/certrenew/certrenew/internal/strictjson"
 )
 
 // FileName is the key-store file in the data directory.
@@ -127,16 +127,8 @@ func (c *Config) Check() error {
 // Parse reads a key-store file: JSON, no unknown fields, checked.
 func Parse(data []byte) (Config, error) {
 	var c Config
-	if len(data) > maxFile {
-		return c, configErr("more than %d bytes", maxFile)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := strictjson.Decode(data, maxFile, &c); err != nil {
 		return Config{}, configErr("%v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Config{}, configErr("trailing data after the JSON object")
 	}
 	if err := c.Check(); err != nil {
 		return Config{}, err

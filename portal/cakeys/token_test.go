@@ -114,7 +114,7 @@ func TestCAOnToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkIssuesInParallel(t, again)
-	checkNoPIN(t, filepath.Dir(dir), s.PIN)
+	s.CheckNoPIN(t, filepath.Dir(dir))
 }
 
 // A CA with file keys moves to the token at a rebuild: generation 2's keys
@@ -301,28 +301,5 @@ func checkIssuesInParallel(t *testing.T, c *ca.CA) {
 		if err != nil {
 			t.Fatalf("signing in parallel: %v", err)
 		}
-	}
-}
-
-// checkNoPIN greps every file under dir for the PIN.
-func checkNoPIN(t *testing.T, dir, pin string) {
-	t.Helper()
-	n := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		n++
-		if strings.Contains(string(b), pin) {
-			t.Errorf("%s contains the PIN", path)
-		}
-		return nil
-	})
-	if err != nil || n == 0 {
-		t.Fatalf("walking %s: %v (%d files)", dir, err, n)
 	}
 }

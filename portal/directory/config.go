@@ -1,9 +1,7 @@
 package directory
 
 import (
-	"bytes"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/strictjson"
 	"github.com/go-ldap/ldap/v3"
 )
 
@@ -121,16 +120,8 @@ var kinds = map[string]Config{
 // checks it. It reads no other file: see Load.
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
-	if len(data) > MaxConfigSize {
-		return c, configErr("the file is over %d bytes", MaxConfigSize)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := strictjson.Decode(data, MaxConfigSize, &c); err != nil {
 		return c, configErr("%v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return c, configErr("data after the JSON object")
 	}
 	def, ok := kinds[c.Kind]
 	if !ok {

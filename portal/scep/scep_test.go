@@ -14,12 +14,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	smscep "github.com/smallstep/scep"
 
+	"github.com/certrenew/certrenew/internal/racetest"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/scep"
 	"github.com/certrenew/certrenew/portal/scep/sceptest"
@@ -156,28 +156,12 @@ func TestChallengeRace(t *testing.T) {
 		for i := range keys {
 			keys[i] = rsaKey(t)
 		}
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, _, errs[i] = sceptest.Enroll(context.Background(), sceptest.Request{
-					URL: p.URL + scep.Path, Challenge: ch, Subject: pkix.Name{CommonName: alice}, Key: keys[i],
-				})
+		racetest.OneWins(t, n, "enrollment", func(i int) error {
+			_, _, err := sceptest.Enroll(context.Background(), sceptest.Request{
+				URL: p.URL + scep.Path, Challenge: ch, Subject: pkix.Name{CommonName: alice}, Key: keys[i],
 			})
-		}
-		wg.Wait()
-		won := 0
-		for i, err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case failInfo(err) != smscep.BadMessageCheck:
-				t.Errorf("device %d: %v", i, err)
-			}
-		}
-		if won != 1 {
-			t.Fatalf("%d devices enrolled with one challenge, want 1", won)
-		}
+			return err
+		}, func(err error) bool { return failInfo(err) == smscep.BadMessageCheck })
 		certs, _ := p.Store.Certs(context.Background(), alice)
 		if len(certs) != 2 {
 			t.Fatalf("%d certificates recorded, want 2", len(certs))

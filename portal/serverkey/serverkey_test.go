@@ -8,12 +8,12 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/certrenew/certrenew/internal/racetest"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/scep"
 	"github.com/certrenew/certrenew/portal/serverkey"
@@ -54,36 +54,19 @@ func TestReissueOnce(t *testing.T) {
 		t.Fatalf("another user's download: %v", err)
 	}
 	const n = 4
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			key, cert, err := serverkey.Reissue(ctx, req)
-			errs[i] = err
-			if err == nil {
-				p12, err := serverkey.PKCS12(key, cert, serverkey.Password(ch))
-				if err != nil {
-					errs[i] = err
-					return
-				}
-				gotKey, gotCert, cas, err := pkcs12.DecodeChain(p12, serverkey.Password(ch))
-				if err != nil || !key.Equal(gotKey) || !gotCert.Equal(cert) || len(cas) != 0 {
-					errs[i] = errors.New("PKCS#12 does not round-trip with the password, or carries CAs")
-				}
-			}
-		})
-	}
-	wg.Wait()
-	ok := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case !errors.Is(err, serverkey.ErrSpent):
-			t.Errorf("download %d: %v", i, err)
+	racetest.OneWins(t, n, "download", func(int) error {
+		key, cert, err := serverkey.Reissue(ctx, req)
+		if err != nil {
+			return err
 		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d downloads with one challenge, want 1", ok)
-	}
+		p12, err := serverkey.PKCS12(key, cert, serverkey.Password(ch))
+		if err != nil {
+			return err
+		}
+		gotKey, gotCert, cas, err := pkcs12.DecodeChain(p12, serverkey.Password(ch))
+		if err != nil || !key.Equal(gotKey) || !gotCert.Equal(cert) || len(cas) != 0 {
+			return errors.New("PKCS#12 does not round-trip with the password, or carries CAs")
+		}
+		return nil
+	}, func(err error) bool { return errors.Is(err, serverkey.ErrSpent) })
 }

@@ -1,7 +1,3 @@
-// Package storetest holds an OS store in memory for the tests and
-// benchmarks of what sits above the store (the engine): it accepts any
-// identity, so a key backend can be tested apart from how a browser reaches
-// its keys.
 package storetest
 
 import (

@@ -1,6 +1,9 @@
 // Package storetest makes certificates for, and installs identities in, the
 // tests of OS stores, most of which run over fakes (host/store/keychain,
-// host/store/winstore).
+// host/store/winstore). It also holds an OS store in memory (Mem) for the
+// tests and benchmarks of what sits above the store (the engine): it
+// accepts any identity, so a key backend can be tested apart from how a
+// browser reaches its keys.
 package storetest
 
 import (

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certrenew/certrenew/internal/testpki"
 	"github.com/certrenew/certrenew/portal/ca"
 )
 
@@ -62,6 +63,6 @@ func TestCAInitNameConstraints(t *testing.T) {
 
 func sha(t *testing.T, pemFile string) string {
 	t.Helper()
-	sum := sha256.Sum256(readPEMCert(t, pemFile).Raw)
+	sum := sha256.Sum256(testpki.ReadCert(t, pemFile).Raw)
 	return hex.EncodeToString(sum[:])
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/certrenew/certrenew/hsm/hsmtest"
+	"github.com/certrenew/certrenew/internal/testpki"
 	"github.com/certrenew/certrenew/portal/cakeys"
 	"github.com/certrenew/certrenew/portal/portaltest"
 )
@@ -125,7 +125,7 @@ func TestCAOnSoftHSM(t *testing.T) {
 	if err != nil || !strings.Contains(string(log), "PKCS#11 token") {
 		t.Fatalf("the log does not name the key store (%v)", err)
 	}
-	checkDataDir(t, data, s.PIN)
+	checkDataDir(t, data, s)
 }
 
 // checkServices has serve make its SCEP RA identity (GetCACert) and the
@@ -140,7 +140,7 @@ func checkServices(t *testing.T, p *portaltest.Portal, must func(...string) stri
 		t.Fatalf("profile: %d bytes", len(out))
 	}
 	for _, role := range []string{"scep-ra", "profile-signer"} {
-		c := readPEMCert(t, filepath.Join(data, "scep", role+".pem"))
+		c := testpki.ReadCert(t, filepath.Join(data, "scep", role+".pem"))
 		if err := c.CheckSignatureFrom(issuing); err != nil {
 			t.Fatalf("%s certificate not from %s: %v", role, issuing.Subject.CommonName, err)
 		}
@@ -149,28 +149,16 @@ func checkServices(t *testing.T, p *portaltest.Portal, must func(...string) stri
 
 // checkDataDir greps every file the portal wrote for the PIN and finds no
 // CA key file in any generation.
-func checkDataDir(t *testing.T, data, pin string) {
+func checkDataDir(t *testing.T, data string, s *hsmtest.SoftHSM) {
 	t.Helper()
-	n := 0
-	err := filepath.WalkDir(data, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		n++
-		if rel, _ := filepath.Rel(data, path); strings.HasPrefix(rel, "ca"+string(filepath.Separator)) && strings.HasSuffix(path, ".key") {
+	files := s.CheckNoPIN(t, data)
+	for _, rel := range files {
+		if strings.HasPrefix(rel, "ca"+string(filepath.Separator)) && strings.HasSuffix(rel, ".key") {
 			t.Errorf("%s: a CA key file, with the keys on the token", rel)
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(b), pin) {
-			t.Errorf("%s contains the PIN", path)
-		}
-		return nil
-	})
-	if err != nil || n < 5 {
-		t.Fatalf("walking the data directory: %v (%d files)", err, n)
+	}
+	if len(files) < 5 {
+		t.Fatalf("walking the data directory: %d files", len(files))
 	}
 }
 
@@ -188,8 +176,8 @@ type estUser struct {
 func enrollUser(t *testing.T, cli portalCLI, must func(...string) string, url, data, name, pw string) (estUser, *x509.Certificate, crypto.Signer) {
 	t.Helper()
 	u := estUser{name: name, pw: pw}
-	u.root = readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
-	u.issuing = readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	u.root = testpki.ReadCert(t, filepath.Join(data, "ca", "root.pem"))
+	u.issuing = testpki.ReadCert(t, filepath.Join(data, "ca", "issuing.pem"))
 	roots := x509.NewCertPool()
 	roots.AddCert(u.root)
 	u.p = &portaltest.Portal{URL: url, Roots: roots}
@@ -273,8 +261,8 @@ func (s *served) reloadCA(t *testing.T, data string) (root, issuing *x509.Certif
 	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	issuing = readPEMCert(t, filepath.Join(data, "ca", "issuing.pem"))
-	root = readPEMCert(t, filepath.Join(data, "ca", "root.pem"))
+	issuing = testpki.ReadCert(t, filepath.Join(data, "ca", "issuing.pem"))
+	root = testpki.ReadCert(t, filepath.Join(data, "ca", "root.pem"))
 	waitForIssuer(t, s.url, issuing)
 	return root, issuing
 }

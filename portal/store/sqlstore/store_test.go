@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/racetest"
 	"github.com/certrenew/certrenew/portal/store"
 	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
@@ -929,32 +930,15 @@ func testSCEPChallengeOnce(t *testing.T, opener func() *DB) {
 	}
 
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			r := c
-			r.Serial, r.Replaces = fmt.Sprintf("b%d", i), "a1"
-			d := db
-			if i%2 == 1 {
-				d = other
-			}
-			errs[i] = d.ReissueWithSCEPChallenge(ctx, r, hash, t0.Add(time.Minute))
-		})
-	}
-	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrChallengeSpent):
-			t.Errorf("redemption %d: %v", i, err)
+	racetest.OneWins(t, n, "redemption", func(i int) error {
+		r := c
+		r.Serial, r.Replaces = fmt.Sprintf("b%d", i), "a1"
+		d := db
+		if i%2 == 1 {
+			d = other
 		}
-	}
-	if won != 1 {
-		t.Fatalf("%d concurrent redemptions of one challenge succeeded, want 1", won)
-	}
+		return d.ReissueWithSCEPChallenge(ctx, r, hash, t0.Add(time.Minute))
+	}, func(err error) bool { return errors.Is(err, store.ErrChallengeSpent) })
 	certs, err := db.Certs(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
