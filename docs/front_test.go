@@ -14,8 +14,8 @@ import (
 var (
 	// frontMayImport: this module's packages the front may link.
 	frontMayImport = []string{
-		"errcode", "host/config", "host/front", "host/journal", "host/listing",
-		"host/origin", "host/proto", "host/state", "internal/atomicfile",
+		"errcode", "host/config", "host/front", "host/internal/session", "host/journal",
+		"host/listing", "host/origin", "host/proto", "host/state", "internal/atomicfile",
 	}
 	// frontThirdParty: the other modules' packages it may link (zerolog
 	// and what zerolog itself links).
