@@ -8,8 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,17 +80,7 @@ func (b *designBrowser) shot(name string) {
 	if unnamed, err := browsertest.Unnamed(b.ctx); err != nil || len(unnamed) > 0 {
 		b.t.Errorf("%s %s/%s: controls without a name: %v %v", name, b.lang, b.size, unnamed, err)
 	}
-	png, err := browsertest.Screenshot(b.ctx)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	dir := browsertest.ScreenshotDir(filepath.Join("..", ".."))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("portal-%s-%s-%s.png", name, b.lang, b.size)), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
+	b.save(fmt.Sprintf("portal-%s-%s-%s", name, b.lang, b.size))
 }
 
 // TestPortalDesignInBrowser walks every page of the user portal in real

@@ -72,6 +72,13 @@ func (b *browserish) do(method, path string, form url.Values, lang string) (int,
 // read whole.
 func (b *browserish) send(method, path string, form url.Values, origin, lang string) (*http.Response, []byte) {
 	b.t.Helper()
+	return b.sendThrough(b.c, "", method, path, form, origin, lang)
+}
+
+// sendThrough is send through the client c, with User-Agent ua when not
+// empty.
+func (b *browserish) sendThrough(c *http.Client, ua, method, path string, form url.Values, origin, lang string) (*http.Response, []byte) {
+	b.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -79,6 +86,9 @@ func (b *browserish) send(method, path string, form url.Values, origin, lang str
 	req, err := http.NewRequest(method, b.p.URL+path, body)
 	if err != nil {
 		b.t.Fatal(err)
+	}
+	if ua != "" {
+		req.Header.Set("User-Agent", ua)
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -89,7 +99,7 @@ func (b *browserish) send(method, path string, form url.Values, origin, lang str
 	if lang != "" {
 		req.Header.Set("Accept-Language", lang)
 	}
-	resp, err := b.c.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
