@@ -51,7 +51,7 @@ func mustPKI(t *testing.T, dir string, args ...string) []byte {
 }
 
 // pemCert parses one PEM certificate.
-func pemCert(t *testing.T, b []byte) *x509.Certificate {
+func pemCert(t testing.TB, b []byte) *x509.Certificate {
 	t.Helper()
 	blk, _ := pem.Decode(b)
 	if blk == nil {
@@ -150,7 +150,7 @@ func samePublicKey(a, b any) bool {
 	return ok && k.Equal(b)
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
