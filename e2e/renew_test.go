@@ -212,8 +212,7 @@ func toPasswordScreen(row string) chromedp.Action[chromedp.Void] {
 func TestToolbarRenewalCertificatePolicy(t *testing.T) {
 	testenv.Need(t, "chromium", "certutil", "pk12util")
 	u, p, code := chromiumUser(t)
-	out := u.enroll(t, p, code)
-	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
+	certID, serial := u.enrolled(t, p, code)
 	p.SetRenewalAuth(t, "", store.RenewalAuthCertificate)
 	p.SetRenewalAuth(t, userID, store.RenewalAuthPassword)
 
@@ -276,8 +275,7 @@ func TestToolbarRenewalBusyPortal(t *testing.T) {
 	autoSelectPolicy(t, p.URL)
 	u := newUser(t)
 	u.installPortal(t, p)
-	out := u.enroll(t, p, code)
-	certID, serial := jsonField(t, out, "id"), jsonField(t, out, "serial")
+	certID, serial := u.enrolled(t, p, code)
 
 	browser := u.browser(t)
 	ctx, closeTab := openExt(t, browser, "popup.html")
