@@ -96,10 +96,8 @@ type mobileRow struct {
 // mobile is GET /m: the user's certificates that can be re-issued, each
 // with "Re-issue certificate", and what the device will show next.
 func (h *Handler) mobile(w http.ResponseWriter, r *http.Request, s *session) {
-	list, err := h.Store.Certs(r.Context(), s.user)
-	if err != nil {
-		h.Log.Error().Err(err).Msg("mobile certs")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+	list, ok := h.userCerts(w, r, s, "mobile certs")
+	if !ok {
 		return
 	}
 	now := h.now()
