@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -97,16 +96,11 @@ func portalPage(t *testing.T, p *portaltest.Portal, path string) string {
 		t.Fatal(err)
 	}
 	rsp.Body.Close()
-	rsp, err = c.Get(p.URL + path)
-	if err != nil {
-		t.Fatal(err)
+	r := portaltest.Get(t, c, p.URL+path)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, r.Status)
 	}
-	defer rsp.Body.Close()
-	b, _ := io.ReadAll(rsp.Body)
-	if rsp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", path, rsp.StatusCode)
-	}
-	return string(b)
+	return string(r.Body)
 }
 
 // TestAttestationRequiredInChromium: under hardware-attested, an
