@@ -41,9 +41,7 @@ func ffEnrollAndRenew(t *testing.T, u *user, ff *bidi, portal, code, lang string
 	ff.typeInto("#enroll-password", password)
 	ff.typeInto("#enroll-invitation", code)
 	ff.shot("ff-" + lang + "-02-enroll")
-	ff.click("#enroll-submit")
-	ff.waitFor("enrolled", ff.visible("#done"))
-	serial1 = ff.attr("#done", "data-serial")
+	serial1 = ff.doneSerial("#enroll-submit", "enrolled")
 	ff.shot("ff-" + lang + "-03-enrolled")
 	if serial1 == "" {
 		t.Fatal("no serial after enrollment")
@@ -57,15 +55,21 @@ func ffEnrollAndRenew(t *testing.T, u *user, ff *bidi, portal, code, lang string
 	ff.click("#confirm-ok")
 	ff.typeInto("#password", password)
 	ff.shot("ff-" + lang + "-04-password")
-	ff.click("#activate")
-	ff.waitFor("renewed", ff.visible("#done"))
-	serial2 = ff.attr("#done", "data-serial")
+	serial2 = ff.doneSerial("#activate", "renewed")
 	ff.shot("ff-" + lang + "-05-renewed")
 	if serial2 == "" || serial2 == serial1 {
 		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
 	}
 	u.nss(t).only(t, serial2)
 	return serial1, serial2
+}
+
+// doneSerial clicks button, waits for the done screen (what) and returns
+// the serial it shows.
+func (b *bidi) doneSerial(button, what string) string {
+	b.click(button)
+	b.waitFor(what, b.visible("#done"))
+	return b.attr("#done", "data-serial")
 }
 
 // firefoxUser is how a test in Firefox starts: a portal with userID and an
@@ -175,9 +179,7 @@ func TestFirefoxRenewalLink(t *testing.T) {
 	ff.waitFor("password", ff.visible("#password"))
 	ff.shot("ff-en-07-link-password")
 	ff.typeInto("#password", password)
-	ff.click("#activate")
-	ff.waitFor("renewed", ff.visible("#done"))
-	if got := ff.attr("#done", "data-serial"); got == "" || admin.NormalizeSerial(got) == serial {
+	if got := ff.doneSerial("#activate", "renewed"); got == "" || admin.NormalizeSerial(got) == serial {
 		t.Fatalf("renewed serial %q (old %q)", got, serial)
 	}
 	if l, err := p.Store.RenewalLink(context.Background(), linkID); err != nil || !l.Used {
