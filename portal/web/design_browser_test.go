@@ -3,10 +3,7 @@ package web_test
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"strings"
 	"testing"
@@ -212,12 +209,7 @@ func (b *designBrowser) walk(p *portaltest.Portal, cert *x509.Certificate, key *
 	b.shot("renew-handed")
 	// The extension renews with the token it was handed: the page shows it.
 	tok := b.eval(`window.__got[0].token`)
-	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key2, pkix.Name{CommonName: alice}, tok), portaltest.TLSCert(cert, key))
-	if r.Status != 200 {
-		t.Fatalf("renewing with the handed token: %d %s", r.Status, r.Body)
-	}
-	next := r.Certs[0]
+	next, key2 := enrollAlice(t, p, tok, portaltest.TLSCert(cert, key), "renewing with the handed token")
 	b.run("renewed", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="renewed"]`)))
 	if got := b.eval(`document.getElementById("new-serial").textContent`); got != next.SerialNumber.Text(16) {
 		t.Fatalf("renewed page names %q, the new certificate is %s", got, next.SerialNumber.Text(16))

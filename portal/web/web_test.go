@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -133,10 +134,19 @@ func enroll(t *testing.T, p *portaltest.Portal) *x509.Certificate {
 // redeeming a link of it needs while it is valid (mutual TLS).
 func enrollKey(t *testing.T, p *portaltest.Portal) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
+	return enrollAlice(t, p, p.Invite(t, alice), nil, "enroll")
+}
+
+// enrollAlice enrolls alice at p with a new key and token (an invitation
+// code or a renewal token), presenting client when not nil; it fails,
+// saying what, unless the portal issues, and returns the new certificate
+// and its key.
+func enrollAlice(t *testing.T, p *portaltest.Portal, token string, client *tls.Certificate, what string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
+	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, token), client)
 	if r.Status != 200 {
-		t.Fatalf("enroll %d %s", r.Status, r.Body)
+		t.Fatalf("%s: %d %s", what, r.Status, r.Body)
 	}
 	return r.Certs[0], key
 }
@@ -221,12 +231,8 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 		t.Fatalf("token endpoint: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	tok := got["token"]
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, tok), nil)
-	if r.Status != 200 {
-		t.Fatalf("redeeming the link's token: %d %s", r.Status, r.Body)
-	}
-	s2 := r.Certs[0].SerialNumber.Text(16)
+	c2, _ := enrollAlice(t, p, tok, nil, "redeeming the link's token")
+	s2 := c2.SerialNumber.Text(16)
 	_, body = b.do("GET", "/certs", nil, "")
 	if !strings.Contains(body, s2) || strings.Contains(body, `data-serial="`+s1+`"`) {
 		t.Fatalf("after renewal the list should show only %s:\n%s", s2, body)
@@ -527,10 +533,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	other := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, time.Hour), p.URL)
 	expiring := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, 10*time.Minute), p.URL)
 	tok := p.RenewalToken(t, alice, newSerial, 0)
-	key3, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key3, pkix.Name{CommonName: alice}, tok), portaltest.TLSCert(r.Certs[0], key)); r.Status != 200 {
-		t.Fatalf("renewing through a third link: %d %s", r.Status, r.Body)
-	}
+	enrollAlice(t, p, tok, portaltest.TLSCert(r.Certs[0], key), "renewing through a third link")
 	if st, page := b.do("GET", other+"?lang=ja", nil, ""); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
 		t.Fatalf("link of a renewed certificate: %d\n%s", st, page)
 	}
