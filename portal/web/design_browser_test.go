@@ -209,7 +209,7 @@ func (b *designBrowser) walk(p *portaltest.Portal, cert *x509.Certificate, key *
 	b.shot("renew-handed")
 	// The extension renews with the token it was handed: the page shows it.
 	tok := b.eval(`window.__got[0].token`)
-	next, key2 := enrollAlice(t, p, tok, portaltest.TLSCert(cert, key), "renewing with the handed token")
+	next, key2 := enrollAlice(t, p, tok, cert, key, "renewing with the handed token")
 	b.run("renewed", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="renewed"]`)))
 	if got := b.eval(`document.getElementById("new-serial").textContent`); got != next.SerialNumber.Text(16) {
 		t.Fatalf("renewed page names %q, the new certificate is %s", got, next.SerialNumber.Text(16))

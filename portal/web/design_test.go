@@ -24,7 +24,7 @@ func renewed(t *testing.T, p *portaltest.Portal) (old, new, linkPath string) {
 	c0, key0 := enrollKey(t, p)
 	old = c0.SerialNumber.Text(16)
 	link := p.RenewalLink(t, alice, old, 0)
-	c1, _ := enrollAlice(t, p, p.LinkToken(t, alice, link), portaltest.TLSCert(c0, key0), "renewing")
+	c1, _ := enrollAlice(t, p, p.LinkToken(t, alice, link), c0, key0, "renewing")
 	return old, c1.SerialNumber.Text(16), strings.TrimPrefix(link, p.URL)
 }
 
@@ -235,7 +235,7 @@ func TestLinkStatus(t *testing.T) {
 		t.Fatalf("before renewal: %d %v", st, m)
 	}
 	tok := p.LinkToken(t, alice, p.URL+link)
-	c1, _ := enrollAlice(t, p, tok, portaltest.TLSCert(c0, key0), "renewing")
+	c1, _ := enrollAlice(t, p, tok, c0, key0, "renewing")
 	st, m := status(b)
 	if st != 200 || m["state"] != "renewed" || m["serial"] != c1.SerialNumber.Text(16) || !strings.HasSuffix(m["expires"], "Z") {
 		t.Fatalf("after renewal: %d %v", st, m)

@@ -47,7 +47,7 @@ func TestLinkLimitAndHistory(t *testing.T) {
 	}
 	link := renewalLinkOf(t, p, last)
 	clk.Advance(2 * time.Hour) // the certificate has expired; the link lives a day.
-	renewed, _ := enrollAlice(t, p, p.LinkToken(t, alice, link.String()), nil, "expired certificate through its link")
+	renewed, _ := enrollAlice(t, p, p.LinkToken(t, alice, link.String()), nil, nil, "expired certificate through its link")
 	if st, _ := b.login(alice, alicePw); st != 200 { // two hours on: a new session.
 		t.Fatal("login")
 	}

@@ -183,7 +183,7 @@ func TestRenewPageHandsLinkToExtension(t *testing.T) {
 	}
 	// The link is redeemed (in another tab, say) before the page asks: link_used.
 	if s := held(link, func() {
-		c, _ := enrollAlice(t, p, p.LinkToken(t, alice, link), portaltest.TLSCert(c0, key0), "redeeming")
+		c, _ := enrollAlice(t, p, p.LinkToken(t, alice, link), c0, key0, "redeeming")
 		serial = c.SerialNumber.Text(16)
 	}); s != "used" {
 		t.Fatalf("link redeemed meanwhile: state %q", s)

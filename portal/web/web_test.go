@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -134,17 +133,21 @@ func enroll(t *testing.T, p *portaltest.Portal) *x509.Certificate {
 // redeeming a link of it needs while it is valid (mutual TLS).
 func enrollKey(t *testing.T, p *portaltest.Portal) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
-	return enrollAlice(t, p, p.Invite(t, alice), nil, "enroll")
+	return enrollAlice(t, p, p.Invite(t, alice), nil, nil, "enroll")
 }
 
 // enrollAlice enrolls alice at p with a new key and token (an invitation
-// code or a renewal token), presenting client when not nil; it fails,
-// saying what, unless the portal issues, and returns the new certificate
-// and its key.
-func enrollAlice(t *testing.T, p *portaltest.Portal, token string, client *tls.Certificate, what string) (*x509.Certificate, *ecdsa.PrivateKey) {
+// code or a renewal token), presenting the certificate prev (with its key)
+// when not nil; it fails, saying what, unless the portal issues, and
+// returns the new certificate and its key.
+func enrollAlice(t *testing.T, p *portaltest.Portal, token string, prev *x509.Certificate, prevKey *ecdsa.PrivateKey, what string) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
+	c := p.Client(nil)
+	if prev != nil {
+		c = p.Client(portaltest.TLSCert(prev, prevKey))
+	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, token), client)
+	r := p.PostVia(t, c, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, token))
 	if r.Status != 200 {
 		t.Fatalf("%s: %d %s", what, r.Status, r.Body)
 	}
@@ -231,7 +234,7 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 		t.Fatalf("token endpoint: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	tok := got["token"]
-	c2, _ := enrollAlice(t, p, tok, nil, "redeeming the link's token")
+	c2, _ := enrollAlice(t, p, tok, nil, nil, "redeeming the link's token")
 	s2 := c2.SerialNumber.Text(16)
 	_, body = b.do("GET", "/certs", nil, "")
 	if !strings.Contains(body, s2) || strings.Contains(body, `data-serial="`+s1+`"`) {
@@ -533,7 +536,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	other := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, time.Hour), p.URL)
 	expiring := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, 10*time.Minute), p.URL)
 	tok := p.RenewalToken(t, alice, newSerial, 0)
-	enrollAlice(t, p, tok, portaltest.TLSCert(r.Certs[0], key), "renewing through a third link")
+	enrollAlice(t, p, tok, r.Certs[0], key, "renewing through a third link")
 	if st, page := b.do("GET", other+"?lang=ja", nil, ""); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
 		t.Fatalf("link of a renewed certificate: %d\n%s", st, page)
 	}
