@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -42,16 +41,7 @@ func TestToolbarRenewalTPMAttested(t *testing.T) {
 		module: tpm2pkcs11.DefaultModule, label: tpm2pkcs11.TokenLabel, pin: "4711-tpm-pin",
 		portalSetup: func(t *testing.T, p *portaltest.Portal) {
 			portal = p
-			ctx := context.Background()
-			for _, c := range ca.Certs(t) {
-				sum := sha256.Sum256(c.Raw)
-				if err := p.Store.AddEKRoot(ctx, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := p.Store.SetHardwarePolicy(ctx, "", store.HardwareAttested); err != nil {
-				t.Fatal(err)
-			}
+			requireAttestation(t, p, ca)
 		},
 		// The extension's list says so too, on the renewed certificate's row.
 		renewed: func(t *testing.T, ctx context.Context) {
@@ -78,6 +68,24 @@ func TestToolbarRenewalTPMAttested(t *testing.T) {
 	t.Logf("TPM attested: enrolled %s, renewed to %s, both verified by the portal", serial1, serial2)
 }
 
+// requireAttestation holds p's tenant to hardware-attested, with the
+// certificates of ekCAs (root and issuing) as its EK roots.
+func requireAttestation(t *testing.T, p *portaltest.Portal, ekCAs ...*hsmtest.EKCA) {
+	t.Helper()
+	ctx := context.Background()
+	for _, ca := range ekCAs {
+		for _, c := range ca.Certs(t) {
+			sum := sha256.Sum256(c.Raw)
+			if err := p.Store.AddEKRoot(ctx, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := p.Store.SetHardwarePolicy(ctx, "", store.HardwareAttested); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // portalPage is a page of the user portal as alice sees it once logged in.
 func portalPage(t *testing.T, p *portaltest.Portal, path string) string {
 	t.Helper()
@@ -88,16 +96,11 @@ func portalPage(t *testing.T, p *portaltest.Portal, path string) string {
 		t.Fatal(err)
 	}
 	rsp.Body.Close()
-	rsp, err = c.Get(p.URL + path)
-	if err != nil {
-		t.Fatal(err)
+	r := portaltest.Get(t, c, p.URL+path)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, r.Status)
 	}
-	defer rsp.Body.Close()
-	b, _ := io.ReadAll(rsp.Body)
-	if rsp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d", path, rsp.StatusCode)
-	}
-	return string(b)
+	return string(r.Body)
 }
 
 // TestAttestationRequiredInChromium: under hardware-attested, an
@@ -107,23 +110,10 @@ func TestAttestationRequiredInChromium(t *testing.T) {
 	inBothLanguages(t, func(t *testing.T, lang string) {
 		testenv.Need(t, "chromium", "certutil")
 		u, p, code := chromiumUser(t)
-		if err := p.Store.SetHardwarePolicy(context.Background(), "", store.HardwareAttested); err != nil {
-			t.Fatal(err)
-		}
-		browser := u.browserLang(t, lang)
-		ctx, closeTab := openExt(t, browser, "popup.html")
-		defer closeTab()
-		run(t, ctx, "enroll form", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")),
-			chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-backend")))
-		run(t, ctx, "software key refused",
-			fillEnroll(p.URL, code),
+		requireAttestation(t, p)
+		enrollRefused(t, u.browserLang(t, lang), p, code, "#enroll-backend", "software key refused",
 			chromedp.Evaluate[chromedp.Void](`(s => { s.value = "soft"; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("enroll-backend"))`),
-			chromedp.Click(chromedp.CSS("#enroll-submit")),
-			chromedp.WaitVisible(chromedp.CSS(`#error[data-code="attestation_required"]`)))
-		wantMessage(t, ctx, errcode.AttestationRequired, lang)
-		if cs, err := p.Store.Certs(context.Background(), userID); err != nil || len(cs) != 0 {
-			t.Fatalf("certificates issued: %v %v", cs, err)
-		}
+			errcode.AttestationRequired, lang)
 	})
 }
 
@@ -137,33 +127,33 @@ func TestEKOutsideRootsInChromium(t *testing.T) {
 	hsmtest.StartSWTPMWithEK(t, trusted).Stop() // makes the trusted CA only.
 	rm := hsmtest.StartTabrmd(t, hsmtest.StartSWTPMWithEK(t, other))
 	u, p, code := chromiumUser(t)
-	ctx0 := context.Background()
-	for _, c := range trusted.Certs(t) {
-		sum := sha256.Sum256(c.Raw)
-		if err := p.Store.AddEKRoot(ctx0, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Store.SetHardwarePolicy(ctx0, "", store.HardwareAttested); err != nil {
-		t.Fatal(err)
-	}
+	requireAttestation(t, p, trusted)
 	cfg, _ := json.Marshal(map[string]any{"tpmDevice": rm.TCTI})
 	os.MkdirAll(u.state, 0o700)
 	if err := os.WriteFile(filepath.Join(u.state, "config.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	browser := u.browser(t, rm.Env()...)
+	enrollRefused(t, u.browser(t, rm.Env()...), p, code, "#enroll-pin", "TPM of another maker refused",
+		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), "4711-tpm-pin"),
+		errcode.EKUntrusted, "en")
+}
+
+// enrollRefused enrolls with code at p through the popup in browser (the
+// form ready once ready shows; choose picks the key) and wants the error
+// screen for want, its text in lang, and no certificate issued.
+func enrollRefused(t *testing.T, browser contextT, p *portaltest.Portal, code, ready, what string, choose chromedp.Action[chromedp.Void], want errcode.Code, lang string) {
+	t.Helper()
 	ctx, closeTab := openExt(t, browser, "popup.html")
 	defer closeTab()
 	run(t, ctx, "enroll form", chromedp.WaitVisible(chromedp.CSS("#nav-enroll")),
-		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS("#enroll-pin")))
-	run(t, ctx, "TPM of another maker refused",
+		chromedp.Click(chromedp.CSS("#nav-enroll")), chromedp.WaitVisible(chromedp.CSS(ready)))
+	run(t, ctx, what,
 		fillEnroll(p.URL, code),
-		chromedp.SendKeys(chromedp.CSS("#enroll-pin"), "4711-tpm-pin"),
+		choose,
 		chromedp.Click(chromedp.CSS("#enroll-submit")),
-		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="ek_untrusted"]`)))
-	wantMessage(t, ctx, errcode.EKUntrusted, "en")
-	if cs, err := p.Store.Certs(ctx0, userID); err != nil || len(cs) != 0 {
+		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="`+string(want)+`"]`)))
+	wantMessage(t, ctx, want, lang)
+	if cs, err := p.Store.Certs(context.Background(), userID); err != nil || len(cs) != 0 {
 		t.Fatalf("certificates issued: %v %v", cs, err)
 	}
 }

@@ -106,8 +106,8 @@ func enrolledWith(t *testing.T, o portaltest.Options) (u *user, p *portaltest.Po
 	code := p.Invite(t, userID)
 	u = newUser(t)
 	u.installPortal(t, p)
-	out := u.enroll(t, p, code)
-	return u, p, jsonField(t, out, "id"), jsonField(t, out, "serial")
+	certID, serial = u.enrolled(t, p, code)
+	return u, p, certID, serial
 }
 
 // chromiumUser is how a test in Chromium starts: a portal with userID
@@ -128,6 +128,13 @@ func chromiumUser(t *testing.T) (*user, *portaltest.Portal, string) {
 func (u *user) enroll(t *testing.T, p *portaltest.Portal, code string) string {
 	t.Helper()
 	return u.host(t, password+"\n"+code+"\n", "enroll", "--portal", p.URL, "--user", userID, "--password-stdin", "--invitation-stdin", "--json")
+}
+
+// enrolled is enroll's certificate: its ID and serial.
+func (u *user) enrolled(t *testing.T, p *portaltest.Portal, code string) (certID, serial string) {
+	t.Helper()
+	out := u.enroll(t, p, code)
+	return jsonField(t, out, "id"), jsonField(t, out, "serial")
 }
 
 func (u *user) host(t *testing.T, stdin string, args ...string) string {

@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/internal/testenv"
+	"github.com/certrenew/certrenew/portal/portaltest"
+	"github.com/certrenew/certrenew/portal/store"
 	"github.com/chromedp/chromedp"
 )
 
@@ -197,4 +202,162 @@ func toPasswordScreen(row string) chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
 		chromedp.Click(chromedp.CSS("#confirm-ok")),
 	)
+}
+
+// Issue 13, point 1: where the portal's renewal-auth policy is
+// "certificate", the toolbar's renewal (⁝ > Renew > OK) asks for no
+// password: the step says the certificate is enough, Activate renews, and
+// the new certificate is in the NSS database. Under the tenant's
+// "password" policy (a user override here) the same step asks for it.
+func TestToolbarRenewalCertificatePolicy(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	u, p, code := chromiumUser(t)
+	certID, serial := u.enrolled(t, p, code)
+	p.SetRenewalAuth(t, "", store.RenewalAuthCertificate)
+	p.SetRenewalAuth(t, userID, store.RenewalAuthPassword)
+
+	browser := u.browser(t)
+	ctx, closeTab := openExt(t, browser, "popup.html")
+	defer closeTab()
+	row := `.cert-row[data-cert-id="` + certID + `"]`
+	run(t, ctx, "password policy: the password is asked for",
+		toPasswordScreen(row),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.Click(chromedp.CSS("#cancel")),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+	)
+
+	p.SetRenewalAuth(t, userID, "") // the tenant's "certificate" applies
+	closeTab()
+	ctx, closeTab = openExt(t, browser, "popup.html")
+	defer closeTab()
+	run(t, ctx, "certificate policy: no password",
+		toPasswordScreen(row),
+		chromedp.WaitVisible(chromedp.CSS("p#renewal-auth.notice")),
+	)
+	shot(t, ctx, "c1-no-password")
+	if n := eval[float64](t, ctx, "password field", `document.querySelectorAll("#password").length`); n != 0 {
+		t.Fatal("the password field shows under the certificate policy")
+	}
+	run(t, ctx, "activate",
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	serial2 := attr(t, ctx, "#done", "data-serial")
+	if serial2 == "" || serial2 == serial {
+		t.Fatalf("renewed serial %q (old %q)", serial2, serial)
+	}
+	u.nss(t).only(t, serial2)
+}
+
+// Issue 13, point 3: a portal that answers the renewal 503 with
+// Retry-After: 2 once: the progress screen says "the server is busy,
+// retrying in 2 s" while the host waits, the notice goes once the portal
+// answers, and the renewal ends done.
+func TestToolbarRenewalBusyPortal(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	var busy atomic.Int32
+	p := portaltest.StartWith(t, portaltest.Options{Front: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/simplereenroll") && busy.Add(1) == 1 {
+				w.Header().Set("Retry-After", "2")
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				w.Write([]byte(`{"code":"server_busy"}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	p.AddUser(t, userID, password)
+	p.SetRenewalAuth(t, "", store.RenewalAuthCertificate)
+	code := p.Invite(t, userID)
+	autoSelectPolicy(t, p.URL)
+	u := newUser(t)
+	u.installPortal(t, p)
+	certID, serial := u.enrolled(t, p, code)
+
+	browser := u.browser(t)
+	ctx, closeTab := openExt(t, browser, "popup.html")
+	defer closeTab()
+	row := `.cert-row[data-cert-id="` + certID + `"]`
+	run(t, ctx, "renew",
+		toPasswordScreen(row),
+		chromedp.WaitVisible(chromedp.CSS("p#renewal-auth.notice")),
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS("#os-notice")),
+	)
+	shot(t, ctx, "b1-busy")
+	if msg := text(t, ctx, "#os-notice"); !strings.Contains(msg, "The server is busy, retrying in 2 s") {
+		t.Fatalf("busy notice %q", msg)
+	}
+	run(t, ctx, "done", chromedp.WaitVisible(chromedp.CSS("#done")))
+	if n := eval[float64](t, ctx, "notice gone", `document.querySelectorAll("#os-notice").length`); n != 0 {
+		t.Fatal("the busy notice stays on the result")
+	}
+	if serial2 := attr(t, ctx, "#done", "data-serial"); serial2 == "" || serial2 == serial || busy.Load() != 2 {
+		t.Fatalf("renewed serial %q (old %q) after %d requests", serial2, serial, busy.Load())
+	}
+}
+
+// TestRenewAcrossCARebuild is the seed's "after the CA is rebuilt,
+// renewing installs BOTH the rebuilt CA's certificate and the new client
+// certificate; no new invitation code": enroll under CA1, `ca rebuild`,
+// renew through the extension in Chromium; NSS then trusts CA2 (and still
+// CA1), the certificate chains to CA2, and Chromium's mTLS still works.
+func TestRenewAcrossCARebuild(t *testing.T) {
+	testenv.Need(t, "chromium", "certutil", "pk12util")
+	u, p, code := chromiumUser(t)
+	browser := u.browser(t)
+	ctx, closeTab := tab(t, browser)
+	defer closeTab()
+
+	run(t, ctx, "enroll",
+		chromedp.Navigate(popupURL("popup.html")),
+		chromedp.WaitVisible(chromedp.CSS("#cert-list")),
+		chromedp.Click(chromedp.CSS("#nav-enroll")),
+		chromedp.WaitVisible(chromedp.CSS("#enroll-portal")),
+		fillEnroll(p.URL, code),
+		chromedp.Click(chromedp.CSS("#enroll-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#done")),
+	)
+	serial1 := attr(t, ctx, "#done", "data-serial")
+	oldRoot := p.CA.Root
+
+	ca2 := p.RebuildCA(t)
+
+	run(t, ctx, "back to list",
+		chromedp.Click(chromedp.CSS("#back")),
+		chromedp.WaitVisible(chromedp.CSS(`.cert-row[data-serial="`+serial1+`"]`)),
+	)
+	renewThroughUI(t, ctx, serial1, password)
+	run(t, ctx, "renewal done", chromedp.WaitVisible(chromedp.CSS("#done")))
+	serial2 := attr(t, ctx, "#done", "data-serial")
+	shot(t, ctx, "rollover-done")
+	if serial2 == "" || serial2 == serial1 {
+		t.Fatalf("renewed serial %q (old %q)", serial2, serial1)
+	}
+
+	view := u.nss(t)
+	view.only(t, serial2)
+	if err := view.clients[0].CheckSignatureFrom(ca2.Issuing); err != nil {
+		t.Fatalf("renewed certificate not issued by CA2: %v", err)
+	}
+	for name, root := range map[string]string{"CA2": nss.CANickname(ca2.Root), "CA1": nss.CANickname(oldRoot)} {
+		found := false
+		for _, line := range strings.Split(view.listing, "\n") {
+			if strings.HasPrefix(line, root) && strings.HasSuffix(strings.TrimSpace(line), " T,,") {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("NSS does not trust the %s root (%s) for client certificates only:\n%s", name, root, view.listing)
+		}
+	}
+	u.nssVerifies(t, view.nickname(t))
+
+	run(t, ctx, "client-cert request", chromedp.Navigate(p.URL+"/mtls/whoami"))
+	if got := strings.TrimSpace(text(t, ctx, "body")); got != serial2 {
+		t.Fatalf("Chromium presented serial %q, want %q", got, serial2)
+	}
 }

@@ -111,43 +111,52 @@ func waitCACerts(t *testing.T, client *gsest.Client, n int) []*x509.Certificate 
 	}
 }
 
+// underBothPolicies runs test as the subtests "password" and
+// "certificate", each against a new portal with the user ivy
+// (ivy-secret-pw) under that renewal-auth policy.
+func underBothPolicies(t *testing.T, test func(t *testing.T, p *portal, policy string)) {
+	for _, policy := range []string{"password", "certificate"} {
+		t.Run(policy, func(t *testing.T) {
+			p := startPortal(t)
+			p.addUser(t, "ivy", "ivy-secret-pw")
+			p.admin(t, "", "renewal-auth", policy)
+			test(t, p, policy)
+		})
+	}
+}
+
 // Issue 13: the globalsign/est client under both renewal-auth policies:
 // under "password" a re-enrollment without HTTP Basic is refused (401)
 // and with it works (as TestGlobalsignClientAgainstPortal); under
 // "certificate" it re-enrolls (re-key, mutual TLS) with no credentials
 // but the certificate.
 func TestGlobalsignClientRenewalAuthPolicies(t *testing.T) {
-	for _, policy := range []string{"password", "certificate"} {
-		t.Run(policy, func(t *testing.T) {
-			p := startPortal(t)
-			p.addUser(t, "ivy", "ivy-secret-pw")
-			p.admin(t, "", "renewal-auth", policy)
-			anchors := x509.NewCertPool()
-			anchors.AddCert(p.cert(t, "root.pem"))
-			ctx := context.Background()
-			client := &gsest.Client{Host: strings.TrimPrefix(p.url, "https://"), ExplicitAnchor: anchors, Username: "ivy", Password: "ivy-secret-pw"}
-			key := newKey(t)
-			cert, err := client.Enroll(ctx, csr(t, key, pkix.Name{CommonName: "ivy"}, p.invite(t, "ivy")))
-			if err != nil {
-				t.Fatalf("enroll: %v", err)
+	underBothPolicies(t, func(t *testing.T, p *portal, policy string) {
+		anchors := x509.NewCertPool()
+		anchors.AddCert(p.cert(t, "root.pem"))
+		ctx := context.Background()
+		client := &gsest.Client{Host: strings.TrimPrefix(p.url, "https://"), ExplicitAnchor: anchors, Username: "ivy", Password: "ivy-secret-pw"}
+		key := newKey(t)
+		cert, err := client.Enroll(ctx, csr(t, key, pkix.Name{CommonName: "ivy"}, p.invite(t, "ivy")))
+		if err != nil {
+			t.Fatalf("enroll: %v", err)
+		}
+		bare := &gsest.Client{Host: client.Host, ExplicitAnchor: anchors, Certificates: []*x509.Certificate{cert, p.cert(t, "issuing.pem")}, PrivateKey: key}
+		key2 := newKey(t)
+		cert2, err := bare.Reenroll(ctx, csr(t, key2, cert.Subject, ""))
+		if policy == "password" {
+			if se, ok := err.(gsest.Error); !ok || se.StatusCode() != 401 {
+				t.Fatalf("re-enrollment without the password under the password policy: %v", err)
 			}
-			bare := &gsest.Client{Host: client.Host, ExplicitAnchor: anchors, Certificates: []*x509.Certificate{cert, p.cert(t, "issuing.pem")}, PrivateKey: key}
-			key2 := newKey(t)
-			cert2, err := bare.Reenroll(ctx, csr(t, key2, cert.Subject, ""))
-			if policy == "password" {
-				if se, ok := err.(gsest.Error); !ok || se.StatusCode() != 401 {
-					t.Fatalf("re-enrollment without the password under the password policy: %v", err)
-				}
-				withPw := *bare
-				withPw.Username, withPw.Password = "ivy", "ivy-secret-pw"
-				cert2, err = withPw.Reenroll(ctx, csr(t, key2, cert.Subject, ""))
-			}
-			if err != nil {
-				t.Fatalf("reenroll: %v", err)
-			}
-			if cert2.SerialNumber.Cmp(cert.SerialNumber) == 0 || !cert2.PublicKey.(*ecdsa.PublicKey).Equal(key2.Public()) {
-				t.Fatal("re-enrollment did not re-key")
-			}
-		})
-	}
+			withPw := *bare
+			withPw.Username, withPw.Password = "ivy", "ivy-secret-pw"
+			cert2, err = withPw.Reenroll(ctx, csr(t, key2, cert.Subject, ""))
+		}
+		if err != nil {
+			t.Fatalf("reenroll: %v", err)
+		}
+		if cert2.SerialNumber.Cmp(cert.SerialNumber) == 0 || !cert2.PublicKey.(*ecdsa.PublicKey).Equal(key2.Public()) {
+			t.Fatal("re-enrollment did not re-key")
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"os"
@@ -174,22 +173,5 @@ func (p *portal) rebuildCA(t testing.TB) {
 // "issuing.pem").
 func (p *portal) cert(t testing.TB, name string) *x509.Certificate {
 	t.Helper()
-	return readCert(t, filepath.Join(p.dir, "ca", name))
-}
-
-func readCert(t testing.TB, path string) *x509.Certificate {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil {
-		t.Fatalf("%s: no PEM block", path)
-	}
-	c, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return c
+	return pemCert(t, readFile(t, filepath.Join(p.dir, "ca", name)))
 }

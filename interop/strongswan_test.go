@@ -51,7 +51,7 @@ func mustPKI(t *testing.T, dir string, args ...string) []byte {
 }
 
 // pemCert parses one PEM certificate.
-func pemCert(t *testing.T, b []byte) *x509.Certificate {
+func pemCert(t testing.TB, b []byte) *x509.Certificate {
 	t.Helper()
 	blk, _ := pem.Decode(b)
 	if blk == nil {
@@ -101,48 +101,43 @@ func newRequest(t *testing.T, dir, name, user, challenge string) any {
 // "certificate".
 func TestStrongswanClientAgainstPortal(t *testing.T) {
 	need(t, "pki")
-	for _, policy := range []string{"password", "certificate"} {
-		t.Run(policy, func(t *testing.T) {
-			p := startPortal(t)
-			p.addUser(t, "ivy", "ivy-secret-pw")
-			p.admin(t, "", "renewal-auth", policy)
-			dir := t.TempDir()
-			root := filepath.Join(p.dir, "ca", "root.pem")
+	underBothPolicies(t, func(t *testing.T, p *portal, policy string) {
+		dir := t.TempDir()
+		root := filepath.Join(p.dir, "ca", "root.pem")
 
-			// /cacerts: pki checks the root against the TLS anchor and
-			// writes the root and the issuing CA.
-			mustPKI(t, dir, "--estca", "--url", p.url, "--cacert", root, "--caout", "ca.pem", "--outform", "pem")
-			issuing := pemCert(t, readFile(t, filepath.Join(dir, "ca-1.pem")))
-			if !issuing.Equal(p.cert(t, "issuing.pem")) {
-				t.Fatal("/cacerts: pki wrote another issuing CA")
-			}
-			anchors := []string{"--cacert", "ca.pem", "--cacert", "ca-1.pem"}
+		// /cacerts: pki checks the root against the TLS anchor and
+		// writes the root and the issuing CA.
+		mustPKI(t, dir, "--estca", "--url", p.url, "--cacert", root, "--caout", "ca.pem", "--outform", "pem")
+		issuing := pemCert(t, readFile(t, filepath.Join(dir, "ca-1.pem")))
+		if !issuing.Equal(p.cert(t, "issuing.pem")) {
+			t.Fatal("/cacerts: pki wrote another issuing CA")
+		}
+		anchors := []string{"--cacert", "ca.pem", "--cacert", "ca-1.pem"}
 
-			pub := newRequest(t, dir, "first", "ivy", p.invite(t, "ivy"))
-			out := mustPKI(t, dir, append([]string{"--est", "--url", p.url, "--in", "first.req", "--userpass", "ivy:ivy-secret-pw", "--outform", "pem"}, anchors...)...)
-			first := pemCert(t, out)
-			if first.Subject.CommonName != "ivy" || !samePublicKey(first.PublicKey, pub) || first.CheckSignatureFrom(issuing) != nil {
-				t.Fatalf("enrolled %v", first.Subject)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "first.pem"), out, 0o600); err != nil {
-				t.Fatal(err)
-			}
+		pub := newRequest(t, dir, "first", "ivy", p.invite(t, "ivy"))
+		out := mustPKI(t, dir, append([]string{"--est", "--url", p.url, "--in", "first.req", "--userpass", "ivy:ivy-secret-pw", "--outform", "pem"}, anchors...)...)
+		first := pemCert(t, out)
+		if first.Subject.CommonName != "ivy" || !samePublicKey(first.PublicKey, pub) || first.CheckSignatureFrom(issuing) != nil {
+			t.Fatalf("enrolled %v", first.Subject)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "first.pem"), out, 0o600); err != nil {
+			t.Fatal(err)
+		}
 
-			pub2 := newRequest(t, dir, "second", "ivy", "")
-			reenroll := append([]string{"--est", "--url", p.url, "--in", "second.req", "--cert", "first.pem", "--key", "first.key", "--outform", "pem"}, anchors...)
-			if policy == "password" {
-				if _, err := pki(t, dir, reenroll...); err == nil || !strings.Contains(err.Error(), "401") {
-					t.Fatalf("re-enrollment without the password under the password policy: %v", err)
-				}
-				reenroll = append(reenroll, "--userpass", "ivy:ivy-secret-pw")
+		pub2 := newRequest(t, dir, "second", "ivy", "")
+		reenroll := append([]string{"--est", "--url", p.url, "--in", "second.req", "--cert", "first.pem", "--key", "first.key", "--outform", "pem"}, anchors...)
+		if policy == "password" {
+			if _, err := pki(t, dir, reenroll...); err == nil || !strings.Contains(err.Error(), "401") {
+				t.Fatalf("re-enrollment without the password under the password policy: %v", err)
 			}
-			second := pemCert(t, mustPKI(t, dir, reenroll...))
-			if second.SerialNumber.Cmp(first.SerialNumber) == 0 || !samePublicKey(second.PublicKey, pub2) ||
-				second.Subject.String() != first.Subject.String() || second.CheckSignatureFrom(issuing) != nil {
-				t.Fatalf("re-enrolled %v serial %v", second.Subject, second.SerialNumber)
-			}
-		})
-	}
+			reenroll = append(reenroll, "--userpass", "ivy:ivy-secret-pw")
+		}
+		second := pemCert(t, mustPKI(t, dir, reenroll...))
+		if second.SerialNumber.Cmp(first.SerialNumber) == 0 || !samePublicKey(second.PublicKey, pub2) ||
+			second.Subject.String() != first.Subject.String() || second.CheckSignatureFrom(issuing) != nil {
+			t.Fatalf("re-enrolled %v serial %v", second.Subject, second.SerialNumber)
+		}
+	})
 }
 
 func samePublicKey(a, b any) bool {
@@ -150,7 +145,7 @@ func samePublicKey(a, b any) bool {
 	return ok && k.Equal(b)
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

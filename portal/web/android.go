@@ -27,21 +27,7 @@ type AndroidIssuer interface {
 var ErrDownloadSpent = errors.New("web: the download was used or has expired")
 
 func init() {
-	for k, v := range androidMessages {
-		messages[k] = v
-	}
 	mobileErrors["m_download_spent"] = true
-}
-
-var androidMessages = map[string][2]string{
-	"m_android":          {"Download for Android", "Android 用にダウンロード"},
-	"m_android_note":     {"For Android, the key is made on the portal's server and sent to the phone: unlike a key made on the device, it is not hardware-bound.", "Android 用の鍵はポータルのサーバーで作成されて端末に送られます。端末内で作成される鍵と異なり、ハードウェアに結び付いていません。"},
-	"m_android_title":    {"Certificate for Android", "Android 用の証明書"},
-	"m_android_password": {"Password for the certificate file. Write it down now: it is shown only once and is not stored anywhere.", "証明書ファイルのパスワードです。今すぐ控えてください。表示はこの一度だけで、どこにも保存されません。"},
-	"m_android_steps":    {"Tap Download. Open the downloaded file (or Settings → Security → Encryption & credentials → Install a certificate → VPN & app user certificate), enter the password, give the certificate a name and tap OK.", "「ダウンロード」をタップします。ダウンロードしたファイルを開き（または「設定」→「セキュリティ」→「暗号化と認証情報」→「証明書のインストール」→「VPN とアプリのユーザー証明書」）、パスワードを入力し、証明書の名前を付けて「OK」をタップします。"},
-	"m_android_once":     {"The file can be downloaded once, within 10 minutes. The server keeps no copy of the key.", "ファイルをダウンロードできるのは10分以内に1回だけです。サーバーは鍵の複製を保持しません。"},
-	"m_download":         {"Download", "ダウンロード"},
-	"m_download_spent":   {"That download was already made or has expired. Press “Download for Android” again.", "そのダウンロードはすでに使用済みか、有効期限が切れています。もう一度「Android 用にダウンロード」を押してください。"},
 }
 
 // isAndroid reads an Android browser from the User-Agent.

@@ -3,10 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509/pkix"
 	"net/http"
 	"net/url"
 	"os"
@@ -31,12 +27,7 @@ func startAndroid(t *testing.T, enabled bool) (*portaltest.Portal, string) {
 	t.Helper()
 	p := portaltest.StartWith(t, portaltest.Options{ServerKeygen: enabled})
 	p.AddUser(t, alice, alicePw)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll %d", r.Status)
-	}
-	return p, r.Certs[0].SerialNumber.Text(16)
+	return p, enroll(t, p).SerialNumber.Text(16)
 }
 
 // Off by default: no button, no endpoint.

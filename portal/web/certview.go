@@ -144,10 +144,8 @@ func lineage(c store.Cert, list []store.Cert) []store.Cert {
 // the not-found page shown) when it is not one of theirs.
 func (h *Handler) ownCert(w http.ResponseWriter, r *http.Request, s *session) (store.Cert, []store.Cert, bool) {
 	serial := admin.NormalizeSerial(r.PathValue("serial"))
-	list, err := h.Store.Certs(r.Context(), s.user)
-	if err != nil {
-		h.Log.Error().Err(err).Msg("certs")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+	list, ok := h.userCerts(w, r, s, "certs")
+	if !ok {
 		return store.Cert{}, nil, false
 	}
 	for _, c := range list {

@@ -3,13 +3,8 @@ package web_test
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,17 +77,7 @@ func (b *designBrowser) shot(name string) {
 	if unnamed, err := browsertest.Unnamed(b.ctx); err != nil || len(unnamed) > 0 {
 		b.t.Errorf("%s %s/%s: controls without a name: %v %v", name, b.lang, b.size, unnamed, err)
 	}
-	png, err := browsertest.Screenshot(b.ctx)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	dir := browsertest.ScreenshotDir(filepath.Join("..", ".."))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("portal-%s-%s-%s.png", name, b.lang, b.size)), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
+	b.save(fmt.Sprintf("portal-%s-%s-%s", name, b.lang, b.size))
 }
 
 // TestPortalDesignInBrowser walks every page of the user portal in real
@@ -224,12 +209,7 @@ func (b *designBrowser) walk(p *portaltest.Portal, cert *x509.Certificate, key *
 	b.shot("renew-handed")
 	// The extension renews with the token it was handed: the page shows it.
 	tok := b.eval(`window.__got[0].token`)
-	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key2, pkix.Name{CommonName: alice}, tok), portaltest.TLSCert(cert, key))
-	if r.Status != 200 {
-		t.Fatalf("renewing with the handed token: %d %s", r.Status, r.Body)
-	}
-	next := r.Certs[0]
+	next, key2 := enrollAlice(t, p, tok, cert, key, "renewing with the handed token")
 	b.run("renewed", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="renewed"]`)))
 	if got := b.eval(`document.getElementById("new-serial").textContent`); got != next.SerialNumber.Text(16) {
 		t.Fatalf("renewed page names %q, the new certificate is %s", got, next.SerialNumber.Text(16))

@@ -2,11 +2,7 @@ package web_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -28,12 +24,8 @@ func renewed(t *testing.T, p *portaltest.Portal) (old, new, linkPath string) {
 	c0, key0 := enrollKey(t, p)
 	old = c0.SerialNumber.Text(16)
 	link := p.RenewalLink(t, alice, old, 0)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.LinkToken(t, alice, link)), portaltest.TLSCert(c0, key0))
-	if r.Status != 200 {
-		t.Fatalf("renewing: %d %s", r.Status, r.Body)
-	}
-	return old, r.Certs[0].SerialNumber.Text(16), strings.TrimPrefix(link, p.URL)
+	c1, _ := enrollAlice(t, p, p.LinkToken(t, alice, link), c0, key0, "renewing")
+	return old, c1.SerialNumber.Text(16), strings.TrimPrefix(link, p.URL)
 }
 
 func certStatus(t *testing.T, p *portaltest.Portal, serial string) store.Status {
@@ -243,13 +235,9 @@ func TestLinkStatus(t *testing.T) {
 		t.Fatalf("before renewal: %d %v", st, m)
 	}
 	tok := p.LinkToken(t, alice, p.URL+link)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, tok), portaltest.TLSCert(c0, key0))
-	if r.Status != 200 {
-		t.Fatalf("renewing: %d %s", r.Status, r.Body)
-	}
+	c1, _ := enrollAlice(t, p, tok, c0, key0, "renewing")
 	st, m := status(b)
-	if st != 200 || m["state"] != "renewed" || m["serial"] != r.Certs[0].SerialNumber.Text(16) || !strings.HasSuffix(m["expires"], "Z") {
+	if st != 200 || m["state"] != "renewed" || m["serial"] != c1.SerialNumber.Text(16) || !strings.HasSuffix(m["expires"], "Z") {
 		t.Fatalf("after renewal: %d %v", st, m)
 	}
 }

@@ -1,10 +1,6 @@
 package web_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509/pkix"
 	"net/http"
 	"net/url"
 	"os"
@@ -51,16 +47,12 @@ func TestLinkLimitAndHistory(t *testing.T) {
 	}
 	link := renewalLinkOf(t, p, last)
 	clk.Advance(2 * time.Hour) // the certificate has expired; the link lives a day.
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.LinkToken(t, alice, link.String())), nil)
-	if r.Status != 200 {
-		t.Fatalf("expired certificate through its link: %d %s", r.Status, r.Body)
-	}
+	renewed, _ := enrollAlice(t, p, p.LinkToken(t, alice, link.String()), nil, nil, "expired certificate through its link")
 	if st, _ := b.login(alice, alicePw); st != 200 { // two hours on: a new session.
 		t.Fatal("login")
 	}
 	_, page = b.do("GET", "/certs?all=1", nil, "")
-	for _, s := range []string{serial, r.Certs[0].SerialNumber.Text(16)} {
+	for _, s := range []string{serial, renewed.SerialNumber.Text(16)} {
 		if !strings.Contains(page, `data-serial="`+s+`"`) {
 			t.Fatalf("history lacks %s:\n%s", s, page)
 		}

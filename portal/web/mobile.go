@@ -47,29 +47,6 @@ func (h *Handler) registerMobile(mux *http.ServeMux) {
 	}))
 }
 
-func init() {
-	for k, v := range mobileMessages {
-		messages[k] = v
-	}
-}
-
-// mobileMessages are the mobile page's texts, {en, ja}.
-var mobileMessages = map[string][2]string{
-	"m_title":       {"Your certificates", "証明書"},
-	"m_reissue":     {"Re-issue certificate", "証明書の再発行"},
-	"m_device":      {"This device", "この端末"},
-	"m_ios":         {"iPhone / iPad", "iPhone / iPad"},
-	"m_macos":       {"Mac", "Mac"},
-	"m_key":         {"The new key is made on this device and never leaves it.", "新しい鍵はこの端末内で作成され、端末の外に出ることはありません。"},
-	"m_steps_ios":   {"What you will see: a configuration profile downloads. Open Settings, tap “Profile Downloaded”, tap Install, enter the device passcode, and tap Install again. Done.", "この後の流れ：構成プロファイルがダウンロードされます。「設定」を開き、「プロファイルがダウンロードされました」をタップし、「インストール」をタップして、端末のパスコードを入力し、もう一度「インストール」をタップします。これで完了です。"},
-	"m_steps_macos": {"What you will see: a configuration profile downloads. Open System Settings, go to Privacy & Security → Profiles (or General → Device Management), double-click the downloaded profile, click Install and enter your password. Done.", "この後の流れ：構成プロファイルがダウンロードされます。「システム設定」を開き、「プライバシーとセキュリティ」→「プロファイル」（または「一般」→「デバイス管理」）でダウンロードしたプロファイルをダブルクリックし、「インストール」をクリックしてパスワードを入力します。これで完了です。"},
-	"m_no_delete":   {"You do not need to delete the old profile first: the new one replaces it.", "古いプロファイルを先に削除する必要はありません。新しいプロファイルが古いものを置き換えます。"},
-	"m_other":       {"Re-issue on this page is for iPhone, iPad and Mac. On a Windows or Linux computer, renew with the certrenew extension, or use the renewal URL from certificate management.", "このページでの再発行は iPhone・iPad・Mac 用です。Windows や Linux のコンピューターでは、certrenew 拡張機能で更新するか、証明書管理の更新用URLを使用してください。"},
-	"m_none":        {"You have no certificate to re-issue. A first certificate needs an invitation code from your administrator.", "再発行できる証明書がありません。最初の証明書の発行には、管理者から受け取った招待コードが必要です。"},
-	"m_failed":      {"The profile could not be made. Try again; if it keeps failing, ask your administrator.", "プロファイルを作成できませんでした。もう一度お試しください。繰り返し失敗する場合は管理者にお問い合わせください。"},
-	"m_all":         {"Certificate management (all certificates)", "証明書管理（すべての証明書）"},
-}
-
 // mobileErrors are the err= keys a redirect may ask the page to show.
 var mobileErrors = map[string]bool{
 	string(errcode.ReissueNotAllowed): true, string(errcode.NotRenewable): true, "m_failed": true,
@@ -96,10 +73,8 @@ type mobileRow struct {
 // mobile is GET /m: the user's certificates that can be re-issued, each
 // with "Re-issue certificate", and what the device will show next.
 func (h *Handler) mobile(w http.ResponseWriter, r *http.Request, s *session) {
-	list, err := h.Store.Certs(r.Context(), s.user)
-	if err != nil {
-		h.Log.Error().Err(err).Msg("mobile certs")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+	list, ok := h.userCerts(w, r, s, "mobile certs")
+	if !ok {
 		return
 	}
 	now := h.now()

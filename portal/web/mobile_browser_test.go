@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,17 +64,7 @@ func (b *phoneBrowser) check(name string) {
 	if unnamed, err := browsertest.Unnamed(b.ctx); err != nil || len(unnamed) > 0 {
 		b.t.Errorf("%s: controls without a name: %v %v", name, unnamed, err)
 	}
-	png, err := browsertest.Screenshot(b.ctx)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	dir := browsertest.ScreenshotDir(filepath.Join("..", ".."))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
+	b.save(name)
 }
 
 // The mobile page on an iPhone: "Re-issue certificate" and what the

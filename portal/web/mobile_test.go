@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509/pkix"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,28 +27,7 @@ const (
 // origin on a POST (a browser always sends one), redirects not followed.
 func (b *browserish) mobileSend(method, path, ua, origin, lang string, form url.Values) (*http.Response, []byte) {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, b.p.URL+path, body)
-	req.Header.Set("User-Agent", ua)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	if lang != "" {
-		req.Header.Set("Accept-Language", lang)
-	}
-	resp, err := b.noFollow().Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp, out
+	return b.sendThrough(b.noFollow(), ua, method, path, form, origin, lang)
 }
 
 // The mobile page: behind the login, in Japanese and English; on an

@@ -33,15 +33,25 @@ func (h *Handler) menu(w http.ResponseWriter, r *http.Request, s *session) {
 	h.render(w, r, http.StatusOK, "menu", map[string]any{"Me": s.user, "CSRF": s.csrf, "Script": true})
 }
 
+// userCerts is the session user's certificates; where the store fails it
+// logs that under what, answers 500 and ok is false.
+func (h *Handler) userCerts(w http.ResponseWriter, r *http.Request, s *session, what string) (list []store.Cert, ok bool) {
+	list, err := h.Store.Certs(r.Context(), s.user)
+	if err != nil {
+		h.Log.Error().Err(err).Msg(what)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return nil, false
+	}
+	return list, true
+}
+
 // certs lists the user's certificates: by default the active, unexpired
 // ones; with ?all=1 also expired, superseded and revoked ones (the seed's
 // "show all" to find an expired certificate).
 func (h *Handler) certs(w http.ResponseWriter, r *http.Request, s *session) {
 	all := r.URL.Query().Get("all") == "1"
-	list, err := h.Store.Certs(r.Context(), s.user)
-	if err != nil {
-		h.Log.Error().Err(err).Msg("certs")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+	list, ok := h.userCerts(w, r, s, "certs")
+	if !ok {
 		return
 	}
 	now := h.now()

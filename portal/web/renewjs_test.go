@@ -2,10 +2,6 @@ package web_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509/pkix"
 	"path"
 	"strings"
 	"testing"
@@ -185,14 +181,10 @@ func TestRenewPageHandsLinkToExtension(t *testing.T) {
 		run("settle "+link, settled)
 		return eval(`document.getElementById("renew").dataset.state`)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	// The link is redeemed (in another tab, say) before the page asks: link_used.
 	if s := held(link, func() {
-		r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.LinkToken(t, alice, link)), portaltest.TLSCert(c0, key0))
-		if r.Status != 200 {
-			t.Fatalf("redeeming: %d %s", r.Status, r.Body)
-		}
-		serial = r.Certs[0].SerialNumber.Text(16)
+		c, _ := enrollAlice(t, p, p.LinkToken(t, alice, link), c0, key0, "redeeming")
+		serial = c.SerialNumber.Text(16)
 	}); s != "used" {
 		t.Fatalf("link redeemed meanwhile: state %q", s)
 	}

@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/certrenew/certrenew/internal/browsertest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -40,4 +43,20 @@ func (b *tab) eval(expr string) string {
 		b.t.Fatalf("%s: %v", expr, err)
 	}
 	return v
+}
+
+// save saves a screenshot of the page as .state/screenshots/NAME.png.
+func (b *tab) save(name string) {
+	b.t.Helper()
+	png, err := browsertest.Screenshot(b.ctx)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	dir := browsertest.ScreenshotDir(filepath.Join("..", ".."))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/renewlink"
+	"github.com/certrenew/certrenew/portal/store/pgtest"
 )
 
 const (
@@ -72,6 +73,13 @@ func (b *browserish) do(method, path string, form url.Values, lang string) (int,
 // read whole.
 func (b *browserish) send(method, path string, form url.Values, origin, lang string) (*http.Response, []byte) {
 	b.t.Helper()
+	return b.sendThrough(b.c, "", method, path, form, origin, lang)
+}
+
+// sendThrough is send through the client c, with User-Agent ua when not
+// empty.
+func (b *browserish) sendThrough(c *http.Client, ua, method, path string, form url.Values, origin, lang string) (*http.Response, []byte) {
+	b.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -79,6 +87,9 @@ func (b *browserish) send(method, path string, form url.Values, origin, lang str
 	req, err := http.NewRequest(method, b.p.URL+path, body)
 	if err != nil {
 		b.t.Fatal(err)
+	}
+	if ua != "" {
+		req.Header.Set("User-Agent", ua)
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -89,7 +100,7 @@ func (b *browserish) send(method, path string, form url.Values, origin, lang str
 	if lang != "" {
 		req.Header.Set("Accept-Language", lang)
 	}
-	resp, err := b.c.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -122,10 +133,23 @@ func enroll(t *testing.T, p *portaltest.Portal) *x509.Certificate {
 // redeeming a link of it needs while it is valid (mutual TLS).
 func enrollKey(t *testing.T, p *portaltest.Portal) (*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
+	return enrollAlice(t, p, p.Invite(t, alice), nil, nil, "enroll")
+}
+
+// enrollAlice enrolls alice at p with a new key and token (an invitation
+// code or a renewal token), presenting the certificate prev (with its key)
+// when not nil; it fails, saying what, unless the portal issues, and
+// returns the new certificate and its key.
+func enrollAlice(t *testing.T, p *portaltest.Portal, token string, prev *x509.Certificate, prevKey *ecdsa.PrivateKey, what string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	c := p.Client(nil)
+	if prev != nil {
+		c = p.Client(portaltest.TLSCert(prev, prevKey))
+	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
+	r := p.PostVia(t, c, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, token))
 	if r.Status != 200 {
-		t.Fatalf("enroll %d %s", r.Status, r.Body)
+		t.Fatalf("%s: %d %s", what, r.Status, r.Body)
 	}
 	return r.Certs[0], key
 }
@@ -210,12 +234,8 @@ func TestLoginMenuCertsLinkRevoke(t *testing.T) {
 		t.Fatalf("token endpoint: %d error %q (a token, if any, is not printed)", st, got["error"])
 	}
 	tok := got["token"]
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, tok), nil)
-	if r.Status != 200 {
-		t.Fatalf("redeeming the link's token: %d %s", r.Status, r.Body)
-	}
-	s2 := r.Certs[0].SerialNumber.Text(16)
+	c2, _ := enrollAlice(t, p, tok, nil, nil, "redeeming the link's token")
+	s2 := c2.SerialNumber.Text(16)
 	_, body = b.do("GET", "/certs", nil, "")
 	if !strings.Contains(body, s2) || strings.Contains(body, `data-serial="`+s1+`"`) {
 		t.Fatalf("after renewal the list should show only %s:\n%s", s2, body)
@@ -516,10 +536,7 @@ func TestRenewalLinkPage(t *testing.T) {
 	other := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, time.Hour), p.URL)
 	expiring := strings.TrimPrefix(p.RenewalLink(t, alice, newSerial, 10*time.Minute), p.URL)
 	tok := p.RenewalToken(t, alice, newSerial, 0)
-	key3, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key3, pkix.Name{CommonName: alice}, tok), portaltest.TLSCert(r.Certs[0], key)); r.Status != 200 {
-		t.Fatalf("renewing through a third link: %d %s", r.Status, r.Body)
-	}
+	enrollAlice(t, p, tok, r.Certs[0], key, "renewing through a third link")
 	if st, page := b.do("GET", other+"?lang=ja", nil, ""); st != http.StatusConflict || !strings.Contains(page, `data-state="not_renewable"`) || !strings.Contains(page, "更新できなくなりました") {
 		t.Fatalf("link of a renewed certificate: %d\n%s", st, page)
 	}
@@ -591,4 +608,35 @@ func startWithCert(t *testing.T) *portaltest.Portal {
 	p.AddUser(t, alice, alicePw)
 	enroll(t, p)
 	return p
+}
+
+// TestSessionAcrossInstances: two portal instances on one database, as
+// behind a balancer without sticky sessions. A login on A is a login on B;
+// logging out on B ends the session on A too. SQLite (one data dir) and
+// PostgreSQL.
+func TestSessionAcrossInstances(t *testing.T) {
+	pgtest.Engines(t, func(t *testing.T, dsn string) {
+		o := portaltest.Options{PostgresDSN: dsn}
+		a := portaltest.StartWith(t, o)
+		o.Dir = a.Dir
+		b := portaltest.StartWith(t, o)
+		a.AddUser(t, alice, alicePw)
+
+		c := newClient(t, a)
+		if st, body := c.login(alice, alicePw); st != 200 || !strings.Contains(body, `id="cert-mgmt"`) {
+			t.Fatalf("login on A: %d\n%s", st, body)
+		}
+		c.p = b // the same browser (cookie jar), the other instance
+		st, body := c.do("GET", "/menu", nil, "")
+		if st != 200 || !strings.Contains(body, `id="cert-mgmt"`) {
+			t.Fatalf("A's session is not known on B: %d\n%s", st, body)
+		}
+		if st, body = c.do("POST", "/logout", url.Values{"csrf": {csrfOf(t, body)}}, ""); st != 200 || !strings.Contains(body, `action="/login"`) {
+			t.Fatalf("logout on B: %d\n%s", st, body)
+		}
+		c.p = a
+		if _, body = c.do("GET", "/menu", nil, ""); !strings.Contains(body, `action="/login"`) || strings.Contains(body, `id="cert-mgmt"`) {
+			t.Fatalf("the session logged out on B still works on A:\n%s", body)
+		}
+	})
 }
