@@ -49,6 +49,20 @@ func main() {
 	send(&proto.Reply{Type: proto.TypeHello, Hello: &proto.Hello{
 		Protocol: envOr("FAKEHOST_PROTOCOL", proto.Version), HostVersion: "fake", Backends: []string{"soft"},
 	}})
+	// certOf decodes req's params into p and finds the certificate *id
+	// names; it answers the request's error itself and gives -1 when
+	// either fails.
+	certOf := func(req *proto.Request, p any, id *string) int {
+		if err := req.DecodeParams(p); err != nil {
+			send(errReply(req, errcode.BadRequest))
+			return -1
+		}
+		i := find(certs, *id)
+		if i < 0 {
+			send(errReply(req, errcode.CertNotFound))
+		}
+		return i
+	}
 	serial := 0x7000
 	for {
 		b, err := proto.ReadFrame(os.Stdin, proto.MaxRequestFrame)
@@ -65,13 +79,8 @@ func main() {
 			send(result(req.ID, proto.ListResult{Certs: certs, WarnDays: 30}))
 		case proto.CmdRenew:
 			var p proto.RenewParams
-			if err := req.DecodeParams(&p); err != nil {
-				send(errReply(req, errcode.BadRequest))
-				continue
-			}
-			i := find(certs, p.CertID)
+			i := certOf(req, &p, &p.CertID)
 			if i < 0 {
-				send(errReply(req, errcode.CertNotFound))
 				continue
 			}
 			if !certs[i].PortalUnreachableSince.IsZero() {
@@ -123,13 +132,8 @@ func main() {
 			send(result(req.ID, proto.EnrollResult{Cert: c}))
 		case proto.CmdRemove:
 			var p proto.RemoveParams
-			if err := req.DecodeParams(&p); err != nil {
-				send(errReply(req, errcode.BadRequest))
-				continue
-			}
-			i := find(certs, p.CertID)
+			i := certOf(req, &p, &p.CertID)
 			if i < 0 {
-				send(errReply(req, errcode.CertNotFound))
 				continue
 			}
 			removed := certs[i]
