@@ -25,6 +25,7 @@ import (
 	"github.com/smallstep/pkcs7"
 
 	"github.com/certrenew/certrenew/portal/ca"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/store"
 )
 
@@ -53,9 +54,30 @@ type Handler struct {
 	Validity time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Refusals bounds, per client address (an IPv6 /64), the PKIOperation
+	// messages that end in no certificate: anyone may send one, and each
+	// costs a decryption with the RA key, a signature check and store
+	// reads before it is refused. A message is counted before any of that
+	// and given back when it is answered with a certificate, so a device
+	// that enrolls is never held back by its neighbours behind one NAT
+	// address. Beyond the window: 503 with Retry-After. The zero Window
+	// takes limit's defaults (10 per 15 minutes).
+	Refusals limit.Window
 
 	mu sync.Mutex
 	ra *Identity
+}
+
+// refundKey is the request context key of the refusal budget's give-back
+// (Handler.Refusals) for a PKIOperation.
+type refundKey struct{}
+
+// counted gives back ctx's PKIOperation use of the refusal budget: the
+// operation issued a certificate.
+func counted(ctx context.Context) {
+	if refund, ok := ctx.Value(refundKey{}).(func()); ok {
+		refund()
+	}
 }
 
 func (h *Handler) now() time.Time {
@@ -85,18 +107,31 @@ func (h *Handler) RA() (*Identity, error) {
 func (h *Handler) Register(mux *http.ServeMux) {
 	svc := &service{h: h}
 	inner := scepserver.MakeHTTPHandler(scepserver.MakeServerEndpoints(svc), svc, kitlog.NewNopLogger())
-	mux.Handle(Path, bounded(inner))
+	mux.Handle(Path, h.bounded(inner))
 }
 
-// bounded refuses PKIOperation messages over MaxMessageSize before the
-// library reads them (its own cap is 2 MiB, and silent): 413 for a body,
-// 414 for a query. The body is read here, once, and handed on.
-func bounded(next http.Handler) http.Handler {
+// bounded refuses a PKIOperation from an address over its refusal budget
+// (Refusals: 503 + Retry-After) and messages over MaxMessageSize, before
+// the library reads them (its own cap is 2 MiB, and silent): 413 for a
+// body, 414 for a query. The body is read here, once, and handed on.
+func (h *Handler) bounded(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// base64 of MaxMessageSize, URL-escaped at worst thrice as long.
 		if len(r.URL.RawQuery) > 4*MaxMessageSize {
 			http.Error(w, "SCEP message too large", http.StatusRequestURITooLong)
 			return
+		}
+		if r.URL.Query().Get("operation") == "PKIOperation" {
+			refund, err := h.Refusals.Take(limit.ClientAddr(r))
+			if err != nil {
+				var busy *limit.BusyError
+				if errors.As(err, &busy) {
+					w.Header().Set("Retry-After", busy.RetryAfterSeconds())
+				}
+				http.Error(w, "too many refused SCEP requests from this address; try again later", http.StatusServiceUnavailable)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), refundKey{}, refund))
 		}
 		if r.Method == http.MethodPost {
 			if r.ContentLength > MaxMessageSize {

@@ -106,6 +106,7 @@ func (s *service) PKIOperation(ctx context.Context, data []byte) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	counted(ctx)
 	return rep.Raw, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	smscep "github.com/smallstep/scep"
 
 	"github.com/certrenew/certrenew/internal/racetest"
+	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/portaltest"
 	"github.com/certrenew/certrenew/portal/scep"
 	"github.com/certrenew/certrenew/portal/scep/sceptest"
@@ -255,4 +257,49 @@ func TestOversized(t *testing.T) {
 		t.Fatal("garbage PKIOperation answered 200")
 	}
 	_ = fmt.Sprint()
+}
+
+// PKIOperations that end in no certificate are bounded per client address
+// (Handler.Refusals): beyond limit's window the portal answers 503 with
+// Retry-After before any decryption; an enrollment gives its use back;
+// GetCACaps is not counted; another address is not held back.
+func TestRefusalsBoundedPerAddress(t *testing.T) {
+	p, serial := enrolled(t, "")
+	post := func(c *http.Client) *http.Response {
+		t.Helper()
+		r, err := c.Post(p.URL+scep.Path+"?operation=PKIOperation", "application/x-pki-message", strings.NewReader("not a SCEP message"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r
+	}
+	c := p.Client(nil)
+	for i := range limit.DefaultWindowMax - 1 {
+		if r := post(c); r.StatusCode == http.StatusServiceUnavailable || r.StatusCode == http.StatusOK {
+			t.Fatalf("refused message %d: %d, want an error that is not 503", i+1, r.StatusCode)
+		}
+	}
+	key := rsaKey(t)
+	if _, _, err := sceptest.Enroll(context.Background(), sceptest.Request{URL: p.URL + scep.Path, Challenge: challenge(t, p, serial), Subject: pkix.Name{CommonName: alice}, Key: key}); err != nil {
+		t.Fatalf("an enrollment within the budget: %v", err)
+	}
+	if r := post(c); r.StatusCode == http.StatusServiceUnavailable {
+		t.Fatalf("the enrollment's use was not given back: %d", r.StatusCode)
+	}
+	r := post(c)
+	if r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("message %d from one address: %d, want 503", limit.DefaultWindowMax+1, r.StatusCode)
+	}
+	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 1 || s > int(limit.DefaultWindowPer/time.Second) {
+		t.Fatalf("Retry-After %q, want 1 to %d seconds", r.Header.Get("Retry-After"), int(limit.DefaultWindowPer/time.Second))
+	}
+	if caps, err := c.Get(p.URL + scep.Path + "?operation=GetCACaps"); err != nil || caps.StatusCode != http.StatusOK {
+		t.Fatalf("GetCACaps from the refused address: %v %v", caps, err)
+	} else {
+		caps.Body.Close()
+	}
+	if r := post(p.ClientFrom("127.0.0.2", nil)); r.StatusCode == http.StatusServiceUnavailable {
+		t.Fatal("another address is refused too")
+	}
 }
