@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/est"
 	"github.com/certrenew/certrenew/host/state"
 	"github.com/certrenew/certrenew/internal/lockfile"
@@ -36,14 +37,14 @@ const (
 
 // Why automatic renewal does not renew a certificate now (Plan.Why).
 const (
-	WhyNotDue       = "not_due"        // before Plan.Due
-	WhyBackingOff   = "backing_off"    // failed before; waits until Plan.NextTry
-	WhyNeedsPIN     = "needs_pin"      // its key asks for a PIN
-	WhyNeedsPass    = "needs_password" // its portal's policy asks for the password
-	WhyExpired      = "expired"        // only a renewal link renews it now
-	WhyUnknownAuth  = "auth_unknown"   // the portal could not be asked
-	WhyBusy         = "busy"           // another certrenew process was changing certificates
-	WhyNothingToAsk = ""               // it renews (or renewed) by itself
+	WhyNotDue       = "not_due"            // before Plan.Due
+	WhyBackingOff   = "backing_off"        // failed before; waits until Plan.NextTry
+	WhyNeedsPIN     = "needs_pin"          // its key asks for a PIN
+	WhyNeedsPass    = "needs_password"     // its portal's policy asks for the password
+	WhyExpired      = "expired"            // only a renewal link renews it now
+	WhyUnknownAuth  = "auth_unknown"       // the portal could not be asked
+	WhyBusy         = string(errcode.Busy) // another certrenew process was changing certificates
+	WhyNothingToAsk = ""                   // it renews (or renewed) by itself
 )
 
 // Plan is when and whether a managed certificate renews by itself.

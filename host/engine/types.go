@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/listing"
 	"github.com/certrenew/certrenew/hsm"
 )
@@ -133,7 +134,7 @@ const (
 	NoticeOSAsksKeyUse NoticeKind = "os_asks_key_use"
 	// NoticeServerBusy: the portal answered 503 (busy) or 202 (accepted,
 	// not done yet) with Retry-After; the host asks again in RetryIn.
-	NoticeServerBusy NoticeKind = "server_busy"
+	NoticeServerBusy = NoticeKind(errcode.ServerBusy)
 )
 
 // Notice says what the operating system is about to ask the user.

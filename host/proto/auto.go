@@ -1,6 +1,10 @@
 package proto
 
-import "time"
+import (
+	"time"
+
+	"github.com/certrenew/certrenew/errcode"
+)
 
 // CmdRenewDue renews, without asking anyone, every managed certificate that
 // is due and whose portal and key allow it (`certrenew-host renew --due`, a
@@ -47,7 +51,7 @@ const (
 	AutoNeedsPassword = "needs_password"
 	AutoExpired       = "expired"
 	AutoAuthUnknown   = "auth_unknown"
-	AutoBusy          = "busy"
+	AutoBusy          = string(errcode.Busy) // another renewal holds the lock
 )
 
 // AutoWhyText is the English text of a reason, for the CLI and doctor.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/certrenew/certrenew/errcode"
 )
 
 // Commands a UI may send.
@@ -140,7 +142,7 @@ const (
 	// NoticeServerBusy: the portal is busy (HTTP 503) or has accepted the
 	// request without answering it yet (202); the host asks again in
 	// RetryIn seconds (RFC 7030, Section 4.2.3).
-	NoticeServerBusy = "server_busy"
+	NoticeServerBusy = string(errcode.ServerBusy)
 )
 
 // NoticeText is the sentence a UI shows for n, in lang ("ja..." or English).

@@ -243,7 +243,7 @@ func (h *Handler) linkToken(w http.ResponseWriter, r *http.Request) {
 
 // refusalReasons are the reasons the extension gives for refusing a link
 // (extension/link.js, content.js) that the page explains in words.
-var refusalReasons = []string{"origin_not_allowed", "origin_mismatch", "bad_message", "bad_token", "bad_serial", "bad_user", "extension_error", "internal"}
+var refusalReasons = []string{string(errcode.OriginNotAllowed), "origin_mismatch", "bad_message", "bad_token", "bad_serial", "bad_user", "extension_error", string(errcode.Internal)}
 
 // ExtensionID is the certrenew extension's Chrome Web Store ID, used by
 // renew.js for chrome.runtime.sendMessage (externally_connectable).
