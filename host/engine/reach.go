@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/certrenew/certrenew/host/est"
+	"github.com/certrenew/certrenew/internal/lockfile"
 )
+
+// reachLock, in the state directory, guards the reachability record.
+const reachLock = "portals.lock"
 
 // NotePortal records whether the last contact with portal reached it, from
 // the error that contact ended with: nil or any answer of the server
@@ -31,11 +37,20 @@ func (e *Engine) NotePortal(portal string, err error) {
 }
 
 // NoteReach records that portal was reached (it answered) or not, now.
+// The record is read, changed and written under reachLock: the browser's
+// host and a timer's `renew --due` may note portals at the same time, and
+// one's write must not undo the other's.
 func (e *Engine) NoteReach(portal string, reached bool) {
 	if merr := os.MkdirAll(e.cfg.Dir, 0o700); merr != nil {
 		e.cfg.Log.Warn().Err(merr).Msg("portal reachability not recorded")
 		return
 	}
+	l, lerr := lockfile.Wait(filepath.Join(e.cfg.Dir, reachLock), 2*time.Second)
+	if lerr != nil {
+		e.cfg.Log.Warn().Err(lerr).Msg("portal reachability not recorded")
+		return
+	}
+	defer l.Unlock()
 	if nerr := e.reach.Note(portal, reached, e.cfg.Now()); nerr != nil {
 		e.cfg.Log.Warn().Err(nerr).Msg("portal reachability not recorded")
 	}

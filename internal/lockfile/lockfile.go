@@ -5,6 +5,7 @@ package lockfile
 import (
 	"errors"
 	"os"
+	"time"
 )
 
 // ErrLocked reports that another process holds the lock.
@@ -24,6 +25,24 @@ func TryLock(path string) (*Lock, error) {
 		return nil, err
 	}
 	return &Lock{f: f}, nil
+}
+
+// Wait takes the lock at path, waiting up to d while another process
+// holds it: for short sections that two processes may run at once, such as
+// the read-modify-write of a small state file. After d it gives ErrLocked.
+// (flock and LockFileEx cannot wait with a deadline, so it tries again, at
+// 1 to 16 ms intervals.)
+func Wait(path string, d time.Duration) (*Lock, error) {
+	deadline := time.Now().Add(d)
+	pause := time.Millisecond
+	for {
+		l, err := TryLock(path)
+		if !errors.Is(err, ErrLocked) || !time.Now().Before(deadline) {
+			return l, err
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 16*time.Millisecond)
+	}
 }
 
 // Unlock releases the lock.
