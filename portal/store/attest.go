@@ -66,7 +66,17 @@ type EKRoot struct {
 	Added time.Time
 }
 
-// KeyAttestation keeps what TPM key attestation needs: the EK roots, the
+// EKCRL is a certificate revocation list of an EK CA (a root or an
+// intermediate the administrator configured): the EK certificates, or
+// intermediates, it lists are refused (see docs/hardware-trust.md).
+type EKCRL struct {
+	Hash  []byte // SHA-256 of DER
+	DER   []byte
+	Added time.Time
+}
+
+// KeyAttestation keeps what TPM key attestation needs: the EK roots and
+// CRLs, the
 // open challenges and the hardware policy (tenant and per user).
 type KeyAttestation interface {
 	// AddEKRoot stores a CA certificate; ErrExists if it is there.
@@ -75,6 +85,13 @@ type KeyAttestation interface {
 	EKRoots(ctx context.Context) ([]EKRoot, error)
 	// RemoveEKRoot forgets one by hash; ErrNotFound if absent.
 	RemoveEKRoot(ctx context.Context, hash []byte) error
+
+	// AddEKCRL stores a CRL; ErrExists if it is there.
+	AddEKCRL(ctx context.Context, c EKCRL) error
+	// EKCRLs lists them, oldest first.
+	EKCRLs(ctx context.Context) ([]EKCRL, error)
+	// RemoveEKCRL forgets one by hash; ErrNotFound if absent.
+	RemoveEKCRL(ctx context.Context, hash []byte) error
 
 	// CreateAttestChallenge stores a challenge.
 	CreateAttestChallenge(ctx context.Context, c AttestChallenge) error

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS key_claims (
 	created  INTEGER NOT NULL
 );
 ALTER TABLE users ADD COLUMN directory INTEGER NOT NULL DEFAULT 0;
-` + renewalAuthSchema + attestSchema
+` + renewalAuthSchema + attestSchema + ekCRLSchema
 
 // migrate applies migrations to SQLite, which lacks ADD COLUMN IF NOT EXISTS.
 func migrate(ctx context.Context, db *conn) error {
