@@ -2,12 +2,19 @@ package hsmtest
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
@@ -25,6 +32,48 @@ type EKCA struct {
 func NewEKCA(t testing.TB) *EKCA {
 	t.Helper()
 	return &EKCA{Dir: ShortTempDir(t)}
+}
+
+// NewEKCAForCRLs returns an EK CA whose root and issuing certificates
+// may sign CRLs (keyCertSign and cRLSign, as RFC 5280 wants of a CRL
+// issuer; swtpm_localca's own say keyCertSign only): made here, in the
+// files swtpm_localca uses when they exist, with an RSA-2048 issuing key.
+func NewEKCAForCRLs(t testing.TB) *EKCA {
+	t.Helper()
+	ca := NewEKCA(t)
+	mk := func(cn string, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, *rsa.PrivateKey) {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true}
+		if parent == nil {
+			parent, parentKey = tmpl, key
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert, key
+	}
+	root, rootKey := mk("test EK root (CRL signing)", nil, nil)
+	issuer, issuerKey := mk("test EK issuer (CRL signing)", root, rootKey)
+	write := func(name, typ string, der []byte) {
+		if err := os.WriteFile(filepath.Join(ca.Dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("swtpm-localca-rootca-cert.pem", "CERTIFICATE", root.Raw)
+	write("swtpm-localca-rootca-privkey.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rootKey))
+	write("issuercert.pem", "CERTIFICATE", issuer.Raw)
+	write("signkey.pem", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(issuerKey))
+	return ca
 }
 
 // Certs returns the CA's root and issuing certificates (after a
@@ -87,4 +136,61 @@ func mustLook(t testing.TB, name string) string {
 		testenv.Missing(t, name+" is missing (Debian package swtpm-tools)")
 	}
 	return p
+}
+
+// CRL returns a DER CRL of the CA's root or issuing certificate (which:
+// "root" or "issuer", the one that signs the EK certificates), after a
+// StartSWTPMWithEK, listing serials, signed with that certificate's key,
+// next update at next.
+func (ca *EKCA) CRL(t testing.TB, which string, next time.Time, serials ...*big.Int) []byte {
+	t.Helper()
+	if which == "root" {
+		return SignCRL(t, ca.Certs(t)[0], ca.signer(t, "swtpm-localca-rootca-privkey.pem"), next, serials...)
+	}
+	return SignCRL(t, ca.Certs(t)[1], ca.signer(t, "signkey.pem"), next, serials...)
+}
+
+// SignCRL returns a DER CRL naming issuer as its issuer, listing
+// serials, signed by key (which need not be issuer's: a forgery), next
+// update at next (this update two days before).
+func SignCRL(t testing.TB, issuer *x509.Certificate, key crypto.Signer, next time.Time, serials ...*big.Int) []byte {
+	t.Helper()
+	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: next.Add(-48 * time.Hour), NextUpdate: next}
+	for _, s := range serials {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: time.Now().Add(-time.Minute)})
+	}
+	// crypto/x509 signs only for an issuer that may sign CRLs; swtpm's
+	// issuing certificate says nothing of CRLs, so a copy says so (its
+	// name and key identifier are what the CRL carries).
+	signer := *issuer
+	signer.KeyUsage |= x509.KeyUsageCRLSign
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, &signer, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// signer is a key of the CA: the issuing one (signkey.pem) or the root's.
+func (ca *EKCA) signer(t testing.TB, file string) crypto.Signer {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ca.Dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := pem.Decode(b)
+	if p == nil {
+		t.Fatalf("%s: no PEM", file)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(p.Bytes)
+	if err != nil {
+		if k, err = x509.ParsePKCS1PrivateKey(p.Bytes); err != nil {
+			t.Fatalf("%s (%s): %v", file, p.Type, err)
+		}
+	}
+	s, ok := k.(crypto.Signer)
+	if !ok {
+		t.Fatalf("%s: %T", file, k)
+	}
+	return s
 }

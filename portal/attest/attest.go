@@ -67,9 +67,10 @@ type Challenge struct {
 }
 
 // Anchors are the administrator's EK CAs: self-signed ones are roots, the
-// others intermediates.
+// others intermediates; and the CRLs of those CAs (see checkRevoked).
 type Anchors struct {
 	Roots, Intermediates *x509.CertPool
+	CRLs                 []*x509.RevocationList
 }
 
 // NewAnchors sorts CA certificates into Anchors.
@@ -156,8 +157,12 @@ func ekPublic(der []byte, a Anchors, now time.Time) (*tpm2.TPMTPublic, error) {
 	// their chains are checked for any usage.
 	opts := x509.VerifyOptions{Roots: a.Roots, Intermediates: a.Intermediates, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-	if _, err := cert.Verify(opts); err != nil {
+	chains, err := cert.Verify(opts)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrEKUntrusted, err)
+	}
+	if err := checkRevoked(chains, a.CRLs); err != nil {
+		return nil, err
 	}
 	switch k := cert.PublicKey.(type) {
 	case *rsa.PublicKey:

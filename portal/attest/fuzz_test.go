@@ -4,6 +4,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"testing"
 	"time"
 
@@ -77,3 +81,32 @@ var fuzzAK = func() tpm2.TPMTPublic {
 	p.Unique = tpm2.NewTPMUPublicID(tpm2.TPMAlgECC, &tpm2.TPMSECCPoint{X: tpm2.TPM2BECCParameter{Buffer: g.Gx.Bytes()}, Y: tpm2.TPM2BECCParameter{Buffer: g.Gy.Bytes()}})
 	return p
 }()
+
+// FuzzParseCRL: the reader of the administrator's CRL files (PEM or DER)
+// never panics, and what it accepts is a CRL that re-parses from its DER.
+func FuzzParseCRL(f *testing.F) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	issuer := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "EK CA"}, KeyUsage: x509.KeyUsageCRLSign | x509.KeyUsageCertSign,
+		BasicConstraintsValid: true, IsCA: true, SubjectKeyId: []byte{1, 2, 3}}
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour),
+		RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: big.NewInt(42), RevocationTime: time.Now()}}}, issuer, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(der)
+	f.Add(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}))
+	f.Add([]byte("-----BEGIN X509 CRL-----\n-----END X509 CRL-----\n"))
+	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		crl, err := ParseCRL(data)
+		if err != nil {
+			return
+		}
+		if _, err := x509.ParseRevocationList(crl.Raw); err != nil {
+			t.Fatalf("accepted a CRL whose DER does not parse: %v", err)
+		}
+	})
+}

@@ -54,7 +54,7 @@ func (h *Handler) attestChallenge(w http.ResponseWriter, r *http.Request, log ze
 		return NewProblem(errcode.BadRequest, "the body is not a challenge request")
 	}
 	ctx := r.Context()
-	anchors, err := h.ekAnchors(ctx)
+	anchors, err := h.ekAnchors(ctx, log)
 	if err != nil {
 		return err
 	}
@@ -74,8 +74,10 @@ func (h *Handler) attestChallenge(w http.ResponseWriter, r *http.Request, log ze
 	return json.NewEncoder(w).Encode(ch.Response)
 }
 
-// ekAnchors reads the administrator's EK roots.
-func (h *Handler) ekAnchors(ctx context.Context) (attest.Anchors, error) {
+// ekAnchors reads the administrator's EK roots and CRLs, once per
+// request. A CRL past its next update is still applied (what it lists
+// stays revoked), with a warning that a newer one is due.
+func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anchors, error) {
 	roots, err := h.Store.EKRoots(ctx)
 	if err != nil {
 		return attest.Anchors{}, err
@@ -91,7 +93,24 @@ func (h *Handler) ekAnchors(ctx context.Context) (attest.Anchors, error) {
 	if len(certs) == 0 {
 		return attest.Anchors{}, nil
 	}
-	return attest.NewAnchors(certs), nil
+	a := attest.NewAnchors(certs)
+	crls, err := h.Store.EKCRLs(ctx)
+	if err != nil {
+		return attest.Anchors{}, err
+	}
+	now := h.now()
+	for _, c := range crls {
+		crl, err := x509.ParseRevocationList(c.DER)
+		if err != nil {
+			return attest.Anchors{}, err
+		}
+		if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
+			log.Warn().Hex("crl_sha256", c.Hash).Str("issuer", crl.Issuer.String()).Time("next_update", crl.NextUpdate).
+				Msg("EK CRL past its next update, still applied: add the CA's current CRL (certrenew-portal ek-crls add)")
+		}
+		a.CRLs = append(a.CRLs, crl)
+	}
+	return a, nil
 }
 
 // keyHardware decides what the portal records of where req's key lives,
@@ -148,6 +167,8 @@ func (h *Handler) requireAttested(ctx context.Context, userID string) error {
 // the detail says what failed, never a value.
 func attestProblem(err error) error {
 	switch {
+	case errors.Is(err, attest.ErrEKRevoked):
+		return NewProblem(errcode.EKUntrusted, "the EK certificate, or a CA certificate above it, is revoked")
 	case errors.Is(err, attest.ErrEKUntrusted):
 		return NewProblem(errcode.EKUntrusted, "")
 	case errors.Is(err, attest.ErrKeyMismatch):
