@@ -159,7 +159,7 @@ func TestAttestedEnrollAndRenew(t *testing.T) {
 // TestAttestationRefusals: each way a request fails the policy or the
 // evidence, with its code.
 func TestAttestationRefusals(t *testing.T) {
-	trusted, other := hsmtest.NewEKCA(t), hsmtest.NewEKCA(t)
+	trusted, other := hsmtest.NewEKCAForCRLs(t), hsmtest.NewEKCA(t)
 	a, b := newTPM(t, trusted), newTPM(t, trusted)
 	stranger := newTPM(t, other)
 	p, code := setup(t)
@@ -256,6 +256,35 @@ func TestAttestationRefusals(t *testing.T) {
 		if hw := hardwareOf(t, p, r.Certs[0]); hw != store.HardwareVerified {
 			t.Fatalf("hardware %q", hw)
 		}
+	})
+	t.Run("revoked EK", func(t *testing.T) {
+		// The maker's CRL lists TPM B's EK certificate (past its next
+		// update: still applied): B gets no challenge; A still does.
+		ekB, _ := readEK(t, b)
+		cert, err := x509.ParseCertificate(ekB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crl := trusted.CRL(t, "issuer", time.Now().Add(-time.Hour), cert.SerialNumber)
+		sum := sha256.Sum256(crl)
+		if err := p.Store.AddEKCRL(ctx, store.EKCRL{Hash: sum[:], DER: crl, Added: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(keyattest.ChallengeRequest{EKCert: ekB})
+		rsp, err := p.Client(nil).Post(p.URL+keyattest.ChallengePath, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rsp.Body)
+		rsp.Body.Close()
+		if portaltest.ProblemCode(got) != string(errcode.EKUntrusted) || !strings.Contains(string(got), "revoked") {
+			t.Fatalf("revoked EK: %d %s", rsp.StatusCode, got)
+		}
+		if _, err := b.b.Attest(ctx, b.key(t), portalChallenger(p)); err == nil {
+			t.Fatal("revoked EK attested")
+		}
+		k := a.key(t)
+		evidence(t, a, k, portalChallenger(p)) // fails the test if A is refused
 	})
 }
 
