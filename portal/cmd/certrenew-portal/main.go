@@ -50,6 +50,11 @@ the database is DATA/portal.db (SQLite) unless $CERTRENEW_PORTAL_DB is a postgre
                                   endorsement keys (TPM manufacturers' CAs; docs/hardware-trust.md)
   ek-roots list                   list them (SHA-256, subject, expiry)
   ek-roots remove SHA256          stop trusting one
+  ek-crls add FILE                apply a CRL (PEM or DER) of a configured EK CA: the TPM EK
+                                  certificates (or CAs) it lists are refused; it must be
+                                  signed by an EK root or an intermediate below one
+  ek-crls list                    list them (SHA-256, issuer, this/next update, serials revoked)
+  ek-crls remove SHA256           stop applying one
   hardware-policy hardware-attested|any [--user ID]
                                   hardware-attested: only keys a TPM proved its own (verified
                                   evidence) get certificates; any (the default): every key, its
@@ -119,6 +124,9 @@ var commands = slices.Concat([]command{
 	{name: "ek-roots add", args: 1, setup: ekRootsAdd},
 	{name: "ek-roots list", setup: ekRootsList},
 	{name: "ek-roots remove", args: 1, setup: ekRootsRemove},
+	{name: "ek-crls add", args: 1, setup: ekCRLsAdd},
+	{name: "ek-crls list", setup: ekCRLsList},
+	{name: "ek-crls remove", args: 1, setup: ekCRLsRemove},
 }, hardwarePolicy.commands(string(store.HardwareAttested), string(store.HardwareAny)), []command{
 	{name: "link create", args: 1, setup: linkCreate},
 
