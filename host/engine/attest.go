@@ -47,16 +47,25 @@ func (e *Engine) attest(ctx context.Context, op *operation, key hsm.Key) (contex
 			return ctx, nil
 		}
 	}
-	op.log.Warn().Err(err).Msg("the TPM could not prove the key; it is claimed only")
+	if errors.Is(err, est.ErrEKNotOffered) {
+		op.log.Info().Msg("the portal checks no EK certificate of this TPM's maker: not sent, the key is claimed only")
+	} else {
+		op.log.Warn().Err(err).Msg("the TPM could not prove the key; it is claimed only")
+	}
 	return est.WithHardwareClaim(ctx), err
 }
 
 // attestRefusal turns the portal's attestation_required, for a key whose
-// proof failed, into the failure's own code (ek_untrusted, say): that is
-// what the user and the administrator need to know.
+// proof failed, into the failure's own code (ek_untrusted, say, also where
+// the host kept the EK certificate back because the portal checks none of
+// its maker's: est.ErrEKNotOffered): that is what the user and the
+// administrator need to know.
 func attestRefusal(err, attestErr error) error {
 	var se, ae *est.ServerError
-	if attestErr != nil && errors.As(err, &se) && se.Code == errcode.AttestationRequired && errors.As(attestErr, &ae) && ae.Code != "" {
+	if attestErr == nil || !errors.As(err, &se) || se.Code != errcode.AttestationRequired {
+		return err
+	}
+	if errors.As(attestErr, &ae) && ae.Code != "" || errors.Is(attestErr, est.ErrEKNotOffered) {
 		return attestErr
 	}
 	return err

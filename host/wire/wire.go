@@ -33,6 +33,8 @@ func Error(err error, lang string) *proto.Error {
 func code(err error) errcode.Code {
 	var se *est.ServerError
 	switch {
+	case errors.Is(err, est.ErrEKNotOffered):
+		return errcode.EKUntrusted
 	case errors.Is(err, est.ErrPending):
 		return errcode.RequestPending
 	case errors.Is(err, engine.ErrPasswordRequired):

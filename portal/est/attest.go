@@ -74,21 +74,44 @@ func (h *Handler) attestChallenge(w http.ResponseWriter, r *http.Request, log ze
 	return json.NewEncoder(w).Encode(ch.Response)
 }
 
+// attestOffer serves GET keyattest.ChallengePath: the subjects of the EK
+// roots, so that a host sends its EK certificate (which names its TPM for
+// life) only where it can be checked (keyattest.Offer). The list is the
+// administrator's choice of TPM makers, nothing more; anyone may read it.
+func (h *Handler) attestOffer(w http.ResponseWriter, r *http.Request, log zerolog.Logger) error {
+	certs, err := h.ekRoots(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(keyattest.NewOffer(certs))
+}
+
+// ekRoots reads and parses the administrator's EK roots.
+func (h *Handler) ekRoots(ctx context.Context) ([]*x509.Certificate, error) {
+	roots, err := h.Store.EKRoots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	certs := make([]*x509.Certificate, 0, len(roots))
+	for _, r := range roots {
+		c, err := x509.ParseCertificate(r.DER)
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, c)
+	}
+	return certs, nil
+}
+
 // ekAnchors reads the administrator's EK roots and CRLs, once per
 // request. A CRL past its next update is still applied (what it lists
 // stays revoked), with a warning that a newer one is due.
 func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anchors, error) {
-	roots, err := h.Store.EKRoots(ctx)
+	certs, err := h.ekRoots(ctx)
 	if err != nil {
 		return attest.Anchors{}, err
-	}
-	var certs []*x509.Certificate
-	for _, r := range roots {
-		c, err := x509.ParseCertificate(r.DER)
-		if err != nil {
-			return attest.Anchors{}, err
-		}
-		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
 		return attest.Anchors{}, nil

@@ -184,6 +184,36 @@ func TestAttestationRefusals(t *testing.T) {
 			t.Fatalf("challenge: %v, want %s", err, errcode.EKUntrusted)
 		}
 	})
+	t.Run("offer", func(t *testing.T) {
+		// GET lists the EK roots' subjects: the host sends A's EK
+		// certificate, not the stranger's; a portal without roots lists
+		// none.
+		offer := func(p *portaltest.Portal) keyattest.Offer {
+			rsp, err := p.Client(nil).Get(p.URL + keyattest.ChallengePath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rsp.Body.Close()
+			b, _ := io.ReadAll(rsp.Body)
+			o, err := keyattest.ParseOffer(b)
+			if rsp.StatusCode != http.StatusOK || err != nil {
+				t.Fatalf("offer: %d %s %v", rsp.StatusCode, b, err)
+			}
+			return o
+		}
+		o := offer(p)
+		if len(o.Issuers) != len(trusted.Certs(t)) {
+			t.Fatalf("offer lists %d subjects, want %d", len(o.Issuers), len(trusted.Certs(t)))
+		}
+		ekA, _ := readEK(t, a)
+		ekStranger, _ := readEK(t, stranger)
+		if !o.Accepts(ekA) || o.Accepts(ekStranger) {
+			t.Fatalf("offer accepts the trusted maker's EK: %v, the stranger's: %v", o.Accepts(ekA), o.Accepts(ekStranger))
+		}
+		if none := offer(portaltest.Start(t)); len(none.Issuers) != 0 || none.Accepts(ekA) {
+			t.Fatalf("a portal without EK roots offers %d subjects", len(none.Issuers))
+		}
+	})
 	t.Run("certify of another key", func(t *testing.T) {
 		k1, k2 := a.key(t), a.key(t)
 		attr := evidence(t, a, k1, portalChallenger(p))

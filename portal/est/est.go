@@ -121,6 +121,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ConfirmPath, h.wrap(h.confirm))
 	mux.HandleFunc("GET "+RenewalAuthPath, h.wrap(h.renewalAuth))
 	mux.HandleFunc("POST "+keyattest.ChallengePath, h.wrap(h.attestChallenge))
+	mux.HandleFunc("GET "+keyattest.ChallengePath, h.wrap(h.attestOffer))
 	if h.ServerKeygen {
 		mux.HandleFunc("POST "+PathPrefix+"serverkeygen", h.wrap(h.serverkeygen))
 	}
