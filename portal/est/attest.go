@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/rs/zerolog"
 
@@ -106,7 +107,7 @@ func (h *Handler) ekRoots(ctx context.Context) ([]*x509.Certificate, error) {
 }
 
 // ekAnchors reads the administrator's EK roots and CRLs, once per
-// request. A CRL past its next update is still applied (what it lists
+// request (the CRLs parsed only when new: crlCache). A CRL past its next update is still applied (what it lists
 // stays revoked), with a warning that a newer one is due.
 func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anchors, error) {
 	certs, err := h.ekRoots(ctx)
@@ -121,19 +122,47 @@ func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anc
 	if err != nil {
 		return attest.Anchors{}, err
 	}
+	if a.CRLs, err = h.ekCRLs.parse(crls); err != nil {
+		return attest.Anchors{}, err
+	}
 	now := h.now()
-	for _, c := range crls {
-		crl, err := x509.ParseRevocationList(c.DER)
-		if err != nil {
-			return attest.Anchors{}, err
-		}
+	for i, crl := range a.CRLs {
 		if !crl.NextUpdate.IsZero() && now.After(crl.NextUpdate) {
-			log.Warn().Hex("crl_sha256", c.Hash).Str("issuer", crl.Issuer.String()).Time("next_update", crl.NextUpdate).
+			log.Warn().Hex("crl_sha256", crls[i].Hash).Str("issuer", crl.Issuer.String()).Time("next_update", crl.NextUpdate).
 				Msg("EK CRL past its next update, still applied: add the CA's current CRL (certrenew-portal ek-crls add)")
 		}
-		a.CRLs = append(a.CRLs, crl)
 	}
 	return a, nil
+}
+
+// crlCache keeps the EK CRLs parsed, by their SHA-256: anyone may ask for
+// a challenge, and a maker's CRL can run to megabytes, so a request parses
+// only a CRL the administrator added since the last one. It keeps what the
+// store held at the last read and no more; the parsed lists are only read.
+type crlCache struct {
+	mu     sync.Mutex
+	parsed map[string]*x509.RevocationList
+}
+
+// parse returns crls parsed, in their order.
+func (c *crlCache) parse(crls []store.EKCRL) ([]*x509.RevocationList, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := make(map[string]*x509.RevocationList, len(crls))
+	out := make([]*x509.RevocationList, 0, len(crls))
+	for _, s := range crls {
+		crl, ok := c.parsed[string(s.Hash)]
+		if !ok {
+			var err error
+			if crl, err = x509.ParseRevocationList(s.DER); err != nil {
+				return nil, err
+			}
+		}
+		next[string(s.Hash)] = crl
+		out = append(out, crl)
+	}
+	c.parsed = next
+	return out, nil
 }
 
 // keyHardware decides what the portal records of where req's key lives,

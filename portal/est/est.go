@@ -77,6 +77,7 @@ type Handler struct {
 	Challenges limit.Window
 
 	once, issuanceOnce, challengesOnce sync.Once
+	ekCRLs                             crlCache
 }
 
 // NewIssuanceGate is the default issuance gate: signing and recording a
