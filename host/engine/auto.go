@@ -218,14 +218,13 @@ func (e *Engine) RenewDue(ctx context.Context, classify func(error) string, prog
 	return out, nil
 }
 
+// attemptsLock, in the state directory, guards auto-renew.json: the
+// browser's host and a timer's `renew --due` may each record an attempt
+// at the same time, and one's write must not undo the other's.
+const attemptsLock = "auto-renew.lock"
+
 // backOff records a failed attempt on r's certificate, and in r.
 func (e *Engine) backOff(r *AutoResult, classify func(error) string, failure error) {
-	certID := r.CertID
-	m, err := e.attempts.Load()
-	if err != nil {
-		e.cfg.Log.Warn().Err(err).Msg("automatic renewal: cannot read its attempts; not recording this one")
-		return
-	}
 	code := "error"
 	if classify != nil {
 		code = classify(failure)
@@ -233,24 +232,31 @@ func (e *Engine) backOff(r *AutoResult, classify func(error) string, failure err
 	now := e.cfg.Now().UTC()
 	n := r.Failures + 1
 	r.Failures, r.NextTry, r.LastCode = n, now.Add(retryAfter(n)), code
-	m[certID] = state.Attempt{Serial: r.Serial, Failures: n, Last: now, NextTry: r.NextTry, Code: code}
-	if err := e.attempts.Save(m); err != nil {
+	err := e.withFileLock(attemptsLock, func() error {
+		m, err := e.attempts.Load()
+		if err != nil {
+			return err
+		}
+		m[r.CertID] = state.Attempt{Serial: r.Serial, Failures: n, Last: now, NextTry: r.NextTry, Code: code}
+		return e.attempts.Save(m)
+	})
+	if err != nil {
 		e.cfg.Log.Warn().Err(err).Msg("automatic renewal: cannot record a failed attempt")
 	}
-	e.cfg.Log.Warn().Str("cert_id", certID).Str("code", code).Int("failures", n).Time("next_try", r.NextTry).
+	e.cfg.Log.Warn().Str("cert_id", r.CertID).Str("code", code).Int("failures", n).Time("next_try", r.NextTry).
 		Msg("automatic renewal failed; retrying later")
 }
 
 func (e *Engine) forgetAttempts(certID string) {
-	m, err := e.attempts.Load()
+	err := e.withFileLock(attemptsLock, func() error {
+		m, err := e.attempts.Load()
+		if _, ok := m[certID]; err != nil || !ok {
+			return err
+		}
+		delete(m, certID)
+		return e.attempts.Save(m)
+	})
 	if err != nil {
-		return
-	}
-	if _, ok := m[certID]; !ok {
-		return
-	}
-	delete(m, certID)
-	if err := e.attempts.Save(m); err != nil {
 		e.cfg.Log.Warn().Err(err).Msg("automatic renewal: cannot clear its attempts")
 	}
 }

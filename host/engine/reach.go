@@ -41,17 +41,24 @@ func (e *Engine) NotePortal(portal string, err error) {
 // host and a timer's `renew --due` may note portals at the same time, and
 // one's write must not undo the other's.
 func (e *Engine) NoteReach(portal string, reached bool) {
-	if merr := os.MkdirAll(e.cfg.Dir, 0o700); merr != nil {
-		e.cfg.Log.Warn().Err(merr).Msg("portal reachability not recorded")
-		return
+	err := e.withFileLock(reachLock, func() error { return e.reach.Note(portal, reached, e.cfg.Now()) })
+	if err != nil {
+		e.cfg.Log.Warn().Err(err).Msg("portal reachability not recorded")
 	}
-	l, lerr := lockfile.Wait(filepath.Join(e.cfg.Dir, reachLock), 2*time.Second)
-	if lerr != nil {
-		e.cfg.Log.Warn().Err(lerr).Msg("portal reachability not recorded")
-		return
+}
+
+// withFileLock runs fn, which reads, changes and writes one small record
+// of the state directory, holding the lock file name there (waiting up to
+// 2 s for another process's hold to end): two processes doing it at once
+// would otherwise lose one's change.
+func (e *Engine) withFileLock(name string, fn func() error) error {
+	if err := os.MkdirAll(e.cfg.Dir, 0o700); err != nil {
+		return err
+	}
+	l, err := lockfile.Wait(filepath.Join(e.cfg.Dir, name), 2*time.Second)
+	if err != nil {
+		return err
 	}
 	defer l.Unlock()
-	if nerr := e.reach.Note(portal, reached, e.cfg.Now()); nerr != nil {
-		e.cfg.Log.Warn().Err(nerr).Msg("portal reachability not recorded")
-	}
+	return fn()
 }
