@@ -3,7 +3,10 @@ package attest_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"testing"
 	"time"
@@ -89,20 +92,39 @@ func (r *prefixReader) Read(p []byte) (int, error) {
 }
 
 // TestVerified: a key made in a TPM whose EK chains to the configured
-// CA is attested, ECC and RSA alike.
+// CA is attested, ECC and RSA keys alike, with an RSA-2048 EK and with an
+// ECC P-256 EK (the credential is then made with ECDH to the EK).
 func TestVerified(t *testing.T) {
 	ca := hsmtest.NewEKCA(t)
-	d := newDevice(t, ca)
+	rsaEK := newDevice(t, ca)
+	eccEK := device{b: tpm.NewWithOpener(t.TempDir(), tpm.DialSocket(hsmtest.StartSWTPMWithECCEK(t, ca).Socket))}
 	p := &portal{anchors: attest.NewAnchors(ca.Certs(t))}
-	for _, alg := range []hsm.Algorithm{hsm.ECDSAP256, hsm.RSA2048} {
-		k := d.key(t, alg)
-		ev, err := d.b.Attest(context.Background(), k, p.challenger(t))
-		if err != nil {
-			t.Fatalf("%s: attest: %v", alg, err)
+	for _, tc := range []struct {
+		ek string
+		d  device
+	}{{"RSA EK", rsaEK}, {"ECC P-256 EK", eccEK}} {
+		for _, alg := range []hsm.Algorithm{hsm.ECDSAP256, hsm.RSA2048} {
+			k := tc.d.key(t, alg)
+			ev, err := tc.d.b.Attest(context.Background(), k, p.challenger(t))
+			if err != nil {
+				t.Fatalf("%s, %s key: attest: %v", tc.ek, alg, err)
+			}
+			if err := p.verify(ev, k.Public()); err != nil {
+				t.Fatalf("%s, %s key: verify: %v", tc.ek, alg, err)
+			}
 		}
-		if err := p.verify(ev, k.Public()); err != nil {
-			t.Fatalf("%s: verify: %v", alg, err)
-		}
+	}
+	// The ECC device has no RSA EK certificate: what it sent is P-256.
+	var sent *x509.Certificate
+	eccEK.b.Attest(context.Background(), eccEK.key(t, hsm.ECDSAP256), func(ctx context.Context, ek, ak []byte) ([]byte, []byte, error) {
+		sent, _ = x509.ParseCertificate(ek)
+		return nil, nil, errors.New("only the EK certificate wanted")
+	})
+	if sent == nil {
+		t.Fatal("the ECC device sent no EK certificate")
+	}
+	if k, ok := sent.PublicKey.(*ecdsa.PublicKey); !ok || k.Curve != elliptic.P256() {
+		t.Fatalf("the ECC device sent an EK certificate for %T", sent.PublicKey)
 	}
 }
 
