@@ -67,11 +67,13 @@ func run(out, version, release string) error {
 	var report strings.Builder
 	for _, t := range Targets {
 		bin := filepath.Join(out, "host", t.String(), t.Exe())
-		cgo, err := BuildHost(root, t, bin, "-X main.version="+version)
+		// -s -w as build.sh: no symbol table or DWARF.
+		ldflags := "-s -w -X main.version=" + version
+		cgo, err := BuildHost(root, t, bin, ldflags)
 		if err != nil {
 			return err
 		}
-		if err := BuildFront(root, t, filepath.Join(out, "host", t.String(), t.FrontExe()), "-X main.version="+version); err != nil {
+		if err := BuildFront(root, t, filepath.Join(out, "host", t.String(), t.FrontExe()), ldflags); err != nil {
 			return err
 		}
 		line, err := Describe(root, t, cgo)
