@@ -261,11 +261,29 @@ func renewalLinkHandoff(t *testing.T, lang string) {
 		t.Fatalf("link note %q does not name the portal", n)
 	}
 	shotLang(t, app, lang, "l5-link-password")
+	// A wrong password first: the extension's tab says so, and the
+	// portal's page, still waiting, says the attempt failed (the code
+	// only, from the content script); Try again, then the right one.
+	run(t, app, "wrong password",
+		chromedp.SendKeys(chromedp.CSS("#password"), "not-"+password),
+		chromedp.Click(chromedp.CSS("#activate")),
+		chromedp.WaitVisible(chromedp.CSS(`#error[data-code="bad_password"]`)))
+	run(t, page, "page told", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="handed"] #handed-failed`)))
+	if c := text(t, page, "#failed-code"); c != "bad_password" {
+		t.Fatalf("the portal page was told %q, want bad_password", c)
+	}
+	shotLang(t, page, lang, "l5b-portal-attempt-failed")
 	run(t, app, "activate",
+		chromedp.Click(chromedp.CSS("#retry")),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("#activate")),
 		chromedp.WaitVisible(chromedp.CSS("#done")))
 	shotLang(t, app, lang, "l6-link-done")
+	run(t, page, "page shows the renewal", chromedp.WaitVisible(chromedp.CSS(`#renew[data-state="renewed"] #new-serial`)))
+	if got, want := admin.NormalizeSerial(text(t, page, "#new-serial")), admin.NormalizeSerial(attr(t, app, "#done", "data-serial")); got != want {
+		t.Fatalf("the portal page shows serial %q, the extension %q", got, want)
+	}
 	if got := attr(t, app, "#done", "data-serial"); got == "" || admin.NormalizeSerial(got) == serial {
 		t.Fatalf("renewed serial %q (old %q)", got, serial)
 	} else {

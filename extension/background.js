@@ -335,6 +335,7 @@ function track(m) {
       op.seen = uiPorts.size > 0;
       if (m.type === "result") op.result = m.result;
       else op.error = m.error || { code: "internal", message: "" };
+      if (m.type !== "result" && link) tellLinkPage(link, op.error.code);
       if (m.type === "result") {
         if (link) dropLink(link); // one-time: the portal has used it
         // The enrolled portal's renewal links are accepted from now on.

@@ -68,7 +68,9 @@ async function acceptLink(m, sender) {
     if (l.token === m.token) return ack(true); // the same link by both paths
   }
   const nonce = newNonce();
-  links.set(nonce, { token: m.token, serial: m.serial.toLowerCase(), user: m.user, portal: origin, at: Date.now() });
+  // The page's tab and frame, to tell it if the renewal fails (tellLinkPage).
+  const page = sender.tab && typeof sender.tab.id === "number" ? { tabId: sender.tab.id, frameId: sender.frameId || 0 } : null;
+  links.set(nonce, { token: m.token, serial: m.serial.toLowerCase(), user: m.user, portal: origin, at: Date.now(), page });
   const create = { url: chrome.runtime.getURL("app.html") + "#link=" + nonce };
   if (sender.tab && typeof sender.tab.index === "number") create.index = sender.tab.index + 1;
   await chrome.tabs.create(create);
@@ -199,6 +201,17 @@ function withLinkToken(req, nonce) {
 
 function dropLink(nonce) {
   links.delete(nonce);
+}
+
+// tellLinkPage tells the link's portal page (through its content script)
+// that an enrollment or renewal with the link failed, with the error's code
+// only: the page keeps waiting, since the user may try again in the
+// extension's tab, and says why the renewal has not come. A page that has
+// gone, or runs no content script, is not told.
+function tellLinkPage(nonce, code) {
+  const l = links.get(nonce);
+  if (!l || !l.page || typeof code !== "string" || !/^[a-z_]{1,64}$/.test(code)) return;
+  chrome.tabs.sendMessage(l.page.tabId, { kind: "linkOutcome", ok: false, code }, { frameId: l.page.frameId }).catch(() => {});
 }
 
 function reply(p, sendResponse) {

@@ -91,6 +91,7 @@ var messages = map[string][2]string{
 	"renew_title":         {"Renew your certificate", "証明書の更新"},
 	"renew_working":       {"Handing the renewal to the certrenew extension…", "certrenew 拡張機能に更新を引き継いでいます…"},
 	"renew_handed":        {"The certrenew extension has taken over. Continue in its window: enter your password and renew. This page shows the result when the renewal is done.", "certrenew 拡張機能に引き継ぎました。拡張機能の画面でパスワードを入力して更新してください。更新が完了すると、このページに結果が表示されます。"},
+	"renew_failed_once":   {"The renewal has not completed: the extension's window says why. Try again there; this page shows the result when the renewal is done.", "更新は完了していません。理由は拡張機能の画面に表示されています。そちらでもう一度お試しください。更新が完了すると、このページに結果が表示されます。"},
 	"renew_refused":       {"The certrenew extension could not use this link:", "certrenew 拡張機能はこのリンクを使用できませんでした："},
 	"renew_noext":         {"The certrenew browser extension is needed to renew from this link, and it did not answer.", "このリンクから更新するには certrenew ブラウザー拡張機能が必要ですが、応答がありませんでした。"},
 	"renew_install":       {"Install the certrenew extension and certrenew-host (ask your administrator for the package), then open the renewal link again. The link stays usable until it is used or expires.", "certrenew 拡張機能と certrenew-host をインストールし（パッケージは管理者にお問い合わせください）、もう一度更新用リンクを開いてください。リンクは使用されるか期限が切れるまで有効です。"},

@@ -11,7 +11,10 @@
 // (externally_connectable). It waits for
 //   {type: "certrenew-renewal-link-ack", ok, reason?}
 // and otherwise explains how to install the extension. After an ok ack
-// (the extension renews in its own tab) it asks the portal,
+// (the extension renews in its own tab) it shows, from
+//   {type: "certrenew-renewal-link-outcome", ok: false, code}
+// (posted by the content script), that an attempt there failed, and asks
+// the portal,
 //   GET /renew/{linkID}/status -> {state: "pending" | "renewed" | "expired", serial, expires}
 // until the link's token has been redeemed, and shows the new certificate. The token is kept
 // in no variable longer than the hand-off and never written into the page,
@@ -52,6 +55,7 @@
       window.removeEventListener("message", onMessage);
       if (ack.ok === true) {
         show("handed");
+        window.addEventListener("message", onOutcome);
         watch(1500);
       } else {
         var reason = typeof ack.reason === "string" ? ack.reason : "";
@@ -78,6 +82,17 @@
       } catch (e) { /* not externally connectable: the content script path remains. */ }
     }
     setTimeout(function () { settle(null); }, 4000);
+  }
+
+  // onOutcome shows, while the page waits, that an attempt in the
+  // extension's tab failed (its content script posts the error code): the
+  // user may try again there, so the page goes on waiting.
+  function onOutcome(ev) {
+    if (ev.source !== window || ev.origin !== location.origin) { return; }
+    var d = ev.data;
+    if (!d || d.type !== "certrenew-renewal-link-outcome" || root.getAttribute("data-state") !== "handed") { return; }
+    document.getElementById("failed-code").textContent = typeof d.code === "string" && /^[a-z_]{1,64}$/.test(d.code) ? d.code : "";
+    document.getElementById("handed-failed").hidden = false;
   }
 
   var linkPath = "/renew/" + encodeURIComponent(root.getAttribute("data-link-id"));
