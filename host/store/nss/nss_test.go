@@ -19,6 +19,7 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/soft"
+	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
 )
@@ -184,19 +185,7 @@ func vfychain(t *testing.T, dir, usage string, c *x509.Certificate) (bool, strin
 // wantFlags asserts certutil lists ca with the trust flags want.
 func wantFlags(t *testing.T, dir string, ca *x509.Certificate, want string) {
 	t.Helper()
-	out, err := exec.Command("certutil", "-d", "sql:"+dir, "-L").CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v\n%s", err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, CANickname(ca)) {
-			if f := strings.Fields(line); f[len(f)-1] != want {
-				t.Fatalf("trust of %s: %s, want %s", CANickname(ca), f[len(f)-1], want)
-			}
-			return
-		}
-	}
-	t.Fatalf("%s not listed:\n%s", CANickname(ca), out)
+	nsstest.WantFlags(t, dir, CANickname(ca), want)
 }
 
 // ScopeTrust takes server trust away from the CAs certrenew installed with
