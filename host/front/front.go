@@ -58,11 +58,8 @@ type Session struct {
 // Serve runs the session until the browser closes In and every request
 // handed to the full host is answered.
 func (s *Session) Serve(ctx context.Context) error {
-	caller := origin.Caller(s.Args)
-	if !origin.Allowed(caller, s.Allowed) {
-		s.Log.Warn().Str("caller", caller).Msg("caller refused")
-		s.write(origin.Refusal(caller))
-		return ErrOriginNotAllowed
+	if err := session.Admit(s.Args, s.Allowed, s.Log, s.write); err != nil {
+		return err
 	}
 	defer s.wg.Wait()
 	defer s.closeChild()
