@@ -22,13 +22,9 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/internal/session"
 	"github.com/certrenew/certrenew/host/listing"
-	"github.com/certrenew/certrenew/host/origin"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/rs/zerolog"
 )
-
-// ErrOriginNotAllowed reports a caller outside the allowlist.
-var ErrOriginNotAllowed = origin.ErrNotAllowed
 
 // Session is one browser connection.
 type Session struct {
