@@ -101,10 +101,3 @@ func (s *Session) write(r *proto.Reply) {
 	}
 	session.WriteReply(s.Out, r, max, s.Log)
 }
-
-// Refusal is the one frame a refused caller gets, instead of the hello
-// (origin.Refusal).
-func Refusal(caller string) *proto.Reply { return origin.Refusal(caller) }
-
-// Allowed reports whether caller is in list (origin.Allowed).
-func Allowed(caller string, list []string) bool { return origin.Allowed(caller, list) }
