@@ -24,15 +24,22 @@ import (
 	"github.com/certrenew/certrenew/internal/testpki"
 )
 
+// openDB opens the database at dir (Open) for the rest of the test.
+func openDB(t *testing.T, dir string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // opens are the two ways to the database: in process through softokn, and
 // with the NSS tools alone (a build without cgo).
 var opens = map[string]func(t *testing.T, dir string) *DB{
 	"softokn": func(t *testing.T, dir string) *DB {
-		db, err := Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := openDB(t, dir)
 		if !db.InProcess() {
 			testenv.Missing(t, "softokn (libsoftokn3 with cgo) is not available")
 		}
@@ -246,11 +253,7 @@ func TestSoftoknOpensAtFirstUse(t *testing.T) {
 	}
 
 	// A database softokn takes is reached through it from the first use on.
-	ok, err := Open(ctx, filepath.Join(t.TempDir(), "nssdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ok.Close()
+	ok := openDB(t, filepath.Join(t.TempDir(), "nssdb"))
 	if err := ok.AddTrustAnchors(ctx, []*x509.Certificate{ca.Cert}); err != nil {
 		t.Fatal(err)
 	}
