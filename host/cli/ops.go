@@ -173,6 +173,25 @@ func (c *CLI) renewSecrets(ctx context.Context, id string, pwStdin, pinStdin boo
 	return nil, fmt.Errorf("%w: --password-stdin is required (passwords are never taken as arguments)", ErrUsage)
 }
 
+// remove deletes a managed certificate and its key, as the extension's
+// ⁝ → Remove… does (proto.CmdRemove).
+func (c *CLI) remove(ctx context.Context, args []string) error {
+	fs := c.flags("remove")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	id, err := parseWithID(fs, args, "remove CERT-ID")
+	if err != nil {
+		return err
+	}
+	res, err := c.run(ctx, proto.CmdRemove, proto.RemoveParams{CertID: id})
+	if err != nil {
+		return err
+	}
+	return c.show(*asJSON, res, func(w io.Writer) {
+		r := res.(*proto.RemoveResult)
+		fmt.Fprintf(w, "removed %s (serial %s)\n", r.CertID, r.Serial)
+	})
+}
+
 // query runs a command that takes no params and has one flag, --json.
 func (c *CLI) query(ctx context.Context, cmd string, args []string, text func(w io.Writer, res any)) error {
 	fs := c.flags(cmd)

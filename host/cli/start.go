@@ -13,6 +13,7 @@ import (
 	"github.com/certrenew/certrenew/host/commands"
 	"github.com/certrenew/certrenew/host/config"
 	"github.com/certrenew/certrenew/host/front"
+	"github.com/certrenew/certrenew/host/internal/session"
 	"github.com/certrenew/certrenew/host/nm"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/certrenew/certrenew/host/wire"
@@ -42,10 +43,8 @@ func (h *Host) serveNative(args []string) int {
 	}
 	defer closeLog()
 	allowed := append(append([]string{}, nm.DefaultOrigins...), settings.AllowedOrigins...)
-	if caller := nm.Caller(args); !nm.Allowed(caller, allowed) {
-		// A caller that is refused touches nothing: no recovery runs.
-		logger.Warn().Str("caller", caller).Msg("caller refused")
-		proto.WriteReply(h.Stdout, nm.Refusal(caller))
+	// A caller that is refused touches nothing: no recovery runs.
+	if session.Admit(args, allowed, logger, func(r *proto.Reply) { proto.WriteReply(h.Stdout, r) }) != nil {
 		return 1
 	}
 	ctx, st, err := h.startWith(settings, logger)

@@ -75,3 +75,15 @@ func (s *Set) noted(command string, res any, certID string, err error) (any, err
 	}
 	return res, err
 }
+
+// certParams decodes req's params into p, whose field certID names the
+// certificate the command works on; a request that names none is bad.
+func certParams(req *proto.Request, p any, certID *string) error {
+	if err := req.DecodeParams(p); err != nil {
+		return err
+	}
+	if *certID == "" {
+		return fmt.Errorf("%w: %s needs certId", proto.ErrBadRequest, req.Command)
+	}
+	return nil
+}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/certrenew/certrenew/host/proto"
 )
@@ -11,11 +10,8 @@ import (
 // deleted from the OS store and the key backend.
 func (s *Set) remove(ctx context.Context, req *proto.Request) (*proto.RemoveResult, error) {
 	var p proto.RemoveParams
-	if err := req.DecodeParams(&p); err != nil {
+	if err := certParams(req, &p, &p.CertID); err != nil {
 		return nil, err
-	}
-	if p.CertID == "" {
-		return nil, fmt.Errorf("%w: remove needs certId", proto.ErrBadRequest)
 	}
 	id, err := s.Engine.Remove(ctx, p.CertID)
 	if err != nil {

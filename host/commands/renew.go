@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/certrenew/certrenew/host/proto"
 )
@@ -10,11 +9,8 @@ import (
 // renew answers CmdRenew with the renewed certificate and its ID.
 func (s *Set) renew(ctx context.Context, req *proto.Request, emit Emit) (*proto.RenewResult, string, error) {
 	var p proto.RenewParams
-	if err := req.DecodeParams(&p); err != nil {
+	if err := certParams(req, &p, &p.CertID); err != nil {
 		return nil, "", err
-	}
-	if p.CertID == "" {
-		return nil, "", fmt.Errorf("%w: renew needs certId", proto.ErrBadRequest)
 	}
 	ctx, progress := reporting(ctx, p.CertID, emit)
 	r, err := s.Engine.Renew(ctx, renewRequestOf(p), progress)

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/certrenew/certrenew/host/proto"
 )
@@ -11,11 +10,8 @@ import (
 // as its portal says over mutual TLS (engine.RenewalAuth).
 func (s *Set) renewalAuth(ctx context.Context, req *proto.Request) (*proto.RenewalAuthResult, error) {
 	var p proto.RenewalAuthParams
-	if err := req.DecodeParams(&p); err != nil {
+	if err := certParams(req, &p, &p.CertID); err != nil {
 		return nil, err
-	}
-	if p.CertID == "" {
-		return nil, fmt.Errorf("%w: renewalAuth needs certId", proto.ErrBadRequest)
 	}
 	a, err := s.Engine.RenewalAuth(ctx, p.CertID)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/store/nss"
 	"github.com/certrenew/certrenew/host/wire"
+	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/portal/ca"
 )
 
@@ -79,11 +79,7 @@ func TestRenewRefusesUnlinkedNewRoot(t *testing.T) {
 // trustAnchors returns the NSS listing (nickname and trust flags per line).
 func trustAnchors(t *testing.T, f *fixture) string {
 	t.Helper()
-	out, err := exec.Command("certutil", "-L", "-d", "sql:"+f.db.Dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v %s", err, out)
-	}
-	return string(out)
+	return nsstest.List(t, f.db.Dir)
 }
 
 // containsRaw reports whether the listing trusts c as a client-auth anchor,

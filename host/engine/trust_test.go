@@ -3,13 +3,13 @@ package engine_test
 import (
 	"context"
 	"crypto/x509"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/certrenew/certrenew/host/engine"
 	"github.com/certrenew/certrenew/host/store"
 	"github.com/certrenew/certrenew/host/store/nss"
+	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/internal/testpki"
 )
 
@@ -92,21 +92,10 @@ func splitPairs(h string) []string {
 	return out
 }
 
+// wantTrust asserts f's NSS database trusts ca with the flags want.
 func wantTrust(t *testing.T, f *fixture, ca *x509.Certificate, want string) {
 	t.Helper()
-	out, err := exec.Command("certutil", "-d", "sql:"+f.db.Dir, "-L").CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v\n%s", err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, nss.CANickname(ca)) {
-			if got := strings.Fields(line); got[len(got)-1] != want {
-				t.Fatalf("NSS trust of %s: %s, want %s", ca.Subject.CommonName, got[len(got)-1], want)
-			}
-			return
-		}
-	}
-	t.Fatalf("portal root not in NSS:\n%s", out)
+	nsstest.WantFlags(t, f.db.Dir, nss.CANickname(ca), want)
 }
 
 var _ store.ServerAnchors = serverTrustStore{}

@@ -22,13 +22,9 @@ import (
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/internal/session"
 	"github.com/certrenew/certrenew/host/listing"
-	"github.com/certrenew/certrenew/host/origin"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/rs/zerolog"
 )
-
-// ErrOriginNotAllowed reports a caller outside the allowlist.
-var ErrOriginNotAllowed = origin.ErrNotAllowed
 
 // Session is one browser connection.
 type Session struct {
@@ -58,11 +54,8 @@ type Session struct {
 // Serve runs the session until the browser closes In and every request
 // handed to the full host is answered.
 func (s *Session) Serve(ctx context.Context) error {
-	caller := origin.Caller(s.Args)
-	if !origin.Allowed(caller, s.Allowed) {
-		s.Log.Warn().Str("caller", caller).Msg("caller refused")
-		s.write(origin.Refusal(caller))
-		return ErrOriginNotAllowed
+	if err := session.Admit(s.Args, s.Allowed, s.Log, s.write); err != nil {
+		return err
 	}
 	defer s.wg.Wait()
 	defer s.closeChild()

@@ -211,7 +211,7 @@ func TestFullHostMissing(t *testing.T) {
 func TestCallerRefused(t *testing.T) {
 	f := &fullHost{}
 	rs, err := session(t, request("1", "list"), current, f.start, "chrome-extension://someone-else/")
-	if !errors.Is(err, front.ErrOriginNotAllowed) || f.count() != 0 || len(rs) != 1 || rs[0].Error.Code != errcode.OriginNotAllowed {
+	if !errors.Is(err, origin.ErrNotAllowed) || f.count() != 0 || len(rs) != 1 || rs[0].Error.Code != errcode.OriginNotAllowed {
 		t.Fatalf("err %v, starts %d, replies %+v", err, f.count(), rs)
 	}
 }

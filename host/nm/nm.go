@@ -55,11 +55,8 @@ func Caller(args []string) string { return origin.Caller(args) }
 // concurrently; a renewal already running when stdin closes is finished
 // (or undone) before Serve returns.
 func (s *Session) Serve(ctx context.Context) error {
-	caller := Caller(s.Args)
-	if !Allowed(caller, s.Allowed) {
-		s.Log.Warn().Str("caller", caller).Msg("caller refused")
-		s.write(Refusal(caller))
-		return ErrOriginNotAllowed
+	if err := session.Admit(s.Args, s.Allowed, s.Log, s.write); err != nil {
+		return err
 	}
 	s.write(&proto.Reply{Type: proto.TypeHello, Hello: s.Commands.Hello()})
 	defer s.wg.Wait()
@@ -104,10 +101,3 @@ func (s *Session) write(r *proto.Reply) {
 	}
 	session.WriteReply(s.Out, r, max, s.Log)
 }
-
-// Refusal is the one frame a refused caller gets, instead of the hello
-// (origin.Refusal).
-func Refusal(caller string) *proto.Reply { return origin.Refusal(caller) }
-
-// Allowed reports whether caller is in list (origin.Allowed).
-func Allowed(caller string, list []string) bool { return origin.Allowed(caller, list) }

@@ -1,6 +1,7 @@
-// Package nsstest drives NSS's own TLS client, tstclnt, in tests: it
-// presents a client certificate from an NSS database (and the tokens whose
-// modules that database registers) the way Firefox and Chromium do.
+// Package nsstest drives NSS's own tools in tests: its TLS client,
+// tstclnt, presents a client certificate from an NSS database (and the
+// tokens whose modules that database registers) the way Firefox and
+// Chromium do; certutil lists what a database holds and how it trusts it.
 package nsstest
 
 import (
@@ -66,4 +67,32 @@ func Get(t testing.TB, dir, nick, rawURL string, args ...string) string {
 			t.Fatalf("tstclnt: %v\nstdout: %s\nstderr: %s", err, got, stderr.String())
 		}
 	}
+}
+
+// List is certutil's listing of the certificates in the NSS database dir:
+// a nickname and its trust flags a line.
+func List(t testing.TB, dir string) string {
+	t.Helper()
+	out, err := exec.Command("certutil", "-d", "sql:"+dir, "-L").CombinedOutput()
+	if err != nil {
+		t.Fatalf("certutil -L: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// WantFlags fails t unless the NSS database dir lists the certificate
+// whose nickname starts with nick, the first such, with the trust flags
+// want (such as "CT,,").
+func WantFlags(t testing.TB, dir, nick, want string) {
+	t.Helper()
+	out := List(t, dir)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, nick) {
+			if f := strings.Fields(line); f[len(f)-1] != want {
+				t.Fatalf("trust of %s: %s, want %s", nick, f[len(f)-1], want)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s not listed:\n%s", nick, out)
 }

@@ -55,20 +55,7 @@ func NewRoot(t testing.TB, cn string) *CA {
 // Issue signs a client certificate for pub with subject cn.
 func (ca *CA) Issue(t testing.TB, cn string, pub crypto.PublicKey) *x509.Certificate {
 	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(t),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(12 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	return c
+	return ca.sign(t, leaf(t, cn, x509.ExtKeyUsageClientAuth), pub)
 }
 
 func serial(t testing.TB) *big.Int {
@@ -83,14 +70,7 @@ func serial(t testing.TB) *big.Int {
 // names and IP addresses in names.
 func (ca *CA) IssueServer(t testing.TB, pub crypto.PublicKey, names ...string) *x509.Certificate {
 	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(t),
-		Subject:      pkix.Name{CommonName: names[0]},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(12 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
+	tmpl := leaf(t, names[0], x509.ExtKeyUsageServerAuth)
 	for _, n := range names {
 		if ip := net.ParseIP(n); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -98,6 +78,25 @@ func (ca *CA) IssueServer(t testing.TB, pub crypto.PublicKey, names ...string) *
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
+	return ca.sign(t, tmpl, pub)
+}
+
+// leaf is the template of an end-entity certificate with subject cn for
+// the extended key usage eku, valid from an hour ago for 12 hours.
+func leaf(t testing.TB, cn string, eku x509.ExtKeyUsage) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber: serial(t),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(12 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{eku},
+	}
+}
+
+// sign makes the certificate tmpl describes for pub, signed by ca.
+func (ca *CA) sign(t testing.TB, tmpl *x509.Certificate, pub crypto.PublicKey) *x509.Certificate {
+	t.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
 		t.Fatal(err)

@@ -21,16 +21,8 @@ import (
 // it renews without a password or prompt; doctor shows the plan.
 func TestRenewDueCommand(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util")
-	p := portaltest.StartWith(t, portaltest.Options{Validity: 30 * time.Second})
-	p.AddUser(t, "tim", "pw-tim-renews")
-	code := p.Invite(t, "tim")
-	e := newEnv(t)
-	e.trustPortal(t, p)
-	out, errOut, err := e.run(t, "pw-tim-renews\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", "tim", "--password-stdin", "--invitation-stdin")
-	if err != nil {
-		t.Fatalf("enroll: %v %s", err, errOut)
-	}
-	id := strings.TrimSuffix(strings.Fields(out)[1], ":")
+	p, e, code := invitedWith(t, portaltest.Options{Validity: 30 * time.Second}, "tim", "pw-tim-renews")
+	id := e.enroll(t, p, "tim", "pw-tim-renews", code)
 	serial := func() string {
 		out, errOut, err := e.run(t, "", nil, "list", "--json")
 		if err != nil {
@@ -44,7 +36,7 @@ func TestRenewDueCommand(t *testing.T) {
 	}
 	old := serial()
 
-	out, errOut, err = e.run(t, "", nil, "renew", "--due")
+	out, errOut, err := e.run(t, "", nil, "renew", "--due")
 	if err != nil || !strings.Contains(out, id) || !strings.Contains(out, "asks for the password") {
 		t.Fatalf("renew --due under the password policy: %v %q %q", err, out, errOut)
 	}

@@ -82,12 +82,28 @@ type session struct {
 // invited starts a portal where user (password pw) is invited, and a host
 // that trusts it; it returns the invitation code too.
 func invited(t *testing.T, user, pw string) (*portaltest.Portal, *env, string) {
-	p := portaltest.Start(t)
+	return invitedWith(t, portaltest.Options{}, user, pw)
+}
+
+// invitedWith is invited with a portal started with opts.
+func invitedWith(t *testing.T, opts portaltest.Options, user, pw string) (*portaltest.Portal, *env, string) {
+	p := portaltest.StartWith(t, opts)
 	p.AddUser(t, user, pw)
 	code := p.Invite(t, user)
 	e := newEnv(t)
 	e.trustPortal(t, p)
 	return p, e, code
+}
+
+// enroll runs `enroll --password-stdin --invitation-stdin` for user at p
+// and returns the new certificate's ID.
+func (e *env) enroll(t *testing.T, p *portaltest.Portal, user, pw, code string) string {
+	t.Helper()
+	out, errOut, err := e.run(t, pw+"\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", user, "--password-stdin", "--invitation-stdin")
+	if err != nil {
+		t.Fatalf("enroll: %v %s", err, errOut)
+	}
+	return strings.TrimSuffix(strings.Fields(out)[1], ":")
 }
 
 // trustPortal runs `install --portal-ca` with p's root CA.

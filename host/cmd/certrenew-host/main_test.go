@@ -282,18 +282,14 @@ func nssWhoami(t *testing.T, e *env, p *portaltest.Portal) string {
 // NSS DB, and the listing they come from.
 func certrenewNicks(t *testing.T, e *env) ([]string, string) {
 	t.Helper()
-	db := "sql:" + filepath.Join(e.home, ".pki", "nssdb")
-	out, err := exec.Command("certutil", "-d", db, "-L").CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v %s", err, out)
-	}
+	out := nsstest.List(t, filepath.Join(e.home, ".pki", "nssdb"))
 	var nicks []string
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "certrenew-") {
 			nicks = append(nicks, strings.Fields(line)[0])
 		}
 	}
-	return nicks, string(out)
+	return nicks, out
 }
 
 // assertNSSHoldsOnly checks the NSS DB has exactly one client certificate

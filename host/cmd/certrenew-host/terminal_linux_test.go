@@ -42,16 +42,12 @@ func TestEnrollAndRenewAtTerminal(t *testing.T) {
 func TestRenewWithoutPasswordUnderCertificatePolicy(t *testing.T) {
 	testenv.Need(t, "certutil", "pk12util")
 	p, e, code := invited(t, "alice", "pw-alice-tty")
-	out, errOut, err := e.run(t, "pw-alice-tty\n"+code+"\n", nil, "enroll", "--portal", p.URL, "--user", "alice", "--password-stdin", "--invitation-stdin")
-	if err != nil {
-		t.Fatalf("enroll: %v %s", err, errOut)
-	}
-	id := strings.TrimSuffix(strings.Fields(out)[1], ":")
+	id := e.enroll(t, p, "alice", "pw-alice-tty", code)
 	if _, errOut, err := e.run(t, "", nil, "renew", id); err == nil || !strings.Contains(errOut, "--password-stdin is required") {
 		t.Fatalf("renew without a password under the password policy: %v %q", err, errOut)
 	}
 	p.SetRenewalAuth(t, "", store.RenewalAuthCertificate)
-	out, errOut, err = e.run(t, "", nil, "renew", id)
+	out, errOut, err := e.run(t, "", nil, "renew", id)
 	if err != nil || !strings.HasPrefix(out, "renewed "+id) || !strings.Contains(errOut, "without a password") {
 		t.Fatalf("renew off a terminal: %v %q %q", err, out, errOut)
 	}

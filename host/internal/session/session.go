@@ -1,6 +1,6 @@
 // Package session holds what the front (host/front) and the full host
-// (host/nm) do alike on a browser connection: read request frames, and
-// write replies within the frame cap.
+// (host/nm) do alike on a browser connection: admit the caller, read
+// request frames, and write replies within the frame cap.
 package session
 
 import (
@@ -8,9 +8,23 @@ import (
 	"io"
 
 	"github.com/certrenew/certrenew/errcode"
+	"github.com/certrenew/certrenew/host/origin"
 	"github.com/certrenew/certrenew/host/proto"
 	"github.com/rs/zerolog"
 )
+
+// Admit checks the caller the browser named in args (origin.Caller)
+// against allowed. A refused caller is logged, gets origin.Refusal as its
+// one frame (write), and Admit returns origin.ErrNotAllowed.
+func Admit(args, allowed []string, log zerolog.Logger, write func(*proto.Reply)) error {
+	caller := origin.Caller(args)
+	if !origin.Allowed(caller, allowed) {
+		log.Warn().Str("caller", caller).Msg("caller refused")
+		write(origin.Refusal(caller))
+		return origin.ErrNotAllowed
+	}
+	return nil
+}
 
 // ReadRequests reads request frames from in until its clean end (nil) and
 // hands each request, with its frame, to handle. A frame that is not a

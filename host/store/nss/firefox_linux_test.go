@@ -43,11 +43,7 @@ func TestTokenKeyReachesFirefoxProfile(t *testing.T) {
 	home := t.TempDir()
 	ffRoot, profile := firefoxProfile(t, home, "t3st.default-release")
 
-	db, err := Open(bg, filepath.Join(home, ".pki", "nssdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, filepath.Join(home, ".pki", "nssdb"))
 	db.Shared = FirefoxProfiles(home)
 	if !reflect.DeepEqual(db.Shared, []string{profile}) {
 		t.Fatalf("Firefox profiles %q, want %q", db.Shared, profile)

@@ -19,19 +19,27 @@ import (
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
 	"github.com/certrenew/certrenew/hsm/soft"
+	"github.com/certrenew/certrenew/internal/nsstest"
 	"github.com/certrenew/certrenew/internal/testenv"
 	"github.com/certrenew/certrenew/internal/testpki"
 )
+
+// openDB opens the database at dir (Open) for the rest of the test.
+func openDB(t *testing.T, dir string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 // opens are the two ways to the database: in process through softokn, and
 // with the NSS tools alone (a build without cgo).
 var opens = map[string]func(t *testing.T, dir string) *DB{
 	"softokn": func(t *testing.T, dir string) *DB {
-		db, err := Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := openDB(t, dir)
 		if !db.InProcess() {
 			testenv.Missing(t, "softokn (libsoftokn3 with cgo) is not available")
 		}
@@ -184,19 +192,7 @@ func vfychain(t *testing.T, dir, usage string, c *x509.Certificate) (bool, strin
 // wantFlags asserts certutil lists ca with the trust flags want.
 func wantFlags(t *testing.T, dir string, ca *x509.Certificate, want string) {
 	t.Helper()
-	out, err := exec.Command("certutil", "-d", "sql:"+dir, "-L").CombinedOutput()
-	if err != nil {
-		t.Fatalf("certutil -L: %v\n%s", err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, CANickname(ca)) {
-			if f := strings.Fields(line); f[len(f)-1] != want {
-				t.Fatalf("trust of %s: %s, want %s", CANickname(ca), f[len(f)-1], want)
-			}
-			return
-		}
-	}
-	t.Fatalf("%s not listed:\n%s", CANickname(ca), out)
+	nsstest.WantFlags(t, dir, CANickname(ca), want)
 }
 
 // ScopeTrust takes server trust away from the CAs certrenew installed with
@@ -257,11 +253,7 @@ func TestSoftoknOpensAtFirstUse(t *testing.T) {
 	}
 
 	// A database softokn takes is reached through it from the first use on.
-	ok, err := Open(ctx, filepath.Join(t.TempDir(), "nssdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ok.Close()
+	ok := openDB(t, filepath.Join(t.TempDir(), "nssdb"))
 	if err := ok.AddTrustAnchors(ctx, []*x509.Certificate{ca.Cert}); err != nil {
 		t.Fatal(err)
 	}

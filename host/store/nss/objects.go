@@ -92,24 +92,41 @@ func (t tools) keyIDs(ctx context.Context) (map[string]bool, error) {
 	return ids, nil
 }
 
-func (t tools) cas(ctx context.Context) (roots, inter *x509.CertPool, err error) {
+// listedCA is a CA certrenew installed as certutil -L lists it: its
+// nickname and its SSL trust flags (such as "CT" or "T").
+type listedCA struct{ nick, ssl string }
+
+// listCAs lists the CAs certrenew installed.
+func (t tools) listCAs(ctx context.Context) ([]listedCA, error) {
 	out, err := t.db.run(ctx, nil, "certutil", "-L")
 	if err != nil {
-		return nil, nil, fmt.Errorf("nss: list: %w", err)
+		return nil, fmt.Errorf("nss: list: %w", err)
 	}
-	roots, inter = x509.NewCertPool(), x509.NewCertPool()
+	var cas []listedCA
 	for _, line := range strings.Split(string(out), "\n") {
 		if !strings.HasPrefix(line, caPrefix) {
 			continue
 		}
 		f := strings.Fields(line)
 		trust := f[len(f)-1]
-		nick := strings.TrimSpace(strings.TrimSuffix(strings.TrimRight(line, " "), trust))
+		ssl, _, _ := strings.Cut(trust, ",")
+		cas = append(cas, listedCA{nick: strings.TrimSpace(strings.TrimSuffix(strings.TrimRight(line, " "), trust)), ssl: ssl})
+	}
+	return cas, nil
+}
+
+func (t tools) cas(ctx context.Context) (roots, inter *x509.CertPool, err error) {
+	listed, err := t.listCAs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	roots, inter = x509.NewCertPool(), x509.NewCertPool()
+	for _, l := range listed {
 		pool := inter
-		if ssl, _, _ := strings.Cut(trust, ","); strings.Contains(ssl, "T") {
+		if strings.Contains(l.ssl, "T") {
 			pool = roots
 		}
-		certs, err := t.certs(ctx, nick)
+		certs, err := t.certs(ctx, l.nick)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -121,21 +138,16 @@ func (t tools) cas(ctx context.Context) (roots, inter *x509.CertPool, err error)
 }
 
 func (t tools) serverCAs(ctx context.Context) ([]*x509.Certificate, error) {
-	out, err := t.db.run(ctx, nil, "certutil", "-L")
+	listed, err := t.listCAs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("nss: list: %w", err)
+		return nil, err
 	}
 	var cas []*x509.Certificate
-	for _, line := range strings.Split(string(out), "\n") {
-		if !strings.HasPrefix(line, caPrefix) {
+	for _, l := range listed {
+		if !strings.Contains(l.ssl, "C") {
 			continue
 		}
-		f := strings.Fields(line)
-		trust := f[len(f)-1]
-		if ssl, _, _ := strings.Cut(trust, ","); !strings.Contains(ssl, "C") {
-			continue
-		}
-		certs, err := t.certs(ctx, strings.TrimSpace(strings.TrimSuffix(strings.TrimRight(line, " "), trust)))
+		certs, err := t.certs(ctx, l.nick)
 		if err != nil {
 			return nil, err
 		}

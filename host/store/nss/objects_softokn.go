@@ -37,46 +37,49 @@ func (p inproc) has(_ context.Context, c *x509.Certificate, _ string) (bool, err
 
 func (p inproc) keyIDs(context.Context) (map[string]bool, error) { return p.tok.KeyIDs() }
 
-func (p inproc) cas(context.Context) (roots, inter *x509.CertPool, err error) {
+// eachCA calls visit with each CA certrenew installed and its trust.
+func (p inproc) eachCA(visit func(*x509.Certificate, softokn.Trust)) error {
 	all, err := p.tok.Certs("")
 	if err != nil {
-		return nil, nil, fmt.Errorf("nss: list: %w", err)
+		return fmt.Errorf("nss: list: %w", err)
 	}
-	roots, inter = x509.NewCertPool(), x509.NewCertPool()
 	for _, c := range all {
 		if !strings.HasPrefix(c.Nickname, caPrefix) {
 			continue
 		}
 		tr, err := p.tok.TrustOf(c.Cert)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
+		visit(c.Cert, tr)
+	}
+	return nil
+}
+
+func (p inproc) cas(context.Context) (roots, inter *x509.CertPool, err error) {
+	roots, inter = x509.NewCertPool(), x509.NewCertPool()
+	err = p.eachCA(func(c *x509.Certificate, tr softokn.Trust) {
 		if tr.ClientAuthCA {
-			roots.AddCert(c.Cert)
+			roots.AddCert(c)
 		} else {
-			inter.AddCert(c.Cert)
+			inter.AddCert(c)
 		}
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return roots, inter, nil
 }
 
 func (p inproc) serverCAs(context.Context) ([]*x509.Certificate, error) {
-	all, err := p.tok.Certs("")
-	if err != nil {
-		return nil, fmt.Errorf("nss: list: %w", err)
-	}
 	var cas []*x509.Certificate
-	for _, c := range all {
-		if !strings.HasPrefix(c.Nickname, caPrefix) {
-			continue
-		}
-		tr, err := p.tok.TrustOf(c.Cert)
-		if err != nil {
-			return nil, err
-		}
+	err := p.eachCA(func(c *x509.Certificate, tr softokn.Trust) {
 		if tr.ServerAuthCA {
-			cas = append(cas, c.Cert)
+			cas = append(cas, c)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return cas, nil
 }

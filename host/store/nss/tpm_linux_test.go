@@ -26,11 +26,7 @@ func TestTPMKeysThroughTPM2PKCS11(t *testing.T) {
 	tb := dev.Backend(t.TempDir())
 	bg := context.Background()
 	dir := t.TempDir()
-	db, err := Open(bg, filepath.Join(dir, "nssdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, filepath.Join(dir, "nssdb"))
 	db.TPM = &tpm2pkcs11.Config{TCTI: dev.TCTI(), Store: filepath.Join(dir, "tpm2-pkcs11"), TPM: dev.Opener()}
 	ca := testpki.NewRoot(t, "TPM test CA")
 	if err := db.AddTrustAnchors(bg, []*x509.Certificate{ca.Cert}); err != nil {
@@ -56,7 +52,7 @@ func TestTPMKeysThroughTPM2PKCS11(t *testing.T) {
 
 	second := identity("second")
 	const wrong = "not-the-pin-42"
-	err = db.InstallIdentity(hsm.WithPIN(bg, wrong), second)
+	err := db.InstallIdentity(hsm.WithPIN(bg, wrong), second)
 	if !errors.Is(err, hsm.ErrPINIncorrect) {
 		t.Errorf("install with a wrong PIN: %v, want ErrPINIncorrect", err)
 	}
