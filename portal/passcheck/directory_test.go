@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 const (
@@ -293,11 +291,7 @@ func TestRenewalAuthHook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	got := map[string]string{}
 	c := &passcheck.Checker{Store: db, Directory: d, SetRenewalAuth: func(_ context.Context, id, policy string) error {
 		got[id] = policy
