@@ -119,16 +119,12 @@ func TestDirectoryUsers(t *testing.T) {
 	// and the certificate (re-issue allowed by the group).
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	code := p.Invite(t, "alice")
-	r := p.Post(t, "simpleenroll", "alice", alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: "alice"}, code), nil)
-	if r.Status != http.StatusOK || len(r.Certs) == 0 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	cur := portaltest.TLSCert(r.Certs[0], key)
+	cur := portaltest.TLSCert(p.Enroll(t, "alice", alicePw, key, code), key)
 	if r := p.Post(t, "simplereenroll", "alice", "wrong", portaltest.CSR(t, newKey(t), pkix.Name{CommonName: "alice"}, ""), cur); r.Problem != string(errcode.BadPassword) {
 		t.Errorf("reenroll with a wrong password: %d %s", r.Status, r.Body)
 	}
 	k2 := newKey(t)
-	r = p.Post(t, "simplereenroll", "alice", alicePw, portaltest.CSR(t, k2, pkix.Name{CommonName: "alice"}, ""), cur)
+	r := p.Post(t, "simplereenroll", "alice", alicePw, portaltest.CSR(t, k2, pkix.Name{CommonName: "alice"}, ""), cur)
 	if r.Status != http.StatusOK || len(r.Certs) == 0 {
 		t.Fatalf("reenroll: %d %s", r.Status, r.Body)
 	}

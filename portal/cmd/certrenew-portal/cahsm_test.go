@@ -185,7 +185,7 @@ func enrollUser(t *testing.T, cli portalCLI, must func(...string) string, url, d
 	}
 	code := strings.TrimSpace(must("invite", "create", "--user", name))
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	return u, enrollCert(t, u.p, name, pw, key, code), key
+	return u, u.p.Enroll(t, name, pw, key, code), key
 }
 
 // reenroll re-enrolls cert (from issuing, with key) under a new key and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -168,17 +167,6 @@ func startPortalCLI(t *testing.T, id, password string) (*portaltest.Portal, port
 	p := portaltest.Start(t)
 	p.AddUser(t, id, password)
 	return p, portalCLI{t, bin, p.Dir}
-}
-
-// enrollCert enrolls user over EST at p with key and the invitation code
-// and answers the certificate; any status but 200 fails the test.
-func enrollCert(t *testing.T, p *portaltest.Portal, user, pw string, key crypto.Signer, code string) *x509.Certificate {
-	t.Helper()
-	r := p.Post(t, "simpleenroll", user, pw, portaltest.CSR(t, key, pkix.Name{CommonName: user}, code), nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	return r.Certs[0]
 }
 
 // mustFail runs each command line, which must fail.

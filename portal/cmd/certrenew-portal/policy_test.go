@@ -24,7 +24,7 @@ func TestAdminPolicyCommands(t *testing.T) {
 		t.Fatalf("invite list:\n%s", list)
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cert := enrollCert(t, p, "dan", "dan-secret-pw", key, code)
+	cert := p.Enroll(t, "dan", "dan-secret-pw", key, code)
 	serial := cert.SerialNumber.Text(16)
 
 	cli.must("", "reissue", "deny", "--serial", serial)

@@ -28,7 +28,7 @@ import (
 func TestRenewalAuthCommand(t *testing.T) {
 	p, cli := startPortalCLI(t, "dan", "dan-secret-pw")
 	key := testpki.NewKey(t)
-	cert := enrollCert(t, p, "dan", "dan-secret-pw", key, p.Invite(t, "dan"))
+	cert := p.Enroll(t, "dan", "dan-secret-pw", key, p.Invite(t, "dan"))
 	noPassword := func() *portaltest.Response {
 		return p.Post(t, "simplereenroll", "", "", portaltest.CSR(t, testpki.NewKey(t), cert.Subject, ""), portaltest.TLSCert(cert, key))
 	}
