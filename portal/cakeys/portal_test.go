@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"sync"
 	"testing"
@@ -37,11 +36,7 @@ func TestPortalOnTokenParallel(t *testing.T) {
 		user := fmt.Sprintf("user%d", i)
 		p.AddUser(t, user, "password-"+user)
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		r := p.Post(t, "simpleenroll", user, "password-"+user, portaltest.CSR(t, key, pkix.Name{CommonName: user}, p.Invite(t, user)), nil)
-		if r.Status != 200 {
-			t.Fatalf("enroll %s: %d %s", user, r.Status, r.Body)
-		}
-		clients[i] = client{r.Certs[0], key}
+		clients[i] = client{p.Enroll(t, user, "password-"+user, key, p.Invite(t, user)), key}
 	}
 	reenrollAll := func(c *ca.CA) {
 		t.Helper()

@@ -63,11 +63,7 @@ func setup(t *testing.T) (*portaltest.Portal, string) {
 func enroll(t *testing.T, p *portaltest.Portal, code string) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key := newKey(t)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, cn(alice), code), nil)
-	if r.Status != http.StatusOK || len(r.Certs) != 1 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	return r.Certs[0], key
+	return p.Enroll(t, alice, alicePw, key, code), key
 }
 
 func wantProblem(t *testing.T, r *portaltest.Response, status int, code errcode.Code) {

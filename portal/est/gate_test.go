@@ -158,10 +158,7 @@ func TestLinkOfExpiredCertNeedsPasswordOnly(t *testing.T) {
 	}
 }
 
-var (
-	csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	linkRE = regexp.MustCompile(`id="renewal-link" href="[^"]*/renew/([^"]+)"`)
-)
+var linkRE = regexp.MustCompile(`id="renewal-link" href="[^"]*/renew/([^"]+)"`)
 
 // webLinkToken does with a password what a script can: log in to the
 // portal, have a renewal link of serial shown, and fetch its token from
@@ -176,8 +173,8 @@ func webLinkToken(t *testing.T, p *portaltest.Portal, user, pw, serial string) s
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := csrfRE.FindSubmatch(page)
-	if resp.StatusCode != http.StatusOK || m == nil {
+	csrf := url.Values{"csrf": {portaltest.CSRF(string(page))}}
+	if resp.StatusCode != http.StatusOK || csrf.Get("csrf") == "" {
 		t.Fatalf("login: %d", resp.StatusCode)
 	}
 	post := func(path string, form url.Values) []byte {
@@ -195,7 +192,6 @@ func webLinkToken(t *testing.T, p *portaltest.Portal, user, pw, serial string) s
 		}
 		return b
 	}
-	csrf := url.Values{"csrf": {string(m[1])}}
 	l := linkRE.FindSubmatch(post("/certs/"+serial+"/link", csrf))
 	if l == nil {
 		t.Fatal("no renewal link on the page")

@@ -176,11 +176,7 @@ func TestIssuanceQueueBounded(t *testing.T) {
 	for _, u := range []string{"ann", "ben", "cat"} {
 		p.AddUser(t, u, "user-secret-pw")
 		k := newKey(t)
-		r := p.Post(t, "simpleenroll", u, "user-secret-pw", portaltest.CSR(t, k, cn(u), p.Invite(t, u)), nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("enroll %s: %d %s", u, r.Status, r.Body)
-		}
-		hs = append(hs, holder{r.Certs[0], k})
+		hs = append(hs, holder{p.Enroll(t, u, "user-secret-pw", k, p.Invite(t, u)), k})
 	}
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/certrenew/certrenew/portal/limit"
 	"github.com/certrenew/certrenew/portal/passcheck"
 	"github.com/certrenew/certrenew/portal/portaltest"
-	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 const (
@@ -121,16 +119,12 @@ func TestDirectoryUsers(t *testing.T) {
 	// and the certificate (re-issue allowed by the group).
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	code := p.Invite(t, "alice")
-	r := p.Post(t, "simpleenroll", "alice", alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: "alice"}, code), nil)
-	if r.Status != http.StatusOK || len(r.Certs) == 0 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	cur := portaltest.TLSCert(r.Certs[0], key)
+	cur := portaltest.TLSCert(p.Enroll(t, "alice", alicePw, key, code), key)
 	if r := p.Post(t, "simplereenroll", "alice", "wrong", portaltest.CSR(t, newKey(t), pkix.Name{CommonName: "alice"}, ""), cur); r.Problem != string(errcode.BadPassword) {
 		t.Errorf("reenroll with a wrong password: %d %s", r.Status, r.Body)
 	}
 	k2 := newKey(t)
-	r = p.Post(t, "simplereenroll", "alice", alicePw, portaltest.CSR(t, k2, pkix.Name{CommonName: "alice"}, ""), cur)
+	r := p.Post(t, "simplereenroll", "alice", alicePw, portaltest.CSR(t, k2, pkix.Name{CommonName: "alice"}, ""), cur)
 	if r.Status != http.StatusOK || len(r.Certs) == 0 {
 		t.Fatalf("reenroll: %d %s", r.Status, r.Body)
 	}
@@ -293,11 +287,7 @@ func TestRenewalAuthHook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	got := map[string]string{}
 	c := &passcheck.Checker{Store: db, Directory: d, SetRenewalAuth: func(_ context.Context, id, policy string) error {
 		got[id] = policy

@@ -12,15 +12,22 @@ import (
 	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
+// openDB opens a new SQLite store, closed when the test ends.
+func openDB(t *testing.T) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // Without a directory: local users by their hash, unknown IDs false, and
 // a directory user is not checked at all (unavailable, not "wrong").
 func TestTableAlone(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	h, err := password.Hash("local-pw-1")
 	if err != nil {
 		t.Fatal(err)

@@ -44,11 +44,8 @@ func TestRenewalAuthByDirectoryGroup(t *testing.T) {
 			t.Fatalf("%s: renewal auth %q (own %v) %v", u.id, a, set, err)
 		}
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		r := p.Post(t, "simpleenroll", u.id, u.pw, portaltest.CSR(t, key, pkix.Name{CommonName: u.id}, p.Invite(t, u.id)), nil)
-		if r.Status != http.StatusOK {
-			t.Fatalf("%s enroll: %d %s", u.id, r.Status, r.Body)
-		}
-		r = p.Post(t, "simplereenroll", "", "", portaltest.CSR(t, newKey(t), pkix.Name{CommonName: u.id}, ""), portaltest.TLSCert(r.Certs[0], key))
+		cert := p.Enroll(t, u.id, u.pw, key, p.Invite(t, u.id))
+		r := p.Post(t, "simplereenroll", "", "", portaltest.CSR(t, newKey(t), pkix.Name{CommonName: u.id}, ""), portaltest.TLSCert(cert, key))
 		switch {
 		case u.want == store.RenewalAuthCertificate && r.Status != http.StatusOK:
 			t.Fatalf("%s re-enrollment on the certificate alone: %d %s", u.id, r.Status, r.Body)

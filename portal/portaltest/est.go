@@ -67,6 +67,19 @@ func (p *Portal) PostVia(t testing.TB, c *http.Client, op, user, password string
 	return r
 }
 
+// Enroll is a simpleenroll of user with password that must succeed: a
+// CSR for key, named user, with the invitation (or renewal-link) code,
+// answered by 200 and the one certificate, which it returns. Anything
+// else fails the test.
+func (p *Portal) Enroll(t testing.TB, user, password string, key crypto.Signer, code string) *x509.Certificate {
+	t.Helper()
+	r := p.Post(t, "simpleenroll", user, password, CSR(t, key, cnName(user), code), nil)
+	if r.Status != http.StatusOK || len(r.Certs) != 1 {
+		t.Fatalf("enroll %s: %d %s", user, r.Status, r.Body)
+	}
+	return r.Certs[0]
+}
+
 // postCSR posts csrDER, base64-encoded, to url through c; prepare, if not
 // nil, adds to the request. The response is read whole.
 func postCSR(t testing.TB, c *http.Client, url string, csrDER []byte, prepare func(*http.Request)) *Response {

@@ -12,6 +12,15 @@ import (
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
+// CSRF is the value of the csrf field of a portal page's form, as the page
+// writes it; "" if the page has none.
+func CSRF(page string) string {
+	if m := csrfRE.FindStringSubmatch(page); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // LoginForm is what a browser sends to log in: the login page's CSRF
 // token (GET /login, which sets the login cookie in c's jar or in the
 // cookie it returns) and the form with the portal's Origin.
@@ -29,11 +38,11 @@ func GetLogin(c *http.Client, base string) (*LoginForm, error) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	m := csrfRE.FindSubmatch(body)
-	if m == nil {
+	tok := CSRF(string(body))
+	if tok == "" {
 		return nil, fmt.Errorf("login page %d without a CSRF token", resp.StatusCode)
 	}
-	f := &LoginForm{Base: base, Token: html.UnescapeString(string(m[1]))}
+	f := &LoginForm{Base: base, Token: html.UnescapeString(tok)}
 	for _, ck := range resp.Cookies() {
 		if ck.Name == "__Host-certrenew_login" {
 			f.Cookie = ck

@@ -2,9 +2,7 @@ package scep_test
 
 import (
 	"context"
-	"crypto/x509/pkix"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
@@ -19,12 +17,8 @@ import (
 func TestHardwareAttestedRefusesPhoneKeys(t *testing.T) {
 	p := portaltest.Start(t)
 	p.AddUser(t, "eve", "eve-secret-pw")
-	r := p.Post(t, "simpleenroll", "eve", "eve-secret-pw", portaltest.CSR(t, testpki.NewKey(t), pkix.Name{CommonName: "eve"}, p.Invite(t, "eve")), nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
+	serial := p.Enroll(t, "eve", "eve-secret-pw", testpki.NewKey(t), p.Invite(t, "eve")).SerialNumber.Text(16)
 	ctx := context.Background()
-	serial := r.Certs[0].SerialNumber.Text(16)
 	if _, err := scep.NewChallenge(ctx, p.Store, "eve", serial, 0, time.Now()); err != nil {
 		t.Fatalf("without the policy: %v", err)
 	}

@@ -45,11 +45,7 @@ func enrolled(t *testing.T, dsn string) (*portaltest.Portal, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("EST enrollment: %d %s", r.Status, r.Body)
-	}
-	return p, r.Certs[0].SerialNumber.Text(16)
+	return p, p.Enroll(t, alice, alicePw, key, p.Invite(t, alice)).SerialNumber.Text(16)
 }
 
 func rsaKey(t *testing.T) *rsa.PrivateKey {

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/x509/pkix"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,10 +22,7 @@ func TestAnonymousRequestsWriteNothing(t *testing.T) {
 	pgtest.Engines(t, func(t *testing.T, dsn string) {
 		p := portaltest.StartWith(t, portaltest.Options{SweepInterval: time.Hour, PostgresDSN: dsn})
 		p.AddUser(t, alice, alicePw)
-		r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, newKey(t), pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
-		if r.Status != 200 {
-			t.Fatalf("enroll: %d %s", r.Status, r.Body)
-		}
+		cert := p.Enroll(t, alice, alicePw, newKey(t), p.Invite(t, alice))
 		host := strings.TrimPrefix(p.URL, "https://")
 		c := p.Client(nil)
 		before := p.Store.Writes()
@@ -57,10 +53,10 @@ func TestAnonymousRequestsWriteNothing(t *testing.T) {
 			t.Fatalf("%d database writes for anonymous requests", w)
 		}
 		// A revocation in the portal is on the next CRL at once.
-		if err := p.Admin.Revoke(context.Background(), r.Certs[0].SerialNumber.Text(16)); err != nil {
+		if err := p.Admin.Revoke(context.Background(), cert.SerialNumber.Text(16)); err != nil {
 			t.Fatal(err)
 		}
-		if !portaltest.OnCRL(crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing), r.Certs[0].SerialNumber) {
+		if !portaltest.OnCRL(crlAt(t, "http://"+host+"/crl/g1", p.CA.Issuing), cert.SerialNumber) {
 			t.Fatal("the revoked certificate is not on the CRL")
 		}
 	})

@@ -3,7 +3,6 @@ package server_test
 import (
 	"crypto/ecdsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"net/http"
 	"sync"
@@ -33,11 +32,7 @@ func BenchmarkReenrollCertificate(b *testing.B) {
 		user := fmt.Sprintf("bench%d", i)
 		p.AddUser(b, user, "bench-password-"+user)
 		key := newKey(b)
-		r := p.Post(b, "simpleenroll", user, "bench-password-"+user, portaltest.CSR(b, key, pkix.Name{CommonName: user}, p.Invite(b, user)), nil)
-		if r.Status != http.StatusOK {
-			b.Fatalf("enroll: %d %s", r.Status, r.Body)
-		}
-		cs[i] = &client{cert: r.Certs[0], key: key}
+		cs[i] = &client{cert: p.Enroll(b, user, "bench-password-"+user, key, p.Invite(b, user)), key: key}
 	}
 	keys := make([]*ecdsa.PrivateKey, b.N)
 	for i := range keys {

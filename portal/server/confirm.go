@@ -41,8 +41,8 @@ func (s *Server) revokeSuperseded(ctx context.Context, now time.Time) ([]string,
 }
 
 // SweepAt runs the sweep's revocation as if the clock said now, and signs
-// fresh CRLs: tests use it to see what the sweep does once a grace period
-// has passed without waiting for it.
+// fresh CRLs: Sweep runs it at the clock's time; tests use it to see what
+// the sweep does once a grace period has passed without waiting for it.
 func (s *Server) SweepAt(ctx context.Context, now time.Time) ([]string, error) {
 	serials, err := s.revokeSuperseded(ctx, now)
 	for _, sn := range serials {

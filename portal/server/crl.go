@@ -55,14 +55,7 @@ type crls struct {
 // revocation through the server's store rebuilds the CRLs at once.
 func (s *Server) Sweep(ctx context.Context) error {
 	now := s.cfg.Now()
-	serials, err := s.revokeSuperseded(ctx, now)
-	for _, sn := range serials {
-		s.cfg.Log.Info().Str("serial", sn).Msg("superseded certificate revoked after grace period")
-	}
-	if cerr := s.RefreshCRLs(ctx); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if _, err := s.SweepAt(ctx, now); err != nil {
 		return err
 	}
 	if err := s.cfg.Store.PruneThrottles(ctx, now, limit.DefaultWindow); err != nil {

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"net"
 	"net/http"
 	"strings"
@@ -43,13 +42,9 @@ func TestCRLPerGeneration(t *testing.T) {
 	p := portaltest.Start(t)
 	p.AddUser(t, alice, alicePw)
 	key := newKey(t)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	c1, g1 := r.Certs[0], p.CA.Issuing
+	c1, g1 := p.Enroll(t, alice, alicePw, key, p.Invite(t, alice)), p.CA.Issuing
 	p.RebuildCA(t)
-	r = p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, key))
+	r := p.Post(t, "simplereenroll", alice, alicePw, portaltest.CSR(t, newKey(t), c1.Subject, ""), portaltest.TLSCert(c1, key))
 	if r.Status != 200 {
 		t.Fatalf("re-enroll: %d %s", r.Status, r.Body)
 	}

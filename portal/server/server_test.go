@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509/pkix"
 	"net/http"
 	"testing"
 
@@ -31,12 +30,7 @@ func TestWhoamiAndHealth(t *testing.T) {
 
 	p.AddUser(t, "carol", "carol-password")
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", "carol", "carol-password",
-		portaltest.CSR(t, key, pkix.Name{CommonName: "carol"}, p.Invite(t, "carol")), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	cert := r.Certs[0]
+	cert := p.Enroll(t, "carol", "carol-password", key, p.Invite(t, "carol"))
 	st, ct, body = get(t, p.Client(portaltest.TLSCert(cert, key)), p.URL+"/mtls/whoami")
 	if st != 200 || ct != "text/plain; charset=utf-8" || body != cert.SerialNumber.Text(16)+"\n" {
 		t.Fatalf("whoami: %d %s %q", st, ct, body)

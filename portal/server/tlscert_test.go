@@ -70,11 +70,8 @@ func TestPublicURL(t *testing.T) {
 	handshake(t, p, p.Roots, "portal.test", nil) // verifies the name.
 	p.AddUser(t, alice, alicePw)
 	key := newKey(t)
-	r := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, key, cn(alice), p.Invite(t, alice)), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	if dp := r.Certs[0].CRLDistributionPoints; len(dp) != 1 || dp[0] != "http://portal.test:8443/crl/g1" {
+	cert := p.Enroll(t, alice, alicePw, key, p.Invite(t, alice))
+	if dp := cert.CRLDistributionPoints; len(dp) != 1 || dp[0] != "http://portal.test:8443/crl/g1" {
 		t.Fatalf("CRL distribution point %v", dp)
 	}
 
@@ -102,7 +99,7 @@ func TestPublicURL(t *testing.T) {
 	do("POST", "/login", url.Values{"user": {alice}, "password": {alicePw}, "csrf": {between(login, `name="csrf" value="`, `"`)}})
 	page := do("GET", "/certs", nil)
 	csrf := between(page, `name="csrf" value="`, `"`)
-	page = do("POST", "/certs/"+r.Certs[0].SerialNumber.Text(16)+"/link", url.Values{"csrf": {csrf}})
+	page = do("POST", "/certs/"+cert.SerialNumber.Text(16)+"/link", url.Values{"csrf": {csrf}})
 	link := between(page, `id="renewal-link" href="`, `"`)
 	if !strings.HasPrefix(link, "https://portal.test:8443/renew/") {
 		t.Fatalf("renewal link %q does not use the public URL", link)

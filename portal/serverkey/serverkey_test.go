@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509/pkix"
 	"errors"
 	"regexp"
 	"testing"
@@ -37,11 +36,7 @@ func TestReissueOnce(t *testing.T) {
 	p := portaltest.Start(t)
 	p.AddUser(t, "alice", "alice-pw-123")
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", "alice", "alice-pw-123", portaltest.CSR(t, k, pkix.Name{CommonName: "alice"}, p.Invite(t, "alice")), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll %d", r.Status)
-	}
-	serial := r.Certs[0].SerialNumber.Text(16)
+	serial := p.Enroll(t, "alice", "alice-pw-123", k, p.Invite(t, "alice")).SerialNumber.Text(16)
 	ctx := context.Background()
 	ch, err := scep.NewChallenge(ctx, p.Store, "alice", serial, time.Minute, time.Now())
 	if err != nil {

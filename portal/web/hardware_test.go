@@ -25,11 +25,8 @@ func (c claimHeader) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestHardwareStatusShown(t *testing.T) {
 	p := portaltest.Start(t)
 	p.AddUser(t, alice, alicePw)
-	soft := p.Post(t, "simpleenroll", alice, alicePw, portaltest.CSR(t, testpki.NewKey(t), pkix.Name{CommonName: alice}, p.Invite(t, alice)), nil)
-	if soft.Status != http.StatusOK {
-		t.Fatalf("enroll: %d %s", soft.Status, soft.Body)
-	}
-	p.Admin.Revoke(t.Context(), soft.Certs[0].SerialNumber.Text(16))
+	soft := p.Enroll(t, alice, alicePw, testpki.NewKey(t), p.Invite(t, alice))
+	p.Admin.Revoke(t.Context(), soft.SerialNumber.Text(16))
 	c := &http.Client{Transport: claimHeader{p.Client(nil).Transport}}
 	claimed := p.PostVia(t, c, "simpleenroll", alice, alicePw, portaltest.CSR(t, testpki.NewKey(t), pkix.Name{CommonName: alice}, p.Invite(t, alice)))
 	if claimed.Status != http.StatusOK {
@@ -38,7 +35,7 @@ func TestHardwareStatusShown(t *testing.T) {
 	b := newClient(t, p)
 	b.login(alice, alicePw)
 	for serial, want := range map[string][2]string{
-		soft.Certs[0].SerialNumber.Text(16):    {`data-hardware="software" class="muted">Software key`, "ソフトウェア鍵"},
+		soft.SerialNumber.Text(16):             {`data-hardware="software" class="muted">Software key`, "ソフトウェア鍵"},
 		claimed.Certs[0].SerialNumber.Text(16): {`data-hardware="claimed" class="muted">Claimed:`, "申告のみ"},
 	} {
 		if _, page := b.do("GET", "/certs/"+serial+"?lang=en", nil, ""); !strings.Contains(page, want[0]) {

@@ -83,11 +83,7 @@ func (h *Handler) mobile(w http.ResponseWriter, r *http.Request, s *session) {
 		if c.Status != store.StatusActive {
 			continue
 		}
-		st := "st_active"
-		if !now.Before(c.NotAfter) {
-			st = "st_expired"
-		}
-		rows = append(rows, mobileRow{Serial: c.Serial, Expires: c.NotAfter.UTC().Format("2006-01-02"), Status: st})
+		rows = append(rows, mobileRow{Serial: c.Serial, Expires: c.NotAfter.UTC().Format("2006-01-02"), Status: statusOf(c, list, now)})
 	}
 	errKey := r.URL.Query().Get("err")
 	if !mobileErrors[errKey] {

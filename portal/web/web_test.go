@@ -113,14 +113,12 @@ func (b *browserish) login(user, pw string) (int, string) {
 	return b.do("POST", "/login", url.Values{"user": {user}, "password": {pw}}, "")
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 func csrfOf(t *testing.T, page string) string {
-	m := csrfRE.FindStringSubmatch(page)
-	if m == nil {
+	tok := portaltest.CSRF(page)
+	if tok == "" {
 		t.Fatalf("no CSRF token in page:\n%s", page)
 	}
-	return m[1]
+	return tok
 }
 
 func enroll(t *testing.T, p *portaltest.Portal) *x509.Certificate {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/certrenew/certrenew/portal/attest"
 	"github.com/certrenew/certrenew/portal/store"
+	"github.com/certrenew/certrenew/portal/store/sqlstore"
 )
 
 // maxEKRootFile bounds an EK root file (a few CA certificates).
@@ -93,15 +95,21 @@ func ekRootsList(*flags) action {
 
 // ekRootsRemove removes an EK root by its SHA-256 (as list prints it).
 func ekRootsRemove(*flags) action {
+	return removeBySHA256("ek-roots", "EK root", (*sqlstore.DB).RemoveEKRoot)
+}
+
+// removeBySHA256 is the action of "<cmd> remove": its argument is the
+// SHA-256 that "<cmd> list" prints; what names the object in the log.
+func removeBySHA256(cmd, what string, remove func(*sqlstore.DB, context.Context, []byte) error) action {
 	return action{do: func(c *call) error {
 		sum, err := hex.DecodeString(strings.ToLower(c.args[0]))
 		if err != nil || len(sum) != sha256.Size {
-			return usagef("ek-roots remove needs the SHA-256 that ek-roots list prints")
+			return usagef("%s remove needs the SHA-256 that %s list prints", cmd, cmd)
 		}
-		if err := c.store.RemoveEKRoot(c.ctx, sum); err != nil {
+		if err := remove(c.store, c.ctx, sum); err != nil {
 			return err
 		}
-		c.log.Info().Hex("sha256", sum).Msg("EK root removed")
+		c.log.Info().Hex("sha256", sum).Msg(what + " removed")
 		return nil
 	}}
 }
@@ -181,15 +189,5 @@ func ekCRLsList(*flags) action {
 
 // ekCRLsRemove removes an EK CRL by its SHA-256 (as list prints it).
 func ekCRLsRemove(*flags) action {
-	return action{do: func(c *call) error {
-		sum, err := hex.DecodeString(strings.ToLower(c.args[0]))
-		if err != nil || len(sum) != sha256.Size {
-			return usagef("ek-crls remove needs the SHA-256 that ek-crls list prints")
-		}
-		if err := c.store.RemoveEKCRL(c.ctx, sum); err != nil {
-			return err
-		}
-		c.log.Info().Hex("sha256", sum).Msg("EK CRL removed")
-		return nil
-	}}
+	return removeBySHA256("ek-crls", "EK CRL", (*sqlstore.DB).RemoveEKCRL)
 }

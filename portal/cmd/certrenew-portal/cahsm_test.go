@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"net/http"
 	"net/url"
@@ -186,11 +185,7 @@ func enrollUser(t *testing.T, cli portalCLI, must func(...string) string, url, d
 	}
 	code := strings.TrimSpace(must("invite", "create", "--user", name))
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := u.p.Post(t, "simpleenroll", name, pw, portaltest.CSR(t, key, pkix.Name{CommonName: name}, code), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	return u, r.Certs[0], key
+	return u, u.p.Enroll(t, name, pw, key, code), key
 }
 
 // reenroll re-enrolls cert (from issuing, with key) under a new key and

@@ -24,14 +24,11 @@ func TestAdminPolicyCommands(t *testing.T) {
 		t.Fatalf("invite list:\n%s", list)
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, pkix.Name{CommonName: "dan"}, code), nil)
-	if r.Status != 200 {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	serial := r.Certs[0].SerialNumber.Text(16)
+	cert := p.Enroll(t, "dan", "dan-secret-pw", key, code)
+	serial := cert.SerialNumber.Text(16)
 
 	cli.must("", "reissue", "deny", "--serial", serial)
-	rr := p.Post(t, "simplereenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, r.Certs[0].Subject, ""), portaltest.TLSCert(r.Certs[0], key))
+	rr := p.Post(t, "simplereenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, cert.Subject, ""), portaltest.TLSCert(cert, key))
 	if rr.Problem != "reissue_not_allowed" {
 		t.Fatalf("after reissue deny --serial: %d %s", rr.Status, rr.Body)
 	}
@@ -48,7 +45,7 @@ func TestAdminPolicyCommands(t *testing.T) {
 	// The link's page mints the token (what POST /renew/{id}/token runs).
 	tok := p.LinkToken(t, "dan", u.String())
 	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, tok), portaltest.TLSCert(r.Certs[0], key))
+	r2 := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key2, pkix.Name{CommonName: "dan"}, tok), portaltest.TLSCert(cert, key))
 	if r2.Status != 200 {
 		t.Fatalf("redeeming the CLI link: %d %s", r2.Status, r2.Body)
 	}

@@ -28,11 +28,7 @@ import (
 func TestRenewalAuthCommand(t *testing.T) {
 	p, cli := startPortalCLI(t, "dan", "dan-secret-pw")
 	key := testpki.NewKey(t)
-	r := p.Post(t, "simpleenroll", "dan", "dan-secret-pw", portaltest.CSR(t, key, pkix.Name{CommonName: "dan"}, p.Invite(t, "dan")), nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("enroll: %d %s", r.Status, r.Body)
-	}
-	cert := r.Certs[0]
+	cert := p.Enroll(t, "dan", "dan-secret-pw", key, p.Invite(t, "dan"))
 	noPassword := func() *portaltest.Response {
 		return p.Post(t, "simplereenroll", "", "", portaltest.CSR(t, testpki.NewKey(t), cert.Subject, ""), portaltest.TLSCert(cert, key))
 	}

@@ -38,25 +38,51 @@ CREATE TABLE IF NOT EXISTS hardware_policy (
 
 // AddEKRoot implements store.Store.
 func (d *DB) AddEKRoot(ctx context.Context, r store.EKRoot) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO ek_roots (hash, der, added) VALUES (?, ?, ?)`, r.Hash, r.DER, r.Added.Unix())
-	return insertErr(err, "add EK root", fmt.Errorf("EK root: %w", store.ErrExists))
+	return d.addDER(ctx, "ek_roots", "EK root", derRow(r))
 }
 
 // EKRoots implements store.Store.
 func (d *DB) EKRoots(ctx context.Context) ([]store.EKRoot, error) {
-	return queryAll(ctx, d.db, "EK roots", func(row interface{ Scan(...any) error }) (store.EKRoot, error) {
-		var r store.EKRoot
-		var added int64
-		err := row.Scan(&r.Hash, &r.DER, &added)
-		r.Added = time.Unix(added, 0)
-		return r, err
-	}, `SELECT hash, der, added FROM ek_roots ORDER BY added, hash`)
+	return listDER[store.EKRoot](ctx, d, "ek_roots", "EK roots")
 }
 
 // RemoveEKRoot implements store.Store.
 func (d *DB) RemoveEKRoot(ctx context.Context, hash []byte) error {
-	return updateOne(ctx, d.db, "remove EK root", fmt.Errorf("EK root: %w", store.ErrNotFound),
-		`DELETE FROM ek_roots WHERE hash = ?`, hash)
+	return d.removeDER(ctx, "ek_roots", "EK root", hash)
+}
+
+// derRow is a row of ek_roots or ek_crls, the one shape of store.EKRoot
+// and store.EKCRL: a DER blob keyed by its SHA-256, and when it was added.
+type derRow = struct {
+	Hash  []byte
+	DER   []byte
+	Added time.Time
+}
+
+// addDER inserts r into table (ek_roots or ek_crls); what names a row in
+// errors.
+func (d *DB) addDER(ctx context.Context, table, what string, r derRow) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO `+table+` (hash, der, added) VALUES (?, ?, ?)`, r.Hash, r.DER, r.Added.Unix())
+	return insertErr(err, "add "+what, fmt.Errorf("%s: %w", what, store.ErrExists))
+}
+
+// listDER answers the rows of table, oldest first; what names them in
+// errors.
+func listDER[T ~derRow](ctx context.Context, d *DB, table, what string) ([]T, error) {
+	return queryAll(ctx, d.db, what, func(row interface{ Scan(...any) error }) (T, error) {
+		var r derRow
+		var added int64
+		err := row.Scan(&r.Hash, &r.DER, &added)
+		r.Added = time.Unix(added, 0)
+		return T(r), err
+	}, `SELECT hash, der, added FROM `+table+` ORDER BY added, hash`)
+}
+
+// removeDER deletes the row of table with hash; what names a row in
+// errors.
+func (d *DB) removeDER(ctx context.Context, table, what string, hash []byte) error {
+	return updateOne(ctx, d.db, "remove "+what, fmt.Errorf("%s: %w", what, store.ErrNotFound),
+		`DELETE FROM `+table+` WHERE hash = ?`, hash)
 }
 
 // CreateAttestChallenge implements store.Store.
@@ -113,23 +139,15 @@ CREATE TABLE IF NOT EXISTS ek_crls (
 
 // AddEKCRL implements store.Store.
 func (d *DB) AddEKCRL(ctx context.Context, c store.EKCRL) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO ek_crls (hash, der, added) VALUES (?, ?, ?)`, c.Hash, c.DER, c.Added.Unix())
-	return insertErr(err, "add EK CRL", fmt.Errorf("EK CRL: %w", store.ErrExists))
+	return d.addDER(ctx, "ek_crls", "EK CRL", derRow(c))
 }
 
 // EKCRLs implements store.Store.
 func (d *DB) EKCRLs(ctx context.Context) ([]store.EKCRL, error) {
-	return queryAll(ctx, d.db, "EK CRLs", func(row interface{ Scan(...any) error }) (store.EKCRL, error) {
-		var c store.EKCRL
-		var added int64
-		err := row.Scan(&c.Hash, &c.DER, &added)
-		c.Added = time.Unix(added, 0)
-		return c, err
-	}, `SELECT hash, der, added FROM ek_crls ORDER BY added, hash`)
+	return listDER[store.EKCRL](ctx, d, "ek_crls", "EK CRLs")
 }
 
 // RemoveEKCRL implements store.Store.
 func (d *DB) RemoveEKCRL(ctx context.Context, hash []byte) error {
-	return updateOne(ctx, d.db, "remove EK CRL", fmt.Errorf("EK CRL: %w", store.ErrNotFound),
-		`DELETE FROM ek_crls WHERE hash = ?`, hash)
+	return d.removeDER(ctx, "ek_crls", "EK CRL", hash)
 }

@@ -15,15 +15,8 @@ func TestKeyAttestation(t *testing.T) { engines(t, testKeyAttestation) }
 
 func testKeyAttestation(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
-	db := opener()
 	// A database from before: no hardware column, no attestation tables.
-	for _, q := range []string{`DROP TABLE hardware_policy`, `DROP TABLE attest_challenges`, `DROP TABLE ek_roots`, `ALTER TABLE certs DROP COLUMN hardware`} {
-		if _, err := db.db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
-	db = opener()
+	db := fromBefore(t, opener, `DROP TABLE hardware_policy`, `DROP TABLE attest_challenges`, `DROP TABLE ek_roots`, `ALTER TABLE certs DROP COLUMN hardware`)
 	now := time.Now().Truncate(time.Second)
 	if err := db.CreateUser(ctx, store.User{ID: "alice", PasswordHash: "h", ReissueAllowed: true, Created: now}); err != nil {
 		t.Fatal(err)
@@ -111,13 +104,8 @@ func TestEKCRLs(t *testing.T) { engines(t, testEKCRLs) }
 
 func testEKCRLs(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
-	db := opener()
 	// A database from before: no ek_crls table.
-	if _, err := db.db.ExecContext(ctx, `DROP TABLE ek_crls`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	db = opener()
+	db := fromBefore(t, opener, `DROP TABLE ek_crls`)
 	now := time.Now().Truncate(time.Second)
 	if cs, err := db.EKCRLs(ctx); err != nil || len(cs) != 0 {
 		t.Fatalf("EKCRLs of a fresh table = %v %v", cs, err)

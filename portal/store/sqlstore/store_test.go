@@ -56,6 +56,21 @@ func engines(t *testing.T, fn func(t *testing.T, opener func() *DB)) {
 	})
 }
 
+// fromBefore is a database of an earlier version: opener's, with stmts
+// (dropping what came later) run on it, then opened again so that the
+// open migrates it.
+func fromBefore(t *testing.T, opener func() *DB, stmts ...string) *DB {
+	t.Helper()
+	db := opener()
+	for _, q := range stmts {
+		if _, err := db.db.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	return opener()
+}
+
 func TestLifecycle(t *testing.T) { engines(t, testLifecycle) }
 
 func testLifecycle(t *testing.T, opener func() *DB) {
@@ -967,14 +982,9 @@ func TestRenewalAuth(t *testing.T) { engines(t, testRenewalAuth) }
 
 func testRenewalAuth(t *testing.T, opener func() *DB) {
 	ctx := context.Background()
-	db := opener()
 	// A database of an earlier version has no renewal_auth table: the
 	// next open makes it.
-	if _, err := db.db.ExecContext(ctx, `DROP TABLE renewal_auth`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	db = opener()
+	db := fromBefore(t, opener, `DROP TABLE renewal_auth`)
 	for _, id := range []string{"alice", "bob"} {
 		if err := db.CreateUser(ctx, store.User{ID: id, PasswordHash: "h"}); err != nil {
 			t.Fatal(err)
