@@ -128,10 +128,8 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	default:
 		return nil, fmt.Errorf("nss keys: algorithm %q: %w", req.Algorithm, hsm.ErrUnsupported)
 	}
-	id := req.ID
-	if id == "" {
-		id = hsm.NewKeyID()
-	} else if err := hsm.CheckKeyID(id); err != nil {
+	id, err := req.KeyID()
+	if err != nil {
 		return nil, err
 	}
 	db, err := b.open()
