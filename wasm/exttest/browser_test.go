@@ -32,7 +32,6 @@ func fakeHostBinary(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", fakeHost.path, "./wasm/exttest/fakehost")
 		cmd.Dir = repoRoot
 		fakeHost.out, fakeHost.err = cmd.CombinedOutput()
-		t.Cleanup(func() {})
 	}
 	if fakeHost.err != nil {
 		t.Fatalf("building fakehost: %v\n%s", fakeHost.err, fakeHost.out)
