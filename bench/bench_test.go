@@ -77,13 +77,21 @@ func binary(b testing.TB, env, pkg string) string {
 		return p.(string)
 	}
 	out := filepath.Join(scratchDir(b), filepath.Base(pkg))
+	goBuild(b, out, pkg)
+	built.Store(pkg, out)
+	return out
+}
+
+// goBuild builds pkg into out from the repository root, with env added to
+// the environment.
+func goBuild(b testing.TB, out, pkg string, env ...string) {
+	b.Helper()
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), env...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("building %s: %v\n%s", pkg, err, msg)
 	}
-	built.Store(pkg, out)
-	return out
 }
 
 func hostBinary(b testing.TB) string {
@@ -107,12 +115,7 @@ func frontBinary(b testing.TB) string {
 	if _, ok := built.Load("front"); ok {
 		return out
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./host/cmd/certrenew-nm")
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("building certrenew-nm: %v\n%s", err, msg)
-	}
+	goBuild(b, out, "./host/cmd/certrenew-nm", "CGO_ENABLED=0")
 	built.Store("front", out)
 	return out
 }

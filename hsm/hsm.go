@@ -80,6 +80,18 @@ func CheckKeyID(id string) error {
 	return nil
 }
 
+// KeyID returns the id the new key is to have: req.ID if it is well
+// formed (CheckKeyID), a fresh one (NewKeyID) if it is "".
+func (req GenerateRequest) KeyID() (string, error) {
+	if req.ID == "" {
+		return NewKeyID(), nil
+	}
+	if err := CheckKeyID(req.ID); err != nil {
+		return "", err
+	}
+	return req.ID, nil
+}
+
 // Reclaimer is implemented by backends that honour GenerateRequest.ID.
 type Reclaimer interface {
 	// Reclaim destroys the key generated with this ID (and this Near), if

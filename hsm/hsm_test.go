@@ -98,3 +98,17 @@ func TestHardware(t *testing.T) {
 		}
 	}
 }
+
+// KeyID: a request's own id if well formed, a fresh one for none.
+func TestKeyID(t *testing.T) {
+	id, err := hsm.GenerateRequest{}.KeyID()
+	if err != nil || hsm.CheckKeyID(id) != nil {
+		t.Fatalf("KeyID() = %q, %v", id, err)
+	}
+	if got, err := (hsm.GenerateRequest{ID: id}).KeyID(); err != nil || got != id {
+		t.Errorf("KeyID(%s) = %q, %v", id, got, err)
+	}
+	if _, err := (hsm.GenerateRequest{ID: "short"}).KeyID(); !errors.Is(err, hsm.ErrMalformedURI) {
+		t.Errorf("KeyID(short): %v", err)
+	}
+}

@@ -66,25 +66,20 @@ func TestDepsInstallsTheSet(t *testing.T) {
 		t.Run(set, func(t *testing.T) {
 			dir := t.TempDir()
 			log := filepath.Join(dir, "log")
-			fakes := map[string]string{
+			env := fakeTools(t, dir, map[string]string{
 				"dpkg-query": "exit 1",
 				"apt-get":    `echo "apt-get $*" >>` + log,
 				"npm":        `echo "npm $*" >>` + log,
 				"sudo":       `exec "$@"`,
 				// The installed web-ext is the wanted one: test mode installs nothing.
 				"web-ext": "echo 10.7.0",
-			}
-			for name, body := range fakes {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-			}
+			})
 			if set == "demo" {
 				// An outdated web-ext: demo mode must not touch it anyway.
 				os.WriteFile(filepath.Join(dir, "web-ext"), []byte("#!/bin/sh\necho 1.0.0\n"), 0o755)
 			}
 			cmd := exec.Command("bash", "deps-debian.sh", set)
-			cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+			cmd.Env = env
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("deps-debian.sh %s: %v\n%s", set, err, out)
 			}

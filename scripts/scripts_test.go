@@ -10,15 +10,22 @@ import (
 	"testing"
 )
 
+// fakeTools writes each fake (name: the body of a sh script) into dir and
+// returns the environment with dir first on PATH.
+func fakeTools(t *testing.T, dir string, fakes map[string]string) []string {
+	t.Helper()
+	for name, body := range fakes {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+}
+
 // fakeGo puts a `go` on PATH that prints out and exits with code.
 func fakeGo(t *testing.T, out string, code int) []string {
 	t.Helper()
-	dir := t.TempDir()
-	script := "#!/bin/sh\nprintf '%s\\n' '" + out + "'\nexit " + string(rune('0'+code)) + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	return fakeTools(t, t.TempDir(), map[string]string{"go": "printf '%s\\n' '" + out + "'\nexit " + string(rune('0'+code))})
 }
 
 // bench-portal.sh captures `go test`'s output for its table; a failing run

@@ -128,10 +128,8 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	default:
 		return nil, fmt.Errorf("nss keys: algorithm %q: %w", req.Algorithm, hsm.ErrUnsupported)
 	}
-	id := req.ID
-	if id == "" {
-		id = hsm.NewKeyID()
-	} else if err := hsm.CheckKeyID(id); err != nil {
+	id, err := req.KeyID()
+	if err != nil {
 		return nil, err
 	}
 	db, err := b.open()
@@ -157,13 +155,19 @@ func parseURI(uri string) ([]byte, error) {
 	return id, nil
 }
 
-// Open implements hsm.Backend.
-func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
+// openURI parses uri and opens the database its key is in.
+func (b *Backend) openURI(uri string) ([]byte, *softokn.DB, error) {
 	id, err := parseURI(uri)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db, err := b.open()
+	return id, db, err
+}
+
+// Open implements hsm.Backend.
+func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
+	id, db, err := b.openURI(uri)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +190,7 @@ func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
 
 // Delete implements hsm.Backend.
 func (b *Backend) Delete(ctx context.Context, uri string) error {
-	id, err := parseURI(uri)
-	if err != nil {
-		return err
-	}
-	db, err := b.open()
+	id, db, err := b.openURI(uri)
 	if err != nil {
 		return err
 	}

@@ -146,10 +146,8 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, err
 	}
-	hexID := req.ID
-	if hexID == "" {
-		hexID = hsm.NewKeyID()
-	} else if err := hsm.CheckKeyID(hexID); err != nil {
+	hexID, err := req.KeyID()
+	if err != nil {
 		return nil, err
 	}
 	id, _ := hex.DecodeString(hexID)

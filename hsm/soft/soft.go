@@ -86,7 +86,7 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, fmt.Errorf("soft: encode: %w", err)
 	}
-	id, err := keydir.NewID(req.ID)
+	id, err := req.KeyID()
 	if err != nil {
 		return nil, err
 	}

@@ -149,18 +149,7 @@ func (db *DB) KeyIDs() (map[string]bool, error) {
 // DeleteKey destroys the private and public key objects with CKA_ID id.
 // Deleting a key that is gone is not an error.
 func (db *DB) DeleteKey(id []byte) error {
-	return db.session(func(s session) error {
-		for _, class := range []uint{p11.CKO_PRIVATE_KEY, p11.CKO_PUBLIC_KEY} {
-			objs, err := s.find(keyTemplate(class, id))
-			if err != nil {
-				return err
-			}
-			if err := s.destroy(objs); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return db.destroyAll(keyTemplate(p11.CKO_PRIVATE_KEY, id), keyTemplate(p11.CKO_PUBLIC_KEY, id))
 }
 
 // Sign signs digest with the private key of CKA_ID id, the way
@@ -260,16 +249,8 @@ func (db *DB) Flags(id []byte) (KeyFlags, error) {
 // label: a key pair whose CKA_ID was never set, because the process that
 // made it died in between, is found this way.
 func (db *DB) DeleteLabelled(label string) error {
-	return db.session(func(s session) error {
-		for _, class := range []uint{p11.CKO_PRIVATE_KEY, p11.CKO_PUBLIC_KEY} {
-			objs, err := s.find([]*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, class), p11.NewAttribute(p11.CKA_TOKEN, true), p11.NewAttribute(p11.CKA_LABEL, label)})
-			if err != nil {
-				return err
-			}
-			if err := s.destroy(objs); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	labelled := func(class uint) []*p11.Attribute {
+		return []*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, class), p11.NewAttribute(p11.CKA_TOKEN, true), p11.NewAttribute(p11.CKA_LABEL, label)}
+	}
+	return db.destroyAll(labelled(p11.CKO_PRIVATE_KEY), labelled(p11.CKO_PUBLIC_KEY))
 }

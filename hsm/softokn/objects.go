@@ -129,18 +129,7 @@ func (db *DB) DeleteCert(c *x509.Certificate) error {
 	if err != nil {
 		return err
 	}
-	return db.session(func(s session) error {
-		for _, t := range [][]*p11.Attribute{trustT, certT} {
-			objs, err := s.find(t)
-			if err != nil {
-				return err
-			}
-			if err := s.destroy(objs); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return db.destroyAll(trustT, certT)
 }
 
 // TrustOf returns c's trust settings; a certificate without a trust object

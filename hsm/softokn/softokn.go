@@ -255,6 +255,23 @@ func (s session) findAttrs(tmpl []*p11.Attribute, types ...uint) ([][][]byte, er
 	return rows, nil
 }
 
+// destroyAll destroys, in one session, every object that matches each
+// template in turn.
+func (db *DB) destroyAll(tmpls ...[]*p11.Attribute) error {
+	return db.session(func(s session) error {
+		for _, t := range tmpls {
+			objs, err := s.find(t)
+			if err != nil {
+				return err
+			}
+			if err := s.destroy(objs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (s session) destroy(objs []p11.ObjectHandle) error {
 	for _, o := range objs {
 		if err := ctx.DestroyObject(s.h, o); err != nil {

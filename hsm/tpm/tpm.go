@@ -143,7 +143,7 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	// No description field: it is a later addition to the TSS2 key format
 	// that tpm2-pkcs11's parser (tpm2_ptool link) rejects.
 	kf := keyfile.NewTPMKey(keyfile.OIDLoadableKey, created.OutPublic, created.OutPrivate)
-	id, err := keydir.NewID(req.ID)
+	id, err := req.KeyID()
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,5 @@
 package i18n
 
-import "strings"
-
 // RenewAuth holds the password step's texts for the portal's renewal-auth
 // policy (issue 13), apart from Strings so the tables grow without
 // conflicts.
@@ -23,11 +21,10 @@ var renewAuthJA = RenewAuth{
 	NoPassword: "この証明書はパスワードなしで更新できます（現在の証明書で認証します）。「アクティベート」を押すと更新します。",
 }
 
-// RenewAuthFor returns the texts for lang: Japanese for "ja" and "ja-*",
-// English otherwise.
-func RenewAuthFor(lang string) RenewAuth {
-	if strings.HasPrefix(strings.ToLower(lang), "ja") {
-		return renewAuthJA
+// RenewAuth returns the texts of RenewAuth in s's language.
+func (s *Strings) RenewAuth() *RenewAuth {
+	if s != nil && s.Lang == "ja" {
+		return &renewAuthJA
 	}
-	return renewAuthEN
+	return &renewAuthEN
 }

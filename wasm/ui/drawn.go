@@ -47,3 +47,10 @@ func (r *Root) draw(v drawnView, fresh bool, id string) app.UI {
 //
 //go:noinline
 func (r *Root) redraw() { r.Update() }
+
+// show makes s the current screen and draws it. A function, not a method
+// of Root: inlined everywhere, it leaves no code of its own in the WASM.
+func show(r *Root, s screen) {
+	r.screen = s
+	r.redraw()
+}

@@ -194,8 +194,7 @@ func (v *listView) event(ctx app.Context, e app.Event, name string) {
 	op, arg, _ := strings.Cut(name, " ")
 	switch op {
 	case "enroll":
-		v.host.screen = screenEnroll
-		v.host.redraw()
+		show(v.host, screenEnroll)
 	case "close":
 		v.menuFor = ""
 	case "menukey":

@@ -56,8 +56,7 @@ func (v *nextView) Render() app.UI {
 
 func (v *nextView) event(ctx app.Context, e app.Event, name string) {
 	if name == "next" {
-		v.host.screen = screenPassword
-		v.host.redraw()
+		show(v.host, screenPassword)
 		return
 	}
 	v.host.backToList(ctx)

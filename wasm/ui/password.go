@@ -89,7 +89,7 @@ func (v *passwordView) Render() app.UI {
 	if v.Cert != nil {
 		cn = commonName(v.Cert.Subject)
 	}
-	ra := i18n.RenewAuthFor(v.S.Lang)
+	ra := v.S.RenewAuth()
 	return passwordTpl.ui(v, "title", v.S.RenewTitle, "renewing", v.S.RenewingCert.With(cn),
 		"checking", boolAttr(v.Auth == ""), "checkingWord", ra.Checking,
 		"noPassword", boolAttr(v.noPassword()), "noPasswordWord", ra.NoPassword,

@@ -40,8 +40,7 @@ func (v *refusedView) Render() app.UI {
 
 func (v *refusedView) event(ctx app.Context, e app.Event, name string) {
 	if name == "open" {
-		v.host.screen = screenSettings
-		v.host.redraw()
+		show(v.host, screenSettings)
 		return
 	}
 	v.host.backToList(ctx)

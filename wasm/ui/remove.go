@@ -12,8 +12,7 @@ import (
 
 func (r *Root) showDetails(ctx app.Context, c *proto.Cert) {
 	r.selected = c
-	r.screen = screenDetails
-	r.redraw()
+	show(r, screenDetails)
 }
 
 // labelOf is c's row label in the current list.

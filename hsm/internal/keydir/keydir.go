@@ -24,18 +24,6 @@ type Dir struct {
 	Ext    string // the file name suffix (".key")
 }
 
-// NewID returns the id a key is to be written under: want (a
-// GenerateRequest.ID) if it is well formed, a fresh one if it is "".
-func NewID(want string) (string, error) {
-	if want == "" {
-		return hsm.NewKeyID(), nil
-	}
-	if err := hsm.CheckKeyID(want); err != nil {
-		return "", err
-	}
-	return want, nil
-}
-
 // URI is the key URI of id.
 func (d Dir) URI(id string) string { return d.Scheme + ":" + id }
 
