@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/hsm/hsmtest"
@@ -72,18 +70,10 @@ func TestToolbarRenewalTPMAttested(t *testing.T) {
 // certificates of ekCAs (root and issuing) as its EK roots.
 func requireAttestation(t *testing.T, p *portaltest.Portal, ekCAs ...*hsmtest.EKCA) {
 	t.Helper()
-	ctx := context.Background()
 	for _, ca := range ekCAs {
-		for _, c := range ca.Certs(t) {
-			sum := sha256.Sum256(c.Raw)
-			if err := p.Store.AddEKRoot(ctx, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		p.AddEKRoots(t, ca.Certs(t)...)
 	}
-	if err := p.Store.SetHardwarePolicy(ctx, "", store.HardwareAttested); err != nil {
-		t.Fatal(err)
-	}
+	p.SetHardwarePolicy(t, "", store.HardwareAttested)
 }
 
 // portalPage is a page of the user portal as alice sees it once logged in.

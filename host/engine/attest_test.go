@@ -2,12 +2,10 @@ package engine_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/certrenew/certrenew/errcode"
 	"github.com/certrenew/certrenew/host/engine"
@@ -38,15 +36,8 @@ func TestAttestation(t *testing.T) {
 
 	p := portaltest.Start(t)
 	ctx := context.Background()
-	for _, c := range trusted.Certs(t) {
-		sum := sha256.Sum256(c.Raw)
-		if err := p.Store.AddEKRoot(ctx, store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := p.Store.SetHardwarePolicy(ctx, "", store.HardwareAttested); err != nil {
-		t.Fatal(err)
-	}
+	p.AddEKRoots(t, trusted.Certs(t)...)
+	p.SetHardwarePolicy(t, "", store.HardwareAttested)
 	n := 0
 	host := func(b hsm.Backend) (*engine.Engine, string) {
 		n++
@@ -107,9 +98,7 @@ func TestAttestation(t *testing.T) {
 	refused("TPM outside the EK roots", tpm.NewWithOpener(filepath.Join(t.TempDir(), "tpm"), tpm.DialSocket(stranger.Socket)), "tpm", "", errcode.EKUntrusted)
 
 	// Without the policy a token key is issued, claimed.
-	if err := p.Store.SetHardwarePolicy(ctx, "", store.HardwareAny); err != nil {
-		t.Fatal(err)
-	}
+	p.SetHardwarePolicy(t, "", store.HardwareAny)
 	eng, user = host(tok)
 	er, err = eng.Enroll(ctx, engine.EnrollRequest{Portal: p.URL, User: user, Password: password, Invitation: p.Invite(t, user), Backend: "pkcs11", PIN: softhsm.PIN}, nil)
 	if err != nil {

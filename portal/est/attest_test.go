@@ -101,16 +101,6 @@ func csrWith(t *testing.T, key crypto.Signer, subject string, challenge string, 
 	return der
 }
 
-func addEKRoots(t *testing.T, p *portaltest.Portal, certs []*x509.Certificate) {
-	t.Helper()
-	for _, c := range certs {
-		sum := sha256.Sum256(c.Raw)
-		if err := p.Store.AddEKRoot(context.Background(), store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func hardwareOf(t *testing.T, p *portaltest.Portal, c *x509.Certificate) store.Hardware {
 	t.Helper()
 	sc, err := p.Store.Cert(context.Background(), c.SerialNumber.Text(16))
@@ -127,10 +117,8 @@ func TestAttestedEnrollAndRenew(t *testing.T) {
 	ca := hsmtest.NewEKCA(t)
 	d := newTPM(t, ca)
 	p, code := setup(t)
-	addEKRoots(t, p, ca.Certs(t))
-	if err := p.Store.SetHardwarePolicy(context.Background(), "", store.HardwareAttested); err != nil {
-		t.Fatal(err)
-	}
+	p.AddEKRoots(t, ca.Certs(t)...)
+	p.SetHardwarePolicy(t, "", store.HardwareAttested)
 	k := d.key(t)
 	attr := evidence(t, d, k, portalChallenger(p))
 	r := p.Post(t, "simpleenroll", alice, alicePw, csrWith(t, k, alice, code, attr), nil)
@@ -163,11 +151,9 @@ func TestAttestationRefusals(t *testing.T) {
 	a, b := newTPM(t, trusted), newTPM(t, trusted)
 	stranger := newTPM(t, other)
 	p, code := setup(t)
-	addEKRoots(t, p, trusted.Certs(t))
+	p.AddEKRoots(t, trusted.Certs(t)...)
 	ctx := context.Background()
-	if err := p.Store.SetHardwarePolicy(ctx, alice, store.HardwareAttested); err != nil {
-		t.Fatal(err)
-	}
+	p.SetHardwarePolicy(t, alice, store.HardwareAttested)
 	enroll := func(key crypto.Signer, attr []byte, claim bool) *portaltest.Response {
 		return p.PostVia(t, &http.Client{Transport: claimTransport{p.Client(nil).Transport, claim}}, "simpleenroll", alice, alicePw, csrWith(t, key, alice, code, attr))
 	}

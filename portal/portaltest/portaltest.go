@@ -6,6 +6,7 @@ package portaltest
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -175,6 +176,27 @@ func (p *Portal) SetRenewalAuth(t testing.TB, user string, a store.RenewalAuth) 
 	t.Helper()
 	if err := p.Store.SetRenewalAuth(context.Background(), user, a); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// SetHardwarePolicy sets the tenant's hardware policy (user "") or a
+// user's override, as `certrenew-portal hardware-policy` does.
+func (p *Portal) SetHardwarePolicy(t testing.TB, user string, h store.HardwarePolicy) {
+	t.Helper()
+	if err := p.Store.SetHardwarePolicy(context.Background(), user, h); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AddEKRoots makes certs EK roots of the portal, as `certrenew-portal
+// ek-roots add` does.
+func (p *Portal) AddEKRoots(t testing.TB, certs ...*x509.Certificate) {
+	t.Helper()
+	for _, c := range certs {
+		sum := sha256.Sum256(c.Raw)
+		if err := p.Store.AddEKRoot(context.Background(), store.EKRoot{Hash: sum[:], DER: c.Raw, Added: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -22,9 +22,7 @@ func TestHardwareAttestedRefusesPhoneKeys(t *testing.T) {
 	if _, err := scep.NewChallenge(ctx, p.Store, "eve", serial, 0, time.Now()); err != nil {
 		t.Fatalf("without the policy: %v", err)
 	}
-	if err := p.Store.SetHardwarePolicy(ctx, "eve", store.HardwareAttested); err != nil {
-		t.Fatal(err)
-	}
+	p.SetHardwarePolicy(t, "eve", store.HardwareAttested)
 	if _, err := scep.NewChallenge(ctx, p.Store, "eve", serial, 0, time.Now()); !errors.Is(err, scep.ErrAttestationRequired) {
 		t.Fatalf("under hardware-attested: %v", err)
 	}
