@@ -14,13 +14,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/certrenew/certrenew/hsm"
 	"github.com/certrenew/certrenew/hsm/internal/keydir"
+	"github.com/certrenew/certrenew/internal/pemkey"
 )
 
 // Scheme is the URI scheme of software keys.
@@ -82,7 +82,7 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, fmt.Errorf("soft: generate: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(signer)
+	data, err := pemkey.Encode(signer)
 	if err != nil {
 		return nil, fmt.Errorf("soft: encode: %w", err)
 	}
@@ -90,7 +90,7 @@ func (b *Backend) Generate(ctx context.Context, req hsm.GenerateRequest) (hsm.Ke
 	if err != nil {
 		return nil, err
 	}
-	if err := b.files().Write(id, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+	if err := b.files().Write(id, data); err != nil {
 		return nil, fmt.Errorf("soft: store key: %w", err)
 	}
 	return &Key{uri: Scheme + ":" + id, signer: signer}, nil
@@ -102,17 +102,12 @@ func (b *Backend) Open(ctx context.Context, uri string) (hsm.Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	blk, _ := pem.Decode(data)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("soft: %s: key file is not a PKCS#8 PEM", uri)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("soft: %s: key file does not parse", uri)
-	}
-	signer, ok := k.(crypto.Signer)
-	if !ok {
+	signer, err := pemkey.Parse(data)
+	if errors.Is(err, pemkey.ErrNotSigner) {
 		return nil, fmt.Errorf("soft: %s: %w", uri, hsm.ErrUnsupported)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("soft: %s: key file: %w", uri, err)
 	}
 	return &Key{uri: uri, signer: signer}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+
+	"github.com/certrenew/certrenew/internal/pemkey"
 )
 
 func pemCert(c *x509.Certificate) []byte {
@@ -13,11 +15,11 @@ func pemCert(c *x509.Certificate) []byte {
 }
 
 func pemKey(k crypto.Signer) ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(k)
+	data, err := pemkey.Encode(k)
 	if err != nil {
 		return nil, fmt.Errorf("ca: marshal key: %w", err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+	return data, nil
 }
 
 func readCert(path string) (*x509.Certificate, error) {
@@ -50,17 +52,9 @@ func readKeyFile(path string, pub crypto.PublicKey) (crypto.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ca: %w", err)
 	}
-	b, _ := pem.Decode(data)
-	if b == nil || b.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("ca: %s: no PRIVATE KEY PEM block", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	s, err := pemkey.Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("ca: %s: cannot parse key", path)
-	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("ca: %s: key cannot sign", path)
+		return nil, fmt.Errorf("ca: %s: %w", path, err)
 	}
 	if !samePublic(s.Public(), pub) {
 		return nil, fmt.Errorf("ca: %s does not match its certificate", path)

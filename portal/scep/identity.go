@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/certrenew/certrenew/internal/pemkey"
 	"github.com/certrenew/certrenew/portal/ca"
 )
 
@@ -68,14 +69,14 @@ func LoadIdentity(dir, role string, c *ca.CA) (*Identity, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("scep: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+	keyPEM, err := pemkey.Encode(key)
 	if err != nil {
 		return nil, fmt.Errorf("scep: %w", err)
 	}
 	// Key first, then the certificate, each by rename: a reader sees an
 	// old pair, a new key with an old certificate (refused as a mismatch,
 	// and made again), or the new pair.
-	if err := writeFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := writeFile(keyPath, keyPEM, 0o600); err != nil {
 		return nil, err
 	}
 	if err := writeFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644); err != nil {
@@ -125,11 +126,10 @@ func readIdentity(certPath, keyPath string) (*Identity, error) {
 	if cert == nil || err != nil {
 		return nil, fmt.Errorf("scep: %s: no certificate: %w", certPath, os.ErrNotExist)
 	}
-	b, _ := pem.Decode(kb)
-	if b == nil {
+	k, err := pemkey.Parse(kb)
+	if errors.Is(err, pemkey.ErrNoBlock) {
 		return nil, fmt.Errorf("scep: %s: no key: %w", keyPath, os.ErrNotExist)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 	key, ok := k.(*rsa.PrivateKey)
 	if err != nil || !ok || !key.PublicKey.Equal(cert.PublicKey) {
 		return nil, fmt.Errorf("scep: %s does not match %s: %w", keyPath, certPath, os.ErrNotExist)

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/certrenew/certrenew/internal/pemkey"
 )
 
 // makeTLS writes ca.pem, server.pem and server.key (ECDSA P-256; the
@@ -39,12 +41,12 @@ func makeTLS(t testing.TB, dir string) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
 	must(t, err)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	keyPEM, err := pemkey.Encode(key)
 	must(t, err)
 	write := func(name, typ string, b []byte) {
 		must(t, os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600))
 	}
 	write("ca.pem", "CERTIFICATE", caDER)
 	write("server.pem", "CERTIFICATE", der)
-	write("server.key", "PRIVATE KEY", keyDER)
+	must(t, os.WriteFile(filepath.Join(dir, "server.key"), keyPEM, 0o600))
 }
