@@ -178,9 +178,27 @@ func TestFirefoxRenewalLink(t *testing.T) {
 	}
 	ff.waitFor("password", ff.visible("#password"))
 	ff.shot("ff-en-07-link-password")
+	// A wrong password: the portal's page, still waiting, is told.
+	ff.typeInto("#password", "not-"+password)
+	ff.click("#activate")
+	ff.waitFor("bad_password", ff.visible(`#error[data-code="bad_password"]`))
+	ff.waitForTab(func(url string) bool { return url == link })
+	ff.waitFor("page told", ff.visible(`#renew[data-state="handed"] #handed-failed`))
+	if c, _ := ff.eval(`document.getElementById("failed-code").textContent`); c != `"bad_password"` {
+		t.Fatalf("the portal page was told %s, want bad_password", c)
+	}
+	ff.waitForTab(func(url string) bool { return strings.HasPrefix(url, "moz-extension://"+firefoxUUID+"/app.html") })
+	ff.click("#retry")
 	ff.typeInto("#password", password)
-	if got := ff.doneSerial("#activate", "renewed"); got == "" || admin.NormalizeSerial(got) == serial {
+	got := ff.doneSerial("#activate", "renewed")
+	if got == "" || admin.NormalizeSerial(got) == serial {
 		t.Fatalf("renewed serial %q (old %q)", got, serial)
+	}
+	// The portal's page shows the new certificate.
+	ff.waitForTab(func(url string) bool { return url == link })
+	ff.waitFor("page shows the renewal", ff.visible(`#renew[data-state="renewed"] #new-serial`))
+	if s, _ := ff.eval(`document.getElementById("new-serial").textContent`); admin.NormalizeSerial(strings.Trim(s, `"`)) != admin.NormalizeSerial(got) {
+		t.Fatalf("the portal page shows serial %s, the extension %s", s, got)
 	}
 	if l, err := p.Store.RenewalLink(context.Background(), linkID); err != nil || !l.Used {
 		t.Fatalf("the renewal did not spend the link's token (%v)", err)

@@ -19,7 +19,7 @@ window.addEventListener("message", (e) => {
   });
 });
 chrome.runtime.onMessage.addListener((m, sender) => {
-  if (sender.id !== chrome.runtime.id || sender.tab || !m || m.kind !== "linkOutcome") return;
+  if (sender.id !== chrome.runtime.id || sender.tab || !m || m.kind !== "linkOutcome" || m.portal !== location.origin) return;
   if (typeof m.code !== "string" || !/^[a-z_]{1,64}$/.test(m.code)) return;
   window.postMessage({ type: "certrenew-renewal-link-outcome", ok: false, code: m.code }, location.origin);
 });

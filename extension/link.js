@@ -211,7 +211,9 @@ function dropLink(nonce) {
 function tellLinkPage(nonce, code) {
   const l = links.get(nonce);
   if (!l || !l.page || typeof code !== "string" || !/^[a-z_]{1,64}$/.test(code)) return;
-  chrome.tabs.sendMessage(l.page.tabId, { kind: "linkOutcome", ok: false, code }, { frameId: l.page.frameId }).catch(() => {});
+  // portal: the content script posts only if its page is still on the
+  // link's portal (the tab may have moved on to another configured one).
+  chrome.tabs.sendMessage(l.page.tabId, { kind: "linkOutcome", ok: false, code, portal: l.portal }, { frameId: l.page.frameId }).catch(() => {});
 }
 
 function reply(p, sendResponse) {
