@@ -54,9 +54,9 @@ func (a android) PKCS12(ctx context.Context, user, serial, challenge string) ([]
 // page explains.
 func webRefusal(err error) error {
 	switch {
-	case errors.Is(err, scep.ErrReissueDenied), errors.Is(err, scep.ErrAttestationRequired):
-		// The hardware-attested policy shows as a re-issue the portal
-		// does not allow from a phone (no page text of its own yet).
+	case errors.Is(err, scep.ErrAttestationRequired):
+		return fmt.Errorf("%w: %w", web.ErrAttestationRequired, err)
+	case errors.Is(err, scep.ErrReissueDenied):
 		return fmt.Errorf("%w: %w", web.ErrReissueDenied, err)
 	case errors.Is(err, scep.ErrNotReissuable), errors.Is(err, scep.ErrDisabled):
 		return fmt.Errorf("%w: %w", web.ErrNotReissuable, err)

@@ -118,6 +118,8 @@ func (h *Handler) refusal(err error, s *session, serial string) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrAttestationRequired):
+		code = "m_attestation_required"
 	case errors.Is(err, ErrReissueDenied):
 		code = string(errcode.ReissueNotAllowed)
 	case errors.Is(err, ErrNotReissuable):

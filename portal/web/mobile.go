@@ -22,13 +22,16 @@ const MobilePath = "/m"
 // user's certificate serial on an Apple device of platform ("ios" or
 // "macos"), with a new one-time challenge in it (portal/scep.MakeProfile
 // in the server's wiring). Its errors are ErrReissueDenied,
-// ErrNotReissuable, or others (internal).
+// ErrAttestationRequired, ErrNotReissuable, or others (internal).
 type ProfileFunc func(ctx context.Context, user, serial, platform string) ([]byte, error)
 
 // Refusals a ProfileFunc reports (wrapped), for the page to explain.
 var (
 	ErrReissueDenied = errors.New("web: re-issue not allowed")
-	ErrNotReissuable = errors.New("web: the certificate cannot be re-issued")
+	// ErrAttestationRequired: the user is held to the hardware-attested
+	// policy, which no phone's (or the portal's) key can meet.
+	ErrAttestationRequired = errors.New("web: the hardware-attested policy admits no key made here or on a phone")
+	ErrNotReissuable       = errors.New("web: the certificate cannot be re-issued")
 )
 
 // profileContentType is what has Safari hand the download to the profile
@@ -50,6 +53,7 @@ func (h *Handler) registerMobile(mux *http.ServeMux) {
 // mobileErrors are the err= keys a redirect may ask the page to show.
 var mobileErrors = map[string]bool{
 	string(errcode.ReissueNotAllowed): true, string(errcode.NotRenewable): true, "m_failed": true,
+	"m_attestation_required": true,
 }
 
 // applePlatform reads the platform the page offers from the User-Agent:
@@ -141,18 +145,7 @@ func (h *Handler) mobileReissue(w http.ResponseWriter, r *http.Request, s *sessi
 		return
 	}
 	der, err := h.Profile(r.Context(), s.user, f.serial, f.platform)
-	var code string
-	switch {
-	case errors.Is(err, ErrReissueDenied):
-		code = string(errcode.ReissueNotAllowed)
-	case errors.Is(err, ErrNotReissuable):
-		code = string(errcode.NotRenewable)
-	case err != nil:
-		h.Log.Error().Err(err).Str("user", s.user).Str("serial", f.serial).Msg("configuration profile")
-		code = "m_failed"
-	}
-	if code != "" {
-		h.Log.Info().Str("user", s.user).Str("serial", f.serial).Str("refused", code).Msg("mobile re-issue refused")
+	if code := h.refusal(err, s, f.serial); code != "" {
 		http.Redirect(w, r, MobilePath+"?err="+code, http.StatusSeeOther)
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/certrenew/certrenew/portal/scep/sceptest"
+	"github.com/certrenew/certrenew/portal/store"
 )
 
 const (
@@ -160,6 +161,22 @@ func TestMobileReissueRefusals(t *testing.T) {
 	if !bytes.Contains(page, []byte(`id="error"`)) {
 		t.Fatal("the page does not explain the refusal")
 	}
+	// Held to the hardware-attested policy, which no phone can meet: a
+	// text of its own, not "re-issue not allowed".
+	p.SetReissue(t, alice, true)
+	p.SetHardwarePolicy(t, alice, store.HardwareAttested)
+	resp, _ = b.mobileSend("POST", "/m/reissue", iPhoneUA, p.URL, "en", ok)
+	noProfile("hardware-attested", resp)
+	if loc := resp.Header.Get("Location"); loc != "/m?err=m_attestation_required" {
+		t.Fatalf("hardware-attested refusal goes to %q", loc)
+	}
+	for lang, want := range map[string]string{"en": "A phone cannot prove that of its key", "ja": "スマートフォンは鍵についてそれを証明できない"} {
+		_, page = b.mobileSend("GET", "/m?err=m_attestation_required", iPhoneUA, "", lang, nil)
+		if !bytes.Contains(page, []byte(`id="error"`)) || !bytes.Contains(page, []byte(want)) {
+			t.Fatalf("%s: the page does not explain the hardware-attested refusal", lang)
+		}
+	}
+	p.SetHardwarePolicy(t, alice, store.HardwareAny)
 	// The err= parameter shows only known keys.
 	_, page = b.mobileSend("GET", "/m?err=%3Cscript%3E", iPhoneUA, "", "en", nil)
 	if bytes.Contains(page, []byte(`id="error"`)) || bytes.Contains(page, []byte("<script>")) {
