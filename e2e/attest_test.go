@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,13 +78,7 @@ func requireAttestation(t *testing.T, p *portaltest.Portal, ekCAs ...*hsmtest.EK
 // portalPage is a page of the user portal as alice sees it once logged in.
 func portalPage(t *testing.T, p *portaltest.Portal, path string) string {
 	t.Helper()
-	c := p.Client(nil)
-	c.Jar, _ = cookiejar.New(nil)
-	rsp, err := portaltest.Login(c, p.URL, userID, password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rsp.Body.Close()
+	c, _ := p.LoggedIn(t, userID, password)
 	r := portaltest.Get(t, c, p.URL+path)
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET %s: %d", path, r.Status)

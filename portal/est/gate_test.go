@@ -165,17 +165,10 @@ var linkRE = regexp.MustCompile(`id="renewal-link" href="[^"]*/renew/([^"]+)"`)
 // POST /renew/{id}/token with the Origin header the endpoint checks.
 func webLinkToken(t *testing.T, p *portaltest.Portal, user, pw, serial string) string {
 	t.Helper()
-	c := p.Client(nil)
-	c.Jar, _ = cookiejar.New(nil)
-	resp, err := portaltest.Login(c, p.URL, user, pw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	csrf := url.Values{"csrf": {portaltest.CSRF(string(page))}}
-	if resp.StatusCode != http.StatusOK || csrf.Get("csrf") == "" {
-		t.Fatalf("login: %d", resp.StatusCode)
+	c, page := p.LoggedIn(t, user, pw)
+	csrf := url.Values{"csrf": {portaltest.CSRF(page)}}
+	if csrf.Get("csrf") == "" {
+		t.Fatal("login: the page has no CSRF token")
 	}
 	post := func(path string, form url.Values) []byte {
 		req, _ := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(form.Encode()))

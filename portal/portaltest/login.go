@@ -5,9 +5,11 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
+	"testing"
 )
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -75,4 +77,23 @@ func Login(c *http.Client, base, user, password string) (*http.Response, error) 
 		return nil, err
 	}
 	return c.Do(f.Request(user, password, nil))
+}
+
+// LoggedIn is a client (cookie jar, trusting only the portal) logged in to
+// the user portal as user, and the page the login led to; anything but a
+// 200 there fails the test.
+func (p *Portal) LoggedIn(t testing.TB, user, password string) (*http.Client, string) {
+	t.Helper()
+	c := p.Client(nil)
+	c.Jar, _ = cookiejar.New(nil)
+	resp, err := Login(c, p.URL, user, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login as %s: %d", user, resp.StatusCode)
+	}
+	return c, string(page)
 }
