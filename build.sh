@@ -76,6 +76,10 @@ case "${1:-build}" in
     # packages is slow enough to trip the pages' own timeouts.
     browser_pkgs=(github.com/certrenew/certrenew/e2e github.com/certrenew/certrenew/wasm/exttest)
     go test -count=1 -timeout 25m $(go list ./... | grep -v -x -F "${browser_pkgs[@]/#/-e}")
+    # Where requests, processes and locks meet, again under the race
+    # detector (about a minute and a half here).
+    go test -race -count=1 -timeout 15m ./portal/limit/... ./portal/est/... ./portal/passcheck/... \
+      ./portal/store/... ./host/engine/... ./host/front/... ./host/nm/... ./host/internal/... ./internal/lockfile/...
     go test -count=1 -timeout 25m -p 1 "${browser_pkgs[@]}"
     # interop/ is its own module (globalsign/est needs go-tpm v0.3); it tests the built binaries.
     (cd interop && CERTRENEW_HOST_BIN="$root/bin/certrenew-host" CERTRENEW_PORTAL_BIN="$root/bin/certrenew-portal" \
