@@ -89,25 +89,22 @@ func (h *Handler) attestOffer(w http.ResponseWriter, r *http.Request, log zerolo
 	return json.NewEncoder(w).Encode(keyattest.NewOffer(certs))
 }
 
-// ekRoots reads and parses the administrator's EK roots.
+// ekRoots reads the administrator's EK roots (parsed only when new:
+// derCache).
 func (h *Handler) ekRoots(ctx context.Context) ([]*x509.Certificate, error) {
 	roots, err := h.Store.EKRoots(ctx)
 	if err != nil {
 		return nil, err
 	}
-	certs := make([]*x509.Certificate, 0, len(roots))
-	for _, r := range roots {
-		c, err := x509.ParseCertificate(r.DER)
-		if err != nil {
-			return nil, err
-		}
-		certs = append(certs, c)
+	hashes, ders := make([][]byte, len(roots)), make([][]byte, len(roots))
+	for i, r := range roots {
+		hashes[i], ders[i] = r.Hash, r.DER
 	}
-	return certs, nil
+	return h.ekRootCerts.parse(hashes, ders, x509.ParseCertificate)
 }
 
 // ekAnchors reads the administrator's EK roots and CRLs, once per
-// request (the CRLs parsed only when new: crlCache). A CRL past its next update is still applied (what it lists
+// request (each parsed only when new: derCache). A CRL past its next update is still applied (what it lists
 // stays revoked), with a warning that a newer one is due.
 func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anchors, error) {
 	certs, err := h.ekRoots(ctx)
@@ -122,7 +119,11 @@ func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anc
 	if err != nil {
 		return attest.Anchors{}, err
 	}
-	if a.CRLs, err = h.ekCRLs.parse(crls); err != nil {
+	hashes, ders := make([][]byte, len(crls)), make([][]byte, len(crls))
+	for i, c := range crls {
+		hashes[i], ders[i] = c.Hash, c.DER
+	}
+	if a.CRLs, err = h.ekCRLs.parse(hashes, ders, x509.ParseRevocationList); err != nil {
 		return attest.Anchors{}, err
 	}
 	now := h.now()
@@ -135,31 +136,33 @@ func (h *Handler) ekAnchors(ctx context.Context, log zerolog.Logger) (attest.Anc
 	return a, nil
 }
 
-// crlCache keeps the EK CRLs parsed, by their SHA-256: anyone may ask for
-// a challenge, and a maker's CRL can run to megabytes, so a request parses
-// only a CRL the administrator added since the last one. It keeps what the
-// store held at the last read and no more; the parsed lists are only read.
-type crlCache struct {
+// derCache keeps what the administrator stored (EK roots, EK CRLs)
+// parsed, by SHA-256: anyone may ask for an offer or a challenge, and a
+// maker's CRL can run to megabytes, so a request parses only what was
+// added since the last one. It keeps what the store held at the last read
+// and no more; the parsed values are only read.
+type derCache[T any] struct {
 	mu     sync.Mutex
-	parsed map[string]*x509.RevocationList
+	parsed map[string]T
 }
 
-// parse returns crls parsed, in their order.
-func (c *crlCache) parse(crls []store.EKCRL) ([]*x509.RevocationList, error) {
+// parse returns ders parsed, in their order; hashes[i] is ders[i]'s
+// SHA-256, as the store keeps it.
+func (c *derCache[T]) parse(hashes, ders [][]byte, parse func([]byte) (T, error)) ([]T, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := make(map[string]*x509.RevocationList, len(crls))
-	out := make([]*x509.RevocationList, 0, len(crls))
-	for _, s := range crls {
-		crl, ok := c.parsed[string(s.Hash)]
+	next := make(map[string]T, len(ders))
+	out := make([]T, 0, len(ders))
+	for i, der := range ders {
+		v, ok := c.parsed[string(hashes[i])]
 		if !ok {
 			var err error
-			if crl, err = x509.ParseRevocationList(s.DER); err != nil {
+			if v, err = parse(der); err != nil {
 				return nil, err
 			}
 		}
-		next[string(s.Hash)] = crl
-		out = append(out, crl)
+		next[string(hashes[i])] = v
+		out = append(out, v)
 	}
 	c.parsed = next
 	return out, nil

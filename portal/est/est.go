@@ -77,7 +77,8 @@ type Handler struct {
 	Challenges limit.Window
 
 	once, issuanceOnce, challengesOnce sync.Once
-	ekCRLs                             crlCache
+	ekRootCerts                        derCache[*x509.Certificate]
+	ekCRLs                             derCache[*x509.RevocationList]
 }
 
 // NewIssuanceGate is the default issuance gate: signing and recording a
