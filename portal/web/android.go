@@ -26,10 +26,6 @@ type AndroidIssuer interface {
 // ErrDownloadSpent reports a download that was made already or expired.
 var ErrDownloadSpent = errors.New("web: the download was used or has expired")
 
-func init() {
-	mobileErrors["m_download_spent"] = true
-}
-
 // isAndroid reads an Android browser from the User-Agent.
 func isAndroid(ua string) bool { return strings.Contains(ua, "Android") }
 

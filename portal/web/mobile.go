@@ -53,7 +53,7 @@ func (h *Handler) registerMobile(mux *http.ServeMux) {
 // mobileErrors are the err= keys a redirect may ask the page to show.
 var mobileErrors = map[string]bool{
 	string(errcode.ReissueNotAllowed): true, string(errcode.NotRenewable): true, "m_failed": true,
-	"m_attestation_required": true,
+	"m_attestation_required": true, "m_download_spent": true,
 }
 
 // applePlatform reads the platform the page offers from the User-Agent:
