@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -12,10 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/certrenew/certrenew/internal/testenv"
 )
 
 // freePort returns a port free at run time (the kernel's pick).
@@ -33,34 +33,15 @@ func freePort(t *testing.T) int {
 type served struct {
 	cmd    *exec.Cmd
 	url    string // its first stdout line
-	stderr *lockedBuffer
+	stderr *testenv.Output
 	exited chan error // its exit, once
-}
-
-// lockedBuffer is a process's stderr as written so far: exec's copying
-// goroutine writes while the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServe starts the binary with args and waits for its first stdout
 // line; the test's cleanup kills it.
 func startServe(t *testing.T, bin string, args ...string) *served {
 	t.Helper()
-	s := &served{cmd: exec.Command(bin, args...), stderr: new(lockedBuffer), exited: make(chan error, 1)}
+	s := &served{cmd: exec.Command(bin, args...), stderr: new(testenv.Output), exited: make(chan error, 1)}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@
 package slapdtest
 
 import (
-	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -18,9 +17,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/certrenew/certrenew/internal/testenv"
 )
 
 // Base is the suffix of the test directory.
@@ -45,7 +45,7 @@ type Server struct {
 	ldapi           string
 	cmd             *exec.Cmd
 	exited          chan struct{}
-	log             *syncBuffer
+	log             *testenv.Output
 	marks           int
 }
 
@@ -82,7 +82,7 @@ func Start(t testing.TB, ldif string) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{Dir: dir, ServicePassword: rand.Text(), rootPWFile: filepath.Join(dir, "root.pw"), log: &syncBuffer{}}
+	s := &Server{Dir: dir, ServicePassword: rand.Text(), rootPWFile: filepath.Join(dir, "root.pw"), log: &testenv.Output{}}
 	s.CAFile = filepath.Join(dir, "ca.pem")
 	makeTLS(t, dir)
 	rootPW := rand.Text()
@@ -217,22 +217,4 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncBuffer is a bytes.Buffer slapd's output and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
